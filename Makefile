@@ -1,0 +1,47 @@
+# The two commands: `make run` (serve on embedded defaults) and `make test` (everything CI checks).
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST  ?= 127.0.0.1
+PORT  ?= 5000
+
+.PHONY: run test install install-test lint typecheck openapi openapi-check pytest bench clean
+
+$(PY):
+	@py="$$(scripts/find-python.sh)" && "$$py" -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install -q -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/gsl serve --host $(HOST) --port $(PORT)
+
+test: install
+	@scripts/with-redis.sh $(MAKE) --no-print-directory lint typecheck openapi-check pytest
+
+lint:
+	$(VENV)/bin/ruff check processes services tests benchmarks
+	$(VENV)/bin/ruff format --check processes services tests benchmarks
+
+typecheck:
+	$(VENV)/bin/mypy
+
+openapi: install
+	$(VENV)/bin/gsl openapi --output openapi/openapi.json
+
+openapi-check:
+	$(VENV)/bin/gsl openapi --check openapi/openapi.json
+
+pytest:
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+bench: install
+	@scripts/with-redis.sh bash -c 'for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

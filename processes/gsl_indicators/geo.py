@@ -1,0 +1,465 @@
+"""GeoJSON in and out: parsing, CRS handling, repair, and per-feature output.
+
+Inputs come as GeoJSON FeatureCollections, either in EPSG:28992 (RD New, with the
+legacy ``crs`` member that GDAL writes) or in RFC 7946 WGS84 longitude/latitude.
+All layers of one request are brought to one metric working CRS: EPSG:28992 when the
+data lies in the Netherlands, otherwise the UTM zone of the data's centre. Parsing is
+vectorised (``orjson`` plus ``shapely.from_geojson`` / ``shapely.points``), never a
+feature-by-feature shapely loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+import shapely
+from pyproj import CRS, Transformer
+
+from gsl_indicators.spec import Context, GeoInput, InputError
+
+RD_NEW = "EPSG:28992"
+WGS84 = "OGC:CRS84"
+# Where EPSG:28992 is defined (its area of use, lon/lat), slightly widened.
+_NL_BOUNDS = (3.0, 50.6, 7.4, 53.8)
+
+_CRS_ALIASES = {
+    "urn:ogc:def:crs:ogc:1.3:crs84": WGS84,
+    "http://www.opengis.net/def/crs/ogc/1.3/crs84": WGS84,
+    "crs84": WGS84,
+    "urn:ogc:def:crs:epsg::4326": WGS84,  # GeoJSON writers put lon/lat even for 4326
+    "epsg:4326": WGS84,
+}
+
+
+@dataclass
+class Layer:
+    """One parsed geo input.
+
+    Attributes
+    ----------
+    name : str
+        The input name.
+    geometries : numpy.ndarray of shapely geometries
+        In the working (metric) CRS; repaired where invalid; dropped features removed.
+    features : list of dict
+        The original GeoJSON features that were kept (geometry as given), in order.
+    index : numpy.ndarray of int
+        Position of each kept feature in the input collection.
+    source_crs : str
+        The CRS the input was given in.
+    """
+
+    name: str
+    geometries: np.ndarray
+    features: list[dict[str, Any]]
+    index: np.ndarray
+    source_crs: str
+    crs: str = RD_NEW
+    _props: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.geometries)
+
+    @property
+    def properties(self) -> list[dict[str, Any]]:
+        """Return the properties dict of each feature (``{}`` when absent)."""
+        if self._props is None:
+            self._props = [f.get("properties") or {} for f in self.features]
+        return self._props
+
+    @property
+    def ids(self) -> list[Any]:
+        """Return the feature ``id`` of each feature, else ``properties.id``, else the index."""
+        out = []
+        for f, p, i in zip(self.features, self.properties, self.index.tolist(), strict=True):
+            fid = f.get("id")
+            if fid is None:
+                fid = p.get("id", i)
+            out.append(fid)
+        return out
+
+    def number(self, key: str, default: float = math.nan, ctx: Context | None = None) -> np.ndarray:
+        """Return property ``key`` as a float array, ``default`` where absent or not numeric.
+
+        When ``ctx`` is given, features lacking a usable value are counted in a
+        ``missing-property`` warning (so a default never applies silently).
+
+        Examples
+        --------
+        >>> lyr = parse_layer(GEO_IN, {"type": "FeatureCollection", "features": [
+        ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e5, 4e5]},
+        ...      "properties": {"dwellings": 3}},
+        ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e5, 4e5]},
+        ...      "properties": {}}]}, RD_NEW)
+        >>> lyr.number("dwellings", 1.0).tolist()
+        [3.0, 1.0]
+        """
+        out = np.full(len(self), default, dtype=float)
+        missing = 0
+        for i, p in enumerate(self.properties):
+            v = p.get(key)
+            if isinstance(v, bool) or v is None:
+                missing += 1
+                continue
+            try:
+                fv = float(v)
+            except (TypeError, ValueError):
+                missing += 1
+                continue
+            if math.isfinite(fv):
+                out[i] = fv
+            else:
+                missing += 1
+        if ctx is not None and missing:
+            ctx.warn(
+                "missing-property",
+                self.name,
+                f"{missing} of {len(self)} features have no numeric '{key}'; "
+                f"{'the default ' + repr(default) + ' is used' if not math.isnan(default) else 'left empty'}",
+                missing,
+            )
+        return out
+
+    def text(self, key: str, default: str | None = None) -> list[str | None]:
+        """Return property ``key`` as strings (``default`` where absent)."""
+        return [None if (v := p.get(key, default)) is None else str(v) for p in self.properties]
+
+
+# A GeoInput used by the doctests above.
+GEO_IN = GeoInput("example", "Example", "Example points", ("Point",))
+
+
+def _crs_of(fc: Mapping[str, Any]) -> str | None:
+    crs = fc.get("crs")
+    if not crs:
+        return None
+    name = crs.get("properties", {}).get("name") if isinstance(crs, Mapping) else crs
+    if not isinstance(name, str):
+        return None
+    key = name.strip().lower()
+    if key in _CRS_ALIASES:
+        return _CRS_ALIASES[key]
+    try:
+        epsg = CRS.from_user_input(name).to_epsg()
+    except Exception:
+        return name
+    return f"EPSG:{epsg}" if epsg else name
+
+
+def detect_crs(name: str, fc: Mapping[str, Any], ctx: Context | None = None) -> str:
+    """Return the CRS a FeatureCollection is in.
+
+    The legacy ``crs`` member wins. Without one, RFC 7946 says WGS84; but where the
+    coordinates cannot be longitude/latitude (outside ±180/±90) they are taken as
+    EPSG:28992, with a warning.
+    """
+    declared = _crs_of(fc)
+    if declared is not None:
+        try:
+            CRS.from_user_input(declared)
+        except Exception:
+            raise InputError(name, f"unknown CRS '{declared}' in the 'crs' member") from None
+        return declared
+    xy = _sample_coordinates(fc.get("features") or [])
+    if xy.size == 0:
+        return WGS84
+    if np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90):
+        return WGS84
+    if ctx is not None:
+        ctx.warn(
+            "crs-assumed",
+            name,
+            "no 'crs' member and coordinates outside the longitude/latitude range; "
+            "taken as EPSG:28992 (RD New)",
+        )
+    return RD_NEW
+
+
+def _sample_coordinates(features: Sequence[Any], n: int = 50) -> np.ndarray:
+    pts: list[list[float]] = []
+    step = max(1, len(features) // n)
+    for f in features[::step]:
+        geom = f.get("geometry") if isinstance(f, Mapping) else None
+        if not geom:
+            continue
+        c: Any = geom.get("coordinates")
+        while isinstance(c, list) and c and isinstance(c[0], list):
+            c = c[0]
+        if isinstance(c, list) and len(c) >= 2:
+            pts.append([float(c[0]), float(c[1])])
+    return np.asarray(pts, dtype=float).reshape(-1, 2)
+
+
+def working_crs(crs_by_layer: Mapping[str, str], bounds_lonlat: Sequence[float] | None) -> str:
+    """Choose the metric working CRS for a request.
+
+    EPSG:28992 when any layer is given in it, or when the data's lon/lat bounds lie
+    inside the Netherlands; otherwise the UTM zone (WGS84) of the data's centre.
+    """
+    if any(c == RD_NEW for c in crs_by_layer.values()) or bounds_lonlat is None:
+        return RD_NEW
+    x0, y0, x1, y1 = bounds_lonlat
+    b = _NL_BOUNDS
+    if x0 >= b[0] and y0 >= b[1] and x1 <= b[2] and y1 <= b[3]:
+        return RD_NEW
+    projected = [
+        c for c in crs_by_layer.values() if c != WGS84 and CRS.from_user_input(c).is_projected
+    ]
+    if projected:
+        return projected[0]
+    lon, lat = (x0 + x1) / 2, (y0 + y1) / 2
+    zone = int((lon + 180) // 6) + 1
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
+def _geometries(name: str, features: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Parse the geometries of ``features``; return (geometries, types) with None for nulls."""
+    n = len(features)
+    geoms = np.empty(n, dtype=object)
+    types = np.empty(n, dtype=object)
+    point_idx: list[int] = []
+    point_xy: list[Any] = []
+    other_idx: list[int] = []
+    other_json: list[bytes] = []
+    for i, f in enumerate(features):
+        if not isinstance(f, Mapping) or f.get("type") != "Feature":
+            raise InputError(name, f"feature {i} is not a GeoJSON Feature object")
+        g = f.get("geometry")
+        if g is None:
+            types[i] = None
+            continue
+        if not isinstance(g, Mapping):
+            raise InputError(name, f"feature {i}: geometry is not an object")
+        t = g.get("type")
+        types[i] = t
+        if t == "Point":
+            c = g.get("coordinates")
+            if not isinstance(c, list | tuple) or len(c) < 2:
+                raise InputError(name, f"feature {i}: Point without two coordinates")
+            point_idx.append(i)
+            point_xy.append(c[:2])
+        else:
+            other_idx.append(i)
+            other_json.append(orjson.dumps(g))
+    if point_idx:
+        try:
+            xy = np.asarray(point_xy, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(name, "a Point has non-numeric coordinates") from None
+        geoms[np.asarray(point_idx)] = shapely.points(xy)
+    if other_idx:
+        try:
+            parsed = shapely.from_geojson(np.asarray(other_json, dtype=object), on_invalid="raise")
+        except Exception as err:
+            raise InputError(name, f"invalid GeoJSON geometry: {err}") from None
+        geoms[np.asarray(other_idx)] = parsed
+    return geoms, types
+
+
+def parse_layer(
+    spec: GeoInput,
+    fc: Any,
+    source_crs: str,
+    target_crs: str = RD_NEW,
+    ctx: Context | None = None,
+) -> Layer:
+    """Parse one FeatureCollection into a :class:`Layer` in ``target_crs``.
+
+    Features without geometry, with empty geometry, or of a geometry type the input
+    does not accept are dropped and counted; invalid polygons are repaired with
+    ``shapely.make_valid`` and counted.
+
+    Raises
+    ------
+    InputError
+        When ``fc`` is not a FeatureCollection or a geometry cannot be parsed.
+    """
+    name = spec.name
+    if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
+        raise InputError(name, "expected a GeoJSON FeatureCollection")
+    features = fc.get("features")
+    if not isinstance(features, list):
+        raise InputError(name, "'features' must be an array")
+    geoms, types = _geometries(name, features)
+    allowed = set(spec.geometry_types)
+    keep = np.ones(len(features), dtype=bool)
+    dropped: dict[str, int] = {}
+    for reason, mask in (
+        ("no geometry", np.asarray([t is None for t in types], dtype=bool)),
+        (
+            f"geometry type not in {sorted(allowed)}",
+            np.asarray([t is not None and t not in allowed for t in types], dtype=bool),
+        ),
+    ):
+        if mask.any():
+            dropped[reason] = int(mask.sum())
+            keep &= ~mask
+    if keep.any():
+        empty = np.zeros(len(features), dtype=bool)
+        empty[keep] = shapely.is_empty(geoms[keep])
+        if empty.any():
+            dropped["empty geometry"] = int(empty.sum())
+            keep &= ~empty
+    index = np.flatnonzero(keep)
+    kept = geoms[index]
+    if ctx is not None:
+        for reason, count in dropped.items():
+            ctx.warn("features-dropped", name, f"{count} features dropped: {reason}", count)
+    if len(features) and not len(index) and dropped:
+        raise InputError(name, f"no usable features ({'; '.join(dropped)})")
+    # Repair invalid geometries.
+    if len(kept):
+        invalid = ~shapely.is_valid(kept)
+        if invalid.any():
+            repaired = shapely.make_valid(kept[invalid])
+            if set(spec.geometry_types) <= {"Polygon", "MultiPolygon"}:
+                repaired = np.asarray([_polygonal(g) for g in repaired], dtype=object)
+            kept = kept.copy()
+            kept[invalid] = repaired
+            if ctx is not None:
+                ctx.warn(
+                    "geometries-repaired",
+                    name,
+                    f"{int(invalid.sum())} invalid geometries repaired with make_valid",
+                    int(invalid.sum()),
+                )
+                ctx.notes.setdefault("repaired", {})[name] = int(invalid.sum())
+    if source_crs != target_crs and len(kept):
+        kept = reproject(kept, source_crs, target_crs)
+        if ctx is not None:
+            ctx.notes.setdefault("reprojected", {})[name] = {"from": source_crs, "to": target_crs}
+    return Layer(
+        name=name,
+        geometries=kept,
+        features=[features[i] for i in index.tolist()],
+        index=index,
+        source_crs=source_crs,
+        crs=target_crs,
+    )
+
+
+def _polygonal(geom: Any) -> Any:
+    """Return the polygonal part of a repaired geometry (lines and points dropped)."""
+    if shapely.get_type_id(geom) in (3, 6):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in (3, 6)]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all(parts)
+
+
+def reproject(geoms: np.ndarray, source_crs: str, target_crs: str) -> np.ndarray:
+    """Reproject an array of geometries (axis order x/y, i.e. lon/lat for geographic CRSs).
+
+    Examples
+    --------
+    >>> p = reproject(np.array([shapely.Point(5.387, 52.156)]), WGS84, RD_NEW)[0]
+    >>> round(p.x, -2), round(p.y, -2)
+    (155000.0, 463000.0)
+    """
+    tr = Transformer.from_crs(source_crs, target_crs, always_xy=True)
+
+    def fn(xy: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, fn)
+
+
+def read_layers(
+    specs: Iterable[GeoInput], raw: Mapping[str, Any], ctx: Context | None = None
+) -> tuple[dict[str, Layer], str]:
+    """Parse every geo input present in ``raw`` into one working CRS.
+
+    Parameters
+    ----------
+    specs : iterable of GeoInput
+        The indicator's declared geo inputs.
+    raw : Mapping
+        The request inputs (href inputs already resolved to FeatureCollections).
+    ctx : Context, optional
+        Receives data-quality warnings and notes.
+
+    Returns
+    -------
+    layers : dict
+        Input name to :class:`Layer`, for the inputs present.
+    crs : str
+        The working CRS.
+    """
+    specs = [s for s in specs if raw.get(s.name) is not None]
+    source: dict[str, str] = {}
+    lonlat_bounds: list[np.ndarray] = []
+    for s in specs:
+        fc = raw[s.name]
+        if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
+            raise InputError(s.name, "expected a GeoJSON FeatureCollection")
+        source[s.name] = detect_crs(s.name, fc, ctx)
+        if source[s.name] == WGS84:
+            xy = _sample_coordinates(fc.get("features") or [], n=200)
+            if xy.size:
+                lonlat_bounds.append(xy)
+    bounds = None
+    if lonlat_bounds:
+        allxy = np.vstack(lonlat_bounds)
+        bounds = (*allxy.min(axis=0).tolist(), *allxy.max(axis=0).tolist())
+    target = working_crs(source, bounds)
+    layers = {s.name: parse_layer(s, raw[s.name], source[s.name], target, ctx) for s in specs}
+    for s in specs:
+        if len(layers[s.name]) == 0:
+            if ctx is not None:
+                ctx.warn("empty-input", s.name, "the input has no features")
+    return layers, target
+
+
+def to_jsonable(values: Any) -> list[Any]:
+    """Convert a column (numpy array or list) to JSON values; NaN becomes ``None``."""
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind == "f":
+            obj = values.astype(object)
+            obj[np.isnan(values)] = None
+            return obj.tolist()
+        return values.tolist()
+    return list(values)
+
+
+def feature_collection(layer: Layer, columns: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the layer's original features with the indicator's columns added.
+
+    Every feature keeps its ``id``, geometry (as given) and properties, and gains one
+    property per column.
+
+    Parameters
+    ----------
+    layer : Layer
+        The parsed input.
+    columns : Mapping[str, array-like]
+        Property name to one value per feature of the layer.
+    """
+    cols = {k: to_jsonable(v) for k, v in columns.items()}
+    for k, v in cols.items():
+        if len(v) != len(layer):
+            raise ValueError(f"column {k!r} has {len(v)} values for {len(layer)} features")
+    names = list(cols)
+    rows = zip(*(cols[k] for k in names), strict=True) if names else ([()] * len(layer))
+    out = []
+    for f, p, row in zip(layer.features, layer.properties, rows, strict=True):
+        feat = {
+            "type": "Feature",
+            "geometry": f.get("geometry"),
+            "properties": {**p, **dict(zip(names, row, strict=True))},
+        }
+        if "id" in f:
+            feat = {
+                "type": "Feature",
+                "id": f["id"],
+                "geometry": feat["geometry"],
+                "properties": feat["properties"],
+            }
+        out.append(feat)
+    return {"type": "FeatureCollection", "features": out}

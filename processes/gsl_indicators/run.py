@@ -1,0 +1,98 @@
+"""Run an indicator: validate, parse, compute, and wrap the outputs with provenance.
+
+This is the one road every execution takes (``gsl run``, the embedded pool, RQ
+workers, tests), so the same inputs always give the same result document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from gsl_indicators import __version__
+from gsl_indicators.canonical import digest
+from gsl_indicators.geo import read_layers
+from gsl_indicators.spec import Context, Indicator, ProgressFn
+
+
+def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a request's inputs; return the parameters after defaults.
+
+    Raises
+    ------
+    InputError
+        For an unknown input, a parameter outside its schema, or a missing geo input.
+    """
+    params = indicator.validate_parameters(inputs)
+    indicator.check_geo_inputs(inputs)
+    return params
+
+
+def input_digests(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, str]:
+    """Return the sha256 digest of each geo input present (canonical JSON)."""
+    return {
+        gi.name: digest(inputs[gi.name])
+        for gi in indicator.inputs
+        if inputs.get(gi.name) is not None
+    }
+
+
+def execute(
+    indicator: Indicator,
+    inputs: Mapping[str, Any],
+    on_progress: ProgressFn | None = None,
+    digests: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Compute ``indicator`` on ``inputs`` and return the result document.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The declaration.
+    inputs : Mapping
+        The request's inputs; geo inputs are FeatureCollections (href inputs already
+        resolved by the caller).
+    on_progress : callable, optional
+        ``(fraction, message)`` callback for progress by stage.
+    digests : Mapping, optional
+        Digests of the geo inputs when the caller computed them already.
+
+    Returns
+    -------
+    dict
+        The indicator's outputs plus ``provenance`` and ``data_quality``.
+    """
+    params = prepare(indicator, inputs)
+    ctx = Context(on_progress=on_progress)
+    ctx.progress(0.0, "reading inputs")
+    if indicator.geo:
+        layers, crs = read_layers(indicator.inputs, inputs, ctx)
+    else:
+        layers, crs = {}, None
+    ctx.progress(0.05, "computing")
+    outputs = indicator.compute(layers, params, ctx)
+    ctx.progress(1.0, "done")
+    if digests is None:
+        digests = input_digests(indicator, inputs)
+    provenance: dict[str, Any] = {
+        "indicator": indicator.id,
+        "version": indicator.version,
+        "engine": f"gsl-indicators {__version__}",
+        "parameters": params,
+    }
+    if indicator.geo:
+        provenance["crs"] = crs
+        provenance["inputs"] = {
+            name: {
+                "features": len(layer.features),
+                "features_given": len(inputs[name].get("features") or []),
+                "crs": layer.source_crs,
+                "digest": digests.get(name),
+            }
+            for name, layer in layers.items()
+        }
+    return {
+        **outputs,
+        "provenance": provenance,
+        "data_quality": {"warnings": ctx.warnings, **ctx.notes},
+    }

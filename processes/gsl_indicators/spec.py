@@ -1,0 +1,541 @@
+"""Indicator definition model and registry.
+
+An indicator is declared once, as an :class:`Indicator`: id, version, titles (nl, en),
+theme, method text, geo inputs, parameters with defaults and plausible ranges,
+outputs, norms and sources, plus the pure compute function. Everything else — the
+OGC process description, the pydantic validation model, the OpenAPI document, the
+menu card — is generated from that declaration.
+
+A compute function has the signature ``compute(layers, params, ctx) -> dict`` where
+``layers`` maps each geo input name to a parsed :class:`~gsl_indicators.geo.Layer`
+(absent optional inputs are missing from the mapping), ``params`` is the dict of all
+parameters after defaults, and ``ctx`` is a :class:`Context` for progress and
+data-quality notes. It returns a dict of output name to JSON-compatible value.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+import pydantic
+
+if TYPE_CHECKING:
+    from gsl_indicators.geo import Layer
+
+ParamType = Literal["number", "integer", "boolean", "string", "object", "array"]
+GeometryType = Literal[
+    "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"
+]
+POINTS: tuple[GeometryType, ...] = ("Point", "MultiPoint")
+LINES: tuple[GeometryType, ...] = ("LineString", "MultiLineString")
+POLYGONS: tuple[GeometryType, ...] = ("Polygon", "MultiPolygon")
+ANY_GEOMETRY: tuple[GeometryType, ...] = POINTS + LINES + POLYGONS
+
+_PY_TYPES: dict[str, Any] = {
+    "number": float,
+    "integer": int,
+    "boolean": bool,
+    "string": str,
+    "object": dict[str, Any],
+    "array": list[Any],
+}
+
+
+class InputError(ValueError):
+    """A request input is wrong; the message names the input and the reason.
+
+    Kernels raise it for problems that only show during computation (a polygon
+    layer given where points are needed, an unknown profile name, ...). The service
+    turns it into a 400 problem document of type ``invalid-parameter-value``.
+
+    Parameters
+    ----------
+    input_name : str
+        The name of the offending input (``"buildings"``, ``"tree_distance_m"``).
+    reason : str
+        What is wrong with it, in words a user can act on.
+    """
+
+    def __init__(self, input_name: str, reason: str) -> None:
+        super().__init__(f"input '{input_name}': {reason}")
+        self.input_name = input_name
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A scalar or structured parameter, exposed as an OGC input of its own.
+
+    Parameters
+    ----------
+    name : str
+        Input name (snake_case, part of the public API).
+    title : str
+        Short English title.
+    description : str
+        What it controls and where its default comes from.
+    type : {"number", "integer", "boolean", "string", "object", "array"}
+        JSON type.
+    default : Any
+        Value used when the request leaves it out. ``None`` with ``required=True``
+        makes the input mandatory.
+    minimum, maximum : float, optional
+        Plausible range (inclusive); also the range of uncertainty sweeps.
+    enum : tuple, optional
+        Allowed values.
+    unit : str, optional
+        Unit of the value (``"m"``, ``"µg/m³"``, ``"dB"``).
+    schema : dict, optional
+        Extra JSON-schema keywords for object/array parameters (``items``,
+        ``properties``, ``oneOf`` ...). Merged into the generated schema.
+    required : bool
+        Whether the request must give it.
+    nullable : bool
+        Whether ``null`` is an accepted value (then ``default`` may be ``None``).
+    """
+
+    name: str
+    title: str
+    description: str
+    type: ParamType
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: tuple[Any, ...] | None = None
+    unit: str | None = None
+    schema: Mapping[str, Any] | None = None
+    required: bool = False
+    nullable: bool = False
+
+    def json_schema(self) -> dict[str, Any]:
+        """Return the JSON schema of this parameter, with default, range and enum."""
+        out: dict[str, Any] = {"type": self.type}
+        if self.nullable:
+            out["type"] = [self.type, "null"]
+        if not self.required:
+            out["default"] = self.default
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.enum is not None:
+            out["enum"] = list(self.enum)
+        if self.unit:
+            out["x-unit"] = self.unit
+        if self.schema:
+            out.update(dict(self.schema))
+        return out
+
+    def field(self) -> tuple[Any, Any]:
+        """Return the ``(annotation, FieldInfo)`` pair for pydantic's ``create_model``."""
+        annotation: Any = _PY_TYPES[self.type]
+        if self.enum is not None:
+            annotation = Literal[tuple(self.enum)]
+        if self.nullable:
+            annotation = annotation | None
+        kwargs: dict[str, Any] = {"description": self.description, "strict": False}
+        if self.minimum is not None:
+            kwargs["ge"] = self.minimum
+        if self.maximum is not None:
+            kwargs["le"] = self.maximum
+        default = ... if self.required else self.default
+        return annotation, pydantic.Field(default, **kwargs)
+
+
+@dataclass(frozen=True)
+class GeoInput:
+    """A GeoJSON FeatureCollection input (inline, or by reference with ``href``).
+
+    Parameters
+    ----------
+    name : str
+        Input name (part of the public API).
+    title, description : str
+        Human text.
+    geometry_types : tuple of str
+        Geometry types accepted.
+    required : bool
+        Whether the request must give it.
+    properties : Mapping[str, str]
+        Feature properties the indicator reads, with their meaning (documentation and
+        menu card; a missing property is reported in the data-quality section).
+    """
+
+    name: str
+    title: str
+    description: str
+    geometry_types: tuple[GeometryType, ...]
+    required: bool = True
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+    def json_schema(self) -> dict[str, Any]:
+        """Return the JSON schema of a FeatureCollection with the accepted geometries."""
+        return {
+            "type": "object",
+            "contentMediaType": "application/geo+json",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["type", "geometry"],
+                        "properties": {
+                            "type": {"type": "string", "enum": ["Feature"]},
+                            "geometry": {
+                                "type": ["object", "null"],
+                                "properties": {
+                                    "type": {"type": "string", "enum": list(self.geometry_types)}
+                                },
+                            },
+                            "properties": {"type": ["object", "null"]},
+                        },
+                    },
+                },
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output of an indicator."""
+
+    name: str
+    title: str
+    description: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object"})
+    media_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Norm:
+    """A norm or guideline value the indicator tests against (and its parameter)."""
+
+    name: str
+    value: Any
+    unit: str
+    description: str
+    source: str
+    parameter: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A literature or data source the method rests on."""
+
+    label: str
+    citation: str
+    url: str | None = None
+
+
+ProgressFn = Callable[[float, str], None]
+
+
+@dataclass
+class Context:
+    """Per-run context handed to a compute function.
+
+    Attributes
+    ----------
+    warnings : list of dict
+        Data-quality warnings (``code``, ``input``, ``message``, optional ``count``).
+    notes : dict
+        Further data-quality facts (repairs, dropped features, reprojections ...).
+    """
+
+    on_progress: ProgressFn | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def progress(self, fraction: float, message: str) -> None:
+        """Report that ``fraction`` (0..1) of the work is done, at stage ``message``."""
+        if self.on_progress is not None:
+            self.on_progress(max(0.0, min(1.0, fraction)), message)
+
+    def warn(
+        self, code: str, input_name: str | None, message: str, count: int | None = None
+    ) -> None:
+        """Record a data-quality warning (shown in the result, never silently dropped)."""
+        w: dict[str, Any] = {"code": code, "input": input_name, "message": message}
+        if count is not None:
+            w["count"] = int(count)
+        self.warnings.append(w)
+
+    def note(self, key: str, value: Any) -> None:
+        """Record a data-quality fact under ``key`` (merged into ``data_quality``)."""
+        self.notes[key] = value
+
+
+ComputeFn = Callable[[Mapping[str, "Layer"], dict[str, Any], Context], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """The single declaration of an indicator; everything else is generated from it.
+
+    Parameters
+    ----------
+    id : str
+        Process id (part of the public API), e.g. ``"green-3-30-300"``.
+    version : str
+        Semantic version of the method; a new version never serves an old cached result.
+    title, description : Mapping[str, str]
+        Keys ``"nl"`` and ``"en"``.
+    theme : str
+        Menu-card theme (``"green"``, ``"proximity"``, ``"air"``, ...).
+    method : str
+        How the value is computed, in plain words (no black boxes).
+    compute : callable
+        The pure kernel, see the module docstring.
+    inputs : tuple of GeoInput
+        Geo inputs.
+    parameters : tuple of Parameter
+        Parameters, each an OGC input of its own.
+    outputs : tuple of Output
+        Outputs.
+    norms, sources : tuple
+        Norms tested against and the sources of method and figures.
+    keywords : tuple of str
+        Extra keywords for the process description.
+    geo : bool
+        ``False`` for non-spatial processes (``echo``): no provenance CRS, no layers.
+    """
+
+    id: str
+    version: str
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    theme: str
+    method: str
+    compute: ComputeFn
+    inputs: tuple[GeoInput, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    outputs: tuple[Output, ...] = ()
+    norms: tuple[Norm, ...] = ()
+    sources: tuple[Source, ...] = ()
+    keywords: tuple[str, ...] = ()
+    geo: bool = True
+
+    def __post_init__(self) -> None:
+        names = [i.name for i in self.inputs] + [p.name for p in self.parameters]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"{self.id}: duplicate input names {sorted(dupes)}")
+
+    @cached_property
+    def params_model(self) -> type[pydantic.BaseModel]:
+        """Pydantic model validating all parameters (geo inputs are parsed by ``geo``)."""
+        fields = {p.name: p.field() for p in self.parameters}
+        model_name = "Params_" + self.id.replace("-", "_")
+        return pydantic.create_model(  # type: ignore[call-overload,no-any-return]
+            model_name, __config__=pydantic.ConfigDict(extra="ignore"), **fields
+        )
+
+    def input(self, name: str) -> GeoInput | Parameter:
+        """Return the declared input or parameter called ``name``."""
+        for item in (*self.inputs, *self.parameters):
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    def validate_parameters(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate the parameter inputs of a request and fill in the defaults.
+
+        Parameters
+        ----------
+        raw : Mapping
+            The request's ``inputs`` (geo inputs and unknown keys are ignored here).
+
+        Returns
+        -------
+        dict
+            Every parameter, after defaults, in declaration order.
+
+        Raises
+        ------
+        InputError
+            Naming the first invalid parameter and the reason.
+        """
+        geo_names = {i.name for i in self.inputs}
+        declared = {p.name for p in self.parameters} | geo_names
+        unknown = sorted(set(raw) - declared)
+        if unknown:
+            raise InputError(
+                unknown[0],
+                f"not an input of process '{self.id}'; known inputs: {sorted(declared)}",
+            )
+        values = {k: v for k, v in raw.items() if k not in geo_names}
+        try:
+            model = self.params_model.model_validate(values)
+        except pydantic.ValidationError as err:
+            first = err.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"]) or "inputs"
+            name = str(first["loc"][0]) if first["loc"] else "inputs"
+            reason = first["msg"]
+            if loc != name:
+                reason = f"{loc}: {reason}"
+            raise InputError(name, f"{reason} (got {first.get('input')!r})") from None
+        dumped = model.model_dump()
+        return {p.name: dumped[p.name] for p in self.parameters}
+
+    def check_geo_inputs(self, raw: Mapping[str, Any]) -> None:
+        """Raise :class:`InputError` for a missing required geo input."""
+        for gi in self.inputs:
+            if gi.required and raw.get(gi.name) is None:
+                raise InputError(gi.name, "required input is missing")
+
+    def describe(self) -> dict[str, Any]:
+        """Return the OGC API - Processes 1.0 process description (without links)."""
+        inputs: dict[str, Any] = {}
+        for gi in self.inputs:
+            inputs[gi.name] = {
+                "title": gi.title,
+                "description": gi.description,
+                "schema": gi.json_schema(),
+                "minOccurs": 1 if gi.required else 0,
+                "maxOccurs": 1,
+                "keywords": ["geojson", *gi.geometry_types],
+            }
+            if gi.properties:
+                inputs[gi.name]["x-properties"] = dict(gi.properties)
+        for p in self.parameters:
+            inputs[p.name] = {
+                "title": p.title,
+                "description": p.description,
+                "schema": p.json_schema(),
+                "minOccurs": 1 if p.required else 0,
+                "maxOccurs": 1,
+                "keywords": ["parameter"],
+            }
+        outputs = {
+            o.name: {
+                "title": o.title,
+                "description": o.description,
+                "schema": {**dict(o.schema), "contentMediaType": o.media_type},
+            }
+            for o in self.outputs
+        }
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title["en"],
+            "description": self.description["en"],
+            "keywords": [self.theme, *self.keywords],
+            "jobControlOptions": ["sync-execute", "async-execute"],
+            "outputTransmission": ["value"],
+            "inputs": inputs,
+            "outputs": outputs,
+            "links": [
+                {"rel": "cite-as", "href": s.url, "title": s.citation, "type": "text/html"}
+                for s in self.sources
+                if s.url
+            ],
+            "x-gsl": self.menu_entry(),
+        }
+
+    def menu_entry(self) -> dict[str, Any]:
+        """Return the menu-card entry: titles, theme, method, norms, sources, defaults."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": dict(self.title),
+            "description": dict(self.description),
+            "theme": self.theme,
+            "method": self.method,
+            "inputs": [
+                {
+                    "name": gi.name,
+                    "title": gi.title,
+                    "geometry_types": list(gi.geometry_types),
+                    "required": gi.required,
+                    "properties": dict(gi.properties),
+                }
+                for gi in self.inputs
+            ],
+            "parameters": [
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "default": p.default,
+                    "minimum": p.minimum,
+                    "maximum": p.maximum,
+                    "enum": list(p.enum) if p.enum else None,
+                    "unit": p.unit,
+                }
+                for p in self.parameters
+            ],
+            "norms": [
+                {
+                    "name": n.name,
+                    "value": n.value,
+                    "unit": n.unit,
+                    "description": n.description,
+                    "source": n.source,
+                    "parameter": n.parameter,
+                }
+                for n in self.norms
+            ],
+            "sources": [
+                {"label": s.label, "citation": s.citation, "url": s.url} for s in self.sources
+            ],
+        }
+
+
+class Registry:
+    """All indicators, found by importing every module of this package.
+
+    A module declares its indicators in a module-level ``INDICATORS`` tuple; adding a
+    module is all it takes to publish a new process.
+    """
+
+    def __init__(self, indicators: Sequence[Indicator] = ()) -> None:
+        self._by_id: dict[str, Indicator] = {}
+        for ind in indicators:
+            self.add(ind)
+
+    def add(self, indicator: Indicator) -> None:
+        """Register ``indicator``; ids must be unique."""
+        if indicator.id in self._by_id:
+            raise ValueError(f"indicator '{indicator.id}' registered twice")
+        self._by_id[indicator.id] = indicator
+
+    def get(self, indicator_id: str) -> Indicator:
+        """Return the indicator with ``indicator_id`` (``KeyError`` when unknown)."""
+        return self._by_id[indicator_id]
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return indicator_id in self._by_id
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self._by_id.values(), key=lambda i: i.id))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def ids(self) -> list[str]:
+        """Return the sorted indicator ids."""
+        return sorted(self._by_id)
+
+
+_REGISTRY: Registry | None = None
+
+
+def registry() -> Registry:
+    """Return the registry of every indicator declared in this package (cached)."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        import gsl_indicators
+
+        reg = Registry()
+        for mod in pkgutil.iter_modules(gsl_indicators.__path__):
+            module = importlib.import_module(f"gsl_indicators.{mod.name}")
+            for ind in getattr(module, "INDICATORS", ()):
+                reg.add(ind)
+        _REGISTRY = reg
+    return _REGISTRY

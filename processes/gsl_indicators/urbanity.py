@@ -1,0 +1,302 @@
+"""``urbanity-class``: CBS *stedelijkheid* from the address density around each address."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+
+from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.spec import (
+    POINTS,
+    POLYGONS,
+    Context,
+    GeoInput,
+    Indicator,
+    InputError,
+    Norm,
+    Output,
+    Parameter,
+    Source,
+)
+
+CLASS_NAMES = {
+    1: "zeer sterk stedelijk",
+    2: "sterk stedelijk",
+    3: "matig stedelijk",
+    4: "weinig stedelijk",
+    5: "niet stedelijk",
+}
+
+
+def address_density(xy: np.ndarray, radius_m: float = 1000.0) -> np.ndarray:
+    """Return, for each address, the addresses within ``radius_m`` per km² of that circle.
+
+    The address itself is included, so a lone address has density 1 / (π r²).
+    Neighbour counts come from one KD-tree ball query over all points at once
+    (``return_length``: no pair list is materialised, so a dense city of 100,000
+    addresses needs no more memory than the points themselves).
+
+    Parameters
+    ----------
+    xy : numpy.ndarray, shape (n, 2)
+        Address coordinates in metres. Flats sharing one point count separately.
+    radius_m : float
+        Radius of the circle (CBS: 1 km).
+
+    Returns
+    -------
+    numpy.ndarray
+        Addresses per km².
+
+    Examples
+    --------
+    >>> d = address_density(np.array([[0.0, 0.0], [500.0, 0.0], [3000.0, 0.0]]))
+    >>> np.round(d, 4).tolist()  # 2, 2 and 1 addresses in a circle of π km²
+    [0.6366, 0.6366, 0.3183]
+    """
+    if len(xy) == 0:
+        return np.zeros(0)
+    tree = cKDTree(xy)
+    counts = tree.query_ball_point(xy, r=radius_m, return_length=True)
+    area_km2 = math.pi * (radius_m / 1000.0) ** 2
+    return np.asarray(counts, dtype=float) / area_km2
+
+
+def classify(density: np.ndarray, limits: tuple[float, float, float, float]) -> np.ndarray:
+    """Return the urbanity class 1–5 for each density (addresses per km²).
+
+    ``limits`` are the lower bounds of classes 1..4, descending; class 5 is below the last.
+
+    Examples
+    --------
+    >>> classify(np.array([2500.0, 2499.9, 1500.0, 999.0, 500.0, 10.0]),
+    ...          (2500, 1500, 1000, 500)).tolist()
+    [1, 2, 2, 4, 4, 5]
+    """
+    lims = np.asarray(limits, dtype=float)
+    # number of limits the density falls below → class - 1
+    return (1 + np.sum(density[:, None] < lims[None, :], axis=1)).astype(int)
+
+
+def _limits(params: Mapping[str, Any]) -> tuple[float, float, float, float]:
+    lims = (
+        params["class_1_min"],
+        params["class_2_min"],
+        params["class_3_min"],
+        params["class_4_min"],
+    )
+    for name, a, b in zip(
+        ("class_2_min", "class_3_min", "class_4_min"), lims[:-1], lims[1:], strict=True
+    ):
+        if not b < a:
+            raise InputError(name, f"class limits must descend, but {b} is not below {a}")
+    return lims
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Compute address densities, classes per address and, with ``areas``, per area."""
+    limits = _limits(params)
+    addresses = layers["addresses"]
+    xy = shapely.get_coordinates(shapely.centroid(addresses.geometries))
+    ctx.progress(0.1, "counting addresses within the radius")
+    density = address_density(xy, params["radius_m"])
+    classes = classify(density, limits)
+    out: dict[str, Any] = {
+        "addresses": feature_collection(
+            addresses, {"address_density": np.round(density, 3), "urbanity_class": classes}
+        )
+    }
+    summary: dict[str, Any] = {
+        "addresses": len(addresses),
+        "mean_address_density": round(float(density.mean()), 3) if len(density) else None,
+        "addresses_per_class": {str(c): int((classes == c).sum()) for c in range(1, 6)},
+    }
+    if len(density):
+        summary["urbanity_class"] = int(classify(np.array([density.mean()]), limits)[0])
+        summary["urbanity_class_name"] = CLASS_NAMES[summary["urbanity_class"]]
+    areas = layers.get("areas")
+    if areas is not None:
+        ctx.progress(0.6, "averaging per area")
+        pt_idx, area_idx = shapely.STRtree(areas.geometries).query(
+            addresses.geometries, predicate="intersects"
+        )
+        n = len(areas)
+        count = np.bincount(area_idx, minlength=n)
+        total = np.bincount(area_idx, weights=density[pt_idx], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        area_class = np.where(count > 0, classify(np.nan_to_num(mean), limits), 0)
+        empty = int((count == 0).sum())
+        if empty:
+            ctx.warn(
+                "area-without-addresses",
+                "areas",
+                f"{empty} areas contain no address; their class is left empty",
+                empty,
+            )
+        outside = len(addresses) - len(np.unique(pt_idx))
+        if outside:
+            ctx.warn(
+                "addresses-outside-areas",
+                "addresses",
+                f"{outside} addresses lie in no area",
+                outside,
+            )
+        out["areas"] = feature_collection(
+            areas,
+            {
+                "address_count": count,
+                "mean_address_density": np.round(mean, 3),
+                "urbanity_class": np.where(count > 0, area_class, None).astype(object),
+                "urbanity_class_name": [
+                    CLASS_NAMES.get(int(c)) if k else None
+                    for c, k in zip(area_class, count, strict=True)
+                ],
+            },
+        )
+    out["summary"] = summary
+    return out
+
+
+_LIMIT_SRC = "CBS, Stedelijkheid (omgevingsadressendichtheid)"
+
+INDICATORS = (
+    Indicator(
+        id="urbanity-class",
+        version="1.0.0",
+        title={"nl": "Stedelijkheid (CBS)", "en": "Urbanity class (CBS)"},
+        description={
+            "nl": "Omgevingsadressendichtheid per adres en gemiddeld per gebied, met de CBS-klasse 1–5.",
+            "en": "Address density around each address, averaged per area, with the CBS class 1–5.",
+        },
+        theme="context",
+        method=(
+            "For each address: the number of addresses within `radius_m` (the address itself "
+            "included) divided by the circle's area in km² (π km² for 1 km). With `areas`, the "
+            "densities of the addresses inside each area are averaged. Classes: 1 at or above "
+            "`class_1_min`, 2 at or above `class_2_min`, 3 at or above `class_3_min`, 4 at or "
+            "above `class_4_min`, else 5. Addresses near the edge of the data count only the "
+            "neighbours given, so give addresses up to `radius_m` beyond the study area."
+        ),
+        compute=compute,
+        inputs=(
+            GeoInput(
+                "addresses",
+                "Addresses",
+                "Address points (BAG verblijfsobjecten); flats sharing a point count each.",
+                POINTS,
+            ),
+            GeoInput(
+                "areas",
+                "Areas",
+                "Areas (neighbourhoods) to average over.",
+                POLYGONS,
+                required=False,
+            ),
+        ),
+        parameters=(
+            Parameter(
+                "radius_m",
+                "Radius",
+                "Radius of the circle around each address.",
+                "number",
+                1000.0,
+                100.0,
+                5000.0,
+                unit="m",
+            ),
+            Parameter(
+                "class_1_min",
+                "Class 1 lower limit",
+                "Very strongly urban at or above.",
+                "number",
+                2500.0,
+                0.0,
+                100000.0,
+                unit="addresses/km²",
+            ),
+            Parameter(
+                "class_2_min",
+                "Class 2 lower limit",
+                "Strongly urban at or above.",
+                "number",
+                1500.0,
+                0.0,
+                100000.0,
+                unit="addresses/km²",
+            ),
+            Parameter(
+                "class_3_min",
+                "Class 3 lower limit",
+                "Moderately urban at or above.",
+                "number",
+                1000.0,
+                0.0,
+                100000.0,
+                unit="addresses/km²",
+            ),
+            Parameter(
+                "class_4_min",
+                "Class 4 lower limit",
+                "Hardly urban at or above.",
+                "number",
+                500.0,
+                0.0,
+                100000.0,
+                unit="addresses/km²",
+            ),
+        ),
+        outputs=(
+            Output(
+                "addresses",
+                "Addresses",
+                "Input addresses with `address_density` and `urbanity_class`.",
+                {"type": "object", "contentMediaType": "application/geo+json"},
+            ),
+            Output(
+                "areas",
+                "Areas",
+                "Input areas with `address_count`, `mean_address_density`, `urbanity_class` (only with `areas`).",
+                {"type": "object"},
+            ),
+            Output(
+                "summary",
+                "Summary",
+                "Counts per class and the mean density over all addresses.",
+                {"type": "object"},
+            ),
+        ),
+        norms=(
+            Norm(
+                "class_1_min",
+                2500,
+                "addresses/km²",
+                "zeer sterk stedelijk",
+                _LIMIT_SRC,
+                "class_1_min",
+            ),
+            Norm(
+                "class_2_min", 1500, "addresses/km²", "sterk stedelijk", _LIMIT_SRC, "class_2_min"
+            ),
+            Norm(
+                "class_3_min", 1000, "addresses/km²", "matig stedelijk", _LIMIT_SRC, "class_3_min"
+            ),
+            Norm(
+                "class_4_min", 500, "addresses/km²", "weinig stedelijk", _LIMIT_SRC, "class_4_min"
+            ),
+        ),
+        sources=(
+            Source(
+                "CBS",
+                "CBS, Begrippen: Stedelijkheid (van een gebied)",
+                "https://www.cbs.nl/nl-nl/onze-diensten/methoden/begrippen/stedelijkheid--van-een-gebied--",
+            ),
+        ),
+        keywords=("stedelijkheid", "CBS", "address density"),
+    ),
+)
