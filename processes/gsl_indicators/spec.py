@@ -305,6 +305,10 @@ class Indicator:
         Extra keywords for the process description.
     geo : bool
         ``False`` for non-spatial processes (``echo``): no provenance CRS, no layers.
+    example : Mapping, optional
+        A small, complete ``inputs`` object that runs in well under a second. It is the
+        example in the process description and the OpenAPI document, and the API tests
+        execute it for every registered indicator (sync, async and cached).
     """
 
     id: str
@@ -321,6 +325,7 @@ class Indicator:
     sources: tuple[Source, ...] = ()
     keywords: tuple[str, ...] = ()
     geo: bool = True
+    example: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         names = [i.name for i in self.inputs] + [p.name for p in self.parameters]
@@ -437,6 +442,7 @@ class Indicator:
                 if s.url
             ],
             "x-gsl": self.menu_entry(),
+            **({"example": {"inputs": dict(self.example)}} if self.example else {}),
         }
 
     def menu_entry(self) -> dict[str, Any]:

@@ -1,0 +1,93 @@
+"""One exception hierarchy for the service, each with its HTTP status and OGC type URI.
+
+The app turns every :class:`ServiceError` into an RFC 7807 problem document
+(``application/problem+json``) whose ``type`` is the OGC API - Processes exception URI.
+"""
+
+from __future__ import annotations
+
+OGC_EXCEPTION = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
+
+
+class ServiceError(Exception):
+    """Base class: ``status`` (HTTP), ``ogc_type`` (last part of the OGC URI), ``title``."""
+
+    status = 500
+    ogc_type = "server-error"
+    title = "Internal server error"
+
+    def __init__(self, detail: str, *, input_name: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.input_name = input_name
+
+    @property
+    def type_uri(self) -> str:
+        """Return the full OGC exception type URI."""
+        return OGC_EXCEPTION + self.ogc_type
+
+    def problem(self, instance: str | None = None) -> dict[str, object]:
+        """Return the RFC 7807 problem document."""
+        doc: dict[str, object] = {
+            "type": self.type_uri,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.input_name is not None:
+            doc["input"] = self.input_name
+        if instance:
+            doc["instance"] = instance
+        return doc
+
+
+class InvalidInput(ServiceError):
+    """A request input is invalid (400, invalid-parameter-value)."""
+
+    status = 400
+    ogc_type = "invalid-parameter-value"
+    title = "Invalid parameter value"
+
+
+class NoSuchProcess(ServiceError):
+    """Unknown process id (404)."""
+
+    status = 404
+    ogc_type = "no-such-process"
+    title = "No such process"
+
+
+class NoSuchJob(ServiceError):
+    """Unknown job id (404)."""
+
+    status = 404
+    ogc_type = "no-such-job"
+    title = "No such job"
+
+
+class ResultNotReady(ServiceError):
+    """The job has not finished (404, result-not-ready)."""
+
+    status = 404
+    ogc_type = "result-not-ready"
+    title = "Result not ready"
+
+
+class JobFailed(ServiceError):
+    """The job failed; its results carry the reason (the failed job's own problem type)."""
+
+    status = 500
+    ogc_type = "job-failed"
+    title = "Job failed"
+
+    def __init__(self, detail: str, *, status: int = 500, ogc_type: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        if ogc_type:
+            self.ogc_type = ogc_type
+
+
+class FetchError(InvalidInput):
+    """An input given by reference (href) could not be fetched or is not allowed."""
+
+    title = "Input reference could not be used"

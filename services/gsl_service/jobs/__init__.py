@@ -1,0 +1,1 @@
+"""Durable jobs: the job model, stores (SQLite, Redis) and runners (process pool, RQ)."""

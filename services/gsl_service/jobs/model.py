@@ -1,0 +1,87 @@
+"""The job record, its states and the job-list filter (OGC API - Processes statusInfo)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class JobStatus(StrEnum):
+    """OGC API - Processes 1.0 job states."""
+
+    accepted = "accepted"
+    running = "running"
+    successful = "successful"
+    failed = "failed"
+    dismissed = "dismissed"
+
+    @property
+    def finished(self) -> bool:
+        """Return whether the state is final."""
+        return self in (JobStatus.successful, JobStatus.failed, JobStatus.dismissed)
+
+
+@dataclass
+class Subscriber:
+    """Callback URLs of an execute request (OGC callback conformance class)."""
+
+    success_uri: str | None = None
+    in_progress_uri: str | None = None
+    failed_uri: str | None = None
+
+
+@dataclass
+class JobInfo:
+    """One job, as stored and as shown in statusInfo.
+
+    Times are timezone-aware UTC datetimes. ``error`` holds the problem document of a
+    failed job (its ``type``, ``status`` and ``detail``).
+    """
+
+    job_id: str
+    process_id: str
+    status: JobStatus
+    created: datetime
+    updated: datetime
+    started: datetime | None = None
+    finished: datetime | None = None
+    progress: int = 0
+    message: str = ""
+    cache_key: str | None = None
+    cache_hit: bool = False
+    error: dict[str, Any] | None = None
+    subscriber: Subscriber | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float | None:
+        """Return the run time in seconds (until now for an unfinished job)."""
+        if self.started is None:
+            return None
+        end = self.finished or self.updated
+        return (end - self.started).total_seconds()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-compatible dict (datetimes as ISO 8601 strings)."""
+        d = asdict(self)
+        for k in ("created", "updated", "started", "finished"):
+            if d[k] is not None:
+                d[k] = d[k].isoformat()
+        d["status"] = self.status.value
+        return d
+
+
+@dataclass
+class JobFilter:
+    """The OGC job-list query: all fields optional; ``datetime`` is an interval."""
+
+    process_ids: list[str] | None = None
+    statuses: list[JobStatus] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    min_duration_s: float | None = None
+    max_duration_s: float | None = None
+    limit: int = 10
+    offset: int = 0
