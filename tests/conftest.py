@@ -16,7 +16,9 @@ AMSTERDAM = ROOT.parent / "shared" / "data" / "amsterdam"
 def amsterdam() -> Path:
     """Path of the Amsterdam test kit; the test is skipped where it is absent."""
     if not (AMSTERDAM / "addresses.geojson").is_file():
-        pytest.skip(f"real data not found at {AMSTERDAM} (needs ../shared/data/amsterdam beside the repo)")
+        pytest.skip(
+            f"real data not found at {AMSTERDAM} (needs ../shared/data/amsterdam beside the repo)"
+        )
     return AMSTERDAM
 
 

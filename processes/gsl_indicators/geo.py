@@ -411,9 +411,8 @@ def read_layers(
     target = working_crs(source, bounds)
     layers = {s.name: parse_layer(s, raw[s.name], source[s.name], target, ctx) for s in specs}
     for s in specs:
-        if len(layers[s.name]) == 0:
-            if ctx is not None:
-                ctx.warn("empty-input", s.name, "the input has no features")
+        if len(layers[s.name]) == 0 and ctx is not None:
+            ctx.warn("empty-input", s.name, "the input has no features")
     return layers, target
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -338,13 +338,14 @@ class Indicator:
         """Pydantic model validating all parameters (geo inputs are parsed by ``geo``)."""
         fields = {p.name: p.field() for p in self.parameters}
         model_name = "Params_" + self.id.replace("-", "_")
-        return pydantic.create_model(  # type: ignore[call-overload,no-any-return]
+        return pydantic.create_model(  # type: ignore[call-overload]
             model_name, __config__=pydantic.ConfigDict(extra="ignore"), **fields
         )
 
     def input(self, name: str) -> GeoInput | Parameter:
         """Return the declared input or parameter called ``name``."""
-        for item in (*self.inputs, *self.parameters):
+        items: list[GeoInput | Parameter] = [*self.inputs, *self.parameters]
+        for item in items:
             if item.name == name:
                 return item
         raise KeyError(name)
@@ -518,7 +519,7 @@ class Registry:
     def __contains__(self, indicator_id: object) -> bool:
         return indicator_id in self._by_id
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Indicator]:
         return iter(sorted(self._by_id.values(), key=lambda i: i.id))
 
     def __len__(self) -> int:

@@ -152,7 +152,9 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             {
                 "address_count": count,
                 "mean_address_density": np.round(mean, 3),
-                "urbanity_class": np.where(count > 0, area_class, None).astype(object),
+                "urbanity_class": [
+                    int(c) if k else None for c, k in zip(area_class, count, strict=True)
+                ],
                 "urbanity_class_name": [
                     CLASS_NAMES.get(int(c)) if k else None
                     for c, k in zip(area_class, count, strict=True)

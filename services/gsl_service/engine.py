@@ -24,12 +24,12 @@ INTERFACE CONTRACT (agreed between the OGC layer and the engine; keep it stable)
   ``gsl_indicators.run.execute(...)`` plus ``provenance.cache = {"hit": bool, "key": str}``.
 """
 
-from __future__ import annotations  # noqa: E402  (S2: move to top when implementing)
+from __future__ import annotations
 
-from dataclasses import dataclass  # noqa: E402
-from typing import Any  # noqa: E402
+from dataclasses import dataclass
+from typing import Any
 
-from gsl_service.jobs.model import JobFilter, JobInfo, Subscriber  # noqa: E402
+from gsl_service.jobs.model import JobFilter, JobInfo, Subscriber
 
 
 @dataclass
@@ -47,11 +47,24 @@ class Engine:
     def __init__(self, settings: Any) -> None:
         raise NotImplementedError
 
-    def start(self) -> None: ...
-    def close(self) -> None: ...
-    def execute_sync(self, process_id: str, inputs: dict[str, Any], subscriber: Subscriber | None = None) -> Outcome: ...  # type: ignore[empty-body]
-    def submit(self, process_id: str, inputs: dict[str, Any], subscriber: Subscriber | None = None) -> JobInfo: ...  # type: ignore[empty-body]
-    def get_job(self, job_id: str) -> JobInfo: ...  # type: ignore[empty-body]
-    def list_jobs(self, flt: JobFilter) -> tuple[list[JobInfo], int]: ...  # type: ignore[empty-body]
-    def get_result(self, job_id: str) -> bytes: ...  # type: ignore[empty-body]
-    def dismiss(self, job_id: str) -> JobInfo: ...  # type: ignore[empty-body]
+    def execute_sync(
+        self, process_id: str, inputs: dict[str, Any], subscriber: Subscriber | None = None
+    ) -> Outcome:
+        raise NotImplementedError
+
+    def submit(
+        self, process_id: str, inputs: dict[str, Any], subscriber: Subscriber | None = None
+    ) -> JobInfo:
+        raise NotImplementedError
+
+    def get_job(self, job_id: str) -> JobInfo:
+        raise NotImplementedError
+
+    def list_jobs(self, flt: JobFilter) -> tuple[list[JobInfo], int]:
+        raise NotImplementedError
+
+    def get_result(self, job_id: str) -> bytes:
+        raise NotImplementedError
+
+    def dismiss(self, job_id: str) -> JobInfo:
+        raise NotImplementedError
