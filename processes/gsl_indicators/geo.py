@@ -358,9 +358,9 @@ def reproject(geoms: np.ndarray, source_crs: str, target_crs: str) -> np.ndarray
 
     Examples
     --------
-    >>> p = reproject(np.array([shapely.Point(5.387, 52.156)]), WGS84, RD_NEW)[0]
-    >>> round(p.x, -2), round(p.y, -2)
-    (155000.0, 463000.0)
+    >>> p = reproject(np.array([shapely.Point(5.38721, 52.15517)]), WGS84, RD_NEW)[0]
+    >>> round(p.x), round(p.y)  # the Amersfoort origin of RD New
+    (155000, 463000)
     """
     tr = Transformer.from_crs(source_crs, target_crs, always_xy=True)
 
