@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gsl_indicators import __version__
-from gsl_indicators.canonical import digest
+from gsl_indicators.canonical import digest, digest_bytes
 from gsl_indicators.geo import read_layers
 from gsl_indicators.spec import Context, Indicator, ProgressFn
 
@@ -26,6 +26,28 @@ def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
     params = indicator.validate_parameters(inputs)
     indicator.check_geo_inputs(inputs)
     return params
+
+
+def provenance_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the parameters for provenance: raw bytes become their size and sha256.
+
+    A GeoTIFF given by reference reaches the kernel as ``{"href", "bytes", ...}``;
+    the bytes are not JSON, so provenance records ``{"size", "sha256"}`` instead.
+
+    Examples
+    --------
+    >>> provenance_parameters({"grid": {"href": "h", "bytes": b"ab"}, "n": 1})["grid"]["bytes"]["size"]
+    2
+    """
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, bytes | bytearray | memoryview):
+            return {"size": len(v), "sha256": digest_bytes(bytes(v))}
+        if isinstance(v, Mapping):
+            return {k: clean(x) for k, x in v.items()}
+        return v
+
+    return {k: clean(v) for k, v in params.items()}
 
 
 def input_digests(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, str]:
@@ -78,7 +100,7 @@ def execute(
         "indicator": indicator.id,
         "version": indicator.version,
         "engine": f"gsl-indicators {__version__}",
-        "parameters": params,
+        "parameters": provenance_parameters(params),
     }
     if indicator.geo:
         provenance["crs"] = crs

@@ -111,6 +111,9 @@ class Parameter:
     schema: Mapping[str, Any] | None = None
     required: bool = False
     nullable: bool = False
+    # Python annotation for validation where ``type`` alone is too narrow (a catalog
+    # name *or* an inline table: ``str | list[Any]``); give the JSON type in ``schema``.
+    annotation: Any = None
 
     def json_schema(self) -> dict[str, Any]:
         """Return the JSON schema of this parameter, with default, range and enum."""
@@ -133,12 +136,15 @@ class Parameter:
 
     def field(self) -> tuple[Any, Any]:
         """Return the ``(annotation, FieldInfo)`` pair for pydantic's ``create_model``."""
-        annotation: Any = _PY_TYPES[self.type]
+        annotation: Any = _PY_TYPES[self.type] if self.annotation is None else self.annotation
         if self.enum is not None:
             annotation = Literal[tuple(self.enum)]
         if self.nullable:
             annotation = annotation | None
-        kwargs: dict[str, Any] = {"description": self.description, "strict": False}
+        kwargs: dict[str, Any] = {"description": self.description}
+        # pydantic refuses `strict` on union / Literal annotations (nullable, enum, custom)
+        if self.annotation is None and self.enum is None and not self.nullable:
+            kwargs["strict"] = False
         if self.minimum is not None:
             kwargs["ge"] = self.minimum
         if self.maximum is not None:

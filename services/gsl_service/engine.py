@@ -26,10 +26,39 @@ INTERFACE CONTRACT (agreed between the OGC layer and the engine; keep it stable)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Mapping
+from concurrent.futures import CancelledError, Future
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from gsl_service.jobs.model import JobFilter, JobInfo, Subscriber
+from pebble import ProcessExpired
+
+from gsl_indicators import run
+from gsl_indicators.spec import Indicator, InputError, Registry, registry
+from gsl_service.cache import ResultCache, as_hit, cache_key, make_cache
+from gsl_service.callbacks import CallbackPoster
+from gsl_service.errors import (
+    InvalidInput,
+    JobFailed,
+    NoSuchJob,
+    NoSuchProcess,
+    ResultNotReady,
+    ServiceError,
+)
+from gsl_service.inputs import AddressGuard, Fetcher, has_href
+from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
+from gsl_service.jobs.store import JobStore, make_store, now
+from gsl_service.jobs.task import RUNNABLE, TaskError, failure_problem, pack_inputs
+from gsl_service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,30 +70,461 @@ class Outcome:
     cache_hit: bool
 
 
+@dataclass
+class Prepared:
+    """A validated request: parameters after defaults, resolved inputs, digests, key."""
+
+    indicator: Indicator
+    params: dict[str, Any]
+    inputs: dict[str, Any]
+    digests: dict[str, str]
+    key: str
+    fetched: list[str] = field(default_factory=list)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Engine:
-    """Facade over cache, job store and runners (to be implemented; see the contract)."""
+    """Facade over result cache, job store and runners (see the module docstring).
 
-    def __init__(self, settings: Any) -> None:
-        raise NotImplementedError
+    Parameters
+    ----------
+    settings : Settings, optional
+        Defaults to ``Settings()`` (the environment).
+    indicators : Registry, optional
+        The processes (default: every registered indicator). Pool children and RQ
+        workers always use the global registry, so a custom registry only narrows
+        what is published.
+    """
 
+    def __init__(self, settings: Settings | None = None, indicators: Registry | None = None):
+        s = settings or Settings()
+        self.settings = s.model_copy(update={"data_dir": Path(s.data_dir).resolve()})
+        self.registry = indicators or registry()
+        self.store: JobStore = make_store(self.settings)
+        self.cache: ResultCache = make_cache(self.settings)
+        self.fetcher = Fetcher(
+            AddressGuard(self.settings.fetch_allowlist),
+            max_bytes=self.settings.fetch_max_bytes,
+            timeout_s=self.settings.fetch_timeout_s,
+            max_pages=self.settings.fetch_max_pages,
+        )
+        self.poster = CallbackPoster.from_settings(self.settings)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self._job_settings = self.settings.model_dump(mode="json")
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sync_pool: Any = None
+        self._async_pool: Any = None
+        self._rq: Any = None
+
+    # -- life cycle --------------------------------------------------------------------
+    @property
+    def distributed(self) -> bool:
+        """Return whether jobs run on RQ workers (``GSL_REDIS_URL`` set)."""
+        return self.settings.distributed
+
+    def start(self) -> None:
+        """Start pools and background maintenance; re-run jobs a previous process left."""
+        with self._lock:
+            if self._started:
+                return
+            if self._closed:
+                raise RuntimeError("engine is closed")
+            from gsl_service.jobs.embedded import AsyncPool, SyncPool
+
+            self._sync_pool = SyncPool(self.settings.sync_workers)
+            if self.distributed:
+                from gsl_service.jobs.rq_runner import RQRunner
+
+                self._rq = RQRunner(self.settings, self._job_settings)
+            else:
+                self._async_pool = AsyncPool(
+                    self.settings.async_workers, self._job_settings, self._on_async_done
+                )
+            self._started = True
+        if not self.distributed:
+            self.recover()
+        self._spawn(self._maintenance_loop, "gsl-maintenance")
+
+    def _spawn(self, target: Any, name: str) -> None:
+        t = threading.Thread(target=target, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _ensure_started(self) -> None:
+        if not self._started:
+            self.start()
+
+    def close(self) -> None:
+        """Stop background threads and pools; unfinished jobs stay for the next start."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        if self._async_pool is not None:
+            self._async_pool.close()
+        if self._sync_pool is not None:
+            self._sync_pool.close()
+        if self._rq is not None:
+            self._rq.close()
+        self.poster.close(wait=False)
+        self.fetcher.close()
+        self.cache.close()
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- preparation -------------------------------------------------------------------
+    def indicator(self, process_id: str) -> Indicator:
+        """Return the declaration of ``process_id`` (raises NoSuchProcess)."""
+        if process_id not in self.registry:
+            raise NoSuchProcess(f"no process with id '{process_id}'")
+        return self.registry.get(process_id)
+
+    def prepare(self, process_id: str, inputs: Mapping[str, Any]) -> Prepared:
+        """Validate, fetch href inputs, digest and key a request (raises InvalidInput)."""
+        ind = self.indicator(process_id)
+        if not isinstance(inputs, Mapping):
+            raise InvalidInput("'inputs' must be an object", input_name="inputs")
+        try:
+            params = run.prepare(ind, inputs)
+        except InputError as err:
+            raise InvalidInput(str(err), input_name=err.input_name) from None
+        resolved: dict[str, Any] = dict(inputs)
+        fetched: list[str] = []
+        if has_href(inputs):
+            resolved, fetched = self.fetcher.resolve(inputs)
+            if any(p.name in fetched for p in ind.parameters):
+                try:
+                    params = run.prepare(ind, resolved)
+                except InputError as err:
+                    raise InvalidInput(str(err), input_name=err.input_name) from None
+        try:
+            digests = run.input_digests(ind, resolved)
+            key = cache_key(ind.id, ind.version, params, digests)
+        except (TypeError, ValueError) as err:
+            raise InvalidInput(f"inputs cannot be serialised: {err}", input_name="inputs") from None
+        return Prepared(ind, params, resolved, digests, key, fetched)
+
+    def _new_job(self, prep: Prepared, status: JobStatus, **kw: Any) -> JobInfo:
+        t = now()
+        return JobInfo(
+            job_id=str(uuid.uuid4()),
+            process_id=prep.indicator.id,
+            status=status,
+            created=t,
+            updated=t,
+            cache_key=prep.key,
+            **kw,
+        )
+
+    # -- synchronous -------------------------------------------------------------------
     def execute_sync(
         self, process_id: str, inputs: dict[str, Any], subscriber: Subscriber | None = None
     ) -> Outcome:
-        raise NotImplementedError
+        """Execute now (cache, single flight, bounded process pool); record the job."""
+        self._ensure_started()
+        prep = self.prepare(process_id, inputs)
+        created = now()
 
+        def compute() -> bytes:
+            result: bytes = self._sync_pool.compute(
+                prep.indicator.id, prep.inputs, prep.digests, prep.key
+            )
+            return result
+
+        try:
+            body, hit = self.cache.get_or_compute(prep.key, compute)
+        except TaskError as err:
+            self._record_sync_failure(prep, created, err.problem, subscriber)
+            raise err.to_service_error() from None
+        except (ProcessExpired, CancelledError) as err:
+            problem = failure_problem(f"worker lost: {err}")
+            self._record_sync_failure(prep, created, problem, subscriber)
+            raise JobFailed(str(problem["detail"])) from None
+        t = now()
+        job = JobInfo(
+            job_id=str(uuid.uuid4()),
+            process_id=prep.indicator.id,
+            status=JobStatus.successful,
+            created=created,
+            updated=t,
+            started=created,
+            finished=t,
+            progress=100,
+            message="served from the result cache" if hit else "done",
+            cache_key=prep.key,
+            cache_hit=hit,
+            subscriber=subscriber,
+            extra={"mode": "sync"},
+        )
+        if self.settings.record_sync_jobs:
+            self.store.create(job, result=body)
+        self.poster.notify(job, body)
+        return Outcome(job, body, hit)
+
+    def _record_sync_failure(
+        self,
+        prep: Prepared,
+        created: Any,
+        problem: dict[str, Any],
+        subscriber: Subscriber | None,
+    ) -> None:
+        t = now()
+        job = JobInfo(
+            job_id=str(uuid.uuid4()),
+            process_id=prep.indicator.id,
+            status=JobStatus.failed,
+            created=created,
+            updated=t,
+            started=created,
+            finished=t,
+            message="failed",
+            cache_key=prep.key,
+            error=problem,
+            subscriber=subscriber,
+            extra={"mode": "sync"},
+        )
+        if self.settings.record_sync_jobs:
+            self.store.create(job)
+        self.poster.notify(job)
+
+    # -- asynchronous ------------------------------------------------------------------
     def submit(
         self, process_id: str, inputs: dict[str, Any], subscriber: Subscriber | None = None
     ) -> JobInfo:
-        raise NotImplementedError
+        """Validate, record an ``accepted`` job and enqueue it (cache hit: done at once)."""
+        self._ensure_started()
+        prep = self.prepare(process_id, inputs)
+        cached = self.cache.get(prep.key)
+        if cached is not None:
+            t = now()
+            body = as_hit(cached, prep.key)
+            job = self._new_job(
+                prep,
+                JobStatus.successful,
+                started=t,
+                finished=t,
+                progress=100,
+                message="served from the result cache",
+                cache_hit=True,
+                subscriber=subscriber,
+                extra={"mode": "async"},
+            )
+            self.store.create(job, result=body)
+            self.poster.notify(job, body)
+            return job
+        job = self._new_job(
+            prep,
+            JobStatus.accepted,
+            message="accepted",
+            subscriber=subscriber,
+            extra={"mode": "async", "owner": self.owner, "attempts": 0},
+        )
+        self.store.create(job, inputs=pack_inputs(prep.inputs, prep.digests))
+        self._dispatch(job)
+        return job
 
+    def _dispatch(self, job: JobInfo) -> None:
+        try:
+            if self.distributed:
+                self._rq.enqueue(job.job_id)
+            else:
+                self._async_pool.submit(job.job_id)
+        except Exception as err:
+            log.exception("could not enqueue job %s", job.job_id)
+            self._fail(job.job_id, f"could not enqueue the job: {type(err).__name__}: {err}")
+
+    def _fail(self, job_id: str, reason: str) -> JobInfo | None:
+        failed = self.store.transition(
+            job_id,
+            JobStatus.failed,
+            sources=RUNNABLE,
+            message=reason.split(":")[0],
+            error=failure_problem(reason),
+        )
+        if failed is not None:
+            self.poster.notify(failed)
+        return failed
+
+    def _on_async_done(self, job_id: str, fut: Future[Any]) -> None:
+        """Completion of an embedded job: fill the cache, or record a lost worker."""
+        if fut.cancelled():
+            return
+        try:
+            body = fut.result()
+        except ProcessExpired as err:
+            if not self._closed:
+                self._fail(job_id, f"worker lost: {err}")
+            return
+        except CancelledError:
+            return
+        except Exception as err:
+            if not self._closed:
+                self._fail(job_id, f"{type(err).__name__}: {err}")
+            return
+        if body:
+            try:
+                key = self.store.get(job_id).cache_key
+            except NoSuchJob:
+                return
+            if key:
+                self.cache.put(key, body)
+
+    # -- queries -----------------------------------------------------------------------
     def get_job(self, job_id: str) -> JobInfo:
-        raise NotImplementedError
+        """Return the job (raises NoSuchJob); checks the worker of a running RQ job."""
+        job = self.store.get(job_id)
+        if self._rq is not None and job.status in RUNNABLE:
+            job = self._reconcile_one(job) or job
+        return job
 
     def list_jobs(self, flt: JobFilter) -> tuple[list[JobInfo], int]:
-        raise NotImplementedError
+        """Return a page of jobs (newest first) and the number matched."""
+        return self.store.list_jobs(flt)
 
     def get_result(self, job_id: str) -> bytes:
-        raise NotImplementedError
+        """Return the result document bytes of a successful job."""
+        job = self.get_job(job_id)
+        if job.status is JobStatus.successful:
+            body = self.store.get_result(job_id)
+            if body is None:
+                raise NoSuchJob(f"the result of job '{job_id}' is no longer stored")
+            return body
+        if job.status is JobStatus.failed:
+            err = job.error or {}
+            ogc = str(err.get("type", "")).rsplit("/", 1)[-1] or None
+            raise JobFailed(
+                str(err.get("detail", "the job failed")),
+                status=int(err.get("status", 500)),
+                ogc_type=ogc,
+            )
+        if job.status is JobStatus.dismissed:
+            raise NoSuchJob(f"job '{job_id}' was dismissed")
+        raise ResultNotReady(f"job '{job_id}' is {job.status.value}; its result is not ready")
 
     def dismiss(self, job_id: str) -> JobInfo:
-        raise NotImplementedError
+        """Dismiss a job: stop it when running, status ``dismissed``, remove its result."""
+        job = self.store.get(job_id)
+        if job.status is JobStatus.dismissed:
+            return job
+        done = self.store.transition(job_id, JobStatus.dismissed, message="dismissed")
+        if job.status in RUNNABLE or (done is None):
+            self._stop_execution(job_id)
+        self.store.delete_result(job_id)
+        return self.store.get(job_id)
+
+    def _stop_execution(self, job_id: str) -> None:
+        try:
+            if self._async_pool is not None:
+                self._async_pool.cancel(job_id)
+            if self._rq is not None:
+                self._rq.stop(job_id)
+        except Exception:  # never fail a dismissal because stopping failed
+            log.exception("could not stop job %s", job_id)
+
+    # -- maintenance -------------------------------------------------------------------
+    def recover(self) -> int:
+        """Re-run (or fail) embedded jobs that a previous process left unfinished.
+
+        A job belongs to the engine that accepted it (``extra.owner`` = host, pid,
+        engine id). Jobs of a live engine in another process are left alone; the
+        others are re-queued while ``attempts < GSL_MAX_RESTARTS`` and their inputs
+        are stored, else marked failed with the reason.
+        """
+        host = socket.gethostname()
+        count = 0
+        for job in self.store.unfinished():
+            owner = str(job.extra.get("owner", ""))
+            if owner == self.owner:
+                continue
+            parts = owner.split(":")
+            if len(parts) == 3 and parts[0] == host and parts[1].isdigit():
+                pid = int(parts[1])
+                if pid != os.getpid() and _pid_alive(pid):
+                    continue
+            attempts = int(job.extra.get("attempts", 0))
+            if attempts < self.settings.max_restarts and self.store.get_inputs(job.job_id):
+                again = self.store.transition(
+                    job.job_id,
+                    JobStatus.accepted,
+                    sources=RUNNABLE,
+                    message="re-queued after a restart of the service",
+                    extra={"owner": self.owner, "attempts": attempts + 1},
+                )
+                if again is not None:
+                    self._dispatch(again)
+                    count += 1
+            else:
+                self._fail(job.job_id, "interrupted by a restart of the service")
+                count += 1
+        return count
+
+    def _reconcile_one(self, job: JobInfo) -> JobInfo | None:
+        verdict = self._rq.verdict(job, now())
+        if verdict is None:
+            return None
+        if verdict.action == "requeue":
+            again = self.store.transition(
+                job.job_id, JobStatus.accepted, sources=(JobStatus.accepted,), message="re-queued"
+            )
+            if again is not None:
+                self._dispatch(again)
+            return again
+        return self._fail(job.job_id, verdict.reason)
+
+    def reconcile(self) -> int:
+        """Check every unfinished RQ job once; return how many were changed."""
+        if self._rq is None:
+            return 0
+        changed = 0
+        for job in self.store.unfinished():
+            try:
+                if self._reconcile_one(job) is not None:
+                    changed += 1
+            except Exception:  # keep reconciling the others
+                log.exception("reconciling job %s failed", job.job_id)
+        return changed
+
+    def purge(self) -> int:
+        """Delete finished jobs and results older than ``GSL_JOB_RETENTION_S``."""
+        cutoff = now() - timedelta(seconds=self.settings.job_retention_s)
+        return self.store.purge(cutoff)
+
+    def _maintenance_loop(self) -> None:
+        interval = self.settings.reconcile_interval_s if self.distributed else 30.0
+        next_purge = 0.0
+        import time
+
+        while not self._stop.is_set():
+            t = time.monotonic()
+            try:
+                if t >= next_purge:
+                    self.purge()
+                    next_purge = t + self.settings.purge_interval_s
+                self.reconcile()
+            except ServiceError:
+                log.exception("maintenance failed")
+            except Exception:
+                log.exception("maintenance failed")
+            self._stop.wait(min(interval, self.settings.purge_interval_s))

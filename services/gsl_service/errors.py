@@ -91,3 +91,11 @@ class FetchError(InvalidInput):
     """An input given by reference (href) could not be fetched or is not allowed."""
 
     title = "Input reference could not be used"
+
+
+class InvalidTransition(ServiceError):
+    """A job state change that the state machine forbids (409)."""
+
+    status = 409
+    ogc_type = "invalid-transition"
+    title = "Invalid job state transition"

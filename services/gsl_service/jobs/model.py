@@ -85,3 +85,31 @@ class JobFilter:
     max_duration_s: float | None = None
     limit: int = 10
     offset: int = 0
+
+
+#: The job state machine: the states a job may move to from each state. ``dismiss``
+#: may end any job (a finished job's result is then removed); final states are
+#: otherwise never left, so a late worker cannot overwrite a dismissal or a
+#: "worker lost" verdict.
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.accepted: frozenset(
+        {JobStatus.running, JobStatus.successful, JobStatus.failed, JobStatus.dismissed}
+    ),
+    JobStatus.running: frozenset(
+        {JobStatus.accepted, JobStatus.successful, JobStatus.failed, JobStatus.dismissed}
+    ),
+    JobStatus.successful: frozenset({JobStatus.dismissed}),
+    JobStatus.failed: frozenset({JobStatus.dismissed}),
+    JobStatus.dismissed: frozenset(),
+}
+
+
+def sources_of(target: JobStatus) -> tuple[JobStatus, ...]:
+    """Return the states from which a job may move to ``target``.
+
+    Examples
+    --------
+    >>> [s.value for s in sources_of(JobStatus.running)]
+    ['accepted']
+    """
+    return tuple(s for s, targets in TRANSITIONS.items() if target in targets)

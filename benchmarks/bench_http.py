@@ -1,0 +1,210 @@
+"""Cached execution throughput over real HTTP vs a bare FastAPI endpoint (target ≥ 0.5).
+
+Two uvicorn servers run as subprocesses, one after the other, on free ports:
+
+* the service (``gsl_service.app:create_app``, embedded defaults, a temporary data
+  dir) answering ``POST /processes/{id}/execution`` from its result cache;
+* a bare FastAPI app whose one POST endpoint returns the very same bytes.
+
+The same httpx client load (``--concurrency`` requests in flight, keep-alive) is
+measured against both in one run; the ratio of requests per second is printed.
+
+    .venv/bin/python benchmarks/bench_http.py            # 3000 requests per side
+    .venv/bin/python benchmarks/bench_http.py --quick    # 600
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A cached urbanity-class request of 200 addresses (a ~20 kB result document).
+REQUEST = {
+    "inputs": {
+        "addresses": {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": i,
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [121000.0 + 37 * (i % 20), 487000.0 + 41 * (i // 20)],
+                    },
+                    "properties": {},
+                }
+                for i in range(200)
+            ],
+        }
+    }
+}
+PROCESS = "urbanity-class"
+
+
+def bare_app(body_file: str):  # type: ignore[no-untyped-def]
+    """Return a FastAPI app whose POST endpoint returns the bytes in ``body_file``."""
+    from fastapi import FastAPI, Request, Response
+
+    body = Path(body_file).read_bytes()
+    app = FastAPI()
+
+    @app.post("/processes/{process_id}/execution")
+    async def execute(process_id: str, request: Request) -> Response:
+        await request.body()
+        return Response(body, media_type="application/json")
+
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2)
+            return proc
+        except httpx.HTTPError:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    proc.stderr.read().decode() if proc.stderr else "server died"
+                ) from None
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"server at {url} did not start")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+async def load(
+    url: str, payload: bytes, total: int, concurrency: int, expect: bytes | None
+) -> float:
+    """Send ``total`` POSTs with ``concurrency`` in flight; return requests per second."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"Content-Type": "application/json"}
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        for _ in range(20):  # warm-up
+            r = await client.post(url, content=payload, headers=headers)
+            r.raise_for_status()
+        remaining = total
+
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                r = await client.post(url, content=payload, headers=headers)
+                if r.status_code != 200 or (expect is not None and r.content != expect):
+                    raise RuntimeError(f"unexpected answer {r.status_code}: {r.content[:200]!r}")
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return total / (time.perf_counter() - t0)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="600 requests per side")
+    p.add_argument("--requests", type=int, default=3000)
+    p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=2, help="alternate the two servers this often")
+    args = p.parse_args()
+    total = 600 if args.quick else args.requests
+    payload = json.dumps(REQUEST).encode()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {"GSL_DATA_DIR": f"{tmp}/var", "GSL_BASE_URL": base, "GSL_LOG_LEVEL": "warning"}
+        uvicorn = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--host",
+            "127.0.0.1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+        service = start(
+            [*uvicorn, "--port", str(port), "--factory", "gsl_service.app:create_app"],
+            env,
+            f"{base}/health",
+        )
+        try:
+            url = f"{base}/processes/{PROCESS}/execution"
+            first = httpx.post(
+                url, content=payload, headers={"Content-Type": "application/json"}, timeout=120
+            )
+            first.raise_for_status()
+            cached = httpx.post(
+                url, content=payload, headers={"Content-Type": "application/json"}, timeout=60
+            ).content
+            assert json.loads(cached)["provenance"]["cache"]["hit"] is True
+            body_file = Path(tmp) / "body.json"
+            body_file.write_bytes(cached)
+            bare_port = free_port()
+            bare_base = f"http://127.0.0.1:{bare_port}"
+            bare_cmd = [
+                sys.executable, "-c",
+                "import sys, uvicorn; sys.path.insert(0, 'benchmarks'); import bench_http; "
+                f"uvicorn.run(bench_http.bare_app({str(body_file)!r}), host='127.0.0.1', port={bare_port}, "
+                "log_level='warning', access_log=False)",
+            ]  # fmt: skip
+            ours_rps, bare_rps = [], []
+            for _ in range(args.rounds):
+                ours_rps.append(asyncio.run(load(url, payload, total, args.concurrency, cached)))
+                bare = start(bare_cmd, {}, f"{bare_base}/docs")
+                try:
+                    bare_url = f"{bare_base}/processes/{PROCESS}/execution"
+                    bare_rps.append(
+                        asyncio.run(load(bare_url, payload, total, args.concurrency, cached))
+                    )
+                finally:
+                    stop(bare)
+        finally:
+            stop(service)
+
+    ours, bare_best = max(ours_rps), max(bare_rps)
+    print(f"result document: {len(cached)} bytes; request body: {len(payload)} bytes")
+    print(f"requests: {total} per round, {args.rounds} rounds, concurrency {args.concurrency}")
+    print(
+        f"bare FastAPI endpoint (same bytes): {bare_best:8.1f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in bare_rps)})"
+    )
+    print(
+        f"cached execution (service)        : {ours:8.1f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in ours_rps)})"
+    )
+    ratio = ours / bare_best
+    print(
+        f"ratio cached / bare = {ratio:.2f}  (target >= 0.5) {'OK' if ratio >= 0.5 else 'BELOW TARGET'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

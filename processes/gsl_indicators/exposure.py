@@ -1,0 +1,854 @@
+"""Exposure sampling shared by ``air-quality``, ``noise`` and ``heat``.
+
+A home takes an exposure value (a concentration, a noise level, a PET) from one of
+three input forms, all available to every exposure indicator:
+
+``exposure_zones`` (polygons with a value)
+    A home takes the value of the zone it lies in. Where zones overlap, parameter
+    ``zone_overlap`` decides: ``worst`` (the highest value, default), ``first`` (the
+    zone that comes first in the collection) or ``mean``. A point on a zone boundary
+    lies in both zones.
+``exposure_points`` (receptor points with a value)
+    ``point_method="nearest"``: the value of the nearest point within
+    ``point_radius_m``; ``"idw"``: the inverse-distance weighted mean of all points
+    within ``point_radius_m`` (weights ``1 / d ** idw_power``; a point at distance 0
+    gives its own value). No point within the radius leaves the home without a value.
+``exposure_grid`` (a GeoTIFF)
+    Sampled at each home (the cell containing the home's point; band ``grid_band``).
+    Over HTTP it is given as ``{"href": "https://…/no2.tif"}``: the *service* fetches
+    the href and hands the raster to the kernel, because ``processes/`` does no I/O.
+    The kernel accepts the object ``{"bytes": <raw GeoTIFF bytes>}`` (what the
+    service passes on, optionally with the original ``"href"``), or
+    ``{"base64": "<base64 GeoTIFF>"}`` for small grids sent inline in JSON. Cells
+    equal to the raster's nodata value (or masked), and homes outside the raster, get
+    no value and are counted in a warning — never a number. A raster without a CRS is
+    taken to be in the working CRS (with a warning); otherwise homes are reprojected
+    to the raster's CRS. Band scale and offset are applied.
+
+Values are read from feature properties named after the quantity (``no2``,
+``pm25``, ``pm10``, ``lden``, ``lnight``, ``pet``, ``hot_nights``, ``tnight``), or,
+when ``value_property`` is set, from that property for the quantity
+``value_quantity`` (the grid always holds ``value_quantity``). Noise features may
+carry a ``source`` (road, rail, aircraft, industry; missing → ``default_source``), or
+properties named ``lden_road``, ``lnight_rail`` … directly. A feature without a
+usable value is left out of the sampling for that quantity and counted in a warning.
+
+Homes are the features of ``buildings`` (polygons or points) with ``dwellings``
+(default 1; a building with ``dwellings`` 0 is not a home). A polygon home samples
+at its *representative point* (``shapely.point_on_surface``: always inside the
+footprint, unlike the centroid). With ``home_sampling="footprint"`` a home takes the
+worst zone touching its footprint instead (zones only; points and grids always use
+the representative point).
+
+When several forms give the same quantity for a home, the worst (highest) value is
+kept. All exposure quantities here are "higher is worse".
+
+Everything is vectorised: one ``STRtree.query`` for all homes against the zones, one
+KD-tree query for the receptor points, one windowed raster read for the grid.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+
+from gsl_indicators.geo import Layer
+from gsl_indicators.scoring import resolve_profile, scorecard
+from gsl_indicators.spec import (
+    POINTS,
+    POLYGONS,
+    Context,
+    GeoInput,
+    InputError,
+    Parameter,
+)
+
+NOISE_SOURCES = ("road", "rail", "aircraft", "industry")
+
+# --------------------------------------------------------------------------- inputs
+
+BUILDINGS = GeoInput(
+    "buildings",
+    "Buildings (homes)",
+    "Homes as building footprints or address points. A building with `dwellings` 0 is not a home.",
+    POLYGONS + POINTS,
+    properties={
+        "dwellings": "number of dwellings (default 1; 0 = not a home)",
+        "id": "kept in the output",
+    },
+)
+NEIGHBOURHOODS = GeoInput(
+    "neighbourhoods",
+    "Neighbourhoods",
+    "Areas to report per (a home belongs to the area containing its representative point).",
+    POLYGONS,
+    required=False,
+    properties={
+        "area_type": "GGO area type or CBS urbanity class used for scoring (optional)",
+        "urbanity_class": "CBS urbanity class 1–5, used when `area_type` is absent",
+    },
+)
+
+
+def zone_input(quantities: str) -> GeoInput:
+    """Return the ``exposure_zones`` input, documenting the properties read."""
+    return GeoInput(
+        "exposure_zones",
+        "Exposure zones",
+        "Polygons with a value (contour bands, zones); a home takes the zone it lies in.",
+        POLYGONS,
+        required=False,
+        properties={"<quantity>": f"value, property named after the quantity: {quantities}"},
+    )
+
+
+def point_input(quantities: str) -> GeoInput:
+    """Return the ``exposure_points`` input, documenting the properties read."""
+    return GeoInput(
+        "exposure_points",
+        "Exposure receptor points",
+        "Receptor points with a value; a home takes the nearest value within a radius "
+        "or an inverse-distance weighted value.",
+        POINTS,
+        required=False,
+        properties={"<quantity>": f"value, property named after the quantity: {quantities}"},
+    )
+
+
+def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
+    """Return the parameters of the three exposure input forms.
+
+    Parameters
+    ----------
+    quantities : sequence of str
+        The base quantities of the indicator; the first is the default of
+        ``value_quantity``.
+    """
+    return (
+        Parameter(
+            "exposure_grid",
+            "Exposure grid (GeoTIFF)",
+            'A GeoTIFF raster of one quantity (`value_quantity`), by reference: {"href": '
+            '"https://…/map.tif"}; the service fetches it. Inline: {"base64": "…"}. '
+            "Nodata cells and homes outside the raster get no value (counted in a warning).",
+            "object",
+            None,
+            nullable=True,
+            schema={
+                "properties": {
+                    "href": {"type": "string", "format": "uri"},
+                    "base64": {"type": "string"},
+                }
+            },
+        ),
+        Parameter(
+            "grid_band",
+            "Grid band",
+            "Band of the GeoTIFF to sample (1-based).",
+            "integer",
+            1,
+            1,
+            1000,
+        ),
+        Parameter(
+            "value_property",
+            "Value property",
+            "Read the value of `value_quantity` from this feature property instead of the "
+            "property named after the quantity.",
+            "string",
+            None,
+            nullable=True,
+        ),
+        Parameter(
+            "value_quantity",
+            "Quantity of value_property and grid",
+            "The quantity that `value_property` and `exposure_grid` hold.",
+            "string",
+            quantities[0],
+            enum=tuple(quantities),
+        ),
+        Parameter(
+            "zone_overlap",
+            "Overlapping zones",
+            "Value of a home lying in several zones: the worst (highest), the first in "
+            "the collection, or the mean.",
+            "string",
+            "worst",
+            enum=("worst", "first", "mean"),
+        ),
+        Parameter(
+            "home_sampling",
+            "Home sampling",
+            "`point`: a home samples at its representative point (inside the footprint). "
+            "`footprint`: the worst zone touching the footprint (zones only).",
+            "string",
+            "point",
+            enum=("point", "footprint"),
+        ),
+        Parameter(
+            "point_method",
+            "Receptor point method",
+            "`nearest`: the nearest receptor within the radius; `idw`: inverse-distance "
+            "weighted mean of the receptors within the radius.",
+            "string",
+            "nearest",
+            enum=("nearest", "idw"),
+        ),
+        Parameter(
+            "point_radius_m",
+            "Receptor search radius",
+            "Receptor points farther than this from a home are not used.",
+            "number",
+            100.0,
+            1.0,
+            5000.0,
+            unit="m",
+        ),
+        Parameter(
+            "idw_power",
+            "IDW power",
+            "Power of the inverse-distance weights (2 is common practice).",
+            "number",
+            2.0,
+            0.5,
+            5.0,
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- homes
+
+
+@dataclass
+class Homes:
+    """The homes of a request: representative points, footprints and dwellings.
+
+    Attributes
+    ----------
+    layer : Layer
+        The ``buildings`` layer (all features, homes and non-homes).
+    mask : numpy.ndarray of bool
+        Which features are homes (``dwellings`` > 0).
+    points : numpy.ndarray of shapely Points
+        Representative point per feature.
+    xy : numpy.ndarray, shape (n, 2)
+        Coordinates of ``points``.
+    dwellings : numpy.ndarray
+        Dwellings per feature (0 for non-homes).
+    """
+
+    layer: Layer
+    mask: np.ndarray
+    points: np.ndarray
+    xy: np.ndarray
+    dwellings: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.layer)
+
+
+def read_homes(layer: Layer, ctx: Context) -> Homes:
+    """Return the homes of ``layer`` (``dwellings`` default 1; negative → InputError)."""
+    dwellings = layer.number("dwellings", 1.0, ctx)
+    if (dwellings < 0).any():
+        raise InputError("buildings", "'dwellings' must not be negative")
+    points = shapely.point_on_surface(layer.geometries) if len(layer) else np.empty(0, object)
+    xy = shapely.get_coordinates(points).reshape(-1, 2)
+    return Homes(layer, dwellings > 0, points, xy, dwellings)
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+def _reduce_pairs(
+    home_idx: np.ndarray, src_idx: np.ndarray, values: np.ndarray, n: int, how: str
+) -> np.ndarray:
+    """Reduce (home, source) pairs to one value per home; NaN where a home has no pair."""
+    out = np.full(n, np.nan)
+    if len(home_idx) == 0:
+        return out
+    v = values[src_idx]
+    if how == "mean":
+        count = np.bincount(home_idx, minlength=n)
+        total = np.bincount(home_idx, weights=v, minlength=n)
+        has = count > 0
+        out[has] = total[has] / count[has]
+        return out
+    key = v if how == "worst" else -src_idx.astype(float)
+    order = np.lexsort((key, home_idx))
+    hs = home_idx[order]
+    last = np.r_[hs[1:] != hs[:-1], True]
+    out[hs[last]] = v[order][last]
+    return out
+
+
+def sample_zones(
+    homes: np.ndarray, zones: np.ndarray, values: np.ndarray, overlap: str = "worst"
+) -> np.ndarray:
+    """Return, per home geometry, the value of the zone(s) it intersects.
+
+    Parameters
+    ----------
+    homes : numpy.ndarray of shapely geometries
+        Home points (or footprints, for the worst zone touching a footprint).
+    zones : numpy.ndarray of shapely polygons
+        Zones; only zones with a finite value should be passed.
+    values : numpy.ndarray
+        One value per zone.
+    overlap : {"worst", "first", "mean"}
+        How to combine the zones a home lies in.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per home; NaN for homes in no zone.
+
+    Examples
+    --------
+    >>> z = np.array([shapely.box(0, 0, 10, 10), shapely.box(5, 0, 15, 10)])
+    >>> h = shapely.points([[2, 5], [7, 5], [20, 5]])
+    >>> sample_zones(h, z, np.array([50.0, 60.0])).tolist()
+    [50.0, 60.0, nan]
+    >>> sample_zones(h, z, np.array([50.0, 60.0]), "first").tolist()
+    [50.0, 50.0, nan]
+    >>> sample_zones(h, z, np.array([50.0, 60.0]), "mean").tolist()
+    [50.0, 55.0, nan]
+    """
+    if overlap not in ("worst", "first", "mean"):
+        raise ValueError(f"unknown overlap rule {overlap!r}")
+    n = len(homes)
+    if n == 0 or len(zones) == 0:
+        return np.full(n, np.nan)
+    tree = shapely.STRtree(zones)
+    home_idx, zone_idx = tree.query(homes, predicate="intersects")
+    return _reduce_pairs(home_idx, zone_idx, np.asarray(values, float), n, overlap)
+
+
+def sample_points(
+    home_xy: np.ndarray,
+    point_xy: np.ndarray,
+    values: np.ndarray,
+    radius_m: float,
+    method: str = "nearest",
+    power: float = 2.0,
+) -> np.ndarray:
+    """Return, per home, the receptor value: nearest within a radius, or IDW.
+
+    Parameters
+    ----------
+    home_xy, point_xy : numpy.ndarray, shape (n, 2) and (m, 2)
+        Coordinates in metres.
+    values : numpy.ndarray
+        Finite value per receptor point.
+    radius_m : float
+        Search radius; receptors farther away are ignored.
+    method : {"nearest", "idw"}
+        Nearest receptor, or inverse-distance weighted mean of all within the radius.
+    power : float
+        IDW power (weights ``1 / d ** power``). A receptor at distance 0 gives its
+        own value (the mean of several at distance 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per home; NaN where no receptor lies within the radius.
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.0], [10.0, 0.0]])
+    >>> homes = np.array([[2.0, 0.0], [0.0, 0.0], [500.0, 0.0]])
+    >>> sample_points(homes, pts, np.array([40.0, 60.0]), 50.0).tolist()
+    [40.0, 40.0, nan]
+    >>> # IDW at x=2: weights 1/2² and 1/8² → (40/4 + 60/64) / (1/4 + 1/64) = 41.18
+    >>> np.round(sample_points(homes, pts, np.array([40.0, 60.0]), 50.0, "idw"), 2).tolist()
+    [41.18, 40.0, nan]
+    """
+    n = len(home_xy)
+    out = np.full(n, np.nan)
+    if n == 0 or len(point_xy) == 0:
+        return out
+    values = np.asarray(values, float)
+    ptree = cKDTree(point_xy)
+    if method == "nearest":
+        dist, idx = ptree.query(home_xy, k=1, distance_upper_bound=radius_m)
+        found = np.isfinite(dist)
+        out[found] = values[idx[found]]
+        return out
+    if method != "idw":
+        raise ValueError(f"unknown point method {method!r}")
+    pairs = cKDTree(home_xy).sparse_distance_matrix(ptree, radius_m, output_type="ndarray")
+    if len(pairs) == 0:
+        return out
+    hi, pj, d = pairs["i"], pairs["j"], pairs["v"]
+    v = values[pj]
+    zero = d <= 1e-9
+    # Homes with a receptor at distance 0 take (the mean of) those receptors.
+    zcount = np.bincount(hi[zero], minlength=n)
+    zsum = np.bincount(hi[zero], weights=v[zero], minlength=n)
+    nz = ~zero
+    w = np.zeros_like(d)
+    w[nz] = d[nz] ** -power
+    wsum = np.bincount(hi, weights=w, minlength=n)
+    wv = np.bincount(hi, weights=w * v, minlength=n)
+    has_w = wsum > 0
+    out[has_w] = wv[has_w] / wsum[has_w]
+    has_z = zcount > 0
+    out[has_z] = zsum[has_z] / zcount[has_z]
+    return out
+
+
+@dataclass
+class GridSample:
+    """Values sampled from a raster, with the counts of homes that got none."""
+
+    values: np.ndarray
+    nodata: int
+    outside: int
+    crs: str | None
+
+
+def grid_bytes(obj: Any) -> bytes:
+    """Return the GeoTIFF bytes of an ``exposure_grid`` object.
+
+    Accepts ``{"bytes": b"…"}`` (from the service, which resolved the href),
+    ``{"base64": "…"}`` (inline) or raw ``bytes``.
+
+    Raises
+    ------
+    InputError
+        Naming ``exposure_grid`` when neither is present (a bare href cannot be read
+        by the kernel: the service must resolve it).
+    """
+    if isinstance(obj, bytes | bytearray | memoryview):
+        return bytes(obj)
+    if isinstance(obj, Mapping):
+        data = obj.get("bytes")
+        if isinstance(data, bytes | bytearray | memoryview):
+            return bytes(data)
+        b64 = obj.get("base64")
+        if isinstance(b64, str):
+            try:
+                return base64.b64decode(b64, validate=True)
+            except (binascii.Error, ValueError):
+                raise InputError("exposure_grid", "'base64' is not valid base64") from None
+        if "href" in obj:
+            raise InputError(
+                "exposure_grid",
+                "the href was not resolved to raster bytes (the service fetches hrefs; "
+                "a kernel called directly needs {'bytes': …} or {'base64': …})",
+            )
+    raise InputError("exposure_grid", "expected an object with 'href', 'bytes' or 'base64'")
+
+
+def sample_grid(data: bytes, xy: np.ndarray, crs: str, band: int = 1) -> GridSample:
+    """Sample a GeoTIFF at points: the value of the cell containing each point.
+
+    Parameters
+    ----------
+    data : bytes
+        The GeoTIFF file contents (read with ``rasterio.MemoryFile``, no disk I/O).
+    xy : numpy.ndarray, shape (n, 2)
+        Point coordinates in ``crs``.
+    crs : str
+        CRS of ``xy`` (the working CRS). A raster without a CRS is taken to be in it.
+    band : int
+        1-based band number.
+
+    Returns
+    -------
+    GridSample
+        Values (NaN for nodata/masked cells and points outside the raster) and the
+        counts of both cases.
+
+    Raises
+    ------
+    InputError
+        For bytes that are not a readable raster, or a band that does not exist.
+    """
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.errors import RasterioIOError
+    from rasterio.windows import Window
+
+    n = len(xy)
+    try:
+        memfile = rasterio.MemoryFile(data)
+        ds = memfile.open()
+    except (RasterioIOError, ValueError, TypeError) as err:
+        raise InputError("exposure_grid", f"not a readable GeoTIFF ({err})") from None
+    with memfile, ds:
+        if not 1 <= band <= ds.count:
+            raise InputError("grid_band", f"band {band} does not exist (the grid has {ds.count})")
+        raster_crs = ds.crs.to_string() if ds.crs else None
+        x = xy[:, 0].astype(float)
+        y = xy[:, 1].astype(float)
+        if raster_crs is not None and n:
+            tr = Transformer.from_crs(crs, raster_crs, always_xy=True)
+            x, y = tr.transform(x, y)
+            x, y = np.asarray(x, float), np.asarray(y, float)
+        inv = ~ds.transform
+        col = np.floor(inv.a * x + inv.b * y + inv.c)
+        row = np.floor(inv.d * x + inv.e * y + inv.f)
+        inside = (col >= 0) & (col < ds.width) & (row >= 0) & (row < ds.height)
+        inside &= np.isfinite(col) & np.isfinite(row)
+        values = np.full(n, np.nan)
+        nodata = 0
+        if inside.any():
+            r = row[inside].astype(np.int64)
+            c = col[inside].astype(np.int64)
+            r0, r1, c0, c1 = int(r.min()), int(r.max()), int(c.min()), int(c.max())
+            window = Window(c0, r0, c1 - c0 + 1, r1 - r0 + 1)
+            arr = ds.read(band, window=window, masked=True)
+            cell = arr[r - r0, c - c0]
+            mask = np.ma.getmaskarray(cell)
+            vals = np.ma.getdata(cell).astype(float)
+            nd = ds.nodatavals[band - 1]
+            if nd is not None and not (isinstance(nd, float) and math.isnan(nd)):
+                mask |= vals == nd
+            mask |= ~np.isfinite(vals)
+            scale = ds.scales[band - 1] if ds.scales else 1.0
+            offset = ds.offsets[band - 1] if ds.offsets else 0.0
+            vals = vals * (scale if scale is not None else 1.0) + (offset or 0.0)
+            vals[mask] = np.nan
+            values[inside] = vals
+            nodata = int(mask.sum())
+        return GridSample(values, nodata, int((~inside).sum()), raster_crs)
+
+
+# --------------------------------------------------------------------------- collecting
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One exposure quantity read from the inputs.
+
+    ``key`` is the output name (``"no2"``, ``"lden_road"``); ``base`` the property name
+    (``"lden"``); ``source`` the noise source it is restricted to, if any.
+    """
+
+    key: str
+    base: str
+    source: str | None = None
+
+
+def _prop_value(p: Mapping[str, Any], name: str) -> float:
+    v = p.get(name)
+    if v is None or isinstance(v, bool):
+        return math.nan
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return f if math.isfinite(f) else math.nan
+
+
+def feature_values(
+    layer: Layer,
+    quantities: Sequence[Quantity],
+    params: Mapping[str, Any],
+) -> np.ndarray:
+    """Return an (n features, n quantities) array of the values each feature gives.
+
+    A feature gives a value for quantity ``q`` from property ``q.key`` (e.g.
+    ``lden_rail``), else from ``q.base`` (``lden``) when its ``source`` (default
+    ``default_source``) equals ``q.source``. ``value_property`` replaces the base
+    property of ``value_quantity``. NaN where the feature gives nothing.
+    """
+    vp = params.get("value_property")
+    vq = params.get("value_quantity")
+    default_source = params.get("default_source", "road")
+    out = np.full((len(layer), len(quantities)), np.nan)
+    for i, p in enumerate(layer.properties):
+        src = p.get("source")
+        src = default_source if src is None else str(src).strip().lower()
+        for j, q in enumerate(quantities):
+            v = _prop_value(p, q.key) if q.key != q.base else math.nan
+            if math.isnan(v) and (q.source is None or q.source == src):
+                prop = vp if (vp and q.base == vq) else q.base
+                v = _prop_value(p, prop)
+            out[i, j] = v
+    return out
+
+
+def collect_exposure(
+    layers: Mapping[str, Layer],
+    params: Mapping[str, Any],
+    ctx: Context,
+    homes: Homes,
+    quantities: Sequence[Quantity],
+) -> dict[str, np.ndarray]:
+    """Sample every quantity at every home from all exposure forms given.
+
+    Returns
+    -------
+    dict
+        Quantity key to one value per building feature (NaN where none), for the
+        quantities that at least one input form provides.
+    """
+    n = len(homes)
+    found: dict[str, np.ndarray] = {}
+
+    def merge(key: str, vals: np.ndarray) -> None:
+        if key in found:
+            found[key] = np.fmax(found[key], vals)
+        else:
+            found[key] = vals
+
+    for name in ("exposure_zones", "exposure_points"):
+        layer = layers.get(name)
+        if layer is None or len(layer) == 0:
+            continue
+        fv = feature_values(layer, quantities, params)
+        given = np.isfinite(fv)
+        if not given.any():
+            ctx.warn(
+                "no-exposure-values",
+                name,
+                "no feature has a numeric value for any of "
+                f"{sorted({q.base for q in quantities})} (set `value_property`?)",
+                len(layer),
+            )
+            continue
+        none = int((~given.any(axis=1)).sum())
+        if none:
+            ctx.warn(
+                "missing-exposure-value",
+                name,
+                f"{none} of {len(layer)} features have no numeric exposure value; left out",
+                none,
+            )
+        for j, q in enumerate(quantities):
+            ok = given[:, j]
+            if not ok.any():
+                continue
+            if name == "exposure_zones":
+                query = homes.points
+                if params.get("home_sampling") == "footprint":
+                    query = homes.layer.geometries
+                vals = sample_zones(
+                    query, layer.geometries[ok], fv[ok, j], params.get("zone_overlap", "worst")
+                )
+            else:
+                pxy = shapely.get_coordinates(layer.geometries[ok]).reshape(-1, 2)
+                if len(pxy) != int(ok.sum()):  # MultiPoints: take each one's centroid
+                    pxy = shapely.get_coordinates(shapely.centroid(layer.geometries[ok]))
+                vals = sample_points(
+                    homes.xy,
+                    pxy,
+                    fv[ok, j],
+                    float(params.get("point_radius_m", 100.0)),
+                    params.get("point_method", "nearest"),
+                    float(params.get("idw_power", 2.0)),
+                )
+            merge(q.key, vals)
+    grid = params.get("exposure_grid")
+    if grid is not None:
+        data = grid_bytes(grid)
+        vq = params.get("value_quantity")
+        src = params.get("default_source")
+        targets = [q for q in quantities if q.base == vq and q.source in (None, src)]
+        if targets:
+            gs = sample_grid(data, homes.xy, homes.layer.crs, int(params.get("grid_band", 1)))
+            if gs.crs is None:
+                ctx.warn(
+                    "grid-crs-assumed",
+                    "exposure_grid",
+                    f"the grid has no CRS; taken to be in {homes.layer.crs}",
+                )
+            if gs.nodata:
+                ctx.warn(
+                    "grid-nodata",
+                    "exposure_grid",
+                    f"{gs.nodata} buildings lie on nodata cells of the grid; no value",
+                    gs.nodata,
+                )
+            if gs.outside:
+                ctx.warn(
+                    "grid-outside",
+                    "exposure_grid",
+                    f"{gs.outside} buildings lie outside the grid; no value",
+                    gs.outside,
+                )
+            merge(targets[0].key, gs.values)
+    for key, vals in found.items():
+        missing = int((np.isnan(vals) & homes.mask).sum())
+        if missing:
+            ctx.warn(
+                "home-without-exposure",
+                "buildings",
+                f"{missing} homes got no '{key}' value (outside every zone, beyond the "
+                "receptor radius, or on nodata); they are left out of the shares",
+                missing,
+            )
+    if n and not found:
+        ctx.note("exposure", "no exposure input gave a value")
+    return found
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def neighbourhood_index(homes: Homes, areas: Layer | None, ctx: Context) -> np.ndarray:
+    """Return, per building, the index of the neighbourhood containing its point (-1: none).
+
+    A point in several (overlapping) neighbourhoods goes to the first.
+    """
+    n = len(homes)
+    out = np.full(n, -1, dtype=np.int64)
+    if areas is None or n == 0 or len(areas) == 0:
+        return out
+    pt, ar = shapely.STRtree(areas.geometries).query(homes.points, predicate="intersects")
+    if len(pt):
+        order = np.lexsort((ar, pt))
+        pt, ar = pt[order], ar[order]
+        first = np.r_[True, pt[1:] != pt[:-1]]
+        out[pt[first]] = ar[first]
+    outside = int(((out < 0) & homes.mask).sum())
+    if outside:
+        ctx.warn(
+            "homes-outside-neighbourhoods",
+            "buildings",
+            f"{outside} homes lie in no neighbourhood",
+            outside,
+        )
+    return out
+
+
+def share_above(
+    values: np.ndarray,
+    dwellings: np.ndarray,
+    limit: float,
+    groups: np.ndarray | None = None,
+    n_groups: int = 0,
+) -> dict[str, np.ndarray]:
+    """Count homes and dwellings with a value strictly above ``limit``.
+
+    Homes without a value (NaN) and non-homes (``dwellings`` 0) are left out of
+    numerator and denominator. Shares are percentages (0–100), NaN without homes.
+
+    Parameters
+    ----------
+    values, dwellings : numpy.ndarray
+        Per building.
+    limit : float
+        The limit; "above" means ``value > limit``.
+    groups : numpy.ndarray of int, optional
+        Group (neighbourhood) per building, -1 for none; without it, one overall group.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    dict
+        Arrays (one per group, or length 1 overall): ``homes``, ``dwellings``,
+        ``homes_above``, ``dwellings_above``, ``share_homes``, ``share_dwellings``.
+
+    Examples
+    --------
+    >>> s = share_above(np.array([5.0, 12.0, np.nan, 30.0]), np.array([1.0, 2, 1, 1]), 10)
+    >>> s["homes_above"].tolist(), s["share_homes"].round(2).tolist()
+    ([2.0], [66.67])
+    >>> s["share_dwellings"].tolist()  # (2 + 1) of 4 dwellings with a value
+    [75.0]
+    """
+    ok = np.isfinite(values) & (dwellings > 0)
+    above = ok & (np.nan_to_num(values, nan=-np.inf) > limit)
+    if groups is None:
+        g = np.zeros(len(values), dtype=np.int64)
+        m = 1
+        sel = ok
+    else:
+        g = groups
+        m = n_groups
+        sel = ok & (groups >= 0)
+    ga = g[sel]
+    homes = np.bincount(ga, minlength=m).astype(float)
+    dw = np.bincount(ga, weights=dwellings[sel], minlength=m)
+    sel_above = above & sel
+    homes_above = np.bincount(g[sel_above], minlength=m).astype(float)
+    dw_above = np.bincount(g[sel_above], weights=dwellings[sel_above], minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_h = np.where(homes > 0, 100.0 * homes_above / np.maximum(homes, 1), np.nan)
+        share_d = np.where(dw > 0, 100.0 * dw_above / np.where(dw > 0, dw, 1), np.nan)
+    return {
+        "homes": homes,
+        "dwellings": dw,
+        "homes_above": homes_above,
+        "dwellings_above": dw_above,
+        "share_homes": share_h,
+        "share_dwellings": share_d,
+    }
+
+
+def weighted_mean(
+    values: np.ndarray,
+    dwellings: np.ndarray,
+    groups: np.ndarray | None = None,
+    n_groups: int = 0,
+) -> np.ndarray:
+    """Return the dwelling-weighted mean of ``values`` per group (NaN without homes).
+
+    Examples
+    --------
+    >>> weighted_mean(np.array([10.0, 20.0, np.nan]), np.array([1.0, 3.0, 5.0])).tolist()
+    [17.5]
+    """
+    ok = np.isfinite(values) & (dwellings > 0)
+    if groups is None:
+        g = np.zeros(len(values), dtype=np.int64)
+        m = 1
+    else:
+        g, m = groups, n_groups
+        ok &= groups >= 0
+    w = np.bincount(g[ok], weights=dwellings[ok], minlength=m)
+    s = np.bincount(g[ok], weights=dwellings[ok] * values[ok], minlength=m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(w > 0, s / np.where(w > 0, w, 1), np.nan)
+
+
+def rounded(values: np.ndarray, digits: int = 2) -> list[float | None]:
+    """Return values rounded for output, ``None`` for NaN."""
+    return [None if not math.isfinite(v) else round(float(v), digits) for v in values]
+
+
+def scalar(value: float, digits: int = 2) -> float | None:
+    """Return one value rounded for output, ``None`` for NaN."""
+    return None if not math.isfinite(value) else round(float(value), digits)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def score_metrics(
+    params: Mapping[str, Any],
+    indicator_id: str,
+    overall: Mapping[str, float],
+    per_area: Sequence[Mapping[str, float]] = (),
+    area_type_of: Sequence[str | None] = (),
+) -> tuple[dict[str, Any], list[Any]]:
+    """Score metrics with the request's norm profile (1–10 per metric).
+
+    NaN metrics get no score. Returns the overall result (the ``profile`` used,
+    restricted to this indicator's norms, and its ``scorecard``) and one scorecard
+    per area.
+
+    Raises
+    ------
+    InputError
+        For an unknown profile, a malformed override or an unknown area type.
+    """
+    profile = resolve_profile(params)
+    card = scorecard(profile, indicator_id, dict(overall), params.get("area_type"))
+    cards = [
+        scorecard(profile, indicator_id, dict(m), at)
+        for m, at in zip(per_area, area_type_of, strict=True)
+    ]
+    return {"profile": profile.to_dict(indicator_id), "scorecard": card}, cards

@@ -1,0 +1,283 @@
+"""GES (GGD *Gezondheidseffectscreening*) class tables and scores 0–8 per home.
+
+The GES handbook (Fast, Van den Hazel & Van de Weerdt, *Handboek
+Gezondheidseffectscreening Stad & Milieu*, GGD Nederland, versions 2008–2012) maps an
+exposure per environmental factor onto a score from 0 (very good) to 8 (very
+insufficient); score 6 is the maximum tolerable risk (MTR). Scores are **never summed
+across factors**: they are reported side by side.
+
+Only class limits that could be traced to a public source are built in; each table
+says where it comes from and how firm that is (``status``):
+
+``lden_road`` (road-traffic noise, Lden in dB) — status ``published``
+    55–60 → 4, 60–65 → 5, 65–70 → 6, 70–75 → 7, ≥ 75 → 8, as the province of
+    Noord-Brabant states it applied the 2012 GES handbook to its Lden noise contours
+    ("Gezondheidskaart GES geluid provinciale wegen Lden 2013", open data,
+    https://ckan.mobidatalab.eu/dataset/10753-gezondheidskaart-ges-geluid-provinciale-wegen-lden-2013).
+    Below 55 dB that source gives no class (the EU noise maps start at 55 dB), so a
+    home below 55 dB gets no score here, with a note, rather than an invented 0–3.
+``no2`` (annual mean NO₂, µg/m³) — status ``secondary-source``
+    0–10 → 1, 10–20 → 4, 20–30 → 6, 30–40 → 7, > 40 → 8, the classes "after the
+    Dutch GES method" used by the Flemish planning bureau VPO for its GES map of
+    local air quality 2017 (https://data.gov.be/de/datasets/752ea150-b80b-4d6d-bf19-ad46a50f6d8d).
+    The GGD handbook's own NO₂ table could not be retrieved; replace this table
+    through the ``ges_tables`` parameter where the handbook's is wanted.
+
+For all other factors (PM10, PM2.5, rail, aircraft and industry noise, Lnight) the
+handbook has tables, but their limits could not be verified from a public source, so
+no score is given and the output says so; a user can supply them with ``ges_tables``.
+Heat (PET, hot nights) has no GES module at all (the handbook covers air pollution,
+noise, odour, external safety, electromagnetic fields and soil contamination:
+https://www.fastadvies.com/2012/11/handboek-ges-gezondheid-en-milieu-in-ruimtelijke-planvorming-fast-t-p-j-van-den-hazel-en-d-h-j-van-de-weerdt-fast-advies-en-burweau-medische-milieukunde-jans-van-den-hazel-van-de-weerdt-gg/).
+
+Classes include their lower limit: a value ``v`` gets the score of the last class
+whose lower limit is ``<= v``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gsl_indicators.spec import InputError, Parameter, Source
+
+
+@dataclass(frozen=True)
+class GesTable:
+    """A GES class table for one factor.
+
+    Attributes
+    ----------
+    factor : str
+        Quantity key (``"no2"``, ``"lden_road"``).
+    limits : tuple of float
+        Ascending lower limits of the classes (inclusive).
+    scores : tuple of int
+        GES score (0–8) of each class, non-decreasing.
+    unit : str
+        Unit of the limits.
+    source : str
+        Where the limits come from.
+    status : str
+        ``published`` (a source states it applied the handbook), ``secondary-source``
+        (a derived application of the method), ``user`` (given in the request).
+    """
+
+    factor: str
+    limits: tuple[float, ...]
+    scores: tuple[int, ...]
+    unit: str
+    source: str
+    status: str
+
+    def __post_init__(self) -> None:
+        if len(self.limits) != len(self.scores) or not self.limits:
+            raise ValueError("limits and scores must have the same, non-zero length")
+        if any(b <= a for a, b in zip(self.limits, self.limits[1:], strict=False)):
+            raise ValueError("limits must ascend")
+        if any(b < a for a, b in zip(self.scores, self.scores[1:], strict=False)):
+            raise ValueError("scores must not decrease")
+        if any(not 0 <= s <= 8 for s in self.scores):
+            raise ValueError("scores must lie in 0..8")
+
+    def score(self, values: np.ndarray) -> np.ndarray:
+        """Return the GES score per value; -1 below the first limit or for NaN.
+
+        Examples
+        --------
+        >>> GES_TABLES["lden_road"].score(np.array([54.9, 55.0, 62.0, 75.0, 80.0, np.nan])).tolist()
+        [-1, 4, 5, 8, 8, -1]
+        """
+        values = np.asarray(values, float)
+        idx = np.searchsorted(np.asarray(self.limits), values, side="right") - 1
+        scores = np.asarray(self.scores, dtype=np.int64)
+        out = np.where(idx >= 0, scores[np.clip(idx, 0, None)], -1)
+        out[np.isnan(values)] = -1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the table for the result document."""
+        return {
+            "factor": self.factor,
+            "classes": [
+                {"from": lim, "to": nxt, "score": s}
+                for lim, nxt, s in zip(
+                    self.limits, [*self.limits[1:], None], self.scores, strict=True
+                )
+            ],
+            "unit": self.unit,
+            "source": self.source,
+            "status": self.status,
+        }
+
+
+_BRABANT = (
+    "GES handbook 2012 (Fast, Van den Hazel & Van de Weerdt, GGD Nederland) as applied "
+    "by the province of Noord-Brabant, 'Gezondheidskaart GES geluid provinciale wegen "
+    "Lden 2013': 55-60 dB = GES 4; 60-65 = 5; 65-70 = 6; 70-75 = 7; >= 75 = 8"
+)
+_VPO = (
+    "Vlaams Planbureau voor Omgeving, 'GES-kaart luchtkwaliteit - toestand 2017' "
+    "(classes after the Dutch GES method): 0-10 µg/m³ = GES 1; 10-20 = 4; 20-30 = 6; "
+    "30-40 = 7; > 40 = 8. Not the GGD handbook's own table, which could not be retrieved."
+)
+
+GES_TABLES: dict[str, GesTable] = {
+    "lden_road": GesTable(
+        "lden_road", (55.0, 60.0, 65.0, 70.0, 75.0), (4, 5, 6, 7, 8), "dB", _BRABANT, "published"
+    ),
+    "no2": GesTable(
+        "no2", (0.0, 10.0, 20.0, 30.0, 40.0), (1, 4, 6, 7, 8), "µg/m³", _VPO, "secondary-source"
+    ),
+}
+
+NOT_VERIFIED = (
+    "the GES handbook has a table for this factor, but its class limits could not be "
+    "verified from a public source, so no GES score is given; supply the table with the "
+    "`ges_tables` parameter"
+)
+NO_MODULE = "the GES handbook has no module for heat; no GES score exists for this factor"
+
+GES_SOURCES = (
+    Source(
+        "GES handbook",
+        "Fast, T., Van den Hazel, P.J. & Van de Weerdt, D.H.J. (2012). Handboek "
+        "Gezondheidseffectscreening: gezondheid en milieu in ruimtelijke planvorming. "
+        "GGD Nederland.",
+        "https://www.fastadvies.com/2012/11/handboek-ges-gezondheid-en-milieu-in-ruimtelijke-planvorming-fast-t-p-j-van-den-hazel-en-d-h-j-van-de-weerdt-fast-advies-en-burweau-medische-milieukunde-jans-van-den-hazel-van-de-weerdt-gg/",
+    ),
+    Source(
+        "GES road noise classes",
+        _BRABANT,
+        "https://ckan.mobidatalab.eu/dataset/10753-gezondheidskaart-ges-geluid-provinciale-wegen-lden-2013",
+    ),
+    Source(
+        "GES NO2 classes (Flanders)",
+        _VPO,
+        "https://data.gov.be/de/datasets/752ea150-b80b-4d6d-bf19-ad46a50f6d8d",
+    ),
+)
+
+GES_PARAMETER = Parameter(
+    "ges_tables",
+    "GES class tables",
+    "Own GES class tables per factor, replacing or adding to the built-in ones: "
+    '{"pm10": {"limits": [...], "scores": [...], "source": "..."}} with ascending lower '
+    "limits (inclusive) and non-decreasing scores 0–8.",
+    "object",
+    None,
+    nullable=True,
+)
+
+
+def ges_tables(params: Mapping[str, Any]) -> dict[str, GesTable]:
+    """Return the built-in tables updated with the request's ``ges_tables``.
+
+    Raises
+    ------
+    InputError
+        Naming ``ges_tables`` for a malformed table.
+    """
+    tables = dict(GES_TABLES)
+    own = params.get("ges_tables") or {}
+    if not isinstance(own, Mapping):
+        raise InputError("ges_tables", "expected an object of factor → table")
+    for factor, spec in own.items():
+        if not isinstance(spec, Mapping):
+            raise InputError("ges_tables", f"{factor}: expected an object with limits and scores")
+        try:
+            limits = tuple(float(v) for v in spec["limits"])
+            scores = tuple(int(v) for v in spec["scores"])
+            if any(not math.isfinite(v) for v in limits):
+                raise ValueError("limits must be finite numbers")
+            tables[str(factor)] = GesTable(
+                str(factor),
+                limits,
+                scores,
+                str(spec.get("unit", "")),
+                str(spec.get("source", "given in the request")),
+                "user",
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise InputError("ges_tables", f"{factor}: {err}") from None
+    return tables
+
+
+def ges_report(
+    factors: Mapping[str, np.ndarray],
+    dwellings: np.ndarray,
+    tables: Mapping[str, GesTable],
+    no_module: frozenset[str] = frozenset(),
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Score every factor that has a table; explain the others.
+
+    Parameters
+    ----------
+    factors : Mapping
+        Factor key to values per building.
+    dwellings : numpy.ndarray
+        Dwellings per building (0 = not a home; such buildings get no score).
+    tables : Mapping
+        Available GES tables.
+    no_module : frozenset
+        Factors for which GES has no module at all.
+
+    Returns
+    -------
+    scores : dict
+        Factor key to an object array of scores per building (``None`` where none).
+    report : dict
+        Per factor: the table used (or why none) and homes/dwellings per score.
+
+    Examples
+    --------
+    >>> s, r = ges_report({"lden_road": np.array([50.0, 58.0, 66.0])}, np.ones(3), GES_TABLES)
+    >>> s["lden_road"].tolist(), r["lden_road"]["homes_per_score"]
+    ([None, 4, 6], {'4': 1, '6': 1})
+    """
+    scores: dict[str, np.ndarray] = {}
+    report: dict[str, Any] = {}
+    homes = dwellings > 0
+    for factor, values in factors.items():
+        table = tables.get(factor)
+        if table is None:
+            report[factor] = {
+                "scored": False,
+                "reason": NO_MODULE if factor in no_module else NOT_VERIFIED,
+            }
+            continue
+        sc = table.score(values)
+        obj = np.empty(len(sc), dtype=object)
+        ok = (sc >= 0) & homes
+        obj[:] = None
+        obj[ok] = sc[ok].tolist()
+        scores[factor] = obj
+        per = {
+            str(k): int(((sc == k) & homes).sum())
+            for k in range(9)
+            if int(((sc == k) & homes).sum())
+        }
+        per_dw = {
+            str(k): float(dwellings[(sc == k) & homes].sum())
+            for k in range(9)
+            if int(((sc == k) & homes).sum())
+        }
+        below = int((homes & np.isfinite(values) & (sc < 0)).sum())
+        entry: dict[str, Any] = {
+            "scored": True,
+            "table": table.to_dict(),
+            "homes_per_score": per,
+            "dwellings_per_score": per_dw,
+        }
+        if below:
+            entry["homes_below_first_class"] = below
+            entry["note"] = (
+                f"{below} homes lie below the first class limit ({table.limits[0]} "
+                f"{table.unit}); the cited table gives them no score"
+            )
+        report[factor] = entry
+    return scores, report

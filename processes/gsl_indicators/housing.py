@@ -1,0 +1,1071 @@
+"""``housing-capacity``: the housing monitor and how many dwellings fit before a norm breaks.
+
+Two things per neighbourhood (the *woningbouwmonitor* of a municipality's twin):
+
+* the **monitor**: existing dwellings, and the plan pipeline by status (planned, under
+  construction, stopped) and year, per neighbourhood and overall — stopped plans
+  included, so construction stops stay visible;
+* the **capacity**: for each enabled constraint (an indicator whose norm can be
+  expressed per dwelling) the number of dwellings that can be *added* to the
+  neighbourhood before its norm breaks, which constraint binds first, and the headroom
+  left once the pipeline (planned + under construction, parameter) is built.
+
+Capacities are per neighbourhood, each computed as if only that neighbourhood grows.
+Where the indicator is linear in dwellings the answer is exact (parking:
+(threshold × supply − demand) ÷ places per new dwelling; green per dwelling:
+green ÷ norm − dwellings); otherwise it is found by a bisection on the number of added
+dwellings that runs for all neighbourhoods at once (one kernel evaluation per step).
+The output says which ("method").
+
+**Where added dwellings go** (parameter ``placement``): ``existing`` (default) spreads
+them like the neighbourhood's existing dwellings (a neighbourhood without any: at its
+point on surface); ``plan`` puts them where the neighbourhood's pipeline is (else as
+``existing``); ``centroid`` at the neighbourhood's point on surface. The choice matters
+for location-dependent constraints (parking zones, facility proximity).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+
+from gsl_indicators import parking
+from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.spec import (
+    ANY_GEOMETRY,
+    LINES,
+    POINTS,
+    POLYGONS,
+    Context,
+    GeoInput,
+    Indicator,
+    InputError,
+    Output,
+    Parameter,
+    Source,
+)
+
+STATUSES: tuple[str, ...] = ("planned", "under-construction", "stopped")
+_STATUS_ALIASES = {  # keys lower case, "-" and "_" read as spaces
+    "planned": "planned",
+    "plan": "planned",
+    "gepland": "planned",
+    "in voorbereiding": "planned",
+    "under construction": "under-construction",
+    "construction": "under-construction",
+    "in aanbouw": "under-construction",
+    "aanbouw": "under-construction",
+    "stopped": "stopped",
+    "stop": "stopped",
+    "gestopt": "stopped",
+    "bouwstop": "stopped",
+    "cancelled": "stopped",
+}
+UNKNOWN = "unknown"
+CONSTRAINT_IDS: tuple[str, ...] = (
+    "parking-pressure",
+    "green-per-dwelling",
+    "proximity-facilities",
+)
+
+
+def status_code(value: Any) -> str:
+    """Return the canonical plan status (Dutch aliases allowed), else ``"unknown"``.
+
+    Examples
+    --------
+    >>> [status_code(v) for v in ("planned", "In aanbouw", "bouwstop", None, "x")]
+    ['planned', 'under-construction', 'stopped', 'unknown', 'unknown']
+    """
+    if not isinstance(value, str):
+        return UNKNOWN
+    key = " ".join(value.lower().replace("_", " ").replace("-", " ").split())
+    return _STATUS_ALIASES.get(key, UNKNOWN)
+
+
+# --------------------------------------------------------------------------- search
+
+
+def floor_fit(k: np.ndarray) -> np.ndarray:
+    """Return whole dwellings that fit from a real-valued break point (NaN-safe).
+
+    Examples
+    --------
+    >>> floor_fit(np.array([2.9999999999, 3.5, -0.5, np.inf])).tolist()
+    [3.0, 3.0, -1.0, inf]
+    """
+    return np.floor(np.asarray(k, dtype=float) + 1e-6)
+
+
+def bisect_capacity(
+    fits: Callable[[np.ndarray], np.ndarray], n: int, upper: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the largest whole number of added dwellings that still fits, per group.
+
+    ``fits(k)`` takes an array of added dwellings (one per group) and returns whether
+    each group still meets its norm; it must be monotone (true up to a point, then
+    false). All groups are searched at once, so the kernel runs about log2(upper) times.
+
+    Returns
+    -------
+    k : numpy.ndarray
+        Largest k in [0, upper] that fits (0 where even 0 does not).
+    broken : numpy.ndarray of bool
+        The norm is broken before anything is added.
+    unbounded : numpy.ndarray of bool
+        Even ``upper`` added dwellings fit.
+
+    Examples
+    --------
+    >>> k, broken, unbounded = bisect_capacity(lambda k: k <= np.array([7, -1, 50, 1e9]), 4, 1000)
+    >>> k.tolist(), broken.tolist(), unbounded.tolist()
+    ([7.0, 0.0, 50.0, 1000.0], [False, True, False, False], [False, False, False, True])
+    """
+    ok0 = np.asarray(fits(np.zeros(n)), dtype=bool)
+    ok_u = np.asarray(fits(np.full(n, float(upper))), dtype=bool)
+    lo = np.zeros(n)
+    hi = np.full(n, float(upper))
+    active = ok0 & ~ok_u
+    while active.any():
+        mid = np.floor((lo + hi) / 2)
+        r = np.asarray(fits(np.where(active, mid, lo)), dtype=bool)
+        lo = np.where(active & r, mid, lo)
+        hi = np.where(active & ~r, mid, hi)
+        active &= hi - lo > 1
+    k = np.where(ok_u, float(upper), np.where(ok0, lo, 0.0))
+    return k, ~ok0, ok_u
+
+
+def group_min(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Return the minimum of ``values`` per group index (``inf`` for empty groups).
+
+    Examples
+    --------
+    >>> group_min(np.array([0, 0, 2]), np.array([5.0, 3.0, 1.0]), 3).tolist()
+    [3.0, inf, 1.0]
+    """
+    out = np.full(n, np.inf)
+    np.minimum.at(out, groups, values)
+    return out
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass
+class Site:
+    """Homes, plan and neighbourhoods located once, shared by every constraint."""
+
+    nbh: Layer
+    n: int
+    home_pts: np.ndarray
+    home_dwellings: np.ndarray
+    home_types: list[str | None]
+    home_floor: np.ndarray
+    home_nbh: np.ndarray
+    plan_pts: np.ndarray
+    plan_dwellings: np.ndarray
+    plan_types: list[str | None]
+    plan_floor: np.ndarray
+    plan_nbh: np.ndarray
+    plan_status: np.ndarray
+    plan_year: list[int | None]
+    pipeline: np.ndarray  # bool per plan feature: counted in the headroom
+    place_pts: np.ndarray  # where added dwellings go
+    place_w: np.ndarray  # weight, summing to 1 per neighbourhood
+    place_nbh: np.ndarray
+    placement_used: list[str] = field(default_factory=list)
+
+    @property
+    def pipeline_dwellings(self) -> np.ndarray:
+        """Pipeline dwellings per neighbourhood."""
+        sel = self.pipeline & (self.plan_nbh >= 0)
+        return np.bincount(self.plan_nbh[sel], weights=self.plan_dwellings[sel], minlength=self.n)
+
+    @property
+    def existing_dwellings(self) -> np.ndarray:
+        """Existing dwellings per neighbourhood."""
+        sel = self.home_nbh >= 0
+        return np.bincount(self.home_nbh[sel], weights=self.home_dwellings[sel], minlength=self.n)
+
+
+def _years(layer: Layer) -> list[int | None]:
+    out: list[int | None] = []
+    for v in layer.number("year", math.nan).tolist():
+        out.append(int(v) if math.isfinite(v) and float(v).is_integer() else None)
+    return out
+
+
+def placement(
+    nbh_geoms: np.ndarray,
+    mode: str,
+    home_pts: np.ndarray,
+    home_w: np.ndarray,
+    home_nbh: np.ndarray,
+    plan_pts: np.ndarray,
+    plan_w: np.ndarray,
+    plan_nbh: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Return where added dwellings go: points, weights (sum 1 per neighbourhood), groups.
+
+    ``mode`` is ``existing``, ``plan`` or ``centroid``; neighbourhoods without the
+    chosen kind of feature fall back (plan → existing → centroid). The fourth value says
+    which rule each neighbourhood got.
+
+    Examples
+    --------
+    >>> nb = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> pts, w, g, used = placement(nb, "existing", shapely.points([[1, 1], [2, 2]]),
+    ...     np.array([1.0, 3.0]), np.array([0, 0]), np.empty(0, object), np.empty(0),
+    ...     np.empty(0, np.int64))
+    >>> w.tolist(), g.tolist(), used
+    ([0.25, 0.75, 1.0], [0, 0, 1], ['existing', 'centroid'])
+    """
+    n = len(nbh_geoms)
+    used = np.full(n, "", dtype=object)
+    chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def take(pts: np.ndarray, w: np.ndarray, g: np.ndarray, label: str) -> None:
+        ok = (g >= 0) & (w > 0)
+        tot = np.bincount(g[ok], weights=w[ok], minlength=n)
+        sel = ok & (used[np.where(g >= 0, g, 0)] == "") & (tot[np.where(g >= 0, g, 0)] > 0)
+        if sel.any():
+            chunks.append((pts[sel], w[sel] / tot[g[sel]], g[sel]))
+            used[np.unique(g[sel])] = label
+
+    if mode == "plan":
+        take(plan_pts, plan_w, plan_nbh, "plan")
+    if mode in ("plan", "existing"):
+        take(home_pts, home_w, home_nbh, "existing")
+    rest = np.flatnonzero(used == "")
+    if len(rest):
+        chunks.append((shapely.point_on_surface(nbh_geoms[rest]), np.ones(len(rest)), rest))
+        used[rest] = "centroid"
+    pts = np.concatenate([c[0] for c in chunks]) if chunks else np.empty(0, dtype=object)
+    w = np.concatenate([c[1] for c in chunks]) if chunks else np.empty(0)
+    g = np.concatenate([c[2] for c in chunks]).astype(np.int64) if chunks else np.empty(0, np.int64)
+    return pts, w, g, [str(u) for u in used.tolist()]
+
+
+def read_site(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context) -> Site:
+    """Read homes, plan and neighbourhoods; locate them; decide where added dwellings go."""
+    nbh = layers["neighbourhoods"]
+    geoms = nbh.geometries
+    shapely.prepare(geoms)
+    tree = shapely.STRtree(geoms)
+    hp, hd, ht, hf = parking.read_homes(layers["dwellings"], ctx)
+    home_nbh = parking.locate(tree, hp)
+    plan = layers.get("plan")
+    if plan is not None and len(plan):
+        pp, pd, pt, pf = parking.read_homes(plan, ctx)
+        status = np.asarray([status_code(s) for s in plan.text("status")], dtype=object)
+        years = _years(plan)
+        plan_nbh = parking.locate(tree, pp)
+    else:
+        pp, pd, pt, pf = np.empty(0, object), np.empty(0), [], np.empty(0)
+        status, years, plan_nbh = np.empty(0, object), [], np.empty(0, np.int64)
+    unknown = int((status == UNKNOWN).sum())
+    if unknown:
+        ctx.warn(
+            "plan-status-unknown",
+            "plan",
+            f"{unknown} plan features have no status of {list(STATUSES)}; they are shown as "
+            "'unknown' in the monitor and left out of the pipeline",
+            unknown,
+        )
+    pipeline_statuses = {status_code(s) for s in params["pipeline_statuses"]}
+    pipeline = np.isin(status, list(pipeline_statuses)) if len(status) else np.zeros(0, bool)
+    for name, idx in (("dwellings", home_nbh), ("plan", plan_nbh)):
+        out = int((idx < 0).sum())
+        if out:
+            ctx.warn(
+                "outside-neighbourhoods",
+                name,
+                f"{out} features lie in no neighbourhood; counted in the overall monitor only",
+                out,
+            )
+    pts, w, g, used = placement(
+        geoms,
+        params["placement"],
+        hp,
+        hd,
+        home_nbh,
+        pp[pipeline] if len(pp) else pp,
+        pd[pipeline] if len(pd) else pd,
+        plan_nbh[pipeline] if len(plan_nbh) else plan_nbh,
+    )
+    return Site(
+        nbh=nbh,
+        n=len(nbh),
+        home_pts=hp,
+        home_dwellings=hd,
+        home_types=ht,
+        home_floor=hf,
+        home_nbh=home_nbh,
+        plan_pts=pp,
+        plan_dwellings=pd,
+        plan_types=pt,
+        plan_floor=pf,
+        plan_nbh=plan_nbh,
+        plan_status=status,
+        plan_year=years,
+        pipeline=pipeline,
+        place_pts=pts,
+        place_w=w,
+        place_nbh=g,
+        placement_used=used,
+    )
+
+
+# --------------------------------------------------------------------------- monitor
+
+
+def monitor(site: Site) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return (per-neighbourhood columns, overall monitor): dwellings by status and year."""
+    n = site.n
+    statuses = [*STATUSES, UNKNOWN]
+    cols: dict[str, Any] = {"existing_dwellings": np.round(site.existing_dwellings, 3)}
+    for s in statuses:
+        sel = (site.plan_status == s) & (site.plan_nbh >= 0)
+        v = np.bincount(site.plan_nbh[sel], weights=site.plan_dwellings[sel], minlength=n)
+        if s != UNKNOWN or v.any():
+            cols[f"{s.replace('-', '_')}_dwellings"] = np.round(v, 3)
+    cols["pipeline_dwellings"] = np.round(site.pipeline_dwellings, 3)
+    per_nbh: list[dict[str, dict[str, float]]] = [{} for _ in range(n)]
+    overall: dict[str, dict[str, float]] = {}
+    outside: dict[str, dict[str, float]] = {}
+    for i, (s, y, d, g) in enumerate(
+        zip(
+            site.plan_status.tolist(),
+            site.plan_year,
+            site.plan_dwellings.tolist(),
+            site.plan_nbh.tolist(),
+            strict=True,
+        )
+    ):
+        del i
+        yk = str(y) if y is not None else UNKNOWN
+        for target in (overall, per_nbh[g] if g >= 0 else outside):
+            cell = target.setdefault(s, {})
+            cell[yk] = round(cell.get(yk, 0.0) + d, 3)
+    cols["plan_by_status_year"] = [_sorted(m) for m in per_nbh]
+    by_status = {
+        s: round(float(site.plan_dwellings[site.plan_status == s].sum()), 3)
+        for s in statuses
+        if s != UNKNOWN or (site.plan_status == UNKNOWN).any()
+    }
+    by_year: dict[str, dict[str, float]] = {}
+    for status, years in overall.items():
+        for yk, dv in years.items():
+            by_year.setdefault(yk, {})[status] = dv
+    total = {
+        "existing_dwellings": round(float(site.home_dwellings.sum()), 3),
+        "plan_dwellings_by_status": by_status,
+        "pipeline_statuses": sorted({str(s) for s in site.plan_status[site.pipeline].tolist()}),
+        "pipeline_dwellings": round(float(site.plan_dwellings[site.pipeline].sum()), 3),
+        "by_status_year": _sorted(overall),
+        "by_year": {y: dict(sorted(by_year[y].items())) for y in sorted(by_year)},
+        "outside_neighbourhoods": _sorted(outside),
+    }
+    return cols, total
+
+
+def _sorted(m: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    return {s: dict(sorted(m[s].items())) for s in sorted(m)}
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+class Unavailable(Exception):
+    """A constraint cannot be evaluated (indicator not built, or an input missing)."""
+
+
+@dataclass
+class Capacity:
+    """Result of one constraint: dwellings that fit, before and after the pipeline."""
+
+    fit: np.ndarray  # real-valued break point (exact) or whole k (bisection); may be < 0
+    fit_after_plan: np.ndarray
+    method: str  # "exact" | "bisection"
+    norm: dict[str, Any]
+    broken: np.ndarray | None = None  # bisection: broken before adding anything
+    broken_after_plan: np.ndarray | None = None
+    unbounded: np.ndarray | None = None
+    unbounded_after_plan: np.ndarray | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def parking_constraint(
+    site: Site, layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+) -> Capacity:
+    """Dwellings that fit before parking pressure exceeds the threshold (exact).
+
+    Zones are the ``zones`` input, else the neighbourhoods themselves. Added dwellings
+    of ``new_dwelling_type`` go to the zones of the neighbourhood's placement points;
+    the neighbourhood's capacity is the smallest over those zones of
+    ``(threshold × supply − demand) ÷ (share of the added dwellings in the zone ×
+    places per new dwelling there)``.
+    """
+    if layers.get("parking") is None:
+        raise Unavailable("input 'parking' is not given")
+    zones_layer = layers.get("zones") or site.nbh
+    table = parking.norm_table(params["norm_table"])
+    thr = float(params["threshold"])
+    zones, home_zone = parking.prepare_zones(
+        zones_layer, site.home_pts, site.home_dwellings, layers["parking"], params, ctx
+    )
+    nz = len(zones_layer)
+    default_type = params["default_dwelling_type"]
+    homes, unknown = parking.homes_norms(
+        table,
+        zones,
+        home_zone,
+        site.home_dwellings,
+        site.home_types,
+        site.home_floor,
+        default_type,
+    )
+    demand = parking.zone_sums(homes, nz)["demand"]
+    if table.example:
+        ctx.warn(
+            "example-norm-table",
+            "norm_table",
+            f"norm table '{table.name}' is an EXAMPLE with illustrative figures, not CROW "
+            "parkeerkencijfers; supply your municipality's own table",
+        )
+    new_type = params["new_dwelling_type"] or table.default_dwelling_type
+    # plan features without their own type are of the new dwelling type
+    ptypes = [t if t in table.types else new_type for t in site.plan_types]
+    sel = site.pipeline
+    plan_zone = parking.locate(zones.tree, site.plan_pts[sel]) if sel.any() else np.empty(0, int)
+    plan_h, _ = parking.homes_norms(
+        table,
+        zones,
+        plan_zone,
+        site.plan_dwellings[sel],
+        [t for t, s in zip(ptypes, sel.tolist(), strict=True) if s],
+        site.plan_floor[sel],
+        new_type,
+    )
+    demand_plan = demand + parking.zone_sums(plan_h, nz)["demand"]
+    t_new, _ = table.type_index([new_type], new_type)
+    places_new = (
+        table.norms(np.full(nz, t_new[0]), zones.urbanity_class, zones.location)[0]
+        if nz
+        else np.zeros(0)
+    )
+    # share of each neighbourhood's added dwellings per zone
+    pz = parking.locate(zones.tree, site.place_pts)
+    ok = pz >= 0
+    key = site.place_nbh[ok] * nz + pz[ok]
+    keys, inv = np.unique(key, return_inverse=True)
+    w = np.bincount(inv, weights=site.place_w[ok])
+    g, z = keys // max(nz, 1), keys % max(nz, 1)
+    lost = np.bincount(site.place_nbh[~ok], minlength=site.n) > 0
+    if lost.any():
+        ctx.warn(
+            "placement-outside-zones",
+            "zones",
+            f"in {int(lost.sum())} neighbourhoods some added dwellings would lie in no parking "
+            "zone; they are left out of the parking constraint",
+            int(lost.sum()),
+        )
+
+    def fit(dem: np.ndarray) -> np.ndarray:
+        per_zone = parking.dwellings_that_fit(dem, zones.supply, thr, places_new)
+        with np.errstate(invalid="ignore"):
+            per_pair = per_zone[z] / w
+        per_pair = np.where(np.isnan(per_pair), np.inf, per_pair)
+        return group_min(g, per_pair, site.n)
+
+    return Capacity(
+        fit=fit(demand),
+        fit_after_plan=fit(demand_plan),
+        method="exact",
+        norm={
+            "threshold": thr,
+            "norm_table": table.name,
+            "norm_table_example": table.example,
+            "new_dwelling_type": new_type,
+            "zones": "zones" if layers.get("zones") is not None else "neighbourhoods",
+        },
+        details={"dwelling_type_defaulted": unknown},
+    )
+
+
+def proximity_constraint(
+    site: Site, layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+) -> Capacity:
+    """Dwellings that fit before the share within reach of every facility type drops.
+
+    The norm: the share of the neighbourhood's dwellings that have every facility type
+    within the reach of mobility profile ``proximity_profile`` stays at or above
+    ``proximity_min_share``. Distances come from the ``proximity-facilities`` kernel
+    (same modes and parameters). Adding k dwellings at the placement points changes the
+    share to (A + k·f) ÷ (B + k); the largest k that keeps the norm is found by
+    bisection over all neighbourhoods at once.
+    """
+    try:
+        from gsl_indicators import proximity
+    except ImportError as err:  # pragma: no cover - built in this version
+        raise Unavailable(f"the proximity-facilities indicator is not available: {err}") from None
+    if layers.get("facilities") is None:
+        raise Unavailable("input 'facilities' is not given")
+    reaches = proximity.profile_reaches(params["mobility_profiles"], params["walking_speed_m_s"])
+    prof = params["proximity_profile"]
+    if prof not in reaches:
+        raise InputError("proximity_profile", f"not one of the mobility profiles {list(reaches)}")
+    reach = reaches[prof]
+    groups = proximity.facility_groups(layers["facilities"], params["facility_types"], ctx)
+    if not groups:
+        raise Unavailable("no facility has a 'type'")
+    origins_geoms = np.concatenate([site.home_pts, site.plan_pts, site.place_pts])
+    origins = Layer(
+        name="dwellings",
+        geometries=origins_geoms,
+        features=[],
+        index=np.arange(len(origins_geoms)),
+        source_crs=site.nbh.source_crs,
+        crs=site.nbh.crs,
+    )
+    dist, info = proximity.distances_by_mode(
+        origins, groups, layers, params, ctx, reach, "facilities"
+    )
+    d = np.stack(list(dist.values()))
+    known = ~np.isnan(d).any(axis=0)
+    within = (np.nan_to_num(d, nan=np.inf) <= reach).all(axis=0)
+    nh, npl = len(site.home_pts), len(site.plan_pts)
+    n = site.n
+
+    def sums(
+        w_in: np.ndarray, wt: np.ndarray, grp: np.ndarray, kn: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        sel = (grp >= 0) & kn
+        return (
+            np.bincount(grp[sel], weights=wt[sel] * w_in[sel], minlength=n),
+            np.bincount(grp[sel], weights=wt[sel], minlength=n),
+        )
+
+    a0, b0 = sums(within[:nh], site.home_dwellings, site.home_nbh, known[:nh])
+    pin = slice(nh, nh + npl)
+    pl = site.pipeline
+    ap, bp = sums(within[pin][pl], site.plan_dwellings[pl], site.plan_nbh[pl], known[pin][pl])
+    place_in = within[nh + npl :] & known[nh + npl :]
+    f = np.bincount(site.place_nbh, weights=site.place_w * place_in, minlength=n)
+    unknown_place = int((~known[nh + npl :]).sum())
+    if unknown_place:
+        ctx.warn(
+            "placement-without-distance",
+            "network",
+            f"{unknown_place} placement points have no network distance; added dwellings "
+            "there count as out of reach",
+            unknown_place,
+        )
+    min_share = float(params["proximity_min_share"])
+    upper = int(params["max_added_dwellings"])
+
+    def fits_from(a: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        def fits(k: np.ndarray) -> np.ndarray:
+            tot = b + k
+            share = np.divide(a + k * f, tot, out=np.ones(n), where=tot > 0)
+            return share >= min_share - 1e-12
+
+        return fits
+
+    k0, broken0, unb0 = bisect_capacity(fits_from(a0, b0), n, upper)
+    k1, broken1, unb1 = bisect_capacity(fits_from(a0 + ap, b0 + bp), n, upper)
+    return Capacity(
+        fit=k0,
+        fit_after_plan=k1,
+        method="bisection",
+        norm={
+            "proximity_min_share": min_share,
+            "proximity_profile": prof,
+            "reach_m": reach,
+            "facility_types": sorted(groups),
+            "distance_mode": info.get("distance_mode"),
+            "max_added_dwellings": upper,
+        },
+        broken=broken0,
+        broken_after_plan=broken1,
+        unbounded=unb0,
+        unbounded_after_plan=unb1,
+        details={
+            "share_now": np.divide(a0, b0, out=np.full(n, np.nan), where=b0 > 0),
+            "share_after_plan": np.divide(
+                a0 + ap, b0 + bp, out=np.full(n, np.nan), where=(b0 + bp) > 0
+            ),
+            "placement_share_within": f,
+        },
+    )
+
+
+def green_constraint(
+    site: Site, layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+) -> Capacity:
+    """Dwellings that fit before public green per dwelling drops below the norm (exact).
+
+    Uses the ``green-per-dwelling`` kernel (:func:`gsl_indicators.green.green_available`):
+    the neighbourhood's green is the public green inside the union of ``radius_m``
+    buffers around its homes — and around the placement points of added dwellings
+    (counted with 0 dwellings, so a neighbourhood without homes has a zone too) — shared
+    by every dwelling inside that zone. Linear in dwellings: green ÷ norm − dwellings
+    sharing it. After the plan, the pipeline's homes join the homes.
+    """
+    try:
+        from gsl_indicators import green
+    except ImportError as err:  # pragma: no cover - built in this version
+        raise Unavailable(f"the green-per-dwelling indicator is not available: {err}") from None
+    if layers.get("green") is None:
+        raise Unavailable("input 'green' is not given")
+    radius = float(params["radius_m"])
+    norm = float(params["norm_m2_per_dwelling"])
+    if norm <= 0:
+        raise Unavailable("norm_m2_per_dwelling is 0: the norm cannot break")
+    ggeoms = layers["green"].geometries
+    nb = site.nbh.geometries
+    pl = site.pipeline
+
+    def fit(pts: list[np.ndarray], dw: list[np.ndarray]) -> np.ndarray:
+        ga = green.green_available(
+            np.concatenate([*pts, site.place_pts]),
+            np.concatenate([*dw, np.zeros(len(site.place_pts))]),
+            nb,
+            ggeoms,
+            radius,
+        )
+        return ga.green_m2 / norm - ga.dwellings_in_zone
+
+    return Capacity(
+        fit=fit([site.home_pts], [site.home_dwellings]),
+        fit_after_plan=fit(
+            [site.home_pts, site.plan_pts[pl]], [site.home_dwellings, site.plan_dwellings[pl]]
+        ),
+        method="exact",
+        norm={"norm_m2_per_dwelling": norm, "radius_m": radius},
+    )
+
+
+CONSTRAINTS: dict[
+    str, Callable[[Site, Mapping[str, Layer], Mapping[str, Any], Context], Capacity]
+] = {
+    "parking-pressure": parking_constraint,
+    "green-per-dwelling": green_constraint,
+    "proximity-facilities": proximity_constraint,
+}
+
+
+# --------------------------------------------------------------------------- the process
+
+
+def _whole(fit: np.ndarray) -> np.ndarray:
+    """Dwellings that fit as whole numbers ≥ 0 (NaN for unbounded, i.e. JSON null)."""
+    k = np.maximum(floor_fit(fit), 0.0)
+    return np.where(np.isinf(k), np.nan, k)
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Compute the monitor and, per enabled constraint, the capacity per neighbourhood."""
+    ctx.progress(0.05, "reading homes, plan and neighbourhoods")
+    site = read_site(layers, params, ctx)
+    cols, total = monitor(site)
+    n = site.n
+    enabled = list(dict.fromkeys(params["constraints"]))
+    results: dict[str, Capacity] = {}
+    described: dict[str, Any] = {}
+    for i, cid in enumerate(enabled):
+        ctx.progress(0.1 + 0.8 * i / max(len(enabled), 1), f"constraint {cid}")
+        try:
+            cap = CONSTRAINTS[cid](site, layers, params, ctx)
+        except Unavailable as why:
+            described[cid] = {"status": "unavailable", "reason": str(why)}
+            ctx.warn("constraint-unavailable", None, f"constraint '{cid}' not evaluated: {why}")
+            continue
+        results[cid] = cap
+        p = cid.replace("-", "_")
+        cols[f"{p}_capacity"] = _whole(cap.fit)
+        cols[f"{p}_headroom_after_plan"] = _whole(cap.fit_after_plan)
+        if cap.method == "exact":
+            cols[f"{p}_margin_dwellings"] = np.round(
+                np.where(np.isinf(cap.fit), np.nan, cap.fit), 3
+            )
+            cols[f"{p}_margin_after_plan"] = np.round(
+                np.where(np.isinf(cap.fit_after_plan), np.nan, cap.fit_after_plan), 3
+            )
+            broken = cap.fit < -1e-9
+            broken_plan = cap.fit_after_plan < -1e-9
+        else:
+            assert cap.broken is not None and cap.broken_after_plan is not None
+            broken, broken_plan = cap.broken, cap.broken_after_plan
+            assert cap.unbounded is not None and cap.unbounded_after_plan is not None
+            cols[f"{p}_capacity"] = np.where(cap.unbounded, np.nan, cols[f"{p}_capacity"])
+            cols[f"{p}_headroom_after_plan"] = np.where(
+                cap.unbounded_after_plan, np.nan, cols[f"{p}_headroom_after_plan"]
+            )
+        cols[f"{p}_broken"] = broken
+        cols[f"{p}_broken_after_plan"] = broken_plan
+        for k, v in cap.details.items():
+            if isinstance(v, np.ndarray) and v.shape == (n,):
+                cols[f"{p}_{k}"] = np.round(v, 4)
+        described[cid] = {
+            "status": "available",
+            "method": cap.method,
+            "norm": cap.norm,
+            **{k: v for k, v in cap.details.items() if not isinstance(v, np.ndarray)},
+        }
+    ctx.progress(0.9, "finding the binding constraint")
+    cap_cols, summary = _binding(results, n)
+    cols.update(cap_cols)
+    cols["placement"] = site.placement_used
+    return {
+        "neighbourhoods": feature_collection(site.nbh, cols),
+        "monitor": total,
+        "constraints": described,
+        "summary": {
+            **summary,
+            "neighbourhoods": n,
+            "constraints_enabled": enabled,
+            "constraints_evaluated": list(results),
+            "placement": params["placement"],
+            "note": "capacities are per neighbourhood, each as if only that neighbourhood "
+            "grows; they do not add up to a city-wide capacity where constraints are shared",
+        },
+    }
+
+
+def _binding(results: Mapping[str, Capacity], n: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    if not results:
+        empty: list[Any] = [None] * n
+        return (
+            {
+                "capacity": empty,
+                "binding_constraint": empty,
+                "headroom_after_plan": empty,
+                "binding_after_plan": empty,
+            },
+            {"binding_counts": {}},
+        )
+    ids = list(results)
+
+    def pick(attr: str, unb: str) -> tuple[np.ndarray, list[str | None]]:
+        vals = []
+        for cid in ids:
+            cap = results[cid]
+            k = np.maximum(floor_fit(getattr(cap, attr)), 0.0)
+            u = getattr(cap, unb)
+            if u is not None:
+                k = np.where(u, np.inf, k)
+            vals.append(k)
+        m = np.stack(vals)
+        best = m.min(axis=0)
+        arg = m.argmin(axis=0)
+        names = [
+            None if math.isinf(b) else ids[a]
+            for a, b in zip(arg.tolist(), best.tolist(), strict=True)
+        ]
+        return np.where(np.isinf(best), np.nan, best), names
+
+    cap, bind = pick("fit", "unbounded")
+    head, bind2 = pick("fit_after_plan", "unbounded_after_plan")
+    counts: dict[str, int] = {}
+    for b in bind:
+        if b is not None:
+            counts[b] = counts.get(b, 0) + 1
+    return (
+        {
+            "capacity": cap,
+            "binding_constraint": bind,
+            "headroom_after_plan": head,
+            "binding_after_plan": bind2,
+        },
+        {
+            "binding_counts": dict(sorted(counts.items())),
+            "neighbourhoods_without_headroom_after_plan": int(np.sum(head == 0)),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- declaration
+
+
+def _green_parameters() -> tuple[Parameter, ...]:
+    try:
+        from gsl_indicators import green
+    except ImportError:  # pragma: no cover
+        return ()
+    ind = next(i for i in green.INDICATORS if i.id == "green-per-dwelling")
+    return ind.parameters
+
+
+def _proximity_parameters() -> tuple[Parameter, ...]:
+    try:
+        from gsl_indicators import proximity
+    except ImportError:  # pragma: no cover
+        return ()
+    skip = {"visit_weights"}
+    return tuple(p for p in proximity.INDICATORS[0].parameters if p.name not in skip)
+
+
+HOUSING_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter(
+        "constraints",
+        "Constraints",
+        "Indicator ids whose norms the capacity respects. A constraint whose inputs are "
+        "missing (or whose indicator is not built) is reported as unavailable.",
+        "array",
+        list(CONSTRAINT_IDS),
+        schema={"items": {"type": "string", "enum": list(CONSTRAINT_IDS)}, "uniqueItems": True},
+    ),
+    Parameter(
+        "new_dwelling_type",
+        "New dwelling type",
+        "Dwelling type (of the parking norm table) of the dwellings added; also used for "
+        "plan features without `dwelling_type`. Null: the table's default type.",
+        "string",
+        None,
+        nullable=True,
+    ),
+    Parameter(
+        "placement",
+        "Placement of added dwellings",
+        "Where added dwellings go: 'existing' spreads them like the neighbourhood's existing "
+        "dwellings; 'plan' at its pipeline features (else as 'existing'); 'centroid' at its "
+        "point on surface. Neighbourhoods without homes fall back to their point on surface.",
+        "string",
+        "existing",
+        enum=("existing", "plan", "centroid"),
+    ),
+    Parameter(
+        "pipeline_statuses",
+        "Pipeline statuses",
+        "Plan statuses whose dwellings count as built for the headroom after the plan.",
+        "array",
+        ["planned", "under-construction"],
+        schema={"items": {"type": "string", "enum": list(STATUSES)}},
+    ),
+    Parameter(
+        "max_added_dwellings",
+        "Search limit",
+        "Upper bound of the bisection search; more fitting dwellings are reported as "
+        "unbounded (null).",
+        "integer",
+        100000,
+        1,
+        10_000_000,
+    ),
+    Parameter(
+        "proximity_min_share",
+        "Minimum share within reach",
+        "proximity-facilities constraint: share of dwellings with every facility type within "
+        "reach that must remain. No national norm exists: an indicative default, to be set "
+        "by the municipality.",
+        "number",
+        0.5,
+        0.0,
+        1.0,
+        unit="fraction",
+    ),
+    Parameter(
+        "proximity_profile",
+        "Mobility profile for the constraint",
+        "proximity-facilities constraint: which mobility profile's reach applies.",
+        "string",
+        "standard",
+    ),
+)
+
+
+def _dedupe(*groups: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
+    seen: dict[str, Parameter] = {}
+    for group in groups:
+        for p in group:
+            seen.setdefault(p.name, p)
+    return tuple(seen.values())
+
+
+_CRS = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
+
+
+def _fc(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "crs": _CRS, "features": features}
+
+
+def _pt(x: float, y: float, **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [x, y]},
+        "properties": props,
+    }
+
+
+def _box(fid: str, x0: float, y0: float, x1: float, y1: float, **props: Any) -> dict[str, Any]:
+    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"id": fid, **props},
+    }
+
+
+EXAMPLE: dict[str, Any] = {
+    "dwellings": _fc(
+        [
+            _pt(121000, 488900, dwellings=40, dwelling_type="apartment-mid"),
+            _pt(121050, 488950, dwellings=10, dwelling_type="terraced"),
+            _pt(121300, 488950, dwellings=30, dwelling_type="social-rent"),
+        ]
+    ),
+    "plan": _fc(
+        [
+            _pt(121100, 489000, dwellings=20, status="planned", year=2026),
+            _pt(121320, 488980, dwellings=12, status="under-construction", year=2025),
+            _pt(121350, 488900, dwellings=8, status="stopped", year=2025),
+        ]
+    ),
+    "neighbourhoods": _fc(
+        [
+            _box(
+                "west", 120950, 488850, 121150, 489050, urbanity_class=1, location="centre-fringe"
+            ),
+            _box("east", 121200, 488850, 121400, 489050, urbanity_class=1),
+        ]
+    ),
+    "parking": _fc([_pt(121020, 488920, capacity=70), _pt(121300, 488920, capacity=40)]),
+    "facilities": _fc(
+        [_pt(121050, 488900, type="huisarts"), _pt(121250, 489000, type="supermarkt")]
+    ),
+    "green": _fc([_box("park", 121160, 489060, 121260, 489160)]),
+    "new_dwelling_type": "apartment-mid",
+    "placement": "plan",
+}
+
+INDICATORS = (
+    Indicator(
+        id="housing-capacity",
+        version="1.0.0",
+        title={"nl": "Woningbouwmonitor en capaciteit", "en": "Housing monitor and capacity"},
+        description={
+            "nl": "Woningen per status (gepland, in aanbouw, gestopt) en jaar per buurt, en per "
+            "buurt hoeveel woningen er nog bij passen voordat een norm breekt.",
+            "en": "Dwellings by plan status (planned, under construction, stopped) and year per "
+            "neighbourhood, and per neighbourhood how many dwellings fit before a norm breaks.",
+        },
+        theme="housing",
+        method=(
+            "Homes and plan features are located in neighbourhoods at their point on surface. "
+            "Monitor: existing dwellings and plan dwellings by status and year, per "
+            "neighbourhood and overall (stopped included; unknown statuses shown as 'unknown'). "
+            "Capacity, per neighbourhood and enabled constraint, as if only that neighbourhood "
+            "grows, with the added dwellings placed by `placement`: parking-pressure exactly, "
+            "(threshold × supply − demand) ÷ places per new dwelling, the smallest over the "
+            "parking zones the dwellings go to (zones = `zones`, else the neighbourhoods); "
+            "proximity-facilities by bisection on the added dwellings, keeping the share of "
+            "dwellings with every facility type within reach at or above "
+            "`proximity_min_share` (distances from the proximity-facilities kernel); "
+            "green-per-dwelling exactly with its kernel: public green within `radius_m` of the "
+            "homes (and of the placement points) ÷ `norm_m2_per_dwelling` − the dwellings "
+            "sharing it. The binding constraint is the one with the smallest capacity. Headroom "
+            "after the plan: the same with the pipeline (`pipeline_statuses`) built first at "
+            "its own locations. Capacities are whole dwellings; null means unbounded (no "
+            "supply limit, or more than `max_added_dwellings`)."
+        ),
+        compute=compute,
+        inputs=(
+            parking.DWELLINGS_INPUT,
+            GeoInput(
+                "plan",
+                "Plan pipeline",
+                "Planned dwellings: points or polygons with `dwellings`, `status` and `year`.",
+                POINTS + POLYGONS,
+                required=False,
+                properties={
+                    "dwellings": "number of dwellings (default 1)",
+                    "status": "planned | under-construction | stopped (Dutch: gepland, in aanbouw, gestopt)",
+                    "year": "year of completion (or of the stop)",
+                    "dwelling_type": "parking norm type (default new_dwelling_type)",
+                },
+            ),
+            GeoInput(
+                "neighbourhoods",
+                "Neighbourhoods",
+                "Neighbourhoods (buurten) the monitor and the capacity are given for.",
+                POLYGONS,
+                properties={
+                    "urbanity_class": "CBS class 1–5 (parking norms, when zones are absent)",
+                    "location": "parking location class (when zones are absent)",
+                },
+            ),
+            GeoInput(
+                "parking",
+                "Parking supply",
+                "parking-pressure constraint: parking places with `capacity`.",
+                ANY_GEOMETRY,
+                required=False,
+            ),
+            GeoInput(
+                "zones",
+                "Parking zones",
+                "parking-pressure constraint: zones (default: the neighbourhoods).",
+                POLYGONS,
+                required=False,
+            ),
+            GeoInput(
+                "green",
+                "Public green",
+                "green-per-dwelling constraint: public green polygons.",
+                POLYGONS,
+                required=False,
+            ),
+            GeoInput(
+                "facilities",
+                "Facilities",
+                "proximity-facilities constraint: facility points with `type`.",
+                POINTS + POLYGONS,
+                required=False,
+            ),
+            GeoInput(
+                "network",
+                "Walking network",
+                "proximity-facilities constraint, distance_mode 'network'.",
+                LINES,
+                required=False,
+            ),
+        ),
+        parameters=_dedupe(
+            HOUSING_PARAMETERS,
+            parking.PARKING_PARAMETERS,
+            _green_parameters(),
+            _proximity_parameters(),
+        ),
+        outputs=(
+            Output(
+                "neighbourhoods",
+                "Neighbourhoods",
+                "Input neighbourhoods with the monitor (existing, planned, under construction, "
+                "stopped, pipeline dwellings, plan_by_status_year) and, per constraint, "
+                "`<constraint>_capacity`, `_headroom_after_plan`, `_broken`; `capacity`, "
+                "`binding_constraint`, `headroom_after_plan`, `binding_after_plan`.",
+                {"type": "object", "contentMediaType": "application/geo+json"},
+            ),
+            Output("monitor", "Monitor", "Dwellings by status and year overall."),
+            Output("constraints", "Constraints", "Per constraint: status, method, norm used."),
+            Output("summary", "Summary", "Binding constraint counts and notes."),
+        ),
+        sources=(
+            Source(
+                "seed",
+                "Users' meeting report: the twin keeps the woningbouwmonitor current (new "
+                "construction, construction stops, capacity of the city)",
+            ),
+        ),
+        keywords=("woningbouwmonitor", "capaciteit", "housing", "plan capacity"),
+        example=EXAMPLE,
+    ),
+)

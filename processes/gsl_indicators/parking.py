@@ -1,0 +1,1115 @@
+"""``parking-pressure`` (*parkeerdruk*): parking demand ÷ supply per zone, with norm tables.
+
+Demand is the number of dwellings times a norm in parking places per dwelling, read
+from a **norm table** by dwelling type × CBS urbanity class (1–5) × location (centre,
+centre fringe, rest of the built-up area, outside it): the structure of the CROW
+*parkeerkencijfers*. The CROW figures are licensed, so the project ships only a clearly
+labelled example table with made-up round numbers (``catalog/parking/example.yaml``);
+a municipality sends its own rows inline or adds a named table to the catalog.
+
+Visitor parking follows the CROW convention: the figure per dwelling *includes* the
+visitors' part, and ``visitor_share`` says which fraction of it is for visitors. So
+demand = Σ dwellings × ``places_per_dwelling``, and the visitor part
+(Σ dwellings × ``places_per_dwelling`` × ``visitor_share``) is reported beside it, never
+added on top.
+
+Everything is vectorised: one STRtree over the zones answers the point-in-zone queries
+for dwellings, plan and parking, and demand and supply are summed per zone with
+``numpy.bincount``; the norm of each dwelling is one fancy-indexing lookup into a dense
+(type × class × location) array.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import shapely
+import yaml
+from scipy.spatial import cKDTree
+
+from gsl_indicators import urbanity
+from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.spec import (
+    ANY_GEOMETRY,
+    POINTS,
+    POLYGONS,
+    Context,
+    GeoInput,
+    Indicator,
+    InputError,
+    Norm,
+    Output,
+    Parameter,
+    Source,
+)
+
+LOCATIONS: tuple[str, ...] = ("centre", "centre-fringe", "rest-built-up", "outside")
+"""Location classes of a zone, in CROW's order (centrum, schil, rest bebouwde kom, buiten)."""
+
+_LOCATION_ALIASES = {
+    "centre": "centre",
+    "center": "centre",
+    "centrum": "centre",
+    "centre-fringe": "centre-fringe",
+    "centre fringe": "centre-fringe",
+    "center-fringe": "centre-fringe",
+    "schil": "centre-fringe",
+    "schil/overloopgebied centrum": "centre-fringe",
+    "overloopgebied": "centre-fringe",
+    "rest-built-up": "rest-built-up",
+    "rest of built-up area": "rest-built-up",
+    "rest bebouwde kom": "rest-built-up",
+    "rest": "rest-built-up",
+    "outside": "outside",
+    "outside built-up area": "outside",
+    "buitengebied": "outside",
+    "buiten bebouwde kom": "outside",
+}
+_WILDCARDS = (None, "*", "any", "")
+N_CLASSES = 5
+DEFAULT_COLUMNS = (
+    "dwelling_type",
+    "urbanity_class",
+    "location",
+    "places_per_dwelling",
+    "visitor_share",
+)
+VISITOR_CONVENTION = (
+    "CROW convention: places_per_dwelling includes visitor parking; visitor_share is the "
+    "fraction of it meant for visitors, reported separately (demand_visitors), not added."
+)
+
+
+def location_code(value: Any) -> int:
+    """Return the index of a location name in :data:`LOCATIONS` (aliases allowed), else -1.
+
+    Examples
+    --------
+    >>> [location_code(v) for v in ("centre", "Schil", "rest bebouwde kom", "outside", "x")]
+    [0, 1, 2, 3, -1]
+    """
+    if not isinstance(value, str):
+        return -1
+    name = _LOCATION_ALIASES.get(value.strip().lower())
+    return LOCATIONS.index(name) if name else -1
+
+
+def _class_code(value: Any) -> int:
+    """Return an urbanity class 1–5 from an int or numeric string, else 0."""
+    if isinstance(value, bool) or value is None:
+        return 0
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return int(f) if f.is_integer() and 1 <= f <= N_CLASSES else 0
+
+
+# --------------------------------------------------------------------------- norm tables
+
+
+@dataclass(frozen=True)
+class NormTable:
+    """A parking norm table as dense arrays over (dwelling type, class, location).
+
+    Attributes
+    ----------
+    name, title : str
+        The table's name (a catalog name, or ``"inline"``) and a description.
+    example : bool
+        Whether the figures are illustrative only (the shipped example table).
+    source : str or None
+        Where the figures come from.
+    default_dwelling_type : str
+        Applied to dwellings whose type is absent or not in the table.
+    types : tuple of str
+        The dwelling types, in the order of the first axis.
+    places, visitor_share : numpy.ndarray, shape (types, 5, 4)
+        Places per dwelling and the visitor fraction; NaN where no row applies.
+    """
+
+    name: str
+    title: str
+    example: bool
+    source: str | None
+    default_dwelling_type: str
+    types: tuple[str, ...]
+    places: np.ndarray
+    visitor_share: np.ndarray
+
+    def type_index(
+        self, names: Sequence[str | None], default: str | None = None
+    ) -> tuple[np.ndarray, int]:
+        """Return the type index of each name and how many fell back to the default type.
+
+        Examples
+        --------
+        >>> t = norm_table([{"dwelling_type": "a", "places_per_dwelling": 1.0},
+        ...                 {"dwelling_type": "b", "places_per_dwelling": 2.0}])
+        >>> idx, unknown = t.type_index(["b", None, "zz", "a"])
+        >>> idx.tolist(), unknown
+        ([1, 0, 0, 0], 2)
+        """
+        default = default or self.default_dwelling_type
+        if default not in self.types:
+            raise InputError(
+                "default_dwelling_type",
+                f"'{default}' is not a dwelling type of norm table '{self.name}' "
+                f"(types: {list(self.types)})",
+            )
+        lookup = {t: i for i, t in enumerate(self.types)}
+        d = lookup[default]
+        idx = np.fromiter((lookup.get(n, -1) for n in names), dtype=np.int64, count=len(names))  # type: ignore[arg-type]
+        unknown = idx < 0
+        idx[unknown] = d
+        return idx, int(unknown.sum())
+
+    def norms(
+        self, type_idx: np.ndarray, urbanity_class: np.ndarray, location: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return places per dwelling and visitor share for each (type, class 1–5, location).
+
+        Raises
+        ------
+        InputError
+            When the table has no row for a combination that occurs.
+        """
+        places = self.places[type_idx, urbanity_class - 1, location]
+        visitors = self.visitor_share[type_idx, urbanity_class - 1, location]
+        missing = np.isnan(places)
+        if missing.any():
+            i = int(np.flatnonzero(missing)[0])
+            raise InputError(
+                "norm_table",
+                f"table '{self.name}' has no row for dwelling type "
+                f"'{self.types[int(type_idx[i])]}', urbanity class {int(urbanity_class[i])}, "
+                f"location '{LOCATIONS[int(location[i])]}' ({int(missing.sum())} uses lack a "
+                "row; add rows, or wildcard rows with urbanity_class/location null)",
+            )
+        return places, visitors
+
+    def describe(self, used: np.ndarray | None = None) -> dict[str, Any]:
+        """Return the table's identity and, with ``used`` (T×5×4 bool), the rows applied."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "title": self.title,
+            "example": self.example,
+            "source": self.source,
+            "default_dwelling_type": self.default_dwelling_type,
+            "dwelling_types": list(self.types),
+            "visitor_convention": VISITOR_CONVENTION,
+        }
+        if used is not None:
+            t, c, loc = np.nonzero(used)
+            out["rows_used"] = [
+                {
+                    "dwelling_type": self.types[a],
+                    "urbanity_class": int(b) + 1,
+                    "location": LOCATIONS[d],
+                    "places_per_dwelling": float(self.places[a, b, d]),
+                    "visitor_share": float(self.visitor_share[a, b, d]),
+                }
+                for a, b, d in zip(t.tolist(), c.tolist(), loc.tolist(), strict=True)
+            ]
+        return out
+
+
+def _row_value(row: Any, columns: Sequence[str], i: int) -> dict[str, Any]:
+    if isinstance(row, Mapping):
+        return dict(row)
+    if isinstance(row, list | tuple):
+        if len(row) > len(columns):
+            raise InputError("norm_table", f"row {i} has more values than columns {list(columns)}")
+        return dict(zip(columns, row, strict=False))
+    raise InputError("norm_table", f"row {i} is neither an object nor an array")
+
+
+def table_from_rows(
+    rows: Sequence[Any],
+    *,
+    name: str = "inline",
+    title: str | None = None,
+    example: bool = False,
+    source: str | None = None,
+    default_dwelling_type: str | None = None,
+    columns: Sequence[str] = DEFAULT_COLUMNS,
+) -> NormTable:
+    """Build a :class:`NormTable` from rows.
+
+    A row gives ``dwelling_type``, ``urbanity_class`` (1–5), ``location`` (one of
+    :data:`LOCATIONS` or a Dutch alias), ``places_per_dwelling`` and ``visitor_share``
+    (fraction 0–1, default 0). ``urbanity_class`` or ``location`` may be omitted, ``null``
+    or ``"*"``: the row then applies to every class or location. Where several rows
+    apply, the most specific wins (class and location > class only > location only >
+    neither).
+
+    Examples
+    --------
+    >>> t = table_from_rows([
+    ...     {"dwelling_type": "flat", "places_per_dwelling": 1.0, "visitor_share": 0.3},
+    ...     {"dwelling_type": "flat", "location": "centre", "places_per_dwelling": 0.5}])
+    >>> float(t.places[0, 2, 0]), float(t.places[0, 2, 2])  # class 3, centre vs rest
+    (0.5, 1.0)
+    """
+    if not rows:
+        raise InputError("norm_table", "the table has no rows")
+    parsed: list[tuple[int, str, int, int, float, float]] = []
+    types: list[str] = []
+    for i, raw in enumerate(rows):
+        r = _row_value(raw, columns, i)
+        t = r.get("dwelling_type")
+        if not isinstance(t, str) or not t.strip():
+            raise InputError("norm_table", f"row {i}: 'dwelling_type' must be a non-empty string")
+        cv = r.get("urbanity_class")
+        c = -1 if cv in _WILDCARDS else _class_code(cv)
+        if c == 0:
+            raise InputError(
+                "norm_table", f"row {i}: urbanity_class must be 1–5 or null, got {cv!r}"
+            )
+        lv = r.get("location")
+        loc = -1 if lv in _WILDCARDS else location_code(lv)
+        if loc == -1 and lv not in _WILDCARDS:
+            raise InputError(
+                "norm_table",
+                f"row {i}: location must be one of {list(LOCATIONS)} or null, got {lv!r}",
+            )
+        p = _number(r.get("places_per_dwelling"), f"row {i}: places_per_dwelling", 0.0, 100.0)
+        v = _number(r.get("visitor_share", 0.0), f"row {i}: visitor_share", 0.0, 1.0)
+        rank = 2 * (c > 0) + (loc >= 0)
+        parsed.append((rank, t, c, loc, p, v))
+        if t not in types:
+            types.append(t)
+    places = np.full((len(types), N_CLASSES, len(LOCATIONS)), np.nan)
+    visitors = np.full_like(places, np.nan)
+    seen: set[tuple[str, int, int]] = set()
+    for _rank, t, c, loc, p, v in sorted(parsed, key=lambda x: x[0]):
+        key = (t, c, loc)
+        if key in seen:
+            raise InputError(
+                "norm_table",
+                f"two rows for dwelling type '{t}', urbanity class "
+                f"{c if c > 0 else 'any'}, location {LOCATIONS[loc] if loc >= 0 else 'any'}",
+            )
+        seen.add(key)
+        ti = types.index(t)
+        cs = slice(None) if c < 0 else slice(c - 1, c)
+        ls = slice(None) if loc < 0 else slice(loc, loc + 1)
+        places[ti, cs, ls] = p
+        visitors[ti, cs, ls] = v
+    default = default_dwelling_type or types[0]
+    return NormTable(
+        name=name,
+        title=title or f"user-supplied norm table '{name}'",
+        example=example,
+        source=source,
+        default_dwelling_type=default,
+        types=tuple(types),
+        places=places,
+        visitor_share=visitors,
+    )
+
+
+def _number(value: Any, what: str, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or value is None:
+        raise InputError("norm_table", f"{what} must be a number")
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise InputError("norm_table", f"{what} must be a number, got {value!r}") from None
+    if not (math.isfinite(f) and lo <= f <= hi):
+        raise InputError("norm_table", f"{what} must lie in [{lo}, {hi}], got {value!r}")
+    return f
+
+
+def catalog_tables() -> list[str]:
+    """Return the names of the norm tables shipped in ``catalog/parking/``.
+
+    Examples
+    --------
+    >>> "example" in catalog_tables()
+    True
+    """
+    folder = resources.files("gsl_indicators") / "catalog" / "parking"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+@lru_cache(maxsize=16)
+def _catalog_document(name: str) -> dict[str, Any]:
+    if name not in catalog_tables():
+        raise InputError(
+            "norm_table", f"no norm table '{name}' in the catalog (known: {catalog_tables()})"
+        )
+    path = resources.files("gsl_indicators") / "catalog" / "parking" / f"{name}.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(doc, dict):
+        raise InputError("norm_table", f"catalog table '{name}' is not a YAML mapping")
+    return doc
+
+
+def _from_document(doc: Mapping[str, Any], default_name: str) -> NormTable:
+    rows = doc.get("rows")
+    if not isinstance(rows, list):
+        raise InputError("norm_table", "a table object needs a 'rows' array")
+    return table_from_rows(
+        rows,
+        name=str(doc.get("name") or default_name),
+        title=doc.get("title"),
+        example=bool(doc.get("example", False)),
+        source=doc.get("source"),
+        default_dwelling_type=doc.get("default_dwelling_type"),
+        columns=tuple(doc.get("columns") or DEFAULT_COLUMNS),
+    )
+
+
+def norm_table(spec: str | Sequence[Any] | Mapping[str, Any]) -> NormTable:
+    """Resolve the ``norm_table`` parameter: a catalog name, inline rows, or a table object.
+
+    Parameters
+    ----------
+    spec : str, list or dict
+        A catalog name (``"example"``); a list of rows (objects with the columns of
+        :func:`table_from_rows`); or an object with ``rows`` and optionally ``name``,
+        ``title``, ``source``, ``default_dwelling_type`` and ``columns`` (when rows are
+        arrays).
+
+    Examples
+    --------
+    >>> t = norm_table("example")
+    >>> t.example, t.default_dwelling_type, float(t.places[t.types.index("detached"), 2, 2])
+    (True, 'apartment-mid', 2.0)
+    """
+    if isinstance(spec, str):
+        return _from_document(_catalog_document(spec), spec)
+    if isinstance(spec, Mapping):
+        return _from_document(spec, "inline")
+    if isinstance(spec, Sequence):
+        return table_from_rows(list(spec))
+    raise InputError("norm_table", "expected a catalog name, an array of rows or a table object")
+
+
+# --------------------------------------------------------------------------- geometry kernels
+
+
+def locate(tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
+    """Return the index of the tree geometry containing each point, -1 where none does.
+
+    A point on the shared edge of two zones goes to the zone with the lower index.
+
+    Examples
+    --------
+    >>> zones = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> locate(shapely.STRtree(zones), shapely.points([[5, 5], [10, 5], [15, 5], [30, 5]])).tolist()
+    [0, 0, 1, -1]
+    """
+    out = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0:
+        return out
+    p_idx, z_idx = tree.query(points, predicate="intersects")
+    if len(p_idx):
+        order = np.lexsort((z_idx, p_idx))
+        first_p, first = np.unique(p_idx[order], return_index=True)
+        out[first_p] = z_idx[order][first]
+    return out
+
+
+def allocate_supply(
+    tree: shapely.STRtree, zones: np.ndarray, geoms: np.ndarray, capacity: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Sum parking capacity per zone; return (supply per zone, capacity outside every zone).
+
+    Points count in the zone that contains them. Lines and polygons that cross zone
+    edges are split in proportion to their length or area inside each zone (a street
+    with 40 places, 25 % of its length in zone A, gives A 10 places).
+
+    Examples
+    --------
+    >>> zones = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> street = shapely.linestrings([[5, 5], [15, 5]])   # half in each zone
+    >>> lot = shapely.box(1, 1, 2, 2)                      # inside zone 0
+    >>> s, lost = allocate_supply(shapely.STRtree(zones), zones,
+    ...                           np.array([street, lot, shapely.Point(50, 50)]),
+    ...                           np.array([40.0, 12.0, 3.0]))
+    >>> s.tolist(), lost
+    ([32.0, 20.0], 3.0)
+    """
+    n = len(zones)
+    if len(geoms) == 0:
+        return np.zeros(n), 0.0
+    dim = shapely.get_dimensions(geoms)
+    supply = np.zeros(n)
+    pts = dim == 0
+    if pts.any():
+        z = locate(tree, geoms[pts])
+        ok = z >= 0
+        supply += np.bincount(z[ok], weights=capacity[pts][ok], minlength=n)
+    ext = np.flatnonzero(~pts)
+    if len(ext):
+        g_idx, z_idx = tree.query(geoms[ext], predicate="intersects")
+        g = geoms[ext][g_idx]
+        d = dim[ext][g_idx]
+        measure = np.where(d == 1, shapely.length(g), shapely.area(g))
+        inside = shapely.contains_properly(zones[z_idx], g)
+        share = np.ones(len(g))
+        cut = np.flatnonzero(~inside)
+        if len(cut):
+            part = shapely.intersection(g[cut], zones[z_idx[cut]])
+            part_m = np.where(d[cut] == 1, shapely.length(part), shapely.area(part))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share[cut] = np.where(measure[cut] > 0, part_m / measure[cut], 0.0)
+        supply += np.bincount(z_idx, weights=capacity[ext][g_idx] * share, minlength=n)
+    lost = float(capacity.sum() - supply.sum())
+    return supply, round(max(lost, 0.0), 9)
+
+
+def pressure(demand: np.ndarray, supply: np.ndarray) -> np.ndarray:
+    """Return demand ÷ supply; NaN where there is no supply.
+
+    Examples
+    --------
+    >>> pressure(np.array([85.0, 10.0, 0.0]), np.array([100.0, 0.0, 0.0])).tolist()
+    [0.85, nan, nan]
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(supply > 0, demand / np.where(supply > 0, supply, 1.0), np.nan)
+
+
+def alarm(demand: np.ndarray, supply: np.ndarray, threshold: float) -> np.ndarray:
+    """Return whether pressure exceeds ``threshold`` (demand without supply is an alarm).
+
+    Examples
+    --------
+    >>> alarm(np.array([85.0, 86.0, 1.0, 0.0]), np.array([100.0, 100.0, 0.0, 0.0]), 0.85).tolist()
+    [False, True, True, False]
+    """
+    return demand > threshold * supply + 1e-9
+
+
+def dwellings_that_fit(
+    demand: np.ndarray, supply: np.ndarray, threshold: float, places_per_new: np.ndarray
+) -> np.ndarray:
+    """Return the extra dwellings a zone takes before pressure exceeds ``threshold``.
+
+    Exact, because demand is linear in dwellings:
+    ``(threshold × supply − demand) ÷ places per new dwelling``; negative where the norm
+    is broken already; ``inf`` where new dwellings need no places.
+
+    Examples
+    --------
+    >>> dwellings_that_fit(np.array([60.0, 90.0, 5.0]), np.array([100.0, 100.0, 10.0]),
+    ...                    0.85, np.array([1.25, 1.0, 0.0])).tolist()
+    [20.0, -5.0, inf]
+    """
+    margin = threshold * supply - demand
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            places_per_new > 0, margin / np.where(places_per_new > 0, places_per_new, 1.0), np.inf
+        )
+
+
+# --------------------------------------------------------------------------- zones
+
+
+@dataclass
+class Zones:
+    """Zones with their parking norm context (class and location) and supply."""
+
+    layer: Layer
+    tree: shapely.STRtree
+    urbanity_class: np.ndarray  # int 1..5
+    class_source: list[str]  # "input" | "computed"
+    location: np.ndarray  # int index into LOCATIONS
+    supply: np.ndarray
+
+
+@dataclass
+class Homes:
+    """Dwelling features located in zones, with their norm lookups."""
+
+    zone: np.ndarray  # zone index per feature, -1 outside
+    dwellings: np.ndarray
+    type_idx: np.ndarray
+    floor_area: np.ndarray
+    places: np.ndarray  # places per dwelling (0 outside zones)
+    visitors: np.ndarray  # visitor share
+
+
+URBANITY_PARAMETERS: tuple[Parameter, ...] = tuple(
+    dataclasses.replace(
+        p,
+        name=f"urbanity_{p.name}",
+        title=f"Urbanity: {p.title.lower()}",
+        description=(
+            f"{p.description} Used only for zones without `urbanity_class`, which get the "
+            "class of `urbanity-class` computed from the dwellings (each dwelling one address)."
+        ),
+    )
+    for p in urbanity.INDICATORS[0].parameters
+)
+
+
+def _urbanity_limits(params: Mapping[str, Any]) -> tuple[float, float, float, float]:
+    lims = tuple(float(params[f"urbanity_class_{k}_min"]) for k in (1, 2, 3, 4))
+    for k in (2, 3, 4):
+        if not lims[k - 1] < lims[k - 2]:
+            raise InputError(f"urbanity_class_{k}_min", "class limits must descend")
+    return lims  # type: ignore[return-value]
+
+
+def zone_urbanity(
+    zones: Layer,
+    home_xy: np.ndarray,
+    home_zone: np.ndarray,
+    dwellings: np.ndarray,
+    params: Mapping[str, Any],
+) -> np.ndarray:
+    """Return the CBS urbanity class of each zone computed from the dwellings.
+
+    Uses the ``urbanity-class`` kernel (:func:`gsl_indicators.urbanity.address_density`
+    and :func:`~gsl_indicators.urbanity.classify`), each dwelling counted as one address
+    (a point with 40 flats counts 40 times), and averages the densities of the dwellings
+    in each zone. A zone without dwellings takes the density around its representative
+    point (dwellings within the radius ÷ circle area).
+    """
+    radius = float(params["urbanity_radius_m"])
+    limits = _urbanity_limits(params)
+    reps = np.clip(np.rint(np.nan_to_num(dwellings)), 0, None).astype(np.int64)
+    n = len(zones)
+    xy = np.repeat(home_xy, reps, axis=0)
+    zone_rep = np.repeat(home_zone, reps)
+    density = urbanity.address_density(xy, radius)
+    ok = zone_rep >= 0
+    count = np.bincount(zone_rep[ok], minlength=n)
+    total = np.bincount(zone_rep[ok], weights=density[ok], minlength=n)
+    mean = np.divide(total, count, out=np.zeros(n), where=count > 0)
+    empty = np.flatnonzero(count == 0)
+    if len(empty):
+        zpts = shapely.get_coordinates(shapely.point_on_surface(zones.geometries[empty]))
+        if len(xy):
+            near = cKDTree(xy).query_ball_point(zpts, r=radius, return_length=True)
+        else:
+            near = np.zeros(len(empty))
+        mean[empty] = np.asarray(near, dtype=float) / (math.pi * (radius / 1000.0) ** 2)
+    return urbanity.classify(mean, limits)
+
+
+def read_homes(
+    layer: Layer, ctx: Context | None, default_dwellings: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, list[str | None], np.ndarray]:
+    """Return representative points, dwellings, types and floor areas of a dwelling layer."""
+    pts = shapely.point_on_surface(layer.geometries)
+    dwellings = layer.number("dwellings", default_dwellings, ctx)
+    neg = dwellings < 0
+    if neg.any():
+        raise InputError(layer.name, f"{int(neg.sum())} features have negative 'dwellings'")
+    types = layer.text("dwelling_type")
+    floor = layer.number("floor_area_m2", math.nan)
+    return pts, dwellings, types, floor
+
+
+def prepare_zones(
+    zones: Layer,
+    homes_pts: np.ndarray,
+    homes_dwellings: np.ndarray,
+    parking: Layer | None,
+    params: Mapping[str, Any],
+    ctx: Context | None,
+) -> tuple[Zones, np.ndarray]:
+    """Locate the homes in the zones, give every zone its class and location, sum supply.
+
+    Returns
+    -------
+    zones : Zones
+    home_zone : numpy.ndarray
+        Zone index of each home (-1 outside every zone).
+    """
+    n = len(zones)
+    geoms = zones.geometries
+    shapely.prepare(geoms)
+    tree = shapely.STRtree(geoms)
+    home_zone = locate(tree, homes_pts)
+    given = np.asarray([_class_code(v) for v in zones.text("urbanity_class")], dtype=np.int64)
+    missing_cls = given == 0
+    cls = given.copy()
+    if missing_cls.any():
+        computed = zone_urbanity(
+            zones, shapely.get_coordinates(homes_pts), home_zone, homes_dwellings, params
+        )
+        cls[missing_cls] = computed[missing_cls]
+        if ctx is not None:
+            ctx.note("zones_urbanity_computed", int(missing_cls.sum()))
+    loc_raw = zones.text("location")
+    loc = np.asarray([location_code(v) for v in loc_raw], dtype=np.int64)
+    no_loc = loc < 0
+    if no_loc.any():
+        loc[no_loc] = LOCATIONS.index(params["default_location"])
+        if ctx is not None:
+            ctx.warn(
+                "location-defaulted",
+                zones.name,
+                f"{int(no_loc.sum())} of {n} zones have no valid 'location' "
+                f"(one of {list(LOCATIONS)}); '{params['default_location']}' is used",
+                int(no_loc.sum()),
+            )
+    supply = np.zeros(n)
+    if parking is not None and len(parking):
+        capacity = parking.number("capacity", 0.0, ctx)
+        if (capacity < 0).any():
+            raise InputError("parking", "'capacity' must not be negative")
+        supply, lost = allocate_supply(tree, geoms, parking.geometries, capacity)
+        if lost > 1e-6 and ctx is not None:
+            ctx.warn(
+                "parking-outside-zones",
+                "parking",
+                f"{lost:g} parking places lie outside every zone and are not counted",
+                round(lost),
+            )
+    z = Zones(
+        layer=zones,
+        tree=tree,
+        urbanity_class=cls,
+        class_source=["computed" if m else "input" for m in missing_cls.tolist()],
+        location=loc,
+        supply=supply,
+    )
+    return z, home_zone
+
+
+def homes_norms(
+    table: NormTable,
+    zones: Zones,
+    home_zone: np.ndarray,
+    dwellings: np.ndarray,
+    types: Sequence[str | None],
+    floor: np.ndarray,
+    default_type: str | None,
+) -> tuple[Homes, int]:
+    """Look up each home's norm for its type in its zone; return it and the unknown-type count."""
+    type_idx, unknown = table.type_index(types, default_type)
+    places = np.zeros(len(home_zone))
+    visitors = np.zeros(len(home_zone))
+    inside = home_zone >= 0
+    if inside.any():
+        zi = home_zone[inside]
+        places[inside], visitors[inside] = table.norms(
+            type_idx[inside], zones.urbanity_class[zi], zones.location[zi]
+        )
+    return Homes(home_zone, dwellings, type_idx, floor, places, visitors), unknown
+
+
+def zone_sums(homes: Homes, n: int) -> dict[str, np.ndarray]:
+    """Sum dwellings, demand, visitor demand and floor area per zone (one bincount each)."""
+    ok = homes.zone >= 0
+    z = homes.zone[ok]
+    d = homes.dwellings[ok]
+    demand = d * homes.places[ok]
+    return {
+        "dwellings": np.bincount(z, weights=d, minlength=n),
+        "demand": np.bincount(z, weights=demand, minlength=n),
+        "demand_visitors": np.bincount(z, weights=demand * homes.visitors[ok], minlength=n),
+        "floor_area_m2": np.bincount(z, weights=np.nan_to_num(homes.floor_area[ok]), minlength=n),
+    }
+
+
+def used_rows(table: NormTable, zones: Zones, *homes: Homes) -> np.ndarray:
+    """Return the (type × class × location) mask of the norm rows applied to ``homes``."""
+    used = np.zeros(table.places.shape, dtype=bool)
+    for h in homes:
+        ok = h.zone >= 0
+        zi = h.zone[ok]
+        used[h.type_idx[ok], zones.urbanity_class[zi] - 1, zones.location[zi]] = True
+    return used
+
+
+# --------------------------------------------------------------------------- the process
+
+
+def _r(a: np.ndarray, nd: int = 3) -> np.ndarray:
+    return np.round(a.astype(float), nd) + 0.0
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Compute demand, supply, pressure and alarm per zone, with and without the plan."""
+    table = norm_table(params["norm_table"])
+    threshold = float(params["threshold"])
+    default_type = params["default_dwelling_type"]
+    homes_layer = layers["dwellings"]
+    zones_layer = layers["zones"]
+    ctx.progress(0.1, "reading dwellings")
+    pts, dwellings, types, floor = read_homes(homes_layer, ctx)
+    ctx.progress(0.2, "locating dwellings and parking in zones")
+    zones, home_zone = prepare_zones(
+        zones_layer, pts, dwellings, layers.get("parking"), params, ctx
+    )
+    n = len(zones_layer)
+    homes, unknown = homes_norms(table, zones, home_zone, dwellings, types, floor, default_type)
+    _report_homes(ctx, "dwellings", homes, unknown, table, default_type)
+    sums = zone_sums(homes, n)
+    ctx.progress(0.6, "summing demand per zone")
+    demand, supply = sums["demand"], zones.supply
+    p = pressure(demand, supply)
+    a = alarm(demand, supply, threshold)
+    cols: dict[str, Any] = {
+        "urbanity_class": zones.urbanity_class,
+        "urbanity_class_source": zones.class_source,
+        "location": [LOCATIONS[i] for i in zones.location.tolist()],
+        "dwellings": _r(sums["dwellings"]),
+        "demand": _r(demand),
+        "demand_visitors": _r(sums["demand_visitors"]),
+        "supply": _r(supply),
+        "pressure": _r(p, 4),
+        "alarm": a,
+        "headroom_places": _r(threshold * supply - demand),
+    }
+    if np.isfinite(homes.floor_area).any():
+        cols["floor_area_m2"] = _r(sums["floor_area_m2"], 1)
+    no_supply = int(((supply <= 0) & (demand > 0)).sum())
+    if no_supply:
+        ctx.warn(
+            "zone-without-supply",
+            "zones",
+            f"{no_supply} zones have demand but no parking supply: pressure is empty, alarm is on",
+            no_supply,
+        )
+    summary: dict[str, Any] = {
+        "zones": n,
+        "threshold": threshold,
+        "dwellings": round(float(sums["dwellings"].sum()), 3),
+        "demand": round(float(demand.sum()), 3),
+        "demand_visitors": round(float(sums["demand_visitors"].sum()), 3),
+        "supply": round(float(supply.sum()), 3),
+        "pressure": _overall(demand, supply),
+        "zones_in_alarm": int(a.sum()),
+        "demand_by_dwelling_type": _by_type(table, homes),
+    }
+    all_homes = [homes]
+    plan_layer = layers.get("plan")
+    if plan_layer is not None:
+        ctx.progress(0.75, "adding the plan")
+        ppts, pdw, ptypes, pfloor = read_homes(plan_layer, ctx)
+        plan_zone = locate(zones.tree, ppts)
+        plan, punknown = homes_norms(table, zones, plan_zone, pdw, ptypes, pfloor, default_type)
+        _report_homes(ctx, "plan", plan, punknown, table, default_type)
+        psums = zone_sums(plan, n)
+        demand2 = demand + psums["demand"]
+        a2 = alarm(demand2, supply, threshold)
+        cols.update(
+            {
+                "plan_dwellings": _r(psums["dwellings"]),
+                "plan_demand": _r(psums["demand"]),
+                "demand_with_plan": _r(demand2),
+                "demand_visitors_with_plan": _r(sums["demand_visitors"] + psums["demand_visitors"]),
+                "pressure_with_plan": _r(pressure(demand2, supply), 4),
+                "alarm_with_plan": a2,
+                "headroom_places_with_plan": _r(threshold * supply - demand2),
+            }
+        )
+        summary.update(
+            {
+                "plan_dwellings": round(float(psums["dwellings"].sum()), 3),
+                "demand_with_plan": round(float(demand2.sum()), 3),
+                "pressure_with_plan": _overall(demand2, supply),
+                "zones_in_alarm_with_plan": int(a2.sum()),
+                "zones_newly_in_alarm": int((a2 & ~a).sum()),
+            }
+        )
+        all_homes.append(plan)
+    if table.example:
+        ctx.warn(
+            "example-norm-table",
+            "norm_table",
+            f"norm table '{table.name}' is an EXAMPLE with illustrative figures, not CROW "
+            "parkeerkencijfers; supply your municipality's own table",
+        )
+    ctx.progress(0.95, "writing zones")
+    return {
+        "zones": feature_collection(zones_layer, cols),
+        "summary": summary,
+        "norm_table": table.describe(used_rows(table, zones, *all_homes)),
+    }
+
+
+def _overall(demand: np.ndarray, supply: np.ndarray) -> float | None:
+    s = float(supply.sum())
+    return round(float(demand.sum()) / s, 4) if s > 0 else None
+
+
+def _by_type(table: NormTable, homes: Homes) -> dict[str, float]:
+    ok = homes.zone >= 0
+    sums = np.bincount(
+        homes.type_idx[ok],
+        weights=homes.dwellings[ok] * homes.places[ok],
+        minlength=len(table.types),
+    )
+    return {t: round(float(v), 3) for t, v in zip(table.types, sums, strict=True) if v}
+
+
+def _report_homes(
+    ctx: Context, name: str, homes: Homes, unknown: int, table: NormTable, default: str | None
+) -> None:
+    if unknown:
+        ctx.warn(
+            "dwelling-type-defaulted",
+            name,
+            f"{unknown} of {len(homes.zone)} features have no 'dwelling_type' of table "
+            f"'{table.name}'; the default type '{default or table.default_dwelling_type}' applies",
+            unknown,
+        )
+        ctx.notes.setdefault("dwelling_type_defaulted", {})[name] = unknown
+    outside = int((homes.zone < 0).sum())
+    if outside:
+        ctx.warn(
+            "dwellings-outside-zones",
+            name,
+            f"{outside} features lie in no zone and are not counted",
+            outside,
+        )
+
+
+# --------------------------------------------------------------------------- declaration
+
+NORM_TABLE_PARAMETER = Parameter(
+    "norm_table",
+    "Parking norm table",
+    "A catalog name (`example`: ILLUSTRATIVE round numbers with the structure of the CROW "
+    "parkeerkencijfers, not CROW figures), or inline rows `{dwelling_type, urbanity_class "
+    "(1–5 or null = any), location (centre | centre-fringe | rest-built-up | outside, or "
+    "null = any), places_per_dwelling, visitor_share}`, or an object `{name, rows, "
+    "default_dwelling_type, source}`. places_per_dwelling includes visitors (CROW); "
+    "visitor_share is the visitors' fraction of it.",
+    "string",
+    "example",
+    annotation=str | list[Any] | dict[str, Any],
+    schema={
+        "type": ["string", "array", "object"],
+        "items": {
+            "type": ["object", "array"],
+            "properties": {
+                "dwelling_type": {"type": "string"},
+                "urbanity_class": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                "location": {"type": ["string", "null"]},
+                "places_per_dwelling": {"type": "number", "minimum": 0},
+                "visitor_share": {"type": "number", "minimum": 0, "maximum": 1},
+            },
+        },
+    },
+)
+THRESHOLD_PARAMETER = Parameter(
+    "threshold",
+    "Pressure alarm threshold",
+    "Pressure (demand ÷ supply) above which a zone is in alarm. Many municipalities use "
+    "80–85 %; CROW finds about 90 % acceptable in mixed areas.",
+    "number",
+    0.85,
+    0.5,
+    1.0,
+    unit="fraction",
+)
+DEFAULT_TYPE_PARAMETER = Parameter(
+    "default_dwelling_type",
+    "Default dwelling type",
+    "Dwelling type applied where `dwelling_type` is absent or not in the table (counted in "
+    "the data-quality section). Null: the table's own default (`apartment-mid` in the "
+    "example table; the first row's type for inline rows).",
+    "string",
+    None,
+    nullable=True,
+)
+DEFAULT_LOCATION_PARAMETER = Parameter(
+    "default_location",
+    "Default zone location",
+    "Location class for zones without a valid `location` property (counted).",
+    "string",
+    "rest-built-up",
+    enum=LOCATIONS,
+)
+PARKING_PARAMETERS: tuple[Parameter, ...] = (
+    NORM_TABLE_PARAMETER,
+    THRESHOLD_PARAMETER,
+    DEFAULT_TYPE_PARAMETER,
+    DEFAULT_LOCATION_PARAMETER,
+    *URBANITY_PARAMETERS,
+)
+
+DWELLINGS_INPUT = GeoInput(
+    "dwellings",
+    "Dwellings",
+    "Existing homes: address points or building polygons (a polygon counts at its "
+    "point on surface).",
+    POINTS + POLYGONS,
+    properties={
+        "dwellings": "number of dwellings (default 1, counted when absent)",
+        "dwelling_type": "a dwelling type of the norm table (else the default type)",
+        "floor_area_m2": "optional floor area, summed per zone",
+    },
+)
+PARKING_INPUT = GeoInput(
+    "parking",
+    "Parking supply",
+    "Parking places: points, street segments (lines) or lots/garages (polygons); lines "
+    "and polygons crossing zone edges are split by length or area.",
+    ANY_GEOMETRY,
+    properties={"capacity": "number of parking places (features without it count 0)"},
+)
+ZONES_INPUT = GeoInput(
+    "zones",
+    "Zones",
+    "Areas pressure is computed over (parking zones, neighbourhoods).",
+    POLYGONS,
+    properties={
+        "id": "zone id",
+        "urbanity_class": "CBS urbanity class 1–5 (computed from the dwellings when absent)",
+        "location": "centre | centre-fringe | rest-built-up | outside (default parameter)",
+    },
+)
+PLAN_INPUT = GeoInput(
+    "plan",
+    "Plan",
+    "New dwellings to test, like `dwellings`.",
+    POINTS + POLYGONS,
+    required=False,
+    properties={"dwellings": "number of new dwellings", "dwelling_type": "norm table type"},
+)
+
+_CRS = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
+
+
+def _pt(x: float, y: float, **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [x, y]},
+        "properties": props,
+    }
+
+
+def _box(fid: str, x0: float, y0: float, x1: float, y1: float, **props: Any) -> dict[str, Any]:
+    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"id": fid, **props},
+    }
+
+
+EXAMPLE: dict[str, Any] = {
+    "dwellings": {
+        "type": "FeatureCollection",
+        "crs": _CRS,
+        "features": [
+            _pt(121000, 488900, dwellings=40, dwelling_type="apartment-mid"),
+            _pt(121050, 488950, dwellings=10, dwelling_type="terraced"),
+            _pt(121300, 488950, dwellings=30, dwelling_type="social-rent"),
+            _pt(121350, 488900, dwellings=5),
+        ],
+    },
+    "parking": {
+        "type": "FeatureCollection",
+        "crs": _CRS,
+        "features": [
+            _pt(121020, 488920, capacity=60),
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[121250, 488920], [121390, 488920]],
+                },
+                "properties": {"capacity": 30},
+            },
+        ],
+    },
+    "zones": {
+        "type": "FeatureCollection",
+        "crs": _CRS,
+        "features": [
+            _box(
+                "west", 120950, 488850, 121150, 489050, urbanity_class=1, location="centre-fringe"
+            ),
+            _box("east", 121200, 488850, 121400, 489050, urbanity_class=1),
+        ],
+    },
+    "plan": {
+        "type": "FeatureCollection",
+        "crs": _CRS,
+        "features": [_pt(121100, 489000, dwellings=20, dwelling_type="apartment-small")],
+    },
+    "norm_table": "example",
+    "threshold": 0.85,
+}
+
+INDICATORS = (
+    Indicator(
+        id="parking-pressure",
+        version="1.0.0",
+        title={"nl": "Parkeerdruk", "en": "Parking pressure"},
+        description={
+            "nl": "Parkeervraag (woningen × parkeernorm) gedeeld door het aanbod per zone, "
+            "met alarm boven een drempel, ook met een plan erbij.",
+            "en": "Parking demand (dwellings × parking norm) divided by supply per zone, "
+            "with an alarm above a threshold, also with a plan added.",
+        },
+        theme="mobility",
+        method=(
+            "Each dwelling feature (a polygon at its point on surface) is located in a zone. "
+            "Its norm in places per dwelling is read from the norm table by its "
+            "`dwelling_type` (else `default_dwelling_type`), the zone's CBS urbanity class "
+            "(the zone's `urbanity_class`, else the class of the mean address density of the "
+            "zone's dwellings, each dwelling counted as an address, as in `urbanity-class`) "
+            "and the zone's `location`. Demand = Σ dwellings × places_per_dwelling; following "
+            "CROW the figure includes visitors, and the visitors' part (× visitor_share) is "
+            "reported as demand_visitors, not added. Supply = Σ capacity of the parking "
+            "features in the zone (lines and polygons split by length or area). Pressure = "
+            "demand ÷ supply; alarm when pressure > `threshold` (demand without supply is an "
+            "alarm). With `plan`, the plan's dwellings are added the same way and every "
+            "figure is given again with the plan. The result names the norm table and the "
+            "rows applied."
+        ),
+        compute=compute,
+        inputs=(DWELLINGS_INPUT, PARKING_INPUT, ZONES_INPUT, PLAN_INPUT),
+        parameters=PARKING_PARAMETERS,
+        outputs=(
+            Output(
+                "zones",
+                "Zones",
+                "Input zones with urbanity_class, location, dwellings, demand, "
+                "demand_visitors, supply, pressure, alarm, headroom_places (threshold × "
+                "supply − demand) and, with a plan, plan_dwellings, demand_with_plan, "
+                "pressure_with_plan, alarm_with_plan, headroom_places_with_plan.",
+                {"type": "object", "contentMediaType": "application/geo+json"},
+            ),
+            Output("summary", "Summary", "Totals, overall pressure, zones in alarm."),
+            Output("norm_table", "Norm table", "The table used: name, source, rows applied."),
+        ),
+        norms=(
+            Norm(
+                "threshold",
+                0.85,
+                "fraction",
+                "parking pressure alarm (many municipalities 80–85 %, CROW ~90 % in mixed areas)",
+                "DOMAIN notes; CROW",
+                "threshold",
+            ),
+        ),
+        sources=(
+            Source(
+                "CROW",
+                "CROW, Kencijfers parkeren en verkeersgeneratie (publicatie 381); figures are "
+                "licensed and not shipped",
+                "https://www.crow.nl/kencijfers-parkeren-en-verkeersgeneratie",
+            ),
+            Source(
+                "CBS",
+                "CBS, Begrippen: Stedelijkheid (van een gebied)",
+                "https://www.cbs.nl/nl-nl/onze-diensten/methoden/begrippen/stedelijkheid--van-een-gebied--",
+            ),
+        ),
+        keywords=("parkeerdruk", "parkeernorm", "CROW", "parking"),
+        example=EXAMPLE,
+    ),
+)

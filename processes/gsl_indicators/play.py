@@ -1,0 +1,251 @@
+"""``play-space``: formal play area as a share of the built-up area, per neighbourhood.
+
+Jantje Beton's *speelnorm*: at least 3 % of the built-up area should be usable for
+outdoor play. Here the play area is the union of the ``play_areas`` polygons inside a
+neighbourhood; the built-up area is the neighbourhood's area, or, with the optional
+``built_up`` input, the part of the neighbourhood covered by ``built_up`` polygons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import shapely
+
+from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.proximity import rounded
+from gsl_indicators.spec import (
+    POLYGONS,
+    Context,
+    GeoInput,
+    Indicator,
+    Norm,
+    Output,
+    Parameter,
+    Source,
+)
+
+
+def area_inside(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
+    """Return, per area, the area of the union of ``polygons`` inside it.
+
+    Overlapping polygons count once: they are dissolved first, then the dissolved
+    pieces are intersected with the areas they touch (one vectorised call).
+
+    Examples
+    --------
+    >>> nb = np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)])
+    >>> play = np.array([shapely.box(90, 0, 110, 10), shapely.box(95, 0, 105, 10)])
+    >>> area_inside(nb, play).tolist()  # 20 × 10 split in two halves; the overlap once
+    [100.0, 100.0]
+    """
+    out = np.zeros(len(areas))
+    if not len(areas) or not len(polygons):
+        return out
+    pieces = shapely.get_parts(shapely.union_all(polygons))
+    pieces = pieces[~shapely.is_empty(pieces)]
+    if not len(pieces):
+        return out
+    pi, ai = shapely.STRtree(pieces).query(areas, predicate="intersects")
+    inter = shapely.area(shapely.intersection(pieces[ai], areas[pi]))
+    return np.bincount(pi, weights=inter, minlength=len(areas))
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Compute play area, built-up area, their ratio and the norm test per neighbourhood."""
+    nbh = layers["neighbourhoods"]
+    play = layers.get("play_areas")
+    built = layers.get("built_up")
+    norm = float(params["norm_share"])
+    play_geoms = play.geometries if play is not None else np.empty(0, dtype=object)
+    if play is None or not len(play_geoms):
+        ctx.warn("no-play-areas", "play_areas", "no play areas given: every share is 0")
+    play_m2 = area_inside(nbh.geometries, play_geoms)
+    if built is not None:
+        built_m2 = area_inside(nbh.geometries, built.geometries)
+        basis = "built_up polygons inside the neighbourhood"
+    else:
+        built_m2 = np.asarray(shapely.area(nbh.geometries), dtype=float)
+        basis = "neighbourhood area"
+    no_built = built_m2 <= 0
+    if no_built.any():
+        ctx.warn(
+            "no-built-up-area",
+            "built_up" if built is not None else "neighbourhoods",
+            f"{int(no_built.sum())} neighbourhoods have no built-up area; their share is empty",
+            int(no_built.sum()),
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(no_built, np.nan, play_m2 / np.where(no_built, 1.0, built_m2))
+    meets = [None if b else bool(s >= norm) for s, b in zip(share, no_built, strict=True)]
+    deficit = np.where(no_built, np.nan, np.maximum(norm * built_m2 - play_m2, 0.0))
+    total_play = float(play_m2.sum())
+    total_built = float(built_m2.sum())
+    valid = ~no_built
+    n_meet = sum(1 for m in meets if m)
+    return {
+        "neighbourhoods": feature_collection(
+            nbh,
+            {
+                "play_area_m2": np.round(play_m2, 2),
+                "built_up_area_m2": np.round(built_m2, 2),
+                "play_share": np.round(share, 5),
+                "meets_norm": meets,
+                "play_deficit_m2": np.round(deficit, 2),
+            },
+        ),
+        "summary": {
+            "built_up_basis": basis,
+            "norm_share": norm,
+            "neighbourhoods": len(nbh),
+            "neighbourhoods_meeting_norm": n_meet,
+            "share_neighbourhoods_meeting_norm": rounded(n_meet / valid.sum())
+            if valid.any()
+            else None,
+            "play_area_m2": round(total_play, 2),
+            "built_up_area_m2": round(total_built, 2),
+            "play_share": rounded(total_play / total_built, 5) if total_built > 0 else None,
+            "play_deficit_m2": round(float(np.nansum(deficit)), 2),
+        },
+    }
+
+
+_RD = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
+    }
+
+
+INDICATORS = (
+    Indicator(
+        id="play-space",
+        version="1.0.0",
+        title={"nl": "Speelruimte (speelnorm)", "en": "Play space (play norm)"},
+        description={
+            "nl": "Formele speelruimte als aandeel van het bebouwde gebied per buurt; norm 3 %.",
+            "en": "Formal play area as a share of the built-up area per neighbourhood; norm 3 %.",
+        },
+        theme="green",
+        method=(
+            "Play area: the union of the `play_areas` polygons (overlaps count once) inside each "
+            "neighbourhood. Built-up area: the neighbourhood's own area, or, when `built_up` "
+            "polygons are given (e.g. the residential land use or the *bebouwde kom*), the area "
+            "of their union inside the neighbourhood. Play areas count wherever they lie in the "
+            "neighbourhood, also outside `built_up`. `play_share` = play area ÷ built-up area; "
+            "`meets_norm` when the share is at least `norm_share` (Jantje Beton: 3 %); "
+            "`play_deficit_m2` is the play area missing to the norm. Overall: the totals' ratio "
+            "and the number of neighbourhoods meeting the norm."
+        ),
+        compute=compute,
+        inputs=(
+            GeoInput(
+                "neighbourhoods",
+                "Neighbourhoods",
+                "Neighbourhoods (buurten) as polygons.",
+                POLYGONS,
+            ),
+            GeoInput(
+                "play_areas",
+                "Play areas",
+                "Formal play areas (playgrounds, play fields) as polygons.",
+                POLYGONS,
+                required=False,
+            ),
+            GeoInput(
+                "built_up",
+                "Built-up area",
+                "Optional built-up area polygons; without them the whole neighbourhood counts.",
+                POLYGONS,
+                required=False,
+            ),
+        ),
+        parameters=(
+            Parameter(
+                "norm_share",
+                "Play-space norm",
+                "Minimum play area as a share of the built-up area (Jantje Beton speelnorm: 3 %).",
+                "number",
+                0.03,
+                0.0,
+                0.2,
+            ),
+        ),
+        outputs=(
+            Output(
+                "neighbourhoods",
+                "Neighbourhoods",
+                "Input neighbourhoods with `play_area_m2`, `built_up_area_m2`, `play_share`, "
+                "`meets_norm`, `play_deficit_m2`.",
+                {"type": "object", "contentMediaType": "application/geo+json"},
+            ),
+            Output(
+                "summary",
+                "Summary",
+                "Totals and neighbourhoods meeting the norm.",
+                {"type": "object"},
+            ),
+        ),
+        norms=(
+            Norm(
+                "norm_share",
+                0.03,
+                "share",
+                "3 % of the built-up area for outdoor play",
+                "Jantje Beton, speelnorm",
+                "norm_share",
+            ),
+        ),
+        sources=(
+            Source(
+                "Jantje Beton",
+                "Jantje Beton, De speelnorm: 3 % van het bebouwde gebied als speelruimte",
+                "https://jantjebeton.nl/",
+            ),
+        ),
+        keywords=("speelnorm", "speelruimte", "play space"),
+        example={
+            "neighbourhoods": {
+                "type": "FeatureCollection",
+                "crs": _RD,
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": "BU01",
+                        "properties": {"name": "Noord"},
+                        "geometry": _box(121000, 487000, 121100, 487100),
+                    },
+                    {
+                        "type": "Feature",
+                        "id": "BU02",
+                        "properties": {"name": "Zuid"},
+                        "geometry": _box(121000, 486900, 121100, 487000),
+                    },
+                ],
+            },
+            "play_areas": {
+                "type": "FeatureCollection",
+                "crs": _RD,
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": "p1",
+                        "properties": {},
+                        "geometry": _box(121010, 487010, 121030, 487030),
+                    },
+                    {
+                        "type": "Feature",
+                        "id": "p2",
+                        "properties": {},
+                        "geometry": _box(121010, 486910, 121020, 486920),
+                    },
+                ],
+            },
+        },
+    ),
+)

@@ -1,0 +1,567 @@
+"""``water``: storage capacity against a design storm over the paved area; paved share.
+
+The balance, per neighbourhood and for the whole input::
+
+    demand_m3  = storm_mm / 1000 × (paved_area × paved_runoff + unpaved_area × unpaved_runoff)
+    storage_m3 = Σ volume_m3  (or capacity_mm / 1000 × own area, for polygons without volume_m3)
+    deficit_m3 = max(0, demand_m3 − storage_m3)
+    deficit_mm = deficit_m3 / paved_area × 1000      (storm depth over the paved area left unstored)
+    storage_ratio = storage_m3 / demand_m3            (1.0 = the design storm is stored)
+
+Surfaces and storage polygons that cross neighbourhood boundaries are split by area;
+storage points count in the neighbourhood they lie in. All overlays are vectorised
+(one ``STRtree`` query, one ``intersection`` call over the crossing pairs, ``bincount``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import shapely
+
+from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.scoring import (
+    PROFILE_PARAMETERS,
+    area_types_of,
+    normalise_area_type,
+    resolve_profile,
+    scorecard,
+)
+from gsl_indicators.spec import (
+    POINTS,
+    POLYGONS,
+    Context,
+    GeoInput,
+    Indicator,
+    Norm,
+    Output,
+    Parameter,
+    Source,
+)
+
+_TRUE = {"true", "ja", "yes", "y", "j", "1", "t"}
+_FALSE = {"false", "nee", "no", "n", "0", "f"}
+
+GES_NOTE_WATER = (
+    "No GES score: the GGD handbook Gezondheidseffectscreening (GGD Nederland 2012; "
+    "Stad & Milieu 1.4, 2008) has modules for air, noise, odour, external safety, "
+    "electromagnetic fields and soil contamination, but none for pluvial flooding or "
+    "paved share, so no GES class limits exist for this factor."
+)
+
+
+def flags(layer: Layer, keys: tuple[str, ...], ctx: Context | None = None) -> np.ndarray:
+    """Return a boolean property as 1.0 / 0.0 per feature, NaN where absent or unclear.
+
+    The first of ``keys`` present on a feature is used. Accepts JSON booleans, 0/1,
+    and the strings true/false, ja/nee, yes/no. Features without a usable value are
+    counted in a ``missing-property`` warning.
+
+    Examples
+    --------
+    >>> from gsl_indicators.geo import GEO_IN, parse_layer
+    >>> pt = {"type": "Point", "coordinates": [0, 0]}
+    >>> lyr = parse_layer(GEO_IN, {"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "geometry": pt, "properties": {"paved": v}}
+    ...     for v in (True, "nee", 1, None)]}, "EPSG:28992")
+    >>> flags(lyr, ("paved",)).tolist()
+    [1.0, 0.0, 1.0, nan]
+    """
+    out = np.full(len(layer), np.nan)
+    for i, props in enumerate(layer.properties):
+        v = next((props[k] for k in keys if props.get(k) is not None), None)
+        if isinstance(v, bool) or (isinstance(v, int | float) and v in (0, 1)):
+            out[i] = float(v)
+        elif isinstance(v, str):
+            s = v.strip().lower()
+            out[i] = 1.0 if s in _TRUE else 0.0 if s in _FALSE else np.nan
+    missing = int(np.isnan(out).sum())
+    if missing and ctx is not None:
+        ctx.warn(
+            "missing-property",
+            layer.name,
+            f"{missing} of {len(layer)} features have no usable "
+            f"{' / '.join(repr(k) for k in keys)} (true/false); they are left out",
+            missing,
+        )
+    return out
+
+
+def overlay_pairs(
+    geoms: np.ndarray, zones: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(geom_index, zone_index, measure)`` for every intersecting pair.
+
+    ``measure`` is the area of the intersection for polygons, its length for lines,
+    and 1 for points. Pairs where the zone contains the geometry properly skip the
+    intersection (their measure is the geometry's own), so only geometries crossing
+    a zone boundary are cut.
+
+    Examples
+    --------
+    >>> g = np.array([shapely.box(0, 0, 10, 10), shapely.box(15, 0, 25, 10)])
+    >>> z = np.array([shapely.box(0, 0, 20, 20), shapely.box(20, 0, 40, 20)])
+    >>> gi, zi, a = overlay_pairs(g, z)
+    >>> sorted(zip(gi.tolist(), zi.tolist(), a.tolist()))
+    [(0, 0, 100.0), (1, 0, 50.0), (1, 1, 50.0)]
+    """
+    if len(geoms) == 0 or len(zones) == 0:
+        e = np.zeros(0, dtype=np.intp)
+        return e, e, np.zeros(0)
+    shapely.prepare(zones)
+    gi, zi = shapely.STRtree(zones).query(geoms, predicate="intersects")
+    inside = shapely.contains_properly(zones[zi], geoms[gi])
+    g = geoms[gi]
+    measure = _measure(g)
+    cut = ~inside
+    if cut.any():
+        measure[cut] = _measure(shapely.intersection(g[cut], zones[zi[cut]]))
+    keep = measure > 0
+    return gi[keep], zi[keep], measure[keep]
+
+
+def _measure(geoms: np.ndarray) -> np.ndarray:
+    dim = shapely.get_dimensions(geoms)
+    return np.where(
+        dim == 2, shapely.area(geoms), np.where(dim == 1, shapely.length(geoms), 1.0)
+    ).astype(float)
+
+
+def storage_volumes(storage: Layer, ctx: Context | None = None) -> tuple[np.ndarray, list[str]]:
+    """Return each storage feature's volume in m³ and where it came from.
+
+    ``volume_m3`` wins; else ``capacity_mm`` × the feature's own area (polygons). A
+    feature with neither (or a negative value) stores nothing and is counted in a
+    warning.
+
+    Examples
+    --------
+    >>> from gsl_indicators.geo import GEO_IN, parse_layer
+    >>> from gsl_indicators.spec import GeoInput, POINTS, POLYGONS
+    >>> spec = GeoInput("storage", "s", "s", POINTS + POLYGONS)
+    >>> sq = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 20], [0, 20], [0, 0]]]}
+    >>> lyr = parse_layer(spec, {"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "geometry": sq, "properties": {"capacity_mm": 50}},
+    ...     {"type": "Feature", "geometry": sq, "properties": {"volume_m3": 7, "capacity_mm": 50}},
+    ... ]}, "EPSG:28992")
+    >>> vol, src = storage_volumes(lyr)
+    >>> vol.tolist(), src
+    ([10.0, 7.0], ['capacity_mm', 'volume_m3'])
+    """
+    vol = storage.number("volume_m3")
+    cap = storage.number("capacity_mm")
+    area = shapely.area(storage.geometries)
+    from_cap = np.isnan(vol) & ~np.isnan(cap) & (area > 0)
+    out = np.where(~np.isnan(vol), vol, np.where(from_cap, cap / 1000.0 * area, np.nan))
+    bad = np.isnan(out) | (out < 0)
+    if bad.any() and ctx is not None:
+        ctx.warn(
+            "storage-without-capacity",
+            storage.name,
+            f"{int(bad.sum())} storage features have no usable 'volume_m3' or 'capacity_mm' "
+            "(over a polygon); they store nothing",
+            int(bad.sum()),
+        )
+    out = np.where(bad, 0.0, out)
+    source = [
+        "volume_m3" if not math.isnan(v) else "capacity_mm" if c else "none"
+        for v, c in zip(vol.tolist(), (from_cap & ~bad).tolist(), strict=True)
+    ]
+    return out, source
+
+
+def balance(
+    paved_m2: np.ndarray,
+    unpaved_m2: np.ndarray,
+    storage_m3: np.ndarray,
+    storm_mm: float,
+    paved_runoff: float = 1.0,
+    unpaved_runoff: float = 0.0,
+) -> dict[str, np.ndarray]:
+    """Return the storm balance (vectorised over areas).
+
+    Examples
+    --------
+    Worked on paper: 6,000 m² paved, 4,000 m² unpaved, 160 m³ storage, a 60 mm storm.
+    Demand 0.060 m × 6,000 m² = 360 m³; deficit 360 − 160 = 200 m³, i.e.
+    200 / 6,000 m² = 33.3 mm; ratio 160 / 360 = 0.444.
+
+    >>> b = balance(np.array([6000.0]), np.array([4000.0]), np.array([160.0]), 60.0)
+    >>> [round(float(b[k][0]), 3) for k in ("demand_m3", "deficit_m3", "deficit_mm",
+    ...                                      "storage_ratio", "paved_share")]
+    [360.0, 200.0, 33.333, 0.444, 0.6]
+    """
+    demand = storm_mm / 1000.0 * (paved_m2 * paved_runoff + unpaved_m2 * unpaved_runoff)
+    deficit = np.maximum(0.0, demand - storage_m3)
+    total = paved_m2 + unpaved_m2
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return {
+            "surface_area_m2": total,
+            "paved_area_m2": paved_m2,
+            "paved_share": np.where(total > 0, paved_m2 / total, np.nan),
+            "demand_m3": demand,
+            "storage_m3": storage_m3,
+            "storage_mm": np.where(paved_m2 > 0, storage_m3 / paved_m2 * 1000.0, np.nan),
+            "storage_ratio": np.where(demand > 0, storage_m3 / demand, np.nan),
+            "deficit_m3": deficit,
+            "deficit_mm": np.where(paved_m2 > 0, deficit / paved_m2 * 1000.0, np.nan),
+            "surplus_m3": np.maximum(0.0, storage_m3 - demand),
+        }
+
+
+def _round(values: np.ndarray, digits: int) -> np.ndarray:
+    return np.round(np.asarray(values, dtype=float), digits)
+
+
+SCORED = ("storage_ratio", "paved_share")
+_DIGITS = {
+    "surface_area_m2": 1,
+    "paved_area_m2": 1,
+    "paved_share": 4,
+    "demand_m3": 2,
+    "storage_m3": 2,
+    "storage_mm": 2,
+    "storage_ratio": 4,
+    "deficit_m3": 2,
+    "deficit_mm": 2,
+    "surplus_m3": 2,
+}
+
+
+def _jsonable(v: float) -> float | None:
+    return None if not math.isfinite(v) else v
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """Compute the storm balance per neighbourhood and overall, with scorecards."""
+    profile = resolve_profile(params)
+    surfaces = layers["surfaces"]
+    storage = layers.get("storage")
+    hoods = layers.get("neighbourhoods")
+    storm = float(params["storm_mm"])
+    c_paved = float(params["paved_runoff"])
+    c_unpaved = float(params["unpaved_runoff"])
+
+    ctx.progress(0.1, "reading surfaces")
+    paved = flags(surfaces, ("paved",), ctx)
+    s_area = shapely.area(surfaces.geometries)
+    usable = ~np.isnan(paved)
+    if storage is not None:
+        volume, vsource = storage_volumes(storage, ctx)
+    else:
+        volume, vsource = np.zeros(0), []
+
+    total = balance(
+        np.array([float((s_area * (paved == 1)).sum())]),
+        np.array([float((s_area * (paved == 0)).sum())]),
+        np.array([float(volume.sum())]),
+        storm,
+        c_paved,
+        c_unpaved,
+    )
+    out: dict[str, Any] = {}
+    if hoods is not None:
+        ctx.progress(0.3, "overlaying surfaces and neighbourhoods")
+        n = len(hoods)
+        idx = np.flatnonzero(usable)
+        gi, zi, area = overlay_pairs(surfaces.geometries[idx], hoods.geometries)
+        is_paved = paved[idx][gi] == 1
+        paved_m2 = np.bincount(zi, weights=area * is_paved, minlength=n)
+        unpaved_m2 = np.bincount(zi, weights=area * ~is_paved, minlength=n)
+        ctx.progress(0.6, "distributing storage")
+        store_m3 = np.zeros(n)
+        if storage is not None and len(storage):
+            sgi, szi, smeas = overlay_pairs(storage.geometries, hoods.geometries)
+            own = _measure(storage.geometries)[sgi]
+            # polygons split by area share; a point (measure 1 of own 1) counts whole,
+            # in one neighbourhood only when it lies on a shared boundary.
+            frac = np.where(own > 0, smeas / np.where(own > 0, own, 1.0), 0.0)
+            pt = shapely.get_dimensions(storage.geometries)[sgi] == 0
+            if pt.any():
+                order = np.lexsort((szi, sgi))
+                dup = np.zeros(len(sgi), dtype=bool)
+                dup[order[1:]] = sgi[order[1:]] == sgi[order[:-1]]
+                frac[pt & dup] = 0.0
+            store_m3 = np.bincount(szi, weights=volume[sgi] * frac, minlength=n)
+            outside = float(volume.sum() - store_m3.sum())
+            if outside > 1e-6 * max(1.0, float(volume.sum())):
+                ctx.warn(
+                    "storage-outside-neighbourhoods",
+                    "storage",
+                    f"{outside:.1f} m³ of storage lies outside every neighbourhood "
+                    "(it counts in the overall balance only)",
+                )
+        inside_area = float(paved_m2.sum() + unpaved_m2.sum())
+        all_area = float(s_area[usable].sum())
+        if all_area > 0 and inside_area < all_area * 0.999:
+            ctx.warn(
+                "surfaces-outside-neighbourhoods",
+                "surfaces",
+                f"{all_area - inside_area:.0f} m² of surfaces lies outside every "
+                "neighbourhood (it counts in the overall balance only)",
+            )
+        per = balance(paved_m2, unpaved_m2, store_m3, storm, c_paved, c_unpaved)
+        hood_area = shapely.area(hoods.geometries)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coverage = np.where(hood_area > 0, per["surface_area_m2"] / hood_area, np.nan)
+        over = int((coverage > 1.001).sum())
+        if over:
+            ctx.warn(
+                "surfaces-overlap",
+                "surfaces",
+                f"in {over} neighbourhoods the surfaces add up to more than the area: "
+                "surfaces overlap, and overlapping area counts twice",
+                over,
+            )
+        low = int((coverage < 0.95).sum())
+        if low:
+            ctx.warn(
+                "surfaces-incomplete",
+                "surfaces",
+                f"in {low} neighbourhoods the surfaces cover less than 95 % of the area; "
+                "shares are over the covered part",
+                low,
+            )
+        ats = area_types_of(hoods, params["area_type"], ctx)
+        columns: dict[str, Any] = {k: _round(per[k], d) for k, d in _DIGITS.items()}
+        cards = [
+            scorecard(profile, "water", {k: float(columns[k][i]) for k in SCORED}, ats[i])
+            for i in range(n)
+        ]
+        columns["surface_coverage"] = _round(coverage, 4)
+        columns["area_type"] = ats
+        columns["score"] = [c.get("score") for c in cards]
+        columns["scorecard"] = cards
+        out["neighbourhoods"] = feature_collection(hoods, columns)
+        total["sum_of_neighbourhood_deficits_m3"] = np.array([float(per["deficit_m3"].sum())])
+    if storage is not None:
+        out["storage"] = feature_collection(
+            storage, {"volume_m3_used": _round(volume, 3), "capacity_source": vsource}
+        )
+    at = normalise_area_type(params["area_type"])
+    summary: dict[str, Any] = {
+        k: _jsonable(round(float(v[0]), _DIGITS.get(k, 2))) for k, v in total.items()
+    }
+    summary.update(
+        {
+            "storm_mm": storm,
+            "surfaces": int(usable.sum()),
+            "storage_features": 0 if storage is None else len(storage),
+            "scorecard": scorecard(profile, "water", {k: summary[k] for k in SCORED}, at),
+            "ges": {"available": False, "note": GES_NOTE_WATER},
+        }
+    )
+    out["summary"] = summary
+    out["profile"] = profile.to_dict(indicator="water")
+    return out
+
+
+def _example() -> dict[str, Any]:
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
+        return {
+            "type": "Polygon",
+            "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
+        }
+
+    x, y = 121000.0, 487000.0
+    return {
+        "surfaces": {
+            "type": "FeatureCollection",
+            "crs": crs,
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": "street",
+                    "geometry": box(x, y, x + 100, y + 60),
+                    "properties": {"paved": True},
+                },
+                {
+                    "type": "Feature",
+                    "id": "park",
+                    "geometry": box(x, y + 60, x + 100, y + 100),
+                    "properties": {"paved": False},
+                },
+            ],
+        },
+        "storage": {
+            "type": "FeatureCollection",
+            "crs": crs,
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": "wadi",
+                    "geometry": box(x + 10, y + 70, x + 30, y + 80),
+                    "properties": {"capacity_mm": 300},
+                },
+                {
+                    "type": "Feature",
+                    "id": "tank",
+                    "geometry": {"type": "Point", "coordinates": [x + 50, y + 30]},
+                    "properties": {"volume_m3": 100},
+                },
+            ],
+        },
+        "neighbourhoods": {
+            "type": "FeatureCollection",
+            "crs": crs,
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": "BU01",
+                    "geometry": box(x, y, x + 100, y + 100),
+                    "properties": {"area_type": "stedelijk-wonen"},
+                },
+            ],
+        },
+        "storm_mm": 60,
+    }
+
+
+INDICATORS = (
+    Indicator(
+        id="water",
+        version="1.0.0",
+        title={
+            "nl": "Water: berging bij een ontwerpbui",
+            "en": "Water: storage for a design storm",
+        },
+        description={
+            "nl": "Bergingscapaciteit (m³ of mm × oppervlak) tegenover een ontwerpbui over het "
+            "verharde oppervlak; verhard aandeel; tekort in m³ en mm, per buurt en totaal.",
+            "en": "Storage capacity (m³, or mm over its area) against a design storm over the "
+            "paved area; paved share; the deficit in m³ and mm, per neighbourhood and overall.",
+        },
+        theme="water",
+        method=(
+            "Runoff demand = `storm_mm` ÷ 1000 × (paved area × `paved_runoff` + unpaved area × "
+            "`unpaved_runoff`), areas from the `surfaces` polygons (`paved` true/false). Storage "
+            "= Σ `volume_m3` of the `storage` features, or `capacity_mm` ÷ 1000 × the feature's "
+            "own area (green roofs, wadis, permeable paving) where no volume is given; a storage "
+            "feature adds capacity and does not change the paved area. Deficit = max(0, demand − "
+            "storage) in m³, and in mm over the paved area; storage_ratio = storage ÷ demand. Per "
+            "neighbourhood, surfaces and storage polygons are split by area at the boundaries and "
+            "storage points count where they lie; overall, all storage offsets all demand (and "
+            "the sum of the neighbourhood deficits is given beside it). Scores 1–10 for "
+            "storage_ratio and paved_share come from the norm profile per area type. No GES "
+            "score: the GGD GES handbook has no module for pluvial flooding."
+        ),
+        compute=compute,
+        inputs=(
+            GeoInput(
+                "surfaces",
+                "Surfaces",
+                "Land-cover polygons covering the area, each paved or not (no overlaps).",
+                POLYGONS,
+                properties={"paved": "true for paved / sealed surfaces (roofs, roads), else false"},
+            ),
+            GeoInput(
+                "storage",
+                "Storage",
+                "Water storage: tanks, wadis, green roofs, permeable paving, ponds.",
+                POINTS + POLYGONS,
+                required=False,
+                properties={
+                    "volume_m3": "storage volume in m³ (wins when given)",
+                    "capacity_mm": "storage depth in mm over the feature's own area (polygons)",
+                },
+            ),
+            GeoInput(
+                "neighbourhoods",
+                "Neighbourhoods",
+                "Areas to report per (optional `area_type` or `urbanity_class` property).",
+                POLYGONS,
+                required=False,
+                properties={
+                    "area_type": "GGO area type or CBS class for the profile bands",
+                    "urbanity_class": "CBS urbanity class 1–5 (used when area_type is absent)",
+                },
+            ),
+        ),
+        parameters=(
+            Parameter(
+                "storm_mm",
+                "Design storm depth",
+                "Rain depth of the design storm that must be stored (water boards set it "
+                "differently; commonly 60–70 mm in an hour). Landelijke maatlat klimaatadaptief "
+                "bouwen / the water board's own figure.",
+                "number",
+                60.0,
+                10.0,
+                200.0,
+                unit="mm",
+            ),
+            Parameter(
+                "paved_runoff",
+                "Runoff coefficient, paved",
+                "Share of the rain on paved surfaces that runs off (1 = all).",
+                "number",
+                1.0,
+                0.0,
+                1.0,
+            ),
+            Parameter(
+                "unpaved_runoff",
+                "Runoff coefficient, unpaved",
+                "Share of the rain on unpaved surfaces that runs off (0 = it all infiltrates).",
+                "number",
+                0.0,
+                0.0,
+                1.0,
+            ),
+            *PROFILE_PARAMETERS,
+        ),
+        outputs=(
+            Output(
+                "neighbourhoods",
+                "Neighbourhoods",
+                "Per neighbourhood: surface_area_m2, paved_area_m2, paved_share, demand_m3, "
+                "storage_m3, storage_mm, storage_ratio, deficit_m3, deficit_mm, surplus_m3, "
+                "surface_coverage, area_type, score and scorecard (only with `neighbourhoods`).",
+                {"type": "object", "contentMediaType": "application/geo+json"},
+            ),
+            Output(
+                "storage",
+                "Storage",
+                "Storage features with volume_m3_used and capacity_source.",
+                {"type": "object", "contentMediaType": "application/geo+json"},
+            ),
+            Output(
+                "summary",
+                "Summary",
+                "The overall balance, its scorecard and the GES note.",
+                {"type": "object"},
+            ),
+            Output("profile", "Profile", "The norm profile used (water part).", {"type": "object"}),
+        ),
+        norms=(
+            Norm(
+                "storm_mm",
+                60,
+                "mm",
+                "Design storm depth to store over the paved area (varies per water board)",
+                "Landelijke maatlat groene klimaatadaptieve gebouwde omgeving (2023); water board",
+                "storm_mm",
+            ),
+        ),
+        sources=(
+            Source(
+                "Landelijke maatlat",
+                "Landelijke maatlat voor een groene klimaatadaptieve gebouwde omgeving (2023)",
+                "https://www.gwwtotaal.nl/2023/09/19/maatlat-groene-klimaatadaptieve-gebouwde-omgeving/",
+            ),
+            Source(
+                "GES",
+                "Fast, Van den Hazel & Van de Weerdt, Handboek Gezondheidseffectscreening: "
+                "gezondheid en milieu in ruimtelijke planvorming, GGD Nederland (2012)",
+                "https://www.fastadvies.com/2012/11/handboek-ges-gezondheid-en-milieu-in-ruimtelijke-planvorming-fast-t-p-j-van-den-hazel-en-d-h-j-van-de-weerdt-fast-advies-en-burweau-medische-milieukunde-jans-van-den-hazel-van-de-weerdt-gg/",
+            ),
+        ),
+        keywords=("wateroverlast", "berging", "klimaatadaptatie", "verharding"),
+        example=_example(),
+    ),
+)

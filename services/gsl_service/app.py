@@ -1,0 +1,112 @@
+"""The FastAPI application: ``create_app(settings)`` (no work at import time).
+
+Serve it with ``gsl serve`` or ``uvicorn --factory gsl_service.app:create_app``;
+``gsl_service.app:app`` also works (built on first access).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gsl_indicators import __version__
+from gsl_indicators.spec import InputError, registry
+from gsl_service.errors import OGC_EXCEPTION, ServiceError
+from gsl_service.ogc.api import GslAPI
+from gsl_service.ogc.config import pygeoapi_config
+from gsl_service.ogc.problems import PROBLEM_JSON, from_exception, problem
+from gsl_service.ogc.routes import router as ogc_router
+from gsl_service.routes.health import router as health_router
+
+if TYPE_CHECKING:
+    from gsl_service.settings import Settings
+
+
+def _problem_response(doc: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(doc), status_code=int(doc["status"]), media_type=PROBLEM_JSON)
+
+
+async def _service_error(request: Request, exc: Exception) -> Response:
+    return _problem_response(from_exception(exc, request.url.path))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = "not-found" if exc.status_code == 404 else "invalid-request"
+    doc = problem(exc.status_code, OGC_EXCEPTION + kind, str(exc.detail), instance=request.url.path)
+    return _problem_response(doc)
+
+
+def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastAPI:
+    """Return the service's FastAPI app.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        Defaults to ``Settings()`` (environment, prefix ``GSL_``).
+    engine : Engine, optional
+        A ready engine to use (its owner starts and closes it). By default the app
+        creates ``Engine(settings)`` in its lifespan, starts it and closes it.
+
+    Returns
+    -------
+    FastAPI
+        The app; nothing is started before its lifespan runs.
+    """
+    if settings is None:
+        from gsl_service.settings import Settings
+
+        settings_cls: Any = Settings  # every field has a default (read from GSL_* env)
+        settings = settings_cls()
+    reg = registry()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = engine is None
+        if own:
+            from gsl_service.engine import Engine
+
+            eng = await run_in_threadpool(Engine, settings)
+            await run_in_threadpool(eng.start)
+        else:
+            eng = engine
+        app.state.api.attach_engine(eng)
+        app.state.engine = eng
+        try:
+            yield
+        finally:
+            app.state.engine = None
+            if own:
+                await run_in_threadpool(eng.close)
+
+    app = FastAPI(
+        title="GSL indicator service",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.registry = reg
+    app.state.engine = None
+    app.state.api = GslAPI(pygeoapi_config(settings, reg), {})
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(InputError, _service_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.include_router(health_router)
+    app.include_router(ogc_router)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """Build ``app`` on first access (``uvicorn gsl_service.app:app``)."""
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -1,0 +1,366 @@
+"""Result cache: the key, an embedded LRU and a Redis implementation, with single flight.
+
+The key of a result is the sha256 of the canonical JSON of
+``{"process", "version", "parameters" (after defaults), "inputs" (digests)}``, so key
+order, ``30`` versus ``30.0`` and explicit defaults never change it, and a new process
+version never serves an old result.
+
+Values are the canonical JSON bytes of the result document as computed (with
+``provenance.cache = {"hit": false, "key": ...}``); a hit is served by swapping that
+marker for ``{"hit": true, ...}`` — every other byte is the same. Never pickle.
+
+Single flight: :meth:`ResultCache.get_or_compute` makes N identical concurrent
+requests compute once. Embedded: a per-key future inside the process. Redis: the same
+per-key future inside each API process, plus a ``SET NX PX`` lock in Redis so that
+separate API processes (and workers) compute once too; the others wait for the value.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from gsl_indicators.canonical import canonical_json, digest
+
+if TYPE_CHECKING:
+    import redis
+
+    from gsl_service.settings import Settings
+
+
+def _keyable(value: Any) -> Any:
+    """Replace raw bytes (a fetched GeoTIFF) by their digest, recursively."""
+    if isinstance(value, bytes | bytearray):
+        import hashlib
+
+        return {"sha256": hashlib.sha256(value).hexdigest()}
+    if isinstance(value, Mapping):
+        return {k: _keyable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_keyable(v) for v in value]
+    return value
+
+
+def cache_key(
+    process_id: str,
+    version: str,
+    parameters: Mapping[str, Any],
+    input_digests: Mapping[str, str],
+) -> str:
+    """Return the cache key of a computation.
+
+    Parameters
+    ----------
+    process_id, version : str
+        The indicator and its version.
+    parameters : Mapping
+        All parameters after defaults (``gsl_indicators.run.prepare``).
+    input_digests : Mapping
+        Digest per geo input (``gsl_indicators.run.input_digests``).
+
+    Examples
+    --------
+    >>> a = cache_key("p", "1.0", {"d": 30.0, "e": "x"}, {"g": "ab"})
+    >>> a == cache_key("p", "1.0", {"e": "x", "d": 30.0}, {"g": "ab"})
+    True
+    >>> a == cache_key("p", "1.1", {"d": 30.0, "e": "x"}, {"g": "ab"})
+    False
+    >>> len(a)
+    64
+    """
+    return digest(
+        {
+            "process": process_id,
+            "version": version,
+            "parameters": _keyable(dict(parameters)),
+            "inputs": dict(input_digests),
+        }
+    )
+
+
+def miss_marker(key: str) -> bytes:
+    """Return the bytes of ``provenance.cache`` in a freshly computed document."""
+    return b'"cache":{"hit":false,"key":"' + key.encode() + b'"}'
+
+
+def hit_marker(key: str) -> bytes:
+    """Return the bytes of ``provenance.cache`` in a document served from the cache."""
+    return b'"cache":{"hit":true,"key":"' + key.encode() + b'"}'
+
+
+def as_hit(body: bytes, key: str) -> bytes:
+    """Return ``body`` (computed, ``hit: false``) as served from the cache.
+
+    The marker holds the 64-hex key inside JSON structure (quotes unescaped), so it
+    cannot occur inside a string value of the document.
+
+    Examples
+    --------
+    >>> k = "0" * 64
+    >>> as_hit(b'{"provenance":{' + miss_marker(k) + b"}}", k) == (
+    ...     b'{"provenance":{' + hit_marker(k) + b"}}"
+    ... )
+    True
+    """
+    return body.replace(miss_marker(key), hit_marker(key), 1)
+
+
+def finish_document(doc: dict[str, Any], key: str) -> bytes:
+    """Return the canonical bytes of a computed result document, marked as a miss."""
+    doc.setdefault("provenance", {})["cache"] = {"hit": False, "key": key}
+    return canonical_json(doc)
+
+
+class ResultCache(abc.ABC):
+    """A bounded store of result documents with single flight."""
+
+    def __init__(self) -> None:
+        self._inflight: dict[str, Future[bytes]] = {}
+        self._inflight_lock = threading.Lock()
+
+    @abc.abstractmethod
+    def get(self, key: str) -> bytes | None:
+        """Return the stored (``hit: false``) document bytes, or ``None``."""
+
+    @abc.abstractmethod
+    def put(self, key: str, body: bytes) -> None:
+        """Store a computed document."""
+
+    @abc.abstractmethod
+    def delete(self, key: str) -> None:
+        """Forget a key."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources."""
+
+    def _compute_shared(self, key: str, compute: Callable[[], bytes]) -> bytes:
+        """Compute across processes (the Redis lock); embedded: compute and store."""
+        body = compute()
+        self.put(key, body)
+        return body
+
+    def get_or_compute(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
+        """Return ``(document bytes as served, hit)``, computing at most once per key.
+
+        Concurrent callers with the same key wait for the one computation and get it
+        as a hit. An exception of the computation reaches every waiter; nothing is
+        cached then.
+        """
+        body = self.get(key)
+        if body is not None:
+            return as_hit(body, key), True
+        with self._inflight_lock:
+            fut = self._inflight.get(key)
+            leader = fut is None
+            if fut is None:
+                fut = Future()
+                self._inflight[key] = fut
+        if not leader:
+            return as_hit(fut.result(), key), True
+        try:
+            body, computed = self._leader(key, compute)
+        except BaseException as err:
+            fut.set_exception(err)
+            raise
+        finally:
+            with self._inflight_lock:
+                self._inflight.pop(key, None)
+        fut.set_result(body)
+        return (body, False) if computed else (as_hit(body, key), True)
+
+    def _leader(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
+        body = self.get(key)  # filled between our first look and taking the lead
+        if body is not None:
+            return body, False
+        return self._compute_shared(key, compute), True
+
+    def inflight(self) -> int:
+        """Return the number of computations running in this process."""
+        with self._inflight_lock:
+            return len(self._inflight)
+
+
+class MemoryCache(ResultCache):
+    """In-memory LRU bounded by entries and bytes, with a TTL; thread-safe.
+
+    Examples
+    --------
+    >>> c = MemoryCache(max_entries=2, max_bytes=100)
+    >>> c.put("a", b"1"); c.put("b", b"2"); c.put("c", b"3")
+    >>> c.get("a") is None, c.get("c")
+    (True, b'3')
+    """
+
+    def __init__(
+        self, max_entries: int = 1000, max_bytes: int = 256 * 2**20, ttl_s: float | None = None
+    ) -> None:
+        super().__init__()
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.ttl_s = ttl_s
+        self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def nbytes(self) -> int:
+        """Return the bytes held."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def get(self, key: str) -> bytes | None:
+        """Return the value and mark it recently used (``None`` when absent/expired)."""
+        with self._lock:
+            item = self._data.get(key)
+            if item is None:
+                return None
+            expires, body = item
+            if expires and expires < time.monotonic():
+                del self._data[key]
+                self._bytes -= len(body)
+                return None
+            self._data.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        """Store a value, evicting least recently used ones beyond the bounds."""
+        if len(body) > self.max_bytes or self.max_entries == 0:
+            return
+        expires = time.monotonic() + self.ttl_s if self.ttl_s else 0.0
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
+            self._data[key] = (expires, body)
+            self._bytes += len(body)
+            while len(self._data) > self.max_entries or self._bytes > self.max_bytes:
+                _, (_, evicted) = self._data.popitem(last=False)
+                self._bytes -= len(evicted)
+
+    def delete(self, key: str) -> None:
+        """Forget a key."""
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
+
+
+class RedisCache(ResultCache):
+    """Redis-backed cache (TTL per entry) with a cross-process single-flight lock.
+
+    Parameters
+    ----------
+    client : redis.Redis
+        Client returning bytes.
+    prefix : str
+        Key prefix (``<prefix>cache:<key>``, ``<prefix>lock:<key>``).
+    ttl_s : float
+        Lifetime of an entry.
+    lock_ttl_s : float
+        Lifetime of a computation lock (longer than the longest computation; a lock of
+        a process that died expires after it).
+    poll_s : float
+        Longest wait between two looks of a waiter.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str = "gsl:",
+        ttl_s: float = 7 * 24 * 3600.0,
+        lock_ttl_s: float = 600.0,
+        poll_s: float = 0.2,
+    ) -> None:
+        super().__init__()
+        self.r: Any = client
+        self.prefix = prefix
+        self.ttl_ms = max(1, int(ttl_s * 1000))
+        self.lock_ttl_ms = max(1, int(lock_ttl_s * 1000))
+        self.poll_s = poll_s
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}cache:{key}"
+
+    def _lock(self, key: str) -> str:
+        return f"{self.prefix}lock:{key}"
+
+    def get(self, key: str) -> bytes | None:
+        """Return the stored value or ``None``."""
+        value = self.r.get(self._key(key))
+        return None if value is None else bytes(value)
+
+    def put(self, key: str, body: bytes) -> None:
+        """Store a value with the TTL."""
+        self.r.set(self._key(key), body, px=self.ttl_ms)
+
+    def delete(self, key: str) -> None:
+        """Forget a key."""
+        self.r.delete(self._key(key))
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.r.close()
+
+    def _compute_shared(self, key: str, compute: Callable[[], bytes]) -> bytes:
+        import uuid
+
+        token = uuid.uuid4().hex
+        lock = self._lock(key)
+        wait = 0.005
+        while True:
+            if self.r.set(lock, token, nx=True, px=self.lock_ttl_ms):
+                try:
+                    body = self.get(key)  # a holder that just finished
+                    if body is None:
+                        body = compute()
+                        self.put(key, body)
+                    return body
+                finally:
+                    # release only our own lock
+                    self.r.eval(
+                        "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                        "return redis.call('DEL', KEYS[1]) end return 0",
+                        1,
+                        lock,
+                        token,
+                    )
+            body = self.get(key)
+            if body is not None:
+                return body
+            time.sleep(wait)
+            wait = min(self.poll_s, wait * 2)
+
+    def _leader(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
+        computed = False
+
+        def counted() -> bytes:
+            nonlocal computed
+            computed = True
+            return compute()
+
+        body = self.get(key)
+        if body is not None:
+            return body, False
+        body = self._compute_shared(key, counted)
+        return body, computed
+
+
+def make_cache(settings: Settings) -> ResultCache:
+    """Return the cache the settings ask for (Redis when ``redis_url`` is set)."""
+    if settings.redis_url:
+        import redis
+
+        return RedisCache(
+            redis.Redis.from_url(settings.redis_url),
+            settings.redis_prefix,
+            ttl_s=settings.cache_ttl_s,
+            lock_ttl_s=settings.cache_lock_ttl_s,
+        )
+    return MemoryCache(settings.cache_max_entries, settings.cache_max_bytes, settings.cache_ttl_s)

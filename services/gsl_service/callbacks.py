@@ -1,0 +1,155 @@
+"""Subscriber callbacks (OGC callback conformance class), posted with httpx.
+
+``successUri`` receives the result document, ``failedUri`` the job's statusInfo
+with its problem document, ``inProgressUri`` the statusInfo on progress (throttled by
+the caller). Each post is retried with exponential backoff
+(``GSL_CALLBACK_RETRIES``, ``GSL_CALLBACK_BACKOFF_S``) and goes through the same
+address guard as href inputs. A callback never blocks or fails a job: posting happens
+on a small background thread pool and errors are only logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import orjson
+
+from gsl_service.inputs import AddressGuard, UnsafeURL
+from gsl_service.jobs.model import JobInfo, JobStatus
+
+if TYPE_CHECKING:
+    from gsl_service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def status_info(job: JobInfo) -> dict[str, Any]:
+    """Return the OGC statusInfo document of ``job`` (without links).
+
+    Examples
+    --------
+    >>> from gsl_service.jobs.store import now
+    >>> t = now()
+    >>> status_info(JobInfo("j", "echo", JobStatus.running, t, t, progress=40))["progress"]
+    40
+    """
+    info: dict[str, Any] = {
+        "jobID": job.job_id,
+        "processID": job.process_id,
+        "type": "process",
+        "status": job.status.value,
+        "message": job.message,
+        "progress": int(job.progress),
+        "created": job.created.isoformat(),
+        "updated": job.updated.isoformat(),
+    }
+    if job.started is not None:
+        info["started"] = job.started.isoformat()
+    if job.finished is not None:
+        info["finished"] = job.finished.isoformat()
+    if job.error:
+        info["exception"] = job.error
+    return info
+
+
+class CallbackPoster:
+    """Post callback documents in the background, with retries and the address guard.
+
+    Parameters
+    ----------
+    guard : AddressGuard
+        Addresses that may be called.
+    retries : int
+        Further attempts after a failed one (backoff ``backoff_s * 2**attempt``).
+    timeout_s : float
+        Time limit of one attempt.
+    backoff_s : float
+        First wait between attempts.
+    """
+
+    def __init__(
+        self,
+        guard: AddressGuard,
+        retries: int = 3,
+        timeout_s: float = 10.0,
+        backoff_s: float = 0.5,
+        max_threads: int = 4,
+    ) -> None:
+        self.guard = guard
+        self.retries = retries
+        self.timeout_s = timeout_s
+        self.backoff_s = backoff_s
+        self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="gsl-callback")
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout_s), follow_redirects=False, trust_env=False
+        )
+        self._closed = threading.Event()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CallbackPoster:
+        """Return a poster configured by the settings."""
+        return cls(
+            AddressGuard(settings.fetch_allowlist),
+            retries=settings.callback_retries,
+            timeout_s=settings.callback_timeout_s,
+            backoff_s=settings.callback_backoff_s,
+        )
+
+    def post_now(self, uri: str, body: bytes) -> bool:
+        """Post ``body`` to ``uri`` with retries, in the calling thread; return success."""
+        try:
+            self.guard.check(uri)
+        except UnsafeURL as err:
+            log.warning("callback refused: %s", err)
+            return False
+        for attempt in range(self.retries + 1):
+            try:
+                resp = self._client.post(
+                    uri, content=body, headers={"Content-Type": "application/json"}
+                )
+                if resp.status_code < 400:
+                    return True
+                if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
+                    log.warning("callback %s answered %s; not retried", uri, resp.status_code)
+                    return False
+                log.info("callback %s answered %s", uri, resp.status_code)
+            except httpx.HTTPError as err:
+                log.info("callback %s failed: %s", uri, err)
+            if attempt < self.retries and not self._closed.is_set():
+                time.sleep(self.backoff_s * 2**attempt)
+        log.warning("callback %s gave up after %d attempts", uri, self.retries + 1)
+        return False
+
+    def post(self, uri: str | None, payload: Any) -> Future[bool] | None:
+        """Post ``payload`` (bytes or a JSON value) to ``uri`` in the background."""
+        if not uri or self._closed.is_set():
+            return None
+        body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
+        try:
+            return self._pool.submit(self.post_now, uri, body)
+        except RuntimeError:  # shut down meanwhile
+            return None
+
+    def notify(self, job: JobInfo, result: bytes | None = None) -> Future[bool] | None:
+        """Post the callback that fits the job's state (success, failure, progress)."""
+        sub = job.subscriber
+        if sub is None:
+            return None
+        if job.status is JobStatus.successful:
+            return self.post(sub.success_uri, result if result is not None else status_info(job))
+        if job.status is JobStatus.failed:
+            return self.post(sub.failed_uri, status_info(job))
+        if job.status in (JobStatus.running, JobStatus.accepted):
+            return self.post(sub.in_progress_uri, status_info(job))
+        return None
+
+    def close(self, wait: bool = True) -> None:
+        """Stop accepting posts; wait for the running ones when ``wait``."""
+        self._closed.set()
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        self._client.close()

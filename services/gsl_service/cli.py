@@ -1,0 +1,274 @@
+"""The ``gsl`` command: ``serve``, ``worker``, ``run`` and ``openapi``.
+
+``gsl serve``            serve the API (uvicorn, embedded defaults: http://127.0.0.1:5000)
+``gsl worker``           run an RQ worker (needs ``GSL_REDIS_URL``)
+``gsl run P REQ.json``   compute process P locally on an execute request, print the result
+``gsl openapi``          write (``--output F``) or check (``--check F``) the OpenAPI document
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from gsl_indicators.canonical import canonical_json
+from gsl_indicators.spec import InputError, registry
+
+
+def _settings() -> Any:
+    from gsl_service.settings import Settings
+
+    settings_cls: Any = Settings  # every field has a default (read from GSL_* env)
+    return settings_cls()
+
+
+# ----------------------------------------------------------------------------- serve
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the API with uvicorn (the app factory reads its settings from GSL_*)."""
+    import uvicorn
+
+    settings = _settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    os.environ["GSL_HOST"] = host
+    os.environ["GSL_PORT"] = str(port)
+    if "GSL_BASE_URL" not in os.environ and (host, port) != ("127.0.0.1", 5000):
+        os.environ["GSL_BASE_URL"] = f"http://{host}:{port}"
+    uvicorn.run(
+        "gsl_service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=args.workers,
+        log_level=str(settings.log_level).lower(),
+    )
+    return 0
+
+
+# ---------------------------------------------------------------------------- worker
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run an RQ worker that executes queued jobs (distributed mode)."""
+    settings = _settings()
+    if not settings.redis_url:
+        print("gsl worker: set GSL_REDIS_URL (workers take jobs from Redis)", file=sys.stderr)
+        return 2
+    from gsl_service.jobs.worker import run_worker
+
+    run_worker(settings, burst=args.burst)
+    return 0
+
+
+# ------------------------------------------------------------------------------- run
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal stream, shown once work takes a while.
+
+    Parameters
+    ----------
+    stream : TextIO
+        Where to draw (stderr).
+    delay_s : float
+        Nothing is drawn for work that finishes sooner.
+    width : int
+        Bar width in characters.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = ProgressBar(out, delay_s=0.0)
+    >>> bar(0.5, "computing"); bar.close()
+    >>> "50%" in out.getvalue() and "computing" in out.getvalue()
+    True
+    """
+
+    def __init__(self, stream: TextIO, delay_s: float = 0.5, width: int = 30) -> None:
+        self.stream = stream
+        self.start = time.monotonic()
+        self.delay_s = delay_s
+        self.width = width
+        self.drawn = False
+
+    def __call__(self, fraction: float, message: str) -> None:
+        """Draw ``fraction`` (0..1) done at stage ``message``."""
+        if time.monotonic() - self.start < self.delay_s:
+            return
+        filled = round(fraction * self.width)
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {fraction * 100:3.0f}% {message[:40]:<40}")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """End the line if a bar was drawn."""
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _resolve_hrefs(inputs: dict[str, Any], settings: Any) -> dict[str, Any]:
+    """Fetch inputs given by reference (``{"href": ...}``) under the service's guard."""
+    try:
+        from gsl_service.inputs import AddressGuard, Fetcher, has_href
+    except ImportError:  # pragma: no cover - the engine's inputs module is optional
+        return inputs
+    if not has_href(inputs):
+        return inputs
+    fetcher = Fetcher(
+        AddressGuard(settings.fetch_allowlist),
+        max_bytes=settings.fetch_max_bytes,
+        timeout_s=settings.fetch_timeout_s,
+        max_pages=settings.fetch_max_pages,
+    )
+    try:
+        resolved, _ = fetcher.resolve(inputs)
+    finally:
+        fetcher.close()
+    return resolved
+
+
+def run_local(process_id: str, request: Any, stderr: TextIO = sys.stderr) -> bytes:
+    """Compute ``process_id`` on an execute request locally; return the result bytes.
+
+    Parameters
+    ----------
+    process_id : str
+        A registered process id.
+    request : dict
+        An OGC execute request body, ``{"inputs": {...}}``.
+    stderr : TextIO
+        Where the progress bar is drawn.
+
+    Returns
+    -------
+    bytes
+        The canonical JSON result document (as the service computes it).
+
+    Raises
+    ------
+    InputError
+        For an unknown process or bad inputs, naming the input and the reason.
+    """
+    from gsl_indicators.run import execute
+
+    reg = registry()
+    if process_id not in reg:
+        raise InputError("process", f"no process '{process_id}'; known: {reg.ids()}")
+    if not isinstance(request, dict) or not isinstance(request.get("inputs", {}), dict):
+        raise InputError("inputs", 'the request must be a JSON object {"inputs": {...}}')
+    inputs = _resolve_hrefs(dict(request.get("inputs") or {}), _settings())
+    bar = ProgressBar(stderr)
+    try:
+        doc = execute(reg.get(process_id), inputs, on_progress=bar)
+    finally:
+        bar.close()
+    return canonical_json(doc)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Compute a process locally on an execute request and print the result document."""
+    try:
+        raw = sys.stdin.buffer.read() if args.request == "-" else Path(args.request).read_bytes()
+    except OSError as err:
+        print(f"gsl run: cannot read {args.request}: {err}", file=sys.stderr)
+        return 2
+    try:
+        request = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        print(f"gsl run: {args.request} is not valid JSON: {err}", file=sys.stderr)
+        return 2
+    from gsl_service.errors import ServiceError
+
+    try:
+        body = run_local(args.process, request)
+    except (InputError, ServiceError) as err:
+        print(f"gsl run: {err}", file=sys.stderr)
+        return 2
+    if args.output:
+        Path(args.output).write_bytes(body + b"\n")
+    else:
+        sys.stdout.buffer.write(body + b"\n")
+        sys.stdout.flush()
+    return 0
+
+
+# --------------------------------------------------------------------------- openapi
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    """Write the OpenAPI document, or check that the committed one is current."""
+    from gsl_service.ogc.openapi import build_openapi, dump_openapi
+
+    text = dump_openapi(build_openapi())
+    if args.check:
+        path = Path(args.check)
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != text:
+            why = "is missing" if current is None else "is stale (the API changed)"
+            print(
+                f"{path} {why}; regenerate it with `make openapi` "
+                f"(gsl openapi --output {path}) and commit it",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{path} is up to date", file=sys.stderr)
+        return 0
+    if args.output:
+        path = Path(args.output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``gsl``."""
+    p = argparse.ArgumentParser(prog="gsl", description="GSL indicator service")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="serve the API (uvicorn)")
+    s.add_argument("--host", default=None, help="bind address (GSL_HOST, 127.0.0.1)")
+    s.add_argument("--port", type=int, default=None, help="port (GSL_PORT, 5000)")
+    s.add_argument("--workers", type=int, default=None, help="uvicorn worker processes")
+    s.set_defaults(func=cmd_serve)
+
+    w = sub.add_parser("worker", help="run an RQ worker (needs GSL_REDIS_URL)")
+    w.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    w.set_defaults(func=cmd_worker)
+
+    r = sub.add_parser("run", help="compute a process locally and print the result document")
+    r.add_argument("process", help="process id, e.g. urbanity-class")
+    r.add_argument("request", help='execute request JSON file {"inputs": ...} (- for stdin)')
+    r.add_argument("-o", "--output", help="write the result here instead of stdout")
+    r.set_defaults(func=cmd_run)
+
+    o = sub.add_parser("openapi", help="write or check the OpenAPI document")
+    g = o.add_mutually_exclusive_group()
+    g.add_argument("--output", help="write the document to this file")
+    g.add_argument("--check", help="exit 1 when this file differs from the generated one")
+    o.set_defaults(func=cmd_openapi)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``gsl`` command line."""
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

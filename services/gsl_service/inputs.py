@@ -1,0 +1,332 @@
+"""Inputs by reference: ``{"href": ..., "type": ...}`` fetched with httpx, safely.
+
+* **Address guard (SSRF).** Only ``http``/``https`` URLs whose host resolves to
+  public (global) addresses only — every resolved address must be global — unless
+  the host name, or every resolved address, is listed in ``GSL_FETCH_ALLOWLIST``
+  (host names or CIDRs). Redirects are followed by hand (at most 5), each target
+  checked the same way, so a public URL cannot redirect into the private network.
+  The same guard protects callback URLs (:mod:`gsl_service.callbacks`).
+* **Limits.** The body is streamed and the fetch stops beyond ``GSL_FETCH_MAX_BYTES``
+  (summed over all pages of a paged collection) or ``GSL_FETCH_TIMEOUT_S`` (per
+  network operation and for the whole input).
+* **GeoJSON** (``application/geo+json``, ``application/json`` or no type): the body
+  must be a FeatureCollection (a single Feature is wrapped). OGC API – Features pages
+  are followed through their ``rel="next"`` links (PDOK does this) and merged into one
+  FeatureCollection; a ``Content-Crs`` header becomes a ``crs`` member.
+* **GeoTIFF** (``image/tiff`` or ``application/x-geotiff``, or a ``.tif``/``.tiff``
+  URL): the input becomes ``{"href", "type", "bytes", "sha256"}``; the raw bytes
+  go to the kernel and the digest into the cache key.
+
+Errors raise :class:`~gsl_service.errors.FetchError` naming the input and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import orjson
+
+from gsl_service.errors import FetchError
+
+TIFF_TYPES = ("image/tiff", "image/geotiff", "application/x-geotiff")
+JSON_TYPES = ("application/geo+json", "application/json", "application/vnd.geo+json")
+MAX_REDIRECTS = 5
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class UnsafeURL(ValueError):
+    """A URL that the address guard refuses."""
+
+
+class AddressGuard:
+    """Decide whether the service may connect to a URL.
+
+    Parameters
+    ----------
+    allowlist : sequence of str
+        Host names (exact, case-insensitive) and CIDRs that may be reached although
+        not public.
+
+    Examples
+    --------
+    >>> g = AddressGuard(["10.1.0.0/16", "intern.example"])
+    >>> g.check("http://10.1.2.3/x")
+    >>> g.check("http://169.254.169.254/latest/meta-data")
+    Traceback (most recent call last):
+    ...
+    gsl_service.inputs.UnsafeURL: http://169.254.169.254/latest/meta-data: address 169.254.169.254 is not public (not in GSL_FETCH_ALLOWLIST)
+    >>> g.check("file:///etc/passwd")
+    Traceback (most recent call last):
+    ...
+    gsl_service.inputs.UnsafeURL: file:///etc/passwd: only http and https URLs are allowed
+    """
+
+    def __init__(self, allowlist: Sequence[str] = ()) -> None:
+        self.hosts: set[str] = set()
+        self.networks: list[IPNetwork] = []
+        for item in allowlist:
+            item = item.strip()
+            if not item:
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                self.hosts.add(item.lower().rstrip("."))
+
+    def _allowed_ip(self, ip: IPAddress) -> bool:
+        if any(ip in net for net in self.networks):
+            return True
+        mapped = getattr(ip, "ipv4_mapped", None)
+        if mapped is not None:
+            return self._allowed_ip(mapped)
+        return ip.is_global and not ip.is_multicast
+
+    def resolve(self, host: str, port: int) -> list[IPAddress]:
+        """Return every address ``host`` resolves to."""
+        try:
+            return [ipaddress.ip_address(host)]
+        except ValueError:
+            pass
+        try:
+            infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        except OSError as err:
+            raise UnsafeURL(f"cannot resolve host '{host}': {err}") from None
+        return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+    def check(self, url: str) -> None:
+        """Raise :class:`UnsafeURL` unless ``url`` may be fetched."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise UnsafeURL(f"{url}: only http and https URLs are allowed")
+        host = (parts.hostname or "").lower().rstrip(".")
+        if not host:
+            raise UnsafeURL(f"{url}: no host")
+        if host in self.hosts:
+            return
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise UnsafeURL(f"{url}: bad port") from None
+        for ip in self.resolve(host, port):
+            if not self._allowed_ip(ip):
+                raise UnsafeURL(f"{url}: address {ip} is not public (not in GSL_FETCH_ALLOWLIST)")
+
+
+def _is_href(value: Any) -> bool:
+    return isinstance(value, Mapping) and "href" in value and "features" not in value
+
+
+class Fetcher:
+    """Fetch href inputs under the address guard and the size and time limits.
+
+    Parameters
+    ----------
+    guard : AddressGuard
+        Which addresses may be reached.
+    max_bytes : int
+        Largest total body size of one input.
+    timeout_s : float
+        Time limit per network operation and for a whole input.
+    max_pages : int
+        Most pages followed for one paged FeatureCollection.
+    client : httpx.Client, optional
+        A client to use (one is created otherwise); redirects are handled here.
+    """
+
+    def __init__(
+        self,
+        guard: AddressGuard,
+        max_bytes: int = 100 * 2**20,
+        timeout_s: float = 30.0,
+        max_pages: int = 1000,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.guard = guard
+        self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
+        self.max_pages = max_pages
+        self.client = client or httpx.Client(
+            timeout=httpx.Timeout(timeout_s), follow_redirects=False, trust_env=False
+        )
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+    def _get(
+        self, name: str, url: str, budget: int, deadline: float, accept: str
+    ) -> tuple[bytes, httpx.Headers, str]:
+        """GET ``url`` (following safe redirects); return body, headers and final URL."""
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                self.guard.check(url)
+            except UnsafeURL as err:
+                raise FetchError(f"input '{name}': {err}", input_name=name) from None
+            try:
+                with self.client.stream("GET", url, headers={"Accept": accept}) as resp:
+                    if resp.is_redirect:
+                        location = resp.headers.get("location")
+                        if not location:
+                            raise FetchError(
+                                f"input '{name}': redirect without Location from {url}",
+                                input_name=name,
+                            )
+                        url = urljoin(url, location)
+                        continue
+                    if resp.status_code >= 400:
+                        raise FetchError(
+                            f"input '{name}': {url} answered HTTP {resp.status_code}",
+                            input_name=name,
+                        )
+                    declared = resp.headers.get("content-length")
+                    if declared and declared.isdigit() and int(declared) > budget:
+                        raise FetchError(
+                            f"input '{name}': {url} is larger than the limit of "
+                            f"{self.max_bytes} bytes",
+                            input_name=name,
+                        )
+                    chunks: list[bytes] = []
+                    size = 0
+                    for chunk in resp.iter_bytes():
+                        size += len(chunk)
+                        if size > budget:
+                            raise FetchError(
+                                f"input '{name}': {url} is larger than the limit of "
+                                f"{self.max_bytes} bytes",
+                                input_name=name,
+                            )
+                        if time.monotonic() > deadline:
+                            raise FetchError(
+                                f"input '{name}': fetching {url} took longer than "
+                                f"{self.timeout_s} s",
+                                input_name=name,
+                            )
+                        chunks.append(chunk)
+                    return b"".join(chunks), resp.headers, url
+            except httpx.TimeoutException:
+                raise FetchError(
+                    f"input '{name}': fetching {url} took longer than {self.timeout_s} s",
+                    input_name=name,
+                ) from None
+            except httpx.HTTPError as err:
+                raise FetchError(
+                    f"input '{name}': fetching {url} failed: {type(err).__name__}: {err}",
+                    input_name=name,
+                ) from None
+        raise FetchError(f"input '{name}': more than {MAX_REDIRECTS} redirects", input_name=name)
+
+    def fetch(self, name: str, ref: Mapping[str, Any]) -> Any:
+        """Return the value of an href input: a FeatureCollection or a raster dict."""
+        url = ref.get("href")
+        if not isinstance(url, str) or not url:
+            raise FetchError(f"input '{name}': 'href' must be a URL", input_name=name)
+        media = str(ref.get("type") or "").split(";")[0].strip().lower()
+        deadline = time.monotonic() + self.timeout_s
+        path = urlsplit(url).path.lower()
+        if media in TIFF_TYPES or (not media and path.endswith((".tif", ".tiff"))):
+            body, _, _ = self._get(name, url, self.max_bytes, deadline, "image/tiff")
+            return {
+                "href": url,
+                "type": media or "image/tiff",
+                "bytes": body,
+                "sha256": hashlib.sha256(body).hexdigest(),
+            }
+        if media and media not in JSON_TYPES:
+            raise FetchError(
+                f"input '{name}': media type '{media}' is not supported by reference "
+                f"(use one of {', '.join(JSON_TYPES + TIFF_TYPES)})",
+                input_name=name,
+            )
+        return self._fetch_collection(name, url, deadline)
+
+    def _fetch_collection(self, name: str, url: str, deadline: float) -> dict[str, Any]:
+        accept = "application/geo+json, application/json;q=0.9"
+        features: list[Any] = []
+        first: dict[str, Any] | None = None
+        used = 0
+        seen: set[str] = set()
+        next_url: str | None = url
+        pages = 0
+        while next_url:
+            if next_url in seen:
+                break
+            seen.add(next_url)
+            pages += 1
+            if pages > self.max_pages:
+                raise FetchError(
+                    f"input '{name}': more than {self.max_pages} pages at {url}",
+                    input_name=name,
+                )
+            body, headers, final = self._get(
+                name, next_url, self.max_bytes - used, deadline, accept
+            )
+            used += len(body)
+            try:
+                doc = orjson.loads(body)
+            except orjson.JSONDecodeError as err:
+                raise FetchError(
+                    f"input '{name}': {next_url} did not return JSON ({err})", input_name=name
+                ) from None
+            if isinstance(doc, dict) and doc.get("type") == "Feature":
+                doc = {"type": "FeatureCollection", "features": [doc]}
+            if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+                raise FetchError(
+                    f"input '{name}': {next_url} did not return a GeoJSON FeatureCollection",
+                    input_name=name,
+                )
+            if first is None:
+                first = doc
+                content_crs = headers.get("content-crs")
+                if content_crs and "crs" not in doc:
+                    first["crs"] = {
+                        "type": "name",
+                        "properties": {"name": content_crs.strip().strip("<>")},
+                    }
+            features.extend(doc.get("features") or [])
+            next_url = None
+            for link in doc.get("links") or []:
+                if isinstance(link, Mapping) and link.get("rel") == "next" and link.get("href"):
+                    next_url = urljoin(final, str(link["href"]))
+                    break
+        assert first is not None
+        out = {
+            k: v
+            for k, v in first.items()
+            if k not in ("links", "numberReturned", "numberMatched", "timeStamp", "features")
+        }
+        out["features"] = features
+        return out
+
+    def resolve(self, inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """Return the inputs with every href input fetched, and the names fetched.
+
+        An input given as a list whose items are all href objects (an OGC array of
+        references) is fetched item by item.
+        """
+        out = dict(inputs)
+        fetched: list[str] = []
+        for name, value in inputs.items():
+            if _is_href(value):
+                out[name] = self.fetch(name, value)
+                fetched.append(name)
+            elif isinstance(value, list) and value and all(_is_href(v) for v in value):
+                out[name] = [self.fetch(name, v) for v in value]
+                fetched.append(name)
+        return out, fetched
+
+
+def has_href(inputs: Mapping[str, Any]) -> bool:
+    """Return whether any input is given by reference."""
+    return any(
+        _is_href(v) or (isinstance(v, list) and bool(v) and all(_is_href(x) for x in v))
+        for v in inputs.values()
+    )

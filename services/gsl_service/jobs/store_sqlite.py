@@ -1,0 +1,317 @@
+"""The embedded job store: one SQLite database (WAL) under ``GSL_DATA_DIR``.
+
+Writes are single-row B-tree operations (primary key plus three secondary indexes),
+so they cost the same with 100 or 100,000 jobs stored. Each thread (and each worker
+process) uses its own connection; WAL lets readers run beside the one writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gsl_service.errors import NoSuchJob
+from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, sources_of
+from gsl_service.jobs.store import JobStore, job_to_row, now, row_to_job, stamp_transition
+
+_COLUMNS = (
+    "job_id",
+    "process_id",
+    "status",
+    "created",
+    "updated",
+    "started",
+    "finished",
+    "progress",
+    "message",
+    "cache_key",
+    "cache_hit",
+    "error",
+    "subscriber",
+    "extra",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id     TEXT PRIMARY KEY,
+    process_id TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created    REAL NOT NULL,
+    updated    REAL NOT NULL,
+    started    REAL,
+    finished   REAL,
+    progress   INTEGER NOT NULL DEFAULT 0,
+    message    TEXT NOT NULL DEFAULT '',
+    cache_key  TEXT,
+    cache_hit  INTEGER NOT NULL DEFAULT 0,
+    error      TEXT,
+    subscriber TEXT,
+    extra      TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
+CREATE INDEX IF NOT EXISTS jobs_process ON jobs (process_id, created);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished) WHERE finished IS NOT NULL;
+CREATE TABLE IF NOT EXISTS job_inputs (job_id TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS job_results (job_id TEXT PRIMARY KEY, body BLOB NOT NULL);
+"""
+
+
+class SQLiteJobStore(JobStore):
+    """Job store in a SQLite file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (created with its tables when missing).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from gsl_service.jobs.model import JobInfo, JobStatus
+    >>> from gsl_service.jobs.store import now
+    >>> store = SQLiteJobStore(pathlib.Path(tempfile.mkdtemp()) / "jobs.db")
+    >>> t = now()
+    >>> store.create(JobInfo("j1", "echo", JobStatus.accepted, t, t))
+    >>> store.transition("j1", JobStatus.running).status.value
+    'running'
+    >>> store.transition("j1", JobStatus.accepted, sources=[JobStatus.successful]) is None
+    True
+    >>> store.close()
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        conn = self._conn()
+        conn.executescript(_SCHEMA)
+
+    # -- connections -----------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+    # -- jobs ------------------------------------------------------------------------
+    def create(
+        self, job: JobInfo, inputs: bytes | None = None, result: bytes | None = None
+    ) -> None:
+        """Insert a job (and its inputs / result) in one transaction."""
+        row = job_to_row(job)
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                f"INSERT INTO jobs ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
+                [row[c] for c in _COLUMNS],
+            )
+            if inputs is not None:
+                conn.execute("INSERT INTO job_inputs VALUES (?, ?)", (job.job_id, inputs))
+            if result is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO job_results VALUES (?, ?)", (job.job_id, result)
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def get(self, job_id: str) -> JobInfo:
+        """Return the job (raises NoSuchJob)."""
+        row = self._conn().execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise NoSuchJob(f"no job with id '{job_id}'")
+        return row_to_job(dict(row))
+
+    def transition(
+        self,
+        job_id: str,
+        status: JobStatus,
+        *,
+        sources: Iterable[JobStatus] | None = None,
+        **fields: Any,
+    ) -> JobInfo | None:
+        """Compare-and-set the job's status (see :meth:`JobStore.transition`)."""
+        allowed = {s.value for s in (sources_of(status) if sources is None else sources)}
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise NoSuchJob(f"no job with id '{job_id}'")
+            current = dict(row)
+            if current["status"] not in allowed:
+                conn.execute("COMMIT")
+                return None
+            upd = stamp_transition(current, status, fields, now())
+            conn.execute(
+                f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in upd)} WHERE job_id = ?",
+                [*upd.values(), job_id],
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        current.update(upd)
+        return row_to_job(current)
+
+    def set_progress(self, job_id: str, progress: int, message: str) -> bool:
+        """Record progress while the job is running."""
+        cur = self._conn().execute(
+            "UPDATE jobs SET progress = ?, message = ?, updated = ? "
+            "WHERE job_id = ? AND status = 'running'",
+            (int(progress), message, time.time(), job_id),
+        )
+        return cur.rowcount == 1
+
+    def _where(self, flt: JobFilter) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if flt.process_ids:
+            clauses.append(f"process_id IN ({','.join('?' * len(flt.process_ids))})")
+            args += list(flt.process_ids)
+        if flt.statuses:
+            clauses.append(f"status IN ({','.join('?' * len(flt.statuses))})")
+            args += [JobStatus(s).value for s in flt.statuses]
+        if flt.created_after is not None:
+            clauses.append("created >= ?")
+            args.append(flt.created_after.timestamp())
+        if flt.created_before is not None:
+            clauses.append("created <= ?")
+            args.append(flt.created_before.timestamp())
+        if flt.min_duration_s is not None or flt.max_duration_s is not None:
+            duration = "(COALESCE(finished, ?) - started)"
+            clauses.append("started IS NOT NULL")
+            t = time.time()
+            if flt.min_duration_s is not None:
+                clauses.append(f"{duration} >= ?")
+                args += [t, flt.min_duration_s]
+            if flt.max_duration_s is not None:
+                clauses.append(f"{duration} <= ?")
+                args += [t, flt.max_duration_s]
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        return where, args
+
+    def list_jobs(self, flt: JobFilter) -> tuple[list[JobInfo], int]:
+        """Return a page of matching jobs (newest first) and their total number."""
+        where, args = self._where(flt)
+        conn = self._conn()
+        total = conn.execute(f"SELECT COUNT(*) FROM jobs {where}", args).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT * FROM jobs {where} ORDER BY created DESC, job_id DESC LIMIT ? OFFSET ?",
+            [*args, max(0, flt.limit), max(0, flt.offset)],
+        ).fetchall()
+        return [row_to_job(dict(r)) for r in rows], int(total)
+
+    def unfinished(self) -> list[JobInfo]:
+        """Return the accepted and running jobs."""
+        rows = (
+            self._conn()
+            .execute("SELECT * FROM jobs WHERE status IN ('accepted', 'running') ORDER BY created")
+            .fetchall()
+        )
+        return [row_to_job(dict(r)) for r in rows]
+
+    # -- results and inputs ----------------------------------------------------------
+    def put_result(self, job_id: str, body: bytes) -> None:
+        """Store a result document."""
+        self._conn().execute("INSERT OR REPLACE INTO job_results VALUES (?, ?)", (job_id, body))
+
+    def get_result(self, job_id: str) -> bytes | None:
+        """Return the stored result document or ``None``."""
+        row = (
+            self._conn()
+            .execute("SELECT body FROM job_results WHERE job_id = ?", (job_id,))
+            .fetchone()
+        )
+        return None if row is None else bytes(row[0])
+
+    def delete_result(self, job_id: str) -> None:
+        """Remove a stored result."""
+        self._conn().execute("DELETE FROM job_results WHERE job_id = ?", (job_id,))
+
+    def get_inputs(self, job_id: str) -> bytes | None:
+        """Return the stored inputs of a job or ``None``."""
+        row = (
+            self._conn()
+            .execute("SELECT body FROM job_inputs WHERE job_id = ?", (job_id,))
+            .fetchone()
+        )
+        return None if row is None else bytes(row[0])
+
+    # -- maintenance -----------------------------------------------------------------
+    def purge(self, finished_before: datetime) -> int:
+        """Delete jobs finished before the cutoff, with their inputs and results."""
+        cutoff = finished_before.timestamp()
+        conn = self._conn()
+        total = 0
+        while True:  # in batches, so the write lock is held briefly
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                ids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT job_id FROM jobs WHERE finished IS NOT NULL AND finished < ? "
+                        "LIMIT 500",
+                        (cutoff,),
+                    )
+                ]
+                if ids:
+                    marks = ",".join("?" * len(ids))
+                    for table in ("jobs", "job_inputs", "job_results"):
+                        conn.execute(f"DELETE FROM {table} WHERE job_id IN ({marks})", ids)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            total += len(ids)
+            if len(ids) < 500:
+                return total
+
+    def bulk_insert(self, jobs: Iterable[JobInfo]) -> int:
+        """Insert many jobs in one transaction."""
+        rows = [job_to_row(j) for j in jobs]
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                f"INSERT INTO jobs ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
+                [[r[c] for c in _COLUMNS] for r in rows],
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def count(self) -> int:
+        """Return the number of stored jobs."""
+        return int(self._conn().execute("SELECT COUNT(*) FROM jobs").fetchone()[0])

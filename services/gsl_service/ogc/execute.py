@@ -1,0 +1,222 @@
+"""``POST /processes/{id}/execution``: parse the request, run it through the engine.
+
+This is the hot path (a cached execution must cost little more than returning the
+bytes), so it does not go through pygeoapi's ``execute_process``, which matches
+``Prefer`` exactly, answers a non-object body with a 500 and re-serialises the
+result. The engine's result document bytes are returned as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from gsl_indicators.canonical import canonical_json
+from gsl_indicators.spec import Indicator, Registry
+from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
+from gsl_service.jobs.model import JobStatus, Subscriber
+from gsl_service.ogc.handlers import status_info
+from gsl_service.ogc.prefer import wants_async
+
+if TYPE_CHECKING:
+    from gsl_service.engine import Engine
+
+JSON = "application/json"
+#: Members of every result document besides the indicator's outputs.
+META_OUTPUTS = ("provenance", "data_quality")
+
+
+@dataclass
+class ExecuteRequest:
+    """A parsed OGC execute request."""
+
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] | None
+    response: str
+    subscriber: Subscriber | None
+    asynchronous: bool
+
+
+def parse_execute_request(
+    indicator: Indicator, body: bytes, prefer: str | Iterable[str] | None
+) -> ExecuteRequest:
+    """Parse and check the structure of an execute request body.
+
+    Input values are validated by the engine against the indicator's schema; this
+    checks the envelope: JSON object, ``inputs`` an object, ``outputs`` known,
+    ``response`` raw or document, ``subscriber`` URIs strings.
+
+    Raises
+    ------
+    InvalidInput
+        Naming the member and the reason (a 400 ``invalid-parameter-value``).
+
+    Examples
+    --------
+    >>> from gsl_indicators.spec import registry
+    >>> r = parse_execute_request(registry().get("echo"), b'{"inputs": {"message": "hoi"}}',
+    ...                           "respond-async, wait=10")
+    >>> r.inputs, r.response, r.asynchronous
+    ({'message': 'hoi'}, 'document', True)
+    """
+    if not body.strip():
+        raise InvalidInput(
+            'the request body is empty; send an execute request {"inputs": {...}}',
+            input_name="inputs",
+        )
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as err:
+        raise InvalidInput(
+            f"the request body is not valid JSON: {err}", input_name="inputs"
+        ) from None
+    if not isinstance(doc, dict):
+        raise InvalidInput(
+            f'the request body must be a JSON object {{"inputs": {{...}}}}, got {type(doc).__name__}',
+            input_name="inputs",
+        )
+    inputs = doc.get("inputs", {})
+    if inputs is None:
+        inputs = {}
+    if not isinstance(inputs, dict):
+        raise InvalidInput(
+            f"'inputs' must be an object mapping input names to values, got {type(inputs).__name__}",
+            input_name="inputs",
+        )
+    outputs = doc.get("outputs")
+    if outputs is not None:
+        outputs = _check_outputs(indicator, outputs)
+    response = doc.get("response", "document")
+    if response not in ("raw", "document"):
+        raise InvalidInput(
+            f"'response' must be 'raw' or 'document', got {response!r}", input_name="response"
+        )
+    return ExecuteRequest(
+        inputs=inputs,
+        outputs=outputs,
+        response=response,
+        subscriber=_subscriber(doc.get("subscriber")),
+        asynchronous=wants_async(prefer),
+    )
+
+
+def _check_outputs(indicator: Indicator, outputs: Any) -> dict[str, Any]:
+    if isinstance(outputs, list):  # some clients send a list of ids
+        outputs = {str(o): {} for o in outputs}
+    if not isinstance(outputs, dict):
+        raise InvalidInput("'outputs' must be an object of output ids", input_name="outputs")
+    known = [o.name for o in indicator.outputs]
+    for name, spec in outputs.items():
+        if name not in known and name not in META_OUTPUTS:
+            raise InvalidInput(
+                f"'{name}' is not an output of process '{indicator.id}'; known outputs: {known}",
+                input_name="outputs",
+            )
+        mode = spec.get("transmissionMode", "value") if isinstance(spec, dict) else "value"
+        if mode != "value":
+            raise InvalidInput(
+                f"outputs.{name}: transmissionMode {mode!r} is not supported (only 'value')",
+                input_name="outputs",
+            )
+    return outputs
+
+
+def _subscriber(value: Any) -> Subscriber | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            "'subscriber' must be an object of callback URIs", input_name="subscriber"
+        )
+    uris: dict[str, str | None] = {}
+    for key in ("successUri", "inProgressUri", "failedUri"):
+        uri = value.get(key)
+        if uri is not None and (
+            not isinstance(uri, str) or not uri.startswith(("http://", "https://"))
+        ):
+            raise InvalidInput(
+                f"subscriber {key} must be an http(s) URL, got {uri!r}", input_name="subscriber"
+            )
+        uris[key] = uri
+    if not any(uris.values()):
+        return None
+    return Subscriber(
+        success_uri=uris["successUri"],
+        in_progress_uri=uris["inProgressUri"],
+        failed_uri=uris["failedUri"],
+    )
+
+
+def shape_response(indicator: Indicator, req: ExecuteRequest, body: bytes) -> tuple[bytes, str]:
+    """Return the response bytes and media type for ``req`` from the result document.
+
+    ``document`` (the default) answers the whole result document — unchanged, unless
+    ``outputs`` selects some (provenance and data quality always stay). ``raw``
+    answers the value of the single selected (or only) output, else the document.
+    """
+    selected = list(req.outputs) if req.outputs else [o.name for o in indicator.outputs]
+    if req.response == "raw" and len(selected) == 1 and selected[0] not in META_OUTPUTS:
+        doc = orjson.loads(body)
+        out = indicator_output(indicator, selected[0])
+        media = str((out.schema or {}).get("contentMediaType", out.media_type)) if out else JSON
+        if "json" not in media:
+            media = JSON
+        return canonical_json(doc.get(selected[0])), media
+    if req.outputs:
+        doc = orjson.loads(body)
+        keep = {*req.outputs, *META_OUTPUTS}
+        return canonical_json({k: v for k, v in doc.items() if k in keep}), JSON
+    return body, JSON
+
+
+def indicator_output(indicator: Indicator, name: str) -> Any:
+    """Return the declared output ``name`` of ``indicator`` (``None`` when absent)."""
+    return next((o for o in indicator.outputs if o.name == name), None)
+
+
+def execute(
+    engine: Engine,
+    reg: Registry,
+    base_url: str,
+    process_id: str,
+    body: bytes,
+    prefer: str | Iterable[str] | None,
+) -> tuple[int, Mapping[str, str], bytes]:
+    """Execute a process; return ``(status, headers, content)``.
+
+    Synchronous by default (200 and the result document); with ``Prefer:
+    respond-async`` (any RFC 7240 form, e.g. ``respond-async, wait=10``) the job is
+    submitted and the answer is 201 with ``Location`` and the statusInfo.
+
+    Raises
+    ------
+    ServiceError
+        ``NoSuchProcess``, ``InvalidInput`` and whatever the engine raises; the app
+        turns it into a problem document.
+    """
+    if process_id not in reg:
+        raise NoSuchProcess(f"no process '{process_id}'; known processes: {reg.ids()}")
+    indicator = reg.get(process_id)
+    req = parse_execute_request(indicator, body, prefer)
+    if req.asynchronous:
+        job = engine.submit(process_id, req.inputs, req.subscriber)
+        location = f"{base_url}/jobs/{job.job_id}"
+        headers = {
+            "Content-Type": JSON,
+            "Location": location,
+            "Preference-Applied": "respond-async",
+        }
+        return 201, headers, orjson.dumps(status_info(base_url, job))
+    outcome = engine.execute_sync(process_id, req.inputs, req.subscriber)
+    if outcome.job.status == JobStatus.failed:
+        err = outcome.job.error or {}
+        raise JobFailed(
+            str(err.get("detail") or outcome.job.message or "the job failed"),
+            status=int(err.get("status") or 500),
+            ogc_type=str(err.get("type", "")).rsplit("/", 1)[-1] or None,
+        )
+    content, media = shape_response(indicator, req, outcome.body)
+    return 200, {"Content-Type": media}, content

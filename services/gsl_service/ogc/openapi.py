@@ -1,0 +1,298 @@
+"""The OpenAPI document: pygeoapi's ``get_oas`` plus what our service adds.
+
+Additions: the job-list filters, ``offset`` paging of /processes, RFC 7807 problem
+responses, a request schema per process (generated from the indicator declaration:
+every input and parameter with its schema, default and range), DELETE answering the
+dismissed statusInfo, and /health. Written deterministically (sorted keys, the
+default base URL, no timestamps) so CI can tell when the committed file is stale.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from pygeoapi.openapi import get_oas
+
+from gsl_indicators.spec import Indicator, Registry, registry
+from gsl_service.ogc.config import pygeoapi_config
+
+OAPIP = "https://schemas.opengis.net/ogcapi/processes/part1/1.0/openapi"
+PROBLEM_JSON = "application/problem+json"
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 7807 problem details; `type` is the OGC API - Processes exception URI.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "input": {"type": "string", "description": "The offending input, where there is one."},
+        "instance": {"type": "string"},
+    },
+}
+
+
+def _query(
+    name: str, description: str, schema: dict[str, Any], explode: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        "style": "form",
+        "explode": explode,
+    }
+
+
+LIMIT = _query(
+    "limit", "Page size.", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}
+)
+PROCESS_LIMIT = _query(
+    "limit",
+    "Page size (default: every process).",
+    {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000},
+)
+OFFSET = _query(
+    "offset", "Items to skip (paging).", {"type": "integer", "minimum": 0, "default": 0}
+)
+F = {"$ref": "#/components/parameters/f"}
+
+JOB_LIST_PARAMETERS = [
+    F,
+    _query(
+        "processID", "Only jobs of these processes.", {"type": "array", "items": {"type": "string"}}
+    ),
+    _query(
+        "status",
+        "Only jobs in these states.",
+        {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": ["accepted", "running", "successful", "failed", "dismissed"],
+            },
+        },
+    ),
+    _query(
+        "datetime",
+        "Only jobs created at this instant or in this interval (RFC 3339, `..` open).",
+        {"type": "string"},
+    ),
+    _query(
+        "minDuration",
+        "Only jobs that ran at least this many seconds.",
+        {"type": "number", "minimum": 0},
+    ),
+    _query(
+        "maxDuration",
+        "Only jobs that ran at most this many seconds.",
+        {"type": "number", "minimum": 0},
+    ),
+    _query(
+        "type",
+        "Only jobs of this type (`process`).",
+        {"type": "array", "items": {"type": "string"}},
+    ),
+    LIMIT,
+    OFFSET,
+]
+
+
+HREF_SCHEMA = {
+    "type": "object",
+    "description": "The input by reference (fetched by the service under size and time limits).",
+    "required": ["href"],
+    "properties": {"href": {"type": "string", "format": "uri"}, "type": {"type": "string"}},
+}
+SUBSCRIBER_SCHEMA = {
+    "type": "object",
+    "description": "Callback URLs, posted to when the job succeeds, progresses or fails.",
+    "properties": {
+        name: {"type": "string", "format": "uri"}
+        for name in ("successUri", "inProgressUri", "failedUri")
+    },
+}
+
+
+def execute_request_schema(indicator: Indicator) -> dict[str, Any]:
+    """Return the JSON schema of an execute request body for ``indicator``.
+
+    Examples
+    --------
+    >>> s = execute_request_schema(registry().get("echo"))
+    >>> s["properties"]["inputs"]["required"], s["properties"]["inputs"]["properties"]["pause"]["default"]
+    (['message'], 0.0)
+    """
+    desc = indicator.describe()
+    props: dict[str, Any] = {}
+    for name, spec in desc["inputs"].items():
+        schema = copy.deepcopy(spec["schema"])
+        if any(gi.name == name for gi in indicator.inputs):
+            schema = {"oneOf": [schema, HREF_SCHEMA]}
+        schema["description"] = spec["description"]
+        props[name] = schema
+    required = [n for n, spec in desc["inputs"].items() if spec["minOccurs"] > 0]
+    inputs: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        inputs["required"] = required
+    out: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "inputs": inputs,
+            "outputs": {
+                "type": "object",
+                "description": "Select outputs (transmissionMode `value`).",
+                "additionalProperties": {"type": "object"},
+            },
+            "response": {"type": "string", "enum": ["document", "raw"], "default": "document"},
+            "subscriber": SUBSCRIBER_SCHEMA,
+        },
+    }
+    if required:
+        out["required"] = ["inputs"]
+    return out
+
+
+def build_openapi(settings: Any = None, reg: Registry | None = None) -> dict[str, Any]:
+    """Return the OpenAPI 3.0 document of the service for ``settings``.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        ``None`` gives the embedded defaults (base URL http://127.0.0.1:5000), which
+        is what ``openapi/openapi.json`` is written with.
+    reg : Registry, optional
+        The indicator registry.
+    """
+    reg = registry() if reg is None else reg
+    oas: dict[str, Any] = get_oas(pygeoapi_config(settings, reg))
+    paths: dict[str, Any] = oas["paths"]
+    paths.pop("/collections", None)
+    oas["components"]["schemas"]["Problem"] = PROBLEM_SCHEMA
+    responses = oas["components"]["responses"]
+    responses["BadRequest"] = _problem_response("Invalid input (invalid-parameter-value)")
+    responses["NotFound"] = _problem_response("No such process / job, or result not ready")
+    responses["ServerError"] = _problem_response("Server error")
+    bad, missing, error = (
+        {"$ref": "#/components/responses/BadRequest"},
+        {"$ref": "#/components/responses/NotFound"},
+        {"$ref": "#/components/responses/ServerError"},
+    )
+
+    paths["/processes"]["get"]["parameters"] = [F, PROCESS_LIMIT, OFFSET]
+    paths["/processes"]["get"]["responses"]["400"] = bad
+    for ind in reg:
+        describe = paths[f"/processes/{ind.id}"]["get"]
+        describe["responses"]["404"] = missing
+        post = paths[f"/processes/{ind.id}/execution"]["post"]
+        post["parameters"][0]["schema"] = {"type": "string"}
+        post["parameters"][0]["description"] = (
+            "RFC 7240 preferences; `respond-async` asks for asynchronous execution "
+            "(201, Location, statusInfo). Synchronous by default."
+        )
+        body = post["requestBody"]["content"]["application/json"]
+        body["schema"] = oas30_schema(execute_request_schema(ind))
+        if ind.example:
+            body["example"] = {"inputs": dict(ind.example)}
+        post["responses"].update({"400": bad, "404": missing, "500": error})
+        post["responses"]["200"] = {
+            "description": "The result document: the outputs, provenance and data quality",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+
+    jobs = paths["/jobs"]["get"]
+    jobs["parameters"] = JOB_LIST_PARAMETERS
+    jobs["responses"]["400"] = bad
+    job = paths["/jobs/{jobId}"]
+    job["get"]["responses"]["404"] = missing
+    job["delete"]["responses"] = {
+        "200": {"$ref": f"{OAPIP}/responses/Status.yaml"},
+        "404": missing,
+        "default": {"$ref": "#/components/responses/default"},
+    }
+    job["delete"]["summary"] = job["delete"]["description"] = (
+        "Dismiss a job (stops it when running)"
+    )
+    results = paths["/jobs/{jobId}/results"]["get"]
+    results["responses"]["404"] = missing
+    results["responses"]["500"] = error
+
+    paths["/health"] = {
+        "get": {
+            "summary": "Liveness and readiness",
+            "description": "Whether the service and its engine are up.",
+            "tags": ["server"],
+            "operationId": "getHealth",
+            "responses": {"200": {"description": "The service is up"}},
+        }
+    }
+    return oas
+
+
+_OAS30_KEYWORDS = {
+    "title", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems",
+    "maxProperties", "minProperties", "required", "enum", "type", "not", "allOf", "oneOf",
+    "anyOf", "items", "properties", "additionalProperties", "description", "format",
+    "default", "nullable", "discriminator", "readOnly", "writeOnly", "example",
+    "externalDocs", "deprecated", "xml", "$ref",
+}  # fmt: skip
+
+
+def oas30_schema(schema: Any) -> Any:
+    """Rewrite a JSON schema into an OpenAPI 3.0 schema object.
+
+    ``"type": [T, "null"]`` becomes ``type: T, nullable: true``; keywords OpenAPI 3.0
+    does not know (``contentMediaType``, ``x-unit`` ...) are kept as ``x-`` extensions.
+
+    Examples
+    --------
+    >>> oas30_schema({"properties": {"type": {"type": ["object", "null"]}},
+    ...               "contentMediaType": "application/geo+json"})
+    {'properties': {'type': {'type': 'object', 'nullable': True}}, 'x-contentMediaType': 'application/geo+json'}
+    """
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: oas30_schema(v) for name, v in value.items()}
+        elif key in ("items", "not", "additionalProperties") and isinstance(value, dict):
+            out[key] = oas30_schema(value)
+        elif key in ("allOf", "oneOf", "anyOf") and isinstance(value, list):
+            out[key] = [oas30_schema(v) for v in value]
+        elif key == "type" and isinstance(value, list):
+            rest = [t for t in value if t != "null"]
+            if len(rest) == 1:
+                out["type"] = rest[0]
+            else:
+                out["anyOf"] = [{"type": t} for t in rest]
+            if "null" in value:
+                out["nullable"] = True
+        elif key in ("exclusiveMinimum", "exclusiveMaximum") and not isinstance(value, bool):
+            out["minimum" if key == "exclusiveMinimum" else "maximum"] = value
+            out[key] = True
+        elif key in _OAS30_KEYWORDS or key.startswith("x-"):
+            out[key] = value
+        else:
+            out["x-" + key] = value
+    return out
+
+
+def dump_openapi(oas: dict[str, Any]) -> str:
+    """Serialise the document deterministically (sorted keys, two-space indent, newline)."""
+    return json.dumps(oas, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

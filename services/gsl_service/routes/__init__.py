@@ -1,0 +1,1 @@
+"""Routes beside OGC API - Processes (health)."""

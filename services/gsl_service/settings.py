@@ -1,0 +1,112 @@
+"""Service settings, read from the environment (prefix ``GSL_``) by pydantic-settings.
+
+Every field can be set as ``GSL_<NAME>`` (``GSL_REDIS_URL``, ``GSL_DATA_DIR``,
+``GSL_FETCH_ALLOWLIST=localhost,10.0.0.0/8`` ...). Without any configuration the
+service runs embedded: in-memory result cache, SQLite job store under ``./var``,
+a bounded process pool for jobs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All settings of the service (one flat class, grouped by concern below).
+
+    Examples
+    --------
+    >>> s = Settings(fetch_allowlist="localhost, 10.0.0.0/8", redis_url=None)
+    >>> s.fetch_allowlist
+    ('localhost', '10.0.0.0/8')
+    >>> s.distributed
+    False
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GSL_", extra="ignore")
+
+    # --- HTTP ---------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 5000
+    base_url: str = "http://127.0.0.1:5000"
+    log_level: str = "info"
+
+    # --- storage ------------------------------------------------------------------
+    redis_url: str | None = Field(
+        default=None, description="Redis URL; unset = embedded cache, SQLite store, process pool"
+    )
+    redis_prefix: str = Field(default="gsl:", description="prefix of every Redis key we write")
+    data_dir: Path = Field(default=Path("./var"), description="SQLite job DB (embedded mode)")
+
+    # --- result cache -------------------------------------------------------------
+    cache_max_entries: int = Field(default=1000, ge=0)
+    cache_max_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    cache_ttl_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+    cache_lock_ttl_s: float = Field(
+        default=600.0, gt=0, description="Redis single-flight lock expiry (longest computation)"
+    )
+
+    # --- jobs ---------------------------------------------------------------------
+    job_retention_s: float = Field(
+        default=7 * 24 * 3600.0, gt=0, description="finished jobs and results are purged after"
+    )
+    purge_interval_s: float = Field(default=600.0, gt=0)
+    record_sync_jobs: bool = Field(default=True, description="record sync executions as jobs")
+    sync_workers: int = Field(default=2, ge=1)
+    async_workers: int = Field(default=2, ge=1)
+    job_timeout_s: int = Field(default=3600, ge=1, description="RQ job timeout")
+    max_restarts: int = Field(
+        default=1, ge=0, description="re-runs of a job interrupted by an API restart (embedded)"
+    )
+
+    # --- distributed (Redis + RQ) -------------------------------------------------
+    rq_queue: str = "gsl"
+    worker_ttl_s: float = Field(
+        default=30.0, gt=0, description="a started job without worker heartbeat this long is lost"
+    )
+    worker_heartbeat_s: int = Field(default=5, ge=1, description="RQ job monitoring interval")
+    reconcile_interval_s: float = Field(default=5.0, gt=0)
+
+    # --- href inputs and callbacks ------------------------------------------------
+    fetch_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
+    fetch_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    fetch_timeout_s: float = Field(default=30.0, gt=0)
+    fetch_max_pages: int = Field(default=1000, ge=1)
+    callback_retries: int = Field(default=3, ge=0)
+    callback_timeout_s: float = Field(default=10.0, gt=0)
+    callback_backoff_s: float = Field(default=0.5, ge=0)
+    progress_interval_s: float = Field(
+        default=1.0, ge=0, description="minimum time between inProgress callbacks of a job"
+    )
+
+    @field_validator("fetch_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = value.split(",")
+        items = tuple(str(v).strip() for v in value if str(v).strip())
+        for item in items:
+            if "/" in item:
+                ipaddress.ip_network(item, strict=False)  # raises ValueError when bad
+        return items
+
+    @property
+    def distributed(self) -> bool:
+        """Return whether Redis (cache, job store) and RQ workers are used."""
+        return bool(self.redis_url)
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Return the path of the embedded job database."""
+        return Path(self.data_dir) / "jobs.sqlite3"
+
+    def ensure_dirs(self) -> None:
+        """Create ``data_dir`` when missing."""
+        Path(self.data_dir).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,102 @@
+"""The distributed engine: Redis cache and job store, real RQ worker processes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import tempfile
+
+import orjson
+import pytest
+
+from engine.engine_helpers import pid_alive, settings_from_env, wait_for
+from gsl_service.engine import Engine
+from gsl_service.errors import NoSuchJob
+from gsl_service.jobs.model import JobFilter, JobStatus
+from gsl_service.settings import Settings
+
+S = JobStatus
+
+
+@pytest.fixture
+def engine(redis_env):
+    e = Engine(settings_from_env(redis_env, data_dir=tempfile.mkdtemp()))
+    e.start()
+    yield e
+    e.close()
+
+
+def wait_running(engine: Engine, job_id: str):
+    def check():
+        j = engine.get_job(job_id)
+        return j if j.status is S.running and j.progress > 0 and "pid" in j.extra else None
+
+    return wait_for(check)
+
+
+def wait_finished(engine: Engine, job_id: str):
+    return wait_for(lambda: (j := engine.get_job(job_id)).status.finished and j)
+
+
+def test_async_job_on_a_worker(engine, start_worker) -> None:
+    worker = start_worker()
+    job = engine.submit("echo", {"message": "via rq", "pause": 0.3})
+    assert job.status is S.accepted
+    done = wait_finished(engine, job.job_id)
+    assert done.status is S.successful, done.error
+    assert done.extra["pid"] not in (os.getpid(), worker.pid)  # ran in a work horse
+    body = engine.get_result(job.job_id)
+    # same bytes as the embedded engine computes for the same request
+    with Engine(Settings(data_dir=tempfile.mkdtemp())) as local:
+        assert local.execute_sync("echo", {"message": "via rq", "pause": 0.3}).body == body
+    # the worker filled the shared cache: a sync request is a hit now
+    assert engine.execute_sync("echo", {"message": "via rq", "pause": 0.3}).cache_hit
+    listed, n = engine.list_jobs(JobFilter(process_ids=["echo"], statuses=[S.successful]))
+    assert n == 2 and {j.job_id for j in listed} >= {job.job_id}
+
+
+def test_dismiss_running_job_kills_the_work_horse(engine, start_worker) -> None:
+    start_worker()
+    job = engine.submit("echo", {"message": "stop me", "pause": 60})
+    horse = wait_running(engine, job.job_id).extra["pid"]
+    assert pid_alive(horse)
+    assert engine.dismiss(job.job_id).status is S.dismissed
+    wait_for(lambda: not pid_alive(horse))
+    assert engine.get_job(job.job_id).status is S.dismissed
+    with pytest.raises(NoSuchJob):
+        engine.get_result(job.job_id)
+
+
+def test_dismiss_queued_job(engine) -> None:
+    job = engine.submit("echo", {"message": "never runs", "pause": 1})  # no worker
+    assert engine.dismiss(job.job_id).status is S.dismissed
+    assert engine._rq.queue.count == 0
+
+
+def test_killed_worker_leaves_job_failed(engine, start_worker) -> None:
+    worker = start_worker()
+    job = engine.submit("echo", {"message": "doomed", "pause": 60})
+    horse = wait_running(engine, job.job_id).extra["pid"]
+    worker.kill9()
+    try:
+        done = wait_finished(engine, job.job_id)  # worker TTL 4 s + reconcile
+        assert done.status is S.failed
+        assert "worker lost" in done.error["detail"] and done.message == "worker lost"
+    finally:  # the orphaned horse gives up at its next progress report; make sure
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(horse, signal.SIGKILL)
+
+
+def test_restart_keeps_jobs_and_results(redis_env, start_worker) -> None:
+    start_worker()
+    settings = settings_from_env(redis_env, data_dir=tempfile.mkdtemp())
+    with Engine(settings) as first:
+        job = first.submit("echo", {"message": "durable", "pause": 0.2})
+        wait_finished(first, job.job_id)
+        body = first.get_result(job.job_id)
+        pending = first.submit("echo", {"message": "finishes later", "pause": 1})
+    with Engine(settings) as second:  # a new API process on the same Redis
+        assert second.get_result(job.job_id) == body
+        assert wait_finished(second, pending.job_id).status is S.successful
+        assert orjson.loads(second.get_result(pending.job_id))["echo"] == "finishes later"

@@ -1,0 +1,191 @@
+"""Result cache: key canonicalisation, LRU bounds, hit/miss bytes, single flight."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gsl_indicators import run
+from gsl_indicators.spec import registry
+from gsl_service.cache import (
+    MemoryCache,
+    RedisCache,
+    as_hit,
+    cache_key,
+    finish_document,
+)
+
+
+def key_of(process_id: str, inputs: dict) -> str:
+    ind = registry().get(process_id)
+    params = run.prepare(ind, inputs)
+    return cache_key(ind.id, ind.version, params, run.input_digests(ind, inputs))
+
+
+def addresses(*xy: tuple[float, float]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"n": i},
+                "geometry": {"type": "Point", "coordinates": list(p)},
+            }
+            for i, p in enumerate(xy)
+        ],
+    }
+
+
+def test_key_ignores_input_key_order_and_explicit_defaults() -> None:
+    a = key_of("echo", {"message": "x"})
+    assert a == key_of("echo", {"message": "x", "pause": 0})
+    assert a == key_of("echo", {"pause": 0.0, "message": "x"})
+    assert a != key_of("echo", {"message": "y"})
+    assert a != key_of("echo", {"message": "x", "pause": 0.5})
+
+
+def test_key_float_formatting_and_geojson_member_order() -> None:
+    fc = addresses((121000.0, 487000.0), (121010.0, 487000.0))
+    reordered = orjson.loads(orjson.dumps(fc, option=orjson.OPT_SORT_KEYS))
+    # same collection with keys written in another order
+    flipped = {"features": list(reordered["features"]), "type": "FeatureCollection"}
+    k = key_of("urbanity-class", {"addresses": fc, "radius_m": 1000})
+    assert k == key_of("urbanity-class", {"addresses": flipped, "radius_m": 1000.0})
+    assert k == key_of("urbanity-class", {"addresses": fc})  # 1000 is the default
+    assert k != key_of("urbanity-class", {"addresses": fc, "radius_m": 999.5})
+
+
+def test_new_version_gives_a_new_key() -> None:
+    assert cache_key("p", "1.0.0", {"a": 1}, {}) != cache_key("p", "1.0.1", {"a": 1}, {})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=5), st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5)
+    )
+)
+def test_key_independent_of_dict_order(d: dict) -> None:
+    rev = dict(reversed(list(d.items())))
+    assert cache_key("p", "1", d, {}) == cache_key("p", "1", rev, {})
+
+
+def test_hit_body_differs_only_in_the_hit_flag() -> None:
+    k = "a" * 64
+    miss = finish_document({"echo": "hoi", "provenance": {"indicator": "echo"}}, k)
+    hit = as_hit(miss, k)
+    assert orjson.loads(miss)["provenance"]["cache"] == {"hit": False, "key": k}
+    assert orjson.loads(hit)["provenance"]["cache"] == {"hit": True, "key": k}
+    assert hit.replace(b'"hit":true', b'"hit":false') == miss
+
+
+def test_lru_bounded_by_entries() -> None:
+    c = MemoryCache(max_entries=3, max_bytes=10_000)
+    for k in "abcd":
+        c.put(k, k.encode())
+    assert c.get("a") is None and len(c) == 3
+    c.get("b")  # b is now most recently used
+    c.put("e", b"e")
+    assert c.get("c") is None and c.get("b") == b"b"
+
+
+def test_lru_bounded_by_bytes() -> None:
+    c = MemoryCache(max_entries=100, max_bytes=10)
+    c.put("a", b"1234")
+    c.put("b", b"1234")
+    c.put("c", b"1234")  # 12 bytes > 10: a goes
+    assert c.get("a") is None and c.nbytes == 8
+    c.put("big", b"x" * 11)  # larger than the whole cache: not stored
+    assert c.get("big") is None and c.nbytes == 8
+
+
+def test_ttl_expires() -> None:
+    c = MemoryCache(ttl_s=0.05)
+    c.put("a", b"1")
+    assert c.get("a") == b"1"
+    time.sleep(0.08)
+    assert c.get("a") is None and c.nbytes == 0
+
+
+def _single_flight(caches: list, n: int = 8) -> tuple[int, list[bool]]:
+    k = uuid.uuid4().hex * 2
+    calls = []
+    start = threading.Barrier(n)
+    hits: list[bool] = []
+    lock = threading.Lock()
+
+    def compute() -> bytes:
+        calls.append(1)
+        time.sleep(0.3)
+        return finish_document({"v": 1}, k)
+
+    def worker(i: int) -> None:
+        start.wait()
+        body, hit = caches[i % len(caches)].get_or_compute(k, compute)
+        assert orjson.loads(body)["v"] == 1
+        with lock:
+            hits.append(hit)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(calls), hits
+
+
+def test_single_flight_embedded() -> None:
+    computations, hits = _single_flight([MemoryCache()])
+    assert computations == 1
+    assert sorted(hits) == [False] + [True] * 7
+
+
+def test_errors_reach_every_waiter_and_nothing_is_cached() -> None:
+    c = MemoryCache()
+
+    def boom() -> bytes:
+        raise RuntimeError("kernel broke")
+
+    with pytest.raises(RuntimeError):
+        c.get_or_compute("k" * 64, boom)
+    assert c.get("k" * 64) is None and c.inflight() == 0
+
+
+@pytest.fixture
+def redis_client():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/1")
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"gsltest:{uuid.uuid4().hex[:8]}:"
+    yield client, prefix
+    for key in client.scan_iter(match=prefix + "*"):
+        client.delete(key)
+    client.close()
+
+
+def test_redis_cache_roundtrip_and_ttl(redis_client) -> None:
+    client, prefix = redis_client
+    c = RedisCache(client, prefix, ttl_s=0.2)
+    c.put("a", b"1")
+    assert c.get("a") == b"1"
+    assert 0 < client.pttl(prefix + "cache:a") <= 200
+    time.sleep(0.3)
+    assert c.get("a") is None
+
+
+def test_single_flight_across_processes_via_redis(redis_client) -> None:
+    client, prefix = redis_client
+    # four separate cache objects stand for four API processes
+    caches = [RedisCache(client, prefix, poll_s=0.02) for _ in range(4)]
+    computations, hits = _single_flight(caches)
+    assert computations == 1
+    assert hits.count(False) == 1

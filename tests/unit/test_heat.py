@@ -1,0 +1,151 @@
+"""``heat``: PET classes, shade share by hand, hot nights, no GES module."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from geojson_helpers import box, fc, feature, point
+from gsl_indicators.heat import pet_class
+from gsl_indicators.run import execute
+from gsl_indicators.shade import solar_position
+from gsl_indicators.spec import InputError, registry
+
+HEAT = registry().get("heat")
+E52 = solar_position(52.0, dt.date(2025, 6, 21))[0]  # 61.44°
+H10 = 10.0 * math.tan(math.radians(E52))  # height that casts a 10 m shadow at noon
+
+# One 10 × 10 m building whose noon shadow covers y 10..20 over x 0..10.
+BUILDINGS = fc(feature(box(0, 0, 10, 10), "blk", height=H10, dwellings=0))
+# Street 0..20 × 10..20 (200 m²) and an overlapping square 10..20 × 10..20 (100 m²).
+PUBLIC = fc(feature(box(0, 10, 20, 20), "street"), feature(box(10, 10, 20, 20), "square"))
+CANOPY = fc(feature(box(15, 10, 20, 15)))  # 25 m² of tree crown over the square
+
+
+def run(**extra):  # type: ignore[no-untyped-def]
+    return execute(
+        HEAT,
+        {
+            "buildings": BUILDINGS,
+            "public_space": PUBLIC,
+            "canopy": CANOPY,
+            "latitude": 52.0,
+            **extra,
+        },
+    )
+
+
+def test_shade_share_by_hand() -> None:
+    res = run()
+    shade = res["summary"]["shade"]
+    assert shade["sun"]["elevation"] == pytest.approx(61.44, abs=0.01)
+    # Shadow 10 × 10 = 100 m² + canopy 25 m² = 125 of 200 m² of public space = 62.5 %.
+    assert shade["shaded_m2"] == pytest.approx(125.0, abs=0.1)
+    assert shade["shade_share"] == pytest.approx(62.5, abs=0.05)
+    assert shade["meets_target"] is True
+    street, square = (f["properties"] for f in res["public_space"]["features"])
+    assert street["shade_share"] == pytest.approx(62.5, abs=0.05)
+    assert square["shade_share"] == pytest.approx(25.0, abs=0.05)  # only the canopy
+    assert square["meets_target"] is False
+    assert res["scores"]["scorecard"]["profile"] == "nl-default"
+
+
+def test_shade_per_neighbourhood_and_target() -> None:
+    areas = fc(feature(box(0, 0, 10, 30), "west"), feature(box(10, 0, 20, 30), "east"))
+    res = run(neighbourhoods=areas, shade_target_pct=70.0)
+    west, east = (f["properties"] for f in res["neighbourhoods"]["features"])
+    assert west["shade_share_public_space"] == pytest.approx(100.0, abs=0.1)
+    assert east["shade_share_public_space"] == pytest.approx(25.0, abs=0.1)
+    assert res["summary"]["shade"]["meets_target"] is False
+
+
+def test_afternoon_shadow_points_north_east() -> None:
+    res = run(time="15:00")
+    sun = res["summary"]["shade"]["sun"]
+    assert 180 < sun["azimuth"] < 270 and sun["elevation"] < E52
+    # Shadow now falls partly east of the building, over the square.
+    _street, square = (f["properties"] for f in res["public_space"]["features"])
+    assert square["shaded_m2"] > 25.0
+
+
+def test_bad_time_and_night() -> None:
+    for bad, name in (
+        ({"time": "noonish"}, "time"),
+        ({"date": "21 June"}, "date"),
+        ({"time": "01:00"}, "time"),
+    ):
+        with pytest.raises(InputError) as err:
+            run(**bad)
+        assert err.value.input_name == name
+
+
+def test_missing_height_is_warned() -> None:
+    res = execute(
+        HEAT,
+        {"buildings": fc(feature(box(0, 0, 10, 10))), "public_space": PUBLIC, "latitude": 52.0},
+    )
+    assert res["summary"]["shade"]["shaded_m2"] == 0.0
+    w = [w for w in res["data_quality"]["warnings"] if w["input"] == "buildings"]
+    assert any("height" in x["message"] for x in w)
+
+
+def test_pet_classes_by_hand() -> None:
+    import numpy as np
+
+    lims = np.array([23.0, 29.0, 35.0, 41.0])
+    assert pet_class(np.array([18.0, 29.0, 29.5, 41.0, 45.0]), lims).tolist() == [0, 1, 2, 3, 4]
+    homes = fc(
+        feature(point(5, 5), "a", dwellings=2),
+        feature(point(15, 5), "b"),
+        feature(point(25, 5), "c"),
+    )
+    zones = fc(
+        feature(box(0, 0, 10, 10), pet=36.0, hot_nights=12, tnight=21.5),
+        feature(box(10, 0, 20, 10), pet=30.0, hot_nights=4, tnight=19.0),
+        feature(box(20, 0, 30, 10), pet=22.0, hot_nights=0, tnight=18.0),
+    )
+    res = execute(HEAT, {"buildings": homes, "exposure_zones": zones})
+    p = [f["properties"] for f in res["buildings"]["features"]]
+    assert [x["pet_class_name"] for x in p] == ["strong", "moderate", "none"]
+    assert [x["hot_night"] for x in p] == [True, False, False]
+    s = res["summary"]
+    # Strong heat stress (PET > 35): home a → 1 of 3 homes, 2 of 4 dwellings.
+    assert s["pet"]["share_homes_strong_heat_stress"] == pytest.approx(33.33)
+    assert s["pet"]["share_dwellings_strong_heat_stress"] == 50.0
+    # Hot nights, dwelling-weighted: (12·2 + 4 + 0) / 4 = 7
+    assert s["hot_nights"]["mean"] == 7.0
+    assert s["tnight"]["share_homes_hot_night"] == pytest.approx(33.33)
+    assert s["shade"]["given"] is False
+    assert res["ges"]["pet"]["scored"] is False and "heat" in res["ges"]["pet"]["reason"]
+    # Raising the 'strong' limit to 37 leaves no home in strong heat stress.
+    s2 = execute(HEAT, {"buildings": homes, "exposure_zones": zones, "pet_strong_c": 37.0})
+    assert s2["summary"]["pet"]["share_homes_strong_heat_stress"] == 0.0
+
+
+def test_pet_limits_must_ascend() -> None:
+    with pytest.raises(InputError) as err:
+        execute(HEAT, {"buildings": BUILDINGS, "pet_moderate_c": 20.0})
+    assert err.value.input_name == "pet_moderate_c"
+
+
+def test_example_runs() -> None:
+    res = execute(HEAT, HEAT.example)
+    assert 0 < res["summary"]["shade"]["shade_share"] < 100
+
+
+def test_amsterdam_canopy_tile_shade(load_amsterdam) -> None:  # type: ignore[no-untyped-def]
+    canopy = load_amsterdam("canopy")
+    # The canopy tile as one public space: its shade share equals the crown cover
+    # (32,638 m² of 667 m × 592 m per the data README, about 8.3 %).
+    xs = [c[0] for f in canopy["features"] for c in f["geometry"]["coordinates"][0]]
+    ys = [c[1] for f in canopy["features"] for c in f["geometry"]["coordinates"][0]]
+    tile = fc(feature(box(min(xs), min(ys), max(xs), max(ys)), "tile"))
+    res = execute(
+        HEAT,
+        {"buildings": fc(feature(point(min(xs), min(ys)))), "public_space": tile, "canopy": canopy},
+    )
+    shade = res["summary"]["shade"]
+    assert shade["shaded_m2"] == pytest.approx(32638, rel=0.002)
+    assert shade["sun"]["latitude"] == pytest.approx(52.37, abs=0.01)

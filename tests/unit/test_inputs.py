@@ -1,0 +1,205 @@
+"""Href inputs: fetching, paging, limits and the address (SSRF) guard, on a local server."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import orjson
+import pytest
+
+from geojson_helpers import fc, feature, point
+from gsl_service.engine import Engine
+from gsl_service.errors import FetchError
+from gsl_service.inputs import AddressGuard, Fetcher, UnsafeURL
+from gsl_service.settings import Settings
+
+FC = fc(feature(point(121000, 487000), fid=1), feature(point(121050, 487000), fid=2))
+PAGES = {
+    "/page1": {**fc(FC["features"][0]), "links": [{"rel": "next", "href": "/page2?x=1"}]},
+    "/page2?x=1": {**fc(FC["features"][1]), "links": [{"rel": "self", "href": "/page2"}]},
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def send(self, body: bytes, ctype: str = "application/geo+json", code: int = 200, **h) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in h.items():
+            self.send_header(k.replace("_", "-"), v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        p = self.path
+        if p == "/fc.json":
+            self.send(orjson.dumps(FC))
+        elif p in PAGES:
+            self.send(orjson.dumps(PAGES[p]))
+        elif p == "/crs":
+            self.send(
+                orjson.dumps(fc(*FC["features"], crs=None)),
+                Content_Crs="<http://www.opengis.net/def/crs/EPSG/0/28992>",
+            )
+        elif p == "/feature":
+            self.send(orjson.dumps(FC["features"][0]))
+        elif p == "/big":
+            self.send(b" " * 5000 + orjson.dumps(FC))
+        elif p == "/big-chunked":  # no Content-Length: the stream is cut off
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            for _ in range(100):
+                self.wfile.write(b" " * 100)
+        elif p == "/slow":
+            time.sleep(1.5)
+            self.send(orjson.dumps(FC))
+        elif p == "/tif":
+            self.send(b"II*\x00fake-tiff", "image/tiff")
+        elif p == "/html":
+            self.send(b"<html></html>", "text/html")
+        elif p == "/to-metadata":
+            self.send(b"", code=302, Location="http://169.254.169.254/latest/meta-data")
+        elif p == "/to-fc":
+            self.send(b"", code=301, Location="/fc.json")
+        else:
+            self.send(b"{}", code=404)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Fetcher]:
+    f = Fetcher(AddressGuard(["127.0.0.0/8"]), max_bytes=2000, timeout_s=0.5)
+    yield f
+    f.close()
+
+
+def test_fetch_feature_collection(server, fetcher) -> None:
+    got = fetcher.fetch("addresses", {"href": server + "/fc.json", "type": "application/geo+json"})
+    assert got == FC
+
+
+def test_pages_are_followed_and_merged(server, fetcher) -> None:
+    got = fetcher.fetch("addresses", {"href": server + "/page1"})
+    assert got == FC  # links dropped, features of both pages in order
+
+
+def test_content_crs_header_becomes_crs_member(server, fetcher) -> None:
+    got = fetcher.fetch("addresses", {"href": server + "/crs"})
+    assert got["crs"]["properties"]["name"] == "http://www.opengis.net/def/crs/EPSG/0/28992"
+
+
+def test_single_feature_is_wrapped_and_redirects_followed(server, fetcher) -> None:
+    assert fetcher.fetch("a", {"href": server + "/feature"})["features"] == FC["features"][:1]
+    assert fetcher.fetch("a", {"href": server + "/to-fc"}) == FC
+
+
+def test_geotiff_is_handed_over_as_bytes(server, fetcher) -> None:
+    got = fetcher.fetch("canopy", {"href": server + "/tif", "type": "image/tiff"})
+    assert got["bytes"] == b"II*\x00fake-tiff" and len(got["sha256"]) == 64
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/big", "larger than the limit"),
+        ("/big-chunked", "larger than the limit"),
+        ("/slow", "took longer than"),
+        ("/html", "did not return JSON"),
+        ("/nothing", "HTTP 404"),
+        ("/to-metadata", "169.254.169.254 is not public"),
+    ],
+)
+def test_fetch_errors_name_the_input_and_reason(server, fetcher, path, reason) -> None:
+    with pytest.raises(FetchError) as err:
+        fetcher.fetch("addresses", {"href": server + path})
+    assert err.value.input_name == "addresses"
+    assert "addresses" in err.value.detail and reason in err.value.detail
+    assert err.value.status == 400
+
+
+def test_unsupported_media_type(server, fetcher) -> None:
+    with pytest.raises(FetchError, match="not supported"):
+        fetcher.fetch("a", {"href": server + "/fc.json", "type": "text/csv"})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5000/x",
+        "http://localhost/x",
+        "http://10.1.2.3/x",
+        "http://192.168.1.1/x",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/x",
+        "http://[::ffff:10.0.0.1]/x",
+        "http://0.0.0.0/x",
+        "file:///etc/passwd",
+        "gopher://example.org/",
+    ],
+)
+def test_private_addresses_are_refused_without_allowlist(url) -> None:
+    with pytest.raises(UnsafeURL):
+        AddressGuard().check(url)
+
+
+def test_allowlist_by_host_name_and_cidr() -> None:
+    AddressGuard(["localhost"]).check("http://localhost:8000/x")
+    AddressGuard(["10.0.0.0/8"]).check("http://10.1.2.3/x")
+    with pytest.raises(UnsafeURL):
+        AddressGuard(["10.0.0.0/16"]).check("http://10.1.2.3/x")
+
+
+class StubGuard(AddressGuard):
+    def __init__(self, answers: list[str], allowlist=()) -> None:
+        super().__init__(allowlist)
+        self.answers = answers
+
+    def resolve(self, host, port):
+        return [ipaddress.ip_address(a) for a in self.answers]
+
+
+def test_every_resolved_address_must_be_public() -> None:
+    StubGuard(["93.184.216.34"]).check("https://example.org/x")
+    with pytest.raises(UnsafeURL, match=r"10\.0\.0\.5"):
+        StubGuard(["93.184.216.34", "10.0.0.5"]).check("https://example.org/x")
+
+
+def test_refused_without_allowlist_through_the_fetcher(server) -> None:
+    f = Fetcher(AddressGuard(), timeout_s=0.5)
+    with pytest.raises(FetchError, match="not public"):
+        f.fetch("addresses", {"href": server + "/fc.json"})
+    f.close()
+
+
+def test_engine_resolves_href_with_the_same_key_as_inline(server, tmp_path) -> None:
+    engine = Engine(Settings(data_dir=tmp_path, fetch_allowlist="127.0.0.1"))
+    try:
+        inline = engine.prepare("urbanity-class", {"addresses": FC})
+        byref = engine.prepare("urbanity-class", {"addresses": {"href": server + "/page1"}})
+        assert byref.fetched == ["addresses"] and byref.key == inline.key
+        assert byref.inputs["addresses"] == FC
+    finally:
+        engine.close()
+    engine = Engine(Settings(data_dir=tmp_path))
+    try:
+        with pytest.raises(FetchError):
+            engine.prepare("urbanity-class", {"addresses": {"href": server + "/fc.json"}})
+    finally:
+        engine.close()

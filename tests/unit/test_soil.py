@@ -1,0 +1,248 @@
+"""``soil``: sealed shares and homes per contamination class on small geometries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import shapely
+
+from geojson_helpers import box, fc, feature, point
+from gsl_indicators.run import execute
+from gsl_indicators.soil import DEFAULT_CLASS_ORDER, class_ranks, worst_class_per_home
+from gsl_indicators.spec import InputError, registry
+
+SOIL = registry().get("soil")
+X, Y = 120_000.0, 480_000.0
+
+
+def run(**inputs: Any) -> dict[str, Any]:
+    return execute(SOIL, inputs)
+
+
+def props(result: dict[str, Any], layer: str) -> list[dict[str, Any]]:
+    return [f["properties"] for f in result[layer]["features"]]
+
+
+def codes(result: dict[str, Any]) -> list[str]:
+    return [w["code"] for w in result["data_quality"]["warnings"]]
+
+
+def two_hoods() -> dict[str, Any]:
+    return fc(
+        feature(box(X, Y, X + 50, Y + 100), "W", area_type="stedelijk-wonen"),
+        feature(box(X + 50, Y, X + 100, Y + 100), "E", area_type="binnenstad"),
+    )
+
+
+def test_sealed_share_per_neighbourhood() -> None:
+    # A sealed road 100 × 30 across both neighbourhoods (1,500 m² each side), a sealed
+    # square 20 × 20 in E (400 m²) and gardens on the rest (marked with `paved` false:
+    # `sealed` falls back to `paved`).
+    # W: sealed 1,500 of 5,000 = 0.30; E: 1,900 of 5,000 = 0.38; overall 3,400 / 10,000.
+    r = run(
+        surfaces=fc(
+            feature(box(X, Y, X + 100, Y + 30), sealed=True),
+            feature(box(X + 60, Y + 40, X + 80, Y + 60), sealed=True),
+            feature(box(X, Y + 30, X + 100, Y + 40), paved=False),
+            feature(box(X, Y + 40, X + 60, Y + 60), paved=False),
+            feature(box(X + 80, Y + 40, X + 100, Y + 60), paved=False),
+            feature(box(X, Y + 60, X + 100, Y + 100), sealed=False),
+        ),
+        neighbourhoods=two_hoods(),
+    )
+    w, e = props(r, "neighbourhoods")
+    assert (w["sealed_area_m2"], w["surface_area_m2"], w["sealed_share"]) == (1500.0, 5000.0, 0.3)
+    assert (e["sealed_area_m2"], e["sealed_share"]) == (1900.0, 0.38)
+    assert r["summary"]["sealed_share"] == 0.34
+    # nl-default sealed_share bands: stedelijk-wonen 0.7 → 0.5, binnenstad 0.9 → 0.7:
+    # both below their ambition → 10
+    assert w["scorecard"]["scores"]["sealed_share"]["score"] == 10.0
+    assert e["scorecard"]["scores"]["sealed_share"]["band_area_type"] == "binnenstad"
+    assert r["summary"]["ges"]["sealed_share"]["available"] is False
+
+
+def homes_and_zones() -> dict[str, Any]:
+    # Zones: "wonen" over x 0–60, "industrie" over x 40–100 (overlap 40–60),
+    # "Niet toepasbaar" over the square x 80–100, y 80–100.
+    # Homes (dwellings):
+    #   a (10, 10) 2 dw  — wonen only                  → wonen
+    #   b (50, 10) 1 dw  — wonen and industrie          → industrie (worst)
+    #   c (90, 90) 5 dw  — industrie, niet-toepasbaar   → niet-toepasbaar
+    #   d footprint x 55–65, y 40–50, 1 dw (default): touches wonen and industrie
+    #                     → industrie; its representative point (60, 45) lies in E
+    #   e (30, 150) 3 dw — outside every zone and every neighbourhood → none
+    return {
+        "buildings": fc(
+            feature(point(X + 10, Y + 10), "a", dwellings=2),
+            feature(point(X + 50, Y + 10), "b", dwellings=1),
+            feature(point(X + 90, Y + 90), "c", dwellings=5),
+            feature(box(X + 55, Y + 40, X + 65, Y + 50), "d"),
+            feature(point(X + 30, Y + 150), "e", dwellings=3),
+        ),
+        "contamination_zones": fc(
+            feature(box(X, Y, X + 60, Y + 100), "z1", **{"class": "wonen"}),
+            feature(box(X + 40, Y, X + 100, Y + 100), "z2", **{"class": "industrie"}),
+            feature(box(X + 80, Y + 80, X + 100, Y + 100), "z3", **{"class": "Niet toepasbaar"}),
+        ),
+    }
+
+
+def test_homes_per_contamination_class() -> None:
+    r = run(**homes_and_zones(), neighbourhoods=two_hoods())
+    homes = {f["id"]: f["properties"] for f in r["buildings"]["features"]}
+    assert {k: v["soil_class"] for k, v in homes.items()} == {
+        "a": "wonen",
+        "b": "industrie",
+        "c": "niet-toepasbaar",
+        "d": "industrie",
+        "e": None,
+    }
+    assert [homes[k]["on_contaminated_soil"] for k in "abcde"] == [False, True, True, True, False]
+    s = r["summary"]
+    # overall: 5 homes, 12 dwellings; contaminated (industrie, niet-toepasbaar):
+    # homes b, c, d = 3 / 5 = 0.6; dwellings 1 + 5 + 1 = 7 / 12 = 0.5833
+    assert (s["homes"], s["dwellings"]) == (5, 12.0)
+    assert s["share_homes_on_contaminated_soil"] == 0.6
+    assert s["share_dwellings_on_contaminated_soil"] == 0.5833
+    pc = s["per_class"]
+    assert pc["none"] == {"homes": 1, "dwellings": 3.0, "share_homes": 0.2, "share_dwellings": 0.25}
+    assert pc["wonen"]["homes"] == 1 and pc["wonen"]["dwellings"] == 2.0
+    assert pc["industrie"] == {
+        "homes": 2,
+        "dwellings": 2.0,
+        "share_homes": 0.4,
+        "share_dwellings": 0.1667,
+    }
+    assert pc["niet-toepasbaar"]["dwellings"] == 5.0
+    assert pc["achtergrondwaarde"]["homes"] == 0
+    # per neighbourhood (by representative point): W holds a and b (b at x = 50 lies
+    # on the W/E boundary and goes to the first neighbourhood); E holds c and d; e is
+    # in none.
+    w, e = props(r, "neighbourhoods")
+    assert (w["homes"], w["dwellings"]) == (2, 3.0)
+    assert w["share_homes_on_contaminated_soil"] == 0.5  # b of a, b
+    assert w["share_dwellings_on_contaminated_soil"] == 0.3333  # 1 of 3
+    assert (e["homes"], e["dwellings"], e["share_homes_on_contaminated_soil"]) == (2, 6.0, 1.0)
+    assert e["per_class"]["niet-toepasbaar"]["homes"] == 1
+    assert "homes-outside-neighbourhoods" in codes(r)
+    # scored with nl-default (0.05 → 0 with floor 0.25): 0.5833 is past the floor → 1
+    assert s["scorecard"]["scores"]["share_dwellings_on_contaminated_soil"]["score"] == 1.0
+    assert s["ges"]["contamination"]["available"] is False
+    assert "ges_soil" not in homes["a"]
+
+
+def test_fit_for_housing_and_class_order_are_parameters() -> None:
+    # treat industrie as fit too: only c (5 of 12 dwellings) counts
+    r = run(**homes_and_zones(), fit_for_housing=["achtergrondwaarde", "wonen", "industrie"])
+    assert r["summary"]["share_dwellings_on_contaminated_soil"] == 0.4167
+    # reverse the order of wonen and industrie: b and d now take wonen
+    r2 = run(
+        **homes_and_zones(),
+        class_order=["achtergrondwaarde", "industrie", "wonen", "niet-toepasbaar"],
+    )
+    cls = {f["id"]: f["properties"]["soil_class"] for f in r2["buildings"]["features"]}
+    assert cls["b"] == "wonen" and cls["d"] == "wonen"
+
+
+def test_unknown_class_ranks_worst_and_warns() -> None:
+    inputs = homes_and_zones()
+    inputs["contamination_zones"]["features"].append(
+        feature(box(0, 0, 1, 1), "far", **{"class": "asbest"})
+    )
+    inputs["contamination_zones"]["features"].append(feature(box(0, 0, 1, 1), "noclass"))
+    r = run(**inputs)
+    assert "unknown-soil-class" in codes(r) and "missing-property" in codes(r)
+    assert r["summary"]["class_order"][-1] == "asbest"
+    assert "asbest" in r["summary"]["contaminated_classes"]
+
+
+def test_ges_from_user_supplied_table() -> None:
+    r = run(**homes_and_zones(), ges_by_class={"wonen": 2, "Industrie": 5})
+    ges = {f["id"]: f["properties"]["ges_soil"] for f in r["buildings"]["features"]}
+    assert ges == {"a": 2, "b": 5, "c": None, "d": 5, "e": None}
+    assert "ges-class-missing" in codes(r)  # niet-toepasbaar has none
+    assert r["summary"]["ges"]["contamination"]["available"] is True
+    with pytest.raises(InputError) as err:
+        run(**homes_and_zones(), ges_by_class={"wonen": 9})
+    assert err.value.input_name == "ges_by_class"
+
+
+def test_input_combinations() -> None:
+    with pytest.raises(InputError) as err:
+        run(neighbourhoods=two_hoods())
+    assert err.value.input_name == "surfaces"
+    with pytest.raises(InputError) as err:
+        run(buildings=homes_and_zones()["buildings"])
+    assert err.value.input_name == "contamination_zones"
+    # contamination without neighbourhoods or surfaces works: overall only
+    r = run(**homes_and_zones())
+    assert "neighbourhoods" not in r and r["summary"]["homes"] == 5
+    assert "sealed_share" not in r["summary"]
+
+
+def test_worst_class_agrees_with_a_per_home_loop() -> None:
+    rng = np.random.default_rng(3)
+    homes = shapely.points(rng.uniform(0, 500, size=(300, 2)))
+    homes[:50] = shapely.buffer(homes[:50], 6.0)  # some footprints
+    xy = rng.uniform(0, 450, size=(40, 2))
+    zones = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 80, xy[:, 1] + 60)
+    ranks = rng.integers(-1, 4, size=40)
+    fast = worst_class_per_home(homes, zones, ranks)
+    slow = np.array(
+        [
+            max(
+                [int(r) for z, r in zip(zones, ranks, strict=True) if r >= 0 and h.intersects(z)],
+                default=-1,
+            )
+            for h in homes
+        ]
+    )
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_class_ranks() -> None:
+    r, names, unknown = class_ranks(["AchtergrondWaarde", "industrie", None], DEFAULT_CLASS_ORDER)
+    assert r.tolist() == [0, 2, -1] and unknown == [] and names == list(DEFAULT_CLASS_ORDER)
+
+
+def test_example_runs() -> None:
+    assert SOIL.example is not None
+    r = execute(SOIL, SOIL.example)
+    assert r["summary"]["sealed_share"] == 0.7
+    assert r["summary"]["homes"] == 3
+
+
+def test_amsterdam_addresses_on_a_zone(load_amsterdam: Any) -> None:
+    """Real BAG addresses and buurten: every address is counted once, shares add up."""
+    addresses = load_amsterdam("addresses")
+    buurten = load_amsterdam("buurten")
+    # a 200 m × 200 m "industrie" zone in the middle of the address area
+    cx, cy = 121_100.0, 489_100.0
+    zones = fc(feature(box(cx - 100, cy - 100, cx + 100, cy + 100), "z", **{"class": "industrie"}))
+    hood_ids = {"Zeeheldenbuurt", "Westelijke eilanden", "Houthavens-Oost", "Westerdokseiland"}
+    hoods = {
+        **buurten,
+        "features": [f for f in buurten["features"] if f["properties"]["Buurt"] in hood_ids],
+    }
+    r = run(buildings=addresses, contamination_zones=zones, neighbourhoods=hoods, area_type="1")
+    s = r["summary"]
+    assert s["homes"] == len(addresses["features"]) == 1836
+    assert sum(c["homes"] for c in s["per_class"].values()) == 1836
+    on_zone = s["per_class"]["industrie"]["homes"]
+    assert 0 < on_zone < 1836
+    # brute force: the points inside the zone box
+    xy = np.array([f["geometry"]["coordinates"][:2] for f in addresses["features"]])
+    inside = (np.abs(xy[:, 0] - cx) <= 100) & (np.abs(xy[:, 1] - cy) <= 100)
+    assert on_zone == int(inside.sum())
+    nb = props(r, "neighbourhoods")
+    assert (
+        sum(p["homes"] for p in nb)
+        + sum(
+            w.get("count", 0)
+            for w in r["data_quality"]["warnings"]
+            if w["code"] == "homes-outside-neighbourhoods"
+        )
+        == 1836
+    )
