@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI, Request, Response
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,10 +55,8 @@ REQUEST = {
 PROCESS = "urbanity-class"
 
 
-def bare_app(body_file: str):  # type: ignore[no-untyped-def]
+def bare_app(body_file: str) -> FastAPI:
     """Return a FastAPI app whose POST endpoint returns the bytes in ``body_file``."""
-    from fastapi import FastAPI, Request, Response
-
     body = Path(body_file).read_bytes()
     app = FastAPI()
 

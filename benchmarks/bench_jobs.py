@@ -31,9 +31,9 @@ REDIS_URL = "redis://127.0.0.1:6379/1"
 
 
 def prefill(engine: Engine, n: int) -> None:
-    """Bulk-insert ``n`` finished jobs spread over 30 days."""
-    t0 = now() - timedelta(days=30)
-    step = timedelta(days=30) / max(n, 1)
+    """Bulk-insert ``n`` finished jobs spread over the last 5 days (within retention)."""
+    t0 = now() - timedelta(days=5)
+    step = timedelta(days=5) / max(n, 1)
     statuses = [JobStatus.successful, JobStatus.successful, JobStatus.failed]
     batch: list[JobInfo] = []
     for i in range(n):
@@ -173,13 +173,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small sizes")
     ap.add_argument("--skip-rq", action="store_true")
+    ap.add_argument("--rq-only", action="store_true")
     args = ap.parse_args()
     if args.quick:
-        bench_store_scaling(1_000, 10_000, per_batch=50, rounds=4)
+        if not args.rq_only:
+            bench_store_scaling(1_000, 10_000, per_batch=50, rounds=4)
         if not args.skip_rq:
             bench_rq(100)
     else:
-        bench_store_scaling(1_000, 100_000, per_batch=100, rounds=10)
+        if not args.rq_only:
+            bench_store_scaling(1_000, 100_000, per_batch=100, rounds=10)
         if not args.skip_rq:
             bench_rq(400)
 

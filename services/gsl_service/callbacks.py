@@ -84,11 +84,30 @@ class CallbackPoster:
         self.retries = retries
         self.timeout_s = timeout_s
         self.backoff_s = backoff_s
-        self._pool = ThreadPoolExecutor(max_threads, thread_name_prefix="gsl-callback")
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout_s), follow_redirects=False, trust_env=False
-        )
+        self.max_threads = max_threads
+        self._pool_obj: ThreadPoolExecutor | None = None
+        self._client_obj: httpx.Client | None = None
+        self._lock = threading.Lock()
         self._closed = threading.Event()
+
+    # created on first use: most jobs have no subscriber, and a work horse is short-lived
+    @property
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool_obj is None:
+                self._pool_obj = ThreadPoolExecutor(
+                    self.max_threads, thread_name_prefix="gsl-callback"
+                )
+            return self._pool_obj
+
+    @property
+    def _client(self) -> httpx.Client:
+        with self._lock:
+            if self._client_obj is None:
+                self._client_obj = httpx.Client(
+                    timeout=httpx.Timeout(self.timeout_s), follow_redirects=False, trust_env=False
+                )
+            return self._client_obj
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CallbackPoster:
@@ -151,5 +170,7 @@ class CallbackPoster:
     def close(self, wait: bool = True) -> None:
         """Stop accepting posts; wait for the running ones when ``wait``."""
         self._closed.set()
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
-        self._client.close()
+        if self._pool_obj is not None:
+            self._pool_obj.shutdown(wait=wait, cancel_futures=not wait)
+        if self._client_obj is not None:
+            self._client_obj.close()

@@ -154,13 +154,21 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
         self.max_pages = max_pages
-        self.client = client or httpx.Client(
-            timeout=httpx.Timeout(timeout_s), follow_redirects=False, trust_env=False
-        )
+        self._client = client
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client (created on first use)."""
+        if self._client is None:
+            self._client = httpx.Client(
+                timeout=httpx.Timeout(self.timeout_s), follow_redirects=False, trust_env=False
+            )
+        return self._client
 
     def close(self) -> None:
         """Close the HTTP client."""
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
 
     def _get(
         self, name: str, url: str, budget: int, deadline: float, accept: str

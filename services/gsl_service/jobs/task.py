@@ -127,11 +127,31 @@ def _settings(d: Mapping[str, Any]) -> Settings:
     return s
 
 
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _redis(url: str) -> Any:
+    """One Redis client per process and URL, shared by the store and the cache."""
+    k = (os.getpid(), url)
+    client = _CLIENTS.get(k)
+    if client is None:
+        from gsl_service.jobs.worker import connect
+
+        client = _CLIENTS[k] = connect(url)
+    return client
+
+
 def _store(s: Settings) -> JobStore:
     k = (os.getpid(), s.redis_url, s.redis_prefix, str(s.sqlite_path))
     store = _STORES.get(k)
     if store is None:
-        store = _STORES[k] = make_store(s)
+        if s.redis_url:
+            from gsl_service.jobs.store_redis import RedisJobStore
+
+            store = RedisJobStore(_redis(s.redis_url), s.redis_prefix)
+        else:
+            store = make_store(s)
+        _STORES[k] = store
     return store
 
 
@@ -149,10 +169,8 @@ def _redis_cache(s: Settings) -> RedisCache | None:
     k = (os.getpid(), s.redis_url, s.redis_prefix)
     cache = _CACHES.get(k)
     if cache is None:
-        import redis
-
         cache = _CACHES[k] = RedisCache(
-            redis.Redis.from_url(s.redis_url),
+            _redis(s.redis_url),
             s.redis_prefix,
             ttl_s=s.cache_ttl_s,
             lock_ttl_s=s.cache_lock_ttl_s,
