@@ -6,10 +6,10 @@ Usage::
     .venv/bin/python benchmarks/bench_green.py --quick    # 10,000 buildings
     .venv/bin/python benchmarks/bench_green.py --buildings 30000
 
-A synthetic city (gsl_indicators.synthetic) is written as GeoJSON. A child process
-reads it (orjson), parses it (gsl_indicators.geo.read_layers) and computes the
-indicator's kernel in euclidean and network mode, reporting each stage and its peak
-memory (ru_maxrss). The parent computes the same with GeoPandas — ``sjoin`` with the
+A synthetic city (gsl_indicators.synthetic) is written as GeoJSON. One child process
+reads it (orjson) and parses it (gsl_indicators.geo.read_layers), timed; a second
+child loads the parsed geometries (WKB) and computes the indicator's kernel in
+euclidean and network mode, reporting each stage and its peak memory (ru_maxrss). The parent computes the same with GeoPandas — ``sjoin`` with the
 ``dwithin`` predicate for the 3, parks merged with ``dissolve`` and ``sjoin_nearest``
 for the 300, ``overlay`` + ``dissolve`` for the canopy — asserts that the results are
 identical (counts and distances exactly; canopy shares to 1e-9) and prints the ratios.
@@ -59,18 +59,39 @@ def _load(folder: Path) -> tuple[dict, float, float]:
     return layers, t_json, t_parse
 
 
-def child(folder: Path) -> None:
-    from gsl_indicators.green import green_3_30_300_arrays
+def parse_child(folder: Path) -> None:
+    """Read and parse the GeoJSON; save the geometries as WKB for the compute child."""
+    import shapely
 
     layers, t_json, t_parse = _load(folder)
-    g = {k: v.geometries for k, v in layers.items()}
-    dw = layers["buildings"].number("dwellings", 1.0)
+    np.savez(
+        folder / "geoms.npz",
+        dwellings=layers["buildings"].number("dwellings", 1.0),
+        **{k: shapely.to_wkb(v.geometries) for k, v in layers.items()},
+    )
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"json_s": t_json, "parse_s": t_parse, "parse_peak_rss_mb": rss}))
+
+
+def _geoms(folder: Path) -> tuple[dict, np.ndarray]:
+    import shapely
+
+    z = np.load(folder / "geoms.npz", allow_pickle=True)
+    return {k: shapely.from_wkb(z[k]) for k in LAYERS}, z["dwellings"]
+
+
+def compute_child(folder: Path) -> None:
+    """Compute both modes on the geometries; report times and peak memory."""
+    from gsl_indicators.green import green_3_30_300_arrays
+
+    g, dw = _geoms(folder)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
     res = green_3_30_300_arrays(
         g["buildings"], dw, g["neighbourhoods"], g["parks"], PARAMS, g["trees"], g["canopy"]
     )
     t_eu = time.perf_counter() - t0
-    stages: dict[str, float] = {}
+    rss_eu = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
     nres = green_3_30_300_arrays(
         g["buildings"],
@@ -84,7 +105,6 @@ def child(folder: Path) -> None:
     )
     t_net = time.perf_counter() - t0
     nd = nres["network"]["result"]
-    stages = dict(nd.stage_seconds)
     np.savez(
         folder / "ours.npz",
         trees_within=res["trees_within"],
@@ -98,13 +118,13 @@ def child(folder: Path) -> None:
     print(
         json.dumps(
             {
-                "json_s": t_json,
-                "parse_s": t_parse,
                 "euclidean_s": t_eu,
                 "network_s": t_net,
-                "network_stages_s": stages,
+                "network_stages_s": dict(nd.stage_seconds),
                 "network_edges": int(nres["network"]["net"].n_edges),
                 "homes_unsnapped": int(np.asarray(nd.unsnapped).sum()),
+                "geoms_rss_mb": rss0,
+                "euclidean_peak_rss_mb": rss_eu,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
         )
@@ -174,11 +194,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="10,000 buildings")
     ap.add_argument("--buildings", type=int, default=100_000)
-    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--parse-child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--compute-child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--skip-geopandas", action="store_true")
     args = ap.parse_args()
-    if args.child:
-        child(args.child)
+    if args.parse_child:
+        parse_child(args.parse_child)
+        return
+    if args.compute_child:
+        compute_child(args.compute_child)
         return
     from gsl_indicators import synthetic
 
@@ -193,15 +217,18 @@ def main() -> None:
         del city
         print(f"synthetic city ({time.perf_counter() - t0:.1f} s to generate): {counts}")
         print(f"cores available: {len(os.sched_getaffinity(0))}")
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(folder)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        ours = json.loads(out.stdout.strip().splitlines()[-1])
+        ours: dict = {}
+        for flag in ("--parse-child", "--compute-child"):
+            out = subprocess.run(
+                [sys.executable, __file__, flag, str(folder)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            ours.update(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"ours  read JSON (orjson):           {ours['json_s']:7.2f} s")
-        print(f"ours  parse (vectorised shapely):   {ours['parse_s']:7.2f} s")
+        print(f"ours  parse (geo.read_layers):      {ours['parse_s']:7.2f} s")
+        print(f"      peak memory reading+parsing:  {ours['parse_peak_rss_mb']:7.0f} MB")
         print(f"ours  compute, euclidean:           {ours['euclidean_s']:7.2f} s")
         print(
             f"ours  compute, network:             {ours['network_s']:7.2f} s  "
@@ -209,15 +236,17 @@ def main() -> None:
             + ", ".join(f"{k} {v:.2f} s" for k, v in ours["network_stages_s"].items())
             + f"; {ours['homes_unsnapped']} homes unsnapped)"
         )
-        print(f"ours  peak memory (child, RSS):     {ours['peak_rss_mb']:7.0f} MB")
+        print(
+            f"      peak memory computing (RSS):  {ours['euclidean_peak_rss_mb']:7.0f} MB "
+            f"euclidean, {ours['peak_rss_mb']:.0f} MB with network "
+            f"(geometries alone {ours['geoms_rss_mb']:.0f} MB)"
+        )
         print(
             f"network / euclidean:                {ours['network_s'] / ours['euclidean_s']:7.2f}x"
         )
         if args.skip_geopandas:
             return
-        layers, _, _ = _load(folder)
-        g = {k: v.geometries for k, v in layers.items()}
-        dw = layers["buildings"].number("dwellings", 1.0)
+        g, dw = _geoms(folder)
         t0 = time.perf_counter()
         ref = geopandas_3_30_300(g, dw)
         t_gpd = time.perf_counter() - t0

@@ -126,6 +126,61 @@ async def load(
         return total / (time.perf_counter() - t0)
 
 
+def measure(
+    tmp: Path, extra: dict[str, str], payload: bytes, total: int, args: argparse.Namespace
+) -> tuple[list[float], list[float], int]:
+    """Return (service req/s per round, bare req/s per round, result size) for one variant."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {"GSL_DATA_DIR": f"{tmp}/var", "GSL_BASE_URL": base, "GSL_LOG_LEVEL": "warning", **extra}
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    service = start(
+        [*uvicorn, "--port", str(port), "--factory", "gsl_service.app:create_app"],
+        env,
+        f"{base}/health",
+    )
+    try:
+        url = f"{base}/processes/{PROCESS}/execution"
+        headers = {"Content-Type": "application/json"}
+        httpx.post(url, content=payload, headers=headers, timeout=120).raise_for_status()
+        cached = httpx.post(url, content=payload, headers=headers, timeout=60).content
+        assert json.loads(cached)["provenance"]["cache"]["hit"] is True
+        body_file = tmp / "body.json"
+        body_file.write_bytes(cached)
+        bare_port = free_port()
+        bare_base = f"http://127.0.0.1:{bare_port}"
+        bare_cmd = [
+            sys.executable, "-c",
+            "import sys, uvicorn; sys.path.insert(0, 'benchmarks'); import bench_http; "
+            f"uvicorn.run(bench_http.bare_app({str(body_file)!r}), host='127.0.0.1', port={bare_port}, "
+            "log_level='warning', access_log=False)",
+        ]  # fmt: skip
+        ours_rps, bare_rps = [], []
+        for _ in range(args.rounds):
+            ours_rps.append(asyncio.run(load(url, payload, total, args.concurrency, cached)))
+            bare = start(bare_cmd, {}, f"{bare_base}/docs")
+            try:
+                bare_url = f"{bare_base}/processes/{PROCESS}/execution"
+                bare_rps.append(
+                    asyncio.run(load(bare_url, payload, total, args.concurrency, cached))
+                )
+            finally:
+                stop(bare)
+    finally:
+        stop(service)
+    return ours_rps, bare_rps, len(cached)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="600 requests per side")
@@ -136,72 +191,29 @@ def main() -> int:
     total = 600 if args.quick else args.requests
     payload = json.dumps(REQUEST).encode()
 
+    variants = [
+        ("default settings", {}),
+        ("GSL_RECORD_SYNC_JOBS=false", {"GSL_RECORD_SYNC_JOBS": "false"}),
+    ]
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {"GSL_DATA_DIR": f"{tmp}/var", "GSL_BASE_URL": base, "GSL_LOG_LEVEL": "warning"}
-        uvicorn = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--host",
-            "127.0.0.1",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
-        service = start(
-            [*uvicorn, "--port", str(port), "--factory", "gsl_service.app:create_app"],
-            env,
-            f"{base}/health",
-        )
-        try:
-            url = f"{base}/processes/{PROCESS}/execution"
-            first = httpx.post(
-                url, content=payload, headers={"Content-Type": "application/json"}, timeout=120
-            )
-            first.raise_for_status()
-            cached = httpx.post(
-                url, content=payload, headers={"Content-Type": "application/json"}, timeout=60
-            ).content
-            assert json.loads(cached)["provenance"]["cache"]["hit"] is True
-            body_file = Path(tmp) / "body.json"
-            body_file.write_bytes(cached)
-            bare_port = free_port()
-            bare_base = f"http://127.0.0.1:{bare_port}"
-            bare_cmd = [
-                sys.executable, "-c",
-                "import sys, uvicorn; sys.path.insert(0, 'benchmarks'); import bench_http; "
-                f"uvicorn.run(bench_http.bare_app({str(body_file)!r}), host='127.0.0.1', port={bare_port}, "
-                "log_level='warning', access_log=False)",
-            ]  # fmt: skip
-            ours_rps, bare_rps = [], []
-            for _ in range(args.rounds):
-                ours_rps.append(asyncio.run(load(url, payload, total, args.concurrency, cached)))
-                bare = start(bare_cmd, {}, f"{bare_base}/docs")
-                try:
-                    bare_url = f"{bare_base}/processes/{PROCESS}/execution"
-                    bare_rps.append(
-                        asyncio.run(load(bare_url, payload, total, args.concurrency, cached))
-                    )
-                finally:
-                    stop(bare)
-        finally:
-            stop(service)
-
-    ours, bare_best = max(ours_rps), max(bare_rps)
-    print(f"result document: {len(cached)} bytes; request body: {len(payload)} bytes")
+        for name, extra in variants:
+            ours, bare, size = measure(Path(tmp) / name.split()[0], extra, payload, total, args)
+            results.append((name, ours, bare))
+    print(f"result document: {size} bytes; request body: {len(payload)} bytes")
     print(f"requests: {total} per round, {args.rounds} rounds, concurrency {args.concurrency}")
-    print(
-        f"bare FastAPI endpoint (same bytes): {bare_best:8.1f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in bare_rps)})"
-    )
-    print(
-        f"cached execution (service)        : {ours:8.1f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in ours_rps)})"
-    )
-    ratio = ours / bare_best
-    print(
-        f"ratio cached / bare = {ratio:.2f}  (target >= 0.5) {'OK' if ratio >= 0.5 else 'BELOW TARGET'}"
-    )
+    for name, ours, bare in results:
+        ratio = max(ours) / max(bare)
+        print(f"[{name}]")
+        print(
+            f"  bare FastAPI endpoint (same bytes): {max(bare):8.1f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in bare)})"
+        )
+        print(
+            f"  cached execution (service)        : {max(ours):8.1f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in ours)})"
+        )
+        print(
+            f"  ratio cached / bare = {ratio:.2f}  (target >= 0.5) {'OK' if ratio >= 0.5 else 'BELOW TARGET'}"
+        )
     return 0
 
 

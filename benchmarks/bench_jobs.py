@@ -85,7 +85,6 @@ def bench_store_scaling(small: int, large: int, per_batch: int, rounds: int) -> 
     rates = {n: done[n] / spent[n] for n in engines}
     for n, e in engines.items():
         stored = e.store.count()
-        page, matched = e.list_jobs(JobFilter(process_ids=["echo"], limit=10))
         print(f"    {n:>9,} stored (now {stored:,}): {rates[n]:7.1f} executions/s")
         e.close()
     ratio = rates[large] / rates[small]

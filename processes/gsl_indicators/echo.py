@@ -55,5 +55,6 @@ INDICATORS = (
         outputs=(Output("echo", "Echo", "The message.", {"type": "string"}),),
         keywords=("test",),
         geo=False,
+        example={"message": "Hallo, gezonde stad!", "pause": 0.0},
     ),
 )

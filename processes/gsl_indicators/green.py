@@ -844,17 +844,23 @@ def compute_3_30_300(
     n_nb = len(nbs)
     if canopy is not None:
         cov = res["canopy_coverage"]
-        partial = int((cov < 1 - 1e-9).sum())
+        partial = int(((cov > 0) & (cov < 1 - 1e-9)).sum())
+        outside = int((cov <= 0).sum())
         ctx.note(
-            "canopy", {"extent": res["canopy_extent"], "neighbourhoods_partly_covered": partial}
+            "canopy",
+            {
+                "extent": res["canopy_extent"],
+                "neighbourhoods_partly_covered": partial,
+                "neighbourhoods_not_covered": outside,
+            },
         )
-        if extent is None and partial:
+        if extent is None and partial + outside:
             ctx.warn(
                 "canopy-beyond-data",
                 "canopy",
-                f"{partial} neighbourhoods reach beyond the bounding box of the canopy data and "
-                "no `canopy_extent` was given: their canopy share may be too low",
-                partial,
+                f"{partial + outside} neighbourhoods reach beyond the bounding box of the canopy "
+                "data and no `canopy_extent` was given: their canopy share may be too low",
+                partial + outside,
             )
         elif extent is not None and partial:
             ctx.warn(
@@ -863,6 +869,14 @@ def compute_3_30_300(
                 f"{partial} neighbourhoods lie partly outside `canopy_extent`; their canopy "
                 "share is computed over the covered part (see canopy_coverage)",
                 partial,
+            )
+        if extent is not None and outside:
+            ctx.warn(
+                "canopy-not-covered",
+                "canopy_extent",
+                f"{outside} neighbourhoods lie wholly outside `canopy_extent`; their canopy "
+                "share is empty",
+                outside,
             )
     nb_of = res["neighbourhood"]
     nb_ids = nbs.ids

@@ -300,5 +300,46 @@ INDICATORS = (
             ),
         ),
         keywords=("stedelijkheid", "CBS", "address density"),
+        example={
+            "addresses": {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": f"a{i}",
+                        "geometry": {
+                            "type": "Point",
+                            "coordinates": [121000.0 + 300 * i, 487000.0],
+                        },
+                        "properties": {},
+                    }
+                    for i in range(5)
+                ],
+            },
+            "areas": {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": "buurt-west",
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [
+                                    [120900, 486900],
+                                    [121500, 486900],
+                                    [121500, 487100],
+                                    [120900, 487100],
+                                    [120900, 486900],
+                                ]
+                            ],
+                        },
+                        "properties": {"name": "West"},
+                    }
+                ],
+            },
+        },
     ),
 )

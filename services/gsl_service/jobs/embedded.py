@@ -32,7 +32,7 @@ def _context() -> Any:
 
 
 def _noop() -> None:
-    """A task that only makes sure a child is up."""
+    """Do nothing (a first task makes the pool start a child)."""
 
 
 def _warm() -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from gsl_indicators.spec import registry
-
 import gsl_service.jobs.task  # noqa: F401
+from gsl_indicators.spec import registry
 
 registry()
