@@ -297,8 +297,8 @@ def city(
     frac = np.arange(split + 1) / split
     line_idx = np.arange(g + 1)
     seg_idx = np.arange(g)
-    li, si = np.meshgrid(line_idx, seg_idx, indexing="ij")
-    li, si = li.ravel(), si.ravel()
+    li2d, si2d = np.meshgrid(line_idx, seg_idx, indexing="ij")
+    li, si = li2d.ravel(), si2d.ravel()
     # vertical streets: x fixed, y from seg start to end, split into pieces
     ys = Y0 + (si[:, None] + frac[None, :]) * pitch
     xs = np.broadcast_to((X0 + li * pitch)[:, None], ys.shape)

@@ -18,6 +18,7 @@ separate API processes (and workers) compute once too; the others wait for the v
 from __future__ import annotations
 
 import abc
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
 def _keyable(value: Any) -> Any:
     """Replace raw bytes (a fetched GeoTIFF) by their digest, recursively."""
     if isinstance(value, bytes | bytearray):
-        import hashlib
-
         return {"sha256": hashlib.sha256(value).hexdigest()}
     if isinstance(value, Mapping):
         return {k: _keyable(v) for k, v in value.items()}
@@ -108,6 +107,87 @@ def as_hit(body: bytes, key: str) -> bytes:
     True
     """
     return body.replace(miss_marker(key), hit_marker(key), 1)
+
+
+def as_miss(body: bytes, key: str) -> bytes:
+    """Return ``body`` as computed (``hit: false``): the inverse of :func:`as_hit`.
+
+    The job store keeps one copy of each result in this form.
+
+    Examples
+    --------
+    >>> k = "1" * 64
+    >>> body = b'{"provenance":{' + miss_marker(k) + b"}}"
+    >>> as_miss(as_hit(body, k), k) == body == as_miss(body, k)
+    True
+    """
+    return body.replace(hit_marker(key), miss_marker(key), 1)
+
+
+def request_digest(process_id: str, body: bytes) -> str:
+    """Return the sha256 of a raw execute request (process id and body bytes).
+
+    Not a cache key (the same request can be written in many ways); it only lets a
+    :class:`RequestKeys` memo recall the canonical key of bytes seen before.
+
+    Examples
+    --------
+    >>> request_digest("p", b"{}") == request_digest("p", b"{}") != request_digest("q", b"{}")
+    True
+    """
+    h = hashlib.sha256(process_id.encode())
+    h.update(b"\0")
+    h.update(body)
+    return h.hexdigest()
+
+
+class RequestKeys:
+    """A bounded LRU memo: raw request digest -> (cache key, anything small).
+
+    The cache key is canonical (computed from the parsed, validated request), so
+    identical request bytes always map to the same key; the memo saves parsing,
+    validating and digesting a request whose bytes were seen before. Only requests
+    whose key depends on nothing but their bytes belong in it (no href inputs).
+    Thread-safe.
+
+    Examples
+    --------
+    >>> m = RequestKeys(max_entries=1)
+    >>> m.put("a", ("k1", None)); m.put("b", ("k2", None))
+    >>> m.get("a") is None, m.get("b")
+    (True, ('k2', None))
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, raw: str) -> tuple[str, Any] | None:
+        """Return the memo of ``raw`` (and mark it recently used), or ``None``."""
+        with self._lock:
+            item = self._data.get(raw)
+            if item is not None:
+                self._data.move_to_end(raw)
+            return item
+
+    def put(self, raw: str, value: tuple[str, Any]) -> None:
+        """Remember ``value`` (cache key, extra) for ``raw``."""
+        if self.max_entries <= 0:
+            return
+        with self._lock:
+            self._data[raw] = value
+            self._data.move_to_end(raw)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def forget(self, raw: str) -> None:
+        """Drop ``raw`` from the memo."""
+        with self._lock:
+            self._data.pop(raw, None)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 def finish_document(doc: dict[str, Any], key: str) -> bytes:

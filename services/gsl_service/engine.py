@@ -12,6 +12,9 @@ INTERFACE CONTRACT (agreed between the OGC layer and the engine; keep it stable)
   validates (raises :class:`InvalidInput`), resolves href inputs, looks up the cache,
   computes in a bounded worker pool on a miss (single flight), records a job
   (status successful or failed) and returns the result document bytes.
+- ``engine.execute_cached(process_id, key, subscriber=None) -> Outcome | None``:
+  the cache hit of a request whose key is known (``engine.request_keys``, a memo of
+  raw request digests filled by the OGC layer); ``None`` when the key is not cached.
 - ``engine.submit(process_id, inputs, subscriber=None) -> JobInfo``: validates, then
   records an ``accepted`` job and enqueues it (or marks it ``successful`` at once on a
   cache hit). Never loses the job.
@@ -42,7 +45,7 @@ from pebble import ProcessExpired
 
 from gsl_indicators import run
 from gsl_indicators.spec import Indicator, InputError, Registry, registry
-from gsl_service.cache import ResultCache, as_hit, cache_key, make_cache
+from gsl_service.cache import RequestKeys, ResultCache, as_hit, cache_key, make_cache
 from gsl_service.callbacks import CallbackPoster
 from gsl_service.errors import (
     InvalidInput,
@@ -53,6 +56,7 @@ from gsl_service.errors import (
     ServiceError,
 )
 from gsl_service.inputs import AddressGuard, Fetcher, has_href
+from gsl_service.jobs.group_commit import GroupCommit
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
 from gsl_service.jobs.store import JobStore, make_store, now
 from gsl_service.jobs.task import RUNNABLE, TaskError, failure_problem, pack_inputs
@@ -118,6 +122,12 @@ class Engine:
             max_pages=self.settings.fetch_max_pages,
         )
         self.poster = CallbackPoster.from_settings(self.settings)
+        # sync job records: concurrent executions share one store write
+        self._records: GroupCommit[tuple[JobInfo, bytes | None]] = GroupCommit(
+            self.store.create_many
+        )
+        #: raw request digest -> (cache key, OGC envelope); see ``execute_cached``
+        self.request_keys = RequestKeys()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._job_settings = self.settings.model_dump(mode="json")
         self._lock = threading.Lock()
@@ -262,10 +272,42 @@ class Engine:
             problem = failure_problem(f"worker lost: {err}")
             self._record_sync_failure(prep, created, problem, subscriber)
             raise JobFailed(str(problem["detail"])) from None
+        return self._record_sync_success(
+            prep.indicator.id, prep.key, created, body, hit, subscriber
+        )
+
+    def execute_cached(
+        self, process_id: str, key: str, subscriber: Subscriber | None = None
+    ) -> Outcome | None:
+        """Serve a request whose cache key is known from the cache; ``None`` on a miss.
+
+        The fast path of a repeated request: the OGC layer remembers the key of the
+        raw request bytes (:attr:`request_keys`), so parsing, validating and digesting
+        them again is skipped. Records the job like :meth:`execute_sync`.
+        """
+        self._ensure_started()
+        self.indicator(process_id)
+        created = now()
+        cached = self.cache.get(key)
+        if cached is None:
+            return None
+        return self._record_sync_success(
+            process_id, key, created, as_hit(cached, key), True, subscriber
+        )
+
+    def _record_sync_success(
+        self,
+        process_id: str,
+        key: str,
+        created: Any,
+        body: bytes,
+        hit: bool,
+        subscriber: Subscriber | None,
+    ) -> Outcome:
         t = now()
         job = JobInfo(
             job_id=str(uuid.uuid4()),
-            process_id=prep.indicator.id,
+            process_id=process_id,
             status=JobStatus.successful,
             created=created,
             updated=t,
@@ -273,13 +315,14 @@ class Engine:
             finished=t,
             progress=100,
             message="served from the result cache" if hit else "done",
-            cache_key=prep.key,
+            cache_key=key,
             cache_hit=hit,
             subscriber=subscriber,
             extra={"mode": "sync"},
         )
         if self.settings.record_sync_jobs:
-            self.store.create(job, result=body)
+            # stored once per key; a hit adds a reference (and no bytes) to the store
+            self._records.submit((job, body))
         self.poster.notify(job, body)
         return Outcome(job, body, hit)
 
@@ -331,7 +374,7 @@ class Engine:
                 subscriber=subscriber,
                 extra={"mode": "async"},
             )
-            self.store.create(job, result=body)
+            self.store.create(job, result=cached)  # a reference when the body is stored
             self.poster.notify(job, body)
             return job
         job = self._new_job(

@@ -1,7 +1,15 @@
 """The job store interface and the row encoding shared by the SQLite and Redis stores.
 
 A store keeps jobs (their :class:`~gsl_service.jobs.model.JobInfo`), the inputs of
-async jobs (so they can be re-run) and the result documents. Every status change goes
+async jobs (so they can be re-run) and the result documents.
+
+Results are stored once per content address, the job's cache key (the sha256 of the
+bytes for a job without one): the bytes for a key are identical whichever job
+produced them, apart from ``provenance.cache.hit``. A store keeps them as computed
+(``hit: false``, :func:`~gsl_service.cache.as_miss`); a job only references its key,
+and reading a job's result applies that job's hit flag
+(:func:`~gsl_service.cache.as_hit` when ``cache_hit``). A body is deleted when the
+last job referencing it is dismissed or purged. Every status change goes
 through :meth:`JobStore.transition`, an atomic compare-and-set against the state
 machine in :data:`~gsl_service.jobs.model.TRANSITIONS`: a late worker can never
 overwrite a dismissal or a "worker lost" verdict.
@@ -10,12 +18,13 @@ overwrite a dismissal or a "worker lost" verdict.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from gsl_indicators.canonical import digest_bytes
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
 
 if TYPE_CHECKING:
@@ -23,6 +32,21 @@ if TYPE_CHECKING:
 
 #: Fields a transition may set besides the status.
 MUTABLE_FIELDS = ("progress", "message", "cache_key", "cache_hit", "error", "extra")
+
+
+def result_address(job: JobInfo, body: bytes, key: str | None = None) -> str:
+    """Return the content address of a job's result: ``key``, its cache key or a sha256.
+
+    Examples
+    --------
+    >>> from gsl_service.jobs.model import JobInfo, JobStatus
+    >>> t = now()
+    >>> result_address(JobInfo("j", "p", JobStatus.successful, t, t, cache_key="k"), b"x")
+    'k'
+    >>> result_address(JobInfo("j", "p", JobStatus.successful, t, t), b"x")[:8]
+    '2d711642'
+    """
+    return key or job.cache_key or digest_bytes(body)
 
 
 def now() -> datetime:
@@ -143,7 +167,19 @@ class JobStore(abc.ABC):
     def create(
         self, job: JobInfo, inputs: bytes | None = None, result: bytes | None = None
     ) -> None:
-        """Insert a new job, optionally with its inputs (canonical JSON) and result."""
+        """Insert a new job, optionally with its inputs (msgpack) and result.
+
+        The result is stored under :func:`result_address` unless that address holds
+        a body already; the job references it.
+        """
+
+    @abc.abstractmethod
+    def create_many(self, entries: Sequence[tuple[JobInfo, bytes | None]]) -> None:
+        """Insert new jobs, each with an optional result, in one transaction.
+
+        The group commit of synchronous executions (one write for a batch of jobs);
+        results are stored as in :meth:`create`.
+        """
 
     @abc.abstractmethod
     def get(self, job_id: str) -> JobInfo:
@@ -178,16 +214,24 @@ class JobStore(abc.ABC):
         """Return every job that is ``accepted`` or ``running``."""
 
     @abc.abstractmethod
-    def put_result(self, job_id: str, body: bytes) -> None:
-        """Store the result document of a job."""
+    def put_result(self, job_id: str, body: bytes, key: str | None = None) -> None:
+        """Store the result document of a job under ``key`` (default: its sha256).
+
+        The body is stored (as computed) only when no body is stored under ``key``;
+        the job then references ``key`` (replacing an earlier reference).
+        """
 
     @abc.abstractmethod
     def get_result(self, job_id: str) -> bytes | None:
-        """Return the stored result document, or ``None``."""
+        """Return the job's result document (with the job's hit flag), or ``None``."""
 
     @abc.abstractmethod
     def delete_result(self, job_id: str) -> None:
-        """Remove a stored result document (if any)."""
+        """Drop the job's reference to its result; delete the body when unreferenced."""
+
+    @abc.abstractmethod
+    def count_results(self) -> int:
+        """Return the number of stored result bodies (distinct content addresses)."""
 
     @abc.abstractmethod
     def get_inputs(self, job_id: str) -> bytes | None:
@@ -195,7 +239,10 @@ class JobStore(abc.ABC):
 
     @abc.abstractmethod
     def purge(self, finished_before: datetime) -> int:
-        """Delete finished jobs (and results, inputs) finished before the cutoff."""
+        """Delete jobs finished before the cutoff, their inputs and their references.
+
+        Result bodies no retained job references are deleted with them.
+        """
 
     @abc.abstractmethod
     def bulk_insert(self, jobs: Iterable[JobInfo]) -> int:

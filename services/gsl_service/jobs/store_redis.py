@@ -3,8 +3,10 @@
 Keys (``p`` = ``GSL_REDIS_PREFIX``, default ``gsl:``)::
 
     p job:<id>              hash: the job row (see ``store.job_to_row``)
-    p inputs:<id>           canonical JSON of the inputs of an async job
-    p result:<id>           the result document
+    p inputs:<id>           msgpack of the inputs of an async job
+    p body:<key>            hash: ``body`` (a result as computed, stored once per
+                            content address) and ``refs`` (jobs referencing it)
+    p result:<id>           a result stored per job by an older version (read only)
     p jobs:created          zset of every job id, score = created (POSIX s)
     p jobs:status:<status>  zset per status, score = created
     p jobs:process:<id>     zset per process, score = created
@@ -13,21 +15,36 @@ Keys (``p`` = ``GSL_REDIS_PREFIX``, default ``gsl:``)::
 A status change is one Lua script (compare-and-set on the status, then the hash and
 the status sets), so concurrent API processes, workers and the reconciler never
 overwrite each other's final states. Every write is O(log n) in the number of jobs.
+
+A job references its result by the field ``result_key`` of its hash. Attaching
+(``_ATTACH``) and detaching (``_DETACH``) a reference are Lua scripts that keep
+``refs`` exact (the job hash's ``result_key`` makes them idempotent) and delete a
+body with its last reference; attaching without the bytes fails when no body is
+stored, and the caller sends them — so a hit sends no result bytes to Redis.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import redis
 
+from gsl_indicators.canonical import digest_bytes
+from gsl_service.cache import as_hit, as_miss
 from gsl_service.errors import NoSuchJob
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, sources_of
-from gsl_service.jobs.store import MUTABLE_FIELDS, JobStore, job_to_row, now, row_to_job
+from gsl_service.jobs.store import (
+    MUTABLE_FIELDS,
+    JobStore,
+    job_to_row,
+    now,
+    result_address,
+    row_to_job,
+)
 
 if TYPE_CHECKING:
     from gsl_service.settings import Settings
@@ -76,6 +93,46 @@ end
 return 1
 """
 
+# KEYS: job hash, body hash, body-key prefix ; ARGV: key, [body]
+# -> 1 attached, 0 no body stored under key (and none given), -1 no such job
+_ATTACH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local old = redis.call('HGET', KEYS[1], 'result_key')
+if old == ARGV[1] then return 1 end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  if #ARGV < 2 then return 0 end
+  redis.call('HSET', KEYS[2], 'body', ARGV[2], 'refs', 0)
+end
+redis.call('HINCRBY', KEYS[2], 'refs', 1)
+redis.call('HSET', KEYS[1], 'result_key', ARGV[1])
+if old and old ~= '' then
+  if redis.call('HINCRBY', KEYS[3] .. old, 'refs', -1) <= 0 then redis.call('DEL', KEYS[3] .. old) end
+end
+return 1
+"""
+
+# KEYS: job hash, body-key prefix -> 1 when a reference was dropped
+_DETACH = """
+local old = redis.call('HGET', KEYS[1], 'result_key')
+if not old or old == '' then return 0 end
+redis.call('HSET', KEYS[1], 'result_key', '')
+if redis.call('HINCRBY', KEYS[2] .. old, 'refs', -1) <= 0 then redis.call('DEL', KEYS[2] .. old) end
+return 1
+"""
+
+# KEYS: job hash, body-key prefix, legacy result key -> {body, key, cache_hit} or {}
+_GET_RESULT = """
+local cur = redis.call('HMGET', KEYS[1], 'result_key', 'cache_hit')
+if cur[1] and cur[1] ~= '' then
+  local body = redis.call('HGET', KEYS[2] .. cur[1], 'body')
+  if body then return {body, cur[1], cur[2] or '0'} end
+  return {}
+end
+local legacy = redis.call('GET', KEYS[3])
+if legacy then return {legacy, '', '0'} end
+return {}
+"""
+
 # KEYS: job hash ; ARGV: progress, message, now
 _PROGRESS = """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
@@ -104,6 +161,9 @@ class RedisJobStore(JobStore):
         self.p = prefix
         self._transition = self.r.register_script(_TRANSITION)
         self._progress = self.r.register_script(_PROGRESS)
+        self._attach = self.r.register_script(_ATTACH)
+        self._detach = self.r.register_script(_DETACH)
+        self._get_result = self.r.register_script(_GET_RESULT)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisJobStore:
@@ -129,17 +189,48 @@ class RedisJobStore(JobStore):
         if job.finished is not None:
             pipe.zadd(self._k("jobs", "finished"), {job.job_id: row["finished"]})
 
+    def _attach_keys(self, job_id: str, key: str) -> list[str]:
+        return [self._k("job", job_id), self._k("body", key), self._k("body", "")]
+
     def create(
         self, job: JobInfo, inputs: bytes | None = None, result: bytes | None = None
     ) -> None:
-        """Insert a job (and its inputs / result) atomically."""
+        """Insert a job (and its inputs / result reference) atomically."""
+        self._create([(job, result)], inputs)
+
+    def create_many(self, entries: Sequence[tuple[JobInfo, bytes | None]]) -> None:
+        """Insert jobs and attach their results in one MULTI/EXEC."""
+        if entries:
+            self._create(entries, None)
+
+    def _create(
+        self, entries: Sequence[tuple[JobInfo, bytes | None]], inputs: bytes | None
+    ) -> None:
+        """Write jobs and their references in one transaction.
+
+        The bytes of a result go along only when the job computed it (``cache_hit``
+        false: most likely not stored yet); a hit sends its key alone. A reference
+        that found no body (purged meanwhile) is attached again with the bytes.
+        """
+        attach: list[tuple[int, JobInfo, bytes, str]] = []
         with self.r.pipeline(transaction=True) as pipe:
-            self._write_job(pipe, job)
+            for job, result in entries:
+                self._write_job(pipe, job)
+                if result is not None:
+                    key = result_address(job, result)
+                    args: list[str | bytes] = [key]
+                    if not job.cache_hit:
+                        args.append(as_miss(result, key))
+                    attach.append((len(pipe), job, result, key))
+                    self._attach(keys=self._attach_keys(job.job_id, key), args=args, client=pipe)
             if inputs is not None:
-                pipe.set(self._k("inputs", job.job_id), inputs)
-            if result is not None:
-                pipe.set(self._k("result", job.job_id), result)
-            pipe.execute()
+                pipe.set(self._k("inputs", entries[0][0].job_id), inputs)
+            done = pipe.execute()
+        for at, job, body, key in attach:
+            if done[at] == 0:
+                self._attach(
+                    keys=self._attach_keys(job.job_id, key), args=[key, as_miss(body, key)]
+                )
 
     def get(self, job_id: str) -> JobInfo:
         """Return the job (raises NoSuchJob)."""
@@ -269,18 +360,37 @@ class RedisJobStore(JobStore):
         return sorted(self._fetch(ids), key=lambda j: j.created)
 
     # -- results and inputs ----------------------------------------------------------
-    def put_result(self, job_id: str, body: bytes) -> None:
-        """Store a result document."""
-        self.r.set(self._k("result", job_id), body)
+    def put_result(self, job_id: str, body: bytes, key: str | None = None) -> None:
+        """Store a result document once per key; the job references it."""
+        key = key or digest_bytes(body)
+        keys = self._attach_keys(job_id, key)
+        res = self._attach(keys=keys, args=[key])
+        if res == 0:
+            res = self._attach(keys=keys, args=[key, as_miss(body, key)])
+        if res == -1:
+            raise NoSuchJob(f"no job with id '{job_id}'")
 
     def get_result(self, job_id: str) -> bytes | None:
-        """Return the stored result document or ``None``."""
-        value = self.r.get(self._k("result", job_id))
-        return None if value is None else bytes(value)
+        """Return the job's result document (its hit flag applied) or ``None``."""
+        res = self._get_result(
+            keys=[self._k("job", job_id), self._k("body", ""), self._k("result", job_id)]
+        )
+        if not res:
+            return None
+        body, key, hit = bytes(res[0]), res[1].decode(), int(res[2] or 0)
+        return as_hit(body, key) if hit and key else body
 
     def delete_result(self, job_id: str) -> None:
-        """Remove a stored result."""
+        """Drop the job's reference; delete the body when no other job references it."""
+        self._detach(keys=[self._k("job", job_id), self._k("body", "")])
         self.r.delete(self._k("result", job_id))
+
+    def count_results(self) -> int:
+        """Return the number of stored result bodies (a SCAN: tests and monitoring)."""
+        n = 0
+        for pattern in (self._k("body", "*"), self._k("result", "*")):
+            n += sum(1 for _ in self.r.scan_iter(match=pattern, count=1000))
+        return n
 
     def get_inputs(self, job_id: str) -> bytes | None:
         """Return the stored inputs of a job or ``None``."""
@@ -289,7 +399,7 @@ class RedisJobStore(JobStore):
 
     # -- maintenance -----------------------------------------------------------------
     def purge(self, finished_before: datetime) -> int:
-        """Delete jobs finished before the cutoff, with their inputs and results."""
+        """Delete jobs finished before the cutoff, their inputs and orphaned results."""
         fin = self._k("jobs", "finished")
         total = 0
         while True:
@@ -303,6 +413,7 @@ class RedisJobStore(JobStore):
             with self.r.pipeline(transaction=True) as pipe:
                 for i, (proc, status) in zip(ids, meta, strict=True):
                     jid = i.decode()
+                    self._detach(keys=[self._k("job", jid), self._k("body", "")], client=pipe)
                     pipe.delete(self._k("job", jid), self._k("inputs", jid), self._k("result", jid))
                     pipe.zrem(fin, jid)
                     pipe.zrem(self._k("jobs", "created"), jid)

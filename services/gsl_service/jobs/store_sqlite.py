@@ -1,8 +1,16 @@
 """The embedded job store: one SQLite database (WAL) under ``GSL_DATA_DIR``.
 
-Writes are single-row B-tree operations (primary key plus three secondary indexes),
+Writes are single-row B-tree operations (primary key plus four secondary indexes),
 so they cost the same with 100 or 100,000 jobs stored. Each thread (and each worker
 process) uses its own connection; WAL lets readers run beside the one writer.
+
+Results: table ``results`` (``key`` = content address, ``body`` as computed) holds
+each distinct result once; ``jobs.result_key`` is a job's reference to it (partial
+index ``jobs_result``). Dismissing or purging a job deletes a body when no job
+references it any more (``NOT EXISTS`` on that index, in the same transaction as
+the delete, so a concurrent reference is never left dangling). Results of databases
+written before this scheme (``job_results``, one copy per job) are still read and
+purged.
 """
 
 from __future__ import annotations
@@ -11,14 +19,23 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from gsl_indicators.canonical import digest_bytes
+from gsl_service.cache import as_hit, as_miss
 from gsl_service.errors import NoSuchJob
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, sources_of
-from gsl_service.jobs.store import JobStore, job_to_row, now, row_to_job, stamp_transition
+from gsl_service.jobs.store import (
+    JobStore,
+    job_to_row,
+    now,
+    result_address,
+    row_to_job,
+    stamp_transition,
+)
 
 _COLUMNS = (
     "job_id",
@@ -36,6 +53,14 @@ _COLUMNS = (
     "subscriber",
     "extra",
 )
+_INSERT_JOB = (
+    f"INSERT INTO jobs ({','.join(_COLUMNS)}, result_key) "
+    f"VALUES ({','.join('?' * (len(_COLUMNS) + 1))})"
+)
+#: Delete the body of a key no job references any more.
+_DELETE_ORPHAN = (
+    "DELETE FROM results WHERE key = ? AND NOT EXISTS (SELECT 1 FROM jobs WHERE result_key = ?)"
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -52,7 +77,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     cache_hit  INTEGER NOT NULL DEFAULT 0,
     error      TEXT,
     subscriber TEXT,
-    extra      TEXT
+    extra      TEXT,
+    result_key TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
@@ -60,6 +86,11 @@ CREATE INDEX IF NOT EXISTS jobs_process ON jobs (process_id, created);
 CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished) WHERE finished IS NOT NULL;
 CREATE TABLE IF NOT EXISTS job_inputs (job_id TEXT PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS job_results (job_id TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, body BLOB NOT NULL);
+"""
+# after the migration of an older ``jobs`` table (result_key added)
+_SCHEMA_RESULT_INDEX = """
+CREATE INDEX IF NOT EXISTS jobs_result ON jobs (result_key) WHERE result_key IS NOT NULL;
 """
 
 
@@ -94,6 +125,11 @@ class SQLiteJobStore(JobStore):
         self._lock = threading.Lock()
         conn = self._conn()
         conn.executescript(_SCHEMA)
+        cols = {r[1] for r in conn.execute("PRAGMA table_info(jobs)")}
+        if "result_key" not in cols:  # a database of an older version
+            with contextlib.suppress(sqlite3.OperationalError):  # another process won
+                conn.execute("ALTER TABLE jobs ADD COLUMN result_key TEXT")
+        conn.executescript(_SCHEMA_RESULT_INDEX)
 
     # -- connections -----------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -124,25 +160,52 @@ class SQLiteJobStore(JobStore):
     def create(
         self, job: JobInfo, inputs: bytes | None = None, result: bytes | None = None
     ) -> None:
-        """Insert a job (and its inputs / result) in one transaction."""
-        row = job_to_row(job)
+        """Insert a job (and its inputs / result reference) in one transaction."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(
-                f"INSERT INTO jobs ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
-                [row[c] for c in _COLUMNS],
-            )
+            self._insert(conn, [(job, result)])
             if inputs is not None:
                 conn.execute("INSERT INTO job_inputs VALUES (?, ?)", (job.job_id, inputs))
-            if result is not None:
-                conn.execute(
-                    "INSERT OR REPLACE INTO job_results VALUES (?, ?)", (job.job_id, result)
-                )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def create_many(self, entries: Sequence[tuple[JobInfo, bytes | None]]) -> None:
+        """Insert jobs with their result references in one transaction."""
+        if not entries:
+            return
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._insert(conn, entries)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _store_body(conn: sqlite3.Connection, key: str, body: bytes) -> None:
+        """Store ``body`` under ``key`` unless a body is stored there (in a transaction)."""
+        if conn.execute("SELECT 1 FROM results WHERE key = ?", (key,)).fetchone() is None:
+            conn.execute("INSERT INTO results VALUES (?, ?)", (key, as_miss(body, key)))
+
+    def _insert(
+        self, conn: sqlite3.Connection, entries: Sequence[tuple[JobInfo, bytes | None]]
+    ) -> None:
+        rows = []
+        stored: set[str] = set()
+        for job, result in entries:
+            key = None
+            if result is not None:
+                key = result_address(job, result)
+                if key not in stored:
+                    self._store_body(conn, key, result)
+                    stored.add(key)
+            row = job_to_row(job)
+            rows.append([*(row[c] for c in _COLUMNS), key])
+        conn.executemany(_INSERT_JOB, rows)
 
     def get(self, job_id: str) -> JobInfo:
         """Return the job (raises NoSuchJob)."""
@@ -241,22 +304,60 @@ class SQLiteJobStore(JobStore):
         return [row_to_job(dict(r)) for r in rows]
 
     # -- results and inputs ----------------------------------------------------------
-    def put_result(self, job_id: str, body: bytes) -> None:
-        """Store a result document."""
-        self._conn().execute("INSERT OR REPLACE INTO job_results VALUES (?, ?)", (job_id, body))
+    def put_result(self, job_id: str, body: bytes, key: str | None = None) -> None:
+        """Store a result document once per key; the job references it."""
+        key = key or digest_bytes(body)
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT result_key FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if row is None:
+                raise NoSuchJob(f"no job with id '{job_id}'")
+            old = row[0]
+            if old != key:
+                self._store_body(conn, key, body)
+                conn.execute("UPDATE jobs SET result_key = ? WHERE job_id = ?", (key, job_id))
+                if old is not None:
+                    conn.execute(_DELETE_ORPHAN, (old, old))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def get_result(self, job_id: str) -> bytes | None:
-        """Return the stored result document or ``None``."""
-        row = (
-            self._conn()
-            .execute("SELECT body FROM job_results WHERE job_id = ?", (job_id,))
-            .fetchone()
-        )
-        return None if row is None else bytes(row[0])
+        """Return the job's result document (its hit flag applied) or ``None``."""
+        conn = self._conn()
+        row = conn.execute(
+            "SELECT r.body, j.result_key, j.cache_hit FROM jobs j "
+            "JOIN results r ON r.key = j.result_key WHERE j.job_id = ?",
+            (job_id,),
+        ).fetchone()
+        if row is not None:
+            body = bytes(row[0])
+            return as_hit(body, row[1]) if row[2] else body
+        legacy = conn.execute("SELECT body FROM job_results WHERE job_id = ?", (job_id,)).fetchone()
+        return None if legacy is None else bytes(legacy[0])
 
     def delete_result(self, job_id: str) -> None:
-        """Remove a stored result."""
-        self._conn().execute("DELETE FROM job_results WHERE job_id = ?", (job_id,))
+        """Drop the job's reference; delete the body when no other job references it."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT result_key FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+            if row is not None and row[0] is not None:
+                conn.execute("UPDATE jobs SET result_key = NULL WHERE job_id = ?", (job_id,))
+                conn.execute(_DELETE_ORPHAN, (row[0], row[0]))
+            conn.execute("DELETE FROM job_results WHERE job_id = ?", (job_id,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def count_results(self) -> int:
+        """Return the number of stored result bodies."""
+        conn = self._conn()
+        n = conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        return int(n) + int(conn.execute("SELECT COUNT(*) FROM job_results").fetchone()[0])
 
     def get_inputs(self, job_id: str) -> bytes | None:
         """Return the stored inputs of a job or ``None``."""
@@ -269,25 +370,25 @@ class SQLiteJobStore(JobStore):
 
     # -- maintenance -----------------------------------------------------------------
     def purge(self, finished_before: datetime) -> int:
-        """Delete jobs finished before the cutoff, with their inputs and results."""
+        """Delete jobs finished before the cutoff, their inputs and orphaned results."""
         cutoff = finished_before.timestamp()
         conn = self._conn()
         total = 0
         while True:  # in batches, so the write lock is held briefly
             conn.execute("BEGIN IMMEDIATE")
             try:
-                ids = [
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT job_id FROM jobs WHERE finished IS NOT NULL AND finished < ? "
-                        "LIMIT 500",
-                        (cutoff,),
-                    )
-                ]
+                rows = conn.execute(
+                    "SELECT job_id, result_key FROM jobs "
+                    "WHERE finished IS NOT NULL AND finished < ? LIMIT 500",
+                    (cutoff,),
+                ).fetchall()
+                ids = [r[0] for r in rows]
                 if ids:
                     marks = ",".join("?" * len(ids))
                     for table in ("jobs", "job_inputs", "job_results"):
                         conn.execute(f"DELETE FROM {table} WHERE job_id IN ({marks})", ids)
+                    keys = {r[1] for r in rows if r[1] is not None}
+                    conn.executemany(_DELETE_ORPHAN, [(k, k) for k in keys])
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -279,7 +279,7 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
         if failed is not None:
             _final_callback(poster, failed, None)
         return None
-    store.put_result(job_id, body)
+    store.put_result(job_id, body, key or None)  # once per key; the job references it
     done = store.transition(
         job_id,
         JobStatus.successful,

@@ -4,10 +4,18 @@ This is the hot path (a cached execution must cost little more than returning th
 bytes), so it does not go through pygeoapi's ``execute_process``, which matches
 ``Prefer`` exactly, answers a non-object body with a 500 and re-serialises the
 result. The engine's result document bytes are returned as they are.
+
+A repeated synchronous request skips parsing, validation and input digests: the
+sha256 of its raw bytes is looked up in ``engine.request_keys`` (filled after a
+successful execution of a request without href inputs), which gives the canonical
+cache key and the parsed envelope; ``engine.execute_cached`` serves the hit. Other
+bytes for the same request (key order, ``30`` vs ``30.0``) take the full path once
+and arrive at the same canonical key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,7 +24,9 @@ import orjson
 
 from gsl_indicators.canonical import canonical_json
 from gsl_indicators.spec import Indicator, Registry
+from gsl_service.cache import request_digest
 from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
+from gsl_service.inputs import has_href
 from gsl_service.jobs.model import JobStatus, Subscriber
 from gsl_service.ogc.handlers import status_info
 from gsl_service.ogc.prefer import wants_async
@@ -200,6 +210,16 @@ def execute(
     if process_id not in reg:
         raise NoSuchProcess(f"no process '{process_id}'; known processes: {reg.ids()}")
     indicator = reg.get(process_id)
+    raw: str | None = None
+    if not wants_async(prefer):
+        raw = request_digest(process_id, body)
+        memo = engine.request_keys.get(raw)
+        if memo is not None:
+            key, known = memo
+            cached = engine.execute_cached(process_id, key, known.subscriber)
+            if cached is not None:
+                content, media = shape_response(indicator, known, cached.body)
+                return 200, {"Content-Type": media}, content
     req = parse_execute_request(indicator, body, prefer)
     if req.asynchronous:
         job = engine.submit(process_id, req.inputs, req.subscriber)
@@ -218,5 +238,8 @@ def execute(
             status=int(err.get("status") or 500),
             ogc_type=str(err.get("type", "")).rsplit("/", 1)[-1] or None,
         )
+    if raw is not None and outcome.job.cache_key and not has_href(req.inputs):
+        envelope = dataclasses.replace(req, inputs={})  # keep the memo small
+        engine.request_keys.put(raw, (outcome.job.cache_key, envelope))
     content, media = shape_response(indicator, req, outcome.body)
     return 200, {"Content-Type": media}, content

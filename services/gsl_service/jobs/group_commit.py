@@ -1,0 +1,77 @@
+"""Group commit: concurrent callers share one store write, and each returns after it.
+
+Synchronous executions record a job each. One transaction per job costs a commit
+per request; under concurrency, :class:`GroupCommit` lets the first caller that
+gets the write lock write every record queued so far in one transaction
+(``JobStore.create_many``), while the others wait for that write. There is no
+background thread and no delay: alone, a caller writes its own record at once; a
+record is always committed before its caller returns (nothing is lost when the
+process dies after answering).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+
+class _Entry[T]:
+    __slots__ = ("error", "item", "written")
+
+    def __init__(self, item: T) -> None:
+        self.item = item
+        self.written = False
+        self.error: BaseException | None = None
+
+
+class GroupCommit[T]:
+    """Batch items of concurrent callers into one call of ``write``.
+
+    Parameters
+    ----------
+    write : callable
+        Writes a batch (a list of items) durably, or raises; every caller of that
+        batch then gets the exception.
+    max_batch : int
+        Largest batch written at once.
+
+    Examples
+    --------
+    >>> batches = []
+    >>> gc = GroupCommit(batches.append)
+    >>> gc.submit(1); gc.submit(2)
+    >>> batches
+    [[1], [2]]
+    """
+
+    def __init__(self, write: Callable[[Sequence[T]], object], max_batch: int = 256) -> None:
+        self._write = write
+        self.max_batch = max_batch
+        self._queue: list[_Entry[T]] = []
+        self._queue_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self.batches = 0  # how many writes were made (diagnostics)
+
+    def submit(self, item: T) -> None:
+        """Write ``item`` (possibly with others' items); return once it is written."""
+        entry = _Entry(item)
+        with self._queue_lock:
+            self._queue.append(entry)
+        while not entry.written:
+            with self._write_lock:
+                if entry.written:
+                    break
+                with self._queue_lock:
+                    batch = self._queue[: self.max_batch]
+                    del self._queue[: self.max_batch]
+                try:
+                    self._write([e.item for e in batch])
+                except BaseException as err:  # every caller of the batch gets it
+                    for e in batch:
+                        e.error = err
+                finally:
+                    self.batches += 1
+                    for e in batch:
+                        e.written = True
+        if entry.error is not None:
+            raise entry.error
