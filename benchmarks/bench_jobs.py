@@ -6,6 +6,10 @@
     alike. Target ratio >= 0.9.
 (b) With Redis + RQ: async submissions per second, and jobs completed per second with
     1 versus 2 ``gsl worker`` processes.
+(c) Cached sync executions of one request with a large result (urbanity-class over
+    many addresses), 8 threads, through the OGC execute path (raw-request memo, group
+    commit): executions/s with the job recorded versus not recorded, and the storage
+    they leave (result bodies, SQLite file) against one copy per job.
 
 Run: ``.venv/bin/python benchmarks/bench_jobs.py`` (``--quick`` for a small run,
 ``--skip-rq`` without Redis). Needs Redis on 127.0.0.1:6379 for (b) (db 1, own prefix).
@@ -92,6 +96,81 @@ def bench_store_scaling(small: int, large: int, per_batch: int, rounds: int) -> 
     return ratio
 
 
+def _hammer(engine: Engine, payload: bytes, hits: int, threads: int) -> float:
+    """Send ``hits`` executions of ``payload`` from ``threads`` threads; return per second."""
+    import threading
+
+    from gsl_service.ogc.execute import execute
+
+    left = [hits]
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if left[0] <= 0:
+                    return
+                left[0] -= 1
+            execute(engine, engine.registry, "http://x", "urbanity-class", payload, None)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    t = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return hits / (time.perf_counter() - t)
+
+
+def bench_cached_storage(points: int, hits: int, threads: int = 8) -> float:
+    import orjson
+
+    from gsl_service.ogc.execute import execute
+
+    feats = [
+        {
+            "type": "Feature",
+            "id": i,
+            "geometry": {
+                "type": "Point",
+                "coordinates": [121000.0 + 7 * (i % 300), 487000.0 + 7 * (i // 300)],
+            },
+            "properties": {},
+        }
+        for i in range(points)
+    ]
+    payload = orjson.dumps(
+        {"inputs": {"addresses": {"type": "FeatureCollection", "features": feats}}}
+    )
+    print(
+        f"(c) {hits} cached sync executions of one request ({points:,} addresses), {threads} threads"
+    )
+    rates = {}
+    for record in (True, False):
+        e = Engine(Settings(data_dir=tempfile.mkdtemp(prefix="benchc-"), record_sync_jobs=record))
+        e.start()
+        size = len(execute(e, e.registry, "http://x", "urbanity-class", payload, None)[2])
+        execute(e, e.registry, "http://x", "urbanity-class", payload, None)  # memo filled
+        rates[record] = _hammer(e, payload, hits, threads)
+        if record:
+            jobs, bodies = e.store.count(), e.store.count_results()
+            e.store._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
+            db = e.settings.sqlite_path.stat().st_size
+            print(
+                f"    result document {size / 1e6:.2f} MB; {jobs} jobs recorded in {e._records.batches} writes"
+            )
+            print(
+                f"    result bodies stored: {bodies}; SQLite file {db / 1e6:.2f} MB "
+                f"(one copy per job would be {jobs * size / 1e6:.0f} MB)"
+            )
+        e.close()
+    ratio = rates[True] / rates[False]
+    print(
+        f"    recorded: {rates[True]:7.1f} /s, not recorded: {rates[False]:7.1f} /s, ratio {ratio:.2f}"
+    )
+    return ratio
+
+
 def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "gsl_service.jobs.worker"],
@@ -174,6 +253,8 @@ def main() -> None:
     ap.add_argument("--skip-rq", action="store_true")
     ap.add_argument("--rq-only", action="store_true")
     args = ap.parse_args()
+    if not args.rq_only:
+        bench_cached_storage(2_000 if args.quick else 20_000, 200 if args.quick else 1000)
     if args.quick:
         if not args.rq_only:
             bench_store_scaling(1_000, 10_000, per_batch=50, rounds=4)

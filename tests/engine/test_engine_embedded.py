@@ -218,3 +218,50 @@ def test_urbanity_async_matches_sync(engine) -> None:
     job = engine.submit("urbanity-class", inputs)
     assert finished(engine, job.job_id).status is S.successful
     assert engine.get_result(job.job_id) == sync.body  # byte-identical, any road
+
+
+def test_repeated_sync_executions_store_one_result(engine) -> None:
+    bodies_before = engine.store.count_results()
+    jobs_before = engine.store.count()
+    outs = [engine.execute_sync("echo", {"message": "stored once", "pause": p}) for p in (0, 0.0)]
+    outs += [engine.execute_sync("echo", {"pause": 0, "message": "stored once"}) for _ in range(4)]
+    assert engine.store.count() == jobs_before + 6
+    assert engine.store.count_results() == bodies_before + 1  # six jobs, one body
+    assert [o.cache_hit for o in outs] == [False] + [True] * 5
+    for o in outs:
+        assert engine.get_result(o.job.job_id) == o.body  # each with its own hit flag
+    # an async hit references the same body too
+    job = engine.submit("echo", {"message": "stored once"})
+    assert job.cache_hit and engine.store.count_results() == bodies_before + 1
+    # dismissing the computing job keeps the body for the others
+    engine.dismiss(outs[0].job.job_id)
+    assert engine.get_result(outs[1].job.job_id) == outs[1].body
+    assert engine.get_result(job.job_id) == outs[1].body
+
+
+def test_raw_request_memo_serves_the_same_bytes(engine) -> None:
+    from gsl_service.ogc.execute import execute
+
+    def post(body: bytes) -> bytes:
+        status, _, content = execute(engine, engine.registry, "http://x", "echo", body, None)
+        assert status == 200
+        return content
+
+    first = post(b'{"inputs": {"message": "memo", "pause": 0}}')
+    jobs = engine.store.count()
+    again = post(b'{"inputs": {"message": "memo", "pause": 0}}')  # known bytes: memo
+    # other bytes, same request: parsed once, the same canonical key
+    other = post(b'{"inputs": {"pause": 0.0, "message": "memo"}}')
+    assert orjson.loads(first)["provenance"]["cache"]["hit"] is False
+    assert again == other == first.replace(b'"hit":false', b'"hit":true')
+    assert engine.store.count() == jobs + 2  # the memo path records its job too
+    listed, _ = engine.list_jobs(JobFilter(limit=2))
+    assert {j.cache_key for j in listed} == {orjson.loads(first)["provenance"]["cache"]["key"]}
+    assert all(j.cache_hit and j.extra == {"mode": "sync"} for j in listed)
+    # an evicted result: the memo misses the cache and the request is computed again
+    engine.cache.delete(listed[0].cache_key)
+    assert post(b'{"inputs": {"message": "memo", "pause": 0}}') == first
+    # an output selection from the memo is shaped like a parsed request
+    sel = b'{"inputs": {"message": "memo", "pause": 0}, "outputs": {"echo": {}}}'
+    assert post(sel) == post(sel)
+    assert set(orjson.loads(post(sel))) == {"echo", "provenance", "data_quality"}

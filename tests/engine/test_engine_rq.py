@@ -100,3 +100,21 @@ def test_restart_keeps_jobs_and_results(redis_env, start_worker) -> None:
         assert second.get_result(job.job_id) == body
         assert wait_finished(second, pending.job_id).status is S.successful
         assert orjson.loads(second.get_result(pending.job_id))["echo"] == "finishes later"
+
+
+def test_results_stored_once_in_redis(engine, start_worker) -> None:
+    start_worker()
+    job = engine.submit("echo", {"message": "once in redis", "pause": 0.1})
+    assert wait_finished(engine, job.job_id).status is S.successful
+    body = engine.get_result(job.job_id)
+    hits = [
+        engine.execute_sync("echo", {"pause": 0.1, "message": "once in redis"}) for _ in range(4)
+    ]
+    assert all(h.cache_hit for h in hits)
+    assert engine.store.count_results() == 1  # five jobs, one body key
+    assert engine.get_result(hits[0].job.job_id) == body.replace(b'"hit":false', b'"hit":true')
+    engine.dismiss(job.job_id)
+    assert engine.store.count_results() == 1 and engine.get_result(hits[-1].job.job_id)
+    for h in hits:
+        engine.dismiss(h.job.job_id)
+    assert engine.store.count_results() == 0  # the last reference took the body along

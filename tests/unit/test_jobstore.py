@@ -169,3 +169,152 @@ def test_bulk_insert(make_store) -> None:
     )
     assert n == 2500 and store.count() == 2500
     assert store.list_jobs(JobFilter(statuses=[S.successful], limit=1))[1] == 2500
+
+
+# --- results stored once per content address -------------------------------------
+KEY_A, KEY_B = "a" * 64, "b" * 64
+
+
+def body_of(key: str, hit: bool = False, payload: str = "x") -> bytes:
+    """A result document as the engine writes it: the marker holds the key."""
+    flag = "true" if hit else "false"
+    return f'{{"out":"{payload}","provenance":{{"cache":{{"hit":{flag},"key":"{key}"}}}}}}'.encode()
+
+
+def finished_job(key: str | None, hit: bool = False, finished=None) -> JobInfo:
+    t = finished or now()
+    return job(status=S.successful, created=t, started=t, finished=t, cache_key=key, cache_hit=hit)
+
+
+def test_same_result_is_stored_once(make_store) -> None:
+    store = make_store()
+    miss = finished_job(KEY_A)
+    hits = [finished_job(KEY_A, hit=True) for _ in range(5)]
+    store.create(miss, result=body_of(KEY_A))
+    store.create_many([(h, body_of(KEY_A, hit=True)) for h in hits])
+    assert store.count() == 6 and store.count_results() == 1
+    # each job reads its own hit flag; every other byte is the same
+    assert store.get_result(miss.job_id) == body_of(KEY_A)
+    assert all(store.get_result(h.job_id) == body_of(KEY_A, hit=True) for h in hits)
+    # a first write in hit form is stored as computed
+    lone = finished_job(KEY_B)
+    store.create(finished_job(KEY_B, hit=True), result=body_of(KEY_B, hit=True))
+    store.create(lone, result=body_of(KEY_B))
+    assert store.count_results() == 2 and store.get_result(lone.job_id) == body_of(KEY_B)
+
+
+def test_dismissed_references_delete_the_body_with_the_last(make_store) -> None:
+    store = make_store()
+    a, b = finished_job(KEY_A), finished_job(KEY_A, hit=True)
+    store.create_many([(a, body_of(KEY_A)), (b, body_of(KEY_A, hit=True))])
+    store.delete_result(a.job_id)
+    store.delete_result(a.job_id)  # idempotent: the body keeps b's reference
+    assert store.get_result(a.job_id) is None and store.count_results() == 1
+    assert store.get_result(b.job_id) == body_of(KEY_A, hit=True)
+    store.delete_result(b.job_id)
+    assert store.get_result(b.job_id) is None and store.count_results() == 0
+    # a new reference stores the bytes again
+    c = finished_job(KEY_A, hit=True)
+    store.create(c, result=body_of(KEY_A, hit=True))
+    assert store.get_result(c.job_id) == body_of(KEY_A, hit=True) and store.count_results() == 1
+
+
+def test_put_result_references_and_replaces(make_store) -> None:
+    store = make_store()
+    j = job(cache_key=KEY_A)
+    store.create(j)
+    store.transition(j.job_id, S.running)
+    store.put_result(j.job_id, body_of(KEY_A), KEY_A)
+    other = finished_job(KEY_A, hit=True)
+    store.create(other, result=body_of(KEY_A, hit=True))
+    assert store.count_results() == 1
+    store.put_result(j.job_id, body_of(KEY_B, payload="y"), KEY_B)  # a new reference
+    assert store.count_results() == 2 and store.get_result(j.job_id) == body_of(KEY_B, payload="y")
+    store.delete_result(other.job_id)  # KEY_A is unreferenced now
+    assert store.count_results() == 1
+    with pytest.raises(NoSuchJob):
+        store.put_result("nope", b"{}")
+
+
+def test_purge_removes_orphaned_bodies_only(make_store) -> None:
+    store = make_store()
+    old_t = now() - timedelta(hours=2)
+    only_old = [finished_job(KEY_A, finished=old_t), finished_job(KEY_A, True, finished=old_t)]
+    shared_old = finished_job(KEY_B, finished=old_t)
+    shared_new = finished_job(KEY_B, hit=True)
+    store.create_many(
+        [(j, body_of(KEY_A, j.cache_hit)) for j in only_old]
+        + [(shared_old, body_of(KEY_B)), (shared_new, body_of(KEY_B, hit=True))]
+    )
+    assert store.count_results() == 2
+    assert store.purge(now() - timedelta(hours=1)) == 3
+    # KEY_A had only purged jobs; KEY_B is still referenced by a retained job
+    assert store.count() == 1 and store.count_results() == 1
+    assert store.get_result(shared_new.job_id) == body_of(KEY_B, hit=True)
+    assert store.purge(now() + timedelta(seconds=1)) == 1
+    assert store.count() == 0 and store.count_results() == 0
+
+
+def test_sqlite_database_of_an_older_version(tmp_path) -> None:
+    """A ``jobs`` table without ``result_key`` and per-job ``job_results`` still work."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, process_id TEXT NOT NULL, status TEXT "
+        "NOT NULL, created REAL NOT NULL, updated REAL NOT NULL, started REAL, finished REAL, "
+        "progress INTEGER NOT NULL DEFAULT 0, message TEXT NOT NULL DEFAULT '', cache_key TEXT,"
+        " cache_hit INTEGER NOT NULL DEFAULT 0, error TEXT, subscriber TEXT, extra TEXT);"
+        "CREATE TABLE job_results (job_id TEXT PRIMARY KEY, body BLOB NOT NULL);"
+        "INSERT INTO jobs VALUES ('old', 'echo', 'successful', 1, 1, 1, 1, 100, '', NULL, 0, "
+        "NULL, NULL, '{}');"
+        "INSERT INTO job_results VALUES ('old', X'7B7D');"
+    )
+    conn.close()
+    store = SQLiteJobStore(path)
+    assert store.get_result("old") == b"{}" and store.count_results() == 1
+    fresh = finished_job(KEY_A)
+    store.create(fresh, result=body_of(KEY_A))
+    assert store.get_result(fresh.job_id) == body_of(KEY_A)
+    assert store.purge(now() - timedelta(hours=1)) == 1  # the old job (finished in 1970)
+    assert store.count_results() == 1
+    store.close()
+
+
+def test_group_commit_batches_concurrent_callers() -> None:
+    import threading
+    import time
+
+    from gsl_service.jobs.group_commit import GroupCommit
+
+    batches: list[list[int]] = []
+
+    def write(items) -> None:
+        if not batches:  # the first write waits until the 19 other callers queued
+            deadline = time.monotonic() + 30
+            while len(gc._queue) < 19 and time.monotonic() < deadline:
+                time.sleep(0.001)
+        if -1 in items:
+            raise ValueError("bad item")
+        batches.append(list(items))
+
+    gc: GroupCommit[int] = GroupCommit(write)
+    errors: list[Exception] = []
+
+    def call(i: int) -> None:
+        try:
+            gc.submit(i)
+        except ValueError as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(i for b in batches for i in b) == list(range(20))  # each exactly once
+    assert len(batches) == 2 and gc.batches == 2  # 19 callers shared one write
+    with pytest.raises(ValueError, match="bad item"):
+        gc.submit(-1)
+    assert not errors

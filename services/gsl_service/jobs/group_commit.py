@@ -1,12 +1,12 @@
 """Group commit: concurrent callers share one store write, and each returns after it.
 
 Synchronous executions record a job each. One transaction per job costs a commit
-per request; under concurrency, :class:`GroupCommit` lets the first caller that
-gets the write lock write every record queued so far in one transaction
-(``JobStore.create_many``), while the others wait for that write. There is no
-background thread and no delay: alone, a caller writes its own record at once; a
-record is always committed before its caller returns (nothing is lost when the
-process dies after answering).
+per request; under concurrency, :class:`GroupCommit` lets one caller at a time write
+every record queued so far in one transaction (``JobStore.create_many``), while the
+callers whose records it took along wait on a condition and return when it is
+written. There is no background thread and no delay: alone, a caller writes its own
+record at once; a record is always committed before its caller returns (nothing is
+lost when the process dies after answering).
 """
 
 from __future__ import annotations
@@ -48,30 +48,35 @@ class GroupCommit[T]:
         self._write = write
         self.max_batch = max_batch
         self._queue: list[_Entry[T]] = []
-        self._queue_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
+        self._writing = False
         self.batches = 0  # how many writes were made (diagnostics)
 
     def submit(self, item: T) -> None:
         """Write ``item`` (possibly with others' items); return once it is written."""
         entry = _Entry(item)
-        with self._queue_lock:
+        with self._cond:
             self._queue.append(entry)
-        while not entry.written:
-            with self._write_lock:
-                if entry.written:
+        while True:
+            with self._cond:
+                while self._writing and not entry.written:
+                    self._cond.wait()
+                if entry.written:  # a writer took it along
                     break
-                with self._queue_lock:
-                    batch = self._queue[: self.max_batch]
-                    del self._queue[: self.max_batch]
-                try:
-                    self._write([e.item for e in batch])
-                except BaseException as err:  # every caller of the batch gets it
-                    for e in batch:
-                        e.error = err
-                finally:
-                    self.batches += 1
-                    for e in batch:
-                        e.written = True
+                self._writing = True  # our turn: write everything queued so far
+                batch = self._queue[: self.max_batch]
+                del self._queue[: self.max_batch]
+            error: BaseException | None = None
+            try:
+                self._write([e.item for e in batch])
+            except BaseException as err:  # every caller of the batch gets it
+                error = err
+            with self._cond:
+                for e in batch:
+                    e.error = error
+                    e.written = True
+                self.batches += 1
+                self._writing = False
+                self._cond.notify_all()
         if entry.error is not None:
             raise entry.error
