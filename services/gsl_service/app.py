@@ -23,6 +23,7 @@ from gsl_service.ogc.config import pygeoapi_config
 from gsl_service.ogc.problems import PROBLEM_JSON, from_exception, problem
 from gsl_service.ogc.routes import router as ogc_router
 from gsl_service.routes.health import router as health_router
+from gsl_service.routes.menukaart import router as menukaart_router
 
 if TYPE_CHECKING:
     from gsl_service.settings import Settings
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
     app.add_exception_handler(InputError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(health_router)
+    app.include_router(menukaart_router)
     app.include_router(ogc_router)
     return app
 

@@ -240,6 +240,34 @@ def build_openapi(settings: Any = None, reg: Registry | None = None) -> dict[str
             "responses": {"200": {"description": "The service is up"}},
         }
     }
+    paths["/menukaart"] = {
+        "get": {
+            "summary": "The menu card",
+            "description": (
+                "Every indicator by theme with its method, parameters and defaults, norms "
+                "and sources (generated from the indicator declarations), the norm profiles "
+                "and parking norm tables of the catalog."
+            ),
+            "tags": ["server"],
+            "operationId": "getMenukaart",
+            "responses": {"200": {"description": "The menu card (JSON)"}},
+        }
+    }
+    paths["/menukaart/profiles/{name}"] = {
+        "get": {
+            "summary": "A norm profile",
+            "description": "Bands per area type (legal minimum to ambition) and the scoring rule.",
+            "tags": ["server"],
+            "operationId": "getProfile",
+            "parameters": [
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {"description": "The profile (JSON)"},
+                "404": _problem_response("No such profile"),
+            },
+        }
+    }
     return oas
 
 
