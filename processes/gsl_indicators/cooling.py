@@ -30,6 +30,14 @@ from gsl_indicators.proximity import (
     shares,
     within_column,
 )
+from gsl_indicators.scoring import (
+    PROFILE_PARAMETERS,
+    area_score_columns,
+    area_types_of,
+    pick_metrics,
+    resolve_profile,
+    scorecard,
+)
 from gsl_indicators.spec import (
     POLYGONS,
     Context,
@@ -40,6 +48,9 @@ from gsl_indicators.spec import (
     Parameter,
     Source,
 )
+
+SCORED: tuple[str, ...] = ("share_homes_within", "share_dwellings_within")
+"""Metrics scored with the norm profile (``cool-place-distance`` in ``catalog/*.yaml``)."""
 
 
 def cool_places(
@@ -75,6 +86,7 @@ def cool_places(
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """Compute the distance from every home to the nearest cool place, and the shares."""
+    profile = resolve_profile(params)
     homes = layers["buildings"]
     places_layer = layers["cool_places"]
     pet = places_layer.number("pet")
@@ -122,15 +134,15 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     if nbh is not None:
         area = assign_areas(homes.geometries, nbh.geometries)
         s = shares(within, known, dwellings, area, len(nbh))
-        out["neighbourhoods"] = feature_collection(
-            nbh,
-            {
-                "homes": s["homes"].astype(int),
-                "dwellings": s["dwellings"],
-                "share_homes_within": np.round(s["share_homes"], 4),
-                "share_dwellings_within": np.round(s["share_dwellings"], 4),
-            },
-        )
+        cols: dict[str, Any] = {
+            "homes": s["homes"].astype(int),
+            "dwellings": s["dwellings"],
+            "share_homes_within": np.round(s["share_homes"], 4),
+            "share_dwellings_within": np.round(s["share_dwellings"], 4),
+        }
+        ats = area_types_of(nbh, params["area_type"], ctx)
+        cols.update(area_score_columns(profile, "cool-place-distance", cols, ats, SCORED))
+        out["neighbourhoods"] = feature_collection(nbh, cols)
     s = shares(within, known, dwellings)
     finite = d[np.isfinite(d)]
     out["summary"] = {
@@ -145,6 +157,13 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         "share_dwellings_within": rounded(s["share_dwellings"][0]),
         "median_distance_m": rounded(np.median(finite), 2) if len(finite) else None,
     }
+    out["summary"]["scorecard"] = scorecard(
+        profile,
+        "cool-place-distance",
+        pick_metrics(profile, "cool-place-distance", out["summary"], SCORED),
+        params["area_type"],
+    )
+    out["profile"] = profile.to_dict(indicator="cool-place-distance")
     return out
 
 
@@ -161,7 +180,7 @@ def _box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="cool-place-distance",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "Afstand tot koelte", "en": "Distance to a cool place"},
         description={
             "nl": "Aandeel woningen met een koele plek (≥ 200 m², PET ≤ 35 °C) binnen 300 m lopen.",
@@ -179,7 +198,12 @@ INDICATORS = (
             "A home is within reach when the distance is at most `reach_m`. Shares of homes and "
             "of dwellings are given per neighbourhood and overall; homes off the network are "
             "left out of the shares with a warning. The Klimaateffectatlas measures a walk, so "
-            "use the network mode where a walking network is available."
+            "use the network mode where a walking network is available. Scores 1–10 for the "
+            "shares of homes and dwellings within reach come from the norm profile per area type "
+            "(`area_type` parameter, else the neighbourhood's `area_type` or `urbanity_class`), "
+            "overall and per neighbourhood. `reach_m`, `min_area_m2` and `max_pet_c` decide "
+            "whether a home is within reach; the profile's band judges the share (nl-default: "
+            "80 % scores 6, every home (100 %) scores 10)."
         ),
         compute=compute,
         inputs=(
@@ -238,6 +262,7 @@ INDICATORS = (
             NETWORK_CUTOFF,
             entrance_tolerance(10.0),
             WALKABLE,
+            *PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
@@ -250,10 +275,22 @@ INDICATORS = (
                 "neighbourhoods",
                 "Neighbourhoods",
                 "Input neighbourhoods with `homes`, `dwellings`, `share_homes_within`, "
-                "`share_dwellings_within` (only with `neighbourhoods`).",
+                "`share_dwellings_within`, `area_type`, `score` (of `share_homes_within`, 1–10) "
+                "and `scorecard` (only with `neighbourhoods`).",
                 {"type": "object"},
             ),
-            Output("summary", "Summary", "Overall shares and counts.", {"type": "object"}),
+            Output(
+                "summary",
+                "Summary",
+                "Overall shares and counts, and the overall scorecard.",
+                {"type": "object"},
+            ),
+            Output(
+                "profile",
+                "Profile",
+                "The norm profile used (cool-place-distance part).",
+                {"type": "object"},
+            ),
         ),
         norms=(
             Norm(

@@ -26,6 +26,14 @@ import shapely
 
 from gsl_indicators.canopy import canopy_area, chunked_map, dissolve_groups, overlap_groups
 from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.scoring import (
+    PROFILE_PARAMETERS,
+    area_score_columns,
+    area_types_of,
+    pick_metrics,
+    resolve_profile,
+    scorecard,
+)
 from gsl_indicators.spec import (
     LINES,
     POINTS,
@@ -39,6 +47,25 @@ from gsl_indicators.spec import (
     Parameter,
     Source,
 )
+
+SCORED_3_30_300: tuple[str, ...] = (
+    "share_dwellings_meeting_all_three",
+    "share_meeting_all_three",
+    "share_buildings_meeting_all_three",
+    "canopy_share",
+    "share_buildings_meeting_3",
+    "share_dwellings_meeting_3",
+    "share_buildings_meeting_300",
+    "share_dwellings_meeting_300",
+)
+"""Metrics of ``green-3-30-300`` scored with the norm profile (headline first)."""
+
+SCORED_PER_DWELLING: tuple[str, ...] = (
+    "green_per_dwelling_m2",
+    "share_buildings_meeting_norm",
+    "share_dwellings_meeting_norm",
+)
+"""Metrics of ``green-per-dwelling`` scored with the norm profile (headline first)."""
 
 # --------------------------------------------------------------------------- kernels
 
@@ -790,6 +817,7 @@ def compute_3_30_300(
     layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
 ) -> dict[str, Any]:
     """Compute ``green-3-30-300`` (see the indicator's method text)."""
+    profile = resolve_profile(params)
     homes = layers["buildings"]
     nbs = layers["neighbourhoods"]
     parks = layers["parks"]
@@ -953,10 +981,20 @@ def compute_3_30_300(
         nd = res["network"]["result"]
         summary["homes_not_on_network"] = int(np.asarray(nd.unsnapped).sum())
         summary["network_cutoff_m"] = res["network"]["cutoff_m"]
+    ats = area_types_of(nbs, params["area_type"], ctx)
+    nb_cols.update(area_score_columns(profile, "green-3-30-300", nb_cols, ats, SCORED_3_30_300))
+    summary["canopy_target"] = float(params["canopy_target"])
+    summary["scorecard"] = scorecard(
+        profile,
+        "green-3-30-300",
+        pick_metrics(profile, "green-3-30-300", summary, SCORED_3_30_300),
+        params["area_type"],
+    )
     return {
         "buildings": feature_collection(homes, home_cols),
         "neighbourhoods": feature_collection(nbs, nb_cols),
         "summary": summary,
+        "profile": profile.to_dict(indicator="green-3-30-300"),
     }
 
 
@@ -964,6 +1002,7 @@ def compute_green_per_dwelling(
     layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
 ) -> dict[str, Any]:
     """Compute ``green-per-dwelling`` (see the indicator's method text)."""
+    profile = resolve_profile(params)
     homes = layers["buildings"]
     green = layers["green"]
     nbs = layers.get("neighbourhoods")
@@ -1013,20 +1052,20 @@ def compute_green_per_dwelling(
         per_nb = ga.per_dwelling()
         head = ga.headroom(norm)
         head[ga.homes == 0] = np.nan
-        out["neighbourhoods"] = feature_collection(
-            nbs,
-            {
-                "homes": ga.homes,
-                "dwellings": _r(ga.dwellings, 3),
-                "green_within_m2": _r(np.where(ga.homes > 0, ga.green_m2, np.nan), 2),
-                "dwellings_sharing": _r(np.where(ga.homes > 0, ga.dwellings_in_zone, np.nan), 3),
-                "green_per_dwelling_m2": _r(per_nb, 3),
-                "meets_norm": _bools(
-                    np.where(np.isnan(per_nb), np.nan, (per_nb >= norm - 1e-9) * 1.0)
-                ),
-                "dwelling_headroom": _r(head, 0),
-            },
+        cols: dict[str, Any] = {
+            "homes": ga.homes,
+            "dwellings": _r(ga.dwellings, 3),
+            "green_within_m2": _r(np.where(ga.homes > 0, ga.green_m2, np.nan), 2),
+            "dwellings_sharing": _r(np.where(ga.homes > 0, ga.dwellings_in_zone, np.nan), 3),
+            "green_per_dwelling_m2": _r(per_nb, 3),
+            "meets_norm": _bools(np.where(np.isnan(per_nb), np.nan, (per_nb >= norm - 1e-9) * 1.0)),
+            "dwelling_headroom": _r(head, 0),
+        }
+        ats = area_types_of(nbs, params["area_type"], ctx)
+        cols.update(
+            area_score_columns(profile, "green-per-dwelling", cols, ats, SCORED_PER_DWELLING)
         )
+        out["neighbourhoods"] = feature_collection(nbs, cols)
         empty = int((ga.homes == 0).sum())
         if empty:
             ctx.warn(
@@ -1035,7 +1074,14 @@ def compute_green_per_dwelling(
                 f"{empty} neighbourhoods hold no home; their values are empty",
                 empty,
             )
+    summary["scorecard"] = scorecard(
+        profile,
+        "green-per-dwelling",
+        pick_metrics(profile, "green-per-dwelling", summary, SCORED_PER_DWELLING),
+        params["area_type"],
+    )
     out["summary"] = summary
+    out["profile"] = profile.to_dict(indicator="green-per-dwelling")
     return out
 
 
@@ -1109,7 +1155,7 @@ _EX = _example_3_30_300()
 INDICATORS = (
     Indicator(
         id="green-3-30-300",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "3-30-300-regel voor groen", "en": "3-30-300 rule for urban green"},
         description={
             "nl": "Per woning: minstens 3 bomen in zicht en een park binnen 300 m; per buurt: "
@@ -1143,7 +1189,18 @@ INDICATORS = (
             "A home belongs to the neighbourhood holding its representative point; "
             "`meets_all_three` combines its 3, its 300 and its neighbourhood's 30. Shares "
             "are over homes (buildings) and over dwellings (property `dwellings`, default 1), "
-            "leaving out homes whose value is unknown."
+            "leaving out homes whose value is unknown. "
+            "**Scores** 1–10 come from the norm profile per area type (`area_type` parameter, "
+            "else the neighbourhood's `area_type` or `urbanity_class`), overall and per "
+            "neighbourhood, for the shares meeting 3, 300 and all three and for "
+            "`canopy_share` (headline: `share_dwellings_meeting_all_three`). The parameters "
+            "and the profile play different parts: `min_trees`, `canopy_target`, "
+            "`park_distance_m` and `min_park_area_m2` decide the meets_* flags (and so the "
+            "shares); the profile's band judges the shares. `canopy_target` (30 %) is the "
+            "canopy band's *ambition* in nl-default: `meets_30` is true exactly where "
+            "`canopy_share` scores 10, and the indicative minimum (20 %, 10 % in the inner "
+            "city) scores 6. Changing `canopy_target` moves the flag, not the band; the "
+            "summary shows `canopy_target` beside the band in the scorecard."
         ),
         compute=compute_3_30_300,
         inputs=(
@@ -1194,6 +1251,7 @@ INDICATORS = (
             SNAP_LIMIT,
             ENTRANCE_TOLERANCE,
             WALKABLE,
+            *PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
@@ -1208,14 +1266,22 @@ INDICATORS = (
                 "Neighbourhoods",
                 "Input neighbourhoods with `canopy_share`, `meets_30`, `canopy_area_m2`, "
                 "`canopy_coverage`, `buildings`, `dwellings` and the shares of buildings and "
-                "dwellings meeting 3, 300 and all three.",
+                "dwellings meeting 3, 300 and all three, `area_type`, `score` (of "
+                "`share_dwellings_meeting_all_three`, 1–10) and `scorecard`.",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
             Output(
                 "summary",
                 "Summary",
                 "Overall shares (buildings and dwellings) meeting 3, 300 and all three "
-                "(`share_meeting_all_three`), neighbourhoods meeting 30, overall canopy share.",
+                "(`share_meeting_all_three`), neighbourhoods meeting 30, overall canopy share, "
+                "`canopy_target` and the overall scorecard.",
+            ),
+            Output(
+                "profile",
+                "Profile",
+                "The norm profile used (green-3-30-300 part).",
+                {"type": "object"},
             ),
         ),
         norms=(
@@ -1258,7 +1324,7 @@ INDICATORS = (
     ),
     Indicator(
         id="green-per-dwelling",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "Openbaar groen per woning", "en": "Public green per dwelling"},
         description={
             "nl": "Openbaar groen binnen 500 m per woning, getoetst aan 75 m² per woning.",
@@ -1278,7 +1344,17 @@ INDICATORS = (
             "fit before the norm breaks (negative: the deficit). **Overall**: the green "
             "within reach of any home ÷ all dwellings, and the shares of homes and dwellings "
             "whose own figure meets `norm_m2_per_dwelling`. Buffers are 64-gons (within "
-            "0.6 m of the circle)."
+            "0.6 m of the circle). **Scores** 1–10 come from the norm profile per area type "
+            "(`area_type` parameter, else the neighbourhood's `area_type` or "
+            "`urbanity_class`), overall and per neighbourhood, for `green_per_dwelling_m2` "
+            "(headline) and, overall, the shares meeting the norm. The parameter and the "
+            "profile play different parts: `norm_m2_per_dwelling` decides `meets_norm` and "
+            "`dwelling_headroom`; the profile's band gives the score. In nl-default the band's "
+            "minimum is the same 75 m² (score 6; ambition 100 m² scores 10), so with the "
+            "defaults a figure that just meets the norm scores 6. A profile may set another "
+            "minimum per area type (ggo-utrecht-example: 40 m² in the inner city); the flag "
+            "then still follows the parameter, and both are shown (`summary."
+            "norm_m2_per_dwelling`, the band in each scorecard)."
         ),
         compute=compute_green_per_dwelling,
         inputs=(
@@ -1318,6 +1394,7 @@ INDICATORS = (
                 1000.0,
                 unit="m²",
             ),
+            *PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
@@ -1332,10 +1409,21 @@ INDICATORS = (
                 "Neighbourhoods",
                 "With `neighbourhoods`: `homes`, `dwellings`, `green_within_m2`, "
                 "`dwellings_sharing`, `green_per_dwelling_m2`, `meets_norm`, "
-                "`dwelling_headroom`.",
+                "`dwelling_headroom`, `area_type`, `score` (of `green_per_dwelling_m2`, 1–10) and "
+                "`scorecard`.",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
-            Output("summary", "Summary", "Overall green per dwelling and shares meeting the norm."),
+            Output(
+                "summary",
+                "Summary",
+                "Overall green per dwelling, shares meeting the norm, and the overall scorecard.",
+            ),
+            Output(
+                "profile",
+                "Profile",
+                "The norm profile used (green-per-dwelling part).",
+                {"type": "object"},
+            ),
         ),
         norms=(
             Norm(

@@ -36,6 +36,13 @@ import shapely
 
 from gsl_indicators import parking
 from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.scoring import (
+    PROFILE_PARAMETERS,
+    Profile,
+    area_types_of,
+    band_of,
+    resolve_profile,
+)
 from gsl_indicators.spec import (
     ANY_GEOMETRY,
     LINES,
@@ -379,6 +386,62 @@ def _sorted(m: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]
     return {s: dict(sorted(m[s].items())) for s in sorted(m)}
 
 
+PROFILE_NORMS: dict[str, tuple[str, str]] = {
+    "parking-pressure": ("threshold", "pressure"),
+    "green-per-dwelling": ("norm_m2_per_dwelling", "green_per_dwelling_m2"),
+    "proximity-facilities": ("proximity_min_share", "all_dwelling_share_{proximity_profile}"),
+}
+"""Per constraint: the parameter that sets its norm, and the norm-profile metric it matches."""
+
+
+def profile_norm(
+    profile: Profile,
+    constraint: str,
+    params: Mapping[str, Any],
+    area_types: list[str | None],
+) -> dict[str, Any]:
+    """Show a constraint's norm parameter beside the profile band of the same norm.
+
+    The capacity is computed with the parameter (one value for every neighbourhood);
+    the profile's band minimum (score 6) is what the scoreboard calls the legal or
+    agreed minimum, per area type. This names both, per band that applies to the
+    neighbourhoods, and whether they agree, so two stakeholders can see where they
+    differ.
+
+    Examples
+    --------
+    >>> from gsl_indicators.scoring import resolve_profile
+    >>> d = profile_norm(resolve_profile({}), "parking-pressure", {"threshold": 0.85}, ["2", "1"])
+    >>> d["profile_minimum"], d["agrees_with_profile"]
+    ({'default': 0.85, 'binnenstad': 0.9}, False)
+    """
+    param, metric = PROFILE_NORMS[constraint]
+    metric = metric.format(proximity_profile=params.get("proximity_profile"))
+    value = float(params[param])
+    out: dict[str, Any] = {
+        "parameter": param,
+        "value": value,
+        "profile": profile.name,
+        "profile_metric": f"{constraint}.{metric}",
+    }
+    minimum: dict[str, float] = {}
+    for at in dict.fromkeys(area_types):
+        band = band_of(profile, constraint, metric, at)
+        if band is None:
+            out["profile_minimum"] = None
+            out["agrees_with_profile"] = None
+            out["note"] = f"profile '{profile.name}' has no band for {constraint}.{metric}"
+            return out
+        minimum[band["band_area_type"]] = band["minimum"]
+    out["profile_minimum"] = minimum
+    out["agrees_with_profile"] = all(math.isclose(m, value) for m in minimum.values())
+    out["note"] = (
+        f"the capacity uses the parameter '{param}' = {value:g} in every neighbourhood; "
+        "the profile's band minimum (score 6) per area type is shown beside it"
+    )
+    return out
+
+
 # --------------------------------------------------------------------------- constraints
 
 
@@ -672,8 +735,10 @@ def _whole(fit: np.ndarray) -> np.ndarray:
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """Compute the monitor and, per enabled constraint, the capacity per neighbourhood."""
+    profile = resolve_profile(params)
     ctx.progress(0.05, "reading homes, plan and neighbourhoods")
     site = read_site(layers, params, ctx)
+    area_types = area_types_of(site.nbh, params["area_type"], ctx)
     cols, total = monitor(site)
     n = site.n
     enabled = list(dict.fromkeys(params["constraints"]))
@@ -717,22 +782,34 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             "status": "available",
             "method": cap.method,
             "norm": cap.norm,
+            "profile_norm": profile_norm(profile, cid, params, area_types),
             **{k: v for k, v in cap.details.items() if not isinstance(v, np.ndarray)},
         }
     ctx.progress(0.9, "finding the binding constraint")
     cap_cols, summary = _binding(results, n)
     cols.update(cap_cols)
     cols["placement"] = site.placement_used
+    cols["area_type"] = area_types
+    used = profile.to_dict()
+    used["indicators"] = {k: v for k, v in used["indicators"].items() if k in enabled}
+    differ = [
+        c
+        for c, d in described.items()
+        if d.get("profile_norm", {}).get("agrees_with_profile") is False
+    ]
     return {
         "neighbourhoods": feature_collection(site.nbh, cols),
         "monitor": total,
         "constraints": described,
+        "profile": used,
         "summary": {
             **summary,
             "neighbourhoods": n,
             "constraints_enabled": enabled,
             "constraints_evaluated": list(results),
             "placement": params["placement"],
+            "profile": profile.name,
+            "norms_differing_from_profile": differ,
             "note": "capacities are per neighbourhood, each as if only that neighbourhood "
             "grows; they do not add up to a city-wide capacity where constraints are shared",
         },
@@ -949,7 +1026,7 @@ EXAMPLE: dict[str, Any] = {
 INDICATORS = (
     Indicator(
         id="housing-capacity",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "Woningbouwmonitor en capaciteit", "en": "Housing monitor and capacity"},
         description={
             "nl": "Woningen per status (gepland, in aanbouw, gestopt) en jaar per buurt, en per "
@@ -974,7 +1051,19 @@ INDICATORS = (
             "sharing it. The binding constraint is the one with the smallest capacity. Headroom "
             "after the plan: the same with the pipeline (`pipeline_statuses`) built first at "
             "its own locations. Capacities are whole dwellings; null means unbounded (no "
-            "supply limit, or more than `max_added_dwellings`)."
+            "supply limit, or more than `max_added_dwellings`). "
+            "Norms: each capacity uses its indicator parameter (`threshold`, "
+            "`norm_m2_per_dwelling`, `proximity_min_share`), one value for every "
+            "neighbourhood. The result names the norm profile (`profile`, with "
+            "`profile_override`, and `area_type` or the neighbourhood's `area_type` / "
+            "`urbanity_class`) and, per constraint, `profile_norm`: the parameter beside the "
+            "profile band minimum (score 6) of the same norm for each area type present "
+            "(parking-pressure.pressure, green-per-dwelling.green_per_dwelling_m2, "
+            "proximity-facilities.all_dwelling_share_<proximity_profile>) and whether they "
+            "agree; `summary.norms_differing_from_profile` lists the constraints where they "
+            "do not (nl-default: the parking band minimum is 90 % in the inner city; the "
+            "proximity band minimum is 60 % against the indicative `proximity_min_share` of "
+            "50 %). To test against the profile, set the parameter to its minimum."
         ),
         compute=compute,
         inputs=(
@@ -1043,6 +1132,7 @@ INDICATORS = (
             parking.PARKING_PARAMETERS,
             _green_parameters(),
             _proximity_parameters(),
+            PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
@@ -1051,12 +1141,28 @@ INDICATORS = (
                 "Input neighbourhoods with the monitor (existing, planned, under construction, "
                 "stopped, pipeline dwellings, plan_by_status_year) and, per constraint, "
                 "`<constraint>_capacity`, `_headroom_after_plan`, `_broken`; `capacity`, "
-                "`binding_constraint`, `headroom_after_plan`, `binding_after_plan`.",
+                "`binding_constraint`, `headroom_after_plan`, `binding_after_plan`, `area_type`.",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
             Output("monitor", "Monitor", "Dwellings by status and year overall."),
-            Output("constraints", "Constraints", "Per constraint: status, method, norm used."),
-            Output("summary", "Summary", "Binding constraint counts and notes."),
+            Output(
+                "constraints",
+                "Constraints",
+                "Per constraint: status, method, norm used, and `profile_norm` (the norm "
+                "parameter beside the profile's band minimum).",
+            ),
+            Output(
+                "profile",
+                "Profile",
+                "The norm profile used (the parts of the enabled constraints).",
+                {"type": "object"},
+            ),
+            Output(
+                "summary",
+                "Summary",
+                "Binding constraint counts, the profile name, the constraints whose norm "
+                "parameter differs from the profile minimum, and notes.",
+            ),
         ),
         sources=(
             Source(

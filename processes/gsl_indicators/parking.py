@@ -36,6 +36,14 @@ from scipy.spatial import cKDTree
 
 from gsl_indicators import urbanity
 from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.scoring import (
+    PROFILE_PARAMETERS,
+    area_score_columns,
+    area_types_of,
+    normalise_area_type,
+    resolve_profile,
+    scorecard,
+)
 from gsl_indicators.spec import (
     ANY_GEOMETRY,
     POINTS,
@@ -81,6 +89,8 @@ DEFAULT_COLUMNS = (
     "places_per_dwelling",
     "visitor_share",
 )
+SCORED: tuple[str, ...] = ("pressure", "pressure_with_plan")
+"""Metrics scored with the norm profile (``parking-pressure`` in ``catalog/*.yaml``)."""
 VISITOR_CONVENTION = (
     "CROW convention: places_per_dwelling includes visitor parking; visitor_share is the "
     "fraction of it meant for visitors, reported separately (demand_visitors), not added."
@@ -491,6 +501,52 @@ def alarm(demand: np.ndarray, supply: np.ndarray, threshold: float) -> np.ndarra
     return demand > threshold * supply + 1e-9
 
 
+def scored_pressure(demand: np.ndarray, supply: np.ndarray) -> np.ndarray:
+    """Return the pressure as it is scored: demand without supply is infinitely bad.
+
+    :func:`pressure` leaves a zone without supply empty; for the score a zone with
+    demand and no supply counts as beyond every band (score 1), one without either
+    gets no score.
+
+    Examples
+    --------
+    >>> scored_pressure(np.array([85.0, 10.0, 0.0]), np.array([100.0, 0.0, 0.0])).tolist()
+    [0.85, inf, nan]
+    """
+    p = np.round(pressure(demand, supply), 4)
+    return np.where((supply <= 0) & (demand > 0), np.inf, p)
+
+
+def zone_area_types(
+    zones_layer: Layer, urbanity_class: np.ndarray, area_type: Any, ctx: Context | None
+) -> list[str | None]:
+    """Return the area type of each zone for the norm profile.
+
+    The ``area_type`` parameter, when given, applies to every zone; else a zone's
+    ``area_type`` property, else its CBS urbanity class (given or computed from the
+    dwellings, see :func:`prepare_zones`).
+    """
+    if area_type is not None:
+        return area_types_of(zones_layer, area_type, ctx)
+    out: list[str | None] = []
+    bad = 0
+    for props, cls in zip(zones_layer.properties, urbanity_class.tolist(), strict=True):
+        try:
+            at = normalise_area_type(props.get("area_type"))
+        except ValueError:
+            bad += 1
+            at = None
+        out.append(at if at is not None else (str(int(cls)) if 1 <= cls <= N_CLASSES else None))
+    if bad and ctx is not None:
+        ctx.warn(
+            "unknown-area-type",
+            zones_layer.name,
+            f"{bad} zones have an unknown 'area_type'; their urbanity class applies",
+            bad,
+        )
+    return out
+
+
 def dwellings_that_fit(
     demand: np.ndarray, supply: np.ndarray, threshold: float, places_per_new: np.ndarray
 ) -> np.ndarray:
@@ -736,6 +792,7 @@ def _r(a: np.ndarray, nd: int = 3) -> np.ndarray:
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """Compute demand, supply, pressure and alarm per zone, with and without the plan."""
+    profile = resolve_profile(params)
     table = norm_table(params["norm_table"])
     threshold = float(params["threshold"])
     default_type = params["default_dwelling_type"]
@@ -788,6 +845,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         "zones_in_alarm": int(a.sum()),
         "demand_by_dwelling_type": _by_type(table, homes),
     }
+    zone_metrics: dict[str, np.ndarray] = {"pressure": scored_pressure(demand, supply)}
+    total_metrics: dict[str, np.ndarray] = {
+        "pressure": scored_pressure(np.array([demand.sum()]), np.array([supply.sum()]))
+    }
     all_homes = [homes]
     plan_layer = layers.get("plan")
     if plan_layer is not None:
@@ -819,6 +880,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
                 "zones_newly_in_alarm": int((a2 & ~a).sum()),
             }
         )
+        zone_metrics["pressure_with_plan"] = scored_pressure(demand2, supply)
+        total_metrics["pressure_with_plan"] = scored_pressure(
+            np.array([demand2.sum()]), np.array([supply.sum()])
+        )
         all_homes.append(plan)
     if table.example:
         ctx.warn(
@@ -827,11 +892,20 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             f"norm table '{table.name}' is an EXAMPLE with illustrative figures, not CROW "
             "parkeerkencijfers; supply your municipality's own table",
         )
+    ats = zone_area_types(zones_layer, zones.urbanity_class, params["area_type"], ctx)
+    cols.update(area_score_columns(profile, "parking-pressure", zone_metrics, ats, SCORED))
+    summary["scorecard"] = scorecard(
+        profile,
+        "parking-pressure",
+        {k: float(v[0]) for k, v in total_metrics.items()},
+        params["area_type"],
+    )
     ctx.progress(0.95, "writing zones")
     return {
         "zones": feature_collection(zones_layer, cols),
         "summary": summary,
         "norm_table": table.describe(used_rows(table, zones, *all_homes)),
+        "profile": profile.to_dict(indicator="parking-pressure"),
     }
 
 
@@ -1046,7 +1120,7 @@ EXAMPLE: dict[str, Any] = {
 INDICATORS = (
     Indicator(
         id="parking-pressure",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "Parkeerdruk", "en": "Parking pressure"},
         description={
             "nl": "Parkeervraag (woningen × parkeernorm) gedeeld door het aanbod per zone, "
@@ -1068,11 +1142,22 @@ INDICATORS = (
             "demand ÷ supply; alarm when pressure > `threshold` (demand without supply is an "
             "alarm). With `plan`, the plan's dwellings are added the same way and every "
             "figure is given again with the plan. The result names the norm table and the "
-            "rows applied."
+            "rows applied. Scores 1–10 for `pressure` (headline) and `pressure_with_plan` "
+            "come from the norm profile per zone and overall; a zone's area type is the "
+            "`area_type` parameter, else its `area_type` property, else its urbanity class "
+            "(given or computed). Demand without supply scores 1 (value null); a zone without "
+            "demand or supply gets no score. The parameter and the profile play different "
+            "parts: `threshold` decides `alarm` and `headroom_places`; the profile's band "
+            "gives the score. In nl-default the band's minimum is the same 85 % (score 6; "
+            "ambition 70 % scores 10, 100 % or more scores 1), but 90 % in the inner city "
+            "(binnenstad, CBS class 1: ambition 75 %, 105 % scores 1), where CROW finds "
+            "about 90 % acceptable: there a zone at 88 % is in alarm with the default "
+            "threshold yet scores above 6. The result shows both (`summary.threshold`, the "
+            "band in each scorecard); set `threshold` to the band's minimum to align them."
         ),
         compute=compute,
         inputs=(DWELLINGS_INPUT, PARKING_INPUT, ZONES_INPUT, PLAN_INPUT),
-        parameters=PARKING_PARAMETERS,
+        parameters=(*PARKING_PARAMETERS, *PROFILE_PARAMETERS),
         outputs=(
             Output(
                 "zones",
@@ -1080,11 +1165,18 @@ INDICATORS = (
                 "Input zones with urbanity_class, location, dwellings, demand, "
                 "demand_visitors, supply, pressure, alarm, headroom_places (threshold × "
                 "supply − demand) and, with a plan, plan_dwellings, demand_with_plan, "
-                "pressure_with_plan, alarm_with_plan, headroom_places_with_plan.",
+                "pressure_with_plan, alarm_with_plan, headroom_places_with_plan; area_type, "
+                "score (of pressure, 1–10) and scorecard.",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
-            Output("summary", "Summary", "Totals, overall pressure, zones in alarm."),
+            Output("summary", "Summary", "Totals, overall pressure, zones in alarm, scorecard."),
             Output("norm_table", "Norm table", "The table used: name, source, rows applied."),
+            Output(
+                "profile",
+                "Profile",
+                "The norm profile used (parking-pressure part).",
+                {"type": "object"},
+            ),
         ),
         norms=(
             Norm(

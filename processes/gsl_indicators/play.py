@@ -16,6 +16,14 @@ import shapely
 
 from gsl_indicators.geo import Layer, feature_collection
 from gsl_indicators.proximity import rounded
+from gsl_indicators.scoring import (
+    PROFILE_PARAMETERS,
+    area_score_columns,
+    area_types_of,
+    pick_metrics,
+    resolve_profile,
+    scorecard,
+)
 from gsl_indicators.spec import (
     POLYGONS,
     Context,
@@ -26,6 +34,9 @@ from gsl_indicators.spec import (
     Parameter,
     Source,
 )
+
+SCORED: tuple[str, ...] = ("play_share",)
+"""Metrics scored with the norm profile (``play-space`` in ``catalog/*.yaml``)."""
 
 
 def area_inside(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
@@ -55,6 +66,7 @@ def area_inside(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """Compute play area, built-up area, their ratio and the norm test per neighbourhood."""
+    profile = resolve_profile(params)
     nbh = layers["neighbourhoods"]
     play = layers.get("play_areas")
     built = layers.get("built_up")
@@ -85,30 +97,36 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     total_built = float(built_m2.sum())
     valid = ~no_built
     n_meet = sum(1 for m in meets if m)
+    cols: dict[str, Any] = {
+        "play_area_m2": np.round(play_m2, 2),
+        "built_up_area_m2": np.round(built_m2, 2),
+        "play_share": np.round(share, 5),
+        "meets_norm": meets,
+        "play_deficit_m2": np.round(deficit, 2),
+    }
+    ats = area_types_of(nbh, params["area_type"], ctx)
+    cols.update(area_score_columns(profile, "play-space", cols, ats, SCORED))
+    summary: dict[str, Any] = {
+        "built_up_basis": basis,
+        "norm_share": norm,
+        "neighbourhoods": len(nbh),
+        "neighbourhoods_meeting_norm": n_meet,
+        "share_neighbourhoods_meeting_norm": rounded(n_meet / valid.sum()) if valid.any() else None,
+        "play_area_m2": round(total_play, 2),
+        "built_up_area_m2": round(total_built, 2),
+        "play_share": rounded(total_play / total_built, 5) if total_built > 0 else None,
+        "play_deficit_m2": round(float(np.nansum(deficit)), 2),
+    }
+    summary["scorecard"] = scorecard(
+        profile,
+        "play-space",
+        pick_metrics(profile, "play-space", summary, SCORED),
+        params["area_type"],
+    )
     return {
-        "neighbourhoods": feature_collection(
-            nbh,
-            {
-                "play_area_m2": np.round(play_m2, 2),
-                "built_up_area_m2": np.round(built_m2, 2),
-                "play_share": np.round(share, 5),
-                "meets_norm": meets,
-                "play_deficit_m2": np.round(deficit, 2),
-            },
-        ),
-        "summary": {
-            "built_up_basis": basis,
-            "norm_share": norm,
-            "neighbourhoods": len(nbh),
-            "neighbourhoods_meeting_norm": n_meet,
-            "share_neighbourhoods_meeting_norm": rounded(n_meet / valid.sum())
-            if valid.any()
-            else None,
-            "play_area_m2": round(total_play, 2),
-            "built_up_area_m2": round(total_built, 2),
-            "play_share": rounded(total_play / total_built, 5) if total_built > 0 else None,
-            "play_deficit_m2": round(float(np.nansum(deficit)), 2),
-        },
+        "neighbourhoods": feature_collection(nbh, cols),
+        "summary": summary,
+        "profile": profile.to_dict(indicator="play-space"),
     }
 
 
@@ -125,7 +143,7 @@ def _box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="play-space",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "Speelruimte (speelnorm)", "en": "Play space (play norm)"},
         description={
             "nl": "Formele speelruimte als aandeel van het bebouwde gebied per buurt; norm 3 %.",
@@ -140,7 +158,15 @@ INDICATORS = (
             "neighbourhood, also outside `built_up`. `play_share` = play area ÷ built-up area; "
             "`meets_norm` when the share is at least `norm_share` (Jantje Beton: 3 %); "
             "`play_deficit_m2` is the play area missing to the norm. Overall: the totals' ratio "
-            "and the number of neighbourhoods meeting the norm."
+            "and the number of neighbourhoods meeting the norm. "
+            "Scores 1–10 for `play_share` come from the norm profile per area type "
+            "(`area_type` parameter, else the neighbourhood's `area_type` or "
+            "`urbanity_class`), overall and per neighbourhood. The parameter and the profile "
+            "play different parts: `norm_share` decides `meets_norm` and the deficit; the "
+            "profile's band gives the score (nl-default: minimum 3 % scores 6, ambition 4 % "
+            "scores 10). With the defaults the two agree: a neighbourhood that just meets "
+            "`norm_share` scores 6. Changing one does not change the other; the result shows "
+            "both (`summary.norm_share` and the band in each scorecard)."
         ),
         compute=compute,
         inputs=(
@@ -175,20 +201,25 @@ INDICATORS = (
                 0.0,
                 0.2,
             ),
+            *PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
                 "neighbourhoods",
                 "Neighbourhoods",
                 "Input neighbourhoods with `play_area_m2`, `built_up_area_m2`, `play_share`, "
-                "`meets_norm`, `play_deficit_m2`.",
+                "`meets_norm`, `play_deficit_m2`, `area_type`, `score` (of `play_share`, 1–10) "
+                "and `scorecard`.",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
             Output(
                 "summary",
                 "Summary",
-                "Totals and neighbourhoods meeting the norm.",
+                "Totals, neighbourhoods meeting the norm, and the overall scorecard.",
                 {"type": "object"},
+            ),
+            Output(
+                "profile", "Profile", "The norm profile used (play-space part).", {"type": "object"}
             ),
         ),
         norms=(

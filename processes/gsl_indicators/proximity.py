@@ -27,6 +27,14 @@ from gsl_indicators.network import (
     report,
     walkable_lines,
 )
+from gsl_indicators.scoring import (
+    PROFILE_PARAMETERS,
+    area_score_columns,
+    area_types_of,
+    pick_metrics,
+    resolve_profile,
+    scorecard,
+)
 from gsl_indicators.spec import (
     LINES,
     POINTS,
@@ -446,7 +454,10 @@ def compute_facilities(
     layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
 ) -> dict[str, Any]:
     """Compute the zorgcirkel: per home and facility type, distance and reach per profile."""
+    norm_profile = resolve_profile(params)
     reaches = profile_reaches(params["mobility_profiles"], params["walking_speed_m_s"])
+    # the metrics scored with the norm profile: every home reaches all types, per profile
+    scored = [f"all{u}_share_{p}" for p in reaches for u in ("", "_dwelling")]
     homes = layers["buildings"]
     groups = facility_groups(layers["facilities"], params["facility_types"], ctx)
     if not groups:
@@ -535,6 +546,10 @@ def compute_facilities(
     out: dict[str, Any] = {"buildings": feature_collection(homes, columns)}
     if nbh is not None and area is not None:
         base = shares(np.zeros(len(homes), bool), known, dwellings, area, n_area)
+        ats = area_types_of(nbh, params["area_type"], ctx)
+        area_cols.update(
+            area_score_columns(norm_profile, "proximity-facilities", area_cols, ats, scored)
+        )
         out["neighbourhoods"] = feature_collection(
             nbh,
             {"homes": base["homes"].astype(int), "dwellings": base["dwellings"], **area_cols},
@@ -556,6 +571,20 @@ def compute_facilities(
         "by_type": by_type,
         **({"visit_weights": weighted} if weighted else {}),
     }
+    overall: dict[str, Any] = {}
+    for p in reaches:
+        overall[f"all_share_{p}"] = summary_profiles[p]["all_types"]["share_homes"]
+        overall[f"all_dwelling_share_{p}"] = summary_profiles[p]["all_types"]["share_dwellings"]
+        for t in dist:
+            overall[f"{t}_share_{p}"] = by_type[t]["profiles"][p]["share_homes"]
+            overall[f"{t}_dwelling_share_{p}"] = by_type[t]["profiles"][p]["share_dwellings"]
+    out["summary"]["scorecard"] = scorecard(
+        norm_profile,
+        "proximity-facilities",
+        pick_metrics(norm_profile, "proximity-facilities", overall, scored),
+        params["area_type"],
+    )
+    out["profile"] = norm_profile.to_dict(indicator="proximity-facilities")
     return out
 
 
@@ -616,7 +645,7 @@ def _pt_fc(rows: list[tuple[Any, float, float, dict[str, Any]]]) -> dict[str, An
 INDICATORS = (
     Indicator(
         id="proximity-facilities",
-        version="1.0.0",
+        version="1.1.0",
         title={
             "nl": "Zorgcirkel: voorzieningen op loopafstand",
             "en": "Care circle: facilities within walking distance",
@@ -645,7 +674,17 @@ INDICATORS = (
             "within reach are given per type and profile, for all types together, per "
             "neighbourhood (the one containing the home's representative point) and overall. "
             "With `visit_weights` (Geroscoop: supermarket 52, GP 12, pharmacy 12 visits a year), "
-            "`visit_share` is the share of a year's visits whose facility type is within reach."
+            "`visit_share` is the share of a year's visits whose facility type is within reach. "
+            "Scores 1–10 come from the **norm profile** (`profile`; not to be confused with "
+            "the mobility profiles) per area type (`area_type` parameter, else the "
+            "neighbourhood's `area_type` or `urbanity_class`), overall and per neighbourhood, "
+            "for `all_share_<mobility profile>` and `all_dwelling_share_<mobility profile>`: "
+            "the share of homes (dwellings) with every facility type within reach. nl-default "
+            "has bands for the mobility profiles `standard` and `reduced` (headline "
+            "`all_share_standard`; e.g. 60 % scores 6 and 95 % scores 10 by default, 80 % and "
+            "100 % in the inner city); shares of other mobility profiles are listed as "
+            "unscored unless a `profile_override` adds bands for them. The reach decides "
+            "whether a home counts; the profile's band judges the share."
         ),
         compute=compute_facilities,
         inputs=(
@@ -725,6 +764,7 @@ INDICATORS = (
             NETWORK_CUTOFF,
             entrance_tolerance(10.0),
             WALKABLE,
+            *PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
@@ -738,13 +778,22 @@ INDICATORS = (
                 "neighbourhoods",
                 "Neighbourhoods",
                 "Input neighbourhoods with `homes`, `dwellings`, `<type>_share_<profile>`, "
-                "`<type>_dwelling_share_<profile>`, `all_share_<profile>` (only with `neighbourhoods`).",
+                "`<type>_dwelling_share_<profile>`, `all_share_<profile>`, "
+                "`all_dwelling_share_<profile>`, `area_type`, `score` (of `all_share_standard`, "
+                "1–10) and `scorecard` (only with `neighbourhoods`).",
                 {"type": "object"},
             ),
             Output(
                 "summary",
                 "Summary",
-                "Overall shares per type and profile, for all types together, and the mean visit share.",
+                "Overall shares per type and profile, for all types together, the mean visit "
+                "share, and the overall scorecard.",
+                {"type": "object"},
+            ),
+            Output(
+                "profile",
+                "Norm profile",
+                "The norm profile used (proximity-facilities part).",
                 {"type": "object"},
             ),
         ),

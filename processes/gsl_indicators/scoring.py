@@ -660,3 +660,104 @@ def _profile_parameters() -> tuple[Parameter, ...]:
 
 
 PROFILE_PARAMETERS: tuple[Parameter, ...] = _profile_parameters()
+
+
+def pick_metrics(
+    profile: Profile,
+    indicator_id: str,
+    values: Mapping[str, Any],
+    scored: Sequence[str],
+) -> dict[str, Any]:
+    """Return the metric values of ``values`` that a scorecard should get.
+
+    These are the metrics named in ``scored`` (the ones the catalog profiles have bands
+    for) that are present, plus any other entry of ``values`` for which ``profile`` has a
+    norm, so a ``profile_override`` can score a further column of the result.
+
+    Examples
+    --------
+    >>> p = resolve_profile({})
+    >>> sorted(pick_metrics(p, "play-space", {"play_share": 0.02, "play_area_m2": 5.0},
+    ...                     ["play_share"]))
+    ['play_share']
+    """
+    return {
+        k: v
+        for k, v in values.items()
+        if k in scored or profile.metric(indicator_id, k) is not None
+    }
+
+
+def area_score_columns(
+    profile: Profile,
+    indicator_id: str,
+    columns: Mapping[str, Any],
+    area_types: Sequence[str | None],
+    scored: Sequence[str],
+) -> dict[str, list[Any]]:
+    """Return the ``area_type``, ``score`` and ``scorecard`` columns of a per-area result.
+
+    Parameters
+    ----------
+    profile : Profile
+        From :func:`resolve_profile`.
+    indicator_id : str
+        The indicator whose norms apply.
+    columns : Mapping[str, array-like]
+        The result's per-area columns (one value per area); non-metric columns are
+        ignored (see :func:`pick_metrics`).
+    area_types : Sequence[str or None]
+        One area type per area (:func:`area_types_of`).
+    scored : Sequence[str]
+        The metric columns to score.
+
+    Examples
+    --------
+    >>> p = resolve_profile({})
+    >>> cols = area_score_columns(p, "play-space", {"play_share": [0.03, 0.04, None]},
+    ...                           ["2", None, None], ["play_share"])
+    >>> cols["area_type"], cols["score"]
+    (['2', None, None], [6.0, 10.0, None])
+    """
+    picked = pick_metrics(profile, indicator_id, columns, scored)
+    numeric = {
+        k: np.array([np.nan if x is None else x for x in np.asarray(v, dtype=object)], float)
+        for k, v in picked.items()
+    }
+    cards = scorecards(profile, indicator_id, numeric, area_types)
+    return {
+        "area_type": list(area_types),
+        "score": [c.get("score") for c in cards],
+        "scorecard": cards,
+    }
+
+
+def band_of(
+    profile: Profile, indicator_id: str, metric: str, area_type: str | None = None
+) -> dict[str, Any] | None:
+    """Return the band of ``metric`` that applies to ``area_type`` (``None`` if unscored).
+
+    Used to show an indicator parameter (a meets/alarm threshold) beside the profile
+    band that gives the score, so that the two can be compared.
+
+    Examples
+    --------
+    >>> band_of(resolve_profile({}), "parking-pressure", "pressure", "1")
+    {'minimum': 0.9, 'ambition': 0.75, 'floor': 1.05, 'band_area_type': 'binnenstad', 'direction': 'lower_is_better'}
+    """
+    norm = profile.metric(indicator_id, metric)
+    if norm is None:
+        return None
+    try:
+        at = normalise_area_type(area_type)
+    except ValueError as err:
+        raise InputError("area_type", str(err)) from None
+    key = profile.band_key(norm, at)
+    band = norm.bands[key]
+    return {
+        "minimum": band.minimum,
+        "ambition": band.ambition,
+        "floor": band.floor,
+        "band_area_type": key,
+        "direction": norm.direction,
+    }
