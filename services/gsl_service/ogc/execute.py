@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from gsl_indicators.canonical import canonical_json
+from gsl_indicators.geo import paused_gc
 from gsl_indicators.spec import Indicator, Registry
 from gsl_service.cache import request_digest
 from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
@@ -78,7 +79,8 @@ def parse_execute_request(
             input_name="inputs",
         )
     try:
-        doc = orjson.loads(body)
+        with paused_gc():  # a large body is millions of small objects: see paused_gc
+            doc = orjson.loads(body)
     except orjson.JSONDecodeError as err:
         raise InvalidInput(
             f"the request body is not valid JSON: {err}", input_name="inputs"
