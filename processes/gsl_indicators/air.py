@@ -34,10 +34,12 @@ from typing import Any
 
 import numpy as np
 
+from gsl_indicators.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.exposure import (
     BUILDINGS,
     NEIGHBOURHOODS,
     Quantity,
+    above_summary,
     collect_exposure,
     exposure_parameters,
     neighbourhood_index,
@@ -45,14 +47,14 @@ from gsl_indicators.exposure import (
     read_homes,
     rounded,
     scalar,
-    score_metrics,
+    scored_outputs,
     share_above,
     weighted_mean,
     zone_input,
 )
 from gsl_indicators.geo import Layer, feature_collection
 from gsl_indicators.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.scoring import PROFILE_PARAMETERS, area_types_of
+from gsl_indicators.scoring import PROFILE_PARAMETERS
 from gsl_indicators.spec import Context, Indicator, Norm, Output, Parameter, Source
 
 POLLUTANTS = ("no2", "pm25", "pm10")
@@ -119,7 +121,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     }
     area_cols: dict[str, Any] = {}
     overall_metrics: dict[str, float] = {}
-    area_metrics: list[dict[str, float]] = [{} for _ in range(n_areas)]
+    area_metrics: dict[str, np.ndarray] = {}
     for pol in POLLUTANTS:
         if pol not in values:
             summary["pollutants"][pol] = {"given": False}
@@ -143,13 +145,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         }
         for level, limit in lims.items():
             s = share_above(v, dw, limit)
-            ps["above"][level] = {
-                "limit": limit,
-                "homes": int(s["homes_above"][0]),
-                "dwellings": float(s["dwellings_above"][0]),
-                "share_homes": scalar(s["share_homes"][0]),
-                "share_dwellings": scalar(s["share_dwellings"][0]),
-            }
+            ps["above"][level] = {"limit": limit, **above_summary(s)}
             if n_areas:
                 sa = share_above(v, dw, limit, groups, n_areas)
                 suffix = "who" if level == "guideline" else level
@@ -157,52 +153,35 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
                 area_cols[f"share_dwellings_above_{suffix}_{pol}"] = rounded(sa["share_dwellings"])
                 if level == "guideline":
                     area_cols[f"homes_with_{pol}"] = sa["homes"].astype(int)
-                    for i, x in enumerate(sa["share_homes"].tolist()):
-                        area_metrics[i][f"share_homes_above_who_{pol}"] = x
+                    area_metrics[f"share_homes_above_who_{pol}"] = sa["share_homes"]
         summary["pollutants"][pol] = ps
         overall_metrics[f"share_homes_above_who_{pol}"] = ps["above"]["guideline"]["share_homes"]
         overall_metrics[f"mean_{pol}"] = mean
         if n_areas:
             am = weighted_mean(v, dw, groups, n_areas)
             area_cols[f"mean_{pol}"] = rounded(am)
-            for i, x in enumerate(am.tolist()):
-                area_metrics[i][f"mean_{pol}"] = x
+            area_metrics[f"mean_{pol}"] = am
     out: dict[str, Any] = {"buildings": feature_collection(homes.layer, columns)}
-    types = area_types_of(areas, params.get("area_type"), ctx) if areas is not None else []
-    scored, cards = score_metrics(
-        params,
+    return scored_outputs(
         "air-quality",
-        {k: (np.nan if v is None else v) for k, v in overall_metrics.items()},
+        params,
+        ctx,
+        homes,
+        out,
+        areas,
+        groups,
+        area_cols,
+        overall_metrics,
         area_metrics,
-        types,
+        summary,
+        ges,
     )
-    if areas is not None:
-        homes_per = np.bincount(groups[(groups >= 0) & homes.mask], minlength=n_areas)
-        dw_per = np.bincount(
-            groups[(groups >= 0) & homes.mask],
-            weights=dw[(groups >= 0) & homes.mask],
-            minlength=n_areas,
-        )
-        out["neighbourhoods"] = feature_collection(
-            areas,
-            {
-                "homes": homes_per,
-                "dwellings": dw_per,
-                **area_cols,
-                "area_type": types,
-                "scores": cards,
-            },
-        )
-    out["summary"] = summary
-    out["ges"] = ges
-    out["scores"] = scored
-    return out
 
 
 INDICATORS = (
     Indicator(
         id="air-quality",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "Luchtkwaliteit bij woningen", "en": "Air quality at homes"},
         description={
             "nl": "Jaargemiddelde NO₂, PM2,5 en PM10 per woning; aandelen woningen en "
@@ -249,12 +228,22 @@ INDICATORS = (
                 "neighbourhoods",
                 "Neighbourhoods",
                 "Per neighbourhood: homes, dwellings, means, shares above each WHO level, "
-                "scores (only with `neighbourhoods`).",
+                "`area_type`, `score` (of `mean_no2`, 1–10) and `scorecard` (only with "
+                "`neighbourhoods`).",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
-            Output("summary", "Summary", "Overall means and shares above each WHO level."),
+            Output(
+                "summary",
+                "Summary",
+                "Overall means and shares above each WHO level, and the overall scorecard.",
+            ),
             Output("ges", "GES", "GES table and homes per score per pollutant, or why none."),
-            Output("scores", "Scores", "Profile used and scorecard (1–10 per metric)."),
+            Output(
+                "profile",
+                "Profile",
+                "The norm profile used (air-quality part).",
+                {"type": "object"},
+            ),
         ),
         norms=tuple(
             Norm(
@@ -280,62 +269,24 @@ INDICATORS = (
         ),
         keywords=("luchtkwaliteit", "NO2", "PM2.5", "PM10", "WHO", "GES", "GGO"),
         example={
-            "buildings": {
-                "type": "FeatureCollection",
-                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "home-1",
-                        "geometry": {"type": "Point", "coordinates": [121000.0, 487000.0]},
-                        "properties": {"dwellings": 4},
-                    },
-                    {
-                        "type": "Feature",
-                        "id": "home-2",
-                        "geometry": {"type": "Point", "coordinates": [121300.0, 487000.0]},
-                        "properties": {"dwellings": 1},
-                    },
-                ],
-            },
-            "exposure_zones": {
-                "type": "FeatureCollection",
-                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": {
-                            "type": "Polygon",
-                            "coordinates": [
-                                [
-                                    [120900.0, 486900.0],
-                                    [121200.0, 486900.0],
-                                    [121200.0, 487100.0],
-                                    [120900.0, 487100.0],
-                                    [120900.0, 486900.0],
-                                ]
-                            ],
-                        },
-                        "properties": {"no2": 24.5, "pm25": 9.1, "pm10": 17.0},
-                    },
-                    {
-                        "type": "Feature",
-                        "geometry": {
-                            "type": "Polygon",
-                            "coordinates": [
-                                [
-                                    [121200.0, 486900.0],
-                                    [121500.0, 486900.0],
-                                    [121500.0, 487100.0],
-                                    [121200.0, 487100.0],
-                                    [121200.0, 486900.0],
-                                ]
-                            ],
-                        },
-                        "properties": {"no2": 9.0, "pm25": 4.5, "pm10": 14.0},
-                    },
-                ],
-            },
+            "buildings": rd_collection(
+                [
+                    point_feature(121000.0, 487000.0, "home-1", dwellings=4),
+                    point_feature(121300.0, 487000.0, "home-2", dwellings=1),
+                ]
+            ),
+            "exposure_zones": rd_collection(
+                [
+                    feature(
+                        box(120900.0, 486900.0, 121200.0, 487100.0),
+                        properties={"no2": 24.5, "pm25": 9.1, "pm10": 17.0},
+                    ),
+                    feature(
+                        box(121200.0, 486900.0, 121500.0, 487100.0),
+                        properties={"no2": 9.0, "pm25": 4.5, "pm10": 14.0},
+                    ),
+                ]
+            ),
         },
     ),
 )

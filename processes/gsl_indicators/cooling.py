@@ -13,18 +13,14 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.examples import box_feature, point_feature, rd_collection
+from gsl_indicators.geo import Layer, feature_collection, zone_index
+from gsl_indicators.network import walking_parameters
 from gsl_indicators.proximity import (
     BUILDINGS,
-    DISTANCE_MODE,
     NEIGHBOURHOODS,
     NETWORK,
-    NETWORK_CUTOFF,
-    SNAP_LIMIT,
-    WALKABLE,
-    assign_areas,
     distances_by_mode,
-    entrance_tolerance,
     json_distance,
     rounded,
     shares,
@@ -132,7 +128,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     }
     nbh = layers.get("neighbourhoods")
     if nbh is not None:
-        area = assign_areas(homes.geometries, nbh.geometries)
+        area = zone_index(homes.geometries, nbh.geometries)
         s = shares(within, known, dwellings, area, len(nbh))
         cols: dict[str, Any] = {
             "homes": s["homes"].astype(int),
@@ -165,16 +161,6 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     )
     out["profile"] = profile.to_dict(indicator="cool-place-distance")
     return out
-
-
-_RD = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
-
-
-def _box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
-    return {
-        "type": "Polygon",
-        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-    }
 
 
 INDICATORS = (
@@ -257,11 +243,7 @@ INDICATORS = (
                 "boolean",
                 True,
             ),
-            DISTANCE_MODE,
-            SNAP_LIMIT,
-            NETWORK_CUTOFF,
-            entrance_tolerance(10.0),
-            WALKABLE,
+            *walking_parameters(),
             *PROFILE_PARAMETERS,
         ),
         outputs=(
@@ -327,42 +309,18 @@ INDICATORS = (
         ),
         keywords=("hitte", "koelte", "heat", "cool places"),
         example={
-            "buildings": {
-                "type": "FeatureCollection",
-                "crs": _RD,
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "w1",
-                        "properties": {"dwellings": 4},
-                        "geometry": {"type": "Point", "coordinates": [121000, 487000]},
-                    },
-                    {
-                        "type": "Feature",
-                        "id": "w2",
-                        "properties": {"dwellings": 1},
-                        "geometry": {"type": "Point", "coordinates": [121600, 487000]},
-                    },
-                ],
-            },
-            "cool_places": {
-                "type": "FeatureCollection",
-                "crs": _RD,
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "park",
-                        "properties": {"pet": 33},
-                        "geometry": _box(121100, 487000, 121130, 487030),
-                    },
-                    {
-                        "type": "Feature",
-                        "id": "square",
-                        "properties": {"pet": 39},
-                        "geometry": _box(121550, 487000, 121600, 487050),
-                    },
-                ],
-            },
+            "buildings": rd_collection(
+                [
+                    point_feature(121000, 487000, "w1", dwellings=4),
+                    point_feature(121600, 487000, "w2", dwellings=1),
+                ]
+            ),
+            "cool_places": rd_collection(
+                [
+                    box_feature(121100, 487000, 121130, 487030, "park", pet=33),
+                    box_feature(121550, 487000, 121600, 487050, "square", pet=39),
+                ]
+            ),
         },
     ),
 )

@@ -60,8 +60,8 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from gsl_indicators.geo import Layer
-from gsl_indicators.scoring import resolve_profile, scorecard
+from gsl_indicators.geo import Layer, feature_collection, representative_points, zone_index
+from gsl_indicators.scoring import area_types_of, resolve_profile, scorecard, scorecards
 from gsl_indicators.spec import (
     POINTS,
     POLYGONS,
@@ -260,7 +260,7 @@ def read_homes(layer: Layer, ctx: Context) -> Homes:
     dwellings = layer.number("dwellings", 1.0, ctx)
     if (dwellings < 0).any():
         raise InputError("buildings", "'dwellings' must not be negative")
-    points = shapely.point_on_surface(layer.geometries) if len(layer) else np.empty(0, object)
+    points = representative_points(layer.geometries)
     xy = shapely.get_coordinates(points).reshape(-1, 2)
     return Homes(layer, dwellings > 0, points, xy, dwellings)
 
@@ -701,16 +701,9 @@ def neighbourhood_index(homes: Homes, areas: Layer | None, ctx: Context) -> np.n
 
     A point in several (overlapping) neighbourhoods goes to the first.
     """
-    n = len(homes)
-    out = np.full(n, -1, dtype=np.int64)
-    if areas is None or n == 0 or len(areas) == 0:
-        return out
-    pt, ar = shapely.STRtree(areas.geometries).query(homes.points, predicate="intersects")
-    if len(pt):
-        order = np.lexsort((ar, pt))
-        pt, ar = pt[order], ar[order]
-        first = np.r_[True, pt[1:] != pt[:-1]]
-        out[pt[first]] = ar[first]
+    if areas is None:
+        return np.full(len(homes), -1, dtype=np.int64)
+    out = zone_index(homes.points, areas.geometries)
     outside = int(((out < 0) & homes.mask).sum())
     if outside:
         ctx.warn(
@@ -824,21 +817,72 @@ def scalar(value: float, digits: int = 2) -> float | None:
     return None if not math.isfinite(value) else round(float(value), digits)
 
 
+def above_summary(s: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """Return the overall counts and shares of a :func:`share_above` result for output.
+
+    Examples
+    --------
+    >>> above_summary(share_above(np.array([5.0, 12.0]), np.array([1.0, 3.0]), 10))
+    {'homes': 1, 'dwellings': 3.0, 'share_homes': 50.0, 'share_dwellings': 75.0}
+    """
+    return {
+        "homes": int(s["homes_above"][0]),
+        "dwellings": float(s["dwellings_above"][0]),
+        "share_homes": scalar(s["share_homes"][0]),
+        "share_dwellings": scalar(s["share_dwellings"][0]),
+    }
+
+
 # --------------------------------------------------------------------------- scoring
 
 
-def score_metrics(
-    params: Mapping[str, Any],
+def scored_outputs(
     indicator_id: str,
-    overall: Mapping[str, float],
-    per_area: Sequence[Mapping[str, float]] = (),
-    area_type_of: Sequence[str | None] = (),
-) -> tuple[dict[str, Any], list[Any]]:
-    """Score metrics with the request's norm profile (1–10 per metric).
+    params: Mapping[str, Any],
+    ctx: Context,
+    homes: Homes,
+    out: dict[str, Any],
+    areas: Layer | None,
+    groups: np.ndarray,
+    area_cols: Mapping[str, Any],
+    overall: Mapping[str, float | None],
+    per_area: Mapping[str, np.ndarray],
+    summary: dict[str, Any],
+    ges: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Assemble an exposure indicator's outputs, scored with the request's norm profile.
 
-    NaN metrics get no score. Returns the overall result (the ``profile`` used,
-    restricted to this indicator's norms, and its ``scorecard``) and one scorecard
-    per area.
+    The shape is the one every scored indicator uses: ``out`` (``buildings`` and any
+    other per-feature outputs) gains, with ``areas``,
+    ``neighbourhoods`` with ``homes``, ``dwellings``, the ``area_cols``, ``area_type``,
+    ``score`` (the headline metric's 1–10) and ``scorecard``; ``summary`` with the
+    overall ``scorecard``; ``ges``; ``profile`` (the profile used, limited to this
+    indicator's norms). NaN metrics get no score.
+
+    Parameters
+    ----------
+    indicator_id : str
+        The indicator whose norms apply.
+    params : Mapping
+        The request parameters (``profile``, ``profile_override``, ``area_type``).
+    ctx : Context
+        Receives ``unknown-area-type`` warnings.
+    homes : Homes
+        The homes (:func:`read_homes`).
+    out : dict
+        The outputs so far (``buildings`` ...); completed and returned.
+    areas : Layer, optional
+        The neighbourhoods.
+    groups : numpy.ndarray of int
+        Neighbourhood per building (:func:`neighbourhood_index`).
+    area_cols : Mapping[str, array-like]
+        Per-neighbourhood output columns.
+    overall : Mapping[str, float]
+        Metric values overall.
+    per_area : Mapping[str, numpy.ndarray]
+        Metric values per neighbourhood (one array per metric).
+    summary, ges : Mapping
+        The ``summary`` (gains ``scorecard``) and ``ges`` outputs.
 
     Raises
     ------
@@ -846,9 +890,24 @@ def score_metrics(
         For an unknown profile, a malformed override or an unknown area type.
     """
     profile = resolve_profile(params)
-    card = scorecard(profile, indicator_id, dict(overall), params.get("area_type"))
-    cards = [
-        scorecard(profile, indicator_id, dict(m), at)
-        for m, at in zip(per_area, area_type_of, strict=True)
-    ]
-    return {"profile": profile.to_dict(indicator_id), "scorecard": card}, cards
+    if areas is not None:
+        n = len(areas)
+        types = area_types_of(areas, params.get("area_type"), ctx)
+        cards = scorecards(profile, indicator_id, per_area, types)
+        sel = (groups >= 0) & homes.mask
+        out["neighbourhoods"] = feature_collection(
+            areas,
+            {
+                "homes": np.bincount(groups[sel], minlength=n),
+                "dwellings": np.bincount(groups[sel], weights=homes.dwellings[sel], minlength=n),
+                **area_cols,
+                "area_type": types,
+                "score": [c.get("score") for c in cards],
+                "scorecard": cards,
+            },
+        )
+    summary["scorecard"] = scorecard(profile, indicator_id, dict(overall), params.get("area_type"))
+    out["summary"] = summary
+    out["ges"] = ges
+    out["profile"] = profile.to_dict(indicator_id)
+    return out

@@ -536,3 +536,53 @@ def feature_collection(layer: Layer, columns: Mapping[str, Any]) -> dict[str, An
             }
         out.append(feat)
     return {"type": "FeatureCollection", "features": out}
+
+
+def representative_points(geoms: np.ndarray) -> np.ndarray:
+    """Return a point inside each geometry: points as they are, others ``point_on_surface``.
+
+    Examples
+    --------
+    >>> shapely.get_coordinates(representative_points(np.array(
+    ...     [shapely.Point(1, 2), shapely.box(0, 0, 2, 2)]))).tolist()
+    [[1.0, 2.0], [1.0, 1.0]]
+    """
+    if not len(geoms):
+        return np.empty(0, dtype=object)
+    out = np.asarray(geoms, dtype=object).copy()
+    not_point = shapely.get_type_id(out) != 0
+    if not_point.any():
+        out[not_point] = shapely.point_on_surface(out[not_point])
+    return out
+
+
+def zone_index(
+    geoms: np.ndarray, zones: np.ndarray | shapely.STRtree, representative: bool = True
+) -> np.ndarray:
+    """Return, per geometry, the zone holding its representative point (-1: none).
+
+    A point on the boundary counts as inside (``intersects``); where zones overlap or
+    share an edge, the first (lowest index) zone wins. ``zones`` may be an ``STRtree``
+    over the zones, to reuse one tree for several queries. With ``representative``
+    false the geometries themselves are matched (the first zone each intersects).
+
+    Examples
+    --------
+    >>> zones = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> zone_index(shapely.points([[5, 5], [10, 5], [15, 5], [30, 5]]), zones).tolist()
+    [0, 0, 1, -1]
+    >>> zone_index(np.array([shapely.box(11, 1, 12, 2)]), shapely.STRtree(zones)).tolist()
+    [1]
+    """
+    out = np.full(len(geoms), -1, dtype=np.int64)
+    tree = zones if isinstance(zones, shapely.STRtree) else shapely.STRtree(zones)
+    if not len(geoms) or not len(tree.geometries):
+        return out
+    query = representative_points(geoms) if representative else geoms
+    g, z = tree.query(query, predicate="intersects")
+    if len(g):
+        order = np.lexsort((z, g))
+        g, z = g[order], z[order]
+        first = np.r_[True, g[1:] != g[:-1]]
+        out[g[first]] = z[first]
+    return out

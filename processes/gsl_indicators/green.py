@@ -25,7 +25,9 @@ import numpy as np
 import shapely
 
 from gsl_indicators.canopy import canopy_area, chunked_map, dissolve_groups, overlap_groups
-from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.examples import box, box_feature, feature, point, rd_collection
+from gsl_indicators.geo import Layer, feature_collection, representative_points, zone_index
+from gsl_indicators.network import walking_parameters
 from gsl_indicators.scoring import (
     PROFILE_PARAMETERS,
     area_score_columns,
@@ -68,47 +70,6 @@ SCORED_PER_DWELLING: tuple[str, ...] = (
 """Metrics of ``green-per-dwelling`` scored with the norm profile (headline first)."""
 
 # --------------------------------------------------------------------------- kernels
-
-
-def representative_points(geoms: np.ndarray) -> np.ndarray:
-    """Return a point inside each geometry (the point itself for points).
-
-    Examples
-    --------
-    >>> shapely.get_coordinates(representative_points(np.array(
-    ...     [shapely.Point(1, 2), shapely.box(0, 0, 2, 2)]))).tolist()
-    [[1.0, 2.0], [1.0, 1.0]]
-    """
-    if not len(geoms):
-        return np.empty(0, dtype=object)
-    out = np.asarray(geoms, dtype=object).copy()
-    not_point = shapely.get_type_id(out) != 0
-    if not_point.any():
-        out[not_point] = shapely.point_on_surface(out[not_point])
-    return out
-
-
-def assign_to_zones(geoms: np.ndarray, zones: np.ndarray) -> np.ndarray:
-    """Return, per geometry, the index of the zone holding its representative point (-1: none).
-
-    A point on the edge of two zones goes to the first of them.
-
-    Examples
-    --------
-    >>> zones = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)])
-    >>> assign_to_zones(np.array([shapely.Point(5, 5), shapely.Point(10, 5),
-    ...                           shapely.Point(50, 5)]), zones).tolist()
-    [0, 0, -1]
-    """
-    out = np.full(len(geoms), -1, dtype=np.int64)
-    if not len(geoms) or not len(zones):
-        return out
-    g, z = shapely.STRtree(zones).query(representative_points(geoms), predicate="intersects")
-    order = np.lexsort((z, g))
-    g, z = g[order], z[order]
-    first = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
-    out[g[first]] = z[first]
-    return out
 
 
 def trees_within(
@@ -391,7 +352,7 @@ def green_3_30_300_arrays(
     meets_300 = np.where(np.isnan(dist), np.nan, (dist <= reach).astype(float))
     out["meets_300"] = meets_300
     # --- 30
-    nb_of = assign_to_zones(homes, neighbourhoods)
+    nb_of = zone_index(homes, neighbourhoods)
     out["neighbourhood"] = nb_of
     if crowns is not None:
         cz = canopy_zones(neighbourhoods, crowns, extent)
@@ -537,7 +498,7 @@ def green_available(
     [129.0]
     """
     n_nb = len(neighbourhoods)
-    nb_of = assign_to_zones(homes, neighbourhoods)
+    nb_of = zone_index(homes, neighbourhoods)
     w = np.asarray(dwellings, dtype=float)
     has = nb_of >= 0
     n_homes = np.bincount(nb_of[has], minlength=n_nb)
@@ -665,62 +626,6 @@ MERGE_TOUCHING = Parameter(
     "boolean",
     True,
 )
-DISTANCE_MODE = Parameter(
-    "distance_mode",
-    "Distance mode",
-    "'euclidean': straight line from the footprint (or point) to the nearest point of the "
-    "park, 0 inside. 'network': walking distance over `network`, homes snapped to the "
-    "nearest path (snap distance added), parks entered where their boundary lies within "
-    "`entrance_tolerance_m` of a path. The '3' stays a straight-line count.",
-    "string",
-    "euclidean",
-    enum=("euclidean", "network"),
-)
-NETWORK_CUTOFF = Parameter(
-    "network_cutoff_m",
-    "Network cut-off",
-    "Network mode: walking distances are searched up to this far (at least "
-    "`park_distance_m`); beyond it `park_distance_m` is left empty and the home does "
-    "not meet the '300'.",
-    "number",
-    1000.0,
-    100.0,
-    10000.0,
-    unit="m",
-)
-SNAP_LIMIT = Parameter(
-    "snap_limit_m",
-    "Snapping limit",
-    "Network mode: homes farther than this from any walkable path get no network "
-    "distance (empty, with a warning) instead of a silent number.",
-    "number",
-    100.0,
-    1.0,
-    1000.0,
-    unit="m",
-)
-ENTRANCE_TOLERANCE = Parameter(
-    "entrance_tolerance_m",
-    "Entrance tolerance",
-    "Network mode: a park is entered where its boundary lies within this distance of a "
-    "walkable path.",
-    "number",
-    5.0,
-    0.0,
-    50.0,
-    unit="m",
-)
-WALKABLE = Parameter(
-    "walkable_highways",
-    "Walkable highway values",
-    "Network mode: OpenStreetMap `highway` values that count as walkable (lines without a "
-    "`highway` property all count when no line has one).",
-    "array",
-    None,
-    nullable=True,
-    schema={"items": {"type": "string"}},
-)
-
 _BUILDINGS = GeoInput(
     "buildings",
     "Homes",
@@ -1085,66 +990,25 @@ def compute_green_per_dwelling(
     return out
 
 
-_SQ = {"type": "Polygon"}
-
-
 def _example_3_30_300() -> dict[str, Any]:
-    def box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
-        return {
-            **_SQ,
-            "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-        }
-
-    def fc(feats: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "type": "FeatureCollection",
-            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-            "features": feats,
-        }
-
     x, y = 121000.0, 487000.0
     homes = [
-        {
-            "type": "Feature",
-            "id": f"h{i}",
-            "geometry": box(x + 40 * i, y, x + 40 * i + 15, y + 10),
-            "properties": {"dwellings": d},
-        }
+        box_feature(x + 40 * i, y, x + 40 * i + 15, y + 10, f"h{i}", dwellings=d)
         for i, d in enumerate((1, 4, 1, 12))
     ]
-    trees = [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x + 20 * i, y + 20]}}
-        for i in range(7)
-    ]
-    crowns = [
-        {
-            "type": "Feature",
-            "geometry": box(x + 20 * i - 4, y + 16, x + 20 * i + 4, y + 24),
-        }
-        for i in range(7)
-    ]
+    trees = [feature(point(x + 20 * i, y + 20)) for i in range(7)]
+    crowns = [feature(box(x + 20 * i - 4, y + 16, x + 20 * i + 4, y + 24)) for i in range(7)]
     return {
-        "buildings": fc(homes),
-        "trees": fc(trees),
-        "canopy": fc(crowns),
-        "neighbourhoods": fc(
-            [
-                {
-                    "type": "Feature",
-                    "id": "BU01",
-                    "geometry": box(x - 50, y - 50, x + 200, y + 100),
-                    "properties": {"name": "Voorbeeldbuurt"},
-                }
-            ]
+        "buildings": rd_collection(homes),
+        "trees": rd_collection(trees),
+        "canopy": rd_collection(crowns),
+        "neighbourhoods": rd_collection(
+            [box_feature(x - 50, y - 50, x + 200, y + 100, "BU01", name="Voorbeeldbuurt")]
         ),
-        "parks": fc(
+        "parks": rd_collection(
             [
-                {"type": "Feature", "id": "park-a", "geometry": box(x, y + 150, x + 60, y + 250)},
-                {
-                    "type": "Feature",
-                    "id": "park-b",
-                    "geometry": box(x + 60, y + 150, x + 120, y + 250),
-                },
+                feature(box(x, y + 150, x + 60, y + 250), "park-a"),
+                feature(box(x + 60, y + 150, x + 120, y + 250), "park-b"),
             ]
         ),
     }
@@ -1155,7 +1019,7 @@ _EX = _example_3_30_300()
 INDICATORS = (
     Indicator(
         id="green-3-30-300",
-        version="1.1.0",
+        version="1.2.0",
         title={"nl": "3-30-300-regel voor groen", "en": "3-30-300 rule for urban green"},
         description={
             "nl": "Per woning: minstens 3 bomen in zicht en een park binnen 300 m; per buurt: "
@@ -1246,11 +1110,7 @@ INDICATORS = (
             PARK_DISTANCE,
             MIN_PARK_AREA,
             MERGE_TOUCHING,
-            DISTANCE_MODE,
-            NETWORK_CUTOFF,
-            SNAP_LIMIT,
-            ENTRANCE_TOLERANCE,
-            WALKABLE,
+            *walking_parameters(),
             *PROFILE_PARAMETERS,
         ),
         outputs=(

@@ -42,6 +42,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from gsl_indicators.examples import box_feature, rd_collection
 from gsl_indicators.exposure import (
     BUILDINGS,
     NEIGHBOURHOODS,
@@ -53,14 +54,14 @@ from gsl_indicators.exposure import (
     read_homes,
     rounded,
     scalar,
-    score_metrics,
+    scored_outputs,
     share_above,
     weighted_mean,
     zone_input,
 )
 from gsl_indicators.geo import Layer, feature_collection
 from gsl_indicators.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.scoring import PROFILE_PARAMETERS, area_types_of
+from gsl_indicators.scoring import PROFILE_PARAMETERS
 from gsl_indicators.shade import (
     building_shadows,
     parse_date,
@@ -314,7 +315,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     }
     area_cols: dict[str, Any] = {}
     overall: dict[str, float] = {}
-    per_area: list[dict[str, float]] = [{} for _ in range(n_areas)]
+    per_area: dict[str, np.ndarray] = {}
     masked = {k: np.where(homes.mask, v, np.nan) for k, v in values.items()}
     if "pet" in masked:
         pet = masked["pet"]
@@ -337,8 +338,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         if n_areas:
             sa = share_above(pet, dw, float(params["pet_strong_c"]), groups, n_areas)
             area_cols["share_homes_strong_heat_stress"] = rounded(sa["share_homes"])
-            for i, x in enumerate(sa["share_homes"].tolist()):
-                per_area[i]["share_homes_strong_heat_stress"] = x
+            per_area["share_homes_strong_heat_stress"] = sa["share_homes"]
     else:
         summary["pet"] = {"given": False}
     if "hot_nights" in masked:
@@ -354,8 +354,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         if n_areas:
             am = weighted_mean(hn, dw, groups, n_areas)
             area_cols["mean_hot_nights"] = rounded(am)
-            for i, x in enumerate(am.tolist()):
-                per_area[i]["mean_hot_nights"] = x
+            per_area["mean_hot_nights"] = am
     if "tnight" in masked:
         tn = masked["tnight"]
         thr = float(params["hot_night_c"])
@@ -372,8 +371,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         if n_areas:
             sa = share_above(tn, dw, thr, groups, n_areas)
             area_cols["share_homes_hot_night"] = rounded(sa["share_homes"])
-            for i, x in enumerate(sa["share_homes"].tolist()):
-                per_area[i]["share_homes_hot_night"] = x
+            per_area["share_homes_hot_night"] = sa["share_homes"]
     out: dict[str, Any] = {"buildings": feature_collection(homes.layer, columns)}
     if layers.get("public_space") is not None and len(layers["public_space"]):
         shade_summary, ps_cols, shade_per_area = _shade(layers, params, ctx, areas)
@@ -384,8 +382,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         )
         if shade_per_area is not None:
             area_cols["shade_share_public_space"] = rounded(shade_per_area)
-            for i, x in enumerate(shade_per_area.tolist()):
-                per_area[i]["shade_share_public_space"] = x
+            per_area["shade_share_public_space"] = shade_per_area
     else:
         summary["shade"] = {"given": False, "note": "no public_space given; no shade share"}
     ctx.progress(0.9, "scoring")
@@ -395,39 +392,26 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         ges_tables(params),
         no_module=frozenset({"pet", "hot_nights", "tnight"}),
     )
-    types = area_types_of(areas, params.get("area_type"), ctx) if areas is not None else []
-    scored, cards = score_metrics(params, "heat", overall, per_area, types)
-    if areas is not None:
-        sel = (groups >= 0) & homes.mask
-        out["neighbourhoods"] = feature_collection(
-            areas,
-            {
-                "homes": np.bincount(groups[sel], minlength=n_areas),
-                "dwellings": np.bincount(groups[sel], weights=dw[sel], minlength=n_areas),
-                **area_cols,
-                "area_type": types,
-                "scores": cards,
-            },
-        )
-    out["summary"] = summary
-    out["ges"] = ges
-    out["scores"] = scored
-    return out
+    return scored_outputs(
+        "heat",
+        params,
+        ctx,
+        homes,
+        out,
+        areas,
+        groups,
+        area_cols,
+        overall,
+        per_area,
+        summary,
+        ges,
+    )
 
-
-def _poly(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
-    return {
-        "type": "Polygon",
-        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-    }
-
-
-_RD = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
 
 INDICATORS = (
     Indicator(
         id="heat",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "Hitte", "en": "Heat"},
         description={
             "nl": "PET-klasse per woning, schaduwaandeel van verblijfs- en looproutes op 21 juni "
@@ -479,12 +463,22 @@ INDICATORS = (
             Output(
                 "neighbourhoods",
                 "Neighbourhoods",
-                "Per neighbourhood: shares, shade share, scores.",
+                "Per neighbourhood: shares, shade share, `area_type`, `score` (of "
+                "`shade_share_public_space`, 1–10) and `scorecard`.",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
-            Output("summary", "Summary", "PET classes, shade (with the sun position), hot nights."),
+            Output(
+                "summary",
+                "Summary",
+                "PET classes, shade (with the sun position), hot nights; the overall scorecard.",
+            ),
             Output("ges", "GES", "Why there is no GES score for heat."),
-            Output("scores", "Scores", "Profile used and scorecard (1–10 per metric)."),
+            Output(
+                "profile",
+                "Profile",
+                "The norm profile used (heat part).",
+                {"type": "object"},
+            ),
         ),
         norms=(
             *(
@@ -529,58 +523,27 @@ INDICATORS = (
         ),
         keywords=("hittestress", "PET", "schaduw", "tropische nachten", "GGO"),
         example={
-            "buildings": {
-                "type": "FeatureCollection",
-                "crs": _RD,
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "block-1",
-                        "geometry": _poly(121000.0, 487000.0, 121020.0, 487010.0),
-                        "properties": {"height": 12.0, "dwellings": 8},
-                    },
-                    {
-                        "type": "Feature",
-                        "id": "block-2",
-                        "geometry": _poly(121040.0, 487000.0, 121060.0, 487010.0),
-                        "properties": {"height": 9.0, "dwellings": 6},
-                    },
-                ],
-            },
-            "public_space": {
-                "type": "FeatureCollection",
-                "crs": _RD,
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "street",
-                        "geometry": _poly(120990.0, 487010.0, 121070.0, 487025.0),
-                        "properties": {"kind": "walking route"},
-                    }
-                ],
-            },
-            "canopy": {
-                "type": "FeatureCollection",
-                "crs": _RD,
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": _poly(121025.0, 487012.0, 121035.0, 487022.0),
-                        "properties": {},
-                    }
-                ],
-            },
-            "exposure_zones": {
-                "type": "FeatureCollection",
-                "crs": _RD,
-                "features": [
-                    {
-                        "type": "Feature",
-                        "geometry": _poly(120900.0, 486900.0, 121100.0, 487100.0),
-                        "properties": {"pet": 37.5, "hot_nights": 6},
-                    }
-                ],
-            },
+            "buildings": rd_collection(
+                [
+                    box_feature(
+                        121000.0, 487000.0, 121020.0, 487010.0, "block-1", height=12.0, dwellings=8
+                    ),
+                    box_feature(
+                        121040.0, 487000.0, 121060.0, 487010.0, "block-2", height=9.0, dwellings=6
+                    ),
+                ]
+            ),
+            "public_space": rd_collection(
+                [
+                    box_feature(
+                        120990.0, 487010.0, 121070.0, 487025.0, "street", kind="walking route"
+                    )
+                ]
+            ),
+            "canopy": rd_collection([box_feature(121025.0, 487012.0, 121035.0, 487022.0)]),
+            "exposure_zones": rd_collection(
+                [box_feature(120900.0, 486900.0, 121100.0, 487100.0, pet=37.5, hot_nights=6)]
+            ),
         },
     ),
 )

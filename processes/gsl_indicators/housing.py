@@ -35,7 +35,8 @@ import numpy as np
 import shapely
 
 from gsl_indicators import parking
-from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.examples import id_box_feature, point_feature, rd_collection
+from gsl_indicators.geo import Layer, feature_collection, zone_index
 from gsl_indicators.scoring import (
     PROFILE_PARAMETERS,
     Profile,
@@ -266,13 +267,13 @@ def read_site(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Conte
     shapely.prepare(geoms)
     tree = shapely.STRtree(geoms)
     hp, hd, ht, hf = parking.read_homes(layers["dwellings"], ctx)
-    home_nbh = parking.locate(tree, hp)
+    home_nbh = zone_index(hp, tree)
     plan = layers.get("plan")
     if plan is not None and len(plan):
         pp, pd, pt, pf = parking.read_homes(plan, ctx)
         status = np.asarray([status_code(s) for s in plan.text("status")], dtype=object)
         years = _years(plan)
-        plan_nbh = parking.locate(tree, pp)
+        plan_nbh = zone_index(pp, tree)
     else:
         pp, pd, pt, pf = np.empty(0, object), np.empty(0), [], np.empty(0)
         status, years, plan_nbh = np.empty(0, object), [], np.empty(0, np.int64)
@@ -506,7 +507,7 @@ def parking_constraint(
     # plan features without their own type are of the new dwelling type
     ptypes = [t if t in table.types else new_type for t in site.plan_types]
     sel = site.pipeline
-    plan_zone = parking.locate(zones.tree, site.plan_pts[sel]) if sel.any() else np.empty(0, int)
+    plan_zone = zone_index(site.plan_pts[sel], zones.tree) if sel.any() else np.empty(0, int)
     plan_h, _ = parking.homes_norms(
         table,
         zones,
@@ -524,7 +525,7 @@ def parking_constraint(
         else np.zeros(0)
     )
     # share of each neighbourhood's added dwellings per zone
-    pz = parking.locate(zones.tree, site.place_pts)
+    pz = zone_index(site.place_pts, zones.tree)
     ok = pz >= 0
     key = site.place_nbh[ok] * nz + pz[ok]
     keys, inv = np.unique(key, return_inverse=True)
@@ -966,59 +967,39 @@ def _dedupe(*groups: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
     return tuple(seen.values())
 
 
-_CRS = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
-
-
-def _fc(features: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "crs": _CRS, "features": features}
-
-
-def _pt(x: float, y: float, **props: Any) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [x, y]},
-        "properties": props,
-    }
-
-
-def _box(fid: str, x0: float, y0: float, x1: float, y1: float, **props: Any) -> dict[str, Any]:
-    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
-    return {
-        "type": "Feature",
-        "id": fid,
-        "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "properties": {"id": fid, **props},
-    }
-
-
 EXAMPLE: dict[str, Any] = {
-    "dwellings": _fc(
+    "dwellings": rd_collection(
         [
-            _pt(121000, 488900, dwellings=40, dwelling_type="apartment-mid"),
-            _pt(121050, 488950, dwellings=10, dwelling_type="terraced"),
-            _pt(121300, 488950, dwellings=30, dwelling_type="social-rent"),
+            point_feature(121000, 488900, dwellings=40, dwelling_type="apartment-mid"),
+            point_feature(121050, 488950, dwellings=10, dwelling_type="terraced"),
+            point_feature(121300, 488950, dwellings=30, dwelling_type="social-rent"),
         ]
     ),
-    "plan": _fc(
+    "plan": rd_collection(
         [
-            _pt(121100, 489000, dwellings=20, status="planned", year=2026),
-            _pt(121320, 488980, dwellings=12, status="under-construction", year=2025),
-            _pt(121350, 488900, dwellings=8, status="stopped", year=2025),
+            point_feature(121100, 489000, dwellings=20, status="planned", year=2026),
+            point_feature(121320, 488980, dwellings=12, status="under-construction", year=2025),
+            point_feature(121350, 488900, dwellings=8, status="stopped", year=2025),
         ]
     ),
-    "neighbourhoods": _fc(
+    "neighbourhoods": rd_collection(
         [
-            _box(
+            id_box_feature(
                 "west", 120950, 488850, 121150, 489050, urbanity_class=1, location="centre-fringe"
             ),
-            _box("east", 121200, 488850, 121400, 489050, urbanity_class=1),
+            id_box_feature("east", 121200, 488850, 121400, 489050, urbanity_class=1),
         ]
     ),
-    "parking": _fc([_pt(121020, 488920, capacity=70), _pt(121300, 488920, capacity=40)]),
-    "facilities": _fc(
-        [_pt(121050, 488900, type="huisarts"), _pt(121250, 489000, type="supermarkt")]
+    "parking": rd_collection(
+        [point_feature(121020, 488920, capacity=70), point_feature(121300, 488920, capacity=40)]
     ),
-    "green": _fc([_box("park", 121160, 489060, 121260, 489160)]),
+    "facilities": rd_collection(
+        [
+            point_feature(121050, 488900, type="huisarts"),
+            point_feature(121250, 489000, type="supermarkt"),
+        ]
+    ),
+    "green": rd_collection([id_box_feature("park", 121160, 489060, 121260, 489160)]),
     "new_dwelling_type": "apartment-mid",
     "placement": "plan",
 }

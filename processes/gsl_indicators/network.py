@@ -35,7 +35,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from gsl_indicators.spec import Context
+from gsl_indicators.spec import Context, Parameter
 
 #: OpenStreetMap ``highway`` values that count as walkable by default. Roads with
 #: sidewalks (residential ... primary), paths, footways, steps and cycleways (in the
@@ -67,6 +67,108 @@ DEFAULT_WALKABLE: tuple[str, ...] = (
 )
 
 _NODE_DECIMALS = 3  # node coordinates are merged at 1 mm
+
+#: Default ``entrance_tolerance_m``: a polygon target (park, cool place, facility) is
+#: entered where a walkable path comes this close to its boundary.
+ENTRANCE_TOLERANCE_M = 10.0
+
+
+def walking_parameters(entrance_tolerance_m: float = ENTRANCE_TOLERANCE_M) -> tuple[Parameter, ...]:
+    """Return the walking-distance parameters shared by every network-mode indicator.
+
+    ``distance_mode``, ``network_cutoff_m``, ``snap_limit_m``, ``entrance_tolerance_m``
+    and ``walkable_highways``, in that order. Read them with :func:`walkable_from`
+    (``walkable_highways``) and pass the numbers to :func:`network_distances`.
+
+    Parameters
+    ----------
+    entrance_tolerance_m : float
+        Default of ``entrance_tolerance_m``.
+
+    Examples
+    --------
+    >>> [p.name for p in walking_parameters()]  # doctest: +NORMALIZE_WHITESPACE
+    ['distance_mode', 'network_cutoff_m', 'snap_limit_m', 'entrance_tolerance_m',
+     'walkable_highways']
+    >>> walking_parameters()[3].default
+    10.0
+    """
+    return (
+        Parameter(
+            "distance_mode",
+            "Distance mode",
+            "'euclidean': straight-line distance from the home (footprint or point) to the "
+            "nearest point of the target, 0 when inside. 'network': walking distance over "
+            "`network`: the home snapped to the nearest walkable path (snap distance added), "
+            "point targets snapped likewise, polygon targets entered where a path comes "
+            "within `entrance_tolerance_m` of their boundary.",
+            "string",
+            "euclidean",
+            enum=("euclidean", "network"),
+        ),
+        Parameter(
+            "network_cutoff_m",
+            "Network search limit",
+            "Network mode: the shortest-path search stops at this distance (or at the "
+            "indicator's reach, if larger); farther distances are reported as empty "
+            "(beyond the limit).",
+            "number",
+            1000.0,
+            50.0,
+            20000.0,
+            unit="m",
+        ),
+        Parameter(
+            "snap_limit_m",
+            "Snapping limit",
+            "Network mode: homes (and point targets) farther than this from any walkable "
+            "path get no network distance (empty, with a warning) instead of a silent number.",
+            "number",
+            100.0,
+            1.0,
+            2000.0,
+            unit="m",
+        ),
+        Parameter(
+            "entrance_tolerance_m",
+            "Entrance tolerance",
+            "Network mode: a polygon target is entered where a walkable path comes within "
+            "this distance of its boundary (or runs inside it).",
+            "number",
+            entrance_tolerance_m,
+            0.0,
+            100.0,
+            unit="m",
+        ),
+        Parameter(
+            "walkable_highways",
+            "Walkable highway values",
+            "Network mode: OpenStreetMap `highway` values that count as walkable (lines with "
+            "another value, or none while other lines have one, are left out; when no line "
+            "has a `highway` value, every line counts). Default (also for null): roads with "
+            "sidewalks, footways, paths, steps and cycleways (RVV 1990 art. 4 lets "
+            "pedestrians use a cycle path where there is no footway); motorway, trunk, "
+            "construction, busway ... are excluded.",
+            "array",
+            list(DEFAULT_WALKABLE),
+            nullable=True,
+            schema={"items": {"type": "string"}},
+        ),
+    )
+
+
+def walkable_from(params: Mapping[str, Any]) -> Sequence[str]:
+    """Return the ``walkable_highways`` parameter (the default list when null or absent).
+
+    Examples
+    --------
+    >>> walkable_from({"walkable_highways": None}) == DEFAULT_WALKABLE
+    True
+    >>> list(walkable_from({"walkable_highways": ["footway"]}))
+    ['footway']
+    """
+    value = params.get("walkable_highways")
+    return DEFAULT_WALKABLE if value is None else value
 
 
 @dataclass

@@ -28,11 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from gsl_indicators.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.exposure import (
     BUILDINGS,
     NEIGHBOURHOODS,
     NOISE_SOURCES,
     Quantity,
+    above_summary,
     collect_exposure,
     exposure_parameters,
     neighbourhood_index,
@@ -40,13 +42,13 @@ from gsl_indicators.exposure import (
     read_homes,
     rounded,
     scalar,
-    score_metrics,
+    scored_outputs,
     share_above,
     zone_input,
 )
 from gsl_indicators.geo import Layer, feature_collection
 from gsl_indicators.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.scoring import PROFILE_PARAMETERS, area_types_of
+from gsl_indicators.scoring import PROFILE_PARAMETERS
 from gsl_indicators.spec import Context, Indicator, InputError, Norm, Output, Parameter, Source
 
 QUANTITIES = tuple(Quantity(f"{m}_{s}", m, s) for m in ("lden", "lnight") for s in NOISE_SOURCES)
@@ -214,7 +216,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     }
     area_cols: dict[str, Any] = {}
     overall_metrics: dict[str, float] = {}
-    area_metrics: list[dict[str, float]] = [{} for _ in range(n_areas)]
+    area_metrics: dict[str, np.ndarray] = {}
     for key in keys:
         v = masked[key]
         limit = limit_of(params, key)
@@ -233,65 +235,46 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         }
         if limit is not None:
             s = share_above(v, dw, limit)
-            entry["above_limit"] = {
-                "homes": int(s["homes_above"][0]),
-                "dwellings": float(s["dwellings_above"][0]),
-                "share_homes": scalar(s["share_homes"][0]),
-                "share_dwellings": scalar(s["share_dwellings"][0]),
-            }
+            entry["above_limit"] = above_summary(s)
             metric = f"share_homes_above_who_{key}"
             overall_metrics[metric] = s["share_homes"][0]
             if n_areas:
                 sa = share_above(v, dw, limit, groups, n_areas)
                 area_cols[metric] = rounded(sa["share_homes"])
                 area_cols[f"share_dwellings_above_who_{key}"] = rounded(sa["share_dwellings"])
-                for i, x in enumerate(sa["share_homes"].tolist()):
-                    area_metrics[i][metric] = x
+                area_metrics[metric] = sa["share_homes"]
         else:
             entry["above_limit"] = None
             entry["note"] = "no limit for this source (WHO 2018 gives none); no share reported"
         summary["sources"][key] = entry
     out: dict[str, Any] = {"buildings": feature_collection(homes.layer, columns)}
-    types = area_types_of(areas, params.get("area_type"), ctx) if areas is not None else []
-    scored, cards = score_metrics(params, "noise", overall_metrics, area_metrics, types)
-    if areas is not None:
-        sel = (groups >= 0) & homes.mask
-        out["neighbourhoods"] = feature_collection(
-            areas,
-            {
-                "homes": np.bincount(groups[sel], minlength=n_areas),
-                "dwellings": np.bincount(groups[sel], weights=dw[sel], minlength=n_areas),
-                **area_cols,
-                "area_type": types,
-                "scores": cards,
-            },
-        )
-    out["summary"] = summary
-    out["ges"] = ges
-    out["scores"] = scored
-    return out
+    return scored_outputs(
+        "noise",
+        params,
+        ctx,
+        homes,
+        out,
+        areas,
+        groups,
+        area_cols,
+        overall_metrics,
+        area_metrics,
+        summary,
+        ges,
+    )
 
 
 def _band(x0: float, x1: float, lden: float, source: str | None = None) -> dict[str, Any]:
     props: dict[str, Any] = {"lden": lden}
     if source:
         props["source"] = source
-    return {
-        "type": "Feature",
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [
-                [[x0, 487000.0], [x1, 487000.0], [x1, 487100.0], [x0, 487100.0], [x0, 487000.0]]
-            ],
-        },
-        "properties": props,
-    }
+    return feature(box(x0, 487000.0, x1, 487100.0), properties=props)
 
 
 INDICATORS = (
     Indicator(
         id="noise",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "Geluid bij woningen", "en": "Noise at homes"},
         description={
             "nl": "Lden (en Lnight) per woning en bron; aandelen boven de WHO-waarden 2018; "
@@ -335,12 +318,23 @@ INDICATORS = (
             Output(
                 "neighbourhoods",
                 "Neighbourhoods",
-                "Per neighbourhood: homes, dwellings, shares above the WHO values, scores.",
+                "Per neighbourhood: homes, dwellings, shares above the WHO values, "
+                "`area_type`, `score` (of `share_homes_above_who_lden_road`, 1–10) and "
+                "`scorecard`.",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
-            Output("summary", "Summary", "Per source: shares above the limit and 5 dB classes."),
+            Output(
+                "summary",
+                "Summary",
+                "Per source: shares above the limit and 5 dB classes; the overall scorecard.",
+            ),
             Output("ges", "GES", "GES table and homes per score per source, or why none."),
-            Output("scores", "Scores", "Profile used and scorecard (1–10 per metric)."),
+            Output(
+                "profile",
+                "Profile",
+                "The norm profile used (noise part).",
+                {"type": "object"},
+            ),
         ),
         norms=tuple(
             Norm(f"who_{k}", v, "dB", f"WHO 2018 {k.replace('_', ' ')}", _WHO, f"who_{k}")
@@ -357,33 +351,19 @@ INDICATORS = (
         ),
         keywords=("geluid", "Lden", "Lnight", "WHO", "GES", "GGO"),
         example={
-            "buildings": {
-                "type": "FeatureCollection",
-                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "a",
-                        "geometry": {"type": "Point", "coordinates": [121050.0, 487050.0]},
-                        "properties": {"dwellings": 2},
-                    },
-                    {
-                        "type": "Feature",
-                        "id": "b",
-                        "geometry": {"type": "Point", "coordinates": [121150.0, 487050.0]},
-                        "properties": {"dwellings": 1},
-                    },
-                ],
-            },
-            "exposure_zones": {
-                "type": "FeatureCollection",
-                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-                "features": [
+            "buildings": rd_collection(
+                [
+                    point_feature(121050.0, 487050.0, "a", dwellings=2),
+                    point_feature(121150.0, 487050.0, "b", dwellings=1),
+                ]
+            ),
+            "exposure_zones": rd_collection(
+                [
                     _band(121000.0, 121100.0, 58.0),
                     _band(121100.0, 121200.0, 51.0),
                     _band(121000.0, 121200.0, 47.0, "rail"),
-                ],
-            },
+                ]
+            ),
         },
     ),
 )

@@ -35,7 +35,13 @@ import yaml
 from scipy.spatial import cKDTree
 
 from gsl_indicators import urbanity
-from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.examples import (
+    id_box_feature,
+    line_feature,
+    point_feature,
+    rd_collection,
+)
+from gsl_indicators.geo import Layer, feature_collection, representative_points, zone_index
 from gsl_indicators.scoring import (
     PROFILE_PARAMETERS,
     area_score_columns,
@@ -407,28 +413,6 @@ def norm_table(spec: str | Sequence[Any] | Mapping[str, Any]) -> NormTable:
 # --------------------------------------------------------------------------- geometry kernels
 
 
-def locate(tree: shapely.STRtree, points: np.ndarray) -> np.ndarray:
-    """Return the index of the tree geometry containing each point, -1 where none does.
-
-    A point on the shared edge of two zones goes to the zone with the lower index.
-
-    Examples
-    --------
-    >>> zones = shapely.box([0, 10], 0, [10, 20], 10)
-    >>> locate(shapely.STRtree(zones), shapely.points([[5, 5], [10, 5], [15, 5], [30, 5]])).tolist()
-    [0, 0, 1, -1]
-    """
-    out = np.full(len(points), -1, dtype=np.int64)
-    if len(points) == 0:
-        return out
-    p_idx, z_idx = tree.query(points, predicate="intersects")
-    if len(p_idx):
-        order = np.lexsort((z_idx, p_idx))
-        first_p, first = np.unique(p_idx[order], return_index=True)
-        out[first_p] = z_idx[order][first]
-    return out
-
-
 def allocate_supply(
     tree: shapely.STRtree, zones: np.ndarray, geoms: np.ndarray, capacity: np.ndarray
 ) -> tuple[np.ndarray, float]:
@@ -456,7 +440,7 @@ def allocate_supply(
     supply = np.zeros(n)
     pts = dim == 0
     if pts.any():
-        z = locate(tree, geoms[pts])
+        z = zone_index(geoms[pts], tree, representative=False)
         ok = z >= 0
         supply += np.bincount(z[ok], weights=capacity[pts][ok], minlength=n)
     ext = np.flatnonzero(~pts)
@@ -659,7 +643,7 @@ def read_homes(
     layer: Layer, ctx: Context | None, default_dwellings: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], np.ndarray]:
     """Return representative points, dwellings, types and floor areas of a dwelling layer."""
-    pts = shapely.point_on_surface(layer.geometries)
+    pts = representative_points(layer.geometries)
     dwellings = layer.number("dwellings", default_dwellings, ctx)
     neg = dwellings < 0
     if neg.any():
@@ -689,7 +673,7 @@ def prepare_zones(
     geoms = zones.geometries
     shapely.prepare(geoms)
     tree = shapely.STRtree(geoms)
-    home_zone = locate(tree, homes_pts)
+    home_zone = zone_index(homes_pts, tree)
     given = np.asarray([_class_code(v) for v in zones.text("urbanity_class")], dtype=np.int64)
     missing_cls = given == 0
     cls = given.copy()
@@ -854,7 +838,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     if plan_layer is not None:
         ctx.progress(0.75, "adding the plan")
         ppts, pdw, ptypes, pfloor = read_homes(plan_layer, ctx)
-        plan_zone = locate(zones.tree, ppts)
+        plan_zone = zone_index(ppts, zones.tree)
         plan, punknown = homes_norms(table, zones, plan_zone, pdw, ptypes, pfloor, default_type)
         _report_homes(ctx, "plan", plan, punknown, table, default_type)
         psums = zone_sums(plan, n)
@@ -1051,68 +1035,33 @@ PLAN_INPUT = GeoInput(
     properties={"dwellings": "number of new dwellings", "dwelling_type": "norm table type"},
 )
 
-_CRS = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
-
-
-def _pt(x: float, y: float, **props: Any) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [x, y]},
-        "properties": props,
-    }
-
-
-def _box(fid: str, x0: float, y0: float, x1: float, y1: float, **props: Any) -> dict[str, Any]:
-    ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
-    return {
-        "type": "Feature",
-        "id": fid,
-        "geometry": {"type": "Polygon", "coordinates": [ring]},
-        "properties": {"id": fid, **props},
-    }
-
 
 EXAMPLE: dict[str, Any] = {
-    "dwellings": {
-        "type": "FeatureCollection",
-        "crs": _CRS,
-        "features": [
-            _pt(121000, 488900, dwellings=40, dwelling_type="apartment-mid"),
-            _pt(121050, 488950, dwellings=10, dwelling_type="terraced"),
-            _pt(121300, 488950, dwellings=30, dwelling_type="social-rent"),
-            _pt(121350, 488900, dwellings=5),
-        ],
-    },
-    "parking": {
-        "type": "FeatureCollection",
-        "crs": _CRS,
-        "features": [
-            _pt(121020, 488920, capacity=60),
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": [[121250, 488920], [121390, 488920]],
-                },
-                "properties": {"capacity": 30},
-            },
-        ],
-    },
-    "zones": {
-        "type": "FeatureCollection",
-        "crs": _CRS,
-        "features": [
-            _box(
+    "dwellings": rd_collection(
+        [
+            point_feature(121000, 488900, dwellings=40, dwelling_type="apartment-mid"),
+            point_feature(121050, 488950, dwellings=10, dwelling_type="terraced"),
+            point_feature(121300, 488950, dwellings=30, dwelling_type="social-rent"),
+            point_feature(121350, 488900, dwellings=5),
+        ]
+    ),
+    "parking": rd_collection(
+        [
+            point_feature(121020, 488920, capacity=60),
+            line_feature([[121250, 488920], [121390, 488920]], capacity=30),
+        ]
+    ),
+    "zones": rd_collection(
+        [
+            id_box_feature(
                 "west", 120950, 488850, 121150, 489050, urbanity_class=1, location="centre-fringe"
             ),
-            _box("east", 121200, 488850, 121400, 489050, urbanity_class=1),
-        ],
-    },
-    "plan": {
-        "type": "FeatureCollection",
-        "crs": _CRS,
-        "features": [_pt(121100, 489000, dwellings=20, dwelling_type="apartment-small")],
-    },
+            id_box_feature("east", 121200, 488850, 121400, 489050, urbanity_class=1),
+        ]
+    ),
+    "plan": rd_collection(
+        [point_feature(121100, 489000, dwellings=20, dwelling_type="apartment-small")]
+    ),
     "norm_table": "example",
     "threshold": 0.85,
 }

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from gsl_indicators.examples import box_feature, rd_collection
 from gsl_indicators.geo import Layer, feature_collection
 from gsl_indicators.proximity import rounded
 from gsl_indicators.scoring import (
@@ -130,16 +131,6 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     }
 
 
-_RD = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
-
-
-def _box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
-    return {
-        "type": "Polygon",
-        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-    }
-
-
 INDICATORS = (
     Indicator(
         id="play-space",
@@ -241,42 +232,18 @@ INDICATORS = (
         ),
         keywords=("speelnorm", "speelruimte", "play space"),
         example={
-            "neighbourhoods": {
-                "type": "FeatureCollection",
-                "crs": _RD,
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "BU01",
-                        "properties": {"name": "Noord"},
-                        "geometry": _box(121000, 487000, 121100, 487100),
-                    },
-                    {
-                        "type": "Feature",
-                        "id": "BU02",
-                        "properties": {"name": "Zuid"},
-                        "geometry": _box(121000, 486900, 121100, 487000),
-                    },
-                ],
-            },
-            "play_areas": {
-                "type": "FeatureCollection",
-                "crs": _RD,
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "p1",
-                        "properties": {},
-                        "geometry": _box(121010, 487010, 121030, 487030),
-                    },
-                    {
-                        "type": "Feature",
-                        "id": "p2",
-                        "properties": {},
-                        "geometry": _box(121010, 486910, 121020, 486920),
-                    },
-                ],
-            },
+            "neighbourhoods": rd_collection(
+                [
+                    box_feature(121000, 487000, 121100, 487100, "BU01", name="Noord"),
+                    box_feature(121000, 486900, 121100, 487000, "BU02", name="Zuid"),
+                ]
+            ),
+            "play_areas": rd_collection(
+                [
+                    box_feature(121010, 487010, 121030, 487030, "p1"),
+                    box_feature(121010, 486910, 121020, 486920, "p2"),
+                ]
+            ),
         },
     ),
 )

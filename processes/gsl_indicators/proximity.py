@@ -17,15 +17,17 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.examples import line_feature, point_feature, rd_collection
+from gsl_indicators.geo import Layer, feature_collection, zone_index
 from gsl_indicators.network import (
-    DEFAULT_WALKABLE,
     NetworkDistances,
     WalkNetwork,
     build_network,
     network_distances_by_type,
     report,
+    walkable_from,
     walkable_lines,
+    walking_parameters,
 )
 from gsl_indicators.scoring import (
     PROFILE_PARAMETERS,
@@ -74,96 +76,6 @@ NETWORK = GeoInput(
     properties={"highway": "OpenStreetMap highway value; filtered with walkable_highways"},
 )
 
-DISTANCE_MODE = Parameter(
-    "distance_mode",
-    "Distance mode",
-    "'euclidean': straight-line distance from the home (footprint or point) to the nearest "
-    "point of the target, 0 when inside. 'network': walking distance over `network`, "
-    "including the walk from the home to the nearest path and from the path to the target.",
-    "string",
-    "euclidean",
-    enum=("euclidean", "network"),
-)
-SNAP_LIMIT = Parameter(
-    "snap_limit_m",
-    "Snapping limit",
-    "Network mode: homes (and point targets) farther than this from any walkable path get "
-    "no network distance and a warning.",
-    "number",
-    100.0,
-    1.0,
-    2000.0,
-    unit="m",
-)
-NETWORK_CUTOFF = Parameter(
-    "network_cutoff_m",
-    "Network search limit",
-    "Network mode: the shortest-path search stops at this distance (or at the largest "
-    "reach, if larger); farther distances are reported as empty (beyond the limit).",
-    "number",
-    1000.0,
-    50.0,
-    20000.0,
-    unit="m",
-)
-WALKABLE = Parameter(
-    "walkable_highways",
-    "Walkable highway values",
-    "Network mode: OpenStreetMap `highway` values that count as walkable (lines with another "
-    "value, or none while other lines have one, are left out). Default: roads with "
-    "sidewalks, footways, paths, steps and cycleways (RVV 1990 art. 4 lets pedestrians use "
-    "a cycle path where there is no footway); motorway, trunk, construction, busway ... are "
-    "excluded.",
-    "array",
-    list(DEFAULT_WALKABLE),
-    schema={"items": {"type": "string"}},
-)
-
-
-def entrance_tolerance(default: float = 10.0) -> Parameter:
-    """Return the ``entrance_tolerance_m`` parameter (network mode, polygon targets)."""
-    return Parameter(
-        "entrance_tolerance_m",
-        "Entrance tolerance",
-        "Network mode: a polygon target is entered where a walkable path comes within this "
-        "distance of its boundary (or runs inside it).",
-        "number",
-        default,
-        0.0,
-        100.0,
-        unit="m",
-    )
-
-
-def representative_xy(geoms: np.ndarray) -> np.ndarray:
-    """Return a representative point of each geometry (inside polygons)."""
-    return shapely.point_on_surface(geoms)
-
-
-def assign_areas(geoms: np.ndarray, areas: np.ndarray) -> np.ndarray:
-    """Return the index of the area containing each geometry's representative point.
-
-    ``-1`` where no area contains it; where areas overlap, the first one counts.
-
-    Examples
-    --------
-    >>> a = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)])
-    >>> assign_areas(np.array([shapely.Point(5, 5), shapely.Point(15, 5),
-    ...                        shapely.Point(50, 5)]), a).tolist()
-    [0, 1, -1]
-    """
-    out = np.full(len(geoms), -1, dtype=np.int64)
-    if not len(geoms) or not len(areas):
-        return out
-    gi, ai = shapely.STRtree(areas).query(representative_xy(geoms), predicate="intersects")
-    # keep the first (lowest) area index per geometry
-    order = np.lexsort((ai, gi))
-    gi, ai = gi[order], ai[order]
-    first = np.ones(len(gi), dtype=bool)
-    first[1:] = gi[1:] != gi[:-1]
-    out[gi[first]] = ai[first]
-    return out
-
 
 def euclidean_nearest(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Return the straight-line distance from each origin to its nearest target.
@@ -197,7 +109,7 @@ def network_from_layers(
     lines = walkable_lines(
         layer.geometries,
         layer.text("highway") if has_highway else None,
-        params["walkable_highways"],
+        walkable_from(params),
         ctx,
     )
     if not has_highway:
@@ -481,7 +393,7 @@ def compute_facilities(
     total_w = sum(weighted.values())
     known = ~np.isnan(next(iter(dist.values())))
     nbh = layers.get("neighbourhoods")
-    area = assign_areas(homes.geometries, nbh.geometries) if nbh is not None else None
+    area = zone_index(homes.geometries, nbh.geometries) if nbh is not None else None
     n_area = len(nbh) if nbh is not None else 0
 
     columns: dict[str, Any] = {}
@@ -608,38 +520,16 @@ _CBS = Source(
     "https://www.cbs.nl/nl-nl/maatwerk/2024/13/nabijheid-voorzieningen-2023",
 )
 
-_EXAMPLE_NET = {
-    "type": "FeatureCollection",
-    "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {"highway": "residential"},
-            "geometry": {"type": "LineString", "coordinates": [[121000, 487000], [121400, 487000]]},
-        },
-        {
-            "type": "Feature",
-            "properties": {"highway": "footway"},
-            "geometry": {"type": "LineString", "coordinates": [[121200, 486800], [121200, 487200]]},
-        },
-    ],
-}
+_EXAMPLE_NET = rd_collection(
+    [
+        line_feature([[121000, 487000], [121400, 487000]], highway="residential"),
+        line_feature([[121200, 486800], [121200, 487200]], highway="footway"),
+    ]
+)
 
 
 def _pt_fc(rows: list[tuple[Any, float, float, dict[str, Any]]]) -> dict[str, Any]:
-    return {
-        "type": "FeatureCollection",
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-        "features": [
-            {
-                "type": "Feature",
-                "id": fid,
-                "properties": props,
-                "geometry": {"type": "Point", "coordinates": [x, y]},
-            }
-            for fid, x, y, props in rows
-        ],
-    }
+    return rd_collection(point_feature(x, y, fid, **props) for fid, x, y, props in rows)
 
 
 INDICATORS = (
@@ -759,11 +649,7 @@ INDICATORS = (
                 nullable=True,
                 schema={"additionalProperties": {"type": "number", "minimum": 0}},
             ),
-            DISTANCE_MODE,
-            SNAP_LIMIT,
-            NETWORK_CUTOFF,
-            entrance_tolerance(10.0),
-            WALKABLE,
+            *walking_parameters(),
             *PROFILE_PARAMETERS,
         ),
         outputs=(

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.geo import Layer, feature_collection
+from gsl_indicators.examples import box, feature, point, rd_collection
+from gsl_indicators.geo import Layer, feature_collection, zone_index
 from gsl_indicators.scoring import (
     PROFILE_PARAMETERS,
     area_types_of,
@@ -43,7 +44,7 @@ from gsl_indicators.spec import (
     Parameter,
     Source,
 )
-from gsl_indicators.water import flags, overlay_pairs
+from gsl_indicators.water import NEIGHBOURHOODS, flags, overlay_pairs, warn_coverage
 
 DEFAULT_CLASS_ORDER = ("achtergrondwaarde", "wonen", "industrie", "niet-toepasbaar")
 DEFAULT_FIT_FOR_HOUSING = ("achtergrondwaarde", "wonen")
@@ -110,19 +111,6 @@ def worst_class_per_home(homes: np.ndarray, zones: np.ndarray, zone_rank: np.nda
     zidx = np.flatnonzero(valid)
     hi, zi = shapely.STRtree(zones[zidx]).query(homes, predicate="intersects")
     np.maximum.at(out, hi, zone_rank[zidx][zi])
-    return out
-
-
-def home_neighbourhood(homes: np.ndarray, hoods: np.ndarray) -> np.ndarray:
-    """Return the neighbourhood index of each home's representative point (-1 for none)."""
-    if not len(homes) or not len(hoods):
-        return np.full(len(homes), -1, dtype=np.intp)
-    pts = shapely.point_on_surface(homes)
-    hi, ni = shapely.STRtree(hoods).query(pts, predicate="intersects")
-    # a point on a shared boundary: the lowest neighbourhood index wins
-    out = np.full(len(homes), len(hoods), dtype=np.intp)
-    np.minimum.at(out, hi, ni)
-    out[out == len(hoods)] = -1
     return out
 
 
@@ -248,24 +236,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             hood_cols["sealed_area_m2"] = np.round(s_m2, 1)
             hood_cols["sealed_share"] = np.round(share, 4)
             hood_cols["surface_coverage"] = np.round(cover, 4)
-            over = int((cover > 1.001).sum())
-            if over:
-                ctx.warn(
-                    "surfaces-overlap",
-                    "surfaces",
-                    f"in {over} neighbourhoods the surfaces add up to more than the area: "
-                    "surfaces overlap, and overlapping area counts twice",
-                    over,
-                )
-            low = int((cover < 0.95).sum())
-            if low:
-                ctx.warn(
-                    "surfaces-incomplete",
-                    "surfaces",
-                    f"in {low} neighbourhoods the surfaces cover less than 95 % of the "
-                    "area; the sealed share is over the covered part",
-                    low,
-                )
+            warn_coverage(cover, ctx, "the sealed share is")
             for i in range(n):
                 metrics_hood[i]["sealed_share"] = _none_if_nan(share[i])
 
@@ -322,7 +293,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             nm for nm, c in zip(names, contaminated, strict=True) if c
         ]
         if hoods is not None:
-            where = home_neighbourhood(homes.geometries, hoods.geometries)
+            where = zone_index(homes.geometries, hoods.geometries)
             outside = int((where < 0).sum())
             if outside:
                 ctx.warn(
@@ -363,19 +334,11 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
 
 
 def _example() -> dict[str, Any]:
-    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
-
-    def box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
-        return {
-            "type": "Polygon",
-            "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-        }
-
     def fc(*features: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "FeatureCollection", "crs": crs, "features": list(features)}
+        return rd_collection(features)
 
     def f(fid: str, geom: dict[str, Any], **props: Any) -> dict[str, Any]:
-        return {"type": "Feature", "id": fid, "geometry": geom, "properties": props}
+        return feature(geom, fid, props)
 
     x, y = 121000.0, 487000.0
     return {
@@ -384,9 +347,9 @@ def _example() -> dict[str, Any]:
             f("garden", box(x, y + 70, x + 100, y + 100), sealed=False),
         ),
         "buildings": fc(
-            f("h1", {"type": "Point", "coordinates": [x + 20, y + 20]}, dwellings=4),
-            f("h2", {"type": "Point", "coordinates": [x + 70, y + 20]}, dwellings=1),
-            f("h3", {"type": "Point", "coordinates": [x + 70, y + 80]}, dwellings=1),
+            f("h1", point(x + 20, y + 20), dwellings=4),
+            f("h2", point(x + 70, y + 20), dwellings=1),
+            f("h3", point(x + 70, y + 80), dwellings=1),
         ),
         "contamination_zones": fc(
             f("z1", box(x, y, x + 50, y + 50), **{"class": "wonen"}),
@@ -457,17 +420,7 @@ INDICATORS = (
                     "class": "soil-quality class, e.g. achtergrondwaarde, wonen, industrie"
                 },
             ),
-            GeoInput(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Areas to report per (optional `area_type` or `urbanity_class` property).",
-                POLYGONS,
-                required=False,
-                properties={
-                    "area_type": "GGO area type or CBS class for the profile bands",
-                    "urbanity_class": "CBS urbanity class 1–5 (used when area_type is absent)",
-                },
-            ),
+            NEIGHBOURHOODS,
         ),
         parameters=(
             Parameter(

@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from gsl_indicators.examples import rd_collection
+
 X0 = 120_000.0
 Y0 = 480_000.0
-RD_CRS = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
 FACILITY_TYPES: dict[str, float] = {
     # facilities per 1,000 buildings
     "supermarkt": 1.0,
@@ -77,7 +78,7 @@ def _collection(
         }
         for i, (c, p) in enumerate(zip(coords, props, strict=True))
     ]
-    return {"type": "FeatureCollection", "crs": RD_CRS, "features": feats}
+    return rd_collection(feats)
 
 
 def city(

@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
+from gsl_indicators.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.geo import Layer, feature_collection
 from gsl_indicators.spec import (
     POINTS,
@@ -301,45 +302,12 @@ INDICATORS = (
         ),
         keywords=("stedelijkheid", "CBS", "address density"),
         example={
-            "addresses": {
-                "type": "FeatureCollection",
-                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": f"a{i}",
-                        "geometry": {
-                            "type": "Point",
-                            "coordinates": [121000.0 + 300 * i, 487000.0],
-                        },
-                        "properties": {},
-                    }
-                    for i in range(5)
-                ],
-            },
-            "areas": {
-                "type": "FeatureCollection",
-                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
-                "features": [
-                    {
-                        "type": "Feature",
-                        "id": "buurt-west",
-                        "geometry": {
-                            "type": "Polygon",
-                            "coordinates": [
-                                [
-                                    [120900, 486900],
-                                    [121500, 486900],
-                                    [121500, 487100],
-                                    [120900, 487100],
-                                    [120900, 486900],
-                                ]
-                            ],
-                        },
-                        "properties": {"name": "West"},
-                    }
-                ],
-            },
+            "addresses": rd_collection(
+                point_feature(121000.0 + 300 * i, 487000.0, f"a{i}") for i in range(5)
+            ),
+            "areas": rd_collection(
+                [box_feature(120900, 486900, 121500, 487100, "buurt-west", name="West")]
+            ),
         },
     ),
 )

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from gsl_indicators.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.geo import Layer, feature_collection
 from gsl_indicators.scoring import (
     PROFILE_PARAMETERS,
@@ -50,6 +51,19 @@ GES_NOTE_WATER = (
     "Stad & Milieu 1.4, 2008) has modules for air, noise, odour, external safety, "
     "electromagnetic fields and soil contamination, but none for pluvial flooding or "
     "paved share, so no GES class limits exist for this factor."
+)
+
+
+NEIGHBOURHOODS = GeoInput(
+    "neighbourhoods",
+    "Neighbourhoods",
+    "Areas to report per (optional `area_type` or `urbanity_class` property).",
+    POLYGONS,
+    required=False,
+    properties={
+        "area_type": "GGO area type or CBS class for the profile bands",
+        "urbanity_class": "CBS urbanity class 1–5 (used when area_type is absent)",
+    },
 )
 
 
@@ -121,6 +135,32 @@ def overlay_pairs(
         measure[cut] = _measure(shapely.intersection(g[cut], zones[zi[cut]]))
     keep = measure > 0
     return gi[keep], zi[keep], measure[keep]
+
+
+def warn_coverage(coverage: np.ndarray, ctx: Context, over_covered: str) -> None:
+    """Warn where the ``surfaces`` overlap (coverage > 1.001) or leave gaps (< 0.95).
+
+    ``coverage`` is the surface area inside each neighbourhood ÷ its area;
+    ``over_covered`` names what is computed over the covered part ("shares are").
+    """
+    over = int((coverage > 1.001).sum())
+    if over:
+        ctx.warn(
+            "surfaces-overlap",
+            "surfaces",
+            f"in {over} neighbourhoods the surfaces add up to more than the area: "
+            "surfaces overlap, and overlapping area counts twice",
+            over,
+        )
+    low = int((coverage < 0.95).sum())
+    if low:
+        ctx.warn(
+            "surfaces-incomplete",
+            "surfaces",
+            f"in {low} neighbourhoods the surfaces cover less than 95 % of the area; "
+            f"{over_covered} over the covered part",
+            low,
+        )
 
 
 def _measure(geoms: np.ndarray) -> np.ndarray:
@@ -307,24 +347,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         hood_area = shapely.area(hoods.geometries)
         with np.errstate(invalid="ignore", divide="ignore"):
             coverage = np.where(hood_area > 0, per["surface_area_m2"] / hood_area, np.nan)
-        over = int((coverage > 1.001).sum())
-        if over:
-            ctx.warn(
-                "surfaces-overlap",
-                "surfaces",
-                f"in {over} neighbourhoods the surfaces add up to more than the area: "
-                "surfaces overlap, and overlapping area counts twice",
-                over,
-            )
-        low = int((coverage < 0.95).sum())
-        if low:
-            ctx.warn(
-                "surfaces-incomplete",
-                "surfaces",
-                f"in {low} neighbourhoods the surfaces cover less than 95 % of the area; "
-                "shares are over the covered part",
-                low,
-            )
+        warn_coverage(coverage, ctx, "shares are")
         ats = area_types_of(hoods, params["area_type"], ctx)
         columns: dict[str, Any] = {k: _round(per[k], d) for k, d in _DIGITS.items()}
         cards = [
@@ -360,64 +383,23 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
 
 
 def _example() -> dict[str, Any]:
-    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
-
-    def box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
-        return {
-            "type": "Polygon",
-            "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
-        }
-
     x, y = 121000.0, 487000.0
     return {
-        "surfaces": {
-            "type": "FeatureCollection",
-            "crs": crs,
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": "street",
-                    "geometry": box(x, y, x + 100, y + 60),
-                    "properties": {"paved": True},
-                },
-                {
-                    "type": "Feature",
-                    "id": "park",
-                    "geometry": box(x, y + 60, x + 100, y + 100),
-                    "properties": {"paved": False},
-                },
-            ],
-        },
-        "storage": {
-            "type": "FeatureCollection",
-            "crs": crs,
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": "wadi",
-                    "geometry": box(x + 10, y + 70, x + 30, y + 80),
-                    "properties": {"capacity_mm": 300},
-                },
-                {
-                    "type": "Feature",
-                    "id": "tank",
-                    "geometry": {"type": "Point", "coordinates": [x + 50, y + 30]},
-                    "properties": {"volume_m3": 100},
-                },
-            ],
-        },
-        "neighbourhoods": {
-            "type": "FeatureCollection",
-            "crs": crs,
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": "BU01",
-                    "geometry": box(x, y, x + 100, y + 100),
-                    "properties": {"area_type": "stedelijk-wonen"},
-                },
-            ],
-        },
+        "surfaces": rd_collection(
+            [
+                box_feature(x, y, x + 100, y + 60, "street", paved=True),
+                box_feature(x, y + 60, x + 100, y + 100, "park", paved=False),
+            ]
+        ),
+        "storage": rd_collection(
+            [
+                box_feature(x + 10, y + 70, x + 30, y + 80, "wadi", capacity_mm=300),
+                point_feature(x + 50, y + 30, "tank", volume_m3=100),
+            ]
+        ),
+        "neighbourhoods": rd_collection(
+            [box_feature(x, y, x + 100, y + 100, "BU01", area_type="stedelijk-wonen")]
+        ),
         "storm_mm": 60,
     }
 
@@ -470,17 +452,7 @@ INDICATORS = (
                     "capacity_mm": "storage depth in mm over the feature's own area (polygons)",
                 },
             ),
-            GeoInput(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Areas to report per (optional `area_type` or `urbanity_class` property).",
-                POLYGONS,
-                required=False,
-                properties={
-                    "area_type": "GGO area type or CBS class for the profile bands",
-                    "urbanity_class": "CBS urbanity class 1–5 (used when area_type is absent)",
-                },
-            ),
+            NEIGHBOURHOODS,
         ),
         parameters=(
             Parameter(

@@ -81,13 +81,14 @@ def test_per_neighbourhood_and_scores() -> None:
     assert east["share_homes_above_who_no2"] == 0.0
     assert west["mean_no2"] == 24.0
     assert west["area_type"] == "binnenstad" and east["area_type"] is None
-    card = west["scores"]
+    card = west["scorecard"]
     assert card["area_type"] == "binnenstad"
     assert card["scores"]["mean_no2"]["value"] == 24.0
     # The overall scorecard scores the overall metrics with the profile used.
-    scored = res["scores"]
-    assert scored["profile"]["name"] == "nl-default"
-    sc = scored["scorecard"]["scores"]["mean_no2"]
+    assert west["score"] == card["score"] == card["scores"]["mean_no2"]["score"]
+    assert res["profile"]["name"] == "nl-default"
+    assert list(res["profile"]["indicators"]) == ["air-quality"]
+    sc = res["summary"]["scorecard"]["scores"]["mean_no2"]
     band = sc["band"]
     expected = 6 + 4 * (band["minimum"] - 120 / 7) / (band["minimum"] - band["ambition"])
     assert sc["score"] == pytest.approx(expected, abs=0.01)
@@ -101,7 +102,7 @@ def test_inline_profile_override_changes_the_band() -> None:
             }
         }
     }
-    sc = run(profile_override=override)["scores"]["scorecard"]["scores"]["mean_no2"]
+    sc = run(profile_override=override)["summary"]["scorecard"]["scores"]["mean_no2"]
     assert sc["band"]["minimum"] == 20.0
     assert sc["score"] == pytest.approx(6 + 4 * (20 - 120 / 7) / 5, abs=0.01)
 

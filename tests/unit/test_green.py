@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 from geojson_helpers import box, fc, feature, line, point
+from gsl_indicators.geo import zone_index
 from gsl_indicators.green import (
-    assign_to_zones,
     canopy_zones,
     green_available,
     green_per_home,
@@ -211,6 +211,8 @@ def test_network_mode_hand_case() -> None:
         "parks": fc(feature(b(200, 5, 320, 105), "park")),  # 12,000 m²
         "network": fc(feature(line((X, Y), (X + 500, Y)), highway="residential")),
         "distance_mode": "network",
+        # the hand case is built for a 5 m tolerance (the default until 1.2.0; now 10 m)
+        "entrance_tolerance_m": 5.0,
     }
     res = run("green-3-30-300", **inputs)
     h = props(res, "buildings")[0]
@@ -270,7 +272,7 @@ def test_park_distance_far_falls_back_to_nearest() -> None:
 
 def test_assign_to_zones_and_canopy_zones() -> None:
     zones = np.array([shapely.box(0, 0, 10, 10)])
-    assert assign_to_zones(np.array([shapely.box(1, 1, 2, 2)]), zones).tolist() == [0]
+    assert zone_index(np.array([shapely.box(1, 1, 2, 2)]), zones).tolist() == [0]
     cz = canopy_zones(zones, np.empty(0, dtype=object), None)
     assert cz.coverage.tolist() == [0.0]
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
+from gsl_indicators.network import ENTRANCE_TOLERANCE_M
 from gsl_indicators.run import execute
 from gsl_indicators.spec import registry
 
@@ -79,7 +80,8 @@ def test_network_mode_is_never_shorter(runs: dict[str, dict[str, Any]]) -> None:
     ]
     assert len(pairs) > 20  # homes on the network within the cut-off
     d_eu, d_nw = np.array(pairs).T
-    assert np.all(d_nw >= d_eu - 5.0 - 1e-6)  # parks are entered within 5 m of a path
+    # parks are entered within entrance_tolerance_m (default 10 m since 1.2.0) of a path
+    assert np.all(d_nw >= d_eu - ENTRANCE_TOLERANCE_M - 1e-6)
     s = runs["network"]["summary"]
     assert s["homes_not_on_network"] > 400  # 426 homes lie outside the network's bbox
     assert (

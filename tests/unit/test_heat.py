@@ -49,7 +49,8 @@ def test_shade_share_by_hand() -> None:
     assert street["shade_share"] == pytest.approx(62.5, abs=0.05)
     assert square["shade_share"] == pytest.approx(25.0, abs=0.05)  # only the canopy
     assert square["meets_target"] is False
-    assert res["scores"]["scorecard"]["profile"] == "nl-default"
+    assert res["summary"]["scorecard"]["profile"] == "nl-default"
+    assert res["profile"]["name"] == "nl-default"
 
 
 def test_shade_per_neighbourhood_and_target() -> None:

@@ -108,8 +108,10 @@ def test_scores_and_ges_report() -> None:
     res = run(neighbourhoods=fc(feature(box(0, 0, 300, 100), "all", urbanity_class=1)))
     nb = res["neighbourhoods"]["features"][0]["properties"]
     assert nb["share_homes_above_who_lden_road"] == pytest.approx(66.67)
-    assert nb["scores"]["area_type"] == "1"
-    assert "share_homes_above_who_lden_road" in nb["scores"]["scores"]
+    assert nb["area_type"] == nb["scorecard"]["area_type"] == "1"
+    assert "share_homes_above_who_lden_road" in nb["scorecard"]["scores"]
+    assert nb["score"] == nb["scorecard"]["score"]
+    assert res["profile"]["name"] == "nl-default" and "scores" not in res
     ges = res["ges"]
     assert ges["lden_road"]["homes_below_first_class"] == 1
     assert ges["lden_rail"]["scored"] is False

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
+from gsl_indicators.geo import zone_index
 from gsl_indicators.proximity import (
-    assign_areas,
     euclidean_nearest,
     profile_reaches,
     shares,
@@ -174,7 +174,7 @@ def test_network_mode_without_network_is_an_input_error():
 def test_helpers():
     areas = np.array([shapely.box(0, 0, 10, 10), shapely.box(5, 0, 20, 10)])
     # the overlap goes to the first area; footprints count by their representative point
-    assert assign_areas(
+    assert zone_index(
         np.array([shapely.Point(7, 5), shapely.box(15, 1, 19, 3)]), areas
     ).tolist() == [0, 1]
     assert np.isinf(euclidean_nearest(np.array([shapely.Point(0, 0)]), np.array([]))).all()

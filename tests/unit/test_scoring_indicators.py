@@ -40,12 +40,14 @@ def score(card: dict[str, Any], metric: str) -> float | None:
         "cool-place-distance",
         "play-space",
         "parking-pressure",
+        "air-quality",
     ],
 )
 def test_every_profile_metric_is_a_metric_the_process_emits(indicator: str) -> None:
     """Each metric with bands in either profile is scored on the indicator's example."""
     ind = REG.get(indicator)
-    assert ind.version == "1.1.0"
+    # green-3-30-300 1.2.0: entrance_tolerance_m default 5 → 10 m (shared walking parameters)
+    assert ind.version == ("1.2.0" if indicator == "green-3-30-300" else "1.1.0")
     names = {p.name for p in ind.parameters}
     assert {"profile", "profile_override", "area_type"} <= names
     r = execute(ind, ind.example)
@@ -55,6 +57,19 @@ def test_every_profile_metric_is_a_metric_the_process_emits(indicator: str) -> N
         assert metrics <= set(card["scores"]), f"{name}: {metrics - set(card['scores'])}"
     assert card["headline"] in card["scores"] and card["score"] is not None
     assert r["profile"]["name"] == "nl-default"
+    assert list(r["profile"]["indicators"]) == [indicator]
+
+
+@pytest.mark.parametrize("indicator", ["air-quality", "noise", "heat"])
+def test_exposure_indicators_use_the_common_score_shape(indicator: str) -> None:
+    """Since 1.1.0: ``summary.scorecard`` and a ``profile`` output, no ``scores`` output."""
+    ind = REG.get(indicator)
+    assert ind.version == "1.1.0"
+    assert {o.name for o in ind.outputs} >= {"summary", "profile"}
+    assert "scores" not in {o.name for o in ind.outputs}
+    r = execute(ind, ind.example)
+    assert "scores" not in r
+    assert r["summary"]["scorecard"]["profile"] == r["profile"]["name"] == "nl-default"
     assert list(r["profile"]["indicators"]) == [indicator]
 
 
