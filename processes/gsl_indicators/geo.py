@@ -188,13 +188,16 @@ def _sample_coordinates(features: Sequence[Any], n: int = 50) -> np.ndarray:
     step = max(1, len(features) // n)
     for f in features[::step]:
         geom = f.get("geometry") if isinstance(f, Mapping) else None
-        if not geom:
+        if not isinstance(geom, Mapping):
             continue
         c: Any = geom.get("coordinates")
         while isinstance(c, list) and c and isinstance(c[0], list):
             c = c[0]
         if isinstance(c, list) and len(c) >= 2:
-            pts.append([float(c[0]), float(c[1])])
+            try:  # malformed coordinates are judged (and named) by the parser
+                pts.append([float(c[0]), float(c[1])])
+            except (TypeError, ValueError):
+                continue
     return np.asarray(pts, dtype=float).reshape(-1, 2)
 
 
@@ -268,6 +271,9 @@ def _geometries(name: str, features: Sequence[Any]) -> tuple[np.ndarray, np.ndar
             raise InputError(name, f"feature {i} is not a GeoJSON Feature object")
         if f.get("type") != "Feature":
             raise InputError(name, f"feature {i} is not a GeoJSON Feature object")
+        p = f.get("properties")
+        if p is not None and type(p) is not dict and not isinstance(p, Mapping):
+            raise InputError(name, f"feature {i}: 'properties' must be an object or null")
         g = f.get("geometry")
         if g is None:
             types[i] = None
@@ -375,6 +381,21 @@ def parse_layer(
                     int(invalid.sum()),
                 )
                 ctx.notes.setdefault("repaired", {})[name] = int(invalid.sum())
+            collapsed = shapely.is_empty(kept)  # e.g. a zero-area ring: no polygon left
+            if collapsed.any():
+                n_gone = int(collapsed.sum())
+                if ctx is not None:
+                    ctx.warn(
+                        "features-dropped",
+                        name,
+                        f"{n_gone} features dropped: nothing left after repair",
+                        n_gone,
+                    )
+                kept, index = kept[~collapsed], index[~collapsed]
+                if not len(index):
+                    raise InputError(
+                        name, "no usable features (nothing left after repairing the geometries)"
+                    )
     if source_crs != target_crs and len(kept):
         kept = reproject(kept, source_crs, target_crs)
         if ctx is not None:
@@ -473,6 +494,8 @@ def _read_layers(
         fc = raw[s.name]
         if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
             raise InputError(s.name, "expected a GeoJSON FeatureCollection")
+        if not isinstance(fc.get("features"), list):
+            raise InputError(s.name, "'features' must be an array")
         source[s.name] = detect_crs(s.name, fc, ctx)
         if source[s.name] == WGS84:
             xy = _sample_coordinates(fc.get("features") or [], n=200)

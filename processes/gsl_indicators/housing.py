@@ -10,9 +10,16 @@ Two things per neighbourhood (the *woningbouwmonitor* of a municipality's twin):
   neighbourhood before its norm breaks, which constraint binds first, and the headroom
   left once the pipeline (planned + under construction, parameter) is built.
 
+**Norms** (parameter ``norm_source``): ``profile`` (default) takes, per neighbourhood,
+the chosen norm profile's band minimum for the neighbourhood's area type (DOMAIN:
+"norms from the chosen profile", differing between inner city and rural areas);
+``parameters`` takes the indicator parameters (``threshold``,
+``norm_m2_per_dwelling``, ``proximity_min_share``) everywhere. See
+:func:`constraint_norms`.
+
 Capacities are per neighbourhood, each computed as if only that neighbourhood grows.
 Where the indicator is linear in dwellings the answer is exact (parking:
-(threshold × supply − demand) ÷ places per new dwelling; green per dwelling:
+(norm × supply − demand) ÷ places per new dwelling; green per dwelling:
 green ÷ norm − dwellings); otherwise it is found by a bisection on the number of added
 dwellings that runs for all neighbourhoods at once (one kernel evaluation per step).
 The output says which ("method").
@@ -403,9 +410,10 @@ def profile_norm(
 ) -> dict[str, Any]:
     """Show a constraint's norm parameter beside the profile band of the same norm.
 
-    The capacity is computed with the parameter (one value for every neighbourhood);
-    the profile's band minimum (score 6) is what the scoreboard calls the legal or
-    agreed minimum, per area type. This names both, per band that applies to the
+    The profile's band minimum (score 6) is what the scoreboard calls the legal or
+    agreed minimum, per area type; the parameter is one value for every neighbourhood.
+    ``norm_source`` decides which of the two the capacity uses (see
+    :func:`constraint_norms`). This names both, per band that applies to the
     neighbourhoods, and whether they agree, so two stakeholders can see where they
     differ.
 
@@ -436,11 +444,153 @@ def profile_norm(
         minimum[band["band_area_type"]] = band["minimum"]
     out["profile_minimum"] = minimum
     out["agrees_with_profile"] = all(math.isclose(m, value) for m in minimum.values())
-    out["note"] = (
-        f"the capacity uses the parameter '{param}' = {value:g} in every neighbourhood; "
-        "the profile's band minimum (score 6) per area type is shown beside it"
-    )
+    if params.get("norm_source", "parameters") == "profile":
+        out["note"] = (
+            "the capacity uses the profile's band minimum (score 6) of each "
+            f"neighbourhood's area type; the parameter '{param}' = {value:g} is shown "
+            "beside it and not used"
+        )
+    else:
+        out["note"] = (
+            f"the capacity uses the parameter '{param}' = {value:g} in every neighbourhood "
+            "(norm_source 'parameters'); the profile's band minimum (score 6) per area type "
+            "is shown beside it"
+        )
     return out
+
+
+NORM_DIRECTIONS: dict[str, str] = {
+    "parking-pressure": "lower_is_better",
+    "green-per-dwelling": "higher_is_better",
+    "proximity-facilities": "higher_is_better",
+}
+"""Per constraint: on which side of its norm a neighbourhood is fine.
+
+Parking pressure must stay at or below the norm; green per dwelling and the share of
+dwellings within reach at or above it. A profile metric of the other direction cannot
+be a capacity norm.
+"""
+
+NORM_SOURCES: tuple[str, ...] = ("profile", "parameters")
+
+
+@dataclass
+class Norms:
+    """The norm of one constraint in each neighbourhood, and where each value came from.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        The norm per neighbourhood (pressure limit, m² per dwelling, or share).
+    source : list of str
+        ``"profile"`` (the band minimum) or ``"parameters"`` per neighbourhood.
+    band_area_type : list of str or None
+        The profile band applied (after the profile's fallbacks, ``"default"`` for the
+        default band); ``None`` where the parameter applies.
+    parameter : str
+        The indicator parameter of this norm (``threshold`` ...).
+    metric : str
+        The profile metric of this norm (``parking-pressure.pressure`` ...).
+    """
+
+    values: np.ndarray
+    source: list[str]
+    band_area_type: list[str | None]
+    parameter: str
+    metric: str
+
+    def used(self) -> dict[str, float]:
+        """Return the distinct norms applied: band area type (or ``"parameter"``) → value.
+
+        Examples
+        --------
+        >>> Norms(np.array([0.9, 0.85, 0.9]), ["profile"] * 3,
+        ...       ["binnenstad", "default", "binnenstad"], "threshold", "p.pressure").used()
+        {'binnenstad': 0.9, 'default': 0.85}
+        """
+        out: dict[str, float] = {}
+        for key, v in zip(self.band_area_type, self.values.tolist(), strict=True):
+            out.setdefault("parameter" if key is None else key, float(v))
+        return out
+
+    def per_neighbourhood(self, area_types: list[str | None]) -> list[dict[str, Any]]:
+        """Return, per neighbourhood, the norm used and where it came from."""
+        return [
+            {"norm": float(v), "norm_source": s, "area_type": at, "band_area_type": b}
+            for v, s, at, b in zip(
+                self.values.tolist(), self.source, area_types, self.band_area_type, strict=True
+            )
+        ]
+
+
+def constraint_norms(
+    profile: Profile,
+    constraint: str,
+    params: Mapping[str, Any],
+    area_types: list[str | None],
+    ctx: Context | None = None,
+) -> Norms:
+    """Return the norm of ``constraint`` in each neighbourhood.
+
+    With ``norm_source`` ``"profile"`` each neighbourhood gets the band **minimum**
+    (score 6: the legal minimum or the maximum tolerable value) of its area type in the
+    chosen profile (per-type band, else along the profile's fallback chain, else the
+    ``default`` band). The capacity is then the number of dwellings until the indicator
+    reaches that minimum: parking pressure rises up to it (lower is better), green per
+    dwelling and the share within reach fall down to it (higher is better). With
+    ``"parameters"`` the indicator parameter applies everywhere. A profile without the
+    metric (say a ``proximity_profile`` it has no band for) leaves the parameter in
+    place, with a ``profile-norm-missing`` warning.
+
+    Raises
+    ------
+    InputError
+        Naming ``profile_override`` (or ``profile``) when the profile's metric has the
+        wrong direction for a capacity norm.
+
+    Examples
+    --------
+    >>> from gsl_indicators.scoring import resolve_profile
+    >>> params = {"norm_source": "profile", "threshold": 0.85}
+    >>> n = constraint_norms(resolve_profile({}), "parking-pressure", params,
+    ...                      ["1", "dorps-wonen", None])
+    >>> n.values.tolist(), n.band_area_type, n.source[0]
+    ([0.9, 0.85, 0.85], ['binnenstad', 'default', 'default'], 'profile')
+    >>> p = constraint_norms(resolve_profile({}), "parking-pressure",
+    ...                      {**params, "norm_source": "parameters"}, ["1"])
+    >>> p.values.tolist(), p.band_area_type, p.used()
+    ([0.85], [None], {'parameter': 0.85})
+    """
+    param, metric = PROFILE_NORMS[constraint]
+    metric = metric.format(proximity_profile=params.get("proximity_profile"))
+    n = len(area_types)
+    value = float(params[param])
+
+    def from_parameter() -> Norms:
+        return Norms(np.full(n, value), ["parameters"] * n, [None] * n, param, metric)
+
+    if params.get("norm_source", "parameters") != "profile":
+        return from_parameter()
+    norm = profile.metric(constraint, metric)
+    if norm is None:
+        if ctx is not None:
+            ctx.warn(
+                "profile-norm-missing",
+                "profile",
+                f"profile '{profile.name}' has no band for {constraint}.{metric}; the "
+                f"{constraint} capacity uses the parameter '{param}' = {value:g}",
+            )
+        return from_parameter()
+    if norm.direction != NORM_DIRECTIONS[constraint]:
+        raise InputError(
+            "profile_override" if params.get("profile_override") else "profile",
+            f"indicators.{constraint}.metrics.{metric}: direction {norm.direction} cannot "
+            f"be a capacity norm ({constraint} needs {NORM_DIRECTIONS[constraint]})",
+        )
+    keys = {at: profile.band_key(norm, at) for at in dict.fromkeys(area_types)}
+    band_keys: list[str | None] = [keys[at] for at in area_types]
+    values = np.array([norm.bands[str(k)].minimum for k in band_keys], dtype=float)
+    return Norms(values, ["profile"] * n, band_keys, param, metric)
 
 
 # --------------------------------------------------------------------------- constraints
@@ -466,21 +616,25 @@ class Capacity:
 
 
 def parking_constraint(
-    site: Site, layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+    site: Site,
+    layers: Mapping[str, Layer],
+    params: Mapping[str, Any],
+    ctx: Context,
+    norm: np.ndarray,
 ) -> Capacity:
-    """Dwellings that fit before parking pressure exceeds the threshold (exact).
+    """Dwellings that fit before parking pressure exceeds the norm (exact).
 
     Zones are the ``zones`` input, else the neighbourhoods themselves. Added dwellings
     of ``new_dwelling_type`` go to the zones of the neighbourhood's placement points;
     the neighbourhood's capacity is the smallest over those zones of
-    ``(threshold × supply − demand) ÷ (share of the added dwellings in the zone ×
-    places per new dwelling there)``.
+    ``(norm × supply − demand) ÷ (share of the added dwellings in the zone ×
+    places per new dwelling there)``, with the pressure limit ``norm`` of the
+    neighbourhood (one value per neighbourhood, see :func:`constraint_norms`).
     """
     if layers.get("parking") is None:
         raise Unavailable("input 'parking' is not given")
     zones_layer = layers.get("zones") or site.nbh
     table = parking.norm_table(params["norm_table"])
-    thr = float(params["threshold"])
     zones, home_zone = parking.prepare_zones(
         zones_layer, site.home_pts, site.home_dwellings, layers["parking"], params, ctx
     )
@@ -541,10 +695,15 @@ def parking_constraint(
             int(lost.sum()),
         )
 
+    thr = np.asarray(norm, dtype=float)[g]  # the pressure limit of each pair's neighbourhood
+    places = places_new[z]
+
     def fit(dem: np.ndarray) -> np.ndarray:
-        per_zone = parking.dwellings_that_fit(dem, zones.supply, thr, places_new)
-        with np.errstate(invalid="ignore"):
-            per_pair = per_zone[z] / w
+        # parking.dwellings_that_fit per (neighbourhood, zone) pair, each with its own limit
+        margin = thr * zones.supply[z] - dem[z]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_zone = np.where(places > 0, margin / np.where(places > 0, places, 1.0), np.inf)
+            per_pair = per_zone / w
         per_pair = np.where(np.isnan(per_pair), np.inf, per_pair)
         return group_min(g, per_pair, site.n)
 
@@ -553,7 +712,6 @@ def parking_constraint(
         fit_after_plan=fit(demand_plan),
         method="exact",
         norm={
-            "threshold": thr,
             "norm_table": table.name,
             "norm_table_example": table.example,
             "new_dwelling_type": new_type,
@@ -564,13 +722,17 @@ def parking_constraint(
 
 
 def proximity_constraint(
-    site: Site, layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+    site: Site,
+    layers: Mapping[str, Layer],
+    params: Mapping[str, Any],
+    ctx: Context,
+    norm: np.ndarray,
 ) -> Capacity:
     """Dwellings that fit before the share within reach of every facility type drops.
 
     The norm: the share of the neighbourhood's dwellings that have every facility type
     within the reach of mobility profile ``proximity_profile`` stays at or above
-    ``proximity_min_share``. Distances come from the ``proximity-facilities`` kernel
+    ``norm`` (one minimum share per neighbourhood, see :func:`constraint_norms`). Distances come from the ``proximity-facilities`` kernel
     (same modes and parameters). Adding k dwellings at the placement points changes the
     share to (A + k·f) ÷ (B + k); the largest k that keeps the norm is found by
     bisection over all neighbourhoods at once.
@@ -631,7 +793,7 @@ def proximity_constraint(
             "there count as out of reach",
             unknown_place,
         )
-    min_share = float(params["proximity_min_share"])
+    min_share = np.asarray(norm, dtype=float)
     upper = int(params["max_added_dwellings"])
 
     def fits_from(a: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -649,7 +811,6 @@ def proximity_constraint(
         fit_after_plan=k1,
         method="bisection",
         norm={
-            "proximity_min_share": min_share,
             "proximity_profile": prof,
             "reach_m": reach,
             "facility_types": sorted(groups),
@@ -671,9 +832,16 @@ def proximity_constraint(
 
 
 def green_constraint(
-    site: Site, layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+    site: Site,
+    layers: Mapping[str, Layer],
+    params: Mapping[str, Any],
+    ctx: Context,
+    norm: np.ndarray,
 ) -> Capacity:
     """Dwellings that fit before public green per dwelling drops below the norm (exact).
+
+    ``norm`` is the minimum m² per dwelling of each neighbourhood (see
+    :func:`constraint_norms`); where it is 0 or less the norm cannot break (unbounded).
 
     Uses the ``green-per-dwelling`` kernel (:func:`gsl_indicators.green.green_available`):
     the neighbourhood's green is the public green inside the union of ``radius_m``
@@ -689,9 +857,10 @@ def green_constraint(
     if layers.get("green") is None:
         raise Unavailable("input 'green' is not given")
     radius = float(params["radius_m"])
-    norm = float(params["norm_m2_per_dwelling"])
-    if norm <= 0:
-        raise Unavailable("norm_m2_per_dwelling is 0: the norm cannot break")
+    m2 = np.asarray(norm, dtype=float)
+    if not (m2 > 0).any():
+        raise Unavailable("the norm of green per dwelling is 0: the norm cannot break")
+    pos = m2 > 0
     ggeoms = layers["green"].geometries
     nb = site.nbh.geometries
     pl = site.pipeline
@@ -704,7 +873,10 @@ def green_constraint(
             ggeoms,
             radius,
         )
-        return ga.green_m2 / norm - ga.dwellings_in_zone
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(pos, ga.green_m2 / np.where(pos, m2, 1.0), np.inf) - (
+                ga.dwellings_in_zone
+            )
 
     return Capacity(
         fit=fit([site.home_pts], [site.home_dwellings]),
@@ -712,12 +884,13 @@ def green_constraint(
             [site.home_pts, site.plan_pts[pl]], [site.home_dwellings, site.plan_dwellings[pl]]
         ),
         method="exact",
-        norm={"norm_m2_per_dwelling": norm, "radius_m": radius},
+        norm={"radius_m": radius},
     )
 
 
 CONSTRAINTS: dict[
-    str, Callable[[Site, Mapping[str, Layer], Mapping[str, Any], Context], Capacity]
+    str,
+    Callable[[Site, Mapping[str, Layer], Mapping[str, Any], Context, np.ndarray], Capacity],
 ] = {
     "parking-pressure": parking_constraint,
     "green-per-dwelling": green_constraint,
@@ -745,10 +918,12 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     enabled = list(dict.fromkeys(params["constraints"]))
     results: dict[str, Capacity] = {}
     described: dict[str, Any] = {}
+    per_nbh_norms: list[dict[str, Any]] = [{} for _ in range(n)]
     for i, cid in enumerate(enabled):
         ctx.progress(0.1 + 0.8 * i / max(len(enabled), 1), f"constraint {cid}")
+        norms = constraint_norms(profile, cid, params, area_types, ctx)
         try:
-            cap = CONSTRAINTS[cid](site, layers, params, ctx)
+            cap = CONSTRAINTS[cid](site, layers, params, ctx, norms.values)
         except Unavailable as why:
             described[cid] = {"status": "unavailable", "reason": str(why)}
             ctx.warn("constraint-unavailable", None, f"constraint '{cid}' not evaluated: {why}")
@@ -776,13 +951,23 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             )
         cols[f"{p}_broken"] = broken
         cols[f"{p}_broken_after_plan"] = broken_plan
+        cols[f"{p}_norm"] = norms.values
+        for row, used_here in zip(per_nbh_norms, norms.per_neighbourhood(area_types), strict=True):
+            row[cid] = used_here
         for k, v in cap.details.items():
             if isinstance(v, np.ndarray) and v.shape == (n,):
                 cols[f"{p}_{k}"] = np.round(v, 4)
+        norm_used: dict[str, Any] = {
+            "norm_source": params["norm_source"],
+            "metric": f"{cid}.{norms.metric}",
+            "values": norms.used(),
+        }
+        if "parameters" in norms.source:
+            norm_used[norms.parameter] = float(params[norms.parameter])
         described[cid] = {
             "status": "available",
             "method": cap.method,
-            "norm": cap.norm,
+            "norm": {**norm_used, **cap.norm},
             "profile_norm": profile_norm(profile, cid, params, area_types),
             **{k: v for k, v in cap.details.items() if not isinstance(v, np.ndarray)},
         }
@@ -791,6 +976,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     cols.update(cap_cols)
     cols["placement"] = site.placement_used
     cols["area_type"] = area_types
+    cols["norms"] = per_nbh_norms
     used = profile.to_dict()
     used["indicators"] = {k: v for k, v in used["indicators"].items() if k in enabled}
     differ = [
@@ -810,6 +996,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             "constraints_evaluated": list(results),
             "placement": params["placement"],
             "profile": profile.name,
+            "norm_source": params["norm_source"],
             "norms_differing_from_profile": differ,
             "note": "capacities are per neighbourhood, each as if only that neighbourhood "
             "grows; they do not add up to a city-wide capacity where constraints are shared",
@@ -938,11 +1125,26 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         10_000_000,
     ),
     Parameter(
+        "norm_source",
+        "Source of the capacity norms",
+        "Where each constraint's norm comes from. 'profile' (default): the chosen norm "
+        "profile's band minimum (score 6: the legal minimum, or the maximum tolerable "
+        "value) for each neighbourhood's area type, so the capacity follows the profile "
+        "and its profile_override, per area type (inner city vs. rural) — what a "
+        "municipality that chose a profile expects. 'parameters': the indicator "
+        "parameters (threshold, norm_m2_per_dwelling, proximity_min_share), one value "
+        "for every neighbourhood.",
+        "string",
+        "profile",
+        enum=NORM_SOURCES,
+    ),
+    Parameter(
         "proximity_min_share",
         "Minimum share within reach",
-        "proximity-facilities constraint: share of dwellings with every facility type within "
-        "reach that must remain. No national norm exists: an indicative default, to be set "
-        "by the municipality.",
+        "proximity-facilities constraint, with norm_source 'parameters' (or when the "
+        "profile has no band for the proximity profile): share of dwellings with every "
+        "facility type within reach that must remain. No national norm exists: an "
+        "indicative default, to be set by the municipality.",
         "number",
         0.5,
         0.0,
@@ -1007,7 +1209,7 @@ EXAMPLE: dict[str, Any] = {
 INDICATORS = (
     Indicator(
         id="housing-capacity",
-        version="1.1.0",
+        version="1.2.0",
         title={"nl": "Woningbouwmonitor en capaciteit", "en": "Housing monitor and capacity"},
         description={
             "nl": "Woningen per status (gepland, in aanbouw, gestopt) en jaar per buurt, en per "
@@ -1021,30 +1223,41 @@ INDICATORS = (
             "Monitor: existing dwellings and plan dwellings by status and year, per "
             "neighbourhood and overall (stopped included; unknown statuses shown as 'unknown'). "
             "Capacity, per neighbourhood and enabled constraint, as if only that neighbourhood "
-            "grows, with the added dwellings placed by `placement`: parking-pressure exactly, "
-            "(threshold × supply − demand) ÷ places per new dwelling, the smallest over the "
+            "grows, with the added dwellings placed by `placement`. Norms (`norm_source`): "
+            "with 'profile' (the default) each neighbourhood's norm is the chosen profile's "
+            "band minimum (score 6: the legal minimum or the maximum tolerable value) for its "
+            "area type (`area_type` parameter, else its `area_type` / `urbanity_class` "
+            "property, else the profile default; CBS classes follow the profile's fallbacks, "
+            "e.g. 1 → binnenstad), so the capacity follows the profile and "
+            "`profile_override` and differs between inner city and rural areas, as DOMAIN "
+            "asks ('norms from the chosen profile'); with 'parameters' the indicator "
+            "parameters `threshold`, `norm_m2_per_dwelling` and `proximity_min_share` apply "
+            "in every neighbourhood (the 1.1.0 behaviour). Metrics: parking-pressure.pressure "
+            "(lower is better: dwellings are added until the pressure reaches the minimum), "
+            "green-per-dwelling.green_per_dwelling_m2 and "
+            "proximity-facilities.all_dwelling_share_<proximity_profile> (higher is better: "
+            "added until the value falls to the minimum); a profile without the metric leaves "
+            "the parameter in place, with a warning. Capacities: parking-pressure exactly, "
+            "(norm × supply − demand) ÷ places per new dwelling, the smallest over the "
             "parking zones the dwellings go to (zones = `zones`, else the neighbourhoods); "
             "proximity-facilities by bisection on the added dwellings, keeping the share of "
-            "dwellings with every facility type within reach at or above "
-            "`proximity_min_share` (distances from the proximity-facilities kernel); "
-            "green-per-dwelling exactly with its kernel: public green within `radius_m` of the "
-            "homes (and of the placement points) ÷ `norm_m2_per_dwelling` − the dwellings "
-            "sharing it. The binding constraint is the one with the smallest capacity. Headroom "
-            "after the plan: the same with the pipeline (`pipeline_statuses`) built first at "
-            "its own locations. Capacities are whole dwellings; null means unbounded (no "
-            "supply limit, or more than `max_added_dwellings`). "
-            "Norms: each capacity uses its indicator parameter (`threshold`, "
-            "`norm_m2_per_dwelling`, `proximity_min_share`), one value for every "
-            "neighbourhood. The result names the norm profile (`profile`, with "
-            "`profile_override`, and `area_type` or the neighbourhood's `area_type` / "
-            "`urbanity_class`) and, per constraint, `profile_norm`: the parameter beside the "
-            "profile band minimum (score 6) of the same norm for each area type present "
-            "(parking-pressure.pressure, green-per-dwelling.green_per_dwelling_m2, "
-            "proximity-facilities.all_dwelling_share_<proximity_profile>) and whether they "
-            "agree; `summary.norms_differing_from_profile` lists the constraints where they "
-            "do not (nl-default: the parking band minimum is 90 % in the inner city; the "
-            "proximity band minimum is 60 % against the indicative `proximity_min_share` of "
-            "50 %). To test against the profile, set the parameter to its minimum."
+            "dwellings with every facility type within reach at or above the norm "
+            "(distances from the proximity-facilities kernel); green-per-dwelling exactly "
+            "with its kernel: public green within `radius_m` of the homes (and of the "
+            "placement points) ÷ the norm − the dwellings sharing it. The binding constraint "
+            "is the one with the smallest capacity. Headroom after the plan: the same with "
+            "the pipeline (`pipeline_statuses`) built first at its own locations. "
+            "Capacities are whole dwellings; null means unbounded (no supply limit, or more "
+            "than `max_added_dwellings`). Each neighbourhood reports, per constraint, the "
+            "norm used and where it came from (`norms`: norm, norm_source, area_type, "
+            "band_area_type; and `<constraint>_norm`). The result names the profile "
+            "(`profile`, `summary.profile`) and, per constraint, `norm` (source, metric, the "
+            "values used) and `profile_norm`: the indicator parameter beside the profile "
+            "band minimum for each area type present and whether they agree; "
+            "`summary.norms_differing_from_profile` lists the constraints where they do not "
+            "(nl-default: the parking minimum is 90 % in the inner city; the proximity "
+            "minimum 60 % against the indicative `proximity_min_share` of 50 %). Every "
+            "parameter used is in the provenance."
         ),
         compute=compute,
         inputs=(
@@ -1068,7 +1281,9 @@ INDICATORS = (
                 "Neighbourhoods (buurten) the monitor and the capacity are given for.",
                 POLYGONS,
                 properties={
-                    "urbanity_class": "CBS class 1–5 (parking norms, when zones are absent)",
+                    "area_type": "area type of the profile norms (CBS class or GGO type)",
+                    "urbanity_class": "CBS class 1–5 (parking norms, when zones are absent; "
+                    "the area type when `area_type` is absent)",
                     "location": "parking location class (when zones are absent)",
                 },
             ),
@@ -1121,16 +1336,19 @@ INDICATORS = (
                 "Neighbourhoods",
                 "Input neighbourhoods with the monitor (existing, planned, under construction, "
                 "stopped, pipeline dwellings, plan_by_status_year) and, per constraint, "
-                "`<constraint>_capacity`, `_headroom_after_plan`, `_broken`; `capacity`, "
-                "`binding_constraint`, `headroom_after_plan`, `binding_after_plan`, `area_type`.",
+                "`<constraint>_capacity`, `_headroom_after_plan`, `_broken`, `_norm`; "
+                "`capacity`, `binding_constraint`, `headroom_after_plan`, "
+                "`binding_after_plan`, `area_type`, and `norms` (per constraint: the norm "
+                "used, its source, the area type and the profile band applied).",
                 {"type": "object", "contentMediaType": "application/geo+json"},
             ),
             Output("monitor", "Monitor", "Dwellings by status and year overall."),
             Output(
                 "constraints",
                 "Constraints",
-                "Per constraint: status, method, norm used, and `profile_norm` (the norm "
-                "parameter beside the profile's band minimum).",
+                "Per constraint: status, method, `norm` (norm_source, profile metric, the "
+                "values used per band area type, other settings), and `profile_norm` (the "
+                "norm parameter beside the profile's band minimum).",
             ),
             Output(
                 "profile",
@@ -1141,8 +1359,8 @@ INDICATORS = (
             Output(
                 "summary",
                 "Summary",
-                "Binding constraint counts, the profile name, the constraints whose norm "
-                "parameter differs from the profile minimum, and notes.",
+                "Binding constraint counts, the profile name, the norm source, the "
+                "constraints whose norm parameter differs from the profile minimum, and notes.",
             ),
         ),
         sources=(

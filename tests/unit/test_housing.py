@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from geojson_helpers import box, fc, feature, point
 from gsl_indicators import housing
 from gsl_indicators.run import execute
-from gsl_indicators.spec import registry
+from gsl_indicators.scoring import resolve_profile
+from gsl_indicators.spec import InputError, registry
 
 IND = registry().get("housing-capacity")
 PARKING = registry().get("parking-pressure")
@@ -91,24 +92,36 @@ def test_parking_capacity_exact_by_hand_and_agrees_with_parking_pressure() -> No
         feature(point(200, 50), dwellings=8, dwelling_type="apartment-mid", status="planned"),
         feature(point(300, 50), dwellings=50, dwelling_type="detached", status="stopped"),
     )
-    res = run(
-        dwellings=dwellings,
-        plan=plan,
-        neighbourhoods=NBH,
-        parking=spaces,
-        constraints=["parking-pressure"],
-        new_dwelling_type="apartment-small",
-    )
-    (n,) = nbh_props(res)
-    assert n["parking_pressure_capacity"] == 21.0
-    assert n["parking_pressure_margin_dwellings"] == pytest.approx(21.0)
-    assert n["parking_pressure_headroom_after_plan"] == 11.0
-    assert n["parking_pressure_margin_after_plan"] == pytest.approx(11.4)
-    assert n["capacity"] == 21.0 and n["binding_constraint"] == "parking-pressure"
-    assert n["headroom_after_plan"] == 11.0
-    c = res["constraints"]["parking-pressure"]
-    assert c["method"] == "exact" and c["norm"]["threshold"] == 0.85
-    assert c["norm"]["norm_table"] == "example" and c["norm"]["zones"] == "neighbourhoods"
+    # nl-default: class 3 → stedelijk-wonen → the default band, minimum 0.85 = the parameter,
+    # so both norm sources give the same figures
+    for source in ("parameters", "profile"):
+        res = run(
+            dwellings=dwellings,
+            plan=plan,
+            neighbourhoods=NBH,
+            parking=spaces,
+            constraints=["parking-pressure"],
+            new_dwelling_type="apartment-small",
+            norm_source=source,
+        )
+        (n,) = nbh_props(res)
+        assert n["parking_pressure_capacity"] == 21.0
+        assert n["parking_pressure_margin_dwellings"] == pytest.approx(21.0)
+        assert n["parking_pressure_headroom_after_plan"] == 11.0
+        assert n["parking_pressure_margin_after_plan"] == pytest.approx(11.4)
+        assert n["capacity"] == 21.0 and n["binding_constraint"] == "parking-pressure"
+        assert n["headroom_after_plan"] == 11.0
+        assert n["parking_pressure_norm"] == 0.85
+        c = res["constraints"]["parking-pressure"]
+        assert c["method"] == "exact" and c["norm"]["norm_source"] == source
+        assert c["norm"]["norm_table"] == "example" and c["norm"]["zones"] == "neighbourhoods"
+    assert c["norm"]["values"] == {"default": 0.85} and "threshold" not in c["norm"]
+    assert n["norms"]["parking-pressure"] == {
+        "norm": 0.85,
+        "norm_source": "profile",
+        "area_type": "3",
+        "band_area_type": "default",
+    }
     # the parking-pressure process agrees: 21 more fit, 22 break the norm
     for k, alarm in ((21, False), (22, True)):
         r = execute(
@@ -142,6 +155,7 @@ def test_parking_capacity_over_separate_zones_takes_the_tightest_zone() -> None:
         parking=fc(feature(point(50, 50), capacity=50), feature(point(900, 50), capacity=20)),
         norm_table=ONE_PLACE,
         threshold=0.8,
+        norm_source="parameters",
         constraints=["parking-pressure"],
     )
     (n,) = nbh_props(res)
@@ -180,7 +194,7 @@ def _proximity_case(min_share: float, **extra: Any) -> dict[str, Any]:
     # Added dwellings at the neighbourhood's point on surface (x = 500: out of reach).
     # share(k) = 10 ÷ (20 + k)
     # Parking: one place per dwelling, supply 50 × threshold 0.6 = 30, demand 20 → 10 fit.
-    inputs: dict[str, Any] = {"placement": "centroid", **extra}
+    inputs: dict[str, Any] = {"placement": "centroid", "norm_source": "parameters", **extra}
     return run(
         dwellings=fc(
             feature(point(100, 50), dwellings=10, dwelling_type="home"),
@@ -255,6 +269,7 @@ def _green_case(norm: float) -> dict[str, Any]:
         constraints=["parking-pressure", "green-per-dwelling"],
         placement="centroid",
         norm_m2_per_dwelling=norm,
+        norm_source="parameters",
         plan=fc(feature(point(300, 50), dwellings=4, status="planned", dwelling_type="home")),
     )
 
@@ -279,6 +294,13 @@ def test_binding_constraint_switches_when_the_green_norm_changes() -> None:
     res = _green_case(400.0)
     assert res["constraints"]["green-per-dwelling"]["method"] == "exact"
     assert res["constraints"]["green-per-dwelling"]["norm"]["norm_m2_per_dwelling"] == 400.0
+    assert res["constraints"]["green-per-dwelling"]["norm"]["values"] == {"parameter": 400.0}
+    assert nbh_props(res)[0]["norms"]["green-per-dwelling"] == {
+        "norm": 400.0,
+        "norm_source": "parameters",
+        "area_type": "3",
+        "band_area_type": None,
+    }
 
 
 def test_green_capacity_matches_the_green_per_dwelling_process() -> None:
@@ -392,3 +414,194 @@ def test_status_codes() -> None:
     assert housing.status_code("Under Construction") == "under-construction"
     assert housing.status_code("gepland") == "planned"
     assert housing.status_code(3) == "unknown"
+
+
+# --------------------------------------------------------------------------- norms from the profile
+
+
+def _two_area_types(**extra: Any) -> dict[str, Any]:
+    # Two identical neighbourhoods, one place per dwelling (ONE_PLACE), each with 50
+    # dwellings and 100 places, and a pipeline of 10 planned dwellings each. They differ
+    # only in their area type: A binnenstad, B dorps-wonen.
+    return run(
+        dwellings=fc(
+            feature(point(50, 50), dwellings=50, dwelling_type="home"),
+            feature(point(150, 50), dwellings=50, dwelling_type="home"),
+        ),
+        plan=fc(
+            feature(point(60, 50), dwellings=10, dwelling_type="home", status="planned"),
+            feature(point(160, 50), dwellings=10, dwelling_type="home", status="planned"),
+        ),
+        neighbourhoods=fc(
+            feature(box(0, 0, 100, 100), "A", id="A", area_type="binnenstad"),
+            feature(box(100, 0, 200, 100), "B", id="B", area_type="dorps wonen"),
+        ),
+        parking=fc(feature(point(40, 50), capacity=100), feature(point(140, 50), capacity=100)),
+        norm_table=ONE_PLACE,
+        constraints=["parking-pressure"],
+        **extra,
+    )
+
+
+def test_parking_capacity_follows_the_profile_minimum_of_each_area_type() -> None:
+    # nl-default parking-pressure.pressure (lower is better): binnenstad minimum 0.90;
+    # dorps-wonen has no band of its own → the default band, minimum 0.85.
+    # A: (0.90 × 100 − 50) ÷ 1 = 40;  after the plan (demand 60): 90 − 60 = 30
+    # B: (0.85 × 100 − 50) ÷ 1 = 35;  after the plan:             85 − 60 = 25
+    res = _two_area_types()
+    a, b = nbh_props(res)
+    assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (40.0, 35.0)
+    assert (a["headroom_after_plan"], b["headroom_after_plan"]) == (30.0, 25.0)
+    assert a["norms"]["parking-pressure"] == {
+        "norm": 0.9,
+        "norm_source": "profile",
+        "area_type": "binnenstad",
+        "band_area_type": "binnenstad",
+    }
+    assert b["norms"]["parking-pressure"] == {
+        "norm": 0.85,
+        "norm_source": "profile",
+        "area_type": "dorps-wonen",
+        "band_area_type": "default",
+    }
+    assert (a["parking_pressure_norm"], b["parking_pressure_norm"]) == (0.9, 0.85)
+    c = res["constraints"]["parking-pressure"]
+    assert c["method"] == "exact" and c["norm"]["norm_source"] == "profile"
+    assert c["norm"]["metric"] == "parking-pressure.pressure"
+    assert c["norm"]["values"] == {"binnenstad": 0.9, "default": 0.85}
+    assert res["summary"]["norm_source"] == "profile"
+    assert res["summary"]["profile"] == "nl-default"
+    # the parameter stays visible beside the profile, and provenance lists every parameter
+    assert c["profile_norm"]["value"] == 0.85
+    assert res["provenance"]["parameters"]["norm_source"] == "profile"
+    assert res["provenance"]["parameters"]["threshold"] == 0.85
+    # norm_source "parameters": threshold 0.85 in both → (85 − 50) = 35 and 85 − 60 = 25
+    a, b = nbh_props(_two_area_types(norm_source="parameters"))
+    assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (35.0, 35.0)
+    assert (a["headroom_after_plan"], b["headroom_after_plan"]) == (25.0, 25.0)
+    assert a["norms"]["parking-pressure"]["norm_source"] == "parameters"
+    # the area_type parameter overrides the neighbourhoods' own: both binnenstad → 40
+    a, b = nbh_props(_two_area_types(area_type="binnenstad"))
+    assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (40.0, 40.0)
+
+
+def test_profile_override_of_a_minimum_changes_the_capacity() -> None:
+    # dorps-wonen gets its own band with minimum 0.80 (ambition inherited from default,
+    # 0.70): B: (0.80 × 100 − 50) ÷ 1 = 30; after the plan 80 − 60 = 20. A is unchanged (40).
+    override = {
+        "indicators": {
+            "parking-pressure": {
+                "metrics": {"pressure": {"bands": {"dorps-wonen": {"minimum": 0.8}}}}
+            }
+        }
+    }
+    res = _two_area_types(profile_override=override)
+    a, b = nbh_props(res)
+    assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (40.0, 30.0)
+    assert b["headroom_after_plan"] == 20.0
+    assert b["norms"]["parking-pressure"]["band_area_type"] == "dorps-wonen"
+    assert res["summary"]["profile"] == "nl-default+override"
+    assert res["constraints"]["parking-pressure"]["norm"]["values"] == {
+        "binnenstad": 0.9,
+        "dorps-wonen": 0.8,
+    }
+
+
+def test_shared_parking_zone_uses_each_neighbourhoods_own_minimum() -> None:
+    # One zone over both neighbourhoods: supply 200, demand 100 (no plan counted here).
+    # A (binnenstad): (0.90 × 200 − 100) ÷ 1 = 80;  B (default band): (0.85 × 200 − 100) = 70
+    res = _two_area_types(zones=fc(feature(box(0, 0, 200, 100), "Z")))
+    a, b = nbh_props(res)
+    assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (80.0, 70.0)
+
+
+def test_green_capacity_follows_the_profile_per_area_type() -> None:
+    # The _green_case site (10,000 m² of green shared by 20 dwellings), parking left out.
+    # ggo-utrecht-example: 40 m² per dwelling in the binnenstad, 75 elsewhere (nl-default).
+    # binnenstad: 10,000 ÷ 40 − 20 = 230;  stedelijk-wonen: 10,000 ÷ 75 − 20 = 113.3 → 113
+    homes = fc(feature(point(100, 50), dwellings=10), feature(point(800, 50), dwellings=10))
+    common = {
+        "dwellings": homes,
+        "neighbourhoods": NBH,
+        "green": fc(feature(box(400, 150, 500, 250))),
+        "constraints": ["green-per-dwelling"],
+        "placement": "centroid",
+        "profile": "ggo-utrecht-example",
+    }
+    (inner,) = nbh_props(run(area_type="binnenstad", **common))
+    (urban,) = nbh_props(run(area_type="stedelijk-wonen", **common))
+    assert inner["green_per_dwelling_capacity"] == 230.0
+    assert inner["green_per_dwelling_norm"] == 40.0
+    assert urban["green_per_dwelling_capacity"] == 113.0
+    assert urban["norms"]["green-per-dwelling"]["band_area_type"] == "default"
+
+
+def test_proximity_capacity_follows_the_profile_by_bisection() -> None:
+    # The _proximity_case site: share(k) = 10 ÷ (20 + k), now 0.5.
+    # nl-default all_dwelling_share_standard minimum: dorps-wonen 0.4, buitengebied 0.1,
+    # stedelijk-wonen 0.6 (higher is better).
+    # dorps-wonen: 10 ÷ (20 + k) ≥ 0.4 ⇔ k ≤ 5;  buitengebied: ≥ 0.1 ⇔ k ≤ 80;
+    # stedelijk-wonen: 0.5 < 0.6 → broken already, capacity 0
+    caps = {}
+    for at in ("dorps-wonen", "buitengebied", "stedelijk-wonen"):
+        res = _proximity_case(0.5, norm_source="profile", area_type=at)
+        (n,) = nbh_props(res)
+        caps[at] = (n["proximity_facilities_capacity"], n["proximity_facilities_broken"])
+        assert res["constraints"]["proximity-facilities"]["method"] == "bisection"
+    assert caps == {
+        "dorps-wonen": (5.0, False),
+        "buitengebied": (80.0, False),
+        "stedelijk-wonen": (0.0, True),
+    }
+
+
+def test_profile_without_the_metric_keeps_the_parameter_with_a_warning() -> None:
+    # proximity_profile "healthy" (300 m, like standard): nl-default has no band for
+    # all_dwelling_share_healthy → proximity_min_share 0.4 applies: k ≤ 5 as by hand above
+    res = _proximity_case(
+        0.4,
+        norm_source="profile",
+        mobility_profiles={"standard": 300, "healthy": 300},
+        proximity_profile="healthy",
+    )
+    (n,) = nbh_props(res)
+    assert n["proximity_facilities_capacity"] == 5.0
+    assert n["norms"]["proximity-facilities"]["norm_source"] == "parameters"
+    norm = res["constraints"]["proximity-facilities"]["norm"]
+    assert norm["values"] == {"parameter": 0.4} and norm["proximity_min_share"] == 0.4
+    assert "profile-norm-missing" in {w["code"] for w in res["data_quality"]["warnings"]}
+    # parking in the same request still comes from the profile (class 3 → default 0.85):
+    # (0.85 × 50 − 20) ÷ 1 = 22.5 → 22
+    assert n["parking_pressure_capacity"] == 22.0
+
+
+def test_a_profile_metric_of_the_wrong_direction_is_an_input_error() -> None:
+    override = {
+        "indicators": {
+            "parking-pressure": {
+                "metrics": {
+                    "pressure": {
+                        "direction": "higher_is_better",
+                        "bands": {
+                            "default": {"minimum": 0.85, "ambition": 0.95, "floor": 0.5},
+                            "binnenstad": None,
+                        },
+                    }
+                }
+            }
+        }
+    }
+    with pytest.raises(InputError, match=r"profile_override.*capacity norm"):
+        _two_area_types(profile_override=override)
+
+
+def test_constraint_norms_kernel() -> None:
+    profile = resolve_profile({"profile": "ggo-utrecht-example"})
+    params = {"norm_source": "profile", "norm_m2_per_dwelling": 75.0}
+    norms = housing.constraint_norms(
+        profile, "green-per-dwelling", params, ["1", "binnenstad", "5", None]
+    )
+    # CBS class 1 falls back to binnenstad (40); class 5 → buitengebied → default (75)
+    assert norms.values.tolist() == [40.0, 40.0, 75.0, 75.0]
+    assert norms.band_area_type == ["binnenstad", "binnenstad", "default", "default"]
+    assert norms.used() == {"binnenstad": 40.0, "default": 75.0}

@@ -413,7 +413,10 @@ def test_housing_names_the_profile_and_compares_its_norm_parameters() -> None:
 
 
 def test_housing_reports_where_parameter_and_profile_differ() -> None:
-    r = execute(REG.get("housing-capacity"), _housing_inputs(area_type="binnenstad"))
+    r = execute(
+        REG.get("housing-capacity"),
+        _housing_inputs(area_type="binnenstad", norm_source="parameters"),
+    )
     pn = r["constraints"]["parking-pressure"]["profile_norm"]
     assert pn["profile_minimum"] == {"binnenstad": 0.9} and pn["agrees_with_profile"] is False
     assert r["summary"]["norms_differing_from_profile"] == ["parking-pressure"]
