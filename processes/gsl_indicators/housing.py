@@ -270,6 +270,8 @@ def placement(
 def read_site(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context) -> Site:
     """Read homes, plan and neighbourhoods; locate them; decide where added dwellings go."""
     nbh = layers["neighbourhoods"]
+    if not len(nbh):
+        raise InputError("neighbourhoods", "no neighbourhoods given; capacity is per neighbourhood")
     geoms = nbh.geometries
     shapely.prepare(geoms)
     tree = shapely.STRtree(geoms)
@@ -658,6 +660,12 @@ def parking_constraint(
             "parkeerkencijfers; supply your municipality's own table",
         )
     new_type = params["new_dwelling_type"] or table.default_dwelling_type
+    if new_type not in table.types:
+        raise InputError(
+            "new_dwelling_type",
+            f"'{new_type}' is not a dwelling type of norm table '{table.name}' "
+            f"(types: {list(table.types)})",
+        )
     # plan features without their own type are of the new dwelling type
     ptypes = [t if t in table.types else new_type for t in site.plan_types]
     sel = site.pipeline

@@ -598,7 +598,11 @@ def _urbanity_limits(params: Mapping[str, Any]) -> tuple[float, float, float, fl
     lims = tuple(float(params[f"urbanity_class_{k}_min"]) for k in (1, 2, 3, 4))
     for k in (2, 3, 4):
         if not lims[k - 1] < lims[k - 2]:
-            raise InputError(f"urbanity_class_{k}_min", "class limits must descend")
+            raise InputError(
+                f"urbanity_class_{k}_min",
+                f"class limits must descend, but {lims[k - 1]} is not below "
+                f"urbanity_class_{k - 1}_min = {lims[k - 2]}",
+            )
     return lims  # type: ignore[return-value]
 
 

@@ -373,6 +373,8 @@ def compute_facilities(
     homes = layers["buildings"]
     groups = facility_groups(layers["facilities"], params["facility_types"], ctx)
     if not groups:
+        if params["facility_types"] == []:
+            raise InputError("facility_types", "the list is empty; give types, or null for all")
         raise InputError("facilities", "no facility has a 'type'; nothing to measure")
     dwellings = homes.number("dwellings", 1.0, ctx)
     dist, info = distances_by_mode(

@@ -153,6 +153,82 @@ class Parameter:
         return annotation, pydantic.Field(default, **kwargs)
 
 
+_SIMPLE_KEYWORDS = {"type", "enum", "minimum", "maximum", "description", "title"}
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v == v,
+    "integer": lambda v: (
+        isinstance(v, int | float) and not isinstance(v, bool) and v == v and float(v).is_integer()
+    ),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, Mapping),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+}
+
+
+def _member_error(schema: Mapping[str, Any], value: Any) -> str | None:
+    """Return why ``value`` breaks a simple member ``schema`` (type, enum, range), else None.
+
+    Schemas with other keywords (``oneOf``, ``properties`` ...) are not judged here.
+
+    Examples
+    --------
+    >>> _member_error({"type": "number", "minimum": 0}, -1)
+    'is below the minimum 0'
+    >>> _member_error({"type": "string", "enum": ["a"]}, "b")
+    "is not one of ['a']"
+    >>> _member_error({"oneOf": []}, None) is None
+    True
+    """
+    if not set(schema) <= _SIMPLE_KEYWORDS:
+        return None
+    types = schema.get("type")
+    if types is not None:
+        names = [types] if isinstance(types, str) else list(types)
+        if not any(_JSON_TYPES.get(t, lambda v: True)(value) for t in names):
+            return f"is not of type {' or '.join(names)}"
+    if "enum" in schema and value not in schema["enum"]:
+        return f"is not one of {list(schema['enum'])}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if schema.get("minimum") is not None and value < schema["minimum"]:
+            return f"is below the minimum {schema['minimum']}"
+        if schema.get("maximum") is not None and value > schema["maximum"]:
+            return f"is above the maximum {schema['maximum']}"
+    return None
+
+
+def check_members(p: Parameter, value: Any) -> None:
+    """Check the items (``items``) or members (``additionalProperties``) of a value.
+
+    pydantic checks a structured parameter only as a list or dict; the simple
+    member schemas declared in ``Parameter.schema`` are enforced here.
+
+    Raises
+    ------
+    InputError
+        Naming the parameter, the item or member, and the reason.
+
+    Examples
+    --------
+    >>> p = Parameter("w", "W", "weights", "object", schema={"additionalProperties": {"type": "number"}})
+    >>> check_members(p, {"a": "x"})
+    Traceback (most recent call last):
+    ...
+    gsl_indicators.spec.InputError: input 'w': member 'a' is not of type number (got 'x')
+    """
+    schema = p.schema or {}
+    items, members = schema.get("items"), schema.get("additionalProperties")
+    if isinstance(value, list) and isinstance(items, Mapping):
+        for i, item in enumerate(value):
+            if (why := _member_error(items, item)) is not None:
+                raise InputError(p.name, f"item {i} {why} (got {item!r})")
+    if isinstance(value, Mapping) and isinstance(members, Mapping):
+        for key, member in value.items():
+            if (why := _member_error(members, member)) is not None:
+                raise InputError(p.name, f"member {key!r} {why} (got {member!r})")
+
+
 @dataclass(frozen=True)
 class GeoInput:
     """A GeoJSON FeatureCollection input (inline, or by reference with ``href``).
@@ -394,6 +470,8 @@ class Indicator:
                 reason = f"{loc}: {reason}"
             raise InputError(name, f"{reason} (got {first.get('input')!r})") from None
         dumped = model.model_dump()
+        for p in self.parameters:
+            check_members(p, dumped[p.name])
         return {p.name: dumped[p.name] for p in self.parameters}
 
     def check_geo_inputs(self, raw: Mapping[str, Any]) -> None:
