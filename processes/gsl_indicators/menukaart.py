@@ -26,6 +26,8 @@ THEME_ORDER = (
     "mobility",
     "housing",
     "context",
+    "mkba",
+    "uncertainty",
 )
 
 

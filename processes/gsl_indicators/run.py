@@ -29,22 +29,36 @@ def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def provenance_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the parameters for provenance: raw bytes become their size and sha256.
+    """Return the parameters for provenance: bulky values become their size and digest.
 
     A GeoTIFF given by reference reaches the kernel as ``{"href", "bytes", ...}``;
-    the bytes are not JSON, so provenance records ``{"size", "sha256"}`` instead.
+    the bytes are not JSON, so provenance records ``{"size", "sha256"}`` instead. A
+    GeoJSON FeatureCollection nested in a parameter (the ``inputs`` of ``sensitivity``)
+    is recorded as its feature count and digest, like the top-level geo inputs, so the
+    result does not repeat the request's geometry.
 
     Examples
     --------
     >>> provenance_parameters({"grid": {"href": "h", "bytes": b"ab"}, "n": 1})["grid"]["bytes"]["size"]
     2
+    >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": None}]}
+    >>> provenance_parameters({"inputs": {"homes": fc}})["inputs"]["homes"]["features"]
+    1
     """
 
     def clean(v: Any) -> Any:
         if isinstance(v, bytes | bytearray | memoryview):
             return {"size": len(v), "sha256": digest_bytes(bytes(v))}
         if isinstance(v, Mapping):
+            if v.get("type") == "FeatureCollection" and isinstance(v.get("features"), list):
+                return {
+                    "type": "FeatureCollection",
+                    "features": len(v["features"]),
+                    "digest": digest(v),
+                }
             return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [clean(x) for x in v]
         return v
 
     return {k: clean(v) for k, v in params.items()}

@@ -94,9 +94,7 @@ def _limits(params: Mapping[str, Any]) -> tuple[float, float, float, float]:
     names = ("class_1_min", "class_2_min", "class_3_min", "class_4_min")
     for above, name, a, b in zip(names[:-1], names[1:], lims[:-1], lims[1:], strict=True):
         if not b < a:
-            raise InputError(
-                name, f"class limits must descend, but {b} is not below {above} = {a}"
-            )
+            raise InputError(name, f"class limits must descend, but {b} is not below {above} = {a}")
     return lims
 
 

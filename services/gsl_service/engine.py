@@ -455,13 +455,7 @@ class Engine:
                 raise NoSuchJob(f"the result of job '{job_id}' is no longer stored")
             return body
         if job.status is JobStatus.failed:
-            err = job.error or {}
-            ogc = str(err.get("type", "")).rsplit("/", 1)[-1] or None
-            raise JobFailed(
-                str(err.get("detail", "the job failed")),
-                status=int(err.get("status", 500)),
-                ogc_type=ogc,
-            )
+            raise JobFailed.from_problem(job.error or {}, "the job failed")
         if job.status is JobStatus.dismissed:
             raise NoSuchJob(f"job '{job_id}' was dismissed")
         raise ResultNotReady(f"job '{job_id}' is {job.status.value}; its result is not ready")

@@ -80,11 +80,44 @@ class JobFailed(ServiceError):
     ogc_type = "job-failed"
     title = "Job failed"
 
-    def __init__(self, detail: str, *, status: int = 500, ogc_type: str | None = None) -> None:
-        super().__init__(detail)
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int = 500,
+        ogc_type: str | None = None,
+        input_name: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        super().__init__(detail, input_name=input_name)
         self.status = status
         if ogc_type:
             self.ogc_type = ogc_type
+        if title:
+            self.title = title
+
+    @classmethod
+    def from_problem(cls, problem: dict[str, object], default: str) -> JobFailed:
+        """Rebuild the error from a failed job's stored problem document.
+
+        Keeps its status, type, title and the ``input`` it names.
+
+        Examples
+        --------
+        >>> e = JobFailed.from_problem({"status": 400, "input": "a", "detail": "input 'a': no",
+        ...     "type": OGC_EXCEPTION + "invalid-parameter-value"}, "failed")
+        >>> e.status, e.ogc_type, e.input_name
+        (400, 'invalid-parameter-value', 'a')
+        """
+        name = problem.get("input")
+        title = problem.get("title")
+        return cls(
+            str(problem.get("detail") or default),
+            status=int(str(problem.get("status") or 500)),
+            ogc_type=str(problem.get("type", "")).rsplit("/", 1)[-1] or None,
+            input_name=name if isinstance(name, str) else None,
+            title=title if isinstance(title, str) else None,
+        )
 
 
 class FetchError(InvalidInput):

@@ -234,11 +234,8 @@ def execute(
         return 201, headers, orjson.dumps(status_info(base_url, job))
     outcome = engine.execute_sync(process_id, req.inputs, req.subscriber)
     if outcome.job.status == JobStatus.failed:
-        err = outcome.job.error or {}
-        raise JobFailed(
-            str(err.get("detail") or outcome.job.message or "the job failed"),
-            status=int(err.get("status") or 500),
-            ogc_type=str(err.get("type", "")).rsplit("/", 1)[-1] or None,
+        raise JobFailed.from_problem(
+            outcome.job.error or {}, outcome.job.message or "the job failed"
         )
     if raw is not None and outcome.job.cache_key and not has_href(req.inputs):
         envelope = dataclasses.replace(req, inputs={})  # keep the memo small

@@ -1,0 +1,626 @@
+"""``sensitivity``: how much an indicator's answer moves when its parameters move.
+
+One-at-a-time (OAT) sensitivity analysis of any other registered indicator: the
+target's kernel runs once at the baseline (its defaults, or the values given), then
+once for each value of each varied parameter across its plausible range (the
+``minimum``/``maximum`` or ``enum`` of its declaration), every other parameter at the
+baseline. The geo inputs are parsed once; every run calls the target's pure
+``compute`` on the same parsed layers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import gsl_indicators
+from gsl_indicators import geo
+from gsl_indicators.examples import point_feature, rd_collection
+from gsl_indicators.spec import (
+    Context,
+    Indicator,
+    InputError,
+    Output,
+    Parameter,
+    Source,
+)
+
+PROCESS_ID = "sensitivity"
+
+#: Enums with at most this many values are varied by default (larger ones, e.g. a long
+#: list of catalog names, only when named in ``parameters``).
+SMALL_ENUM = 8
+
+
+def _target_ids() -> tuple[str, ...]:
+    """Return the ids of the indicators this process can analyse.
+
+    The registry cannot be asked while it is importing this module, so the sibling
+    modules are imported here (the registry imports them anyway). Test processes
+    (theme ``test``: ``echo``, whose only number is a pause of up to 600 s) are left out.
+    """
+    ids: list[str] = []
+    for mod in pkgutil.iter_modules(gsl_indicators.__path__):
+        if mod.name == __name__.rsplit(".", 1)[-1]:
+            continue
+        module = importlib.import_module(f"gsl_indicators.{mod.name}")
+        ids.extend(ind.id for ind in getattr(module, "INDICATORS", ()) if ind.theme != "test")
+    return tuple(sorted(ids))
+
+
+# ----------------------------------------------------------------------- sweep plan
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The values one parameter takes in the analysis.
+
+    Attributes
+    ----------
+    name : str
+        Parameter name.
+    kind : {"range", "enum", "boolean"}
+        How the values were chosen.
+    values : tuple
+        The values, ascending for ranges.
+    """
+
+    name: str
+    kind: str
+    values: tuple[Any, ...]
+
+
+def sweepable(p: Parameter) -> bool:
+    """Whether ``p`` has a plausible range to sweep: numeric with both bounds, boolean or enum.
+
+    Examples
+    --------
+    >>> sweepable(Parameter("r", "R", "radius", "number", 1.0, 0.0, 2.0))
+    True
+    >>> sweepable(Parameter("t", "T", "table", "object", {}))
+    False
+    """
+    if p.enum is not None:
+        return len(p.enum) > 0
+    if p.type == "boolean":
+        return True
+    return p.type in ("number", "integer") and p.minimum is not None and p.maximum is not None
+
+
+def default_parameters(indicator: Indicator) -> list[str]:
+    """Return the parameters varied by default: ranged numbers, booleans and small enums.
+
+    Examples
+    --------
+    >>> from gsl_indicators.spec import registry
+    >>> default_parameters(registry().get("urbanity-class"))
+    ['radius_m', 'class_1_min', 'class_2_min', 'class_3_min', 'class_4_min']
+    """
+    return [
+        p.name
+        for p in indicator.parameters
+        if sweepable(p) and (p.enum is None or len(p.enum) <= SMALL_ENUM)
+    ]
+
+
+def sweep_values(p: Parameter, steps: int) -> Sweep:
+    """Return the values of ``p`` to run: ``steps`` evenly spaced over its range, or every value.
+
+    Integer parameters are rounded to whole numbers (duplicates dropped).
+
+    Parameters
+    ----------
+    p : Parameter
+        A :func:`sweepable` parameter.
+    steps : int
+        Points across a numeric range, both ends included.
+
+    Returns
+    -------
+    Sweep
+
+    Examples
+    --------
+    >>> sweep_values(Parameter("d", "D", "distance", "number", 30.0, 10.0, 50.0), 5).values
+    (10.0, 20.0, 30.0, 40.0, 50.0)
+    >>> sweep_values(Parameter("n", "N", "count", "integer", 3, 1, 4), 5).values
+    (1, 2, 3, 4)
+    >>> sweep_values(Parameter("b", "B", "flag", "boolean", True), 5).values
+    (False, True)
+    """
+    if p.enum is not None:
+        return Sweep(p.name, "enum", tuple(p.enum))
+    if p.type == "boolean":
+        return Sweep(p.name, "boolean", (False, True))
+    assert p.minimum is not None and p.maximum is not None
+    grid = np.linspace(float(p.minimum), float(p.maximum), steps)
+    if p.type == "integer":
+        return Sweep(p.name, "range", tuple(sorted({round(float(v)) for v in grid})))
+    return Sweep(p.name, "range", tuple(float(v) for v in grid))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two parameter values are the same run (numbers compared as floats)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    return bool(a == b)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _number(value: Any) -> float | None:
+    """Return ``value`` when it is a finite number, else None (booleans are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def metric_value(summary: Mapping[str, Any], path: str) -> Any:
+    """Return the summary entry at ``path`` (dots step into nested objects), else None.
+
+    Examples
+    --------
+    >>> metric_value({"a": {"1": 4}, "b": 2.5}, "a.1"), metric_value({"b": 2.5}, "c")
+    (4, None)
+    """
+    if path in summary:
+        return summary[path]
+    node: Any = summary
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _has_path(summary: Mapping[str, Any], path: str) -> bool:
+    if path in summary:
+        return True
+    node: Any = summary
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def default_metrics(summary: Mapping[str, Any], echoes: Sequence[str] = ()) -> list[str]:
+    """Return the names of the numeric scalars of ``summary`` (top level, not booleans).
+
+    Entries named in ``echoes`` (the target's parameter names: a summary that repeats
+    a parameter, like ``canopy_target``, only mirrors the input) are left out.
+
+    Examples
+    --------
+    >>> default_metrics({"n": 3, "share": 0.5, "ok": True, "name": "x", "per": {"a": 1}})
+    ['n', 'share']
+    >>> default_metrics({"n": 3, "radius_m": 10.0}, echoes=["radius_m"])
+    ['n']
+    """
+    return [k for k, v in summary.items() if _number(v) is not None and k not in echoes]
+
+
+def elasticity(
+    values: Sequence[Any], results: Sequence[float | None], p0: Any, m0: float | None
+) -> float | None:
+    """Return the arc elasticity of a metric at the baseline, or None where undefined.
+
+    With ``lo`` the largest swept value below the baseline ``p0`` and ``hi`` the
+    smallest above it (each replaced by the baseline itself when there is none, or
+    its run was invalid or empty):
+    ``((M(hi) - M(lo)) / M0) / ((hi - lo) / p0)`` — the relative change of the metric
+    per relative change of the parameter around the baseline. Undefined for
+    non-numeric parameters and where ``p0`` or ``M0`` is zero.
+
+    Examples
+    --------
+    >>> elasticity([1.0, 2.0, 3.0], [10.0, 20.0, 30.0], 2.0, 20.0)  # proportional: 1
+    1.0
+    >>> elasticity([0.0, 10.0], [5.0, 5.0], 4.0, 5.0)
+    0.0
+    >>> elasticity([1.0, 3.0], [1.0, 2.0], 2.0, 0.0) is None
+    True
+    """
+    p = _number(p0)
+    if p is None or m0 is None or p == 0 or m0 == 0:
+        return None
+    lo: tuple[float, float] = (p, m0)
+    hi: tuple[float, float] = (p, m0)
+    for v, m in zip(values, results, strict=True):
+        x = _number(v)
+        if x is None or m is None:
+            continue
+        if x < p and (lo[0] == p or x > lo[0]):
+            lo = (x, m)
+        if x > p and (hi[0] == p or x < hi[0]):
+            hi = (x, m)
+    if hi[0] == lo[0]:
+        return None
+    return ((hi[1] - lo[1]) / m0) / ((hi[0] - lo[0]) / p)
+
+
+# ------------------------------------------------------------------------ the kernel
+
+
+def _nested_error(err: InputError) -> InputError:
+    """Return ``err`` of the target re-addressed to this process's ``inputs`` input."""
+    return InputError("inputs", f"inputs.{err.input_name}: {err.reason}")
+
+
+def _check_inline(target: Indicator, inputs: Mapping[str, Any]) -> None:
+    for name, value in inputs.items():
+        if isinstance(value, Mapping) and "href" in value and "features" not in value:
+            raise InputError(
+                "inputs",
+                f"inputs.{name}: inputs by reference (href) are not fetched inside `inputs`; "
+                f"give it inline, or run '{target.id}' itself",
+            )
+
+
+def _plan(target: Indicator, names: Sequence[str] | None, steps: int) -> list[Sweep]:
+    declared = {p.name: p for p in target.parameters}
+    ok = [p.name for p in target.parameters if sweepable(p)]
+    if names is None:
+        names = default_parameters(target)
+    plan: list[Sweep] = []
+    for name in dict.fromkeys(names):
+        p = declared.get(name)
+        if p is None:
+            raise InputError(
+                "parameters",
+                f"'{name}' is not a parameter of process '{target.id}'; parameters with a "
+                f"range: {ok}",
+            )
+        if not sweepable(p):
+            raise InputError(
+                "parameters",
+                f"'{name}' of process '{target.id}' has no plausible range (minimum and "
+                f"maximum, or enum) to vary; parameters with a range: {ok}",
+            )
+        plan.append(sweep_values(p, steps))
+    return plan
+
+
+def _runs_needed(plan: Sequence[Sweep], baseline: Mapping[str, Any]) -> int:
+    """Return the kernel runs of a plan: the baseline plus every value not equal to it."""
+    return 1 + sum(sum(1 for v in s.values if not _same(v, baseline.get(s.name))) for s in plan)
+
+
+def _run(
+    target: Indicator, layers: Mapping[str, geo.Layer], params: dict[str, Any]
+) -> tuple[Mapping[str, Any], list[dict[str, Any]]]:
+    """Run the target's kernel; return its summary and warnings."""
+    run_ctx = Context()
+    out = target.compute(layers, params, run_ctx)
+    summary = out.get("summary")
+    return (summary if isinstance(summary, Mapping) else {}), run_ctx.warnings
+
+
+def _stats(
+    sweep: Sweep,
+    results: Sequence[Mapping[str, Any] | None],
+    metric: str,
+    p0: Any,
+    m0: float | None,
+) -> dict[str, Any]:
+    vals = [None if r is None else _number(metric_value(r, metric)) for r in results]
+    seen = [v for v in [m0, *vals] if v is not None]
+    lo = min(seen) if seen else None
+    hi = max(seen) if seen else None
+    return {
+        "values": vals,
+        "baseline": m0,
+        "min": lo,
+        "max": hi,
+        "swing": None if lo is None or hi is None else hi - lo,
+        "elasticity": elasticity(sweep.values, vals, p0, m0) if sweep.kind == "range" else None,
+    }
+
+
+def compute(
+    layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Context
+) -> dict[str, Any]:
+    """Run the one-at-a-time sensitivity analysis (see the indicator's method text)."""
+    from gsl_indicators.spec import registry
+
+    process = params["process"]
+    if process == PROCESS_ID or process not in registry():
+        raise InputError("process", f"unknown process {process!r}; choose one of {_TARGETS}")
+    target = registry().get(process)
+    if not any(o.name == "summary" for o in target.outputs):
+        raise InputError("process", f"process '{process}' has no `summary` output to track")
+    raw = params["inputs"]
+    if not isinstance(raw, Mapping):
+        raise InputError("inputs", "must be an object of the inputs of `process`")
+    _check_inline(target, raw)
+    geo_names = {gi.name for gi in target.inputs}
+    given = {k: v for k, v in raw.items() if k not in geo_names}
+    try:
+        base_params = target.validate_parameters(raw)
+        target.check_geo_inputs(raw)
+    except InputError as err:
+        raise _nested_error(err) from None
+
+    steps = int(params["steps"])
+    plan = _plan(target, params["parameters"], steps)
+    needed = _runs_needed(plan, base_params)
+    if needed > params["max_runs"]:
+        ranged = any(s.kind == "range" for s in plan)
+        raise InputError(
+            "steps" if ranged else "parameters",
+            f"{len(plan)} parameters at up to {steps} steps need {needed} runs, more than "
+            f"max_runs = {params['max_runs']}; lower `steps`, name fewer `parameters`, or "
+            "raise `max_runs`",
+        )
+
+    # parse once; every run reuses these layers
+    base_ctx = Context()
+    ctx.progress(0.0, "reading inputs")
+    try:
+        parsed, crs = geo.read_layers(target.inputs, raw, base_ctx) if target.geo else ({}, None)
+        ctx.progress(0.05, "baseline run")
+        out = target.compute(parsed, dict(base_params), base_ctx)
+    except InputError as err:
+        raise _nested_error(err) from None
+    base_summary = out.get("summary")
+    if not isinstance(base_summary, Mapping):
+        base_summary = {}
+    del out
+
+    names = params["metrics"]
+    if names is None:
+        metrics = default_metrics(base_summary, [p.name for p in target.parameters])
+    else:
+        metrics = list(dict.fromkeys(names))
+        for m in metrics:
+            if not _has_path(base_summary, m):
+                raise InputError(
+                    "metrics",
+                    f"'{m}' is not in the summary of '{process}'; numeric entries: "
+                    f"{default_metrics(base_summary)} (dots step into nested objects)",
+                )
+    m0 = {m: _number(metric_value(base_summary, m)) for m in metrics}
+    base_codes = {w["code"] for w in base_ctx.warnings}
+
+    runs, invalid = 1, 0
+    sensitivity: dict[str, Any] = {}
+    for sweep in plan:
+        p0 = base_params.get(sweep.name)
+        results: list[Mapping[str, Any] | None] = []
+        rejected: list[dict[str, Any]] = []
+        new_codes: set[str] = set()
+        for value in sweep.values:
+            if _same(value, p0):
+                results.append(base_summary)
+                continue
+            ctx.progress(0.05 + 0.95 * runs / needed, f"run {runs + 1} of {needed}: {sweep.name}")
+            runs += 1
+            try:
+                varied = target.validate_parameters({**given, sweep.name: value})
+                summary, warnings = _run(target, parsed, varied)
+            except InputError as err:
+                invalid += 1
+                results.append(None)
+                rejected.append({"value": value, "input": err.input_name, "reason": err.reason})
+                continue
+            results.append(summary)
+            new_codes |= {w["code"] for w in warnings} - base_codes
+        sensitivity[sweep.name] = {
+            "kind": sweep.kind,
+            "baseline": p0,
+            "values": list(sweep.values),
+            "invalid": rejected,
+            "new_warnings": sorted(new_codes),
+            "metrics": {m: _stats(sweep, results, m, p0, m0[m]) for m in metrics},
+        }
+
+    tornado: dict[str, list[dict[str, Any]]] = {}
+    for m in metrics:
+        rows = [
+            {
+                "parameter": name,
+                "swing": s["metrics"][m]["swing"],
+                "min": s["metrics"][m]["min"],
+                "max": s["metrics"][m]["max"],
+            }
+            for name, s in sensitivity.items()
+            if s["metrics"][m]["swing"] is not None
+        ]
+        tornado[m] = sorted(rows, key=lambda r: -r["swing"])
+
+    ctx.warnings.extend(base_ctx.warnings)
+    if base_ctx.notes:
+        ctx.note("baseline", base_ctx.notes)
+    ctx.note(
+        "target",
+        {
+            "process": target.id,
+            "version": target.version,
+            "crs": crs,
+            "inputs": {name: len(layer) for name, layer in parsed.items()},
+        },
+    )
+    if invalid:
+        ctx.warn(
+            "invalid-combinations",
+            "parameters",
+            f"{invalid} of {runs - 1} varied runs were rejected by '{process}' (see "
+            "`sensitivity.<parameter>.invalid`); their metric values are empty",
+            invalid,
+        )
+    ctx.progress(1.0, "done")
+    return {
+        "summary": {
+            "process": target.id,
+            "runs": runs,
+            "invalid_runs": invalid,
+            "parameters_varied": len(plan),
+            "metrics_tracked": len(metrics),
+            "most_sensitive": {
+                m: rows[0]["parameter"] if rows and rows[0]["swing"] > 0 else None
+                for m, rows in tornado.items()
+            },
+        },
+        "baseline": {
+            "parameters": {s.name: base_params.get(s.name) for s in plan},
+            "summary": dict(base_summary),
+        },
+        "sensitivity": sensitivity,
+        "tornado": tornado,
+    }
+
+
+_TARGETS = _target_ids()
+
+INDICATORS = (
+    Indicator(
+        id=PROCESS_ID,
+        version="1.0.0",
+        title={"nl": "Gevoeligheidsanalyse", "en": "Sensitivity analysis"},
+        description={
+            "nl": "Hoeveel verandert de uitkomst van een indicator als de parameters binnen "
+            "hun plausibele bereik variëren? Eén-voor-één-analyse met tornado-rangorde.",
+            "en": "How much does an indicator's answer move when its parameters move within "
+            "their plausible ranges? One-at-a-time analysis with a tornado ranking.",
+        },
+        theme="uncertainty",
+        method=(
+            "One-at-a-time (OAT) analysis of the indicator `process` on `inputs` (its inputs, "
+            "geo inputs inline). The geo inputs are parsed once; the kernel then runs at the "
+            "baseline (the parameters given in `inputs`, else the defaults) and once for each "
+            "value of each varied parameter with every other parameter at the baseline: "
+            "`steps` evenly spaced values from the parameter's declared minimum to its maximum "
+            "(integers rounded, duplicates dropped), every value of an enum, false and true of "
+            "a boolean. A value equal to the baseline reuses the baseline run. Each value is "
+            "validated by the target's own parameter model and cross-field checks; a run the "
+            "target rejects is reported as an invalid combination (empty metric values), not "
+            "as a failure. For every varied parameter and tracked metric (by default the numeric "
+            "top-level entries of the target's `summary`, except those that only repeat a "
+            "parameter; `metrics` may name others, dotted names reaching nested entries) the result gives the "
+            "metric value per parameter value, its min, max and swing (max - min over the "
+            "baseline and the valid runs), and the arc elasticity at the baseline "
+            "((M(hi) - M(lo)) / M0) / ((hi - lo) / p0) with lo and hi the swept values next "
+            "below and above the baseline p0 (the baseline itself where there is none; empty "
+            "where p0 or M0 is 0 or for enums). The tornado lists, per metric, the parameters "
+            "by descending swing. The baseline run's data-quality warnings are passed through. "
+            "OAT shows each parameter's own effect, not interactions between parameters."
+        ),
+        compute=compute,
+        parameters=(
+            Parameter(
+                "process",
+                "Process",
+                "Id of the indicator to analyse.",
+                "string",
+                required=True,
+                enum=_TARGETS,
+            ),
+            Parameter(
+                "inputs",
+                "Inputs",
+                "The inputs of `process`, as in its own execute request; geo inputs inline "
+                "(FeatureCollections, not href). Parameters given here are the baseline.",
+                "object",
+                required=True,
+            ),
+            Parameter(
+                "parameters",
+                "Parameters to vary",
+                "Names of parameters of `process` to vary. Default: every numeric parameter "
+                f"with a minimum and maximum, every boolean, and enums of at most {SMALL_ENUM} "
+                "values.",
+                "array",
+                None,
+                nullable=True,
+                schema={"items": {"type": "string"}},
+            ),
+            Parameter(
+                "steps",
+                "Steps",
+                "Values per numeric parameter, evenly spaced from its minimum to its maximum.",
+                "integer",
+                5,
+                2,
+                21,
+            ),
+            Parameter(
+                "metrics",
+                "Metrics",
+                "Summary entries of `process` to track (dots reach nested entries, e.g. "
+                "`addresses_per_class.1`). Default: every numeric top-level entry.",
+                "array",
+                None,
+                nullable=True,
+                schema={"items": {"type": "string"}},
+            ),
+            Parameter(
+                "max_runs",
+                "Maximum runs",
+                "Upper bound on kernel runs (baseline included); a larger plan is refused.",
+                "integer",
+                200,
+                1,
+                2000,
+            ),
+        ),
+        outputs=(
+            Output(
+                "summary",
+                "Summary",
+                "Process analysed, `runs` made (baseline included), `invalid_runs`, counts of "
+                "parameters and metrics, and the most sensitive parameter per metric.",
+            ),
+            Output(
+                "baseline",
+                "Baseline",
+                "The varied parameters' baseline values and the target's baseline `summary`.",
+            ),
+            Output(
+                "sensitivity",
+                "Sensitivity",
+                "Per parameter: kind, baseline, swept `values`, `invalid` runs, warnings new to "
+                "the sweep, and per metric the `values`, `baseline`, `min`, `max`, `swing` and "
+                "`elasticity`.",
+            ),
+            Output(
+                "tornado",
+                "Tornado",
+                "Per metric: the parameters ordered by descending swing, with min and max.",
+            ),
+        ),
+        sources=(
+            Source(
+                "Saltelli et al. 2008",
+                "Saltelli, A. et al. (2008). Global Sensitivity Analysis: The Primer. Wiley.",
+                "https://doi.org/10.1002/9780470725184",
+            ),
+            Source(
+                "Mitelsztedt et al. 2025; Croeser et al. 2024",
+                "Mitelsztedt et al. (2025) and Croeser et al. (2024) show the '3' of 3-30-300 "
+                "to be sensitive to method and parameters (cited in the GSL domain notes).",
+            ),
+        ),
+        keywords=("sensitivity", "uncertainty", "tornado", "one-at-a-time"),
+        geo=False,
+        example={
+            "process": "urbanity-class",
+            "inputs": {
+                "addresses": rd_collection(
+                    point_feature(121000.0 + x, 487000.0, f"a{i}")
+                    for i, x in enumerate((0.0, 1000.0, 3000.0))
+                )
+            },
+            "parameters": ["radius_m"],
+            "steps": 5,
+        },
+    ),
+)

@@ -1,0 +1,247 @@
+"""Hand-computed cases for the ``sensitivity`` process (one-at-a-time sweeps)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geojson_helpers import box, fc, feature, point
+from gsl_indicators import geo
+from gsl_indicators.run import execute
+from gsl_indicators.spec import InputError, registry
+from gsl_indicators.uncertainty import elasticity, sweep_values
+
+X, Y = 120000.0, 480000.0  # an origin in the Netherlands (RD New)
+SENSITIVITY = registry().get("sensitivity")
+
+
+def p(x: float, y: float) -> dict[str, Any]:
+    return point(X + x, Y + y)
+
+
+def b(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
+    return box(X + x0, Y + y0, X + x1, Y + y1)
+
+
+def sens(**inputs: Any) -> dict[str, Any]:
+    return execute(SENSITIVITY, inputs)
+
+
+def three_addresses() -> dict[str, Any]:
+    # on one line at x = 0, 1000 and 3000 m: pair distances 1000, 2000 and 3000 m
+    return {"addresses": fc(*(feature(p(x, 0), f"a{i}") for i, x in enumerate((0, 1000, 3000))))}
+
+
+# ------------------------------------------------------------------ urbanity-class
+
+
+def test_urbanity_radius_sweep_by_hand() -> None:
+    doc = sens(process="urbanity-class", inputs=three_addresses(), parameters=["radius_m"])
+    # radius_m 100..5000 in 5 steps: 100, 1325, 2550, 3775, 5000; baseline 1000
+    s = doc["sensitivity"]["radius_m"]
+    assert s["kind"] == "range" and s["baseline"] == 1000.0
+    assert s["values"] == [100.0, 1325.0, 2550.0, 3775.0, 5000.0]
+    # addresses within r (self included), mean over the three, / (π r² in km²),
+    # rounded to 3 decimals by urbanity-class's summary:
+    #   r=100:  1,1,1 → 1 / (π·0.01)          = 31.8310 → 31.831
+    #   r=1000: 2,2,1 → (5/3) / π             = 0.5305  → 0.531  (baseline)
+    #   r=1325: 2,2,1 → (5/3) / (π·1.755625)  = 0.30218 → 0.302
+    #   r=2550: 2,3,2 → (7/3) / (π·6.5025)    = 0.11422 → 0.114
+    #   r=3775: 3,3,3 → 3 / (π·14.250625)     = 0.06701 → 0.067
+    #   r=5000: 3,3,3 → 3 / (π·25)            = 0.03820 → 0.038
+    dens = s["metrics"]["mean_address_density"]
+    assert dens["values"] == [31.831, 0.302, 0.114, 0.067, 0.038]
+    assert dens["baseline"] == 0.531
+    assert dens["min"] == 0.038 and dens["max"] == 31.831
+    assert dens["swing"] == pytest.approx(31.831 - 0.038)  # 31.793
+    # arc elasticity over the neighbours 100 and 1325 of the baseline 1000:
+    # ((0.302 - 31.831) / 0.531) / ((1325 - 100) / 1000) = -59.3766 / 1.225 = -48.471
+    assert dens["elasticity"] == pytest.approx(((0.302 - 31.831) / 0.531) / 1.225)
+    assert dens["elasticity"] == pytest.approx(-48.4707, abs=1e-3)
+    # the address count and the class (5 everywhere: densities far below 500) do not move
+    assert s["metrics"]["addresses"]["swing"] == 0
+    assert s["metrics"]["urbanity_class"]["values"] == [5] * 5
+    assert doc["summary"]["runs"] == 6  # baseline + 5
+    assert doc["summary"]["invalid_runs"] == 0
+    assert doc["summary"]["most_sensitive"] == {
+        "addresses": None,
+        "mean_address_density": "radius_m",
+        "urbanity_class": None,
+    }
+    assert doc["baseline"]["summary"]["mean_address_density"] == 0.531
+    assert doc["tornado"]["mean_address_density"][0]["parameter"] == "radius_m"
+
+
+def test_tornado_orders_by_swing_and_invalid_runs_are_reported() -> None:
+    doc = sens(
+        process="urbanity-class",
+        inputs=three_addresses(),
+        parameters=["class_2_min", "radius_m"],
+        metrics=["mean_address_density", "addresses_per_class.5"],
+    )
+    # class_2_min at 0, 25000, 50000, 75000, 100000: 0 is not above class_3_min = 1000,
+    # the rest not below class_1_min = 2500 → the kernel rejects all five
+    c2 = doc["sensitivity"]["class_2_min"]
+    assert [r["input"] for r in c2["invalid"]] == ["class_3_min"] + ["class_2_min"] * 4
+    assert c2["metrics"]["mean_address_density"]["values"] == [None] * 5
+    assert c2["metrics"]["mean_address_density"]["swing"] == 0  # baseline only
+    assert doc["summary"]["runs"] == 11 and doc["summary"]["invalid_runs"] == 5
+    codes = [w["code"] for w in doc["data_quality"]["warnings"]]
+    assert "invalid-combinations" in codes
+    assert [r["parameter"] for r in doc["tornado"]["mean_address_density"]] == [
+        "radius_m",
+        "class_2_min",
+    ]
+    # every address is class 5 at every radius: the nested count does not move
+    assert doc["sensitivity"]["radius_m"]["metrics"]["addresses_per_class.5"]["values"] == [3] * 5
+
+
+def test_given_parameters_are_the_baseline_and_defaults_vary_all_ranged() -> None:
+    doc = sens(
+        process="urbanity-class",
+        inputs={**three_addresses(), "radius_m": 1325.0},
+        steps=2,
+    )
+    assert doc["baseline"]["parameters"]["radius_m"] == 1325.0
+    assert doc["baseline"]["summary"]["mean_address_density"] == 0.302
+    assert list(doc["sensitivity"]) == [
+        "radius_m",
+        "class_1_min",
+        "class_2_min",
+        "class_3_min",
+        "class_4_min",
+    ]
+    # 5 parameters at 2 values each, none equal to its baseline: 1 + 10 runs
+    assert doc["summary"]["runs"] == 11
+
+
+def test_inputs_are_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = geo.read_layers
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(geo, "read_layers", counting)
+    doc = sens(process="urbanity-class", inputs=three_addresses(), steps=3)
+    assert doc["summary"]["runs"] == 16  # 1 + 5 parameters × 3
+    assert len(calls) == 1
+
+
+# ----------------------------------------------------------------- green-3-30-300
+
+
+def green_case(tree_offsets: list[float]) -> dict[str, Any]:
+    """Address points 1 km apart, each with three trees at its own distance from it."""
+    homes, trees = [], []
+    for i, d in enumerate(tree_offsets):
+        x = 1000.0 * i
+        homes.append(feature(p(x, 0), f"h{i}", dwellings=1))
+        trees += [feature(p(x + d, 0)), feature(p(x, d)), feature(p(x - d, 0))]
+    n = len(tree_offsets)
+    return {
+        "buildings": fc(*homes),
+        "trees": fc(*trees),
+        "neighbourhoods": fc(feature(b(-500, -500, 1000 * n, 500), "BU1")),
+        "parks": fc(feature(b(0, 200, 200, 300), "park")),
+    }
+
+
+def test_green_tree_distance_sweep_by_hand() -> None:
+    doc = sens(
+        process="green-3-30-300",
+        inputs=green_case([5.0, 50.0, 150.0]),
+        parameters=["tree_distance_m"],
+        metrics=["share_buildings_meeting_3"],
+    )
+    s = doc["sensitivity"]["tree_distance_m"]
+    # 1..200 in 5 steps: 1, 50.75, 100.5, 150.25, 200; a home meets 3 when its trees
+    # (at 5, 50, 150 m) are within the distance: 0, 2, 2, 3, 3 of 3 homes
+    assert s["values"] == [1.0, 50.75, 100.5, 150.25, 200.0]
+    share = s["metrics"]["share_buildings_meeting_3"]
+    assert share["values"] == pytest.approx([0, 2 / 3, 2 / 3, 1, 1])
+    assert share["baseline"] == pytest.approx(1 / 3)  # 30 m: only the 5 m home
+    assert share["swing"] == pytest.approx(1.0)
+    # ((2/3 - 0) / (1/3)) / ((50.75 - 1) / 30) = 2 / 1.658333 = 1.20603
+    # (the summary rounds shares to 6 decimals: 0.666667 / 0.333333)
+    assert share["elasticity"] == pytest.approx(2 / (49.75 / 30), rel=1e-5)
+    # the baseline run's warnings pass through (no canopy polygons given)
+    assert "no-canopy" in [w["code"] for w in doc["data_quality"]["warnings"]]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.floats(min_value=0.5, max_value=250.0), min_size=1, max_size=4))
+def test_green_share_meeting_3_never_falls_with_tree_distance(offsets: list[float]) -> None:
+    doc = sens(
+        process="green-3-30-300",
+        inputs=green_case(offsets),
+        parameters=["tree_distance_m"],
+        metrics=["share_buildings_meeting_3"],
+        steps=9,
+    )
+    vals = doc["sensitivity"]["tree_distance_m"]["metrics"]["share_buildings_meeting_3"]["values"]
+    assert None not in vals
+    assert all(a <= b + 1e-12 for a, b in itertools.pairwise(vals))
+
+
+# -------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("inputs", "name"),
+    [
+        ({"process": "no-such-process"}, "process"),
+        ({"process": "sensitivity"}, "process"),
+        ({"process": "echo"}, "process"),
+        ({"parameters": ["no_such_parameter"]}, "parameters"),
+        ({"parameters": ["radius_m"], "metrics": ["no_such_metric"]}, "metrics"),
+        ({"steps": 21, "max_runs": 50}, "steps"),  # 1 + 5 × 21 = 106 runs
+        ({"steps": 1}, "steps"),
+        ({"inputs": {}}, "inputs"),  # addresses missing
+        ({"inputs": {**three_addresses(), "radius_m": -1}}, "inputs"),
+        ({"inputs": {**three_addresses(), "bogus": 1}}, "inputs"),
+        ({"inputs": {"addresses": {"href": "http://example.org/a.json"}}}, "inputs"),
+        ({"inputs": {"addresses": 42}}, "inputs"),
+    ],
+)
+def test_bad_requests_name_the_input(inputs: dict[str, Any], name: str) -> None:
+    req = {"process": "urbanity-class", "inputs": three_addresses(), **inputs}
+    with pytest.raises(InputError) as err:
+        execute(SENSITIVITY, req)
+    assert err.value.input_name == name
+
+
+def test_too_many_enum_runs_name_parameters() -> None:
+    req = {
+        "process": "green-3-30-300",
+        "inputs": green_case([5.0]),
+        "parameters": ["merge_touching_parks"],
+        "max_runs": 1,
+    }
+    with pytest.raises(InputError) as err:
+        execute(SENSITIVITY, req)
+    assert err.value.input_name == "parameters"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def test_sweep_values_and_elasticity() -> None:
+    tree = registry().get("green-3-30-300").input("min_trees")
+    # integer 1..50 in 5 steps: 1, 13.25, 25.5, 37.75, 50 → rounded 1, 13, 26, 38, 50
+    assert sweep_values(tree, 5).values == (1, 13, 26, 38, 50)  # type: ignore[arg-type]
+    # linear metric M = 2p: elasticity 1 whatever the neighbours
+    assert elasticity([1.0, 4.0, 9.0], [2.0, 8.0, 18.0], 3.0, 6.0) == pytest.approx(1.0)
+    # baseline at the range's end: one-sided, (M(2) - M0)/M0 / ((2 - 1)/1) = (9 - 3)/3 = 2
+    assert elasticity([1.0, 2.0], [3.0, 9.0], 1.0, 3.0) == pytest.approx(2.0)
+    # invalid neighbour skipped: uses 4 instead of 2
+    assert elasticity([2.0, 4.0], [None, 12.0], 3.0, 9.0) == pytest.approx((3 / 9) / (1 / 3))
+    # ((2 - 1) / 1.5) / ((1 - 0) / 0.5) = 0.6667 / 2 = 1/3
+    assert elasticity([0.0, 1.0], [1.0, 2.0], 0.5, 1.5) == pytest.approx(1 / 3)
+    # undefined at a zero baseline parameter
+    assert elasticity([0.0, 1.0], [1.0, 2.0], 0.0, 1.5) is None
