@@ -166,7 +166,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
 INDICATORS = (
     Indicator(
         id="cool-place-distance",
-        version="1.1.0",
+        version="1.2.0",
         title={"nl": "Afstand tot koelte", "en": "Distance to a cool place"},
         description={
             "nl": "Aandeel woningen met een koele plek (≥ 200 m², PET ≤ 35 °C) binnen 300 m lopen.",

@@ -1019,7 +1019,7 @@ _EX = _example_3_30_300()
 INDICATORS = (
     Indicator(
         id="green-3-30-300",
-        version="1.2.0",
+        version="1.3.0",
         title={"nl": "3-30-300-regel voor groen", "en": "3-30-300 rule for urban green"},
         description={
             "nl": "Per woning: minstens 3 bomen in zicht en een park binnen 300 m; per buurt: "

@@ -1217,7 +1217,7 @@ EXAMPLE: dict[str, Any] = {
 INDICATORS = (
     Indicator(
         id="housing-capacity",
-        version="1.2.0",
+        version="1.3.0",
         title={"nl": "Woningbouwmonitor en capaciteit", "en": "Housing monitor and capacity"},
         description={
             "nl": "Woningen per status (gepland, in aanbouw, gestopt) en jaar per buurt, en per "

@@ -537,7 +537,7 @@ def _pt_fc(rows: list[tuple[Any, float, float, dict[str, Any]]]) -> dict[str, An
 INDICATORS = (
     Indicator(
         id="proximity-facilities",
-        version="1.1.0",
+        version="1.2.0",
         title={
             "nl": "Zorgcirkel: voorzieningen op loopafstand",
             "en": "Care circle: facilities within walking distance",

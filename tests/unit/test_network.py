@@ -333,3 +333,48 @@ def test_adding_a_target_never_raises_a_distance_and_network_exceeds_euclid(
     # network distance >= straight-line distance to the nearest target
     eu = shapely.distance(h[:, None], t[None, :]).min(axis=1)
     assert np.all(before[known] >= eu[known] - 1e-9)
+
+
+# --- footprints: the walk starts from the side that faces the target ------------------
+
+
+def test_footprint_parallel_to_the_street_leaves_from_the_corner_facing_the_target() -> None:
+    # House 0..10 x 0..10, street along y = -10, park 300..400 x 0..100: its edge comes
+    # within the 10 m entrance tolerance of the street at (300, -10).
+    # Best walk: leave at the east corner (10, 0), 10 m to the street, 290 m east = 300.
+    # (The nearest point of the footprint is the whole south wall; starting from its
+    # west corner would give 310.)
+    net = build_network(arr(L([(-50, -10), (400, -10)])))
+    house = shapely.box(0, 0, 10, 10)
+    park = shapely.box(300, 0, 400, 100)
+    nd = network_distances(net, arr(house), arr(park), 1000, 100, 10)
+    assert nd.distance[0] == pytest.approx(300.0)
+    # a shop on the street 300 m west of the west wall: 10 m down from (0, 0), 300 m west
+    shop = shapely.Point(-300, -10)
+    net2 = build_network(arr(L([(-400, -10), (50, -10)])))
+    assert network_distances(net2, arr(house), arr(shop), 1000, 100, 10).distance[0] == (
+        pytest.approx(310.0)
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    corner=coords,
+    w=st.floats(2, 30),
+    h=st.floats(2, 30),
+    targets=st.lists(coords, min_size=1, max_size=3),
+)
+def test_a_footprint_is_never_farther_than_any_of_its_corners(seed, corner, w, h, targets):
+    rng = np.random.default_rng(seed)
+    xy, edges = random_grid(rng)
+    net = build_network(arr(*[L([xy[a], xy[b]]) for a, b in edges]))
+    x, y = corner
+    house = shapely.box(x, y, x + w, y + h)
+    corners = shapely.points([(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+    t = shapely.points(np.array(targets))
+    d_house = network_distances(net, arr(house), t, 600, 40, 5).distance[0]
+    d_corners = network_distances(net, corners, t, 600, 40, 5).distance
+    known = d_corners[~np.isnan(d_corners)]
+    if len(known) and not np.isnan(d_house):
+        assert d_house <= known.min() + 1e-9
