@@ -516,7 +516,7 @@ class Indicator:
             "version": self.version,
             "title": self.title["en"],
             "description": self.description["en"],
-            "keywords": [self.theme, *self.keywords],
+            "keywords": list(dict.fromkeys([self.theme, *self.keywords])),  # no repeats
             "jobControlOptions": ["sync-execute", "async-execute"],
             "outputTransmission": ["value"],
             "inputs": inputs,

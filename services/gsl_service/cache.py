@@ -3,7 +3,7 @@
 The key of a result is the sha256 of the canonical JSON of
 ``{"process", "version", "parameters" (after defaults), "inputs" (digests)}``, so key
 order, ``30`` versus ``30.0`` and explicit defaults never change it, and a new process
-version never serves an old result.
+version never serves an old result. A negative zero counts as zero.
 
 Values are the canonical JSON bytes of the result document as computed (with
 ``provenance.cache = {"hit": false, "key": ...}``); a hit is served by swapping that
@@ -34,10 +34,32 @@ if TYPE_CHECKING:
     from gsl_service.settings import Settings
 
 
+def positive_zero(value: Any) -> Any:
+    """Return ``value`` with every negative zero (``-0.0``) made ``0.0``, recursively.
+
+    ``-0.0 == 0.0``, but canonical JSON writes them differently; a parameter given as
+    ``-0.0`` must neither change the cache key nor the provenance of the result.
+
+    Examples
+    --------
+    >>> positive_zero({"a": -0.0, "b": [-0.0, 1.5, {"c": -0.0}], "d": 0, "e": "-0.0"})
+    {'a': 0.0, 'b': [0.0, 1.5, {'c': 0.0}], 'd': 0, 'e': '-0.0'}
+    """
+    if isinstance(value, float):
+        return 0.0 if value == 0.0 else value
+    if isinstance(value, Mapping):
+        return {k: positive_zero(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [positive_zero(v) for v in value]
+    return value
+
+
 def _keyable(value: Any) -> Any:
-    """Replace raw bytes (a fetched GeoTIFF) by their digest, recursively."""
+    """Replace raw bytes (a fetched GeoTIFF) by their digest and ``-0.0`` by ``0.0``."""
     if isinstance(value, bytes | bytearray):
         return {"sha256": hashlib.sha256(value).hexdigest()}
+    if isinstance(value, float):
+        return 0.0 if value == 0.0 else value
     if isinstance(value, Mapping):
         return {k: _keyable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -69,6 +91,8 @@ def cache_key(
     True
     >>> a == cache_key("p", "1.1", {"d": 30.0, "e": "x"}, {"g": "ab"})
     False
+    >>> cache_key("p", "1.0", {"d": 0.0}, {}) == cache_key("p", "1.0", {"d": -0.0}, {})
+    True
     >>> len(a)
     64
     """
@@ -258,6 +282,11 @@ class ResultCache(abc.ABC):
         if body is not None:
             return body, False
         return self._compute_shared(key, compute), True
+
+    def inflight_future(self, key: str) -> Future[bytes] | None:
+        """Return the future of the computation of ``key`` running in this process."""
+        with self._inflight_lock:
+            return self._inflight.get(key)
 
     def inflight(self) -> int:
         """Return the number of computations running in this process."""

@@ -4,7 +4,8 @@
 with its problem document, ``inProgressUri`` the statusInfo on progress (throttled by
 the caller). Each post is retried with exponential backoff
 (``GSL_CALLBACK_RETRIES``, ``GSL_CALLBACK_BACKOFF_S``) and goes through the same
-address guard as href inputs. A callback never blocks or fails a job: posting happens
+address guard as href inputs (also checked when the request is accepted:
+:meth:`CallbackPoster.check`). A callback never blocks or fails a job: posting happens
 on a small background thread pool and errors are only logged.
 """
 
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import orjson
 
-from gsl_service.inputs import AddressGuard, UnsafeURL
-from gsl_service.jobs.model import JobInfo, JobStatus
+from gsl_service.errors import InvalidInput
+from gsl_service.inputs import AddressGuard, UnresolvableHost, UnsafeURL
+from gsl_service.jobs.model import JobInfo, JobStatus, Subscriber
 
 if TYPE_CHECKING:
     from gsl_service.settings import Settings
@@ -118,6 +120,43 @@ class CallbackPoster:
             timeout_s=settings.callback_timeout_s,
             backoff_s=settings.callback_backoff_s,
         )
+
+    def check(self, subscriber: Subscriber | None) -> None:
+        """Refuse a subscriber whose callback URIs the address guard refuses.
+
+        Called when a request is accepted, so that a private callback address is a
+        400 at once rather than a callback silently dropped later. A host name that
+        does not resolve now is accepted (the guard checks it again before posting).
+
+        Raises
+        ------
+        InvalidInput
+            Naming ``subscriber``, the member and the reason.
+
+        Examples
+        --------
+        >>> poster = CallbackPoster(AddressGuard(["10.0.0.0/8"]))
+        >>> poster.check(Subscriber(success_uri="http://10.1.2.3/done"))
+        >>> poster.check(Subscriber(failed_uri="http://127.0.0.1:1/cb"))
+        Traceback (most recent call last):
+        ...
+        gsl_service.errors.InvalidInput: subscriber failedUri: http://127.0.0.1:1/cb: address 127.0.0.1 is not public (not in GSL_FETCH_ALLOWLIST)
+        """
+        if subscriber is None:
+            return
+        for key, uri in (
+            ("successUri", subscriber.success_uri),
+            ("inProgressUri", subscriber.in_progress_uri),
+            ("failedUri", subscriber.failed_uri),
+        ):
+            if not uri:
+                continue
+            try:
+                self.guard.check(uri)
+            except UnresolvableHost:
+                continue
+            except UnsafeURL as err:
+                raise InvalidInput(f"subscriber {key}: {err}", input_name="subscriber") from None
 
     def post_now(self, uri: str, body: bytes) -> bool:
         """Post ``body`` to ``uri`` with retries, in the calling thread; return success."""

@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -118,14 +118,12 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _resolve_hrefs(inputs: dict[str, Any], settings: Any) -> dict[str, Any]:
-    """Fetch inputs given by reference (``{"href": ...}``) under the service's guard."""
-    try:
-        from gsl_service.inputs import AddressGuard, Fetcher, has_href
-    except ImportError:  # pragma: no cover - the engine's inputs module is optional
-        return inputs
-    if not has_href(inputs):
-        return inputs
+def _resolve_hrefs(
+    inputs: dict[str, Any], settings: Any, geo: Collection[str] | None = None
+) -> dict[str, Any]:
+    """Unwrap qualified values and fetch references (``{"href": ...}``) like the service."""
+    from gsl_service.inputs import AddressGuard, Fetcher
+
     fetcher = Fetcher(
         AddressGuard(settings.fetch_allowlist),
         max_bytes=settings.fetch_max_bytes,
@@ -133,7 +131,7 @@ def _resolve_hrefs(inputs: dict[str, Any], settings: Any) -> dict[str, Any]:
         max_pages=settings.fetch_max_pages,
     )
     try:
-        resolved, _ = fetcher.resolve(inputs)
+        resolved, _ = fetcher.resolve(inputs, geo=geo)
     finally:
         fetcher.close()
     return resolved
@@ -168,10 +166,13 @@ def run_local(process_id: str, request: Any, stderr: TextIO = sys.stderr) -> byt
         raise InputError("process", f"no process '{process_id}'; known: {reg.ids()}")
     if not isinstance(request, dict) or not isinstance(request.get("inputs", {}), dict):
         raise InputError("inputs", 'the request must be a JSON object {"inputs": {...}}')
-    inputs = _resolve_hrefs(dict(request.get("inputs") or {}), _settings())
+    indicator = reg.get(process_id)
+    inputs = _resolve_hrefs(
+        dict(request.get("inputs") or {}), _settings(), geo=[gi.name for gi in indicator.inputs]
+    )
     bar = ProgressBar(stderr)
     try:
-        doc = execute(reg.get(process_id), inputs, on_progress=bar)
+        doc = execute(indicator, inputs, on_progress=bar)
     finally:
         bar.close()
     return canonical_json(doc)

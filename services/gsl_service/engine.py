@@ -15,12 +15,13 @@ INTERFACE CONTRACT (agreed between the OGC layer and the engine; keep it stable)
 - ``engine.execute_cached(process_id, key, subscriber=None) -> Outcome | None``:
   the cache hit of a request whose key is known (``engine.request_keys``, a memo of
   raw request digests filled by the OGC layer); ``None`` when the key is not cached.
-- ``engine.submit(process_id, inputs, subscriber=None) -> JobInfo``: validates, then
+- ``engine.submit(process_id, inputs, subscriber=None, shape=None) -> JobInfo``: validates, then
   records an ``accepted`` job and enqueues it (or marks it ``successful`` at once on a
   cache hit). Never loses the job.
 - ``engine.get_job(job_id) -> JobInfo`` (raises :class:`NoSuchJob`).
 - ``engine.list_jobs(JobFilter) -> tuple[list[JobInfo], int]`` (page, numberMatched).
-- ``engine.get_result(job_id) -> bytes`` (raises NoSuchJob, ResultNotReady, JobFailed).
+- ``engine.get_result(job_id) -> bytes`` (raises NoSuchJob, ResultNotReady, JobFailed);
+  ``engine.get_job_result(job_id) -> (JobInfo, bytes)`` the same with the job.
 - ``engine.dismiss(job_id) -> JobInfo`` (stops a running job; status ``dismissed``;
   removes its stored result).
 - Result document bytes are canonical JSON (``gsl_indicators.canonical``) of
@@ -45,7 +46,14 @@ from pebble import ProcessExpired
 
 from gsl_indicators import run
 from gsl_indicators.spec import Indicator, InputError, Registry, registry
-from gsl_service.cache import RequestKeys, ResultCache, as_hit, cache_key, make_cache
+from gsl_service.cache import (
+    RequestKeys,
+    ResultCache,
+    as_hit,
+    cache_key,
+    make_cache,
+    positive_zero,
+)
 from gsl_service.callbacks import CallbackPoster
 from gsl_service.errors import (
     InvalidInput,
@@ -138,6 +146,12 @@ class Engine:
         self._sync_pool: Any = None
         self._async_pool: Any = None
         self._rq: Any = None
+        # embedded async single flight: cache key -> the job computing it, the jobs
+        # waiting for it, and job -> key (see ``_admit``)
+        self._flights: dict[str, str] = {}
+        self._waiting: dict[str, list[str]] = {}
+        self._flight_of: dict[str, str] = {}
+        self._flight_lock = threading.Lock()
 
     # -- life cycle --------------------------------------------------------------------
     @property
@@ -161,7 +175,10 @@ class Engine:
                 self._rq = RQRunner(self.settings, self._job_settings)
             else:
                 self._async_pool = AsyncPool(
-                    self.settings.async_workers, self._job_settings, self._on_async_done
+                    self.settings.async_workers,
+                    self._job_settings,
+                    self._on_async_done,
+                    admit=self._admit,
                 )
             self._started = True
         if not self.distributed:
@@ -229,6 +246,10 @@ class Engine:
                     params = run.prepare(ind, resolved)
                 except InputError as err:
                     raise InvalidInput(str(err), input_name=err.input_name) from None
+        # -0.0 is 0.0: the same key, and the same provenance whichever was computed
+        params = positive_zero(params)
+        names = {p.name for p in ind.parameters}
+        resolved = {k: positive_zero(v) if k in names else v for k, v in resolved.items()}
         try:
             digests = run.input_digests(ind, resolved)
             key = cache_key(ind.id, ind.version, params, digests)
@@ -354,11 +375,24 @@ class Engine:
 
     # -- asynchronous ------------------------------------------------------------------
     def submit(
-        self, process_id: str, inputs: dict[str, Any], subscriber: Subscriber | None = None
+        self,
+        process_id: str,
+        inputs: dict[str, Any],
+        subscriber: Subscriber | None = None,
+        shape: Mapping[str, Any] | None = None,
     ) -> JobInfo:
-        """Validate, record an ``accepted`` job and enqueue it (cache hit: done at once)."""
+        """Validate, record an ``accepted`` job and enqueue it (cache hit: done at once).
+
+        ``shape`` (the request's ``response`` and ``outputs``, JSON) is kept with the
+        job as ``extra["shape"]`` for the OGC layer to apply when the results are read;
+        the stored result stays the whole document, shared by every job of its key.
+        Embedded, identical jobs compute once: see :meth:`_admit`.
+        """
         self._ensure_started()
         prep = self.prepare(process_id, inputs)
+        extra: dict[str, Any] = {"mode": "async"}
+        if shape:
+            extra["shape"] = dict(shape)
         cached = self.cache.get(prep.key)
         if cached is not None:
             t = now()
@@ -372,7 +406,7 @@ class Engine:
                 message="served from the result cache",
                 cache_hit=True,
                 subscriber=subscriber,
-                extra={"mode": "async"},
+                extra=extra,
             )
             self.store.create(job, result=cached)  # a reference when the body is stored
             self.poster.notify(job, body)
@@ -382,7 +416,7 @@ class Engine:
             JobStatus.accepted,
             message="accepted",
             subscriber=subscriber,
-            extra={"mode": "async", "owner": self.owner, "attempts": 0},
+            extra={**extra, "owner": self.owner, "attempts": 0},
         )
         self.store.create(job, inputs=pack_inputs(prep.inputs, prep.digests))
         self._dispatch(job)
@@ -411,7 +445,16 @@ class Engine:
         return failed
 
     def _on_async_done(self, job_id: str, fut: Future[Any]) -> None:
-        """Completion of an embedded job: fill the cache, or record a lost worker."""
+        """Complete an embedded job: fill the cache, or record a lost worker.
+
+        Then the jobs waiting for it start (as cache hits, or one runs itself).
+        """
+        try:
+            self._job_done(job_id, fut)
+        finally:
+            self._release(job_id)
+
+    def _job_done(self, job_id: str, fut: Future[Any]) -> None:
         if fut.cancelled():
             return
         try:
@@ -434,6 +477,96 @@ class Engine:
             if key:
                 self.cache.put(key, body)
 
+    # -- embedded single flight for async jobs ---------------------------------------
+    def _admit(self, job_id: str) -> bool:
+        """Decide, as an embedded job is about to start, whether it computes.
+
+        Called by the async pool when a child is free for the job. The job does not
+        compute (``False``) when it is no longer ``accepted`` (dismissed), when its
+        result is in the cache by now (it is finished as a cache hit here), or when a
+        job of the same cache key is computing — in this engine's async pool or as a
+        synchronous execution: it then waits, ``accepted``, and is offered to the pool
+        again when that computation ends (a hit then; if it failed or was dismissed,
+        the first waiter computes and the others wait for it). Pool children cannot see
+        the API's in-memory cache, so the decision is taken here.
+        """
+        try:
+            job = self.store.get(job_id)
+        except NoSuchJob:
+            return False
+        if job.status is not JobStatus.accepted:
+            return False
+        key = job.cache_key
+        if not key:
+            return True
+        leader: str | None = None
+        sync_flight: Future[bytes] | None = None
+        with self._flight_lock:
+            cached = self.cache.get(key)  # under the lock: a leader puts, then releases
+            if cached is None:
+                leader = self._flights.get(key)
+                if leader is None:
+                    sync_flight = self.cache.inflight_future(key)
+                    if sync_flight is None:
+                        self._flights[key] = job_id
+                        self._flight_of[job_id] = key
+                        return True
+                else:
+                    self._waiting.setdefault(key, []).append(job_id)
+        if cached is not None:
+            self._finish_as_hit(job, cached)
+            return False
+        if leader is not None:
+            self.store.transition(
+                job_id,
+                JobStatus.accepted,
+                sources=(JobStatus.accepted,),
+                message=f"waiting for job {leader} (the same request)",
+                extra={"waits_for": leader},
+            )
+            return False
+        assert sync_flight is not None
+        # a synchronous execution computes it: offer the job again when it ends
+        sync_flight.add_done_callback(lambda _f: self._resubmit([job_id]))
+        return False
+
+    def _release(self, job_id: str) -> None:
+        """End the flight of ``job_id`` (if it led one); re-offer its waiting jobs."""
+        with self._flight_lock:
+            key = self._flight_of.pop(job_id, None)
+            if key is None or self._flights.get(key) != job_id:
+                return
+            del self._flights[key]
+            waiting = self._waiting.pop(key, [])
+        self._resubmit(waiting)
+
+    def _resubmit(self, job_ids: list[str]) -> None:
+        if self._closed or self._async_pool is None:
+            return
+        if job_ids:
+            self._async_pool.requeue(job_ids)  # to the front of the queue, in their order
+
+    def _finish_as_hit(self, job: JobInfo, cached: bytes) -> None:
+        """Finish an ``accepted`` job with the cached result (``cache.hit: true``)."""
+        key = job.cache_key or ""
+        if (
+            self.store.transition(job.job_id, JobStatus.running, sources=(JobStatus.accepted,))
+            is None
+        ):
+            return  # dismissed meanwhile
+        self.store.put_result(job.job_id, cached, key)
+        done = self.store.transition(
+            job.job_id,
+            JobStatus.successful,
+            sources=(JobStatus.running,),
+            message="served from the result cache",
+            cache_hit=True,
+        )
+        if done is None:  # dismissed meanwhile
+            self.store.delete_result(job.job_id)
+            return
+        self.poster.notify(done, as_hit(cached, key))
+
     # -- queries -----------------------------------------------------------------------
     def get_job(self, job_id: str) -> JobInfo:
         """Return the job (raises NoSuchJob); checks the worker of a running RQ job."""
@@ -448,12 +581,19 @@ class Engine:
 
     def get_result(self, job_id: str) -> bytes:
         """Return the result document bytes of a successful job."""
+        return self.get_job_result(job_id)[1]
+
+    def get_job_result(self, job_id: str) -> tuple[JobInfo, bytes]:
+        """Return a successful job and its result document bytes (see :meth:`get_result`).
+
+        The job's ``extra["shape"]`` holds the response shape its request asked for.
+        """
         job = self.get_job(job_id)
         if job.status is JobStatus.successful:
             body = self.store.get_result(job_id)
             if body is None:
                 raise NoSuchJob(f"the result of job '{job_id}' is no longer stored")
-            return body
+            return job, body
         if job.status is JobStatus.failed:
             raise JobFailed.from_problem(job.error or {}, "the job failed")
         if job.status is JobStatus.dismissed:

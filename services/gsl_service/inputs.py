@@ -17,6 +17,15 @@
   URL): the input becomes ``{"href", "type", "bytes", "sha256"}``; the raw bytes
   go to the kernel and the digest into the cache key.
 
+* **Other inputs** (parameters) by reference: the body must be JSON (``application/json``
+  or no type) and becomes the value, fetched under the same guard and limits; the value
+  then takes part in the cache key like an inline one.
+* **Qualified values** ``{"value": ..., "mediaType": ...}`` (OGC API – Processes 1.0)
+  are unwrapped for every input. Only objects with exactly those members (``value`` plus
+  ``mediaType``/``encoding``/``schema``) or exactly a link (``href`` plus
+  ``type``/``rel``/``title``/``hreflang``) are taken for one, so an object parameter
+  with a member called ``value`` or ``href`` among others is left as it is.
+
 Errors raise :class:`~gsl_service.errors.FetchError` naming the input and the reason.
 """
 
@@ -26,7 +35,7 @@ import hashlib
 import ipaddress
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -45,6 +54,10 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 class UnsafeURL(ValueError):
     """A URL that the address guard refuses."""
+
+
+class UnresolvableHost(UnsafeURL):
+    """A URL whose host name does not resolve (now)."""
 
 
 class AddressGuard:
@@ -99,7 +112,7 @@ class AddressGuard:
         try:
             infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
         except OSError as err:
-            raise UnsafeURL(f"cannot resolve host '{host}': {err}") from None
+            raise UnresolvableHost(f"cannot resolve host '{host}': {err}") from None
         return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 
     def check(self, url: str) -> None:
@@ -121,8 +134,60 @@ class AddressGuard:
                 raise UnsafeURL(f"{url}: address {ip} is not public (not in GSL_FETCH_ALLOWLIST)")
 
 
+#: Members of an OGC qualified input value besides ``value``.
+QUALIFIED_KEYS = frozenset({"value", "mediaType", "encoding", "schema"})
+#: Members of an OGC link (an input by reference) besides ``href``.
+REFERENCE_KEYS = frozenset({"href", "type", "rel", "title", "hreflang"})
+
+
+def is_qualified_value(value: Any) -> bool:
+    """Return whether ``value`` is exactly an OGC qualified value ``{"value", ...}``.
+
+    Only ``value`` plus the optional ``mediaType``, ``encoding`` and ``schema``: an
+    object parameter with other members besides a ``value`` key is left alone.
+
+    Examples
+    --------
+    >>> is_qualified_value({"value": "hi", "mediaType": "text/plain"})
+    True
+    >>> is_qualified_value({"value": 3, "unit": "m"}), is_qualified_value({"mediaType": "x"})
+    (False, False)
+    """
+    return isinstance(value, Mapping) and "value" in value and set(value) <= QUALIFIED_KEYS
+
+
 def _is_href(value: Any) -> bool:
-    return isinstance(value, Mapping) and "href" in value and "features" not in value
+    """Return whether ``value`` is exactly a reference ``{"href", ...}`` (an OGC link).
+
+    Examples
+    --------
+    >>> _is_href({"href": "https://x/a.json", "type": "application/json"})
+    True
+    >>> _is_href({"href": "https://x", "label": "a parameter object"})
+    False
+    """
+    return isinstance(value, Mapping) and "href" in value and set(value) <= REFERENCE_KEYS
+
+
+def unwrap_values(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``inputs`` with every qualified value replaced by its ``value``.
+
+    Items of an input given as a list are unwrapped one by one (an OGC array of
+    qualified values).
+
+    Examples
+    --------
+    >>> unwrap_values({"message": {"value": "hi"}, "n": [{"value": 1}, 2], "o": {"value": 1, "x": 2}})
+    {'message': 'hi', 'n': [1, 2], 'o': {'value': 1, 'x': 2}}
+    """
+    out: dict[str, Any] = {}
+    for name, value in inputs.items():
+        if is_qualified_value(value):
+            value = value["value"]
+        elif isinstance(value, list) and any(is_qualified_value(v) for v in value):
+            value = [v["value"] if is_qualified_value(v) else v for v in value]
+        out[name] = value
+    return out
 
 
 class Fetcher:
@@ -314,27 +379,81 @@ class Fetcher:
         out["features"] = features
         return out
 
-    def resolve(self, inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    def fetch_value(self, name: str, ref: Mapping[str, Any]) -> Any:
+        """Return the value of a non-geo input by reference: its JSON content.
+
+        A GeoTIFF reference (by type, ``.tif`` URL or the served Content-Type) gives
+        the raster dict as in :meth:`fetch`; any other media type than JSON is refused.
+        """
+        url = ref.get("href")
+        if not isinstance(url, str) or not url:
+            raise FetchError(f"input '{name}': 'href' must be a URL", input_name=name)
+        media = str(ref.get("type") or "").split(";")[0].strip().lower()
+        if media in TIFF_TYPES or (
+            not media and urlsplit(url).path.lower().endswith((".tif", ".tiff"))
+        ):
+            return self.fetch(name, ref)
+        if media and media not in JSON_TYPES:
+            raise FetchError(
+                f"input '{name}': media type '{media}' is not supported by reference "
+                f"(use JSON: {', '.join(JSON_TYPES)})",
+                input_name=name,
+            )
+        deadline = time.monotonic() + self.timeout_s
+        body, headers, _ = self._get(
+            name, url, self.max_bytes, deadline, "application/json, image/tiff;q=0.5"
+        )
+        served = str(headers.get("content-type") or "").split(";")[0].strip().lower()
+        if served in TIFF_TYPES:  # an untyped reference to a raster
+            return {
+                "href": url,
+                "type": served,
+                "bytes": body,
+                "sha256": hashlib.sha256(body).hexdigest(),
+            }
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as err:
+            raise FetchError(
+                f"input '{name}': {url} did not return JSON ({err})", input_name=name
+            ) from None
+
+    def resolve(
+        self, inputs: Mapping[str, Any], geo: Collection[str] | None = None
+    ) -> tuple[dict[str, Any], list[str]]:
         """Return the inputs with every href input fetched, and the names fetched.
 
+        Qualified values (``{"value": ..., "mediaType": ...}``) are unwrapped first.
         An input given as a list whose items are all href objects (an OGC array of
         references) is fetched item by item.
+
+        Parameters
+        ----------
+        inputs : Mapping
+            The request's inputs.
+        geo : collection of str, optional
+            Names of the geo inputs: their references must be GeoJSON (paged
+            FeatureCollections) or GeoTIFF; the references of other inputs are fetched
+            as JSON values (:meth:`fetch_value`). ``None``: every reference is taken
+            for a geo input.
         """
-        out = dict(inputs)
+        out = unwrap_values(inputs)
         fetched: list[str] = []
-        for name, value in inputs.items():
+        for name, value in list(out.items()):
+            get = self.fetch if geo is None or name in geo else self.fetch_value
             if _is_href(value):
-                out[name] = self.fetch(name, value)
+                out[name] = get(name, value)
                 fetched.append(name)
             elif isinstance(value, list) and value and all(_is_href(v) for v in value):
-                out[name] = [self.fetch(name, v) for v in value]
+                out[name] = [get(name, v) for v in value]
                 fetched.append(name)
         return out, fetched
 
 
 def has_href(inputs: Mapping[str, Any]) -> bool:
-    """Return whether any input is given by reference."""
+    """Return whether any input is given by reference (also inside a qualified value)."""
+    values = unwrap_values(inputs).values()
     return any(
         _is_href(v) or (isinstance(v, list) and bool(v) and all(_is_href(x) for x in v))
-        for v in inputs.values()
+        for v in values
     )

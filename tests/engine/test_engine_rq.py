@@ -118,3 +118,15 @@ def test_results_stored_once_in_redis(engine, start_worker) -> None:
     for h in hits:
         engine.dismiss(h.job.job_id)
     assert engine.store.count_results() == 0  # the last reference took the body along
+
+
+def test_identical_jobs_on_two_workers_compute_once(engine, start_worker) -> None:
+    """RQ: the Redis cache's ``SET NX`` lock makes identical jobs compute once."""
+    start_worker()
+    start_worker()
+    jobs = [engine.submit("echo", {"message": "rq flight", "pause": 1}) for _ in range(3)]
+    done = [wait_finished(engine, j.job_id) for j in jobs]
+    assert [d.status for d in done] == [S.successful] * 3
+    assert sum(not d.cache_hit for d in done) == 1  # one computed, two served from it
+    bodies = {engine.get_result(j.job_id).replace(b'"hit":true', b'"hit":false') for j in jobs}
+    assert len(bodies) == 1

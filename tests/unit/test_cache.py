@@ -19,6 +19,7 @@ from gsl_service.cache import (
     as_hit,
     cache_key,
     finish_document,
+    positive_zero,
 )
 
 
@@ -59,6 +60,23 @@ def test_key_float_formatting_and_geojson_member_order() -> None:
     assert k == key_of("urbanity-class", {"addresses": flipped, "radius_m": 1000.0})
     assert k == key_of("urbanity-class", {"addresses": fc})  # 1000 is the default
     assert k != key_of("urbanity-class", {"addresses": fc, "radius_m": 999.5})
+
+
+def test_negative_zero_gives_the_key_of_zero() -> None:
+    assert key_of("echo", {"message": "x", "pause": -0.0}) == key_of("echo", {"message": "x"})
+    nested = {"a": [-0.0, {"b": -0.0}], "c": -0.0}
+    assert cache_key("p", "1", nested, {}) == cache_key(
+        "p", "1", {"a": [0.0, {"b": 0.0}], "c": 0.0}, {}
+    )
+    assert cache_key("p", "1", {"a": -0.5}, {}) != cache_key("p", "1", {"a": 0.5}, {})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.recursive(st.floats(allow_nan=False), lambda c: st.lists(c, max_size=3), max_leaves=6))
+def test_key_sign_of_zero_never_matters(value) -> None:
+    flipped = positive_zero(value)
+    assert cache_key("p", "1", {"v": value}, {}) == cache_key("p", "1", {"v": flipped}, {})
+    assert b"-0.0" not in orjson.dumps(flipped)
 
 
 def test_new_version_gives_a_new_key() -> None:

@@ -14,7 +14,14 @@ import pytest
 from geojson_helpers import fc, feature, point
 from gsl_service.engine import Engine
 from gsl_service.errors import FetchError
-from gsl_service.inputs import AddressGuard, Fetcher, UnsafeURL
+from gsl_service.inputs import (
+    AddressGuard,
+    Fetcher,
+    UnresolvableHost,
+    UnsafeURL,
+    has_href,
+    unwrap_values,
+)
 from gsl_service.settings import Settings
 
 FC = fc(feature(point(121000, 487000), fid=1), feature(point(121050, 487000), fid=2))
@@ -61,6 +68,10 @@ class Handler(BaseHTTPRequestHandler):
         elif p == "/slow":
             time.sleep(1.5)
             self.send(orjson.dumps(FC))
+        elif p == "/msg.json":
+            self.send(orjson.dumps("hi"), "application/json")
+        elif p == "/obj.json":
+            self.send(orjson.dumps({"a": [1, 2]}), "application/json")
         elif p == "/tif":
             self.send(b"II*\x00fake-tiff", "image/tiff")
         elif p == "/html":
@@ -203,3 +214,95 @@ def test_engine_resolves_href_with_the_same_key_as_inline(server, tmp_path) -> N
             engine.prepare("urbanity-class", {"addresses": {"href": server + "/fc.json"}})
     finally:
         engine.close()
+
+
+# ------------------------------------------------- qualified values, non-geo references
+
+
+def test_qualified_values_are_unwrapped_only_when_exactly_qualified() -> None:
+    got = unwrap_values(
+        {
+            "message": {"value": "hi", "mediaType": "text/plain"},
+            "weights": [{"value": 1}, {"value": 2, "encoding": "utf-8"}],
+            "override": {"value": 1, "unit": "m"},  # an object parameter: left alone
+            "empty": {"mediaType": "application/json"},  # no value: left alone
+            "plain": 3,
+        }
+    )
+    assert got == {
+        "message": "hi",
+        "weights": [1, 2],
+        "override": {"value": 1, "unit": "m"},
+        "empty": {"mediaType": "application/json"},
+        "plain": 3,
+    }
+
+
+def test_only_exact_links_are_references() -> None:
+    assert has_href({"m": {"href": "http://x/a", "type": "application/json", "rel": "r"}})
+    assert has_href({"m": {"value": {"href": "http://x/a"}}}) is True  # unwrapped first
+    assert not has_href({"m": {"href": "http://x/a", "label": "an object parameter"}})
+    assert not has_href({"m": {"href": "http://x/a", "features": []}})
+
+
+def test_resolve_fetches_parameters_as_json_values(server, fetcher) -> None:
+    inputs = {
+        "message": {"href": server + "/msg.json", "type": "application/json"},
+        "options": {"href": server + "/obj.json"},
+        "many": [{"href": server + "/msg.json"}, {"href": server + "/obj.json"}],
+        "addresses": {"href": server + "/fc.json"},
+        "pause": {"value": 0.5, "mediaType": "application/json"},
+        "labelled": {"href": server + "/msg.json", "label": "kept"},
+    }
+    got, fetched = fetcher.resolve(inputs, geo={"addresses"})
+    assert got == {
+        "message": "hi",
+        "options": {"a": [1, 2]},
+        "many": ["hi", {"a": [1, 2]}],
+        "addresses": FC,
+        "pause": 0.5,
+        "labelled": {"href": server + "/msg.json", "label": "kept"},
+    }
+    assert fetched == ["message", "options", "many", "addresses"]
+
+
+def test_resolve_of_a_geotiff_parameter_still_gives_bytes(server, fetcher) -> None:
+    got, _ = fetcher.resolve({"grid": {"href": server + "/tif"}}, geo=())
+    assert got["grid"]["bytes"] == b"II*\x00fake-tiff" and len(got["grid"]["sha256"]) == 64
+
+
+def test_geo_reference_must_still_be_geojson(server, fetcher) -> None:
+    with pytest.raises(FetchError, match="did not return a GeoJSON FeatureCollection"):
+        fetcher.resolve({"addresses": {"href": server + "/obj.json"}}, geo={"addresses"})
+
+
+@pytest.mark.parametrize(
+    ("ref", "reason"),
+    [
+        ({"href": "/html"}, "did not return JSON"),
+        ({"href": "/msg.json", "type": "text/csv"}, "media type 'text/csv' is not supported"),
+        ({"href": "/big"}, "larger than the limit of 2000 bytes"),
+        ({"href": "/slow"}, "took longer than 0.5 s"),
+        ({"href": "/to-metadata"}, "169.254.169.254 is not public"),
+        ({"href": "/missing"}, "answered HTTP 404"),
+    ],
+)
+def test_parameter_references_keep_limits_and_guard(server, fetcher, ref, reason) -> None:
+    ref = {**ref, "href": server + ref["href"]}
+    with pytest.raises(FetchError, match=reason) as err:
+        fetcher.resolve({"message": ref}, geo={"addresses"})
+    assert err.value.input_name == "message"
+
+
+def test_parameter_reference_refused_without_allowlist(server) -> None:
+    f = Fetcher(AddressGuard(), timeout_s=0.5)
+    try:
+        with pytest.raises(FetchError, match="not public"):
+            f.resolve({"message": {"href": server + "/msg.json"}}, geo=())
+    finally:
+        f.close()
+
+
+def test_unresolvable_host_is_told_apart() -> None:
+    with pytest.raises(UnresolvableHost):
+        AddressGuard().check("http://no-such-host.invalid/cb")

@@ -9,10 +9,12 @@ the API's threads.
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
@@ -80,6 +82,12 @@ class SyncPool:
 class AsyncPool:
     """A bounded process pool running async jobs by id, with cancellation.
 
+    The pool keeps its own queue and hands a job to a child only when a child is
+    free, asking ``admit(job_id)`` first: the engine answers ``False`` when it has
+    dealt with the job itself at that moment (its result is in the cache by now, an
+    identical job is computing, or it was dismissed), so a job that waited in the
+    queue never computes what is known already.
+
     Parameters
     ----------
     workers : int
@@ -88,6 +96,9 @@ class AsyncPool:
         The settings (JSON form) handed to :func:`~gsl_service.jobs.task.run_job`.
     on_done : callable
         ``on_done(job_id, future)`` once a job's future is done (also when cancelled).
+    admit : callable, optional
+        ``admit(job_id) -> bool``, called (without the pool's lock) just before the
+        job would start; ``False`` leaves it out. Default: admit every job.
     """
 
     def __init__(
@@ -95,19 +106,58 @@ class AsyncPool:
         workers: int,
         settings: Mapping[str, Any],
         on_done: Callable[[str, Future[Any]], None],
+        admit: Callable[[str], bool] | None = None,
     ) -> None:
         self.pool = ProcessPool(max_workers=workers, initializer=_warm, context=_context())
+        self.workers = max(1, workers)
         self.settings = dict(settings)
         self.on_done = on_done
+        self.admit = admit or (lambda job_id: True)
         self._futures: dict[str, Future[Any]] = {}
+        self._pending: deque[str] = deque()
+        self._starting = 0  # jobs taken from the queue, being admitted
         self._lock = threading.Lock()
+        self._closed = False
 
     def submit(self, job_id: str) -> None:
-        """Schedule the job."""
-        fut = self.pool.schedule(task.run_job, args=(self.settings, job_id))
+        """Queue the job; start queued jobs while children are free."""
         with self._lock:
-            self._futures[job_id] = fut
-        fut.add_done_callback(lambda f: self._done(job_id, f))
+            self._pending.append(job_id)
+        self._pump()
+
+    def requeue(self, job_ids: Sequence[str]) -> None:
+        """Queue jobs before the others, in their order (jobs that waited)."""
+        with self._lock:
+            self._pending.extendleft(reversed(job_ids))
+        self._pump()
+
+    def _pump(self) -> None:
+        """Start queued jobs while fewer than ``workers`` run."""
+        while True:
+            with self._lock:
+                busy = len(self._futures) + self._starting
+                if self._closed or not self._pending or busy >= self.workers:
+                    return
+                job_id = self._pending.popleft()
+                self._starting += 1
+            fut: Future[Any] | None = None
+            try:
+                if self._admit(job_id):
+                    fut = self.pool.schedule(task.run_job, args=(self.settings, job_id))
+                    with self._lock:
+                        self._futures[job_id] = fut
+            finally:
+                with self._lock:
+                    self._starting -= 1
+            if fut is not None:
+                fut.add_done_callback(functools.partial(self._done, job_id))
+
+    def _admit(self, job_id: str) -> bool:
+        try:
+            return bool(self.admit(job_id))
+        except Exception:  # pragma: no cover - run it rather than lose it
+            log.exception("admission of job %s failed; running it", job_id)
+            return True
 
     def _done(self, job_id: str, fut: Future[Any]) -> None:
         with self._lock:
@@ -116,23 +166,39 @@ class AsyncPool:
             self.on_done(job_id, fut)
         except Exception:  # pragma: no cover - never kill pebble's thread
             log.exception("completion handler of job %s failed", job_id)
+        self._pump()
 
     def cancel(self, job_id: str) -> bool:
-        """Cancel a queued or running job (a running child is terminated)."""
+        """Cancel a queued or running job (a running child is terminated).
+
+        A job still in the pool's queue is removed from it and ``on_done`` gets a
+        cancelled future, as for a running one.
+        """
         with self._lock:
             fut = self._futures.get(job_id)
+            queued = fut is None and job_id in self._pending
+            if queued:
+                self._pending.remove(job_id)
+        if queued:
+            cancelled: Future[Any] = Future()
+            cancelled.cancel()
+            self._done(job_id, cancelled)
+            return True
         return bool(fut is not None and fut.cancel())
 
     def running(self) -> int:
         """Return the number of jobs queued or running in this pool."""
         with self._lock:
-            return len(self._futures)
+            return len(self._futures) + len(self._pending)
 
     def close(self) -> None:
         """Stop the pool.
 
         Running jobs are terminated and stay ``running`` in the store, to be re-run by
-        the next start.
+        the next start; so do queued ones.
         """
+        with self._lock:
+            self._closed = True
+            self._pending.clear()
         self.pool.stop()
         self.pool.join(timeout=10)

@@ -28,7 +28,7 @@ from gsl_indicators.spec import Indicator, Registry
 from gsl_service.cache import request_digest
 from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
 from gsl_service.inputs import has_href
-from gsl_service.jobs.model import JobStatus, Subscriber
+from gsl_service.jobs.model import JobInfo, JobStatus, Subscriber
 from gsl_service.ogc.handlers import status_info
 from gsl_service.ogc.prefer import wants_async
 
@@ -189,6 +189,42 @@ def indicator_output(indicator: Indicator, name: str) -> Any:
     return next((o for o in indicator.outputs if o.name == name), None)
 
 
+def request_shape(req: ExecuteRequest) -> dict[str, Any] | None:
+    """Return the response shape an async job keeps (``None``: the whole document).
+
+    Examples
+    --------
+    >>> req = ExecuteRequest({}, {"echo": {}}, "raw", None, True)
+    >>> request_shape(req)
+    {'response': 'raw', 'outputs': {'echo': {}}}
+    >>> request_shape(dataclasses.replace(req, outputs=None, response="document")) is None
+    True
+    """
+    if req.response == "document" and not req.outputs:
+        return None
+    return {"response": req.response, "outputs": req.outputs}
+
+
+def shape_job_result(reg: Registry, job: JobInfo, body: bytes) -> tuple[bytes, str]:
+    """Return a job's results as its execute request asked (``extra["shape"]``).
+
+    The store keeps the whole result document once per cache key; ``response`` and
+    ``outputs`` of an async request are applied here, when the results are read, by
+    :func:`shape_response` as for a synchronous answer.
+    """
+    shape = job.extra.get("shape")
+    if not shape or job.process_id not in reg:
+        return body, JSON
+    req = ExecuteRequest(
+        inputs={},
+        outputs=shape.get("outputs"),
+        response=str(shape.get("response", "document")),
+        subscriber=None,
+        asynchronous=True,
+    )
+    return shape_response(reg.get(job.process_id), req, body)
+
+
 def execute(
     engine: Engine,
     reg: Registry,
@@ -223,8 +259,11 @@ def execute(
                 content, media = shape_response(indicator, known, cached.body)
                 return 200, {"Content-Type": media}, content
     req = parse_execute_request(indicator, body, prefer)
+    engine.poster.check(req.subscriber)  # a refused callback URI is a 400 now
+    # qualified values unwrapped, references fetched (parameters' as JSON values)
+    inputs, _ = engine.fetcher.resolve(req.inputs, geo={gi.name for gi in indicator.inputs})
     if req.asynchronous:
-        job = engine.submit(process_id, req.inputs, req.subscriber)
+        job = engine.submit(process_id, inputs, req.subscriber, shape=request_shape(req))
         location = f"{base_url}/jobs/{job.job_id}"
         headers = {
             "Content-Type": JSON,
@@ -232,7 +271,7 @@ def execute(
             "Preference-Applied": "respond-async",
         }
         return 201, headers, orjson.dumps(status_info(base_url, job))
-    outcome = engine.execute_sync(process_id, req.inputs, req.subscriber)
+    outcome = engine.execute_sync(process_id, inputs, req.subscriber)
     if outcome.job.status == JobStatus.failed:
         raise JobFailed.from_problem(
             outcome.job.error or {}, outcome.job.message or "the job failed"

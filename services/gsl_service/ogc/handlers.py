@@ -8,9 +8,10 @@ progress, results and dismiss through the engine — each error a problem docume
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from http import HTTPStatus
 from typing import Any
@@ -59,6 +60,8 @@ _FOREIGN_RELS = {"data", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 
 JSON = FORMAT_TYPES[F_JSON]
 HTML = FORMAT_TYPES[F_HTML]
+#: A ``datetime`` filter end given as a date only (a whole UTC day).
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def problems(fn: Callable[..., Result]) -> Callable[..., Result]:
@@ -123,6 +126,20 @@ def _paging_links(
     return links
 
 
+def _format_link(url: str, request: APIRequest, fmt: str) -> str:
+    """Return ``url`` with the request's query (paging, filters) and ``f=fmt``.
+
+    Examples
+    --------
+    >>> class R:
+    ...     params = {"limit": "2", "offset": "4", "f": "html"}
+    >>> _format_link("http://h/jobs", R(), "json")
+    'http://h/jobs?limit=2&offset=4&f=json'
+    """
+    keep = [(k, v) for k, v in _multi_items(request.params) if k != "f"]
+    return f"{url}?{urllib.parse.urlencode([*keep, ('f', fmt)])}"
+
+
 def _multi_items(params: Any) -> list[tuple[str, str]]:
     if hasattr(params, "multi_items"):
         return list(params.multi_items())
@@ -183,13 +200,13 @@ def list_processes(api: GslAPI, request: APIRequest) -> Result:
         "processes": summaries,
         "links": [
             {
-                "href": f"{url}?f=json",
+                "href": _format_link(url, request, "json"),
                 "rel": request.get_linkrel(F_JSON),
                 "type": JSON,
                 "title": "This document as JSON",
             },
             {
-                "href": f"{url}?f=html",
+                "href": _format_link(url, request, "html"),
                 "rel": request.get_linkrel(F_HTML),
                 "type": HTML,
                 "title": "This document as HTML",
@@ -299,10 +316,33 @@ def status_info(base_url: str, job: JobInfo) -> dict[str, Any]:
     return doc
 
 
-def _parse_instant(text: str, name: str) -> datetime | None:
+def _parse_instant(text: str, name: str, end: bool = False) -> datetime | None:
+    """Parse one end of a ``datetime`` filter (``None`` for an open end).
+
+    A date without a time stands for that whole UTC day: its start, or with ``end``
+    its last instant (the store's bounds are inclusive).
+
+    Examples
+    --------
+    >>> _parse_instant("2026-11-28", "datetime").isoformat()
+    '2026-11-28T00:00:00+00:00'
+    >>> _parse_instant("2026-11-28", "datetime", end=True).isoformat()
+    '2026-11-28T23:59:59.999999+00:00'
+    >>> _parse_instant("2026-11-28T10:00:00Z", "datetime", end=True).isoformat()
+    '2026-11-28T10:00:00+00:00'
+    """
     text = text.strip()
     if text in ("", ".."):
         return None
+    if _DATE_ONLY.fullmatch(text):
+        try:
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        except ValueError:
+            raise InvalidInput(
+                f"{name}: {text!r} is not a valid date (e.g. 2025-01-31)",
+                input_name="datetime",
+            ) from None
+        return day + timedelta(days=1, microseconds=-1) if end else day
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -352,9 +392,10 @@ def job_filter(api: GslAPI, request: APIRequest) -> JobFilter:
         if "/" in interval:
             start, _, end = interval.partition("/")
             flt.created_after = _parse_instant(start, "datetime")
-            flt.created_before = _parse_instant(end, "datetime")
+            flt.created_before = _parse_instant(end, "datetime", end=True)
         else:
-            flt.created_after = flt.created_before = _parse_instant(interval, "datetime")
+            flt.created_after = _parse_instant(interval, "datetime")
+            flt.created_before = _parse_instant(interval, "datetime", end=True)
     flt.min_duration_s = _duration(params, "minDuration")
     flt.max_duration_s = _duration(params, "maxDuration")
     return flt
@@ -381,13 +422,13 @@ def list_jobs(api: GslAPI, request: APIRequest) -> Result:
         "jobs": [status_info(api.base_url, j) for j in jobs],
         "links": [
             {
-                "href": f"{url}?f=json",
+                "href": _format_link(url, request, "json"),
                 "rel": request.get_linkrel(F_JSON),
                 "type": JSON,
                 "title": "Job list as JSON",
             },
             {
-                "href": f"{url}?f=html",
+                "href": _format_link(url, request, "html"),
                 "rel": request.get_linkrel(F_HTML),
                 "type": HTML,
                 "title": "Job list as HTML",
@@ -422,18 +463,23 @@ def get_job(api: GslAPI, request: APIRequest, job_id: str) -> Result:
 
 @problems
 def get_results(api: GslAPI, request: APIRequest, job_id: str) -> Result:
-    """Return a finished job's result document.
+    """Return a finished job's results, shaped as its request asked.
 
-    404 ``result-not-ready`` while the job is accepted or running; a failed job's
-    results are its problem document (with the failure's status).
+    ``response=raw`` and ``outputs`` of an async request apply here. 404
+    ``result-not-ready`` while the job is accepted or running; a failed job's results
+    are its problem document (with the failure's status).
     """
-    body = _engine(api).get_result(job_id)
+    from gsl_service.ogc.execute import shape_job_result  # execute imports this module
+
+    engine = _engine(api)
+    job, body = engine.get_job_result(job_id)
     headers = request.get_response_headers(**api.api_headers)
     if request.format == F_HTML:
         data = {"job": {"id": job_id}, "result": orjson.loads(body)}
         return headers, HTTPStatus.OK, _html(api, request, "jobs/results/index.html", data)
-    headers["Content-Type"] = JSON
-    return headers, HTTPStatus.OK, body
+    content, media = shape_job_result(engine.registry, job, body)  # response, outputs
+    headers["Content-Type"] = media
+    return headers, HTTPStatus.OK, content
 
 
 @problems
