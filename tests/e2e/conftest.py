@@ -10,12 +10,13 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from redis_namespace import isolated_redis_env
 
 REDIS_URL = "redis://127.0.0.1:6379/2"
 GSL = [sys.executable, "-m", "gsl_service.cli"]
@@ -81,31 +82,8 @@ class Server(Proc):
 @pytest.fixture
 def redis_env() -> Iterator[dict[str, str]]:
     """GSL_ settings for an isolated Redis namespace; our keys are deleted afterwards."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (make test starts one)")
-    tag = uuid.uuid4().hex[:10]
-    env = {
-        "GSL_REDIS_URL": REDIS_URL,
-        "GSL_REDIS_PREFIX": f"gsle2e:{tag}:",
-        "GSL_RQ_QUEUE": f"gsle2e-{tag}",
-        "GSL_WORKER_HEARTBEAT_S": "1",
-        "GSL_WORKER_TTL_S": "4",
-        "GSL_RECONCILE_INTERVAL_S": "0.5",
-    }
-    yield env
-    job_ids = [
-        k.decode().rsplit(":", 1)[-1]
-        for k in client.scan_iter(match=f"gsle2e:{tag}:job:*", count=1000)
-    ]
-    for pattern in [f"gsle2e:{tag}:*", f"rq:*gsle2e-{tag}*"] + [f"rq:*{j}*" for j in job_ids]:
-        for key in client.scan_iter(match=pattern, count=1000):
-            client.delete(key)
-    client.close()
+    with isolated_redis_env(REDIS_URL, "gsle2e") as env:
+        yield env
 
 
 @pytest.fixture

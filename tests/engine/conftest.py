@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,37 +16,14 @@ import orjson
 import pytest
 
 from engine.engine_helpers import REDIS_URL
+from redis_namespace import isolated_redis_env
 
 
 @pytest.fixture
 def redis_env() -> Iterator[dict[str, str]]:
     """Settings (as GSL_ environment) for an isolated Redis namespace on db 1."""
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379 (make test starts one)")
-    tag = uuid.uuid4().hex[:10]
-    env = {
-        "GSL_REDIS_URL": REDIS_URL,
-        "GSL_REDIS_PREFIX": f"gsltest:{tag}:",
-        "GSL_RQ_QUEUE": f"gsltest-{tag}",
-        "GSL_WORKER_HEARTBEAT_S": "1",
-        "GSL_WORKER_TTL_S": "4",
-        "GSL_RECONCILE_INTERVAL_S": "0.5",
-        "GSL_LOG_LEVEL": "WARNING",
-    }
-    yield env
-    # our keys, and RQ's keys for our queue and jobs
-    job_ids = [
-        k.decode().rsplit(":", 1)[-1]
-        for k in client.scan_iter(match=f"gsltest:{tag}:job:*", count=1000)
-    ]
-    for pattern in [f"gsltest:{tag}:*", f"rq:*gsltest-{tag}*"] + [f"rq:*{j}*" for j in job_ids]:
-        for key in client.scan_iter(match=pattern, count=1000):
-            client.delete(key)
-    client.close()
+    with isolated_redis_env(REDIS_URL, "gsltest", GSL_LOG_LEVEL="WARNING") as env:
+        yield env
 
 
 class WorkerProcess:
