@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def status_info(job: JobInfo) -> dict[str, Any]:
-    """Return the OGC statusInfo document of ``job`` (without links).
+    """Return the statusInfo document posted to callbacks: with the problem of a failed job.
 
     Examples
     --------
@@ -40,20 +40,7 @@ def status_info(job: JobInfo) -> dict[str, Any]:
     >>> status_info(JobInfo("j", "echo", JobStatus.running, t, t, progress=40))["progress"]
     40
     """
-    info: dict[str, Any] = {
-        "jobID": job.job_id,
-        "processID": job.process_id,
-        "type": "process",
-        "status": job.status.value,
-        "message": job.message,
-        "progress": int(job.progress),
-        "created": job.created.isoformat(),
-        "updated": job.updated.isoformat(),
-    }
-    if job.started is not None:
-        info["started"] = job.started.isoformat()
-    if job.finished is not None:
-        info["finished"] = job.finished.isoformat()
+    info = job.status_info()
     if job.error:
         info["exception"] = job.error
     return info

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -63,6 +63,35 @@ class JobInfo:
         end = self.finished or self.updated
         return (end - self.started).total_seconds()
 
+    def status_info(self) -> dict[str, Any]:
+        """Return the OGC statusInfo document of this job, without links.
+
+        Times are UTC with a ``Z``; a failed job's message is its problem's detail. The
+        HTTP layer adds links, callbacks add the problem document; both start here.
+
+        Examples
+        --------
+        >>> t = datetime(2026, 11, 28, tzinfo=UTC)
+        >>> JobInfo("j", "echo", JobStatus.running, t, t, progress=40).status_info()["created"]
+        '2026-11-28T00:00:00Z'
+        """
+        message = self.message
+        if self.status == JobStatus.failed and self.error and self.error.get("detail"):
+            message = str(self.error["detail"])
+        doc: dict[str, Any] = {
+            "type": "process",
+            "jobID": self.job_id,
+            "processID": self.process_id,
+            "status": self.status.value,
+            "message": message,
+            "progress": int(self.progress),
+            "created": _iso(self.created),
+            "started": _iso(self.started),
+            "finished": _iso(self.finished),
+            "updated": _iso(self.updated),
+        }
+        return {k: v for k, v in doc.items() if v is not None}
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible dict (datetimes as ISO 8601 strings)."""
         d = asdict(self)
@@ -71,6 +100,13 @@ class JobInfo:
                 d[k] = d[k].isoformat()
         d["status"] = self.status.value
         return d
+
+
+def _iso(value: datetime | None) -> str | None:
+    """Return ``value`` as ISO 8601 in UTC with a ``Z`` (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass

@@ -275,34 +275,10 @@ def describe_process(api: GslAPI, request: APIRequest, process_id: str) -> Resul
 # ----------------------------------------------------------------------------- jobs
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _message(job: JobInfo) -> str:
-    if job.status == JobStatus.failed and job.error and job.error.get("detail"):
-        return str(job.error["detail"])
-    return job.message
-
-
 def status_info(base_url: str, job: JobInfo) -> dict[str, Any]:
     """Return the OGC statusInfo document of ``job`` (with progress, message, links)."""
     url = f"{base_url}/jobs/{job.job_id}"
-    doc: dict[str, Any] = {
-        "type": "process",
-        "jobID": job.job_id,
-        "processID": job.process_id,
-        "status": job.status.value,
-        "message": _message(job),
-        "progress": int(job.progress),
-        "created": _iso(job.created),
-        "started": _iso(job.started),
-        "finished": _iso(job.finished),
-        "updated": _iso(job.updated),
-    }
-    doc = {k: v for k, v in doc.items() if v is not None}
+    doc = job.status_info()
     links = [
         {"href": f"{url}?f=json", "rel": "self", "type": JSON, "title": "Job status as JSON"},
         {"href": f"{url}?f=html", "rel": "alternate", "type": HTML, "title": "Job status as HTML"},
