@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
 
-.PHONY: run test install install-test lint typecheck openapi openapi-check pytest bench clean
+.PHONY: run test install install-test lint typecheck openapi openapi-check pytest fuzz bench clean
 
 $(PY):
 	@py="$$(scripts/find-python.sh)" && "$$py" -m venv $(VENV)
@@ -39,6 +39,11 @@ openapi-check:
 
 pytest:
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+# Wide random exploration (not in CI): fresh examples every run, GSL_FUZZ_SCALE x as many.
+fuzz: install
+	@scripts/with-redis.sh env HYPOTHESIS_PROFILE=explore GSL_FUZZ_SCALE=$${GSL_FUZZ_SCALE:-10} \
+	  $(VENV)/bin/pytest -q -p no:cacheprovider -m "not e2e" tests/api/test_fuzz_bad_input.py tests/unit
 
 bench: install
 	@scripts/with-redis.sh bash -c 'for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'

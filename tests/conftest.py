@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+import hypothesis_profiles  # noqa: F401  (loads the ci or explore profile first)
+
 ROOT = Path(__file__).resolve().parents[1]
 AMSTERDAM = ROOT.parent / "shared" / "data" / "amsterdam"
 

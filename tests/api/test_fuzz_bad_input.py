@@ -31,12 +31,13 @@ from hypothesis import strategies as st
 from api.helpers import OGC_EXC, TERMINAL
 from geojson_helpers import box, fc, feature, point
 from gsl_indicators.spec import Indicator, Parameter, registry
+from hypothesis_profiles import examples
 
 BASE = "http://127.0.0.1:5000"
 PROCESSES = [ind for ind in registry() if ind.example]
 PROCESS_IDS = [ind.id for ind in PROCESSES]
 FUZZ = settings(
-    max_examples=80,
+    max_examples=examples(80),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -375,7 +376,7 @@ def run_mutation(client: Any, pid: str, m: Mutation, asynchronous: bool = False)
 ALL_MUTATIONS = [(ind.id, m) for ind in PROCESSES for m in mutations(ind)]
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=examples(150))
 @given(case=st.sampled_from(ALL_MUTATIONS))
 def test_mutated_inputs_sync(client: Any, case: tuple[str, Mutation]) -> None:
     """A mutated example executed synchronously: 200 or a 4xx problem naming the input."""

@@ -166,11 +166,27 @@ def test_job_list_paging(client, some_jobs):
         ({"maxDuration": -1}, "maxDuration"),
         ({"limit": 0}, "limit"),
         ({"offset": "x"}, "offset"),
+        ({"offset": str(2**63)}, "offset"),  # overflowed SQLite's 64-bit OFFSET: was a 500
+        ({"offset": str(2**31)}, "offset"),  # one past MAX_OFFSET
     ],
 )
 def test_job_list_bad_filters(client, params, name):
     doc = assert_problem(client.get("/jobs", params=params), 400, "invalid-parameter-value")
     assert doc["input"] == name
+
+
+@pytest.mark.parametrize("path", ["/jobs", "/processes"])
+def test_largest_offset_is_an_empty_page(client, path):
+    r = client.get(path, params={"offset": str(2**31 - 1)})  # MAX_OFFSET itself
+    assert r.status_code == 200
+    assert r.json()["jobs" if path == "/jobs" else "processes"] == []
+
+
+def test_processes_offset_above_bound(client):
+    doc = assert_problem(
+        client.get("/processes", params={"offset": str(2**63)}), 400, "invalid-parameter-value"
+    )
+    assert doc["input"] == "offset"
 
 
 # ---------------------------------------------------------------------------- callbacks

@@ -11,6 +11,7 @@ from gsl_service.errors import InvalidInput, NoSuchJob
 from gsl_service.ogc.execute import parse_execute_request
 from gsl_service.ogc.prefer import parse_prefer, wants_async
 from gsl_service.ogc.problems import from_exception, type_for_code
+from hypothesis_profiles import examples
 
 OGC = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/"
 
@@ -36,7 +37,7 @@ def test_wants_async(header, expected):
 token = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.tuples(token, st.one_of(st.none(), token)), max_size=5), st.booleans())
 def test_respond_async_found_among_any_preferences(prefs, include):
     items = [name if val is None else f"{name}={val}" for name, val in prefs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -21,6 +22,7 @@ from gsl_service.cache import (
     finish_document,
     positive_zero,
 )
+from hypothesis_profiles import examples
 
 
 def key_of(process_id: str, inputs: dict) -> str:
@@ -71,19 +73,20 @@ def test_negative_zero_gives_the_key_of_zero() -> None:
     assert cache_key("p", "1", {"a": -0.5}, {}) != cache_key("p", "1", {"a": 0.5}, {})
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.recursive(st.floats(allow_nan=False), lambda c: st.lists(c, max_size=3), max_leaves=6))
 def test_key_sign_of_zero_never_matters(value) -> None:
     flipped = positive_zero(value)
     assert cache_key("p", "1", {"v": value}, {}) == cache_key("p", "1", {"v": flipped}, {})
-    assert b"-0.0" not in orjson.dumps(flipped)
+    # a token that is exactly -0.0 (not a prefix: -0.0625 is fine, found by hypothesis)
+    assert "-0.0" not in re.split(r"[\[\],]", orjson.dumps(flipped).decode())
 
 
 def test_new_version_gives_a_new_key() -> None:
     assert cache_key("p", "1.0.0", {"a": 1}, {}) != cache_key("p", "1.0.1", {"a": 1}, {})
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.dictionaries(
         st.text(min_size=1, max_size=5), st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5)

@@ -12,6 +12,7 @@ from geojson_helpers import box, fc, feature, line, point
 from gsl_indicators.cooling import cool_places
 from gsl_indicators.run import execute
 from gsl_indicators.spec import registry
+from hypothesis_profiles import examples
 
 IND = registry().get("cool-place-distance")
 
@@ -93,7 +94,7 @@ def test_cool_places_helper_counts_overlaps_once():
     assert left == {"too_hot": 0, "too_small": 0}
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(reach=st.floats(50, 800), more=st.floats(0, 800), seed=st.integers(0, 500))
 def test_raising_the_reach_never_lowers_the_share(reach, more, seed):
     rng = np.random.default_rng(seed)

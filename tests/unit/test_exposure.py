@@ -24,6 +24,7 @@ from gsl_indicators.exposure import (
 )
 from gsl_indicators.run import execute
 from gsl_indicators.spec import InputError, registry
+from hypothesis_profiles import examples
 
 AIR = registry().get("air-quality")
 
@@ -307,7 +308,7 @@ def test_share_above_by_group() -> None:
     assert weighted_mean(vals, dw, groups, 2).tolist() == [(12 + 24) / 4, 30.0]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.floats(0, 100, allow_nan=False), min_size=1, max_size=30),
     st.floats(0, 100),

@@ -19,6 +19,7 @@ from gsl_indicators.geo import (
     read_layers,
 )
 from gsl_indicators.spec import ANY_GEOMETRY, POLYGONS, Context, GeoInput, InputError
+from hypothesis_profiles import examples
 
 ANY = GeoInput("layer", "Layer", "any geometry", ANY_GEOMETRY)
 POLYS = GeoInput("polys", "Polygons", "polygons", POLYGONS)
@@ -142,7 +143,7 @@ def test_feature_collection_keeps_ids_and_properties() -> None:
     assert out["features"][1]["properties"] == {"name": "y", "value": None}
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.tuples(

@@ -16,6 +16,7 @@ from gsl_indicators.ges import (
     ges_tables,
 )
 from gsl_indicators.spec import InputError
+from hypothesis_profiles import examples
 
 
 def test_road_noise_classes_by_hand() -> None:
@@ -32,7 +33,7 @@ def test_no2_classes_by_hand() -> None:
     assert t.status == "secondary-source"
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(st.floats(0, 120), st.floats(0, 40), st.sampled_from(sorted(GES_TABLES)))
 def test_higher_exposure_never_gives_a_better_score(v: float, dv: float, factor: str) -> None:
     t = GES_TABLES[factor]

@@ -12,6 +12,7 @@ from gsl_indicators.canopy import canopy_area
 from gsl_indicators.geo import read_layers
 from gsl_indicators.green import green_3_30_300_arrays, green_per_home, trees_within
 from gsl_indicators.spec import Context, registry
+from hypothesis_profiles import examples
 
 PARAMS = {
     "tree_distance_m": 30.0,
@@ -26,7 +27,7 @@ PARAMS = {
 coord = st.floats(-200, 200, allow_nan=False)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     x=coord,
     y=coord,
@@ -47,7 +48,7 @@ def test_moving_a_tree_closer_never_lowers_trees_within(x, y, trees, k, f) -> No
     assert after >= before
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     r1=st.floats(50, 1000),
@@ -74,7 +75,7 @@ def test_raising_park_distance_never_lowers_the_share(seed, r1, dr) -> None:
     assert share(r1 + dr) >= share(r1)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     crowns=st.lists(st.tuples(coord, coord, st.floats(1, 30)), min_size=0, max_size=10),
     extra=st.tuples(coord, coord, st.floats(1, 30)),

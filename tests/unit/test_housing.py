@@ -14,6 +14,7 @@ from gsl_indicators import housing
 from gsl_indicators.run import execute
 from gsl_indicators.scoring import resolve_profile
 from gsl_indicators.spec import InputError, registry
+from hypothesis_profiles import examples
 
 IND = registry().get("housing-capacity")
 PARKING = registry().get("parking-pressure")
@@ -321,7 +322,7 @@ def test_green_capacity_matches_the_green_per_dwelling_process() -> None:
 # --------------------------------------------------------------------------- kernels & properties
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     a=st.floats(0, 500),
     b=st.floats(1, 1000),
@@ -379,7 +380,7 @@ def _random_site(seed: int) -> dict[str, Any]:
     return {"neighbourhoods": nbh, "dwellings": homes, "parking": spaces, "plan": plan}
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(
     seed=st.integers(0, 10_000), x=st.floats(0, 399), y=st.floats(0, 100), more=st.integers(1, 30)
 )

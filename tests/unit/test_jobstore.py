@@ -11,6 +11,7 @@ from gsl_service.errors import NoSuchJob
 from gsl_service.jobs.model import TRANSITIONS, JobFilter, JobInfo, JobStatus, Subscriber
 from gsl_service.jobs.store import now
 from gsl_service.jobs.store_sqlite import SQLiteJobStore
+from gsl_service.ogc.config import MAX_LIMIT, MAX_OFFSET
 
 S = JobStatus
 
@@ -117,6 +118,8 @@ def test_list_filters(make_store) -> None:
     assert n == 12 and [p.job_id for p in page] == [j.job_id for j in jobs[::-1][:5]]
     page, n = store.list_jobs(JobFilter(limit=5, offset=10))
     assert n == 12 and [p.job_id for p in page] == [jobs[1].job_id, jobs[0].job_id]
+    page, n = store.list_jobs(JobFilter(limit=MAX_LIMIT, offset=MAX_OFFSET))  # the HTTP bounds
+    assert n == 12 and page == []
 
     _, n = store.list_jobs(JobFilter(process_ids=["urbanity-class"]))
     assert n == 4

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from gsl_indicators.mkba import Effect, analyse, present_value
 from gsl_indicators.run import execute
 from gsl_indicators.spec import InputError, registry
+from hypothesis_profiles import examples
 
 IND = registry().get("mkba")
 
@@ -292,14 +293,14 @@ def test_example_runs():
 _amounts = st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=8)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(_amounts, st.floats(0, 0.08), st.floats(0, 0.08))
 def test_higher_rate_never_raises_pv_of_benefits(flows, r1, r2):
     lo, hi = sorted((r1, r2))
     assert present_value(flows, hi) <= present_value(flows, lo) * (1 + 1e-12) + 1e-9
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["cost", "benefit"]), st.floats(0, 1e5), st.integers(0, 9)),

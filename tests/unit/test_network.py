@@ -20,6 +20,7 @@ from gsl_indicators.network import (
     walkable_mask,
 )
 from gsl_indicators.spec import Context
+from hypothesis_profiles import examples
 
 L = shapely.LineString
 P = shapely.Point
@@ -310,7 +311,7 @@ def test_agrees_with_brute_force_on_random_grids(seed):
 coords = st.tuples(st.floats(-20, 260), st.floats(-20, 260))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     homes=st.lists(coords, min_size=1, max_size=8),
@@ -357,7 +358,7 @@ def test_footprint_parallel_to_the_street_leaves_from_the_corner_facing_the_targ
     )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     corner=coords,

@@ -15,6 +15,7 @@ from geojson_helpers import box, fc, feature, line, point
 from gsl_indicators import parking, urbanity
 from gsl_indicators.run import execute
 from gsl_indicators.spec import InputError, registry
+from hypothesis_profiles import examples
 
 IND = registry().get("parking-pressure")
 
@@ -322,7 +323,7 @@ def test_agrees_with_brute_force_per_zone_loop(seed: int) -> None:
     assert got == pytest.approx([v for pair in brute_force(homes, spaces, zones) for v in pair])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
     x=st.floats(0, 600),
@@ -341,7 +342,7 @@ def test_adding_supply_never_raises_pressure(seed: int, x: float, y: float, extr
         assert not (a["alarm"] and not b["alarm"])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     d=st.lists(st.floats(0, 1000), min_size=1, max_size=8),
     s=st.lists(st.floats(0, 1000), min_size=8, max_size=8),

@@ -19,6 +19,7 @@ from gsl_indicators.proximity import (
 )
 from gsl_indicators.run import execute
 from gsl_indicators.spec import InputError, registry
+from hypothesis_profiles import examples
 
 IND = registry().get("proximity-facilities")
 
@@ -184,7 +185,7 @@ def test_helpers():
     assert s["share_homes"][0] == 1.0 and math.isnan(s["share_homes"][1])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     reach=st.floats(10, 600),
     more=st.floats(0, 500),

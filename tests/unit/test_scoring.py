@@ -23,6 +23,7 @@ from gsl_indicators.scoring import (
     scorecard,
 )
 from gsl_indicators.spec import InputError
+from hypothesis_profiles import examples
 
 LOWER = "lower_is_better"
 HIGHER = "higher_is_better"
@@ -96,7 +97,7 @@ def test_nan_has_no_score() -> None:
     assert math.isnan(one(float("nan"), NOISE, LOWER))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     minimum=st.floats(-1000, 1000),
     width=st.floats(0.01, 500),
@@ -112,7 +113,7 @@ def test_lower_is_better_is_monotonic(minimum: float, width: float, a: float, b:
     assert 1.0 <= s_hi <= 10.0 and 1.0 <= s_lo <= 10.0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(minimum=st.floats(-100, 100), width=st.floats(0.01, 50), x=st.floats(-300, 300))
 def test_directions_mirror(minimum: float, width: float, x: float) -> None:
     """Higher-is-better on v equals lower-is-better on -v with the mirrored band."""

@@ -21,6 +21,7 @@ from gsl_indicators.shade import (
     solar_declination,
     solar_position,
 )
+from hypothesis_profiles import examples
 
 JUNE21 = dt.date(2025, 6, 21)
 
@@ -80,7 +81,7 @@ def _brute_force_shadow(poly: shapely.Polygon, dx: float, dy: float) -> shapely.
     return shapely.union_all([poly, moved, *quads])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     st.floats(5, 40),
     st.floats(15, 80),

@@ -14,6 +14,7 @@ from gsl_indicators import geo
 from gsl_indicators.run import execute
 from gsl_indicators.spec import InputError, registry
 from gsl_indicators.uncertainty import elasticity, sweep_values
+from hypothesis_profiles import examples
 
 X, Y = 120000.0, 480000.0  # an origin in the Netherlands (RD New)
 SENSITIVITY = registry().get("sensitivity")
@@ -174,7 +175,7 @@ def test_green_tree_distance_sweep_by_hand() -> None:
     assert "no-canopy" in [w["code"] for w in doc["data_quality"]["warnings"]]
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(st.lists(st.floats(min_value=0.5, max_value=250.0), min_size=1, max_size=4))
 def test_green_share_meeting_3_never_falls_with_tree_distance(offsets: list[float]) -> None:
     doc = sens(

@@ -14,6 +14,7 @@ from geojson_helpers import box, fc, feature, point
 from gsl_indicators.run import execute
 from gsl_indicators.spec import InputError, registry
 from gsl_indicators.water import balance, overlay_pairs
+from hypothesis_profiles import examples
 
 WATER = registry().get("water")
 X, Y = 120_000.0, 480_000.0
@@ -230,7 +231,7 @@ def test_example_runs() -> None:
 # --------------------------------------------------------------- properties
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     paved=st.floats(0, 1e6),
     unpaved=st.floats(0, 1e6),
@@ -247,7 +248,7 @@ def test_more_storage_never_raises_the_deficit(
     assert b["deficit_m3"][0] >= 0
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(0, 90), st.integers(0, 90), st.integers(1, 40), st.integers(1, 2000)),

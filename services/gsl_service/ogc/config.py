@@ -16,6 +16,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 #: Default and largest page size of /processes and /jobs.
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
+#: The largest ``offset`` a paged list accepts; a larger one is a 400, not a store overflow.
+MAX_OFFSET = 2**31 - 1
 
 
 def base_url_of(settings: Any) -> str:

@@ -26,7 +26,7 @@ from pygeoapi.util import DATETIME_FORMAT, render_j2_template
 from gsl_service.errors import InvalidInput, NoSuchProcess, ServiceError
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus
 from gsl_service.ogc.api import GslAPI
-from gsl_service.ogc.config import MAX_LIMIT
+from gsl_service.ogc.config import MAX_LIMIT, MAX_OFFSET
 
 Result = tuple[dict[str, Any], int, Any]
 
@@ -107,6 +107,11 @@ def _limit_offset(api: GslAPI, request: APIRequest, default: int | None = None) 
         ) from None
     if offset < 0:
         raise InvalidInput(f"offset must not be negative, got {offset}", input_name="offset")
+    if offset > MAX_OFFSET:
+        # the job stores page with 64-bit integers (SQLite OFFSET, Redis ZRANGE)
+        raise InvalidInput(
+            f"offset must be at most {MAX_OFFSET}, got {offset}", input_name="offset"
+        )
     return limit, offset
 
 
