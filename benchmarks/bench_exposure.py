@@ -26,7 +26,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from gsl_indicators.exposure import sample_grid, sample_points, sample_zones
+from gsl_indicators.core.exposure import sample_grid, sample_points, sample_zones
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:

@@ -6,8 +6,8 @@ Usage::
     .venv/bin/python benchmarks/bench_green.py --quick    # 10,000 buildings
     .venv/bin/python benchmarks/bench_green.py --buildings 30000
 
-A synthetic city (gsl_indicators.synthetic) is written as GeoJSON. One child process
-reads it (orjson) and parses it (gsl_indicators.geo.read_layers), timed; a second
+A synthetic city (gsl_indicators.core.synthetic) is written as GeoJSON. One child process
+reads it (orjson) and parses it (gsl_indicators.core.geo.read_layers), timed; a second
 child loads the parsed geometries (WKB) and computes the indicator's kernel in
 euclidean and network mode, reporting each stage and its peak memory (ru_maxrss). The parent computes the same with GeoPandas — ``sjoin`` with the
 ``dwithin`` predicate for the 3, parks merged with ``dissolve`` and ``sjoin_nearest``
@@ -46,8 +46,8 @@ LAYERS = ("buildings", "trees", "canopy", "parks", "neighbourhoods", "network")
 
 
 def _load(folder: Path) -> tuple[dict, float, float]:
-    from gsl_indicators.geo import read_layers
-    from gsl_indicators.spec import Context, registry
+    from gsl_indicators.core.geo import read_layers
+    from gsl_indicators.core.spec import Context, registry
 
     ind = registry().get("green-3-30-300")
     t0 = time.perf_counter()
@@ -82,7 +82,7 @@ def _geoms(folder: Path) -> tuple[dict, np.ndarray]:
 
 def compute_child(folder: Path) -> None:
     """Compute both modes on the geometries; report times and peak memory."""
-    from gsl_indicators.green import green_3_30_300_arrays
+    from gsl_indicators.indicators.green import green_3_30_300_arrays
 
     g, dw = _geoms(folder)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -204,7 +204,7 @@ def main() -> None:
     if args.compute_child:
         compute_child(args.compute_child)
         return
-    from gsl_indicators import synthetic
+    from gsl_indicators.core import synthetic
 
     n = 10_000 if args.quick else args.buildings
     with tempfile.TemporaryDirectory() as tmp:

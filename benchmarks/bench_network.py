@@ -21,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from gsl_indicators import cooling, proximity, synthetic
-from gsl_indicators.geo import read_layers
-from gsl_indicators.network import build_network, network_distances_by_type, snap_origins
-from gsl_indicators.spec import Context, registry
+from gsl_indicators.core import synthetic
+from gsl_indicators.core.geo import read_layers
+from gsl_indicators.core.network import build_network, network_distances_by_type, snap_origins
+from gsl_indicators.core.spec import Context, registry
+from gsl_indicators.indicators import cooling, proximity
 
 
 def timed(fn: Any, *args: Any, repeat: int = 1) -> tuple[float, Any]:

@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators import parking
-from gsl_indicators.geo import Layer, parse_layer
-from gsl_indicators.run import execute
-from gsl_indicators.spec import registry
+from gsl_indicators.core.geo import Layer, parse_layer
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import registry
+from gsl_indicators.indicators import parking
 
 RD = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
 TYPES = [

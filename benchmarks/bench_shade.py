@@ -24,7 +24,7 @@ import time
 import numpy as np
 import shapely
 
-from gsl_indicators.shade import (
+from gsl_indicators.core.shade import (
     building_shadows,
     shade_geometry,
     shaded_area,

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.run import execute
-from gsl_indicators.soil import worst_class_per_home
-from gsl_indicators.spec import registry
-from gsl_indicators.water import overlay_pairs
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import registry
+from gsl_indicators.indicators.soil import worst_class_per_home
+from gsl_indicators.indicators.water import overlay_pairs
 
 X0, Y0 = 120_000.0, 480_000.0
 CRS = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}

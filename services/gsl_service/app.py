@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gsl_indicators import __version__
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core.spec import InputError, registry
 from gsl_service.errors import OGC_EXCEPTION, ServiceError
 from gsl_service.ogc.api import GslAPI
 from gsl_service.ogc.config import pygeoapi_config

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from gsl_indicators.canonical import canonical_json, digest
+from gsl_indicators.core.canonical import canonical_json, digest
 
 if TYPE_CHECKING:
     import redis
@@ -80,9 +80,9 @@ def cache_key(
     process_id, version : str
         The indicator and its version.
     parameters : Mapping
-        All parameters after defaults (``gsl_indicators.run.prepare``).
+        All parameters after defaults (``gsl_indicators.core.run.prepare``).
     input_digests : Mapping
-        Digest per geo input (``gsl_indicators.run.input_digests``).
+        Digest per geo input (``gsl_indicators.core.run.input_digests``).
 
     Examples
     --------

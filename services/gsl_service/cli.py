@@ -18,8 +18,8 @@ from typing import Any, TextIO
 
 import orjson
 
-from gsl_indicators.canonical import canonical_json
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core.canonical import canonical_json
+from gsl_indicators.core.spec import InputError, registry
 
 
 def _settings() -> Any:
@@ -159,7 +159,7 @@ def run_local(process_id: str, request: Any, stderr: TextIO = sys.stderr) -> byt
     InputError
         For an unknown process or bad inputs, naming the input and the reason.
     """
-    from gsl_indicators.run import execute
+    from gsl_indicators.core.run import execute
 
     reg = registry()
     if process_id not in reg:

@@ -24,8 +24,8 @@ INTERFACE CONTRACT (agreed between the OGC layer and the engine; keep it stable)
   ``engine.get_job_result(job_id) -> (JobInfo, bytes)`` the same with the job.
 - ``engine.dismiss(job_id) -> JobInfo`` (stops a running job; status ``dismissed``;
   removes its stored result).
-- Result document bytes are canonical JSON (``gsl_indicators.canonical``) of
-  ``gsl_indicators.run.execute(...)`` plus ``provenance.cache = {"hit": bool, "key": str}``.
+- Result document bytes are canonical JSON (``gsl_indicators.core.canonical``) of
+  ``gsl_indicators.core.run.execute(...)`` plus ``provenance.cache = {"hit": bool, "key": str}``.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ from typing import Any
 
 from pebble import ProcessExpired
 
-from gsl_indicators import run
-from gsl_indicators.spec import Indicator, InputError, Registry, registry
+from gsl_indicators.core import run
+from gsl_indicators.core.spec import Indicator, InputError, Registry, registry
 from gsl_service.cache import (
     RequestKeys,
     ResultCache,

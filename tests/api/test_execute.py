@@ -8,7 +8,7 @@ import pytest
 
 from api.helpers import assert_problem, wait_for_job
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.spec import registry
+from gsl_indicators.core.spec import registry
 
 BASE = "http://127.0.0.1:5000"
 ALL = registry().ids()

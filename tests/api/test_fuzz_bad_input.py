@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from api.helpers import OGC_EXC, TERMINAL
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.spec import Indicator, Parameter, registry
+from gsl_indicators.core.spec import Indicator, Parameter, registry
 from hypothesis_profiles import examples
 
 BASE = "http://127.0.0.1:5000"

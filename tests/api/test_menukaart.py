@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
-from gsl_indicators.spec import registry
+from gsl_indicators.core.spec import registry
 
 
 def test_menu_card_lists_every_indicator_once_by_theme(client: TestClient) -> None:

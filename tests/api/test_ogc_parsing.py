@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core.spec import InputError, registry
 from gsl_service.errors import InvalidInput, NoSuchJob
 from gsl_service.ogc.execute import parse_execute_request
 from gsl_service.ogc.prefer import parse_prefer, wants_async

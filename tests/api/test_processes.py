@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.helpers import assert_problem
-from gsl_indicators.spec import registry
+from gsl_indicators.core.spec import registry
 
 IDS = registry().ids()
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import orjson
 
-from gsl_indicators import run
-from gsl_indicators.canonical import canonical_json
-from gsl_indicators.spec import registry
+from gsl_indicators.core import run
+from gsl_indicators.core.canonical import canonical_json
+from gsl_indicators.core.spec import registry
 
 HERE = Path(__file__).resolve().parent
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.run import execute
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import InputError, registry
 
 AIR = registry().get("air-quality")
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsl_indicators import run
-from gsl_indicators.spec import registry
+from gsl_indicators.core import run
+from gsl_indicators.core.spec import registry
 from gsl_service.cache import (
     MemoryCache,
     RedisCache,

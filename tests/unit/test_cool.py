@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
-from gsl_indicators.cooling import cool_places
-from gsl_indicators.run import execute
-from gsl_indicators.spec import registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import registry
+from gsl_indicators.indicators.cooling import cool_places
 from hypothesis_profiles import examples
 
 IND = registry().get("cool-place-distance")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.exposure import (
+from gsl_indicators.core.exposure import (
     grid_bytes,
     sample_grid,
     sample_points,
@@ -22,8 +22,8 @@ from gsl_indicators.exposure import (
     share_above,
     weighted_mean,
 )
-from gsl_indicators.run import execute
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import InputError, registry
 from hypothesis_profiles import examples
 
 AIR = registry().get("air-quality")
@@ -341,7 +341,7 @@ def test_amsterdam_homes_in_buurten_zones_match_brute_force(load_amsterdam) -> N
 
 
 def test_grid_bytes_from_the_service_give_json_provenance() -> None:
-    from gsl_indicators.canonical import canonical_json
+    from gsl_indicators.core.canonical import canonical_json
 
     data = tiff(np.array([[7.0]]))
     grid = {"href": "https://example.org/no2.tif", "type": "image/tiff", "bytes": data}

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
-from gsl_indicators.geo import (
+from gsl_indicators.core.geo import (
     RD_NEW,
     WGS84,
     detect_crs,
@@ -18,7 +18,7 @@ from gsl_indicators.geo import (
     parse_layer,
     read_layers,
 )
-from gsl_indicators.spec import ANY_GEOMETRY, POLYGONS, Context, GeoInput, InputError
+from gsl_indicators.core.spec import ANY_GEOMETRY, POLYGONS, Context, GeoInput, InputError
 from hypothesis_profiles import examples
 
 ANY = GeoInput("layer", "Layer", "any geometry", ANY_GEOMETRY)

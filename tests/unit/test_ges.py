@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsl_indicators.ges import (
+from gsl_indicators.core.ges import (
     GES_TABLES,
     NO_MODULE,
     NOT_VERIFIED,
@@ -15,7 +15,7 @@ from gsl_indicators.ges import (
     ges_report,
     ges_tables,
 )
-from gsl_indicators.spec import InputError
+from gsl_indicators.core.spec import InputError
 from hypothesis_profiles import examples
 
 

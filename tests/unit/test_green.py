@@ -9,8 +9,10 @@ import pytest
 import shapely
 
 from geojson_helpers import box, fc, feature, line, point
-from gsl_indicators.geo import zone_index
-from gsl_indicators.green import (
+from gsl_indicators.core.geo import zone_index
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import InputError, registry
+from gsl_indicators.indicators.green import (
     canopy_zones,
     green_available,
     green_per_home,
@@ -18,8 +20,6 @@ from gsl_indicators.green import (
     park_groups,
     trees_within,
 )
-from gsl_indicators.run import execute
-from gsl_indicators.spec import InputError, registry
 
 X, Y = 120000.0, 480000.0  # an origin in the Netherlands (RD New)
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import shapely
 
-from gsl_indicators.network import ENTRANCE_TOLERANCE_M
-from gsl_indicators.run import execute
-from gsl_indicators.spec import registry
+from gsl_indicators.core.network import ENTRANCE_TOLERANCE_M
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import registry
 
 
 def _tile(load: Any) -> dict[str, Any]:

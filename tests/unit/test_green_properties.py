@@ -7,11 +7,11 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsl_indicators import synthetic
-from gsl_indicators.canopy import canopy_area
-from gsl_indicators.geo import read_layers
-from gsl_indicators.green import green_3_30_300_arrays, green_per_home, trees_within
-from gsl_indicators.spec import Context, registry
+from gsl_indicators.core import synthetic
+from gsl_indicators.core.canopy import canopy_area
+from gsl_indicators.core.geo import read_layers
+from gsl_indicators.core.spec import Context, registry
+from gsl_indicators.indicators.green import green_3_30_300_arrays, green_per_home, trees_within
 from hypothesis_profiles import examples
 
 PARAMS = {

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators import housing
-from gsl_indicators.run import execute
-from gsl_indicators.scoring import resolve_profile
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.scoring import resolve_profile
+from gsl_indicators.core.spec import InputError, registry
+from gsl_indicators.indicators import housing
 from hypothesis_profiles import examples
 
 IND = registry().get("housing-capacity")

@@ -11,7 +11,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsl_indicators.network import (
+from gsl_indicators.core.network import (
     build_network,
     network_distances,
     network_distances_by_type,
@@ -19,7 +19,7 @@ from gsl_indicators.network import (
     walkable_lines,
     walkable_mask,
 )
-from gsl_indicators.spec import Context
+from gsl_indicators.core.spec import Context
 from hypothesis_profiles import examples
 
 L = shapely.LineString

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
-from gsl_indicators import parking, urbanity
-from gsl_indicators.run import execute
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import InputError, registry
+from gsl_indicators.indicators import parking, urbanity
 from hypothesis_profiles import examples
 
 IND = registry().get("parking-pressure")

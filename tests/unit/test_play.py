@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from geojson_helpers import box, fc, feature
-from gsl_indicators.run import execute
-from gsl_indicators.spec import registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import registry
 
 IND = registry().get("play-space")
 

@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
-from gsl_indicators.geo import zone_index
-from gsl_indicators.proximity import (
+from gsl_indicators.core.geo import zone_index
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import InputError, registry
+from gsl_indicators.indicators.proximity import (
     euclidean_nearest,
     profile_reaches,
     shares,
 )
-from gsl_indicators.run import execute
-from gsl_indicators.spec import InputError, registry
 from hypothesis_profiles import examples
 
 IND = registry().get("proximity-facilities")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsl_indicators import catalog
-from gsl_indicators.scoring import (
+from gsl_indicators.core.scoring import (
     AREA_TYPES,
     PROFILE_PARAMETERS,
     Band,
@@ -22,7 +22,7 @@ from gsl_indicators.scoring import (
     resolve_profile,
     scorecard,
 )
-from gsl_indicators.spec import InputError
+from gsl_indicators.core.spec import InputError
 from hypothesis_profiles import examples
 
 LOWER = "lower_is_better"
@@ -398,7 +398,7 @@ def test_nl_default_uses_domain_figures() -> None:
 
 
 def test_profile_parameters_validate_through_an_indicator() -> None:
-    from gsl_indicators.spec import registry
+    from gsl_indicators.core.spec import registry
 
     water = registry().get("water")
     names = [p.name for p in PROFILE_PARAMETERS]
@@ -418,7 +418,7 @@ def test_profile_parameters_validate_through_an_indicator() -> None:
 
 def test_every_profile_using_indicator_has_norms() -> None:
     """Every registered indicator that takes a `profile` has norms in both profiles."""
-    from gsl_indicators.spec import registry
+    from gsl_indicators.core.spec import registry
 
     # housing-capacity has no norms of its own: it shows its constraints' norms
     # (parking-pressure, green-per-dwelling, proximity-facilities), checked here too

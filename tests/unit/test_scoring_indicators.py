@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.run import execute
-from gsl_indicators.scoring import resolve_profile
-from gsl_indicators.spec import registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.scoring import resolve_profile
+from gsl_indicators.core.spec import registry
 
 REG = registry()
 

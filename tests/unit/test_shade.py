@@ -12,7 +12,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsl_indicators.shade import (
+from gsl_indicators.core.shade import (
     building_shadows,
     parse_date,
     parse_solar_time,

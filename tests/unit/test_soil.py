@@ -9,9 +9,9 @@ import pytest
 import shapely
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.run import execute
-from gsl_indicators.soil import DEFAULT_CLASS_ORDER, class_ranks, worst_class_per_home
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import InputError, registry
+from gsl_indicators.indicators.soil import DEFAULT_CLASS_ORDER, class_ranks, worst_class_per_home
 
 SOIL = registry().get("soil")
 X, Y = 120_000.0, 480_000.0

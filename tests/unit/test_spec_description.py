@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from gsl_indicators.spec import Indicator, Output, Parameter, registry
+from gsl_indicators.core.spec import Indicator, Output, Parameter, registry
 from gsl_service.ogc.openapi import execute_request_schema, oas30_schema
 from gsl_service.ogc.processor import IndicatorProcessor
 

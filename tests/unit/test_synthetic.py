@@ -6,7 +6,7 @@ import numpy as np
 import orjson
 import shapely
 
-from gsl_indicators import synthetic
+from gsl_indicators.core import synthetic
 
 
 def _geoms(fc: dict) -> np.ndarray:

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.run import execute
-from gsl_indicators.spec import InputError, registry
-from gsl_indicators.water import balance, overlay_pairs
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import InputError, registry
+from gsl_indicators.indicators.water import balance, overlay_pairs
 from hypothesis_profiles import examples
 
 WATER = registry().get("water")

@@ -3,7 +3,7 @@
 Files live beside this module and are read with :mod:`importlib.resources`, so they
 work from a source tree, an editable install and a wheel alike. A YAML file declares
 what it is with a top-level ``kind`` (``norm-profile`` for the scoring profiles of
-:mod:`gsl_indicators.scoring`); its file name without ``.yaml`` is its catalog name.
+:mod:`gsl_indicators.core.scoring`); its file name without ``.yaml`` is its catalog name.
 
 Examples
 --------

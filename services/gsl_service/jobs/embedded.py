@@ -39,7 +39,7 @@ def _noop() -> None:
 
 def _warm() -> None:
     """Pool initializer: import every kernel once per child."""
-    from gsl_indicators.spec import registry
+    from gsl_indicators.core.spec import registry
 
     registry()
 

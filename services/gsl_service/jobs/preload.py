@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 import gsl_service.jobs.task  # noqa: F401
-from gsl_indicators.spec import registry
+from gsl_indicators.core.spec import registry
 
 registry()

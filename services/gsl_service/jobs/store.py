@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from gsl_indicators.canonical import digest_bytes
+from gsl_indicators.core.canonical import digest_bytes
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
 
 if TYPE_CHECKING:

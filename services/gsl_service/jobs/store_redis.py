@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import redis
 
-from gsl_indicators.canonical import digest_bytes
+from gsl_indicators.core.canonical import digest_bytes
 from gsl_service.cache import as_hit, as_miss
 from gsl_service.errors import NoSuchJob
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, sources_of

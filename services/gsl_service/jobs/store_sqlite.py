@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gsl_indicators.canonical import digest_bytes
+from gsl_indicators.core.canonical import digest_bytes
 from gsl_service.cache import as_hit, as_miss
 from gsl_service.errors import NoSuchJob
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, sources_of

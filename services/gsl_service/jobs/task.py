@@ -26,8 +26,8 @@ from typing import Any
 
 import msgpack
 
-from gsl_indicators import run
-from gsl_indicators.spec import InputError, registry
+from gsl_indicators.core import run
+from gsl_indicators.core.spec import InputError, registry
 from gsl_service.cache import RedisCache, finish_document
 from gsl_service.callbacks import CallbackPoster, status_info
 from gsl_service.errors import InvalidInput, JobFailed

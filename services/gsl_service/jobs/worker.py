@@ -86,7 +86,7 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
     global WORKER_SETTINGS
     from rq import Worker
 
-    from gsl_indicators.spec import registry
+    from gsl_indicators.core.spec import registry
 
     WORKER_SETTINGS = settings
     registry()  # import every kernel once; work horses fork with it loaded

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gsl_indicators import __version__
-from gsl_indicators.spec import Registry, registry
+from gsl_indicators.core.spec import Registry, registry
 
 #: Dotted path of the pygeoapi process plugin that publishes one indicator.
 PROCESSOR = "gsl_service.ogc.processor.IndicatorProcessor"

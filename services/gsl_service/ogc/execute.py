@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from gsl_indicators.canonical import canonical_json
-from gsl_indicators.geo import paused_gc
-from gsl_indicators.spec import Indicator, Registry
+from gsl_indicators.core.canonical import canonical_json
+from gsl_indicators.core.geo import paused_gc
+from gsl_indicators.core.spec import Indicator, Registry
 from gsl_service.cache import request_digest
 from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
 from gsl_service.inputs import has_href
@@ -67,7 +67,7 @@ def parse_execute_request(
 
     Examples
     --------
-    >>> from gsl_indicators.spec import registry
+    >>> from gsl_indicators.core.spec import registry
     >>> r = parse_execute_request(registry().get("echo"), b'{"inputs": {"message": "hoi"}}',
     ...                           "respond-async, wait=10")
     >>> r.inputs, r.response, r.asynchronous

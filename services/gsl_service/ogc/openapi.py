@@ -15,7 +15,7 @@ from typing import Any
 
 from pygeoapi.openapi import get_oas
 
-from gsl_indicators.spec import Indicator, Registry, registry
+from gsl_indicators.core.spec import Indicator, Registry, registry
 from gsl_service.ogc.config import pygeoapi_config
 
 OAPIP = "https://schemas.opengis.net/ogcapi/processes/part1/1.0/openapi"

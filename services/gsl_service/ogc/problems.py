@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from gsl_indicators.spec import InputError
+from gsl_indicators.core.spec import InputError
 from gsl_service.errors import OGC_EXCEPTION, InvalidInput, ServiceError
 
 PROBLEM_JSON = "application/problem+json"

@@ -6,8 +6,8 @@ from typing import Any
 
 from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
 
-from gsl_indicators.run import execute
-from gsl_indicators.spec import Indicator, InputError, registry
+from gsl_indicators.core.run import execute
+from gsl_indicators.core.spec import Indicator, InputError, registry
 
 
 def process_metadata(indicator: Indicator) -> dict[str, Any]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from gsl_indicators.canonical import canonical_json
 from gsl_indicators.catalog import profile_names
-from gsl_indicators.menukaart import menu_card
-from gsl_indicators.scoring import load_profile
+from gsl_indicators.core.canonical import canonical_json
+from gsl_indicators.core.menukaart import menu_card
+from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import ServiceError
 
 router = APIRouter()

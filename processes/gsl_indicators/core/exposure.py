@@ -60,9 +60,9 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from gsl_indicators.geo import Layer, feature_collection, representative_points, zone_index
-from gsl_indicators.scoring import area_types_of, resolve_profile, scorecard, scorecards
-from gsl_indicators.spec import (
+from gsl_indicators.core.geo import Layer, feature_collection, representative_points, zone_index
+from gsl_indicators.core.scoring import area_types_of, resolve_profile, scorecard, scorecards
+from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
     Context,

@@ -10,9 +10,9 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from gsl_indicators.examples import box_feature, point_feature, rd_collection
-from gsl_indicators.geo import Layer, feature_collection
-from gsl_indicators.spec import (
+from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
+from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
     Context,

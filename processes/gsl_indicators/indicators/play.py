@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.examples import box_feature, rd_collection
-from gsl_indicators.geo import Layer, feature_collection
-from gsl_indicators.proximity import rounded
-from gsl_indicators.scoring import (
+from gsl_indicators.core.examples import box_feature, rd_collection
+from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     area_score_columns,
     area_types_of,
@@ -25,7 +24,7 @@ from gsl_indicators.scoring import (
     resolve_profile,
     scorecard,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     POLYGONS,
     Context,
     GeoInput,
@@ -35,6 +34,7 @@ from gsl_indicators.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.indicators.proximity import rounded
 
 SCORED: tuple[str, ...] = ("play_share",)
 """Metrics scored with the norm profile (``play-space`` in ``catalog/*.yaml``)."""

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from gsl_indicators.examples import rd_collection
+from gsl_indicators.core.examples import rd_collection
 
 X0 = 120_000.0
 Y0 = 480_000.0

@@ -6,8 +6,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from gsl_indicators.geo import Layer
-from gsl_indicators.spec import Context, Indicator, Output, Parameter
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.spec import Context, Indicator, Output, Parameter
 
 
 def echo(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:

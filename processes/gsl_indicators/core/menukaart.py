@@ -10,9 +10,9 @@ from typing import Any
 
 from gsl_indicators import __version__
 from gsl_indicators.catalog import profile_names
-from gsl_indicators.parking import catalog_tables
-from gsl_indicators.scoring import load_profile
-from gsl_indicators.spec import Registry
+from gsl_indicators.core.scoring import load_profile
+from gsl_indicators.core.spec import Registry
+from gsl_indicators.indicators.parking import catalog_tables
 
 # Order of the themes on the card (others follow alphabetically).
 THEME_ORDER = (
@@ -49,7 +49,7 @@ def menu_card(reg: Registry, include_tests: bool = False) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from gsl_indicators.spec import registry
+    >>> from gsl_indicators.core.spec import registry
     >>> card = menu_card(registry())
     >>> card["themes"][0]["theme"], "echo" in str(card)
     ('green', False)

@@ -22,16 +22,16 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.examples import box_feature, point_feature, rd_collection
-from gsl_indicators.geo import Layer, feature_collection
-from gsl_indicators.scoring import (
+from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
+from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     area_types_of,
     normalise_area_type,
     resolve_profile,
     scorecard,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
     Context,
@@ -76,7 +76,7 @@ def flags(layer: Layer, keys: tuple[str, ...], ctx: Context | None = None) -> np
 
     Examples
     --------
-    >>> from gsl_indicators.geo import GEO_IN, parse_layer
+    >>> from gsl_indicators.core.geo import GEO_IN, parse_layer
     >>> pt = {"type": "Point", "coordinates": [0, 0]}
     >>> lyr = parse_layer(GEO_IN, {"type": "FeatureCollection", "features": [
     ...     {"type": "Feature", "geometry": pt, "properties": {"paved": v}}
@@ -179,8 +179,8 @@ def storage_volumes(storage: Layer, ctx: Context | None = None) -> tuple[np.ndar
 
     Examples
     --------
-    >>> from gsl_indicators.geo import GEO_IN, parse_layer
-    >>> from gsl_indicators.spec import GeoInput, POINTS, POLYGONS
+    >>> from gsl_indicators.core.geo import GEO_IN, parse_layer
+    >>> from gsl_indicators.core.spec import GeoInput, POINTS, POLYGONS
     >>> spec = GeoInput("storage", "s", "s", POINTS + POLYGONS)
     >>> sq = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 20], [0, 20], [0, 0]]]}
     >>> lyr = parse_layer(spec, {"type": "FeatureCollection", "features": [

@@ -23,7 +23,7 @@ import orjson
 import shapely
 from pyproj import CRS, Transformer
 
-from gsl_indicators.spec import Context, GeoInput, InputError
+from gsl_indicators.core.spec import Context, GeoInput, InputError
 
 RD_NEW = "EPSG:28992"
 WGS84 = "OGC:CRS84"

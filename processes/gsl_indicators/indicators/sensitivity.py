@@ -10,25 +10,23 @@ baseline. The geo inputs are parsed once; every run calls the target's pure
 
 from __future__ import annotations
 
-import importlib
 import math
-import pkgutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-import gsl_indicators
-from gsl_indicators import geo
-from gsl_indicators.examples import point_feature, rd_collection
-from gsl_indicators.spec import (
+from gsl_indicators.core import geo
+from gsl_indicators.core.examples import point_feature, rd_collection
+from gsl_indicators.core.spec import (
     Context,
     Indicator,
     InputError,
     Output,
     Parameter,
     Source,
+    declared_indicators,
 )
 
 PROCESS_ID = "sensitivity"
@@ -41,17 +39,12 @@ SMALL_ENUM = 8
 def _target_ids() -> tuple[str, ...]:
     """Return the ids of the indicators this process can analyse.
 
-    The registry cannot be asked while it is importing this module, so the sibling
-    modules are imported here (the registry imports them anyway). Test processes
+    The registry cannot be asked while it is importing this module, so the other
+    entry points are loaded here (the registry loads them anyway). Test processes
     (theme ``test``: ``echo``, whose only number is a pause of up to 600 s) are left out.
     """
-    ids: list[str] = []
-    for mod in pkgutil.iter_modules(gsl_indicators.__path__):
-        if mod.name == __name__.rsplit(".", 1)[-1]:
-            continue
-        module = importlib.import_module(f"gsl_indicators.{mod.name}")
-        ids.extend(ind.id for ind in getattr(module, "INDICATORS", ()) if ind.theme != "test")
-    return tuple(sorted(ids))
+    others = declared_indicators(skip=PROCESS_ID)
+    return tuple(sorted(ind.id for ind in others if ind.theme != "test"))
 
 
 # ----------------------------------------------------------------------- sweep plan
@@ -98,7 +91,7 @@ def default_parameters(indicator: Indicator) -> list[str]:
 
     Examples
     --------
-    >>> from gsl_indicators.spec import registry
+    >>> from gsl_indicators.core.spec import registry
     >>> default_parameters(registry().get("urbanity-class"))
     ['radius_m', 'class_1_min', 'class_2_min', 'class_3_min', 'class_4_min']
     """
@@ -330,7 +323,7 @@ def compute(
     layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Context
 ) -> dict[str, Any]:
     """Run the one-at-a-time sensitivity analysis (see the indicator's method text)."""
-    from gsl_indicators.spec import registry
+    from gsl_indicators.core.spec import registry
 
     process = params["process"]
     if process == PROCESS_ID or process not in registry():

@@ -34,15 +34,14 @@ import shapely
 import yaml
 from scipy.spatial import cKDTree
 
-from gsl_indicators import urbanity
-from gsl_indicators.examples import (
+from gsl_indicators.core.examples import (
     id_box_feature,
     line_feature,
     point_feature,
     rd_collection,
 )
-from gsl_indicators.geo import Layer, feature_collection, representative_points, zone_index
-from gsl_indicators.scoring import (
+from gsl_indicators.core.geo import Layer, feature_collection, representative_points, zone_index
+from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     area_score_columns,
     area_types_of,
@@ -50,7 +49,7 @@ from gsl_indicators.scoring import (
     resolve_profile,
     scorecard,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     ANY_GEOMETRY,
     POINTS,
     POLYGONS,
@@ -63,6 +62,7 @@ from gsl_indicators.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.indicators import urbanity
 
 LOCATIONS: tuple[str, ...] = ("centre", "centre-fringe", "rest-built-up", "outside")
 """Location classes of a zone, in CROW's order (centrum, schil, rest bebouwde kom, buiten)."""
@@ -615,8 +615,8 @@ def zone_urbanity(
 ) -> np.ndarray:
     """Return the CBS urbanity class of each zone computed from the dwellings.
 
-    Uses the ``urbanity-class`` kernel (:func:`gsl_indicators.urbanity.address_density`
-    and :func:`~gsl_indicators.urbanity.classify`), each dwelling counted as one address
+    Uses the ``urbanity-class`` kernel (:func:`gsl_indicators.indicators.urbanity.address_density`
+    and :func:`~gsl_indicators.indicators.urbanity.classify`), each dwelling counted as one address
     (a point with 40 flats counts 40 times), and averages the densities of the dwellings
     in each zone. A zone without dwellings takes the density around its representative
     point (dwellings within the radius ÷ circle area).

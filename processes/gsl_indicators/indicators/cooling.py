@@ -13,20 +13,10 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.examples import box_feature, point_feature, rd_collection
-from gsl_indicators.geo import Layer, feature_collection, zone_index
-from gsl_indicators.network import walking_parameters
-from gsl_indicators.proximity import (
-    BUILDINGS,
-    NEIGHBOURHOODS,
-    NETWORK,
-    distances_by_mode,
-    json_distance,
-    rounded,
-    shares,
-    within_column,
-)
-from gsl_indicators.scoring import (
+from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
+from gsl_indicators.core.geo import Layer, feature_collection, zone_index
+from gsl_indicators.core.network import walking_parameters
+from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     area_score_columns,
     area_types_of,
@@ -34,7 +24,7 @@ from gsl_indicators.scoring import (
     resolve_profile,
     scorecard,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     POLYGONS,
     Context,
     GeoInput,
@@ -43,6 +33,16 @@ from gsl_indicators.spec import (
     Output,
     Parameter,
     Source,
+)
+from gsl_indicators.indicators.proximity import (
+    BUILDINGS,
+    NEIGHBOURHOODS,
+    NETWORK,
+    distances_by_mode,
+    json_distance,
+    rounded,
+    shares,
+    within_column,
 )
 
 SCORED: tuple[str, ...] = ("share_homes_within", "share_dwellings_within")

@@ -7,8 +7,8 @@ The kernels are pure functions over shapely 2 arrays and numpy (no loop per feat
 * :func:`park_groups` / :func:`park_distance` — parks merged where they touch, judged
   by size, and the distance from each home to the nearest qualifying one
   (``STRtree.query_nearest``; or over the walking network via
-  :mod:`gsl_indicators.network`);
-* :func:`gsl_indicators.canopy.canopy_area` — the union of crowns per neighbourhood;
+  :mod:`gsl_indicators.core.network`);
+* :func:`gsl_indicators.core.canopy.canopy_area` — the union of crowns per neighbourhood;
 * :func:`green_3_30_300_arrays` — all of the above, the part the benchmark times;
 * :func:`green_available` — public green within reach of a neighbourhood's homes and
   the dwellings sharing it (used by the housing-capacity indicator).
@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.canopy import canopy_area, chunked_map, dissolve_groups, overlap_groups
-from gsl_indicators.examples import box, box_feature, feature, point, rd_collection
-from gsl_indicators.geo import Layer, feature_collection, representative_points, zone_index
-from gsl_indicators.network import walking_parameters
-from gsl_indicators.scoring import (
+from gsl_indicators.core.canopy import canopy_area, chunked_map, dissolve_groups, overlap_groups
+from gsl_indicators.core.examples import box, box_feature, feature, point, rd_collection
+from gsl_indicators.core.geo import Layer, feature_collection, representative_points, zone_index
+from gsl_indicators.core.network import walking_parameters
+from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     area_score_columns,
     area_types_of,
@@ -36,7 +36,7 @@ from gsl_indicators.scoring import (
     resolve_profile,
     scorecard,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     LINES,
     POINTS,
     POLYGONS,
@@ -330,7 +330,7 @@ def green_3_30_300_arrays(
     targets = parks[qualifies]
     reach = float(params["park_distance_m"])
     if params.get("distance_mode", "euclidean") == "network":
-        from gsl_indicators.network import build_network, network_distances
+        from gsl_indicators.core.network import build_network, network_distances
 
         net = build_network(
             network_lines if network_lines is not None else np.empty(0, dtype=object)
@@ -711,7 +711,7 @@ def _network_lines(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: 
     net = layers.get("network")
     if net is None:
         raise InputError("network", "distance_mode 'network' needs the walking network")
-    from gsl_indicators.network import DEFAULT_WALKABLE, walkable_lines
+    from gsl_indicators.core.network import DEFAULT_WALKABLE, walkable_lines
 
     walkable = params.get("walkable_highways") or DEFAULT_WALKABLE
     hw = net.text("highway")
@@ -785,7 +785,7 @@ def compute_3_30_300(
     if n_groups - small == 0:
         ctx.warn("no-qualifying-park", "parks", "no park reaches the minimum area")
     if "network" in res:
-        from gsl_indicators.network import report
+        from gsl_indicators.core.network import report
 
         nd = res["network"]["result"]
         report(

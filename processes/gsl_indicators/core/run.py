@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from gsl_indicators import __version__
-from gsl_indicators.canonical import digest, digest_bytes
-from gsl_indicators.geo import paused_gc, read_layers
-from gsl_indicators.spec import Context, Indicator, ProgressFn
+from gsl_indicators.core.canonical import digest, digest_bytes
+from gsl_indicators.core.geo import paused_gc, read_layers
+from gsl_indicators.core.spec import Context, Indicator, ProgressFn
 
 
 def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:

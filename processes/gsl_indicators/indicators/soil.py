@@ -24,16 +24,16 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.examples import box, feature, point, rd_collection
-from gsl_indicators.geo import Layer, feature_collection, zone_index
-from gsl_indicators.scoring import (
+from gsl_indicators.core.examples import box, feature, point, rd_collection
+from gsl_indicators.core.geo import Layer, feature_collection, zone_index
+from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     area_types_of,
     normalise_area_type,
     resolve_profile,
     scorecard,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
     Context,
@@ -44,7 +44,7 @@ from gsl_indicators.spec import (
     Parameter,
     Source,
 )
-from gsl_indicators.water import NEIGHBOURHOODS, flags, overlay_pairs, warn_coverage
+from gsl_indicators.indicators.water import NEIGHBOURHOODS, flags, overlay_pairs, warn_coverage
 
 DEFAULT_CLASS_ORDER = ("achtergrondwaarde", "wonen", "industrie", "niet-toepasbaar")
 DEFAULT_FIT_FOR_HOUSING = ("achtergrondwaarde", "wonen")

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from gsl_indicators.geo import Layer
-from gsl_indicators.spec import Context, Indicator, InputError, Output, Parameter, Source
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.spec import Context, Indicator, InputError, Output, Parameter, Source
 
 KINDS = ("cost", "benefit", "transfer")
 TIMINGS: dict[str, float] = {"end-of-year": 1.0, "mid-year": 0.5, "start-of-year": 0.0}
@@ -291,7 +291,7 @@ def parse_effect(
     >>> parse_effect({"name": "x", "kind": "gift", "once_eur": 1, "year": 2025}, 0, 2025, 2054, 5e4)
     Traceback (most recent call last):
     ...
-    gsl_indicators.spec.InputError: input 'effects': effect 0 ('x'): kind must be one of ('cost', 'benefit', 'transfer') (got 'gift')
+    gsl_indicators.core.spec.InputError: input 'effects': effect 0 ('x'): kind must be one of ('cost', 'benefit', 'transfer') (got 'gift')
     """
     name = "effects"
     props = EFFECT_SCHEMA["properties"]

@@ -2,9 +2,9 @@
 
 Per home: the annual mean concentration of each pollutant given (from
 ``exposure_zones``, ``exposure_points`` or ``exposure_grid``, see
-:mod:`gsl_indicators.exposure`), whether it is above the WHO 2021 air quality
+:mod:`gsl_indicators.core.exposure`), whether it is above the WHO 2021 air quality
 guideline (AQG), and its GES score where GES class limits are known
-(:mod:`gsl_indicators.ges`). Per neighbourhood and overall: the dwelling-weighted
+(:mod:`gsl_indicators.core.ges`). Per neighbourhood and overall: the dwelling-weighted
 mean, and the shares of homes and of dwellings above the AQG and above each WHO
 interim target (IT). "Above" means strictly greater than the level; homes without a
 value are left out of the shares (and counted in a warning).
@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from gsl_indicators.examples import box, feature, point_feature, rd_collection
-from gsl_indicators.exposure import (
+from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
+from gsl_indicators.core.exposure import (
     BUILDINGS,
     NEIGHBOURHOODS,
     Quantity,
@@ -52,10 +52,10 @@ from gsl_indicators.exposure import (
     weighted_mean,
     zone_input,
 )
-from gsl_indicators.geo import Layer, feature_collection
-from gsl_indicators.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.scoring import PROFILE_PARAMETERS
-from gsl_indicators.spec import Context, Indicator, Norm, Output, Parameter, Source
+from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
+from gsl_indicators.core.scoring import PROFILE_PARAMETERS
+from gsl_indicators.core.spec import Context, Indicator, Norm, Output, Parameter, Source
 
 POLLUTANTS = ("no2", "pm25", "pm10")
 NAMES = {"no2": "NO₂", "pm25": "PM2.5", "pm10": "PM10"}

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from gsl_indicators.spec import Context, Parameter
+from gsl_indicators.core.spec import Context, Parameter
 
 #: OpenStreetMap ``highway`` values that count as walkable by default. Roads with
 #: sidewalks (residential ... primary), paths, footways, steps and cycleways (in the

@@ -7,7 +7,7 @@ properties ``lden_rail`` etc. name the source directly). Overall and per
 neighbourhood: the shares of homes and dwellings strictly above the WHO 2018
 Environmental Noise Guidelines values, and the distribution of homes and dwellings
 over 5 dB classes. Sources are reported side by side; no cumulation across sources
-is made. Where a factor has GES class limits (:mod:`gsl_indicators.ges`), each home
+is made. Where a factor has GES class limits (:mod:`gsl_indicators.core.ges`), each home
 gets its GES score.
 
 WHO 2018 values (parameters): Lden road 53, rail 54, aircraft 45 dB; Lnight road 45,
@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from gsl_indicators.examples import box, feature, point_feature, rd_collection
-from gsl_indicators.exposure import (
+from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
+from gsl_indicators.core.exposure import (
     BUILDINGS,
     NEIGHBOURHOODS,
     NOISE_SOURCES,
@@ -46,10 +46,10 @@ from gsl_indicators.exposure import (
     share_above,
     zone_input,
 )
-from gsl_indicators.geo import Layer, feature_collection
-from gsl_indicators.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.scoring import PROFILE_PARAMETERS
-from gsl_indicators.spec import Context, Indicator, InputError, Norm, Output, Parameter, Source
+from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
+from gsl_indicators.core.scoring import PROFILE_PARAMETERS
+from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Output, Parameter, Source
 
 QUANTITIES = tuple(Quantity(f"{m}_{s}", m, s) for m in ("lden", "lnight") for s in NOISE_SOURCES)
 WHO_VALUES = {

@@ -2,14 +2,14 @@
 
 (a) **PET class per home.** Each home takes a PET value (°C, physiological
 equivalent temperature, e.g. from a heat stress map) from ``exposure_zones``,
-``exposure_points`` or ``exposure_grid`` (:mod:`gsl_indicators.exposure`), and gets
+``exposure_points`` or ``exposure_grid`` (:mod:`gsl_indicators.core.exposure`), and gets
 the heat-stress class of Matzarakis: 0 none (PET ≤ 23), 1 slight (≤ 29),
 2 moderate (≤ 35), 3 strong (≤ 41), 4 extreme (> 41 °C). A value on a limit belongs
 to the lower class. The four limits are parameters.
 
 (b) **Shade share of public space** (walking and stay areas, ``public_space``) at a
 date and true solar time (default solar noon on 21 June): the shadows of the
-``buildings`` (footprints with ``height`` in m, see :mod:`gsl_indicators.shade`)
+``buildings`` (footprints with ``height`` in m, see :mod:`gsl_indicators.core.shade`)
 and the tree ``canopy`` (taken as shade in full) are dissolved into one shade
 geometry; the shade share is the shaded area ÷ the area of public space (overlaps of
 public-space polygons counted once). The sun elevation comes from the site's
@@ -42,8 +42,8 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from gsl_indicators.examples import box_feature, rd_collection
-from gsl_indicators.exposure import (
+from gsl_indicators.core.examples import box_feature, rd_collection
+from gsl_indicators.core.exposure import (
     BUILDINGS,
     NEIGHBOURHOODS,
     Quantity,
@@ -59,10 +59,10 @@ from gsl_indicators.exposure import (
     weighted_mean,
     zone_input,
 )
-from gsl_indicators.geo import Layer, feature_collection
-from gsl_indicators.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.scoring import PROFILE_PARAMETERS
-from gsl_indicators.shade import (
+from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
+from gsl_indicators.core.scoring import PROFILE_PARAMETERS
+from gsl_indicators.core.shade import (
     building_shadows,
     parse_date,
     parse_solar_time,
@@ -71,7 +71,7 @@ from gsl_indicators.shade import (
     solar_declination,
     solar_position,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     POLYGONS,
     Context,
     GeoInput,

@@ -3,7 +3,7 @@
 ``proximity-facilities`` and ``cool-place-distance`` (and anything else that asks "is
 the nearest X within d metres of each home?") share the same steps: measure the
 distance from every home to its nearest target (straight line or over the walking
-network, :mod:`gsl_indicators.network`), compare it with a reach, and count homes and
+network, :mod:`gsl_indicators.core.network`), compare it with a reach, and count homes and
 dwellings per neighbourhood and overall. Those steps and their parameters come first
 in this module; the zorgcirkel indicator follows.
 """
@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators.examples import line_feature, point_feature, rd_collection
-from gsl_indicators.geo import Layer, feature_collection, zone_index
-from gsl_indicators.network import (
+from gsl_indicators.core.examples import line_feature, point_feature, rd_collection
+from gsl_indicators.core.geo import Layer, feature_collection, zone_index
+from gsl_indicators.core.network import (
     NetworkDistances,
     WalkNetwork,
     build_network,
@@ -29,7 +29,7 @@ from gsl_indicators.network import (
     walkable_lines,
     walking_parameters,
 )
-from gsl_indicators.scoring import (
+from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     area_score_columns,
     area_types_of,
@@ -37,7 +37,7 @@ from gsl_indicators.scoring import (
     resolve_profile,
     scorecard,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     LINES,
     POINTS,
     POLYGONS,

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from gsl_indicators.spec import InputError, Parameter, Source
+from gsl_indicators.core.spec import InputError, Parameter, Source
 
 
 @dataclass(frozen=True)

@@ -41,17 +41,16 @@ from typing import Any
 import numpy as np
 import shapely
 
-from gsl_indicators import parking
-from gsl_indicators.examples import id_box_feature, point_feature, rd_collection
-from gsl_indicators.geo import Layer, feature_collection, zone_index
-from gsl_indicators.scoring import (
+from gsl_indicators.core.examples import id_box_feature, point_feature, rd_collection
+from gsl_indicators.core.geo import Layer, feature_collection, zone_index
+from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     Profile,
     area_types_of,
     band_of,
     resolve_profile,
 )
-from gsl_indicators.spec import (
+from gsl_indicators.core.spec import (
     ANY_GEOMETRY,
     LINES,
     POINTS,
@@ -64,6 +63,7 @@ from gsl_indicators.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.indicators import parking
 
 STATUSES: tuple[str, ...] = ("planned", "under-construction", "stopped")
 _STATUS_ALIASES = {  # keys lower case, "-" and "_" read as spaces
@@ -421,7 +421,7 @@ def profile_norm(
 
     Examples
     --------
-    >>> from gsl_indicators.scoring import resolve_profile
+    >>> from gsl_indicators.core.scoring import resolve_profile
     >>> d = profile_norm(resolve_profile({}), "parking-pressure", {"threshold": 0.85}, ["2", "1"])
     >>> d["profile_minimum"], d["agrees_with_profile"]
     ({'default': 0.85, 'binnenstad': 0.9}, False)
@@ -552,7 +552,7 @@ def constraint_norms(
 
     Examples
     --------
-    >>> from gsl_indicators.scoring import resolve_profile
+    >>> from gsl_indicators.core.scoring import resolve_profile
     >>> params = {"norm_source": "profile", "threshold": 0.85}
     >>> n = constraint_norms(resolve_profile({}), "parking-pressure", params,
     ...                      ["1", "dorps-wonen", None])
@@ -746,7 +746,7 @@ def proximity_constraint(
     bisection over all neighbourhoods at once.
     """
     try:
-        from gsl_indicators import proximity
+        from gsl_indicators.indicators import proximity
     except ImportError as err:  # pragma: no cover - built in this version
         raise Unavailable(f"the proximity-facilities indicator is not available: {err}") from None
     if layers.get("facilities") is None:
@@ -851,7 +851,7 @@ def green_constraint(
     ``norm`` is the minimum m² per dwelling of each neighbourhood (see
     :func:`constraint_norms`); where it is 0 or less the norm cannot break (unbounded).
 
-    Uses the ``green-per-dwelling`` kernel (:func:`gsl_indicators.green.green_available`):
+    Uses the ``green-per-dwelling`` kernel (:func:`gsl_indicators.indicators.green.green_available`):
     the neighbourhood's green is the public green inside the union of ``radius_m``
     buffers around its homes — and around the placement points of added dwellings
     (counted with 0 dwellings, so a neighbourhood without homes has a zone too) — shared
@@ -859,7 +859,7 @@ def green_constraint(
     sharing it. After the plan, the pipeline's homes join the homes.
     """
     try:
-        from gsl_indicators import green
+        from gsl_indicators.indicators import green
     except ImportError as err:  # pragma: no cover - built in this version
         raise Unavailable(f"the green-per-dwelling indicator is not available: {err}") from None
     if layers.get("green") is None:
@@ -1069,7 +1069,7 @@ def _binding(results: Mapping[str, Capacity], n: int) -> tuple[dict[str, Any], d
 
 def _green_parameters() -> tuple[Parameter, ...]:
     try:
-        from gsl_indicators import green
+        from gsl_indicators.indicators import green
     except ImportError:  # pragma: no cover
         return ()
     ind = next(i for i in green.INDICATORS if i.id == "green-per-dwelling")
@@ -1078,7 +1078,7 @@ def _green_parameters() -> tuple[Parameter, ...]:
 
 def _proximity_parameters() -> tuple[Parameter, ...]:
     try:
-        from gsl_indicators import proximity
+        from gsl_indicators.indicators import proximity
     except ImportError:  # pragma: no cover
         return ()
     skip = {"visit_weights"}

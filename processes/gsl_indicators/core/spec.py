@@ -7,7 +7,7 @@ OGC process description, the pydantic validation model, the OpenAPI document, th
 menu card — is generated from that declaration.
 
 A compute function has the signature ``compute(layers, params, ctx) -> dict`` where
-``layers`` maps each geo input name to a parsed :class:`~gsl_indicators.geo.Layer`
+``layers`` maps each geo input name to a parsed :class:`~gsl_indicators.core.geo.Layer`
 (absent optional inputs are missing from the mapping), ``params`` is the dict of all
 parameters after defaults, and ``ctx`` is a :class:`Context` for progress and
 data-quality notes. It returns a dict of output name to JSON-compatible value.
@@ -15,8 +15,7 @@ data-quality notes. It returns a dict of output name to JSON-compatible value.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import importlib.metadata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pydantic
 
 if TYPE_CHECKING:
-    from gsl_indicators.geo import Layer
+    from gsl_indicators.core.geo import Layer
 
 ParamType = Literal["number", "integer", "boolean", "string", "object", "array"]
 GeometryType = Literal[
@@ -215,7 +214,7 @@ def check_members(p: Parameter, value: Any) -> None:
     >>> check_members(p, {"a": "x"})
     Traceback (most recent call last):
     ...
-    gsl_indicators.spec.InputError: input 'w': member 'a' is not of type number (got 'x')
+    gsl_indicators.core.spec.InputError: input 'w': member 'a' is not of type number (got 'x')
     """
     schema = p.schema or {}
     items, members = schema.get("items"), schema.get("additionalProperties")
@@ -578,11 +577,34 @@ class Indicator:
         }
 
 
-class Registry:
-    """All indicators, found by importing every module of this package.
+ENTRY_POINT_GROUP = "gsl_indicators.indicators"
+"""The entry-point group that publishes indicators: ``name = "module:INDICATORS"``."""
 
-    A module declares its indicators in a module-level ``INDICATORS`` tuple; adding a
-    module is all it takes to publish a new process.
+
+def declared_indicators(skip: str | None = None) -> Iterator[Indicator]:
+    """Yield the indicators published in the :data:`ENTRY_POINT_GROUP` entry points.
+
+    Each entry point names a module's ``INDICATORS`` tuple, so only the indicator
+    modules are imported (not every module of the package), and another distribution
+    can publish indicators of its own the same way.
+
+    Parameters
+    ----------
+    skip : str, optional
+        An entry-point name to leave out (``sensitivity`` asks for every other one).
+    """
+    for ep in sorted(
+        importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
+    ):
+        if ep.name != skip:
+            yield from ep.load()
+
+
+class Registry:
+    """All indicators, found through the :data:`ENTRY_POINT_GROUP` entry points.
+
+    A module declares its indicators in a module-level ``INDICATORS`` tuple and names
+    it in ``pyproject.toml``; that is all it takes to publish a new process.
     """
 
     def __init__(self, indicators: Sequence[Indicator] = ()) -> None:
@@ -621,12 +643,5 @@ def registry() -> Registry:
     """Return the registry of every indicator declared in this package (cached)."""
     global _REGISTRY
     if _REGISTRY is None:
-        import gsl_indicators
-
-        reg = Registry()
-        for mod in pkgutil.iter_modules(gsl_indicators.__path__):
-            module = importlib.import_module(f"gsl_indicators.{mod.name}")
-            for ind in getattr(module, "INDICATORS", ()):
-                reg.add(ind)
-        _REGISTRY = reg
+        _REGISTRY = Registry(list(declared_indicators()))
     return _REGISTRY

@@ -53,11 +53,11 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gsl_indicators import catalog
-from gsl_indicators.spec import InputError, Parameter
+from gsl_indicators.core.spec import InputError, Parameter
 
 if TYPE_CHECKING:
-    from gsl_indicators.geo import Layer
-    from gsl_indicators.spec import Context
+    from gsl_indicators.core.geo import Layer
+    from gsl_indicators.core.spec import Context
 
 Direction = Literal["lower_is_better", "higher_is_better"]
 
@@ -464,7 +464,7 @@ def resolve_profile(params: Mapping[str, Any]) -> Profile:
     >>> resolve_profile({"profile_override": {"scoring": {"score_at_minimum": 11}}})
     Traceback (most recent call last):
     ...
-    gsl_indicators.spec.InputError: input 'profile_override': scoring: scores must satisfy 1 <= score_at_floor < score_at_minimum < score_at_ambition <= 10
+    gsl_indicators.core.spec.InputError: input 'profile_override': scoring: scores must satisfy 1 <= score_at_floor < score_at_minimum < score_at_ambition <= 10
     """
     name = params.get("profile") or DEFAULT_PROFILE
     override = params.get("profile_override")

@@ -1,0 +1,1 @@
+"""The framework every indicator rides on: declaration, metric model, assembly, geo, scoring."""
