@@ -216,7 +216,10 @@ class RequestKeys:
 
 def finish_document(doc: dict[str, Any], key: str) -> bytes:
     """Return the canonical bytes of a computed result document, marked as a miss."""
-    doc.setdefault("provenance", {})["cache"] = {"hit": False, "key": key}
+    prov = doc.setdefault("provenance", {})
+    if "mediaType" in prov and isinstance(prov.get("value"), dict):  # a qualified value
+        prov = prov["value"]
+    prov["cache"] = {"hit": False, "key": key}
     return canonical_json(doc)
 
 

@@ -53,7 +53,7 @@ def test_description_generated_from_declaration(client, pid):
     assert d["version"] == ind.version
     assert d["jobControlOptions"] == ["sync-execute", "async-execute"]
     assert ind.theme in d["keywords"]
-    assert set(d["outputs"]) == {o.name for o in ind.outputs}
+    assert set(d["outputs"]) == {o.name for o in ind.all_outputs}
     for gi in ind.inputs:
         assert d["inputs"][gi.name]["minOccurs"] == (1 if gi.required else 0)
         assert d["inputs"][gi.name]["schema"]["properties"]["type"]["enum"] == ["FeatureCollection"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
+from results import execute
 
 AIR = registry().get("air-quality")
 

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.cooling import cool_places
 from hypothesis_profiles import examples
+from results import execute
 
 IND = registry().get("cool-place-distance")
 

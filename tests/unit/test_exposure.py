@@ -22,9 +22,9 @@ from gsl_indicators.core.exposure import (
     share_above,
     weighted_mean,
 )
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from hypothesis_profiles import examples
+from results import execute
 
 AIR = registry().get("air-quality")
 

@@ -10,7 +10,6 @@ import shapely
 
 from geojson_helpers import box, fc, feature, line, point
 from gsl_indicators.core.geo import zone_index
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.green import (
     canopy_zones,
@@ -20,6 +19,7 @@ from gsl_indicators.indicators.green import (
     park_groups,
     trees_within,
 )
+from results import execute
 
 X, Y = 120000.0, 480000.0  # an origin in the Netherlands (RD New)
 

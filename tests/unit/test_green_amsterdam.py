@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 from gsl_indicators.core.network import ENTRANCE_TOLERANCE_M
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import registry
+from results import execute
 
 
 def _tile(load: Any) -> dict[str, Any]:

@@ -8,10 +8,10 @@ import math
 import pytest
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.shade import solar_position
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.heat import pet_class
+from results import execute
 
 HEAT = registry().get("heat")
 E52 = solar_position(52.0, dt.date(2025, 6, 21))[0]  # 61.44°

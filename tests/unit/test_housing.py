@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.scoring import resolve_profile
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators import housing
 from hypothesis_profiles import examples
+from results import execute
 
 IND = registry().get("housing-capacity")
 PARKING = registry().get("parking-pressure")

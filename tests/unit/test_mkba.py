@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.mkba import Effect, analyse, present_value
 from hypothesis_profiles import examples
+from results import execute
 
 IND = registry().get("mkba")
 

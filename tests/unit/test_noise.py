@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.noise import class_edges
+from results import execute
 
 NOISE = registry().get("noise")
 

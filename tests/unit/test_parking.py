@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators import parking, urbanity
 from hypothesis_profiles import examples
+from results import execute
 
 IND = registry().get("parking-pressure")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from geojson_helpers import box, fc, feature
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import registry
+from results import execute
 
 IND = registry().get("play-space")
 
@@ -36,7 +36,7 @@ def test_hand_computed_neighbourhood_area():
     s = r["summary"]
     assert s["play_share"] == 0.04  # 800 / 20,000
     assert s["neighbourhoods_meeting_norm"] == 1
-    assert s["built_up_basis"] == "neighbourhood area"
+    assert r["data_quality"]["built_up_basis"] == "neighbourhood area"
 
 
 def test_built_up_input_and_norm_parameter():

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
 from gsl_indicators.core.geo import zone_index
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.proximity import (
     euclidean_nearest,
@@ -20,6 +19,7 @@ from gsl_indicators.indicators.proximity import (
     shares,
 )
 from hypothesis_profiles import examples
+from results import execute
 
 IND = registry().get("proximity-facilities")
 

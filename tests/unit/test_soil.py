@@ -9,9 +9,9 @@ import pytest
 import shapely
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.soil import DEFAULT_CLASS_ORDER, class_ranks, worst_class_per_home
+from results import execute
 
 SOIL = registry().get("soil")
 X, Y = 120_000.0, 480_000.0

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, point
 from gsl_indicators.core import geo
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.sensitivity import elasticity, sweep_values
 from hypothesis_profiles import examples
+from results import execute
 
 X, Y = 120000.0, 480000.0  # an origin in the Netherlands (RD New)
 SENSITIVITY = registry().get("sensitivity")

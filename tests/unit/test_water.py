@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, point
-from gsl_indicators.core.run import execute
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.water import balance, overlay_pairs
 from hypothesis_profiles import examples
+from results import execute
 
 WATER = registry().get("water")
 X, Y = 120_000.0, 480_000.0

@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from gsl_indicators import __version__
+from gsl_indicators.core.assemble import area_groups, assemble, results_document
 from gsl_indicators.core.canonical import digest, digest_bytes
-from gsl_indicators.core.geo import paused_gc, read_layers
+from gsl_indicators.core.geo import Layer, paused_gc, read_layers
+from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.spec import Context, Indicator, ProgressFn
 
 
@@ -73,6 +75,25 @@ def input_digests(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, 
     }
 
 
+def compute_outputs(
+    indicator: Indicator, layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
+) -> dict[str, Any]:
+    """Run the kernel on parsed layers and assemble its outputs (bare values).
+
+    Groups the features by area once (``ctx.groups``) when the indicator has both, so
+    every road that runs a kernel — a request, a sensitivity sweep, a tile — gives
+    the same outputs.
+    """
+    features = layers.get(indicator.features or "")
+    areas = layers.get(indicator.areas or "")
+    if features is not None and areas is not None and features is not areas:
+        ctx.groups = area_groups(features, areas, ctx)
+    result = indicator.compute(layers, params, ctx)
+    if isinstance(result, Metrics):
+        return assemble(indicator, layers, params, ctx, result)
+    return result  # not yet on the metric model
+
+
 def execute(
     indicator: Indicator,
     inputs: Mapping[str, Any],
@@ -96,7 +117,9 @@ def execute(
     Returns
     -------
     dict
-        The indicator's outputs plus ``provenance`` and ``data_quality``.
+        The OGC results document: the indicator's outputs plus ``provenance`` and
+        ``data_quality``, each a qualified value ``{"mediaType", "value"}``
+        (:func:`~gsl_indicators.core.assemble.output_values` gives the bare values).
     """
     params = prepare(indicator, inputs)
     ctx = Context(on_progress=on_progress)
@@ -107,7 +130,7 @@ def execute(
         else:
             layers, crs = {}, None
         ctx.progress(0.05, "computing")
-        outputs = indicator.compute(layers, params, ctx)
+        outputs = compute_outputs(indicator, layers, params, ctx)
     ctx.progress(1.0, "done")
     if digests is None:
         digests = input_digests(indicator, inputs)
@@ -128,8 +151,9 @@ def execute(
             }
             for name, layer in layers.items()
         }
-    return {
+    doc = {
         **outputs,
         "provenance": provenance,
         "data_quality": {"warnings": ctx.warnings, **ctx.notes},
     }
+    return results_document(indicator, doc) if indicator.uses_metric_model else doc

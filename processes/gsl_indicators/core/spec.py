@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
 
+from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
+
 if TYPE_CHECKING:
     from gsl_indicators.core.geo import Layer
 
@@ -117,8 +119,8 @@ class Parameter:
     def json_schema(self) -> dict[str, Any]:
         """Return the JSON schema of this parameter, with default, range and enum."""
         out: dict[str, Any] = {"type": self.type}
-        if self.nullable:
-            out["type"] = [self.type, "null"]
+        if self.nullable:  # OpenAPI 3.0 / OGC schema.yaml: `type` is one name, never a list
+            out["nullable"] = True
         if not self.required:
             out["default"] = self.default
         if self.minimum is not None:
@@ -270,12 +272,13 @@ class GeoInput:
                         "properties": {
                             "type": {"type": "string", "enum": ["Feature"]},
                             "geometry": {
-                                "type": ["object", "null"],
+                                "type": "object",
+                                "nullable": True,
                                 "properties": {
                                     "type": {"type": "string", "enum": list(self.geometry_types)}
                                 },
                             },
-                            "properties": {"type": ["object", "null"]},
+                            "properties": {"type": "object", "nullable": True},
                         },
                     },
                 },
@@ -333,6 +336,8 @@ class Context:
     on_progress: ProgressFn | None = None
     warnings: list[dict[str, Any]] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
+    groups: AreaGroups | None = None
+    """The indicator's features grouped by its areas (built once by the runner)."""
 
     def progress(self, fraction: float, message: str) -> None:
         """Report that ``fraction`` (0..1) of the work is done, at stage ``message``."""
@@ -353,7 +358,7 @@ class Context:
         self.notes[key] = value
 
 
-ComputeFn = Callable[[Mapping[str, "Layer"], dict[str, Any], Context], dict[str, Any]]
+ComputeFn = Callable[[Mapping[str, "Layer"], dict[str, Any], Context], "Metrics | dict[str, Any]"]
 
 
 @dataclass(frozen=True)
@@ -390,6 +395,16 @@ class Indicator:
         A small, complete ``inputs`` object that runs in well under a second. It is the
         example in the process description and the OpenAPI document, and the API tests
         execute it for every registered indicator (sync, async and cached).
+    metrics : tuple of Metric
+        The metrics the kernel returns (:mod:`gsl_indicators.core.metrics`). When any
+        is ``scored``, the norm-profile parameters (``profile``, ``profile_override``,
+        ``area_type``) are added to ``parameters`` by the declaration itself.
+    features : str, optional
+        The geo input whose features carry the per-feature metrics (``"buildings"``);
+        the output of that name is its FeatureCollection.
+    areas : str, optional
+        The geo input whose features carry the per-area metrics (``"neighbourhoods"``);
+        the runner groups ``features`` by it once (``Context.groups``).
     """
 
     id: str
@@ -407,12 +422,85 @@ class Indicator:
     keywords: tuple[str, ...] = ()
     geo: bool = True
     example: Mapping[str, Any] | None = None
+    metrics: tuple[Metric, ...] = ()
+    features: str | None = None
+    areas: str | None = None
 
     def __post_init__(self) -> None:
+        if any(m.scored for m in self.metrics) and not any(
+            p.name == "profile" for p in self.parameters
+        ):
+            from gsl_indicators.core.scoring import PROFILE_PARAMETERS
+
+            object.__setattr__(self, "parameters", (*self.parameters, *PROFILE_PARAMETERS))
+        ids = [m.id for m in self.metrics]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{self.id}: duplicate metric ids")
         names = [i.name for i in self.inputs] + [p.name for p in self.parameters]
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
             raise ValueError(f"{self.id}: duplicate input names {sorted(dupes)}")
+
+    @property
+    def scored_metrics(self) -> tuple[str, ...]:
+        """Return the ids of the metrics the norm profile scores."""
+        return tuple(m.id for m in self.metrics if m.scored)
+
+    @property
+    def uses_metric_model(self) -> bool:
+        """Return whether the kernel returns :class:`Metrics` (assembled by the runner)."""
+        return bool(self.metrics)
+
+    @cached_property
+    def all_outputs(self) -> tuple[Output, ...]:
+        """Return every output a result document has: declared, generated, and the meta ones.
+
+        An indicator on the metric model declares only its further outputs; the
+        FeatureCollections of ``features`` and ``areas``, ``summary``, ``metrics`` and
+        (when scored) ``profile`` are generated here, and ``provenance`` and
+        ``data_quality`` are on every result.
+        """
+        out = {o.name: o for o in self.outputs}
+        if self.uses_metric_model:
+            fc = {"type": "object", "contentMediaType": "application/geo+json"}
+            for name, what in ((self.features, "per feature"), (self.areas, "per area")):
+                if name and name not in out:
+                    gi = next((i for i in self.inputs if i.name == name), None)
+                    title = gi.title if gi else name
+                    out[name] = Output(
+                        name,
+                        title,
+                        f"The input {title.lower()} with their metrics {what} (see `metrics`).",
+                        fc,
+                        "application/geo+json",
+                    )
+            generated = [
+                Output("summary", "Summary", "Metrics for the whole request and the scorecard."),
+                Output(
+                    "metrics",
+                    "Metrics",
+                    "Declarations of the metrics (id, titles, unit, levels, direction).",
+                    {"type": "array"},
+                ),
+            ]
+            if self.scored_metrics:
+                generated.append(Output("profile", "Profile", "The norm profile used."))
+            for o in generated:
+                out.setdefault(o.name, o)
+        out.setdefault(
+            "provenance",
+            Output(
+                "provenance",
+                "Provenance",
+                "How the result was made: indicator version, parameters after defaults, "
+                "input digests, CRS, cache.",
+            ),
+        )
+        out.setdefault(
+            "data_quality",
+            Output("data_quality", "Data quality", "Warnings and repairs of the inputs."),
+        )
+        return tuple(out.values())
 
     @cached_property
     def params_model(self) -> type[pydantic.BaseModel]:
@@ -508,7 +596,7 @@ class Indicator:
                 "description": o.description,
                 "schema": {**dict(o.schema), "contentMediaType": o.media_type},
             }
-            for o in self.outputs
+            for o in self.all_outputs
         }
         return {
             "id": self.id,
@@ -574,6 +662,9 @@ class Indicator:
             "sources": [
                 {"label": s.label, "citation": s.citation, "url": s.url} for s in self.sources
             ],
+            "metrics": [m.declaration() for m in self.metrics],
+            "features": self.features,
+            "areas": self.areas,
         }
 
 

@@ -15,29 +15,17 @@ import numpy as np
 import shapely
 
 from gsl_indicators.core.examples import box_feature, rd_collection
-from gsl_indicators.core.geo import Layer, feature_collection
-from gsl_indicators.core.scoring import (
-    PROFILE_PARAMETERS,
-    area_score_columns,
-    area_types_of,
-    pick_metrics,
-    resolve_profile,
-    scorecard,
-)
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.metrics import FRACTION, Metric, Metrics
 from gsl_indicators.core.spec import (
     POLYGONS,
     Context,
     GeoInput,
     Indicator,
     Norm,
-    Output,
     Parameter,
     Source,
 )
-from gsl_indicators.indicators.proximity import rounded
-
-SCORED: tuple[str, ...] = ("play_share",)
-"""Metrics scored with the norm profile (``play-space`` in ``catalog/*.yaml``)."""
 
 
 def area_inside(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
@@ -65,9 +53,8 @@ def area_inside(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     return np.bincount(pi, weights=inter, minlength=len(areas))
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Compute play area, built-up area, their ratio and the norm test per neighbourhood."""
-    profile = resolve_profile(params)
     nbh = layers["neighbourhoods"]
     play = layers.get("play_areas")
     built = layers.get("built_up")
@@ -78,10 +65,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     play_m2 = area_inside(nbh.geometries, play_geoms)
     if built is not None:
         built_m2 = area_inside(nbh.geometries, built.geometries)
-        basis = "built_up polygons inside the neighbourhood"
+        ctx.note("built_up_basis", "built_up polygons inside the neighbourhood")
     else:
         built_m2 = np.asarray(shapely.area(nbh.geometries), dtype=float)
-        basis = "neighbourhood area"
+        ctx.note("built_up_basis", "neighbourhood area")
     no_built = built_m2 <= 0
     if no_built.any():
         ctx.warn(
@@ -94,47 +81,96 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         share = np.where(no_built, np.nan, play_m2 / np.where(no_built, 1.0, built_m2))
     meets = [None if b else bool(s >= norm) for s, b in zip(share, no_built, strict=True)]
     deficit = np.where(no_built, np.nan, np.maximum(norm * built_m2 - play_m2, 0.0))
-    total_play = float(play_m2.sum())
-    total_built = float(built_m2.sum())
-    valid = ~no_built
-    n_meet = sum(1 for m in meets if m)
-    cols: dict[str, Any] = {
-        "play_area_m2": np.round(play_m2, 2),
-        "built_up_area_m2": np.round(built_m2, 2),
-        "play_share": np.round(share, 5),
-        "meets_norm": meets,
-        "play_deficit_m2": np.round(deficit, 2),
-    }
-    ats = area_types_of(nbh, params["area_type"], ctx)
-    cols.update(area_score_columns(profile, "play-space", cols, ats, SCORED))
-    summary: dict[str, Any] = {
-        "built_up_basis": basis,
-        "norm_share": norm,
-        "neighbourhoods": len(nbh),
-        "neighbourhoods_meeting_norm": n_meet,
-        "share_neighbourhoods_meeting_norm": rounded(n_meet / valid.sum()) if valid.any() else None,
-        "play_area_m2": round(total_play, 2),
-        "built_up_area_m2": round(total_built, 2),
-        "play_share": rounded(total_play / total_built, 5) if total_built > 0 else None,
-        "play_deficit_m2": round(float(np.nansum(deficit)), 2),
-    }
-    summary["scorecard"] = scorecard(
-        profile,
-        "play-space",
-        pick_metrics(profile, "play-space", summary, SCORED),
-        params["area_type"],
+    total_play, total_built = float(play_m2.sum()), float(built_m2.sum())
+    n_meet = int(np.sum(share[~no_built] >= norm))
+    return Metrics(
+        area={
+            "play_area_m2": play_m2,
+            "built_up_area_m2": built_m2,
+            "play_share": share,
+            "meets_norm": meets,
+            "play_deficit_m2": deficit,
+        },
+        overall={
+            "neighbourhoods": len(nbh),
+            "neighbourhoods_meeting_norm": n_meet,
+            "share_neighbourhoods_meeting_norm": n_meet / (~no_built).sum()
+            if (~no_built).any()
+            else None,
+            "play_area_m2": total_play,
+            "built_up_area_m2": total_built,
+            "play_share": total_play / total_built if total_built > 0 else None,
+            "play_deficit_m2": float(np.nansum(deficit)),
+        },
     )
-    return {
-        "neighbourhoods": feature_collection(nbh, cols),
-        "summary": summary,
-        "profile": profile.to_dict(indicator="play-space"),
-    }
+
+
+def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+METRICS = (
+    _m("play_area_m2", "Speelruimte", "Play area", "m²", levels=("area", "overall"), digits=2),
+    _m(
+        "built_up_area_m2",
+        "Bebouwd gebied",
+        "Built-up area",
+        "m²",
+        levels=("area", "overall"),
+        digits=2,
+    ),
+    _m(
+        "play_share",
+        "Aandeel speelruimte",
+        "Play share",
+        FRACTION,
+        levels=("area", "overall"),
+        direction="higher_is_better",
+        digits=4,
+        scored=True,
+        description="Play area ÷ built-up area.",
+    ),
+    _m(
+        "meets_norm",
+        "Voldoet aan speelnorm",
+        "Meets the play norm",
+        "boolean",
+        levels=("area",),
+        description="Play share at least `norm_share`.",
+    ),
+    _m(
+        "play_deficit_m2",
+        "Tekort aan speelruimte",
+        "Play-area deficit",
+        "m²",
+        levels=("area", "overall"),
+        direction="lower_is_better",
+        digits=2,
+        description="Play area missing to the norm (0 when met).",
+    ),
+    _m("neighbourhoods", "Buurten", "Neighbourhoods", "count", digits=0),
+    _m(
+        "neighbourhoods_meeting_norm",
+        "Buurten die voldoen",
+        "Neighbourhoods meeting the norm",
+        "count",
+        digits=0,
+    ),
+    _m(
+        "share_neighbourhoods_meeting_norm",
+        "Aandeel buurten dat voldoet",
+        "Share of neighbourhoods meeting the norm",
+        FRACTION,
+        direction="higher_is_better",
+        digits=4,
+    ),
+)
 
 
 INDICATORS = (
     Indicator(
         id="play-space",
-        version="1.1.0",
+        version="2.0.0",
         title={"nl": "Speelruimte (speelnorm)", "en": "Play space (play norm)"},
         description={
             "nl": "Formele speelruimte als aandeel van het bebouwde gebied per buurt; norm 3 %.",
@@ -154,12 +190,14 @@ INDICATORS = (
             "(`area_type` parameter, else the neighbourhood's `area_type` or "
             "`urbanity_class`), overall and per neighbourhood. The parameter and the profile "
             "play different parts: `norm_share` decides `meets_norm` and the deficit; the "
-            "profile's band gives the score (nl-default: minimum 3 % scores 6, ambition 4 % "
+            "profile's band gives the score (nl-default: minimum 0.03 scores 6, ambition 0.04 "
             "scores 10). With the defaults the two agree: a neighbourhood that just meets "
             "`norm_share` scores 6. Changing one does not change the other; the result shows "
-            "both (`summary.norm_share` and the band in each scorecard)."
+            "both (`norm_share` in the provenance parameters, the band in the scorecard)."
         ),
         compute=compute,
+        metrics=METRICS,
+        areas="neighbourhoods",
         inputs=(
             GeoInput(
                 "neighbourhoods",
@@ -188,29 +226,10 @@ INDICATORS = (
                 "Play-space norm",
                 "Minimum play area as a share of the built-up area (Jantje Beton speelnorm: 3 %).",
                 "number",
-                0.03,
-                0.0,
-                0.2,
-            ),
-            *PROFILE_PARAMETERS,
-        ),
-        outputs=(
-            Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Input neighbourhoods with `play_area_m2`, `built_up_area_m2`, `play_share`, "
-                "`meets_norm`, `play_deficit_m2`, `area_type`, `score` (of `play_share`, 1–10) "
-                "and `scorecard`.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "Totals, neighbourhoods meeting the norm, and the overall scorecard.",
-                {"type": "object"},
-            ),
-            Output(
-                "profile", "Profile", "The norm profile used (play-space part).", {"type": "object"}
+                default=0.03,
+                minimum=0.0,
+                maximum=0.2,
+                unit=FRACTION,
             ),
         ),
         norms=(

@@ -292,8 +292,10 @@ def _run(
     target: Indicator, layers: Mapping[str, geo.Layer], params: dict[str, Any]
 ) -> tuple[Mapping[str, Any], list[dict[str, Any]]]:
     """Run the target's kernel; return its summary and warnings."""
+    from gsl_indicators.core.run import compute_outputs
+
     run_ctx = Context()
-    out = target.compute(layers, params, run_ctx)
+    out = compute_outputs(target, layers, params, run_ctx)
     summary = out.get("summary")
     return (summary if isinstance(summary, Mapping) else {}), run_ctx.warnings
 
@@ -323,13 +325,14 @@ def compute(
     layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Context
 ) -> dict[str, Any]:
     """Run the one-at-a-time sensitivity analysis (see the indicator's method text)."""
+    from gsl_indicators.core.run import compute_outputs
     from gsl_indicators.core.spec import registry
 
     process = params["process"]
     if process == PROCESS_ID or process not in registry():
         raise InputError("process", f"unknown process {process!r}; choose one of {_TARGETS}")
     target = registry().get(process)
-    if not any(o.name == "summary" for o in target.outputs):
+    if not any(o.name == "summary" for o in target.all_outputs):
         raise InputError("process", f"process '{process}' has no `summary` output to track")
     raw = params["inputs"]
     if not isinstance(raw, Mapping):
@@ -361,7 +364,7 @@ def compute(
     try:
         parsed, crs = geo.read_layers(target.inputs, raw, base_ctx) if target.geo else ({}, None)
         ctx.progress(0.05, "baseline run")
-        out = target.compute(parsed, dict(base_params), base_ctx)
+        out = compute_outputs(target, parsed, dict(base_params), base_ctx)
     except InputError as err:
         raise _nested_error(err) from None
     base_summary = out.get("summary")

@@ -120,7 +120,7 @@ def _check_outputs(indicator: Indicator, outputs: Any) -> dict[str, Any]:
         outputs = {str(o): {} for o in outputs}
     if not isinstance(outputs, dict):
         raise InvalidInput("'outputs' must be an object of output ids", input_name="outputs")
-    known = [o.name for o in indicator.outputs]
+    known = [o.name for o in indicator.all_outputs if o.name not in META_OUTPUTS]
     for name, spec in outputs.items():
         if name not in known and name not in META_OUTPUTS:
             raise InvalidInput(
@@ -169,14 +169,21 @@ def shape_response(indicator: Indicator, req: ExecuteRequest, body: bytes) -> tu
     ``outputs`` selects some (provenance and data quality always stay). ``raw``
     answers the value of the single selected (or only) output, else the document.
     """
-    selected = list(req.outputs) if req.outputs else [o.name for o in indicator.outputs]
+    selected = (
+        list(req.outputs)
+        if req.outputs
+        else [o.name for o in indicator.all_outputs if o.name not in META_OUTPUTS]
+    )
     if req.response == "raw" and len(selected) == 1 and selected[0] not in META_OUTPUTS:
         doc = orjson.loads(body)
         out = indicator_output(indicator, selected[0])
         media = str((out.schema or {}).get("contentMediaType", out.media_type)) if out else JSON
         if "json" not in media:
             media = JSON
-        return canonical_json(doc.get(selected[0])), media
+        value = doc.get(selected[0])
+        if isinstance(value, dict) and "mediaType" in value and "value" in value:
+            value = value["value"]  # a qualified value: raw answers the value itself
+        return canonical_json(value), media
     if req.outputs:
         doc = orjson.loads(body)
         keep = {*req.outputs, *META_OUTPUTS}
@@ -186,7 +193,7 @@ def shape_response(indicator: Indicator, req: ExecuteRequest, body: bytes) -> tu
 
 def indicator_output(indicator: Indicator, name: str) -> Any:
     """Return the declared output ``name`` of ``indicator`` (``None`` when absent)."""
-    return next((o for o in indicator.outputs if o.name == name), None)
+    return next((o for o in indicator.all_outputs if o.name == name), None)
 
 
 def request_shape(req: ExecuteRequest) -> dict[str, Any] | None:

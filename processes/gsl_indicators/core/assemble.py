@@ -1,0 +1,289 @@
+"""The one assembler: from a kernel's :class:`~gsl_indicators.core.metrics.Metrics` to outputs.
+
+For every indicator alike it
+
+* rounds each metric to its declared digits and turns non-finite values into ``null``;
+* writes the per-feature FeatureCollection (each input feature keeps its ``id``,
+  geometry and properties, gains its metrics and the ``area_id`` of its area) and the
+  per-area FeatureCollection (metrics, ``area_type``, the headline ``score`` and one flat
+  ``score_<metric>`` per scored metric — no nested objects, so QGIS shows plain
+  columns); both keep the input's CRS member, so GDAL and QGIS place RD New metres
+  correctly;
+* scores the overall metrics with the request's norm profile (``summary.scorecard``)
+  and adds the ``profile`` section;
+* lists the metric declarations (``metrics``).
+
+:func:`results_document` then turns the outputs into an OGC API – Processes results
+document: every output a qualified value ``{"mediaType", "value"}`` (``results.yaml``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gsl_indicators.core.geo import WGS84, Layer, feature_collection, zone_index
+from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics, round_value, round_values
+
+if TYPE_CHECKING:
+    from gsl_indicators.core.spec import Context, Indicator
+
+__all__ = [
+    "AREA_ID_PROPERTIES",
+    "area_groups",
+    "area_keys",
+    "assemble",
+    "crs_member",
+    "jsonable",
+    "results_document",
+]
+
+#: Properties that hold an area's own code, in order of preference.
+AREA_ID_PROPERTIES: tuple[str, ...] = (
+    "CBS_Buurtcode",
+    "buurtcode",
+    "CBS_Wijkcode",
+    "statcode",
+    "code",
+    "id",
+)
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+
+
+def area_keys(layer: Layer) -> list[Any]:
+    """Return each area's own id: a code property, else the feature ``id``, else its position.
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, WGS84, parse_layer
+    >>> fc = {"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e5, 4e5]},
+    ...      "properties": {"CBS_Buurtcode": "BU0363AC02"}},
+    ...     {"type": "Feature", "id": "n2", "geometry": {"type": "Point", "coordinates": [1e5, 4e5]}},
+    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e5, 4e5]}}]}
+    >>> area_keys(parse_layer(GEO_IN, fc, RD_NEW))
+    ['BU0363AC02', 'n2', 2]
+    """
+    keys: list[Any] = []
+    for f, p, i in zip(layer.features, layer.properties, layer.index.tolist(), strict=True):
+        key = next((p[k] for k in AREA_ID_PROPERTIES if p.get(k) not in (None, "")), None)
+        if key is None:
+            key = f.get("id", i)
+        keys.append(key)
+    return keys
+
+
+def area_groups(features: Layer, areas: Layer, ctx: Context | None = None) -> AreaGroups:
+    """Group ``features`` by the area holding each one's representative point (built once).
+
+    A feature in no area gets ``-1`` and is counted in a ``features-outside-areas``
+    warning; where areas overlap, the first one wins.
+    """
+    index = zone_index(features.geometries, areas.geometries)
+    outside = int((index < 0).sum())
+    if outside and ctx is not None:
+        ctx.warn(
+            "features-outside-areas",
+            features.name,
+            f"{outside} of {len(features)} features lie in no feature of '{areas.name}'; "
+            "they count overall but in no area",
+            outside,
+        )
+    return AreaGroups(index, len(areas))
+
+
+def crs_member(layer: Layer) -> dict[str, Any] | None:
+    """Return the GeoJSON ``crs`` member for a layer's source CRS (``None`` for WGS84).
+
+    RFC 7946 GeoJSON is WGS84 without a member; any other CRS is named the way GDAL
+    and QGIS read it (``urn:ogc:def:crs:EPSG::28992``).
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, WGS84, parse_layer
+    >>> fc = {"type": "FeatureCollection", "features": []}
+    >>> crs_member(parse_layer(GEO_IN, fc, RD_NEW))
+    {'type': 'name', 'properties': {'name': 'urn:ogc:def:crs:EPSG::28992'}}
+    >>> crs_member(parse_layer(GEO_IN, fc, WGS84, RD_NEW)) is None
+    True
+    """
+    crs = layer.source_crs
+    if crs == WGS84:
+        return None
+    if crs.upper().startswith("EPSG:"):
+        return {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs[5:]}"}}
+    return {"type": "name", "properties": {"name": crs}}
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` with numpy types made plain and non-finite numbers as ``None``.
+
+    Examples
+    --------
+    >>> jsonable({"a": np.float64("nan"), "b": [np.int64(2), float("inf")], "c": np.array([1.5])})
+    {'a': None, 'b': [2, None], 'c': [1.5]}
+    """
+    if isinstance(value, Mapping):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def _column(metric: Metric | None, name: str, values: Any, n: int) -> list[Any]:
+    out = round_values(values, metric.digits) if metric is not None else jsonable(list(values))
+    if len(out) != n:
+        raise ValueError(f"column '{name}' has {len(out)} values for {n} features")
+    return out
+
+
+def _collection(
+    layer: Layer, columns: Mapping[str, Any], declared: Mapping[str, Metric]
+) -> dict[str, Any]:
+    cols = {k: _column(declared.get(k), k, v, len(layer)) for k, v in columns.items()}
+    fc = feature_collection(layer, cols)
+    member = crs_member(layer)
+    return {"type": "FeatureCollection", "crs": member, **fc} if member else fc
+
+
+def _check_declared(indicator: Indicator, level: str, names: Any) -> None:
+    declared = {m.id for m in indicator.metrics if level in m.levels}
+    unknown = sorted(set(names) - declared)
+    if unknown:
+        raise ValueError(
+            f"{indicator.id}: {level} metrics {unknown} are not declared at level '{level}'"
+        )
+
+
+def assemble(
+    indicator: Indicator,
+    layers: Mapping[str, Layer],
+    params: Mapping[str, Any],
+    ctx: Context,
+    result: Metrics,
+) -> dict[str, Any]:
+    """Return an indicator's outputs from its kernel's metric values.
+
+    Parameters
+    ----------
+    indicator : Indicator
+        The declaration (metrics, ``features`` and ``areas`` layer names).
+    layers : Mapping[str, Layer]
+        The parsed inputs.
+    params : Mapping
+        The parameters after defaults (``profile``, ``profile_override``, ``area_type``).
+    ctx : Context
+        The run's context (its ``groups`` are the areas' grouping, when built).
+    result : Metrics
+        The kernel's values.
+
+    Returns
+    -------
+    dict
+        Output name to value: the per-feature and per-area FeatureCollections,
+        ``summary`` (overall metrics and, when scored, ``scorecard``), ``metrics``,
+        ``profile`` when scored, and the kernel's further outputs.
+
+    Raises
+    ------
+    ValueError
+        When the kernel returns a metric its declaration does not have (a programming
+        error, caught by the tests of every indicator).
+    """
+    from gsl_indicators.core.scoring import area_types_of, resolve_profile, scorecard, scorecards
+
+    declared = {m.id: m for m in indicator.metrics}
+    for level, values in (("feature", result.feature), ("area", result.area)):
+        _check_declared(indicator, level, values)
+    _check_declared(indicator, "overall", result.overall)
+    scored = indicator.scored_metrics
+    profile = resolve_profile(params) if scored else None
+    out: dict[str, Any] = {}
+
+    features = layers.get(indicator.features) if indicator.features else None
+    areas = layers.get(indicator.areas) if indicator.areas else None
+    if features is not None and (result.feature or indicator.features == indicator.areas):
+        cols: dict[str, Any] = dict(result.feature)
+        if areas is not None and ctx.groups is not None and features is not areas:
+            keys = area_keys(areas)
+            cols["area_id"] = [keys[i] if i >= 0 else None for i in ctx.groups.index.tolist()]
+        out[features.name] = _collection(features, cols, declared)
+    if areas is not None and features is not areas:
+        cols = dict(result.area)
+        if profile is not None:
+            types = area_types_of(areas, params.get("area_type"), ctx)
+            values = {
+                m: np.asarray([np.nan if v is None else v for v in result.area[m]], float)
+                for m in scored
+                if m in result.area
+            }
+            cards = scorecards(profile, indicator.id, values, types)
+            cols["area_type"] = types
+            cols["score"] = [c.get("score") for c in cards]
+            for m in values:
+                cols[f"score_{m}"] = [c["scores"].get(m, {}).get("score") for c in cards]
+        out[areas.name] = _collection(areas, cols, declared)
+
+    summary = {k: round_value(v, declared[k].digits) for k, v in result.overall.items()}
+    if profile is not None:
+        picked = {m: result.overall[m] for m in scored if m in result.overall}
+        summary["scorecard"] = scorecard(profile, indicator.id, picked, params.get("area_type"))
+    out["summary"] = summary
+    for name, (layer, columns) in result.collections.items():
+        out[name] = _collection(layer, columns, declared)
+    out.update(jsonable(result.outputs))
+    out["metrics"] = [m.declaration() for m in indicator.metrics]
+    if profile is not None:
+        out["profile"] = profile.to_dict(indicator=indicator.id)
+    return out
+
+
+def results_document(indicator: Indicator, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the OGC results document: every output a qualified value with its media type.
+
+    ``results.yaml`` allows an object output only as ``{"value", "mediaType"}`` (or a
+    link); numbers, strings and arrays may stand bare, but are qualified too, so that a
+    reader finds every output the same way.
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.spec import registry
+    >>> doc = results_document(registry().get("echo"), {"echo": {"message": "x"}, "provenance": {}})
+    >>> doc["echo"]["mediaType"], doc["provenance"]
+    ('application/json', {'mediaType': 'application/json', 'value': {}})
+    """
+    media = {o.name: o.media_type for o in indicator.all_outputs}
+    doc: dict[str, Any] = {}
+    for name, value in outputs.items():
+        kind = media.get(name)
+        if kind is None:
+            kind = GEOJSON if isinstance(value, Mapping) and "features" in value else JSON
+        doc[name] = {"mediaType": kind, "value": value}
+    return doc
+
+
+def output_values(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the bare output values of a results document (the inverse of wrapping).
+
+    Examples
+    --------
+    >>> output_values({"summary": {"mediaType": "application/json", "value": {"a": 1}}})
+    {'summary': {'a': 1}}
+    """
+    return {
+        k: v["value"] if isinstance(v, Mapping) and "value" in v and "mediaType" in v else v
+        for k, v in doc.items()
+    }

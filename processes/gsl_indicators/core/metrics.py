@@ -1,0 +1,332 @@
+"""The metric model: every indicator's numbers in one shape.
+
+An indicator declares its **metrics** (:class:`Metric`): id, titles (nl, en), unit,
+the levels it is reported at (per feature, per area, overall), the direction in which it
+is better, the digits it is rounded to and whether the norm profile scores it. Its
+kernel returns the values as named arrays (:class:`Metrics`), never a document; one
+assembler (:mod:`gsl_indicators.core.assemble`) turns them into FeatureCollections,
+scorecards and the result document. The scoreboard, scenario deltas, web pages, CSV
+exports, Tygron attributes and tiling all read this one model.
+
+Units are plain strings. Shares are always fractions from 0 to 1 (unit ``"fraction"``),
+never percentages, everywhere.
+
+Areas (neighbourhoods, zones) are grouped once per request: :class:`AreaGroups` maps
+each feature to the area holding its representative point, and aggregates per area
+(counts, sums, shares, weighted means) in the momepy way — one object built once and
+handed to every metric.
+
+Examples
+--------
+>>> groups = AreaGroups(np.array([0, 0, 1, -1]), 2)
+>>> groups.share(np.array([True, False, True, True])).tolist()  # feature 3 is in no area
+[0.5, 1.0]
+>>> groups.count().tolist(), groups.sum(np.array([1.0, 2.0, 3.0, 4.0])).tolist()
+([2.0, 1.0], [3.0, 3.0])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+__all__ = [
+    "FRACTION",
+    "AreaGroups",
+    "Direction",
+    "Level",
+    "Metric",
+    "Metrics",
+    "finite",
+    "round_value",
+    "round_values",
+]
+
+Level = Literal["feature", "area", "overall"]
+Direction = Literal["higher_is_better", "lower_is_better"]
+FRACTION = "fraction"
+"""The unit of every share: a fraction from 0 to 1."""
+
+_LEVELS: tuple[Level, ...] = ("feature", "area", "overall")
+
+
+def finite(value: Any) -> bool:
+    """Return whether ``value`` is a finite real number (not bool, NaN or infinity).
+
+    The one "finite number" check of the package.
+
+    Examples
+    --------
+    >>> finite(1), finite(2.5), finite(float("nan")), finite(True), finite("1"), finite(None)
+    (True, True, False, False, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    return math.isfinite(float(value))
+
+
+@dataclass(frozen=True)
+class Metric:
+    """The declaration of one metric of an indicator.
+
+    Parameters
+    ----------
+    id : str
+        Name (snake_case, part of the public API: property and CSV column name).
+    title : Mapping[str, str]
+        Keys ``"nl"`` and ``"en"``.
+    unit : str
+        ``"fraction"`` for shares (0–1), else ``"m"``, ``"m²"``, ``"count"``, ``"dB"``,
+        ``"µg/m³"``, ``"°C"``, ``"mm"``, ``"EUR"``, ``"boolean"``, ``"class"``, ...
+    levels : tuple of {"feature", "area", "overall"}
+        Where the metric is reported.
+    direction : {"higher_is_better", "lower_is_better"}, optional
+        Which way is better; ``None`` for descriptive numbers (counts, areas).
+    digits : int
+        Decimals kept in the output (``0`` gives integers).
+    scored : bool
+        Whether the norm profile scores it (1–10).
+    description : str
+        What it is, in a sentence.
+    """
+
+    id: str
+    title: Mapping[str, str]
+    unit: str
+    levels: tuple[Level, ...] = ("overall",)
+    direction: Direction | None = None
+    digits: int = 2
+    scored: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        bad = [lv for lv in self.levels if lv not in _LEVELS]
+        if bad or not self.levels:
+            raise ValueError(f"metric '{self.id}': levels must be some of {_LEVELS}, got {bad}")
+        if set(self.title) != {"nl", "en"}:
+            raise ValueError(f"metric '{self.id}': title needs keys 'nl' and 'en'")
+        if self.scored and self.direction is None:
+            raise ValueError(f"metric '{self.id}': a scored metric needs a direction")
+
+    def declaration(self) -> dict[str, Any]:
+        """Return the metric as JSON (process description, menu card, result document).
+
+        Examples
+        --------
+        >>> Metric("homes", {"nl": "Woningen", "en": "Homes"}, "count", digits=0).declaration()
+        {'id': 'homes', 'title': {'nl': 'Woningen', 'en': 'Homes'}, 'unit': 'count', 'levels': ['overall'], 'direction': None, 'digits': 0, 'scored': False, 'description': ''}
+        """
+        return {
+            "id": self.id,
+            "title": dict(self.title),
+            "unit": self.unit,
+            "levels": list(self.levels),
+            "direction": self.direction,
+            "digits": self.digits,
+            "scored": self.scored,
+            "description": self.description,
+        }
+
+
+def round_value(value: Any, digits: int) -> Any:
+    """Return one metric value for output: rounded, ``None`` when not finite.
+
+    Booleans and strings pass unchanged; ``digits`` 0 gives an ``int``.
+
+    Examples
+    --------
+    >>> round_value(0.123456, 4), round_value(float("nan"), 2), round_value(3.0, 0), round_value(True, 2)
+    (0.1235, None, 3, True)
+    >>> round_value(-0.00001, 2)  # no negative zero
+    0.0
+    """
+    if value is None or isinstance(value, bool | str | np.bool_):
+        return bool(value) if isinstance(value, np.bool_) else value
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return value
+    if not math.isfinite(v):
+        return None
+    if digits <= 0:
+        return round(v)
+    return round(v, digits) + 0.0
+
+
+def round_values(values: Any, digits: int) -> list[Any]:
+    """Return a column of metric values for output (see :func:`round_value`), vectorised.
+
+    Examples
+    --------
+    >>> round_values(np.array([1.23456, np.nan, -0.0]), 2)
+    [1.23, None, 0.0]
+    >>> round_values(np.array([2.0, 3.6]), 0)
+    [2, 4]
+    >>> round_values([True, None], 2)
+    [True, None]
+    """
+    arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    if arr.dtype.kind in "fiu":
+        a = arr.astype(float)
+        ok = np.isfinite(a)
+        r = np.round(a, max(digits, 0)) + 0.0
+        if digits <= 0:
+            out = np.where(ok, r, 0).astype(np.int64).astype(object)
+        else:
+            out = r.astype(object)
+        out[~ok] = None
+        return list(out.tolist()) if digits > 0 else [None if o is None else int(o) for o in out]
+    if arr.dtype.kind == "b":
+        return [bool(x) for x in arr.tolist()]
+    return [
+        round_value(x, digits) for x in (values.tolist() if hasattr(values, "tolist") else values)
+    ]
+
+
+@dataclass
+class Metrics:
+    """What a kernel returns: metric values by level, plus any further outputs.
+
+    Attributes
+    ----------
+    feature : dict
+        Metric id to one value per feature of the indicator's ``features`` layer.
+    area : dict
+        Metric id to one value per area of the indicator's ``areas`` layer.
+    overall : dict
+        Metric id to one value for the whole request.
+    outputs : dict
+        Further outputs (JSON data: GES tables, class distributions, a cash-flow
+        table), passed through as they are (non-finite numbers become ``null``).
+    collections : dict
+        Further per-feature outputs: output name to ``(layer, columns)``; the columns
+        are declared metrics or plain values, assembled like the main layers.
+    """
+
+    feature: dict[str, Any] = field(default_factory=dict)
+    area: dict[str, Any] = field(default_factory=dict)
+    overall: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    collections: dict[str, tuple[Any, Mapping[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AreaGroups:
+    """Features grouped by area, built once per request and shared by every metric.
+
+    Parameters
+    ----------
+    index : numpy.ndarray of int
+        Per feature, the area holding its representative point (``-1``: none).
+    n : int
+        Number of areas.
+    """
+
+    index: np.ndarray
+    n: int
+
+    def _select(self, where: np.ndarray | None) -> np.ndarray:
+        sel = self.index >= 0
+        return sel if where is None else sel & np.asarray(where, dtype=bool)
+
+    def count(self, where: np.ndarray | None = None) -> np.ndarray:
+        """Return the number of features per area (only those ``where`` is true)."""
+        sel = self._select(where)
+        return np.bincount(self.index[sel], minlength=self.n).astype(float)
+
+    def sum(self, values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """Return the sum of ``values`` per area (NaN values count as 0)."""
+        sel = self._select(where)
+        v = np.nan_to_num(np.asarray(values, dtype=float)[sel])
+        return np.bincount(self.index[sel], weights=v, minlength=self.n)
+
+    def share(
+        self,
+        mask: np.ndarray,
+        weights: np.ndarray | None = None,
+        where: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Return, per area, the (weighted) fraction of features where ``mask`` is true.
+
+        Parameters
+        ----------
+        mask : numpy.ndarray of bool
+            The condition per feature.
+        weights : numpy.ndarray, optional
+            Weight per feature (dwellings); default 1.
+        where : numpy.ndarray of bool, optional
+            The population: only these features count, in numerator and denominator.
+
+        Returns
+        -------
+        numpy.ndarray
+            Fractions 0–1; NaN for an area without (weighted) features.
+
+        Examples
+        --------
+        >>> g = AreaGroups(np.array([0, 0, 0, 1]), 3)
+        >>> g.share(np.array([True, False, True, False]), weights=np.array([1.0, 2, 1, 1])).tolist()
+        [0.5, 0.0, nan]
+        """
+        w = np.ones(len(self.index)) if weights is None else np.asarray(weights, dtype=float)
+        sel = self._select(where)
+        total = np.bincount(self.index[sel], weights=w[sel], minlength=self.n)
+        hit = sel & np.asarray(mask, dtype=bool)
+        part = np.bincount(self.index[hit], weights=w[hit], minlength=self.n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, part / np.where(total > 0, total, 1.0), np.nan)
+
+    def mean(
+        self, values: np.ndarray, weights: np.ndarray | None = None, where: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the (weighted) mean of the finite ``values`` per area (NaN: none).
+
+        Examples
+        --------
+        >>> AreaGroups(np.array([0, 0, 1]), 2).mean(np.array([10.0, 20.0, np.nan]),
+        ...                                          weights=np.array([1.0, 3.0, 1.0])).tolist()
+        [17.5, nan]
+        """
+        v = np.asarray(values, dtype=float)
+        w = np.ones(len(v)) if weights is None else np.asarray(weights, dtype=float)
+        sel = self._select(where) & np.isfinite(v)
+        total = np.bincount(self.index[sel], weights=w[sel], minlength=self.n)
+        s = np.bincount(self.index[sel], weights=w[sel] * v[sel], minlength=self.n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, s / np.where(total > 0, total, 1.0), np.nan)
+
+    def maximum(self, values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """Return the largest finite value per area (NaN: none).
+
+        Examples
+        --------
+        >>> AreaGroups(np.array([0, 0, 1, 1]), 3).maximum(np.array([1.0, 5.0, np.nan, 2.0])).tolist()
+        [5.0, 2.0, nan]
+        """
+        v = np.asarray(values, dtype=float)
+        sel = self._select(where) & np.isfinite(v)
+        out = np.full(self.n, -np.inf)
+        np.maximum.at(out, self.index[sel], v[sel])
+        return np.where(np.isinf(out), np.nan, out)
+
+
+def overall_share(
+    mask: np.ndarray, weights: np.ndarray | None = None, where: np.ndarray | None = None
+) -> float:
+    """Return the (weighted) fraction of features where ``mask`` is true (NaN: none).
+
+    Examples
+    --------
+    >>> overall_share(np.array([True, False, True]), where=np.array([True, True, False]))
+    0.5
+    """
+    return float(AreaGroups(np.zeros(len(mask), dtype=np.int64), 1).share(mask, weights, where)[0])
+
+
+def declarations(metrics: Sequence[Metric]) -> list[dict[str, Any]]:
+    """Return the JSON declarations of ``metrics`` (in declaration order)."""
+    return [m.declaration() for m in metrics]
