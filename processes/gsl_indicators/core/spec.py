@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pydantic
 
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
+from gsl_indicators.core.ogc_schema import to_ogc_schema
 
 if TYPE_CHECKING:
     from gsl_indicators.core.geo import Layer
@@ -129,11 +130,9 @@ class Parameter:
             out["maximum"] = self.maximum
         if self.enum is not None:
             out["enum"] = list(self.enum)
-        if self.unit:
-            out["x-unit"] = self.unit
         if self.schema:
             out.update(dict(self.schema))
-        return out
+        return to_ogc_schema(out)
 
     def field(self) -> tuple[Any, Any]:
         """Return the ``(annotation, FieldInfo)`` pair for pydantic's ``create_model``."""
@@ -590,6 +589,8 @@ class Indicator:
                 "maxOccurs": 1,
                 "keywords": ["parameter"],
             }
+            if p.unit:  # beside the schema: OGC's schema.yaml admits no `x-` keywords
+                inputs[p.name]["x-unit"] = p.unit
         outputs = {
             o.name: {
                 "title": o.title,
