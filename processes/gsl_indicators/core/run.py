@@ -151,6 +151,7 @@ def execute(
             }
             for name, layer in layers.items()
         }
+    provenance.update(ctx.provenance)
     doc = {
         **outputs,
         "provenance": provenance,

@@ -16,10 +16,10 @@ data-quality notes. It returns a dict of output name to JSON-compatible value.
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import pydantic
 
@@ -337,6 +337,10 @@ class Context:
     notes: dict[str, Any] = field(default_factory=dict)
     groups: AreaGroups | None = None
     """The indicator's features grouped by its areas (built once by the runner)."""
+    provenance: dict[str, Any] = field(default_factory=dict)
+    """Further provenance facts (merged into the result's ``provenance``)."""
+    part_cache: PartCache | None = None
+    """Where composite processes (scoreboard, scenarios) keep each indicator's part."""
 
     def progress(self, fraction: float, message: str) -> None:
         """Report that ``fraction`` (0..1) of the work is done, at stage ``message``."""
@@ -355,6 +359,20 @@ class Context:
     def note(self, key: str, value: Any) -> None:
         """Record a data-quality fact under ``key`` (merged into ``data_quality``)."""
         self.notes[key] = value
+
+
+class PartCache(Protocol):
+    """A store of computed parts (one indicator's outputs) by key, for composite processes.
+
+    The service backs it with its result cache (shared by every worker); a plain run
+    uses an in-process memo (:mod:`gsl_indicators.core.parts`).
+    """
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """Return the part stored under ``key``, else ``None``."""
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Store ``value`` under ``key``."""
 
 
 ComputeFn = Callable[[Mapping[str, "Layer"], dict[str, Any], Context], "Metrics | dict[str, Any]"]
@@ -673,7 +691,7 @@ ENTRY_POINT_GROUP = "gsl_indicators.indicators"
 """The entry-point group that publishes indicators: ``name = "module:INDICATORS"``."""
 
 
-def declared_indicators(skip: str | None = None) -> Iterator[Indicator]:
+def declared_indicators(skip: str | Collection[str] | None = None) -> Iterator[Indicator]:
     """Yield the indicators published in the :data:`ENTRY_POINT_GROUP` entry points.
 
     Each entry point names a module's ``INDICATORS`` tuple, so only the indicator
@@ -682,13 +700,14 @@ def declared_indicators(skip: str | None = None) -> Iterator[Indicator]:
 
     Parameters
     ----------
-    skip : str, optional
-        An entry-point name to leave out (``sensitivity`` asks for every other one).
+    skip : str or collection of str, optional
+        Entry-point names to leave out (``sensitivity`` asks for every other one).
     """
+    skipped = {skip} if isinstance(skip, str) else set(skip or ())
     for ep in sorted(
         importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
     ):
-        if ep.name != skip:
+        if ep.name not in skipped:
             yield from ep.load()
 
 

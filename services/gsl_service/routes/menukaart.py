@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from gsl_indicators.catalog import profile_names
 from gsl_indicators.core.canonical import canonical_json
+from gsl_indicators.core.cards import card_csv, card_names, resolve_card
 from gsl_indicators.core.menukaart import menu_card
 from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import ServiceError
@@ -35,7 +36,60 @@ async def menukaart(request: Request) -> Response:
             ]
     for profile in card["profiles"]:
         profile["href"] = f"{base}/menukaart/profiles/{profile['name']}"
+    card["cards"] = [
+        {
+            "id": c.id,
+            "title": c.title,
+            "version": c.version,
+            "publisher": c.publisher,
+            "profile": c.profile,
+            "example": c.example,
+            "themes": [t.id for t in c.themes],
+            "links": [
+                {"rel": "self", "type": "application/json", "href": f"{base}/menukaart/{c.id}"},
+                {"rel": "alternate", "type": "text/csv", "href": f"{base}/menukaart/{c.id}?f=csv"},
+                {"rel": "execute", "href": f"{base}/processes/scoreboard/execution"},
+            ],
+        }
+        for c in (resolve_card(name) for name in card_names())
+    ]
     return Response(canonical_json(card), media_type="application/json")
+
+
+class NoSuchCard(ServiceError):
+    """Unknown menu card (404)."""
+
+    status = 404
+    ogc_type = "not-found"
+    title = "No such menu card"
+
+
+class UnsupportedFormat(ServiceError):
+    """A format the resource is not available in (406)."""
+
+    status = 406
+    ogc_type = "not-acceptable"
+    title = "Format not available"
+
+
+@router.get("/menukaart/{card_id}", include_in_schema=False)
+async def one_card(card_id: str, request: Request, f: str | None = None) -> Response:
+    """Return one menu card of the catalog as JSON or CSV (``?f=csv`` or ``Accept: text/csv``).
+
+    The CSV has one row per theme × indicator × parameter, with the pinned value, the
+    default, the unit and the range a municipality may adjust it in.
+    """
+    if card_id not in card_names():
+        raise NoSuchCard(f"no menu card '{card_id}'; known cards: {list(card_names())}")
+    card = resolve_card(card_id)
+    fmt = (f or "").lower()
+    if not fmt:
+        fmt = "csv" if "text/csv" in request.headers.get("accept", "") else "json"
+    if fmt == "csv":
+        return Response(card_csv(card), media_type="text/csv; charset=utf-8")
+    if fmt != "json":
+        raise UnsupportedFormat(f"menu card available as json or csv, not {f!r}", input_name="f")
+    return Response(canonical_json(card.model_dump()), media_type="application/json")
 
 
 @router.get("/menukaart/profiles/{name}", include_in_schema=False)

@@ -1,0 +1,307 @@
+"""Menu cards as data: which indicators, with which pinned parameters, grouped into themes.
+
+A **menu card** (*menukaart*) is what a province standardises on: an id, title,
+version and publisher; the norm profile that scores it; its themes, each with the
+indicators it contains, their pinned parameters and the parameters a municipality may
+adjust within a range. Cards are YAML files in the catalog (``kind: menu-card``) or
+inline in a request.
+
+A municipality's **local accents** are a card that ``extends`` another and sets
+``accents`` (indicator → parameter → value): they must lie within the base card's
+``adjustable`` ranges, and the resolved card lists them as ``deviations`` (parameter,
+card value, local value) — never silently merged.
+
+A bad card is an :class:`~gsl_indicators.core.spec.InputError` naming the place in the
+card (``card.themes[1].indicators[0].parameters.tree_distance_m``), which the service
+answers as a 400 problem document.
+
+Examples
+--------
+>>> card = resolve_card("ggo-utrecht-example")
+>>> card.profile, [t.id for t in card.themes][:3]
+('ggo-utrecht-example', ['air', 'noise', 'heat'])
+>>> local = resolve_card({"extends": "ggo-utrecht-example", "id": "stad-x",
+...     "accents": {"green-3-30-300": {"tree_distance_m": 50}}})
+>>> [(d.indicator, d.parameter, d.card_value, d.local_value) for d in local.deviations]
+[('green-3-30-300', 'tree_distance_m', 30, 50)]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from gsl_indicators import catalog
+from gsl_indicators.core.spec import InputError, Registry, registry
+
+__all__ = [
+    "CARD_KIND",
+    "CardIndicator",
+    "CardTheme",
+    "Deviation",
+    "MenuCard",
+    "card_csv",
+    "card_names",
+    "resolve_card",
+]
+
+CARD_KIND = "menu-card"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Range(_Strict):
+    """The range within which a municipality may set a parameter (inclusive)."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    values: list[Any] | None = Field(None, description="Allowed values, for non-numbers.")
+
+    def admits(self, value: Any) -> bool:
+        """Return whether ``value`` lies in this range."""
+        if self.values is not None:
+            return value in self.values
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        lo_ok = self.minimum is None or value >= self.minimum
+        return lo_ok and (self.maximum is None or value <= self.maximum)
+
+
+class CardIndicator(_Strict):
+    """One indicator on a card: its pinned parameters and what may be adjusted."""
+
+    indicator: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    adjustable: dict[str, Range] = Field(default_factory=dict)
+
+
+class CardTheme(_Strict):
+    """A theme of the card (air, noise, heat, ...) with its indicators."""
+
+    id: str
+    title: dict[str, str]
+    indicators: list[CardIndicator]
+
+
+class Deviation(_Strict):
+    """A local accent: a parameter whose local value differs from the card's."""
+
+    indicator: str
+    parameter: str
+    card_value: Any
+    local_value: Any
+
+
+class MenuCard(_Strict):
+    """A menu card (see the module docstring)."""
+
+    kind: Literal["menu-card"] = "menu-card"
+    id: str
+    title: dict[str, str]
+    version: str
+    publisher: str
+    description: str = ""
+    example: bool = False
+    profile: str = "nl-default"
+    extends: str | None = None
+    themes: list[CardTheme]
+    accents: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    deviations: list[Deviation] = Field(default_factory=list)
+
+    def entries(self) -> list[tuple[CardTheme, CardIndicator]]:
+        """Return every (theme, indicator entry) pair in card order."""
+        return [(t, e) for t in self.themes for e in t.indicators]
+
+    def parameters_of(self, indicator: str) -> dict[str, Any]:
+        """Return the pinned parameters of ``indicator`` (with the card's profile)."""
+        for _, e in self.entries():
+            if e.indicator == indicator:
+                return {"profile": self.profile, **e.parameters}
+        raise KeyError(indicator)
+
+
+@cache
+def _card_files() -> dict[str, str]:
+    """Return card id → catalog file name (a card's id may equal a profile's name)."""
+    return {catalog.load_yaml(n)["id"]: n for n in catalog.yaml_names(CARD_KIND)}
+
+
+def card_names() -> tuple[str, ...]:
+    """Return the ids of the menu cards in the catalog, sorted."""
+    return tuple(sorted(_card_files()))
+
+
+def _error_place(err: pydantic.ValidationError) -> tuple[str, str]:
+    first = err.errors()[0]
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    return f"card{loc}", first["msg"]
+
+
+def _load(raw: Any) -> MenuCard:
+    if isinstance(raw, str):
+        if raw not in card_names():
+            raise InputError("card", f"unknown menu card {raw!r}; known: {list(card_names())}")
+        raw = catalog.load_yaml(_card_files()[raw])
+    if not isinstance(raw, Mapping):
+        raise InputError("card", "must be a menu-card name or an object")
+    data = dict(raw)
+    if data.get("extends"):
+        base = _load(data["extends"]).model_dump()
+        accents = data.get("accents") or {}
+        merged = {**base, **{k: v for k, v in data.items() if k not in ("themes",)}}
+        merged["accents"] = accents
+        merged.setdefault("themes", base["themes"])
+        data = merged
+    try:
+        return MenuCard.model_validate(data)
+    except pydantic.ValidationError as err:
+        place, why = _error_place(err)
+        raise InputError("card", f"{place}: {why}") from None
+
+
+def _check(card: MenuCard, reg: Registry) -> None:
+    from gsl_indicators.catalog import profile_names
+
+    if card.profile not in profile_names():
+        raise InputError(
+            "card",
+            f"card.profile: unknown norm profile {card.profile!r}; known: {list(profile_names())}",
+        )
+    seen: set[str] = set()
+    for ti, theme in enumerate(card.themes):
+        for ii, entry in enumerate(theme.indicators):
+            place = f"card.themes[{ti}].indicators[{ii}]"
+            if entry.indicator not in reg or reg.get(entry.indicator).theme == "test":
+                raise InputError(
+                    "card", f"{place}.indicator: unknown indicator {entry.indicator!r}"
+                )
+            if entry.indicator in seen:
+                raise InputError(
+                    "card", f"{place}.indicator: {entry.indicator!r} is on the card twice"
+                )
+            seen.add(entry.indicator)
+            ind = reg.get(entry.indicator)
+            names = {p.name for p in ind.parameters}
+            for name in [*entry.parameters, *entry.adjustable]:
+                if name not in names or name == "profile":
+                    raise InputError(
+                        "card",
+                        f"{place}.parameters.{name}: not a parameter of {entry.indicator!r}",
+                    )
+            try:
+                ind.validate_parameters(entry.parameters)
+            except InputError as err:
+                raise InputError(
+                    "card", f"{place}.parameters.{err.input_name}: {err.reason}"
+                ) from None
+
+
+def _apply_accents(card: MenuCard) -> MenuCard:
+    if not card.accents:
+        return card
+    entries = {e.indicator: e for t in card.themes for e in t.indicators}
+    deviations: list[Deviation] = []
+    for indicator, values in card.accents.items():
+        if indicator not in entries:
+            raise InputError("card", f"card.accents.{indicator}: not an indicator of the card")
+        entry = entries[indicator]
+        for name, value in values.items():
+            rng = entry.adjustable.get(name)
+            place = f"card.accents.{indicator}.{name}"
+            if rng is None:
+                raise InputError(
+                    "card",
+                    f"{place}: the card does not let a municipality adjust this parameter "
+                    f"(adjustable: {sorted(entry.adjustable)})",
+                )
+            if not rng.admits(value):
+                bounds = rng.values if rng.values is not None else [rng.minimum, rng.maximum]
+                raise InputError(
+                    "card", f"{place}: {value!r} is outside the allowed range {bounds}"
+                )
+            ind = registry().get(indicator)
+            default = next(p.default for p in ind.parameters if p.name == name)
+            deviations.append(
+                Deviation(
+                    indicator=indicator,
+                    parameter=name,
+                    card_value=entry.parameters.get(name, default),
+                    local_value=value,
+                )
+            )
+            entry.parameters[name] = value
+    card.deviations = deviations
+    return card
+
+
+def resolve_card(raw: Any, reg: Registry | None = None) -> MenuCard:
+    """Return the card ``raw`` (a catalog name or an inline object), checked and resolved.
+
+    Raises
+    ------
+    InputError
+        Input ``card``, naming the place in the card and the reason: an unknown
+        indicator, a parameter outside its range or not adjustable, an unknown profile.
+    """
+    card = _load(raw)
+    card = _apply_accents(card)
+    _check(card, reg or registry())
+    return card
+
+
+def card_csv(card: MenuCard, reg: Registry | None = None) -> str:
+    """Return the card as CSV: one row per theme × indicator × parameter.
+
+    Columns: ``theme, indicator, version, parameter, value, default, unit, adjustable_min,
+    adjustable_max, adjustable_values, local``.
+    """
+    reg = reg or registry()
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(
+        [
+            "theme",
+            "indicator",
+            "version",
+            "parameter",
+            "value",
+            "default",
+            "unit",
+            "adjustable_min",
+            "adjustable_max",
+            "adjustable_values",
+            "local",
+        ]
+    )
+    local = {(d.indicator, d.parameter) for d in card.deviations}
+    for theme, entry in card.entries():
+        ind = reg.get(entry.indicator)
+        for p in ind.parameters:
+            if p.name in ("profile", "profile_override"):
+                continue
+            rng = entry.adjustable.get(p.name)
+            value = entry.parameters.get(p.name, p.default)
+            w.writerow(
+                [
+                    theme.id,
+                    ind.id,
+                    ind.version,
+                    p.name,
+                    value if not isinstance(value, dict | list) else str(value),
+                    p.default if not isinstance(p.default, dict | list) else str(p.default),
+                    p.unit or "",
+                    "" if rng is None or rng.minimum is None else rng.minimum,
+                    "" if rng is None or rng.maximum is None else rng.maximum,
+                    "" if rng is None or rng.values is None else "|".join(map(str, rng.values)),
+                    "yes" if (ind.id, p.name) in local else "",
+                ]
+            )
+    return out.getvalue()

@@ -1,0 +1,830 @@
+"""``scoreboard``: a menu card run on one design — scores per area and theme (the GGO way).
+
+The card (:mod:`gsl_indicators.core.cards`) names the indicators, their pinned
+parameters, the themes and the norm profile. The design's layers are parsed once; each
+indicator gets the layers it reads and runs as a **part** of its own, cached under its
+own key (:mod:`gsl_indicators.core.parts`), so a re-run in which one layer changed
+recomputes only the indicators that read it. Parts run in parallel threads.
+
+Per area × theme: the theme's score is the **lowest** headline score of its indicators
+in that area (a theme is as good as its weakest indicator; e.g. heat with PET classes
+and distance to cool places), with the metric behind each score, the band used and a
+status (``assessed``, or ``not assessed`` naming the missing input). Per theme overall
+the same from the indicators' overall scores; per area the number of themes scoring
+below 6 (the minimum). Themes stand side by side: there is no total that sums health.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from gsl_indicators.core.assemble import area_keys
+from gsl_indicators.core.canonical import digest
+from gsl_indicators.core.cards import MenuCard, resolve_card
+from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.parts import Part, layer_digest, make_part, run_parts
+from gsl_indicators.core.scoring import band_of, normalise_area_type, resolve_profile
+from gsl_indicators.core.spec import (
+    Context,
+    GeoInput,
+    Indicator,
+    InputError,
+    Output,
+    Parameter,
+    declared_indicators,
+)
+
+__all__ = [
+    "PASS_SCORE",
+    "THEMES",
+    "card_parts",
+    "theme_table",
+    "union_inputs",
+]
+
+COMPOSITES = ("scoreboard", "sensitivity")
+"""Entry points that are not single indicators (left out of the input union)."""
+
+PASS_SCORE = 6.0
+"""The score at a band's minimum: a theme below it fails the minimum."""
+
+THEMES: dict[str, tuple[str, str]] = {
+    "air": ("Luchtkwaliteit", "Air quality"),
+    "noise": ("Geluid", "Noise"),
+    "odour": ("Geur", "Odour"),
+    "external-safety": ("Externe veiligheid", "External safety"),
+    "emf": ("Elektromagnetische velden", "Electromagnetic fields"),
+    "heat": ("Hitte", "Heat"),
+    "water": ("Wateroverlast", "Waterlogging"),
+    "flood": ("Waterveiligheid", "Flood safety"),
+    "green": ("Groen", "Green"),
+    "activity": ("Beweegvriendelijkheid", "Activity-friendly environment"),
+    "soil": ("Bodem", "Soil"),
+    "proximity": ("Nabijheid voorzieningen", "Proximity of facilities"),
+    "mobility": ("Parkeerdruk", "Parking pressure"),
+    "housing": ("Woningbouwcapaciteit", "Housing capacity"),
+}
+
+
+def union_inputs(
+    indicators: Sequence[Indicator], areas: str = "neighbourhoods"
+) -> tuple[GeoInput, ...]:
+    """Return one optional geo input per name any indicator reads (``areas`` required).
+
+    Geometry types and properties are united; the description says who reads it.
+    """
+    by_name: dict[str, list[tuple[Indicator, GeoInput]]] = {}
+    for ind in indicators:
+        for gi in ind.inputs:
+            by_name.setdefault(gi.name, []).append((ind, gi))
+    out = []
+    for name, uses in by_name.items():
+        first = uses[0][1]
+        types = tuple(dict.fromkeys(t for _, gi in uses for t in gi.geometry_types))
+        props: dict[str, str] = {}
+        for _, gi in uses:
+            props.update(gi.properties)
+        readers = ", ".join(sorted(ind.id for ind, _ in uses))
+        out.append(
+            GeoInput(
+                name,
+                first.title,
+                f"{first.description} Read by: {readers}.",
+                types,
+                required=name == areas,
+                properties=props,
+            )
+        )
+    return tuple(out)
+
+
+def _digests(layers: Mapping[str, Layer]) -> dict[str, str]:
+    return {name: layer_digest(layer) for name, layer in layers.items()}
+
+
+def card_parts(
+    card: MenuCard, layers: Mapping[str, Layer], digests: Mapping[str, str], area_type: Any
+) -> list[tuple[str, Part]]:
+    """Return (theme id, part) for every indicator of the card, on the given layers."""
+    parts = []
+    for theme, entry in card.entries():
+        from gsl_indicators.core.spec import registry
+
+        ind = registry().get(entry.indicator)
+        params = {"profile": card.profile, **entry.parameters}
+        if area_type is not None and any(p.name == "area_type" for p in ind.parameters):
+            params["area_type"] = area_type
+        try:
+            part = make_part(ind, params, layers, digests)
+        except InputError as err:
+            raise InputError("card", f"{entry.indicator}: {err}") from None
+        parts.append((theme.id, part))
+    return parts
+
+
+def _headline(part: Part) -> str | None:
+    card = (part.outputs.get("summary") or {}).get("scorecard") or {}
+    return card.get("headline")
+
+
+def _area_rows(part: Part, areas: str, n: int) -> list[dict[str, Any]] | None:
+    """Return the part's per-area properties when its areas are the scoreboard's areas."""
+    if part.indicator.areas != areas or areas not in part.outputs:
+        return None
+    rows = [f.get("properties") or {} for f in part.outputs[areas]["features"]]
+    return rows if len(rows) == n else None
+
+
+def _min_score(scores: Sequence[float | None]) -> float | None:
+    vals = [s for s in scores if s is not None and math.isfinite(s)]
+    return min(vals) if vals else None
+
+
+def theme_table(
+    card: MenuCard,
+    parts: Sequence[tuple[str, Part]],
+    area_layer: Layer,
+    area_types: Sequence[str | None],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, np.ndarray], dict[str, Any]]:
+    """Return the per-theme summary, the area × theme rows, and the score columns.
+
+    Returns
+    -------
+    themes : list of dict
+        Per theme: status, missing inputs, overall score and one entry per indicator.
+    rows : list of dict
+        Per area × theme: area id, score, status, the indicators' headline metric,
+        value, score and band.
+    area_scores : dict
+        ``score_<theme>`` → one score per area (NaN where not assessed).
+    overall : dict
+        ``score_<theme>`` → the overall score (``None`` where not assessed).
+    """
+    profile = resolve_profile({"profile": card.profile})
+    keys = area_keys(area_layer)
+    n = len(area_layer)
+    themes_out: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    area_scores: dict[str, np.ndarray] = {}
+    overall: dict[str, Any] = {}
+    for theme in card.themes:
+        tparts = [p for t, p in parts if t == theme.id]
+        entries: list[dict[str, Any]] = []
+        per_area = np.full((len(tparts), n), np.nan)
+        for k, part in enumerate(tparts):
+            head = _headline(part)
+            summary = part.outputs.get("summary") or {}
+            score = (summary.get("scorecard") or {}).get("score")
+            entries.append(
+                {
+                    "indicator": part.indicator.id,
+                    "version": part.indicator.version,
+                    "status": "not assessed" if part.missing else "assessed",
+                    "missing": part.missing,
+                    "headline": head,
+                    "value": summary.get(head) if head else None,
+                    "score": score,
+                    "cache": part.cache,
+                }
+            )
+            arows = _area_rows(part, area_layer.name, n)
+            if arows is not None:
+                per_area[k] = [np.nan if r.get("score") is None else r["score"] for r in arows]
+        assessed = [e for e in entries if e["status"] == "assessed"]
+        missing = sorted({m for e in entries for m in e["missing"]})
+        t_score = _min_score([e["score"] for e in assessed])
+        themes_out.append(
+            {
+                "theme": theme.id,
+                "title": dict(theme.title),
+                "status": "assessed" if assessed else "not assessed",
+                "missing": missing if not assessed else [],
+                "score": t_score,
+                "indicators": entries,
+            }
+        )
+        overall[f"score_{theme.id}"] = t_score
+        col = column_min(per_area)
+        area_scores[f"score_{theme.id}"] = col
+        for i in range(n):
+            detail = []
+            for k, part in enumerate(tparts):
+                head = _headline(part)
+                arows = _area_rows(part, area_layer.name, n)
+                value = arows[i].get(head) if (arows is not None and head) else None
+                detail.append(
+                    {
+                        "indicator": part.indicator.id,
+                        "metric": head,
+                        "value": value,
+                        "score": None if np.isnan(per_area[k, i]) else float(per_area[k, i]),
+                        "band": band_of(profile, part.indicator.id, head, area_types[i])
+                        if head
+                        else None,
+                    }
+                )
+            s = col[i]
+            rows.append(
+                {
+                    "area_id": keys[i],
+                    "theme": theme.id,
+                    "score": None if np.isnan(s) else round(float(s), 2),
+                    "status": "assessed" if not np.isnan(s) else "not assessed",
+                    "missing": missing if np.isnan(s) else [],
+                    "indicators": detail,
+                }
+            )
+    return themes_out, rows, area_scores, overall
+
+
+def column_min(scores: np.ndarray) -> np.ndarray:
+    """Return the lowest finite score in each column (NaN where a column has none).
+
+    Examples
+    --------
+    >>> column_min(np.array([[6.0, np.nan, np.nan], [4.0, 7.0, np.nan]])).tolist()
+    [4.0, 7.0, nan]
+    >>> column_min(np.empty((0, 2))).tolist()
+    [nan, nan]
+    """
+    if not len(scores):
+        return np.full(scores.shape[1], np.nan)
+    filled = np.where(np.isnan(scores), np.inf, scores).min(axis=0)
+    return np.where(np.isinf(filled), np.nan, filled)
+
+
+def _area_types(layer: Layer, area_type: Any) -> list[str | None]:
+    from gsl_indicators.core.scoring import area_types_of
+
+    return area_types_of(layer, area_type)
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run the card's indicators on the design and score every area per theme."""
+    card = resolve_card(params["card"])
+    area_type = params.get("area_type")
+    if area_type is not None:
+        try:
+            normalise_area_type(area_type)
+        except ValueError as err:
+            raise InputError("area_type", str(err)) from None
+    digests = _digests(layers)
+    parts = card_parts(card, layers, digests, area_type)
+    ctx.progress(0.1, f"running {len(parts)} indicators")
+    run_parts([p for _, p in parts], cache=ctx.part_cache)
+    areas = layers["neighbourhoods"]
+    types = _area_types(areas, area_type)
+    themes, rows, area_scores, overall = theme_table(card, parts, areas, types)
+    for _, part in parts:
+        ctx.warnings.extend(part.warnings)
+    below = np.zeros(len(areas))
+    for col in area_scores.values():
+        below += np.nan_to_num(col, nan=np.inf) < PASS_SCORE
+    ctx.provenance["card"] = {
+        "id": card.id,
+        "version": card.version,
+        "digest": digest(card.model_dump()),
+    }
+    ctx.provenance["parts"] = [
+        {"indicator": p.indicator.id, "theme": t, "cache": p.cache, "key": p.key or None}
+        for t, p in parts
+    ]
+    assessed = [t for t in themes if t["status"] == "assessed"]
+    return Metrics(
+        area={**area_scores, "themes_below_minimum": below},
+        overall={
+            **overall,
+            "themes_assessed": len(assessed),
+            "themes_below_minimum": sum(
+                1 for t in assessed if t["score"] is not None and t["score"] < PASS_SCORE
+            ),
+        },
+        outputs={
+            "themes": themes,
+            "area_themes": rows,
+            "card": card.model_dump(),
+        },
+    )
+
+
+def _theme_metrics() -> tuple[Metric, ...]:
+    out = [
+        Metric(
+            f"score_{tid}",
+            {"nl": f"Score {nl.lower()}", "en": f"{en} score"},
+            "score",
+            levels=("area", "overall"),
+            direction="higher_is_better",
+            digits=2,
+            description=f"Lowest headline score (1–10) of the card's {en.lower()} indicators.",
+        )
+        for tid, (nl, en) in THEMES.items()
+    ]
+    out += [
+        Metric(
+            "themes_below_minimum",
+            {"nl": "Thema's onder het minimum", "en": "Themes below the minimum"},
+            "count",
+            levels=("area", "overall"),
+            direction="lower_is_better",
+            digits=0,
+            description="Themes scoring below 6 (the band's minimum).",
+        ),
+        Metric(
+            "themes_assessed",
+            {"nl": "Beoordeelde thema's", "en": "Themes assessed"},
+            "count",
+            digits=0,
+        ),
+    ]
+    return tuple(out)
+
+
+CARD_PARAMETER = Parameter(
+    "card",
+    "Menu card",
+    "A menu card of the catalog by id (ggo-utrecht-example, "
+    "nieuwegein-woningbouwmonitor-example) or an inline card: a full card, or "
+    '{"extends": "<card>", "id": "<local id>", "accents": {"<indicator>": {"<parameter>": value}}} '
+    "for a municipality's accents within the card's adjustable ranges.",
+    "string",
+    default="ggo-utrecht-example",
+    annotation=str | dict[str, Any],
+    schema={"type": ["string", "object"]},
+)
+AREA_TYPE_PARAMETER = Parameter(
+    "area_type",
+    "Area type",
+    "Area type whose bands apply to every area; null: per area from its `area_type` or "
+    "`urbanity_class` property, else the profile default.",
+    "string",
+    default=None,
+    nullable=True,
+)
+
+
+def _example() -> dict[str, Any]:
+    return {
+        "card": {
+            "id": "speelkaart",
+            "title": {"nl": "Speelruimte", "en": "Play space"},
+            "version": "1",
+            "publisher": "example",
+            "profile": "nl-default",
+            "themes": [
+                {
+                    "id": "green",
+                    "title": {"nl": "Groen", "en": "Green"},
+                    "indicators": [{"indicator": "play-space"}],
+                },
+                {
+                    "id": "heat",
+                    "title": {"nl": "Hitte", "en": "Heat"},
+                    "indicators": [{"indicator": "cool-place-distance"}],
+                },
+            ],
+        },
+        "neighbourhoods": rd_collection(
+            [
+                box_feature(121000, 487000, 121100, 487100, "BU01", name="Noord"),
+                box_feature(121000, 486900, 121100, 487000, "BU02", name="Zuid"),
+            ]
+        ),
+        "play_areas": rd_collection(
+            [
+                box_feature(121010, 487010, 121030, 487030, "p1"),
+                box_feature(121010, 486910, 121020, 486920, "p2"),
+            ]
+        ),
+        "buildings": rd_collection([point_feature(121050, 487050, "w1", dwellings=1)]),
+    }
+
+
+def _declare() -> tuple[Indicator, ...]:
+    members = [i for i in declared_indicators(skip=COMPOSITES) if i.theme != "test"]
+    return (
+        Indicator(
+            id="scoreboard",
+            version="1.0.0",
+            title={"nl": "Scorebord (menukaart)", "en": "Scoreboard (menu card)"},
+            description={
+                "nl": "Een menukaart op één ontwerp: scores 1–10 per gebied en thema, naast "
+                "elkaar, met de metriek en de band achter elke score.",
+                "en": "A menu card run on one design: scores 1–10 per area and theme, side by "
+                "side, with the metric and band behind every score.",
+            },
+            theme="scoreboard",
+            method=__doc__ or "",
+            compute=compute,
+            inputs=union_inputs(members),
+            parameters=(CARD_PARAMETER, AREA_TYPE_PARAMETER),
+            outputs=(
+                Output("themes", "Themes", "Per theme: status, missing inputs, score, indicators."),
+                Output(
+                    "area_themes",
+                    "Area × theme",
+                    "Per area and theme: score, status, the metric, value, score and band of "
+                    "each indicator.",
+                    {"type": "array"},
+                ),
+                Output("card", "Card", "The resolved menu card, with local deviations."),
+            ),
+            metrics=_theme_metrics(),
+            areas="neighbourhoods",
+            keywords=("GGO", "scorebord", "menukaart"),
+            example=_example(),
+        ),
+    )
+
+
+INDICATORS = _declare()
+
+
+# ------------------------------------------------------------------ scenario comparison
+
+SCENARIO_OUTPUT_COLUMNS = (
+    "scenario",
+    "area_id",
+    "theme",
+    "indicator",
+    "metric",
+    "value",
+    "score",
+    "baseline_value",
+    "baseline_score",
+    "delta",
+    "delta_score",
+    "verdict",
+)
+"""The columns of the comparison table (and of its CSV), one row per area × metric × scenario."""
+
+_EPS = 1e-9
+
+
+def verdict(delta: float | None, direction: str | None) -> str | None:
+    """Return ``better``, ``worse`` or ``unchanged`` for a change, by the metric's direction.
+
+    Examples
+    --------
+    >>> verdict(0.1, "higher_is_better"), verdict(0.1, "lower_is_better"), verdict(0.0, None)
+    ('better', 'worse', 'unchanged')
+    >>> verdict(None, "higher_is_better") is None, verdict(2.0, None) is None
+    (True, True)
+    """
+    if delta is None or not math.isfinite(delta):
+        return None
+    if abs(delta) <= _EPS:
+        return "unchanged"
+    if direction is None:
+        return None
+    up = delta > 0
+    return "better" if up == (direction == "higher_is_better") else "worse"
+
+
+def _variant_layers(
+    base: Mapping[str, Layer], spec_by_name: Mapping[str, GeoInput], name: str, variant: Any
+) -> dict[str, Layer]:
+    """Return the baseline layers with a variant's layers replaced or added to."""
+    from gsl_indicators.core.geo import detect_crs, parse_layer
+
+    if not isinstance(variant, Mapping) or not variant:
+        raise InputError("variants", f"variant {name!r}: must be an object of layers")
+    layers = dict(base)
+    target = next(iter(base.values())).crs if base else "EPSG:28992"
+    for layer_name, value in variant.items():
+        where = f"variants.{name}.{layer_name}"
+        gi = spec_by_name.get(layer_name.removeprefix("+"))
+        if gi is None:
+            raise InputError("variants", f"{where}: not an input; known: {sorted(spec_by_name)}")
+        add = isinstance(value, Mapping) and set(value) == {"add"}
+        fc = value["add"] if add else value
+        if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
+            raise InputError("variants", f"{where}: expected a FeatureCollection or {{'add': …}}")
+        if add and gi.name in base:
+            fc = {**fc, "features": [*base[gi.name].features, *(fc.get("features") or [])]}
+            fc.setdefault("crs", _crs_member_of(base[gi.name]))
+        try:
+            layers[gi.name] = parse_layer(gi, fc, detect_crs(gi.name, fc), target)
+        except InputError as err:
+            raise InputError("variants", f"{where}: {err.reason}") from None
+    return layers
+
+
+def _crs_member_of(layer: Layer) -> dict[str, Any] | None:
+    from gsl_indicators.core.assemble import crs_member
+
+    return crs_member(layer)
+
+
+def _scored(part: Part) -> list[tuple[str, str | None]]:
+    """Return the (metric, direction) pairs of a part that a comparison reports."""
+    card = (part.outputs.get("summary") or {}).get("scorecard") or {}
+    declared = {m.id: m.direction for m in part.indicator.metrics}
+    return [
+        (m, declared.get(m) or s.get("direction")) for m, s in (card.get("scores") or {}).items()
+    ]
+
+
+def _values(part: Part, metric: str, areas: str, n: int) -> tuple[list[Any], Any, Any]:
+    summary = part.outputs.get("summary") or {}
+    card = summary.get("scorecard") or {}
+    overall = (summary.get(metric), (card.get("scores") or {}).get(metric, {}).get("score"))
+    rows = _area_rows(part, areas, n)
+    per_area = (
+        [(r.get(metric), r.get(f"score_{metric}", r.get("score"))) for r in rows]
+        if rows is not None
+        else []
+    )
+    return per_area, overall[0], overall[1]
+
+
+def _delta(a: Any, b: Any) -> float | None:
+    """Return ``a - b`` rounded to 6 decimals (no float noise in the table), else ``None``."""
+    if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
+        return None
+    try:
+        return round(float(a) - float(b), 6) + 0.0
+    except (TypeError, ValueError):
+        return None
+
+
+def compare_rows(
+    scenarios: Mapping[str, Sequence[tuple[str, Part]]],
+    baseline: str,
+    area_layer: Layer,
+    theme_scores: Mapping[str, tuple[dict[str, np.ndarray], dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Return one row per scenario × area (and ``overall``) × metric, with deltas and verdicts."""
+    keys = area_keys(area_layer)
+    n = len(area_layer)
+    rows: list[dict[str, Any]] = []
+    base_parts = {p.indicator.id: p for _, p in scenarios[baseline]}
+
+    def add(
+        scn: str,
+        area: Any,
+        theme: str,
+        ind: str,
+        metric: str,
+        direction: str | None,
+        value: Any,
+        score: Any,
+        bvalue: Any,
+        bscore: Any,
+    ) -> None:
+        d = _delta(value, bvalue)
+        rows.append(
+            dict(
+                zip(
+                    SCENARIO_OUTPUT_COLUMNS,
+                    (
+                        scn,
+                        area,
+                        theme,
+                        ind,
+                        metric,
+                        value,
+                        score,
+                        bvalue,
+                        bscore,
+                        d,
+                        _delta(score, bscore),
+                        verdict(d, direction),
+                    ),
+                    strict=True,
+                )
+            )
+        )
+
+    for scn, parts in scenarios.items():
+        for theme, part in parts:
+            base = base_parts[part.indicator.id]
+            if part.missing or base.missing:
+                continue
+            for metric, direction in _scored(part):
+                per, ov, ovs = _values(part, metric, area_layer.name, n)
+                bper, bov, bovs = _values(base, metric, area_layer.name, n)
+                add(scn, "overall", theme, part.indicator.id, metric, direction, ov, ovs, bov, bovs)
+                for i, ((v, s), (bv, bs)) in enumerate(zip(per, bper, strict=False)):
+                    add(scn, keys[i], theme, part.indicator.id, metric, direction, v, s, bv, bs)
+        cols, overall = theme_scores[scn]
+        bcols, boverall = theme_scores[baseline]
+        for name, col in cols.items():
+            theme = name.removeprefix("score_")
+            add(
+                scn,
+                "overall",
+                theme,
+                "",
+                name,
+                "higher_is_better",
+                overall.get(name),
+                overall.get(name),
+                boverall.get(name),
+                boverall.get(name),
+            )
+            for i in range(n):
+                v = None if np.isnan(col[i]) else round(float(col[i]), 2)
+                b = None if np.isnan(bcols[name][i]) else round(float(bcols[name][i]), 2)
+                add(scn, keys[i], theme, "", name, "higher_is_better", v, v, b, b)
+    return rows
+
+
+def theme_summary(rows: Sequence[Mapping[str, Any]], baseline: str) -> list[dict[str, Any]]:
+    """Return per variant and theme how many areas got better, worse or stayed, with a sentence.
+
+    Counted on the theme scores (rows with ``metric == "score_<theme>"``) per area.
+
+    Examples
+    --------
+    >>> rows = [{"scenario": "B", "area_id": a, "theme": "heat", "indicator": "",
+    ...          "metric": "score_heat", "verdict": v} for a, v in
+    ...         [("n1", "better"), ("n2", "better"), ("n3", "unchanged")]]
+    >>> theme_summary(rows, "baseline")[0]["text"]
+    'B: heat better in 2 of 3 areas'
+    """
+    out = []
+    by: dict[tuple[str, str], dict[str, int]] = {}
+    for r in rows:
+        if r["scenario"] == baseline or r["indicator"] or r["area_id"] == "overall":
+            continue
+        if r["metric"] != f"score_{r['theme']}" or r["verdict"] is None:
+            continue
+        c = by.setdefault((r["scenario"], r["theme"]), {"better": 0, "worse": 0, "unchanged": 0})
+        c[r["verdict"]] += 1
+    for (scn, theme), c in by.items():
+        total = sum(c.values())
+        parts = []
+        if c["better"]:
+            parts.append(f"{theme} better in {c['better']} of {total} areas")
+        if c["worse"]:
+            parts.append(f"{theme} worse in {c['worse']} of {total} areas")
+        text = f"{scn}: " + (
+            ", ".join(parts) if parts else f"{theme} unchanged in all {total} areas"
+        )
+        out.append({"scenario": scn, "theme": theme, **c, "areas": total, "text": text})
+    return out
+
+
+def rows_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Return the comparison rows as CSV (``SCENARIO_OUTPUT_COLUMNS``, empty for null)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(SCENARIO_OUTPUT_COLUMNS)
+    for r in rows:
+        w.writerow(["" if r[c] is None else r[c] for c in SCENARIO_OUTPUT_COLUMNS])
+    return buf.getvalue()
+
+
+def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run one card on a baseline and its variants; deltas per area, metric and variant."""
+    card = resolve_card(params["card"])
+    baseline = params["baseline_name"]
+    variants = params["variants"]
+    if not isinstance(variants, Mapping) or not variants:
+        raise InputError("variants", "give at least one named variant")
+    if baseline in variants:
+        raise InputError("variants", f"a variant may not be called {baseline!r} (the baseline)")
+    specs = {gi.name: gi for gi in SCENARIO_INPUTS}
+    area_type = params.get("area_type")
+    scenario_layers = {baseline: dict(layers)}
+    for name, variant in variants.items():
+        scenario_layers[name] = _variant_layers(layers, specs, name, variant)
+    digests: dict[int, str] = {}
+    scenarios: dict[str, list[tuple[str, Part]]] = {}
+    for name, lyr in scenario_layers.items():
+        d = {}
+        for lname, layer in lyr.items():  # a layer shared between scenarios is digested once
+            d[lname] = digests.setdefault(id(layer), layer_digest(layer))
+        scenarios[name] = card_parts(card, lyr, d, area_type)
+    ctx.progress(0.1, f"running {sum(len(p) for p in scenarios.values())} parts")
+    run_parts([p for parts in scenarios.values() for _, p in parts], cache=ctx.part_cache)
+    areas = layers["neighbourhoods"]
+    types = _area_types(areas, area_type)
+    theme_scores = {}
+    for name, parts in scenarios.items():
+        _, _, cols, overall = theme_table(card, parts, areas, types)
+        theme_scores[name] = (cols, overall)
+    rows = compare_rows(scenarios, baseline, areas, theme_scores)
+    ctx.provenance["card"] = {"id": card.id, "version": card.version}
+    ctx.provenance["parts"] = [
+        {"scenario": s, "indicator": p.indicator.id, "cache": p.cache}
+        for s, parts in scenarios.items()
+        for _, p in parts
+    ]
+    computed = {p.key for parts in scenarios.values() for _, p in parts if p.cache == "miss"}
+    ctx.note("parts_computed", len(computed))
+    return Metrics(
+        overall={"scenarios": len(scenarios), "parts_computed": len(computed)},
+        outputs={
+            "comparison": rows,
+            "themes": theme_summary(rows, baseline),
+            "csv": rows_csv(rows),
+        },
+    )
+
+
+SCENARIO_INPUTS = INDICATORS[0].inputs
+
+
+def _scenario_example() -> dict[str, Any]:
+    ex = _example()
+    return {
+        "card": ex["card"],
+        "neighbourhoods": ex["neighbourhoods"],
+        "play_areas": ex["play_areas"],
+        "buildings": ex["buildings"],
+        "variants": {
+            "meer-speelruimte": {
+                "play_areas": {
+                    "add": rd_collection([box_feature(121040, 486940, 121070, 486970, "p3")])
+                }
+            }
+        },
+    }
+
+
+INDICATORS = (
+    *INDICATORS,
+    Indicator(
+        id="scenario-compare",
+        version="1.0.0",
+        title={"nl": "Scenario's vergelijken (ZOUT)", "en": "Scenario comparison (ZOUT)"},
+        description={
+            "nl": "Een basisontwerp en varianten door één menukaart: per gebied, metriek en "
+            "variant de waarde, score, het verschil met de basis en beter/slechter.",
+            "en": "A baseline design and variants through one menu card: per area, metric and "
+            "variant the value, score, delta against the baseline and better/worse.",
+        },
+        theme="scoreboard",
+        method=(
+            "The baseline is the design's layers; each variant replaces layers (a layer "
+            'given as a FeatureCollection) or adds features to them (`{"add": …}`), e.g. '
+            "plan buildings, trees planted, a new noise map. Every scenario runs through the "
+            "card like the `scoreboard` process. Layers shared between scenarios are parsed "
+            "and digested once; an indicator whose layers and parameters are unchanged is "
+            "computed once and reused (its part key is the same). Per scenario, area (and "
+            "overall) and scored metric: value, score, delta against the baseline, and "
+            "better / worse / unchanged by the metric's direction; theme scores (the lowest "
+            "indicator score of the theme) likewise, and per variant and theme how many "
+            "areas got better or worse. Also as CSV, one row per area × metric × scenario."
+        ),
+        compute=compute_scenarios,
+        inputs=SCENARIO_INPUTS,
+        parameters=(
+            CARD_PARAMETER,
+            AREA_TYPE_PARAMETER,
+            Parameter(
+                "variants",
+                "Variants",
+                'Named variants: {"<name>": {"<layer>": FeatureCollection (replaces) or '
+                '{"add": FeatureCollection} (adds features)}}.',
+                "object",
+                required=True,
+            ),
+            Parameter(
+                "baseline_name",
+                "Baseline name",
+                "The name of the baseline scenario in the output.",
+                "string",
+                default="baseline",
+            ),
+        ),
+        outputs=(
+            Output(
+                "comparison",
+                "Comparison",
+                "One row per scenario × area × metric: value, score, baseline, delta, verdict.",
+                {"type": "array"},
+            ),
+            Output(
+                "themes",
+                "Themes",
+                "Per variant and theme: areas better, worse, unchanged.",
+                {"type": "array"},
+            ),
+            Output("csv", "CSV", "The comparison as CSV.", {"type": "string"}, "text/csv"),
+        ),
+        metrics=(
+            Metric("scenarios", {"nl": "Scenario's", "en": "Scenarios"}, "count", digits=0),
+            Metric(
+                "parts_computed",
+                {"nl": "Berekende delen", "en": "Parts computed"},
+                "count",
+                digits=0,
+                description="Indicator runs computed (unchanged ones are reused).",
+            ),
+        ),
+        keywords=("ZOUT", "scenario", "variant"),
+        example=_scenario_example(),
+    ),
+)

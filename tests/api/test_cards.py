@@ -1,0 +1,157 @@
+"""Menu cards as data (GET /menukaart, /menukaart/{card}) and the scoreboard over HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Any
+
+import pytest
+
+from api.helpers import assert_problem
+from geojson_helpers import box, fc, feature, point
+from gsl_indicators.core import run
+from gsl_indicators.core.assemble import output_values
+from gsl_indicators.core.spec import registry
+from results import values
+
+CARDS = ("ggo-utrecht-example", "nieuwegein-woningbouwmonitor-example")
+
+
+def test_menukaart_lists_the_cards(client: Any) -> None:
+    doc = client.get("/menukaart").json()
+    assert [c["id"] for c in doc["cards"]] == list(CARDS)
+    ggo = doc["cards"][0]
+    assert ggo["profile"] == "ggo-utrecht-example" and ggo["example"] is True
+    assert ggo["themes"] == ["air", "noise", "heat", "green", "water", "soil", "proximity"]
+    assert any(link["type"] == "text/csv" for link in ggo["links"])
+
+
+@pytest.mark.parametrize("card_id", CARDS)
+def test_one_card_json(client: Any, card_id: str) -> None:
+    r = client.get(f"/menukaart/{card_id}")
+    assert r.status_code == 200
+    card = r.json()
+    assert card["id"] == card_id and card["kind"] == "menu-card"
+    for theme in card["themes"]:
+        for entry in theme["indicators"]:
+            assert entry["indicator"] in registry()
+
+
+def test_one_card_csv(client: Any) -> None:
+    r = client.get("/menukaart/nieuwegein-woningbouwmonitor-example", params={"f": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    tree = next(x for x in rows if x["parameter"] == "tree_distance_m")
+    assert tree["theme"] == "green" and tree["indicator"] == "green-3-30-300"
+    assert float(tree["value"]) == 30 and float(tree["default"]) == 30
+    assert float(tree["adjustable_min"]) == 30 and float(tree["adjustable_max"]) == 100
+    same = client.get(
+        "/menukaart/nieuwegein-woningbouwmonitor-example", headers={"Accept": "text/csv"}
+    )
+    assert same.text == r.text
+
+
+def test_unknown_card_and_format(client: Any) -> None:
+    assert_problem(client.get("/menukaart/nope"), 404, "not-found")
+    doc = assert_problem(
+        client.get(f"/menukaart/{CARDS[0]}", params={"f": "xml"}), 406, "not-acceptable"
+    )
+    assert doc["input"] == "f"
+
+
+@pytest.mark.parametrize(
+    ("card", "place"),
+    [
+        (
+            {
+                "extends": CARDS[0],
+                "id": "x",
+                "accents": {"green-3-30-300": {"tree_distance_m": 20}},
+            },
+            "card.accents.green-3-30-300.tree_distance_m: 20 is outside the allowed range",
+        ),
+        ({"extends": CARDS[0], "id": "x", "profile": "nope"}, "card.profile: unknown norm profile"),
+        (
+            {
+                "id": "x",
+                "title": {"nl": "x", "en": "x"},
+                "version": "1",
+                "publisher": "p",
+                "themes": [
+                    {
+                        "id": "g",
+                        "title": {"nl": "g", "en": "g"},
+                        "indicators": [{"indicator": "nee"}],
+                    }
+                ],
+            },
+            "card.themes[0].indicators[0].indicator: unknown indicator 'nee'",
+        ),
+    ],
+)
+def test_bad_cards_are_400_naming_the_place(client: Any, card: dict[str, Any], place: str) -> None:
+    inputs = dict(registry().get("scoreboard").example or {})
+    inputs["card"] = card
+    doc = assert_problem(
+        client.post("/processes/scoreboard/execution", json={"inputs": inputs}),
+        400,
+        "invalid-parameter-value",
+    )
+    assert doc["input"] == "card" and place in doc["detail"]
+
+
+def test_scoreboard_example_by_hand(client: Any) -> None:
+    inputs = dict(registry().get("scoreboard").example or {})
+    r = client.post("/processes/scoreboard/execution", json={"inputs": inputs})
+    assert r.status_code == 200, r.text
+    doc = values(r.json())
+    # play-space on 2 × 10,000 m²: Noord 400 m² = 0.04 → 10 (ambition); Zuid 100 m² = 0.01
+    # → 1 + 5 × 0.01 / 0.03 = 2.67; overall 500 / 20,000 = 0.025 → 5.17
+    p = [f["properties"] for f in doc["neighbourhoods"]["features"]]
+    assert [x["score_green"] for x in p] == [10.0, 2.67]
+    assert [x["themes_below_minimum"] for x in p] == [0, 1]
+    assert doc["summary"]["score_green"] == 5.17 and doc["summary"]["score_heat"] is None
+    heat = next(t for t in doc["themes"] if t["theme"] == "heat")
+    assert heat["status"] == "not assessed" and heat["missing"] == ["cool_places"]
+    row = next(x for x in doc["area_themes"] if x["area_id"] == "BU02" and x["theme"] == "green")
+    assert row["indicators"][0]["band"]["minimum"] == 0.03 and row["score"] == 2.67
+
+
+def _green_card() -> dict[str, Any]:
+    return {
+        "id": "groen",
+        "title": {"nl": "Groen", "en": "Green"},
+        "version": "1",
+        "publisher": "test",
+        "themes": [
+            {
+                "id": "green",
+                "title": {"nl": "Groen", "en": "Green"},
+                "indicators": [{"indicator": "play-space"}, {"indicator": "green-per-dwelling"}],
+            }
+        ],
+    }
+
+
+def test_rerun_with_one_layer_changed_recomputes_only_its_readers() -> None:
+    x0 = 100_000 + uuid.uuid4().int % 50_000  # fresh geometry: nothing cached from before
+    nbh = fc(feature(box(x0, 400_000, x0 + 100, 400_100), "n1"))
+    inputs = {
+        "card": _green_card(),
+        "neighbourhoods": nbh,
+        "buildings": fc(feature(point(x0 + 50, 400_050), "w", dwellings=2)),
+        "green": fc(feature(box(x0, 400_000, x0 + 30, 400_030), "g")),
+        "play_areas": fc(feature(box(x0 + 60, 400_060, x0 + 70, 400_070), "p")),
+    }
+    sb = registry().get("scoreboard")
+    first = output_values(run.execute(sb, inputs))
+    assert [p["cache"] for p in first["provenance"]["parts"]] == ["miss", "miss"]
+    inputs["play_areas"] = fc(feature(box(x0 + 60, 400_060, x0 + 80, 400_080), "p"))
+    second = output_values(run.execute(sb, inputs))
+    # play-space reads play_areas: computed again; green-per-dwelling does not: reused
+    assert [p["cache"] for p in second["provenance"]["parts"]] == ["miss", "hit"]
+    # 100 → 400 m² of play area on 10,000 m²: 0.01 → 0.04
+    shares = [t["indicators"][0]["value"] for t in (first["themes"][0], second["themes"][0])]
+    assert shares == [0.01, 0.04]
