@@ -16,13 +16,13 @@ from gsl_indicators.core.assemble import output_values
 from gsl_indicators.core.spec import registry
 from results import values
 
-CARDS = ("ggo-utrecht-example", "nieuwegein-woningbouwmonitor-example")
+CARDS = ("ggo-light", "ggo-utrecht-example", "nieuwegein-woningbouwmonitor-example")
 
 
 def test_menukaart_lists_the_cards(client: Any) -> None:
     doc = client.get("/menukaart").json()
     assert [c["id"] for c in doc["cards"]] == list(CARDS)
-    ggo = doc["cards"][0]
+    ggo = doc["cards"][1]
     assert ggo["profile"] == "ggo-utrecht-example" and ggo["example"] is True
     assert ggo["themes"] == ["air", "noise", "heat", "green", "water", "soil", "proximity"]
     assert any(link["type"] == "text/csv" for link in ggo["links"])
@@ -56,7 +56,7 @@ def test_one_card_csv(client: Any) -> None:
 def test_unknown_card_and_format(client: Any) -> None:
     assert_problem(client.get("/menukaart/nope"), 404, "not-found")
     doc = assert_problem(
-        client.get(f"/menukaart/{CARDS[0]}", params={"f": "xml"}), 406, "not-acceptable"
+        client.get(f"/menukaart/{CARDS[1]}", params={"f": "xml"}), 406, "not-acceptable"
     )
     assert doc["input"] == "f"
 
@@ -66,13 +66,13 @@ def test_unknown_card_and_format(client: Any) -> None:
     [
         (
             {
-                "extends": CARDS[0],
+                "extends": CARDS[1],
                 "id": "x",
                 "accents": {"green-3-30-300": {"tree_distance_m": 20}},
             },
             "card.accents.green-3-30-300.tree_distance_m: 20 is outside the allowed range",
         ),
-        ({"extends": CARDS[0], "id": "x", "profile": "nope"}, "card.profile: unknown norm profile"),
+        ({"extends": CARDS[1], "id": "x", "profile": "nope"}, "card.profile: unknown norm profile"),
         (
             {
                 "id": "x",

@@ -197,3 +197,29 @@ def _fields(ind: Indicator) -> dict[str, Any]:
         "areas",
     ]
     return {n: getattr(ind, n) for n in names}
+
+
+def test_metric_templates_declare_request_dependent_names() -> None:
+    def templates(params: Mapping[str, Any]) -> tuple[Metric, ...]:
+        return tuple(
+            _m(f"share_{name}", FRACTION, levels=("overall",), digits=2) for name in params["names"]
+        )
+
+    def kernel(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+        return Metrics(overall={f"share_{n}": 1 / 3 for n in params["names"]})
+
+    fields = {**_fields(TOY), "compute": kernel, "metric_templates": templates}
+    fields["parameters"] = (
+        *TOY.parameters,
+        Parameter("names", "Names", "n", "array", default=["a", "b"]),
+    )
+    ind = Indicator(**fields)
+    out = output_values(run.execute(ind, {"homes": HOMES, "names": ["x"]}))
+    assert out["summary"]["share_x"] == 0.33  # 1/3 at the template's 2 digits
+    assert "share_x" in [m["id"] for m in out["metrics"]]
+    with pytest.raises(ValueError, match="share_a"):  # not declared for this request
+
+        def wrong(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+            return Metrics(overall={"share_a": 0.5})
+
+        run.execute(Indicator(**{**fields, "compute": wrong}), {"homes": HOMES, "names": ["x"]})

@@ -159,8 +159,10 @@ def _collection(
     return {"type": "FeatureCollection", "crs": member, **fc} if member else fc
 
 
-def _check_declared(indicator: Indicator, level: str, names: Any) -> None:
-    declared = {m.id for m in indicator.metrics if level in m.levels}
+def _check_declared(
+    metrics: tuple[Metric, ...], indicator: Indicator, level: str, names: Any
+) -> None:
+    declared = {m.id for m in metrics if level in m.levels}
     unknown = sorted(set(names) - declared)
     if unknown:
         raise ValueError(
@@ -205,11 +207,12 @@ def assemble(
     """
     from gsl_indicators.core.scoring import area_types_of, resolve_profile, scorecard, scorecards
 
-    declared = {m.id: m for m in indicator.metrics}
+    metrics = indicator.metrics_for(params)
+    declared = {m.id: m for m in metrics}
     for level, values in (("feature", result.feature), ("area", result.area)):
-        _check_declared(indicator, level, values)
-    _check_declared(indicator, "overall", result.overall)
-    scored = indicator.scored_metrics
+        _check_declared(metrics, indicator, level, values)
+    _check_declared(metrics, indicator, "overall", result.overall)
+    scored = tuple(m.id for m in metrics if m.scored)
     profile = resolve_profile(params) if scored else None
     out: dict[str, Any] = {}
 
@@ -245,7 +248,7 @@ def assemble(
     for name, (layer, columns) in result.collections.items():
         out[name] = _collection(layer, columns, declared)
     out.update(jsonable(result.outputs))
-    out["metrics"] = [m.declaration() for m in indicator.metrics]
+    out["metrics"] = [m.declaration() for m in metrics]
     if profile is not None:
         out["profile"] = profile.to_dict(indicator=indicator.id)
     return out

@@ -111,6 +111,7 @@ class MenuCard(_Strict):
     description: str = ""
     example: bool = False
     profile: str = "nl-default"
+    areas: str = Field("neighbourhoods", description="The input whose features are scored.")
     extends: str | None = None
     themes: list[CardTheme]
     accents: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -175,7 +176,6 @@ def _check(card: MenuCard, reg: Registry) -> None:
             "card",
             f"card.profile: unknown norm profile {card.profile!r}; known: {list(profile_names())}",
         )
-    seen: set[str] = set()
     for ti, theme in enumerate(card.themes):
         for ii, entry in enumerate(theme.indicators):
             place = f"card.themes[{ti}].indicators[{ii}]"
@@ -183,11 +183,6 @@ def _check(card: MenuCard, reg: Registry) -> None:
                 raise InputError(
                     "card", f"{place}.indicator: unknown indicator {entry.indicator!r}"
                 )
-            if entry.indicator in seen:
-                raise InputError(
-                    "card", f"{place}.indicator: {entry.indicator!r} is on the card twice"
-                )
-            seen.add(entry.indicator)
             ind = reg.get(entry.indicator)
             names = {p.name for p in ind.parameters}
             for name in [*entry.parameters, *entry.adjustable]:

@@ -416,6 +416,12 @@ class Indicator:
         The metrics the kernel returns (:mod:`gsl_indicators.core.metrics`). When any
         is ``scored``, the norm-profile parameters (``profile``, ``profile_override``,
         ``area_type``) are added to ``parameters`` by the declaration itself.
+    metric_templates : callable, optional
+        ``params -> tuple of Metric``: the metrics whose names depend on the request
+        (see :meth:`metrics_for`).
+    scores : bool
+        Whether the indicator is scored although its static metrics are not (its
+        scored metrics all come from ``metric_templates``).
     features : str, optional
         The geo input whose features carry the per-feature metrics (``"buildings"``);
         the output of that name is its FeatureCollection.
@@ -442,9 +448,11 @@ class Indicator:
     metrics: tuple[Metric, ...] = ()
     features: str | None = None
     areas: str | None = None
+    metric_templates: Callable[[Mapping[str, Any]], tuple[Metric, ...]] | None = None
+    scores: bool = False
 
     def __post_init__(self) -> None:
-        if any(m.scored for m in self.metrics) and not any(
+        if (self.scores or any(m.scored for m in self.metrics)) and not any(
             p.name == "profile" for p in self.parameters
         ):
             from gsl_indicators.core.scoring import PROFILE_PARAMETERS
@@ -462,6 +470,17 @@ class Indicator:
     def scored_metrics(self) -> tuple[str, ...]:
         """Return the ids of the metrics the norm profile scores."""
         return tuple(m.id for m in self.metrics if m.scored)
+
+    def metrics_for(self, params: Mapping[str, Any]) -> tuple[Metric, ...]:
+        """Return the metrics of one request: the declared ones and the templates' expansion.
+
+        Some metric names depend on the request — ``proximity-facilities`` reports
+        ``<facility type>_share_<mobility profile>`` for the profiles the request names.
+        ``metric_templates(params)`` declares those for the request at hand, with the
+        same fields as any metric; the assembler accepts exactly these.
+        """
+        extra = self.metric_templates(params) if self.metric_templates is not None else ()
+        return (*self.metrics, *extra)
 
     @property
     def uses_metric_model(self) -> bool:
@@ -500,7 +519,7 @@ class Indicator:
                     {"type": "array"},
                 ),
             ]
-            if self.scored_metrics:
+            if self.scored_metrics or self.scores:
                 generated.append(Output("profile", "Profile", "The norm profile used."))
             for o in generated:
                 out.setdefault(o.name, o)

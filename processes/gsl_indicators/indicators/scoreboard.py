@@ -97,7 +97,7 @@ def union_inputs(
                 first.title,
                 f"{first.description} Read by: {readers}.",
                 types,
-                required=name == areas,
+                required=False,
                 properties=props,
             )
         )
@@ -131,6 +131,20 @@ def card_parts(
 def _headline(part: Part) -> str | None:
     card = (part.outputs.get("summary") or {}).get("scorecard") or {}
     return card.get("headline")
+
+
+def _theme_score(part: Part, theme: str, row: Mapping[str, Any] | None = None) -> Any:
+    """Return a part's score for ``theme`` (overall, or of one area ``row``).
+
+    An indicator that scores themes directly (``ggo-light``) gives its own
+    ``score_<theme>``; any other its headline score.
+    """
+    if row is not None:
+        return row.get(f"score_{theme}", row.get("score"))
+    summary = part.outputs.get("summary") or {}
+    if f"score_{theme}" in summary:
+        return summary[f"score_{theme}"]
+    return (summary.get("scorecard") or {}).get("score")
 
 
 def _area_rows(part: Part, areas: str, n: int) -> list[dict[str, Any]] | None:
@@ -180,7 +194,7 @@ def theme_table(
         for k, part in enumerate(tparts):
             head = _headline(part)
             summary = part.outputs.get("summary") or {}
-            score = (summary.get("scorecard") or {}).get("score")
+            score = _theme_score(part, theme.id)
             entries.append(
                 {
                     "indicator": part.indicator.id,
@@ -195,7 +209,15 @@ def theme_table(
             )
             arows = _area_rows(part, area_layer.name, n)
             if arows is not None:
-                per_area[k] = [np.nan if r.get("score") is None else r["score"] for r in arows]
+                scores = [_theme_score(part, theme.id, r) for r in arows]
+                per_area[k] = [np.nan if v is None else v for v in scores]
+        for e, part in zip(entries, tparts, strict=True):
+            if e["status"] == "assessed" and e["score"] is None:
+                # ran, but gave no score for this theme: name the inputs it went without
+                e["status"] = "not assessed"
+                e["missing"] = [
+                    gi.name for gi in part.indicator.inputs if gi.name not in part.layers
+                ]
         assessed = [e for e in entries if e["status"] == "assessed"]
         missing = sorted({m for e in entries for m in e["missing"]})
         t_score = _min_score([e["score"] for e in assessed])
@@ -243,6 +265,15 @@ def theme_table(
     return themes_out, rows, area_scores, overall
 
 
+def _areas(card: MenuCard, layers: Mapping[str, Layer]) -> Layer:
+    """Return the card's areas layer (``InputError`` naming it when absent)."""
+    if card.areas not in layers:
+        raise InputError(
+            card.areas, f"required input is missing: card '{card.id}' scores per {card.areas}"
+        )
+    return layers[card.areas]
+
+
 def column_min(scores: np.ndarray) -> np.ndarray:
     """Return the lowest finite score in each column (NaN where a column has none).
 
@@ -278,7 +309,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     parts = card_parts(card, layers, digests, area_type)
     ctx.progress(0.1, f"running {len(parts)} indicators")
     run_parts([p for _, p in parts], cache=ctx.part_cache)
-    areas = layers["neighbourhoods"]
+    areas = _areas(card, layers)
     types = _area_types(areas, area_type)
     themes, rows, area_scores, overall = theme_table(card, parts, areas, types)
     for _, part in parts:
@@ -296,8 +327,11 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         for t, p in parts
     ]
     assessed = [t for t in themes if t["status"] == "assessed"]
+    area_cols = {**area_scores, "themes_below_minimum": below}
+    own = areas.name == "neighbourhoods"  # else the card's areas are a further output
     return Metrics(
-        area={**area_scores, "themes_below_minimum": below},
+        area=area_cols if own else {},
+        collections={} if own else {areas.name: (areas, area_cols)},
         overall={
             **overall,
             "themes_assessed": len(assessed),
@@ -436,7 +470,7 @@ def _declare() -> tuple[Indicator, ...]:
                 Output("card", "Card", "The resolved menu card, with local deviations."),
             ),
             metrics=_theme_metrics(),
-            areas="neighbourhoods",
+            areas="neighbourhoods",  # the output's name for the default; cards may choose
             keywords=("GGO", "scorebord", "menukaart"),
             example=_example(),
         ),
@@ -708,7 +742,7 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
         scenarios[name] = card_parts(card, lyr, d, area_type)
     ctx.progress(0.1, f"running {sum(len(p) for p in scenarios.values())} parts")
     run_parts([p for parts in scenarios.values() for _, p in parts], cache=ctx.part_cache)
-    areas = layers["neighbourhoods"]
+    areas = _areas(card, layers)
     types = _area_types(areas, area_type)
     theme_scores = {}
     for name, parts in scenarios.items():
