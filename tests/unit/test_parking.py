@@ -105,6 +105,34 @@ def test_bad_tables_name_the_input(spec: Any, needle: str) -> None:
     assert err.value.input_name == "norm_table" and needle in err.value.reason
 
 
+def test_norm_table_schema_is_the_pydantic_models_in_the_description() -> None:
+    schema = IND.describe()["inputs"]["norm_table"]["schema"]
+    row = schema["items"]["anyOf"][0]
+    assert row == parking.NormRow.model_json_schema()
+    assert row["properties"]["places_per_dwelling"]["minimum"] == 0
+    assert row["properties"]["visitor_share"]["maximum"] == 1
+    assert schema["properties"]["rows"]["minItems"] == 1
+    assert "$defs" not in schema and "$ref" not in str(schema)
+
+
+def test_array_row_longer_than_columns_names_the_row() -> None:
+    with pytest.raises(InputError) as err:
+        parking.norm_table({"columns": ["dwelling_type"], "rows": [["a", 1.0]]})
+    assert err.value.input_name == "norm_table" and "row 0" in err.value.reason
+
+
+def test_bad_inline_table_is_a_400_naming_the_row_and_field() -> None:
+    with pytest.raises(InputError) as err:
+        run(
+            dwellings=fc(feature(point(10, 10))),
+            parking=fc(),
+            zones=fc(ZONE_A),
+            norm_table=[{"dwelling_type": "a", "places_per_dwelling": "many"}],
+        )
+    assert err.value.input_name == "norm_table"
+    assert "rows.0.places_per_dwelling" in err.value.reason
+
+
 # --------------------------------------------------------------------------- hand-computed
 
 ZONE_A = feature(box(0, 0, 100, 100), "A", id="A", urbanity_class=2, location="centre")
@@ -151,7 +179,7 @@ def test_zone_with_known_supply_and_three_dwelling_types() -> None:
     s = res["summary"]
     assert s["demand"] == pytest.approx(44.0) and s["supply"] == pytest.approx(50.0)
     assert s["zones_in_alarm"] == 1 and s["zones_newly_in_alarm"] == 0
-    assert s["demand_by_dwelling_type"] == {
+    assert res["demand_by_dwelling_type"] == {  # a further output, no longer in summary
         "detached": 11.0,
         "terraced": 6.0,
         "apartment-mid": 12.0,
@@ -233,6 +261,8 @@ def test_urbanity_class_computed_from_dwellings_with_the_urbanity_kernel() -> No
     )
     assert a["urbanity_class"] == int(expected[0]) == 4
     assert a["urbanity_class_source"] == "computed" and far["urbanity_class"] == 5
+    # the computed class is the zone's area type for the norm profile (score per zone)
+    assert a["area_type"] == "4" and far["area_type"] == "5"
     # terraced, class 4, rest: 1.5 × 1.05 = 1.575 → 1.6 places; 3000 × 1.6 = 4800
     assert a["demand"] == pytest.approx(4800.0)
     assert res["data_quality"]["zones_urbanity_computed"] == 2

@@ -348,7 +348,7 @@ def test_parking_pressure_scores_per_zone_and_overall() -> None:
     z = props(r, "zones")
     # z2: 85/100 = the default band minimum 0.85 → 6 (CBS 2 → stedelijk-wonen → default)
     assert z["z2"]["pressure"] == 0.85 and z["z2"]["score"] == 6.0
-    assert z["z2"]["scorecard"]["scores"]["pressure"]["band_area_type"] == "default"
+    assert z["z2"]["score_pressure"] == 6.0 and z["z2"]["area_type"] == "2"
     assert z["z2"]["alarm"] is False
     # z1: CBS 1 → binnenstad band 0.9 → 0.75: 0.85 → 6 + 4 × 0.05/0.15 = 7.33
     assert z["z1"]["area_type"] == "1" and z["z1"]["score"] == 7.33
@@ -367,7 +367,7 @@ def test_parking_threshold_sets_the_alarm_and_the_band_the_score() -> None:
     z = props(r, "zones")
     assert z["z2"]["alarm"] is True and z["z2"]["score"] == 6.0
     # with the plan z2 holds 90 of 100: 6 − 5 × 0.05/0.15 = 4.33
-    assert z["z2"]["scorecard"]["scores"]["pressure_with_plan"]["score"] == 4.33
+    assert z["z2"]["score_pressure_with_plan"] == 4.33
     assert z["z2"]["score"] == 6.0  # the headline stays the pressure without the plan
     # the zone's area_type property wins over its urbanity class
     r = execute(

@@ -30,6 +30,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import pydantic
 import shapely
 import yaml
 from scipy.spatial import cKDTree
@@ -40,15 +41,9 @@ from gsl_indicators.core.examples import (
     point_feature,
     rd_collection,
 )
-from gsl_indicators.core.geo import Layer, feature_collection, representative_points, zone_index
-from gsl_indicators.core.scoring import (
-    PROFILE_PARAMETERS,
-    area_score_columns,
-    area_types_of,
-    normalise_area_type,
-    resolve_profile,
-    scorecard,
-)
+from gsl_indicators.core.geo import Layer, representative_points, zone_index
+from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.scoring import area_types_of, normalise_area_type
 from gsl_indicators.core.spec import (
     ANY_GEOMETRY,
     POINTS,
@@ -95,8 +90,6 @@ DEFAULT_COLUMNS = (
     "places_per_dwelling",
     "visitor_share",
 )
-SCORED: tuple[str, ...] = ("pressure", "pressure_with_plan")
-"""Metrics scored with the norm profile (``parking-pressure`` in ``catalog/*.yaml``)."""
 VISITOR_CONVENTION = (
     "CROW convention: places_per_dwelling includes visitor parking; visitor_share is the "
     "fraction of it meant for visitors, reported separately (demand_visitors), not added."
@@ -237,111 +230,179 @@ class NormTable:
         return out
 
 
-def _row_value(row: Any, columns: Sequence[str], i: int) -> dict[str, Any]:
-    if isinstance(row, Mapping):
-        return dict(row)
-    if isinstance(row, list | tuple):
-        if len(row) > len(columns):
-            raise InputError("norm_table", f"row {i} has more values than columns {list(columns)}")
-        return dict(zip(columns, row, strict=False))
-    raise InputError("norm_table", f"row {i} is neither an object nor an array")
+class NormRow(pydantic.BaseModel):
+    """One row of a parking norm table.
+
+    ``urbanity_class`` or ``location`` null (or ``"*"``) makes the row apply to every
+    class or location; where several rows apply, the most specific wins.
+
+    Examples
+    --------
+    >>> NormRow.model_validate({"dwelling_type": "flat", "location": "Schil",
+    ...                         "places_per_dwelling": 1}).location
+    'centre-fringe'
+    """
+
+    model_config = pydantic.ConfigDict(extra="ignore")
+
+    dwelling_type: str = pydantic.Field(pattern=r"\S", description="Dwelling type.")
+    urbanity_class: int | None = pydantic.Field(
+        default=None, ge=1, le=N_CLASSES, description="CBS urbanity class 1–5; null: every class."
+    )
+    location: str | None = pydantic.Field(
+        default=None,
+        description=f"One of {', '.join(LOCATIONS)} (or a Dutch alias such as 'centrum', "
+        "'schil', 'rest bebouwde kom', 'buitengebied'); null: every location.",
+    )
+    places_per_dwelling: float = pydantic.Field(
+        ge=0, le=100, strict=True, description="Parking places per dwelling, visitors included."
+    )
+    visitor_share: float = pydantic.Field(
+        default=0.0, ge=0, le=1, strict=True, description="Visitors' fraction of the places."
+    )
+
+    @pydantic.field_validator("urbanity_class", "location", mode="before")
+    @classmethod
+    def _wildcard(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and value.strip().lower() in _WILDCARDS else value
+
+    @pydantic.field_validator("location")
+    @classmethod
+    def _location(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = location_code(value)
+        if code < 0:
+            raise ValueError(f"must be one of {list(LOCATIONS)} or null, got {value!r}")
+        return LOCATIONS[code]
+
+
+class NormTableSpec(pydantic.BaseModel):
+    """A parking norm table: rows plus its identity (inline, or a catalog YAML file).
+
+    Rows are objects (:class:`NormRow`) or arrays of values in the order of ``columns``.
+
+    Examples
+    --------
+    >>> spec = NormTableSpec.model_validate({"rows": [["a", None, "centre", 1.5]]})
+    >>> spec.rows[0].location, spec.rows[0].visitor_share
+    ('centre', 0.0)
+    """
+
+    model_config = pydantic.ConfigDict(extra="ignore")
+
+    name: str | None = pydantic.Field(default=None, description="The table's name.")
+    title: str | None = pydantic.Field(default=None, description="What the table is.")
+    example: bool = pydantic.Field(default=False, description="Illustrative figures only.")
+    source: str | None = pydantic.Field(default=None, description="Where the figures come from.")
+    default_dwelling_type: str | None = pydantic.Field(
+        default=None, description="Type for dwellings without a known type (default: the first)."
+    )
+    columns: list[str] = pydantic.Field(
+        default=list(DEFAULT_COLUMNS), description="Column order of rows given as arrays."
+    )
+    rows: list[NormRow] = pydantic.Field(min_length=1, description="The norm rows.")
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _array_rows(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or not isinstance(data.get("rows"), list):
+            return data
+        if not data["rows"]:
+            raise ValueError("the table has no rows")
+        columns = data.get("columns") or DEFAULT_COLUMNS
+        rows = []
+        for i, row in enumerate(data["rows"]):
+            if isinstance(row, list | tuple):
+                if len(row) > len(columns):
+                    raise ValueError(f"row {i} has more values than columns {list(columns)}")
+                row = dict(zip(columns, row, strict=False))
+            rows.append(row)
+        return {**data, "rows": rows}
+
+
+def norm_table_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the ``norm_table`` parameter (from the pydantic models).
+
+    A catalog name, an array of rows, or a table object; the row schema is inlined
+    (no ``$defs``), so the process description stands on its own.
+
+    Examples
+    --------
+    >>> s = norm_table_schema()
+    >>> s["type"], sorted(s["items"]["anyOf"][0]["required"])
+    (['string', 'array', 'object'], ['dwelling_type', 'places_per_dwelling'])
+    """
+    table = NormTableSpec.model_json_schema()
+    row = table.pop("$defs")["NormRow"]
+    items = {"anyOf": [row, {"type": "array", "description": "Values in the order of columns."}]}
+    props = {**table["properties"], "rows": {**table["properties"]["rows"], "items": items}}
+    return {
+        "type": ["string", "array", "object"],
+        "items": items,
+        "properties": props,
+        "required": table["required"],
+    }
 
 
 def table_from_rows(
-    rows: Sequence[Any],
+    rows: Sequence[NormRow],
     *,
     name: str = "inline",
     title: str | None = None,
     example: bool = False,
     source: str | None = None,
     default_dwelling_type: str | None = None,
-    columns: Sequence[str] = DEFAULT_COLUMNS,
 ) -> NormTable:
-    """Build a :class:`NormTable` from rows.
+    """Build a :class:`NormTable` from validated rows (the most specific row wins).
 
-    A row gives ``dwelling_type``, ``urbanity_class`` (1–5), ``location`` (one of
-    :data:`LOCATIONS` or a Dutch alias), ``places_per_dwelling`` and ``visitor_share``
-    (fraction 0–1, default 0). ``urbanity_class`` or ``location`` may be omitted, ``null``
-    or ``"*"``: the row then applies to every class or location. Where several rows
-    apply, the most specific wins (class and location > class only > location only >
-    neither).
+    Rank: class and location > class only > location only > neither.
+
+    Raises
+    ------
+    InputError
+        When two rows are for the same type, class and location.
 
     Examples
     --------
     >>> t = table_from_rows([
-    ...     {"dwelling_type": "flat", "places_per_dwelling": 1.0, "visitor_share": 0.3},
-    ...     {"dwelling_type": "flat", "location": "centre", "places_per_dwelling": 0.5}])
+    ...     NormRow(dwelling_type="flat", places_per_dwelling=1.0, visitor_share=0.3),
+    ...     NormRow(dwelling_type="flat", location="centre", places_per_dwelling=0.5)])
     >>> float(t.places[0, 2, 0]), float(t.places[0, 2, 2])  # class 3, centre vs rest
     (0.5, 1.0)
     """
-    if not rows:
-        raise InputError("norm_table", "the table has no rows")
-    parsed: list[tuple[int, str, int, int, float, float]] = []
-    types: list[str] = []
-    for i, raw in enumerate(rows):
-        r = _row_value(raw, columns, i)
-        t = r.get("dwelling_type")
-        if not isinstance(t, str) or not t.strip():
-            raise InputError("norm_table", f"row {i}: 'dwelling_type' must be a non-empty string")
-        cv = r.get("urbanity_class")
-        c = -1 if cv in _WILDCARDS else _class_code(cv)
-        if c == 0:
-            raise InputError(
-                "norm_table", f"row {i}: urbanity_class must be 1–5 or null, got {cv!r}"
-            )
-        lv = r.get("location")
-        loc = -1 if lv in _WILDCARDS else location_code(lv)
-        if loc == -1 and lv not in _WILDCARDS:
-            raise InputError(
-                "norm_table",
-                f"row {i}: location must be one of {list(LOCATIONS)} or null, got {lv!r}",
-            )
-        p = _number(r.get("places_per_dwelling"), f"row {i}: places_per_dwelling", 0.0, 100.0)
-        v = _number(r.get("visitor_share", 0.0), f"row {i}: visitor_share", 0.0, 1.0)
-        rank = 2 * (c > 0) + (loc >= 0)
-        parsed.append((rank, t, c, loc, p, v))
-        if t not in types:
-            types.append(t)
+    types = list(dict.fromkeys(r.dwelling_type for r in rows))
     places = np.full((len(types), N_CLASSES, len(LOCATIONS)), np.nan)
     visitors = np.full_like(places, np.nan)
-    seen: set[tuple[str, int, int]] = set()
-    for _rank, t, c, loc, p, v in sorted(parsed, key=lambda x: x[0]):
-        key = (t, c, loc)
+    seen: set[tuple[str, int | None, str | None]] = set()
+    for r in sorted(rows, key=_specificity):
+        key = (r.dwelling_type, r.urbanity_class, r.location)
         if key in seen:
             raise InputError(
                 "norm_table",
-                f"two rows for dwelling type '{t}', urbanity class "
-                f"{c if c > 0 else 'any'}, location {LOCATIONS[loc] if loc >= 0 else 'any'}",
+                f"two rows for dwelling type '{r.dwelling_type}', urbanity class "
+                f"{r.urbanity_class or 'any'}, location {r.location or 'any'}",
             )
         seen.add(key)
-        ti = types.index(t)
-        cs = slice(None) if c < 0 else slice(c - 1, c)
-        ls = slice(None) if loc < 0 else slice(loc, loc + 1)
-        places[ti, cs, ls] = p
-        visitors[ti, cs, ls] = v
-    default = default_dwelling_type or types[0]
+        c, loc = r.urbanity_class, r.location
+        cs = slice(None) if c is None else slice(c - 1, c)
+        ls = slice(None) if loc is None else slice(LOCATIONS.index(loc), LOCATIONS.index(loc) + 1)
+        places[types.index(r.dwelling_type), cs, ls] = r.places_per_dwelling
+        visitors[types.index(r.dwelling_type), cs, ls] = r.visitor_share
     return NormTable(
         name=name,
         title=title or f"user-supplied norm table '{name}'",
         example=example,
         source=source,
-        default_dwelling_type=default,
+        default_dwelling_type=default_dwelling_type or types[0],
         types=tuple(types),
         places=places,
         visitor_share=visitors,
     )
 
 
-def _number(value: Any, what: str, lo: float, hi: float) -> float:
-    if isinstance(value, bool) or value is None:
-        raise InputError("norm_table", f"{what} must be a number")
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise InputError("norm_table", f"{what} must be a number, got {value!r}") from None
-    if not (math.isfinite(f) and lo <= f <= hi):
-        raise InputError("norm_table", f"{what} must lie in [{lo}, {hi}], got {value!r}")
-    return f
+def _specificity(row: NormRow) -> int:
+    return 2 * (row.urbanity_class is not None) + (row.location is not None)
 
 
 def catalog_tables() -> list[str]:
@@ -369,31 +430,19 @@ def _catalog_document(name: str) -> dict[str, Any]:
     return doc
 
 
-def _from_document(doc: Mapping[str, Any], default_name: str) -> NormTable:
-    rows = doc.get("rows")
-    if not isinstance(rows, list):
-        raise InputError("norm_table", "a table object needs a 'rows' array")
-    return table_from_rows(
-        rows,
-        name=str(doc.get("name") or default_name),
-        title=doc.get("title"),
-        example=bool(doc.get("example", False)),
-        source=doc.get("source"),
-        default_dwelling_type=doc.get("default_dwelling_type"),
-        columns=tuple(doc.get("columns") or DEFAULT_COLUMNS),
-    )
-
-
 def norm_table(spec: str | Sequence[Any] | Mapping[str, Any]) -> NormTable:
     """Resolve the ``norm_table`` parameter: a catalog name, inline rows, or a table object.
 
     Parameters
     ----------
     spec : str, list or dict
-        A catalog name (``"example"``); a list of rows (objects with the columns of
-        :func:`table_from_rows`); or an object with ``rows`` and optionally ``name``,
-        ``title``, ``source``, ``default_dwelling_type`` and ``columns`` (when rows are
-        arrays).
+        A catalog name (``"example"``); a list of rows (:class:`NormRow`); or a table
+        object (:class:`NormTableSpec`). Catalog files are validated by the same models.
+
+    Raises
+    ------
+    InputError
+        Naming ``norm_table`` and the first reason (the row and field in question).
 
     Examples
     --------
@@ -402,12 +451,30 @@ def norm_table(spec: str | Sequence[Any] | Mapping[str, Any]) -> NormTable:
     (True, 'apartment-mid', 2.0)
     """
     if isinstance(spec, str):
-        return _from_document(_catalog_document(spec), spec)
-    if isinstance(spec, Mapping):
-        return _from_document(spec, "inline")
-    if isinstance(spec, Sequence):
-        return table_from_rows(list(spec))
-    raise InputError("norm_table", "expected a catalog name, an array of rows or a table object")
+        doc: Any = _catalog_document(spec)
+        default_name = spec
+    elif isinstance(spec, Mapping):
+        doc, default_name = spec, "inline"
+    elif isinstance(spec, Sequence):
+        doc, default_name = {"rows": list(spec)}, "inline"
+    else:
+        raise InputError("norm_table", "expected a catalog name, an array of rows or a table")
+    try:
+        t = NormTableSpec.model_validate(doc)
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(
+            "norm_table", f"{where}: {first['msg']}" if where else first["msg"]
+        ) from None
+    return table_from_rows(
+        t.rows,
+        name=t.name or default_name,
+        title=t.title,
+        example=t.example,
+        source=t.source,
+        default_dwelling_type=t.default_dwelling_type,
+    )
 
 
 # --------------------------------------------------------------------------- geometry kernels
@@ -774,104 +841,132 @@ def used_rows(table: NormTable, zones: Zones, *homes: Homes) -> np.ndarray:
 # --------------------------------------------------------------------------- the process
 
 
-def _r(a: np.ndarray, nd: int = 3) -> np.ndarray:
-    return np.round(a.astype(float), nd) + 0.0
+def located_homes(
+    layer: Layer,
+    table: NormTable,
+    zones: Zones,
+    home_zone: np.ndarray | None,
+    params: Mapping[str, Any],
+    ctx: Context,
+) -> Homes:
+    """Read a dwelling layer, locate it in the zones and look up each feature's norm.
+
+    ``home_zone`` is given when the features were located already (the dwellings, by
+    :func:`prepare_zones`); else they are located here (the plan).
+    """
+    pts, dwellings, types, floor = read_homes(layer, ctx)
+    if home_zone is None:
+        home_zone = zone_index(pts, zones.tree)
+    default = params["default_dwelling_type"]
+    homes, unknown = homes_norms(table, zones, home_zone, dwellings, types, floor, default)
+    _report_homes(ctx, layer.name, homes, unknown, table, default)
+    return homes
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def zone_metrics(
+    zones: Zones, sums: Mapping[str, np.ndarray], threshold: float, suffix: str = ""
+) -> dict[str, Any]:
+    """Return demand, supply, pressure, alarm and headroom per zone (``suffix``: ``_with_plan``).
+
+    Examples
+    --------
+    >>> z = Zones(None, None, np.array([1]), ["input"], np.array([0]), np.array([40.0]))  # type: ignore[arg-type]
+    >>> m = zone_metrics(z, {"demand": np.array([38.0]), "demand_visitors": np.array([9.7])}, 0.85)
+    >>> float(m["pressure"][0]), bool(m["alarm"][0]), round(float(m["headroom_places"][0]), 6)
+    (0.95, True, -4.0)
+    """
+    demand, supply = sums["demand"], zones.supply
+    return {
+        f"demand{suffix}": demand,
+        f"demand_visitors{suffix}": sums["demand_visitors"],
+        f"pressure{suffix}": scored_pressure(demand, supply),
+        f"alarm{suffix}": alarm(demand, supply, threshold),
+        f"headroom_places{suffix}": threshold * supply - demand,
+    }
+
+
+def overall_metrics(
+    area: Mapping[str, Any], supply: np.ndarray, suffix: str = ""
+) -> dict[str, Any]:
+    """Return the totals of the zone metrics: demand, pressure of the totals, zones in alarm.
+
+    Examples
+    --------
+    >>> overall_metrics({"demand": np.array([38.0, 6.0]), "alarm": np.array([True, False])},
+    ...                 np.array([40.0, 10.0]))
+    {'demand': 44.0, 'pressure': 0.88, 'zones_in_alarm': 1}
+    """
+    demand = float(np.sum(area[f"demand{suffix}"]))
+    total = scored_pressure(np.array([demand]), np.array([float(supply.sum())]))
+    return {
+        f"demand{suffix}": demand,
+        f"pressure{suffix}": float(total[0]),
+        f"zones_in_alarm{suffix}": int(np.sum(area[f"alarm{suffix}"])),
+    }
+
+
+def with_plan(
+    zones: Zones,
+    sums: Mapping[str, np.ndarray],
+    plan: Homes,
+    threshold: float,
+    base: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the zone and overall metrics with the plan's dwellings added."""
+    psums = zone_sums(plan, len(zones.supply))
+    added = {k: sums[k] + psums[k] for k in ("demand", "demand_visitors")}
+    area = {
+        "plan_dwellings": psums["dwellings"],
+        "plan_demand": psums["demand"],
+        **zone_metrics(zones, added, threshold, "_with_plan"),
+    }
+    overall = {
+        "plan_dwellings": float(psums["dwellings"].sum()),
+        **overall_metrics(area, zones.supply, "_with_plan"),
+        "zones_newly_in_alarm": int(np.sum(area["alarm_with_plan"] & ~base["alarm"])),
+    }
+    return area, overall
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Compute demand, supply, pressure and alarm per zone, with and without the plan."""
-    profile = resolve_profile(params)
     table = norm_table(params["norm_table"])
     threshold = float(params["threshold"])
-    default_type = params["default_dwelling_type"]
-    homes_layer = layers["dwellings"]
     zones_layer = layers["zones"]
     ctx.progress(0.1, "reading dwellings")
-    pts, dwellings, types, floor = read_homes(homes_layer, ctx)
+    pts, dwellings, _, _ = read_homes(layers["dwellings"], ctx)
     ctx.progress(0.2, "locating dwellings and parking in zones")
     zones, home_zone = prepare_zones(
         zones_layer, pts, dwellings, layers.get("parking"), params, ctx
     )
-    n = len(zones_layer)
-    homes, unknown = homes_norms(table, zones, home_zone, dwellings, types, floor, default_type)
-    _report_homes(ctx, "dwellings", homes, unknown, table, default_type)
-    sums = zone_sums(homes, n)
+    homes = located_homes(layers["dwellings"], table, zones, home_zone, params, ctx)
+    sums = zone_sums(homes, len(zones_layer))
     ctx.progress(0.6, "summing demand per zone")
-    demand, supply = sums["demand"], zones.supply
-    p = pressure(demand, supply)
-    a = alarm(demand, supply, threshold)
-    cols: dict[str, Any] = {
+    area = {
         "urbanity_class": zones.urbanity_class,
         "urbanity_class_source": zones.class_source,
         "location": [LOCATIONS[i] for i in zones.location.tolist()],
-        "dwellings": _r(sums["dwellings"]),
-        "demand": _r(demand),
-        "demand_visitors": _r(sums["demand_visitors"]),
-        "supply": _r(supply),
-        "pressure": _r(p, 4),
-        "alarm": a,
-        "headroom_places": _r(threshold * supply - demand),
+        "dwellings": sums["dwellings"],
+        "supply": zones.supply,
+        **zone_metrics(zones, sums, threshold),
     }
     if np.isfinite(homes.floor_area).any():
-        cols["floor_area_m2"] = _r(sums["floor_area_m2"], 1)
-    no_supply = int(((supply <= 0) & (demand > 0)).sum())
-    if no_supply:
-        ctx.warn(
-            "zone-without-supply",
-            "zones",
-            f"{no_supply} zones have demand but no parking supply: pressure is empty, alarm is on",
-            no_supply,
-        )
-    summary: dict[str, Any] = {
-        "zones": n,
-        "threshold": threshold,
-        "dwellings": round(float(sums["dwellings"].sum()), 3),
-        "demand": round(float(demand.sum()), 3),
-        "demand_visitors": round(float(sums["demand_visitors"].sum()), 3),
-        "supply": round(float(supply.sum()), 3),
-        "pressure": _overall(demand, supply),
-        "zones_in_alarm": int(a.sum()),
-        "demand_by_dwelling_type": _by_type(table, homes),
+        area["floor_area_m2"] = sums["floor_area_m2"]
+    overall = {
+        "zones": len(zones_layer),
+        "dwellings": float(sums["dwellings"].sum()),
+        "demand_visitors": float(sums["demand_visitors"].sum()),
+        "supply": float(zones.supply.sum()),
+        **overall_metrics(area, zones.supply),
     }
-    zone_metrics: dict[str, np.ndarray] = {"pressure": scored_pressure(demand, supply)}
-    total_metrics: dict[str, np.ndarray] = {
-        "pressure": scored_pressure(np.array([demand.sum()]), np.array([supply.sum()]))
-    }
+    _warn_without_supply(ctx, sums["demand"], zones.supply)
     all_homes = [homes]
-    plan_layer = layers.get("plan")
-    if plan_layer is not None:
+    if (plan_layer := layers.get("plan")) is not None:
         ctx.progress(0.75, "adding the plan")
-        ppts, pdw, ptypes, pfloor = read_homes(plan_layer, ctx)
-        plan_zone = zone_index(ppts, zones.tree)
-        plan, punknown = homes_norms(table, zones, plan_zone, pdw, ptypes, pfloor, default_type)
-        _report_homes(ctx, "plan", plan, punknown, table, default_type)
-        psums = zone_sums(plan, n)
-        demand2 = demand + psums["demand"]
-        a2 = alarm(demand2, supply, threshold)
-        cols.update(
-            {
-                "plan_dwellings": _r(psums["dwellings"]),
-                "plan_demand": _r(psums["demand"]),
-                "demand_with_plan": _r(demand2),
-                "demand_visitors_with_plan": _r(sums["demand_visitors"] + psums["demand_visitors"]),
-                "pressure_with_plan": _r(pressure(demand2, supply), 4),
-                "alarm_with_plan": a2,
-                "headroom_places_with_plan": _r(threshold * supply - demand2),
-            }
-        )
-        summary.update(
-            {
-                "plan_dwellings": round(float(psums["dwellings"].sum()), 3),
-                "demand_with_plan": round(float(demand2.sum()), 3),
-                "pressure_with_plan": _overall(demand2, supply),
-                "zones_in_alarm_with_plan": int(a2.sum()),
-                "zones_newly_in_alarm": int((a2 & ~a).sum()),
-            }
-        )
-        zone_metrics["pressure_with_plan"] = scored_pressure(demand2, supply)
-        total_metrics["pressure_with_plan"] = scored_pressure(
-            np.array([demand2.sum()]), np.array([supply.sum()])
-        )
+        plan = located_homes(plan_layer, table, zones, None, params, ctx)
+        plan_area, plan_overall = with_plan(zones, sums, plan, threshold, area)
+        area.update(plan_area)
+        overall.update(plan_overall)
         all_homes.append(plan)
     if table.example:
         ctx.warn(
@@ -880,26 +975,42 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             f"norm table '{table.name}' is an EXAMPLE with illustrative figures, not CROW "
             "parkeerkencijfers; supply your municipality's own table",
         )
-    ats = zone_area_types(zones_layer, zones.urbanity_class, params["area_type"], ctx)
-    cols.update(area_score_columns(profile, "parking-pressure", zone_metrics, ats, SCORED))
-    summary["scorecard"] = scorecard(
-        profile,
-        "parking-pressure",
-        {k: float(v[0]) for k, v in total_metrics.items()},
-        params["area_type"],
+    if params["area_type"] is None:
+        _score_by_zone_class(
+            zones_layer, zone_area_types(zones_layer, zones.urbanity_class, None, ctx)
+        )
+    return Metrics(
+        area=area,
+        overall=overall,
+        outputs={
+            "norm_table": table.describe(used_rows(table, zones, *all_homes)),
+            "demand_by_dwelling_type": _by_type(table, homes),
+        },
     )
-    ctx.progress(0.95, "writing zones")
-    return {
-        "zones": feature_collection(zones_layer, cols),
-        "summary": summary,
-        "norm_table": table.describe(used_rows(table, zones, *all_homes)),
-        "profile": profile.to_dict(indicator="parking-pressure"),
-    }
 
 
-def _overall(demand: np.ndarray, supply: np.ndarray) -> float | None:
-    s = float(supply.sum())
-    return round(float(demand.sum()) / s, 4) if s > 0 else None
+def _score_by_zone_class(zones: Layer, area_types: Sequence[str | None]) -> None:
+    """Let the assembler score each zone by its own area type (given, else its urbanity class).
+
+    The assembler reads a zone's ``area_type`` property; a zone whose class was computed
+    from the dwellings has none, so the layer's properties are replaced by copies that
+    carry the area type :func:`zone_area_types` found (the request's features are not
+    touched; the output's ``area_type`` column is the same value).
+    """
+    zones._props = [
+        {**p, "area_type": at} for p, at in zip(zones.properties, area_types, strict=True)
+    ]
+
+
+def _warn_without_supply(ctx: Context, demand: np.ndarray, supply: np.ndarray) -> None:
+    no_supply = int(((supply <= 0) & (demand > 0)).sum())
+    if no_supply:
+        ctx.warn(
+            "zone-without-supply",
+            "zones",
+            f"{no_supply} zones have demand but no parking supply: pressure is empty, alarm is on",
+            no_supply,
+        )
 
 
 def _by_type(table: NormTable, homes: Homes) -> dict[str, float]:
@@ -946,21 +1057,9 @@ NORM_TABLE_PARAMETER = Parameter(
     "default_dwelling_type, source}`. places_per_dwelling includes visitors (CROW); "
     "visitor_share is the visitors' fraction of it.",
     "string",
-    "example",
+    default="example",
     annotation=str | list[Any] | dict[str, Any],
-    schema={
-        "type": ["string", "array", "object"],
-        "items": {
-            "type": ["object", "array"],
-            "properties": {
-                "dwelling_type": {"type": "string"},
-                "urbanity_class": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-                "location": {"type": ["string", "null"]},
-                "places_per_dwelling": {"type": "number", "minimum": 0},
-                "visitor_share": {"type": "number", "minimum": 0, "maximum": 1},
-            },
-        },
-    },
+    schema=norm_table_schema(),
 )
 THRESHOLD_PARAMETER = Parameter(
     "threshold",
@@ -968,9 +1067,9 @@ THRESHOLD_PARAMETER = Parameter(
     "Pressure (demand ÷ supply) above which a zone is in alarm. Many municipalities use "
     "80–85 %; CROW finds about 90 % acceptable in mixed areas.",
     "number",
-    0.85,
-    0.5,
-    1.0,
+    default=0.85,
+    minimum=0.5,
+    maximum=1.0,
     unit="fraction",
 )
 DEFAULT_TYPE_PARAMETER = Parameter(
@@ -980,7 +1079,7 @@ DEFAULT_TYPE_PARAMETER = Parameter(
     "the data-quality section). Null: the table's own default (`apartment-mid` in the "
     "example table; the first row's type for inline rows).",
     "string",
-    None,
+    default=None,
     nullable=True,
 )
 DEFAULT_LOCATION_PARAMETER = Parameter(
@@ -988,7 +1087,7 @@ DEFAULT_LOCATION_PARAMETER = Parameter(
     "Default zone location",
     "Location class for zones without a valid `location` property (counted).",
     "string",
-    "rest-built-up",
+    default="rest-built-up",
     enum=LOCATIONS,
 )
 PARKING_PARAMETERS: tuple[Parameter, ...] = (
@@ -1070,10 +1169,130 @@ EXAMPLE: dict[str, Any] = {
     "threshold": 0.85,
 }
 
+AREA, BOTH = ("area",), ("area", "overall")
+
+
+def _m(id_: str, nl: str, en: str, unit: str, levels: tuple[Any, ...] = BOTH, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, levels=levels, **kw)
+
+
+def _pressure(suffix: str, nl: str, en: str) -> tuple[Metric, ...]:
+    """Return the metrics given for the dwellings, and again with the plan added."""
+    return (
+        _m(
+            f"demand{suffix}",
+            f"Parkeervraag{nl}",
+            f"Demand{en}",
+            "places",
+            digits=3,
+            description="Σ dwellings × places_per_dwelling (visitors included).",
+        ),
+        _m(
+            f"demand_visitors{suffix}",
+            f"Bezoekersdeel{nl}",
+            f"Visitor demand{en}",
+            "places",
+            levels=AREA if suffix else BOTH,
+            digits=3,
+            description="The visitors' part of the demand (included in it, not added).",
+        ),
+        _m(
+            f"pressure{suffix}",
+            f"Parkeerdruk{nl}",
+            f"Parking pressure{en}",
+            "ratio",
+            direction="lower_is_better",
+            digits=4,
+            scored=True,
+            description="Demand ÷ supply; null without supply (demand without supply scores 1).",
+        ),
+        _m(
+            f"alarm{suffix}",
+            f"Alarm{nl}",
+            f"Alarm{en}",
+            "boolean",
+            levels=AREA,
+            description="Pressure above `threshold`, or demand without supply.",
+        ),
+        _m(
+            f"zones_in_alarm{suffix}",
+            f"Zones in alarm{nl}",
+            f"Zones in alarm{en}",
+            "count",
+            levels=("overall",),
+            direction="lower_is_better",
+            digits=0,
+        ),
+        _m(
+            f"headroom_places{suffix}",
+            f"Ruimte{nl}",
+            f"Headroom{en}",
+            "places",
+            levels=AREA,
+            direction="higher_is_better",
+            digits=3,
+            description="threshold × supply − demand.",
+        ),
+    )
+
+
+METRICS: tuple[Metric, ...] = (
+    _m("zones", "Zones", "Zones", "count", levels=("overall",), digits=0),
+    _m(
+        "urbanity_class",
+        "Stedelijkheid",
+        "Urbanity class",
+        "class",
+        levels=AREA,
+        digits=0,
+        description="CBS class 1–5 of the zone: given, else computed from the dwellings.",
+    ),
+    _m(
+        "urbanity_class_source",
+        "Bron stedelijkheid",
+        "Urbanity class source",
+        "text",
+        levels=AREA,
+        description="'input' or 'computed'.",
+    ),
+    _m(
+        "location",
+        "Ligging",
+        "Location",
+        "text",
+        levels=AREA,
+        description="centre | centre-fringe | rest-built-up | outside.",
+    ),
+    _m("dwellings", "Woningen", "Dwellings", "count", digits=3),
+    _m("floor_area_m2", "Vloeroppervlak", "Floor area", "m²", levels=AREA, digits=1),
+    _m(
+        "supply",
+        "Parkeeraanbod",
+        "Supply",
+        "places",
+        digits=3,
+        description="Σ capacity in the zone (lines and polygons split by length or area).",
+    ),
+    *_pressure("", "", ""),
+    _m("plan_dwellings", "Woningen plan", "Plan dwellings", "count", digits=3),
+    _m("plan_demand", "Parkeervraag plan", "Plan demand", "places", levels=AREA, digits=3),
+    *_pressure("_with_plan", " met plan", " with plan"),
+    _m(
+        "zones_newly_in_alarm",
+        "Zones nieuw in alarm",
+        "Zones newly in alarm",
+        "count",
+        levels=("overall",),
+        direction="lower_is_better",
+        digits=0,
+    ),
+)
+
+
 INDICATORS = (
     Indicator(
         id="parking-pressure",
-        version="1.1.0",
+        version="2.0.0",
         title={"nl": "Parkeerdruk", "en": "Parking pressure"},
         description={
             "nl": "Parkeervraag (woningen × parkeernorm) gedeeld door het aanbod per zone, "
@@ -1105,30 +1324,23 @@ INDICATORS = (
             "ambition 70 % scores 10, 100 % or more scores 1), but 90 % in the inner city "
             "(binnenstad, CBS class 1: ambition 75 %, 105 % scores 1), where CROW finds "
             "about 90 % acceptable: there a zone at 88 % is in alarm with the default "
-            "threshold yet scores above 6. The result shows both (`summary.threshold`, the "
-            "band in each scorecard); set `threshold` to the band's minimum to align them."
+            "threshold yet scores above 6. The result shows both (`threshold` in the "
+            "provenance parameters, the band in each scorecard); set `threshold` to the "
+            "band's minimum to align them. The norm table (a pydantic model, its JSON "
+            "Schema in this description) is validated row by row; the further outputs "
+            "`norm_table` (the rows applied) and `demand_by_dwelling_type` give the rest."
         ),
         compute=compute,
+        metrics=METRICS,
+        areas="zones",
         inputs=(DWELLINGS_INPUT, PARKING_INPUT, ZONES_INPUT, PLAN_INPUT),
-        parameters=(*PARKING_PARAMETERS, *PROFILE_PARAMETERS),
+        parameters=PARKING_PARAMETERS,
         outputs=(
-            Output(
-                "zones",
-                "Zones",
-                "Input zones with urbanity_class, location, dwellings, demand, "
-                "demand_visitors, supply, pressure, alarm, headroom_places (threshold × "
-                "supply − demand) and, with a plan, plan_dwellings, demand_with_plan, "
-                "pressure_with_plan, alarm_with_plan, headroom_places_with_plan; area_type, "
-                "score (of pressure, 1–10) and scorecard.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output("summary", "Summary", "Totals, overall pressure, zones in alarm, scorecard."),
             Output("norm_table", "Norm table", "The table used: name, source, rows applied."),
             Output(
-                "profile",
-                "Profile",
-                "The norm profile used (parking-pressure part).",
-                {"type": "object"},
+                "demand_by_dwelling_type",
+                "Demand by dwelling type",
+                "Parking demand (places) of the existing dwellings per dwelling type.",
             ),
         ),
         norms=(

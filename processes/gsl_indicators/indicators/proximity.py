@@ -602,7 +602,7 @@ INDICATORS = (
                 "zorgcirkel: ≈ 5 minutes' walk for healthy older people) and reduced 150 m "
                 "(walker/rollator, ≈ 5 minutes at 0.5 m/s).",
                 "object",
-                DEFAULT_PROFILES,
+                default=DEFAULT_PROFILES,
                 schema={
                     "additionalProperties": {
                         "oneOf": [
@@ -627,9 +627,9 @@ INDICATORS = (
                 "Speed for profiles given in minutes without their own speed. Default 1.0 m/s: "
                 "300 m in 5 minutes, the zorgcirkel's assumption for healthy older people.",
                 "number",
-                1.0,
-                0.2,
-                2.5,
+                default=1.0,
+                minimum=0.2,
+                maximum=2.5,
                 unit="m/s",
             ),
             Parameter(
@@ -637,7 +637,7 @@ INDICATORS = (
                 "Facility types",
                 "Facility types to measure (values of the `type` property); null: every type present.",
                 "array",
-                None,
+                default=None,
                 nullable=True,
                 schema={"items": {"type": "string"}},
             ),
@@ -647,7 +647,7 @@ INDICATORS = (
                 "Visits a year per facility type, for the weighted `visit_share` (Geroscoop: "
                 "supermarkt 52, huisarts 12, apotheek 12); null switches it off.",
                 "object",
-                DEFAULT_VISIT_WEIGHTS,
+                default=DEFAULT_VISIT_WEIGHTS,
                 nullable=True,
                 schema={"additionalProperties": {"type": "number", "minimum": 0}},
             ),

@@ -1,0 +1,25 @@
+"""Documented changes of the ``proximity-facilities`` / ``parking-pressure`` family (see ``changes.py``).
+
+``parking-pressure`` 2.0.0 (on the metric model). Shape: each zone's nested
+``scorecard`` object became flat ``score_pressure`` and ``score_pressure_with_plan``
+(beside ``score`` and ``area_type``); ``summary.threshold`` is the parameter in
+``provenance.parameters``; ``summary.demand_by_dwelling_type`` became an output of its
+own (``demand_by_dwelling_type``); the ``norm_table`` output is unchanged. Every metric
+keeps its name, place and rounding (quantities 3 digits, pressure 4, floor area 1).
+Units: ``pressure`` stays a ratio (demand ÷ supply, not a share); no percentages were
+involved. Scores are unchanged: a zone's area type is still the ``area_type``
+parameter, else its ``area_type`` property, else its urbanity class (given or computed).
+The ``norm_table`` parameter's JSON Schema is now generated from the pydantic models
+``NormRow`` / ``NormTableSpec`` (same rules; error messages name the row and field,
+e.g. ``rows.0.places_per_dwelling``).
+
+``proximity-facilities`` is not on the metric model yet (its metric ids depend on the
+request's facility types and mobility profiles): its output is unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MOVED: dict[str, dict[Any, Any]] = {"parking-pressure": {}}
+NEW: dict[str, set[Any]] = {"parking-pressure": set()}
