@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
+from gsl_indicators.core.ogc_schema import to_ogc_schema
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators import parking, urbanity
 from hypothesis_profiles import examples
@@ -107,11 +108,14 @@ def test_bad_tables_name_the_input(spec: Any, needle: str) -> None:
 
 def test_norm_table_schema_is_the_pydantic_models_in_the_description() -> None:
     schema = IND.describe()["inputs"]["norm_table"]["schema"]
-    row = schema["items"]["anyOf"][0]
-    assert row == parking.NormRow.model_json_schema()
+    # in the OGC dialect: the string | array | object type list became anyOf branches
+    branch = {b["type"]: b for b in schema["anyOf"]}
+    row = branch["array"]["items"]["anyOf"][0]
+    assert row == to_ogc_schema(parking.NormRow.model_json_schema())
     assert row["properties"]["places_per_dwelling"]["minimum"] == 0
     assert row["properties"]["visitor_share"]["maximum"] == 1
-    assert schema["properties"]["rows"]["minItems"] == 1
+    assert row["properties"]["urbanity_class"]["nullable"] is True
+    assert branch["object"]["properties"]["rows"]["minItems"] == 1
     assert "$defs" not in schema and "$ref" not in str(schema)
 
 
