@@ -122,7 +122,9 @@ def execute(
         (:func:`~gsl_indicators.core.assemble.output_values` gives the bare values).
     """
     params = prepare(indicator, inputs)
-    ctx = Context(on_progress=on_progress)
+    if digests is None:
+        digests = input_digests(indicator, inputs)
+    ctx = Context(on_progress=on_progress, input_digests=dict(digests))
     ctx.progress(0.0, "reading inputs")
     with paused_gc():
         if indicator.geo:
@@ -132,8 +134,6 @@ def execute(
         ctx.progress(0.05, "computing")
         outputs = compute_outputs(indicator, layers, params, ctx)
     ctx.progress(1.0, "done")
-    if digests is None:
-        digests = input_digests(indicator, inputs)
     provenance: dict[str, Any] = {
         "indicator": indicator.id,
         "version": indicator.version,

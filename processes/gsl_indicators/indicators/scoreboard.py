@@ -104,8 +104,9 @@ def union_inputs(
     return tuple(out)
 
 
-def _digests(layers: Mapping[str, Layer]) -> dict[str, str]:
-    return {name: layer_digest(layer) for name, layer in layers.items()}
+def _digests(layers: Mapping[str, Layer], given: Mapping[str, str]) -> dict[str, str]:
+    """Return a digest per layer: the input's own (the runner's), else the parsed layer's."""
+    return {name: given.get(name) or layer_digest(layer) for name, layer in layers.items()}
 
 
 def card_parts(
@@ -305,7 +306,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             normalise_area_type(area_type)
         except ValueError as err:
             raise InputError("area_type", str(err)) from None
-    digests = _digests(layers)
+    digests = _digests(layers, ctx.input_digests)
     parts = card_parts(card, layers, digests, area_type)
     ctx.progress(0.1, f"running {len(parts)} indicators")
     run_parts([p for _, p in parts], cache=ctx.part_cache)
@@ -733,12 +734,14 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
     scenario_layers = {baseline: dict(layers)}
     for name, variant in variants.items():
         scenario_layers[name] = _variant_layers(layers, specs, name, variant)
-    digests: dict[int, str] = {}
+    base = _digests(layers, ctx.input_digests)
     scenarios: dict[str, list[tuple[str, Part]]] = {}
     for name, lyr in scenario_layers.items():
-        d = {}
-        for lname, layer in lyr.items():  # a layer shared between scenarios is digested once
-            d[lname] = digests.setdefault(id(layer), layer_digest(layer))
+        # a layer shared with the baseline keeps its digest; a variant's own is digested
+        d = {
+            ln: base[ln] if layers.get(ln) is layer else layer_digest(layer)
+            for ln, layer in lyr.items()
+        }
         scenarios[name] = card_parts(card, lyr, d, area_type)
     ctx.progress(0.1, f"running {sum(len(p) for p in scenarios.values())} parts")
     run_parts([p for parts in scenarios.values() for _, p in parts], cache=ctx.part_cache)
