@@ -14,7 +14,7 @@ from gsl_indicators.core.assemble import area_groups, assemble, results_document
 from gsl_indicators.core.canonical import digest, digest_bytes
 from gsl_indicators.core.geo import Layer, paused_gc, read_layers
 from gsl_indicators.core.metrics import Metrics
-from gsl_indicators.core.spec import Context, Indicator, ProgressFn
+from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
 
 
 def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,6 +99,7 @@ def execute(
     inputs: Mapping[str, Any],
     on_progress: ProgressFn | None = None,
     digests: Mapping[str, str] | None = None,
+    part_cache: PartCache | None = None,
 ) -> dict[str, Any]:
     """Compute ``indicator`` on ``inputs`` and return the result document.
 
@@ -113,6 +114,9 @@ def execute(
         ``(fraction, message)`` callback for progress by stage.
     digests : Mapping, optional
         Digests of the geo inputs when the caller computed them already.
+    part_cache : PartCache, optional
+        Where composite processes (scoreboard, scenarios) keep each indicator's part;
+        default an in-process memo.
 
     Returns
     -------
@@ -124,7 +128,7 @@ def execute(
     params = prepare(indicator, inputs)
     if digests is None:
         digests = input_digests(indicator, inputs)
-    ctx = Context(on_progress=on_progress, input_digests=dict(digests))
+    ctx = Context(on_progress=on_progress, input_digests=dict(digests), part_cache=part_cache)
     ctx.progress(0.0, "reading inputs")
     with paused_gc():
         if indicator.geo:
