@@ -83,6 +83,7 @@ def within_reach(distance_m: np.ndarray, reach_m: float) -> np.ndarray:
 
 
 def _report_places(
+    *,
     n_given: int,
     pet: np.ndarray,
     n_counted: int,
@@ -123,7 +124,14 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         params["min_area_m2"],
         params["merge_touching"],
     )
-    _report_places(len(given), pet, len(places), left_out, params["min_area_m2"], ctx)
+    _report_places(
+        n_given=len(given),
+        pet=pet,
+        n_counted=len(places),
+        left_out=left_out,
+        min_area_m2=params["min_area_m2"],
+        ctx=ctx,
+    )
     dwellings = homes.number("dwellings", 1.0, ctx)
     reach = float(params["reach_m"])
     dist, info = distances_by_mode(

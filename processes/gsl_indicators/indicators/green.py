@@ -531,7 +531,9 @@ def _network_lines(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: 
     return walkable_lines(net.geometries, net.text("highway"), walkable, ctx, "network")
 
 
-def _report_parks(group_area: np.ndarray, n_parks: int, min_area_m2: float, ctx: Context) -> None:
+def _report_parks(
+    group_area: np.ndarray, *, n_parks: int, min_area_m2: float, ctx: Context
+) -> None:
     n_groups = len(group_area)
     small = int((group_area < min_area_m2).sum())
     ctx.note(
@@ -564,7 +566,7 @@ def _report_network(network: Mapping[str, Any], params: Mapping[str, Any], ctx: 
     ctx.note("network_stage_seconds", {k: round(v, 3) for k, v in nd.stage_seconds.items()})
 
 
-def _report_canopy(coverage: np.ndarray, extent: str, has_extent: bool, ctx: Context) -> None:
+def _report_canopy(coverage: np.ndarray, *, extent: str, has_extent: bool, ctx: Context) -> None:
     partial = int(((coverage > 0) & (coverage < 1 - 1e-9)).sum())
     outside = int((coverage <= 0).sum())
     ctx.note(
@@ -650,11 +652,21 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         groups=ctx.groups,
     )
     ctx.progress(0.85, "writing results")
-    _report_parks(res["park_group_area"], len(parks), float(params["min_park_area_m2"]), ctx)
+    _report_parks(
+        res["park_group_area"],
+        n_parks=len(parks),
+        min_area_m2=float(params["min_park_area_m2"]),
+        ctx=ctx,
+    )
     if "network" in res:
         _report_network(res["network"], params, ctx)
     if canopy is not None:
-        _report_canopy(res["canopy_coverage"], res["canopy_extent"], extent is not None, ctx)
+        _report_canopy(
+            res["canopy_coverage"],
+            extent=res["canopy_extent"],
+            has_extent=extent is not None,
+            ctx=ctx,
+        )
     trees_count = res["trees_within"]
     feature = {
         "trees_within": np.full(len(homes), np.nan) if trees_count is None else trees_count,

@@ -259,11 +259,13 @@ def _neighbourhood_metrics(
     dwellings: np.ndarray,
     nbs: Layer,
     green: Layer,
+    *,
     radius: float,
     norm: float,
     area_index: np.ndarray,
     ctx: Context,
 ) -> dict[str, Any]:
+    """Return the per-neighbourhood metrics (see :func:`green_available`)."""
     ga = green_available(
         homes.geometries,
         dwellings,
@@ -317,7 +319,14 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     if nbs is not None and ctx.groups is not None:
         ctx.progress(0.6, "green per neighbourhood")
         area = _neighbourhood_metrics(
-            homes, dwellings, nbs, green, radius, norm, ctx.groups.index, ctx
+            homes,
+            dwellings,
+            nbs,
+            green,
+            radius=radius,
+            norm=norm,
+            area_index=ctx.groups.index,
+            ctx=ctx,
         )
     feature = {
         "green_within_m2": g,
