@@ -119,8 +119,8 @@ def main() -> None:
         else:
             print(
                 "  share of homes within 300 m of a cool place: euclidean "
-                f"{out_e['summary']['share_homes_within']}, network "
-                f"{out_n['summary']['share_homes_within']}"
+                f"{out_e.overall['share_homes_within']:.4f}, network "
+                f"{out_n.overall['share_homes_within']:.4f}"
             )
     print()
     print(f"{'indicator (compute only)':28s} {'euclidean':>10s} {'network':>10s} {'ratio':>7s}")

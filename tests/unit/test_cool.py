@@ -43,8 +43,10 @@ def test_euclidean_hand_computed():
     assert p["c"]["cool_distance_m"] == 0.0
     s = r["summary"]
     assert s["cool_places"] == 2  # park + merged pair; 'hot' left out
-    assert s["share_homes_within"] == pytest.approx(2 / 3, abs=1e-4)
-    assert s["share_dwellings_within"] == pytest.approx(3 / 4, abs=1e-4)
+    # fractions, 4 digits: homes a and c of 3; dwellings 2 + 1 of 4
+    assert s["share_homes_within"] == 0.6667
+    assert s["share_dwellings_within"] == 0.75
+    assert r["provenance"]["parameters"]["reach_m"] == 150.0
     note = r["data_quality"]["cool_places"]
     assert note["left_out_above_max_pet"] == 1 and note["left_out_below_min_area"] == 0
 
@@ -85,6 +87,45 @@ def test_network_mode_with_neighbourhoods():
     nb = props(r, "neighbourhoods")
     assert nb["w"]["homes"] == 2 and nb["w"]["share_homes_within"] == 1.0
     assert nb["e"]["share_homes_within"] == 1.0
+
+
+def test_home_off_the_network_counts_in_homes_not_in_the_shares():
+    net = fc(feature(line((0, -10), (1000, -10)), highway="footway"))
+    # 'far' at (50, 900) is 910 m from the path: beyond snap_limit_m (100 m)
+    homes = fc(*HOMES["features"], feature(point(50, 900), "far", dwellings=5))
+    r = execute(
+        IND,
+        {
+            "buildings": homes,
+            "cool_places": PLACES,
+            "network": net,
+            "distance_mode": "network",
+            "entrance_tolerance_m": 10,
+            "neighbourhoods": fc(
+                feature(box(-50, -50, 300, 1000), "w"), feature(box(300, -50, 900, 100), "e")
+            ),
+        },
+    )
+    p = props(r)
+    assert p["far"]["cool_distance_m"] is None and p["far"]["cool_within"] is None
+    assert p["far"]["area_id"] == "w" and p["b"]["area_id"] == "e"
+    nb = props(r, "neighbourhoods")
+    # w holds a (2 dwellings), c (1) and far (5): 3 homes, 2 with a distance (120 m, 0 m)
+    assert nb["w"]["homes"] == 3 and nb["w"]["homes_with_distance"] == 2
+    assert nb["w"]["dwellings"] == 8.0
+    assert nb["w"]["share_homes_within"] == 1.0 and nb["w"]["share_dwellings_within"] == 1.0
+    assert nb["w"]["score_share_homes_within"] == 10.0  # flat score column
+    assert not any(isinstance(v, dict | list) for v in nb["w"].values())
+    s = r["summary"]
+    # overall: 4 homes, 3 on the network, all 3 within 300 m (120, 200, 0 m)
+    assert s["homes"] == 4 and s["homes_with_distance"] == 3 and s["homes_within"] == 3
+    assert s["share_homes_within"] == 1.0 and s["dwellings"] == 9.0
+    codes = {w["code"] for w in r["data_quality"]["warnings"]}
+    assert "homes-not-on-network" in codes
+    assert r["data_quality"]["network_cutoff_m"] == max(
+        r["provenance"]["parameters"]["network_cutoff_m"], 300.0
+    )
+    assert "distance_mode" not in s and r["provenance"]["parameters"]["distance_mode"] == "network"
 
 
 def test_cool_places_helper_counts_overlaps_once():

@@ -11,14 +11,8 @@ import shapely
 from geojson_helpers import box, fc, feature, line, point
 from gsl_indicators.core.geo import zone_index
 from gsl_indicators.core.spec import InputError, registry
-from gsl_indicators.indicators.green import (
-    canopy_zones,
-    green_available,
-    green_per_home,
-    park_distance,
-    park_groups,
-    trees_within,
-)
+from gsl_indicators.indicators.green import canopy_zones, park_distance, park_groups, trees_within
+from gsl_indicators.indicators.green_per_dwelling import green_available, green_per_home
 from results import execute
 
 X, Y = 120000.0, 480000.0  # an origin in the Netherlands (RD New)
@@ -86,7 +80,7 @@ def test_3_30_300_hand_case() -> None:
     assert nb["canopy_share"] == pytest.approx(0.385)
     assert nb["canopy_area_m2"] == pytest.approx(3850.0)
     assert nb["canopy_coverage"] == 1.0 and nb["meets_30"] is True
-    assert h1["meets_30"] is True and h1["neighbourhood"] == "BU1"
+    assert h1["meets_30"] is True and h1["area_id"] == "BU1"
     assert h1["meets_all_three"] is True and h2["meets_all_three"] is False
     # shares: buildings 1 of 2; dwellings 4 of 5
     assert nb["buildings"] == 2 and nb["dwellings"] == 5.0
@@ -101,6 +95,21 @@ def test_3_30_300_hand_case() -> None:
     assert s["neighbourhoods_meeting_30"] == 1
     assert res["data_quality"]["parks"]["excluded_below_min_area"] == 0
     assert res["data_quality"]["homes_without_dwellings"] == 0
+
+
+def test_result_shape_flat_scores_fractions_and_crs() -> None:
+    res = run("green-3-30-300", **base())
+    (nb,) = props(res, "neighbourhoods")
+    # the headline share_dwellings_meeting_all_three is 4 of 5 dwellings = 0.8:
+    # band 0.3 → 1.0 gives 6 + 4 × (0.8 − 0.3) / 0.7 = 8.857 → 8.86
+    assert nb["share_dwellings_meeting_all_three"] == 0.8 and nb["score"] == 8.86
+    assert nb["score_share_dwellings_meeting_all_three"] == 8.86
+    assert not any(isinstance(v, dict | list) for v in nb.values())
+    assert res["neighbourhoods"]["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::28992"
+    units = {m["id"]: m["unit"] for m in res["metrics"]}
+    assert units["canopy_share"] == units["share_buildings_meeting_3"] == "fraction"
+    assert res["provenance"]["parameters"]["canopy_target"] == 0.3
+    assert "canopy_target" not in res["summary"]
 
 
 def test_parks_not_merged_are_too_small() -> None:
@@ -176,9 +185,9 @@ def test_data_quality_missing_dwellings_and_outside_homes() -> None:
     )
     res = run("green-3-30-300", **inputs)
     assert res["data_quality"]["homes_without_dwellings"] == 1
-    assert {"missing-property", "homes-outside-neighbourhoods"} <= set(codes(res))
+    assert {"missing-property", "features-outside-areas"} <= set(codes(res))
     far = props(res, "buildings")[1]
-    assert far["neighbourhood"] is None and far["meets_30"] is None
+    assert far["area_id"] is None and far["meets_30"] is None
 
 
 def test_wgs84_input_is_reprojected() -> None:
@@ -307,8 +316,9 @@ def test_green_per_dwelling_hand_case() -> None:
     s = res["summary"]
     # green within reach of any home: 10,000 m² over 6 dwellings
     assert s["green_per_dwelling_m2"] == pytest.approx(1666.667)
-    assert s["share_buildings_meeting_norm"] == pytest.approx(2 / 3, abs=1e-6)
-    assert s["share_dwellings_meeting_norm"] == pytest.approx(4 / 6, abs=1e-6)
+    # shares are fractions rounded to 4 digits: 2 of 3 homes, 4 of 6 dwellings
+    assert s["share_buildings_meeting_norm"] == 0.6667
+    assert s["share_dwellings_meeting_norm"] == 0.6667
 
 
 def test_green_per_dwelling_partial_green_and_overlap() -> None:

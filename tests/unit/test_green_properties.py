@@ -11,7 +11,8 @@ from gsl_indicators.core import synthetic
 from gsl_indicators.core.canopy import canopy_area
 from gsl_indicators.core.geo import read_layers
 from gsl_indicators.core.spec import Context, registry
-from gsl_indicators.indicators.green import green_3_30_300_arrays, green_per_home, trees_within
+from gsl_indicators.indicators.green import green_3_30_300_arrays, trees_within
+from gsl_indicators.indicators.green_per_dwelling import green_per_home
 from hypothesis_profiles import examples
 
 PARAMS = {

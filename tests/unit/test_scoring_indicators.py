@@ -163,16 +163,16 @@ def test_canopy_share_at_band_minimum_scores_6_and_at_the_ambition_10() -> None:
     r = execute(REG.get("green-3-30-300"), _green_inputs())
     p = props(r)
     # canopy band 0.2 → 0.3 (binnenstad 0.1 → 0.3)
-    assert p["n20"]["canopy_share"] == 0.2 and score(p["n20"]["scorecard"], "canopy_share") == 6.0
-    assert p["n30"]["canopy_share"] == 0.3 and score(p["n30"]["scorecard"], "canopy_share") == 10.0
-    assert p["n10"]["canopy_share"] == 0.1 and score(p["n10"]["scorecard"], "canopy_share") == 6.0
+    assert p["n20"]["canopy_share"] == 0.2 and p["n20"]["score_canopy_share"] == 6.0
+    assert p["n30"]["canopy_share"] == 0.3 and p["n30"]["score_canopy_share"] == 10.0
+    assert p["n10"]["canopy_share"] == 0.1 and p["n10"]["score_canopy_share"] == 6.0
     # canopy_target 0.30 (the flag) is the band's ambition: meets_30 exactly where it scores 10
     assert [p[k]["meets_30"] for k in ("n20", "n30", "n10")] == [False, True, False]
     # headline: each neighbourhood has one home meeting 3 and 300, so all three = meets_30;
     # band 0.3 → 1.0 with floor 0: 0 → 1, 1 → 10
     assert [p[k]["score"] for k in ("n20", "n30", "n10")] == [1.0, 10.0, 1.0]
     s = r["summary"]
-    assert s["canopy_target"] == 0.3
+    assert r["provenance"]["parameters"]["canopy_target"] == 0.3
     # overall canopy 6,000 / 30,000 = 0.2 → 6; all three 1/3: 6 + 4 × (1/3 − 0.3)/0.7 = 6.19
     assert score(s["scorecard"], "canopy_share") == 6.0
     assert s["scorecard"]["headline"] == "share_dwellings_meeting_all_three"
@@ -184,7 +184,7 @@ def test_canopy_target_moves_the_flag_not_the_score() -> None:
     r = execute(REG.get("green-3-30-300"), {**_green_inputs(), "canopy_target": 0.2})
     p = props(r)
     assert p["n20"]["meets_30"] is True
-    assert score(p["n20"]["scorecard"], "canopy_share") == 6.0
+    assert p["n20"]["score_canopy_share"] == 6.0
 
 
 def test_green_area_type_parameter_applies_to_every_neighbourhood() -> None:
@@ -192,7 +192,7 @@ def test_green_area_type_parameter_applies_to_every_neighbourhood() -> None:
     p = props(r)
     # CBS 1 → binnenstad band 0.1 → 0.3: 0.2 → 6 + 4 × 0.1/0.2 = 8
     assert p["n20"]["area_type"] == "1"
-    assert score(p["n20"]["scorecard"], "canopy_share") == 8.0
+    assert p["n20"]["score_canopy_share"] == 8.0
     assert r["summary"]["scorecard"]["area_type"] == "1"
 
 
@@ -226,7 +226,9 @@ def test_green_per_dwelling_parameter_and_profile_band_are_independent() -> None
     r = execute(REG.get("green-per-dwelling"), _gpd_inputs(profile="ggo-utrecht-example"))
     (n,) = props(r).values()
     assert n["score"] == 10.0
-    assert n["scorecard"]["scores"]["green_per_dwelling_m2"]["band"]["minimum"] == 40
+    norms = r["profile"]["indicators"]["green-per-dwelling"]["metrics"]["green_per_dwelling_m2"]
+    assert norms["bands"]["binnenstad"]["minimum"] == 40
+    assert n["score_green_per_dwelling_m2"] == 10.0
     # overall: no area type → ggo default_area_type stedelijk-wonen → default band 75 → 6
     assert r["summary"]["scorecard"]["area_type"] is None
     assert r["summary"]["scorecard"]["score"] == 6.0

@@ -165,12 +165,12 @@ def test_green_tree_distance_sweep_by_hand() -> None:
     # (at 5, 50, 150 m) are within the distance: 0, 2, 2, 3, 3 of 3 homes
     assert s["values"] == [1.0, 50.75, 100.5, 150.25, 200.0]
     share = s["metrics"]["share_buildings_meeting_3"]
-    assert share["values"] == pytest.approx([0, 2 / 3, 2 / 3, 1, 1])
-    assert share["baseline"] == pytest.approx(1 / 3)  # 30 m: only the 5 m home
+    # shares are fractions rounded to 4 digits (green-3-30-300 2.0.0): 2/3 → 0.6667
+    assert share["values"] == [0.0, 0.6667, 0.6667, 1.0, 1.0]
+    assert share["baseline"] == 0.3333  # 30 m: only the 5 m home
     assert share["swing"] == pytest.approx(1.0)
-    # ((2/3 - 0) / (1/3)) / ((50.75 - 1) / 30) = 2 / 1.658333 = 1.20603
-    # (the summary rounds shares to 6 decimals: 0.666667 / 0.333333)
-    assert share["elasticity"] == pytest.approx(2 / (49.75 / 30), rel=1e-5)
+    # ((0.6667 - 0) / 0.3333) / ((50.75 - 1) / 30) = 2.00030 / 1.658333 = 1.20621
+    assert share["elasticity"] == pytest.approx((0.6667 / 0.3333) / (49.75 / 30), rel=1e-5)
     # the baseline run's warnings pass through (no canopy polygons given)
     assert "no-canopy" in [w["code"] for w in doc["data_quality"]["warnings"]]
 

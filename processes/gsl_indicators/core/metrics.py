@@ -41,6 +41,7 @@ __all__ = [
     "Level",
     "Metric",
     "Metrics",
+    "booleans",
     "finite",
     "round_value",
     "round_values",
@@ -330,3 +331,18 @@ def overall_share(
 def declarations(metrics: Sequence[Metric]) -> list[dict[str, Any]]:
     """Return the JSON declarations of ``metrics`` (in declaration order)."""
     return [m.declaration() for m in metrics]
+
+
+def booleans(values: Any) -> list[bool | None]:
+    """Return flags given as 1/0/NaN (or booleans) as ``True``/``False``/``None``.
+
+    The values of a metric of unit ``"boolean"`` whose answer may be unknown (a home
+    off the walking network, a neighbourhood without canopy data).
+
+    Examples
+    --------
+    >>> booleans(np.array([1.0, 0.0, np.nan]))
+    [True, False, None]
+    """
+    arr = np.asarray(values, dtype=float)
+    return [None if math.isnan(v) else bool(v) for v in arr.tolist()]

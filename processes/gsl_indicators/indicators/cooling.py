@@ -14,23 +14,15 @@ import numpy as np
 import shapely
 
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
-from gsl_indicators.core.geo import Layer, feature_collection, zone_index
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, overall_share
 from gsl_indicators.core.network import walking_parameters
-from gsl_indicators.core.scoring import (
-    PROFILE_PARAMETERS,
-    area_score_columns,
-    area_types_of,
-    pick_metrics,
-    resolve_profile,
-    scorecard,
-)
 from gsl_indicators.core.spec import (
     POLYGONS,
     Context,
     GeoInput,
     Indicator,
     Norm,
-    Output,
     Parameter,
     Source,
 )
@@ -39,14 +31,9 @@ from gsl_indicators.indicators.proximity import (
     NEIGHBOURHOODS,
     NETWORK,
     distances_by_mode,
-    json_distance,
-    rounded,
-    shares,
-    within_column,
 )
 
-SCORED: tuple[str, ...] = ("share_homes_within", "share_dwellings_within")
-"""Metrics scored with the norm profile (``cool-place-distance`` in ``catalog/*.yaml``)."""
+__all__ = ["INDICATORS", "METRICS", "compute", "cool_places", "within_reach"]
 
 
 def cool_places(
@@ -80,27 +67,38 @@ def cool_places(
     return parts[big], {"too_hot": int(hot.sum()), "too_small": int((~big).sum())}
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """Compute the distance from every home to the nearest cool place, and the shares."""
-    profile = resolve_profile(params)
-    homes = layers["buildings"]
-    places_layer = layers["cool_places"]
-    pet = places_layer.number("pet")
-    places, left_out = cool_places(
-        places_layer.geometries,
-        pet,
-        params["max_pet_c"],
-        params["min_area_m2"],
-        params["merge_touching"],
-    )
+def within_reach(distance_m: np.ndarray, reach_m: float) -> np.ndarray:
+    """Return 1/0 per home for a distance within ``reach_m``; NaN where it is unknown.
+
+    ``inf`` (no cool place, or beyond the network cut-off) is not within reach; NaN (a
+    home off the network) is unknown.
+
+    Examples
+    --------
+    >>> within_reach(np.array([100.0, 400.0, np.inf, np.nan]), 300).tolist()
+    [1.0, 0.0, 0.0, nan]
+    """
+    d = np.asarray(distance_m, dtype=float)
+    return np.where(np.isnan(d), np.nan, (d <= reach_m) * 1.0)
+
+
+def _report_places(
+    *,
+    n_given: int,
+    pet: np.ndarray,
+    n_counted: int,
+    left_out: Mapping[str, int],
+    min_area_m2: float,
+    ctx: Context,
+) -> None:
     ctx.note(
         "cool_places",
         {
-            "given": len(places_layer),
+            "given": n_given,
             "with_pet": int(np.isfinite(pet).sum()),
             "left_out_above_max_pet": left_out["too_hot"],
             "left_out_below_min_area": left_out["too_small"],
-            "counted": len(places),
+            "counted": n_counted,
         },
     )
     if left_out["too_small"]:
@@ -108,65 +106,152 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             "cool-places-too-small",
             "cool_places",
             f"{left_out['too_small']} cool places (after merging touching ones) are smaller "
-            f"than {params['min_area_m2']:g} m² and do not count",
+            f"than {min_area_m2:g} m² and do not count",
             left_out["too_small"],
         )
-    if not len(places):
+    if not n_counted:
         ctx.warn("no-cool-places", "cool_places", "no polygon counts as a cool place")
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Compute the distance from every home to the nearest cool place, and the shares."""
+    homes, given = layers["buildings"], layers["cool_places"]
+    pet = given.number("pet")
+    places, left_out = cool_places(
+        given.geometries,
+        pet,
+        params["max_pet_c"],
+        params["min_area_m2"],
+        params["merge_touching"],
+    )
+    _report_places(
+        n_given=len(given),
+        pet=pet,
+        n_counted=len(places),
+        left_out=left_out,
+        min_area_m2=params["min_area_m2"],
+        ctx=ctx,
+    )
     dwellings = homes.number("dwellings", 1.0, ctx)
     reach = float(params["reach_m"])
     dist, info = distances_by_mode(
         homes, {"cool": places}, layers, params, ctx, reach, "cool_places"
     )
+    if "network_cutoff_m" in info:
+        ctx.note("network_cutoff_m", info["network_cutoff_m"])
     d = dist["cool"]
-    known = ~np.isnan(d)
-    within = np.nan_to_num(d, nan=np.inf) <= reach
-    out: dict[str, Any] = {
-        "buildings": feature_collection(
-            homes, {"cool_distance_m": json_distance(d), "cool_within": within_column(d, reach)}
-        )
-    }
-    nbh = layers.get("neighbourhoods")
-    if nbh is not None:
-        area = zone_index(homes.geometries, nbh.geometries)
-        s = shares(within, known, dwellings, area, len(nbh))
-        cols: dict[str, Any] = {
-            "homes": s["homes"].astype(int),
-            "dwellings": s["dwellings"],
-            "share_homes_within": np.round(s["share_homes"], 4),
-            "share_dwellings_within": np.round(s["share_dwellings"], 4),
-        }
-        ats = area_types_of(nbh, params["area_type"], ctx)
-        cols.update(area_score_columns(profile, "cool-place-distance", cols, ats, SCORED))
-        out["neighbourhoods"] = feature_collection(nbh, cols)
-    s = shares(within, known, dwellings)
+    within = within_reach(d, reach)
+    hit, known = within == 1, ~np.isnan(within)
     finite = d[np.isfinite(d)]
-    out["summary"] = {
-        **info,
-        "reach_m": reach,
+    overall = {
         "cool_places": len(places),
         "homes": len(homes),
         "homes_with_distance": int(known.sum()),
-        "homes_within": int(s["homes_within"][0]),
-        "share_homes_within": rounded(s["share_homes"][0]),
-        "dwellings": rounded(dwellings.sum(), 3),
-        "share_dwellings_within": rounded(s["share_dwellings"][0]),
-        "median_distance_m": rounded(np.median(finite), 2) if len(finite) else None,
+        "homes_within": int(hit.sum()),
+        "share_homes_within": overall_share(hit, where=known),
+        "dwellings": float(dwellings.sum()),
+        "share_dwellings_within": overall_share(hit, dwellings, where=known),
+        "median_distance_m": float(np.median(finite)) if len(finite) else np.nan,
     }
-    out["summary"]["scorecard"] = scorecard(
-        profile,
-        "cool-place-distance",
-        pick_metrics(profile, "cool-place-distance", out["summary"], SCORED),
-        params["area_type"],
+    area: dict[str, Any] = {}
+    g = ctx.groups
+    if g is not None:
+        area = {
+            "homes": g.count(),
+            "homes_with_distance": g.count(where=known),
+            "dwellings": g.sum(dwellings),
+            "share_homes_within": g.share(hit, where=known),
+            "share_dwellings_within": g.share(hit, weights=dwellings, where=known),
+        }
+    feature = {"cool_distance_m": d, "cool_within": booleans(within)}
+    return Metrics(feature=feature, area=area, overall=overall)
+
+
+def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+def _share(unit: str, nl: str, en: str) -> Metric:
+    return _m(
+        f"share_{unit}_within",
+        f"Aandeel {nl} met koelte binnen bereik",
+        f"Share of {en} within reach of a cool place",
+        FRACTION,
+        levels=("area", "overall"),
+        direction="higher_is_better",
+        digits=4,
+        scored=True,
+        description=f"{en.capitalize()} with a cool place within `reach_m`, of those whose "
+        "distance is known (homes off the network are left out).",
     )
-    out["profile"] = profile.to_dict(indicator="cool-place-distance")
-    return out
+
+
+METRICS: tuple[Metric, ...] = (
+    _m(
+        "cool_distance_m",
+        "Afstand tot koelte",
+        "Distance to a cool place",
+        "m",
+        levels=("feature",),
+        direction="lower_is_better",
+        digits=2,
+        description="To the nearest cool place (empty: none within the network cut-off, or "
+        "the home is not on the network).",
+    ),
+    _m(
+        "cool_within",
+        "Koelte binnen bereik",
+        "Cool place within reach",
+        "boolean",
+        levels=("feature",),
+        description="The distance is at most `reach_m` (empty where unknown).",
+    ),
+    _m("homes", "Woningen", "Homes", "count", levels=("area", "overall"), digits=0),
+    _m(
+        "homes_with_distance",
+        "Woningen met bekende afstand",
+        "Homes with a known distance",
+        "count",
+        levels=("area", "overall"),
+        digits=0,
+        description="Homes on the network (all homes in euclidean mode): the base of the shares.",
+    ),
+    _m("homes_within", "Woningen binnen bereik", "Homes within reach", "count", digits=0),
+    _m(
+        "dwellings",
+        "Wooneenheden",
+        "Dwellings",
+        "count",
+        levels=("area", "overall"),
+        digits=3,
+        description="Sum of the homes' `dwellings` (default 1).",
+    ),
+    _share("homes", "woningen", "homes"),
+    _share("dwellings", "wooneenheden", "dwellings"),
+    _m(
+        "cool_places",
+        "Koele plekken",
+        "Cool places",
+        "count",
+        digits=0,
+        description="Places counted after the PET and size filters (and merging).",
+    ),
+    _m(
+        "median_distance_m",
+        "Mediane afstand tot koelte",
+        "Median distance to a cool place",
+        "m",
+        direction="lower_is_better",
+        digits=2,
+        description="Median over the homes with a finite distance.",
+    ),
+)
 
 
 INDICATORS = (
     Indicator(
         id="cool-place-distance",
-        version="1.2.0",
+        version="2.0.0",
         title={"nl": "Afstand tot koelte", "en": "Distance to a cool place"},
         description={
             "nl": "Aandeel woningen met een koele plek (≥ 200 m², PET ≤ 35 °C) binnen 300 m lopen.",
@@ -181,17 +266,23 @@ INDICATORS = (
             "nearest cool place is measured: straight-line from footprint or point (0 inside), "
             "or with `distance_mode` 'network' as a walk over `network` (snapped to the nearest "
             "path, entering a cool place where a path comes within `entrance_tolerance_m` of it). "
-            "A home is within reach when the distance is at most `reach_m`. Shares of homes and "
-            "of dwellings are given per neighbourhood and overall; homes off the network are "
-            "left out of the shares with a warning. The Klimaateffectatlas measures a walk, so "
+            "A home is within reach when the distance is at most `reach_m`. Shares (fractions "
+            "0–1) of homes and of dwellings are given per neighbourhood (a home belongs to the "
+            "one holding its representative point, its `area_id`) and overall; homes off the "
+            "network are left out of the shares with a warning (`homes_with_distance` is the "
+            "shares' base, `homes` counts every home). The Klimaateffectatlas measures a walk, so "
             "use the network mode where a walking network is available. Scores 1–10 for the "
             "shares of homes and dwellings within reach come from the norm profile per area type "
             "(`area_type` parameter, else the neighbourhood's `area_type` or `urbanity_class`), "
-            "overall and per neighbourhood. `reach_m`, `min_area_m2` and `max_pet_c` decide "
+            "overall and per neighbourhood (flat `score_<metric>` columns). `reach_m`, "
+            "`min_area_m2` and `max_pet_c` decide "
             "whether a home is within reach; the profile's band judges the share (nl-default: "
-            "80 % scores 6, every home (100 %) scores 10)."
+            "0.8 scores 6, every home (1.0) scores 10)."
         ),
         compute=compute,
+        metrics=METRICS,
+        features="buildings",
+        areas="neighbourhoods",
         inputs=(
             BUILDINGS,
             GeoInput(
@@ -210,9 +301,9 @@ INDICATORS = (
                 "Reach",
                 "Walking distance within which a cool place should be (Klimaateffectatlas: 300 m).",
                 "number",
-                300.0,
-                50.0,
-                2000.0,
+                default=300.0,
+                minimum=50.0,
+                maximum=2000.0,
                 unit="m",
             ),
             Parameter(
@@ -220,9 +311,9 @@ INDICATORS = (
                 "Minimum area",
                 "Smallest cool place that counts (Klimaateffectatlas: 200 m²).",
                 "number",
-                200.0,
-                0.0,
-                100000.0,
+                default=200.0,
+                minimum=0.0,
+                maximum=100000.0,
                 unit="m²",
             ),
             Parameter(
@@ -231,9 +322,9 @@ INDICATORS = (
                 "Highest felt temperature (PET) of a cool place where `pet` is given "
                 "(Klimaateffectatlas 35 °C; Rotterdam uses 38 °C).",
                 "number",
-                35.0,
-                20.0,
-                50.0,
+                default=35.0,
+                minimum=20.0,
+                maximum=50.0,
                 unit="°C",
             ),
             Parameter(
@@ -241,38 +332,9 @@ INDICATORS = (
                 "Merge touching places",
                 "Merge touching or overlapping polygons into one place before judging its size.",
                 "boolean",
-                True,
+                default=True,
             ),
             *walking_parameters(),
-            *PROFILE_PARAMETERS,
-        ),
-        outputs=(
-            Output(
-                "buildings",
-                "Homes",
-                "Input homes with `cool_distance_m` and `cool_within`.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Input neighbourhoods with `homes`, `dwellings`, `share_homes_within`, "
-                "`share_dwellings_within`, `area_type`, `score` (of `share_homes_within`, 1–10) "
-                "and `scorecard` (only with `neighbourhoods`).",
-                {"type": "object"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "Overall shares and counts, and the overall scorecard.",
-                {"type": "object"},
-            ),
-            Output(
-                "profile",
-                "Profile",
-                "The norm profile used (cool-place-distance part).",
-                {"type": "object"},
-            ),
         ),
         norms=(
             Norm(

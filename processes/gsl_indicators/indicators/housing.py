@@ -851,7 +851,7 @@ def green_constraint(
     ``norm`` is the minimum m² per dwelling of each neighbourhood (see
     :func:`constraint_norms`); where it is 0 or less the norm cannot break (unbounded).
 
-    Uses the ``green-per-dwelling`` kernel (:func:`gsl_indicators.indicators.green.green_available`):
+    Uses the ``green-per-dwelling`` kernel (:func:`gsl_indicators.indicators.green_per_dwelling.green_available`):
     the neighbourhood's green is the public green inside the union of ``radius_m``
     buffers around its homes — and around the placement points of added dwellings
     (counted with 0 dwellings, so a neighbourhood without homes has a zone too) — shared
@@ -859,7 +859,7 @@ def green_constraint(
     sharing it. After the plan, the pipeline's homes join the homes.
     """
     try:
-        from gsl_indicators.indicators import green
+        from gsl_indicators.indicators import green_per_dwelling as green
     except ImportError as err:  # pragma: no cover - built in this version
         raise Unavailable(f"the green-per-dwelling indicator is not available: {err}") from None
     if layers.get("green") is None:
@@ -1069,7 +1069,7 @@ def _binding(results: Mapping[str, Capacity], n: int) -> tuple[dict[str, Any], d
 
 def _green_parameters() -> tuple[Parameter, ...]:
     try:
-        from gsl_indicators.indicators import green
+        from gsl_indicators.indicators import green_per_dwelling as green
     except ImportError:  # pragma: no cover
         return ()
     ind = next(i for i in green.INDICATORS if i.id == "green-per-dwelling")
