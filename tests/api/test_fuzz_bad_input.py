@@ -542,7 +542,7 @@ def _envelope_body(ind: Indicator, extra: Any) -> Any:
     body: dict[str, Any] = {"inputs": _example(ind), **copy.deepcopy(extra)}
     outputs = body.get("outputs")
     if isinstance(outputs, dict) and "__first__" in outputs:
-        body["outputs"] = {ind.outputs[0].name: outputs["__first__"]}
+        body["outputs"] = {ind.all_outputs[0].name: outputs["__first__"]}
     return body
 
 
