@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from api.helpers import assert_problem, wait_for_job
 from geojson_helpers import fc, feature, point
-from results import values
 from gsl_service.app import create_app
+from results import values
 
 ADDRESSES = fc(feature(point(121000, 487000), fid=1), feature(point(121050, 487000), fid=2))
 
