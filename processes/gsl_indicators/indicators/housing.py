@@ -44,7 +44,7 @@ import shapely
 from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.examples import id_box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer, zone_index
-from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metric, Metrics
+from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metric, Metrics, finite
 from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     Profile,
@@ -212,7 +212,7 @@ class Site:
 def _years(layer: Layer) -> list[int | None]:
     out: list[int | None] = []
     for v in layer.number("year", math.nan).tolist():
-        out.append(int(v) if math.isfinite(v) and float(v).is_integer() else None)
+        out.append(int(v) if finite(v) and float(v).is_integer() else None)
     return out
 
 
