@@ -687,6 +687,58 @@ class Capacity:
         return cols
 
 
+def zone_demand(homes: parking.Homes, n: int) -> np.ndarray:
+    """Return the parking demand per zone: Σ dwellings × places per dwelling.
+
+    Computed here from the parking kernel's per-home norms (:func:`parking.homes_norms`)
+    with :class:`AreaGroups`, so the capacity needs no part of parking's report.
+    """
+    return AreaGroups(homes.zone, n).sum(homes.dwellings * homes.places)
+
+
+def zone_shares(
+    place_nbh: np.ndarray, place_zone: np.ndarray, place_w: np.ndarray, n_zones: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the (neighbourhood, zone) pairs of the placement and each pair's share.
+
+    Placement points in no zone (``place_zone`` -1) are left out.
+
+    Examples
+    --------
+    >>> g, z, w = zone_shares(np.array([0, 0, 0, 1]), np.array([2, 2, 0, -1]),
+    ...                       np.array([0.5, 0.25, 0.25, 1.0]), 3)
+    >>> g.tolist(), z.tolist(), w.tolist()
+    ([0, 0], [0, 2], [0.25, 0.75])
+    """
+    ok = place_zone >= 0
+    keys, inv = np.unique(place_nbh[ok] * n_zones + place_zone[ok], return_inverse=True)
+    w = np.bincount(inv, weights=place_w[ok])
+    return keys // max(n_zones, 1), keys % max(n_zones, 1), w
+
+
+def pair_fit(
+    limit: np.ndarray, supply: np.ndarray, demand: np.ndarray, places: np.ndarray, share: np.ndarray
+) -> np.ndarray:
+    """Return the dwellings a neighbourhood can add before one zone's pressure exceeds ``limit``.
+
+    Per (neighbourhood, zone) pair: ``(limit × supply − demand) ÷ places per new
+    dwelling ÷ the share of the added dwellings going to the zone``
+    (:func:`parking.dwellings_that_fit` with the neighbourhood's own limit); ``inf``
+    where new dwellings need no places.
+
+    Examples
+    --------
+    >>> pair_fit(np.array([0.8, 0.8, 0.8]), np.array([50.0, 20, 10]), np.array([30.0, 10, 5]),
+    ...          np.array([1.0, 1.0, 0.0]), np.array([0.75, 0.25, 1.0])).round(2).tolist()
+    [13.33, 24.0, inf]
+    """
+    margin = limit * supply - demand
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_zone = np.where(places > 0, margin / np.where(places > 0, places, 1.0), np.inf)
+        per_pair = per_zone / share
+    return np.where(np.isnan(per_pair), np.inf, per_pair)
+
+
 def parking_constraint(
     site: Site,
     layers: Mapping[str, Layer],
@@ -721,7 +773,7 @@ def parking_constraint(
         site.home_floor,
         default_type,
     )
-    demand = parking.zone_sums(homes, nz)["demand"]
+    demand = zone_demand(homes, nz)
     if table.example:
         ctx.warn(
             "example-norm-table",
@@ -749,21 +801,16 @@ def parking_constraint(
         site.plan_floor[sel],
         new_type,
     )
-    demand_plan = demand + parking.zone_sums(plan_h, nz)["demand"]
+    demand_plan = demand + zone_demand(plan_h, nz)
     t_new, _ = table.type_index([new_type], new_type)
     places_new = (
         table.norms(np.full(nz, t_new[0]), zones.urbanity_class, zones.location)[0]
         if nz
         else np.zeros(0)
     )
-    # share of each neighbourhood's added dwellings per zone
     pz = zone_index(site.place_pts, zones.tree)
-    ok = pz >= 0
-    key = site.place_nbh[ok] * nz + pz[ok]
-    keys, inv = np.unique(key, return_inverse=True)
-    w = np.bincount(inv, weights=site.place_w[ok])
-    g, z = keys // max(nz, 1), keys % max(nz, 1)
-    lost = np.bincount(site.place_nbh[~ok], minlength=site.n) > 0
+    g, z, w = zone_shares(site.place_nbh, pz, site.place_w, nz)
+    lost = np.bincount(site.place_nbh[pz < 0], minlength=site.n) > 0
     if lost.any():
         ctx.warn(
             "placement-outside-zones",
@@ -773,16 +820,10 @@ def parking_constraint(
             int(lost.sum()),
         )
 
-    thr = np.asarray(norm, dtype=float)[g]  # the pressure limit of each pair's neighbourhood
-    places = places_new[z]
+    limit = np.asarray(norm, dtype=float)[g]  # the pressure limit of each pair's neighbourhood
 
     def fit(dem: np.ndarray) -> np.ndarray:
-        # parking.dwellings_that_fit per (neighbourhood, zone) pair, each with its own limit
-        margin = thr * zones.supply[z] - dem[z]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_zone = np.where(places > 0, margin / np.where(places > 0, places, 1.0), np.inf)
-            per_pair = per_zone / w
-        per_pair = np.where(np.isnan(per_pair), np.inf, per_pair)
+        per_pair = pair_fit(limit, zones.supply[z], dem[z], places_new[z], w)
         return group_min(g, per_pair, site.n)
 
     return Capacity(
