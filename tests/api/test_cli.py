@@ -8,6 +8,7 @@ import sys
 
 from geojson_helpers import fc, feature, point
 from gsl_service.cli import main
+from results import values
 
 GSL = [sys.executable, "-m", "gsl_service.cli"]
 
@@ -18,7 +19,7 @@ def test_gsl_run_prints_result_document(tmp_path):
     out = subprocess.run(
         [*GSL, "run", "urbanity-class", str(req)], capture_output=True, check=True, cwd=tmp_path
     )
-    doc = json.loads(out.stdout)
+    doc = values(json.loads(out.stdout))
     assert doc["addresses"]["features"][0]["id"] == "a"
     assert doc["summary"]["urbanity_class"] == 5
     assert doc["provenance"]["indicator"] == "urbanity-class"

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from api.helpers import assert_problem, wait_for_job
 from geojson_helpers import fc, feature, point
 from gsl_service.app import create_app
+from results import values
 
 ADDRESSES = fc(feature(point(121000, 487000), fid=1), feature(point(121050, 487000), fid=2))
 
@@ -87,9 +88,10 @@ def test_qualified_value_for_a_geo_input(client):
         json={"inputs": {"addresses": {"value": ADDRESSES, "mediaType": "application/geo+json"}}},
     )
     assert inline.status_code == qualified.status_code == 200, qualified.text
-    a, b = inline.json(), qualified.json()
+    a, b = values(inline.json()), values(qualified.json())
     assert a["provenance"]["cache"]["key"] == b["provenance"]["cache"]["key"]
     assert a["summary"] == b["summary"]
+    assert a["summary"]["addresses"] == 2
 
 
 def test_object_with_a_value_member_and_more_is_not_unwrapped(client):

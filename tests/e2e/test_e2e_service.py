@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from api.helpers import assert_problem, wait_for_job, wait_for_status
+from results import values
 
 pytestmark = pytest.mark.e2e
 
@@ -113,7 +114,7 @@ def test_owslib_lists_describes_and_executes(stack):
             for i in range(3)
         ],
     }
-    result = client.execute("urbanity-class", {"addresses": pts})
+    result = values(client.execute("urbanity-class", {"addresses": pts}))  # qualified values
     assert result["summary"]["addresses"] == 3
     assert result["provenance"]["crs"] == "EPSG:28992"  # WGS84 in Amsterdam → RD New
     status = client.execute("echo", {"message": "owslib async"}, async_=True)

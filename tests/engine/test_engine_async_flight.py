@@ -171,4 +171,6 @@ def test_async_outputs_selection(client) -> None:
     raw = run_async(
         client, "urbanity-class", {**body, "outputs": {"summary": {}}, "response": "raw"}
     )
-    assert client.get(f"/jobs/{raw}/results").json() == sync["summary"]
+    # raw: the selected output's bare value (the document qualifies it with a media type)
+    assert sync["summary"]["mediaType"] == "application/json"
+    assert client.get(f"/jobs/{raw}/results").json() == sync["summary"]["value"]

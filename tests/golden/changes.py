@@ -8,11 +8,16 @@ Every entry here is a change a reader of the old output must know about; the REA
   ``MOVED[indicator][("score", new_metric)] = old_metric`` — a scored metric renamed.
 * ``NEW[indicator]`` — ``(level, metric)`` pairs (or bare metric ids) that are new.
 * ``SCORE_CHANGES`` — indicators whose scores changed on purpose (say why beside it).
+* ``FOLLOWS[indicator]`` — for an indicator NOT on the metric model whose output shows
+  another indicator's output (``sensitivity`` tracks its target's summary): a function
+  ``(old, new) -> (old, new)`` that applies the target's documented changes (and checks
+  what it adds), after which the two documents must be equal.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,17 +73,21 @@ class Old:
         return out
 
 
-def _collect() -> tuple[dict[str, dict[Any, Any]], dict[str, set[Any]], set[str]]:
+def _collect() -> tuple[
+    dict[str, dict[Any, Any]], dict[str, set[Any]], set[str], dict[str, Callable[..., Any]]
+]:
     """Merge the ``changes_<family>.py`` modules beside this file (one per indicator family)."""
     moved: dict[str, dict[Any, Any]] = {}
     new: dict[str, set[Any]] = {}
     score_changes: set[str] = set()
+    follows: dict[str, Callable[..., Any]] = {}
     for path in sorted(Path(__file__).resolve().parent.glob("changes_*.py")):
         module = importlib.import_module(f"golden.{path.stem}")
         moved.update(getattr(module, "MOVED", {}))
         new.update(getattr(module, "NEW", {}))
         score_changes |= set(getattr(module, "SCORE_CHANGES", set()))
-    return moved, new, score_changes
+        follows.update(getattr(module, "FOLLOWS", {}))
+    return moved, new, score_changes, follows
 
 
-MOVED, NEW, SCORE_CHANGES = _collect()
+MOVED, NEW, SCORE_CHANGES, FOLLOWS = _collect()

@@ -29,6 +29,17 @@ def nbh_props(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [f["properties"] for f in result["neighbourhoods"]["features"]]
 
 
+def norms_of(props: dict[str, Any], constraint: str) -> dict[str, Any]:
+    """The norm columns of one constraint in a neighbourhood (flat since 2.0.0)."""
+    p = constraint.replace("-", "_")
+    return {
+        "norm": props[f"{p}_norm"],
+        "norm_source": props[f"{p}_norm_source"],
+        "area_type": props["area_type"],
+        "band_area_type": props[f"{p}_band_area_type"],
+    }
+
+
 # --------------------------------------------------------------------------- monitor
 
 
@@ -56,19 +67,28 @@ def test_monitor_by_status_and_year_with_stopped_and_unknown() -> None:
         4.0,
     )
     assert a["pipeline_dwellings"] == 15.0  # planned + under construction, stopped left out
-    assert a["plan_by_status_year"] == {
-        "planned": {"2026": 10.0},
-        "stopped": {"2025": 4.0},
-        "under-construction": {"2025": 5.0},
-    }
+    assert a["unknown_dwellings"] == 0.0
     assert b["unknown_dwellings"] == 2.0 and b["pipeline_dwellings"] == 6.0
     m = res["monitor"]
-    assert m["plan_dwellings_by_status"] == {
-        "planned": 10.0,
-        "under-construction": 11.0,
-        "stopped": 5.0,
-        "unknown": 2.0,
-    }
+    # the table per neighbourhood (area_id: the feature id), by area, status, year
+    assert m["by_neighbourhood"] == [
+        {"area_id": "A", "status": "planned", "year": 2026, "dwellings": 10.0},
+        {"area_id": "A", "status": "stopped", "year": 2025, "dwellings": 4.0},
+        {"area_id": "A", "status": "under-construction", "year": 2025, "dwellings": 5.0},
+        {"area_id": "B", "status": "under-construction", "year": 2025, "dwellings": 6.0},
+        {"area_id": "B", "status": "unknown", "year": None, "dwellings": 2.0},
+    ]
+    # overall, outside feature included: planned 10, under construction 5 + 6, stopped
+    # 4 + 1, unknown 2; existing 7 + 3; pipeline 10 + 5 + 6
+    summary = res["summary"]
+    assert (
+        summary["planned_dwellings"],
+        summary["under_construction_dwellings"],
+        summary["stopped_dwellings"],
+        summary["unknown_dwellings"],
+    ) == (10.0, 11.0, 5.0, 2.0)
+    assert (summary["existing_dwellings"], summary["pipeline_dwellings"]) == (10.0, 21.0)
+    assert summary["neighbourhoods"] == 2
     assert m["by_year"]["2025"] == {"stopped": 4.0, "under-construction": 11.0}
     assert m["outside_neighbourhoods"] == {"stopped": {"2024": 1.0}}
     assert m["by_status_year"]["unknown"] == {"unknown": 2.0}
@@ -117,7 +137,7 @@ def test_parking_capacity_exact_by_hand_and_agrees_with_parking_pressure() -> No
         assert c["method"] == "exact" and c["norm"]["norm_source"] == source
         assert c["norm"]["norm_table"] == "example" and c["norm"]["zones"] == "neighbourhoods"
     assert c["norm"]["values"] == {"default": 0.85} and "threshold" not in c["norm"]
-    assert n["norms"]["parking-pressure"] == {
+    assert norms_of(n, "parking-pressure") == {
         "norm": 0.85,
         "norm_source": "profile",
         "area_type": "3",
@@ -296,7 +316,7 @@ def test_binding_constraint_switches_when_the_green_norm_changes() -> None:
     assert res["constraints"]["green-per-dwelling"]["method"] == "exact"
     assert res["constraints"]["green-per-dwelling"]["norm"]["norm_m2_per_dwelling"] == 400.0
     assert res["constraints"]["green-per-dwelling"]["norm"]["values"] == {"parameter": 400.0}
-    assert nbh_props(res)[0]["norms"]["green-per-dwelling"] == {
+    assert norms_of(nbh_props(res)[0], "green-per-dwelling") == {
         "norm": 400.0,
         "norm_source": "parameters",
         "area_type": "3",
@@ -408,7 +428,14 @@ def test_example_runs() -> None:
     assert {f["properties"]["binding_constraint"] for f in res["neighbourhoods"]["features"]} == {
         "parking-pressure"
     }
-    assert res["monitor"]["plan_dwellings_by_status"]["stopped"] == 8.0
+    assert res["summary"]["stopped_dwellings"] == 8.0
+    # parking binds in both neighbourhoods (west: parking 26, green 53, proximity unbounded)
+    assert res["summary"]["neighbourhoods_bound_by_parking_pressure"] == 2
+    assert res["summary"]["neighbourhoods_bound_by_green_per_dwelling"] == 0
+    assert res["data_quality"]["norms_differing_from_profile"] == [
+        "parking-pressure",
+        "proximity-facilities",
+    ]
 
 
 def test_status_codes() -> None:
@@ -453,13 +480,13 @@ def test_parking_capacity_follows_the_profile_minimum_of_each_area_type() -> Non
     a, b = nbh_props(res)
     assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (40.0, 35.0)
     assert (a["headroom_after_plan"], b["headroom_after_plan"]) == (30.0, 25.0)
-    assert a["norms"]["parking-pressure"] == {
+    assert norms_of(a, "parking-pressure") == {
         "norm": 0.9,
         "norm_source": "profile",
         "area_type": "binnenstad",
         "band_area_type": "binnenstad",
     }
-    assert b["norms"]["parking-pressure"] == {
+    assert norms_of(b, "parking-pressure") == {
         "norm": 0.85,
         "norm_source": "profile",
         "area_type": "dorps-wonen",
@@ -470,8 +497,8 @@ def test_parking_capacity_follows_the_profile_minimum_of_each_area_type() -> Non
     assert c["method"] == "exact" and c["norm"]["norm_source"] == "profile"
     assert c["norm"]["metric"] == "parking-pressure.pressure"
     assert c["norm"]["values"] == {"binnenstad": 0.9, "default": 0.85}
-    assert res["summary"]["norm_source"] == "profile"
-    assert res["summary"]["profile"] == "nl-default"
+    assert res["provenance"]["parameters"]["norm_source"] == "profile"
+    assert res["profile"]["name"] == "nl-default"
     # the parameter stays visible beside the profile, and provenance lists every parameter
     assert c["profile_norm"]["value"] == 0.85
     assert res["provenance"]["parameters"]["norm_source"] == "profile"
@@ -480,7 +507,8 @@ def test_parking_capacity_follows_the_profile_minimum_of_each_area_type() -> Non
     a, b = nbh_props(_two_area_types(norm_source="parameters"))
     assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (35.0, 35.0)
     assert (a["headroom_after_plan"], b["headroom_after_plan"]) == (25.0, 25.0)
-    assert a["norms"]["parking-pressure"]["norm_source"] == "parameters"
+    assert a["parking_pressure_norm_source"] == "parameters"
+    assert a["parking_pressure_band_area_type"] is None
     # the area_type parameter overrides the neighbourhoods' own: both binnenstad → 40
     a, b = nbh_props(_two_area_types(area_type="binnenstad"))
     assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (40.0, 40.0)
@@ -500,8 +528,8 @@ def test_profile_override_of_a_minimum_changes_the_capacity() -> None:
     a, b = nbh_props(res)
     assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (40.0, 30.0)
     assert b["headroom_after_plan"] == 20.0
-    assert b["norms"]["parking-pressure"]["band_area_type"] == "dorps-wonen"
-    assert res["summary"]["profile"] == "nl-default+override"
+    assert b["parking_pressure_band_area_type"] == "dorps-wonen"
+    assert res["profile"]["name"] == "nl-default+override"
     assert res["constraints"]["parking-pressure"]["norm"]["values"] == {
         "binnenstad": 0.9,
         "dorps-wonen": 0.8,
@@ -534,7 +562,7 @@ def test_green_capacity_follows_the_profile_per_area_type() -> None:
     assert inner["green_per_dwelling_capacity"] == 230.0
     assert inner["green_per_dwelling_norm"] == 40.0
     assert urban["green_per_dwelling_capacity"] == 113.0
-    assert urban["norms"]["green-per-dwelling"]["band_area_type"] == "default"
+    assert urban["green_per_dwelling_band_area_type"] == "default"
 
 
 def test_proximity_capacity_follows_the_profile_by_bisection() -> None:
@@ -567,7 +595,7 @@ def test_profile_without_the_metric_keeps_the_parameter_with_a_warning() -> None
     )
     (n,) = nbh_props(res)
     assert n["proximity_facilities_capacity"] == 5.0
-    assert n["norms"]["proximity-facilities"]["norm_source"] == "parameters"
+    assert n["proximity_facilities_norm_source"] == "parameters"
     norm = res["constraints"]["proximity-facilities"]["norm"]
     assert norm["values"] == {"parameter": 0.4} and norm["proximity_min_share"] == 0.4
     assert "profile-norm-missing" in {w["code"] for w in res["data_quality"]["warnings"]}

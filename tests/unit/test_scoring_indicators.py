@@ -402,13 +402,13 @@ def test_housing_names_the_profile_and_compares_its_norm_parameters() -> None:
     (n,) = props(r).values()
     # (0.85 × 100 − 50) ÷ 1 place per dwelling = 35 dwellings fit
     assert n["parking_pressure_capacity"] == 35.0 and n["area_type"] == "2"
-    assert r["summary"]["profile"] == "nl-default"
+    assert r["profile"]["name"] == "nl-default"
     assert list(r["profile"]["indicators"]) == ["parking-pressure"]
     pn = r["constraints"]["parking-pressure"]["profile_norm"]
     assert pn["parameter"] == "threshold" and pn["value"] == 0.85
     assert pn["profile_metric"] == "parking-pressure.pressure"
     assert pn["profile_minimum"] == {"default": 0.85} and pn["agrees_with_profile"] is True
-    assert r["summary"]["norms_differing_from_profile"] == []
+    assert r["data_quality"]["norms_differing_from_profile"] == []
     assert {"profile", "profile_override", "area_type"} <= {
         p.name for p in REG.get("housing-capacity").parameters
     }
@@ -421,7 +421,7 @@ def test_housing_reports_where_parameter_and_profile_differ() -> None:
     )
     pn = r["constraints"]["parking-pressure"]["profile_norm"]
     assert pn["profile_minimum"] == {"binnenstad": 0.9} and pn["agrees_with_profile"] is False
-    assert r["summary"]["norms_differing_from_profile"] == ["parking-pressure"]
+    assert r["data_quality"]["norms_differing_from_profile"] == ["parking-pressure"]
     # the capacity still follows the parameter
     (n,) = props(r).values()
     assert n["parking_pressure_capacity"] == 35.0

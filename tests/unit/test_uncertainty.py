@@ -72,6 +72,8 @@ def test_urbanity_radius_sweep_by_hand() -> None:
         "addresses": None,
         "mean_address_density": "radius_m",
         "urbanity_class": None,
+        # every address is class 5 at every radius: the counts per class do not move
+        **{f"addresses_class_{c}": None for c in range(1, 6)},
     }
     assert doc["baseline"]["summary"]["mean_address_density"] == 0.531
     assert doc["tornado"]["mean_address_density"][0]["parameter"] == "radius_m"
@@ -82,7 +84,7 @@ def test_tornado_orders_by_swing_and_invalid_runs_are_reported() -> None:
         process="urbanity-class",
         inputs=three_addresses(),
         parameters=["class_2_min", "radius_m"],
-        metrics=["mean_address_density", "addresses_per_class.5"],
+        metrics=["mean_address_density", "addresses_class_5"],
     )
     # class_2_min at 0, 25000, 50000, 75000, 100000: 0 is not above class_3_min = 1000,
     # the rest not below class_1_min = 2500 → the kernel rejects all five
@@ -97,8 +99,8 @@ def test_tornado_orders_by_swing_and_invalid_runs_are_reported() -> None:
         "radius_m",
         "class_2_min",
     ]
-    # every address is class 5 at every radius: the nested count does not move
-    assert doc["sensitivity"]["radius_m"]["metrics"]["addresses_per_class.5"]["values"] == [3] * 5
+    # every address is class 5 at every radius: the count of class 5 does not move
+    assert doc["sensitivity"]["radius_m"]["metrics"]["addresses_class_5"]["values"] == [3] * 5
 
 
 def test_given_parameters_are_the_baseline_and_defaults_vary_all_ranged() -> None:

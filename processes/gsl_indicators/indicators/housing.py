@@ -41,8 +41,10 @@ from typing import Any
 import numpy as np
 import shapely
 
+from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.examples import id_box_feature, point_feature, rd_collection
-from gsl_indicators.core.geo import Layer, feature_collection, zone_index
+from gsl_indicators.core.geo import Layer, zone_index
+from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metric, Metrics, finite
 from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     Profile,
@@ -197,22 +199,20 @@ class Site:
     placement_used: list[str] = field(default_factory=list)
 
     @property
-    def pipeline_dwellings(self) -> np.ndarray:
-        """Pipeline dwellings per neighbourhood."""
-        sel = self.pipeline & (self.plan_nbh >= 0)
-        return np.bincount(self.plan_nbh[sel], weights=self.plan_dwellings[sel], minlength=self.n)
+    def homes(self) -> AreaGroups:
+        """The existing homes grouped by neighbourhood."""
+        return AreaGroups(self.home_nbh, self.n)
 
     @property
-    def existing_dwellings(self) -> np.ndarray:
-        """Existing dwellings per neighbourhood."""
-        sel = self.home_nbh >= 0
-        return np.bincount(self.home_nbh[sel], weights=self.home_dwellings[sel], minlength=self.n)
+    def plans(self) -> AreaGroups:
+        """The plan features grouped by neighbourhood."""
+        return AreaGroups(self.plan_nbh, self.n)
 
 
 def _years(layer: Layer) -> list[int | None]:
     out: list[int | None] = []
     for v in layer.number("year", math.nan).tolist():
-        out.append(int(v) if math.isfinite(v) and float(v).is_integer() else None)
+        out.append(int(v) if finite(v) and float(v).is_integer() else None)
     return out
 
 
@@ -342,54 +342,90 @@ def read_site(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Conte
 # --------------------------------------------------------------------------- monitor
 
 
-def monitor(site: Site) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Return (per-neighbourhood columns, overall monitor): dwellings by status and year."""
-    n = site.n
-    statuses = [*STATUSES, UNKNOWN]
-    cols: dict[str, Any] = {"existing_dwellings": np.round(site.existing_dwellings, 3)}
-    for s in statuses:
-        sel = (site.plan_status == s) & (site.plan_nbh >= 0)
-        v = np.bincount(site.plan_nbh[sel], weights=site.plan_dwellings[sel], minlength=n)
-        if s != UNKNOWN or v.any():
-            cols[f"{s.replace('-', '_')}_dwellings"] = np.round(v, 3)
-    cols["pipeline_dwellings"] = np.round(site.pipeline_dwellings, 3)
-    per_nbh: list[dict[str, dict[str, float]]] = [{} for _ in range(n)]
+def status_metric(status: str) -> str:
+    """Return the metric id of the dwellings of a plan status.
+
+    Examples
+    --------
+    >>> status_metric("under-construction"), status_metric("unknown")
+    ('under_construction_dwellings', 'unknown_dwellings')
+    """
+    return f"{status.replace('-', '_')}_dwellings"
+
+
+def monitor_metrics(site: Site) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the monitor's metrics per neighbourhood and overall.
+
+    Existing dwellings, plan dwellings of each status (``unknown`` included) and the
+    pipeline (the plan statuses counted as built for the headroom). Overall counts
+    every feature, also those in no neighbourhood.
+
+    Examples
+    --------
+    >>> site = Site(nbh=None, n=2, home_pts=None, home_dwellings=np.array([7.0, 3.0]),
+    ...     home_types=[], home_floor=None, home_nbh=np.array([0, 1]), plan_pts=None,
+    ...     plan_dwellings=np.array([10.0, 4.0, 1.0]), plan_types=[], plan_floor=None,
+    ...     plan_nbh=np.array([0, 0, -1]),
+    ...     plan_status=np.array(["planned", "stopped", "stopped"], dtype=object),
+    ...     plan_year=[2026, 2025, 2024], pipeline=np.array([True, False, False]),
+    ...     place_pts=None, place_w=None, place_nbh=None)
+    >>> area, overall = monitor_metrics(site)
+    >>> area["stopped_dwellings"].tolist(), overall["stopped_dwellings"], overall["pipeline_dwellings"]
+    ([4.0, 0.0], 5.0, 10.0)
+    """
+    area: dict[str, Any] = {"existing_dwellings": site.homes.sum(site.home_dwellings)}
+    overall: dict[str, Any] = {
+        "neighbourhoods": site.n,
+        "existing_dwellings": float(site.home_dwellings.sum()),
+    }
+    for status in (*STATUSES, UNKNOWN, "pipeline"):
+        sel = site.pipeline if status == "pipeline" else site.plan_status == status
+        area[status_metric(status)] = site.plans.sum(site.plan_dwellings, where=sel)
+        overall[status_metric(status)] = float(site.plan_dwellings[sel].sum())
+    return area, overall
+
+
+def monitor_output(site: Site) -> dict[str, Any]:
+    """Return the ``monitor`` output: the plan pipeline by status and year.
+
+    ``by_neighbourhood`` is a table (one row per neighbourhood, status and year, with the
+    neighbourhood's ``area_id``); ``by_status_year`` and ``by_year`` are the overall
+    cross tables, ``outside_neighbourhoods`` the plans in no neighbourhood.
+    """
+    keys = area_keys(site.nbh)
+    cells: dict[tuple[int, str, str], float] = {}
+    for status, year, d, g in zip(
+        site.plan_status.tolist(),
+        site.plan_year,
+        site.plan_dwellings.tolist(),
+        site.plan_nbh.tolist(),
+        strict=True,
+    ):
+        key = (g, str(status), str(year) if year is not None else UNKNOWN)
+        cells[key] = cells.get(key, 0.0) + d
     overall: dict[str, dict[str, float]] = {}
     outside: dict[str, dict[str, float]] = {}
-    for i, (s, y, d, g) in enumerate(
-        zip(
-            site.plan_status.tolist(),
-            site.plan_year,
-            site.plan_dwellings.tolist(),
-            site.plan_nbh.tolist(),
-            strict=True,
-        )
-    ):
-        del i
-        yk = str(y) if y is not None else UNKNOWN
-        for target in (overall, per_nbh[g] if g >= 0 else outside):
-            cell = target.setdefault(s, {})
-            cell[yk] = round(cell.get(yk, 0.0) + d, 3)
-    cols["plan_by_status_year"] = [_sorted(m) for m in per_nbh]
-    by_status = {
-        s: round(float(site.plan_dwellings[site.plan_status == s].sum()), 3)
-        for s in statuses
-        if s != UNKNOWN or (site.plan_status == UNKNOWN).any()
-    }
+    rows = []
+    for (g, s, y), d in sorted(cells.items(), key=lambda c: (c[0][0] < 0, c[0])):
+        cell = overall.setdefault(s, {})
+        cell[y] = cell.get(y, 0.0) + d
+        if g < 0:
+            outside.setdefault(s, {})[y] = round(d, 3)
+        else:
+            yr = None if y == UNKNOWN else int(y)
+            rows.append({"area_id": keys[g], "status": s, "year": yr, "dwellings": round(d, 3)})
     by_year: dict[str, dict[str, float]] = {}
-    for status, years in overall.items():
-        for yk, dv in years.items():
-            by_year.setdefault(yk, {})[status] = dv
-    total = {
-        "existing_dwellings": round(float(site.home_dwellings.sum()), 3),
-        "plan_dwellings_by_status": by_status,
+    for s, years in overall.items():
+        for y in years:
+            years[y] = round(years[y], 3)
+            by_year.setdefault(y, {})[s] = years[y]
+    return {
         "pipeline_statuses": sorted({str(s) for s in site.plan_status[site.pipeline].tolist()}),
-        "pipeline_dwellings": round(float(site.plan_dwellings[site.pipeline].sum()), 3),
+        "by_neighbourhood": rows,
         "by_status_year": _sorted(overall),
-        "by_year": {y: dict(sorted(by_year[y].items())) for y in sorted(by_year)},
+        "by_year": _sorted(by_year),
         "outside_neighbourhoods": _sorted(outside),
     }
-    return cols, total
 
 
 def _sorted(m: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
@@ -515,15 +551,6 @@ class Norms:
             out.setdefault("parameter" if key is None else key, float(v))
         return out
 
-    def per_neighbourhood(self, area_types: list[str | None]) -> list[dict[str, Any]]:
-        """Return, per neighbourhood, the norm used and where it came from."""
-        return [
-            {"norm": float(v), "norm_source": s, "area_type": at, "band_area_type": b}
-            for v, s, at, b in zip(
-                self.values.tolist(), self.source, area_types, self.band_area_type, strict=True
-            )
-        ]
-
 
 def constraint_norms(
     profile: Profile,
@@ -616,6 +643,101 @@ class Capacity:
     unbounded_after_plan: np.ndarray | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
+    def whole(self, after_plan: bool = False) -> np.ndarray:
+        """Return the whole dwellings that fit, at least 0; ``inf`` where unbounded.
+
+        Examples
+        --------
+        >>> cap = Capacity(np.array([2.5, -3.0, np.inf]), np.zeros(3), "exact", {})
+        >>> cap.whole().tolist(), cap.is_broken().tolist()
+        ([2.0, 0.0, inf], [False, True, False])
+        """
+        k = np.maximum(floor_fit(self.fit_after_plan if after_plan else self.fit), 0.0)
+        unbounded = self.unbounded_after_plan if after_plan else self.unbounded
+        return k if unbounded is None else np.where(unbounded, np.inf, k)
+
+    def is_broken(self, after_plan: bool = False) -> np.ndarray:
+        """Return where the norm is broken before anything is added."""
+        broken = self.broken_after_plan if after_plan else self.broken
+        if broken is not None:
+            return broken
+        return (self.fit_after_plan if after_plan else self.fit) < -1e-9
+
+    def columns(self, prefix: str) -> dict[str, Any]:
+        """Return the per-neighbourhood metrics of this constraint (ids ``<prefix>_...``).
+
+        Capacities are NaN (null) where unbounded; the exact method adds the real-valued
+        margins, and array ``details`` become columns of their own.
+        """
+        cols: dict[str, Any] = {}
+        for after, name in ((False, "capacity"), (True, "headroom_after_plan")):
+            k = self.whole(after)
+            cols[f"{prefix}_{name}"] = np.where(np.isinf(k), np.nan, k)
+        cols[f"{prefix}_broken"] = self.is_broken()
+        cols[f"{prefix}_broken_after_plan"] = self.is_broken(after_plan=True)
+        if self.method == "exact":
+            for fit, name in (
+                (self.fit, "margin_dwellings"),
+                (self.fit_after_plan, "margin_after_plan"),
+            ):
+                cols[f"{prefix}_{name}"] = np.where(np.isinf(fit), np.nan, fit)
+        for detail, v in self.details.items():
+            if isinstance(v, np.ndarray):
+                cols[f"{prefix}_{detail}"] = v
+        return cols
+
+
+def zone_demand(homes: parking.Homes, n: int) -> np.ndarray:
+    """Return the parking demand per zone: Σ dwellings × places per dwelling.
+
+    Computed here from the parking kernel's per-home norms (:func:`parking.homes_norms`)
+    with :class:`AreaGroups`, so the capacity needs no part of parking's report.
+    """
+    return AreaGroups(homes.zone, n).sum(homes.dwellings * homes.places)
+
+
+def zone_shares(
+    place_nbh: np.ndarray, place_zone: np.ndarray, place_w: np.ndarray, n_zones: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the (neighbourhood, zone) pairs of the placement and each pair's share.
+
+    Placement points in no zone (``place_zone`` -1) are left out.
+
+    Examples
+    --------
+    >>> g, z, w = zone_shares(np.array([0, 0, 0, 1]), np.array([2, 2, 0, -1]),
+    ...                       np.array([0.5, 0.25, 0.25, 1.0]), 3)
+    >>> g.tolist(), z.tolist(), w.tolist()
+    ([0, 0], [0, 2], [0.25, 0.75])
+    """
+    ok = place_zone >= 0
+    keys, inv = np.unique(place_nbh[ok] * n_zones + place_zone[ok], return_inverse=True)
+    w = np.bincount(inv, weights=place_w[ok])
+    return keys // max(n_zones, 1), keys % max(n_zones, 1), w
+
+
+def pair_fit(
+    limit: np.ndarray, supply: np.ndarray, demand: np.ndarray, places: np.ndarray, share: np.ndarray
+) -> np.ndarray:
+    """Return the dwellings a neighbourhood can add before one zone's pressure exceeds ``limit``.
+
+    Per (neighbourhood, zone) pair: ``(limit × supply − demand) ÷ places per new
+    dwelling ÷ the share of the added dwellings going to the zone``
+    (:func:`parking.dwellings_that_fit` with the neighbourhood's own limit); ``inf``
+    where new dwellings need no places.
+
+    Examples
+    --------
+    >>> pair_fit(np.array([0.8, 0.8, 0.8]), np.array([50.0, 20, 10]), np.array([30.0, 10, 5]),
+    ...          np.array([1.0, 1.0, 0.0]), np.array([0.75, 0.25, 1.0])).round(2).tolist()
+    [13.33, 24.0, inf]
+    """
+    margin = limit * supply - demand
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_zone = np.where(places > 0, margin / np.where(places > 0, places, 1.0), np.inf)
+        per_pair = per_zone / share
+    return np.where(np.isnan(per_pair), np.inf, per_pair)
+
 
 def parking_constraint(
     site: Site,
@@ -651,7 +773,7 @@ def parking_constraint(
         site.home_floor,
         default_type,
     )
-    demand = parking.zone_sums(homes, nz)["demand"]
+    demand = zone_demand(homes, nz)
     if table.example:
         ctx.warn(
             "example-norm-table",
@@ -679,21 +801,16 @@ def parking_constraint(
         site.plan_floor[sel],
         new_type,
     )
-    demand_plan = demand + parking.zone_sums(plan_h, nz)["demand"]
+    demand_plan = demand + zone_demand(plan_h, nz)
     t_new, _ = table.type_index([new_type], new_type)
     places_new = (
         table.norms(np.full(nz, t_new[0]), zones.urbanity_class, zones.location)[0]
         if nz
         else np.zeros(0)
     )
-    # share of each neighbourhood's added dwellings per zone
     pz = zone_index(site.place_pts, zones.tree)
-    ok = pz >= 0
-    key = site.place_nbh[ok] * nz + pz[ok]
-    keys, inv = np.unique(key, return_inverse=True)
-    w = np.bincount(inv, weights=site.place_w[ok])
-    g, z = keys // max(nz, 1), keys % max(nz, 1)
-    lost = np.bincount(site.place_nbh[~ok], minlength=site.n) > 0
+    g, z, w = zone_shares(site.place_nbh, pz, site.place_w, nz)
+    lost = np.bincount(site.place_nbh[pz < 0], minlength=site.n) > 0
     if lost.any():
         ctx.warn(
             "placement-outside-zones",
@@ -703,16 +820,10 @@ def parking_constraint(
             int(lost.sum()),
         )
 
-    thr = np.asarray(norm, dtype=float)[g]  # the pressure limit of each pair's neighbourhood
-    places = places_new[z]
+    limit = np.asarray(norm, dtype=float)[g]  # the pressure limit of each pair's neighbourhood
 
     def fit(dem: np.ndarray) -> np.ndarray:
-        # parking.dwellings_that_fit per (neighbourhood, zone) pair, each with its own limit
-        margin = thr * zones.supply[z] - dem[z]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_zone = np.where(places > 0, margin / np.where(places > 0, places, 1.0), np.inf)
-            per_pair = per_zone / w
-        per_pair = np.where(np.isnan(per_pair), np.inf, per_pair)
+        per_pair = pair_fit(limit, zones.supply[z], dem[z], places_new[z], w)
         return group_min(g, per_pair, site.n)
 
     return Capacity(
@@ -909,158 +1020,128 @@ CONSTRAINTS: dict[
 # --------------------------------------------------------------------------- the process
 
 
-def _whole(fit: np.ndarray) -> np.ndarray:
-    """Dwellings that fit as whole numbers ≥ 0 (NaN for unbounded, i.e. JSON null)."""
-    k = np.maximum(floor_fit(fit), 0.0)
-    return np.where(np.isinf(k), np.nan, k)
+def prefix(constraint: str) -> str:
+    """Return the metric-id prefix of a constraint.
+
+    Examples
+    --------
+    >>> prefix("parking-pressure")
+    'parking_pressure'
+    """
+    return constraint.replace("-", "_")
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def norm_columns(constraint: str, norms: Norms) -> dict[str, Any]:
+    """Return the per-neighbourhood norm metrics: value, source and profile band used."""
+    p = prefix(constraint)
+    return {
+        f"{p}_norm": norms.values,
+        f"{p}_norm_source": norms.source,
+        f"{p}_band_area_type": norms.band_area_type,
+    }
+
+
+def constraint_report(
+    constraint: str,
+    cap: Capacity,
+    norms: Norms,
+    params: Mapping[str, Any],
+    profile_norm_: dict[str, Any],
+) -> dict[str, Any]:
+    """Return one constraint's entry of the ``constraints`` output (method, norms used)."""
+    used: dict[str, Any] = {
+        "norm_source": params["norm_source"],
+        "metric": f"{constraint}.{norms.metric}",
+        "values": norms.used(),
+    }
+    if "parameters" in norms.source:
+        used[norms.parameter] = float(params[norms.parameter])
+    return {
+        "status": "available",
+        "method": cap.method,
+        "norm": {**used, **cap.norm},
+        "profile_norm": profile_norm_,
+        **{k: v for k, v in cap.details.items() if not isinstance(v, np.ndarray)},
+    }
+
+
+def binding(results: Mapping[str, Capacity], n: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the binding constraint per neighbourhood (area metrics) and its counts (overall).
+
+    The binding constraint has the smallest capacity; where every constraint is
+    unbounded (or none was evaluated) the capacity is NaN and none binds.
+
+    Examples
+    --------
+    >>> a = Capacity(np.array([5.0, np.inf]), np.array([1.0, np.inf]), "exact", {})
+    >>> b = Capacity(np.array([9.0, 3.0]), np.array([0.0, 2.0]), "exact", {})
+    >>> area, overall = binding({"x": a, "y": b}, 2)
+    >>> area["capacity"].tolist(), area["binding_constraint"], area["binding_after_plan"]
+    ([5.0, 3.0], ['x', 'y'], ['y', 'y'])
+    >>> overall
+    {'neighbourhoods_without_headroom_after_plan': 1, 'neighbourhoods_bound_by_x': 1, 'neighbourhoods_bound_by_y': 1}
+    """
+    ids = list(results)
+
+    def pick(after_plan: bool) -> tuple[np.ndarray, list[str | None]]:
+        if not ids:
+            return np.full(n, np.nan), [None] * n
+        m = np.stack([results[c].whole(after_plan) for c in ids])
+        best, arg = m.min(axis=0), m.argmin(axis=0)
+        names = [None if math.isinf(v) else ids[i] for i, v in zip(arg, best, strict=True)]
+        return np.where(np.isinf(best), np.nan, best), names
+
+    cap, bound = pick(after_plan=False)
+    head, bound_after = pick(after_plan=True)
+    area = {
+        "capacity": cap,
+        "binding_constraint": bound,
+        "headroom_after_plan": head,
+        "binding_after_plan": bound_after,
+    }
+    overall = {"neighbourhoods_without_headroom_after_plan": int(np.sum(head == 0))}
+    overall.update({f"neighbourhoods_bound_by_{prefix(c)}": bound.count(c) for c in ids})
+    return area, overall
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Compute the monitor and, per enabled constraint, the capacity per neighbourhood."""
     profile = resolve_profile(params)
     ctx.progress(0.05, "reading homes, plan and neighbourhoods")
     site = read_site(layers, params, ctx)
     area_types = area_types_of(site.nbh, params["area_type"], ctx)
-    cols, total = monitor(site)
-    n = site.n
+    area, overall = monitor_metrics(site)
     enabled = list(dict.fromkeys(params["constraints"]))
     results: dict[str, Capacity] = {}
-    described: dict[str, Any] = {}
-    per_nbh_norms: list[dict[str, Any]] = [{} for _ in range(n)]
+    report: dict[str, Any] = {}
     for i, cid in enumerate(enabled):
-        ctx.progress(0.1 + 0.8 * i / max(len(enabled), 1), f"constraint {cid}")
+        ctx.progress(0.1 + 0.8 * i / len(enabled), f"constraint {cid}")
         norms = constraint_norms(profile, cid, params, area_types, ctx)
         try:
             cap = CONSTRAINTS[cid](site, layers, params, ctx, norms.values)
         except Unavailable as why:
-            described[cid] = {"status": "unavailable", "reason": str(why)}
+            report[cid] = {"status": "unavailable", "reason": str(why)}
             ctx.warn("constraint-unavailable", None, f"constraint '{cid}' not evaluated: {why}")
             continue
         results[cid] = cap
-        p = cid.replace("-", "_")
-        cols[f"{p}_capacity"] = _whole(cap.fit)
-        cols[f"{p}_headroom_after_plan"] = _whole(cap.fit_after_plan)
-        if cap.method == "exact":
-            cols[f"{p}_margin_dwellings"] = np.round(
-                np.where(np.isinf(cap.fit), np.nan, cap.fit), 3
-            )
-            cols[f"{p}_margin_after_plan"] = np.round(
-                np.where(np.isinf(cap.fit_after_plan), np.nan, cap.fit_after_plan), 3
-            )
-            broken = cap.fit < -1e-9
-            broken_plan = cap.fit_after_plan < -1e-9
-        else:
-            assert cap.broken is not None and cap.broken_after_plan is not None
-            broken, broken_plan = cap.broken, cap.broken_after_plan
-            assert cap.unbounded is not None and cap.unbounded_after_plan is not None
-            cols[f"{p}_capacity"] = np.where(cap.unbounded, np.nan, cols[f"{p}_capacity"])
-            cols[f"{p}_headroom_after_plan"] = np.where(
-                cap.unbounded_after_plan, np.nan, cols[f"{p}_headroom_after_plan"]
-            )
-        cols[f"{p}_broken"] = broken
-        cols[f"{p}_broken_after_plan"] = broken_plan
-        cols[f"{p}_norm"] = norms.values
-        for row, used_here in zip(per_nbh_norms, norms.per_neighbourhood(area_types), strict=True):
-            row[cid] = used_here
-        for k, v in cap.details.items():
-            if isinstance(v, np.ndarray) and v.shape == (n,):
-                cols[f"{p}_{k}"] = np.round(v, 4)
-        norm_used: dict[str, Any] = {
-            "norm_source": params["norm_source"],
-            "metric": f"{cid}.{norms.metric}",
-            "values": norms.used(),
-        }
-        if "parameters" in norms.source:
-            norm_used[norms.parameter] = float(params[norms.parameter])
-        described[cid] = {
-            "status": "available",
-            "method": cap.method,
-            "norm": {**norm_used, **cap.norm},
-            "profile_norm": profile_norm(profile, cid, params, area_types),
-            **{k: v for k, v in cap.details.items() if not isinstance(v, np.ndarray)},
-        }
+        area.update(cap.columns(prefix(cid)) | norm_columns(cid, norms))
+        norm_vs_profile = profile_norm(profile, cid, params, area_types)
+        report[cid] = constraint_report(cid, cap, norms, params, norm_vs_profile)
     ctx.progress(0.9, "finding the binding constraint")
-    cap_cols, summary = _binding(results, n)
-    cols.update(cap_cols)
-    cols["placement"] = site.placement_used
-    cols["area_type"] = area_types
-    cols["norms"] = per_nbh_norms
-    used = profile.to_dict()
-    used["indicators"] = {k: v for k, v in used["indicators"].items() if k in enabled}
+    bound_area, bound_overall = binding(results, site.n)
+    area |= bound_area | {"placement": site.placement_used, "area_type": area_types}
     differ = [
         c
-        for c, d in described.items()
+        for c, d in report.items()
         if d.get("profile_norm", {}).get("agrees_with_profile") is False
     ]
-    return {
-        "neighbourhoods": feature_collection(site.nbh, cols),
-        "monitor": total,
-        "constraints": described,
-        "profile": used,
-        "summary": {
-            **summary,
-            "neighbourhoods": n,
-            "constraints_enabled": enabled,
-            "constraints_evaluated": list(results),
-            "placement": params["placement"],
-            "profile": profile.name,
-            "norm_source": params["norm_source"],
-            "norms_differing_from_profile": differ,
-            "note": "capacities are per neighbourhood, each as if only that neighbourhood "
-            "grows; they do not add up to a city-wide capacity where constraints are shared",
-        },
-    }
-
-
-def _binding(results: Mapping[str, Capacity], n: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    if not results:
-        empty: list[Any] = [None] * n
-        return (
-            {
-                "capacity": empty,
-                "binding_constraint": empty,
-                "headroom_after_plan": empty,
-                "binding_after_plan": empty,
-            },
-            {"binding_counts": {}},
-        )
-    ids = list(results)
-
-    def pick(attr: str, unb: str) -> tuple[np.ndarray, list[str | None]]:
-        vals = []
-        for cid in ids:
-            cap = results[cid]
-            k = np.maximum(floor_fit(getattr(cap, attr)), 0.0)
-            u = getattr(cap, unb)
-            if u is not None:
-                k = np.where(u, np.inf, k)
-            vals.append(k)
-        m = np.stack(vals)
-        best = m.min(axis=0)
-        arg = m.argmin(axis=0)
-        names = [
-            None if math.isinf(b) else ids[a]
-            for a, b in zip(arg.tolist(), best.tolist(), strict=True)
-        ]
-        return np.where(np.isinf(best), np.nan, best), names
-
-    cap, bind = pick("fit", "unbounded")
-    head, bind2 = pick("fit_after_plan", "unbounded_after_plan")
-    counts: dict[str, int] = {}
-    for b in bind:
-        if b is not None:
-            counts[b] = counts.get(b, 0) + 1
-    return (
-        {
-            "capacity": cap,
-            "binding_constraint": bind,
-            "headroom_after_plan": head,
-            "binding_after_plan": bind2,
-        },
-        {
-            "binding_counts": dict(sorted(counts.items())),
-            "neighbourhoods_without_headroom_after_plan": int(np.sum(head == 0)),
-        },
+    ctx.note("norms_differing_from_profile", differ)
+    used = profile.to_dict()
+    used["indicators"] = {k: v for k, v in used["indicators"].items() if k in enabled}
+    return Metrics(
+        area=area,
+        overall=overall | bound_overall,
+        outputs={"monitor": monitor_output(site), "constraints": report, "profile": used},
     )
 
 
@@ -1085,6 +1166,243 @@ def _proximity_parameters() -> tuple[Parameter, ...]:
     return tuple(p for p in proximity.INDICATORS[0].parameters if p.name not in skip)
 
 
+def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+_BOTH: tuple[Any, ...] = ("area", "overall")
+_STATUS_TITLES = {
+    "planned": ("Geplande woningen", "Planned dwellings"),
+    "under-construction": ("Woningen in aanbouw", "Dwellings under construction"),
+    "stopped": ("Gestopte woningen", "Stopped dwellings"),
+    UNKNOWN: ("Woningen met onbekende status", "Dwellings of unknown status"),
+    "pipeline": ("Woningen in de pijplijn", "Pipeline dwellings"),
+}
+_CONSTRAINT_TITLES = {
+    "parking-pressure": ("parkeerdruk", "parking pressure", FRACTION),
+    "green-per-dwelling": ("groen per woning", "green per dwelling", "m²/dwelling"),
+    "proximity-facilities": ("voorzieningen", "facilities", FRACTION),
+}
+_DWELLINGS = "Dwellings (may be fractional when the input's `dwellings` are)."
+
+
+def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
+    """Return the per-neighbourhood metrics of one constraint (ids ``<prefix>_...``)."""
+    p = prefix(constraint)
+    nl, en, norm_unit = _CONSTRAINT_TITLES[constraint]
+    area: tuple[Any, ...] = ("area",)
+    out = [
+        _m(
+            f"{p}_capacity",
+            f"Capaciteit ({nl})",
+            f"Capacity ({en})",
+            "count",
+            levels=area,
+            direction="higher_is_better",
+            digits=0,
+            description=f"Whole dwellings that can be added before the {en} norm breaks, as if "
+            "only this neighbourhood grows; null: unbounded.",
+        ),
+        _m(
+            f"{p}_headroom_after_plan",
+            f"Ruimte na de plannen ({nl})",
+            f"Headroom after the plan ({en})",
+            "count",
+            levels=area,
+            direction="higher_is_better",
+            digits=0,
+            description="The same, with the pipeline built first; null: unbounded.",
+        ),
+        _m(
+            f"{p}_broken",
+            f"Norm nu overschreden ({nl})",
+            f"Norm broken now ({en})",
+            "boolean",
+            levels=area,
+            description="The norm is broken before any dwelling is added.",
+        ),
+        _m(
+            f"{p}_broken_after_plan",
+            f"Norm overschreden na de plannen ({nl})",
+            f"Norm broken after the plan ({en})",
+            "boolean",
+            levels=area,
+            description="The norm is broken once the pipeline is built.",
+        ),
+        _m(
+            f"{p}_norm",
+            f"Norm ({nl})",
+            f"Norm ({en})",
+            norm_unit,
+            levels=area,
+            digits=4,
+            description="The norm applied in the neighbourhood (profile band minimum or parameter).",
+        ),
+        _m(
+            f"{p}_norm_source",
+            f"Herkomst norm ({nl})",
+            f"Norm source ({en})",
+            "class",
+            levels=area,
+            description="'profile' (the band minimum) or 'parameters'.",
+        ),
+        _m(
+            f"{p}_band_area_type",
+            f"Profielband ({nl})",
+            f"Profile band ({en})",
+            "class",
+            levels=area,
+            description="The profile band applied (after fallbacks; 'default'); null: the parameter.",
+        ),
+    ]
+    if constraint != "proximity-facilities":  # exact methods: the real-valued break points
+        out += [
+            _m(
+                f"{p}_margin_dwellings",
+                f"Marge in woningen ({nl})",
+                f"Margin in dwellings ({en})",
+                "count",
+                levels=area,
+                digits=3,
+                description="Real-valued dwellings until the norm breaks (negative: broken).",
+            ),
+            _m(
+                f"{p}_margin_after_plan",
+                f"Marge na de plannen ({nl})",
+                f"Margin after the plan ({en})",
+                "count",
+                levels=area,
+                digits=3,
+                description="The same after the pipeline.",
+            ),
+        ]
+    else:
+        shares = (
+            ("share_now", "Aandeel nu binnen bereik", "Share within reach now", "Dwellings"),
+            ("share_after_plan", "Aandeel na de plannen", "Share after the plan", "Dwellings"),
+            (
+                "placement_share_within",
+                "Aandeel toegevoegd binnen bereik",
+                "Share of added dwellings within reach",
+                "Added dwellings",
+            ),
+        )
+        out += [
+            _m(
+                f"{p}_{k}",
+                t_nl,
+                t_en,
+                FRACTION,
+                levels=area,
+                direction="higher_is_better",
+                digits=4,
+                description=f"{who} with every facility type within reach.",
+            )
+            for k, t_nl, t_en, who in shares
+        ]
+    out.append(
+        _m(
+            f"neighbourhoods_bound_by_{p}",
+            f"Buurten begrensd door {nl}",
+            f"Neighbourhoods bound by {en}",
+            "count",
+            digits=0,
+            description="Neighbourhoods where this constraint has the smallest capacity.",
+        )
+    )
+    return tuple(out)
+
+
+METRICS: tuple[Metric, ...] = (
+    _m("neighbourhoods", "Buurten", "Neighbourhoods", "count", digits=0),
+    _m(
+        "existing_dwellings",
+        "Bestaande woningen",
+        "Existing dwellings",
+        "count",
+        levels=_BOTH,
+        digits=3,
+        description=_DWELLINGS,
+    ),
+    *(
+        _m(
+            status_metric(s),
+            nl,
+            en,
+            "count",
+            levels=_BOTH,
+            digits=3,
+            description=f"{_DWELLINGS} Plan features of status '{s}'"
+            + (" (`pipeline_statuses`)." if s == "pipeline" else "."),
+        )
+        for s, (nl, en) in _STATUS_TITLES.items()
+    ),
+    _m(
+        "capacity",
+        "Capaciteit",
+        "Capacity",
+        "count",
+        levels=("area",),
+        direction="higher_is_better",
+        digits=0,
+        description="Whole dwellings that fit before the first norm breaks (the binding "
+        "constraint), as if only this neighbourhood grows; capacities do not add up to a "
+        "city-wide capacity where constraints are shared. Null: unbounded or none evaluated.",
+    ),
+    _m(
+        "binding_constraint",
+        "Bepalende randvoorwaarde",
+        "Binding constraint",
+        "class",
+        levels=("area",),
+        description="The constraint with the smallest capacity.",
+    ),
+    _m(
+        "headroom_after_plan",
+        "Ruimte na de plannen",
+        "Headroom after the plan",
+        "count",
+        levels=("area",),
+        direction="higher_is_better",
+        digits=0,
+        description="The capacity once the pipeline is built.",
+    ),
+    _m(
+        "binding_after_plan",
+        "Bepalende randvoorwaarde na de plannen",
+        "Binding constraint after the plan",
+        "class",
+        levels=("area",),
+        description="The constraint with the smallest headroom after the plan.",
+    ),
+    _m(
+        "neighbourhoods_without_headroom_after_plan",
+        "Buurten zonder ruimte na de plannen",
+        "Neighbourhoods without headroom after the plan",
+        "count",
+        direction="lower_is_better",
+        digits=0,
+    ),
+    _m(
+        "placement",
+        "Plaatsing",
+        "Placement",
+        "class",
+        levels=("area",),
+        description="Where the neighbourhood's added dwellings went: existing, plan or centroid.",
+    ),
+    _m(
+        "area_type",
+        "Gebiedstype",
+        "Area type",
+        "class",
+        levels=("area",),
+        description="The area type whose profile bands give the norms.",
+    ),
+    *(m for c in CONSTRAINT_IDS for m in constraint_metrics(c)),
+)
+
+
 HOUSING_PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "constraints",
@@ -1092,7 +1410,7 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         "Indicator ids whose norms the capacity respects. A constraint whose inputs are "
         "missing (or whose indicator is not built) is reported as unavailable.",
         "array",
-        list(CONSTRAINT_IDS),
+        default=list(CONSTRAINT_IDS),
         schema={"items": {"type": "string", "enum": list(CONSTRAINT_IDS)}, "uniqueItems": True},
     ),
     Parameter(
@@ -1101,7 +1419,7 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         "Dwelling type (of the parking norm table) of the dwellings added; also used for "
         "plan features without `dwelling_type`. Null: the table's default type.",
         "string",
-        None,
+        default=None,
         nullable=True,
     ),
     Parameter(
@@ -1111,7 +1429,7 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         "dwellings; 'plan' at its pipeline features (else as 'existing'); 'centroid' at its "
         "point on surface. Neighbourhoods without homes fall back to their point on surface.",
         "string",
-        "existing",
+        default="existing",
         enum=("existing", "plan", "centroid"),
     ),
     Parameter(
@@ -1119,7 +1437,7 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         "Pipeline statuses",
         "Plan statuses whose dwellings count as built for the headroom after the plan.",
         "array",
-        ["planned", "under-construction"],
+        default=["planned", "under-construction"],
         schema={"items": {"type": "string", "enum": list(STATUSES)}},
     ),
     Parameter(
@@ -1128,9 +1446,9 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         "Upper bound of the bisection search; more fitting dwellings are reported as "
         "unbounded (null).",
         "integer",
-        100000,
-        1,
-        10_000_000,
+        default=100000,
+        minimum=1,
+        maximum=10_000_000,
     ),
     Parameter(
         "norm_source",
@@ -1143,7 +1461,7 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         "parameters (threshold, norm_m2_per_dwelling, proximity_min_share), one value "
         "for every neighbourhood.",
         "string",
-        "profile",
+        default="profile",
         enum=NORM_SOURCES,
     ),
     Parameter(
@@ -1154,17 +1472,17 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         "facility type within reach that must remain. No national norm exists: an "
         "indicative default, to be set by the municipality.",
         "number",
-        0.5,
-        0.0,
-        1.0,
-        unit="fraction",
+        default=0.5,
+        minimum=0.0,
+        maximum=1.0,
+        unit=FRACTION,
     ),
     Parameter(
         "proximity_profile",
         "Mobility profile for the constraint",
         "proximity-facilities constraint: which mobility profile's reach applies.",
         "string",
-        "standard",
+        default="standard",
     ),
 )
 
@@ -1217,7 +1535,7 @@ EXAMPLE: dict[str, Any] = {
 INDICATORS = (
     Indicator(
         id="housing-capacity",
-        version="1.3.0",
+        version="2.0.0",
         title={"nl": "Woningbouwmonitor en capaciteit", "en": "Housing monitor and capacity"},
         description={
             "nl": "Woningen per status (gepland, in aanbouw, gestopt) en jaar per buurt, en per "
@@ -1257,17 +1575,23 @@ INDICATORS = (
             "the pipeline (`pipeline_statuses`) built first at its own locations. "
             "Capacities are whole dwellings; null means unbounded (no supply limit, or more "
             "than `max_added_dwellings`). Each neighbourhood reports, per constraint, the "
-            "norm used and where it came from (`norms`: norm, norm_source, area_type, "
-            "band_area_type; and `<constraint>_norm`). The result names the profile "
-            "(`profile`, `summary.profile`) and, per constraint, `norm` (source, metric, the "
+            "norm used and where it came from (`<constraint>_norm`, `_norm_source`, "
+            "`_band_area_type`, beside `area_type`). Capacities are per neighbourhood and do "
+            "not add up to a city-wide capacity where constraints are shared. Monitor "
+            "totals and the neighbourhoods bound by each constraint are in `summary`; the "
+            "`monitor` output has the pipeline by neighbourhood, status and year (a table "
+            "keyed by `area_id`). The result names the profile (the `profile` output) and, "
+            "per constraint (`constraints` output), `norm` (source, metric, the "
             "values used) and `profile_norm`: the indicator parameter beside the profile "
             "band minimum for each area type present and whether they agree; "
-            "`summary.norms_differing_from_profile` lists the constraints where they do not "
+            "`data_quality.norms_differing_from_profile` lists the constraints where they do not "
             "(nl-default: the parking minimum is 90 % in the inner city; the proximity "
             "minimum 60 % against the indicative `proximity_min_share` of 50 %). Every "
             "parameter used is in the provenance."
         ),
         compute=compute,
+        metrics=METRICS,
+        areas="neighbourhoods",
         inputs=(
             parking.DWELLINGS_INPUT,
             GeoInput(
@@ -1340,35 +1664,24 @@ INDICATORS = (
         ),
         outputs=(
             Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Input neighbourhoods with the monitor (existing, planned, under construction, "
-                "stopped, pipeline dwellings, plan_by_status_year) and, per constraint, "
-                "`<constraint>_capacity`, `_headroom_after_plan`, `_broken`, `_norm`; "
-                "`capacity`, `binding_constraint`, `headroom_after_plan`, "
-                "`binding_after_plan`, `area_type`, and `norms` (per constraint: the norm "
-                "used, its source, the area type and the profile band applied).",
-                {"type": "object", "contentMediaType": "application/geo+json"},
+                "monitor",
+                "Monitor",
+                "The plan pipeline by status and year: `by_neighbourhood` (a table of "
+                "area_id, status, year, dwellings), `by_status_year` and `by_year` overall, "
+                "`outside_neighbourhoods`, and the `pipeline_statuses` counted as built.",
             ),
-            Output("monitor", "Monitor", "Dwellings by status and year overall."),
             Output(
                 "constraints",
                 "Constraints",
-                "Per constraint: status, method, `norm` (norm_source, profile metric, the "
-                "values used per band area type, other settings), and `profile_norm` (the "
-                "norm parameter beside the profile's band minimum).",
+                "Per constraint: status (or the reason it is unavailable), method, `norm` "
+                "(norm_source, profile metric, the values used per band area type, other "
+                "settings), and `profile_norm` (the norm parameter beside the profile's band "
+                "minimum, and whether they agree).",
             ),
             Output(
                 "profile",
                 "Profile",
                 "The norm profile used (the parts of the enabled constraints).",
-                {"type": "object"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "Binding constraint counts, the profile name, the norm source, the "
-                "constraints whose norm parameter differs from the profile minimum, and notes.",
             ),
         ),
         sources=(

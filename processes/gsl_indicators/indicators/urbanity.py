@@ -11,7 +11,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
-from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.metrics import Metric, Metrics
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -20,7 +21,6 @@ from gsl_indicators.core.spec import (
     Indicator,
     InputError,
     Norm,
-    Output,
     Parameter,
     Source,
 )
@@ -98,39 +98,68 @@ def _limits(params: Mapping[str, Any]) -> tuple[float, float, float, float]:
     return lims
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def class_of(density: np.ndarray, limits: tuple[float, float, float, float]) -> np.ndarray:
+    """Return the class 1–5 of each density as floats, NaN where the density is NaN.
+
+    Examples
+    --------
+    >>> class_of(np.array([600.0, np.nan]), (2500, 1500, 1000, 500)).tolist()
+    [4.0, nan]
+    """
+    d = np.asarray(density, dtype=float)
+    ok = np.isfinite(d)
+    return np.where(ok, classify(np.where(ok, d, 0.0), limits), np.nan)
+
+
+def class_names(classes: np.ndarray) -> list[str | None]:
+    """Return the CBS name of each class (``None`` where there is none).
+
+    Examples
+    --------
+    >>> class_names(np.array([1.0, np.nan, 5.0]))
+    ['zeer sterk stedelijk', None, 'niet stedelijk']
+    """
+    return [CLASS_NAMES[int(c)] if np.isfinite(c) else None for c in np.asarray(classes, float)]
+
+
+def overall_metrics(
+    density: np.ndarray, limits: tuple[float, float, float, float]
+) -> dict[str, Any]:
+    """Return the overall metrics: counts per class and the class of the mean density.
+
+    Examples
+    --------
+    >>> m = overall_metrics(np.array([600.0, 3000.0]), (2500, 1500, 1000, 500))
+    >>> m["mean_address_density"], m["urbanity_class"], m["addresses_class_4"]
+    (1800.0, 2.0, 1)
+    """
+    classes = classify(density, limits)
+    mean = float(density.mean()) if len(density) else math.nan
+    cls = float(class_of(np.array([mean]), limits)[0])
+    out: dict[str, Any] = {
+        "addresses": len(density),
+        "mean_address_density": mean,
+        "urbanity_class": cls,
+        "urbanity_class_name": class_names(np.array([cls]))[0],
+    }
+    for c in CLASS_NAMES:
+        out[f"addresses_class_{c}"] = int((classes == c).sum())
+    return out
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Compute address densities, classes per address and, with ``areas``, per area."""
     limits = _limits(params)
     addresses = layers["addresses"]
     xy = shapely.get_coordinates(shapely.centroid(addresses.geometries))
     ctx.progress(0.1, "counting addresses within the radius")
     density = address_density(xy, params["radius_m"])
-    classes = classify(density, limits)
-    out: dict[str, Any] = {
-        "addresses": feature_collection(
-            addresses, {"address_density": np.round(density, 3), "urbanity_class": classes}
-        )
-    }
-    summary: dict[str, Any] = {
-        "addresses": len(addresses),
-        "mean_address_density": round(float(density.mean()), 3) if len(density) else None,
-        "addresses_per_class": {str(c): int((classes == c).sum()) for c in range(1, 6)},
-    }
-    if len(density):
-        summary["urbanity_class"] = int(classify(np.array([density.mean()]), limits)[0])
-        summary["urbanity_class_name"] = CLASS_NAMES[summary["urbanity_class"]]
-    areas = layers.get("areas")
-    if areas is not None:
-        ctx.progress(0.6, "averaging per area")
-        pt_idx, area_idx = shapely.STRtree(areas.geometries).query(
-            addresses.geometries, predicate="intersects"
-        )
-        n = len(areas)
-        count = np.bincount(area_idx, minlength=n)
-        total = np.bincount(area_idx, weights=density[pt_idx], minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-        area_class = np.where(count > 0, classify(np.nan_to_num(mean), limits), 0)
+    result = Metrics(
+        feature={"address_density": density, "urbanity_class": classify(density, limits)},
+        overall=overall_metrics(density, limits),
+    )
+    if ctx.groups is not None:
+        count = ctx.groups.count()
         empty = int((count == 0).sum())
         if empty:
             ctx.warn(
@@ -139,30 +168,73 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
                 f"{empty} areas contain no address; their class is left empty",
                 empty,
             )
-        outside = len(addresses) - len(np.unique(pt_idx))
-        if outside:
-            ctx.warn(
-                "addresses-outside-areas",
-                "addresses",
-                f"{outside} addresses lie in no area",
-                outside,
-            )
-        out["areas"] = feature_collection(
-            areas,
-            {
-                "address_count": count,
-                "mean_address_density": np.round(mean, 3),
-                "urbanity_class": [
-                    int(c) if k else None for c, k in zip(area_class, count, strict=True)
-                ],
-                "urbanity_class_name": [
-                    CLASS_NAMES.get(int(c)) if k else None
-                    for c, k in zip(area_class, count, strict=True)
-                ],
-            },
+        mean = ctx.groups.mean(density)
+        area_class = class_of(mean, limits)
+        result.area = {
+            "address_count": count,
+            "mean_address_density": mean,
+            "urbanity_class": area_class,
+            "urbanity_class_name": class_names(area_class),
+        }
+    return result
+
+
+def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+DENSITY = "addresses/km²"
+METRICS = (
+    _m(
+        "address_density",
+        "Omgevingsadressendichtheid",
+        "Address density",
+        DENSITY,
+        levels=("feature",),
+        digits=3,
+        description="Addresses within `radius_m` (itself included) per km² of the circle.",
+    ),
+    _m(
+        "mean_address_density",
+        "Gemiddelde omgevingsadressendichtheid",
+        "Mean address density",
+        DENSITY,
+        levels=("area", "overall"),
+        digits=3,
+        description="Mean of the address densities of the addresses in the area (or all).",
+    ),
+    _m(
+        "urbanity_class",
+        "Stedelijkheidsklasse",
+        "Urbanity class",
+        "class",
+        levels=("feature", "area", "overall"),
+        digits=0,
+        description="CBS class 1 (very strongly urban) to 5 (not urban) of the (mean) density; "
+        "empty for an area without addresses.",
+    ),
+    _m(
+        "urbanity_class_name",
+        "Naam stedelijkheidsklasse",
+        "Urbanity class name",
+        "class",
+        levels=("area", "overall"),
+        description="The CBS name of the class (zeer sterk stedelijk ... niet stedelijk).",
+    ),
+    _m("address_count", "Adressen", "Addresses", "count", levels=("area",), digits=0),
+    _m("addresses", "Adressen", "Addresses", "count", digits=0),
+    *(
+        _m(
+            f"addresses_class_{c}",
+            f"Adressen in klasse {c}",
+            f"Addresses in class {c}",
+            "count",
+            digits=0,
+            description=f"Addresses whose own density is of class {c} ({name}).",
         )
-    out["summary"] = summary
-    return out
+        for c, name in CLASS_NAMES.items()
+    ),
+)
 
 
 _LIMIT_SRC = "CBS, Stedelijkheid (omgevingsadressendichtheid)"
@@ -170,7 +242,7 @@ _LIMIT_SRC = "CBS, Stedelijkheid (omgevingsadressendichtheid)"
 INDICATORS = (
     Indicator(
         id="urbanity-class",
-        version="1.0.0",
+        version="2.0.0",
         title={"nl": "Stedelijkheid (CBS)", "en": "Urbanity class (CBS)"},
         description={
             "nl": "Omgevingsadressendichtheid per adres en gemiddeld per gebied, met de CBS-klasse 1–5.",
@@ -183,9 +255,16 @@ INDICATORS = (
             "densities of the addresses inside each area are averaged. Classes: 1 at or above "
             "`class_1_min`, 2 at or above `class_2_min`, 3 at or above `class_3_min`, 4 at or "
             "above `class_4_min`, else 5. Addresses near the edge of the data count only the "
-            "neighbours given, so give addresses up to `radius_m` beyond the study area."
+            "neighbours given, so give addresses up to `radius_m` beyond the study area. "
+            "Each address belongs to the area holding it (where areas overlap, the first); "
+            "addresses in no area count overall only. Overall: the class of the mean density "
+            "of all addresses, and the addresses per class of their own density "
+            "(`addresses_class_1` … `addresses_class_5`)."
         ),
         compute=compute,
+        metrics=METRICS,
+        features="addresses",
+        areas="areas",
         inputs=(
             GeoInput(
                 "addresses",
@@ -207,9 +286,9 @@ INDICATORS = (
                 "Radius",
                 "Radius of the circle around each address.",
                 "number",
-                1000.0,
-                100.0,
-                5000.0,
+                default=1000.0,
+                minimum=100.0,
+                maximum=5000.0,
                 unit="m",
             ),
             Parameter(
@@ -217,9 +296,9 @@ INDICATORS = (
                 "Class 1 lower limit",
                 "Very strongly urban at or above.",
                 "number",
-                2500.0,
-                0.0,
-                100000.0,
+                default=2500.0,
+                minimum=0.0,
+                maximum=100000.0,
                 unit="addresses/km²",
             ),
             Parameter(
@@ -227,9 +306,9 @@ INDICATORS = (
                 "Class 2 lower limit",
                 "Strongly urban at or above.",
                 "number",
-                1500.0,
-                0.0,
-                100000.0,
+                default=1500.0,
+                minimum=0.0,
+                maximum=100000.0,
                 unit="addresses/km²",
             ),
             Parameter(
@@ -237,9 +316,9 @@ INDICATORS = (
                 "Class 3 lower limit",
                 "Moderately urban at or above.",
                 "number",
-                1000.0,
-                0.0,
-                100000.0,
+                default=1000.0,
+                minimum=0.0,
+                maximum=100000.0,
                 unit="addresses/km²",
             ),
             Parameter(
@@ -247,30 +326,10 @@ INDICATORS = (
                 "Class 4 lower limit",
                 "Hardly urban at or above.",
                 "number",
-                500.0,
-                0.0,
-                100000.0,
+                default=500.0,
+                minimum=0.0,
+                maximum=100000.0,
                 unit="addresses/km²",
-            ),
-        ),
-        outputs=(
-            Output(
-                "addresses",
-                "Addresses",
-                "Input addresses with `address_density` and `urbanity_class`.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "areas",
-                "Areas",
-                "Input areas with `address_count`, `mean_address_density`, `urbanity_class` (only with `areas`).",
-                {"type": "object"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "Counts per class and the mean density over all addresses.",
-                {"type": "object"},
             ),
         ),
         norms=(
