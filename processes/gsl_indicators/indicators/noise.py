@@ -242,8 +242,8 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     result = level_metrics(METRICS, ctx.groups, len(homes), stats)
     for key, v in values.items():
         result.feature[key] = v
-        if limits[key] is not None:
-            result.feature[f"{key}_above_limit"] = above_flags(v, limits[key])
+        if (limit := limits[key]) is not None:
+            result.feature[f"{key}_above_limit"] = above_flags(v, limit)
         if key in ges_scores:
             result.feature[f"ges_{key}"] = ges_scores[key]
     result.outputs["classes"] = {k: class_distribution(v, dw, edges) for k, v in values.items()}
