@@ -61,7 +61,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from gsl_indicators.core.geo import Layer, representative_points
-from gsl_indicators.core.metrics import AreaGroups, Level, Metric, Metrics
+from gsl_indicators.core.metrics import FRACTION, AreaGroups, Direction, Level, Metric, Metrics
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -848,31 +848,57 @@ def level_metrics(
     return out
 
 
+# --------------------------------------------------------------------------- declarations
+
+
 def metric(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
     """Return a :class:`Metric` declaration (titles in Dutch and English)."""
     return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
 
 
 AREA_OVERALL: tuple[Level, ...] = ("area", "overall")
+FEATURE: tuple[Level, ...] = ("feature",)
+LOWER: Direction = "lower_is_better"
+
+
+def home_metric(id_: str, nl: str, en: str, unit: str, about: str, digits: int = 1) -> Metric:
+    """Return a per-home exposure value ("lower is better")."""
+    return metric(
+        id_, nl, en, unit, levels=FEATURE, direction=LOWER, digits=digits, description=about
+    )
+
+
+def flag_metric(id_: str, nl: str, en: str, about: str) -> Metric:
+    """Return a per-home boolean (``null`` where the home has no value)."""
+    return metric(id_, nl, en, "boolean", levels=FEATURE, description=about)
+
+
+def share_metric(
+    id_: str, nl: str, en: str, about: str, scored: bool = False, direction: Direction = LOWER
+) -> Metric:
+    """Return a share per area and overall: a fraction 0–1, 4 digits."""
+    return metric(
+        id_,
+        nl,
+        en,
+        FRACTION,
+        levels=AREA_OVERALL,
+        direction=direction,
+        digits=4,
+        scored=scored,
+        description=about,
+    )
+
+
+def count_metric(
+    id_: str, nl: str, en: str, levels: tuple[Level, ...] = ("overall",), digits: int = 0
+) -> Metric:
+    """Return a count of homes (``digits`` 0) or of dwellings (``digits`` 2)."""
+    return metric(id_, nl, en, "count", levels=levels, digits=digits, description=en + ".")
+
 
 HOME_METRICS = (
-    metric(
-        "homes",
-        "Woningen",
-        "Homes",
-        "count",
-        levels=AREA_OVERALL,
-        digits=0,
-        description="Buildings with `dwellings` > 0.",
-    ),
-    metric(
-        "dwellings",
-        "Wooneenheden",
-        "Dwellings",
-        "count",
-        levels=AREA_OVERALL,
-        digits=2,
-        description="Sum of `dwellings` of the homes.",
-    ),
+    count_metric("homes", "Woningen", "Homes", AREA_OVERALL),
+    count_metric("dwellings", "Wooneenheden", "Dwellings", AREA_OVERALL, digits=2),
 )
-"""The homes and dwellings per area and overall, reported by every exposure indicator."""
+"""The homes (``dwellings`` > 0) and their dwellings per area and overall."""

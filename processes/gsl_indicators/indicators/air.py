@@ -43,20 +43,24 @@ from gsl_indicators.core.exposure import (
     Quantity,
     above_flags,
     collect_exposure,
+    count_metric,
     exposure_parameters,
+    flag_metric,
     home_counts,
+    home_metric,
     home_values,
     level_metrics,
     metric,
     point_input,
     read_homes,
     share_above,
+    share_metric,
     weighted_mean,
     zone_input,
 )
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metric, Metrics
+from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, Norm, Output, Parameter, Source
 
 POLLUTANTS = ("no2", "pm25", "pm10")
@@ -105,107 +109,33 @@ def _level_parameters() -> tuple[Parameter, ...]:
 
 def _pollutant_metrics(pol: str) -> tuple[Metric, ...]:
     n = NAMES[pol]
+    ges = "GES score 0 (very good) – 8, where a class table is known (see `ges`)."
     out = [
-        metric(
-            pol,
-            f"{n} jaargemiddelde",
-            f"{n} annual mean",
-            UG,
-            levels=("feature",),
-            direction="lower_is_better",
-            digits=2,
-            description=f"Annual mean {n} concentration at the home.",
-        ),
-        metric(
-            f"{pol}_above_who",
-            f"{n} boven WHO-advieswaarde",
-            f"{n} above the WHO guideline",
-            "boolean",
-            levels=("feature",),
-            description=f"{n} strictly above `who_{pol}_guideline` (null: no value).",
-        ),
-        metric(
-            f"ges_{pol}",
-            f"GES-score {n}",
-            f"GES score {n}",
-            "score",
-            levels=("feature",),
-            direction="lower_is_better",
-            digits=0,
-            description="GES score 0 (very good) – 8, where a class table is known (see `ges`).",
-        ),
-        metric(
-            f"homes_with_{pol}",
-            f"Woningen met {n}",
-            f"Homes with {n}",
-            "count",
-            levels=AREA_OVERALL,
-            digits=0,
-            description=f"Homes with an {n} value.",
-        ),
-        metric(
-            f"mean_{pol}",
-            f"Gemiddelde {n}",
-            f"Mean {n}",
-            UG,
-            levels=AREA_OVERALL,
-            direction="lower_is_better",
-            digits=2,
-            scored=True,
-            description=f"Dwelling-weighted mean annual {n} of the homes with a value.",
-        ),
-        metric(
-            f"max_{pol}",
-            f"Hoogste {n}",
-            f"Highest {n}",
-            UG,
-            levels=("overall",),
-            direction="lower_is_better",
-            digits=2,
-            description=f"Highest {n} at a home.",
-        ),
-    ]
+        home_metric(pol, f"{n} jaargemiddelde", f"{n} annual mean", UG, f"Annual mean {n}.", 2),
+        flag_metric(f"{pol}_above_who", f"{n} boven WHO-advieswaarde",
+                    f"{n} above the WHO guideline", f"{n} > `who_{pol}_guideline`."),
+        home_metric(f"ges_{pol}", f"GES-score {n}", f"GES score {n}", "score", ges, 0),
+        count_metric(f"homes_with_{pol}", f"Woningen met {n}", f"Homes with {n}", AREA_OVERALL),
+        metric(f"mean_{pol}", f"Gemiddelde {n}", f"Mean {n}", UG, levels=AREA_OVERALL,
+               direction="lower_is_better", digits=2, scored=True,
+               description=f"Dwelling-weighted mean annual {n} of the homes with a value."),
+        metric(f"max_{pol}", f"Hoogste {n}", f"Highest {n}", UG, direction="lower_is_better"),
+    ]  # fmt: skip
     for level, _ in WHO_LEVELS[pol]:
         nl, en = _what(level)
         key = f"{suffix(level)}_{pol}"
         out += [
-            metric(
-                f"share_homes_above_{key}",
-                f"Aandeel woningen boven {nl} ({n})",
-                f"Share of homes above {en} ({n})",
-                FRACTION,
-                levels=AREA_OVERALL,
-                direction="lower_is_better",
-                digits=4,
-                scored=level == "guideline",
-                description=f"Homes with {n} strictly above `who_{pol}_{level}` ÷ homes "
-                "with a value.",
-            ),
-            metric(
-                f"share_dwellings_above_{key}",
-                f"Aandeel wooneenheden boven {nl} ({n})",
-                f"Share of dwellings above {en} ({n})",
-                FRACTION,
-                levels=AREA_OVERALL,
-                direction="lower_is_better",
-                digits=4,
-                description="The same share, weighted by dwellings.",
-            ),
-            metric(
-                f"homes_above_{key}",
-                f"Woningen boven {nl} ({n})",
-                f"Homes above {en} ({n})",
-                "count",
-                digits=0,
-            ),
-            metric(
-                f"dwellings_above_{key}",
-                f"Wooneenheden boven {nl} ({n})",
-                f"Dwellings above {en} ({n})",
-                "count",
-                digits=2,
-            ),
-        ]
+            share_metric(f"share_homes_above_{key}", f"Aandeel woningen boven {nl} ({n})",
+                         f"Share of homes above {en} ({n})",
+                         f"Homes with {n} > `who_{pol}_{level}` ÷ homes with a value.",
+                         scored=level == "guideline"),
+            share_metric(f"share_dwellings_above_{key}", f"Aandeel wooneenheden boven {nl} ({n})",
+                         f"Share of dwellings above {en} ({n})", "The same, by dwellings."),
+            count_metric(f"homes_above_{key}", f"Woningen boven {nl} ({n})",
+                         f"Homes above {en} ({n})"),
+            count_metric(f"dwellings_above_{key}", f"Wooneenheden boven {nl} ({n})",
+                         f"Dwellings above {en} ({n})", digits=2),
+        ]  # fmt: skip
     return tuple(out)
 
 

@@ -30,7 +30,6 @@ import numpy as np
 
 from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
-    AREA_OVERALL,
     BUILDINGS,
     HOME_METRICS,
     NEIGHBOURHOODS,
@@ -38,19 +37,23 @@ from gsl_indicators.core.exposure import (
     Quantity,
     above_flags,
     collect_exposure,
+    count_metric,
     exposure_parameters,
+    flag_metric,
     home_counts,
+    home_metric,
     home_values,
     level_metrics,
     metric,
     point_input,
     read_homes,
     share_above,
+    share_metric,
     zone_input,
 )
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metric, Metrics
+from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Output, Parameter, Source
 
 QUANTITIES = tuple(Quantity(f"{m}_{s}", m, s) for m in ("lden", "lnight") for s in NOISE_SOURCES)
@@ -253,84 +256,27 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
 
 def _source_metrics(key: str) -> tuple[Metric, ...]:
     m, src = key.split("_")
-    name = f"{m.capitalize()} {src}"
+    n = f"{m.capitalize()} {src}"
     limit = f"`who_{key}`" if key in WHO_VALUES else f"`limit_{key}`"
+    ges = "GES score 0 (very good) – 8, where a class table is known (see `ges`)."
     return (
-        metric(
-            key,
-            name,
-            name,
-            "dB",
-            levels=("feature",),
-            direction="lower_is_better",
-            digits=1,
-            description=f"{name} at the home.",
-        ),
-        metric(
-            f"{key}_above_limit",
-            f"{name} boven grenswaarde",
-            f"{name} above the limit",
-            "boolean",
-            levels=("feature",),
-            description=f"{name} strictly above {limit} (null: no value or no limit).",
-        ),
-        metric(
-            f"ges_{key}",
-            f"GES-score {name}",
-            f"GES score {name}",
-            "score",
-            levels=("feature",),
-            direction="lower_is_better",
-            digits=0,
-            description="GES score 0 (very good) – 8, where a class table is known (see `ges`).",
-        ),
-        metric(
-            f"homes_with_{key}", f"Woningen met {name}", f"Homes with {name}", "count", digits=0
-        ),
-        metric(
-            f"max_{key}",
-            f"Hoogste {name}",
-            f"Highest {name}",
-            "dB",
-            direction="lower_is_better",
-            digits=1,
-        ),
-        metric(
-            f"share_homes_above_who_{key}",
-            f"Aandeel woningen boven WHO ({name})",
-            f"Share of homes above the WHO value ({name})",
-            FRACTION,
-            levels=AREA_OVERALL,
-            direction="lower_is_better",
-            digits=4,
-            scored=True,
-            description=f"Homes with {name} strictly above {limit} ÷ homes with a value.",
-        ),
-        metric(
-            f"share_dwellings_above_who_{key}",
-            f"Aandeel wooneenheden boven WHO ({name})",
-            f"Share of dwellings above the WHO value ({name})",
-            FRACTION,
-            levels=AREA_OVERALL,
-            direction="lower_is_better",
-            digits=4,
-            description="The same share, weighted by dwellings.",
-        ),
-        metric(
-            f"homes_above_who_{key}",
-            f"Woningen boven WHO ({name})",
-            f"Homes above the WHO value ({name})",
-            "count",
-            digits=0,
-        ),
-        metric(
-            f"dwellings_above_who_{key}",
-            f"Wooneenheden boven WHO ({name})",
-            f"Dwellings above the WHO value ({name})",
-            "count",
-            digits=2,
-        ),
-    )
+        home_metric(key, n, n, "dB", f"{n} at the home."),
+        flag_metric(f"{key}_above_limit", f"{n} boven grenswaarde", f"{n} above the limit",
+                    f"{n} > {limit} (null: no value or no limit)."),
+        home_metric(f"ges_{key}", f"GES-score {n}", f"GES score {n}", "score", ges, 0),
+        count_metric(f"homes_with_{key}", f"Woningen met {n}", f"Homes with {n}"),
+        metric(f"max_{key}", f"Hoogste {n}", f"Highest {n}", "dB", direction="lower_is_better",
+               digits=1),
+        share_metric(f"share_homes_above_who_{key}", f"Aandeel woningen boven WHO ({n})",
+                     f"Share of homes above the WHO value ({n})",
+                     f"Homes with {n} > {limit} ÷ homes with a value.", scored=True),
+        share_metric(f"share_dwellings_above_who_{key}", f"Aandeel wooneenheden boven WHO ({n})",
+                     f"Share of dwellings above the WHO value ({n})", "The same, by dwellings."),
+        count_metric(f"homes_above_who_{key}", f"Woningen boven WHO ({n})",
+                     f"Homes above the WHO value ({n})"),
+        count_metric(f"dwellings_above_who_{key}", f"Wooneenheden boven WHO ({n})",
+                     f"Dwellings above the WHO value ({n})", digits=2),
+    )  # fmt: skip
 
 
 METRICS = (*HOME_METRICS, *(m for q in QUANTITIES for m in _source_metrics(q.key)))
