@@ -48,46 +48,58 @@ def test_per_home_values_and_flags() -> None:
 def test_overall_shares_by_hand() -> None:
     s = run()["summary"]
     assert (s["homes"], s["dwellings"]) == (4, 7.0)
-    no2 = s["pollutants"]["no2"]
-    # Above the AQG (10): homes a, b → 2 of 4 = 50 %; dwellings 3 + 1 = 4 of 7 = 57.14 %.
-    assert no2["above"]["guideline"]["share_homes"] == 50.0
-    assert no2["above"]["guideline"]["share_dwellings"] == pytest.approx(57.14)
+    # Above the AQG (10): homes a, b → 2 of 4 = 0.5; dwellings 3 + 1 = 4 of 7 = 0.5714.
+    assert s["share_homes_above_who_no2"] == 0.5
+    assert s["share_dwellings_above_who_no2"] == 0.5714
+    assert (s["homes_above_who_no2"], s["dwellings_above_who_no2"]) == (2, 4.0)
     # IT-3 (20): the same homes; IT-2 (30): none.
-    assert no2["above"]["it3"]["homes"] == 2
-    assert no2["above"]["it2"]["homes"] == 0
-    # Dwelling-weighted mean: (24·4 + 8·3) / 7 = 120 / 7 = 17.14
-    assert no2["mean"] == pytest.approx(17.14)
-    pm25 = s["pollutants"]["pm25"]
+    assert s["homes_above_it3_no2"] == 2
+    assert s["homes_above_it2_no2"] == 0 and s["share_homes_above_it2_no2"] == 0.0
+    # Dwelling-weighted mean: (24·4 + 8·3) / 7 = 120 / 7 = 17.14; the highest 24.
+    assert s["mean_no2"] == 17.14 and s["max_no2"] == 24.0
     # PM2.5 AQG 5: 9 above, 4 not; IT-4 (10): none.
-    assert pm25["above"]["guideline"]["share_homes"] == 50.0
-    assert pm25["above"]["it4"]["homes"] == 0
+    assert s["share_homes_above_who_pm25"] == 0.5
+    assert s["homes_above_it4_pm25"] == 0
     # PM10 only west: 14 < 15 → 0 of 2 homes with a value.
-    pm10 = s["pollutants"]["pm10"]
-    assert pm10["homes_with_value"] == 2
-    assert pm10["above"]["guideline"]["share_homes"] == 0.0
+    assert s["homes_with_pm10"] == 2
+    assert s["share_homes_above_who_pm10"] == 0.0
+    # Only overall metrics and the scorecard in the summary: no nested objects.
+    assert all(not isinstance(v, dict) for k, v in s.items() if k != "scorecard")
 
 
 def test_limits_are_parameters() -> None:
-    s = run(who_no2_guideline=25.0, who_pm10_guideline=13.0)["summary"]["pollutants"]
-    assert s["no2"]["above"]["guideline"]["homes"] == 0
-    assert s["pm10"]["above"]["guideline"]["share_homes"] == 100.0
+    s = run(who_no2_guideline=25.0, who_pm10_guideline=13.0)["summary"]
+    assert s["homes_above_who_no2"] == 0
+    assert s["share_homes_above_who_pm10"] == 1.0
 
 
 def test_per_neighbourhood_and_scores() -> None:
     res = run(neighbourhoods=AREAS)
     west, east = (f["properties"] for f in res["neighbourhoods"]["features"])
     assert (west["homes"], west["dwellings"]) == (2, 4.0)
-    assert west["share_homes_above_who_no2"] == 100.0
+    assert west["share_homes_above_who_no2"] == 1.0
     assert east["share_homes_above_who_no2"] == 0.0
+    # West: a (3 dwellings) and b (1), NO2 24 > IT-3 20; PM10 14 < 15 for both.
+    assert west["share_dwellings_above_it3_no2"] == 1.0 and west["homes_with_pm10"] == 2
+    assert east["homes_with_pm10"] == 0 and east["share_homes_above_who_pm10"] is None
     assert west["mean_no2"] == 24.0
     assert west["area_type"] == "binnenstad" and east["area_type"] is None
-    card = west["scorecard"]
-    assert card["area_type"] == "binnenstad"
-    assert card["scores"]["mean_no2"]["value"] == 24.0
-    # The overall scorecard scores the overall metrics with the profile used.
-    assert west["score"] == card["score"] == card["scores"]["mean_no2"]["score"]
+    # mean_no2 band 40 → 10: 24 → 6 + 4 × (40 − 24) / 30 = 8.13 (headline).
+    assert west["score_mean_no2"] == west["score"] == 8.13
+    # share band 0.5 → 0 with floor 1: all homes above → 1, none → 10 (as 100 % / 0 % before).
+    assert west["score_share_homes_above_who_no2"] == 1.0
+    assert east["score_share_homes_above_who_no2"] == 10.0
+    assert not any(isinstance(v, dict | list) for v in west.values())
     assert res["profile"]["name"] == "nl-default"
     assert list(res["profile"]["indicators"]) == ["air-quality"]
+    # Each home carries the id of its neighbourhood.
+    assert [f["properties"]["area_id"] for f in res["buildings"]["features"]] == [
+        "west",
+        "west",
+        "east",
+        "east",
+        "west",
+    ]
     sc = res["summary"]["scorecard"]["scores"]["mean_no2"]
     band = sc["band"]
     expected = 6 + 4 * (band["minimum"] - 120 / 7) / (band["minimum"] - band["ambition"])
@@ -123,12 +135,14 @@ def test_ges_output_says_where_no_limits() -> None:
 def test_no_exposure_input_warns() -> None:
     res = execute(AIR, {"buildings": HOMES})
     assert "no-exposure" in {w["code"] for w in res["data_quality"]["warnings"]}
-    assert res["summary"]["pollutants"]["no2"] == {"given": False}
+    assert res["data_quality"]["pollutants_given"] == []
+    assert "mean_no2" not in res["summary"] and res["summary"]["homes"] == 4
 
 
 def test_example_runs() -> None:
     res = execute(AIR, AIR.example)
-    assert res["summary"]["pollutants"]["no2"]["given"] is True
+    assert res["summary"]["homes_with_no2"] == 2
+    assert res["data_quality"]["pollutants_given"] == ["no2", "pm25", "pm10"]
 
 
 def test_amsterdam_homes_with_point_receptors(load_amsterdam) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +164,6 @@ def test_amsterdam_homes_with_point_receptors(load_amsterdam) -> None:  # type: 
             "point_radius_m": 250,
         },
     )
-    s = res["summary"]["pollutants"]["no2"]
-    assert s["homes_with_value"] >= 300
+    assert res["summary"]["homes_with_no2"] >= 300
     with_home = [f for f in res["neighbourhoods"]["features"] if f["properties"]["homes"]]
     assert sum(f["properties"]["homes"] for f in with_home) <= 1000

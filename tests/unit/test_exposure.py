@@ -22,6 +22,7 @@ from gsl_indicators.core.exposure import (
     share_above,
     weighted_mean,
 )
+from gsl_indicators.core.metrics import AreaGroups
 from gsl_indicators.core.spec import InputError, registry
 from hypothesis_profiles import examples
 from results import execute
@@ -202,8 +203,9 @@ def test_grid_through_indicator_with_warnings() -> None:
     assert codes["grid-nodata"]["count"] == 1
     assert codes["grid-outside"]["count"] == 1
     assert codes["home-without-exposure"]["count"] == 2
-    # The shares count only homes with a value: 31 > 10 and 12 > 10 → 2 of 2.
-    assert res["summary"]["pollutants"]["no2"]["above"]["guideline"]["share_homes"] == 100.0
+    # The shares count only homes with a value: 31 > 10 and 12 > 10 → 2 of 2 = 1.0.
+    assert res["summary"]["share_homes_above_who_no2"] == 1.0
+    assert res["summary"]["homes_with_no2"] == 2
 
 
 def test_grid_bytes_forms_and_errors() -> None:
@@ -300,12 +302,23 @@ def test_several_forms_keep_the_worst() -> None:
 def test_share_above_by_group() -> None:
     vals = np.array([12.0, 8.0, 30.0, np.nan, 25.0])
     dw = np.array([1.0, 3.0, 2.0, 1.0, 0.0])  # the last is not a home
-    groups = np.array([0, 0, 1, 1, 1])
-    s = share_above(vals, dw, 10.0, groups, 2)
+    groups = AreaGroups(np.array([0, 0, 1, 1, 1]), 2)
+    s = share_above(vals, dw, 10.0, groups)
     # group 0: 1 of 2 homes above (1 of 4 dwellings); group 1: 1 of 1 home with a value.
-    assert s["share_homes"].tolist() == [50.0, 100.0]
-    assert s["share_dwellings"].tolist() == [25.0, 100.0]
-    assert weighted_mean(vals, dw, groups, 2).tolist() == [(12 + 24) / 4, 30.0]
+    assert s["share_homes"].tolist() == [0.5, 1.0]
+    assert s["share_dwellings"].tolist() == [0.25, 1.0]
+    assert s["homes"].tolist() == [2.0, 1.0] and s["dwellings_above"].tolist() == [1.0, 2.0]
+    assert weighted_mean(vals, dw, groups).tolist() == [(12 + 24) / 4, 30.0]
+    # Overall (no groups): 2 of 3 homes with a value above, 3 of 6 dwellings.
+    overall = share_above(vals, dw, 10.0)
+    assert overall["share_homes"].tolist() == [2 / 3]
+    assert overall["share_dwellings"].tolist() == [0.5]
+
+
+def test_share_of_one_in_four_homes_is_a_fraction() -> None:
+    # The check: 1 of 4 homes above the limit gives 0.25, not 25.0.
+    s = share_above(np.array([54.0, 50.0, 52.0, 53.0]), np.ones(4), 53.0)
+    assert s["share_homes"].tolist() == [0.25]
 
 
 @settings(max_examples=examples(60), deadline=None)
@@ -323,6 +336,7 @@ def test_raising_a_limit_never_raises_the_share(
     high = share_above(v, dw, limit + delta)
     assert high["share_homes"][0] <= low["share_homes"][0]
     assert high["share_dwellings"][0] <= low["share_dwellings"][0]
+    assert 0.0 <= high["share_homes"][0] <= 1.0
 
 
 def test_amsterdam_homes_in_buurten_zones_match_brute_force(load_amsterdam) -> None:  # type: ignore[no-untyped-def]

@@ -15,8 +15,10 @@ from gsl_indicators.core.ges import (
     ges_report,
     ges_tables,
 )
-from gsl_indicators.core.spec import InputError
+from gsl_indicators.core.spec import InputError, registry
 from hypothesis_profiles import examples
+
+AIR = registry().get("air-quality")
 
 
 def test_road_noise_classes_by_hand() -> None:
@@ -72,9 +74,19 @@ def test_user_tables_override_and_validate() -> None:
         {"pm10": {"limits": [10, 20]}},
         {"pm10": [1, 2]},
     ):
+        # Validated with the request (GesTableSpec, the parameter's JSON Schema).
         with pytest.raises(InputError) as err:
-            ges_tables({"ges_tables": bad})
+            AIR.validate_parameters({"ges_tables": bad})
         assert err.value.input_name == "ges_tables"
+    own = {"pm10": {"limits": [0, 20], "scores": [2, 5]}}
+    assert AIR.validate_parameters({"ges_tables": own})["ges_tables"]["pm10"]["limits"] == [0, 20]
+
+
+def test_ges_tables_schema_is_in_the_process_description() -> None:
+    schema = AIR.describe()["inputs"]["ges_tables"]["schema"]
+    table = schema["additionalProperties"]
+    assert table["required"] == ["limits", "scores"]
+    assert table["properties"]["scores"]["items"] == {"type": "integer", "minimum": 0, "maximum": 8}
 
 
 def test_table_rejects_bad_definitions() -> None:

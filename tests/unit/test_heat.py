@@ -39,32 +39,37 @@ def run(**extra):  # type: ignore[no-untyped-def]
 
 def test_shade_share_by_hand() -> None:
     res = run()
-    shade = res["summary"]["shade"]
-    assert shade["sun"]["elevation"] == pytest.approx(61.44, abs=0.01)
-    # Shadow 10 × 10 = 100 m² + canopy 25 m² = 125 of 200 m² of public space = 62.5 %.
-    assert shade["shaded_m2"] == pytest.approx(125.0, abs=0.1)
-    assert shade["shade_share"] == pytest.approx(62.5, abs=0.05)
-    assert shade["meets_target"] is True
+    s = res["summary"]
+    assert res["data_quality"]["sun"]["elevation"] == pytest.approx(61.44, abs=0.01)
+    # Shadow 10 × 10 = 100 m² + canopy 25 m² = 125 of 200 m² of public space = 0.625.
+    assert s["public_space_m2"] == 200.0
+    assert s["public_space_shaded_m2"] == pytest.approx(125.0, abs=0.1)
+    assert s["shade_share_public_space"] == pytest.approx(0.625, abs=0.0005)
+    assert s["meets_shade_target"] is True
     street, square = (f["properties"] for f in res["public_space"]["features"])
-    assert street["shade_share"] == pytest.approx(62.5, abs=0.05)
-    assert square["shade_share"] == pytest.approx(25.0, abs=0.05)  # only the canopy
+    assert street["shade_share"] == pytest.approx(0.625, abs=0.0005)
+    assert square["shade_share"] == pytest.approx(0.25, abs=0.0005)  # only the canopy
     assert square["meets_target"] is False
-    assert res["summary"]["scorecard"]["profile"] == "nl-default"
+    # band 0.3 → 0.5: 0.625 is past the ambition → 10 (as 62.5 % in 30 → 50 before).
+    assert s["scorecard"]["scores"]["shade_share_public_space"]["score"] == 10.0
+    assert s["scorecard"]["profile"] == "nl-default"
     assert res["profile"]["name"] == "nl-default"
 
 
 def test_shade_per_neighbourhood_and_target() -> None:
     areas = fc(feature(box(0, 0, 10, 30), "west"), feature(box(10, 0, 20, 30), "east"))
-    res = run(neighbourhoods=areas, shade_target_pct=70.0)
+    res = run(neighbourhoods=areas, shade_target=0.7)
     west, east = (f["properties"] for f in res["neighbourhoods"]["features"])
-    assert west["shade_share_public_space"] == pytest.approx(100.0, abs=0.1)
-    assert east["shade_share_public_space"] == pytest.approx(25.0, abs=0.1)
-    assert res["summary"]["shade"]["meets_target"] is False
+    assert west["shade_share_public_space"] == pytest.approx(1.0, abs=0.001)
+    assert east["shade_share_public_space"] == pytest.approx(0.25, abs=0.001)
+    # band 0.3 → 0.5, floor 0: 1.0 → 10; 0.25 → 1 + 5 × 0.25 / 0.3 = 5.17
+    assert west["score"] == 10.0 and east["score_shade_share_public_space"] == 5.17
+    assert res["summary"]["meets_shade_target"] is False  # 0.625 < 0.7
 
 
 def test_afternoon_shadow_points_north_east() -> None:
     res = run(time="15:00")
-    sun = res["summary"]["shade"]["sun"]
+    sun = res["data_quality"]["sun"]
     assert 180 < sun["azimuth"] < 270 and sun["elevation"] < E52
     # Shadow now falls partly east of the building, over the square.
     _street, square = (f["properties"] for f in res["public_space"]["features"])
@@ -87,7 +92,7 @@ def test_missing_height_is_warned() -> None:
         HEAT,
         {"buildings": fc(feature(box(0, 0, 10, 10))), "public_space": PUBLIC, "latitude": 52.0},
     )
-    assert res["summary"]["shade"]["shaded_m2"] == 0.0
+    assert res["summary"]["public_space_shaded_m2"] == 0.0
     w = [w for w in res["data_quality"]["warnings"] if w["input"] == "buildings"]
     assert any("height" in x["message"] for x in w)
 
@@ -113,16 +118,19 @@ def test_pet_classes_by_hand() -> None:
     assert [x["hot_night"] for x in p] == [True, False, False]
     s = res["summary"]
     # Strong heat stress (PET > 35): home a → 1 of 3 homes, 2 of 4 dwellings.
-    assert s["pet"]["share_homes_strong_heat_stress"] == pytest.approx(33.33)
-    assert s["pet"]["share_dwellings_strong_heat_stress"] == 50.0
+    assert s["share_homes_strong_heat_stress"] == 0.3333
+    assert s["share_dwellings_strong_heat_stress"] == 0.5
+    assert res["classes"]["pet"]["strong"] == {"homes": 1, "dwellings": 2.0}
+    assert res["classes"]["pet"]["none"] == {"homes": 1, "dwellings": 1.0}
     # Hot nights, dwelling-weighted: (12·2 + 4 + 0) / 4 = 7
-    assert s["hot_nights"]["mean"] == 7.0
-    assert s["tnight"]["share_homes_hot_night"] == pytest.approx(33.33)
-    assert s["shade"]["given"] is False
+    assert s["mean_hot_nights"] == 7.0 and s["max_hot_nights"] == 12.0
+    assert s["share_homes_hot_night"] == 0.3333
+    assert "shade_share_public_space" not in s
+    assert res["data_quality"]["shade"] == "no public_space given; no shade share"
     assert res["ges"]["pet"]["scored"] is False and "heat" in res["ges"]["pet"]["reason"]
     # Raising the 'strong' limit to 37 leaves no home in strong heat stress.
     s2 = execute(HEAT, {"buildings": homes, "exposure_zones": zones, "pet_strong_c": 37.0})
-    assert s2["summary"]["pet"]["share_homes_strong_heat_stress"] == 0.0
+    assert s2["summary"]["share_homes_strong_heat_stress"] == 0.0
 
 
 def test_pet_limits_must_ascend() -> None:
@@ -133,7 +141,7 @@ def test_pet_limits_must_ascend() -> None:
 
 def test_example_runs() -> None:
     res = execute(HEAT, HEAT.example)
-    assert 0 < res["summary"]["shade"]["shade_share"] < 100
+    assert 0 < res["summary"]["shade_share_public_space"] < 1
 
 
 def test_amsterdam_canopy_tile_shade(load_amsterdam) -> None:  # type: ignore[no-untyped-def]
@@ -147,6 +155,5 @@ def test_amsterdam_canopy_tile_shade(load_amsterdam) -> None:  # type: ignore[no
         HEAT,
         {"buildings": fc(feature(point(min(xs), min(ys)))), "public_space": tile, "canopy": canopy},
     )
-    shade = res["summary"]["shade"]
-    assert shade["shaded_m2"] == pytest.approx(32638, rel=0.002)
-    assert shade["sun"]["latitude"] == pytest.approx(52.37, abs=0.01)
+    assert res["summary"]["public_space_shaded_m2"] == pytest.approx(32638, rel=0.002)
+    assert res["data_quality"]["sun"]["latitude"] == pytest.approx(52.37, abs=0.01)

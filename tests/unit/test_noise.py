@@ -44,25 +44,33 @@ def test_levels_per_source() -> None:
 
 
 def test_who_shares_by_hand() -> None:
-    src = run()["summary"]["sources"]
-    # Road Lden > 53: homes a, b of the 3 with a value → 66.67 %; dwellings 3 of 4 = 75 %.
-    assert src["lden_road"]["above_limit"]["share_homes"] == pytest.approx(66.67)
-    assert src["lden_road"]["above_limit"]["share_dwellings"] == 75.0
+    s = run()["summary"]
+    # Road Lden > 53: homes a, b of the 3 with a value → 0.6667; dwellings 3 of 4 = 0.75.
+    assert s["share_homes_above_who_lden_road"] == 0.6667
+    assert s["share_dwellings_above_who_lden_road"] == 0.75
+    assert s["homes_with_lden_road"] == 3 and s["max_lden_road"] == 58.0
     # Road Lnight > 45: 48 (a, b) yes, 44 no.
-    assert src["lnight_road"]["above_limit"]["homes"] == 2
+    assert s["homes_above_who_lnight_road"] == 2
     # Rail Lden 55 > 54 for all three; aircraft 47 > 45 for all four.
-    assert src["lden_rail"]["above_limit"]["share_homes"] == 100.0
-    assert src["lden_aircraft"]["above_limit"]["share_homes"] == 100.0
-    assert src["lden_road"]["limit"] == 53.0
+    assert s["share_homes_above_who_lden_rail"] == 1.0
+    assert s["share_homes_above_who_lden_aircraft"] == 1.0
+
+
+def test_one_of_four_homes_above_is_a_quarter() -> None:
+    # The check: 1 of 4 homes above 53 dB gives 0.25, not 25.0.
+    zones = fc(feature(box(0, 0, 100, 100), lden=58.0), feature(box(100, 0, 300, 100), lden=50.0))
+    homes = fc(*(feature(point(x, 50), f"h{x}") for x in (50, 150, 200, 250)))
+    s = execute(NOISE, {"buildings": homes, "exposure_zones": zones})["summary"]
+    assert s["share_homes_above_who_lden_road"] == 0.25
 
 
 def test_class_distribution_by_hand() -> None:
-    classes = run()["summary"]["sources"]["lden_road"]["classes"]
+    classes = run()["classes"]["lden_road"]
     assert classes["55–60"] == {"homes": 2, "dwellings": 3.0}
     assert classes["50–55"] == {"homes": 1, "dwellings": 1.0}
     assert sum(c["homes"] for c in classes.values()) == 3
     wide = run(class_width_db=10.0, class_min_db=40.0, class_max_db=60.0)
-    assert list(wide["summary"]["sources"]["lden_road"]["classes"]) == [
+    assert list(wide["classes"]["lden_road"]) == [
         "<40",
         "40–50",
         "50–60",
@@ -82,16 +90,21 @@ def test_class_edges_validation() -> None:
 
 def test_industry_has_no_who_limit_unless_given() -> None:
     zones = fc(feature(box(0, 0, 300, 100), lden=51.0, source="industry"))
-    s = execute(NOISE, {"buildings": HOMES, "exposure_zones": zones})["summary"]["sources"]
-    assert s["lden_industry"]["above_limit"] is None and "no limit" in s["lden_industry"]["note"]
+    r = execute(NOISE, {"buildings": HOMES, "exposure_zones": zones})
+    assert r["summary"]["homes_with_lden_industry"] == 4
+    assert "share_homes_above_who_lden_industry" not in r["summary"]
+    assert r["data_quality"]["sources_without_limit"] == ["lden_industry"]
+    assert "lden_industry_above_limit" not in r["buildings"]["features"][0]["properties"]
     s2 = execute(NOISE, {"buildings": HOMES, "exposure_zones": zones, "limit_lden_industry": 50.0})
-    assert s2["summary"]["sources"]["lden_industry"]["above_limit"]["share_homes"] == 100.0
+    assert s2["summary"]["share_homes_above_who_lden_industry"] == 1.0
 
 
 def test_default_source_applies_to_unlabelled_features() -> None:
     zones = fc(feature(box(0, 0, 300, 100), lden=60.0))
     s = execute(NOISE, {"buildings": HOMES, "exposure_zones": zones, "default_source": "rail"})
-    assert list(s["summary"]["sources"]) == ["lden_rail"]
+    assert list(s["classes"]) == ["lden_rail"]
+    assert "lden_rail" in s["buildings"]["features"][0]["properties"]
+    assert "lden_road" not in s["buildings"]["features"][0]["properties"]
 
 
 def test_receptor_points_idw() -> None:
@@ -107,10 +120,11 @@ def test_receptor_points_idw() -> None:
 def test_scores_and_ges_report() -> None:
     res = run(neighbourhoods=fc(feature(box(0, 0, 300, 100), "all", urbanity_class=1)))
     nb = res["neighbourhoods"]["features"][0]["properties"]
-    assert nb["share_homes_above_who_lden_road"] == pytest.approx(66.67)
-    assert nb["area_type"] == nb["scorecard"]["area_type"] == "1"
-    assert "share_homes_above_who_lden_road" in nb["scorecard"]["scores"]
-    assert nb["score"] == nb["scorecard"]["score"]
+    assert nb["share_homes_above_who_lden_road"] == 0.6667
+    assert nb["area_type"] == "1"
+    # CBS 1 → binnenstad band 0.5 → 0.1, floor 1: 2/3 → 6 − 5 × (2/3 − 0.5) / 0.5 = 4.33
+    # (as 66.67 % in the band 50 → 10, floor 100 before).
+    assert nb["score_share_homes_above_who_lden_road"] == nb["score"] == 4.33
     assert res["profile"]["name"] == "nl-default" and "scores" not in res
     ges = res["ges"]
     assert ges["lden_road"]["homes_below_first_class"] == 1
@@ -119,4 +133,4 @@ def test_scores_and_ges_report() -> None:
 
 def test_example_runs() -> None:
     res = execute(NOISE, NOISE.example)
-    assert res["summary"]["sources"]["lden_road"]["above_limit"]["homes"] == 1
+    assert res["summary"]["homes_above_who_lden_road"] == 1

@@ -61,15 +61,28 @@ def test_every_profile_metric_is_a_metric_the_process_emits(indicator: str) -> N
 
 @pytest.mark.parametrize("indicator", ["air-quality", "noise", "heat"])
 def test_exposure_indicators_use_the_common_score_shape(indicator: str) -> None:
-    """Since 1.1.0: ``summary.scorecard`` and a ``profile`` output, no ``scores`` output."""
+    """Since 2.0.0: on the metric model, shares as fractions, scored like every indicator."""
     ind = REG.get(indicator)
-    assert ind.version == "1.1.0"
-    assert {o.name for o in ind.all_outputs} >= {"summary", "profile"}
-    assert "scores" not in {o.name for o in ind.all_outputs}
+    assert ind.version == "2.0.0"
+    assert ind.uses_metric_model and (ind.features, ind.areas) == ("buildings", "neighbourhoods")
+    assert {o.name for o in ind.all_outputs} >= {"summary", "profile", "metrics", "ges"}
     r = execute(ind, ind.example)
     assert "scores" not in r
     assert r["summary"]["scorecard"]["profile"] == r["profile"]["name"] == "nl-default"
     assert list(r["profile"]["indicators"]) == [indicator]
+    shares = [m for m in ind.metrics if m.id.startswith("share") or m.id == "shade_share"]
+    assert shares and all(m.unit == "fraction" and m.digits == 4 for m in shares)
+    for m in shares:
+        if m.id in r["summary"]:
+            assert 0.0 <= r["summary"][m.id] <= 1.0
+    # Every scored share has fraction bands in both profiles.
+    for name in ("nl-default", "ggo-utrecht-example"):
+        norms = resolve_profile({"profile": name}).indicators[indicator].metrics
+        for m in shares:
+            if m.id in norms:
+                assert norms[m.id].unit == "fraction"
+                for band in norms[m.id].bands.values():
+                    assert 0.0 <= band.minimum <= 1.0 and 0.0 <= band.ambition <= 1.0
 
 
 # --------------------------------------------------------------------- play

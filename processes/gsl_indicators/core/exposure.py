@@ -52,7 +52,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,8 +60,8 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from gsl_indicators.core.geo import Layer, feature_collection, representative_points, zone_index
-from gsl_indicators.core.scoring import area_types_of, resolve_profile, scorecard, scorecards
+from gsl_indicators.core.geo import Layer, representative_points
+from gsl_indicators.core.metrics import FRACTION, AreaGroups, Direction, Level, Metric, Metrics
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -140,7 +140,7 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             '"https://…/map.tif"}; the service fetches it. Inline: {"base64": "…"}. '
             "Nodata cells and homes outside the raster get no value (counted in a warning).",
             "object",
-            None,
+            default=None,
             nullable=True,
             schema={
                 "properties": {
@@ -154,9 +154,9 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             "Grid band",
             "Band of the GeoTIFF to sample (1-based).",
             "integer",
-            1,
-            1,
-            1000,
+            default=1,
+            minimum=1,
+            maximum=1000,
         ),
         Parameter(
             "value_property",
@@ -164,7 +164,7 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             "Read the value of `value_quantity` from this feature property instead of the "
             "property named after the quantity.",
             "string",
-            None,
+            default=None,
             nullable=True,
         ),
         Parameter(
@@ -172,7 +172,7 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             "Quantity of value_property and grid",
             "The quantity that `value_property` and `exposure_grid` hold.",
             "string",
-            quantities[0],
+            default=quantities[0],
             enum=tuple(quantities),
         ),
         Parameter(
@@ -181,7 +181,7 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             "Value of a home lying in several zones: the worst (highest), the first in "
             "the collection, or the mean.",
             "string",
-            "worst",
+            default="worst",
             enum=("worst", "first", "mean"),
         ),
         Parameter(
@@ -190,7 +190,7 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             "`point`: a home samples at its representative point (inside the footprint). "
             "`footprint`: the worst zone touching the footprint (zones only).",
             "string",
-            "point",
+            default="point",
             enum=("point", "footprint"),
         ),
         Parameter(
@@ -199,7 +199,7 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             "`nearest`: the nearest receptor within the radius; `idw`: inverse-distance "
             "weighted mean of the receptors within the radius.",
             "string",
-            "nearest",
+            default="nearest",
             enum=("nearest", "idw"),
         ),
         Parameter(
@@ -207,9 +207,9 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             "Receptor search radius",
             "Receptor points farther than this from a home are not used.",
             "number",
-            100.0,
-            1.0,
-            5000.0,
+            default=100.0,
+            minimum=1.0,
+            maximum=5000.0,
             unit="m",
         ),
         Parameter(
@@ -217,9 +217,9 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
             "IDW power",
             "Power of the inverse-distance weights (2 is common practice).",
             "number",
-            2.0,
-            0.5,
-            5.0,
+            default=2.0,
+            minimum=0.5,
+            maximum=5.0,
         ),
     )
 
@@ -256,7 +256,11 @@ class Homes:
 
 
 def read_homes(layer: Layer, ctx: Context) -> Homes:
-    """Return the homes of ``layer`` (``dwellings`` default 1; negative → InputError)."""
+    """Return the homes of ``layer`` (``dwellings`` default 1; negative → InputError).
+
+    The one reader of the ``dwellings`` property for ``air-quality``, ``noise`` and
+    ``heat``.
+    """
     dwellings = layer.number("dwellings", 1.0, ctx)
     if (dwellings < 0).any():
         raise InputError("buildings", "'dwellings' must not be negative")
@@ -696,36 +700,63 @@ def collect_exposure(
 # --------------------------------------------------------------------------- reporting
 
 
-def neighbourhood_index(homes: Homes, areas: Layer | None, ctx: Context) -> np.ndarray:
-    """Return, per building, the index of the neighbourhood containing its point (-1: none).
+def home_values(homes: Homes, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Return the sampled values with non-homes (``dwellings`` 0) set to NaN.
 
-    A point in several (overlapping) neighbourhoods goes to the first.
+    Examples
+    --------
+    >>> import shapely
+    >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, parse_layer
+    >>> fc = {"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]},
+    ...      "properties": {"dwellings": d}} for d in (2, 0)]}
+    >>> homes = read_homes(parse_layer(GEO_IN, fc, RD_NEW), Context())
+    >>> home_values(homes, {"no2": np.array([20.0, 30.0])})["no2"].tolist()
+    [20.0, nan]
     """
-    if areas is None:
-        return np.full(len(homes), -1, dtype=np.int64)
-    out = zone_index(homes.points, areas.geometries)
-    outside = int(((out < 0) & homes.mask).sum())
-    if outside:
-        ctx.warn(
-            "homes-outside-neighbourhoods",
-            "buildings",
-            f"{outside} homes lie in no neighbourhood",
-            outside,
-        )
-    return out
+    return {k: np.where(homes.mask, v, np.nan) for k, v in values.items()}
+
+
+def above_flags(values: np.ndarray, limit: float) -> list[bool | None]:
+    """Return, per building, whether its value is strictly above ``limit`` (``None``: no value).
+
+    Examples
+    --------
+    >>> above_flags(np.array([53.0, 53.1, np.nan]), 53.0)
+    [False, True, None]
+    """
+    return [None if not np.isfinite(x) else bool(x > limit) for x in values.tolist()]
+
+
+def whole(n: int) -> AreaGroups:
+    """Return ``n`` features as one group: the overall level of a metric.
+
+    Examples
+    --------
+    >>> whole(4).share(np.array([True, False, True, True])).tolist()
+    [0.75]
+    """
+    return AreaGroups(np.zeros(n, dtype=np.int64), 1)
+
+
+def home_counts(homes: Homes, groups: AreaGroups) -> dict[str, np.ndarray]:
+    """Return the number of homes and of their dwellings per group."""
+    return {
+        "homes": groups.count(homes.mask),
+        "dwellings": groups.sum(homes.dwellings, where=homes.mask),
+    }
 
 
 def share_above(
     values: np.ndarray,
     dwellings: np.ndarray,
     limit: float,
-    groups: np.ndarray | None = None,
-    n_groups: int = 0,
+    groups: AreaGroups | None = None,
 ) -> dict[str, np.ndarray]:
-    """Count homes and dwellings with a value strictly above ``limit``.
+    """Count homes and dwellings with a value strictly above ``limit``, per group.
 
     Homes without a value (NaN) and non-homes (``dwellings`` 0) are left out of
-    numerator and denominator. Shares are percentages (0–100), NaN without homes.
+    numerator and denominator. Shares are fractions (0–1), NaN without homes.
 
     Parameters
     ----------
@@ -733,59 +764,42 @@ def share_above(
         Per building.
     limit : float
         The limit; "above" means ``value > limit``.
-    groups : numpy.ndarray of int, optional
-        Group (neighbourhood) per building, -1 for none; without it, one overall group.
-    n_groups : int
-        Number of groups.
+    groups : AreaGroups, optional
+        The areas; without it, one overall group (:func:`whole`).
 
     Returns
     -------
     dict
-        Arrays (one per group, or length 1 overall): ``homes``, ``dwellings``,
+        Arrays (one value per group): ``homes`` and ``dwellings`` (with a value),
         ``homes_above``, ``dwellings_above``, ``share_homes``, ``share_dwellings``.
 
     Examples
     --------
     >>> s = share_above(np.array([5.0, 12.0, np.nan, 30.0]), np.array([1.0, 2, 1, 1]), 10)
-    >>> s["homes_above"].tolist(), s["share_homes"].round(2).tolist()
-    ([2.0], [66.67])
+    >>> s["homes_above"].tolist(), s["share_homes"].round(4).tolist()  # 2 of 3 homes with a value
+    ([2.0], [0.6667])
     >>> s["share_dwellings"].tolist()  # (2 + 1) of 4 dwellings with a value
-    [75.0]
+    [0.75]
+    >>> g = AreaGroups(np.array([0, 0, 1, 1]), 2)
+    >>> share_above(np.array([12.0, 8.0, 30.0, 9.0]), np.array([1.0, 3, 2, 0]), 10, g)["share_dwellings"].tolist()
+    [0.25, 1.0]
     """
+    g = whole(len(values)) if groups is None else groups
+    dwellings = np.asarray(dwellings, dtype=float)
     ok = np.isfinite(values) & (dwellings > 0)
     above = ok & (np.nan_to_num(values, nan=-np.inf) > limit)
-    if groups is None:
-        g = np.zeros(len(values), dtype=np.int64)
-        m = 1
-        sel = ok
-    else:
-        g = groups
-        m = n_groups
-        sel = ok & (groups >= 0)
-    ga = g[sel]
-    homes = np.bincount(ga, minlength=m).astype(float)
-    dw = np.bincount(ga, weights=dwellings[sel], minlength=m)
-    sel_above = above & sel
-    homes_above = np.bincount(g[sel_above], minlength=m).astype(float)
-    dw_above = np.bincount(g[sel_above], weights=dwellings[sel_above], minlength=m)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share_h = np.where(homes > 0, 100.0 * homes_above / np.maximum(homes, 1), np.nan)
-        share_d = np.where(dw > 0, 100.0 * dw_above / np.where(dw > 0, dw, 1), np.nan)
     return {
-        "homes": homes,
-        "dwellings": dw,
-        "homes_above": homes_above,
-        "dwellings_above": dw_above,
-        "share_homes": share_h,
-        "share_dwellings": share_d,
+        "homes": g.count(ok),
+        "dwellings": g.sum(dwellings, where=ok),
+        "homes_above": g.count(above),
+        "dwellings_above": g.sum(dwellings, where=above),
+        "share_homes": g.share(above, where=ok),
+        "share_dwellings": g.share(above, weights=dwellings, where=ok),
     }
 
 
 def weighted_mean(
-    values: np.ndarray,
-    dwellings: np.ndarray,
-    groups: np.ndarray | None = None,
-    n_groups: int = 0,
+    values: np.ndarray, dwellings: np.ndarray, groups: AreaGroups | None = None
 ) -> np.ndarray:
     """Return the dwelling-weighted mean of ``values`` per group (NaN without homes).
 
@@ -794,120 +808,97 @@ def weighted_mean(
     >>> weighted_mean(np.array([10.0, 20.0, np.nan]), np.array([1.0, 3.0, 5.0])).tolist()
     [17.5]
     """
-    ok = np.isfinite(values) & (dwellings > 0)
-    if groups is None:
-        g = np.zeros(len(values), dtype=np.int64)
-        m = 1
-    else:
-        g, m = groups, n_groups
-        ok &= groups >= 0
-    w = np.bincount(g[ok], weights=dwellings[ok], minlength=m)
-    s = np.bincount(g[ok], weights=dwellings[ok] * values[ok], minlength=m)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(w > 0, s / np.where(w > 0, w, 1), np.nan)
+    g = whole(len(values)) if groups is None else groups
+    dwellings = np.asarray(dwellings, dtype=float)
+    return g.mean(values, weights=dwellings, where=dwellings > 0)
 
 
-def rounded(values: np.ndarray, digits: int = 2) -> list[float | None]:
-    """Return values rounded for output, ``None`` for NaN."""
-    return [None if not math.isfinite(v) else round(float(v), digits) for v in values]
-
-
-def scalar(value: float, digits: int = 2) -> float | None:
-    """Return one value rounded for output, ``None`` for NaN."""
-    return None if not math.isfinite(value) else round(float(value), digits)
-
-
-def above_summary(s: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """Return the overall counts and shares of a :func:`share_above` result for output.
-
-    Examples
-    --------
-    >>> above_summary(share_above(np.array([5.0, 12.0]), np.array([1.0, 3.0]), 10))
-    {'homes': 1, 'dwellings': 3.0, 'share_homes': 50.0, 'share_dwellings': 75.0}
-    """
-    return {
-        "homes": int(s["homes_above"][0]),
-        "dwellings": float(s["dwellings_above"][0]),
-        "share_homes": scalar(s["share_homes"][0]),
-        "share_dwellings": scalar(s["share_dwellings"][0]),
-    }
-
-
-# --------------------------------------------------------------------------- scoring
-
-
-def scored_outputs(
-    indicator_id: str,
-    params: Mapping[str, Any],
-    ctx: Context,
-    homes: Homes,
-    out: dict[str, Any],
-    areas: Layer | None,
-    groups: np.ndarray,
-    area_cols: Mapping[str, Any],
-    overall: Mapping[str, float | None],
-    per_area: Mapping[str, np.ndarray],
-    summary: dict[str, Any],
-    ges: Mapping[str, Any],
-) -> dict[str, Any]:
-    """Assemble an exposure indicator's outputs, scored with the request's norm profile.
-
-    The shape is the one every scored indicator uses: ``out`` (``buildings`` and any
-    other per-feature outputs) gains, with ``areas``,
-    ``neighbourhoods`` with ``homes``, ``dwellings``, the ``area_cols``, ``area_type``,
-    ``score`` (the headline metric's 1–10) and ``scorecard``; ``summary`` with the
-    overall ``scorecard``; ``ges``; ``profile`` (the profile used, limited to this
-    indicator's norms). NaN metrics get no score.
+def level_metrics(
+    declared: Sequence[Metric],
+    groups: AreaGroups | None,
+    n: int,
+    stats: Callable[[AreaGroups], Mapping[str, np.ndarray]],
+) -> Metrics:
+    """Return ``stats`` overall and per area, each metric at the levels it is declared at.
 
     Parameters
     ----------
-    indicator_id : str
-        The indicator whose norms apply.
-    params : Mapping
-        The request parameters (``profile``, ``profile_override``, ``area_type``).
-    ctx : Context
-        Receives ``unknown-area-type`` warnings.
-    homes : Homes
-        The homes (:func:`read_homes`).
-    out : dict
-        The outputs so far (``buildings`` ...); completed and returned.
-    areas : Layer, optional
-        The neighbourhoods.
-    groups : numpy.ndarray of int
-        Neighbourhood per building (:func:`neighbourhood_index`).
-    area_cols : Mapping[str, array-like]
-        Per-neighbourhood output columns.
-    overall : Mapping[str, float]
-        Metric values overall.
-    per_area : Mapping[str, numpy.ndarray]
-        Metric values per neighbourhood (one array per metric).
-    summary, ges : Mapping
-        The ``summary`` (gains ``scorecard``) and ``ges`` outputs.
+    declared : sequence of Metric
+        The indicator's metric declarations (their ``levels`` pick where a value goes).
+    groups : AreaGroups, optional
+        The areas (``ctx.groups``); ``None``: overall only.
+    n : int
+        Number of features.
+    stats : callable
+        Grouping → metric id → one value per group; called once for the whole request
+        and once for the areas.
 
-    Raises
-    ------
-    InputError
-        For an unknown profile, a malformed override or an unknown area type.
+    Examples
+    --------
+    >>> m = [Metric("homes", {"nl": "Woningen", "en": "Homes"}, "count", levels=("area", "overall"))]
+    >>> res = level_metrics(m, AreaGroups(np.array([0, 1, 1]), 2), 3, lambda g: {"homes": g.count()})
+    >>> res.overall, res.area["homes"].tolist()
+    ({'homes': 3.0}, [1.0, 2.0])
     """
-    profile = resolve_profile(params)
-    if areas is not None:
-        n = len(areas)
-        types = area_types_of(areas, params.get("area_type"), ctx)
-        cards = scorecards(profile, indicator_id, per_area, types)
-        sel = (groups >= 0) & homes.mask
-        out["neighbourhoods"] = feature_collection(
-            areas,
-            {
-                "homes": np.bincount(groups[sel], minlength=n),
-                "dwellings": np.bincount(groups[sel], weights=homes.dwellings[sel], minlength=n),
-                **area_cols,
-                "area_type": types,
-                "score": [c.get("score") for c in cards],
-                "scorecard": cards,
-            },
-        )
-    summary["scorecard"] = scorecard(profile, indicator_id, dict(overall), params.get("area_type"))
-    out["summary"] = summary
-    out["ges"] = ges
-    out["profile"] = profile.to_dict(indicator_id)
+    levels = {m.id: m.levels for m in declared}
+    out = Metrics()
+    out.overall = {k: float(v[0]) for k, v in stats(whole(n)).items() if "overall" in levels[k]}
+    if groups is not None:
+        out.area = {k: v for k, v in stats(groups).items() if "area" in levels[k]}
     return out
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+def metric(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    """Return a :class:`Metric` declaration (titles in Dutch and English)."""
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+AREA_OVERALL: tuple[Level, ...] = ("area", "overall")
+FEATURE: tuple[Level, ...] = ("feature",)
+LOWER: Direction = "lower_is_better"
+
+
+def home_metric(id_: str, nl: str, en: str, unit: str, about: str, digits: int = 1) -> Metric:
+    """Return a per-home exposure value ("lower is better")."""
+    return metric(
+        id_, nl, en, unit, levels=FEATURE, direction=LOWER, digits=digits, description=about
+    )
+
+
+def flag_metric(id_: str, nl: str, en: str, about: str) -> Metric:
+    """Return a per-home boolean (``null`` where the home has no value)."""
+    return metric(id_, nl, en, "boolean", levels=FEATURE, description=about)
+
+
+def share_metric(
+    id_: str, nl: str, en: str, about: str, scored: bool = False, direction: Direction = LOWER
+) -> Metric:
+    """Return a share per area and overall: a fraction 0–1, 4 digits."""
+    return metric(
+        id_,
+        nl,
+        en,
+        FRACTION,
+        levels=AREA_OVERALL,
+        direction=direction,
+        digits=4,
+        scored=scored,
+        description=about,
+    )
+
+
+def count_metric(
+    id_: str, nl: str, en: str, levels: tuple[Level, ...] = ("overall",), digits: int = 0
+) -> Metric:
+    """Return a count of homes (``digits`` 0) or of dwellings (``digits`` 2)."""
+    return metric(id_, nl, en, "count", levels=levels, digits=digits, description=en + ".")
+
+
+HOME_METRICS = (
+    count_metric("homes", "Woningen", "Homes", AREA_OVERALL),
+    count_metric("dwellings", "Wooneenheden", "Dwellings", AREA_OVERALL, digits=2),
+)
+"""The homes (``dwellings`` > 0) and their dwellings per area and overall."""

@@ -36,14 +36,26 @@ whose lower limit is ``<= v``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import pydantic
 
-from gsl_indicators.core.spec import InputError, Parameter, Source
+from gsl_indicators.core.spec import Parameter, Source
+
+__all__ = [
+    "GES_PARAMETER",
+    "GES_SOURCES",
+    "GES_TABLES",
+    "NOT_VERIFIED",
+    "NO_MODULE",
+    "GesTable",
+    "GesTableSpec",
+    "ges_report",
+    "ges_tables",
+]
 
 
 @dataclass(frozen=True)
@@ -162,6 +174,35 @@ GES_SOURCES = (
     ),
 )
 
+
+class GesTableSpec(pydantic.BaseModel):
+    """A GES class table given in a request: ascending lower limits, scores 0–8."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    limits: list[pydantic.FiniteFloat] = pydantic.Field(
+        min_length=1, description="Ascending lower limits of the classes (inclusive)."
+    )
+    scores: list[Annotated[int, pydantic.Field(ge=0, le=8)]] = pydantic.Field(
+        min_length=1, description="GES score 0–8 of each class, non-decreasing."
+    )
+    unit: str = pydantic.Field(default="", description="Unit of the limits.")
+    source: str = pydantic.Field(
+        default="given in the request", description="Where the limits come from."
+    )
+
+    @pydantic.model_validator(mode="after")
+    def _a_valid_table(self) -> GesTableSpec:
+        self.table("check")
+        return self
+
+    def table(self, factor: str) -> GesTable:
+        """Return the :class:`GesTable` of this specification for ``factor``."""
+        return GesTable(
+            factor, tuple(self.limits), tuple(self.scores), self.unit, self.source, "user"
+        )
+
+
 GES_PARAMETER = Parameter(
     "ges_tables",
     "GES class tables",
@@ -169,41 +210,33 @@ GES_PARAMETER = Parameter(
     '{"pm10": {"limits": [...], "scores": [...], "source": "..."}} with ascending lower '
     "limits (inclusive) and non-decreasing scores 0–8.",
     "object",
-    None,
+    default=None,
     nullable=True,
+    annotation=dict[str, GesTableSpec],
+    schema={"additionalProperties": GesTableSpec.model_json_schema()},
 )
 
 
 def ges_tables(params: Mapping[str, Any]) -> dict[str, GesTable]:
     """Return the built-in tables updated with the request's ``ges_tables``.
 
-    Raises
-    ------
-    InputError
-        Naming ``ges_tables`` for a malformed table.
+    The request's tables were validated with :class:`GesTableSpec` (their JSON Schema
+    is the parameter's); here they only replace or add to the built-in ones.
+
+    Examples
+    --------
+    >>> own = {"pm10": {"limits": [0, 20], "scores": [2, 5], "unit": "", "source": "own"}}
+    >>> ges_tables({"ges_tables": own})["pm10"].status
+    'user'
+    >>> try:  # the rules of GesTable, checked when the request is validated
+    ...     GesTableSpec.model_validate({"limits": [20, 10], "scores": [1, 2]})
+    ... except pydantic.ValidationError as err:
+    ...     print(err.errors()[0]["msg"])
+    Value error, limits must ascend
     """
     tables = dict(GES_TABLES)
-    own = params.get("ges_tables") or {}
-    if not isinstance(own, Mapping):
-        raise InputError("ges_tables", "expected an object of factor → table")
-    for factor, spec in own.items():
-        if not isinstance(spec, Mapping):
-            raise InputError("ges_tables", f"{factor}: expected an object with limits and scores")
-        try:
-            limits = tuple(float(v) for v in spec["limits"])
-            scores = tuple(int(v) for v in spec["scores"])
-            if any(not math.isfinite(v) for v in limits):
-                raise ValueError("limits must be finite numbers")
-            tables[str(factor)] = GesTable(
-                str(factor),
-                limits,
-                scores,
-                str(spec.get("unit", "")),
-                str(spec.get("source", "given in the request")),
-                "user",
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise InputError("ges_tables", f"{factor}: {err}") from None
+    for factor, spec in (params.get("ges_tables") or {}).items():
+        tables[str(factor)] = GesTableSpec.model_validate(spec).table(str(factor))
     return tables
 
 

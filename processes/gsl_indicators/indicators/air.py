@@ -23,7 +23,7 @@ Scored metrics (names used in the norm profiles, ``catalog/*.yaml``), all
 "lower is better":
 
 - ``share_homes_above_who_no2``, ``share_homes_above_who_pm25``,
-  ``share_homes_above_who_pm10`` — % of homes above the WHO AQG (0–100);
+  ``share_homes_above_who_pm10`` — fraction of homes above the WHO AQG (0–1);
 - ``mean_no2``, ``mean_pm25``, ``mean_pm10`` — dwelling-weighted mean, µg/m³.
 """
 
@@ -36,25 +36,31 @@ import numpy as np
 
 from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
+    AREA_OVERALL,
     BUILDINGS,
+    HOME_METRICS,
     NEIGHBOURHOODS,
     Quantity,
-    above_summary,
+    above_flags,
     collect_exposure,
+    count_metric,
     exposure_parameters,
-    neighbourhood_index,
+    flag_metric,
+    home_counts,
+    home_metric,
+    home_values,
+    level_metrics,
+    metric,
     point_input,
     read_homes,
-    rounded,
-    scalar,
-    scored_outputs,
     share_above,
+    share_metric,
     weighted_mean,
     zone_input,
 )
-from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.core.scoring import PROFILE_PARAMETERS
+from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, Norm, Output, Parameter, Source
 
 POLLUTANTS = ("no2", "pm25", "pm10")
@@ -66,28 +72,74 @@ WHO_LEVELS: dict[str, tuple[tuple[str, float], ...]] = {
     "pm10": (("it1", 70.0), ("it2", 50.0), ("it3", 30.0), ("it4", 20.0), ("guideline", 15.0)),
 }
 _WHO = "WHO global air quality guidelines (2021), annual mean levels"
+UG = "µg/m³"
+
+
+def _what(level: str) -> tuple[str, str]:
+    """Return the (Dutch, English) name of a WHO level."""
+    if level == "guideline":
+        return "de WHO-advieswaarde", "the WHO guideline"
+    return f"WHO-tussendoel {level[2:]}", f"WHO interim target {level[2:]}"
+
+
+def suffix(level: str) -> str:
+    """Return the metric-name part of a WHO level (``who`` for the guideline, ``it1`` …)."""
+    return "who" if level == "guideline" else level
 
 
 def _level_parameters() -> tuple[Parameter, ...]:
     out = []
     for pol, levels in WHO_LEVELS.items():
         for level, default in levels:
-            what = (
-                "air quality guideline" if level == "guideline" else f"interim target {level[2:]}"
-            )
+            what = _what(level)[1].removeprefix("the WHO ").removeprefix("WHO ")
             out.append(
                 Parameter(
                     f"who_{pol}_{level}",
                     f"WHO {NAMES[pol]} {what}",
                     f"Annual mean {NAMES[pol]} level of the WHO 2021 {what}.",
                     "number",
-                    default,
-                    0.0,
-                    200.0,
-                    unit="µg/m³",
+                    default=default,
+                    minimum=0.0,
+                    maximum=200.0,
+                    unit=UG,
                 )
             )
     return tuple(out)
+
+
+def _pollutant_metrics(pol: str) -> tuple[Metric, ...]:
+    n = NAMES[pol]
+    ges = "GES score 0 (very good) – 8, where a class table is known (see `ges`)."
+    out = [
+        home_metric(pol, f"{n} jaargemiddelde", f"{n} annual mean", UG, f"Annual mean {n}.", 2),
+        flag_metric(f"{pol}_above_who", f"{n} boven WHO-advieswaarde",
+                    f"{n} above the WHO guideline", f"{n} > `who_{pol}_guideline`."),
+        home_metric(f"ges_{pol}", f"GES-score {n}", f"GES score {n}", "score", ges, 0),
+        count_metric(f"homes_with_{pol}", f"Woningen met {n}", f"Homes with {n}", AREA_OVERALL),
+        metric(f"mean_{pol}", f"Gemiddelde {n}", f"Mean {n}", UG, levels=AREA_OVERALL,
+               direction="lower_is_better", digits=2, scored=True,
+               description=f"Dwelling-weighted mean annual {n} of the homes with a value."),
+        metric(f"max_{pol}", f"Hoogste {n}", f"Highest {n}", UG, direction="lower_is_better"),
+    ]  # fmt: skip
+    for level, _ in WHO_LEVELS[pol]:
+        nl, en = _what(level)
+        key = f"{suffix(level)}_{pol}"
+        out += [
+            share_metric(f"share_homes_above_{key}", f"Aandeel woningen boven {nl} ({n})",
+                         f"Share of homes above {en} ({n})",
+                         f"Homes with {n} > `who_{pol}_{level}` ÷ homes with a value.",
+                         scored=level == "guideline"),
+            share_metric(f"share_dwellings_above_{key}", f"Aandeel wooneenheden boven {nl} ({n})",
+                         f"Share of dwellings above {en} ({n})", "The same, by dwellings."),
+            count_metric(f"homes_above_{key}", f"Woningen boven {nl} ({n})",
+                         f"Homes above {en} ({n})"),
+            count_metric(f"dwellings_above_{key}", f"Wooneenheden boven {nl} ({n})",
+                         f"Dwellings above {en} ({n})", digits=2),
+        ]  # fmt: skip
+    return tuple(out)
+
+
+METRICS = (*HOME_METRICS, *(m for pol in POLLUTANTS for m in _pollutant_metrics(pol)))
 
 
 def limits_of(params: Mapping[str, Any], pol: str) -> dict[str, float]:
@@ -95,11 +147,54 @@ def limits_of(params: Mapping[str, Any], pol: str) -> dict[str, float]:
     return {level: float(params[f"who_{pol}_{level}"]) for level, _ in WHO_LEVELS[pol]}
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def pollutant_stats(
+    pol: str, values: np.ndarray, dwellings: np.ndarray, limits: Mapping[str, float], g: AreaGroups
+) -> dict[str, np.ndarray]:
+    """Return one pollutant's metrics per group: count, mean, maximum, shares above each level.
+
+    Examples
+    --------
+    >>> g = AreaGroups(np.zeros(3, dtype=np.int64), 1)
+    >>> s = pollutant_stats("no2", np.array([24.0, 8.0, np.nan]), np.array([3.0, 1.0, 1.0]),
+    ...                     {"it1": 40.0, "guideline": 10.0}, g)
+    >>> s["mean_no2"].tolist(), s["share_dwellings_above_who_no2"].tolist()  # (72 + 8) / 4
+    ([20.0], [0.75])
+    """
+    out = {
+        f"homes_with_{pol}": g.count(np.isfinite(values)),
+        f"mean_{pol}": weighted_mean(values, dwellings, g),
+        f"max_{pol}": g.maximum(values),
+    }
+    for level, limit in limits.items():
+        s = share_above(values, dwellings, limit, g)
+        key = f"{suffix(level)}_{pol}"
+        out[f"share_homes_above_{key}"] = s["share_homes"]
+        out[f"share_dwellings_above_{key}"] = s["share_dwellings"]
+        out[f"homes_above_{key}"] = s["homes_above"]
+        out[f"dwellings_above_{key}"] = s["dwellings_above"]
+    return out
+
+
+def feature_columns(
+    values: Mapping[str, np.ndarray], ges: Mapping[str, np.ndarray], params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the per-home columns: concentration, above the AQG, GES score."""
+    cols: dict[str, Any] = {}
+    for pol, v in values.items():
+        cols[pol] = v
+        cols[f"{pol}_above_who"] = above_flags(v, limits_of(params, pol)["guideline"])
+        if pol in ges:
+            cols[f"ges_{pol}"] = ges[pol]
+    return cols
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Sample pollutant concentrations per home and report shares above the WHO levels."""
     homes = read_homes(layers["buildings"], ctx)
     ctx.progress(0.1, "sampling exposure")
-    values = collect_exposure(layers, params, ctx, homes, [Quantity(p, p) for p in POLLUTANTS])
+    found = collect_exposure(layers, params, ctx, homes, [Quantity(p, p) for p in POLLUTANTS])
+    masked = home_values(homes, found)
+    values = {p: masked[p] for p in POLLUTANTS if p in masked}
     if not values:
         ctx.warn(
             "no-exposure",
@@ -107,81 +202,27 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             "no exposure input gave a NO₂, PM2.5 or PM10 value; give exposure_zones, "
             "exposure_points or exposure_grid",
         )
-    areas = layers.get("neighbourhoods")
-    groups = neighbourhood_index(homes, areas, ctx)
-    n_areas = len(areas) if areas is not None else 0
-    dw = homes.dwellings
+    ctx.note("pollutants_given", list(values))
     ctx.progress(0.6, "scoring")
-    scores, ges = ges_report(values, dw, ges_tables(params))
-    columns: dict[str, Any] = {}
-    summary: dict[str, Any] = {
-        "homes": int(homes.mask.sum()),
-        "dwellings": float(dw[homes.mask].sum()),
-        "pollutants": {},
-    }
-    area_cols: dict[str, Any] = {}
-    overall_metrics: dict[str, float] = {}
-    area_metrics: dict[str, np.ndarray] = {}
-    for pol in POLLUTANTS:
-        if pol not in values:
-            summary["pollutants"][pol] = {"given": False}
-            continue
-        v = np.where(homes.mask, values[pol], np.nan)
-        lims = limits_of(params, pol)
-        columns[pol] = rounded(v)
-        aqg = lims["guideline"]
-        columns[f"{pol}_above_who"] = [
-            None if not np.isfinite(x) else bool(x > aqg) for x in v.tolist()
-        ]
-        if pol in scores:
-            columns[f"ges_{pol}"] = scores[pol]
-        mean = weighted_mean(v, dw)[0]
-        ps: dict[str, Any] = {
-            "given": True,
-            "homes_with_value": int(np.isfinite(v).sum()),
-            "mean": scalar(mean),
-            "max": scalar(float(np.nanmax(v))) if np.isfinite(v).any() else None,
-            "above": {},
-        }
-        for level, limit in lims.items():
-            s = share_above(v, dw, limit)
-            ps["above"][level] = {"limit": limit, **above_summary(s)}
-            if n_areas:
-                sa = share_above(v, dw, limit, groups, n_areas)
-                suffix = "who" if level == "guideline" else level
-                area_cols[f"share_homes_above_{suffix}_{pol}"] = rounded(sa["share_homes"])
-                area_cols[f"share_dwellings_above_{suffix}_{pol}"] = rounded(sa["share_dwellings"])
-                if level == "guideline":
-                    area_cols[f"homes_with_{pol}"] = sa["homes"].astype(int)
-                    area_metrics[f"share_homes_above_who_{pol}"] = sa["share_homes"]
-        summary["pollutants"][pol] = ps
-        overall_metrics[f"share_homes_above_who_{pol}"] = ps["above"]["guideline"]["share_homes"]
-        overall_metrics[f"mean_{pol}"] = mean
-        if n_areas:
-            am = weighted_mean(v, dw, groups, n_areas)
-            area_cols[f"mean_{pol}"] = rounded(am)
-            area_metrics[f"mean_{pol}"] = am
-    out: dict[str, Any] = {"buildings": feature_collection(homes.layer, columns)}
-    return scored_outputs(
-        "air-quality",
-        params,
-        ctx,
-        homes,
-        out,
-        areas,
-        groups,
-        area_cols,
-        overall_metrics,
-        area_metrics,
-        summary,
-        ges,
-    )
+    dw = homes.dwellings
+    ges_scores, ges = ges_report(values, dw, ges_tables(params))
+
+    def stats(g: AreaGroups) -> dict[str, np.ndarray]:
+        out = home_counts(homes, g)
+        for pol, v in values.items():
+            out.update(pollutant_stats(pol, v, dw, limits_of(params, pol), g))
+        return out
+
+    result = level_metrics(METRICS, ctx.groups, len(homes), stats)
+    result.feature = feature_columns(values, ges_scores, params)
+    result.outputs["ges"] = ges
+    return result
 
 
 INDICATORS = (
     Indicator(
         id="air-quality",
-        version="1.1.0",
+        version="2.0.0",
         title={"nl": "Luchtkwaliteit bij woningen", "en": "Air quality at homes"},
         description={
             "nl": "Jaargemiddelde NO₂, PM2,5 en PM10 per woning; aandelen woningen en "
@@ -198,12 +239,19 @@ INDICATORS = (
             "`point_radius_m`, or inverse-distance weighted) or a GeoTIFF grid (cell at the "
             "home; nodata reported). Polygon homes sample at their representative point. "
             "A home is above a WHO level when its concentration is strictly greater. Shares "
-            "count homes and dwellings with a value; means are weighted by dwellings. GES "
-            "scores (0–8) come from the class tables in the `ges` output; factors without "
-            "verified GES limits get none, and the output says so. Scores 1–10 come from the "
-            "norm profile."
+            "(fractions 0–1) count homes and dwellings with a value "
+            "(`share_homes_above_<level>_<pollutant>`, level `who` for the guideline, "
+            "`it1`–`it4` for the interim targets); means are weighted by dwellings. A home "
+            "belongs to the neighbourhood holding its representative point. GES scores "
+            "(0–8) come from the class tables in the `ges` output; factors without verified "
+            "GES limits get none, and the output says so. Scores 1–10 of the means and of "
+            "the shares above the guideline come from the norm profile (headline: "
+            "`mean_no2`), overall and per neighbourhood."
         ),
         compute=compute,
+        metrics=METRICS,
+        features="buildings",
+        areas="neighbourhoods",
         inputs=(
             BUILDINGS,
             NEIGHBOURHOODS,
@@ -214,36 +262,9 @@ INDICATORS = (
             *_level_parameters(),
             *exposure_parameters(POLLUTANTS),
             GES_PARAMETER,
-            *PROFILE_PARAMETERS,
         ),
         outputs=(
-            Output(
-                "buildings",
-                "Homes",
-                "Input buildings with `no2`, `pm25`, `pm10`, `<pollutant>_above_who` and "
-                "`ges_<pollutant>` where given.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Per neighbourhood: homes, dwellings, means, shares above each WHO level, "
-                "`area_type`, `score` (of `mean_no2`, 1–10) and `scorecard` (only with "
-                "`neighbourhoods`).",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "Overall means and shares above each WHO level, and the overall scorecard.",
-            ),
             Output("ges", "GES", "GES table and homes per score per pollutant, or why none."),
-            Output(
-                "profile",
-                "Profile",
-                "The norm profile used (air-quality part).",
-                {"type": "object"},
-            ),
         ),
         norms=tuple(
             Norm(

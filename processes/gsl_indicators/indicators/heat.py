@@ -14,7 +14,7 @@ and the tree ``canopy`` (taken as shade in full) are dissolved into one shade
 geometry; the shade share is the shaded area ÷ the area of public space (overlaps of
 public-space polygons counted once). The sun elevation comes from the site's
 latitude (centre of the public space, or the ``latitude`` parameter) and the solar
-declination on the date. Target ≥ 50 % (Utrecht).
+declination on the date. Target: a shade share of at least 0.5 (Utrecht: 50 %).
 
 (c) **Hot nights**, where given: ``hot_nights`` (number of nights per year with a
 minimum temperature above 20 °C, as the supplier computed it) is averaged over
@@ -25,11 +25,12 @@ GES has no module for heat, which the ``ges`` output says.
 
 Scored metrics (norm profile names):
 
-- ``shade_share_public_space`` — % of public space in shade (higher is better);
-- ``share_homes_strong_heat_stress`` — % of homes with PET above ``pet_strong_c``
+- ``shade_share_public_space`` — fraction (0–1) of public space in shade (higher is
+  better);
+- ``share_homes_strong_heat_stress`` — fraction of homes with PET above ``pet_strong_c``
   (lower is better);
 - ``mean_hot_nights`` — dwelling-weighted mean number of hot nights (lower is better);
-- ``share_homes_hot_night`` — % of homes with ``tnight`` above ``hot_night_c``
+- ``share_homes_hot_night`` — fraction of homes with ``tnight`` above ``hot_night_c``
   (lower is better).
 """
 
@@ -44,24 +45,33 @@ from pyproj import Transformer
 
 from gsl_indicators.core.examples import box_feature, rd_collection
 from gsl_indicators.core.exposure import (
+    AREA_OVERALL,
     BUILDINGS,
+    FEATURE,
+    HOME_METRICS,
     NEIGHBOURHOODS,
+    Homes,
     Quantity,
+    above_flags,
     collect_exposure,
+    count_metric,
     exposure_parameters,
-    neighbourhood_index,
+    flag_metric,
+    home_counts,
+    home_metric,
+    home_values,
+    level_metrics,
+    metric,
     point_input,
     read_homes,
-    rounded,
-    scalar,
-    scored_outputs,
     share_above,
+    share_metric,
     weighted_mean,
     zone_input,
 )
-from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.core.scoring import PROFILE_PARAMETERS
+from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metrics
 from gsl_indicators.core.shade import (
     building_shadows,
     parse_date,
@@ -127,9 +137,9 @@ def _parameters() -> tuple[Parameter, ...]:
             f"PET limit {name.split('_')[1]}",
             f"PET above which heat stress is at least '{name.split('_')[1]}'.",
             "number",
-            default,
-            0.0,
-            70.0,
+            default=default,
+            minimum=0.0,
+            maximum=70.0,
             unit="°C",
         )
         for name, default in PET_LIMITS
@@ -141,43 +151,43 @@ def _parameters() -> tuple[Parameter, ...]:
             "Hot night threshold",
             "A night is hot when its minimum temperature (`tnight`) is above this.",
             "number",
-            20.0,
-            10.0,
-            35.0,
+            default=20.0,
+            minimum=10.0,
+            maximum=35.0,
             unit="°C",
         ),
         Parameter(
-            "shade_target_pct",
+            "shade_target",
             "Shade target",
-            "Required shade share of public space (Utrecht: at least 50 %).",
+            "Required shade share of public space, a fraction (Utrecht: at least 0.5).",
             "number",
-            50.0,
-            0.0,
-            100.0,
-            unit="%",
+            default=0.5,
+            minimum=0.0,
+            maximum=1.0,
+            unit=FRACTION,
         ),
         Parameter(
             "date",
             "Date",
             "Day of the shadow computation, YYYY-MM-DD or MM-DD (year 2025 assumed).",
             "string",
-            "06-21",
+            default="06-21",
         ),
         Parameter(
             "time",
             "True solar time",
             "`solar_noon` or HH:MM in true (apparent) solar time.",
             "string",
-            "solar_noon",
+            default="solar_noon",
         ),
         Parameter(
             "latitude",
             "Latitude",
             "Latitude of the site for the sun elevation; empty = the centre of the public space.",
             "number",
-            None,
-            -66.0,
-            66.0,
+            default=None,
+            minimum=-66.0,
+            maximum=66.0,
             unit="°",
             nullable=True,
         ),
@@ -213,15 +223,14 @@ def _site_latitude(geoms: np.ndarray, crs: str) -> float:
     return float(lat)
 
 
-def _shade(
-    layers: Mapping[str, Layer],
-    params: Mapping[str, Any],
-    ctx: Context,
-    areas: Layer | None,
-) -> tuple[dict[str, Any], dict[str, Any], np.ndarray | None]:
-    """Compute the shade part: (summary, public_space columns, shade share per area)."""
-    public = layers["public_space"]
-    buildings = layers["buildings"]
+def sun(public: Layer, params: Mapping[str, Any], ctx: Context) -> tuple[float, float]:
+    """Return the sun's (elevation, azimuth) in degrees at ``date`` and ``time``; note it.
+
+    Raises
+    ------
+    InputError
+        For a bad ``date`` or ``time``, or a sun below the horizon.
+    """
     try:
         date = parse_date(str(params["date"]))
     except ValueError as err:
@@ -236,7 +245,22 @@ def _shade(
     elevation, azimuth = solar_position(float(lat), date, hour)
     if elevation <= 0:
         raise InputError("time", f"the sun is below the horizon ({elevation:.1f}°) at that time")
-    ctx.progress(0.5, "casting shadows")
+    ctx.note(
+        "sun",
+        {
+            "latitude": round(float(lat), 4),
+            "date": date.isoformat(),
+            "solar_time_h": round(hour, 4),
+            "declination": round(solar_declination(date), 3),
+            "elevation": round(elevation, 3),
+            "azimuth": round(azimuth, 3),
+        },
+    )
+    return elevation, azimuth
+
+
+def building_heights(buildings: Layer, ctx: Context) -> np.ndarray:
+    """Return the ``height`` of each footprint (NaN for points and footprints without one)."""
     is_poly = np.isin(shapely.get_type_id(buildings.geometries), (3, 6))
     heights = np.where(is_poly, buildings.number("height"), np.nan)
     no_height = int((is_poly & np.isnan(heights)).sum())
@@ -247,171 +271,221 @@ def _shade(
             f"{no_height} building footprints have no numeric 'height'; they cast no shadow",
             no_height,
         )
+    return heights
+
+
+def shade_per_area(parts: np.ndarray, shade: Any, areas: np.ndarray) -> np.ndarray:
+    """Return the shaded fraction of the public space (``parts``, dissolved) in each area.
+
+    Examples
+    --------
+    >>> parts = np.array([shapely.box(0, 0, 20, 10)])
+    >>> areas = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(50, 0, 60, 1)])
+    >>> shade_per_area(parts, shapely.box(0, 0, 5, 10), areas).tolist()
+    [0.5, 0.0, nan]
+    """
+    pi, ai = shapely.STRtree(areas).query(parts, predicate="intersects")
+    pieces = shapely.intersection(parts[pi], areas[ai])
+    total = np.bincount(ai, weights=shapely.area(pieces), minlength=len(areas))
+    shaded = np.bincount(ai, weights=shaded_area(pieces, shade), minlength=len(areas))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, shaded / np.where(total > 0, total, 1), np.nan)
+
+
+def shade_metrics(
+    layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context, result: Metrics
+) -> None:
+    """Add the shade share of public space (overall, per area, per public space) to ``result``."""
+    public, buildings = layers["public_space"], layers["buildings"]
+    elevation, azimuth = sun(public, params, ctx)
+    ctx.progress(0.5, "casting shadows")
+    heights = building_heights(buildings, ctx)
     pieces = building_shadows(buildings.geometries, heights, elevation, azimuth)
     canopy = layers.get("canopy")
     canopy_geoms = canopy.geometries if canopy is not None else np.empty(0, object)
     shade = shade_geometry(np.concatenate([pieces, canopy_geoms]), public.geometries)
+    ctx.note(
+        "shade",
+        {
+            "buildings_casting_shadow": int((np.isfinite(heights) & (heights > 0)).sum()),
+            "canopy_features": len(canopy_geoms),
+        },
+    )
     ctx.progress(0.75, "measuring shade")
+    target = float(params["shade_target"])
     area = shapely.area(public.geometries)
     shaded = shaded_area(public.geometries, shade)
-    union = shapely.union_all(public.geometries)
-    parts = shapely.get_parts(union)
-    total = float(shapely.area(parts).sum())
-    total_shaded = float(shaded_area(parts, shade).sum())
-    target = float(params["shade_target_pct"])
-    share = 100.0 * total_shaded / total if total > 0 else float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
-        share_each = np.where(area > 0, 100.0 * shaded / np.where(area > 0, area, 1), np.nan)
-    summary = {
-        "sun": {
-            "latitude": round(float(lat), 4),
-            "date": date.isoformat(),
-            "solar_time_h": round(hour, 4),
-            "declination": round(solar_declination(date), 3),
-            "elevation": round(elevation, 3),
-            "azimuth": round(azimuth, 3),
+        share_each = np.where(area > 0, shaded / np.where(area > 0, area, 1), np.nan)
+    result.collections["public_space"] = (
+        public,
+        {
+            "area_m2": area,
+            "shaded_m2": shaded,
+            "shade_share": share_each,
+            "meets_target": [None if np.isnan(s) else bool(s >= target) for s in share_each],
         },
-        "buildings_casting_shadow": int((np.isfinite(heights) & (heights > 0)).sum()),
-        "canopy_features": len(canopy_geoms),
-        "public_space_m2": round(total, 1),
-        "shaded_m2": round(total_shaded, 1),
-        "shade_share": scalar(share),
-        "target": target,
-        "meets_target": None if np.isnan(share) else bool(share >= target),
-    }
-    columns = {
-        "area_m2": rounded(area, 1),
-        "shaded_m2": rounded(shaded, 1),
-        "shade_share": rounded(share_each),
-        "meets_target": [None if np.isnan(s) else bool(s >= target) for s in share_each],
-    }
-    per_area = None
+    )
+    parts = shapely.get_parts(shapely.union_all(public.geometries))  # overlaps count once
+    total, total_shaded = float(shapely.area(parts).sum()), float(shaded_area(parts, shade).sum())
+    share = total_shaded / total if total > 0 else float("nan")
+    result.overall.update(
+        public_space_m2=total,
+        public_space_shaded_m2=total_shaded,
+        shade_share_public_space=share,
+        meets_shade_target=None if np.isnan(share) else bool(share >= target),
+    )
+    areas = layers.get("neighbourhoods")
     if areas is not None and len(areas):
-        pi, ai = shapely.STRtree(areas.geometries).query(parts, predicate="intersects")
-        pieces_in = shapely.intersection(parts[pi], areas.geometries[ai])
-        a_area = np.bincount(ai, weights=shapely.area(pieces_in), minlength=len(areas))
-        a_shaded = np.bincount(ai, weights=shaded_area(pieces_in, shade), minlength=len(areas))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_area = np.where(
-                a_area > 0, 100.0 * a_shaded / np.where(a_area > 0, a_area, 1), np.nan
-            )
-    return summary, columns, per_area
+        result.area["shade_share_public_space"] = shade_per_area(parts, shade, areas.geometries)
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def home_stats(
+    homes: Homes, values: Mapping[str, np.ndarray], params: Mapping[str, Any], g: AreaGroups
+) -> dict[str, np.ndarray]:
+    """Return the home metrics per group: strong heat stress, hot nights (where given)."""
+    dw = homes.dwellings
+    out = home_counts(homes, g)
+    if "pet" in values:
+        strong = share_above(values["pet"], dw, float(params["pet_strong_c"]), g)
+        out["homes_with_pet"] = strong["homes"]
+        out["share_homes_strong_heat_stress"] = strong["share_homes"]
+        out["share_dwellings_strong_heat_stress"] = strong["share_dwellings"]
+    if "hot_nights" in values:
+        hn = values["hot_nights"]
+        out["homes_with_hot_nights"] = g.count(np.isfinite(hn))
+        out["mean_hot_nights"] = weighted_mean(hn, dw, g)
+        out["max_hot_nights"] = g.maximum(hn)
+    if "tnight" in values:
+        hot = share_above(values["tnight"], dw, float(params["hot_night_c"]), g)
+        out["homes_with_tnight"] = hot["homes"]
+        out["share_homes_hot_night"] = hot["share_homes"]
+        out["share_dwellings_hot_night"] = hot["share_dwellings"]
+    return out
+
+
+def home_columns(
+    values: Mapping[str, np.ndarray], limits: np.ndarray, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the per-home columns: PET and its class, hot nights, night minimum."""
+    cols: dict[str, Any] = {}
+    if "pet" in values:
+        cls = pet_class(values["pet"], limits).tolist()
+        cols["pet"] = values["pet"]
+        cols["pet_class"] = [None if c < 0 else c for c in cls]
+        cols["pet_class_name"] = [None if c < 0 else PET_CLASSES[c] for c in cls]
+    if "hot_nights" in values:
+        cols["hot_nights"] = values["hot_nights"]
+    if "tnight" in values:
+        cols["tnight"] = values["tnight"]
+        cols["hot_night"] = above_flags(values["tnight"], float(params["hot_night_c"]))
+    return cols
+
+
+def pet_distribution(
+    pet: np.ndarray, dwellings: np.ndarray, limits: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """Return homes and dwellings per PET class (homes without a value left out).
+
+    Examples
+    --------
+    >>> pet_distribution(np.array([20.0, 37.0, np.nan]), np.array([2.0, 1.0, 1.0]),
+    ...                  np.array([23.0, 29.0, 35.0, 41.0]))["strong"]
+    {'homes': 1, 'dwellings': 1.0}
+    """
+    cls = pet_class(pet, limits)
+    return {
+        name: {"homes": int((cls == i).sum()), "dwellings": float(dwellings[cls == i].sum())}
+        for i, name in enumerate(PET_CLASSES)
+    }
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """PET classes per home, shade share of public space, hot nights."""
     limits = _pet_limits(params)
     homes = read_homes(layers["buildings"], ctx)
     ctx.progress(0.1, "sampling exposure")
-    values = collect_exposure(layers, params, ctx, homes, QUANTITIES)
-    areas = layers.get("neighbourhoods")
-    groups = neighbourhood_index(homes, areas, ctx)
-    n_areas = len(areas) if areas is not None else 0
-    dw = homes.dwellings
-    columns: dict[str, Any] = {}
-    summary: dict[str, Any] = {
-        "homes": int(homes.mask.sum()),
-        "dwellings": float(dw[homes.mask].sum()),
-    }
-    area_cols: dict[str, Any] = {}
-    overall: dict[str, float] = {}
-    per_area: dict[str, np.ndarray] = {}
-    masked = {k: np.where(homes.mask, v, np.nan) for k, v in values.items()}
-    if "pet" in masked:
-        pet = masked["pet"]
-        cls = pet_class(pet, limits)
-        columns["pet"] = rounded(pet, 1)
-        columns["pet_class"] = [None if c < 0 else int(c) for c in cls.tolist()]
-        columns["pet_class_name"] = [None if c < 0 else PET_CLASSES[c] for c in cls.tolist()]
-        ok = cls >= 0
-        strong = share_above(pet, dw, float(params["pet_strong_c"]))
-        summary["pet"] = {
-            "homes_with_value": int(ok.sum()),
-            "homes_per_class": {n: int((cls == i).sum()) for i, n in enumerate(PET_CLASSES)},
-            "dwellings_per_class": {
-                n: float(dw[cls == i].sum()) for i, n in enumerate(PET_CLASSES)
-            },
-            "share_homes_strong_heat_stress": scalar(strong["share_homes"][0]),
-            "share_dwellings_strong_heat_stress": scalar(strong["share_dwellings"][0]),
+    values = home_values(homes, collect_exposure(layers, params, ctx, homes, QUANTITIES))
+    result = level_metrics(
+        METRICS, ctx.groups, len(homes), lambda g: home_stats(homes, values, params, g)
+    )
+    result.feature = home_columns(values, limits, params)
+    if "pet" in values:
+        result.outputs["classes"] = {
+            "pet": pet_distribution(values["pet"], homes.dwellings, limits)
         }
-        overall["share_homes_strong_heat_stress"] = strong["share_homes"][0]
-        if n_areas:
-            sa = share_above(pet, dw, float(params["pet_strong_c"]), groups, n_areas)
-            area_cols["share_homes_strong_heat_stress"] = rounded(sa["share_homes"])
-            per_area["share_homes_strong_heat_stress"] = sa["share_homes"]
+    public = layers.get("public_space")
+    if public is not None and len(public):
+        shade_metrics(layers, params, ctx, result)
     else:
-        summary["pet"] = {"given": False}
-    if "hot_nights" in masked:
-        hn = masked["hot_nights"]
-        columns["hot_nights"] = rounded(hn, 1)
-        mean = weighted_mean(hn, dw)[0]
-        summary["hot_nights"] = {
-            "homes_with_value": int(np.isfinite(hn).sum()),
-            "mean": scalar(mean),
-            "max": scalar(float(np.nanmax(hn))) if np.isfinite(hn).any() else None,
-        }
-        overall["mean_hot_nights"] = mean
-        if n_areas:
-            am = weighted_mean(hn, dw, groups, n_areas)
-            area_cols["mean_hot_nights"] = rounded(am)
-            per_area["mean_hot_nights"] = am
-    if "tnight" in masked:
-        tn = masked["tnight"]
-        thr = float(params["hot_night_c"])
-        columns["tnight"] = rounded(tn, 1)
-        columns["hot_night"] = [None if np.isnan(t) else bool(t > thr) for t in tn.tolist()]
-        s = share_above(tn, dw, thr)
-        summary["tnight"] = {
-            "threshold": thr,
-            "homes_with_value": int(np.isfinite(tn).sum()),
-            "share_homes_hot_night": scalar(s["share_homes"][0]),
-            "share_dwellings_hot_night": scalar(s["share_dwellings"][0]),
-        }
-        overall["share_homes_hot_night"] = s["share_homes"][0]
-        if n_areas:
-            sa = share_above(tn, dw, thr, groups, n_areas)
-            area_cols["share_homes_hot_night"] = rounded(sa["share_homes"])
-            per_area["share_homes_hot_night"] = sa["share_homes"]
-    out: dict[str, Any] = {"buildings": feature_collection(homes.layer, columns)}
-    if layers.get("public_space") is not None and len(layers["public_space"]):
-        shade_summary, ps_cols, shade_per_area = _shade(layers, params, ctx, areas)
-        summary["shade"] = shade_summary
-        out["public_space"] = feature_collection(layers["public_space"], ps_cols)
-        overall["shade_share_public_space"] = (
-            np.nan if shade_summary["shade_share"] is None else shade_summary["shade_share"]
-        )
-        if shade_per_area is not None:
-            area_cols["shade_share_public_space"] = rounded(shade_per_area)
-            per_area["shade_share_public_space"] = shade_per_area
-    else:
-        summary["shade"] = {"given": False, "note": "no public_space given; no shade share"}
+        ctx.note("shade", "no public_space given; no shade share")
     ctx.progress(0.9, "scoring")
-    _, ges = ges_report(
-        {k: masked[k] for k in ("pet", "hot_nights", "tnight") if k in masked},
-        dw,
-        ges_tables(params),
-        no_module=frozenset({"pet", "hot_nights", "tnight"}),
+    _, result.outputs["ges"] = ges_report(
+        values, homes.dwellings, ges_tables(params), no_module=frozenset(values)
     )
-    return scored_outputs(
-        "heat",
-        params,
-        ctx,
-        homes,
-        out,
-        areas,
-        groups,
-        area_cols,
-        overall,
-        per_area,
-        summary,
-        ges,
-    )
+    return result
+
+
+_PS = "Per public-space feature (output `public_space`): "
+# fmt: off
+METRICS = (
+    *HOME_METRICS,
+    home_metric("pet", "PET", "PET", "°C", "Physiological equivalent temperature at the home."),
+    home_metric("pet_class", "Hittestressklasse", "Heat-stress class", "class",
+                "0 none, 1 slight, 2 moderate, 3 strong, 4 extreme (limits `pet_*_c`).", 0),
+    metric("pet_class_name", "Naam hittestressklasse", "Heat-stress class name", "class",
+           levels=FEATURE, description="none, slight, moderate, strong or extreme."),
+    home_metric("hot_nights", "Tropische nachten", "Hot nights", "nights/year",
+                "Nights per year with a minimum above 20 °C, as supplied."),
+    home_metric("tnight", "Nachtminimum", "Night minimum", "°C", "Night minimum temperature."),
+    flag_metric("hot_night", "Tropische nacht", "Hot night", "`tnight` > `hot_night_c`."),
+    metric("area_m2", "Oppervlak", "Area", "m²", levels=FEATURE, digits=1,
+           description=_PS + "its area."),
+    metric("shaded_m2", "Oppervlak in schaduw", "Shaded area", "m²", levels=FEATURE, digits=1,
+           description=_PS + "its area in shade."),
+    metric("shade_share", "Schaduwaandeel", "Shade share", FRACTION, levels=FEATURE,
+           direction="higher_is_better", digits=4, description=_PS + "shaded ÷ area."),
+    metric("meets_target", "Voldoet aan schaduwdoel", "Meets the shade target", "boolean",
+           levels=FEATURE, description=_PS + "`shade_share` at least `shade_target`."),
+    count_metric("homes_with_pet", "Woningen met PET", "Homes with PET", AREA_OVERALL),
+    share_metric("share_homes_strong_heat_stress", "Aandeel woningen met sterke hittestress",
+                 "Share of homes in strong heat stress",
+                 "Homes with PET > `pet_strong_c` ÷ homes with a PET.", scored=True),
+    share_metric("share_dwellings_strong_heat_stress",
+                 "Aandeel wooneenheden met sterke hittestress",
+                 "Share of dwellings in strong heat stress", "The same, by dwellings."),
+    count_metric("homes_with_hot_nights", "Woningen met tropische nachten",
+                 "Homes with hot nights", AREA_OVERALL),
+    metric("mean_hot_nights", "Gemiddeld aantal tropische nachten", "Mean hot nights",
+           "nights/year", levels=AREA_OVERALL, direction="lower_is_better", digits=2,
+           scored=True, description="Dwelling-weighted mean of `hot_nights`."),
+    metric("max_hot_nights", "Hoogste aantal tropische nachten", "Most hot nights",
+           "nights/year", direction="lower_is_better", digits=2),
+    count_metric("homes_with_tnight", "Woningen met nachtminimum",
+                 "Homes with a night minimum", AREA_OVERALL),
+    share_metric("share_homes_hot_night", "Aandeel woningen met tropische nacht",
+                 "Share of homes with a hot night",
+                 "Homes with `tnight` > `hot_night_c` ÷ homes with a value.", scored=True),
+    share_metric("share_dwellings_hot_night", "Aandeel wooneenheden met tropische nacht",
+                 "Share of dwellings with a hot night", "The same, by dwellings."),
+    metric("public_space_m2", "Openbare ruimte", "Public space", "m²", digits=1,
+           description="Area of the public space (overlaps counted once)."),
+    metric("public_space_shaded_m2", "Openbare ruimte in schaduw", "Public space in shade",
+           "m²", digits=1, description="Its area in shade."),
+    share_metric("shade_share_public_space", "Schaduwaandeel openbare ruimte",
+                 "Shade share of public space",
+                 "Public space in shade ÷ public space (per neighbourhood: the part inside it).",
+                 scored=True, direction="higher_is_better"),
+    metric("meets_shade_target", "Voldoet aan schaduwdoel", "Meets the shade target",
+           "boolean", description="`shade_share_public_space` at least `shade_target`."),
+)
+# fmt: on
 
 
 INDICATORS = (
     Indicator(
         id="heat",
-        version="1.1.0",
+        version="2.0.0",
         title={"nl": "Hitte", "en": "Heat"},
         description={
             "nl": "PET-klasse per woning, schaduwaandeel van verblijfs- en looproutes op 21 juni "
@@ -428,10 +502,19 @@ INDICATORS = (
             "building footprint with `height` h casts the convex hull of each convex part "
             "and its translation by h / tan(elevation) away from the sun (non-convex "
             "footprints are triangulated); shadows and canopy are dissolved and intersected "
-            "with the public space. Hot nights: mean of `hot_nights`, and the share of homes "
-            "with `tnight` above `hot_night_c`."
+            "with the public space; the shade share (a fraction 0–1) is the shaded area ÷ the "
+            "public space (overlaps counted once), per neighbourhood the part inside it; "
+            "`meets_shade_target` compares it with `shade_target`. Hot nights: "
+            "dwelling-weighted mean of `hot_nights`, and the share of homes with `tnight` "
+            "above `hot_night_c`. Shares are fractions 0–1 of the homes with a value; a home "
+            "belongs to the neighbourhood holding its representative point. PET classes per "
+            "home are counted in the `classes` output. Scores 1–10 come from the norm "
+            "profile (headline: `shade_share_public_space`), overall and per neighbourhood."
         ),
         compute=compute,
+        metrics=METRICS,
+        features="buildings",
+        areas="neighbourhoods",
         inputs=(
             HEAT_BUILDINGS,
             NEIGHBOURHOODS,
@@ -444,41 +527,18 @@ INDICATORS = (
             *_parameters(),
             *exposure_parameters(("pet", "hot_nights", "tnight")),
             GES_PARAMETER,
-            *PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
-                "buildings",
-                "Homes",
-                "Input buildings with `pet`, `pet_class`, `pet_class_name`, `hot_nights`, "
-                "`tnight`, `hot_night` where given.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
                 "public_space",
                 "Public space",
-                "Input public space with `area_m2`, `shaded_m2`, `shade_share`, `meets_target`.",
+                "Input public space with `area_m2`, `shaded_m2`, `shade_share` (fraction) and "
+                "`meets_target`.",
                 {"type": "object", "contentMediaType": "application/geo+json"},
+                "application/geo+json",
             ),
-            Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Per neighbourhood: shares, shade share, `area_type`, `score` (of "
-                "`shade_share_public_space`, 1–10) and `scorecard`.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "PET classes, shade (with the sun position), hot nights; the overall scorecard.",
-            ),
+            Output("classes", "PET classes", "Homes and dwellings per PET heat-stress class."),
             Output("ges", "GES", "Why there is no GES score for heat."),
-            Output(
-                "profile",
-                "Profile",
-                "The norm profile used (heat part).",
-                {"type": "object"},
-            ),
         ),
         norms=(
             *(
@@ -494,12 +554,12 @@ INDICATORS = (
                 "hot_night_c",
             ),
             Norm(
-                "shade_target_pct",
-                50,
-                "%",
+                "shade_target",
+                0.5,
+                FRACTION,
                 "shade share of walking and stay areas at solar noon on 21 June",
                 "Provincie Utrecht / bouwadaptief.nl",
-                "shade_target_pct",
+                "shade_target",
             ),
         ),
         sources=(

@@ -14,8 +14,8 @@ WHO 2018 values (parameters): Lden road 53, rail 54, aircraft 45 dB; Lnight road
 rail 44, aircraft 40 dB. WHO gives no value for industry noise; ``limit_lden_industry``
 and ``limit_lnight_industry`` are empty by default (no share reported).
 
-Scored metrics (names used in the norm profiles), all "lower is better", % of homes
-(0–100): ``share_homes_above_who_lden_road``, ``…_lden_rail``, ``…_lden_aircraft``,
+Scored metrics (names used in the norm profiles), all "lower is better", fraction of
+homes (0–1): ``share_homes_above_who_lden_road``, ``…_lden_rail``, ``…_lden_aircraft``,
 ``share_homes_above_who_lnight_road``, ``…_lnight_rail``, ``…_lnight_aircraft`` (and
 ``…_industry`` when a limit is given).
 """
@@ -31,24 +31,29 @@ import numpy as np
 from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
     BUILDINGS,
+    HOME_METRICS,
     NEIGHBOURHOODS,
     NOISE_SOURCES,
     Quantity,
-    above_summary,
+    above_flags,
     collect_exposure,
+    count_metric,
     exposure_parameters,
-    neighbourhood_index,
+    flag_metric,
+    home_counts,
+    home_metric,
+    home_values,
+    level_metrics,
+    metric,
     point_input,
     read_homes,
-    rounded,
-    scalar,
-    scored_outputs,
     share_above,
+    share_metric,
     zone_input,
 )
-from gsl_indicators.core.geo import Layer, feature_collection
+from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
-from gsl_indicators.core.scoring import PROFILE_PARAMETERS
+from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Output, Parameter, Source
 
 QUANTITIES = tuple(Quantity(f"{m}_{s}", m, s) for m in ("lden", "lnight") for s in NOISE_SOURCES)
@@ -70,9 +75,9 @@ def _limit_parameters() -> tuple[Parameter, ...]:
             f"WHO {key.split('_')[0].capitalize()} {key.split('_')[1]}",
             f"WHO 2018 guideline value for {key.split('_')[1]} noise ({key.split('_')[0]}).",
             "number",
-            value,
-            20.0,
-            90.0,
+            default=value,
+            minimum=20.0,
+            maximum=90.0,
             unit="dB",
         )
         for key, value in WHO_VALUES.items()
@@ -84,9 +89,9 @@ def _limit_parameters() -> tuple[Parameter, ...]:
                 f"Limit {m} industry",
                 "Limit for industry noise (WHO 2018 gives none; empty = no share reported).",
                 "number",
-                None,
-                20.0,
-                90.0,
+                default=None,
+                minimum=20.0,
+                maximum=90.0,
                 unit="dB",
                 nullable=True,
             )
@@ -100,9 +105,9 @@ CLASS_PARAMETERS = (
         "Class width",
         "Width of the noise classes of the distribution.",
         "number",
-        5.0,
-        1.0,
-        10.0,
+        default=5.0,
+        minimum=1.0,
+        maximum=10.0,
         unit="dB",
     ),
     Parameter(
@@ -110,9 +115,9 @@ CLASS_PARAMETERS = (
         "Lowest class limit",
         "Values below this form the lowest class.",
         "number",
-        40.0,
-        0.0,
-        80.0,
+        default=40.0,
+        minimum=0.0,
+        maximum=80.0,
         unit="dB",
     ),
     Parameter(
@@ -120,9 +125,9 @@ CLASS_PARAMETERS = (
         "Highest class limit",
         "Values at or above this form the highest class.",
         "number",
-        75.0,
-        20.0,
-        120.0,
+        default=75.0,
+        minimum=20.0,
+        maximum=120.0,
         unit="dB",
     ),
     Parameter(
@@ -130,7 +135,7 @@ CLASS_PARAMETERS = (
         "Default source",
         "Noise source of features without a `source` property (and of the grid).",
         "string",
-        "road",
+        default="road",
         enum=NOISE_SOURCES,
     ),
 )
@@ -187,81 +192,94 @@ def limit_of(params: Mapping[str, Any], key: str) -> float | None:
     return None if v is None else float(v)
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def noise_stats(
+    key: str, values: np.ndarray, dwellings: np.ndarray, limit: float | None, g: AreaGroups
+) -> dict[str, np.ndarray]:
+    """Return one source's metrics per group: homes with a value, maximum, shares above the limit.
+
+    Examples
+    --------
+    >>> g = AreaGroups(np.zeros(4, dtype=np.int64), 1)
+    >>> s = noise_stats("lden_road", np.array([58.0, 51.0, 54.0, np.nan]), np.ones(4), 53.0, g)
+    >>> s["share_homes_above_who_lden_road"].round(4).tolist()  # 2 of 3 homes with a value
+    [0.6667]
+    """
+    out = {f"homes_with_{key}": g.count(np.isfinite(values)), f"max_{key}": g.maximum(values)}
+    if limit is not None:
+        s = share_above(values, dwellings, limit, g)
+        out[f"share_homes_above_who_{key}"] = s["share_homes"]
+        out[f"share_dwellings_above_who_{key}"] = s["share_dwellings"]
+        out[f"homes_above_who_{key}"] = s["homes_above"]
+        out[f"dwellings_above_who_{key}"] = s["dwellings_above"]
+    return out
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Sample noise levels per home and source; shares above WHO values; 5 dB classes."""
     edges = class_edges(params)
     homes = read_homes(layers["buildings"], ctx)
     ctx.progress(0.1, "sampling exposure")
-    values = collect_exposure(layers, params, ctx, homes, QUANTITIES)
-    if not values:
+    found = home_values(homes, collect_exposure(layers, params, ctx, homes, QUANTITIES))
+    if not found:
         ctx.warn(
             "no-exposure",
             None,
             "no exposure input gave an Lden or Lnight value; give exposure_zones, "
             "exposure_points or exposure_grid",
         )
-    areas = layers.get("neighbourhoods")
-    groups = neighbourhood_index(homes, areas, ctx)
-    n_areas = len(areas) if areas is not None else 0
-    dw = homes.dwellings
+    values = {q.key: found[q.key] for q in QUANTITIES if q.key in found}
+    limits = {key: limit_of(params, key) for key in values}
+    unlimited = [key for key, limit in limits.items() if limit is None]
+    if unlimited:
+        ctx.note("sources_without_limit", unlimited)
     ctx.progress(0.6, "classifying")
-    keys = [q.key for q in QUANTITIES if q.key in values]
-    masked = {k: np.where(homes.mask, values[k], np.nan) for k in keys}
-    scores, ges = ges_report(masked, dw, ges_tables(params))
-    columns: dict[str, Any] = {}
-    summary: dict[str, Any] = {
-        "homes": int(homes.mask.sum()),
-        "dwellings": float(dw[homes.mask].sum()),
-        "sources": {},
-    }
-    area_cols: dict[str, Any] = {}
-    overall_metrics: dict[str, float] = {}
-    area_metrics: dict[str, np.ndarray] = {}
-    for key in keys:
-        v = masked[key]
-        limit = limit_of(params, key)
-        columns[key] = rounded(v, 1)
-        if limit is not None:
-            columns[f"{key}_above_limit"] = [
-                None if not np.isfinite(x) else bool(x > limit) for x in v.tolist()
-            ]
-        if key in scores:
-            columns[f"ges_{key}"] = scores[key]
-        entry: dict[str, Any] = {
-            "homes_with_value": int(np.isfinite(v).sum()),
-            "max": scalar(float(np.nanmax(v)), 1) if np.isfinite(v).any() else None,
-            "limit": limit,
-            "classes": class_distribution(v, dw, edges),
-        }
-        if limit is not None:
-            s = share_above(v, dw, limit)
-            entry["above_limit"] = above_summary(s)
-            metric = f"share_homes_above_who_{key}"
-            overall_metrics[metric] = s["share_homes"][0]
-            if n_areas:
-                sa = share_above(v, dw, limit, groups, n_areas)
-                area_cols[metric] = rounded(sa["share_homes"])
-                area_cols[f"share_dwellings_above_who_{key}"] = rounded(sa["share_dwellings"])
-                area_metrics[metric] = sa["share_homes"]
-        else:
-            entry["above_limit"] = None
-            entry["note"] = "no limit for this source (WHO 2018 gives none); no share reported"
-        summary["sources"][key] = entry
-    out: dict[str, Any] = {"buildings": feature_collection(homes.layer, columns)}
-    return scored_outputs(
-        "noise",
-        params,
-        ctx,
-        homes,
-        out,
-        areas,
-        groups,
-        area_cols,
-        overall_metrics,
-        area_metrics,
-        summary,
-        ges,
-    )
+    dw = homes.dwellings
+    ges_scores, ges = ges_report(values, dw, ges_tables(params))
+
+    def stats(g: AreaGroups) -> dict[str, np.ndarray]:
+        out = home_counts(homes, g)
+        for key, v in values.items():
+            out.update(noise_stats(key, v, dw, limits[key], g))
+        return out
+
+    result = level_metrics(METRICS, ctx.groups, len(homes), stats)
+    for key, v in values.items():
+        result.feature[key] = v
+        if (limit := limits[key]) is not None:
+            result.feature[f"{key}_above_limit"] = above_flags(v, limit)
+        if key in ges_scores:
+            result.feature[f"ges_{key}"] = ges_scores[key]
+    result.outputs["classes"] = {k: class_distribution(v, dw, edges) for k, v in values.items()}
+    result.outputs["ges"] = ges
+    return result
+
+
+def _source_metrics(key: str) -> tuple[Metric, ...]:
+    m, src = key.split("_")
+    n = f"{m.capitalize()} {src}"
+    limit = f"`who_{key}`" if key in WHO_VALUES else f"`limit_{key}`"
+    ges = "GES score 0 (very good) – 8, where a class table is known (see `ges`)."
+    return (
+        home_metric(key, n, n, "dB", f"{n} at the home."),
+        flag_metric(f"{key}_above_limit", f"{n} boven grenswaarde", f"{n} above the limit",
+                    f"{n} > {limit} (null: no value or no limit)."),
+        home_metric(f"ges_{key}", f"GES-score {n}", f"GES score {n}", "score", ges, 0),
+        count_metric(f"homes_with_{key}", f"Woningen met {n}", f"Homes with {n}"),
+        metric(f"max_{key}", f"Hoogste {n}", f"Highest {n}", "dB", direction="lower_is_better",
+               digits=1),
+        share_metric(f"share_homes_above_who_{key}", f"Aandeel woningen boven WHO ({n})",
+                     f"Share of homes above the WHO value ({n})",
+                     f"Homes with {n} > {limit} ÷ homes with a value.", scored=True),
+        share_metric(f"share_dwellings_above_who_{key}", f"Aandeel wooneenheden boven WHO ({n})",
+                     f"Share of dwellings above the WHO value ({n})", "The same, by dwellings."),
+        count_metric(f"homes_above_who_{key}", f"Woningen boven WHO ({n})",
+                     f"Homes above the WHO value ({n})"),
+        count_metric(f"dwellings_above_who_{key}", f"Wooneenheden boven WHO ({n})",
+                     f"Dwellings above the WHO value ({n})", digits=2),
+    )  # fmt: skip
+
+
+METRICS = (*HOME_METRICS, *(m for q in QUANTITIES for m in _source_metrics(q.key)))
 
 
 def _band(x0: float, x1: float, lden: float, source: str | None = None) -> dict[str, Any]:
@@ -274,7 +292,7 @@ def _band(x0: float, x1: float, lden: float, source: str | None = None) -> dict[
 INDICATORS = (
     Indicator(
         id="noise",
-        version="1.1.0",
+        version="2.0.0",
         title={"nl": "Geluid bij woningen", "en": "Noise at homes"},
         description={
             "nl": "Lden (en Lnight) per woning en bron; aandelen boven de WHO-waarden 2018; "
@@ -290,10 +308,18 @@ INDICATORS = (
             "grid (of `value_quantity` for `default_source`). A home is above the WHO value "
             "when its level is strictly greater. Classes of `class_width_db` from "
             "`class_min_db` to `class_max_db`; a level on a limit belongs to the class above. "
-            "Sources are not cumulated. GES scores (0–8) per source where class limits are "
-            "known, else the `ges` output says why not."
+            "Sources are not cumulated. Shares (fractions 0–1) count homes and dwellings "
+            "with a value (`share_homes_above_who_<quantity>_<source>`); a home belongs to "
+            "the neighbourhood holding its representative point. The class distribution per "
+            "source is the `classes` output. GES scores (0–8) per source where class limits "
+            "are known, else the `ges` output says why not. Scores 1–10 of the shares come "
+            "from the norm profile (headline: `share_homes_above_who_lden_road`), overall "
+            "and per neighbourhood."
         ),
         compute=compute,
+        metrics=METRICS,
+        features="buildings",
+        areas="neighbourhoods",
         inputs=(
             BUILDINGS,
             NEIGHBOURHOODS,
@@ -305,36 +331,15 @@ INDICATORS = (
             *CLASS_PARAMETERS,
             *exposure_parameters(("lden", "lnight")),
             GES_PARAMETER,
-            *PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
-                "buildings",
-                "Homes",
-                "Input buildings with `lden_<source>`, `lnight_<source>`, `…_above_limit`, "
-                "`ges_…` where given.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Per neighbourhood: homes, dwellings, shares above the WHO values, "
-                "`area_type`, `score` (of `share_homes_above_who_lden_road`, 1–10) and "
-                "`scorecard`.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "Per source: shares above the limit and 5 dB classes; the overall scorecard.",
+                "classes",
+                "Noise classes",
+                "Per source: homes and dwellings per class of `class_width_db` "
+                "(`<40`, `40–45`, …, `≥75`).",
             ),
             Output("ges", "GES", "GES table and homes per score per source, or why none."),
-            Output(
-                "profile",
-                "Profile",
-                "The norm profile used (noise part).",
-                {"type": "object"},
-            ),
         ),
         norms=tuple(
             Norm(f"who_{k}", v, "dB", f"WHO 2018 {k.replace('_', ' ')}", _WHO, f"who_{k}")
