@@ -62,6 +62,9 @@ def test_context_layers_noise_air_and_parks() -> None:
     # parks within 100 m: the buffer reaches x = 200 → 50 × 100 = 5,000 m² of the park
     # (the buffer's rounded corners lie outside the park's y range 0..100): (900 + 5000)/10
     assert p["green_per_dwelling_m2"] == 590.0
+    # noise band stedelijk-wonen (nl-default, fractions since noise 2.0.0): minimum 0.30,
+    # ambition 0.05, floor 0.80; 0.5 → 6 − 5 × (0.5 − 0.3) / (0.8 − 0.3) = 4.0
+    assert p["score_share_homes_above_who_lden_road"] == 4.0
 
 
 def test_missing_programme_figures_are_null_and_noted() -> None:
