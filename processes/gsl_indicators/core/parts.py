@@ -104,10 +104,12 @@ class Part:
         Its cache key (empty when not run).
     outputs : dict
         Its assembled outputs (bare values) once run.
-    cache : {"hit", "miss", "not run"}
-        Where the outputs came from.
+    cache : {"hit", "miss", "not run", "refused"}
+        Where the outputs came from (``refused``: the kernel refused the inputs).
     warnings : list of dict
         Its data-quality warnings.
+    error : str, optional
+        Why the kernel refused the inputs (an :class:`InputError`), naming the input.
     """
 
     indicator: Indicator
@@ -118,6 +120,7 @@ class Part:
     outputs: dict[str, Any] = field(default_factory=dict)
     cache: str = "not run"
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
 
 
 def make_part(
@@ -149,9 +152,11 @@ def _compute(part: Part) -> None:
     try:
         part.outputs = compute_outputs(part.indicator, part.layers, dict(part.params), ctx)
     except InputError as err:
-        raise InputError(
-            err.input_name, f"{err.reason} (while computing '{part.indicator.id}')"
-        ) from None
+        # the layers of a whole design may not suit one of its indicators (soil reads
+        # buildings only together with contamination zones): that part is not
+        # assessed, and says why; the other parts stand
+        part.error, part.missing, part.cache = str(err), [err.input_name], "refused"
+        return
     part.warnings = [{**w, "indicator": part.indicator.id} for w in ctx.warnings]
     part.cache = "miss"
 
@@ -175,8 +180,11 @@ def run_parts(parts: Sequence[Part], cache: PartCache | None = None, workers: in
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         list(pool.map(_compute, todo.values()))
     for key, done in todo.items():
-        store.put(key, {"outputs": done.outputs, "warnings": done.warnings})
-    for part in parts:  # duplicates of a computed part share its outputs
-        if not part.missing and part.cache == "not run":
+        if done.error is None:
+            store.put(key, {"outputs": done.outputs, "warnings": done.warnings})
+    for part in parts:  # duplicates of a computed part share its outputs (or refusal)
+        if part.cache == "not run" and part.key in todo:
             src = todo[part.key]
-            part.outputs, part.warnings, part.cache = src.outputs, src.warnings, "hit"
+            part.outputs, part.warnings = src.outputs, src.warnings
+            part.error, part.missing = src.error, list(src.missing)
+            part.cache = "hit" if src.error is None else "refused"

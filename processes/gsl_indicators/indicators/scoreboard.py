@@ -206,6 +206,7 @@ def theme_table(
                     "value": summary.get(head) if head else None,
                     "score": score,
                     "cache": part.cache,
+                    **({"reason": part.error} if part.error else {}),
                 }
             )
             arows = _area_rows(part, area_layer.name, n)

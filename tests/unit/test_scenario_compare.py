@@ -1,0 +1,170 @@
+"""``scenario-compare`` (ZOUT): a two-area design, one variant adds trees, one a noisy road.
+
+The design, worked out by hand (EPSG:28992 metres, nl-default profile):
+
+* neighbourhoods n1 = [0, 100] × [0, 100] and n2 = [100, 200] × [0, 100];
+* one home (1 dwelling) at x = 20, 80 (n1) and 120, 180 (n2), y = 50;
+* a 1 ha park [0, 100] × [150, 250]: every home within 300 m (100–128 m) → "300" met;
+* canopy [0, 100] × [0, 40] and [100, 200] × [0, 40]: 40 % per neighbourhood → "30" met;
+* three trees 7–10 m from the home at x = 20 → only that home sees 3 trees;
+* road noise: Lden 50 dB everywhere.
+
+Green headline ``share_dwellings_meeting_all_three``, band 0.3 → 1.0, floor 0:
+baseline n1 0.5 → 6 + 4 × 0.2/0.7 = 7.14; n2 0.0 → 1; overall 0.25 → 6 − 5 × 0.05/0.3 = 5.17.
+
+* Variant **A-bomen** adds three trees beside the home at x = 120: n2 0.0 → 0.5
+  (score 1 → 7.14, delta +0.5, better); overall 0.25 → 0.5 (5.17 → 7.14). Noise unchanged.
+* Variant **B-weg** replaces the noise map: n2 at 60 dB: n2's share above 53 dB 0 → 1
+  (band 0.30 → 0.05, floor 0.80: 10 → 1, worse); overall 0 → 0.5 (10 → 6 − 5 × 0.2/0.5 = 4).
+  Green unchanged.
+
+The noise part of A and the green part of B are the baseline's, reused, not computed:
+four parts computed for three scenarios of two indicators.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+from geojson_helpers import box, fc, feature, point
+from gsl_indicators.core.spec import InputError, registry
+from results import execute
+
+SCN = registry().get("scenario-compare")
+CARD = {
+    "id": "t",
+    "title": {"nl": "t", "en": "t"},
+    "version": "1",
+    "publisher": "test",
+    "themes": [
+        {
+            "id": "green",
+            "title": {"nl": "Groen", "en": "Green"},
+            "indicators": [{"indicator": "green-3-30-300"}],
+        },
+        {
+            "id": "noise",
+            "title": {"nl": "Geluid", "en": "Noise"},
+            "indicators": [{"indicator": "noise"}],
+        },
+    ],
+}
+
+
+def _trees(*xy: tuple[float, float]) -> dict[str, Any]:
+    return fc(*[feature(point(x, y)) for x, y in xy])
+
+
+def _inputs(**variants: Any) -> dict[str, Any]:
+    return {
+        "card": CARD,
+        "neighbourhoods": fc(
+            feature(box(0, 0, 100, 100), "n1"), feature(box(100, 0, 200, 100), "n2")
+        ),
+        "buildings": fc(
+            *[
+                feature(point(x, 50), f"h{i}", dwellings=1)
+                for i, x in enumerate([20, 80, 120, 180], 1)
+            ]
+        ),
+        "parks": fc(feature(box(0, 150, 100, 250), "park")),
+        "canopy": fc(feature(box(0, 0, 100, 40)), feature(box(100, 0, 200, 40))),
+        "trees": _trees((20, 60), (25, 55), (15, 45)),
+        "exposure_zones": fc(feature(box(0, 0, 200, 100), lden=50.0)),
+        "variants": variants
+        or {
+            "A-bomen": {"trees": {"add": _trees((120, 60), (125, 55), (115, 45))}},
+            "B-weg": {
+                "exposure_zones": fc(
+                    feature(box(0, 0, 100, 100), lden=50.0),
+                    feature(box(100, 0, 200, 100), lden=60.0),
+                )
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def result() -> dict[str, Any]:
+    return execute(SCN, _inputs())
+
+
+def _row(result: dict[str, Any], scenario: str, area: str, metric: str) -> dict[str, Any]:
+    return next(
+        r
+        for r in result["comparison"]
+        if (r["scenario"], r["area_id"], r["metric"]) == (scenario, area, metric)
+    )
+
+
+def test_variant_with_trees(result: dict[str, Any]) -> None:
+    r = _row(result, "A-bomen", "n2", "share_dwellings_meeting_all_three")
+    assert (r["baseline_value"], r["value"], r["delta"]) == (0.0, 0.5, 0.5)
+    assert (r["baseline_score"], r["score"], r["verdict"]) == (1.0, 7.14, "better")
+    r = _row(result, "A-bomen", "overall", "share_dwellings_meeting_all_three")
+    assert (r["baseline_value"], r["value"], r["baseline_score"], r["score"]) == (
+        0.25,
+        0.5,
+        5.17,
+        7.14,
+    )
+    assert (
+        _row(result, "A-bomen", "n1", "share_dwellings_meeting_all_three")["verdict"] == "unchanged"
+    )
+    assert (
+        _row(result, "A-bomen", "n2", "share_homes_above_who_lden_road")["verdict"] == "unchanged"
+    )
+    assert _row(result, "A-bomen", "n2", "score_green")["delta"] == 6.14  # 1 → 7.14
+
+
+def test_variant_with_a_noisy_road(result: dict[str, Any]) -> None:
+    r = _row(result, "B-weg", "n2", "share_homes_above_who_lden_road")
+    assert (r["baseline_value"], r["value"], r["delta"], r["verdict"]) == (0.0, 1.0, 1.0, "worse")
+    assert (r["baseline_score"], r["score"]) == (10.0, 1.0)
+    r = _row(result, "B-weg", "overall", "share_homes_above_who_lden_road")
+    assert (r["value"], r["score"]) == (0.5, 4.0)
+    assert _row(result, "B-weg", "n1", "share_homes_above_who_lden_road")["verdict"] == "unchanged"
+    assert _row(result, "B-weg", "n2", "score_green")["verdict"] == "unchanged"
+
+
+def test_theme_summary_sentences(result: dict[str, Any]) -> None:
+    texts = {(t["scenario"], t["theme"]): t["text"] for t in result["themes"]}
+    assert texts[("A-bomen", "green")] == "A-bomen: green better in 1 of 2 areas"
+    assert texts[("B-weg", "noise")] == "B-weg: noise worse in 1 of 2 areas"
+    assert texts[("B-weg", "green")] == "B-weg: green unchanged in all 2 areas"
+
+
+def test_unchanged_parts_are_reused(result: dict[str, Any]) -> None:
+    assert result["summary"] == {"scenarios": 3, "parts_computed": 4}
+    cache = {(p["scenario"], p["indicator"]): p["cache"] for p in result["provenance"]["parts"]}
+    assert cache[("A-bomen", "noise")] == "hit" and cache[("B-weg", "green-3-30-300")] == "hit"
+
+
+def test_csv_has_one_row_per_area_metric_scenario(result: dict[str, Any]) -> None:
+    rows = list(csv.DictReader(io.StringIO(result["csv"])))
+    assert len(rows) == len(result["comparison"])
+    r = next(
+        x
+        for x in rows
+        if (x["scenario"], x["area_id"], x["metric"])
+        == ("B-weg", "n2", "share_homes_above_who_lden_road")
+    )
+    assert (r["value"], r["baseline_value"], r["verdict"]) == ("1.0", "0.0", "worse")
+
+
+@pytest.mark.parametrize(
+    ("variants", "words"),
+    [
+        ({"X": {"nope": fc()}}, "variants.X.nope: not an input"),
+        ({"X": {"trees": 3}}, "variants.X.trees: expected a FeatureCollection"),
+        ({"baseline": {"trees": fc()}}, "may not be called 'baseline'"),
+    ],
+)
+def test_bad_variants_name_the_place(variants: dict[str, Any], words: str) -> None:
+    with pytest.raises(InputError) as err:
+        execute(SCN, _inputs(**variants))
+    assert err.value.input_name == "variants" and words in err.value.reason
