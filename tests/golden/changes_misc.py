@@ -1,0 +1,41 @@
+"""Documented changes of ``water``, ``soil``, ``echo``, ``mkba`` and ``sensitivity`` (see ``changes.py``).
+
+``water`` 2.0.0 — shape: the per-neighbourhood ``scorecard`` object became the flat
+``score_storage_ratio`` and ``score_paved_share`` (beside ``score`` and ``area_type``);
+``summary.ges`` became the output ``ges`` (same content); ``summary.storm_mm`` is the
+parameter in ``provenance.parameters``; each ``storage`` feature gains ``area_id`` (the
+neighbourhood holding its representative point). Units: unchanged (shares were fractions).
+
+``echo`` 2.0.0 — shape: a results document like every other; ``echo`` is a further
+output; new overall metric ``characters`` (the message's length, checked against the
+length of the old ``echo`` output).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OldLength:
+    """The length of a top-level string of the old document (an overall metric).
+
+    Shaped like ``changes.Old`` (``value``, ``scale``); it does not import ``changes``,
+    which imports this module while it loads.
+    """
+
+    path: str
+    scale: float = 1.0
+    level: str = "overall"
+
+    def value(self, doc: dict[str, Any]) -> int:
+        """Return the length of ``doc[path]``."""
+        return len(doc[self.path])
+
+
+MOVED: dict[str, dict[Any, Any]] = {
+    "water": {},
+    "echo": {("overall", "characters"): OldLength("echo")},
+}
+NEW: dict[str, set[Any]] = {"water": set(), "echo": set()}
