@@ -6,6 +6,17 @@
 parameter in ``provenance.parameters``; each ``storage`` feature gains ``area_id`` (the
 neighbourhood holding its representative point). Units: unchanged (shares were fractions).
 
+``soil`` 2.0.0 — shape: per neighbourhood, the ``scorecard`` object became the flat
+``score_sealed_share``, ``score_share_homes_on_contaminated_soil`` and
+``score_share_dwellings_on_contaminated_soil``; the nested ``per_class`` (per
+neighbourhood and in ``summary``) and ``summary.class_order`` /
+``summary.contaminated_classes`` moved to the output ``classes`` (``overall`` and
+``neighbourhoods`` by ``area_id``; shares there are no longer rounded); ``summary.ges``
+became the output ``ges``; each home gains ``area_id``; the warning
+``homes-outside-neighbourhoods`` is now the runner's ``features-outside-areas``. The
+``ges_by_class`` parameter is validated by its pydantic type (whole numbers 0–8; a
+fraction is refused instead of truncated). Units: unchanged (shares were fractions).
+
 ``echo`` 2.0.0 — shape: a results document like every other; ``echo`` is a further
 output; new overall metric ``characters`` (the message's length, checked against the
 length of the old ``echo`` output).
@@ -36,6 +47,7 @@ class OldLength:
 
 MOVED: dict[str, dict[Any, Any]] = {
     "water": {},
+    "soil": {},
     "echo": {("overall", "characters"): OldLength("echo")},
 }
-NEW: dict[str, set[Any]] = {"water": set(), "echo": set()}
+NEW: dict[str, set[Any]] = {"water": set(), "soil": set(), "echo": set()}

@@ -254,9 +254,10 @@ def neighbourhood_storage(storage: Layer, volume: np.ndarray, hoods: Layer) -> n
 
     Examples
     --------
-    >>> from gsl_indicators.core.geo import GEO_IN, parse_layer
+    >>> from gsl_indicators.core.geo import parse_layer
+    >>> spec = GeoInput("x", "x", "x", POINTS + POLYGONS)
     >>> def layer(*geoms):
-    ...     return parse_layer(GEO_IN, {"type": "FeatureCollection", "features": [
+    ...     return parse_layer(spec, {"type": "FeatureCollection", "features": [
     ...         {"type": "Feature", "geometry": shapely.geometry.mapping(g)} for g in geoms]},
     ...         "EPSG:28992")
     >>> hoods = layer(shapely.box(0, 0, 50, 100), shapely.box(50, 0, 100, 100))
@@ -289,9 +290,10 @@ def neighbourhood_surfaces(
 
     Examples
     --------
-    >>> from gsl_indicators.core.geo import GEO_IN, parse_layer
+    >>> from gsl_indicators.core.geo import parse_layer
+    >>> spec = GeoInput("x", "x", "x", POINTS + POLYGONS)
     >>> def layer(*geoms):
-    ...     return parse_layer(GEO_IN, {"type": "FeatureCollection", "features": [
+    ...     return parse_layer(spec, {"type": "FeatureCollection", "features": [
     ...         {"type": "Feature", "geometry": shapely.geometry.mapping(g)} for g in geoms]},
     ...         "EPSG:28992")
     >>> hoods = layer(shapely.box(0, 0, 50, 100), shapely.box(50, 0, 100, 100))
