@@ -17,6 +17,17 @@ became the output ``ges``; each home gains ``area_id``; the warning
 ``ges_by_class`` parameter is validated by its pydantic type (whole numbers 0–8; a
 fraction is refused instead of truncated). Units: unchanged (shares were fractions).
 
+``mkba`` 2.0.0 — shape: ``summary`` holds the overall metrics ``pv_costs``,
+``pv_benefits``, ``npv``, ``bc_ratio``, ``break_even_year``, ``pv_transfers`` and
+``effects`` (names unchanged); ``summary.discount_rate``, ``base_year``, ``first_year``,
+``last_year``, ``timing`` and ``prices`` moved to the output ``conventions`` (and the
+parameters to ``provenance``); ``cash_flows``, ``stakeholders``, ``effects`` and
+``sensitivity`` stay further outputs, now unrounded (they were rounded to cents; the
+metrics are rounded to their declared digits). ``effects`` and ``green_premium`` are
+pydantic models (``Effect``, ``GreenPremium``) whose JSON Schema is the input schema;
+error reasons are pydantic's, naming the item and field (``effects.0.kind: ...``).
+Units: unchanged (euros, ratio, year).
+
 ``echo`` 2.0.0 — shape: a results document like every other; ``echo`` is a further
 output; new overall metric ``characters`` (the message's length, checked against the
 length of the old ``echo`` output).
@@ -48,6 +59,7 @@ class OldLength:
 MOVED: dict[str, dict[Any, Any]] = {
     "water": {},
     "soil": {},
+    "mkba": {},
     "echo": {("overall", "characters"): OldLength("echo")},
 }
-NEW: dict[str, set[Any]] = {"water": set(), "soil": set(), "echo": set()}
+NEW: dict[str, set[Any]] = {"water": set(), "soil": set(), "mkba": set(), "echo": set()}
