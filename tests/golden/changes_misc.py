@@ -28,6 +28,13 @@ pydantic models (``Effect``, ``GreenPremium``) whose JSON Schema is the input sc
 error reasons are pydantic's, naming the item and field (``effects.0.kind: ...``).
 Units: unchanged (euros, ratio, year).
 
+``sensitivity`` 2.0.0 — shape: ``summary`` holds the overall metrics ``runs``,
+``invalid_runs``, ``parameters_varied`` and ``metrics_tracked`` (names unchanged);
+``summary.most_sensitive`` became the output ``most_sensitive``; ``summary.process`` is
+the parameter in ``provenance.parameters``. ``baseline``, ``sensitivity`` and
+``tornado`` stay further outputs; the targets run through ``core.run.compute_outputs``,
+so a converted target's ``summary`` (metrics + scorecard) is what is swept.
+
 ``echo`` 2.0.0 — shape: a results document like every other; ``echo`` is a further
 output; new overall metric ``characters`` (the message's length, checked against the
 length of the old ``echo`` output).
@@ -60,6 +67,13 @@ MOVED: dict[str, dict[Any, Any]] = {
     "water": {},
     "soil": {},
     "mkba": {},
+    "sensitivity": {},
     "echo": {("overall", "characters"): OldLength("echo")},
 }
-NEW: dict[str, set[Any]] = {"water": set(), "soil": set(), "mkba": set(), "echo": set()}
+NEW: dict[str, set[Any]] = {
+    "water": set(),
+    "soil": set(),
+    "mkba": set(),
+    "sensitivity": set(),
+    "echo": set(),
+}
