@@ -14,8 +14,8 @@ neighbourhood and in ``summary``) and ``summary.class_order`` /
 ``neighbourhoods`` by ``area_id``; shares there are no longer rounded); ``summary.ges``
 became the output ``ges``; each home gains ``area_id``; the warning
 ``homes-outside-neighbourhoods`` is now the runner's ``features-outside-areas``. The
-``ges_by_class`` parameter is validated by its pydantic type (whole numbers 0–8; a
-fraction is refused instead of truncated). Units: unchanged (shares were fractions).
+``ges_by_class`` parameter is validated by its pydantic type (strict whole numbers
+0–8: fractions, booleans, strings and also ``3.0`` are refused). Units: unchanged (shares were fractions).
 
 ``mkba`` 2.0.0 — shape: ``summary`` holds the overall metrics ``pv_costs``,
 ``pv_benefits``, ``npv``, ``bc_ratio``, ``break_even_year``, ``pv_transfers`` and

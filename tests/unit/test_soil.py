@@ -172,7 +172,8 @@ def test_ges_from_user_supplied_table() -> None:
     assert ges == {"a": 2, "b": 5, "c": None, "d": 5, "e": None}
     assert "ges-class-missing" in codes(r)  # niet-toepasbaar has none
     assert r["ges"]["contamination"]["available"] is True
-    for bad in ({"wonen": 9}, {"wonen": 2.5}, {"wonen": "veel"}):
+    # whole JSON numbers 0–8 only: no fractions, booleans or strings (strict integers)
+    for bad in ({"wonen": 9}, {"wonen": 2.5}, {"wonen": "veel"}, {"wonen": True}, {"wonen": "3"}):
         with pytest.raises(InputError) as err:
             run(**homes_and_zones(), ges_by_class=bad)
         assert err.value.input_name == "ges_by_class"

@@ -178,7 +178,7 @@ def per_class(table: Mapping[str, np.ndarray], i: int, names: Sequence[str]) -> 
     return res
 
 
-GesScore = Annotated[int, pydantic.Field(ge=0, le=8)]
+GesScore = Annotated[int, pydantic.Field(ge=0, le=8, strict=True)]
 GesByClass = dict[str, GesScore]
 """``ges_by_class``: soil class → GES score 0–8 (validated by pydantic, schema published)."""
 
