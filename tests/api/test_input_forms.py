@@ -68,7 +68,7 @@ def _echo(client: TestClient, inputs: dict, **headers: str):
 def test_qualified_value_for_a_parameter(client, message):
     r = _echo(client, {"message": message, "pause": {"value": 0}})
     assert r.status_code == 200, r.text
-    assert r.json()["echo"] == "hi"
+    assert values(r.json())["echo"] == "hi"
 
 
 def test_qualified_value_async(client):
@@ -76,7 +76,7 @@ def test_qualified_value_async(client):
     r = _echo(client, {"message": {"value": text}}, Prefer="respond-async")
     assert r.status_code == 201, r.text
     assert wait_for_job(client, r.headers["location"])["status"] == "successful"
-    assert client.get(r.headers["location"] + "/results").json()["echo"] == text
+    assert values(client.get(r.headers["location"] + "/results").json())["echo"] == text
 
 
 def test_qualified_value_for_a_geo_input(client):
@@ -109,10 +109,10 @@ def test_parameter_by_reference(client, docs_server):
     ref = {"href": f"{docs_server}/msg.json", "type": "application/json"}
     r = _echo(client, {"message": ref, "pause": {"href": f"{docs_server}/pause.json"}})
     assert r.status_code == 200, r.text
-    byref = r.json()
+    byref = values(r.json())
     assert byref["echo"] == "by reference"
     # the fetched content is what is keyed: the inline request is the same cache entry
-    inline = _echo(client, {"message": "by reference", "pause": 0.0}).json()
+    inline = values(_echo(client, {"message": "by reference", "pause": 0.0}).json())
     assert inline["provenance"]["cache"]["key"] == byref["provenance"]["cache"]["key"]
     assert inline["provenance"]["cache"]["hit"] is True
 
@@ -121,7 +121,7 @@ def test_parameter_by_reference_async(client, docs_server):
     r = _echo(client, {"message": {"href": f"{docs_server}/msg.json"}}, Prefer="respond-async")
     assert r.status_code == 201, r.text
     assert wait_for_job(client, r.headers["location"])["status"] == "successful"
-    assert client.get(r.headers["location"] + "/results").json()["echo"] == "by reference"
+    assert values(client.get(r.headers["location"] + "/results").json())["echo"] == "by reference"
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import pytest
 
 from api.helpers import assert_problem, wait_for_job, wait_for_status
 from geojson_helpers import fc, feature, point
+from results import values
 
 BASE = "http://127.0.0.1:5000"
 
@@ -42,7 +43,7 @@ def test_status_info_and_results(client):
     )
     res = client.get(f"/jobs/{job_id}/results")
     assert res.status_code == 200
-    assert res.json()["echo"] == "status"
+    assert values(res.json())["echo"] == "status"
 
 
 def test_result_not_ready_then_dismiss(client):

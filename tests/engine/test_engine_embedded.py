@@ -16,6 +16,7 @@ from gsl_service.engine import Engine
 from gsl_service.errors import InvalidInput, JobFailed, NoSuchJob, NoSuchProcess, ResultNotReady
 from gsl_service.jobs.model import JobFilter, JobStatus, Subscriber
 from gsl_service.settings import Settings
+from results import values
 
 S = JobStatus
 
@@ -44,7 +45,7 @@ def finished(engine: Engine, job_id: str):
 def test_sync_miss_then_hit(engine) -> None:
     first = engine.execute_sync("echo", {"message": "sync-1"})
     second = engine.execute_sync("echo", {"pause": 0.0, "message": "sync-1"})
-    a, b = orjson.loads(first.body), orjson.loads(second.body)
+    a, b = values(orjson.loads(first.body)), values(orjson.loads(second.body))
     assert a["echo"] == "sync-1"
     assert not first.cache_hit and second.cache_hit
     assert a["provenance"]["cache"] == {"hit": False, "key": first.job.cache_key}
@@ -98,7 +99,7 @@ def test_async_progress_result_and_cache(engine) -> None:
     done = finished(engine, job.job_id)
     assert done.status is S.successful and done.progress == 100 and not done.cache_hit
     body = engine.get_result(job.job_id)
-    assert orjson.loads(body)["echo"] == "async-1"
+    assert values(orjson.loads(body))["echo"] == "async-1"
     # the same request again: answered from the cache at once
     again = engine.submit("echo", {"pause": 1, "message": "async-1"})
     assert again.status is S.successful and again.cache_hit
@@ -162,7 +163,7 @@ def test_callbacks(engine, sink) -> None:
     job = engine.submit("echo", {"message": "call me", "pause": 0.6}, subscriber=sub)
     finished(engine, job.job_id)
     ok = wait_for(lambda: sink.bodies("/ok"))
-    assert ok[0]["echo"] == "call me"
+    assert values(ok[0])["echo"] == "call me"
     progress = sink.bodies("/progress")
     assert progress and progress[0]["jobID"] == job.job_id and progress[0]["status"] == "running"
     bad = engine.submit("urbanity-class", POLYGONS_AS_ADDRESSES, subscriber=sub)
@@ -195,7 +196,7 @@ def test_restart_keeps_jobs_and_reruns_interrupted_ones(tmp_path) -> None:
         assert again.extra["attempts"] == 1
         out = finished(second, job.job_id)
         assert out.status is S.successful
-        assert orjson.loads(second.get_result(job.job_id))["echo"] == "interrupted"
+        assert values(orjson.loads(second.get_result(job.job_id)))["echo"] == "interrupted"
     finally:
         second.close()
 
@@ -252,11 +253,13 @@ def test_raw_request_memo_serves_the_same_bytes(engine) -> None:
     again = post(b'{"inputs": {"message": "memo", "pause": 0}}')  # known bytes: memo
     # other bytes, same request: parsed once, the same canonical key
     other = post(b'{"inputs": {"pause": 0.0, "message": "memo"}}')
-    assert orjson.loads(first)["provenance"]["cache"]["hit"] is False
+    assert values(orjson.loads(first))["provenance"]["cache"]["hit"] is False
     assert again == other == first.replace(b'"hit":false', b'"hit":true')
     assert engine.store.count() == jobs + 2  # the memo path records its job too
     listed, _ = engine.list_jobs(JobFilter(limit=2))
-    assert {j.cache_key for j in listed} == {orjson.loads(first)["provenance"]["cache"]["key"]}
+    assert {j.cache_key for j in listed} == {
+        values(orjson.loads(first))["provenance"]["cache"]["key"]
+    }
     assert all(j.cache_hit and j.extra == {"mode": "sync"} for j in listed)
     # an evicted result: the memo misses the cache and the request is computed again
     engine.cache.delete(listed[0].cache_key)

@@ -336,7 +336,7 @@ def test_adding_a_benefit_never_lowers_npv(items, amount, offset, rate):
         (
             {"effects": [{"name": "x", "kind": "gift", "amount_eur": 1}]},
             "effects",
-            "kind must be one of",
+            "effects.0.kind: Input should be 'cost', 'benefit' or 'transfer'",
         ),
         (
             {"effects": [{"name": "x", "kind": "cost", "once_eur": 1}]},
@@ -347,13 +347,17 @@ def test_adding_a_benefit_never_lowers_npv(items, amount, offset, rate):
         (
             {"effects": [{"name": "x", "kind": "cost", "amount": 1}]},
             "effects",
-            "unknown field 'amount'",
+            "effects.0.amount: Extra inputs are not permitted",
         ),
         ({"effects": [benefit("b", 10, 2025, 2026, low_eur=20)]}, "effects", "range must hold"),
-        ({"effects": [benefit("b", -1, 2025, 2026)]}, "effects", "below the minimum"),
+        (
+            {"effects": [benefit("b", -1, 2025, 2026)]},
+            "effects",
+            "amount_eur: Input should be greater than or equal to 0",
+        ),
         ({"effects": [benefit("b", 1, 2025, 2026)] * 2}, "effects", "unique"),
         ({"effects": []}, "effects", "at least one effect"),
-        ({"effects": [1]}, "effects", "must be an object"),
+        ({"effects": [1]}, "effects", "effects.0: Input should be a valid dictionary"),
         (
             {"effects": [{"name": "t", "kind": "transfer", "once_eur": 1, "year": 2025}]},
             "effects",
@@ -369,3 +373,37 @@ def test_bad_input_names_the_input(inputs, name, words):
         execute(IND, inputs)
     assert err.value.input_name == name
     assert words in err.value.reason
+
+
+def test_structured_parameters_publish_their_schema():
+    """`effects` and `green_premium` are pydantic models; their JSON Schema is the input schema."""
+    inputs = IND.describe()["inputs"]
+    item = inputs["effects"]["schema"]["items"]
+    assert item["title"] == "Effect" and item["additionalProperties"] is False
+    assert item["required"] == ["name", "kind"]
+    assert item["properties"]["kind"]["enum"] == ["cost", "benefit", "transfer"]
+    assert item["properties"]["amount_eur"] == {
+        "type": "number",
+        "minimum": 0,
+        "nullable": True,
+        "default": None,
+        "title": "Amount Eur",
+        "description": "Recurring amount per year (real €, base-year prices).",
+    }
+    premium = inputs["green_premium"]["schema"]
+    assert premium["required"] == ["homes", "mean_home_value_eur"]
+    assert premium["nullable"] is True
+
+    def types(node):  # every `type` in the schema: one name, never a list or "null" (OGC)
+        if isinstance(node, dict):
+            if "type" in node:
+                yield node["type"]
+            for v in node.values():
+                yield from types(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from types(v)
+
+    found = list(types([item, premium]))
+    assert found and all(isinstance(t, str) and t != "null" for t in found)
+    assert "anyOf" not in str(item)

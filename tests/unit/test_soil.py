@@ -58,9 +58,10 @@ def test_sealed_share_per_neighbourhood() -> None:
     assert r["summary"]["sealed_share"] == 0.34
     # nl-default sealed_share bands: stedelijk-wonen 0.7 → 0.5, binnenstad 0.9 → 0.7:
     # both below their ambition → 10
-    assert w["scorecard"]["scores"]["sealed_share"]["score"] == 10.0
-    assert e["scorecard"]["scores"]["sealed_share"]["band_area_type"] == "binnenstad"
-    assert r["summary"]["ges"]["sealed_share"]["available"] is False
+    assert w["score_sealed_share"] == 10.0 and w["score"] == 10.0
+    # E reads as binnenstad: 0.38 is below its ambition 0.7 → 10
+    assert (e["area_type"], e["score_sealed_share"]) == ("binnenstad", 10.0)
+    assert r["ges"]["sealed_share"]["available"] is False
 
 
 def homes_and_zones() -> dict[str, Any]:
@@ -106,14 +107,14 @@ def test_homes_per_contamination_class() -> None:
     assert (s["homes"], s["dwellings"]) == (5, 12.0)
     assert s["share_homes_on_contaminated_soil"] == 0.6
     assert s["share_dwellings_on_contaminated_soil"] == 0.5833
-    pc = s["per_class"]
+    pc = r["classes"]["overall"]
     assert pc["none"] == {"homes": 1, "dwellings": 3.0, "share_homes": 0.2, "share_dwellings": 0.25}
     assert pc["wonen"]["homes"] == 1 and pc["wonen"]["dwellings"] == 2.0
     assert pc["industrie"] == {
         "homes": 2,
         "dwellings": 2.0,
         "share_homes": 0.4,
-        "share_dwellings": 0.1667,
+        "share_dwellings": pytest.approx(2 / 12),  # b and d, 1 dwelling each, of 12
     }
     assert pc["niet-toepasbaar"]["dwellings"] == 5.0
     assert pc["achtergrondwaarde"]["homes"] == 0
@@ -125,11 +126,18 @@ def test_homes_per_contamination_class() -> None:
     assert w["share_homes_on_contaminated_soil"] == 0.5  # b of a, b
     assert w["share_dwellings_on_contaminated_soil"] == 0.3333  # 1 of 3
     assert (e["homes"], e["dwellings"], e["share_homes_on_contaminated_soil"]) == (2, 6.0, 1.0)
-    assert e["per_class"]["niet-toepasbaar"]["homes"] == 1
-    assert "homes-outside-neighbourhoods" in codes(r)
+    per_hood = r["classes"]["neighbourhoods"]
+    assert [h["area_id"] for h in per_hood] == ["W", "E"]
+    assert per_hood[1]["classes"]["niet-toepasbaar"]["homes"] == 1
+    assert [homes[k]["area_id"] for k in "abcde"] == ["W", "W", "E", "E", None]
+    assert "features-outside-areas" in codes(r)  # e
     # scored with nl-default (0.05 → 0 with floor 0.25): 0.5833 is past the floor → 1
     assert s["scorecard"]["scores"]["share_dwellings_on_contaminated_soil"]["score"] == 1.0
-    assert s["ges"]["contamination"]["available"] is False
+    # per neighbourhood: W 0.3333 and E 1.0 are past the floor 0.25 as well → 1
+    assert w["score_share_dwellings_on_contaminated_soil"] == 1.0
+    assert e["score_share_homes_on_contaminated_soil"] == 1.0
+    assert e["score"] is None  # the headline is sealed_share: no surfaces given
+    assert r["ges"]["contamination"]["available"] is False
     assert "ges_soil" not in homes["a"]
 
 
@@ -154,8 +162,8 @@ def test_unknown_class_ranks_worst_and_warns() -> None:
     inputs["contamination_zones"]["features"].append(feature(box(0, 0, 1, 1), "noclass"))
     r = run(**inputs)
     assert "unknown-soil-class" in codes(r) and "missing-property" in codes(r)
-    assert r["summary"]["class_order"][-1] == "asbest"
-    assert "asbest" in r["summary"]["contaminated_classes"]
+    assert r["classes"]["class_order"][-1] == "asbest"
+    assert "asbest" in r["classes"]["contaminated_classes"]
 
 
 def test_ges_from_user_supplied_table() -> None:
@@ -163,10 +171,13 @@ def test_ges_from_user_supplied_table() -> None:
     ges = {f["id"]: f["properties"]["ges_soil"] for f in r["buildings"]["features"]}
     assert ges == {"a": 2, "b": 5, "c": None, "d": 5, "e": None}
     assert "ges-class-missing" in codes(r)  # niet-toepasbaar has none
-    assert r["summary"]["ges"]["contamination"]["available"] is True
-    with pytest.raises(InputError) as err:
-        run(**homes_and_zones(), ges_by_class={"wonen": 9})
-    assert err.value.input_name == "ges_by_class"
+    assert r["ges"]["contamination"]["available"] is True
+    # whole JSON numbers 0–8 only: no fractions, booleans or strings (strict integers)
+    for bad in ({"wonen": 9}, {"wonen": 2.5}, {"wonen": "veel"}, {"wonen": True}, {"wonen": "3"}):
+        with pytest.raises(InputError) as err:
+            run(**homes_and_zones(), ges_by_class=bad)
+        assert err.value.input_name == "ges_by_class"
+        assert "wonen" in err.value.reason  # names the class
 
 
 def test_input_combinations() -> None:
@@ -229,8 +240,8 @@ def test_amsterdam_addresses_on_a_zone(load_amsterdam: Any) -> None:
     r = run(buildings=addresses, contamination_zones=zones, neighbourhoods=hoods, area_type="1")
     s = r["summary"]
     assert s["homes"] == len(addresses["features"]) == 1836
-    assert sum(c["homes"] for c in s["per_class"].values()) == 1836
-    on_zone = s["per_class"]["industrie"]["homes"]
+    assert sum(c["homes"] for c in r["classes"]["overall"].values()) == 1836
+    on_zone = r["classes"]["overall"]["industrie"]["homes"]
     assert 0 < on_zone < 1836
     # brute force: the points inside the zone box
     xy = np.array([f["geometry"]["coordinates"][:2] for f in addresses["features"]])
@@ -242,7 +253,7 @@ def test_amsterdam_addresses_on_a_zone(load_amsterdam: Any) -> None:
         + sum(
             w.get("count", 0)
             for w in r["data_quality"]["warnings"]
-            if w["code"] == "homes-outside-neighbourhoods"
+            if w["code"] == "features-outside-areas"
         )
         == 1836
     )

@@ -74,12 +74,16 @@ def test_storm_deficit_worked_on_paper() -> None:
     assert h["surface_coverage"] == 1.0
     # nl-default, storage_ratio band 1.0 → 1.2 with floor 0: 1 + 5 × 0.4444 = 3.22
     assert h["score"] == 3.22
-    assert h["scorecard"]["scores"]["paved_share"]["score"] == 8.0  # 6 + 4 × 0.1 / 0.2
+    assert h["score_paved_share"] == 8.0  # 6 + 4 × 0.1 / 0.2
+    assert h["score_storage_ratio"] == 3.22
     st_ = props(r, "storage")
     assert [p["volume_m3_used"] for p in st_] == [60.0, 100.0]
     assert [p["capacity_source"] for p in st_] == ["capacity_mm", "volume_m3"]
-    assert r["summary"]["ges"]["available"] is False
-    assert "no GES" in r["summary"]["ges"]["note"] or "No GES" in r["summary"]["ges"]["note"]
+    assert [p["area_id"] for p in st_] == ["BU01", "BU01"]  # the neighbourhood's own id
+    assert r["ges"]["available"] is False
+    assert "No GES" in r["ges"]["note"]
+    assert "storm_mm" not in r["summary"]  # a parameter: in provenance
+    assert r["provenance"]["parameters"]["storm_mm"] == 60
     assert r["profile"]["name"] == "nl-default" and list(r["profile"]["indicators"]) == ["water"]
 
 
@@ -139,7 +143,9 @@ def test_area_type_from_property_and_parameter() -> None:
     r = run(**inputs)
     (h,) = props(r)
     assert h["area_type"] == "1"
-    assert h["scorecard"]["scores"]["paved_share"]["band_area_type"] == "binnenstad"
+    # urbanity class 1 reads as binnenstad: paved share 0.6 ≤ its ambition 0.7 → 10
+    # (the default band, minimum 0.7 → ambition 0.5, would give 8)
+    assert h["score_paved_share"] == 10.0
     r2 = run(**inputs, area_type="buitengebied")
     assert props(r2)[0]["area_type"] == "buitengebied"
     assert r2["summary"]["scorecard"]["area_type"] == "buitengebied"

@@ -13,116 +13,168 @@ with ``k = 1`` for end-of-year timing (default), ``0.5`` mid-year, ``0`` start-o
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
+import pydantic
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.metrics import Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Output, Parameter, Source
 
 KINDS = ("cost", "benefit", "transfer")
 TIMINGS: dict[str, float] = {"end-of-year": 1.0, "mid-year": 0.5, "start-of-year": 0.0}
 YEAR_MIN, YEAR_MAX = 1900, 2200  # validation bounds of any calendar year given
 
-_EUR = {"type": "number", "minimum": 0}
-_YEAR = {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX}
-_FACTOR = {"type": "number", "minimum": 0}
+Eur = Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False, strict=True)]
+Year = Annotated[int, pydantic.Field(ge=YEAR_MIN, le=YEAR_MAX, strict=True)]
+Factor = Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False, strict=True)]
+Share = Annotated[float, pydantic.Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+Text = Annotated[str, pydantic.StringConstraints(strip_whitespace=True, min_length=1)]
 
-EFFECT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["name", "kind"],
-    "additionalProperties": False,
-    "properties": {
-        "name": {"type": "string", "description": "Unique name of the effect."},
-        "kind": {
-            "type": "string",
-            "enum": list(KINDS),
-            "description": (
-                "cost or benefit to society; a transfer moves money from `stakeholder` to "
-                "`to` and counts for the stakeholders only (it nets out for society)."
-            ),
-        },
-        "stakeholder": {
-            "type": "string",
-            "description": (
-                "Who bears the cost or receives the benefit (payer of a transfer): "
-                "municipality, developers, residents, health insurers, ... Default: society."
-            ),
-        },
-        "to": {
-            "type": "string",
-            "description": "Receiver of a transfer (only with kind transfer).",
-        },
-        "amount_eur": {
-            **_EUR,
-            "description": "Recurring amount per year (real €, base-year prices).",
-        },
-        "once_eur": {**_EUR, "description": "One-off amount in `year`."},
-        "qaly_per_year": {
-            **_EUR,
-            "description": "Healthy life years per year, valued at `qaly_value_eur` each.",
-        },
-        "year": {**_YEAR, "description": "Year of a one-off amount."},
-        "start_year": {
-            **_YEAR,
-            "description": "First year of a recurring effect (default base_year).",
-        },
-        "end_year": {
-            **_YEAR,
-            "description": "Last year of a recurring effect, inclusive (default: end of horizon).",
-        },
-        "growth": {
-            "type": "number",
-            "minimum": -0.5,
-            "maximum": 0.5,
-            "description": "Real growth per year of a recurring amount (0.01 = 1 %/yr).",
-        },
-        "low_eur": {
-            **_EUR,
-            "description": "Low value, same unit as the amount (per year or once).",
-        },
-        "high_eur": {**_EUR, "description": "High value, same unit as the amount."},
-        "low_factor": {**_FACTOR, "description": "Low value as a multiple of the central one."},
-        "high_factor": {**_FACTOR, "description": "High value as a multiple of the central one."},
-    },
-}
 
-GREEN_PREMIUM_SCHEMA: dict[str, Any] = {
-    "type": ["object", "null"],
-    "required": ["homes", "mean_home_value_eur"],
-    "additionalProperties": False,
-    "properties": {
-        "homes": {"type": "integer", "minimum": 0, "description": "Homes that gain the premium."},
-        "mean_home_value_eur": {**_EUR, "description": "Mean value of those homes (€)."},
-        "premium_share": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "description": "Premium as a share of home value (default `house_value_premium`).",
-        },
-        "low_share": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "description": "Low premium share (default `house_value_premium_low`).",
-        },
-        "high_share": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "description": "High premium share (default `house_value_premium_high`).",
-        },
-        "year": {**_YEAR, "description": "Year the premium is realised (default base_year)."},
-        "stakeholder": {"type": "string", "description": "Who receives it (default residents)."},
-        "name": {
-            "type": "string",
-            "description": "Effect name (default 'green house-value premium').",
-        },
-    },
-}
+class OpenAPI30Schema(GenerateJsonSchema):
+    """JSON Schema as OpenAPI 3.0 and OGC ``schema.yaml`` read it.
+
+    An optional field is ``nullable: true`` beside its own type, never an ``anyOf``
+    with a ``null`` type (which OGC's ``schema.yaml`` does not allow).
+    """
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        """Return the inner schema marked ``nullable``."""
+        return {**self.generate_inner(schema["schema"]), "nullable": True}
+
+
+class EffectInput(pydantic.BaseModel):
+    """One item of ``effects``: a cost, benefit or transfer, as the request gives it.
+
+    Exactly one of ``amount_eur`` (per year, from ``start_year`` to ``end_year``,
+    growing by ``growth``), ``once_eur`` (in ``year``) or ``qaly_per_year``; a range
+    either in euros (``low_eur``/``high_eur``) or as factors of the central value.
+
+    Examples
+    --------
+    >>> EffectInput(name="upkeep", kind="cost", amount_eur=10.0).stakeholder
+    'society'
+    >>> EffectInput(name="x", kind="cost", once_eur=1.0)
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Effect
+      Value error, a one-off (once_eur) needs its `year` [type=value_error, input_value={'name': 'x', 'kind': 'cost', 'once_eur': 1.0}, input_type=dict]
+    ...
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid", title="Effect")
+
+    name: Text = pydantic.Field(description="Unique name of the effect.")
+    kind: Literal["cost", "benefit", "transfer"] = pydantic.Field(
+        description="cost or benefit to society; a transfer moves money from `stakeholder` to "
+        "`to` and counts for the stakeholders only (it nets out for society)."
+    )
+    stakeholder: Text = pydantic.Field(
+        default="society",
+        description="Who bears the cost or receives the benefit (payer of a transfer): "
+        "municipality, developers, residents, health insurers, ...",
+    )
+    to: Text | None = pydantic.Field(
+        default=None, description="Receiver of a transfer (only with kind transfer)."
+    )
+    amount_eur: Eur | None = pydantic.Field(
+        default=None, description="Recurring amount per year (real €, base-year prices)."
+    )
+    once_eur: Eur | None = pydantic.Field(default=None, description="One-off amount in `year`.")
+    qaly_per_year: Eur | None = pydantic.Field(
+        default=None, description="Healthy life years per year, valued at `qaly_value_eur` each."
+    )
+    year: Year | None = pydantic.Field(default=None, description="Year of a one-off amount.")
+    start_year: Year | None = pydantic.Field(
+        default=None, description="First year of a recurring effect (default base_year)."
+    )
+    end_year: Year | None = pydantic.Field(
+        default=None,
+        description="Last year of a recurring effect, inclusive (default: end of horizon).",
+    )
+    growth: Annotated[float, pydantic.Field(ge=-0.5, le=0.5, strict=True)] | None = pydantic.Field(
+        default=None,
+        description="Real growth per year of a recurring amount (0.01 = 1 %/yr; default 0).",
+    )
+    low_eur: Eur | None = pydantic.Field(
+        default=None, description="Low value, same unit as the amount (per year or once)."
+    )
+    high_eur: Eur | None = pydantic.Field(
+        default=None, description="High value, same unit as the amount."
+    )
+    low_factor: Factor | None = pydantic.Field(
+        default=None, description="Low value as a multiple of the central one."
+    )
+    high_factor: Factor | None = pydantic.Field(
+        default=None, description="High value as a multiple of the central one."
+    )
+
+    @pydantic.model_validator(mode="after")
+    def _consistent(self) -> EffectInput:
+        given = [
+            k for k in ("amount_eur", "once_eur", "qaly_per_year") if getattr(self, k) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of amount_eur, once_eur, qaly_per_year (got {given})"
+            )
+        if self.kind == "transfer" and self.to is None:
+            raise ValueError("a transfer needs `to` (receiver of the transfer)")
+        if self.kind != "transfer" and self.to is not None:
+            raise ValueError("`to` is only for kind transfer")
+        recurring = [
+            k for k in ("start_year", "end_year", "growth") if getattr(self, k) is not None
+        ]
+        if self.once_eur is not None and recurring:
+            raise ValueError(f"{recurring[0]} does not apply to a one-off (once_eur)")
+        if self.once_eur is not None and self.year is None:
+            raise ValueError("a one-off (once_eur) needs its `year`")
+        if self.once_eur is None and self.year is not None:
+            raise ValueError("`year` is for one-offs; use start_year/end_year")
+        start, end = self.start_year, self.end_year
+        if start is not None and end is not None and end < start:
+            raise ValueError(f"end_year {end} is before start_year {start}")
+        eur = self.low_eur is not None or self.high_eur is not None
+        if eur and (self.low_factor is not None or self.high_factor is not None):
+            raise ValueError("give low_eur/high_eur or low_factor/high_factor, not both")
+        return self
+
+
+class GreenPremium(pydantic.BaseModel):
+    """The ``green_premium`` helper effect: a one-off house-value premium for residents."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", title="GreenPremium")
+
+    homes: Annotated[int, pydantic.Field(ge=0, strict=True)] = pydantic.Field(
+        description="Homes that gain the premium."
+    )
+    mean_home_value_eur: Eur = pydantic.Field(description="Mean value of those homes (€).")
+    premium_share: Share | None = pydantic.Field(
+        default=None,
+        description="Premium as a share of home value (default `house_value_premium`).",
+    )
+    low_share: Share | None = pydantic.Field(
+        default=None, description="Low premium share (default `house_value_premium_low`)."
+    )
+    high_share: Share | None = pydantic.Field(
+        default=None, description="High premium share (default `house_value_premium_high`)."
+    )
+    year: Year | None = pydantic.Field(
+        default=None, description="Year the premium is realised (default base_year)."
+    )
+    stakeholder: Text = pydantic.Field(default="residents", description="Who receives it.")
+    name: Text = pydantic.Field(default="green house-value premium", description="Effect name.")
+
+
+def openapi_schema(model: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """Return ``model``'s JSON Schema for a process description (OpenAPI 3.0 flavour)."""
+    return model.model_json_schema(schema_generator=OpenAPI30Schema)
 
 
 @dataclass(frozen=True)
@@ -217,136 +269,81 @@ def break_even_year(years: np.ndarray, net_pv: np.ndarray) -> int | None:
     return int(years[hit[0]]) if len(hit) else None
 
 
-# ------------------------------------------------------------------ input validation
+# ------------------------------------------------------------------ from input to effects
 
 
-def _number(value: Any, where: str, name: str, schema: Mapping[str, Any]) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(name, f"{where} must be a finite number (got {value!r})")
-    lo, hi = schema.get("minimum"), schema.get("maximum")
-    if lo is not None and value < lo:
-        raise InputError(name, f"{where} is below the minimum {lo} (got {value!r})")
-    if hi is not None and value > hi:
-        raise InputError(name, f"{where} is above the maximum {hi} (got {value!r})")
-    return float(value)
+def value_range(spec: EffectInput, central: float) -> tuple[float, float]:
+    """Return the low and high value of an effect (the central one where none is given).
 
-
-def _integer(value: Any, where: str, name: str, schema: Mapping[str, Any]) -> int:
-    v = _number(value, where, name, schema)
-    if not v.is_integer():
-        raise InputError(name, f"{where} must be a whole number (got {value!r})")
-    return int(v)
-
-
-def _text(value: Any, where: str, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(name, f"{where} must be a non-empty string (got {value!r})")
-    return value.strip()
-
-
-def _range(item: Mapping[str, Any], central: float, where: str, name: str) -> tuple[float, float]:
-    props = EFFECT_SCHEMA["properties"]
-    has_eur = "low_eur" in item or "high_eur" in item
-    has_factor = "low_factor" in item or "high_factor" in item
-    if has_eur and has_factor:
-        raise InputError(
-            name, f"{where}: give low_eur/high_eur or low_factor/high_factor, not both"
+    Examples
+    --------
+    >>> value_range(EffectInput(name="x", kind="cost", amount_eur=10.0, high_factor=1.5), 10.0)
+    (10.0, 15.0)
+    """
+    if spec.low_eur is not None or spec.high_eur is not None:
+        return (
+            central if spec.low_eur is None else spec.low_eur,
+            central if spec.high_eur is None else spec.high_eur,
         )
-    low = high = central
-    if "low_eur" in item:
-        low = _number(item["low_eur"], f"{where}.low_eur", name, props["low_eur"])
-    if "high_eur" in item:
-        high = _number(item["high_eur"], f"{where}.high_eur", name, props["high_eur"])
-    if "low_factor" in item:
-        low = central * _number(
-            item["low_factor"], f"{where}.low_factor", name, props["low_factor"]
-        )
-    if "high_factor" in item:
-        high = central * _number(
-            item["high_factor"], f"{where}.high_factor", name, props["high_factor"]
-        )
-    if not low <= central <= high:
-        raise InputError(
-            name,
-            f"{where}: the range must hold the central value (low {low} ≤ {central} ≤ high {high})",
-        )
-    return low, high
+    return (
+        central * (1.0 if spec.low_factor is None else spec.low_factor),
+        central * (1.0 if spec.high_factor is None else spec.high_factor),
+    )
 
 
-def parse_effect(
-    item: Any, index: int, base_year: int, last_year: int, qaly_value_eur: float
+def to_effect(
+    spec: EffectInput, index: int, base_year: int, last_year: int, qaly_value_eur: float
 ) -> Effect:
-    """Validate one item of ``effects`` and return it as an :class:`Effect`.
+    """Return one validated item of ``effects`` as an :class:`Effect` on the year grid.
 
     Raises
     ------
     InputError
-        Naming ``effects``, the item and what is wrong.
+        When the range does not hold the central value.
 
     Examples
     --------
-    >>> parse_effect({"name": "park upkeep", "kind": "cost", "amount_eur": 10.0},
-    ...              0, 2025, 2054, 50000.0).end_year
+    >>> to_effect(EffectInput(name="park upkeep", kind="cost", amount_eur=10.0),
+    ...           0, 2025, 2054, 50000.0).end_year
     2054
-    >>> parse_effect({"name": "x", "kind": "gift", "once_eur": 1, "year": 2025}, 0, 2025, 2054, 5e4)
-    Traceback (most recent call last):
-    ...
-    gsl_indicators.core.spec.InputError: input 'effects': effect 0 ('x'): kind must be one of ('cost', 'benefit', 'transfer') (got 'gift')
+    >>> to_effect(EffectInput(name="health", kind="benefit", qaly_per_year=0.5),
+    ...           0, 2025, 2054, 50000.0).central
+    25000.0
     """
-    name = "effects"
-    props = EFFECT_SCHEMA["properties"]
-    if not isinstance(item, Mapping):
-        raise InputError(name, f"effect {index} must be an object (got {item!r})")
-    label = _text(item.get("name"), f"effect {index}.name", name)
-    where = f"effect {index} ({label!r})"
-    unknown = sorted(set(item) - set(props))
-    if unknown:
-        raise InputError(name, f"{where}: unknown field {unknown[0]!r}; known: {sorted(props)}")
-    kind = item.get("kind")
-    if kind not in KINDS:
-        raise InputError(name, f"{where}: kind must be one of {KINDS} (got {kind!r})")
-    stakeholder = _text(item.get("stakeholder", "society"), f"{where}.stakeholder", name)
-    to = None
-    if kind == "transfer":
-        to = _text(item.get("to"), f"{where}.to (receiver of the transfer)", name)
-    elif "to" in item:
-        raise InputError(name, f"{where}: `to` is only for kind transfer")
-    given = [k for k in ("amount_eur", "once_eur", "qaly_per_year") if k in item]
-    if len(given) != 1:
+    if spec.once_eur is not None:
+        central, basis = spec.once_eur, "one-off"
+        start = end = int(spec.year or base_year)
+    else:
+        start = base_year if spec.start_year is None else spec.start_year
+        # without end_year an effect runs to the end of the horizon (a start beyond it: one year)
+        end = max(last_year, start) if spec.end_year is None else spec.end_year
+        if spec.qaly_per_year is not None:
+            central, basis = spec.qaly_per_year * qaly_value_eur, "qaly"
+        else:
+            central, basis = float(spec.amount_eur or 0.0), "per-year"
+    low, high = value_range(spec, central)
+    if not low <= central <= high:
         raise InputError(
-            name, f"{where}: give exactly one of amount_eur, once_eur, qaly_per_year (got {given})"
+            "effects",
+            f"effect {index} ({spec.name!r}): the range must hold the central value "
+            f"(low {low} ≤ {central} ≤ high {high})",
         )
-    field = given[0]
-    value = _number(item[field], f"{where}.{field}", name, props[field])
-    if field == "once_eur":
-        extra = sorted({"start_year", "end_year", "growth"} & set(item))
-        if extra:
-            raise InputError(name, f"{where}: {extra[0]} does not apply to a one-off (once_eur)")
-        if "year" not in item:
-            raise InputError(name, f"{where}: a one-off (once_eur) needs its `year`")
-        year = _integer(item["year"], f"{where}.year", name, props["year"])
-        low, high = _range(item, value, where, name)
-        return Effect(label, kind, stakeholder, value, low, high, year, year, 0.0, "one-off", to)
-    if "year" in item:
-        raise InputError(name, f"{where}: `year` is for one-offs; use start_year/end_year")
-    start = _integer(
-        item.get("start_year", base_year), f"{where}.start_year", name, props["start_year"]
+    return Effect(
+        name=spec.name,
+        kind=spec.kind,
+        stakeholder=spec.stakeholder,
+        central=central,
+        low=low,
+        high=high,
+        start_year=start,
+        end_year=end,
+        growth=spec.growth or 0.0,
+        basis=basis,
+        to=spec.to,
     )
-    # without end_year an effect runs to the end of the horizon (a start beyond it: one year)
-    end = _integer(
-        item.get("end_year", max(last_year, start)), f"{where}.end_year", name, props["end_year"]
-    )
-    if end < start:
-        raise InputError(name, f"{where}: end_year {end} is before start_year {start}")
-    growth = _number(item.get("growth", 0.0), f"{where}.growth", name, props["growth"])
-    basis = "per-year"
-    if field == "qaly_per_year":
-        value, basis = value * qaly_value_eur, "qaly"
-    low, high = _range(item, value, where, name)
-    return Effect(label, kind, stakeholder, value, low, high, start, end, growth, basis, to)
 
 
-def green_premium_effect(raw: Any, params: Mapping[str, Any]) -> Effect:
+def green_premium_effect(gp: GreenPremium, params: Mapping[str, Any]) -> Effect:
     """Return the one-off benefit of a green house-value premium.
 
     ``homes × mean_home_value_eur × premium_share`` in ``year``, received by
@@ -357,60 +354,36 @@ def green_premium_effect(raw: Any, params: Mapping[str, Any]) -> Effect:
     --------
     >>> p = {"base_year": 2025, "house_value_premium": 0.04,
     ...      "house_value_premium_low": 0.04, "house_value_premium_high": 0.30}
-    >>> e = green_premium_effect({"homes": 10, "mean_home_value_eur": 300000}, p)
+    >>> e = green_premium_effect(GreenPremium(homes=10, mean_home_value_eur=300000), p)
     >>> e.central, e.low, e.high, e.start_year, e.stakeholder
     (120000.0, 120000.0, 900000.0, 2025, 'residents')
     """
-    name = "green_premium"
-    if not isinstance(raw, Mapping):
-        raise InputError(name, f"must be an object (got {raw!r})")
-    props = GREEN_PREMIUM_SCHEMA["properties"]
-    unknown = sorted(set(raw) - set(props))
-    if unknown:
-        raise InputError(name, f"unknown field {unknown[0]!r}; known: {sorted(props)}")
-    for key in GREEN_PREMIUM_SCHEMA["required"]:
-        if key not in raw:
-            raise InputError(name, f"`{key}` is required")
-    homes = _integer(raw["homes"], "homes", name, props["homes"])
-    value = _number(
-        raw["mean_home_value_eur"], "mean_home_value_eur", name, props["mean_home_value_eur"]
-    )
-    share = _number(
-        raw.get("premium_share", params["house_value_premium"]),
-        "premium_share",
-        name,
-        props["premium_share"],
-    )
-    low = _number(
-        raw.get("low_share", min(share, params["house_value_premium_low"])),
-        "low_share",
-        name,
-        props["low_share"],
-    )
-    high = _number(
-        raw.get("high_share", max(share, params["house_value_premium_high"])),
-        "high_share",
-        name,
-        props["high_share"],
+    share = params["house_value_premium"] if gp.premium_share is None else gp.premium_share
+    low = min(share, params["house_value_premium_low"]) if gp.low_share is None else gp.low_share
+    high = (
+        max(share, params["house_value_premium_high"]) if gp.high_share is None else gp.high_share
     )
     if not low <= share <= high:
         raise InputError(
-            name, f"low_share {low} ≤ premium_share {share} ≤ high_share {high} must hold"
+            "green_premium",
+            f"low_share {low} ≤ premium_share {share} ≤ high_share {high} must hold",
         )
-    year = _integer(raw.get("year", params["base_year"]), "year", name, props["year"])
-    who = _text(raw.get("stakeholder", "residents"), "stakeholder", name)
-    label = _text(raw.get("name", "green house-value premium"), "name", name)
-    base = homes * value
+    year = int(params["base_year"]) if gp.year is None else gp.year
+    base = gp.homes * gp.mean_home_value_eur
     return Effect(
-        label, "benefit", who, base * share, base * low, base * high, year, year, 0.0, "one-off"
+        name=gp.name,
+        kind="benefit",
+        stakeholder=gp.stakeholder,
+        central=base * share,
+        low=base * low,
+        high=base * high,
+        start_year=year,
+        end_year=year,
+        basis="one-off",
     )
 
 
 # ------------------------------------------------------------------ analysis
-
-
-def _eur(x: float) -> float:
-    return round(float(x), 2)
 
 
 def _sign(effects: Sequence[Effect]) -> np.ndarray:
@@ -538,46 +511,100 @@ def analyse(
 
 
 def effects_from_params(params: Mapping[str, Any]) -> list[Effect]:
-    """Validate ``effects`` (and ``green_premium``) and return them as :class:`Effect`.
+    """Return ``effects`` (and ``green_premium``) as :class:`Effect` on the year grid.
+
+    The items were validated by :class:`EffectInput` with the other parameters.
 
     Raises
     ------
     InputError
-        For a malformed effect, duplicate names, or nothing to analyse.
+        For a range without its central value, duplicate names, or nothing to analyse.
     """
     base_year, horizon = int(params["base_year"]), int(params["horizon_years"])
-    last_year = base_year + horizon - 1
     effects = [
-        parse_effect(item, i, base_year, last_year, float(params["qaly_value_eur"]))
+        to_effect(
+            EffectInput.model_validate(item),
+            i,
+            base_year,
+            base_year + horizon - 1,
+            float(params["qaly_value_eur"]),
+        )
         for i, item in enumerate(params["effects"])
     ]
     if params.get("green_premium") is not None:
-        effects.append(green_premium_effect(params["green_premium"], params))
+        premium = GreenPremium.model_validate(params["green_premium"])
+        effects.append(green_premium_effect(premium, params))
     if not effects:
         raise InputError("effects", "give at least one effect (or a green_premium)")
-    seen: set[str] = set()
-    for e in effects:
-        if e.name in seen:
-            raise InputError("effects", f"effect names must be unique; {e.name!r} appears twice")
-        seen.add(e.name)
+    names = [e.name for e in effects]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        raise InputError("effects", f"effect names must be unique; {twice!r} appears twice")
     return effects
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """Run the cost–benefit analysis of ``params["effects"]``; see :func:`analyse`."""
-    effects = effects_from_params(params)
-    base_year, horizon = int(params["base_year"]), int(params["horizon_years"])
-    last_year = base_year + horizon - 1
-    timing = params["timing"]
-    ctx.progress(0.2, "discounting")
-    r = analyse(
-        effects,
-        base_year,
-        horizon,
-        float(params["discount_rate"]),
-        timing,
-        [float(x) for x in params["sensitivity_discount_rates"]],
-    )
+def effect_rows(effects: Sequence[Effect], r: Mapping[str, Any], last_year: int) -> list[dict]:
+    """Return each effect as analysed: years counted, value, range, PV (central, low, high)."""
+    base_year = int(r["years"][0])
+    total = {"cost": r["pv_costs"], "benefit": r["pv_benefits"]}
+    rows = []
+    for e, (pv, pv_lo, pv_hi) in zip(effects, r["pv_by_effect"], strict=True):
+        counted = e.start_year <= last_year and e.end_year >= base_year  # any year inside
+        row: dict[str, Any] = {
+            "name": e.name,
+            "kind": e.kind,
+            "stakeholder": e.stakeholder,
+            "basis": e.basis,
+            "first_year": max(e.start_year, base_year) if counted else None,
+            "last_year": min(e.end_year, last_year) if counted else None,
+            "value_eur": e.central,
+            "low_eur": e.low,
+            "high_eur": e.high,
+            "growth": e.growth,
+            "pv": pv,
+            "pv_low": pv_lo,
+            "pv_high": pv_hi,
+        }
+        if e.to is not None:
+            row["to"] = e.to
+        if e.kind in total:
+            row["share_of_pv"] = pv / total[e.kind] if total[e.kind] > 0 else None
+        rows.append(row)
+    return rows
+
+
+def cash_flow_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the cash-flow table: per year the flows, their present values and the cumulative net.
+
+    Examples
+    --------
+    >>> e = [Effect("build", "cost", "municipality", 100.0, 100.0, 100.0, 2025, 2025),
+    ...      Effect("gain", "benefit", "residents", 60.0, 60.0, 60.0, 2025, 2026)]
+    >>> [row["cumulative_pv_net"] for row in cash_flow_rows(analyse(e, 2025, 2, 0.0))]
+    [-40.0, 20.0]
+    """
+    cum = np.cumsum(r["net_pv"])
+    return [
+        {
+            "year": int(y),
+            "discount_factor": float(f),
+            "costs": float(c),
+            "benefits": float(b),
+            "net": float(b - c),
+            "pv_costs": float(c * f),
+            "pv_benefits": float(b * f),
+            "pv_net": float(n),
+            "cumulative_pv_net": float(cu),
+        }
+        for y, f, c, b, n, cu in zip(
+            r["years"], r["factors"], r["costs"], r["benefits"], r["net_pv"], cum, strict=True
+        )
+    ]
+
+
+def warn_about(effects: Sequence[Effect], r: Mapping[str, Any], ctx: Context) -> None:
+    """Record effects clipped to the horizon, effects without a range and a passing break-even."""
+    base_year, last_year = int(r["years"][0]), int(r["years"][-1])
     clipped = [e.name for e in effects if e.start_year < base_year or e.end_year > last_year]
     if clipped:
         ctx.warn(
@@ -590,98 +617,127 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     no_range = [e.name for e in effects if e.low == e.central == e.high and e.kind != "transfer"]
     if no_range:
         ctx.note("effects_without_range", no_range)
-    cum = np.cumsum(r["net_pv"])
     be = r["break_even_year"]
-    if be is not None and np.round(cum[be - base_year :], 2).min() < 0:
+    if be is not None and np.round(np.cumsum(r["net_pv"])[be - base_year :], 2).min() < 0:
         ctx.warn(
             "break-even-not-lasting",
             "effects",
             f"the cumulative discounted net is ≥ 0 in {be} but negative again later",
         )
-    pv_by_effect = r["pv_by_effect"]
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run the cost–benefit analysis of ``params["effects"]``; see :func:`analyse`."""
+    effects = effects_from_params(params)
+    base_year, horizon = int(params["base_year"]), int(params["horizon_years"])
+    ctx.progress(0.2, "discounting")
+    r = analyse(
+        effects,
+        base_year,
+        horizon,
+        float(params["discount_rate"]),
+        params["timing"],
+        [float(x) for x in params["sensitivity_discount_rates"]],
+    )
+    warn_about(effects, r, ctx)
     transfers = np.array([e.kind == "transfer" for e in effects])
-    total = {"cost": r["pv_costs"], "benefit": r["pv_benefits"]}
-    effect_rows = []
-    for e, (pv, pv_lo, pv_hi) in zip(effects, pv_by_effect, strict=True):
-        counted = e.start_year <= last_year and e.end_year >= base_year  # any year inside
-        row: dict[str, Any] = {
-            "name": e.name,
-            "kind": e.kind,
-            "stakeholder": e.stakeholder,
-            "basis": e.basis,
-            "first_year": max(e.start_year, base_year) if counted else None,
-            "last_year": min(e.end_year, last_year) if counted else None,
-            "value_eur": _eur(e.central),
-            "low_eur": _eur(e.low),
-            "high_eur": _eur(e.high),
-            "growth": e.growth,
-            "pv": _eur(pv),
-            "pv_low": _eur(pv_lo),
-            "pv_high": _eur(pv_hi),
-        }
-        if e.to is not None:
-            row["to"] = e.to
-        if e.kind in total:
-            row["share_of_pv"] = round(pv / total[e.kind], 4) if total[e.kind] > 0 else None
-        effect_rows.append(row)
-    cash_flows = [
-        {
-            "year": int(y),
-            "discount_factor": round(float(f), 6),
-            "costs": _eur(c),
-            "benefits": _eur(b),
-            "net": _eur(b - c),
-            "pv_costs": _eur(c * f),
-            "pv_benefits": _eur(b * f),
-            "pv_net": _eur(n),
-            "cumulative_pv_net": _eur(cu),
-        }
-        for y, f, c, b, n, cu in zip(
-            r["years"], r["factors"], r["costs"], r["benefits"], r["net_pv"], cum, strict=True
-        )
-    ]
-    ctx.progress(0.9, "sensitivity")
-    return {
-        "summary": {
-            "pv_costs": _eur(r["pv_costs"]),
-            "pv_benefits": _eur(r["pv_benefits"]),
-            "npv": _eur(r["npv"]),
-            "bc_ratio": None if r["bc_ratio"] is None else round(r["bc_ratio"], 4),
-            "break_even_year": be,
-            "discount_rate": params["discount_rate"],
-            "base_year": base_year,
-            "first_year": base_year,
-            "last_year": last_year,
-            "timing": timing,
-            "prices": f"real euros, price level {base_year}",
+    return Metrics(
+        overall={
+            "pv_costs": r["pv_costs"],
+            "pv_benefits": r["pv_benefits"],
+            "npv": r["npv"],
+            "bc_ratio": r["bc_ratio"],
+            "break_even_year": r["break_even_year"],
+            "pv_transfers": float(r["pv_by_effect"][transfers, 0].sum()),
             "effects": len(effects),
-            "pv_transfers": _eur(pv_by_effect[transfers, 0].sum()),
         },
-        "cash_flows": cash_flows,
-        "stakeholders": [
-            {
-                "stakeholder": who,
-                "pv_costs": _eur(v["pv_costs"]),
-                "pv_benefits": _eur(v["pv_benefits"]),
-                "npv": _eur(v["npv"]),
-            }
-            for who, v in r["stakeholders"].items()
-        ],
-        "effects": effect_rows,
-        "sensitivity": {
-            "discount_rates": [{"discount_rate": x, "npv": _eur(n)} for x, n in r["rates"]],
-            "ranges": {k: _eur(v) for k, v in r["ranges"].items()},
-            "tornado": [
-                {
-                    **t,
-                    "npv_low": _eur(t["npv_low"]),
-                    "npv_high": _eur(t["npv_high"]),
-                    "swing": _eur(t["swing"]),
-                }
-                for t in r["tornado"]
-            ],
+        outputs={
+            "cash_flows": cash_flow_rows(r),
+            "stakeholders": [{"stakeholder": who, **v} for who, v in r["stakeholders"].items()],
+            "effects": effect_rows(effects, r, base_year + horizon - 1),
+            "sensitivity": {
+                "discount_rates": [{"discount_rate": x, "npv": n} for x, n in r["rates"]],
+                "ranges": r["ranges"],
+                "tornado": r["tornado"],
+            },
+            "conventions": {
+                "first_year": base_year,
+                "last_year": base_year + horizon - 1,
+                "timing": params["timing"],
+                "discount_rate": params["discount_rate"],
+                "prices": f"real euros, price level {base_year}",
+            },
         },
-    }
+    )
+
+
+def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+METRICS = (
+    _m(
+        "pv_costs",
+        "Contante waarde kosten",
+        "PV of costs",
+        "EUR",
+        digits=2,
+        direction="lower_is_better",
+        description="Discounted costs over the horizon.",
+    ),
+    _m(
+        "pv_benefits",
+        "Contante waarde baten",
+        "PV of benefits",
+        "EUR",
+        digits=2,
+        direction="higher_is_better",
+        description="Discounted benefits over the horizon.",
+    ),
+    _m(
+        "npv",
+        "Netto contante waarde",
+        "Net present value",
+        "EUR",
+        digits=2,
+        direction="higher_is_better",
+        description="PV of benefits − PV of costs.",
+    ),
+    _m(
+        "bc_ratio",
+        "Baten/kostenverhouding",
+        "Benefit/cost ratio",
+        "ratio",
+        digits=4,
+        direction="higher_is_better",
+        description="PV of benefits ÷ PV of costs (null: no costs).",
+    ),
+    _m(
+        "break_even_year",
+        "Terugverdienjaar",
+        "Break-even year",
+        "year",
+        digits=0,
+        direction="lower_is_better",
+        description="First year the cumulative discounted net is ≥ 0 (null: never).",
+    ),
+    _m(
+        "pv_transfers",
+        "Contante waarde overdrachten",
+        "PV of transfers",
+        "EUR",
+        digits=2,
+        description="Discounted transfers between stakeholders (net out for society).",
+    ),
+    _m(
+        "effects",
+        "Effecten",
+        "Effects",
+        "count",
+        digits=0,
+        description="Effects analysed (with the green premium).",
+    ),
+)
 
 
 _DISCOUNT_SRC = "Werkgroep discontovoet 2020; Ministerie van Financiën (standard rate since 2021)"
@@ -689,7 +745,7 @@ _DISCOUNT_SRC = "Werkgroep discontovoet 2020; Ministerie van Financiën (standar
 INDICATORS = (
     Indicator(
         id="mkba",
-        version="1.0.0",
+        version="2.0.0",
         title={
             "nl": "Maatschappelijke kosten-batenanalyse (MKBA)",
             "en": "Social cost–benefit analysis (MKBA)",
@@ -722,7 +778,11 @@ INDICATORS = (
             "`house_value_premium`. Sensitivity: NPV at each of `sensitivity_discount_rates`; "
             "NPV with all effects at low / high values, pessimistic (costs high, benefits low) "
             "and optimistic; and a tornado: NPV with one effect at its low and at its high "
-            "value, the others central, sorted by swing."
+            "value, the others central, sorted by swing. The overall metrics (summary) are "
+            "PV costs, PV benefits, NPV, B/C ratio, break-even year, PV of transfers and the "
+            "number of effects; the cash-flow table, stakeholders, effects, sensitivity and "
+            "conventions are further outputs. `effects` and `green_premium` are validated by "
+            "their published JSON Schemas (Effect, GreenPremium)."
         ),
         compute=compute,
         parameters=(
@@ -735,8 +795,9 @@ INDICATORS = (
                 "(with `year`) or `qaly_per_year`; optional range `low_eur`/`high_eur` or "
                 "`low_factor`/`high_factor`.",
                 "array",
-                [],
-                schema={"items": EFFECT_SCHEMA},
+                default=[],
+                annotation=list[EffectInput],
+                schema={"items": openapi_schema(EffectInput)},
             ),
             Parameter(
                 "discount_rate",
@@ -744,9 +805,9 @@ INDICATORS = (
                 "Real discount rate: 2.25 % is the Dutch standard rate for MKBA since 1 January "
                 "2021 (Werkgroep discontovoet 2020; 3 % before).",
                 "number",
-                0.0225,
-                0.0,
-                0.08,
+                default=0.0225,
+                minimum=0.0,
+                maximum=0.08,
                 unit="1/yr",
             ),
             Parameter(
@@ -754,9 +815,9 @@ INDICATORS = (
                 "Horizon",
                 "Number of years counted from the base year (30: TEEB-stad practice).",
                 "integer",
-                30,
-                1,
-                100,
+                default=30,
+                minimum=1,
+                maximum=100,
                 unit="yr",
             ),
             Parameter(
@@ -764,9 +825,9 @@ INDICATORS = (
                 "Base year",
                 "Year discounted to, first year of the analysis and price level of all amounts.",
                 "integer",
-                2025,
-                2000,
-                2100,
+                default=2025,
+                minimum=2000,
+                maximum=2100,
             ),
             Parameter(
                 "timing",
@@ -774,7 +835,7 @@ INDICATORS = (
                 "When in its year a flow falls: end-of-year (default; a base-year flow is "
                 "discounted one year), mid-year, or start-of-year (base-year flows undiscounted).",
                 "string",
-                "end-of-year",
+                default="end-of-year",
                 enum=tuple(TIMINGS),
             ),
             Parameter(
@@ -782,9 +843,9 @@ INDICATORS = (
                 "Value of a healthy life year (QALY)",
                 "Euros per QALY for effects given in `qaly_per_year` (RIVM: about €50,000–60,000).",
                 "number",
-                50000.0,
-                20000.0,
-                150000.0,
+                default=50000.0,
+                minimum=20000.0,
+                maximum=150000.0,
                 unit="€/QALY",
             ),
             Parameter(
@@ -793,27 +854,27 @@ INDICATORS = (
                 "Premium on home value from green, as a share (Den Haag: about 4 %; literature "
                 "4–30 %); used by `green_premium`.",
                 "number",
-                0.04,
-                0.0,
-                0.5,
+                default=0.04,
+                minimum=0.0,
+                maximum=0.5,
             ),
             Parameter(
                 "house_value_premium_low",
                 "Green premium, low",
                 "Low end of the premium for the sensitivity (literature low: 4 %).",
                 "number",
-                0.04,
-                0.0,
-                0.5,
+                default=0.04,
+                minimum=0.0,
+                maximum=0.5,
             ),
             Parameter(
                 "house_value_premium_high",
                 "Green premium, high",
                 "High end of the premium for the sensitivity (literature high: 30 %).",
                 "number",
-                0.30,
-                0.0,
-                0.5,
+                default=0.30,
+                minimum=0.0,
+                maximum=0.5,
             ),
             Parameter(
                 "green_premium",
@@ -822,9 +883,10 @@ INDICATORS = (
                 "`premium_share`, `low_share`, `high_share`, `year`, `stakeholder`, `name`) "
                 "adds a one-off benefit homes x mean value x premium to residents.",
                 "object",
-                None,
+                default=None,
                 nullable=True,
-                schema={k: v for k, v in GREEN_PREMIUM_SCHEMA.items() if k != "type"},
+                annotation=GreenPremium,
+                schema=openapi_schema(GreenPremium),
             ),
             Parameter(
                 "sensitivity_discount_rates",
@@ -832,21 +894,17 @@ INDICATORS = (
                 "Discount rates at which the NPV is also reported (0 %, the standard 2.25 %, the "
                 "pre-2021 3 %, 4 %).",
                 "array",
-                [0.0, 0.0225, 0.03, 0.04],
+                default=[0.0, 0.0225, 0.03, 0.04],
                 schema={"items": {"type": "number", "minimum": 0.0, "maximum": 0.08}},
             ),
         ),
+        metrics=METRICS,
         outputs=(
-            Output(
-                "summary",
-                "Summary",
-                "PV costs, PV benefits, NPV, B/C ratio, break-even year and the conventions used.",
-            ),
             Output(
                 "cash_flows",
                 "Cash flows",
-                "Per year: discount factor, costs, benefits, net, their present values and the "
-                "cumulative discounted net.",
+                "The cash-flow table, per year: discount factor, costs, benefits, net, their "
+                "present values and the cumulative discounted net (euros, unrounded).",
                 {"type": "array"},
             ),
             Output(
@@ -866,6 +924,11 @@ INDICATORS = (
                 "Sensitivity",
                 "NPV per discount rate; NPV with all effects low/high, pessimistic, optimistic; "
                 "tornado of each effect's range.",
+            ),
+            Output(
+                "conventions",
+                "Conventions",
+                "The years counted, the timing of flows, the discount rate and the price level.",
             ),
         ),
         sources=(

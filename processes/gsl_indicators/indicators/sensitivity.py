@@ -11,7 +11,7 @@ baseline. The geo inputs are parsed once; every run calls the target's pure
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from gsl_indicators.core import geo
 from gsl_indicators.core.examples import point_feature, rd_collection
+from gsl_indicators.core.metrics import Metric, Metrics
 from gsl_indicators.core.spec import (
     Context,
     Indicator,
@@ -74,9 +75,9 @@ def sweepable(p: Parameter) -> bool:
 
     Examples
     --------
-    >>> sweepable(Parameter("r", "R", "radius", "number", 1.0, 0.0, 2.0))
+    >>> sweepable(Parameter("r", "R", "radius", "number", default=1.0, minimum=0.0, maximum=2.0))
     True
-    >>> sweepable(Parameter("t", "T", "table", "object", {}))
+    >>> sweepable(Parameter("t", "T", "table", "object", default={}))
     False
     """
     if p.enum is not None:
@@ -120,11 +121,11 @@ def sweep_values(p: Parameter, steps: int) -> Sweep:
 
     Examples
     --------
-    >>> sweep_values(Parameter("d", "D", "distance", "number", 30.0, 10.0, 50.0), 5).values
+    >>> sweep_values(Parameter("d", "D", "distance", "number", default=30.0, minimum=10.0, maximum=50.0), 5).values
     (10.0, 20.0, 30.0, 40.0, 50.0)
-    >>> sweep_values(Parameter("n", "N", "count", "integer", 3, 1, 4), 5).values
+    >>> sweep_values(Parameter("n", "N", "count", "integer", default=3, minimum=1, maximum=4), 5).values
     (1, 2, 3, 4)
-    >>> sweep_values(Parameter("b", "B", "flag", "boolean", True), 5).values
+    >>> sweep_values(Parameter("b", "B", "flag", "boolean", default=True), 5).values
     (False, True)
     """
     if p.enum is not None:
@@ -291,7 +292,7 @@ def _runs_needed(plan: Sequence[Sweep], baseline: Mapping[str, Any]) -> int:
 def _run(
     target: Indicator, layers: Mapping[str, geo.Layer], params: dict[str, Any]
 ) -> tuple[Mapping[str, Any], list[dict[str, Any]]]:
-    """Run the target's kernel; return its summary and warnings."""
+    """Run the target's kernel through the runner; return its summary and warnings."""
     from gsl_indicators.core.run import compute_outputs
 
     run_ctx = Context()
@@ -321,11 +322,21 @@ def _stats(
     }
 
 
-def compute(
-    layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Context
-) -> dict[str, Any]:
-    """Run the one-at-a-time sensitivity analysis (see the indicator's method text)."""
-    from gsl_indicators.core.run import compute_outputs
+@dataclass
+class Baseline:
+    """The target, its inputs parsed once, and its baseline run."""
+
+    target: Indicator
+    given: dict[str, Any]
+    params: dict[str, Any]
+    layers: dict[str, geo.Layer]
+    crs: str | None
+    summary: Mapping[str, Any]
+    ctx: Context
+
+
+def resolve_target(params: Mapping[str, Any]) -> tuple[Indicator, Mapping[str, Any]]:
+    """Return the indicator to analyse and its raw inputs (refusing what cannot run)."""
     from gsl_indicators.core.spec import registry
 
     process = params["process"]
@@ -338,87 +349,107 @@ def compute(
     if not isinstance(raw, Mapping):
         raise InputError("inputs", "must be an object of the inputs of `process`")
     _check_inline(target, raw)
-    geo_names = {gi.name for gi in target.inputs}
-    given = {k: v for k, v in raw.items() if k not in geo_names}
+    return target, raw
+
+
+def baseline_parameters(target: Indicator, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the target's parameters after defaults (its errors re-addressed to ``inputs``)."""
     try:
-        base_params = target.validate_parameters(raw)
+        params = target.validate_parameters(raw)
         target.check_geo_inputs(raw)
     except InputError as err:
         raise _nested_error(err) from None
+    return params
 
-    steps = int(params["steps"])
-    plan = _plan(target, params["parameters"], steps)
-    needed = _runs_needed(plan, base_params)
-    if needed > params["max_runs"]:
-        ranged = any(s.kind == "range" for s in plan)
-        raise InputError(
-            "steps" if ranged else "parameters",
-            f"{len(plan)} parameters at up to {steps} steps need {needed} runs, more than "
-            f"max_runs = {params['max_runs']}; lower `steps`, name fewer `parameters`, or "
-            "raise `max_runs`",
-        )
 
-    # parse once; every run reuses these layers
+def run_baseline(
+    target: Indicator, raw: Mapping[str, Any], params: dict[str, Any], ctx: Context
+) -> Baseline:
+    """Parse the target's geo inputs once and run it at the baseline ``params``."""
+    from gsl_indicators.core.run import compute_outputs
+
+    geo_names = {gi.name for gi in target.inputs}
     base_ctx = Context()
-    ctx.progress(0.0, "reading inputs")
     try:
-        parsed, crs = geo.read_layers(target.inputs, raw, base_ctx) if target.geo else ({}, None)
+        ctx.progress(0.0, "reading inputs")
+        layers, crs = geo.read_layers(target.inputs, raw, base_ctx) if target.geo else ({}, None)
         ctx.progress(0.05, "baseline run")
-        out = compute_outputs(target, parsed, dict(base_params), base_ctx)
+        out = compute_outputs(target, layers, dict(params), base_ctx)
     except InputError as err:
         raise _nested_error(err) from None
-    base_summary = out.get("summary")
-    if not isinstance(base_summary, Mapping):
-        base_summary = {}
-    del out
+    summary = out.get("summary")
+    return Baseline(
+        target=target,
+        given={k: v for k, v in raw.items() if k not in geo_names},
+        params=params,
+        layers=layers,
+        crs=crs,
+        summary=summary if isinstance(summary, Mapping) else {},
+        ctx=base_ctx,
+    )
 
-    names = params["metrics"]
+
+def tracked_metrics(base: Baseline, names: Sequence[str] | None) -> list[str]:
+    """Return the summary entries to track: ``names``, else every numeric top-level one."""
     if names is None:
-        metrics = default_metrics(base_summary, [p.name for p in target.parameters])
-    else:
-        metrics = list(dict.fromkeys(names))
-        for m in metrics:
-            if not _has_path(base_summary, m):
-                raise InputError(
-                    "metrics",
-                    f"'{m}' is not in the summary of '{process}'; numeric entries: "
-                    f"{default_metrics(base_summary)} (dots step into nested objects)",
-                )
-    m0 = {m: _number(metric_value(base_summary, m)) for m in metrics}
-    base_codes = {w["code"] for w in base_ctx.warnings}
+        return default_metrics(base.summary, [p.name for p in base.target.parameters])
+    metrics = list(dict.fromkeys(names))
+    for m in metrics:
+        if not _has_path(base.summary, m):
+            raise InputError(
+                "metrics",
+                f"'{m}' is not in the summary of '{base.target.id}'; numeric entries: "
+                f"{default_metrics(base.summary)} (dots step into nested objects)",
+            )
+    return metrics
 
-    runs, invalid = 1, 0
-    sensitivity: dict[str, Any] = {}
-    for sweep in plan:
-        p0 = base_params.get(sweep.name)
-        results: list[Mapping[str, Any] | None] = []
-        rejected: list[dict[str, Any]] = []
-        new_codes: set[str] = set()
-        for value in sweep.values:
-            if _same(value, p0):
-                results.append(base_summary)
-                continue
-            ctx.progress(0.05 + 0.95 * runs / needed, f"run {runs + 1} of {needed}: {sweep.name}")
-            runs += 1
-            try:
-                varied = target.validate_parameters({**given, sweep.name: value})
-                summary, warnings = _run(target, parsed, varied)
-            except InputError as err:
-                invalid += 1
-                results.append(None)
-                rejected.append({"value": value, "input": err.input_name, "reason": err.reason})
-                continue
-            results.append(summary)
-            new_codes |= {w["code"] for w in warnings} - base_codes
-        sensitivity[sweep.name] = {
-            "kind": sweep.kind,
-            "baseline": p0,
-            "values": list(sweep.values),
-            "invalid": rejected,
-            "new_warnings": sorted(new_codes),
-            "metrics": {m: _stats(sweep, results, m, p0, m0[m]) for m in metrics},
-        }
 
+def sweep_parameter(
+    base: Baseline, sweep: Sweep, metrics: Sequence[str], progress: Callable[[str], None]
+) -> dict[str, Any]:
+    """Run the target once per value of ``sweep`` (the baseline value reuses the baseline)."""
+    p0 = base.params.get(sweep.name)
+    m0 = {m: _number(metric_value(base.summary, m)) for m in metrics}
+    base_codes = {w["code"] for w in base.ctx.warnings}
+    results: list[Mapping[str, Any] | None] = []
+    rejected: list[dict[str, Any]] = []
+    new_codes: set[str] = set()
+    for value in sweep.values:
+        if _same(value, p0):
+            results.append(base.summary)
+            continue
+        progress(sweep.name)
+        try:
+            varied = base.target.validate_parameters({**base.given, sweep.name: value})
+            summary, warnings = _run(base.target, base.layers, varied)
+        except InputError as err:
+            results.append(None)
+            rejected.append({"value": value, "input": err.input_name, "reason": err.reason})
+            continue
+        results.append(summary)
+        new_codes |= {w["code"] for w in warnings} - base_codes
+    return {
+        "kind": sweep.kind,
+        "baseline": p0,
+        "values": list(sweep.values),
+        "invalid": rejected,
+        "new_warnings": sorted(new_codes),
+        "metrics": {m: _stats(sweep, results, m, p0, m0[m]) for m in metrics},
+    }
+
+
+def tornado_of(
+    sensitivity: Mapping[str, Mapping[str, Any]], metrics: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Return, per metric, the parameters by descending swing (with min and max).
+
+    Examples
+    --------
+    >>> s = {"a": {"metrics": {"m": {"swing": 1.0, "min": 0.0, "max": 1.0}}},
+    ...      "b": {"metrics": {"m": {"swing": 3.0, "min": 0.0, "max": 3.0}}}}
+    >>> [r["parameter"] for r in tornado_of(s, ["m"])["m"]]
+    ['b', 'a']
+    """
     tornado: dict[str, list[dict[str, Any]]] = {}
     for m in metrics:
         rows = [
@@ -432,55 +463,104 @@ def compute(
             if s["metrics"][m]["swing"] is not None
         ]
         tornado[m] = sorted(rows, key=lambda r: -r["swing"])
+    return tornado
 
-    ctx.warnings.extend(base_ctx.warnings)
-    if base_ctx.notes:
-        ctx.note("baseline", base_ctx.notes)
+
+def record(base: Baseline, ctx: Context, runs: int, invalid: int) -> None:
+    """Pass the baseline's data quality through and note the target analysed."""
+    ctx.warnings.extend(base.ctx.warnings)
+    if base.ctx.notes:
+        ctx.note("baseline", base.ctx.notes)
     ctx.note(
         "target",
         {
-            "process": target.id,
-            "version": target.version,
-            "crs": crs,
-            "inputs": {name: len(layer) for name, layer in parsed.items()},
+            "process": base.target.id,
+            "version": base.target.version,
+            "crs": base.crs,
+            "inputs": {name: len(layer) for name, layer in base.layers.items()},
         },
     )
     if invalid:
         ctx.warn(
             "invalid-combinations",
             "parameters",
-            f"{invalid} of {runs - 1} varied runs were rejected by '{process}' (see "
+            f"{invalid} of {runs - 1} varied runs were rejected by '{base.target.id}' (see "
             "`sensitivity.<parameter>.invalid`); their metric values are empty",
             invalid,
         )
+
+
+def compute(layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run the one-at-a-time sensitivity analysis (see the indicator's method text)."""
+    target, raw = resolve_target(params)
+    steps = int(params["steps"])
+    base_params = baseline_parameters(target, raw)
+    plan = _plan(target, params["parameters"], steps)
+    needed = _runs_needed(plan, base_params)
+    if needed > params["max_runs"]:
+        raise InputError(
+            "steps" if any(s.kind == "range" for s in plan) else "parameters",
+            f"{len(plan)} parameters at up to {steps} steps need {needed} runs, more than "
+            f"max_runs = {params['max_runs']}; lower `steps`, name fewer `parameters`, or "
+            "raise `max_runs`",
+        )
+    base = run_baseline(target, raw, base_params, ctx)
+    metrics = tracked_metrics(base, params["metrics"])
+    runs = [1]
+
+    def progress(name: str) -> None:
+        ctx.progress(0.05 + 0.95 * runs[0] / needed, f"run {runs[0] + 1} of {needed}: {name}")
+        runs[0] += 1
+
+    sensitivity = {s.name: sweep_parameter(base, s, metrics, progress) for s in plan}
+    invalid = sum(len(s["invalid"]) for s in sensitivity.values())
+    record(base, ctx, runs[0], invalid)
+    tornado = tornado_of(sensitivity, metrics)
     ctx.progress(1.0, "done")
-    return {
-        "summary": {
-            "process": target.id,
-            "runs": runs,
+    return Metrics(
+        overall={
+            "runs": runs[0],
             "invalid_runs": invalid,
             "parameters_varied": len(plan),
             "metrics_tracked": len(metrics),
+        },
+        outputs={
             "most_sensitive": {
                 m: rows[0]["parameter"] if rows and rows[0]["swing"] > 0 else None
                 for m, rows in tornado.items()
             },
+            "baseline": {
+                "parameters": {s.name: base.params.get(s.name) for s in plan},
+                "summary": dict(base.summary),
+            },
+            "sensitivity": sensitivity,
+            "tornado": tornado,
         },
-        "baseline": {
-            "parameters": {s.name: base_params.get(s.name) for s in plan},
-            "summary": dict(base_summary),
-        },
-        "sensitivity": sensitivity,
-        "tornado": tornado,
-    }
+    )
 
+
+def _m(id_: str, nl: str, en: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, "count", digits=0, **kw)
+
+
+METRICS = (
+    _m("runs", "Runs", "Runs", description="Kernel runs made, the baseline included."),
+    _m(
+        "invalid_runs",
+        "Ongeldige runs",
+        "Invalid runs",
+        description="Varied runs the target rejected (invalid parameter combinations).",
+    ),
+    _m("parameters_varied", "Gevarieerde parameters", "Parameters varied"),
+    _m("metrics_tracked", "Gevolgde metrieken", "Metrics tracked"),
+)
 
 _TARGETS = _target_ids()
 
 INDICATORS = (
     Indicator(
         id=PROCESS_ID,
-        version="1.0.0",
+        version="2.0.0",
         title={"nl": "Gevoeligheidsanalyse", "en": "Sensitivity analysis"},
         description={
             "nl": "Hoeveel verandert de uitkomst van een indicator als de parameters binnen "
@@ -508,6 +588,9 @@ INDICATORS = (
             "below and above the baseline p0 (the baseline itself where there is none; empty "
             "where p0 or M0 is 0 or for enums). The tornado lists, per metric, the parameters "
             "by descending swing. The baseline run's data-quality warnings are passed through. "
+            "The summary gives the counts (runs, invalid runs, parameters varied, metrics "
+            "tracked); the sweep tables (`sensitivity`, `tornado`, `baseline`, "
+            "`most_sensitive`) are further outputs. "
             "OAT shows each parameter's own effect, not interactions between parameters."
         ),
         compute=compute,
@@ -535,7 +618,7 @@ INDICATORS = (
                 f"with a minimum and maximum, every boolean, and enums of at most {SMALL_ENUM} "
                 "values.",
                 "array",
-                None,
+                default=None,
                 nullable=True,
                 schema={"items": {"type": "string"}},
             ),
@@ -544,9 +627,9 @@ INDICATORS = (
                 "Steps",
                 "Values per numeric parameter, evenly spaced from its minimum to its maximum.",
                 "integer",
-                5,
-                2,
-                21,
+                default=5,
+                minimum=2,
+                maximum=21,
             ),
             Parameter(
                 "metrics",
@@ -554,7 +637,7 @@ INDICATORS = (
                 "Summary entries of `process` to track (dots reach nested entries, e.g. "
                 "`addresses_per_class.1`). Default: every numeric top-level entry.",
                 "array",
-                None,
+                default=None,
                 nullable=True,
                 schema={"items": {"type": "string"}},
             ),
@@ -563,17 +646,17 @@ INDICATORS = (
                 "Maximum runs",
                 "Upper bound on kernel runs (baseline included); a larger plan is refused.",
                 "integer",
-                200,
-                1,
-                2000,
+                default=200,
+                minimum=1,
+                maximum=2000,
             ),
         ),
+        metrics=METRICS,
         outputs=(
             Output(
-                "summary",
-                "Summary",
-                "Process analysed, `runs` made (baseline included), `invalid_runs`, counts of "
-                "parameters and metrics, and the most sensitive parameter per metric.",
+                "most_sensitive",
+                "Most sensitive",
+                "Per tracked metric: the parameter with the largest swing (null: none moves it).",
             ),
             Output(
                 "baseline",

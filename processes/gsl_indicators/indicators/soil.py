@@ -19,20 +19,16 @@ counts with ``bincount``: no Python loop over features on the geometric path.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import pydantic
 import shapely
 
+from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.examples import box, feature, point, rd_collection
-from gsl_indicators.core.geo import Layer, feature_collection, zone_index
-from gsl_indicators.core.scoring import (
-    PROFILE_PARAMETERS,
-    area_types_of,
-    normalise_area_type,
-    resolve_profile,
-    scorecard,
-)
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.metrics import FRACTION, Level, Metric, Metrics
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -159,43 +155,165 @@ def class_table(
     return out
 
 
-def _per_class(table: Mapping[str, np.ndarray], i: int, names: Sequence[str]) -> dict[str, Any]:
+def per_class(table: Mapping[str, np.ndarray], i: int, names: Sequence[str]) -> dict[str, Any]:
+    """Return group ``i`` of a :func:`class_table` as homes, dwellings and shares per class.
+
+    Examples
+    --------
+    >>> t = class_table(np.array([0, -1]), np.array([3.0, 1.0]), np.array([0, 0]), 1,
+    ...                 ["wonen"], np.array([False]))
+    >>> per_class(t, 0, ["wonen"])["wonen"]
+    {'homes': 1, 'dwellings': 3.0, 'share_homes': 0.5, 'share_dwellings': 0.75}
+    """
     hom, dw = table["homes"][i], table["dwellings"][i]
     res: dict[str, Any] = {}
     for name in [NO_ZONE, *names]:
         h, w = table[f"homes_{name}"][i], table[f"dwellings_{name}"][i]
         res[name] = {
             "homes": int(h),
-            "dwellings": round(float(w), 3),
-            "share_homes": round(float(h / hom), 4) if hom > 0 else None,
-            "share_dwellings": round(float(w / dw), 4) if dw > 0 else None,
+            "dwellings": float(w),
+            "share_homes": float(h / hom) if hom > 0 else None,
+            "share_dwellings": float(w / dw) if dw > 0 else None,
         }
     return res
 
 
-def _none_if_nan(v: float) -> float | None:
-    return None if np.isnan(v) else round(float(v), 4)
+GesScore = Annotated[int, pydantic.Field(ge=0, le=8, strict=True)]
+GesByClass = dict[str, GesScore]
+"""``ges_by_class``: soil class → GES score 0–8 (validated by pydantic, schema published)."""
 
 
-def _ges_map(raw: Mapping[str, Any] | None) -> dict[str, int] | None:
-    if raw is None:
-        return None
-    out: dict[str, int] = {}
-    for k, v in raw.items():
-        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 8:
-            raise InputError("ges_by_class", f"{k}: a GES score must be a number 0–8, got {v!r}")
-        if float(v) != int(v):
-            raise InputError("ges_by_class", f"{k}: a GES score is a whole number, got {v!r}")
-        out[_key(str(k))] = int(v)
-    return out
+def sealed_shares(
+    surfaces: Layer, hoods: Layer | None, ctx: Context
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the overall and per-neighbourhood sealed area, surface area and sealed share.
+
+    Surfaces without a usable ``sealed`` / ``paved`` value are left out (and warned
+    about); surfaces crossing a neighbourhood boundary are split by area.
+    """
+    sealed = flags(surfaces, ("sealed", "paved"), ctx)
+    usable = ~np.isnan(sealed)
+    area = shapely.area(surfaces.geometries)
+    total, sealed_m2 = float(area[usable].sum()), float((area * (sealed == 1)).sum())
+    overall = {
+        "surface_area_m2": total,
+        "sealed_area_m2": sealed_m2,
+        "sealed_share": sealed_m2 / total if total > 0 else np.nan,
+    }
+    if hoods is None:
+        return overall, {}
+    idx = np.flatnonzero(usable)
+    gi, zi, a = overlay_pairs(surfaces.geometries[idx], hoods.geometries)
+    is_sealed = sealed[idx][gi] == 1
+    s_m2 = np.bincount(zi, weights=a * is_sealed, minlength=len(hoods))
+    t_m2 = np.bincount(zi, weights=a, minlength=len(hoods))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per = {
+            "surface_area_m2": t_m2,
+            "sealed_area_m2": s_m2,
+            "sealed_share": np.where(t_m2 > 0, s_m2 / t_m2, np.nan),
+            "surface_coverage": t_m2 / shapely.area(hoods.geometries),
+        }
+    warn_coverage(per["surface_coverage"], ctx, "the sealed share is")
+    return overall, per
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """Compute sealed shares and homes per soil-contamination class, with scorecards."""
-    surfaces = layers.get("surfaces")
-    homes = layers.get("buildings")
-    zones = layers.get("contamination_zones")
-    hoods = layers.get("neighbourhoods")
+def zone_classes(
+    zones: Layer, order: Sequence[str], fit: Sequence[str], ctx: Context
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Return each zone's class rank, the ranked class names and which ones are contaminated.
+
+    Warns about classes not in ``order`` (they rank worst) and zones without a class.
+    """
+    ranks, names, unknown = class_ranks(zones.text("class"), [str(c) for c in order])
+    if unknown:
+        ctx.warn(
+            "unknown-soil-class",
+            "contamination_zones",
+            f"classes {unknown} are not in class_order; they rank as worse than all "
+            "listed classes and count as contaminated unless in fit_for_housing",
+            len(unknown),
+        )
+    no_class = int((ranks < 0).sum())
+    if no_class:
+        ctx.warn(
+            "missing-property",
+            "contamination_zones",
+            f"{no_class} zones have no 'class'; they are left out",
+            no_class,
+        )
+    fit_keys = {_key(str(c)) for c in fit}
+    return ranks, names, np.array([nm not in fit_keys for nm in names], dtype=bool)
+
+
+def ges_per_home(
+    home_class: Sequence[str | None], ges_by_class: Mapping[str, int], ctx: Context
+) -> list[int | None]:
+    """Return each home's GES score from the user's ``ges_by_class`` (None: no class or score).
+
+    Examples
+    --------
+    >>> ges_per_home(["wonen", None, "industrie"], {"Wonen": 2}, Context())
+    [2, None, None]
+    """
+    table = {_key(k): v for k, v in ges_by_class.items()}
+    lacking = sorted({c for c in home_class if c is not None and c not in table})
+    if lacking:
+        ctx.warn(
+            "ges-class-missing",
+            "ges_by_class",
+            f"no GES score given for classes {lacking}; those homes get none",
+            len(lacking),
+        )
+    return [table.get(c) if c is not None else None for c in home_class]
+
+
+_SHARES = ("share_homes_on_contaminated_soil", "share_dwellings_on_contaminated_soil")
+
+
+def contamination(
+    homes: Layer, zones: Layer, hoods: Layer | None, params: Mapping[str, Any], ctx: Context
+) -> Metrics:
+    """Return per home its worst class; counts and contaminated shares per area and overall."""
+    ranks, names, contaminated = zone_classes(
+        zones, params["class_order"], params["fit_for_housing"], ctx
+    )
+    dwellings = homes.number("dwellings", 1.0, ctx)
+    worst = worst_class_per_home(homes.geometries, zones.geometries, ranks)
+    home_class = [names[r] if r >= 0 else None for r in worst.tolist()]
+    is_bad = np.zeros(len(worst), dtype=bool)
+    is_bad[worst >= 0] = contaminated[worst[worst >= 0]]
+    feature: dict[str, Any] = {"soil_class": home_class, "on_contaminated_soil": is_bad}
+    if params["ges_by_class"] is not None:
+        feature["ges_soil"] = ges_per_home(home_class, params["ges_by_class"], ctx)
+    everywhere = np.zeros(len(worst), dtype=np.intp)
+    tab = class_table(worst, dwellings, everywhere, 1, names, contaminated)
+    keys = ("homes", "dwellings", *_SHARES)
+    classes: dict[str, Any] = {
+        "class_order": names,
+        "contaminated_classes": [nm for nm, c in zip(names, contaminated, strict=True) if c],
+        "overall": per_class(tab, 0, names),
+    }
+    area: dict[str, Any] = {}
+    if hoods is not None and ctx.groups is not None:
+        per = class_table(worst, dwellings, ctx.groups.index, ctx.groups.n, names, contaminated)
+        area = {k: per[k] for k in keys}
+        classes["neighbourhoods"] = [
+            {"area_id": key, "classes": per_class(per, i, names)}
+            for i, key in enumerate(area_keys(hoods))
+        ]
+    return Metrics(
+        feature=feature,
+        area=area,
+        overall={k: tab[k][0] for k in keys},
+        outputs={"classes": classes},
+    )
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Compute sealed shares and homes per soil-contamination class."""
+    surfaces, hoods = layers.get("surfaces"), layers.get("neighbourhoods")
+    homes, zones = layers.get("buildings"), layers.get("contamination_zones")
     if (homes is None) != (zones is None):
         missing = "contamination_zones" if zones is None else "buildings"
         raise InputError(missing, "`buildings` and `contamination_zones` go together")
@@ -203,134 +321,125 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         raise InputError(
             "surfaces", "give `surfaces`, or `buildings` with `contamination_zones` (or all)"
         )
-    profile = resolve_profile(params)
-    ges_map = _ges_map(params["ges_by_class"])
-    n = len(hoods) if hoods is not None else 0
-    ats = area_types_of(hoods, params["area_type"], ctx) if hoods is not None else []
-    hood_cols: dict[str, Any] = {}
-    metrics_hood: list[dict[str, float | None]] = [{} for _ in range(n)]
-    metrics_all: dict[str, float | None] = {}
-    summary: dict[str, Any] = {}
-    out: dict[str, Any] = {}
-
+    overall: dict[str, Any] = {}
+    area: dict[str, Any] = {}
     if surfaces is not None:
         ctx.progress(0.1, "sealed share")
-        sealed = flags(surfaces, ("sealed", "paved"), ctx)
-        usable = ~np.isnan(sealed)
-        area = shapely.area(surfaces.geometries)
-        tot = float(area[usable].sum())
-        share_all = float((area * (sealed == 1)).sum()) / tot if tot > 0 else float("nan")
-        metrics_all["sealed_share"] = _none_if_nan(share_all)
-        summary["surface_area_m2"] = round(tot, 1)
-        summary["sealed_area_m2"] = round(float((area * (sealed == 1)).sum()), 1)
-        if hoods is not None:
-            idx = np.flatnonzero(usable)
-            gi, zi, a = overlay_pairs(surfaces.geometries[idx], hoods.geometries)
-            is_sealed = sealed[idx][gi] == 1
-            s_m2 = np.bincount(zi, weights=a * is_sealed, minlength=n)
-            t_m2 = np.bincount(zi, weights=a, minlength=n)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share = np.where(t_m2 > 0, s_m2 / t_m2, np.nan)
-                cover = t_m2 / shapely.area(hoods.geometries)
-            hood_cols["surface_area_m2"] = np.round(t_m2, 1)
-            hood_cols["sealed_area_m2"] = np.round(s_m2, 1)
-            hood_cols["sealed_share"] = np.round(share, 4)
-            hood_cols["surface_coverage"] = np.round(cover, 4)
-            warn_coverage(cover, ctx, "the sealed share is")
-            for i in range(n):
-                metrics_hood[i]["sealed_share"] = _none_if_nan(share[i])
-
+        overall, area = sealed_shares(surfaces, hoods, ctx)
+    result = Metrics()
     if homes is not None and zones is not None:
         ctx.progress(0.5, "homes on contamination zones")
-        order = [str(c) for c in params["class_order"]]
-        ranks, names, unknown = class_ranks(zones.text("class"), order)
-        if unknown:
-            ctx.warn(
-                "unknown-soil-class",
-                "contamination_zones",
-                f"classes {unknown} are not in class_order; they rank as worse than all "
-                "listed classes and count as contaminated unless in fit_for_housing",
-                len(unknown),
-            )
-        no_class = int((ranks < 0).sum())
-        if no_class:
-            ctx.warn(
-                "missing-property",
-                "contamination_zones",
-                f"{no_class} zones have no 'class'; they are left out",
-                no_class,
-            )
-        fit = {_key(str(c)) for c in params["fit_for_housing"]}
-        contaminated = np.array([nm not in fit for nm in names], dtype=bool)
-        dwellings = homes.number("dwellings", 1.0, ctx)
-        worst = worst_class_per_home(homes.geometries, zones.geometries, ranks)
-        home_class = [names[r] if r >= 0 else None for r in worst.tolist()]
-        is_bad = np.zeros(len(worst), dtype=bool)
-        is_bad[worst >= 0] = contaminated[worst[worst >= 0]]
-        cols: dict[str, Any] = {"soil_class": home_class, "on_contaminated_soil": is_bad}
-        if ges_map is not None:
-            ges = [ges_map.get(c) if c is not None else None for c in home_class]
-            cols["ges_soil"] = ges
-            lacking = sorted({c for c in home_class if c is not None and c not in ges_map})
-            if lacking:
-                ctx.warn(
-                    "ges-class-missing",
-                    "ges_by_class",
-                    f"no GES score given for classes {lacking}; those homes get none",
-                    len(lacking),
-                )
-        out["buildings"] = feature_collection(homes, cols)
-        overall = class_table(
-            worst, dwellings, np.zeros(len(worst), dtype=np.intp), 1, names, contaminated
-        )
-        summary["homes"] = int(overall["homes"][0])
-        summary["dwellings"] = round(float(overall["dwellings"][0]), 3)
-        summary["per_class"] = _per_class(overall, 0, names)
-        for k in ("share_homes_on_contaminated_soil", "share_dwellings_on_contaminated_soil"):
-            metrics_all[k] = _none_if_nan(overall[k][0])
-        summary["class_order"] = names
-        summary["contaminated_classes"] = [
-            nm for nm, c in zip(names, contaminated, strict=True) if c
-        ]
-        if hoods is not None:
-            where = zone_index(homes.geometries, hoods.geometries)
-            outside = int((where < 0).sum())
-            if outside:
-                ctx.warn(
-                    "homes-outside-neighbourhoods",
-                    "buildings",
-                    f"{outside} homes lie in no neighbourhood (they count overall only)",
-                    outside,
-                )
-            tab = class_table(worst, dwellings, where, n, names, contaminated)
-            hood_cols["homes"] = tab["homes"].astype(int)
-            hood_cols["dwellings"] = np.round(tab["dwellings"], 3)
-            for k in ("share_homes_on_contaminated_soil", "share_dwellings_on_contaminated_soil"):
-                hood_cols[k] = np.round(tab[k], 4)
-                for i in range(n):
-                    metrics_hood[i][k] = _none_if_nan(tab[k][i])
-            hood_cols["per_class"] = [_per_class(tab, i, names) for i in range(n)]
-
-    if hoods is not None:
-        cards = [scorecard(profile, "soil", metrics_hood[i], ats[i]) for i in range(n)]
-        hood_cols["area_type"] = ats
-        hood_cols["score"] = [c.get("score") for c in cards]
-        hood_cols["scorecard"] = cards
-        out["neighbourhoods"] = feature_collection(hoods, hood_cols)
-    at = normalise_area_type(params["area_type"])
-    summary.update(metrics_all)
-    summary["scorecard"] = scorecard(profile, "soil", metrics_all, at)
-    summary["ges"] = {
+        result = contamination(homes, zones, hoods, params, ctx)
+    result.overall = overall | result.overall
+    result.area = area | result.area
+    given = params["ges_by_class"] is not None
+    result.outputs["ges"] = {
         "contamination": {
-            "available": ges_map is not None,
-            "source": "ges_by_class (user supplied)" if ges_map is not None else None,
+            "available": given,
+            "source": "ges_by_class (user supplied)" if given else None,
             "note": GES_NOTE_SOIL,
         },
         "sealed_share": {"available": False, "note": GES_NOTE_SEALED},
     }
-    out["summary"] = summary
-    out["profile"] = profile.to_dict(indicator="soil")
-    return out
+    return result
+
+
+def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+_BOTH: tuple[Level, ...] = ("area", "overall")
+
+METRICS = (
+    _m(
+        "surface_area_m2",
+        "Oppervlak",
+        "Surface area",
+        "m²",
+        levels=_BOTH,
+        digits=1,
+        description="Area of the surfaces with a known `sealed` / `paved` value.",
+    ),
+    _m("sealed_area_m2", "Verhard oppervlak", "Sealed area", "m²", levels=_BOTH, digits=1),
+    _m(
+        "sealed_share",
+        "Aandeel verhard",
+        "Sealed share",
+        FRACTION,
+        levels=_BOTH,
+        direction="lower_is_better",
+        digits=4,
+        scored=True,
+        description="Sealed area ÷ surface area.",
+    ),
+    _m(
+        "surface_coverage",
+        "Dekking oppervlakken",
+        "Surface coverage",
+        "ratio",
+        levels=("area",),
+        digits=4,
+        description="Surface area inside the neighbourhood ÷ its area (above 1: overlaps).",
+    ),
+    _m("homes", "Woningen", "Homes", "count", levels=_BOTH, digits=0),
+    _m(
+        "dwellings",
+        "Wooneenheden",
+        "Dwellings",
+        "count",
+        levels=_BOTH,
+        digits=3,
+        description="Sum of `dwellings` (default 1 per home).",
+    ),
+    _m(
+        "share_homes_on_contaminated_soil",
+        "Aandeel woningen op verontreinigde bodem",
+        "Share of homes on contaminated soil",
+        FRACTION,
+        levels=_BOTH,
+        direction="lower_is_better",
+        digits=4,
+        scored=True,
+        description="Homes whose worst zone class is not in `fit_for_housing` ÷ homes.",
+    ),
+    _m(
+        "share_dwellings_on_contaminated_soil",
+        "Aandeel wooneenheden op verontreinigde bodem",
+        "Share of dwellings on contaminated soil",
+        FRACTION,
+        levels=_BOTH,
+        direction="lower_is_better",
+        digits=4,
+        scored=True,
+        description="As the homes share, weighted by `dwellings`.",
+    ),
+    _m(
+        "soil_class",
+        "Bodemklasse",
+        "Soil class",
+        "class",
+        levels=("feature",),
+        description="Worst class of the zones the home touches (null: none).",
+    ),
+    _m(
+        "on_contaminated_soil",
+        "Op verontreinigde bodem",
+        "On contaminated soil",
+        "boolean",
+        levels=("feature",),
+        description="The home's class is not in `fit_for_housing`.",
+    ),
+    _m(
+        "ges_soil",
+        "GES-score bodem",
+        "GES score, soil",
+        "score",
+        levels=("feature",),
+        direction="lower_is_better",
+        digits=0,
+        description="From the user-supplied `ges_by_class` (only when given).",
+    ),
+)
 
 
 def _example() -> dict[str, Any]:
@@ -364,7 +473,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="soil",
-        version="1.0.0",
+        version="2.0.0",
         title={
             "nl": "Bodem: verharding en verontreiniging",
             "en": "Soil: sealing and contamination",
@@ -384,8 +493,10 @@ INDICATORS = (
             "`class` by `class_order` (least contaminated first; unlisted classes rank worst). "
             "Classes not in `fit_for_housing` count as contaminated. Counts and shares of homes "
             "and dwellings (`dwellings`, default 1) per class, per neighbourhood (by the home's "
-            "representative point) and overall. Scores 1–10 for sealed_share and the "
-            "contaminated shares come from the norm profile per area type. GES: the handbook's "
+            "representative point; each home gets the neighbourhood's `area_id`) and overall, "
+            "in the output `classes`. Shares are fractions 0–1. Scores 1–10 for sealed_share "
+            "and the contaminated shares come from the norm profile per area type "
+            "(`score_<metric>` per neighbourhood). GES: the handbook's "
             "soil module scores a site-specific assessment, so GES scores are given only from a "
             "user-supplied `ges_by_class`; sealing has no GES module."
         ),
@@ -430,7 +541,7 @@ INDICATORS = (
                 "achtergrondwaarde, wonen, industrie, niet toepasbaar); decides the worst class "
                 "of a home on overlapping zones.",
                 "array",
-                list(DEFAULT_CLASS_ORDER),
+                default=list(DEFAULT_CLASS_ORDER),
                 schema={"items": {"type": "string"}, "minItems": 1},
             ),
             Parameter(
@@ -438,7 +549,7 @@ INDICATORS = (
                 "Classes fit for housing",
                 "Classes that do not count as contaminated for the scored shares.",
                 "array",
-                list(DEFAULT_FIT_FOR_HOUSING),
+                default=list(DEFAULT_FIT_FOR_HOUSING),
                 schema={"items": {"type": "string"}},
             ),
             Parameter(
@@ -447,35 +558,33 @@ INDICATORS = (
                 "Optional GES score 0–8 per soil class, from the local GGD's assessment "
                 "(no public class table exists to default to).",
                 "object",
-                None,
+                default=None,
                 nullable=True,
-                schema={"additionalProperties": {"type": "integer", "minimum": 0, "maximum": 8}},
+                annotation=GesByClass,
+                schema={
+                    k: v
+                    for k, v in pydantic.TypeAdapter(GesByClass).json_schema().items()
+                    if k != "type"
+                },
             ),
-            *PROFILE_PARAMETERS,
         ),
+        metrics=METRICS,
+        features="buildings",
+        areas="neighbourhoods",
         outputs=(
             Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Per neighbourhood: surface_area_m2, sealed_area_m2, sealed_share, "
-                "surface_coverage, homes, dwellings, per_class, the contaminated shares, "
-                "area_type, score and scorecard (only with `neighbourhoods`).",
-                {"type": "object", "contentMediaType": "application/geo+json"},
+                "classes",
+                "Homes per class",
+                "The class order used, the classes counted as contaminated, and homes, "
+                "dwellings and their shares per class overall and per neighbourhood "
+                "(`area_id`).",
             ),
             Output(
-                "buildings",
-                "Homes",
-                "Homes with soil_class (worst zone class, null for none), "
-                "on_contaminated_soil and, with ges_by_class, ges_soil.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
+                "ges",
+                "GES",
+                "Whether GES scores are given (contamination: only from `ges_by_class`; "
+                "sealing: no GES module) and why.",
             ),
-            Output(
-                "summary",
-                "Summary",
-                "Overall sealed share, homes and dwellings per class, shares, scorecard, GES note.",
-                {"type": "object"},
-            ),
-            Output("profile", "Profile", "The norm profile used (soil part).", {"type": "object"}),
         ),
         sources=(
             Source(

@@ -23,14 +23,8 @@ import numpy as np
 import shapely
 
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
-from gsl_indicators.core.geo import Layer, feature_collection
-from gsl_indicators.core.scoring import (
-    PROFILE_PARAMETERS,
-    area_types_of,
-    normalise_area_type,
-    resolve_profile,
-    scorecard,
-)
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.metrics import FRACTION, Level, Metric, Metrics
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -252,134 +246,287 @@ def balance(
         }
 
 
-def _round(values: np.ndarray, digits: int) -> np.ndarray:
-    return np.round(np.asarray(values, dtype=float), digits)
+def neighbourhood_storage(storage: Layer, volume: np.ndarray, hoods: Layer) -> np.ndarray:
+    """Return the storage volume (m³) in each neighbourhood.
+
+    Polygons are split by area share; a point counts whole, and in one neighbourhood
+    only when it lies on a shared boundary (the first one).
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.geo import parse_layer
+    >>> spec = GeoInput("x", "x", "x", POINTS + POLYGONS)
+    >>> def layer(*geoms):
+    ...     return parse_layer(spec, {"type": "FeatureCollection", "features": [
+    ...         {"type": "Feature", "geometry": shapely.geometry.mapping(g)} for g in geoms]},
+    ...         "EPSG:28992")
+    >>> hoods = layer(shapely.box(0, 0, 50, 100), shapely.box(50, 0, 100, 100))
+    >>> store = layer(shapely.box(40, 50, 60, 60), shapely.Point(50, 90))
+    >>> neighbourhood_storage(store, np.array([100.0, 50.0]), hoods).tolist()
+    [100.0, 50.0]
+    """
+    n = len(hoods)
+    if not len(storage):
+        return np.zeros(n)
+    sgi, szi, smeas = overlay_pairs(storage.geometries, hoods.geometries)
+    own = _measure(storage.geometries)[sgi]
+    frac = np.where(own > 0, smeas / np.where(own > 0, own, 1.0), 0.0)
+    pt = shapely.get_dimensions(storage.geometries)[sgi] == 0
+    if pt.any():
+        order = np.lexsort((szi, sgi))
+        dup = np.zeros(len(sgi), dtype=bool)
+        dup[order[1:]] = sgi[order[1:]] == sgi[order[:-1]]
+        frac[pt & dup] = 0.0
+    return np.bincount(szi, weights=volume[sgi] * frac, minlength=n)
 
 
-SCORED = ("storage_ratio", "paved_share")
-_DIGITS = {
-    "surface_area_m2": 1,
-    "paved_area_m2": 1,
-    "paved_share": 4,
-    "demand_m3": 2,
-    "storage_m3": 2,
-    "storage_mm": 2,
-    "storage_ratio": 4,
-    "deficit_m3": 2,
-    "deficit_mm": 2,
-    "surplus_m3": 2,
-}
+def neighbourhood_surfaces(
+    surfaces: Layer, paved: np.ndarray, hoods: Layer
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the paved and unpaved surface area (m²) inside each neighbourhood.
+
+    Surfaces without a known ``paved`` value (NaN) are left out; surfaces crossing a
+    boundary are split by area.
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.geo import parse_layer
+    >>> spec = GeoInput("x", "x", "x", POINTS + POLYGONS)
+    >>> def layer(*geoms):
+    ...     return parse_layer(spec, {"type": "FeatureCollection", "features": [
+    ...         {"type": "Feature", "geometry": shapely.geometry.mapping(g)} for g in geoms]},
+    ...         "EPSG:28992")
+    >>> hoods = layer(shapely.box(0, 0, 50, 100), shapely.box(50, 0, 100, 100))
+    >>> surf = layer(shapely.box(0, 0, 100, 20), shapely.box(0, 20, 100, 100))
+    >>> [a.tolist() for a in neighbourhood_surfaces(surf, np.array([1.0, 0.0]), hoods)]
+    [[1000.0, 1000.0], [4000.0, 4000.0]]
+    """
+    n = len(hoods)
+    idx = np.flatnonzero(~np.isnan(paved))
+    gi, zi, area = overlay_pairs(surfaces.geometries[idx], hoods.geometries)
+    is_paved = paved[idx][gi] == 1
+    return (
+        np.bincount(zi, weights=area * is_paved, minlength=n),
+        np.bincount(zi, weights=area * ~is_paved, minlength=n),
+    )
 
 
-def _jsonable(v: float) -> float | None:
-    return None if not math.isfinite(v) else v
+def warn_outside(
+    ctx: Context, *, surfaces_m2: float, inside_m2: float, storage_m3: float, stored_m3: float
+) -> None:
+    """Warn about surface area and storage volume outside every neighbourhood."""
+    if storage_m3 - stored_m3 > 1e-6 * max(1.0, storage_m3):
+        ctx.warn(
+            "storage-outside-neighbourhoods",
+            "storage",
+            f"{storage_m3 - stored_m3:.1f} m³ of storage lies outside every neighbourhood "
+            "(it counts in the overall balance only)",
+        )
+    if surfaces_m2 > 0 and inside_m2 < surfaces_m2 * 0.999:
+        ctx.warn(
+            "surfaces-outside-neighbourhoods",
+            "surfaces",
+            f"{surfaces_m2 - inside_m2:.0f} m² of surfaces lies outside every "
+            "neighbourhood (it counts in the overall balance only)",
+        )
 
 
-def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """Compute the storm balance per neighbourhood and overall, with scorecards."""
-    profile = resolve_profile(params)
-    surfaces = layers["surfaces"]
-    storage = layers.get("storage")
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Compute the storm balance per neighbourhood and overall."""
+    surfaces, storage = layers["surfaces"], layers.get("storage")
     hoods = layers.get("neighbourhoods")
-    storm = float(params["storm_mm"])
-    c_paved = float(params["paved_runoff"])
-    c_unpaved = float(params["unpaved_runoff"])
-
+    runoff = {
+        "storm_mm": float(params["storm_mm"]),
+        "paved_runoff": float(params["paved_runoff"]),
+        "unpaved_runoff": float(params["unpaved_runoff"]),
+    }
     ctx.progress(0.1, "reading surfaces")
     paved = flags(surfaces, ("paved",), ctx)
     s_area = shapely.area(surfaces.geometries)
-    usable = ~np.isnan(paved)
-    if storage is not None:
-        volume, vsource = storage_volumes(storage, ctx)
-    else:
-        volume, vsource = np.zeros(0), []
-
-    total = balance(
-        np.array([float((s_area * (paved == 1)).sum())]),
-        np.array([float((s_area * (paved == 0)).sum())]),
-        np.array([float(volume.sum())]),
-        storm,
-        c_paved,
-        c_unpaved,
+    volume, vsource = storage_volumes(storage, ctx) if storage is not None else (np.zeros(0), [])
+    paved_m2, unpaved_m2 = (
+        float((s_area * (paved == 1)).sum()),
+        float((s_area * (paved == 0)).sum()),
     )
-    out: dict[str, Any] = {}
+    total = balance(
+        np.array([paved_m2]), np.array([unpaved_m2]), np.array([volume.sum()]), **runoff
+    )
+    overall: dict[str, Any] = {k: v[0] for k, v in total.items()}
+    overall |= {"surfaces": int((~np.isnan(paved)).sum()), "storage_features": len(volume)}
+    area: dict[str, Any] = {}
     if hoods is not None:
         ctx.progress(0.3, "overlaying surfaces and neighbourhoods")
-        n = len(hoods)
-        idx = np.flatnonzero(usable)
-        gi, zi, area = overlay_pairs(surfaces.geometries[idx], hoods.geometries)
-        is_paved = paved[idx][gi] == 1
-        paved_m2 = np.bincount(zi, weights=area * is_paved, minlength=n)
-        unpaved_m2 = np.bincount(zi, weights=area * ~is_paved, minlength=n)
+        paved_n, unpaved_n = neighbourhood_surfaces(surfaces, paved, hoods)
         ctx.progress(0.6, "distributing storage")
-        store_m3 = np.zeros(n)
-        if storage is not None and len(storage):
-            sgi, szi, smeas = overlay_pairs(storage.geometries, hoods.geometries)
-            own = _measure(storage.geometries)[sgi]
-            # polygons split by area share; a point (measure 1 of own 1) counts whole,
-            # in one neighbourhood only when it lies on a shared boundary.
-            frac = np.where(own > 0, smeas / np.where(own > 0, own, 1.0), 0.0)
-            pt = shapely.get_dimensions(storage.geometries)[sgi] == 0
-            if pt.any():
-                order = np.lexsort((szi, sgi))
-                dup = np.zeros(len(sgi), dtype=bool)
-                dup[order[1:]] = sgi[order[1:]] == sgi[order[:-1]]
-                frac[pt & dup] = 0.0
-            store_m3 = np.bincount(szi, weights=volume[sgi] * frac, minlength=n)
-            outside = float(volume.sum() - store_m3.sum())
-            if outside > 1e-6 * max(1.0, float(volume.sum())):
-                ctx.warn(
-                    "storage-outside-neighbourhoods",
-                    "storage",
-                    f"{outside:.1f} m³ of storage lies outside every neighbourhood "
-                    "(it counts in the overall balance only)",
-                )
-        inside_area = float(paved_m2.sum() + unpaved_m2.sum())
-        all_area = float(s_area[usable].sum())
-        if all_area > 0 and inside_area < all_area * 0.999:
-            ctx.warn(
-                "surfaces-outside-neighbourhoods",
-                "surfaces",
-                f"{all_area - inside_area:.0f} m² of surfaces lies outside every "
-                "neighbourhood (it counts in the overall balance only)",
-            )
-        per = balance(paved_m2, unpaved_m2, store_m3, storm, c_paved, c_unpaved)
-        hood_area = shapely.area(hoods.geometries)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            coverage = np.where(hood_area > 0, per["surface_area_m2"] / hood_area, np.nan)
-        warn_coverage(coverage, ctx, "shares are")
-        ats = area_types_of(hoods, params["area_type"], ctx)
-        columns: dict[str, Any] = {k: _round(per[k], d) for k, d in _DIGITS.items()}
-        cards = [
-            scorecard(profile, "water", {k: float(columns[k][i]) for k in SCORED}, ats[i])
-            for i in range(n)
-        ]
-        columns["surface_coverage"] = _round(coverage, 4)
-        columns["area_type"] = ats
-        columns["score"] = [c.get("score") for c in cards]
-        columns["scorecard"] = cards
-        out["neighbourhoods"] = feature_collection(hoods, columns)
-        total["sum_of_neighbourhood_deficits_m3"] = np.array([float(per["deficit_m3"].sum())])
-    if storage is not None:
-        out["storage"] = feature_collection(
-            storage, {"volume_m3_used": _round(volume, 3), "capacity_source": vsource}
+        store_n = (
+            np.zeros(len(hoods))
+            if storage is None
+            else neighbourhood_storage(storage, volume, hoods)
         )
-    at = normalise_area_type(params["area_type"])
-    summary: dict[str, Any] = {
-        k: _jsonable(round(float(v[0]), _DIGITS.get(k, 2))) for k, v in total.items()
-    }
-    summary.update(
-        {
-            "storm_mm": storm,
-            "surfaces": int(usable.sum()),
-            "storage_features": 0 if storage is None else len(storage),
-            "scorecard": scorecard(profile, "water", {k: summary[k] for k in SCORED}, at),
-            "ges": {"available": False, "note": GES_NOTE_WATER},
-        }
+        warn_outside(
+            ctx,
+            surfaces_m2=paved_m2 + unpaved_m2,
+            inside_m2=float(paved_n.sum() + unpaved_n.sum()),
+            storage_m3=float(volume.sum()),
+            stored_m3=float(store_n.sum()),
+        )
+        area = balance(paved_n, unpaved_n, store_n, **runoff)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hood_m2 = shapely.area(hoods.geometries)
+            area["surface_coverage"] = np.where(
+                hood_m2 > 0, area["surface_area_m2"] / hood_m2, np.nan
+            )
+        warn_coverage(area["surface_coverage"], ctx, "shares are")
+        overall["sum_of_neighbourhood_deficits_m3"] = float(area["deficit_m3"].sum())
+    return Metrics(
+        feature={"volume_m3_used": volume, "capacity_source": vsource},
+        area=area,
+        overall=overall,
+        outputs={"ges": {"available": False, "note": GES_NOTE_WATER}},
     )
-    out["summary"] = summary
-    out["profile"] = profile.to_dict(indicator="water")
-    return out
+
+
+def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+_BOTH: tuple[Level, ...] = ("area", "overall")
+
+METRICS = (
+    _m(
+        "surface_area_m2",
+        "Oppervlak",
+        "Surface area",
+        "m²",
+        levels=_BOTH,
+        digits=1,
+        description="Area of the surfaces with a known `paved` value.",
+    ),
+    _m("paved_area_m2", "Verhard oppervlak", "Paved area", "m²", levels=_BOTH, digits=1),
+    _m(
+        "paved_share",
+        "Aandeel verhard",
+        "Paved share",
+        FRACTION,
+        levels=_BOTH,
+        direction="lower_is_better",
+        digits=4,
+        scored=True,
+        description="Paved area ÷ surface area.",
+    ),
+    _m(
+        "demand_m3",
+        "Af te voeren bui",
+        "Runoff of the design storm",
+        "m³",
+        levels=_BOTH,
+        digits=2,
+        description="storm_mm ÷ 1000 × (paved × paved_runoff + unpaved × unpaved_runoff).",
+    ),
+    _m(
+        "storage_m3",
+        "Berging",
+        "Storage",
+        "m³",
+        levels=_BOTH,
+        direction="higher_is_better",
+        digits=2,
+    ),
+    _m(
+        "storage_mm",
+        "Berging per verhard m²",
+        "Storage over the paved area",
+        "mm",
+        levels=_BOTH,
+        direction="higher_is_better",
+        digits=2,
+        description="Storage ÷ paved area × 1000.",
+    ),
+    _m(
+        "storage_ratio",
+        "Bergingsgraad",
+        "Storage ratio",
+        "ratio",
+        levels=_BOTH,
+        direction="higher_is_better",
+        digits=4,
+        scored=True,
+        description="Storage ÷ runoff of the design storm (1 = the storm is stored).",
+    ),
+    _m(
+        "deficit_m3",
+        "Bergingstekort",
+        "Storage deficit",
+        "m³",
+        levels=_BOTH,
+        direction="lower_is_better",
+        digits=2,
+        description="max(0, demand − storage).",
+    ),
+    _m(
+        "deficit_mm",
+        "Bergingstekort per verhard m²",
+        "Deficit over the paved area",
+        "mm",
+        levels=_BOTH,
+        direction="lower_is_better",
+        digits=2,
+        description="Deficit ÷ paved area × 1000: storm depth left unstored.",
+    ),
+    _m(
+        "surplus_m3",
+        "Bergingsoverschot",
+        "Storage surplus",
+        "m³",
+        levels=_BOTH,
+        digits=2,
+        description="max(0, storage − demand).",
+    ),
+    _m(
+        "surface_coverage",
+        "Dekking oppervlakken",
+        "Surface coverage",
+        "ratio",
+        levels=("area",),
+        digits=4,
+        description="Surface area inside the neighbourhood ÷ its area (above 1: overlaps).",
+    ),
+    _m(
+        "sum_of_neighbourhood_deficits_m3",
+        "Som van buurttekorten",
+        "Sum of neighbourhood deficits",
+        "m³",
+        direction="lower_is_better",
+        digits=2,
+        description="Deficits per neighbourhood added up (storage does not cross boundaries).",
+    ),
+    _m(
+        "surfaces",
+        "Oppervlakken",
+        "Surfaces",
+        "count",
+        digits=0,
+        description="Surfaces with a usable `paved` value.",
+    ),
+    _m("storage_features", "Bergingsobjecten", "Storage features", "count", digits=0),
+    _m(
+        "volume_m3_used",
+        "Gebruikt volume",
+        "Volume used",
+        "m³",
+        levels=("feature",),
+        digits=3,
+        description="The storage feature's volume: `volume_m3`, else `capacity_mm` × its area.",
+    ),
+    _m(
+        "capacity_source",
+        "Bron volume",
+        "Source of the volume",
+        "class",
+        levels=("feature",),
+        description="`volume_m3`, `capacity_mm` or `none`.",
+    ),
+)
 
 
 def _example() -> dict[str, Any]:
@@ -407,7 +554,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="water",
-        version="1.0.0",
+        version="2.0.0",
         title={
             "nl": "Water: berging bij een ontwerpbui",
             "en": "Water: storage for a design storm",
@@ -428,9 +575,12 @@ INDICATORS = (
             "storage) in m³, and in mm over the paved area; storage_ratio = storage ÷ demand. Per "
             "neighbourhood, surfaces and storage polygons are split by area at the boundaries and "
             "storage points count where they lie; overall, all storage offsets all demand (and "
-            "the sum of the neighbourhood deficits is given beside it). Scores 1–10 for "
-            "storage_ratio and paved_share come from the norm profile per area type. No GES "
-            "score: the GGD GES handbook has no module for pluvial flooding."
+            "the sum of the neighbourhood deficits is given beside it). Each storage feature gets "
+            "its `volume_m3_used`, `capacity_source` and the `area_id` of the neighbourhood "
+            "holding its representative point. Shares are fractions 0–1. Scores 1–10 for "
+            "storage_ratio and paved_share come from the norm profile per area type "
+            "(`score_<metric>` per neighbourhood). No GES score: the GGD GES handbook has no "
+            "module for pluvial flooding (output `ges`)."
         ),
         compute=compute,
         inputs=(
@@ -462,9 +612,9 @@ INDICATORS = (
                 "differently; commonly 60–70 mm in an hour). Landelijke maatlat klimaatadaptief "
                 "bouwen / the water board's own figure.",
                 "number",
-                60.0,
-                10.0,
-                200.0,
+                default=60.0,
+                minimum=10.0,
+                maximum=200.0,
                 unit="mm",
             ),
             Parameter(
@@ -472,43 +622,29 @@ INDICATORS = (
                 "Runoff coefficient, paved",
                 "Share of the rain on paved surfaces that runs off (1 = all).",
                 "number",
-                1.0,
-                0.0,
-                1.0,
+                default=1.0,
+                minimum=0.0,
+                maximum=1.0,
             ),
             Parameter(
                 "unpaved_runoff",
                 "Runoff coefficient, unpaved",
                 "Share of the rain on unpaved surfaces that runs off (0 = it all infiltrates).",
                 "number",
-                0.0,
-                0.0,
-                1.0,
+                default=0.0,
+                minimum=0.0,
+                maximum=1.0,
             ),
-            *PROFILE_PARAMETERS,
         ),
+        metrics=METRICS,
+        features="storage",
+        areas="neighbourhoods",
         outputs=(
             Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Per neighbourhood: surface_area_m2, paved_area_m2, paved_share, demand_m3, "
-                "storage_m3, storage_mm, storage_ratio, deficit_m3, deficit_mm, surplus_m3, "
-                "surface_coverage, area_type, score and scorecard (only with `neighbourhoods`).",
-                {"type": "object", "contentMediaType": "application/geo+json"},
+                "ges",
+                "GES",
+                "Whether a GES score exists for this factor (none: no GES module) and why.",
             ),
-            Output(
-                "storage",
-                "Storage",
-                "Storage features with volume_m3_used and capacity_source.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "The overall balance, its scorecard and the GES note.",
-                {"type": "object"},
-            ),
-            Output("profile", "Profile", "The norm profile used (water part).", {"type": "object"}),
         ),
         norms=(
             Norm(

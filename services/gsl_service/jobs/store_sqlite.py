@@ -19,7 +19,7 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,38 @@ CREATE INDEX IF NOT EXISTS jobs_result ON jobs (result_key) WHERE result_key IS 
 """
 
 
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run the block in a write transaction: ``BEGIN IMMEDIATE``, then commit or roll back.
+
+    ``IMMEDIATE`` takes the write lock at the start, so two writers never both read a
+    row and then both update it; any exception (also ``KeyboardInterrupt``) rolls the
+    block back and propagates. Leaving the block normally (also by ``return``) commits.
+
+    Examples
+    --------
+    >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+    >>> _ = conn.execute("CREATE TABLE t (x)")
+    >>> with immediate(conn):
+    ...     _ = conn.execute("INSERT INTO t VALUES (1)")
+    >>> try:
+    ...     with immediate(conn):
+    ...         _ = conn.execute("INSERT INTO t VALUES (2)")
+    ...         raise RuntimeError("boom")
+    ... except RuntimeError:
+    ...     pass
+    >>> conn.execute("SELECT x FROM t").fetchall()
+    [(1,)]
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class SQLiteJobStore(JobStore):
     """Job store in a SQLite file.
 
@@ -162,28 +194,18 @@ class SQLiteJobStore(JobStore):
     ) -> None:
         """Insert a job (and its inputs / result reference) in one transaction."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             self._insert(conn, [(job, result)])
             if inputs is not None:
                 conn.execute("INSERT INTO job_inputs VALUES (?, ?)", (job.job_id, inputs))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def create_many(self, entries: Sequence[tuple[JobInfo, bytes | None]]) -> None:
         """Insert jobs with their result references in one transaction."""
         if not entries:
             return
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             self._insert(conn, entries)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     @staticmethod
     def _store_body(conn: sqlite3.Connection, key: str, body: bytes) -> None:
@@ -225,24 +247,18 @@ class SQLiteJobStore(JobStore):
         """Compare-and-set the job's status (see :meth:`JobStore.transition`)."""
         allowed = {s.value for s in (sources_of(status) if sources is None else sources)}
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             row = conn.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             if row is None:
                 raise NoSuchJob(f"no job with id '{job_id}'")
             current = dict(row)
             if current["status"] not in allowed:
-                conn.execute("COMMIT")
-                return None
+                return None  # leaving the block commits the (read-only) transaction
             upd = stamp_transition(current, status, fields, now())
             conn.execute(
                 f"UPDATE jobs SET {', '.join(f'{k} = ?' for k in upd)} WHERE job_id = ?",
                 [*upd.values(), job_id],
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         current.update(upd)
         return row_to_job(current)
 
@@ -308,8 +324,7 @@ class SQLiteJobStore(JobStore):
         """Store a result document once per key; the job references it."""
         key = key or digest_bytes(body)
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             row = conn.execute("SELECT result_key FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             if row is None:
                 raise NoSuchJob(f"no job with id '{job_id}'")
@@ -319,10 +334,6 @@ class SQLiteJobStore(JobStore):
                 conn.execute("UPDATE jobs SET result_key = ? WHERE job_id = ?", (key, job_id))
                 if old is not None:
                     conn.execute(_DELETE_ORPHAN, (old, old))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def get_result(self, job_id: str) -> bytes | None:
         """Return the job's result document (its hit flag applied) or ``None``."""
@@ -341,17 +352,12 @@ class SQLiteJobStore(JobStore):
     def delete_result(self, job_id: str) -> None:
         """Drop the job's reference; delete the body when no other job references it."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             row = conn.execute("SELECT result_key FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
             if row is not None and row[0] is not None:
                 conn.execute("UPDATE jobs SET result_key = NULL WHERE job_id = ?", (job_id,))
                 conn.execute(_DELETE_ORPHAN, (row[0], row[0]))
             conn.execute("DELETE FROM job_results WHERE job_id = ?", (job_id,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def count_results(self) -> int:
         """Return the number of stored result bodies."""
@@ -375,8 +381,7 @@ class SQLiteJobStore(JobStore):
         conn = self._conn()
         total = 0
         while True:  # in batches, so the write lock is held briefly
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate(conn):
                 rows = conn.execute(
                     "SELECT job_id, result_key FROM jobs "
                     "WHERE finished IS NOT NULL AND finished < ? LIMIT 500",
@@ -389,10 +394,6 @@ class SQLiteJobStore(JobStore):
                         conn.execute(f"DELETE FROM {table} WHERE job_id IN ({marks})", ids)
                     keys = {r[1] for r in rows if r[1] is not None}
                     conn.executemany(_DELETE_ORPHAN, [(k, k) for k in keys])
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
             total += len(ids)
             if len(ids) < 500:
                 return total
@@ -401,16 +402,11 @@ class SQLiteJobStore(JobStore):
         """Insert many jobs in one transaction."""
         rows = [job_to_row(j) for j in jobs]
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             conn.executemany(
                 f"INSERT INTO jobs ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
                 [[r[c] for c in _COLUMNS] for r in rows],
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return len(rows)
 
     def count(self) -> int:
