@@ -30,7 +30,6 @@ norms at 4, proximity shares were already fractions at 4); capacities are intege
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,31 +106,3 @@ MOVED["housing-capacity"] = {
     },
 }
 NEW: dict[str, set[Any]] = {"urbanity-class": set(), "housing-capacity": set()}
-
-
-def _sensitivity_of_urbanity(old: dict[str, Any], new: dict[str, Any]) -> tuple[Any, Any]:
-    """``sensitivity`` 1.0.0 on ``urbanity-class`` 2.0.0: the target's changes, nothing else.
-
-    The target's version is 2.0.0; its baseline summary has ``addresses_class_<c>``
-    for ``addresses_per_class.<c>``; being flat numbers, the five counts are tracked
-    metrics now (checked here: each baseline equals the old count), beside the three
-    tracked before, which must be unchanged.
-    """
-    old, new = copy.deepcopy(old), copy.deepcopy(new)
-    old["data_quality"]["target"]["version"] = new["data_quality"]["target"]["version"]
-    assert new["data_quality"]["target"]["version"] == "2.0.0"
-    base = old["baseline"]["summary"]
-    counts = base.pop("addresses_per_class")
-    flat = {f"addresses_class_{c}": n for c, n in counts.items()}
-    base.update(flat)
-    for name, count in flat.items():
-        for sweep in new["sensitivity"].values():
-            assert sweep["metrics"].pop(name)["baseline"] == count, name
-        assert new["tornado"].pop(name)
-        assert name in new["summary"]["most_sensitive"]
-        del new["summary"]["most_sensitive"][name]
-    new["summary"]["metrics_tracked"] -= len(flat)
-    return old, new
-
-
-FOLLOWS = {"sensitivity": _sensitivity_of_urbanity}

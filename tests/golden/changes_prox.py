@@ -13,8 +13,7 @@ The ``norm_table`` parameter's JSON Schema is now generated from the pydantic mo
 ``NormRow`` / ``NormTableSpec`` (same rules; error messages name the row and field,
 e.g. ``rows.0.places_per_dwelling``).
 
-``proximity-facilities`` is not on the metric model yet (its metric ids depend on the
-request's facility types and mobility profiles): its output is unchanged.
+``proximity-facilities`` 2.0.0: see ``changes_proximity.py``.
 """
 
 from __future__ import annotations

@@ -56,7 +56,12 @@ FACILITIES = fc(
 def test_euclidean_hand_computed():
     r = execute(
         IND,
-        {"buildings": HOMES, "facilities": FACILITIES, "visit_weights": None},
+        {
+            "buildings": HOMES,
+            "facilities": FACILITIES,
+            "visit_weights": None,
+            "facility_types": ["huisarts", "supermarkt"],
+        },
     )
     p = props(r)
     # h1 → gp: √(100² + 9²) = 100.404; → shop: √(420² + 95²) = 430.61
@@ -73,11 +78,14 @@ def test_euclidean_hand_computed():
     assert p["h2"]["types_within_standard"] == 1
     assert p["h2"]["types_within_reduced"] == 0
     assert "facilities-without-type" in warning_codes(r)
-    s = r["summary"]["by_type"]["supermarkt"]["profiles"]["standard"]
+    s = r["by_type"]["supermarkt"]["profiles"]["standard"]
     # h2 and h3 (√(380² + 100²) = 392.9 → no) : 1 of 3 homes; dwellings 1 of 3 + 1 + 1 = 5
     assert s["homes_within"] == 1
     assert s["share_homes"] == pytest.approx(1 / 3, abs=1e-4)
     assert s["share_dwellings"] == pytest.approx(1 / 5, abs=1e-4)
+    # the same shares as metrics of the named type, fractions at 4 digits
+    assert r["summary"]["supermarkt_share_standard"] == 0.3333
+    assert r["summary"]["supermarkt_dwelling_share_standard"] == 0.2
 
 
 def test_network_hand_computed():
@@ -89,6 +97,7 @@ def test_network_hand_computed():
             "network": NETWORK,
             "distance_mode": "network",
             "snap_limit_m": 50,
+            "facility_types": ["huisarts", "supermarkt"],
         },
     )
     p = props(r)
@@ -108,9 +117,12 @@ def test_network_hand_computed():
     assert len(unsnapped) == 1 and unsnapped[0]["count"] == 1
     s = r["summary"]
     assert s["homes_with_distance"] == 2
-    st_ = s["by_type"]["huisarts"]["profiles"]["standard"]
+    st_ = r["by_type"]["huisarts"]["profiles"]["standard"]
     assert st_["share_homes"] == 0.5  # h1 yes, h2 no
     assert st_["share_dwellings"] == 0.75  # 3 of 3 + 1
+    assert s["huisarts_share_standard"] == 0.5 and s["huisarts_dwelling_share_standard"] == 0.75
+    # h3 counts among the homes but not in the shares; its flags are null, not -1
+    assert s["homes"] == 3 and p["h3"]["types_within_standard"] is None
     # visit share (supermarkt 52, huisarts 12, apotheek 12 — absent): h1 standard: 12/76
     assert p["h1"]["visit_share_standard"] == pytest.approx(12 / 76, abs=1e-4)
     assert p["h2"]["visit_share_standard"] == pytest.approx(52 / 76, abs=1e-4)
@@ -120,7 +132,12 @@ def test_network_hand_computed():
 
 
 def test_network_distance_is_at_least_euclidean():
-    base = {"buildings": HOMES, "facilities": FACILITIES, "network": NETWORK}
+    base = {
+        "buildings": HOMES,
+        "facilities": FACILITIES,
+        "network": NETWORK,
+        "facility_types": ["huisarts", "supermarkt"],
+    }
     eu = props(execute(IND, base))
     nw = props(execute(IND, {**base, "distance_mode": "network", "snap_limit_m": 50}))
     for h in eu:
@@ -146,7 +163,7 @@ def test_profiles_in_minutes_facility_types_and_neighbourhoods():
     assert set(p["h1"]) >= {"huisarts_within_rollator", "apotheek_within_fit"}
     assert "supermarkt_distance_m" not in p["h1"]
     assert p["h1"]["apotheek_distance_m"] is None  # no pharmacy at all
-    assert r["summary"]["profiles"]["rollator"]["reach_m"] == 150.0  # 5 × 60 × 0.5
+    assert r["provenance"]["reach_m"]["rollator"] == 150.0  # 5 × 60 × 0.5
     assert "facility-type-absent" in warning_codes(r)
     nb = props(r, "neighbourhoods")
     # west: h1 (3 dwellings), within 150 m of the GP; east: h2, h3 (√(700²+204²) > 150)
@@ -158,7 +175,18 @@ def test_profiles_in_minutes_facility_types_and_neighbourhoods():
 
 @pytest.mark.parametrize(
     "profiles",
-    [{}, {"x": -5}, {"x": {"minutes": 5, "speed_m_s": 0}}, {"x": {"speed_m_s": 1}}, {"x": "far"}],
+    [
+        {},
+        {"x": -5},
+        {"x": {"minutes": 5, "speed_m_s": 0}},
+        {"x": {"speed_m_s": 1}},
+        {"x": "far"},
+        {"x": True},
+        {" ": 300},
+        {"x": {"minutes": 5, "speed_m_s": 4}},  # 4 m/s is not a walk
+        {"x": 30000},  # beyond 20 km
+        {"x": {"distance_m": 300, "minutes": 5}},  # one form per profile
+    ],
 )
 def test_bad_profiles_are_input_errors(profiles):
     with pytest.raises(InputError) as err:
@@ -206,7 +234,7 @@ def test_raising_the_reach_never_lowers_the_share(reach, more, seed):
                 "visit_weights": None,
             },
         )
-        shares_.append(out["summary"]["by_type"]["school"]["profiles"]["p"]["share_homes"])
+        shares_.append(out["by_type"]["school"]["profiles"]["p"]["share_homes"])
     assert shares_[1] >= shares_[0]
 
 
@@ -256,7 +284,7 @@ def test_amsterdam_addresses_per_buurt(load_amsterdam):
         "Houthavens-Oost": 235,
         "Westerdokseiland": 127,
     }
-    s = r["summary"]["by_type"]["huisarts"]
+    s = r["by_type"]["huisarts"]
     # The nearest park point is a few hundred metres away from these blocks.
     assert 50 < s["median_distance_m"] < 1500
     assert "missing-property" in warning_codes(r)  # BAG points carry no 'dwellings'
@@ -269,6 +297,7 @@ def test_amsterdam_homes_both_modes(load_amsterdam):
         "buildings": homes,
         "facilities": park_facilities(load_amsterdam("parks")),
         "neighbourhoods": load_amsterdam("buurten"),
+        "facility_types": ["huisarts", "supermarkt", "apotheek"],
     }
     eu = execute(IND, base)
     nw = execute(IND, {**base, "network": load_amsterdam("network"), "distance_mode": "network"})
@@ -292,7 +321,52 @@ def test_amsterdam_homes_both_modes(load_amsterdam):
     assert len(ratios) > 20
     assert 1.05 < float(np.median(ratios)) < 2.0
     for r in (eu, nw):
-        s = r["summary"]["by_type"]["huisarts"]["profiles"]
+        s = r["by_type"]["huisarts"]["profiles"]
         assert 0 <= s["reduced"]["share_homes"] <= s["standard"]["share_homes"] <= 1
     net = nw["data_quality"]["network"]
     assert net["edges"] > 3000 and net["largest_component_node_share"] > 0.95
+
+
+def test_bad_profile_through_a_request_names_the_member():
+    with pytest.raises(InputError) as err:
+        execute(
+            IND,
+            {
+                "buildings": HOMES,
+                "facilities": FACILITIES,
+                "mobility_profiles": {"walker": {"minutes": 5, "speed_km_h": -1}},
+            },
+        )
+    assert err.value.input_name == "mobility_profiles"
+    assert "walker.walk.speed_km_h" not in err.value.reason  # the union branch is left out
+    assert "walker.speed_km_h" in err.value.reason
+
+
+def test_mobility_profiles_schema_is_in_the_description():
+    schema = IND.describe()["inputs"]["mobility_profiles"]["schema"]
+    forms = schema["additionalProperties"]["oneOf"]
+    # metres, {"distance_m"}, {"minutes", "speed_m_s", "speed_km_h"}: inlined, no $ref
+    assert forms[0]["type"] == "number"
+    assert forms[1]["required"] == ["distance_m"]
+    assert set(forms[2]["properties"]) == {"minutes", "speed_m_s", "speed_km_h"}
+    assert "$defs" not in schema and "$ref" not in str(schema)
+
+
+def test_metric_names_follow_the_request():
+    """Per-type metrics exist only for named types; the data's types are in `by_type`."""
+    r = execute(IND, {"buildings": HOMES, "facilities": FACILITIES, "visit_weights": None})
+    ids = {m["id"] for m in r["metrics"]}
+    assert {"all_share_standard", "all_dwelling_share_reduced", "types_within_standard"} <= ids
+    assert not any(i.startswith(("huisarts", "supermarkt", "visit_share")) for i in ids)
+    assert "huisarts_distance_m" not in props(r)["h1"]
+    # by_type still has every type in the data (h1 → gp 100.4 m: within 150 m)
+    assert set(r["by_type"]) == {"huisarts", "supermarkt"}
+    assert r["by_type"]["huisarts"]["profiles"]["reduced"]["homes_within"] == 1
+    named = execute(
+        IND,
+        {"buildings": HOMES, "facilities": FACILITIES, "facility_types": ["huisarts"]},
+    )
+    ids = {m["id"] for m in named["metrics"]}
+    assert {"huisarts_distance_m", "huisarts_share_reduced", "visit_share_standard"} <= ids
+    assert not any(i.startswith("supermarkt") for i in ids)
+    assert set(named["by_type"]) == {"huisarts"}

@@ -68,7 +68,9 @@ def test_urbanity_radius_sweep_by_hand() -> None:
     assert s["metrics"]["urbanity_class"]["values"] == [5] * 5
     assert doc["summary"]["runs"] == 6  # baseline + 5
     assert doc["summary"]["invalid_runs"] == 0
-    assert doc["summary"]["parameters_varied"] == 1 and doc["summary"]["metrics_tracked"] == 3
+    # tracked: addresses, mean_address_density, urbanity_class and the five flat
+    # addresses_class_<c> counts of urbanity-class 2.0.0
+    assert doc["summary"]["parameters_varied"] == 1 and doc["summary"]["metrics_tracked"] == 8
     assert doc["metrics"][0]["id"] == "runs" and doc["metrics"][0]["unit"] == "count"
     assert doc["most_sensitive"] == {
         "addresses": None,

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import pydantic
 import shapely
 
 from gsl_indicators.core.examples import line_feature, point_feature, rd_collection
-from gsl_indicators.core.geo import Layer, feature_collection, zone_index
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.metrics import (
+    FRACTION,
+    AreaGroups,
+    Level,
+    Metric,
+    Metrics,
+    overall_share,
+    round_value,
+)
 from gsl_indicators.core.network import (
     NetworkDistances,
     WalkNetwork,
@@ -28,14 +38,6 @@ from gsl_indicators.core.network import (
     walkable_from,
     walkable_lines,
     walking_parameters,
-)
-from gsl_indicators.core.scoring import (
-    PROFILE_PARAMETERS,
-    area_score_columns,
-    area_types_of,
-    pick_metrics,
-    resolve_profile,
-    scorecard,
 )
 from gsl_indicators.core.spec import (
     LINES,
@@ -261,12 +263,81 @@ DEFAULT_PROFILES: dict[str, Any] = {
 DEFAULT_VISIT_WEIGHTS: dict[str, float] = {"supermarkt": 52.0, "huisarts": 12.0, "apotheek": 12.0}
 _MAX_REACH_M = 20000.0
 
+_Positive = Annotated[float, pydantic.Field(gt=0, strict=True, allow_inf_nan=False)]
+
+
+class DistanceReach(pydantic.BaseModel):
+    """A mobility profile's reach as a distance: ``{"distance_m": d}``."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    distance_m: _Positive = pydantic.Field(description="Reach in metres.")
+
+
+class WalkReach(pydantic.BaseModel):
+    """A mobility profile's reach as a walk: minutes at a speed (default `walking_speed_m_s`)."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    minutes: _Positive = pydantic.Field(description="Minutes of walking.")
+    speed_m_s: _Positive | None = pydantic.Field(
+        default=None, le=3, description="Walking speed in m/s (at most 3)."
+    )
+    speed_km_h: _Positive | None = pydantic.Field(
+        default=None, le=10.8, description="Walking speed in km/h (used without speed_m_s)."
+    )
+
+    def speed(self, walking_speed_m_s: float) -> float:
+        """Return the walking speed in m/s: the profile's own, else ``walking_speed_m_s``."""
+        if self.speed_m_s is not None:
+            return self.speed_m_s
+        if self.speed_km_h is not None:
+            return self.speed_km_h / 3.6
+        return float(walking_speed_m_s)
+
+
+def _reach_kind(value: Any) -> str:
+    """Return which form a profile takes: ``metres``, ``distance`` or ``walk``."""
+    if isinstance(value, DistanceReach) or (isinstance(value, Mapping) and "distance_m" in value):
+        return "distance"
+    if isinstance(value, WalkReach | Mapping):
+        return "walk"
+    return "metres"
+
+
+ProfileReach = Annotated[
+    Annotated[_Positive, pydantic.Tag("metres")]
+    | Annotated[DistanceReach, pydantic.Tag("distance")]
+    | Annotated[WalkReach, pydantic.Tag("walk")],
+    pydantic.Discriminator(_reach_kind),
+]
+"""One mobility profile: metres, ``{"distance_m": d}`` or ``{"minutes": t, ...}``."""
+
+_ProfileName = Annotated[str, pydantic.StringConstraints(strip_whitespace=True, min_length=1)]
+MobilityProfiles = pydantic.RootModel[
+    Annotated[dict[_ProfileName, ProfileReach], pydantic.Field(min_length=1)]
+]
+"""The ``mobility_profiles`` parameter: profile name → reach (at least one profile)."""
+
+
+def mobility_profiles_schema() -> dict[str, Any]:
+    """Return the JSON Schema of ``mobility_profiles`` (generated from :data:`MobilityProfiles`).
+
+    Examples
+    --------
+    >>> s = mobility_profiles_schema()
+    >>> s["minProperties"], sorted(s["$defs"]), len(s["additionalProperties"]["oneOf"])
+    (1, ['DistanceReach', 'WalkReach'], 3)
+    """
+    return {k: v for k, v in MobilityProfiles.model_json_schema().items() if k != "title"}
+
 
 def profile_reaches(profiles: Mapping[str, Any], walking_speed_m_s: float) -> dict[str, float]:
     """Return the reach in metres of each mobility profile.
 
     A profile is a number of metres, ``{"distance_m": d}``, or ``{"minutes": t}`` with an
-    optional ``"speed_m_s"`` or ``"speed_km_h"`` (default: ``walking_speed_m_s``).
+    optional ``"speed_m_s"`` or ``"speed_km_h"`` (default: ``walking_speed_m_s``);
+    validated with :data:`MobilityProfiles`.
 
     Raises
     ------
@@ -280,37 +351,21 @@ def profile_reaches(profiles: Mapping[str, Any], walking_speed_m_s: float) -> di
     {'standard': 300.0, 'rollator': 150.0, 'healthy': 300.0}
     """
     name = "mobility_profiles"
-    if not profiles:
-        raise InputError(name, "give at least one profile")
+    try:
+        parsed = MobilityProfiles.model_validate(profiles).root
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"] if p not in _BRANCHES)
+        raise InputError(name, f"{where or 'profiles'}: {first['msg']}") from None
     out: dict[str, float] = {}
-    for key, spec in profiles.items():
-        if not isinstance(key, str) or not key.strip():
-            raise InputError(name, "profile names must be non-empty strings")
-        reach: float
-        if isinstance(spec, int | float) and not isinstance(spec, bool):
-            reach = float(spec)
-        elif isinstance(spec, Mapping) and "distance_m" in spec:
-            reach = _num(spec["distance_m"], f"{key}.distance_m")
-        elif isinstance(spec, Mapping) and "minutes" in spec:
-            minutes = _num(spec["minutes"], f"{key}.minutes")
-            if "speed_m_s" in spec:
-                speed = _num(spec["speed_m_s"], f"{key}.speed_m_s")
-            elif "speed_km_h" in spec:
-                speed = _num(spec["speed_km_h"], f"{key}.speed_km_h") / 3.6
-            else:
-                speed = float(walking_speed_m_s)
-            if not 0 < speed <= 3:
-                raise InputError(
-                    name, f"profile '{key}': walking speed {speed:g} m/s is not in (0, 3]"
-                )
-            reach = minutes * 60.0 * speed
+    for key, spec in parsed.items():
+        if isinstance(spec, DistanceReach):
+            reach = spec.distance_m
+        elif isinstance(spec, WalkReach):
+            reach = spec.minutes * 60.0 * spec.speed(walking_speed_m_s)
         else:
-            raise InputError(
-                name,
-                f"profile '{key}' must be metres, {{\"distance_m\": d}} or "
-                f'{{"minutes": t, "speed_m_s"|"speed_km_h": v}}',
-            )
-        if not 0 < reach <= _MAX_REACH_M:
+            reach = float(spec)
+        if not reach <= _MAX_REACH_M:
             raise InputError(
                 name, f"profile '{key}': reach {reach:g} m is not in (0, {_MAX_REACH_M:g}]"
             )
@@ -318,10 +373,8 @@ def profile_reaches(profiles: Mapping[str, Any], walking_speed_m_s: float) -> di
     return out
 
 
-def _num(v: Any, where: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        raise InputError("mobility_profiles", f"{where} must be a number (got {v!r})")
-    return float(v)
+#: pydantic's names for the branches of a union in an error location (left out of messages).
+_BRANCHES = {"metres", "distance", "walk", "[key]"}
 
 
 def facility_groups(
@@ -346,7 +399,7 @@ def facility_groups(
     if wanted is None:
         names = present
     else:
-        names = list(dict.fromkeys(str(t).strip() for t in wanted))
+        names = requested_types(wanted)
         absent = [t for t in names if t not in present]
         if absent:
             ctx.warn(
@@ -362,14 +415,120 @@ def facility_groups(
     return {t: facilities.geometries[arr == t] for t in names}
 
 
+def requested_types(wanted: list[str]) -> list[str]:
+    """Return the facility types a request names: stripped, without repeats, in its order.
+
+    Examples
+    --------
+    >>> requested_types([" huisarts", "apotheek", "huisarts"])
+    ['huisarts', 'apotheek']
+    """
+    return list(dict.fromkeys(str(t).strip() for t in wanted))
+
+
+def positive_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Return the visit weights that count (above 0); ``{}`` switches ``visit_share`` off.
+
+    Examples
+    --------
+    >>> positive_weights({"supermarkt": 52, "bank": 0}), positive_weights(None)
+    ({'supermarkt': 52.0}, {})
+    """
+    return {t: float(w) for t, w in (weights or {}).items() if float(w) > 0}
+
+
+def visit_share(
+    within: Mapping[str, np.ndarray], weights: Mapping[str, float], known: np.ndarray
+) -> np.ndarray:
+    """Return per home the share of a year's visits whose facility type is within reach.
+
+    A weighted type that was not measured counts as out of reach; NaN where the home's
+    distance is unknown.
+
+    Examples
+    --------
+    >>> visit_share({"supermarkt": np.array([True, False]), "huisarts": np.array([False, True])},
+    ...             {"supermarkt": 52.0, "huisarts": 12.0, "apotheek": 12.0},
+    ...             np.array([True, False])).round(4).tolist()  # 52/76; unknown
+    [0.6842, nan]
+    """
+    acc = np.zeros(len(known))
+    for t, w in weights.items():
+        if t in within:
+            acc += w * within[t]
+    return np.where(known, acc / sum(weights.values()), np.nan)
+
+
+def type_table(
+    dist: Mapping[str, np.ndarray],
+    groups: Mapping[str, np.ndarray],
+    within: Mapping[tuple[str, str], np.ndarray],
+    reaches: Mapping[str, float],
+    known: np.ndarray,
+    dwellings: np.ndarray,
+) -> dict[str, Any]:
+    """Return the ``by_type`` output: per facility type (as found in the data) its figures.
+
+    Per type: the number of facilities, the mean and median distance of the homes with
+    a finite one, the homes beyond the search, and per mobility profile the homes and
+    dwellings within reach with their shares (of the homes with a known distance).
+
+    Examples
+    --------
+    >>> t = type_table({"gp": np.array([100.0, 400.0])}, {"gp": np.array([None])},
+    ...                {("gp", "p"): np.array([True, False])}, {"p": 300.0},
+    ...                np.array([True, True]), np.array([3.0, 1.0]))
+    >>> t["gp"]["median_distance_m"], t["gp"]["profiles"]["p"]["share_dwellings"]
+    (250.0, 0.75)
+    """
+    out: dict[str, Any] = {}
+    for t, d in dist.items():
+        fin = d[np.isfinite(d)]
+        profiles = {}
+        for p, reach in reaches.items():
+            w = within[t, p]
+            profiles[p] = {
+                "reach_m": reach,
+                "homes_within": int((w & known).sum()),
+                "share_homes": round_value(overall_share(w, where=known), 4),
+                "dwellings_within": round_value(float(dwellings[w & known].sum()), 3),
+                "share_dwellings": round_value(overall_share(w, dwellings, known), 4),
+            }
+        out[t] = {
+            "facilities": len(groups[t]),
+            "mean_distance_m": round_value(fin.mean(), 2) if len(fin) else None,
+            "median_distance_m": round_value(np.median(fin), 2) if len(fin) else None,
+            "homes_beyond_search": int(np.isinf(d).sum()),
+            "profiles": profiles,
+        }
+    return out
+
+
+def reach_metrics(
+    name: str,
+    mask: np.ndarray,
+    known: np.ndarray,
+    dwellings: np.ndarray,
+    groups: AreaGroups | None,
+    out: Metrics,
+) -> None:
+    """Add the shares of homes and dwellings where ``mask`` holds, per area and overall.
+
+    ``name`` is the metric id with ``{}`` for ``""`` (homes) or ``"_dwelling"``: the
+    homes with an unknown distance are left out of both shares.
+    """
+    for infix, weights in (("", None), ("_dwelling", dwellings)):
+        metric = name.format(infix)
+        out.overall[metric] = overall_share(mask, weights, known)
+        if groups is not None:
+            out.area[metric] = groups.share(mask, weights, where=known)
+
+
 def compute_facilities(
     layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
-) -> dict[str, Any]:
+) -> Metrics:
     """Compute the zorgcirkel: per home and facility type, distance and reach per profile."""
-    norm_profile = resolve_profile(params)
     reaches = profile_reaches(params["mobility_profiles"], params["walking_speed_m_s"])
-    # the metrics scored with the norm profile: every home reaches all types, per profile
-    scored = [f"all{u}_share_{p}" for p in reaches for u in ("", "_dwelling")]
     homes = layers["buildings"]
     groups = facility_groups(layers["facilities"], params["facility_types"], ctx)
     if not groups:
@@ -380,136 +539,252 @@ def compute_facilities(
     dist, info = distances_by_mode(
         homes, groups, layers, params, ctx, max(reaches.values()), "facilities"
     )
+    ctx.provenance["reach_m"] = reaches
+    if "network_cutoff_m" in info:
+        ctx.provenance["network_cutoff_used_m"] = info["network_cutoff_m"]
     ctx.progress(0.8, "counting homes within reach")
-    weights = params["visit_weights"]
-    weighted = {t: float(w) for t, w in (weights or {}).items() if float(w) > 0}
-    missing_w = [t for t in weighted if t not in dist]
-    if missing_w:
+    weights = positive_weights(params["visit_weights"])
+    if missing := [t for t in weights if t not in dist]:
         ctx.warn(
             "visit-weight-type-absent",
             "visit_weights",
-            f"weighted types {missing_w} are not among the facility types measured; they count "
+            f"weighted types {missing} are not among the facility types measured; they count "
             "as out of reach in visit_share",
-            len(missing_w),
+            len(missing),
         )
-    total_w = sum(weighted.values())
     known = ~np.isnan(next(iter(dist.values())))
-    nbh = layers.get("neighbourhoods")
-    area = zone_index(homes.geometries, nbh.geometries) if nbh is not None else None
-    n_area = len(nbh) if nbh is not None else 0
-
-    columns: dict[str, Any] = {}
-    area_cols: dict[str, Any] = {}
-    by_type: dict[str, Any] = {}
-    within: dict[tuple[str, str], np.ndarray] = {}
-    for t, d in dist.items():
-        columns[f"{t}_distance_m"] = json_distance(d)
-        for p, reach in reaches.items():
-            w = np.nan_to_num(d, nan=np.inf) <= reach
-            within[t, p] = w
-            columns[f"{t}_within_{p}"] = within_column(d, reach)
-        finite = d[np.isfinite(d)]
-        by_type[t] = {
-            "facilities": len(groups[t]),
-            "mean_distance_m": rounded(finite.mean(), 2) if len(finite) else None,
-            "median_distance_m": rounded(np.median(finite), 2) if len(finite) else None,
-            "homes_beyond_search": int(np.isinf(d).sum()),
-            "profiles": {},
-        }
-    summary_profiles: dict[str, Any] = {}
-    for p, reach in reaches.items():
-        all_in = np.logical_and.reduce([within[t, p] for t in dist])
-        n_in = np.sum([within[t, p] for t in dist], axis=0)
-        columns[f"types_within_{p}"] = np.where(known, n_in, -1)
-        columns[f"all_within_{p}"] = [
-            bool(a) if k else None for a, k in zip(all_in.tolist(), known.tolist(), strict=True)
-        ]
-        visit: np.ndarray | None = None
-        if weighted:
-            acc = np.zeros(len(homes))
-            for t, wt in weighted.items():
-                if t in dist:
-                    acc += wt * within[t, p]
-            visit = np.where(known, acc / total_w, np.nan)
-            columns[f"visit_share_{p}"] = np.round(visit, 4)
-        for t in dist:
-            s = shares(within[t, p], known, dwellings)
-            by_type[t]["profiles"][p] = _share_summary(s, reach)
-            if area is not None:
-                sa = shares(within[t, p], known, dwellings, area, n_area)
-                area_cols[f"{t}_share_{p}"] = np.round(sa["share_homes"], 4)
-                area_cols[f"{t}_dwelling_share_{p}"] = np.round(sa["share_dwellings"], 4)
-        s_all = shares(all_in, known, dwellings)
-        summary_profiles[p] = {"reach_m": reach, "all_types": _share_summary(s_all, reach)}
-        if visit is not None:
-            summary_profiles[p]["mean_visit_share"] = (
-                rounded(np.nanmean(visit)) if known.any() else None
-            )
-        if area is not None:
-            sa = shares(all_in, known, dwellings, area, n_area)
-            area_cols[f"all_share_{p}"] = np.round(sa["share_homes"], 4)
-            area_cols[f"all_dwelling_share_{p}"] = np.round(sa["share_dwellings"], 4)
-            if visit is not None:
-                sel = known & (area >= 0)
-                cnt = np.bincount(area[sel], minlength=n_area)
-                tot = np.bincount(area[sel], weights=visit[sel], minlength=n_area)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    area_cols[f"mean_visit_share_{p}"] = np.round(
-                        np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan), 4
-                    )
-    out: dict[str, Any] = {"buildings": feature_collection(homes, columns)}
-    if nbh is not None and area is not None:
-        base = shares(np.zeros(len(homes), bool), known, dwellings, area, n_area)
-        ats = area_types_of(nbh, params["area_type"], ctx)
-        area_cols.update(
-            area_score_columns(norm_profile, "proximity-facilities", area_cols, ats, scored)
-        )
-        out["neighbourhoods"] = feature_collection(
-            nbh,
-            {"homes": base["homes"].astype(int), "dwellings": base["dwellings"], **area_cols},
-        )
-        outside = int((area < 0).sum())
-        if outside:
-            ctx.warn(
-                "homes-outside-neighbourhoods",
-                "buildings",
-                f"{outside} homes lie in no neighbourhood (counted overall only)",
-                outside,
-            )
-    out["summary"] = {
-        **info,
-        "homes": len(homes),
-        "homes_with_distance": int(known.sum()),
-        "dwellings": rounded(dwellings.sum(), 3),
-        "profiles": summary_profiles,
-        "by_type": by_type,
-        **({"visit_weights": weighted} if weighted else {}),
+    within = {
+        (t, p): np.nan_to_num(d, nan=np.inf) <= r
+        for t, d in dist.items()
+        for p, r in reaches.items()
     }
-    overall: dict[str, Any] = {}
-    for p in reaches:
-        overall[f"all_share_{p}"] = summary_profiles[p]["all_types"]["share_homes"]
-        overall[f"all_dwelling_share_{p}"] = summary_profiles[p]["all_types"]["share_dwellings"]
-        for t in dist:
-            overall[f"{t}_share_{p}"] = by_type[t]["profiles"][p]["share_homes"]
-            overall[f"{t}_dwelling_share_{p}"] = by_type[t]["profiles"][p]["share_dwellings"]
-    out["summary"]["scorecard"] = scorecard(
-        norm_profile,
-        "proximity-facilities",
-        pick_metrics(norm_profile, "proximity-facilities", overall, scored),
-        params["area_type"],
+    g = ctx.groups
+    out = Metrics(
+        feature={},
+        overall={
+            "homes": len(homes),
+            "homes_with_distance": int(known.sum()),
+            "dwellings": float(dwellings.sum()),
+        },
+        outputs={"by_type": type_table(dist, groups, within, reaches, known, dwellings)},
     )
-    out["profile"] = norm_profile.to_dict(indicator="proximity-facilities")
+    if g is not None:
+        out.area.update(
+            homes=g.count(), homes_with_distance=g.count(known), dwellings=g.sum(dwellings)
+        )
+    named = params["facility_types"] is not None  # per-type metrics only for named types
+    for t, d in dist.items():
+        if named:
+            out.feature[f"{t}_distance_m"] = d
+    for p, reach in reaches.items():
+        here = {t: within[t, p] for t in dist}
+        all_in = np.logical_and.reduce(list(here.values()))
+        out.feature[f"types_within_{p}"] = np.where(
+            known, np.sum(list(here.values()), axis=0), np.nan
+        )
+        out.feature[f"all_within_{p}"] = _known_flags(all_in, known)
+        reach_metrics(f"all{{}}_share_{p}", all_in, known, dwellings, g, out)
+        if weights:
+            visit = visit_share(here, weights, known)
+            out.feature[f"visit_share_{p}"] = visit
+            out.overall[f"mean_visit_share_{p}"] = float(np.nanmean(visit)) if known.any() else None
+            if g is not None:
+                out.area[f"mean_visit_share_{p}"] = g.mean(visit, where=known)
+        for t in dist if named else ():
+            out.feature[f"{t}_within_{p}"] = within_column(dist[t], reach)
+            reach_metrics(f"{t}{{}}_share_{p}", here[t], known, dwellings, g, out)
     return out
 
 
-def _share_summary(s: Mapping[str, np.ndarray], reach: float) -> dict[str, Any]:
-    return {
-        "reach_m": reach,
-        "homes_within": int(s["homes_within"][0]),
-        "share_homes": rounded(s["share_homes"][0]),
-        "dwellings_within": rounded(s["dwellings_within"][0], 3),
-        "share_dwellings": rounded(s["share_dwellings"][0]),
-    }
+def _known_flags(flags: np.ndarray, known: np.ndarray) -> list[bool | None]:
+    return [bool(a) if k else None for a, k in zip(flags.tolist(), known.tolist(), strict=True)]
+
+
+def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
+
+
+_AREA_OVERALL: tuple[Level, ...] = ("area", "overall")
+METRICS = (
+    _m(
+        "homes",
+        "Woningen",
+        "Homes",
+        "count",
+        levels=_AREA_OVERALL,
+        digits=0,
+        description="Homes (features of `buildings`), also those without a known distance.",
+    ),
+    _m(
+        "homes_with_distance",
+        "Woningen met afstand",
+        "Homes with a distance",
+        "count",
+        levels=_AREA_OVERALL,
+        digits=0,
+        description="Homes with a known distance (network mode: snapped to a path); the "
+        "shares count only these.",
+    ),
+    _m(
+        "dwellings",
+        "Wooneenheden",
+        "Dwellings",
+        "count",
+        levels=_AREA_OVERALL,
+        digits=3,
+        description="Sum of the homes' `dwellings` (default 1 per home).",
+    ),
+)
+
+
+def _share(id_: str, nl: str, en: str, description: str, *, scored: bool = False) -> Metric:
+    return _m(
+        id_,
+        nl,
+        en,
+        FRACTION,
+        levels=_AREA_OVERALL,
+        direction="higher_is_better",
+        digits=4,
+        scored=scored,
+        description=description,
+    )
+
+
+def profile_metrics(profile: str, weighted: bool) -> tuple[Metric, ...]:
+    """Return the metrics of one mobility profile (all facility types together).
+
+    Examples
+    --------
+    >>> [m.id for m in profile_metrics("standard", weighted=False)]
+    ['types_within_standard', 'all_within_standard', 'all_share_standard', 'all_dwelling_share_standard']
+    """
+    p = profile
+    out = [
+        _m(
+            f"types_within_{p}",
+            f"Typen binnen bereik ({p})",
+            f"Types within reach ({p})",
+            "count",
+            levels=("feature",),
+            direction="higher_is_better",
+            digits=0,
+            description="Facility types with the nearest one within the profile's reach.",
+        ),
+        _m(
+            f"all_within_{p}",
+            f"Alles binnen bereik ({p})",
+            f"All within reach ({p})",
+            "boolean",
+            levels=("feature",),
+            description="Every facility type is within the profile's reach (null: unknown).",
+        ),
+        _share(
+            f"all_share_{p}",
+            f"Aandeel woningen met alles binnen bereik ({p})",
+            f"Share of homes with every type within reach ({p})",
+            "Homes with every facility type within reach ÷ homes with a distance.",
+            scored=True,
+        ),
+        _share(
+            f"all_dwelling_share_{p}",
+            f"Aandeel wooneenheden met alles binnen bereik ({p})",
+            f"Share of dwellings with every type within reach ({p})",
+            "Dwellings with every facility type within reach ÷ dwellings with a distance.",
+            scored=True,
+        ),
+    ]
+    if weighted:
+        out += [
+            _m(
+                f"visit_share_{p}",
+                f"Aandeel bezoeken binnen bereik ({p})",
+                f"Share of visits within reach ({p})",
+                FRACTION,
+                levels=("feature",),
+                direction="higher_is_better",
+                digits=4,
+                description="Share of a year's visits (`visit_weights`) whose type is within reach.",
+            ),
+            _share(
+                f"mean_visit_share_{p}",
+                f"Gemiddeld aandeel bezoeken binnen bereik ({p})",
+                f"Mean share of visits within reach ({p})",
+                "Mean of the homes' `visit_share` (homes with a distance).",
+            ),
+        ]
+    return tuple(out)
+
+
+def type_metrics(facility_type: str, profiles: list[str]) -> tuple[Metric, ...]:
+    """Return the metrics of one facility type named in ``facility_types``.
+
+    Examples
+    --------
+    >>> [m.id for m in type_metrics("huisarts", ["standard"])]
+    ['huisarts_distance_m', 'huisarts_within_standard', 'huisarts_share_standard', 'huisarts_dwelling_share_standard']
+    """
+    t = facility_type
+    out = [
+        _m(
+            f"{t}_distance_m",
+            f"Afstand tot {t}",
+            f"Distance to {t}",
+            "m",
+            levels=("feature",),
+            direction="lower_is_better",
+            digits=2,
+            description="Distance to the nearest facility of the type (null: unknown or "
+            "beyond the search).",
+        ),
+    ]
+    for p in profiles:
+        out += [
+            _m(
+                f"{t}_within_{p}",
+                f"{t} binnen bereik ({p})",
+                f"{t} within reach ({p})",
+                "boolean",
+                levels=("feature",),
+                description="The nearest facility of the type is within the profile's reach.",
+            ),
+            _share(
+                f"{t}_share_{p}",
+                f"Aandeel woningen met {t} binnen bereik ({p})",
+                f"Share of homes with {t} within reach ({p})",
+                "Homes with the type within reach ÷ homes with a distance.",
+            ),
+            _share(
+                f"{t}_dwelling_share_{p}",
+                f"Aandeel wooneenheden met {t} binnen bereik ({p})",
+                f"Share of dwellings with {t} within reach ({p})",
+                "Dwellings with the type within reach ÷ dwellings with a distance.",
+            ),
+        ]
+    return tuple(out)
+
+
+def request_metrics(params: Mapping[str, Any]) -> tuple[Metric, ...]:
+    """Return the metrics whose names the request determines (``metric_templates``).
+
+    Per mobility profile the all-types metrics (and the visit shares when
+    ``visit_weights`` weigh something); per facility type *named* in ``facility_types``
+    its distance and per-profile metrics. With ``facility_types`` null the types come
+    from the data only: their figures are in the ``by_type`` output.
+
+    Examples
+    --------
+    >>> ids = [m.id for m in request_metrics({"mobility_profiles": {"fit": 500},
+    ...     "walking_speed_m_s": 1.0, "visit_weights": None, "facility_types": ["gp"]})]
+    >>> ids[:4], len(ids)
+    (['types_within_fit', 'all_within_fit', 'all_share_fit', 'all_dwelling_share_fit'], 8)
+    """
+    profiles = list(profile_reaches(params["mobility_profiles"], params["walking_speed_m_s"]))
+    weighted = bool(positive_weights(params["visit_weights"]))
+    out = [m for p in profiles for m in profile_metrics(p, weighted)]
+    for t in requested_types(params["facility_types"] or []):
+        out += type_metrics(t, profiles)
+    return tuple(out)
 
 
 _GEROSCOOP = Source(
@@ -537,7 +812,7 @@ def _pt_fc(rows: list[tuple[Any, float, float, dict[str, Any]]]) -> dict[str, An
 INDICATORS = (
     Indicator(
         id="proximity-facilities",
-        version="1.2.0",
+        version="2.0.0",
         title={
             "nl": "Zorgcirkel: voorzieningen op loopafstand",
             "en": "Care circle: facilities within walking distance",
@@ -562,11 +837,18 @@ INDICATORS = (
             "distance. Homes farther than `snap_limit_m` from any path get no distance and a "
             "warning; they are left out of the shares. Each mobility profile has a reach in metres "
             "(or minutes × walking speed); a facility type is within reach when its distance is at "
-            "most the reach. Shares of homes and of dwellings (property `dwellings`, default 1) "
-            "within reach are given per type and profile, for all types together, per "
-            "neighbourhood (the one containing the home's representative point) and overall. "
+            "most the reach. Shares (fractions 0–1) of homes and of dwellings (property "
+            "`dwellings`, default 1) with every type within reach (`all_share_<profile>`, "
+            "`all_dwelling_share_<profile>`) are given per neighbourhood (the one containing the "
+            "home's representative point) and overall; homes without a distance count in "
+            "`homes` but not in the shares. Metric names follow the request: per mobility "
+            "profile always; per facility type (`<type>_distance_m`, `<type>_within_<profile>`, "
+            "`<type>_share_<profile>`, `<type>_dwelling_share_<profile>`) only for the types "
+            "named in `facility_types`. With `facility_types` null the types come from the data "
+            "alone, so their overall figures are in the `by_type` output instead. "
             "With `visit_weights` (Geroscoop: supermarket 52, GP 12, pharmacy 12 visits a year), "
-            "`visit_share` is the share of a year's visits whose facility type is within reach. "
+            "`visit_share_<profile>` is the share of a year's visits whose facility type is within "
+            "reach (`mean_visit_share_<profile>` per neighbourhood and overall). "
             "Scores 1–10 come from the **norm profile** (`profile`; not to be confused with "
             "the mobility profiles) per area type (`area_type` parameter, else the "
             "neighbourhood's `area_type` or `urbanity_class`), overall and per neighbourhood, "
@@ -575,7 +857,8 @@ INDICATORS = (
             "has bands for the mobility profiles `standard` and `reduced` (headline "
             "`all_share_standard`; e.g. 60 % scores 6 and 95 % scores 10 by default, 80 % and "
             "100 % in the inner city); shares of other mobility profiles are listed as "
-            "unscored unless a `profile_override` adds bands for them. The reach decides "
+            "unscored unless a `profile_override` adds bands for them (per-type shares are not "
+            "scored). The reach decides "
             "whether a home counts; the profile's band judges the share."
         ),
         compute=compute_facilities,
@@ -603,23 +886,8 @@ INDICATORS = (
                 "(walker/rollator, ≈ 5 minutes at 0.5 m/s).",
                 "object",
                 default=DEFAULT_PROFILES,
-                schema={
-                    "additionalProperties": {
-                        "oneOf": [
-                            {"type": "number", "exclusiveMinimum": 0},
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "distance_m": {"type": "number", "exclusiveMinimum": 0},
-                                    "minutes": {"type": "number", "exclusiveMinimum": 0},
-                                    "speed_m_s": {"type": "number", "exclusiveMinimum": 0},
-                                    "speed_km_h": {"type": "number", "exclusiveMinimum": 0},
-                                },
-                            },
-                        ]
-                    },
-                    "minProperties": 1,
-                },
+                annotation=dict[str, Any],
+                schema=mobility_profiles_schema(),
             ),
             Parameter(
                 "walking_speed_m_s",
@@ -652,39 +920,21 @@ INDICATORS = (
                 schema={"additionalProperties": {"type": "number", "minimum": 0}},
             ),
             *walking_parameters(),
-            *PROFILE_PARAMETERS,
         ),
         outputs=(
             Output(
-                "buildings",
-                "Homes",
-                "Input homes with `<type>_distance_m`, `<type>_within_<profile>`, "
-                "`types_within_<profile>`, `all_within_<profile>` and `visit_share_<profile>`.",
-                {"type": "object", "contentMediaType": "application/geo+json"},
-            ),
-            Output(
-                "neighbourhoods",
-                "Neighbourhoods",
-                "Input neighbourhoods with `homes`, `dwellings`, `<type>_share_<profile>`, "
-                "`<type>_dwelling_share_<profile>`, `all_share_<profile>`, "
-                "`all_dwelling_share_<profile>`, `area_type`, `score` (of `all_share_standard`, "
-                "1–10) and `scorecard` (only with `neighbourhoods`).",
-                {"type": "object"},
-            ),
-            Output(
-                "summary",
-                "Summary",
-                "Overall shares per type and profile, for all types together, the mean visit "
-                "share, and the overall scorecard.",
-                {"type": "object"},
-            ),
-            Output(
-                "profile",
-                "Norm profile",
-                "The norm profile used (proximity-facilities part).",
-                {"type": "object"},
+                "by_type",
+                "Per facility type",
+                "Per facility type found (or named): facilities, mean and median distance, "
+                "homes beyond the search, and per mobility profile homes and dwellings within "
+                "reach and their shares (overall).",
             ),
         ),
+        metrics=METRICS,
+        metric_templates=request_metrics,
+        scores=True,
+        features="buildings",
+        areas="neighbourhoods",
         norms=(
             Norm(
                 "standard_reach",
