@@ -32,8 +32,6 @@ def test_process_description_validates(client: Any, pid: str) -> None:
 @pytest.mark.parametrize("pid", EXAMPLES)
 def test_results_document_validates(client: Any, pid: str) -> None:
     ind = registry().get(pid)
-    if not ind.uses_metric_model:
-        pytest.xfail(f"{pid} is not on the metric model yet: its outputs are bare objects")
     inputs = dict(ind.example or {})
     r = client.post(f"/processes/{pid}/execution", json={"inputs": inputs})
     assert r.status_code == 200, r.text

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import shapely
@@ -16,7 +14,6 @@ from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.proximity import (
     euclidean_nearest,
     profile_reaches,
-    shares,
 )
 from hypothesis_profiles import examples
 from results import execute
@@ -207,10 +204,6 @@ def test_helpers():
         np.array([shapely.Point(7, 5), shapely.box(15, 1, 19, 3)]), areas
     ).tolist() == [0, 1]
     assert np.isinf(euclidean_nearest(np.array([shapely.Point(0, 0)]), np.array([]))).all()
-    s = shares(
-        np.array([True, True]), np.array([True, True]), np.array([1.0, 1.0]), np.array([0, -1]), 2
-    )
-    assert s["share_homes"][0] == 1.0 and math.isnan(s["share_homes"][1])
 
 
 @settings(max_examples=examples(25), deadline=None)

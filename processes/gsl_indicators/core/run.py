@@ -89,9 +89,9 @@ def compute_outputs(
     if features is not None and areas is not None and features is not areas:
         ctx.groups = area_groups(features, areas, ctx)
     result = indicator.compute(layers, params, ctx)
-    if isinstance(result, Metrics):
-        return assemble(indicator, layers, params, ctx, result)
-    return result  # not yet on the metric model
+    if not isinstance(result, Metrics):
+        raise TypeError(f"{indicator.id}: a kernel returns Metrics, got {type(result).__name__}")
+    return assemble(indicator, layers, params, ctx, result)
 
 
 def execute(
@@ -161,4 +161,4 @@ def execute(
         "provenance": provenance,
         "data_quality": {"warnings": ctx.warnings, **ctx.notes},
     }
-    return results_document(indicator, doc) if indicator.uses_metric_model else doc
+    return results_document(indicator, doc)

@@ -9,8 +9,11 @@ menu card — is generated from that declaration.
 A compute function has the signature ``compute(layers, params, ctx) -> dict`` where
 ``layers`` maps each geo input name to a parsed :class:`~gsl_indicators.core.geo.Layer`
 (absent optional inputs are missing from the mapping), ``params`` is the dict of all
-parameters after defaults, and ``ctx`` is a :class:`Context` for progress and
-data-quality notes. It returns a dict of output name to JSON-compatible value.
+parameters after defaults, and ``ctx`` is a :class:`Context` for progress,
+data-quality notes and the areas' grouping. It returns a
+:class:`~gsl_indicators.core.metrics.Metrics` — named values per feature, per area and
+overall — which the one assembler (:mod:`gsl_indicators.core.assemble`) turns into the
+result document.
 """
 
 from __future__ import annotations
@@ -377,7 +380,7 @@ class PartCache(Protocol):
         """Store ``value`` under ``key``."""
 
 
-ComputeFn = Callable[[Mapping[str, "Layer"], dict[str, Any], Context], "Metrics | dict[str, Any]"]
+ComputeFn = Callable[[Mapping[str, "Layer"], dict[str, Any], Context], Metrics]
 
 
 @dataclass(frozen=True)

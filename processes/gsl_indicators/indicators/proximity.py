@@ -10,7 +10,6 @@ in this module; the zorgcirkel indicator follows.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -173,83 +172,11 @@ def distances_by_mode(
     return {t: nd.distance for t, nd in res.items()}, info
 
 
-def json_distance(d: np.ndarray, decimals: int = 2) -> np.ndarray:
-    """Round distances for output; ``inf`` and NaN become NaN (JSON ``null``)."""
-    out = np.round(np.asarray(d, dtype=float), decimals)
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
 def within_column(d: np.ndarray, reach: float) -> list[bool | None]:
     """Return True/False per distance against ``reach``; ``None`` where the distance is unknown."""
     known = ~np.isnan(d)
     inside = d <= reach
     return [bool(w) if k else None for w, k in zip(inside.tolist(), known.tolist(), strict=True)]
-
-
-def shares(
-    within: np.ndarray,
-    known: np.ndarray,
-    dwellings: np.ndarray,
-    area: np.ndarray | None = None,
-    n_areas: int = 0,
-) -> dict[str, np.ndarray]:
-    """Count homes and dwellings within reach, overall or per area.
-
-    Parameters
-    ----------
-    within : numpy.ndarray of bool
-        Per home: within reach.
-    known : numpy.ndarray of bool
-        Per home: the distance is known (homes off the network are left out).
-    dwellings : numpy.ndarray of float
-        Dwellings per home.
-    area : numpy.ndarray of int, optional
-        Area index per home (``-1``: none). Without it, one overall group.
-    n_areas : int
-        Number of areas.
-
-    Returns
-    -------
-    dict
-        ``homes``, ``homes_within``, ``share_homes``, ``dwellings``,
-        ``dwellings_within``, ``share_dwellings`` (arrays; NaN shares for empty groups).
-
-    Examples
-    --------
-    >>> s = shares(np.array([True, False, True]), np.array([True, True, False]),
-    ...            np.array([1.0, 3.0, 2.0]))
-    >>> float(s["share_homes"][0]), float(s["share_dwellings"][0])  # 1/2 and 1/4
-    (0.5, 0.25)
-    """
-    if area is None:
-        area = np.zeros(len(within), dtype=np.int64)
-        n_areas = 1
-    sel = known & (area >= 0)
-    a = area[sel]
-    w = within[sel].astype(float)
-    dw = dwellings[sel]
-    homes = np.bincount(a, minlength=n_areas).astype(float)
-    homes_in = np.bincount(a, weights=w, minlength=n_areas)
-    dwell = np.bincount(a, weights=dw, minlength=n_areas)
-    dwell_in = np.bincount(a, weights=dw * w, minlength=n_areas)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {
-            "homes": homes,
-            "homes_within": homes_in,
-            "share_homes": np.where(homes > 0, homes_in / np.maximum(homes, 1), np.nan),
-            "dwellings": dwell,
-            "dwellings_within": dwell_in,
-            "share_dwellings": np.where(
-                dwell > 0, dwell_in / np.where(dwell > 0, dwell, 1), np.nan
-            ),
-        }
-
-
-def rounded(x: float, decimals: int = 4) -> float | None:
-    """Round a scalar for JSON; NaN and inf become ``None``."""
-    x = float(x)
-    return round(x, decimals) if math.isfinite(x) else None
 
 
 # ---------------------------------------------------------------------------
