@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -127,7 +128,7 @@ def negotiate(f: str | None, accept: str | None, offered: Sequence[str]) -> str 
         if found in offered:
             return found
     raise NotAcceptable(
-        f"none of the media types in Accept ({accept}) is available here; "
+        f"the media types in Accept ({accept}) are not available here; "
         f"formats offered: {list(offered)} (f= or Accept)",
         input_name="Accept",
     )
@@ -157,7 +158,10 @@ def flat_properties(props: Mapping[str, Any] | None) -> dict[str, Any]:
                     out.setdefault(f"score_{metric}", entry.get("score"))
             continue
         if isinstance(value, Mapping | list):
-            out[key] = orjson.dumps(value).decode()
+            try:
+                out[key] = orjson.dumps(value).decode()
+            except TypeError:  # integers beyond 64 bits
+                out[key] = json.dumps(value, separators=(",", ":"))
         else:
             out[key] = value
     return out
@@ -177,7 +181,7 @@ def _typed(values: list[Any]) -> np.ndarray:
     if present and all(isinstance(v, bool) for v in present) and len(present) == len(values):
         return np.asarray(values, dtype=bool)
     if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        if len(present) == len(values):
+        if len(present) == len(values) and all(-(2**63) <= v < 2**63 for v in present):
             return np.asarray(values, dtype=np.int64)
         return np.asarray([np.nan if v is None else float(v) for v in values], dtype=float)
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
