@@ -254,15 +254,33 @@ def area_scores(props: Mapping[str, Any], metrics: list[str]) -> dict[str, float
 
 
 def area_label(feature: Mapping[str, Any], position: int) -> str:
-    """Return an area's name for a table: its name, code or id, else its position."""
+    """Return an area's name for a table: name and code (or id), else its position.
+
+    Examples
+    --------
+    >>> area_label({"properties": {"Buurt": "Leliegracht e.o.", "CBS_Buurtcode": "BU0363AC02"}}, 0)
+    'Leliegracht e.o. (BU0363AC02)'
+    >>> area_label({"id": "BU01", "properties": {"name": "Noord"}}, 0)
+    'Noord (BU01)'
+    >>> area_label({"properties": {}}, 4)
+    '#5'
+    """
     props = feature.get("properties") or {}
-    for key in ("name", "naam", "buurtnaam", "BU_NAAM", "CBS_Buurtcode", "area_id", "code"):
-        if props.get(key) not in (None, ""):
-            name = str(props[key])
-            fid = feature.get("id")
-            return f"{name} ({fid})" if fid not in (None, "") and str(fid) != name else name
-    fid = feature.get("id")
-    return str(fid) if fid not in (None, "") else f"#{position + 1}"
+    name = next((str(props[k]) for k in _NAME_KEYS if props.get(k) not in (None, "")), None)
+    code = feature.get("id")
+    if code in (None, ""):
+        code = next((props[k] for k in _CODE_KEYS if props.get(k) not in (None, "")), None)
+    if name and code not in (None, "") and str(code) != name:
+        return f"{name} ({code})"
+    if name:
+        return name
+    return str(code) if code not in (None, "") else f"#{position + 1}"
+
+
+#: Properties that name an area (CBS and common spellings), in order of preference.
+_NAME_KEYS = ("name", "naam", "Buurt", "buurtnaam", "BU_NAAM", "Wijk", "zone")
+#: Properties that identify an area when the feature has no id.
+_CODE_KEYS = ("area_id", "CBS_Buurtcode", "BU_CODE", "buurtcode", "code")
 
 
 def area_rows(document: Any) -> tuple[str | None, list[ScoreRow]]:

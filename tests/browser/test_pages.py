@@ -177,3 +177,45 @@ def test_failed_job_page_names_the_input(tab: Any, server: Any) -> None:
     # a 4xx answer is an expected outcome, logged by the browser as a failed resource
     tab.console_errors = [e for e in tab.console_errors if "status of 400" not in e]
     tab.assert_clean()
+
+
+def test_amsterdam_kit_map_and_scorecard(tab: Any, server: Any) -> None:
+    """3-30-300 on the Amsterdam kit: 518 neighbourhoods and 1000 homes on the map."""
+    import json
+    from pathlib import Path
+
+    kit = Path(__file__).resolve().parents[3] / "shared" / "data" / "amsterdam"
+
+    def load(name: str) -> Any:
+        return json.loads((kit / f"{name}.geojson").read_text())
+
+    body = {
+        "inputs": {
+            "buildings": load("homes_1000"),
+            "neighbourhoods": load("buurten"),
+            "parks": load("parks"),
+            "canopy": load("canopy"),
+        }
+    }
+    job_id = _run_async(server, "green-3-30-300", body)
+    page = tab.page
+    page.goto(f"{server.url}/jobs/{job_id}?f=html&lang=en")
+    page.wait_for_selector('#map[data-ready="1"]', timeout=180_000)
+    assert page.locator("#map").get_attribute("data-layer") == "neighbourhoods"
+    assert page.locator("#map").get_attribute("data-drawn") == "518"
+    assert page.locator("#map path.leaflet-interactive").count() == 518
+    # one row per neighbourhood plus the overall row, named by name and CBS code
+    assert page.locator("#scorecard-table tbody tr").count() == 519
+    assert (
+        page.locator('#scorecard-table tr[data-area="Leliegracht e.o. (BU0363AC02)"]').count() == 1
+    )
+    page.locator("#map-section").scroll_into_view_if_needed()
+    tab.screenshot("job-amsterdam")
+    page.select_option("#map-layer", "1")
+    page.wait_for_function("document.getElementById('map').dataset.layer === 'buildings'")
+    assert page.locator("#map").get_attribute("data-drawn") == "1000"
+    page.select_option("#map-metric", "park_distance_m")
+    assert page.locator("#map").get_attribute("data-metric") == "park_distance_m"
+    page.locator("#map-section").scroll_into_view_if_needed()
+    tab.screenshot("job-amsterdam-homes")
+    tab.assert_clean()

@@ -141,8 +141,15 @@ def _summary_rows(
         if isinstance(v, Mapping | list) or k == "scorecard":
             continue
         info = decl.get(k)
-        label = info.label(page.lang) if info else k.replace("_", " ")
-        rows.append({"key": k, "label": label, "text": page.num(v, info.unit if info else None)})
+        title = info.label(page.lang) if info else ""
+        rows.append(
+            {
+                "key": k,
+                "label": k.replace("_", " "),
+                "title": "" if title == k else title,
+                "text": page.num(v, info.unit if info else None),
+            }
+        )
     return rows
 
 

@@ -34,6 +34,7 @@
     if (v === null || v === undefined) return "–";
     if (typeof v === "boolean") return v ? data.texts.yes : data.texts.no;
     if (typeof v !== "number") return String(v);
+    if (v === 0) return "0";
     var s = Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
     return data.lang === "nl" ? s.replace(".", ",") : s;
   }
