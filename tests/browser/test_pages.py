@@ -219,3 +219,14 @@ def test_amsterdam_kit_map_and_scorecard(tab: Any, server: Any) -> None:
     page.locator("#map-section").scroll_into_view_if_needed()
     tab.screenshot("job-amsterdam-homes")
     tab.assert_clean()
+
+
+def test_job_page_waits_for_a_running_job(tab: Any, server: Any) -> None:
+    """The page of a running job follows it and shows the result when it is done."""
+    job_id = _run_async(server, "echo", {"inputs": {"message": "hoi", "pause": 2}})
+    page = tab.page
+    page.goto(f"{server.url}/jobs/{job_id}?f=html")
+    assert page.locator("#job-status").get_attribute("data-status") in ("accepted", "running")
+    page.wait_for_selector('#job-status[data-status="successful"]', timeout=60_000)
+    assert page.locator("#summary").count() == 1
+    tab.assert_clean()
