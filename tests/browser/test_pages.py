@@ -108,6 +108,7 @@ def test_menu_card_to_scorecard(tab: Any, server: Any) -> None:
     page.wait_for_selector("#scorecard-table", timeout=60_000)
     page.wait_for_selector('#map[data-ready="1"]')
 
+    assert page.locator("h1").inner_text() == "Speelruimte (speelnorm)"
     assert page.locator("#headline-score").inner_text() == "5,17"
     overall = page.locator("#scorecard-table tbody tr").first
     assert overall.locator("th").inner_text() == "Geheel"

@@ -246,7 +246,7 @@ async def job(request: Request, job_id: str) -> HTMLResponse:
     description = None
     if info.process_id in api.manager.processes:
         description = api.manager.get_processor(info.process_id).metadata
-        title = pick(description.get("title"), page.lang) or title
+        title = pick(_menu_entry(request, info.process_id).get("title"), page.lang) or title
     view = None
     problem_text = ""
     if info.status == JobStatus.successful:
