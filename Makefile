@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Front-end packages of the pages (Swagger UI, Leaflet, Chart.js) from the npm registry.
+WEB   := services/gsl_service/web
+WEB_STAMP := $(WEB)/node_modules/.installed-$(shell cat $(WEB)/package-lock.json | sha1sum | cut -c1-12)
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
 
@@ -16,12 +19,17 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	npm ci --prefix $(WEB) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(WEB_STAMP)
+
+install: $(STAMP) $(WEB_STAMP)
 
 run: install
 	$(VENV)/bin/gsl serve --host $(HOST) --port $(PORT)
 
 test: install
+	@scripts/ensure-chromium.sh
 	@scripts/with-redis.sh $(MAKE) --no-print-directory lint typecheck openapi-check pytest
 
 lint:

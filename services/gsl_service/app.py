@@ -24,6 +24,9 @@ from gsl_service.ogc.problems import PROBLEM_JSON, from_exception, problem
 from gsl_service.ogc.routes import router as ogc_router
 from gsl_service.routes.health import router as health_router
 from gsl_service.routes.menukaart import router as menukaart_router
+from gsl_service.web import pages
+from gsl_service.web.assets import mount_static
+from gsl_service.web.render import wants_html
 
 if TYPE_CHECKING:
     from gsl_service.settings import Settings
@@ -33,15 +36,22 @@ def _problem_response(doc: dict[str, Any]) -> Response:
     return Response(orjson.dumps(doc), status_code=int(doc["status"]), media_type=PROBLEM_JSON)
 
 
+def _answer_problem(request: Request, doc: dict[str, Any]) -> Response:
+    """Return the problem as a page when the request asked for one, else as JSON."""
+    if wants_html(request) and not request.url.path.startswith("/static/"):
+        return pages.problem(request, doc)
+    return _problem_response(doc)
+
+
 async def _service_error(request: Request, exc: Exception) -> Response:
-    return _problem_response(from_exception(exc, request.url.path))
+    return _answer_problem(request, from_exception(exc, request.url.path))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     kind = "not-found" if exc.status_code == 404 else "invalid-request"
     doc = problem(exc.status_code, OGC_EXCEPTION + kind, str(exc.detail), instance=request.url.path)
-    return _problem_response(doc)
+    return _answer_problem(request, doc)
 
 
 def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastAPI:
@@ -104,6 +114,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
     app.include_router(health_router)
     app.include_router(menukaart_router)
     app.include_router(ogc_router)
+    mount_static(app, settings.assets_dir)
     return app
 
 

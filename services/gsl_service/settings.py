@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:5000"
     log_level: str = "info"
 
+    # --- web pages ----------------------------------------------------------------
+    base_map_url: str | None = Field(
+        default=None,
+        description="XYZ tile URL of a base map under the job page's map; unset = no base map",
+    )
+    base_map_attribution: str = Field(default="", description="attribution of the base map")
+    assets_dir: Path | None = Field(
+        default=None,
+        description="folder of the front-end packages (default: web/node_modules, from npm ci)",
+    )
+
     # --- storage ------------------------------------------------------------------
     redis_url: str | None = Field(
         default=None, description="Redis URL; unset = embedded cache, SQLite store, process pool"

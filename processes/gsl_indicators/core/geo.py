@@ -183,6 +183,186 @@ def detect_crs(name: str, fc: Mapping[str, Any], ctx: Context | None = None) -> 
     return RD_NEW
 
 
+#: RD New's area of use (the Netherlands and its waters), x and y in metres.
+RD_BOUNDS = (-7_000.0, 289_000.0, 300_000.0, 629_000.0)
+#: Where RD New coordinates are still taken as such: the area of use widened by 100 km and
+#: down to the projection's origin, so that small local test grids near (0, 0) pass. Outside
+#: it (Web Mercator or UTM metres, kilometres of another grid) an RD New input is a 400.
+RD_PLAUSIBLE = (-100_000.0, -100_000.0, 400_000.0, 750_000.0)
+#: Web Mercator and its aliases: metres that mean longitude/latitude far from the origin.
+_WEB_MERCATOR = ("EPSG:3857", "EPSG:900913", "EPSG:3785", "EPSG:102100")
+#: Longitude/latitude box "near the Netherlands" for the Web Mercator check (Europe).
+_NEAR_NL = (-10.0, 40.0, 25.0, 65.0)
+
+
+def _describe(xy: np.ndarray) -> str:
+    """Return what sampled coordinates look like: their x and y ranges.
+
+    Examples
+    --------
+    >>> _describe(np.array([[4.9, 52.37], [4.91, 52.38]]))
+    'x 4.9 … 4.91, y 52.37 … 52.38'
+    """
+
+    def num(v: float) -> str:
+        return f"{v:.6g}" if abs(v) < 1000 else f"{v:.0f}"
+
+    x0, y0 = xy.min(axis=0)
+    x1, y1 = xy.max(axis=0)
+    return f"x {num(x0)} … {num(x1)}, y {num(y0)} … {num(y1)}"
+
+
+def _inside(xy: np.ndarray, box: Sequence[float]) -> np.ndarray:
+    return (xy[:, 0] >= box[0]) & (xy[:, 1] >= box[1]) & (xy[:, 0] <= box[2]) & (xy[:, 1] <= box[3])
+
+
+def check_coordinates(name: str, fc: Mapping[str, Any], crs: str, declared: bool) -> None:
+    """Raise :class:`InputError` when the coordinates cannot be in the CRS they are said to be in.
+
+    Caught: RD New (EPSG:28992) coordinates far outside RD New's bounds
+    (:data:`RD_PLAUSIBLE`, e.g. Web Mercator metres); degrees of a place in or near the
+    Netherlands declared as RD New; degrees declared in another projected CRS; metres
+    declared as degrees; Web Mercator coordinates that land far from the Netherlands
+    (often RD New declared as EPSG:3857). The message names the input, the CRS and
+    what the coordinates look like.
+
+    Parameters
+    ----------
+    name : str
+        The input name.
+    fc : Mapping
+        The FeatureCollection.
+    crs : str
+        The CRS it is taken to be in (:func:`detect_crs`).
+    declared : bool
+        Whether the ``crs`` member said so (else it was assumed).
+
+    Examples
+    --------
+    >>> wgs = {"features": [{"geometry": {"type": "Point", "coordinates": [4.9, 52.37]}}]}
+    >>> check_coordinates("parks", wgs, RD_NEW, declared=True)
+    Traceback (most recent call last):
+    ...
+    gsl_indicators.core.spec.InputError: input 'parks': the 'crs' member declares EPSG:28992 (RD New, metres) but the coordinates (x 4.9 … 4.9, y 52.37 … 52.37) look like longitude/latitude in degrees; declare OGC:CRS84 (or leave out 'crs') for degrees, or send RD New metres
+    """
+    xy = _sample_coordinates(fc.get("features") or [], n=200)
+    if xy.size == 0 or not np.all(np.isfinite(xy)):
+        return
+    looks = _describe(xy)
+    said = (
+        f"the 'crs' member declares {crs}"
+        if declared
+        else f"without a 'crs' member, taken as {crs}"
+    )
+    degrees_like = bool(np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90))
+    # degrees of a place in or near the Netherlands (the usual mistake: WGS84 as RD New)
+    nl_degrees = bool(np.all(_inside(xy, _NL_BOUNDS)))
+    in_rd = bool(np.all(_inside(xy, RD_BOUNDS)))
+    plausible_rd = bool(np.all(_inside(xy, RD_PLAUSIBLE)))
+    if crs == RD_NEW:
+        if nl_degrees:
+            raise InputError(
+                name,
+                f"{said} (RD New, metres) but the coordinates ({looks}) look like "
+                "longitude/latitude in degrees; declare OGC:CRS84 (or leave out 'crs') for "
+                "degrees, or send RD New metres",
+            )
+        if not plausible_rd:
+            outside = int((~_inside(xy, RD_BOUNDS)).sum())
+            hint = ""
+            if np.all((np.abs(xy[:, 0]) < 2.1e6) & (xy[:, 1] > 6.0e6) & (xy[:, 1] < 7.5e6)):
+                hint = "; they look like Web Mercator (EPSG:3857) metres"
+            raise InputError(
+                name,
+                f"{said} but {outside} of {len(xy)} sampled coordinates ({looks}) lie outside "
+                "RD New's bounds (x −7000 … 300000, y 289000 … 629000)" + hint,
+            )
+        return
+    try:
+        parsed = CRS.from_user_input(crs)
+    except Exception:
+        return
+    if parsed.is_geographic:
+        if not degrees_like:
+            hint = " — RD New (EPSG:28992)?" if in_rd else ""
+            raise InputError(
+                name,
+                f"{said} (longitude/latitude in degrees) but the coordinates ({looks}) lie "
+                f"outside ±180/±90: they look like projected metres{hint}; declare their CRS "
+                "in the 'crs' member",
+            )
+        return
+    if parsed.is_projected and degrees_like:
+        raise InputError(
+            name,
+            f"{said} (metres) but the coordinates ({looks}) look like longitude/latitude in "
+            "degrees; declare OGC:CRS84 (or leave out 'crs') for degrees",
+        )
+    if crs.upper() in _WEB_MERCATOR:
+        lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(xy[:, 0], xy[:, 1])
+        lonlat = np.column_stack([lon, lat])
+        if not np.all(_inside(lonlat, _NEAR_NL)):
+            hint = "; these numbers fit RD New (EPSG:28992)" if in_rd else ""
+            raise InputError(
+                name,
+                f"{said} (Web Mercator) but the coordinates ({looks}) then lie at "
+                f"{_describe(lonlat)} in longitude/latitude, far from the Netherlands{hint}",
+            )
+
+
+#: Extents further apart than this (metres) are reported as not overlapping; a layer just
+#: beside the homes (facilities across the edge of the area) is normal.
+NO_OVERLAP_GAP_M = 1_000.0
+
+
+def warn_disjoint_layers(layers: Mapping[str, Layer], reference: str, ctx: Context) -> None:
+    """Warn for every layer whose extent lies apart from the ``reference`` layer's (the homes).
+
+    The warning (code ``no-overlap``) names both layers and how far apart their
+    bounding boxes are, in kilometres of the working CRS, when that gap exceeds
+    :data:`NO_OVERLAP_GAP_M`.
+    """
+    ref = layers.get(reference)
+    if ref is None or not len(ref):
+        return
+    rx0, ry0, rx1, ry1 = shapely.total_bounds(ref.geometries)
+    for name, layer in layers.items():
+        if name == reference or not len(layer):
+            continue
+        x0, y0, x1, y1 = shapely.total_bounds(layer.geometries)
+        dx = max(0.0, x0 - rx1, rx0 - x1)
+        dy = max(0.0, y0 - ry1, ry0 - y1)
+        if math.hypot(dx, dy) > NO_OVERLAP_GAP_M:
+            km = math.hypot(dx, dy) / 1000
+            ctx.warn(
+                "no-overlap",
+                name,
+                f"'{name}' does not overlap '{reference}' at all: their extents lie "
+                f"{km:.1f} km apart; check the CRS and the extent of both layers",
+            )
+
+
+def reference_layer(specs: Sequence[GeoInput], layers: Mapping[str, Layer]) -> str | None:
+    """Return the layer the others are compared with (the homes).
+
+    ``buildings`` (or ``homes``, ``addresses``) when present, else the first required
+    input present.
+
+    Examples
+    --------
+    >>> reference_layer([GeoInput("parks", "Parks", "", ("Polygon",)),
+    ...                  GeoInput("buildings", "Homes", "", ("Point",))], {"parks": 1, "buildings": 2})
+    'buildings'
+    """
+    for preferred in ("buildings", "homes", "addresses"):
+        if preferred in layers:
+            return preferred
+    for s in specs:
+        if s.required and s.name in layers:
+            return s.name
+    return None
+
+
 def _sample_coordinates(features: Sequence[Any], n: int = 50) -> np.ndarray:
     pts: list[list[float]] = []
     step = max(1, len(features) // n)
@@ -286,19 +466,61 @@ def _geometries(name: str, features: Sequence[Any]) -> tuple[np.ndarray, np.ndar
         idx.append(i)
         coords.append(g if t not in _RAGGED and t != "Point" else g.get("coordinates"))
     for t, (idx, coords) in groups.items():
-        geoms[np.asarray(idx)] = _parse_group(name, t, coords)
+        geoms[np.asarray(idx)] = _parse_group(name, t, coords, idx)
     return geoms, types
 
 
-def _parse_group(name: str, kind: Any, items: list[Any]) -> np.ndarray:
-    """Parse one geometry type: points and ragged types vectorised, others via GeoJSON."""
+def _point_xy(c: Any) -> tuple[float, float]:
+    """Return the x and y of one Point's coordinates (``ValueError`` when not two numbers)."""
+    if not isinstance(c, list | tuple) or len(c) < 2:
+        raise ValueError("not a coordinate pair")
+    x, y = float(c[0]), float(c[1])
+    return x, y
+
+
+def _geometry_error(name: str, kind: Any, items: list[Any], positions: list[int]) -> InputError:
+    """Return the error of the first unreadable geometry of a group, naming its feature.
+
+    Examples
+    --------
+    >>> err = _geometry_error("parks", "Point", [[1, 2], ["a"]], [0, 7])
+    >>> str(err)
+    "input 'parks': feature 7: a Point does not have two numeric coordinates (got ['a'])"
+    """
+    for item, pos in zip(items, positions, strict=True):
+        if kind == "Point":
+            try:
+                _point_xy(item)
+            except (TypeError, ValueError):
+                return InputError(
+                    name,
+                    f"feature {pos}: a Point does not have two numeric coordinates "
+                    f"(got {str(item)[:60]})",
+                )
+            continue
+        geom = item if isinstance(item, Mapping) else {"type": kind, "coordinates": item}
+        try:
+            shapely.from_geojson(orjson.dumps(geom), on_invalid="raise")
+        except Exception as err:
+            return InputError(name, f"feature {pos}: invalid GeoJSON geometry ({kind}): {err}")
+    return InputError(name, f"invalid GeoJSON geometry ({kind})")
+
+
+def _parse_group(
+    name: str, kind: Any, items: list[Any], positions: list[int] | None = None
+) -> np.ndarray:
+    """Parse one geometry type: points and ragged types vectorised, others via GeoJSON.
+
+    ``positions`` are the features' indexes in the input, named in errors.
+    """
+    positions = list(range(len(items))) if positions is None else positions
     if kind == "Point":
         try:
             xy = np.asarray([c[:2] for c in items], dtype=float)
             if xy.ndim != 2 or xy.shape[1] != 2:
                 raise ValueError
         except (TypeError, ValueError, IndexError):
-            raise InputError(name, "a Point does not have two numeric coordinates") from None
+            raise _geometry_error(name, kind, items, positions) from None
         return shapely.points(xy)
     if kind in _RAGGED:
         try:
@@ -309,8 +531,8 @@ def _parse_group(name: str, kind: Any, items: list[Any]) -> np.ndarray:
         return shapely.from_geojson(
             np.asarray([orjson.dumps(g) for g in items], dtype=object), on_invalid="raise"
         )
-    except Exception as err:
-        raise InputError(name, f"invalid GeoJSON geometry ({kind}): {err}") from None
+    except Exception:
+        raise _geometry_error(name, kind, items, positions) from None
 
 
 def parse_layer(
@@ -497,6 +719,7 @@ def _read_layers(
         if not isinstance(fc.get("features"), list):
             raise InputError(s.name, "'features' must be an array")
         source[s.name] = detect_crs(s.name, fc, ctx)
+        check_coordinates(s.name, fc, source[s.name], declared=_crs_of(fc) is not None)
         if source[s.name] == WGS84:
             xy = _sample_coordinates(fc.get("features") or [], n=200)
             if xy.size:
@@ -510,6 +733,9 @@ def _read_layers(
     for s in specs:
         if len(layers[s.name]) == 0 and ctx is not None:
             ctx.warn("empty-input", s.name, "the input has no features")
+    reference = reference_layer(specs, layers)
+    if ctx is not None and reference is not None:
+        warn_disjoint_layers(layers, reference, ctx)
     return layers, target
 
 

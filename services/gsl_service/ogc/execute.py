@@ -98,6 +98,12 @@ def parse_execute_request(
             f"'inputs' must be an object mapping input names to values, got {type(inputs).__name__}",
             input_name="inputs",
         )
+    missing = [gi.name for gi in indicator.inputs if gi.required and inputs.get(gi.name) is None]
+    if len(missing) > 1:  # one missing input is named by the indicator's own check
+        raise InvalidInput(
+            f"{len(missing)} required inputs are missing: {', '.join(missing)}",
+            input_name=missing[0],
+        )
     outputs = doc.get("outputs")
     if outputs is not None:
         outputs = _check_outputs(indicator, outputs)

@@ -168,7 +168,22 @@ def landing_page(api: GslAPI, request: APIRequest) -> Result:
     headers, status, content = core_api.landing_page(api, request)
     if request.format in (None, F_JSON) and status == HTTPStatus.OK:
         doc = orjson.loads(content)
-        doc["links"] = [lk for lk in doc["links"] if lk.get("rel") not in _FOREIGN_RELS]
+        links = [lk for lk in doc["links"] if lk.get("rel") not in _FOREIGN_RELS]
+        for lk in links:
+            if lk.get("type") == HTML and "hreflang" in lk:
+                lk["hreflang"] = "nl"  # the pages are Dutch first (English with ?lang=en)
+        url = f"{api.base_url}/menukaart"
+        links += [
+            {"rel": "describedby", "type": JSON, "title": "Menu card (menukaart)", "href": url},
+            {
+                "rel": "describedby",
+                "type": HTML,
+                "title": "Menu card (menukaart) as HTML",
+                "href": f"{url}?f=html",
+                "hreflang": "nl",
+            },
+        ]
+        doc["links"] = links
         content = _dumps(doc)
     return headers, status, content
 

@@ -71,6 +71,27 @@ OFFSET = _query(
 )
 F = {"$ref": "#/components/parameters/f"}
 
+RESULTS_F = _query(
+    "f",
+    "json (the result document), html (the job page), or geojson, csv, gpkg: one "
+    "per-feature output as a file (name it with `output` when there are several).",
+    {"type": "string", "enum": ["json", "html", "geojson", "csv", "gpkg"]},
+)
+RESULTS_LAYER_F = _query(
+    "f",
+    "Format of a per-feature output.",
+    {"type": "string", "enum": ["geojson", "csv", "gpkg", "json"]},
+)
+RESULTS_OUTPUT = _query(
+    "output", "The per-feature output to download with f=geojson|csv|gpkg.", {"type": "string"}
+)
+RESULTS_CRS = _query(
+    "crs",
+    "Reproject a per-feature output, e.g. EPSG:4326 (longitude/latitude); default: the "
+    "CRS of its input.",
+    {"type": "string"},
+)
+
 JOB_LIST_PARAMETERS = [
     F,
     _query(
@@ -230,6 +251,48 @@ def build_openapi(settings: Any = None, reg: Registry | None = None) -> dict[str
     results = paths["/jobs/{jobId}/results"]["get"]
     results["responses"]["404"] = missing
     results["responses"]["500"] = error
+    results["parameters"] = [
+        *[p for p in results.get("parameters", []) if p.get("name") != "f"],
+        RESULTS_F,
+        RESULTS_OUTPUT,
+        RESULTS_CRS,
+    ]
+    results["responses"]["406"] = _problem_response("The format asked for is not available")
+    paths["/jobs/{jobId}/results/{outputId}"] = {
+        "get": {
+            "summary": "One output of a job, a per-feature output as a GIS file",
+            "description": (
+                "A per-feature output (FeatureCollection) as GeoJSON (default), CSV (WKT "
+                "geometry, x/y for points) or GeoPackage, by `f` or `Accept`, in the CRS of "
+                "its input unless `crs` asks for another; any other output as JSON. An "
+                "unsupported format is a 406 problem document."
+            ),
+            "tags": ["jobs"],
+            "operationId": "getResultOutput",
+            "parameters": [
+                {"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "outputId", "in": "path", "required": True, "schema": {"type": "string"}},
+                RESULTS_LAYER_F,
+                RESULTS_CRS,
+            ],
+            "responses": {
+                "200": {
+                    "description": "The output",
+                    "content": {
+                        "application/geo+json": {"schema": {"type": "object"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                        "application/geopackage+sqlite3": {
+                            "schema": {"type": "string", "format": "binary"}
+                        },
+                        "application/json": {"schema": {}},
+                    },
+                },
+                "400": bad,
+                "404": missing,
+                "406": _problem_response("The format asked for is not available"),
+            },
+        }
+    }
 
     paths["/health"] = {
         "get": {

@@ -13,6 +13,9 @@ from gsl_service.errors import ServiceError
 from gsl_service.ogc import handlers
 from gsl_service.ogc.api import GslAPI
 from gsl_service.ogc.execute import execute
+from gsl_service.ogc.results_export import results_response
+from gsl_service.web import pages
+from gsl_service.web.render import wants_html
 
 router = APIRouter()
 
@@ -44,19 +47,27 @@ async def call(request: Request, handler: Callable[..., Any], *args: Any) -> Res
 
 @router.get("/", include_in_schema=False)
 async def landing_page(request: Request) -> Response:
-    """Landing page (pygeoapi)."""
+    """Landing page: a page for people, JSON links (without pygeoapi's foreign ones)."""
+    if wants_html(request):
+        return await pages.landing(request)
     return await call(request, handlers.landing_page)
 
 
 @router.get("/conformance", include_in_schema=False)
 async def conformance(request: Request) -> Response:
     """Conformance declaration: all eight OGC API - Processes classes."""
+    if wants_html(request):
+        return await pages.conformance(
+            request, sorted({*handlers.COMMON_CONFORMANCE, *handlers.PROCESSES_CONFORMANCE})
+        )
     return await call(request, handlers.conformance)
 
 
 @router.get("/openapi", include_in_schema=False)
 async def openapi(request: Request) -> Response:
-    """Return the API definition, JSON or HTML (Swagger UI / ReDoc via pygeoapi)."""
+    """Return the API definition as JSON, or Swagger UI (served by the service itself)."""
+    if wants_html(request):
+        return await pages.docs(request)
     api: GslAPI = request.app.state.api
     if not api.openapi:
         from gsl_service.ogc.openapi import build_openapi, dump_openapi
@@ -70,12 +81,16 @@ async def openapi(request: Request) -> Response:
 @router.get("/processes", include_in_schema=False)
 async def list_processes(request: Request) -> Response:
     """Process list with paging."""
+    if wants_html(request):
+        return await pages.processes(request)
     return await call(request, handlers.list_processes)
 
 
 @router.get("/processes/{process_id}", include_in_schema=False)
 async def describe_process(request: Request, process_id: str) -> Response:
-    """Process description (pygeoapi)."""
+    """Process description; as a page with a run form."""
+    if wants_html(request):
+        return await pages.process(request, process_id)
     return await call(request, handlers.describe_process, process_id)
 
 
@@ -101,12 +116,18 @@ async def execute_process(request: Request, process_id: str) -> Response:
 @router.get("/jobs", include_in_schema=False)
 async def list_jobs(request: Request) -> Response:
     """Job list with the OGC job-list filters."""
+    if wants_html(request):
+        api: GslAPI = request.app.state.api
+        api_request = await APIRequest.from_starlette(request, api.locales)
+        return await pages.jobs(request, handlers.job_filter(api, api_request))
     return await call(request, handlers.list_jobs)
 
 
 @router.get("/jobs/{job_id}", include_in_schema=False)
 async def get_job(request: Request, job_id: str) -> Response:
-    """Job status (statusInfo)."""
+    """Job status (statusInfo); as a page with the results once the job is done."""
+    if wants_html(request):
+        return await pages.job(request, job_id)
     return await call(request, handlers.get_job, job_id)
 
 
@@ -118,5 +139,20 @@ async def dismiss_job(request: Request, job_id: str) -> Response:
 
 @router.get("/jobs/{job_id}/results", include_in_schema=False)
 async def get_results(request: Request, job_id: str) -> Response:
-    """Job results."""
-    return await call(request, handlers.get_results, job_id)
+    """Job results: the document (JSON), the job page (HTML), or one layer as a file.
+
+    ``f=geojson|csv|gpkg`` (or the matching ``Accept``) with ``output=<name>`` answers
+    one per-feature output as a file, as ``/jobs/{id}/results/{output}`` does; any
+    other format is a 406 problem document.
+    """
+    if wants_html(request):
+        return await pages.job(request, job_id)
+    return await results_response(
+        request, job_id, None, call_json=lambda: call(request, handlers.get_results, job_id)
+    )
+
+
+@router.get("/jobs/{job_id}/results/{output}", include_in_schema=False)
+async def get_result_output(request: Request, job_id: str, output: str) -> Response:
+    """One output of a job: GeoJSON, CSV or GeoPackage for a layer, JSON for the others."""
+    return await results_response(request, job_id, output, call_json=None)

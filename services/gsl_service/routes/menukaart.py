@@ -11,6 +11,8 @@ from gsl_indicators.core.cards import card_csv, card_names, resolve_card
 from gsl_indicators.core.menukaart import menu_card
 from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import ServiceError
+from gsl_service.web import pages
+from gsl_service.web.render import wants_html
 
 router = APIRouter()
 
@@ -25,7 +27,13 @@ class NoSuchProfile(ServiceError):
 
 @router.get("/menukaart", include_in_schema=False)
 async def menukaart(request: Request) -> Response:
-    """Return the menu card: indicators by theme, their norms, defaults and sources."""
+    """Return the menu card: indicators by theme, their norms, defaults and sources.
+
+    ``f=html`` (or a browser's ``Accept``) answers the page; ``profile=`` picks the
+    norm profile whose bands the page shows.
+    """
+    if wants_html(request):
+        return await pages.menukaart(request)
     base = request.app.state.settings.base_url.rstrip("/")
     card = menu_card(request.app.state.registry)
     for theme in card["themes"]:
@@ -93,8 +101,10 @@ async def one_card(card_id: str, request: Request, f: str | None = None) -> Resp
 
 
 @router.get("/menukaart/profiles/{name}", include_in_schema=False)
-async def profile(name: str) -> Response:
+async def profile(request: Request, name: str) -> Response:
     """Return one norm profile of the catalog (bands per area type, scoring rule)."""
     if name not in profile_names():
         raise NoSuchProfile(f"no norm profile '{name}'; known profiles: {list(profile_names())}")
+    if wants_html(request):
+        return await pages.profile_page(request, name)
     return Response(orjson.dumps(load_profile(name).to_dict()), media_type="application/json")

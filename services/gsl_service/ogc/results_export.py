@@ -1,0 +1,156 @@
+"""Job results in the format asked for: the JSON document, or one layer as a GIS file.
+
+- ``GET /jobs/{id}/results`` — the result document (JSON, as the request shaped it);
+  ``f=geojson|csv|gpkg`` or ``Accept: application/geo+json | text/csv |
+  application/geopackage+sqlite3`` answers one per-feature output as a file: the one
+  named by ``output=``, or the only one.
+- ``GET /jobs/{id}/results/{output}`` — one output: a per-feature output as GeoJSON
+  (default), CSV or GeoPackage; any other output as JSON.
+- ``crs=EPSG:4326`` (or another EPSG code) reprojects a layer; by default it keeps
+  the CRS of its input.
+
+An unsupported format is a 406 problem document naming ``f`` or ``Accept``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import Request, Response
+from pyproj import CRS
+from starlette.concurrency import run_in_threadpool
+
+from gsl_service.errors import InvalidInput, ServiceError
+from gsl_service.exports import FORMATS, export, negotiate, reproject_collection
+from gsl_service.results import (
+    CRS84,
+    feature_outputs,
+    is_feature_collection,
+    normalise_crs,
+    output_crs,
+    outputs_of,
+)
+
+#: Formats of a per-feature output, the first is the default.
+FILE_FORMATS = ("geojson", "csv", "gpkg")
+
+
+class NoSuchOutput(ServiceError):
+    """The job's result has no output of that name (404)."""
+
+    status = 404
+    ogc_type = "not-found"
+    title = "No such output"
+
+
+def target_crs(raw: str | None) -> str | None:
+    """Return the CRS a ``crs`` query parameter asks for (``None``: keep the input's).
+
+    Examples
+    --------
+    >>> target_crs("EPSG:4326"), target_crs("http://www.opengis.net/def/crs/EPSG/0/28992")
+    ('OGC:CRS84', 'EPSG:28992')
+    >>> target_crs("EPSG:999999")
+    Traceback (most recent call last):
+    ...
+    gsl_service.errors.InvalidInput: crs: 'EPSG:999999' is not a CRS known by an EPSG code (e.g. EPSG:28992 or EPSG:4326)
+    """
+    if raw is None or not raw.strip():
+        return None
+    name = normalise_crs(raw)
+    try:
+        ok = name == CRS84 or CRS.from_user_input(name).to_epsg() is not None
+    except Exception:
+        ok = False
+    if not ok:
+        raise InvalidInput(
+            f"crs: {raw!r} is not a CRS known by an EPSG code (e.g. EPSG:28992 or EPSG:4326)",
+            input_name="crs",
+        )
+    return name
+
+
+def _load(request: Request, job_id: str) -> Any:
+    engine = request.app.state.engine
+    if engine is None:
+        raise ServiceError("the execution engine is not running")
+    _, body = engine.get_job_result(job_id)
+    return orjson.loads(body)
+
+
+def _choose_layer(document: Any, output: str | None) -> str:
+    layers = feature_outputs(document)
+    if output is None:
+        if len(layers) == 1:
+            return next(iter(layers))
+        raise InvalidInput(
+            "output: name the per-feature output to download with output=; "
+            f"this result has {list(layers) or 'none'}",
+            input_name="output",
+        )
+    if output not in outputs_of(document):
+        raise NoSuchOutput(
+            f"the result has no output '{output}'; outputs: {list(outputs_of(document))}",
+            input_name="output",
+        )
+    return output
+
+
+def render_output(
+    document: Any, output: str, key: str, crs_param: str | None, job_id: str
+) -> tuple[bytes, dict[str, str]]:
+    """Return ``(content, headers)`` of one output of ``document`` in format ``key``."""
+    value = outputs_of(document)[output]
+    if not is_feature_collection(value):
+        return orjson.dumps(value), {"Content-Type": "application/json"}
+    fmt = FORMATS[key]
+    source = output_crs(document, output)
+    target = target_crs(crs_param) or source
+    fc = value if target == source else reproject_collection(value, source, target)
+    content = export(fc, fmt, target, output)
+    filename = f"{job_id[:8]}-{output}.{fmt.extension}"
+    return content, {
+        "Content-Type": fmt.media_type,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Crs": f"<{_crs_uri(target)}>",
+    }
+
+
+def _crs_uri(crs: str) -> str:
+    """Return the OGC URI of a CRS (OGC API - Features Part 2 ``Content-Crs``)."""
+    if crs == CRS84:
+        return "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+    if crs.upper().startswith("EPSG:"):
+        return f"http://www.opengis.net/def/crs/EPSG/0/{crs.split(':', 1)[1]}"
+    return crs
+
+
+async def results_response(
+    request: Request,
+    job_id: str,
+    output: str | None,
+    call_json: Callable[[], Awaitable[Response]] | None,
+) -> Response:
+    """Answer ``/jobs/{id}/results`` (``output`` None) or ``/jobs/{id}/results/{output}``."""
+    f = request.query_params.get("f")
+    accept = request.headers.get("accept")
+    if output is None and call_json is not None:
+        key = negotiate(f, accept, ["json", "html", *FILE_FORMATS])
+        if key in (None, "json", "html"):
+            return await call_json()
+        document = await run_in_threadpool(_load, request, job_id)
+        name = _choose_layer(document, request.query_params.get("output"))
+    else:
+        document = await run_in_threadpool(_load, request, job_id)
+        name = _choose_layer(document, output)
+        is_layer = is_feature_collection(outputs_of(document)[name])
+        offered = [*FILE_FORMATS, "json"] if is_layer else ["json"]
+        key = negotiate(f, accept, offered) or offered[0]
+        if key == "json" and is_layer:
+            key = "geojson"
+    content, headers = await run_in_threadpool(
+        render_output, document, name, key, request.query_params.get("crs"), job_id
+    )
+    return Response(content=content, status_code=200, headers=headers)

@@ -1,0 +1,272 @@
+"""What the job page shows of a result document: summary, scorecard, map layers, charts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from gsl_service.results import (
+    MetricInfo,
+    ScoreRow,
+    area_rows,
+    feature_outputs,
+    metric_declarations,
+    output_crs,
+    outputs_of,
+    overall_row,
+    overall_scorecard,
+    summary_of,
+)
+from gsl_service.web.render import Page
+
+#: Property names that are identifiers or labels, never a metric to colour by.
+_NOT_METRICS = {"id", "fid", "area_id", "neighbourhood", "zone", "name", "naam"}
+#: Outputs shown as text (collapsed) at most this large, in characters.
+_OTHER_MAX_CHARS = 20_000
+#: Features scanned for the numeric properties a map can colour by.
+_SCAN = 200
+
+
+@dataclass
+class JobView:
+    """The parts of the job page, ready for the template."""
+
+    headline: dict[str, Any] | None = None
+    profile: str | None = None
+    summary: list[dict[str, str]] = field(default_factory=list)
+    score_metrics: list[dict[str, Any]] = field(default_factory=list)
+    score_rows: list[ScoreRow] = field(default_factory=list)
+    has_overall: bool = False
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    charts: dict[str, Any] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    other: list[tuple[str, str]] = field(default_factory=list)
+    js_data: dict[str, Any] = field(default_factory=dict)
+
+
+def profile_metrics(outputs: Mapping[str, Any]) -> dict[str, MetricInfo]:
+    """Return what the ``profile`` output says of the scored metrics (title, unit, direction).
+
+    Used where the result declares no metrics (results before the metric model).
+    """
+    profile = outputs.get("profile")
+    found: dict[str, MetricInfo] = {}
+    if not isinstance(profile, Mapping):
+        return found
+    for part in (profile.get("indicators") or {}).values():
+        for mid, m in ((part or {}).get("metrics") or {}).items():
+            if isinstance(m, Mapping):
+                title = m.get("title")
+                found[str(mid)] = MetricInfo(
+                    id=str(mid),
+                    title=dict(title) if isinstance(title, Mapping) else {"en": str(title or mid)},
+                    unit=m.get("unit"),
+                    direction=m.get("direction"),
+                )
+    return found
+
+
+def _metric(decl: dict[str, MetricInfo], mid: str, card: Mapping[str, Any] | None) -> MetricInfo:
+    if mid in decl:
+        return decl[mid]
+    info = MetricInfo(id=mid)
+    entry = ((card or {}).get("scores") or {}).get(mid)
+    if isinstance(entry, Mapping):
+        info.unit = entry.get("unit")
+        info.direction = entry.get("direction")
+    return info
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def map_metrics(
+    fc: Mapping[str, Any], decl: dict[str, MetricInfo], page: Page
+) -> list[dict[str, Any]]:
+    """Return the properties a map of ``fc`` can be coloured by (numbers and booleans).
+
+    Scores first (``score``, ``score_<metric>``, coloured the GGO way), then the
+    declared metrics, then the other numeric properties.
+    """
+    kinds: dict[str, str] = {}
+    for feat in fc["features"][:_SCAN]:
+        for k, v in (feat.get("properties") or {}).items():
+            if k in _NOT_METRICS or v is None:
+                continue
+            kind = "boolean" if isinstance(v, bool) else "number" if _is_number(v) else "other"
+            if kinds.get(k, kind) != kind:
+                kind = "other"
+            kinds[k] = kind
+    usable = [k for k, kind in kinds.items() if kind != "other"]
+
+    def order(k: str) -> tuple[int, int]:
+        if k == "score":
+            return (0, 0)
+        if k.startswith("score_"):
+            return (1, usable.index(k))
+        return (2 if k in decl else 3, usable.index(k))
+
+    out = []
+    for k in sorted(usable, key=order):
+        is_score = k == "score" or k.startswith("score_")
+        info = decl.get(k[6:] if k.startswith("score_") else k)
+        label = k
+        if info is not None:
+            label = info.label(page.lang) + (f" ({page.t('score').lower()})" if is_score else "")
+        elif k == "score":
+            label = page.t("score")
+        out.append(
+            {
+                "id": k,
+                "label": label,
+                "kind": "score" if is_score else kinds[k],
+                "unit": None if is_score or info is None else info.unit,
+                "direction": (
+                    "higher_is_better" if is_score else (info.direction if info else None)
+                ),
+            }
+        )
+    return out
+
+
+def _summary_rows(
+    summary: Mapping[str, Any], decl: dict[str, MetricInfo], page: Page
+) -> list[dict[str, str]]:
+    rows = []
+    for k, v in summary.items():
+        if isinstance(v, Mapping | list) or k == "scorecard":
+            continue
+        info = decl.get(k)
+        title = info.label(page.lang) if info else ""
+        rows.append(
+            {
+                "key": k,
+                "label": k.replace("_", " "),
+                "title": "" if title == k else title,
+                "text": page.num(v, info.unit if info else None),
+            }
+        )
+    return rows
+
+
+def _tornado(outputs: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]] | None:
+    """Return ``{metric: [{parameter, min, max, baseline}]}`` of a sensitivity result."""
+    tornado = outputs.get("tornado")
+    if not isinstance(tornado, Mapping) or not tornado:
+        return None
+    sens = outputs.get("sensitivity") if isinstance(outputs.get("sensitivity"), Mapping) else {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for metric, bars in tornado.items():
+        if not isinstance(bars, list):
+            continue
+        rows = []
+        for bar in bars:
+            if not isinstance(bar, Mapping) or not (
+                _is_number(bar.get("min")) and _is_number(bar.get("max"))
+            ):
+                continue
+            param = str(bar.get("parameter"))
+            entry = (sens.get(param) or {}) if isinstance(sens, Mapping) else {}
+            base = ((entry.get("metrics") or {}).get(metric) or {}).get("baseline")
+            rows.append(
+                {
+                    "parameter": param,
+                    "min": bar["min"],
+                    "max": bar["max"],
+                    "baseline": base if _is_number(base) else None,
+                }
+            )
+        if rows:
+            out[str(metric)] = rows
+    return out or None
+
+
+def job_view(
+    document: Any, description: Mapping[str, Any] | None, page: Page, job_id: str
+) -> JobView:
+    """Return the job page's view of a result document (either shape, see :mod:`results`)."""
+    outputs = outputs_of(document)
+    decl = {**profile_metrics(outputs), **metric_declarations(document, description)}
+    view = JobView()
+    card = overall_scorecard(document)
+    summary = summary_of(document)
+    if card is not None:
+        headline = card.get("headline")
+        info = _metric(decl, str(headline), card) if headline else None
+        if _is_number(card.get("score")):
+            view.headline = {
+                "score": card["score"],
+                "label": info.label(page.lang) if info else page.t("score"),
+            }
+        view.profile = card.get("profile")
+    view.summary = _summary_rows(summary, decl, page)
+
+    area_output, areas = area_rows(document)
+    overall = overall_row(document, page.t("overall"))
+    metric_ids: list[str] = []
+    for row in [overall, *areas]:
+        for m in row.scores if row else ():
+            if m not in metric_ids:
+                metric_ids.append(m)
+    view.score_metrics = [
+        {"id": m, "label": (info := _metric(decl, m, card)).label(page.lang), "unit": info.unit}
+        for m in metric_ids
+    ]
+    view.has_overall = overall is not None
+    view.score_rows = ([overall] if overall else []) + areas
+
+    for name, fc in feature_outputs(document).items():
+        view.layers.append(
+            {
+                "name": name,
+                "count": len(fc["features"]),
+                "crs": output_crs(document, name),
+                "url": page.url(f"/jobs/{job_id}/results/{name}", f="geojson", crs="EPSG:4326"),
+                "metrics": map_metrics(fc, decl, page),
+            }
+        )
+    layer_order = {area_output: 0}
+    view.layers.sort(key=lambda lyr: layer_order.get(lyr["name"], 1))
+
+    if overall and any(s is not None for s in overall.scores.values()):
+        view.charts["scores"] = [
+            {"label": m["label"], "score": overall.scores.get(m["id"])}
+            for m in view.score_metrics
+            if overall.scores.get(m["id"]) is not None
+        ]
+    if len(areas) > 1 and any(r.headline is not None for r in areas):
+        view.charts["areas"] = [
+            {"label": r.label, "score": r.headline} for r in areas if r.headline is not None
+        ][:60]
+    tornado = _tornado(outputs)
+    if tornado:
+        view.charts["tornado"] = tornado
+
+    dq = outputs.get("data_quality")
+    if isinstance(dq, Mapping) and isinstance(dq.get("warnings"), list):
+        view.warnings = [dict(w) for w in dq["warnings"] if isinstance(w, Mapping)]
+
+    shown = {"summary", "data_quality", *feature_outputs(document)}
+    for name, value in outputs.items():
+        if name in shown:
+            continue
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+        if len(text) <= _OTHER_MAX_CHARS:
+            view.other.append((name, text))
+
+    settings = page.settings
+    view.js_data = {
+        "layers": view.layers,
+        "charts": view.charts,
+        "baseMap": {
+            "url": getattr(settings, "base_map_url", None),
+            "attribution": getattr(settings, "base_map_attribution", ""),
+        },
+        "lang": page.lang,
+        "texts": {"score": page.t("score"), "yes": page.t("yes"), "no": page.t("no")},
+    }
+    return view

@@ -1,0 +1,283 @@
+"""The HTML pages: landing, menu card, norm profiles, processes, jobs, API docs, problems.
+
+Each function answers one page for a request that asked for HTML (``f=html`` or an
+``Accept`` preferring ``text/html``); the JSON answers stay with their own handlers.
+The pages use only files the service serves itself (``/static``), never a CDN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from gsl_indicators.catalog import profile_names
+from gsl_indicators.core.menukaart import menu_card
+from gsl_indicators.core.scoring import load_profile
+from gsl_service.errors import NoSuchProcess
+from gsl_service.jobs.model import JobFilter, JobStatus
+from gsl_service.web.i18n import pick, theme_title
+from gsl_service.web.job_view import job_view
+from gsl_service.web.render import Page
+
+#: Menu-card profile shown unless ``?profile=`` picks another.
+DEFAULT_PROFILE = "nl-default"
+
+
+def _default_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
+
+
+def parameter_rows(parameters: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Return the menu entry's parameters with their default as text for the tables."""
+    return [{**p, "default_text": _default_text(p.get("default"))} for p in parameters]
+
+
+def band_rows(profile: Mapping[str, Any], indicator: str) -> list[dict[str, Any]]:
+    """Return one indicator's norm bands of ``profile``: per metric, a row per area type.
+
+    Examples
+    --------
+    >>> p = load_profile("nl-default").to_dict()
+    >>> rows = band_rows(p, "play-space")
+    >>> rows[0]["id"], rows[0]["headline"], rows[0]["rows"][0]
+    ('play_share', True, {'area_type': 'default', 'minimum': 0.03, 'ambition': 0.04, 'floor': 0.0})
+    """
+    part = (profile.get("indicators") or {}).get(indicator)
+    if not isinstance(part, Mapping):
+        return []
+    area_titles = {k: v.get("title", k) for k, v in (profile.get("area_types") or {}).items()}
+    out = []
+    for mid, m in (part.get("metrics") or {}).items():
+        rows = [
+            {
+                "area_type": "default" if at == "default" else area_titles.get(at, at),
+                "minimum": band.get("minimum"),
+                "ambition": band.get("ambition"),
+                "floor": band.get("floor"),
+            }
+            for at, band in (m.get("bands") or {}).items()
+        ]
+        out.append(
+            {
+                "id": mid,
+                "title": m.get("title", ""),
+                "unit": m.get("unit"),
+                "direction": m.get("direction"),
+                "basis": m.get("basis"),
+                "source": m.get("source"),
+                "headline": mid == part.get("headline"),
+                "rows": rows,
+            }
+        )
+    return out
+
+
+def _themes(request: Request, page: Page, profile: Mapping[str, Any] | None) -> list[Any]:
+    card = menu_card(request.app.state.registry)
+    themes = []
+    for theme in card["themes"]:
+        indicators = []
+        for entry in theme["indicators"]:
+            indicators.append(
+                {
+                    **entry,
+                    "parameters": parameter_rows(entry.get("parameters", [])),
+                    "bands": band_rows(profile, entry["id"]) if profile else [],
+                }
+            )
+        themes.append(
+            {
+                "theme": theme["theme"],
+                "title": theme_title(theme["theme"], page.lang),
+                "indicators": indicators,
+            }
+        )
+    return themes
+
+
+async def landing(request: Request) -> HTMLResponse:
+    """Return the landing page: what exists (menu card, processes, jobs, API docs)."""
+    page = Page(request)
+    return page.render(
+        "landing.html",
+        themes=_themes(request, page, None),
+        n_processes=len(request.app.state.api.manager.processes),
+    )
+
+
+async def menukaart(request: Request) -> HTMLResponse:
+    """Return the menu card: themes, indicators, method, norms per area type, sources."""
+    from gsl_service.routes.menukaart import NoSuchProfile
+
+    page = Page(request)
+    name = request.query_params.get("profile") or DEFAULT_PROFILE
+    if name not in profile_names():
+        raise NoSuchProfile(
+            f"no norm profile '{name}'; known profiles: {list(profile_names())}",
+            input_name="profile",
+        )
+    profile = load_profile(name).to_dict()
+    profiles = [
+        {"name": n, "title": load_profile(n).title, "example": bool(load_profile(n).example)}
+        for n in profile_names()
+    ]
+    return page.render(
+        "menukaart.html",
+        themes=_themes(request, page, profile),
+        profile=profile,
+        profiles=profiles,
+    )
+
+
+async def profile_page(request: Request, name: str) -> HTMLResponse:
+    """Return one norm profile: area types and, per indicator, the bands per area type."""
+    page = Page(request)
+    profile = load_profile(name).to_dict()
+    indicators = [
+        {"id": ind_id, "title": part.get("title", ind_id), "bands": band_rows(profile, ind_id)}
+        for ind_id, part in (profile.get("indicators") or {}).items()
+    ]
+    return page.render("profile.html", profile=profile, indicators=indicators)
+
+
+async def processes(request: Request) -> HTMLResponse:
+    """Return the process list."""
+    page = Page(request)
+    rows = []
+    for ind in request.app.state.registry:
+        rows.append(
+            {
+                "id": ind.id,
+                "title": pick(ind.title, page.lang),
+                "description": pick(ind.description, page.lang),
+                "theme": theme_title(ind.theme, page.lang),
+                "version": ind.version,
+            }
+        )
+    return page.render("processes.html", processes=rows)
+
+
+def _menu_entry(request: Request, process_id: str) -> dict[str, Any]:
+    for ind in request.app.state.registry:
+        if ind.id == process_id:
+            return dict(ind.menu_entry())
+    raise NoSuchProcess(f"no process '{process_id}'")
+
+
+async def process(request: Request, process_id: str) -> HTMLResponse:
+    """Return a process page: inputs, parameters with defaults and ranges, a run form."""
+    page = Page(request)
+    api = request.app.state.api
+    if process_id not in api.manager.processes:
+        raise NoSuchProcess(
+            f"no process '{process_id}'; known processes: {sorted(api.manager.processes)}"
+        )
+    md = api.manager.get_processor(process_id).metadata
+    entry = _menu_entry(request, process_id)
+    params_described = md.get("inputs", {})
+    parameters = parameter_rows(entry.get("parameters", []))
+    for p in parameters:
+        p["description"] = (params_described.get(p["name"]) or {}).get("description", "")
+    example = md.get("example") or {"inputs": {}}
+    outputs = [
+        {"name": k, "title": v.get("title", k), "description": v.get("description", "")}
+        for k, v in (md.get("outputs") or {}).items()
+    ]
+    return page.render(
+        "process.html",
+        pid=process_id,
+        version=md.get("version", ""),
+        title=pick(entry.get("title") or md.get("title"), page.lang),
+        description=pick(entry.get("description") or md.get("description"), page.lang),
+        method=entry.get("method") or "",
+        inputs=entry.get("inputs", []),
+        parameters=parameters,
+        outputs=outputs,
+        sources=entry.get("sources", []),
+        example=orjson.dumps(example, option=orjson.OPT_INDENT_2).decode(),
+        execute_url=f"{api.base_url}/processes/{process_id}/execution",
+    )
+
+
+async def jobs(request: Request, flt: JobFilter) -> HTMLResponse:
+    """Return the job list (newest first), paged like ``/jobs``."""
+    from gsl_service.ogc.handlers import status_info
+
+    page = Page(request)
+    api = request.app.state.api
+    found, matched = await run_in_threadpool(api.engine.list_jobs, flt)
+    docs = [status_info(api.base_url, j) for j in found]
+    prev_url = (
+        page.url("/jobs", f="html", offset=max(0, flt.offset - flt.limit), limit=flt.limit)
+        if flt.offset > 0
+        else None
+    )
+    next_url = (
+        page.url("/jobs", f="html", offset=flt.offset + flt.limit, limit=flt.limit)
+        if flt.offset + len(found) < matched
+        else None
+    )
+    return page.render(
+        "jobs.html",
+        jobs=docs,
+        matched=matched,
+        offset=flt.offset,
+        prev_url=prev_url,
+        next_url=next_url,
+    )
+
+
+async def job(request: Request, job_id: str) -> HTMLResponse:
+    """Return a job page: status; when done, summary, scorecard, map, charts, downloads."""
+    from gsl_service.ogc.handlers import status_info
+
+    page = Page(request)
+    api = request.app.state.api
+    info = await run_in_threadpool(api.engine.get_job, job_id)
+    doc = status_info(api.base_url, info)
+    title = info.process_id
+    description = None
+    if info.process_id in api.manager.processes:
+        description = api.manager.get_processor(info.process_id).metadata
+        title = pick(_menu_entry(request, info.process_id).get("title"), page.lang) or title
+    view = None
+    problem_text = ""
+    if info.status == JobStatus.successful:
+        _, body = await run_in_threadpool(api.engine.get_job_result, job_id)
+        document = await run_in_threadpool(orjson.loads, body)
+        view = job_view(document, description, page, job_id)
+    elif info.status == JobStatus.failed:
+        err = info.error or {}
+        problem_text = str(err.get("detail") or info.message or "")
+        if err.get("input"):
+            problem_text = f"input '{err['input']}': {problem_text}"
+    return page.render(
+        "job.html",
+        job=doc,
+        process_title=title,
+        view=view,
+        problem_text=problem_text,
+        base_map={"url": getattr(page.settings, "base_map_url", None)},
+    )
+
+
+async def conformance(request: Request, classes: list[str]) -> HTMLResponse:
+    """Return the conformance classes."""
+    return Page(request).render("conformance.html", classes=classes)
+
+
+async def docs(request: Request) -> HTMLResponse:
+    """Return Swagger UI on the service's own OpenAPI document (served from ``/static``)."""
+    return Page(request).render("docs.html")
+
+
+def problem(request: Request, doc: Mapping[str, Any]) -> HTMLResponse:
+    """Return a problem document as a page (same status)."""
+    return Page(request).render("problem.html", status=int(doc["status"]), problem=dict(doc))

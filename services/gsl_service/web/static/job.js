@@ -1,0 +1,177 @@
+// The job page: wait for a running job; draw the map and the charts of a finished one.
+(function () {
+  "use strict";
+  var statusEl = document.getElementById("job-status");
+  if (statusEl && (statusEl.dataset.status === "accepted" || statusEl.dataset.status === "running")) {
+    var poll = function () {
+      fetch(statusEl.dataset.statusUrl, { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (doc) {
+          var bar = document.getElementById("job-progress");
+          if (bar && typeof doc.progress === "number") bar.value = doc.progress;
+          var msg = document.getElementById("job-message");
+          if (msg) msg.textContent = doc.message || "";
+          if (doc.status === "accepted" || doc.status === "running") setTimeout(poll, 1000);
+          else window.location.reload();
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    };
+    setTimeout(poll, 500);
+  }
+  var dataEl = document.getElementById("job-data");
+  if (!dataEl) return;
+  var data = JSON.parse(dataEl.textContent);
+
+  // GGO colours of a 1-10 score: red below 6, yellow 6 to 8, green from 8.
+  var BAND = { bad: "#d7301f", fair: "#f2b705", good: "#1a9850", none: "#9e9e9e" };
+  function band(score) {
+    if (score === null || score === undefined || isNaN(score)) return "none";
+    return score < 6 ? "bad" : score < 8 ? "fair" : "good";
+  }
+  var RAMP = ["#d7301f", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]; // worse -> better
+  var NEUTRAL = ["#edf8fb", "#b3cde3", "#8c96c6", "#8856a7", "#810f7c"]; // low -> high
+  function fmt(v) {
+    if (v === null || v === undefined) return "–";
+    if (typeof v === "boolean") return v ? data.texts.yes : data.texts.no;
+    if (typeof v !== "number") return String(v);
+    if (v === 0) return "0";
+    var s = Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+    return data.lang === "nl" ? s.replace(".", ",") : s;
+  }
+
+  // ------------------------------------------------------------------ map
+  var mapEl = document.getElementById("map");
+  if (mapEl && data.layers.length) {
+    var map = L.map(mapEl, { zoomSnap: 0.25, attributionControl: !!data.baseMap.url });
+    if (data.baseMap.url) L.tileLayer(data.baseMap.url, { attribution: data.baseMap.attribution || "" }).addTo(map);
+    var layerSel = document.getElementById("map-layer");
+    var metricSel = document.getElementById("map-metric");
+    var legend = document.getElementById("map-legend");
+    var cache = {};
+    var current = null;
+    data.layers.forEach(function (l, i) {
+      var o = document.createElement("option"); o.value = i; o.textContent = l.name + " (" + l.count + ")"; layerSel.appendChild(o);
+    });
+    var colourer = function (meta, features) {
+      if (!meta) return { colour: function () { return "#3f7fbf"; }, legend: [] };
+      if (meta.kind === "score") {
+        return { colour: function (v) { return BAND[band(v)]; },
+          legend: [["< 6", BAND.bad], ["6 – 8", BAND.fair], ["≥ 8", BAND.good], ["–", BAND.none]] };
+      }
+      if (meta.kind === "boolean") {
+        var t = meta.direction === "lower_is_better" ? RAMP[0] : RAMP[4];
+        var f = meta.direction === "lower_is_better" ? RAMP[4] : RAMP[0];
+        return { colour: function (v) { return v === true ? t : v === false ? f : BAND.none; },
+          legend: [[data.texts.yes, t], [data.texts.no, f], ["–", BAND.none]] };
+      }
+      var vals = features.map(function (ft) { return ft.properties[meta.id]; })
+        .filter(function (v) { return typeof v === "number" && isFinite(v); }).sort(function (a, b) { return a - b; });
+      var ramp = meta.direction === "higher_is_better" ? RAMP : meta.direction === "lower_is_better" ? RAMP.slice().reverse() : NEUTRAL;
+      if (!vals.length) return { colour: function () { return BAND.none; }, legend: [["–", BAND.none]] };
+      var breaks = [1, 2, 3, 4].map(function (k) { return vals[Math.min(vals.length - 1, Math.floor(k * vals.length / 5))]; });
+      var leg = []; var lo = vals[0];
+      for (var k = 0; k < 5; k++) {
+        var hi = k < 4 ? breaks[k] : vals[vals.length - 1];
+        leg.push([fmt(lo) + " – " + fmt(hi), ramp[k]]); lo = hi;
+      }
+      leg.push(["–", BAND.none]);
+      return { legend: leg, colour: function (v) {
+        if (typeof v !== "number" || !isFinite(v)) return BAND.none;
+        var c = 0; while (c < 4 && v > breaks[c]) c++;
+        return ramp[c];
+      } };
+    };
+    var draw = function () {
+      var layer = data.layers[+layerSel.value];
+      var meta = layer.metrics.filter(function (m) { return m.id === metricSel.value; })[0];
+      var fc = cache[layer.name];
+      if (current) map.removeLayer(current);
+      var c = colourer(meta, fc.features);
+      var style = function (ft) {
+        var col = c.colour(meta ? ft.properties[meta.id] : null);
+        return { color: "#333", weight: 0.6, fillColor: col, fillOpacity: 0.8, radius: 5 };
+      };
+      var renderer = fc.features.length > 3000 ? L.canvas() : L.svg();
+      var drawn = 0;
+      current = L.geoJSON(fc, {
+        style: style,
+        renderer: renderer,
+        pointToLayer: function (ft, ll) { return L.circleMarker(ll, Object.assign(style(ft), { renderer: renderer })); },
+        onEachFeature: function (ft, lyr) {
+          drawn++;
+          var label = (ft.id !== undefined && ft.id !== null ? ft.id + ": " : "") + (meta ? meta.label + " " + fmt(ft.properties[meta.id]) : "");
+          lyr.bindTooltip(label);
+        }
+      }).addTo(map);
+      mapEl.dataset.drawn = String(drawn);
+      mapEl.dataset.layer = layer.name;
+      mapEl.dataset.metric = meta ? meta.id : "";
+      legend.innerHTML = "";
+      c.legend.forEach(function (e) {
+        var s = document.createElement("span"); var sw = document.createElement("span");
+        sw.className = "swatch"; sw.style.background = e[1]; s.appendChild(sw); s.appendChild(document.createTextNode(e[0])); legend.appendChild(s);
+      });
+      return current;
+    };
+    var selectLayer = function (fit) {
+      var layer = data.layers[+layerSel.value];
+      metricSel.innerHTML = "";
+      layer.metrics.forEach(function (m) {
+        var o = document.createElement("option"); o.value = m.id; o.textContent = m.label; metricSel.appendChild(o);
+      });
+      var go = function () { var g = draw(); if (fit && g.getBounds().isValid()) map.fitBounds(g.getBounds(), { padding: [12, 12] }); };
+      if (cache[layer.name]) { go(); return; }
+      fetch(layer.url, { headers: { Accept: "application/geo+json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (fc) { cache[layer.name] = fc; go(); mapEl.dataset.ready = "1"; });
+    };
+    layerSel.addEventListener("change", function () { selectLayer(true); });
+    metricSel.addEventListener("change", draw);
+    selectLayer(true);
+  }
+
+  // --------------------------------------------------------------- charts
+  if (typeof Chart === "undefined") return;
+  Chart.defaults.font.family = "DejaVu Sans, sans-serif";
+  Chart.defaults.animation = false;
+  var scoreChart = function (id, rows) {
+    var el = document.getElementById(id);
+    if (!el || !rows) return;
+    new Chart(el, {
+      type: "bar",
+      data: { labels: rows.map(function (r) { return r.label; }),
+        datasets: [{ label: data.texts.score, data: rows.map(function (r) { return r.score; }),
+          backgroundColor: rows.map(function (r) { return BAND[band(r.score)]; }) }] },
+      options: { indexAxis: "y", responsive: true, maintainAspectRatio: false,
+        scales: { x: { min: 0, max: 10, ticks: { stepSize: 1 } } }, plugins: { legend: { display: false } } }
+    });
+    el.dataset.rendered = String(rows.length);
+  };
+  scoreChart("chart-scores", data.charts.scores);
+  scoreChart("chart-areas", data.charts.areas);
+  var tornadoEl = document.getElementById("chart-tornado");
+  if (tornadoEl && data.charts.tornado) {
+    var sel = document.getElementById("tornado-metric");
+    var metrics = Object.keys(data.charts.tornado);
+    // the metric that moves most first
+    metrics.sort(function (a, b) {
+      var sw = function (m) { return Math.max.apply(null, data.charts.tornado[m].map(function (r) { return Math.abs(r.max - r.min); })); };
+      return sw(b) - sw(a);
+    });
+    metrics.forEach(function (m) { var o = document.createElement("option"); o.value = m; o.textContent = m; sel.appendChild(o); });
+    var chart = null;
+    var drawTornado = function () {
+      var rows = data.charts.tornado[sel.value].slice().sort(function (a, b) { return Math.abs(b.max - b.min) - Math.abs(a.max - a.min); });
+      if (chart) chart.destroy();
+      chart = new Chart(tornadoEl, {
+        type: "bar",
+        data: { labels: rows.map(function (r) { return r.parameter + (r.baseline !== null ? " (baseline " + fmt(r.baseline) + ")" : ""); }),
+          datasets: [{ label: sel.value, data: rows.map(function (r) { return [r.min, r.max]; }), backgroundColor: "#3f7fbf" }] },
+        options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } } }
+      });
+      tornadoEl.dataset.rendered = String(rows.length);
+    };
+    sel.addEventListener("change", drawTornado);
+    drawTornado();
+  }
+})();

@@ -1,0 +1,66 @@
+"""Inputs checked for sense over HTTP: CRS mistakes, several missing inputs, far-apart layers."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from api.helpers import assert_problem
+from gsl_indicators.core.spec import registry
+from gsl_service.results import unwrap
+
+RD_URN = "urn:ogc:def:crs:EPSG::28992"
+
+
+def _example(process: str) -> dict[str, Any]:
+    return copy.deepcopy(registry().get(process).describe()["example"])
+
+
+def _shift(fc: dict[str, Any], dx: float, dy: float) -> None:
+    def move(c: Any) -> Any:
+        if isinstance(c[0], list):
+            return [move(x) for x in c]
+        return [c[0] + dx, c[1] + dy]
+
+    for f in fc["features"]:
+        f["geometry"]["coordinates"] = move(f["geometry"]["coordinates"])
+
+
+def test_wgs84_declared_as_rd_new_is_a_400(client: Any) -> None:
+    body = _example("play-space")
+    nb = body["inputs"]["neighbourhoods"]
+    for f in nb["features"]:  # the squares as degrees: 4.89 … 4.90 E, 52.37 … 52.38 N
+        f["geometry"]["coordinates"] = [
+            [[4.89 + (x - 121000) / 1e5, 52.37 + (y - 486900) / 1e5] for x, y in ring]
+            for ring in f["geometry"]["coordinates"]
+        ]
+    assert nb["crs"]["properties"]["name"] == RD_URN
+    r = client.post("/processes/play-space/execution", json=body)
+    doc = assert_problem(r, 400, "invalid-parameter-value", "EPSG:28992", "degrees", "x 4.89")
+    assert doc["input"] == "neighbourhoods"
+
+
+def test_rd_new_declared_as_web_mercator_is_a_400(client: Any) -> None:
+    body = _example("play-space")
+    body["inputs"]["play_areas"]["crs"] = {"type": "name", "properties": {"name": "EPSG:3857"}}
+    r = client.post("/processes/play-space/execution", json=body)
+    doc = assert_problem(r, 400, "invalid-parameter-value", "EPSG:3857", "far from the Netherlands")
+    assert doc["input"] == "play_areas"
+
+
+def test_several_missing_inputs_are_listed_together(client: Any) -> None:
+    r = client.post("/processes/green-3-30-300/execution", json={"inputs": {}})
+    assert_problem(r, 400, "invalid-parameter-value", "buildings", "neighbourhoods", "parks")
+
+
+def test_layers_far_apart_are_a_data_quality_warning(client: Any) -> None:
+    body = _example("play-space")
+    _shift(body["inputs"]["play_areas"], dx=0, dy=25_000)  # 25 km north of the neighbourhoods
+    r = client.post("/processes/play-space/execution", json=body)
+    assert r.status_code == 200, r.text
+    warnings = unwrap(r.json()["data_quality"])["warnings"]
+    warnings = [w for w in warnings if w["code"] == "no-overlap"]
+    # neighbourhoods y 486 900 … 487 100; play areas moved to y 511 910 … 512 030:
+    # gap 511 910 − 487 100 = 24 810 m → 24.8 km
+    assert [w["input"] for w in warnings] == ["play_areas"]
+    assert "24.8 km" in warnings[0]["message"]
