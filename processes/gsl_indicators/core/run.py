@@ -30,6 +30,18 @@ def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
+def warn_ignored(
+    indicator: Indicator, params: Mapping[str, Any], inputs: Mapping[str, Any], ctx: Context
+) -> None:
+    """Warn about each given input that the chosen parameters leave unread.
+
+    Nothing a user sent is ignored in silence: ``network`` with ``distance_mode``
+    ``euclidean`` is reported as ``input-ignored`` in ``data_quality``.
+    """
+    for name, why in indicator.ignored_inputs(params, inputs).items():
+        ctx.warn("input-ignored", name, f"'{name}' was given but not used: {why}")
+
+
 def provenance_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
     """Return the parameters for provenance: bulky values become their size and digest.
 
@@ -129,6 +141,7 @@ def execute(
     if digests is None:
         digests = input_digests(indicator, inputs)
     ctx = Context(on_progress=on_progress, input_digests=dict(digests), part_cache=part_cache)
+    warn_ignored(indicator, params, inputs, ctx)
     ctx.progress(0.0, "reading inputs")
     with paused_gc():
         if indicator.geo:

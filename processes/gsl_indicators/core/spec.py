@@ -249,6 +249,9 @@ class GeoInput:
     properties : Mapping[str, str]
         Feature properties the indicator reads, with their meaning (documentation and
         menu card; a missing property is reported in the data-quality section).
+    used_when : Mapping[str, Any], optional
+        Parameter values under which the input is read at all (``network`` only with
+        ``{"distance_mode": "network"}``); given otherwise, it is reported as ignored.
     """
 
     name: str
@@ -257,6 +260,24 @@ class GeoInput:
     geometry_types: tuple[GeometryType, ...]
     required: bool = True
     properties: Mapping[str, str] = field(default_factory=dict)
+    used_when: Mapping[str, Any] | None = None
+
+    def ignored_by(self, params: Mapping[str, Any]) -> str | None:
+        """Return why ``params`` make this input unused (``None``: it is read).
+
+        Examples
+        --------
+        >>> net = GeoInput("network", "N", "lines", ("LineString",), required=False,
+        ...                used_when={"distance_mode": "network"})
+        >>> net.ignored_by({"distance_mode": "euclidean"})
+        "read only when distance_mode is 'network' (it is 'euclidean')"
+        >>> net.ignored_by({"distance_mode": "network"}) is None
+        True
+        """
+        for key, value in (self.used_when or {}).items():
+            if params.get(key) != value:
+                return f"read only when {key} is {value!r} (it is {params.get(key)!r})"
+        return None
 
     def json_schema(self) -> dict[str, Any]:
         """Return the JSON schema of a FeatureCollection with the accepted geometries."""
@@ -427,6 +448,9 @@ class Indicator:
     scores : bool
         Whether the indicator is scored although its static metrics are not (its
         scored metrics all come from ``metric_templates``).
+    alternatives : tuple of tuple of str
+        Groups of optional geo inputs of which at least one must be given (``("trees",
+        "canopy")``): declared in the description, checked with the required inputs.
     features : str, optional
         The geo input whose features carry the per-feature metrics (``"buildings"``);
         the output of that name is its FeatureCollection.
@@ -455,6 +479,7 @@ class Indicator:
     areas: str | None = None
     metric_templates: Callable[[Mapping[str, Any]], tuple[Metric, ...]] | None = None
     scores: bool = False
+    alternatives: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if (self.scores or any(m.scored for m in self.metrics)) and not any(
@@ -603,10 +628,38 @@ class Indicator:
         return {p.name: dumped[p.name] for p in self.parameters}
 
     def check_geo_inputs(self, raw: Mapping[str, Any]) -> None:
-        """Raise :class:`InputError` for a missing required geo input."""
-        for gi in self.inputs:
-            if gi.required and raw.get(gi.name) is None:
-                raise InputError(gi.name, "required input is missing")
+        """Raise :class:`InputError` for missing required geo inputs, all named together.
+
+        A group of :attr:`alternatives` of which none is given counts as missing too.
+
+        Examples
+        --------
+        >>> ind = Indicator("x", "1", {"nl": "x", "en": "x"}, {"nl": "", "en": ""}, "t", "", None,
+        ...     inputs=(GeoInput("a", "A", "", ("Point",)), GeoInput("t", "T", "", ("Point",), False),
+        ...             GeoInput("c", "C", "", ("Polygon",), False)), alternatives=(("t", "c"),))
+        >>> ind.check_geo_inputs({})
+        Traceback (most recent call last):
+        ...
+        gsl_indicators.core.spec.InputError: input 'a': required inputs are missing: a; and one of t or c
+        """
+        missing = [gi.name for gi in self.inputs if gi.required and raw.get(gi.name) is None]
+        groups = [g for g in self.alternatives if all(raw.get(n) is None for n in g)]
+        if not missing and not groups:
+            return
+        parts = [", ".join(missing)] if missing else []
+        parts += ["one of " + " or ".join(g) for g in groups]
+        first = missing[0] if missing else groups[0][0]
+        if len(parts) == 1 and len(missing) == 1:
+            raise InputError(first, "required input is missing")
+        raise InputError(first, "required inputs are missing: " + "; and ".join(parts))
+
+    def ignored_inputs(self, params: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, str]:
+        """Return the given geo inputs that ``params`` leave unread, with the reason."""
+        return {
+            gi.name: why
+            for gi in self.inputs
+            if raw.get(gi.name) is not None and (why := gi.ignored_by(params)) is not None
+        }
 
     def describe(self) -> dict[str, Any]:
         """Return the OGC API - Processes 1.0 process description (without links)."""
@@ -622,6 +675,14 @@ class Indicator:
             }
             if gi.properties:
                 inputs[gi.name]["x-properties"] = dict(gi.properties)
+            if gi.used_when:
+                inputs[gi.name]["x-used-when"] = dict(gi.used_when)
+            group = next((g for g in self.alternatives if gi.name in g), None)
+            if group:
+                inputs[gi.name]["x-alternatives"] = list(group)
+                inputs[gi.name]["description"] += (
+                    f" At least one of {' or '.join(group)} must be given."
+                )
         for p in self.parameters:
             inputs[p.name] = {
                 "title": p.title,
@@ -676,6 +737,10 @@ class Indicator:
                     "geometry_types": list(gi.geometry_types),
                     "required": gi.required,
                     "properties": dict(gi.properties),
+                    "used_when": dict(gi.used_when) if gi.used_when else None,
+                    "alternatives": next(
+                        (list(g) for g in self.alternatives if gi.name in g), None
+                    ),
                 }
                 for gi in self.inputs
             ],

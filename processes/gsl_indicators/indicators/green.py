@@ -1029,6 +1029,7 @@ INDICATORS = (
         metrics=METRICS,
         features="buildings",
         areas="neighbourhoods",
+        alternatives=(("trees", "canopy"),),
         inputs=(
             BUILDINGS,
             GeoInput(
@@ -1063,6 +1064,7 @@ INDICATORS = (
                 LINES,
                 required=False,
                 properties={"highway": "OpenStreetMap highway value (filtered)"},
+                used_when={"distance_mode": "network"},
             ),
         ),
         parameters=(

@@ -75,6 +75,7 @@ NETWORK = GeoInput(
     LINES,
     required=False,
     properties={"highway": "OpenStreetMap highway value; filtered with walkable_highways"},
+    used_when={"distance_mode": "network"},
 )
 
 

@@ -24,7 +24,7 @@ import orjson
 
 from gsl_indicators.core.canonical import canonical_json
 from gsl_indicators.core.geo import paused_gc
-from gsl_indicators.core.spec import Indicator, Registry
+from gsl_indicators.core.spec import Indicator, InputError, Registry
 from gsl_service.cache import request_digest
 from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
 from gsl_service.inputs import has_href
@@ -98,12 +98,10 @@ def parse_execute_request(
             f"'inputs' must be an object mapping input names to values, got {type(inputs).__name__}",
             input_name="inputs",
         )
-    missing = [gi.name for gi in indicator.inputs if gi.required and inputs.get(gi.name) is None]
-    if len(missing) > 1:  # one missing input is named by the indicator's own check
-        raise InvalidInput(
-            f"{len(missing)} required inputs are missing: {', '.join(missing)}",
-            input_name=missing[0],
-        )
+    try:  # every missing input named in one answer (the declaration's own check)
+        indicator.check_geo_inputs(inputs)
+    except InputError as err:
+        raise InvalidInput(str(err), input_name=err.input_name) from None
     outputs = doc.get("outputs")
     if outputs is not None:
         outputs = _check_outputs(indicator, outputs)

@@ -1,0 +1,61 @@
+"""Inputs a mode ignores are reported; alternatives are declared and checked together."""
+
+from __future__ import annotations
+
+import pytest
+
+from geojson_helpers import box, fc, feature, line, point
+from gsl_indicators.core.spec import InputError, registry
+from results import execute
+
+GREEN = registry().get("green-3-30-300")
+HOMES = fc(feature(point(10, 10), "h"))
+NBH = fc(feature(box(0, 0, 100, 100), "n"))
+PARKS = fc(feature(box(200, 0, 300, 100), "p"))
+
+
+def test_network_with_euclidean_distance_is_reported_as_ignored() -> None:
+    net = fc(feature(line((0, 0), (100, 0)), highway="footway"))
+    r = execute(
+        GREEN,
+        {"buildings": HOMES, "neighbourhoods": NBH, "parks": PARKS, "trees": fc(), "network": net},
+    )
+    ignored = [w for w in r["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+    assert ignored == [
+        {
+            "code": "input-ignored",
+            "input": "network",
+            "message": "'network' was given but not used: read only when distance_mode is "
+            "'network' (it is 'euclidean')",
+        }
+    ]
+
+
+def test_no_warning_when_the_network_is_used() -> None:
+    prox = registry().get("proximity-facilities")
+    net = fc(feature(line((0, 10), (200, 10)), highway="footway"))
+    facs = fc(feature(point(150, 10), type="huisarts"))
+    r = execute(
+        prox,
+        {"buildings": HOMES, "facilities": facs, "network": net, "distance_mode": "network"},
+    )
+    assert not [w for w in r["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+
+
+def test_trees_or_canopy_declared_and_missing_together() -> None:
+    d = GREEN.describe()["inputs"]
+    assert d["trees"]["x-alternatives"] == ["trees", "canopy"] == d["canopy"]["x-alternatives"]
+    assert "At least one of trees or canopy" in d["trees"]["description"]
+    with pytest.raises(InputError) as err:
+        execute(GREEN, {"buildings": HOMES})
+    # every missing input in one answer: the required ones and the alternatives
+    assert err.value.input_name == "neighbourhoods"
+    assert err.value.reason == (
+        "required inputs are missing: neighbourhoods, parks; and one of trees or canopy"
+    )
+
+
+def test_one_missing_input_keeps_the_short_message() -> None:
+    with pytest.raises(InputError) as err:
+        execute(GREEN, {"buildings": HOMES, "neighbourhoods": NBH, "trees": fc()})
+    assert (err.value.input_name, err.value.reason) == ("parks", "required input is missing")
