@@ -407,3 +407,42 @@ def test_structured_parameters_publish_their_schema():
     found = list(types([item, premium]))
     assert found and all(isinstance(t, str) and t != "null" for t in found)
     assert "anyOf" not in str(item)
+
+
+def test_residual_value_of_an_investment_that_outlives_the_horizon() -> None:
+    # €1,000 park built in 2025 with a 40-year life; horizon 2025–2054 (30 years):
+    # 2025 + 40 − 2055 = 10 of 40 years unused → €250 back in 2054, at 0 % discount
+    effects = [
+        {"name": "park", "kind": "cost", "once_eur": 1000.0, "year": 2025, "lifetime_years": 40},
+        {"name": "use", "kind": "benefit", "amount_eur": 100.0},
+    ]
+    r = run(effects=effects, discount_rate=0.0)
+    assert r["summary"]["pv_costs"] == 1000.0
+    assert r["summary"]["pv_benefits"] == 3000.0 + 250.0  # 30 × 100 + the residual value
+    row = next(e for e in r["effects"] if e["name"] == "residual value: park")
+    assert row["kind"] == "benefit" and row["stakeholder"] == "society"
+    none = run(effects=effects, discount_rate=0.0, residual_value="none")
+    assert none["summary"]["pv_benefits"] == 3000.0
+
+
+def test_lifetime_only_for_one_off_costs() -> None:
+    with pytest.raises(InputError) as err:
+        run(effects=[{"name": "x", "kind": "benefit", "amount_eur": 1.0, "lifetime_years": 5}])
+    assert err.value.input_name == "effects" and "one-off investments" in err.value.reason
+
+
+def test_qaly_value_sweep() -> None:
+    # 0.1 QALY a year for 30 years at 0 %: 3 QALYs; €1,000 cost once in 2025
+    effects = [
+        {"name": "health", "kind": "benefit", "qaly_per_year": 0.1},
+        {"name": "build", "kind": "cost", "once_eur": 1000.0, "year": 2025},
+    ]
+    r = run(effects=effects, discount_rate=0.0)
+    sweep = r["sensitivity"]["qaly_values"]
+    # NPV = 3 × value − 1000: €20,000 → 59,000; €50,000 → 149,000; €80,000 → 239,000
+    assert [(s["qaly_value_eur"], s["npv"]) for s in sweep] == [
+        (20000.0, 59000.0),
+        (50000.0, 149000.0),
+        (80000.0, 239000.0),
+    ]
+    assert r["summary"]["npv"] == 149000.0

@@ -168,3 +168,37 @@ def test_bad_variants_name_the_place(variants: dict[str, Any], words: str) -> No
     with pytest.raises(InputError) as err:
         execute(SCN, _inputs(**variants))
     assert err.value.input_name == "variants" and words in err.value.reason
+
+
+def test_health_and_money_from_the_deltas() -> None:
+    """Variant B's road raises n2's two homes from 50 to 60 dB Lden; A gives h3 all three.
+
+    %HA (WHO 2018): 78.9270 − 3.1162 L + 0.0342 L²: 8.617 % at 50 dB, 15.075 % at 60 dB.
+    B: 2 homes × 2.12 persons × (15.075 − 8.617) % × 0.02 = 0.0054764 DALY a year, a cost;
+    over 30 years at 2.25 % (end of year) its PV is 0.0054764 × €50,000 × 21.6453 = €5,926.91.
+    A: one home newly meets 3-30-300: 1 × €400,000 × 4 % = €16,000 in 2025, PV 16,000 / 1.0225
+    = €15,647.92. No Lnight given: no sleep effect.
+    """
+    r = execute(SCN, {**_inputs(), "health": {"mean_home_value_eur": 400000.0}})
+    hm = r["health_money"]
+    b = hm["B-weg"]
+    annoy = next(e for e in b["effects"] if e["name"] == "road-noise annoyance")
+    assert annoy["kind"] == "cost" and annoy["qaly_per_year"] == pytest.approx(0.0054764, abs=1e-7)
+    assert not [e for e in b["effects"] if e["name"] == "road-noise sleep disturbance"]
+    assert b["green_premium"] is None
+    assert b["mkba"]["summary"]["pv_costs"] == pytest.approx(5926.91, abs=0.01)
+    assert b["mkba"]["summary"]["npv"] == pytest.approx(-5926.91, abs=0.01)
+    a = hm["A-bomen"]
+    assert a["effects"] == [] and a["green_premium"] == {
+        "homes": 1,
+        "mean_home_value_eur": 400000.0,
+    }
+    assert a["mkba"]["summary"]["pv_benefits"] == pytest.approx(15647.92, abs=0.01)
+    sources = " ".join(d["source"] for d in b["derivation"])
+    assert "Guski" in sources and "WHO (2011)" in sources
+
+
+def test_health_costs_must_name_variants() -> None:
+    with pytest.raises(InputError) as err:
+        execute(SCN, {**_inputs(), "health": {"costs": {"C": []}}})
+    assert err.value.input_name == "health" and "not variants" in err.value.reason

@@ -114,6 +114,13 @@ class EffectInput(pydantic.BaseModel):
     high_factor: Factor | None = pydantic.Field(
         default=None, description="High value as a multiple of the central one."
     )
+    lifetime_years: Annotated[int, pydantic.Field(ge=1, le=200, strict=True)] | None = (
+        pydantic.Field(
+            default=None,
+            description="Service life of a one-off investment (cost): the part of it still "
+            "unused after the horizon returns as a residual value (`residual_value`).",
+        )
+    )
 
     @pydantic.model_validator(mode="after")
     def _consistent(self) -> EffectInput:
@@ -140,6 +147,8 @@ class EffectInput(pydantic.BaseModel):
         start, end = self.start_year, self.end_year
         if start is not None and end is not None and end < start:
             raise ValueError(f"end_year {end} is before start_year {start}")
+        if self.lifetime_years is not None and (self.once_eur is None or self.kind != "cost"):
+            raise ValueError("lifetime_years is for one-off investments (kind cost, once_eur)")
         eur = self.low_eur is not None or self.high_eur is not None
         if eur and (self.low_factor is not None or self.high_factor is not None):
             raise ValueError("give low_eur/high_eur or low_factor/high_factor, not both")
@@ -510,6 +519,63 @@ def analyse(
 # ------------------------------------------------------------------ process
 
 
+def residual_effect(spec: EffectInput, effect: Effect, last_year: int) -> Effect | None:
+    """Return the residual value at the horizon of a one-off investment, else ``None``.
+
+    Linear depreciation over ``lifetime_years`` (the *Algemene MKBA-leidraad*, Romijn &
+    Renes 2013, asks for the residual value of investments that outlive the horizon):
+    the unused share ``(year + lifetime − (last_year + 1)) / lifetime`` of the investment
+    returns as a benefit in the horizon's last year, to the stakeholder that paid it.
+
+    Examples
+    --------
+    >>> spec = EffectInput(name="park", kind="cost", once_eur=1000.0, year=2025, lifetime_years=40)
+    >>> e = to_effect(spec, 0, 2025, 2054, 50000.0)
+    >>> r = residual_effect(spec, e, 2054)   # 2025 + 40 − 2055 = 10 of 40 years unused
+    >>> r.name, r.central, r.start_year, r.kind
+    ('residual value: park', 250.0, 2054, 'benefit')
+    """
+    if spec.lifetime_years is None:
+        return None
+    unused = effect.start_year + spec.lifetime_years - (last_year + 1)
+    if unused <= 0:
+        return None
+    share = min(unused, spec.lifetime_years) / spec.lifetime_years
+    return Effect(
+        name=f"residual value: {effect.name}",
+        kind="benefit",
+        stakeholder=effect.stakeholder,
+        central=effect.central * share,
+        low=effect.low * share,
+        high=effect.high * share,
+        start_year=last_year,
+        end_year=last_year,
+        basis="residual",
+    )
+
+
+def qaly_sweep(
+    effects: Sequence[Effect], r: Mapping[str, Any], qaly_value: float, values: Sequence[float]
+) -> list[dict[str, float]]:
+    """Return the NPV at other values of a QALY (effects given in QALYs scale with it).
+
+    Examples
+    --------
+    >>> e = [Effect("health", "benefit", "residents", 100.0, 100.0, 100.0, 2025, 2025, basis="qaly"),
+    ...      Effect("build", "cost", "city", 50.0, 50.0, 50.0, 2025, 2025, basis="one-off")]
+    >>> r = analyse(e, 2025, 1, 0.0)
+    >>> qaly_sweep(e, r, 50000.0, [25000.0, 100000.0])  # health 100 → 50 and 200
+    [{'qaly_value_eur': 25000.0, 'npv': 0.0}, {'qaly_value_eur': 100000.0, 'npv': 150.0}]
+    """
+    qaly = np.array([e.basis == "qaly" for e in effects], dtype=bool)
+    pv = np.asarray(r["pv_by_effect"])[:, 0] if len(effects) else np.zeros(0)
+    moving = float((_sign(effects) * pv)[qaly].sum()) if len(effects) else 0.0
+    return [
+        {"qaly_value_eur": float(v), "npv": float(r["npv"] + moving * (v / qaly_value - 1.0))}
+        for v in values
+    ]
+
+
 def effects_from_params(params: Mapping[str, Any]) -> list[Effect]:
     """Return ``effects`` (and ``green_premium``) as :class:`Effect` on the year grid.
 
@@ -521,16 +587,17 @@ def effects_from_params(params: Mapping[str, Any]) -> list[Effect]:
         For a range without its central value, duplicate names, or nothing to analyse.
     """
     base_year, horizon = int(params["base_year"]), int(params["horizon_years"])
+    specs = [EffectInput.model_validate(item) for item in params["effects"]]
     effects = [
-        to_effect(
-            EffectInput.model_validate(item),
-            i,
-            base_year,
-            base_year + horizon - 1,
-            float(params["qaly_value_eur"]),
-        )
-        for i, item in enumerate(params["effects"])
+        to_effect(spec, i, base_year, base_year + horizon - 1, float(params["qaly_value_eur"]))
+        for i, spec in enumerate(specs)
     ]
+    if params.get("residual_value", "linear") == "linear":
+        effects += [
+            r
+            for spec, e in zip(specs, effects, strict=True)
+            if (r := residual_effect(spec, e, base_year + horizon - 1)) is not None
+        ]
     if params.get("green_premium") is not None:
         premium = GreenPremium.model_validate(params["green_premium"])
         effects.append(green_premium_effect(premium, params))
@@ -657,6 +724,12 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             "effects": effect_rows(effects, r, base_year + horizon - 1),
             "sensitivity": {
                 "discount_rates": [{"discount_rate": x, "npv": n} for x, n in r["rates"]],
+                "qaly_values": qaly_sweep(
+                    effects,
+                    r,
+                    float(params["qaly_value_eur"]),
+                    [float(v) for v in params["sensitivity_qaly_values_eur"]],
+                ),
                 "ranges": r["ranges"],
                 "tornado": r["tornado"],
             },
@@ -745,7 +818,7 @@ _DISCOUNT_SRC = "Werkgroep discontovoet 2020; Ministerie van Financiën (standar
 INDICATORS = (
     Indicator(
         id="mkba",
-        version="2.0.0",
+        version="2.1.0",
         title={
             "nl": "Maatschappelijke kosten-batenanalyse (MKBA)",
             "en": "Social cost–benefit analysis (MKBA)",
@@ -896,6 +969,27 @@ INDICATORS = (
                 "array",
                 default=[0.0, 0.0225, 0.03, 0.04],
                 schema={"items": {"type": "number", "minimum": 0.0, "maximum": 0.08}},
+            ),
+            Parameter(
+                "sensitivity_qaly_values_eur",
+                "Sensitivity QALY values",
+                "Values of a healthy life year at which the NPV is also reported: Zorginstituut "
+                "Nederland's reference values €20,000, €50,000 and €80,000 per QALY "
+                "(Kosteneffectiviteit in de praktijk, 2015).",
+                "array",
+                default=[20000.0, 50000.0, 80000.0],
+                schema={"items": {"type": "number", "minimum": 0.0, "maximum": 500000.0}},
+            ),
+            Parameter(
+                "residual_value",
+                "Residual value",
+                "linear: one-off investments with `lifetime_years` that outlive the horizon "
+                "return their unused share (linear depreciation) as a benefit in the last year, "
+                "as the Algemene MKBA-leidraad asks (Romijn & Renes 2013, CPB/PBL); none: no "
+                "residual value.",
+                "string",
+                default="linear",
+                enum=("linear", "none"),
             ),
         ),
         metrics=METRICS,

@@ -21,12 +21,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pydantic
 
 from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.canonical import digest
 from gsl_indicators.core.cards import MenuCard, resolve_card
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.health import HealthParameters
 from gsl_indicators.core.metrics import Metric, Metrics
 from gsl_indicators.core.parts import Part, layer_digest, make_part, run_parts
 from gsl_indicators.core.scoring import band_of, normalise_area_type, resolve_profile
@@ -761,17 +763,81 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
     ]
     computed = {p.key for parts in scenarios.values() for _, p in parts if p.cache == "miss"}
     ctx.note("parts_computed", len(computed))
+    outputs: dict[str, Any] = {
+        "comparison": rows,
+        "themes": theme_summary(rows, baseline),
+        "csv": rows_csv(rows),
+    }
+    if params.get("health") is not None:
+        outputs["health_money"] = health_money(scenarios, baseline, params, ctx)
     return Metrics(
         overall={"scenarios": len(scenarios), "parts_computed": len(computed)},
-        outputs={
-            "comparison": rows,
-            "themes": theme_summary(rows, baseline),
-            "csv": rows_csv(rows),
-        },
+        outputs=outputs,
     )
 
 
+def health_money(
+    scenarios: Mapping[str, list[tuple[str, Part]]],
+    baseline: str,
+    params: Mapping[str, Any],
+    ctx: Context,
+) -> dict[str, Any]:
+    """Per variant: health effects and green premium from the deltas, through ``mkba``.
+
+    The derived effects (:func:`gsl_indicators.core.health.derive_effects`) and the
+    variant's own costs (``health.costs``) run through the same ``mkba`` calculation as
+    a request to that process would, with its defaults for discounting and QALY value.
+    """
+    from gsl_indicators.core.health import HealthParameters, derive_effects
+    from gsl_indicators.core.run import compute_outputs
+    from gsl_indicators.core.spec import registry
+
+    try:
+        hp = HealthParameters.model_validate(params["health"])
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError("health", f"{where}: {first['msg']}") from None
+    unknown = sorted(set(hp.costs) - set(scenarios))
+    if unknown:
+        raise InputError("health", f"costs: {unknown} are not variants")
+    mkba = registry().get("mkba")
+    out: dict[str, Any] = {}
+    for name, parts in scenarios.items():
+        if name == baseline:
+            continue
+        effects, premium, derivation = derive_effects(scenarios[baseline], parts, hp)
+        costs = hp.costs.get(name, [])
+        entry: dict[str, Any] = {
+            "effects": effects,
+            "green_premium": premium,
+            "derivation": derivation,
+        }
+        if effects or costs or premium:
+            request = {"effects": [*effects, *costs], "green_premium": premium}
+            try:
+                checked = mkba.validate_parameters(request)
+            except InputError as err:
+                raise InputError("health", f"costs of {name!r}: {err.reason}") from None
+            result = compute_outputs(mkba, {}, checked, Context())
+            entry["mkba"] = {
+                "summary": result["summary"],
+                "stakeholders": result["stakeholders"],
+                "parameters": {
+                    k: v for k, v in checked.items() if k not in ("effects", "green_premium")
+                },
+            }
+        else:
+            entry["mkba"] = None
+            ctx.warn(
+                "no-mkba-effects", "health", f"variant {name!r}: no health or money effect derived"
+            )
+        out[name] = entry
+    return out
+
+
 SCENARIO_INPUTS = INDICATORS[0].inputs
+HEALTH_SCHEMA = HealthParameters.model_json_schema()
 
 
 def _scenario_example() -> dict[str, Any]:
@@ -836,6 +902,19 @@ INDICATORS = (
                 "string",
                 default="baseline",
             ),
+            Parameter(
+                "health",
+                "Health and money",
+                "Derive mkba effects from each variant's deltas: road-noise annoyance and sleep "
+                "disturbance (WHO 2018 exposure–response, WHO 2011 disability weights), PM2.5 "
+                "mortality (Chen & Hoek 2020), the green house-value premium for homes newly "
+                "meeting 3-30-300 (with `mean_home_value_eur`); `costs` per variant join them in "
+                "an mkba run per variant. null: not derived.",
+                "object",
+                default=None,
+                nullable=True,
+                schema=HEALTH_SCHEMA,
+            ),
         ),
         outputs=(
             Output(
@@ -851,6 +930,12 @@ INDICATORS = (
                 {"type": "array"},
             ),
             Output("csv", "CSV", "The comparison as CSV.", {"type": "string"}, "text/csv"),
+            Output(
+                "health_money",
+                "Health and money",
+                "Per variant (when `health` is given): the derived mkba effects with their "
+                "derivation and sources, and the mkba summary.",
+            ),
         ),
         metrics=(
             Metric("scenarios", {"nl": "Scenario's", "en": "Scenarios"}, "count", digits=0),
