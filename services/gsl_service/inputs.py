@@ -583,6 +583,12 @@ class Fetcher:
                 f"input '{name}': {url} did not return JSON ({err})", input_name=name
             ) from None
 
+    def fetch_raw(self, name: str, url: str, accept: str) -> tuple[bytes, str]:
+        """Return the body of ``url`` unparsed and its served media type (same guard and limits)."""
+        deadline = time.monotonic() + self.timeout_s
+        body, headers, _ = self._get(name, url, self.max_bytes, deadline, accept)
+        return body, str(headers.get("content-type") or "").split(";")[0].strip().lower()
+
     def resolve(
         self, inputs: Mapping[str, Any], geo: Collection[str] | None = None
     ) -> tuple[dict[str, Any], list[str]]:

@@ -100,7 +100,7 @@ class DistributedSettings(BaseSettings):
     worker_heartbeat_s: int = Field(default=5, ge=1, description="RQ job monitoring interval")
     reconcile_interval_s: float = Field(default=5.0, gt=0)
     worker_reconnect_max_s: float = Field(
-        default=30.0, gt=0, description="longest wait of a worker between Redis reconnect tries"
+        default=10.0, gt=0, description="longest wait of a worker between Redis reconnect tries"
     )
 
 

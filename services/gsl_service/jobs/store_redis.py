@@ -169,7 +169,9 @@ class RedisJobStore(JobStore):
     def from_settings(cls, settings: Settings) -> RedisJobStore:
         """Return a store on ``settings.redis_url`` with ``settings.redis_prefix``."""
         assert settings.redis_url
-        return cls(redis.Redis.from_url(settings.redis_url), settings.redis_prefix)
+        from gsl_service.redis_client import api_client
+
+        return cls(api_client(settings.redis_url, settings.redis_timeout_s), settings.redis_prefix)
 
     def close(self) -> None:
         """Close the connection pool."""
