@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gsl_indicators import __version__
 from gsl_indicators.core.spec import InputError, registry
+from gsl_service import auth, observability
 from gsl_service.errors import OGC_EXCEPTION, ServiceError, ServiceUnavailable
 from gsl_service.limits import BodyLimit
 from gsl_service.ogc.api import GslAPI
@@ -128,6 +129,9 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
     app.include_router(health_router)
     app.include_router(menukaart_router)
     app.include_router(ogc_router)
+    # API keys inside, request ids / metrics / access log outside (they see 401 and 429)
+    auth.install(app, settings)
+    observability.install(app, settings)
     return app
 
 

@@ -46,6 +46,7 @@ from pebble import ProcessExpired
 
 from gsl_indicators.core import run
 from gsl_indicators.core.spec import Indicator, InputError, Registry, registry
+from gsl_service import observer
 from gsl_service.cache import (
     RequestKeys,
     ResultCache,
@@ -287,9 +288,10 @@ class Engine:
         limit = self.settings.sync_timeout_s
 
         def compute() -> bytes:
-            result: bytes = self._sync_pool.compute(
-                prep.indicator.id, prep.inputs, prep.digests, prep.key, timeout=limit
-            )
+            with observer.timed(prep.indicator.id, "sync"):  # metrics
+                result: bytes = self._sync_pool.compute(
+                    prep.indicator.id, prep.inputs, prep.digests, prep.key, timeout=limit
+                )
             return result
 
         try:
@@ -341,6 +343,7 @@ class Engine:
         hit: bool,
         subscriber: Subscriber | None,
     ) -> Outcome:
+        observer.cache_lookup(hit)  # metrics
         t = now()
         job = JobInfo(
             job_id=str(uuid.uuid4()),
@@ -418,6 +421,7 @@ class Engine:
         if shape:
             extra["shape"] = dict(shape)
         cached = self.cache.get(prep.key)
+        observer.cache_lookup(cached is not None)  # metrics
         if cached is not None:
             t = now()
             body = as_hit(cached, prep.key)
@@ -506,9 +510,11 @@ class Engine:
             return
         if body:
             try:
-                key = self.store.get(job_id).cache_key
+                done = self.store.get(job_id)
             except NoSuchJob:
                 return
+            observer.execution(done.process_id, done.duration_s, "async")  # metrics
+            key = done.cache_key
             if key:
                 self.cache.put(key, body)
 

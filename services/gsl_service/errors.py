@@ -170,3 +170,27 @@ class TimeLimitExceeded(JobFailed):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, status=422, title="Time limit exceeded")
+
+
+class Unauthorized(ServiceError):
+    """No API key, or an unknown one, where keys are required (401)."""
+
+    status = 401
+    ogc_type = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(ServiceError):
+    """The API key lacks the scope the route needs (403)."""
+
+    status = 403
+    ogc_type = "forbidden"
+    title = "Forbidden"
+
+
+class TooManyRequests(ServiceError):
+    """The API key's rate limit is spent (429, with ``Retry-After``)."""
+
+    status = 429
+    ogc_type = "too-many-requests"
+    title = "Too many requests"

@@ -53,6 +53,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import orjson
 
+from gsl_service import observer
 from gsl_service.errors import FetchError
 
 TIFF_TYPES = ("image/tiff", "image/geotiff", "application/x-geotiff")
@@ -358,6 +359,12 @@ def unwrap_values(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _refused(reason: str, detail: str, name: str) -> FetchError:
+    """Return the FetchError of a refused fetch, counted by ``reason`` (metrics)."""
+    observer.fetch_refused(reason)
+    return FetchError(detail, input_name=name)
+
+
 class Fetcher:
     """Fetch href inputs under the address guard and the size and time limits.
 
@@ -412,55 +419,63 @@ class Fetcher:
                     if resp.is_redirect:
                         location = resp.headers.get("location")
                         if not location:
-                            raise FetchError(
+                            raise _refused(
+                                "status",
                                 f"input '{name}': redirect without Location from {url}",
-                                input_name=name,
+                                name,
                             )
                         url = urljoin(url, location)
                         continue
                     if resp.status_code >= 400:
-                        raise FetchError(
+                        raise _refused(
+                            "status",
                             f"input '{name}': {url} answered HTTP {resp.status_code}",
-                            input_name=name,
+                            name,
                         )
                     declared = resp.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > budget:
-                        raise FetchError(
+                        raise _refused(
+                            "size",
                             f"input '{name}': {url} is larger than the limit of "
                             f"{self.max_bytes} bytes",
-                            input_name=name,
+                            name,
                         )
                     chunks: list[bytes] = []
                     size = 0
                     for chunk in resp.iter_bytes():
                         size += len(chunk)
                         if size > budget:
-                            raise FetchError(
+                            raise _refused(
+                                "size",
                                 f"input '{name}': {url} is larger than the limit of "
                                 f"{self.max_bytes} bytes",
-                                input_name=name,
+                                name,
                             )
                         if time.monotonic() > deadline:
-                            raise FetchError(
+                            raise _refused(
+                                "time",
                                 f"input '{name}': fetching {url} took longer than "
                                 f"{self.timeout_s} s",
-                                input_name=name,
+                                name,
                             )
                         chunks.append(chunk)
+                    observer.fetched(size)
                     return b"".join(chunks), resp.headers, url
             except UnsafeURL as err:
-                raise FetchError(f"input '{name}': {err}", input_name=name) from None
+                raise _refused("address", f"input '{name}': {err}", name) from None
             except httpx.TimeoutException:
-                raise FetchError(
+                raise _refused(
+                    "time",
                     f"input '{name}': fetching {url} took longer than {self.timeout_s} s",
-                    input_name=name,
+                    name,
                 ) from None
             except httpx.HTTPError as err:
-                raise FetchError(
+                raise _refused(
+                    "error",
                     f"input '{name}': fetching {url} failed: {type(err).__name__}: {err}",
-                    input_name=name,
+                    name,
                 ) from None
-        raise FetchError(f"input '{name}': more than {MAX_REDIRECTS} redirects", input_name=name)
+        raise _refused("status", f"input '{name}': more than {MAX_REDIRECTS} redirects", name)
 
     def fetch(self, name: str, ref: Mapping[str, Any]) -> Any:
         """Return the value of an href input: a FeatureCollection or a raster dict."""

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _CONFIG = SettingsConfigDict(env_prefix="GSL_", extra="ignore")
@@ -153,7 +153,49 @@ class LimitSettings(BaseSettings):
     )
 
 
+class AuthSettings(BaseSettings):
+    """API keys (optional) and the rate limit per key; see :mod:`gsl_service.auth`.
+
+    Keys are off while neither ``api_keys`` nor ``api_keys_file`` is set. The keys
+    are excluded from ``model_dump`` (job payloads, worker settings never carry them).
+    """
+
+    model_config = _CONFIG
+
+    api_keys: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        description="comma-separated 'id:scopes:key' entries (scopes read+execute+admin)",
+    )
+    api_keys_file: Path | None = Field(
+        default=None,
+        description="YAML/JSON file of hashed keys [{id, scopes, sha256}] (a mounted Secret)",
+    )
+    rate_limit_per_min: float = Field(
+        default=600.0, ge=0, description="requests per minute per key (0 = no limit)"
+    )
+    rate_limit_burst: int = Field(default=60, ge=1, description="requests a key may burst")
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Return whether requests need an API key."""
+        return self.api_keys is not None or self.api_keys_file is not None
+
+
+class ObservabilitySettings(BaseSettings):
+    """Logs and metrics; see :mod:`gsl_service.observability`."""
+
+    model_config = _CONFIG
+
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line, with the request id"
+    )
+    metrics_enabled: bool = Field(default=True, description="serve GET /metrics (Prometheus)")
+
+
 class Settings(
+    AuthSettings,
+    ObservabilitySettings,
     HttpSettings,
     StorageSettings,
     CacheSettings,
