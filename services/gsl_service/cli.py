@@ -36,6 +36,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API with uvicorn (the app factory reads its settings from GSL_*)."""
     import uvicorn
 
+    from gsl_service.observability import logging_config
+
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
@@ -50,6 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=port,
         workers=args.workers,
         log_level=str(settings.log_level).lower(),
+        log_config=logging_config(settings.log_level, settings.log_format),
+        access_log=False,  # the app logs each request, with its request id
     )
     return 0
 
@@ -63,9 +67,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         print("gsl worker: set GSL_REDIS_URL (workers take jobs from Redis)", file=sys.stderr)
         return 2
-    from gsl_service.jobs.worker import run_worker
+    from gsl_service.jobs.probe import check_worker, worker_name
 
-    run_worker(settings, burst=args.burst)
+    if args.check:  # exec probe: this host's worker heartbeats
+        ok, why = check_worker(settings)
+        print(f"gsl worker --check: {'ok' if ok else 'FAILED'}: {why}")
+        return 0 if ok else 1
+    import logging.config
+
+    from gsl_service.jobs.worker import run_worker
+    from gsl_service.observability import logging_config
+
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
+    run_worker(settings, burst=args.burst, name=worker_name())
     return 0
 
 
@@ -249,6 +263,11 @@ def parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("worker", help="run an RQ worker (needs GSL_REDIS_URL)")
     w.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    w.add_argument(
+        "--check",
+        action="store_true",
+        help="probe: exit 0 when this host's worker heartbeats (Redis away: 0), else 1",
+    )
     w.set_defaults(func=cmd_worker)
 
     r = sub.add_parser("run", help="compute a process locally and print the result document")

@@ -4,7 +4,8 @@
   plain token (letters, digits, ``.``, ``_``, ``-``; at most 128), else a new uuid4
   hex. It is sent back as ``X-Request-ID``, set for the request's log lines and
   stored in the job record a request creates (:mod:`gsl_service.context`).
-* **Logs.** With ``GSL_LOG_FORMAT=json`` (the default) every log line is one JSON
+* **Logs.** With ``GSL_LOG_FORMAT=json`` (the default; ``gsl serve`` and ``gsl worker``
+  apply :func:`logging_config`) every log line is one JSON
   object: ``ts``, ``level``, ``logger``, ``message``, ``request_id`` (when in a
   request), the exception when there is one, and the access-log fields of a request
   (method, route template, status, duration, the API key **id** when keys are on).
@@ -23,7 +24,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -125,24 +125,41 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, default=str, ensure_ascii=False)
 
 
-def configure_logging(level: str = "info", fmt: str = "json") -> None:
-    """Send every log line to stderr, as JSON (``fmt="json"``) or plain text.
+def logging_config(level: str = "info", fmt: str = "json") -> dict[str, Any]:
+    """Return a ``logging.config.dictConfig`` dict: every line to stderr, JSON or text.
 
-    Replaces the root logger's handlers; uvicorn's loggers propagate to it (run
-    uvicorn with ``log_config=None``).
+    Given to uvicorn as ``log_config`` (applied in each of its worker processes) and
+    applied by ``gsl worker``. uvicorn's own access log is off: the middleware writes
+    one line per request (``gsl_service.access``) with the request id.
+
+    Examples
+    --------
+    >>> logging_config("debug")["root"]
+    {'handlers': ['stderr'], 'level': 'DEBUG'}
     """
-    handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        lg = logging.getLogger(name)
-        lg.handlers[:] = []
-        lg.propagate = True
+    formatter: dict[str, Any] = (
+        {"()": f"{__name__}.JsonFormatter"}
+        if fmt == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": False},
+        },
+    }
 
 
 class ObservabilityMiddleware:
