@@ -73,7 +73,7 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
     def _error(self, size: int, *, streamed: bool = False) -> PayloadTooLarge:
-        what = f"more than {size - 1}" if streamed else str(size)
+        what = f"at least {size}" if streamed else str(size)
         return PayloadTooLarge(
             f"the request body ({what} bytes) is larger than the limit of "
             f"{self.max_bytes} bytes (GSL_MAX_BODY_BYTES); pass large inputs by reference "

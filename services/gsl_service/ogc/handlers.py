@@ -74,6 +74,7 @@ def problems(fn: Callable[..., Result]) -> Callable[..., Result]:
             return fn(api, request, *args)
         except ServiceError as err:
             headers = request.get_response_headers(**api.api_headers)
+            headers.update(err.headers())  # Retry-After
             return api.exception_response(err, headers, request.format, f"/{request.path_info}")
 
     return wrapper
