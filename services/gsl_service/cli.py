@@ -250,6 +250,27 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- apikey
+
+
+def cmd_apikey(args: argparse.Namespace) -> int:
+    """Print a new API key and its hashed entry for ``GSL_API_KEYS_FILE``."""
+    from gsl_service.auth import KeyRing, hash_key, new_key
+
+    key = new_key()
+    entry = f"{args.id}:{args.scopes}:{key}"
+    try:
+        KeyRing.parse_env(entry)  # refuses a bad id or scope
+    except ValueError as err:
+        print(f"gsl apikey: {str(err).split(': ', 1)[-1]}", file=sys.stderr)
+        return 2
+    scopes = [s for s in args.scopes.replace(" ", "+").split("+") if s]
+    print(f"# the key (give it to the client; it is not stored anywhere):\n{key}")
+    print("# its entry in the keys file (a Kubernetes Secret, GSL_API_KEYS_FILE):")
+    print(f"- id: {args.id}\n  scopes: [{', '.join(scopes)}]\n  sha256: {hash_key(key)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``gsl``."""
     p = argparse.ArgumentParser(prog="gsl", description="GSL indicator service")
@@ -269,6 +290,11 @@ def parser() -> argparse.ArgumentParser:
         help="probe: exit 0 when this host's worker heartbeats (Redis away: 0), else 1",
     )
     w.set_defaults(func=cmd_worker)
+
+    k = sub.add_parser("apikey", help="make an API key and its hashed keys-file entry")
+    k.add_argument("--id", required=True, help="key id (stored as the owner of its jobs)")
+    k.add_argument("--scopes", default="read+execute", help="read, execute, admin joined by +")
+    k.set_defaults(func=cmd_apikey)
 
     r = sub.add_parser("run", help="compute a process locally and print the result document")
     r.add_argument("process", help="process id, e.g. urbanity-class")
