@@ -143,9 +143,12 @@ def test_redis_killed_and_restarted_under_traffic(stack, private_redis):
             )
             assert r.status_code == 201, r.text
             jobs.append(r.headers["location"])
+        # the workers are working (a first job done) when Redis goes
+        assert wait_for_status(c, jobs[0], "successful", timeout=60)["status"] == "successful"
         thread = threading.Thread(target=traffic, daemon=True)
         thread.start()
-        time.sleep(0.5)
+        time.sleep(0.3)
+        queued = sum(c.get(loc).json()["status"] == "accepted" for loc in jobs)
         private_redis.kill9()
         went_down = _wait_ready(c, False, 10)
         time.sleep(3.0)  # traffic during the outage
@@ -160,8 +163,13 @@ def test_redis_killed_and_restarted_under_traffic(stack, private_redis):
     assert during.get("sync 200", 0) > 0 and during.get("jobs 503", 0) > 0, during
     assert went_down < 10 and came_back < 20
     # queued jobs waited in Redis and the same workers (never restarted) did them
+    assert queued > 0  # the drill had queued jobs to lose
     assert [f["status"] for f in finals] == ["successful"] * len(jobs), finals
     assert all(w.proc.poll() is None for w in workers)
+    print(
+        f"outage drill: {during}, /ready false after {went_down:.1f} s, true {came_back:.1f} s "
+        f"after restart, {queued} jobs queued at the kill, all {len(jobs)} successful"
+    )
 
 
 def test_api_killed_with_jobs_running_requeues_them(stack, tmp_path):

@@ -163,6 +163,8 @@ def run_worker(
             log.warning("worker: Redis is back; working again")
         wait = 1.0
         worker = _rq_worker(settings, conn, name)
+        if outages and name:
+            _forget_registration(worker)  # our own name: the quit worker's record is stale
         try:
             worked = _work(worker, settings, burst) or worked
         except Exception as err:  # RQ's teardown while Redis is away, ...
@@ -197,6 +199,19 @@ def _rq_worker(settings: Settings, conn: redis.Redis, name: str | None) -> Any:
     # RQ's own reconnect loop while waiting for a job: the same bound as ours
     worker.max_connection_wait_time = settings.worker_reconnect_max_s
     return worker
+
+
+def _forget_registration(worker: Any) -> None:
+    """Remove the Redis record of a worker of this name that could not record its death.
+
+    RQ refuses to start a worker whose name is registered and alive; after an
+    outage the record of the worker that quit in this very process (same name, which
+    holds the pid) stays until its TTL ends, so it is removed here.
+    """
+    from rq.worker_registration import unregister
+
+    unregister(worker)
+    worker.connection.delete(worker.key)
 
 
 def _work(worker: Any, settings: Settings, burst: bool) -> bool:
