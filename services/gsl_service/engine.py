@@ -69,7 +69,7 @@ from gsl_service.jobs.group_commit import GroupCommit
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
 from gsl_service.jobs.store import JobStore, make_store, now
 from gsl_service.jobs.task import RUNNABLE, TaskError, failure_problem, pack_inputs
-from gsl_service.redis_client import REDIS_DOWN
+from gsl_service.redis_client import REDIS_DOWN, Outage
 from gsl_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,8 @@ class Engine:
         )
         #: raw request digest -> (cache key, OGC envelope); see ``execute_cached``
         self.request_keys = RequestKeys()
+        #: job store found away: sync executions are answered unrecorded meanwhile
+        self._store_outage = Outage()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._job_settings = self.settings.model_dump(mode="json")
         self._lock = threading.Lock()
@@ -366,8 +368,9 @@ class Engine:
             try:
                 self._records.submit((job, body))
                 recorded = True
+                self._store_outage.clear()
             except REDIS_DOWN as err:  # the answer matters more than its record
-                log.warning("sync job %s not recorded: Redis is away (%s)", job.job_id, err)
+                self._store_outage.mark(err)  # logged once per outage
         self.poster.notify(job, body)
         return Outcome(job, body, hit, recorded=recorded)
 
@@ -397,7 +400,7 @@ class Engine:
             try:
                 self.store.create(job)
             except REDIS_DOWN as err:
-                log.warning("failed sync job %s not recorded: Redis is away (%s)", job.job_id, err)
+                self._store_outage.mark(err)
         self.poster.notify(job)
 
     # -- asynchronous ------------------------------------------------------------------

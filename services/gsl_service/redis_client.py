@@ -90,7 +90,9 @@ class Outage:
             first = not self._away
             self._away = True
         if first:
-            log.warning("Redis is away (%s: %s); degrading", type(err).__name__, err)
+            log.warning(
+                "Redis is away (%s: %s); degrading until it answers again", type(err).__name__, err
+            )
 
     def clear(self) -> None:
         """Record that a command succeeded."""
