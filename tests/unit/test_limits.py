@@ -94,3 +94,24 @@ def test_redis_cache_computes_without_redis():
     cache.put("k", b"doc")  # skipped, no error
     with pytest.raises(redis.ConnectionError):
         cache.delete("k")  # only reads and writes of results degrade
+
+
+def test_worker_memory_bound_fails_the_allocation_not_the_node():
+    import subprocess
+    import sys
+
+    # a 512 MiB address-space bound; 1 GiB more cannot be allocated in that process
+    code = (
+        "from gsl_service.jobs.worker import limit_memory\n"
+        "limit_memory(512)\n"
+        "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])\n"
+        "try:\n"
+        "    b = bytearray(1024 * 2**20)\n"
+        "    print('allocated')\n"
+        "except MemoryError:\n"
+        "    print('MemoryError')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    assert out == [str(512 * 2**20), "MemoryError"]  # 512 x 1,048,576 = 536,870,912 bytes
