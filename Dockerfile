@@ -17,6 +17,7 @@ RUN python -m venv /opt/gsl \
 COPY pyproject.toml README.md ./
 COPY processes processes
 COPY services services
+COPY openapi openapi
 # the service itself: no dependencies resolved here (all came from the lock)
 RUN /opt/gsl/bin/pip install --no-deps --no-build-isolation . \
  && /opt/gsl/bin/python -c "import gsl_service.app, gsl_indicators.core.spec"

@@ -226,7 +226,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     """Write the OpenAPI document, or check that the committed one is current."""
     from gsl_service.ogc.openapi import build_openapi, dump_openapi
 
-    text = dump_openapi(build_openapi())
+    text = dump_openapi(build_openapi(generating=True))  # OGC schemas from their files
     if args.check:
         path = Path(args.check)
         current = path.read_text(encoding="utf-8") if path.is_file() else None
