@@ -9,7 +9,7 @@ WEB_STAMP := $(WEB)/node_modules/.installed-$(shell cat $(WEB)/package-lock.json
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
 
-.PHONY: run test install install-test lint typecheck openapi openapi-check pytest fuzz bench clean
+.PHONY: run test install install-test lint typecheck openapi openapi-check pytest fuzz bench clean lock
 
 $(PY):
 	@py="$$(scripts/find-python.sh)" && "$$py" -m venv $(VENV)
@@ -55,6 +55,13 @@ fuzz: install
 
 bench: install
 	@scripts/with-redis.sh bash -c 'for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'
+
+# The image's hashed lock (Dockerfile): every runtime dependency and hatchling (to build
+# the wheel), pinned with sha256 hashes for CPython 3.12 on x86_64 Linux.
+lock: install
+	printf 'hatchling>=1.25\n' | $(VENV)/bin/uv pip compile pyproject.toml - --generate-hashes \
+	  --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
+	  --custom-compile-command "make lock" --quiet -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -6,18 +6,22 @@ Serve it with ``gsl serve`` or ``uvicorn --factory gsl_service.app:create_app``;
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import redis
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gsl_indicators import __version__
 from gsl_indicators.core.spec import InputError, registry
-from gsl_service.errors import OGC_EXCEPTION, ServiceError
+from gsl_service import auth, observability
+from gsl_service.errors import OGC_EXCEPTION, ServiceError, ServiceUnavailable
+from gsl_service.limits import BodyLimit
 from gsl_service.ogc.api import GslAPI
 from gsl_service.ogc.config import pygeoapi_config
 from gsl_service.ogc.problems import PROBLEM_JSON, from_exception, problem
@@ -31,19 +35,39 @@ from gsl_service.web.render import wants_html
 if TYPE_CHECKING:
     from gsl_service.settings import Settings
 
-
-def _problem_response(doc: dict[str, Any]) -> Response:
-    return Response(orjson.dumps(doc), status_code=int(doc["status"]), media_type=PROBLEM_JSON)
+log = logging.getLogger(__name__)
 
 
-def _answer_problem(request: Request, doc: dict[str, Any]) -> Response:
+def _problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(doc), status_code=int(doc["status"]), media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _answer_problem(
+    request: Request, doc: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
     """Return the problem as a page when the request asked for one, else as JSON."""
     if wants_html(request) and not request.url.path.startswith("/static/"):
         return pages.problem(request, doc)
-    return _problem_response(doc)
+    return _problem_response(doc, headers)
 
 
 async def _service_error(request: Request, exc: Exception) -> Response:
+    headers = exc.headers() if isinstance(exc, ServiceError) else None
+    return _answer_problem(request, from_exception(exc, request.url.path), headers)
+
+
+async def _redis_away(request: Request, exc: Exception) -> Response:
+    """Redis errors that reach a route: 503 with ``Retry-After`` (see README, Redis outage)."""
+    err = ServiceUnavailable(
+        f"the job store cannot be reached ({type(exc).__name__}); try again shortly"
+    )
+    return await _service_error(request, err)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """Anything else: a 500 problem document (Starlette logs the traceback)."""
     return _answer_problem(request, from_exception(exc, request.url.path))
 
 
@@ -111,10 +135,16 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(InputError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(redis.RedisError, _redis_away)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     app.include_router(menukaart_router)
     app.include_router(ogc_router)
     mount_static(app, settings.assets_dir)
+    # API keys inside, request ids / metrics / access log outside (they see 401 and 429)
+    auth.install(app, settings)
+    observability.install(app, settings)
     return app
 
 

@@ -18,7 +18,9 @@ separate API processes (and workers) compute once too; the others wait for the v
 from __future__ import annotations
 
 import abc
+import contextlib
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     import redis
 
     from gsl_service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def positive_zero(value: Any) -> Any:
@@ -380,6 +384,13 @@ class RedisCache(ResultCache):
         a process that died expires after it).
     poll_s : float
         Longest wait between two looks of a waiter.
+    max_bytes : int, optional
+        Largest document stored (``GSL_CACHE_MAX_BYTES``): a larger one is served
+        but not cached.
+
+    Redis away (connection refused, timeout) never fails a computation: a read is a
+    miss, a write is skipped, and without the lock the computation runs here without
+    single flight (see :class:`~gsl_service.redis_client.Outage`).
     """
 
     def __init__(
@@ -389,9 +400,14 @@ class RedisCache(ResultCache):
         ttl_s: float = 7 * 24 * 3600.0,
         lock_ttl_s: float = 600.0,
         poll_s: float = 0.2,
+        max_bytes: int | None = None,
     ) -> None:
+        from gsl_service.redis_client import Outage
+
         super().__init__()
         self.r: Any = client
+        self.max_bytes = max_bytes
+        self.outage = Outage()
         self.prefix = prefix
         self.ttl_ms = max(1, int(ttl_s * 1000))
         self.lock_ttl_ms = max(1, int(lock_ttl_s * 1000))
@@ -404,13 +420,34 @@ class RedisCache(ResultCache):
         return f"{self.prefix}lock:{key}"
 
     def get(self, key: str) -> bytes | None:
-        """Return the stored value or ``None``."""
-        value = self.r.get(self._key(key))
+        """Return the stored value or ``None`` (also while Redis is away)."""
+        from gsl_service.redis_client import REDIS_DOWN
+
+        if self.outage.down():
+            return None
+        try:
+            value = self.r.get(self._key(key))
+        except REDIS_DOWN as err:
+            self.outage.mark(err)
+            return None
+        self.outage.clear()
         return None if value is None else bytes(value)
 
     def put(self, key: str, body: bytes) -> None:
-        """Store a value with the TTL."""
-        self.r.set(self._key(key), body, px=self.ttl_ms)
+        """Store a value with the TTL; skipped when larger than ``max_bytes`` or Redis is away."""
+        import redis
+
+        if self.max_bytes is not None and len(body) > self.max_bytes:
+            log.info(
+                "result %s (%d bytes) is larger than the cache bound; not cached", key, len(body)
+            )
+            return
+        if self.outage.down():
+            return
+        try:
+            self.r.set(self._key(key), body, px=self.ttl_ms)
+        except redis.RedisError as err:  # away, or out of memory: the result is still served
+            self.outage.mark(err)
 
     def delete(self, key: str) -> None:
         """Forget a key."""
@@ -423,11 +460,20 @@ class RedisCache(ResultCache):
     def _compute_shared(self, key: str, compute: Callable[[], bytes]) -> bytes:
         import uuid
 
+        from gsl_service.redis_client import REDIS_DOWN
+
         token = uuid.uuid4().hex
         lock = self._lock(key)
         wait = 0.005
         while True:
-            if self.r.set(lock, token, nx=True, px=self.lock_ttl_ms):
+            if self.outage.down():
+                return compute()  # Redis away: no lock, no store; the result is served
+            try:
+                locked = self.r.set(lock, token, nx=True, px=self.lock_ttl_ms)
+            except REDIS_DOWN as err:
+                self.outage.mark(err)
+                continue
+            if locked:
                 try:
                     body = self.get(key)  # a holder that just finished
                     if body is None:
@@ -435,14 +481,15 @@ class RedisCache(ResultCache):
                         self.put(key, body)
                     return body
                 finally:
-                    # release only our own lock
-                    self.r.eval(
-                        "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-                        "return redis.call('DEL', KEYS[1]) end return 0",
-                        1,
-                        lock,
-                        token,
-                    )
+                    # release only our own lock (it expires by itself when Redis is away)
+                    with contextlib.suppress(*REDIS_DOWN):
+                        self.r.eval(
+                            "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                            "return redis.call('DEL', KEYS[1]) end return 0",
+                            1,
+                            lock,
+                            token,
+                        )
             body = self.get(key)
             if body is not None:
                 return body
@@ -467,12 +514,13 @@ class RedisCache(ResultCache):
 def make_cache(settings: Settings) -> ResultCache:
     """Return the cache the settings ask for (Redis when ``redis_url`` is set)."""
     if settings.redis_url:
-        import redis
+        from gsl_service.redis_client import api_client
 
         return RedisCache(
-            redis.Redis.from_url(settings.redis_url),
+            api_client(settings.redis_url, settings.redis_timeout_s),
             settings.redis_prefix,
             ttl_s=settings.cache_ttl_s,
             lock_ttl_s=settings.cache_lock_ttl_s,
+            max_bytes=settings.cache_max_bytes,
         )
     return MemoryCache(settings.cache_max_entries, settings.cache_max_bytes, settings.cache_ttl_s)

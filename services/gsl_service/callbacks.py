@@ -21,7 +21,7 @@ import httpx
 import orjson
 
 from gsl_service.errors import InvalidInput
-from gsl_service.inputs import AddressGuard, UnresolvableHost, UnsafeURL
+from gsl_service.inputs import AddressGuard, UnresolvableHost, UnsafeURL, pinned_client
 from gsl_service.jobs.model import JobInfo, JobStatus, Subscriber
 
 if TYPE_CHECKING:
@@ -93,9 +93,8 @@ class CallbackPoster:
     def _client(self) -> httpx.Client:
         with self._lock:
             if self._client_obj is None:
-                self._client_obj = httpx.Client(
-                    timeout=httpx.Timeout(self.timeout_s), follow_redirects=False, trust_env=False
-                )
+                # vets each post again and connects to the vetted address (no rebinding)
+                self._client_obj = pinned_client(self.guard, self.timeout_s)
             return self._client_obj
 
     @classmethod
@@ -163,6 +162,9 @@ class CallbackPoster:
                     log.warning("callback %s answered %s; not retried", uri, resp.status_code)
                     return False
                 log.info("callback %s answered %s", uri, resp.status_code)
+            except UnsafeURL as err:  # the name now resolves elsewhere
+                log.warning("callback refused: %s", err)
+                return False
             except httpx.HTTPError as err:
                 log.info("callback %s failed: %s", uri, err)
             if attempt < self.retries and not self._closed.is_set():

@@ -36,6 +36,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API with uvicorn (the app factory reads its settings from GSL_*)."""
     import uvicorn
 
+    from gsl_service.observability import logging_config
+
     settings = _settings()
     host = args.host or settings.host
     port = args.port or settings.port
@@ -50,6 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=port,
         workers=args.workers,
         log_level=str(settings.log_level).lower(),
+        log_config=logging_config(settings.log_level, settings.log_format),
+        access_log=False,  # the app logs each request, with its request id
     )
     return 0
 
@@ -63,9 +67,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         print("gsl worker: set GSL_REDIS_URL (workers take jobs from Redis)", file=sys.stderr)
         return 2
-    from gsl_service.jobs.worker import run_worker
+    from gsl_service.jobs.probe import check_worker, worker_name
 
-    run_worker(settings, burst=args.burst)
+    if args.check:  # exec probe: this host's worker heartbeats
+        ok, why = check_worker(settings)
+        print(f"gsl worker --check: {'ok' if ok else 'FAILED'}: {why}")
+        return 0 if ok else 1
+    import logging.config
+
+    from gsl_service.jobs.worker import run_worker
+    from gsl_service.observability import logging_config
+
+    logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
+    run_worker(settings, burst=args.burst, name=worker_name())
     return 0
 
 
@@ -212,7 +226,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     """Write the OpenAPI document, or check that the committed one is current."""
     from gsl_service.ogc.openapi import build_openapi, dump_openapi
 
-    text = dump_openapi(build_openapi())
+    text = dump_openapi(build_openapi(generating=True))  # OGC schemas from their files
     if args.check:
         path = Path(args.check)
         current = path.read_text(encoding="utf-8") if path.is_file() else None
@@ -236,6 +250,27 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- apikey
+
+
+def cmd_apikey(args: argparse.Namespace) -> int:
+    """Print a new API key and its hashed entry for ``GSL_API_KEYS_FILE``."""
+    from gsl_service.auth import KeyRing, hash_key, new_key
+
+    key = new_key()
+    entry = f"{args.id}:{args.scopes}:{key}"
+    try:
+        KeyRing.parse_env(entry)  # refuses a bad id or scope
+    except ValueError as err:
+        print(f"gsl apikey: {str(err).split(': ', 1)[-1]}", file=sys.stderr)
+        return 2
+    scopes = [s for s in args.scopes.replace(" ", "+").split("+") if s]
+    print(f"# the key (give it to the client; it is not stored anywhere):\n{key}")
+    print("# its entry in the keys file (a Kubernetes Secret, GSL_API_KEYS_FILE):")
+    print(f"- id: {args.id}\n  scopes: [{', '.join(scopes)}]\n  sha256: {hash_key(key)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``gsl``."""
     p = argparse.ArgumentParser(prog="gsl", description="GSL indicator service")
@@ -249,7 +284,17 @@ def parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("worker", help="run an RQ worker (needs GSL_REDIS_URL)")
     w.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    w.add_argument(
+        "--check",
+        action="store_true",
+        help="probe: exit 0 when this host's worker heartbeats (Redis away: 0), else 1",
+    )
     w.set_defaults(func=cmd_worker)
+
+    k = sub.add_parser("apikey", help="make an API key and its hashed keys-file entry")
+    k.add_argument("--id", required=True, help="key id (stored as the owner of its jobs)")
+    k.add_argument("--scopes", default="read+execute", help="read, execute, admin joined by +")
+    k.set_defaults(func=cmd_apikey)
 
     r = sub.add_parser("run", help="compute a process locally and print the result document")
     r.add_argument("process", help="process id, e.g. urbanity-class")

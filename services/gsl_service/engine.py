@@ -46,6 +46,7 @@ from pebble import ProcessExpired
 
 from gsl_indicators.core import run
 from gsl_indicators.core.spec import Indicator, InputError, Registry, registry
+from gsl_service import observer
 from gsl_service.cache import (
     RequestKeys,
     ResultCache,
@@ -61,13 +62,14 @@ from gsl_service.errors import (
     NoSuchJob,
     NoSuchProcess,
     ResultNotReady,
-    ServiceError,
+    TimeLimitExceeded,
 )
 from gsl_service.inputs import AddressGuard, Fetcher, has_href
 from gsl_service.jobs.group_commit import GroupCommit
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
 from gsl_service.jobs.store import JobStore, make_store, now
 from gsl_service.jobs.task import RUNNABLE, TaskError, failure_problem, pack_inputs
+from gsl_service.redis_client import REDIS_DOWN, Outage
 from gsl_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,8 @@ class Outcome:
     job: JobInfo
     body: bytes  # canonical JSON of the result document
     cache_hit: bool
+    #: Whether the job is in the job store (not when recording is off or Redis is away).
+    recorded: bool = True
 
 
 @dataclass
@@ -136,6 +140,8 @@ class Engine:
         )
         #: raw request digest -> (cache key, OGC envelope); see ``execute_cached``
         self.request_keys = RequestKeys()
+        #: job store found away: sync executions are answered unrecorded meanwhile
+        self._store_outage = Outage()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._job_settings = self.settings.model_dump(mode="json")
         self._lock = threading.Lock()
@@ -168,7 +174,8 @@ class Engine:
                 raise RuntimeError("engine is closed")
             from gsl_service.jobs.embedded import AsyncPool, SyncPool
 
-            self._sync_pool = SyncPool(self.settings.sync_workers)
+            memory_mb = self.settings.worker_memory_mb
+            self._sync_pool = SyncPool(self.settings.sync_workers, memory_mb=memory_mb)
             if self.distributed:
                 from gsl_service.jobs.rq_runner import RQRunner
 
@@ -179,6 +186,8 @@ class Engine:
                     self._job_settings,
                     self._on_async_done,
                     admit=self._admit,
+                    timeout_s=self.settings.job_timeout_s,
+                    memory_mb=memory_mb,
                 )
             self._started = True
         if not self.distributed:
@@ -278,10 +287,13 @@ class Engine:
         prep = self.prepare(process_id, inputs)
         created = now()
 
+        limit = self.settings.sync_timeout_s
+
         def compute() -> bytes:
-            result: bytes = self._sync_pool.compute(
-                prep.indicator.id, prep.inputs, prep.digests, prep.key
-            )
+            with observer.timed(prep.indicator.id, "sync"):  # metrics
+                result: bytes = self._sync_pool.compute(
+                    prep.indicator.id, prep.inputs, prep.digests, prep.key, timeout=limit
+                )
             return result
 
         try:
@@ -289,6 +301,14 @@ class Engine:
         except TaskError as err:
             self._record_sync_failure(prep, created, err.problem, subscriber)
             raise err.to_service_error() from None
+        except TimeoutError:  # pebble stopped the child process
+            late = TimeLimitExceeded(
+                f"the execution ran longer than the time limit of {limit:g} s "
+                "(GSL_SYNC_TIMEOUT_S) and was stopped; run it as a job "
+                "(Prefer: respond-async) or with a smaller input"
+            )
+            self._record_sync_failure(prep, created, late.problem(), subscriber)
+            raise late from None
         except (ProcessExpired, CancelledError) as err:
             problem = failure_problem(f"worker lost: {err}")
             self._record_sync_failure(prep, created, problem, subscriber)
@@ -325,6 +345,7 @@ class Engine:
         hit: bool,
         subscriber: Subscriber | None,
     ) -> Outcome:
+        observer.cache_lookup(hit)  # metrics
         t = now()
         job = JobInfo(
             job_id=str(uuid.uuid4()),
@@ -341,11 +362,17 @@ class Engine:
             subscriber=subscriber,
             extra={"mode": "sync"},
         )
+        recorded = False
         if self.settings.record_sync_jobs:
             # stored once per key; a hit adds a reference (and no bytes) to the store
-            self._records.submit((job, body))
+            try:
+                self._records.submit((job, body))
+                recorded = True
+                self._store_outage.clear()
+            except REDIS_DOWN as err:  # the answer matters more than its record
+                self._store_outage.mark(err)  # logged once per outage
         self.poster.notify(job, body)
-        return Outcome(job, body, hit)
+        return Outcome(job, body, hit, recorded=recorded)
 
     def _record_sync_failure(
         self,
@@ -370,7 +397,10 @@ class Engine:
             extra={"mode": "sync"},
         )
         if self.settings.record_sync_jobs:
-            self.store.create(job)
+            try:
+                self.store.create(job)
+            except REDIS_DOWN as err:
+                self._store_outage.mark(err)
         self.poster.notify(job)
 
     # -- asynchronous ------------------------------------------------------------------
@@ -394,6 +424,7 @@ class Engine:
         if shape:
             extra["shape"] = dict(shape)
         cached = self.cache.get(prep.key)
+        observer.cache_lookup(cached is not None)  # metrics
         if cached is not None:
             t = now()
             body = as_hit(cached, prep.key)
@@ -428,6 +459,9 @@ class Engine:
                 self._rq.enqueue(job.job_id)
             else:
                 self._async_pool.submit(job.job_id)
+        except REDIS_DOWN as err:
+            # recorded ``accepted``: the reconciler enqueues it when Redis answers again
+            log.warning("job %s not enqueued yet: Redis is away (%s)", job.job_id, err)
         except Exception as err:
             log.exception("could not enqueue job %s", job.job_id)
             self._fail(job.job_id, f"could not enqueue the job: {type(err).__name__}: {err}")
@@ -465,15 +499,25 @@ class Engine:
             return
         except CancelledError:
             return
+        except TimeoutError:  # pebble stopped the child process
+            if not self._closed:
+                self._fail(
+                    job_id,
+                    f"time limit exceeded: the job ran longer than "
+                    f"{self.settings.job_timeout_s} s (GSL_JOB_TIMEOUT_S) and was stopped",
+                )
+            return
         except Exception as err:
             if not self._closed:
                 self._fail(job_id, f"{type(err).__name__}: {err}")
             return
         if body:
             try:
-                key = self.store.get(job_id).cache_key
+                done = self.store.get(job_id)
             except NoSuchJob:
                 return
+            observer.execution(done.process_id, done.duration_s, "async")  # metrics
+            key = done.cache_key
             if key:
                 self.cache.put(key, body)
 
@@ -566,6 +610,19 @@ class Engine:
             self.store.delete_result(job.job_id)
             return
         self.poster.notify(done, as_hit(cached, key))
+
+    # -- readiness ---------------------------------------------------------------------
+    def readiness(self) -> dict[str, bool]:
+        """Return whether each backing service answers now: ``{"redis": bool}``, or ``{}``.
+
+        Embedded, nothing outside the process is needed. Distributed, the job store's
+        Redis must answer a PING (within ``GSL_REDIS_TIMEOUT_S``).
+        """
+        if not self.distributed:
+            return {}
+        from gsl_service.redis_client import ping
+
+        return {"redis": ping(getattr(self.store, "r", None))}
 
     # -- queries -----------------------------------------------------------------------
     def get_job(self, job_id: str) -> JobInfo:
@@ -679,6 +736,8 @@ class Engine:
             try:
                 if self._reconcile_one(job) is not None:
                     changed += 1
+            except REDIS_DOWN:
+                raise
             except Exception:  # keep reconciling the others
                 log.exception("reconciling job %s failed", job.job_id)
         return changed
@@ -693,6 +752,7 @@ class Engine:
         next_purge = 0.0
         import time
 
+        away = False
         while not self._stop.is_set():
             t = time.monotonic()
             try:
@@ -700,8 +760,11 @@ class Engine:
                     self.purge()
                     next_purge = t + self.settings.purge_interval_s
                 self.reconcile()
-            except ServiceError:
-                log.exception("maintenance failed")
+                away = False
+            except REDIS_DOWN as err:  # one line per outage, not a traceback per round
+                if not away:
+                    log.warning("maintenance paused: Redis is away (%s)", err)
+                away = True
             except Exception:
                 log.exception("maintenance failed")
             self._stop.wait(min(interval, self.settings.purge_interval_s))

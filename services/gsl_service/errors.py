@@ -15,11 +15,17 @@ class ServiceError(Exception):
     status = 500
     ogc_type = "server-error"
     title = "Internal server error"
+    #: Seconds a client should wait before trying again (``Retry-After``), if any.
+    retry_after: int | None = None
 
     def __init__(self, detail: str, *, input_name: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.input_name = input_name
+
+    def headers(self) -> dict[str, str]:
+        """Return the response headers the error asks for (``Retry-After``)."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
     @property
     def type_uri(self) -> str:
@@ -132,3 +138,59 @@ class InvalidTransition(ServiceError):
     status = 409
     ogc_type = "invalid-transition"
     title = "Invalid job state transition"
+
+
+class ServiceUnavailable(ServiceError):
+    """A backing service (Redis) is away; try again later (503 with ``Retry-After``)."""
+
+    status = 503
+    ogc_type = "server-error"
+    title = "Service unavailable"
+    retry_after = 5
+
+
+class PayloadTooLarge(ServiceError):
+    """The request body is larger than ``GSL_MAX_BODY_BYTES`` (413)."""
+
+    status = 413
+    ogc_type = "payload-too-large"
+    title = "Request body too large"
+
+
+class UnsupportedMediaType(ServiceError):
+    """The request body is not JSON (415)."""
+
+    status = 415
+    ogc_type = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class TimeLimitExceeded(JobFailed):
+    """An execution ran longer than its time limit; its worker process was stopped (422)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, status=422, title="Time limit exceeded")
+
+
+class Unauthorized(ServiceError):
+    """No API key, or an unknown one, where keys are required (401)."""
+
+    status = 401
+    ogc_type = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(ServiceError):
+    """The API key lacks the scope the route needs (403)."""
+
+    status = 403
+    ogc_type = "forbidden"
+    title = "Forbidden"
+
+
+class TooManyRequests(ServiceError):
+    """The API key's rate limit is spent (429, with ``Retry-After``)."""
+
+    status = 429
+    ogc_type = "too-many-requests"
+    title = "Too many requests"

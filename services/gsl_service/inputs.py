@@ -5,7 +5,16 @@
   the host name, or every resolved address, is listed in ``GSL_FETCH_ALLOWLIST``
   (host names or CIDRs). Redirects are followed by hand (at most 5), each target
   checked the same way, so a public URL cannot redirect into the private network.
-  The same guard protects callback URLs (:mod:`gsl_service.callbacks`).
+  IPv6 addresses that wrap an IPv4 address (IPv4-mapped ``::ffff:0:0/96``,
+  IPv4-compatible ``::/96``, 6to4 ``2002::/16``, NAT64 ``64:ff9b::/96``, Teredo) are
+  judged by the IPv4 address they wrap; the local-use NAT64 prefix ``64:ff9b:1::/48``
+  is refused unless allowlisted.
+* **Pinned connections.** The check happens in the HTTP transport
+  (:class:`PinnedTransport`), which then connects to the very address it vetted,
+  keeping the host name for the ``Host`` header, TLS SNI and certificate checks: a
+  name cannot resolve to a public address for the check and a private one for the
+  connection (DNS rebinding). The same guard and transport protect callback URLs
+  (:mod:`gsl_service.callbacks`).
 * **Limits.** The body is streamed and the fetch stops beyond ``GSL_FETCH_MAX_BYTES``
   (summed over all pages of a paged collection) or ``GSL_FETCH_TIMEOUT_S`` (per
   network operation and for the whole input).
@@ -34,14 +43,17 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import socket
+import threading
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
 
+from gsl_service import observer
 from gsl_service.errors import FetchError
 
 TIFF_TYPES = ("image/tiff", "image/geotiff", "application/x-geotiff")
@@ -50,6 +62,47 @@ MAX_REDIRECTS = 5
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: A resolver: ``(host, port) -> addresses`` (strings), like ``socket.getaddrinfo``.
+Resolver = Callable[[str, int], Sequence[str]]
+
+#: IPv6 prefixes whose last 32 bits are an IPv4 address (RFC 6052 NAT64, RFC 4291 §2.5.5.1).
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+#: The local-use NAT64 prefix (RFC 8215): where the IPv4 address sits depends on the
+#: operator's prefix length, so it is refused unless allowlisted.
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    """Return the IPv4 address an IPv6 address wraps (``None`` when it wraps none).
+
+    IPv4-mapped, IPv4-compatible, 6to4 (``2002::/16``), NAT64 (``64:ff9b::/96``)
+    and Teredo (the client address) forms.
+
+    Examples
+    --------
+    >>> [str(embedded_ipv4(ipaddress.ip_address(a))) for a in (
+    ...     "::ffff:10.0.0.1", "::127.0.0.1", "2002:7f00:1::", "64:ff9b::7f00:1",
+    ...     "2001:0:4136:e378:8000:63bf:80ff:fffe", "2001:db8::1", "127.0.0.1")]
+    ['10.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1', 'None', 'None']
+    """
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64_WELL_KNOWN or ip in IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Return the addresses ``host`` resolves to (``socket.getaddrinfo``, TCP)."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return [str(info[4][0]).split("%")[0] for info in infos]
 
 
 class UnsafeURL(ValueError):
@@ -68,6 +121,9 @@ class AddressGuard:
     allowlist : sequence of str
         Host names (exact, case-insensitive) and CIDRs that may be reached although
         not public.
+    resolver : callable, optional
+        ``(host, port) -> addresses``; default :func:`system_resolver` (tests pass a
+        stub).
 
     Examples
     --------
@@ -81,9 +137,14 @@ class AddressGuard:
     Traceback (most recent call last):
     ...
     gsl_service.inputs.UnsafeURL: file:///etc/passwd: only http and https URLs are allowed
+    >>> g.check("http://[2002:7f00:1::]/")  # 6to4 around 127.0.0.1
+    Traceback (most recent call last):
+    ...
+    gsl_service.inputs.UnsafeURL: http://[2002:7f00:1::]/: address 2002:7f00:1:: is not public (not in GSL_FETCH_ALLOWLIST)
     """
 
-    def __init__(self, allowlist: Sequence[str] = ()) -> None:
+    def __init__(self, allowlist: Sequence[str] = (), resolver: Resolver | None = None) -> None:
+        self.resolver: Resolver = resolver or system_resolver
         self.hosts: set[str] = set()
         self.networks: list[IPNetwork] = []
         for item in allowlist:
@@ -98,25 +159,42 @@ class AddressGuard:
     def _allowed_ip(self, ip: IPAddress) -> bool:
         if any(ip in net for net in self.networks):
             return True
-        mapped = getattr(ip, "ipv4_mapped", None)
-        if mapped is not None:
-            return self._allowed_ip(mapped)
+        if isinstance(ip, ipaddress.IPv6Address) and ip in NAT64_LOCAL:
+            return False
+        inner = embedded_ipv4(ip)
+        if inner is not None:
+            return self._allowed_ip(inner)
         return ip.is_global and not ip.is_multicast
 
     def resolve(self, host: str, port: int) -> list[IPAddress]:
-        """Return every address ``host`` resolves to."""
+        """Return every address ``host`` resolves to (a literal address is itself)."""
         try:
             return [ipaddress.ip_address(host)]
         except ValueError:
             pass
         try:
-            infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+            answers = self.resolver(host, port)
         except OSError as err:
             raise UnresolvableHost(f"cannot resolve host '{host}': {err}") from None
-        return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+        if not answers:
+            raise UnresolvableHost(f"cannot resolve host '{host}': no addresses")
+        return [ipaddress.ip_address(a) for a in answers]
 
-    def check(self, url: str) -> None:
-        """Raise :class:`UnsafeURL` unless ``url`` may be fetched."""
+    def vet(self, url: str) -> IPAddress | None:
+        """Check ``url`` and return the address to connect to.
+
+        ``None`` when the host name itself is allowlisted (connect by name). Raises
+        :class:`UnsafeURL` unless every address the host resolves to is allowed; the
+        first one is returned, so the caller connects to an address that was checked.
+
+        Examples
+        --------
+        >>> g = AddressGuard(resolver=lambda host, port: ["93.184.216.34"])
+        >>> g.vet("https://example.org/a.json")
+        IPv4Address('93.184.216.34')
+        >>> AddressGuard(["intern"]).vet("http://intern/x") is None
+        True
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise UnsafeURL(f"{url}: only http and https URLs are allowed")
@@ -124,14 +202,105 @@ class AddressGuard:
         if not host:
             raise UnsafeURL(f"{url}: no host")
         if host in self.hosts:
-            return
+            return None
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise UnsafeURL(f"{url}: bad port") from None
-        for ip in self.resolve(host, port):
+        addresses = self.resolve(host, port)
+        for ip in addresses:
             if not self._allowed_ip(ip):
                 raise UnsafeURL(f"{url}: address {ip} is not public (not in GSL_FETCH_ALLOWLIST)")
+        return addresses[0]
+
+    def check(self, url: str) -> None:
+        """Raise :class:`UnsafeURL` unless ``url`` may be fetched."""
+        self.vet(url)
+
+
+class PinnedTransport(httpx.BaseTransport):
+    """An httpx transport that vets every request and connects to the vetted address.
+
+    The URL's host is replaced by the address :meth:`AddressGuard.vet` returned; the
+    ``Host`` header keeps the name, and for https the name is the TLS server name
+    (SNI) that the certificate is checked against. One connection pool per host name,
+    so a TLS connection verified for one name is never reused for another name that
+    shares its address. Refusals raise :class:`UnsafeURL` from ``client.send``.
+
+    Parameters
+    ----------
+    guard : AddressGuard
+        Decides and resolves.
+    factory : callable, optional
+        Returns the inner transport of a host name (default ``httpx.HTTPTransport``);
+        tests pass one that records what would be sent.
+    max_hosts : int
+        Connection pools kept (least recently used pools are closed beyond).
+    """
+
+    def __init__(
+        self,
+        guard: AddressGuard,
+        factory: Callable[[], httpx.BaseTransport] | None = None,
+        max_hosts: int = 32,
+    ) -> None:
+        self.guard = guard
+        self.factory = factory or (lambda: httpx.HTTPTransport(trust_env=False))
+        self.max_hosts = max_hosts
+        self._pools: OrderedDict[str, httpx.BaseTransport] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _pool(self, host: str) -> httpx.BaseTransport:
+        with self._lock:
+            pool = self._pools.get(host)
+            if pool is None:
+                pool = self._pools[host] = self.factory()
+                while len(self._pools) > self.max_hosts:
+                    self._pools.popitem(last=False)[1].close()
+            else:
+                self._pools.move_to_end(host)
+            return pool
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Vet the request's URL, then send it to the vetted address."""
+        host = request.url.host
+        ip = self.guard.vet(str(request.url))
+        if ip is not None:
+            extensions = dict(request.extensions)
+            if request.url.scheme == "https":
+                extensions["sni_hostname"] = host
+            request = httpx.Request(
+                request.method,
+                request.url.copy_with(host=str(ip)),
+                headers=request.headers,  # Host: the name, set when the request was built
+                stream=request.stream,
+                extensions=extensions,
+            )
+        return self._pool(host).handle_request(request)
+
+    def close(self) -> None:
+        """Close every connection pool."""
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            pool.close()
+
+
+def pinned_client(
+    guard: AddressGuard,
+    timeout_s: float,
+    factory: Callable[[], httpx.BaseTransport] | None = None,
+) -> httpx.Client:
+    """Return an httpx client whose every request goes through :class:`PinnedTransport`.
+
+    Redirects are not followed (callers follow them by hand, each one vetted again).
+    """
+    return httpx.Client(
+        transport=PinnedTransport(guard, factory),
+        timeout=httpx.Timeout(timeout_s),
+        follow_redirects=False,
+        trust_env=False,
+    )
 
 
 #: Members of an OGC qualified input value besides ``value``.
@@ -190,6 +359,12 @@ def unwrap_values(inputs: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _refused(reason: str, detail: str, name: str) -> FetchError:
+    """Return the FetchError of a refused fetch, counted by ``reason`` (metrics)."""
+    observer.fetch_refused(reason)
+    return FetchError(detail, input_name=name)
+
+
 class Fetcher:
     """Fetch href inputs under the address guard and the size and time limits.
 
@@ -203,8 +378,8 @@ class Fetcher:
         Time limit per network operation and for a whole input.
     max_pages : int
         Most pages followed for one paged FeatureCollection.
-    client : httpx.Client, optional
-        A client to use (one is created otherwise); redirects are handled here.
+    transport_factory : callable, optional
+        Inner transport per host name of the :class:`PinnedTransport` (tests).
     """
 
     def __init__(
@@ -213,21 +388,20 @@ class Fetcher:
         max_bytes: int = 100 * 2**20,
         timeout_s: float = 30.0,
         max_pages: int = 1000,
-        client: httpx.Client | None = None,
+        transport_factory: Callable[[], httpx.BaseTransport] | None = None,
     ) -> None:
         self.guard = guard
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
         self.max_pages = max_pages
-        self._client = client
+        self.transport_factory = transport_factory
+        self._client: httpx.Client | None = None
 
     @property
     def client(self) -> httpx.Client:
-        """The HTTP client (created on first use)."""
+        """The pinned HTTP client (created on first use); redirects are handled here."""
         if self._client is None:
-            self._client = httpx.Client(
-                timeout=httpx.Timeout(self.timeout_s), follow_redirects=False, trust_env=False
-            )
+            self._client = pinned_client(self.guard, self.timeout_s, self.transport_factory)
         return self._client
 
     def close(self) -> None:
@@ -240,62 +414,68 @@ class Fetcher:
     ) -> tuple[bytes, httpx.Headers, str]:
         """GET ``url`` (following safe redirects); return body, headers and final URL."""
         for _ in range(MAX_REDIRECTS + 1):
-            try:
-                self.guard.check(url)
-            except UnsafeURL as err:
-                raise FetchError(f"input '{name}': {err}", input_name=name) from None
-            try:
+            try:  # the pinned transport vets every URL (each redirect target too)
                 with self.client.stream("GET", url, headers={"Accept": accept}) as resp:
                     if resp.is_redirect:
                         location = resp.headers.get("location")
                         if not location:
-                            raise FetchError(
+                            raise _refused(
+                                "status",
                                 f"input '{name}': redirect without Location from {url}",
-                                input_name=name,
+                                name,
                             )
                         url = urljoin(url, location)
                         continue
                     if resp.status_code >= 400:
-                        raise FetchError(
+                        raise _refused(
+                            "status",
                             f"input '{name}': {url} answered HTTP {resp.status_code}",
-                            input_name=name,
+                            name,
                         )
                     declared = resp.headers.get("content-length")
                     if declared and declared.isdigit() and int(declared) > budget:
-                        raise FetchError(
+                        raise _refused(
+                            "size",
                             f"input '{name}': {url} is larger than the limit of "
                             f"{self.max_bytes} bytes",
-                            input_name=name,
+                            name,
                         )
                     chunks: list[bytes] = []
                     size = 0
                     for chunk in resp.iter_bytes():
                         size += len(chunk)
                         if size > budget:
-                            raise FetchError(
+                            raise _refused(
+                                "size",
                                 f"input '{name}': {url} is larger than the limit of "
                                 f"{self.max_bytes} bytes",
-                                input_name=name,
+                                name,
                             )
                         if time.monotonic() > deadline:
-                            raise FetchError(
+                            raise _refused(
+                                "time",
                                 f"input '{name}': fetching {url} took longer than "
                                 f"{self.timeout_s} s",
-                                input_name=name,
+                                name,
                             )
                         chunks.append(chunk)
+                    observer.fetched(size)
                     return b"".join(chunks), resp.headers, url
+            except UnsafeURL as err:
+                raise _refused("address", f"input '{name}': {err}", name) from None
             except httpx.TimeoutException:
-                raise FetchError(
+                raise _refused(
+                    "time",
                     f"input '{name}': fetching {url} took longer than {self.timeout_s} s",
-                    input_name=name,
+                    name,
                 ) from None
             except httpx.HTTPError as err:
-                raise FetchError(
+                raise _refused(
+                    "error",
                     f"input '{name}': fetching {url} failed: {type(err).__name__}: {err}",
-                    input_name=name,
+                    name,
                 ) from None
-        raise FetchError(f"input '{name}': more than {MAX_REDIRECTS} redirects", input_name=name)
+        raise _refused("status", f"input '{name}': more than {MAX_REDIRECTS} redirects", name)
 
     def fetch(self, name: str, ref: Mapping[str, Any]) -> Any:
         """Return the value of an href input: a FeatureCollection or a raster dict."""
@@ -417,6 +597,12 @@ class Fetcher:
             raise FetchError(
                 f"input '{name}': {url} did not return JSON ({err})", input_name=name
             ) from None
+
+    def fetch_raw(self, name: str, url: str, accept: str) -> tuple[bytes, str]:
+        """Return the body of ``url`` unparsed and its served media type (same guard and limits)."""
+        deadline = time.monotonic() + self.timeout_s
+        body, headers, _ = self._get(name, url, self.max_bytes, deadline, accept)
+        return body, str(headers.get("content-type") or "").split(";")[0].strip().lower()
 
     def resolve(
         self, inputs: Mapping[str, Any], geo: Collection[str] | None = None

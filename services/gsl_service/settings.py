@@ -1,36 +1,32 @@
 """Service settings, read from the environment (prefix ``GSL_``) by pydantic-settings.
 
-Every field can be set as ``GSL_<NAME>`` (``GSL_REDIS_URL``, ``GSL_DATA_DIR``,
-``GSL_FETCH_ALLOWLIST=localhost,10.0.0.0/8`` ...). Without any configuration the
-service runs embedded: in-memory result cache, SQLite job store under ``./var``,
-a bounded process pool for jobs.
+One small :class:`~pydantic_settings.BaseSettings` class per concern (HTTP, storage,
+cache, jobs, distributed, fetch, limits), each usable on its own
+(``CacheSettings()`` reads only the ``GSL_CACHE_*`` variables it declares); the
+top-level :class:`Settings` composes them by inheritance, so every field keeps its
+flat name and its variable: ``GSL_REDIS_URL``, ``GSL_DATA_DIR``,
+``GSL_FETCH_ALLOWLIST=localhost,10.0.0.0/8`` ... Without any configuration the
+service runs embedded: in-memory result cache, SQLite job store under ``./var``, a
+bounded process pool for jobs.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+_CONFIG = SettingsConfigDict(env_prefix="GSL_", extra="ignore")
 
-class Settings(BaseSettings):
-    """All settings of the service (one flat class, grouped by concern below).
 
-    Examples
-    --------
-    >>> s = Settings(fetch_allowlist="localhost, 10.0.0.0/8", redis_url=None)
-    >>> s.fetch_allowlist
-    ('localhost', '10.0.0.0/8')
-    >>> s.distributed
-    False
-    """
+class HttpSettings(BaseSettings):
+    """Where the API listens and how it names itself."""
 
-    model_config = SettingsConfigDict(env_prefix="GSL_", extra="ignore")
+    model_config = _CONFIG
 
-    # --- HTTP ---------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 5000
     base_url: str = "http://127.0.0.1:5000"
@@ -47,22 +43,44 @@ class Settings(BaseSettings):
         description="folder of the front-end packages (default: web/node_modules, from npm ci)",
     )
 
-    # --- storage ------------------------------------------------------------------
+
+class StorageSettings(BaseSettings):
+    """Redis (distributed mode) or the embedded SQLite job database."""
+
+    model_config = _CONFIG
+
     redis_url: str | None = Field(
         default=None, description="Redis URL; unset = embedded cache, SQLite store, process pool"
     )
     redis_prefix: str = Field(default="gsl:", description="prefix of every Redis key we write")
+    redis_timeout_s: float = Field(
+        default=2.0, gt=0, description="Redis connect and socket timeout of the API"
+    )
     data_dir: Path = Field(default=Path("./var"), description="SQLite job DB (embedded mode)")
 
-    # --- result cache -------------------------------------------------------------
+
+class CacheSettings(BaseSettings):
+    """The result cache (bounds apply to the in-memory and the Redis cache)."""
+
+    model_config = _CONFIG
+
     cache_max_entries: int = Field(default=1000, ge=0)
-    cache_max_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    cache_max_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=0,
+        description="in-memory cache size; a larger single result is served but not cached",
+    )
     cache_ttl_s: float = Field(default=7 * 24 * 3600.0, gt=0)
     cache_lock_ttl_s: float = Field(
         default=600.0, gt=0, description="Redis single-flight lock expiry (longest computation)"
     )
 
-    # --- jobs ---------------------------------------------------------------------
+
+class JobSettings(BaseSettings):
+    """Job records, pools and time limits."""
+
+    model_config = _CONFIG
+
     job_retention_s: float = Field(
         default=7 * 24 * 3600.0, gt=0, description="finished jobs and results are purged after"
     )
@@ -70,20 +88,38 @@ class Settings(BaseSettings):
     record_sync_jobs: bool = Field(default=True, description="record sync executions as jobs")
     sync_workers: int = Field(default=2, ge=1)
     async_workers: int = Field(default=2, ge=1)
-    job_timeout_s: int = Field(default=3600, ge=1, description="RQ job timeout")
+    job_timeout_s: int = Field(
+        default=3600, ge=1, description="time limit of an async job (embedded pool and RQ)"
+    )
+    sync_timeout_s: float = Field(
+        default=300.0, gt=0, description="time limit of a synchronous execution"
+    )
     max_restarts: int = Field(
         default=1, ge=0, description="re-runs of a job interrupted by an API restart (embedded)"
     )
 
-    # --- distributed (Redis + RQ) -------------------------------------------------
+
+class DistributedSettings(BaseSettings):
+    """RQ queue, worker heartbeats and the reconciler (distributed mode)."""
+
+    model_config = _CONFIG
+
     rq_queue: str = "gsl"
     worker_ttl_s: float = Field(
         default=30.0, gt=0, description="a started job without worker heartbeat this long is lost"
     )
     worker_heartbeat_s: int = Field(default=5, ge=1, description="RQ job monitoring interval")
     reconcile_interval_s: float = Field(default=5.0, gt=0)
+    worker_reconnect_max_s: float = Field(
+        default=10.0, gt=0, description="longest wait of a worker between Redis reconnect tries"
+    )
 
-    # --- href inputs and callbacks ------------------------------------------------
+
+class FetchSettings(BaseSettings):
+    """Inputs by reference (href) and callbacks."""
+
+    model_config = _CONFIG
+
     fetch_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
     fetch_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     fetch_timeout_s: float = Field(default=30.0, gt=0)
@@ -107,6 +143,92 @@ class Settings(BaseSettings):
             if "/" in item:
                 ipaddress.ip_network(item, strict=False)  # raises ValueError when bad
         return items
+
+
+class LimitSettings(BaseSettings):
+    """Bounds on what a client controls (each exceeded bound is a 4xx problem document)."""
+
+    model_config = _CONFIG
+
+    max_body_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1, description="request body size (413 beyond)"
+    )
+    max_json_depth: int = Field(
+        default=64, ge=2, description="nesting depth of a request body (400 beyond)"
+    )
+    max_features: int = Field(
+        default=500_000, ge=1, description="features per input FeatureCollection (400 beyond)"
+    )
+    worker_memory_mb: int = Field(
+        default=4096, ge=0, description="address-space rlimit of a worker process; 0 = none"
+    )
+
+
+class AuthSettings(BaseSettings):
+    """API keys (optional) and the rate limit per key; see :mod:`gsl_service.auth`.
+
+    Keys are off while neither ``api_keys`` nor ``api_keys_file`` is set. The keys
+    are excluded from ``model_dump`` (job payloads, worker settings never carry them).
+    """
+
+    model_config = _CONFIG
+
+    api_keys: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        description="comma-separated 'id:scopes:key' entries (scopes read+execute+admin)",
+    )
+    api_keys_file: Path | None = Field(
+        default=None,
+        description="YAML/JSON file of hashed keys [{id, scopes, sha256}] (a mounted Secret)",
+    )
+    rate_limit_per_min: float = Field(
+        default=600.0, ge=0, description="requests per minute per key (0 = no limit)"
+    )
+    rate_limit_burst: int = Field(default=60, ge=1, description="requests a key may burst")
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Return whether requests need an API key."""
+        return self.api_keys is not None or self.api_keys_file is not None
+
+
+class ObservabilitySettings(BaseSettings):
+    """Logs and metrics; see :mod:`gsl_service.observability`."""
+
+    model_config = _CONFIG
+
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line, with the request id"
+    )
+    metrics_enabled: bool = Field(default=True, description="serve GET /metrics (Prometheus)")
+
+
+class Settings(
+    AuthSettings,
+    ObservabilitySettings,
+    HttpSettings,
+    StorageSettings,
+    CacheSettings,
+    JobSettings,
+    DistributedSettings,
+    FetchSettings,
+    LimitSettings,
+):
+    """All settings of the service: the concerns above, composed (flat field names).
+
+    Examples
+    --------
+    >>> s = Settings(fetch_allowlist="localhost, 10.0.0.0/8", redis_url=None)
+    >>> s.fetch_allowlist
+    ('localhost', '10.0.0.0/8')
+    >>> s.distributed
+    False
+    >>> isinstance(s, LimitSettings), s.max_body_bytes == 64 * 2**20
+    (True, True)
+    """
+
+    model_config = _CONFIG
 
     @property
     def distributed(self) -> bool:

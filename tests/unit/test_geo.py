@@ -70,6 +70,18 @@ def test_unclosed_ring_is_closed_and_a_degenerate_ring_is_a_named_error() -> Non
     assert err.value.input_name == "polys"
 
 
+@pytest.mark.parametrize("kind", [{}, [], 3, None])
+def test_a_geometry_type_that_is_not_a_string_is_a_named_error(kind) -> None:
+    # found by schemathesis: {"type": {}} was a TypeError (unhashable dict), a 500
+    bad = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": {"type": kind}}],
+    }
+    with pytest.raises(InputError, match="geometry 'type' must be a string") as err:
+        parse_layer(ANY, bad, RD_NEW)
+    assert err.value.input_name == "layer"
+
+
 def test_not_a_feature_collection() -> None:
     with pytest.raises(InputError, match="FeatureCollection"):
         parse_layer(ANY, {"type": "Feature"}, RD_NEW)

@@ -1,4 +1,6 @@
-"""The Helm chart lints and renders: api, worker, optional Redis, config checksum, probes.
+"""The Helm chart lints and renders with every option: probes (/ready, /health, the
+worker heartbeat), security contexts, Secrets for the Redis URL and API keys, the bundled
+Redis's memory policy, the worker grace period, PodDisruptionBudgets, NetworkPolicies.
 
 Uses ../shared/tools/helm (a Helm 3 binary for chart checks); skipped where it is absent.
 """
@@ -17,6 +19,17 @@ CHART = ROOT / "helm" / "gsl-indicators"
 
 pytestmark = pytest.mark.skipif(not HELM.exists(), reason=f"no helm wrapper at {HELM}")
 
+#: Values that switch every option on (api keys, external Redis from a Secret, network
+#: policies, Redis persistence is covered separately as it needs the bundled Redis).
+EVERY_OPTION = (
+    "auth.enabled=true",
+    "auth.existingSecret=gsl-keys",
+    "networkPolicy.enabled=true",
+    "networkPolicy.ingressFrom[0].namespaceSelector.matchLabels.team=twin",
+    "image.digest=sha256:" + "ab" * 32,
+    "config.jobTimeoutS=1200",
+)
+
 
 def helm(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -33,43 +46,198 @@ def render(*sets: str) -> list[dict]:
     return [d for d in yaml.safe_load_all(out.stdout) if d]
 
 
+def refused(*sets: str) -> str:
+    args = ["template", "t", str(CHART)]
+    for s in sets:
+        args += ["--set", s]
+    out = helm(*args)
+    assert out.returncode != 0, out.stdout
+    return out.stderr
+
+
+def one(docs: list[dict], kind: str, name: str) -> dict:
+    (doc,) = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    return doc
+
+
+def pod_specs(docs: list[dict]) -> list[dict]:
+    return [d["spec"]["template"]["spec"] for d in docs if d["kind"] == "Deployment"]
+
+
+def env_of(container: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in container.get("env", [])}
+
+
 def test_lint() -> None:
     out = helm("lint", str(CHART))
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [(), EVERY_OPTION, ("redis.persistence.enabled=true", "networkPolicy.enabled=true")],
+)
+def test_lint_with_options(sets) -> None:
+    args = ["lint", str(CHART)]
+    for s in sets:
+        args += ["--set", s]
+    out = helm(*args)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
 def test_default_release_has_api_worker_and_redis() -> None:
     docs = render()
     kinds = sorted((d["kind"], d["metadata"]["name"]) for d in docs)
-    assert ("Deployment", "t-gsl-indicators-api") in kinds
-    assert ("Deployment", "t-gsl-indicators-worker") in kinds
-    assert ("Deployment", "t-gsl-indicators-redis") in kinds
-    config = next(d for d in docs if d["kind"] == "ConfigMap")
-    assert config["data"]["GSL_REDIS_URL"] == "redis://t-gsl-indicators-redis:6379/0"
-    api = next(
-        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-api")
-    )
+    for name in ("t-gsl-indicators-api", "t-gsl-indicators-worker", "t-gsl-indicators-redis"):
+        assert ("Deployment", name) in kinds
+    config = one(docs, "ConfigMap", "t-gsl-indicators-config")
+    assert "GSL_REDIS_URL" not in config["data"]  # the URL sits in a Secret
+    secret = one(docs, "Secret", "t-gsl-indicators-redis-url")
+    assert secret["stringData"]["redis-url"] == "redis://t-gsl-indicators-redis:6379/0"
+    api = one(docs, "Deployment", "t-gsl-indicators-api")
     pod = api["spec"]["template"]
     assert len(pod["metadata"]["annotations"]["checksum/config"]) == 64
+    assert len(pod["metadata"]["annotations"]["checksum/redis-url"]) == 64
     container = pod["spec"]["containers"][0]
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"]["path"] == "/health"
-    worker = next(d for d in docs if d["metadata"]["name"] == "t-gsl-indicators-worker")
-    assert worker["spec"]["template"]["spec"]["containers"][0]["args"] == ["worker"]
+    assert container["image"] == "gsl-indicators:0.1.0"
+    probes = {
+        p: container[p]["httpGet"]["path"]
+        for p in ("startupProbe", "readinessProbe", "livenessProbe")
+    }
+    assert probes == {
+        "startupProbe": "/health",
+        "readinessProbe": "/ready",
+        "livenessProbe": "/health",
+    }
+    ref = env_of(container)["GSL_REDIS_URL"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "t-gsl-indicators-redis-url", "key": "redis-url"}
+    worker = one(docs, "Deployment", "t-gsl-indicators-worker")
+    wc = worker["spec"]["template"]["spec"]["containers"][0]
+    assert wc["args"] == ["worker"]
+    assert wc["livenessProbe"]["exec"]["command"] == ["gsl", "worker", "--check"]
+    assert "GSL_API_KEYS_FILE" not in env_of(wc)  # keys off by default
 
 
-def test_external_redis_and_scaled_workers() -> None:
+def test_every_container_is_locked_down() -> None:
+    for sets in ((), EVERY_OPTION):
+        docs = render(*sets)
+        for spec in pod_specs(docs):
+            assert spec["securityContext"]["runAsNonRoot"] is True
+            assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+            assert spec["automountServiceAccountToken"] is False
+            volumes = {v["name"]: v for v in spec["volumes"]}
+            assert "emptyDir" in volumes["tmp"]
+            for c in spec["containers"]:
+                sc = c["securityContext"]
+                assert sc["readOnlyRootFilesystem"] is True
+                assert sc["runAsNonRoot"] is True and sc["allowPrivilegeEscalation"] is False
+                assert sc["capabilities"] == {"drop": ["ALL"]}
+                assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+                assert "/tmp" in {m["mountPath"] for m in c["volumeMounts"]}
+
+
+def test_bundled_redis_is_for_development_with_a_memory_bound_and_no_eviction() -> None:
+    docs = render()
+    redis = one(docs, "Deployment", "t-gsl-indicators-redis")
+    assert redis["metadata"]["annotations"]["gsl/purpose"] == "development-only"
+    args = redis["spec"]["template"]["spec"]["containers"][0]["args"]
+    flags = dict(zip(args[::2], args[1::2], strict=True))
+    assert flags == {
+        "--appendonly": "yes",
+        "--dir": "/data",
+        "--maxmemory": "768mb",
+        "--maxmemory-policy": "noeviction",
+    }
+    volumes = {v["name"]: v for v in redis["spec"]["template"]["spec"]["volumes"]}
+    assert "emptyDir" in volumes["data"]  # the append-only file has a volume
+    assert "noeviction" in refused("redis.maxmemoryPolicy=allkeys-lru")
+    persisted = render("redis.persistence.enabled=true", "redis.persistence.size=5Gi")
+    pvc = one(persisted, "PersistentVolumeClaim", "t-gsl-indicators-redis")
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "5Gi"
+
+
+def test_external_redis_url_from_a_secret_and_scaled_workers() -> None:
     docs = render(
-        "redis.enabled=false", "redis.externalUrl=redis://cache:6379/2", "worker.replicas=5"
+        "redis.enabled=false",
+        "externalRedis.existingSecret=prod-redis",
+        "externalRedis.secretKey=url",
+        "worker.replicas=5",
     )
     assert not any(d["metadata"]["name"].endswith("-redis") for d in docs)
-    config = next(d for d in docs if d["kind"] == "ConfigMap")
-    assert config["data"]["GSL_REDIS_URL"] == "redis://cache:6379/2"
-    worker = next(d for d in docs if d["metadata"]["name"] == "t-gsl-indicators-worker")
+    assert not any(d["kind"] == "Secret" for d in docs)  # the operator's Secret is used
+    worker = one(docs, "Deployment", "t-gsl-indicators-worker")
     assert worker["spec"]["replicas"] == 5
+    ref = env_of(worker["spec"]["template"]["spec"]["containers"][0])["GSL_REDIS_URL"]
+    assert ref["valueFrom"]["secretKeyRef"] == {"name": "prod-redis", "key": "url"}
+    # or the URL given as a value: the chart makes the Secret, still not the ConfigMap
+    docs = render("redis.enabled=false", "externalRedis.url=rediss://cache:6380/2")
+    secret = one(docs, "Secret", "t-gsl-indicators-redis-url")
+    assert secret["stringData"]["redis-url"] == "rediss://cache:6380/2"
+    assert "rediss://" not in str(one(docs, "ConfigMap", "t-gsl-indicators-config"))
 
 
 def test_schema_rejects_missing_external_redis() -> None:
-    out = helm("template", "t", str(CHART), "--set", "redis.enabled=false")
-    assert out.returncode != 0
-    assert "externalUrl" in out.stderr
+    assert "externalRedis" in refused("redis.enabled=false")
+
+
+def test_worker_grace_period_covers_the_job_time_limit() -> None:
+    docs = render()
+    worker = one(docs, "Deployment", "t-gsl-indicators-worker")
+    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 3630  # 3600 + 30
+    config = one(docs, "ConfigMap", "t-gsl-indicators-config")
+    assert config["data"]["GSL_JOB_TIMEOUT_S"] == "3600"
+    docs = render("config.jobTimeoutS=600", "worker.terminationGracePeriodSeconds=900")
+    worker = one(docs, "Deployment", "t-gsl-indicators-worker")
+    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 900
+    err = refused("worker.terminationGracePeriodSeconds=60")
+    assert "must be at least config.jobTimeoutS (3600)" in err
+
+
+def test_pod_disruption_budgets() -> None:
+    docs = render()
+    for component in ("api", "worker"):
+        pdb = one(docs, "PodDisruptionBudget", f"t-gsl-indicators-{component}")
+        assert pdb["spec"]["minAvailable"] == 1
+        assert pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == component
+    docs = render(
+        "api.podDisruptionBudget.enabled=false", "worker.podDisruptionBudget.enabled=false"
+    )
+    assert not any(d["kind"] == "PodDisruptionBudget" for d in docs)
+
+
+def test_every_option_together() -> None:
+    docs = render(*EVERY_OPTION)
+    api = one(docs, "Deployment", "t-gsl-indicators-api")
+    spec = api["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    assert container["image"] == "gsl-indicators@sha256:" + "ab" * 32
+    assert env_of(container)["GSL_API_KEYS_FILE"]["value"] == "/etc/gsl/keys/keys.yaml"
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["api-keys"]["secret"]["secretName"] == "gsl-keys"
+    assert {"name": "api-keys", "mountPath": "/etc/gsl/keys", "readOnly": True} in container[
+        "volumeMounts"
+    ]
+    worker = one(docs, "Deployment", "t-gsl-indicators-worker")
+    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 1230
+    policies = {d["metadata"]["name"]: d for d in docs if d["kind"] == "NetworkPolicy"}
+    assert set(policies) == {
+        "t-gsl-indicators-api",
+        "t-gsl-indicators-egress",
+        "t-gsl-indicators-redis",
+    }
+    ingress = policies["t-gsl-indicators-api"]["spec"]["ingress"][0]
+    assert ingress["from"] == [{"namespaceSelector": {"matchLabels": {"team": "twin"}}}]
+    egress = policies["t-gsl-indicators-egress"]["spec"]["egress"]
+    fetch = egress[-1]["to"][0]["ipBlock"]
+    assert fetch["cidr"] == "0.0.0.0/0" and "169.254.0.0/16" in fetch["except"]
+    redis_in = policies["t-gsl-indicators-redis"]["spec"]["ingress"][0]
+    assert redis_in["ports"] == [{"port": 6379, "protocol": "TCP"}]
+    assert "existingSecret" in refused("auth.enabled=true")
+
+
+def test_network_policy_without_bundled_redis() -> None:
+    docs = render(
+        "networkPolicy.enabled=true", "redis.enabled=false", "externalRedis.url=redis://r:6379/0"
+    )
+    names = {d["metadata"]["name"] for d in docs if d["kind"] == "NetworkPolicy"}
+    assert names == {"t-gsl-indicators-api", "t-gsl-indicators-egress"}

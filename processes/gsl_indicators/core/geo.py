@@ -461,8 +461,10 @@ def _geometries(name: str, features: Sequence[Any]) -> tuple[np.ndarray, np.ndar
         if type(g) is not dict and not isinstance(g, Mapping):
             raise InputError(name, f"feature {i}: geometry is not an object")
         t = g.get("type")
+        if not isinstance(t, str):
+            raise InputError(name, f"feature {i}: geometry 'type' must be a string")
         types[i] = t
-        idx, coords = groups.setdefault(str(t), ([], []))
+        idx, coords = groups.setdefault(t, ([], []))
         idx.append(i)
         coords.append(g if t not in _RAGGED and t != "Point" else g.get("coordinates"))
     for t, (idx, coords) in groups.items():

@@ -37,10 +37,12 @@ def _noop() -> None:
     """Do nothing (a first task makes the pool start a child)."""
 
 
-def _warm() -> None:
-    """Pool initializer: import every kernel once per child."""
+def _warm(memory_mb: int = 0) -> None:
+    """Pool initializer: bound the child's memory, import every kernel once."""
     from gsl_indicators.core.spec import registry
+    from gsl_service.jobs.worker import limit_memory
 
+    limit_memory(memory_mb)
     registry()
 
 
@@ -51,10 +53,14 @@ class SyncPool:
     ----------
     workers : int
         Number of processes.
+    memory_mb : int
+        Address-space bound of each child (``GSL_WORKER_MEMORY_MB``; 0: none).
     """
 
-    def __init__(self, workers: int) -> None:
-        self.pool = ProcessPool(max_workers=workers, initializer=_warm, context=_context())
+    def __init__(self, workers: int, memory_mb: int = 0) -> None:
+        self.pool = ProcessPool(
+            max_workers=workers, initializer=_warm, initargs=(memory_mb,), context=_context()
+        )
         self.pool.schedule(_noop)  # start the forkserver and a child in the background
 
     def compute(
@@ -65,7 +71,10 @@ class SyncPool:
         key: str,
         timeout: float | None = None,
     ) -> bytes:
-        """Compute in a child; raise :class:`~gsl_service.jobs.task.TaskError` on failure."""
+        """Compute in a child; raise :class:`~gsl_service.jobs.task.TaskError` on failure.
+
+        Past ``timeout`` seconds the child is stopped and :class:`TimeoutError` raised.
+        """
         fut = self.pool.schedule(
             task.compute_document,
             args=(process_id, dict(inputs), dict(digests), key),
@@ -99,6 +108,11 @@ class AsyncPool:
     admit : callable, optional
         ``admit(job_id) -> bool``, called (without the pool's lock) just before the
         job would start; ``False`` leaves it out. Default: admit every job.
+    timeout_s : float, optional
+        Time limit of a job: its child is stopped and its future raises
+        :class:`TimeoutError` (``GSL_JOB_TIMEOUT_S``).
+    memory_mb : int
+        Address-space bound of each child (``GSL_WORKER_MEMORY_MB``; 0: none).
     """
 
     def __init__(
@@ -107,8 +121,13 @@ class AsyncPool:
         settings: Mapping[str, Any],
         on_done: Callable[[str, Future[Any]], None],
         admit: Callable[[str], bool] | None = None,
+        timeout_s: float | None = None,
+        memory_mb: int = 0,
     ) -> None:
-        self.pool = ProcessPool(max_workers=workers, initializer=_warm, context=_context())
+        self.pool = ProcessPool(
+            max_workers=workers, initializer=_warm, initargs=(memory_mb,), context=_context()
+        )
+        self.timeout_s = timeout_s
         self.workers = max(1, workers)
         self.settings = dict(settings)
         self.on_done = on_done
@@ -143,7 +162,9 @@ class AsyncPool:
             fut: Future[Any] | None = None
             try:
                 if self._admit(job_id):
-                    fut = self.pool.schedule(task.run_job, args=(self.settings, job_id))
+                    fut = self.pool.schedule(
+                        task.run_job, args=(self.settings, job_id), timeout=self.timeout_s
+                    )
                     with self._lock:
                         self._futures[job_id] = fut
             finally:

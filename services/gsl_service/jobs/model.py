@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from gsl_service.context import current_client_id, current_owner_scope, current_request_id
+
 
 class JobStatus(StrEnum):
     """OGC API - Processes 1.0 job states."""
@@ -54,6 +56,12 @@ class JobInfo:
     error: dict[str, Any] | None = None
     subscriber: Subscriber | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: key id of the API key that created the job (never the key); by default the
+    #: current request's (:mod:`gsl_service.context`), ``None`` when keys are off.
+    #: Not ``extra["owner"]``, which names the engine instance running the job.
+    owner: str | None = field(default_factory=current_client_id)
+    #: ``X-Request-ID`` of the request that created the job (default: the current one)
+    request_id: str | None = field(default_factory=current_request_id)
 
     @property
     def duration_s(self) -> float | None:
@@ -121,6 +129,9 @@ class JobFilter:
     max_duration_s: float | None = None
     limit: int = 10
     offset: int = 0
+    #: only the jobs of this key id; by default the current request's limit (API keys
+    #: on, a key without ``admin``: its own jobs), so no job list can forget it
+    owner: str | None = field(default_factory=current_owner_scope)
 
 
 #: The job state machine: the states a job may move to from each state. ``dismiss``

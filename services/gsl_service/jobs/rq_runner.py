@@ -22,7 +22,7 @@ from rq.job import JobStatus as RQStatus
 from rq.serializers import JSONSerializer
 
 from gsl_service.jobs.model import JobInfo, JobStatus
-from gsl_service.jobs.worker import TASK, rq_connection, rq_queue
+from gsl_service.jobs.worker import TASK, rq_queue
 
 if TYPE_CHECKING:
     from gsl_service.settings import Settings
@@ -47,7 +47,10 @@ class RQRunner:
     def __init__(self, settings: Settings, job_settings: Mapping[str, Any]) -> None:
         self.settings = settings
         self.job_settings = dict(job_settings)
-        self.conn = rq_connection(settings)
+        from gsl_service.redis_client import api_client
+
+        assert settings.redis_url
+        self.conn = api_client(settings.redis_url, settings.redis_timeout_s)
         self.queue = rq_queue(settings, self.conn)
 
     def enqueue(self, job_id: str) -> None:

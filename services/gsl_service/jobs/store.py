@@ -92,6 +92,8 @@ def job_to_row(job: JobInfo) -> dict[str, Any]:
         "error": _json(job.error),
         "subscriber": _json(sub.__dict__) if sub is not None else None,
         "extra": _json(job.extra or {}),
+        "owner": job.owner,
+        "request_id": job.request_id,
     }
 
 
@@ -121,6 +123,8 @@ def row_to_job(row: Mapping[str, Any]) -> JobInfo:
         error=_unjson(s("error")),
         subscriber=Subscriber(**sub) if sub else None,
         extra=_unjson(s("extra")) or {},
+        owner=s("owner") or None,
+        request_id=s("request_id") or None,
     )
 
 

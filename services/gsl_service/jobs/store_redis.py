@@ -169,7 +169,9 @@ class RedisJobStore(JobStore):
     def from_settings(cls, settings: Settings) -> RedisJobStore:
         """Return a store on ``settings.redis_url`` with ``settings.redis_prefix``."""
         assert settings.redis_url
-        return cls(redis.Redis.from_url(settings.redis_url), settings.redis_prefix)
+        from gsl_service.redis_client import api_client
+
+        return cls(api_client(settings.redis_url, settings.redis_timeout_s), settings.redis_prefix)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -186,6 +188,8 @@ class RedisJobStore(JobStore):
         pipe.zadd(self._k("jobs", "created"), {job.job_id: created})
         pipe.zadd(self._k("jobs", "status", job.status.value), {job.job_id: created})
         pipe.zadd(self._k("jobs", "process", job.process_id), {job.job_id: created})
+        if job.owner:  # the API key id that created it: its own job list
+            pipe.zadd(self._k("jobs", "owner", job.owner), {job.job_id: created})
         if job.finished is not None:
             pipe.zadd(self._k("jobs", "finished"), {job.job_id: row["finished"]})
 
@@ -296,6 +300,7 @@ class RedisJobStore(JobStore):
         temps: list[str] = []
         sets: list[str] = []
         for name, values in (
+            ("owner", [flt.owner] if flt.owner is not None else None),
             ("process", flt.process_ids),
             ("status", [JobStatus(s).value for s in flt.statuses] if flt.statuses else None),
         ):
@@ -408,10 +413,10 @@ class RedisJobStore(JobStore):
                 return total
             with self.r.pipeline(transaction=False) as pipe:
                 for i in ids:
-                    pipe.hmget(self._k("job", i.decode()), "process_id", "status")
+                    pipe.hmget(self._k("job", i.decode()), "process_id", "status", "owner")
                 meta = pipe.execute()
             with self.r.pipeline(transaction=True) as pipe:
-                for i, (proc, status) in zip(ids, meta, strict=True):
+                for i, (proc, status, owner) in zip(ids, meta, strict=True):
                     jid = i.decode()
                     self._detach(keys=[self._k("job", jid), self._k("body", "")], client=pipe)
                     pipe.delete(self._k("job", jid), self._k("inputs", jid), self._k("result", jid))
@@ -421,6 +426,8 @@ class RedisJobStore(JobStore):
                         pipe.zrem(self._k("jobs", "process", proc.decode()), jid)
                     if status:
                         pipe.zrem(self._k("jobs", "status", status.decode()), jid)
+                    if owner:
+                        pipe.zrem(self._k("jobs", "owner", owner.decode()), jid)
                 pipe.execute()
             total += len(ids)
 

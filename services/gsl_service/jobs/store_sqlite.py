@@ -52,6 +52,8 @@ _COLUMNS = (
     "error",
     "subscriber",
     "extra",
+    "owner",
+    "request_id",
 )
 _INSERT_JOB = (
     f"INSERT INTO jobs ({','.join(_COLUMNS)}, result_key) "
@@ -78,7 +80,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     error      TEXT,
     subscriber TEXT,
     extra      TEXT,
-    result_key TEXT
+    result_key TEXT,
+    owner      TEXT,
+    request_id TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
@@ -91,7 +95,10 @@ CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, body BLOB NOT NULL);
 # after the migration of an older ``jobs`` table (result_key added)
 _SCHEMA_RESULT_INDEX = """
 CREATE INDEX IF NOT EXISTS jobs_result ON jobs (result_key) WHERE result_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, created) WHERE owner IS NOT NULL;
 """
+#: Columns added after the first version: (name, type), added to an older database.
+_ADDED_COLUMNS = (("result_key", "TEXT"), ("owner", "TEXT"), ("request_id", "TEXT"))
 
 
 @contextlib.contextmanager
@@ -158,9 +165,10 @@ class SQLiteJobStore(JobStore):
         conn = self._conn()
         conn.executescript(_SCHEMA)
         cols = {r[1] for r in conn.execute("PRAGMA table_info(jobs)")}
-        if "result_key" not in cols:  # a database of an older version
-            with contextlib.suppress(sqlite3.OperationalError):  # another process won
-                conn.execute("ALTER TABLE jobs ADD COLUMN result_key TEXT")
+        for name, kind in _ADDED_COLUMNS:
+            if name not in cols:  # a database of an older version
+                with contextlib.suppress(sqlite3.OperationalError):  # another process won
+                    conn.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
         conn.executescript(_SCHEMA_RESULT_INDEX)
 
     # -- connections -----------------------------------------------------------------
@@ -274,6 +282,9 @@ class SQLiteJobStore(JobStore):
     def _where(self, flt: JobFilter) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         args: list[Any] = []
+        if flt.owner is not None:
+            clauses.append("owner = ?")
+            args.append(flt.owner)
         if flt.process_ids:
             clauses.append(f"process_id IN ({','.join('?' * len(flt.process_ids))})")
             args += list(flt.process_ids)

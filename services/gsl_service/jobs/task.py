@@ -137,7 +137,8 @@ def _redis(url: str) -> Any:
     if client is None:
         from gsl_service.jobs.worker import connect
 
-        client = _CLIENTS[k] = connect(url)
+        # retried with backoff: a job running while Redis restarts stalls, then finishes
+        client = _CLIENTS[k] = connect(url, retry=True)
     return client
 
 
@@ -174,6 +175,7 @@ def _redis_cache(s: Settings) -> RedisCache | None:
             s.redis_prefix,
             ttl_s=s.cache_ttl_s,
             lock_ttl_s=s.cache_lock_ttl_s,
+            max_bytes=s.cache_max_bytes,
         )
     return cache
 

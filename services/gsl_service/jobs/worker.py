@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import TYPE_CHECKING
+import signal
+from typing import TYPE_CHECKING, Any
 
 from rq.serializers import JSONSerializer
 
@@ -30,21 +31,33 @@ TASK = "gsl_service.jobs.task.run_rq_job"
 _DRIVER_INFO: object = None
 
 
-def connect(url: str) -> redis.Redis:
+def connect(url: str, *, retry: bool = False) -> redis.Redis:
     """Return a Redis client (bytes responses) for ``url``.
 
     The client-name metadata is resolved once per process (redis-py reads package
     metadata for every new connection otherwise, ~6 ms — noticeable in a work horse
-    that lives for one job).
+    that lives for one job). With ``retry``, commands that find Redis away are
+    retried with backoff for about a minute
+    (:func:`~gsl_service.redis_client.worker_retry`).
     """
     global _DRIVER_INFO
     import redis
+
+    from gsl_service.redis_client import REDIS_DOWN, worker_retry
 
     if _DRIVER_INFO is None:
         from redis.driver_info import DriverInfo
         from redis.utils import get_lib_version
 
         _DRIVER_INFO = DriverInfo(name="redis-py", lib_version=get_lib_version())
+    if retry:
+        return redis.Redis.from_url(
+            url,
+            driver_info=_DRIVER_INFO,
+            socket_connect_timeout=5,
+            retry=worker_retry(),
+            retry_on_error=list(REDIS_DOWN),
+        )
     return redis.Redis.from_url(url, driver_info=_DRIVER_INFO)
 
 
@@ -66,8 +79,38 @@ def rq_queue(settings: Settings, connection: redis.Redis | None = None) -> Queue
     )
 
 
-def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> bool:
+def limit_memory(megabytes: int) -> None:
+    """Bound this process's address space (``RLIMIT_AS``) to ``megabytes`` (0: no bound).
+
+    Children (RQ work horses, pool processes) inherit the bound: a request that
+    needs more memory fails with ``MemoryError`` in its own process instead of
+    taking the node down. Never raises the hard limit.
+    """
+    import resource
+
+    if megabytes <= 0:
+        return
+    want = megabytes * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+
+
+def run_worker(
+    settings: Settings,
+    burst: bool = False,
+    name: str | None = None,
+    *,
+    max_outages: int | None = None,
+) -> bool:
     """Run an RQ worker on ``settings.rq_queue`` until stopped (or the queue is empty).
+
+    RQ's worker loop quits on most Redis errors; this one starts it again, after
+    waiting for Redis with an exponential backoff (1 s doubling up to
+    ``GSL_WORKER_RECONNECT_MAX_S``), so a Redis restart never leaves the queue
+    without workers. Jobs wait in Redis meanwhile (nothing queued is lost when Redis
+    persists its data). A stop request (SIGTERM, SIGINT) ends the loop.
 
     Parameters
     ----------
@@ -77,6 +120,8 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
         Stop when the queue is empty.
     name : str, optional
         Worker name (default: RQ's unique name).
+    max_outages : int, optional
+        Give up after this many reconnections (tests); default: never.
 
     Returns
     -------
@@ -84,11 +129,13 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
         Whether any job was performed.
     """
     global WORKER_SETTINGS
-    from rq import Worker
+    import time
 
     from gsl_indicators.core.spec import registry
+    from gsl_service.redis_client import ping
 
     WORKER_SETTINGS = settings
+    limit_memory(settings.worker_memory_mb)
     registry()  # import every kernel once; work horses fork with it loaded
     import gsl_service.jobs.task  # noqa: F401
 
@@ -97,7 +144,50 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
     )
-    conn = rq_connection(settings)
+    log = logging.getLogger(__name__)
+    worked = False
+    outages = 0
+    wait = 1.0
+    while True:
+        conn = rq_connection(settings)
+        if not ping(conn):
+            outages += 1
+            if max_outages is not None and outages > max_outages:
+                return worked
+            log.warning("worker: Redis is away; trying again in %.0f s", wait)
+            conn.close()
+            time.sleep(wait)
+            wait = min(wait * 2, settings.worker_reconnect_max_s)
+            continue
+        if outages:
+            log.warning("worker: Redis is back; working again")
+        wait = 1.0
+        worker = _rq_worker(settings, conn, name)
+        if outages and name:
+            _forget_registration(worker)  # our own name: the quit worker's record is stale
+        try:
+            worked = _work(worker, settings, burst) or worked
+        except Exception as err:  # RQ's teardown while Redis is away, ...
+            log.warning("worker stopped on %s: %s", type(err).__name__, err)
+        if worker._stop_requested or worker._shutdown_requested_date is not None:
+            return worked
+        # RQ's signal handlers belong to the worker that quit: stop plainly meanwhile
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if ping(conn):
+            if burst:
+                return worked
+            # RQ quit on something else than Redis: start again after a pause
+            time.sleep(wait)
+        outages += 1
+        if max_outages is not None and outages > max_outages:
+            return worked
+        conn.close()
+
+
+def _rq_worker(settings: Settings, conn: redis.Redis, name: str | None) -> Any:
+    from rq import Worker
+
     worker = Worker(
         [rq_queue(settings, conn)],
         connection=conn,
@@ -106,6 +196,25 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
         worker_ttl=max(20, int(settings.worker_ttl_s)),
         job_monitoring_interval=settings.worker_heartbeat_s,
     )
+    # RQ's own reconnect loop while waiting for a job: the same bound as ours
+    worker.max_connection_wait_time = settings.worker_reconnect_max_s
+    return worker
+
+
+def _forget_registration(worker: Any) -> None:
+    """Remove the Redis record of a worker of this name that could not record its death.
+
+    RQ refuses to start a worker whose name is registered and alive; after an
+    outage the record of the worker that quit in this very process (same name, which
+    holds the pid) stays until its TTL ends, so it is removed here.
+    """
+    from rq.worker_registration import unregister
+
+    unregister(worker)
+    worker.connection.delete(worker.key)
+
+
+def _work(worker: Any, settings: Settings, burst: bool) -> bool:
     return bool(
         worker.work(burst=burst, logging_level=settings.log_level.upper(), with_scheduler=False)
     )

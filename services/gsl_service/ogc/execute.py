@@ -24,16 +24,19 @@ import orjson
 
 from gsl_indicators.core.canonical import canonical_json
 from gsl_indicators.core.geo import paused_gc
-from gsl_indicators.core.spec import Indicator, InputError, Registry
+from gsl_indicators.core.spec import Indicator, Registry
 from gsl_service.cache import request_digest
+from gsl_service.engine import Outcome
 from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
 from gsl_service.inputs import has_href
 from gsl_service.jobs.model import JobInfo, JobStatus, Subscriber
+from gsl_service.limits import check_features, check_json_depth
 from gsl_service.ogc.handlers import status_info
 from gsl_service.ogc.prefer import wants_async
+from gsl_service.references import resolve_references
 
 if TYPE_CHECKING:
-    from gsl_service.engine import Engine
+    from gsl_service.contract import ExecutionEngine
 
 JSON = "application/json"
 #: Members of every result document besides the indicator's outputs.
@@ -98,10 +101,6 @@ def parse_execute_request(
             f"'inputs' must be an object mapping input names to values, got {type(inputs).__name__}",
             input_name="inputs",
         )
-    try:  # every missing input named in one answer (the declaration's own check)
-        indicator.check_geo_inputs(inputs)
-    except InputError as err:
-        raise InvalidInput(str(err), input_name=err.input_name) from None
     outputs = doc.get("outputs")
     if outputs is not None:
         outputs = _check_outputs(indicator, outputs)
@@ -237,7 +236,7 @@ def shape_job_result(reg: Registry, job: JobInfo, body: bytes) -> tuple[bytes, s
 
 
 def execute(
-    engine: Engine,
+    engine: ExecutionEngine,
     reg: Registry,
     base_url: str,
     process_id: str,
@@ -248,7 +247,13 @@ def execute(
 
     Synchronous by default (200 and the result document); with ``Prefer:
     respond-async`` (any RFC 7240 form, e.g. ``respond-async, wait=10``) the job is
-    submitted and the answer is 201 with ``Location`` and the statusInfo.
+    submitted and the answer is 201 with ``Location`` and the statusInfo. A
+    synchronous execution recorded as a job links to it: ``Link: <…/jobs/{id}>;
+    rel=monitor``.
+
+    The body's nesting depth is checked before it is parsed
+    (``GSL_MAX_JSON_DEPTH``), the features of every geo input after the references
+    are resolved (``GSL_MAX_FEATURES``).
 
     Raises
     ------
@@ -268,11 +273,14 @@ def execute(
             cached = engine.execute_cached(process_id, key, known.subscriber)
             if cached is not None:
                 content, media = shape_response(indicator, known, cached.body)
-                return 200, {"Content-Type": media}, content
+                return 200, _sync_headers(base_url, cached, media), content
+    limits = engine.settings
+    check_json_depth(body, limits.max_json_depth)
     req = parse_execute_request(indicator, body, prefer)
     engine.poster.check(req.subscriber)  # a refused callback URI is a 400 now
-    # qualified values unwrapped, references fetched (parameters' as JSON values)
-    inputs, _ = engine.fetcher.resolve(req.inputs, geo={gi.name for gi in indicator.inputs})
+    # qualified values unwrapped, references fetched in the media types of their schemas
+    inputs = resolve_references(engine.fetcher, indicator, req.inputs)
+    check_features(inputs, [gi.name for gi in indicator.inputs], limits.max_features)
     if req.asynchronous:
         job = engine.submit(process_id, inputs, req.subscriber, shape=request_shape(req))
         location = f"{base_url}/jobs/{job.job_id}"
@@ -291,4 +299,23 @@ def execute(
         envelope = dataclasses.replace(req, inputs={})  # keep the memo small
         engine.request_keys.put(raw, (outcome.job.cache_key, envelope))
     content, media = shape_response(indicator, req, outcome.body)
-    return 200, {"Content-Type": media}, content
+    return 200, _sync_headers(base_url, outcome, media), content
+
+
+def _sync_headers(base_url: str, outcome: Outcome, media: str) -> dict[str, str]:
+    """Return the headers of a synchronous answer: its type, and its job when recorded.
+
+    Examples
+    --------
+    >>> from gsl_service.jobs.model import JobInfo, JobStatus
+    >>> from gsl_service.jobs.store import now
+    >>> job = JobInfo("j1", "echo", JobStatus.successful, now(), now())
+    >>> _sync_headers("http://h", Outcome(job, b"{}", False), JSON)["Link"]
+    '<http://h/jobs/j1>; rel=monitor'
+    >>> "Link" in _sync_headers("http://h", Outcome(job, b"{}", False, recorded=False), JSON)
+    False
+    """
+    headers = {"Content-Type": media}
+    if outcome.recorded:
+        headers["Link"] = f"<{base_url}/jobs/{outcome.job.job_id}>; rel=monitor"
+    return headers

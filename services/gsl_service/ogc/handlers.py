@@ -23,6 +23,7 @@ from pygeoapi.api import APIRequest, evaluate_limit
 from pygeoapi.formats import F_HTML, F_JSON, FORMAT_TYPES
 from pygeoapi.util import DATETIME_FORMAT, render_j2_template
 
+from gsl_service.contract import ExecutionEngine
 from gsl_service.errors import InvalidInput, NoSuchProcess, ServiceError
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus
 from gsl_service.ogc.api import GslAPI
@@ -73,6 +74,7 @@ def problems(fn: Callable[..., Result]) -> Callable[..., Result]:
             return fn(api, request, *args)
         except ServiceError as err:
             headers = request.get_response_headers(**api.api_headers)
+            headers.update(err.headers())  # Retry-After
             return api.exception_response(err, headers, request.format, f"/{request.path_info}")
 
     return wrapper
@@ -397,14 +399,8 @@ def job_filter(api: GslAPI, request: APIRequest) -> JobFilter:
     return flt
 
 
-def _engine(api: GslAPI) -> Any:
-    if api.engine is None:
-        raise ServiceError("the execution engine is not running")
-    return api.engine
-
-
 @problems
-def list_jobs(api: GslAPI, request: APIRequest) -> Result:
+def list_jobs(api: GslAPI, request: APIRequest, engine: ExecutionEngine) -> Result:
     """Return the job list, filtered and paged by the engine (OGC job-list class)."""
     flt = job_filter(api, request)
     types = _multi(request.params, "type")
@@ -412,7 +408,7 @@ def list_jobs(api: GslAPI, request: APIRequest) -> Result:
         jobs: list[JobInfo] = []
         matched = 0
     else:
-        jobs, matched = _engine(api).list_jobs(flt)
+        jobs, matched = engine.list_jobs(flt)
     url = f"{api.base_url}/jobs"
     doc = {
         "jobs": [status_info(api.base_url, j) for j in jobs],
@@ -446,9 +442,9 @@ def list_jobs(api: GslAPI, request: APIRequest) -> Result:
 
 
 @problems
-def get_job(api: GslAPI, request: APIRequest, job_id: str) -> Result:
+def get_job(api: GslAPI, request: APIRequest, engine: ExecutionEngine, job_id: str) -> Result:
     """Return a job's statusInfo (progress 0-100 and message)."""
-    doc = status_info(api.base_url, _engine(api).get_job(job_id))
+    doc = status_info(api.base_url, engine.get_job(job_id))
     headers = request.get_response_headers(**api.api_headers)
     if request.format == F_HTML:
         doc["parameters"] = None
@@ -458,7 +454,7 @@ def get_job(api: GslAPI, request: APIRequest, job_id: str) -> Result:
 
 
 @problems
-def get_results(api: GslAPI, request: APIRequest, job_id: str) -> Result:
+def get_results(api: GslAPI, request: APIRequest, engine: ExecutionEngine, job_id: str) -> Result:
     """Return a finished job's results, shaped as its request asked.
 
     ``response=raw`` and ``outputs`` of an async request apply here. 404
@@ -467,7 +463,6 @@ def get_results(api: GslAPI, request: APIRequest, job_id: str) -> Result:
     """
     from gsl_service.ogc.execute import shape_job_result  # execute imports this module
 
-    engine = _engine(api)
     job, body = engine.get_job_result(job_id)
     headers = request.get_response_headers(**api.api_headers)
     if request.format == F_HTML:
@@ -479,9 +474,9 @@ def get_results(api: GslAPI, request: APIRequest, job_id: str) -> Result:
 
 
 @problems
-def dismiss_job(api: GslAPI, request: APIRequest, job_id: str) -> Result:
+def dismiss_job(api: GslAPI, request: APIRequest, engine: ExecutionEngine, job_id: str) -> Result:
     """Dismiss a job (stops it when running) and return its statusInfo."""
-    job = _engine(api).dismiss(job_id)
+    job = engine.dismiss(job_id)
     headers = request.get_response_headers(**api.api_headers)
     headers["Content-Type"] = JSON
     return headers, HTTPStatus.OK, _dumps(status_info(api.base_url, job))

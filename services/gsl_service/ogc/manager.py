@@ -1,8 +1,11 @@
-"""The pygeoapi process manager plugin that delegates jobs to our :class:`Engine`.
+"""The pygeoapi process manager plugin: what pygeoapi needs to list processes and jobs.
 
-pygeoapi's own managers run async jobs as threads inside the web process and keep
-jobs in TinyDB; this one hands everything to the engine (embedded process pool and
-SQLite, or Redis + RQ workers). The app attaches the engine after pygeoapi has
+What it is for: pygeoapi's ``API`` object loads a manager by dotted path and asks
+it for the processors it publishes (process list, descriptions, OpenAPI) and, in
+its templates and helpers, for job records. Jobs live in the engine (embedded
+process pool and SQLite, or Redis + RQ workers); this manager reads them from it.
+It does not execute: the one execution road is :mod:`gsl_service.ogc.execute`
+(the route) → the engine. The app attaches the engine after pygeoapi has
 instantiated the manager (``api.manager.engine = engine``).
 """
 
@@ -13,11 +16,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from pygeoapi.process.base import BaseProcessor, JobNotFoundError, JobResultNotFoundError
 from pygeoapi.process.manager.base import BaseManager
-from pygeoapi.util import JobStatus as PgJobStatus
-from pygeoapi.util import RequestedProcessExecutionMode
 
 from gsl_service.errors import NoSuchJob, ServiceError
-from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
+from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus
 
 if TYPE_CHECKING:
     from gsl_service.engine import Engine
@@ -105,40 +106,14 @@ class EngineManager(BaseManager):
         """Jobs are updated by the engine; pygeoapi never updates them here."""
         raise NotImplementedError("jobs are updated by the engine")
 
-    def execute_process(
-        self,
-        process_id: str,
-        data_dict: dict[str, Any],
-        execution_mode: RequestedProcessExecutionMode | None = None,
-        requested_outputs: dict[str, Any] | None = None,
-        subscriber: Any = None,
-        requested_response: Any = "raw",
-    ) -> tuple[str, str, Any, PgJobStatus, dict[str, str] | None]:
-        """Execute through the engine (pygeoapi's interface; our handler is the main road)."""
-        sub = None
-        if subscriber is not None:
-            sub = Subscriber(
-                success_uri=subscriber.success_uri,
-                in_progress_uri=subscriber.in_progress_uri,
-                failed_uri=subscriber.failed_uri,
-            )
-        engine = self._engine()
-        if execution_mode == RequestedProcessExecutionMode.respond_async:
-            job = engine.submit(process_id, data_dict, sub)
-            return (
-                job.job_id,
-                "application/json",
-                None,
-                PgJobStatus(job.status.value),
-                {"Preference-Applied": "respond-async"},
-            )
-        outcome = engine.execute_sync(process_id, data_dict, sub)
-        return (
-            outcome.job.job_id,
-            "application/json",
-            orjson.loads(outcome.body),
-            PgJobStatus(outcome.job.status.value),
-            None,
+    def execute_process(self, process_id: str, *args: Any, **kwargs: Any) -> Any:
+        """Not a road: executions go through :func:`gsl_service.ogc.execute.execute`.
+
+        The service has one execution road (the route calls ``execute``, which calls
+        the engine); pygeoapi's own execute handler is never routed to.
+        """
+        raise NotImplementedError(
+            f"process {process_id!r}: execute through gsl_service.ogc.execute.execute"
         )
 
     def __repr__(self) -> str:

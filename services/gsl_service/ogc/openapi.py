@@ -16,9 +16,9 @@ from typing import Any
 from pygeoapi.openapi import get_oas
 
 from gsl_indicators.core.spec import Indicator, Registry, registry
+from gsl_service.ogc.bundle import OAPIP, bundle
 from gsl_service.ogc.config import pygeoapi_config
 
-OAPIP = "https://schemas.opengis.net/ogcapi/processes/part1/1.0/openapi"
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -188,8 +188,10 @@ def execute_request_schema(indicator: Indicator) -> dict[str, Any]:
     return out
 
 
-def build_openapi(settings: Any = None, reg: Registry | None = None) -> dict[str, Any]:
-    """Return the OpenAPI 3.0 document of the service for ``settings``.
+def build_openapi(
+    settings: Any = None, reg: Registry | None = None, *, generating: bool = False
+) -> dict[str, Any]:
+    """Return the OpenAPI 3.0 document of the service for ``settings``, self-contained.
 
     Parameters
     ----------
@@ -198,6 +200,9 @@ def build_openapi(settings: Any = None, reg: Registry | None = None) -> dict[str
         is what ``openapi/openapi.json`` is written with.
     reg : Registry, optional
         The indicator registry.
+    generating : bool
+        Bundle the OGC schemas from their files only (``gsl openapi``), never from a
+        previously generated document (:mod:`gsl_service.ogc.bundle`).
     """
     reg = registry() if reg is None else reg
     oas: dict[str, Any] = get_oas(pygeoapi_config(settings, reg))
@@ -214,6 +219,10 @@ def build_openapi(settings: Any = None, reg: Registry | None = None) -> dict[str
         {"$ref": "#/components/responses/ServerError"},
     )
 
+    # pygeoapi documents /conformance with the landing page's response
+    paths["/conformance"]["get"]["responses"]["200"] = {
+        "$ref": "#/components/responses/Conformance"
+    }
     paths["/processes"]["get"]["parameters"] = [F, PROCESS_LIMIT, OFFSET]
     paths["/processes"]["get"]["responses"]["400"] = bad
     for ind in reg:
@@ -231,8 +240,11 @@ def build_openapi(settings: Any = None, reg: Registry | None = None) -> dict[str
             body["example"] = {"inputs": dict(ind.example)}
         post["responses"].update({"400": bad, "404": missing, "500": error})
         post["responses"]["200"] = {
-            "description": "The result document: the outputs, provenance and data quality",
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": (
+                "The result document: the outputs, provenance and data quality; with "
+                "`response: raw` the selected output's value itself (any JSON value)"
+            ),
+            "content": {"application/json": {"schema": {}}},
         }
 
     jobs = paths["/jobs"]["get"]
@@ -331,7 +343,7 @@ def build_openapi(settings: Any = None, reg: Registry | None = None) -> dict[str
             },
         }
     }
-    return oas
+    return bundle(oas, generating=generating)
 
 
 _OAS30_KEYWORDS = {

@@ -6,8 +6,7 @@ from typing import Any
 
 from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
 
-from gsl_indicators.core.run import execute
-from gsl_indicators.core.spec import Indicator, InputError, registry
+from gsl_indicators.core.spec import Indicator, registry
 
 
 def process_metadata(indicator: Indicator) -> dict[str, Any]:
@@ -30,8 +29,11 @@ def process_metadata(indicator: Indicator) -> dict[str, Any]:
 class IndicatorProcessor(BaseProcessor):
     """One indicator as a pygeoapi processor (``processor: {indicator: <id>}`` in config).
 
-    The service executes through the engine-backed manager; :meth:`execute` computes
-    locally, so the processors also work under pygeoapi's own managers.
+    What it is for: pygeoapi publishes processes through processor plugins, so each
+    indicator has one, carrying its description (:func:`process_metadata`) for the
+    process list, the process description and the OpenAPI document. It does not
+    compute: executions go through :mod:`gsl_service.ogc.execute` and the engine
+    (``gsl run`` computes locally through :mod:`gsl_indicators.core.run`).
     """
 
     def __init__(self, processor_def: dict[str, Any]) -> None:
@@ -39,11 +41,10 @@ class IndicatorProcessor(BaseProcessor):
         super().__init__(processor_def, process_metadata(self.indicator))
 
     def execute(self, data: dict[str, Any], outputs: dict[str, Any] | None = None) -> Any:
-        """Compute the indicator on ``data`` (the request's inputs) in this process."""
-        try:
-            return "application/json", execute(self.indicator, data)
-        except InputError as err:
-            raise ProcessorExecuteError(str(err)) from err
+        """Not a road: executions go through :func:`gsl_service.ogc.execute.execute`."""
+        raise ProcessorExecuteError(
+            f"process {self.indicator.id!r}: execute through gsl_service.ogc.execute.execute"
+        )
 
     def __repr__(self) -> str:
         return f"<IndicatorProcessor> {self.indicator.id}"

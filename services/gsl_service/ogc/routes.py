@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pygeoapi.api import APIRequest
 from starlette.concurrency import run_in_threadpool
 
-from gsl_service.errors import ServiceError
+from gsl_service.contract import ExecutionEngine, get_engine
+from gsl_service.limits import check_json_media_type
 from gsl_service.ogc import handlers
 from gsl_service.ogc.api import GslAPI
 from gsl_service.ogc.execute import execute
@@ -20,12 +21,8 @@ from gsl_service.web.render import wants_html
 router = APIRouter()
 
 
-class EngineNotRunning(ServiceError):
-    """The app was used without its lifespan (no engine attached)."""
-
-    status = 503
-    ogc_type = "server-error"
-    title = "Service unavailable"
+#: The engine, handed to a route by FastAPI (tests override ``get_engine``).
+EngineDep = Annotated[ExecutionEngine, Depends(get_engine)]
 
 
 def to_response(headers: dict[str, Any], status: int, content: Any) -> Response:
@@ -95,15 +92,18 @@ async def describe_process(request: Request, process_id: str) -> Response:
 
 
 @router.post("/processes/{process_id}/execution", include_in_schema=False)
-async def execute_process(request: Request, process_id: str) -> Response:
-    """Execute: sync by default, ``Prefer: respond-async`` for a job."""
+async def execute_process(request: Request, process_id: str, engine: EngineDep) -> Response:
+    """Execute: sync by default, ``Prefer: respond-async`` for a job.
+
+    A body that is not JSON is a 415 before it is read; its size is bounded while
+    it streams in (:class:`~gsl_service.limits.BodyLimit`, 413).
+    """
     state = request.app.state
-    if state.engine is None:
-        raise EngineNotRunning("the execution engine is not running")
+    check_json_media_type(request.headers.get("content-type"))
     body = await request.body()
     status, headers, content = await run_in_threadpool(
         execute,
-        state.engine,
+        engine,
         state.registry,
         state.api.base_url,
         process_id,
@@ -114,31 +114,31 @@ async def execute_process(request: Request, process_id: str) -> Response:
 
 
 @router.get("/jobs", include_in_schema=False)
-async def list_jobs(request: Request) -> Response:
+async def list_jobs(request: Request, engine: EngineDep) -> Response:
     """Job list with the OGC job-list filters."""
     if wants_html(request):
         api: GslAPI = request.app.state.api
         api_request = await APIRequest.from_starlette(request, api.locales)
         return await pages.jobs(request, handlers.job_filter(api, api_request))
-    return await call(request, handlers.list_jobs)
+    return await call(request, handlers.list_jobs, engine)
 
 
 @router.get("/jobs/{job_id}", include_in_schema=False)
-async def get_job(request: Request, job_id: str) -> Response:
+async def get_job(request: Request, job_id: str, engine: EngineDep) -> Response:
     """Job status (statusInfo); as a page with the results once the job is done."""
     if wants_html(request):
         return await pages.job(request, job_id)
-    return await call(request, handlers.get_job, job_id)
+    return await call(request, handlers.get_job, engine, job_id)
 
 
 @router.delete("/jobs/{job_id}", include_in_schema=False)
-async def dismiss_job(request: Request, job_id: str) -> Response:
+async def dismiss_job(request: Request, job_id: str, engine: EngineDep) -> Response:
     """Dismiss a job."""
-    return await call(request, handlers.dismiss_job, job_id)
+    return await call(request, handlers.dismiss_job, engine, job_id)
 
 
 @router.get("/jobs/{job_id}/results", include_in_schema=False)
-async def get_results(request: Request, job_id: str) -> Response:
+async def get_results(request: Request, job_id: str, engine: EngineDep) -> Response:
     """Job results: the document (JSON), the job page (HTML), or one layer as a file.
 
     ``f=geojson|csv|gpkg`` (or the matching ``Accept``) with ``output=<name>`` answers
@@ -148,7 +148,10 @@ async def get_results(request: Request, job_id: str) -> Response:
     if wants_html(request):
         return await pages.job(request, job_id)
     return await results_response(
-        request, job_id, None, call_json=lambda: call(request, handlers.get_results, job_id)
+        request,
+        job_id,
+        None,
+        call_json=lambda: call(request, handlers.get_results, engine, job_id),
     )
 
 

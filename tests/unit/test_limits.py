@@ -1,0 +1,117 @@
+"""The JSON depth scan against a parser-independent count, and the Redis cache's byte bound."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gsl_service import limits
+from hypothesis_profiles import examples
+from redis_namespace import isolated_redis_env
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a Python value: a list or dict is one level above its deepest child."""
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+# strings full of what could fool a scanner: brackets, quotes and backslashes
+_tricky = st.text(alphabet='[]{}"\\ab', max_size=6)
+_json = st.recursive(
+    st.none() | st.integers() | _tricky,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_tricky, inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=examples(300))
+@given(value=_json, chunk=st.integers(min_value=1, max_value=9))
+def test_json_depth_matches_the_nesting_of_the_value(value, chunk):
+    original = limits._CHUNK
+    limits._CHUNK = chunk  # small chunks: quotes, escapes and brackets across chunk edges
+    try:
+        assert limits.json_depth(json.dumps(value).encode()) == _depth(value)
+    finally:
+        limits._CHUNK = original
+
+
+def test_json_depth_examples():
+    assert limits.json_depth(b"[]") == 1
+    assert limits.json_depth(b'{"a": {"b": [[]]}}') == 4  # object, object, array, array
+    assert limits.json_depth(rb'["\\", [1]]') == 2  # an escaped backslash ends the string
+
+
+@pytest.fixture
+def redis_cache():
+    import redis
+
+    from gsl_service.cache import RedisCache
+
+    with isolated_redis_env("redis://127.0.0.1:6379/2", "gslunit") as env:
+        client = redis.Redis.from_url(env["GSL_REDIS_URL"])
+        yield RedisCache(client, env["GSL_REDIS_PREFIX"], max_bytes=100)
+        client.close()
+
+
+def test_redis_cache_serves_but_does_not_store_a_result_over_its_bound(redis_cache):
+    calls = []
+
+    def compute() -> bytes:
+        calls.append(1)
+        return b"x" * 101  # one byte over the bound of 100
+
+    body, hit = redis_cache.get_or_compute("big", compute)
+    assert (body, hit) == (b"x" * 101, False)
+    assert redis_cache.get("big") is None
+    redis_cache.get_or_compute("big", compute)
+    assert len(calls) == 2  # computed again: it was never cached
+    redis_cache.put("small", b"y" * 100)  # exactly the bound is stored
+    assert redis_cache.get("small") == b"y" * 100
+
+
+def test_redis_cache_computes_without_redis():
+    import socket
+
+    import redis
+
+    from gsl_service.cache import RedisCache
+    from gsl_service.redis_client import api_client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    cache = RedisCache(api_client(f"redis://127.0.0.1:{port}/0", timeout_s=0.5))
+    assert cache.get_or_compute("k", lambda: b"doc") == (b"doc", False)
+    assert cache.outage.down()
+    cache.put("k", b"doc")  # skipped, no error
+    with pytest.raises(redis.ConnectionError):
+        cache.delete("k")  # only reads and writes of results degrade
+
+
+def test_worker_memory_bound_fails_the_allocation_not_the_node():
+    import subprocess
+    import sys
+
+    # a 512 MiB address-space bound; 1 GiB more cannot be allocated in that process
+    code = (
+        "from gsl_service.jobs.worker import limit_memory\n"
+        "limit_memory(512)\n"
+        "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])\n"
+        "try:\n"
+        "    b = bytearray(1024 * 2**20)\n"
+        "    print('allocated')\n"
+        "except MemoryError:\n"
+        "    print('MemoryError')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    assert out == [str(512 * 2**20), "MemoryError"]  # 512 x 1,048,576 = 536,870,912 bytes
