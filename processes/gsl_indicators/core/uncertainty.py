@@ -1,4 +1,4 @@
-"""Monte-Carlo uncertainty: how sure is an indicator's answer, given uncertain inputs?
+"""Monte-Carlo uncertainty: how sure an indicator's answer is, given uncertain inputs.
 
 The user declares **distributions for parameters** (walking speed ``normal(1.0, 0.15)``,
 tree distance ``uniform(10, 50)``) and **errors on data** per geo input (positional
@@ -127,7 +127,9 @@ class Choice(_Strict):
     def _weights(self) -> Choice:
         w = self.weights
         if w is not None and (
-            len(w) != len(self.values) or any(x < 0 or not math.isfinite(x) for x in w) or not sum(w) > 0
+            len(w) != len(self.values)
+            or any(x < 0 or not math.isfinite(x) for x in w)
+            or not sum(w) > 0
         ):
             raise ValueError("weights: one non-negative weight per value, not all zero")
         return self
@@ -236,7 +238,9 @@ def _spec_error(err: pydantic.ValidationError, name: str) -> InputError:
     return InputError(name, f"{loc}: {first['msg']}" if loc else first["msg"])
 
 
-def parse_spec(indicator: Indicator, value: Any, input_name: str = "uncertainty") -> UncertaintySpec:
+def parse_spec(
+    indicator: Indicator, value: Any, input_name: str = "uncertainty"
+) -> UncertaintySpec:
     """Validate an uncertainty request against ``indicator``'s parameters and geo inputs.
 
     Raises
@@ -262,7 +266,9 @@ def parse_spec(indicator: Indicator, value: Any, input_name: str = "uncertainty"
                 f"choose from {ok}",
             )
         if not _samplable(p):
-            raise InputError(input_name, f"parameters.{name}: a {p.type} cannot carry a distribution")
+            raise InputError(
+                input_name, f"parameters.{name}: a {p.type} cannot carry a distribution"
+            )
         if isinstance(dist, Choice):
             for v in dist.values:
                 try:
@@ -333,7 +339,7 @@ def perturb_layer(layer: Layer, err: DataError, rng: np.random.Generator) -> Lay
     features = [layer.features[i] for i in keep.tolist()]
     index = layer.index[keep]
     if err.missing_share > 0 and n:
-        k = int(round(n * err.missing_share / (1.0 - err.missing_share)))
+        k = round(n * err.missing_share / (1.0 - err.missing_share))
         src = rng.integers(0, n, k)
         angle = rng.uniform(0.0, 2.0 * math.pi, k)
         radius = err.missing_radius_m * np.sqrt(rng.random(k))  # uniform over the disk
@@ -343,7 +349,9 @@ def perturb_layer(layer: Layer, err: DataError, rng: np.random.Generator) -> Lay
         index = np.concatenate([index, layer.index[src]])
     if err.position_sd_m > 0 and len(geoms):
         m = len(geoms)
-        geoms = _move(geoms, rng.normal(0.0, err.position_sd_m, m), rng.normal(0.0, err.position_sd_m, m))
+        geoms = _move(
+            geoms, rng.normal(0.0, err.position_sd_m, m), rng.normal(0.0, err.position_sd_m, m)
+        )
     if err.values:
         props = [dict(f.get("properties") or {}) for f in features]
         for name, sd in err.values.items():
@@ -445,13 +453,11 @@ class MonteCarlo:
                 self.clipped[name] = int(((arr < lo) | (arr > hi)).sum())
                 arr = np.clip(arr, lo, hi)
                 columns[name] = (
-                    [int(round(v)) for v in arr.tolist()] if p.type == "integer" else arr.tolist()
+                    [round(v) for v in arr.tolist()] if p.type == "integer" else arr.tolist()
                 )
             else:
                 columns[name] = list(values)
-        return [
-            {**self.params, **{k: v[i] for k, v in columns.items()}} for i in range(n)
-        ]
+        return [{**self.params, **{k: v[i] for k, v in columns.items()}} for i in range(n)]
 
     def run_sample(self, i: int, params: dict[str, Any]) -> Sample:
         """Run the kernel on sample ``i`` (its data errors drawn from stream ``(seed, 2, i)``)."""
@@ -475,9 +481,7 @@ class MonteCarlo:
             result = self.indicator.compute(layers, dict(params), ctx)
         except InputError as err:
             return Sample(i, params, None, err)
-        overall = {
-            k: float(v) for k, v in result.overall.items() if finite(v) or _is_nan(v)
-        }
+        overall = {k: float(v) for k, v in result.overall.items() if finite(v) or _is_nan(v)}
         return Sample(i, params, overall)
 
     def run(self, on_progress: Callable[[int], None] | None = None) -> list[Sample]:
@@ -600,7 +604,11 @@ def summarise(
                     "baseline": _score(profile, indicator.id, name, b, area_type),
                     **_stats(scores, 2),
                 }
-                entry["norm"] = {"minimum": band["minimum"], "band_area_type": band["band_area_type"], "direction": band["direction"]}
+                entry["norm"] = {
+                    "minimum": band["minimum"],
+                    "band_area_type": band["band_area_type"],
+                    "direction": band["direction"],
+                }
                 entry["probability_meeting_norm"] = (
                     round(float(meets.mean()), 4) if known.any() else None
                 )
@@ -636,7 +644,9 @@ def summarise(
     return out
 
 
-def _score(profile: Any, indicator_id: str, metric: str, value: Any, area_type: Any) -> float | None:
+def _score(
+    profile: Any, indicator_id: str, metric: str, value: Any, area_type: Any
+) -> float | None:
     if not finite(value):
         return None
     s = float(profile.score(indicator_id, metric, [float(value)], area_type)[0])
