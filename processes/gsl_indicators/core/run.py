@@ -27,7 +27,7 @@ def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """
     params = indicator.validate_parameters(inputs)
     indicator.check_geo_inputs(inputs)
-    if params.get("uncertainty") is not None:
+    if indicator.has_uncertainty and params.get("uncertainty") is not None:
         from gsl_indicators.core.uncertainty import parse_spec
 
         parse_spec(indicator, params["uncertainty"])
@@ -110,7 +110,7 @@ def compute_outputs(
     """
     result = compute_metrics(indicator, layers, params, ctx)
     outputs = assemble(indicator, layers, params, ctx, result)
-    if params.get("uncertainty") is not None:
+    if indicator.has_uncertainty and params.get("uncertainty") is not None:
         from gsl_indicators.core.uncertainty import parse_spec, uncertainty_report
 
         spec = parse_spec(indicator, params["uncertainty"])

@@ -357,7 +357,7 @@ def perturb_layer(layer: Layer, err: DataError, rng: np.random.Generator) -> Lay
         for name, sd in err.values.items():
             noise = rng.normal(0.0, sd, len(props))
             for p, e in zip(props, noise.tolist(), strict=True):
-                v = p.get(name)
+                v: Any = p.get(name)
                 if finite(v):
                     p[name] = float(v) + e
         features = [{**f, "properties": p} for f, p in zip(features, props, strict=True)]
@@ -588,7 +588,7 @@ def summarise(
             [np.nan if s.overall is None else s.overall.get(name, np.nan) for s in valid],
             dtype=float,
         )
-        b = baseline.get(name)
+        b: Any = baseline.get(name)
         entry: dict[str, Any] = {
             "baseline": round(float(b), digits) if finite(b) and digits is not None else None,
             **_stats(vals, digits),
