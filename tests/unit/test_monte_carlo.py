@@ -314,3 +314,20 @@ def test_sensitivity_refuses_distributions_without_monte_carlo() -> None:
             },
         )
     assert "max_runs" in err.value.reason
+
+
+def test_shared_canopy_work_is_reused_only_while_the_crowns_stay() -> None:
+    # one 100 × 100 m neighbourhood; a 20 × 20 m crown in its middle: canopy share 0.04
+    inputs = {
+        **one_home([(5, 0)]),
+        "neighbourhoods": fc(feature(box(X - 50, Y - 50, X + 50, Y + 50), "BU1")),
+        "canopy": fc(feature(box(X - 10, Y - 10, X + 10, Y + 10), "c1")),
+    }
+    still = report(inputs, {"samples": 20, "data": {"trees": {"position_sd_m": 5}}})
+    m = still["metrics"]["canopy_share"]
+    assert (m["baseline"], m["p5"], m["p95"]) == (0.04, 0.04, 0.04)  # 400 / 10,000
+    # crowns moved by σ = 30 m: parts leave the neighbourhood in some samples; the memo
+    # must not hand them the unmoved crown's area
+    moved = report(inputs, {"samples": 40, "data": {"canopy": {"position_sd_m": 30}}})
+    m = moved["metrics"]["canopy_share"]
+    assert m["p5"] < 0.04 and m["p95"] == 0.04

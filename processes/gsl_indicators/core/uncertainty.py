@@ -23,8 +23,9 @@ Examples
 ...     {"parameters": {"d": {"distribution": "uniform", "low": 10, "high": 50}}})
 >>> spec.samples, spec.seed
 (200, 0)
->>> draw(spec.parameters["d"], np.random.default_rng(1), 3).round(2).tolist()
-[30.47, 47.82, 43.28]
+>>> x = draw(spec.parameters["d"], np.random.default_rng(1), 1000)
+>>> bool(x.min() >= 10), bool(x.max() < 50), round(float(x.mean()))  # (10 + 50) / 2
+(True, True, 30)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -41,6 +43,7 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gsl_indicators.core.metrics import Metrics, finite
+from gsl_indicators.core.shared import shared_work
 from gsl_indicators.core.spec import Context, InputError, Output, Parameter
 
 if TYPE_CHECKING:
@@ -485,27 +488,34 @@ class MonteCarlo:
         return Sample(i, params, overall)
 
     def run(self, on_progress: Callable[[int], None] | None = None) -> list[Sample]:
-        """Run every sample (in threads when ``workers`` > 1), in sample order."""
+        """Run every sample (in threads when ``workers`` > 1), in sample order.
+
+        The samples share work (:mod:`gsl_indicators.core.shared`): what a kernel
+        memoises on layers a sample leaves alone is computed once for all samples.
+        """
         plan = self.draw_parameters()
         self._base_groups()  # once, before the threads share it
-        if self.workers == 1:
-            out = []
-            for i, p in enumerate(plan):
-                out.append(self.run_sample(i, p))
+        with shared_work():
+            if self.workers == 1:
+                out = []
+                for i, p in enumerate(plan):
+                    out.append(self.run_sample(i, p))
+                    if on_progress is not None:
+                        on_progress(i + 1)
+                return out
+            done = [0]
+
+            def job(i: int) -> Sample:
+                s = self.run_sample(i, plan[i])
+                done[0] += 1
                 if on_progress is not None:
-                    on_progress(i + 1)
-            return out
-        done = [0]
+                    on_progress(done[0])
+                return s
 
-        def job(i: int) -> Sample:
-            s = self.run_sample(i, plan[i])
-            done[0] += 1
-            if on_progress is not None:
-                on_progress(done[0])
-            return s
-
-        with ThreadPoolExecutor(max_workers=self.workers) as ex:
-            return list(ex.map(job, range(len(plan))))
+            # each thread runs in a copy of this context: the same shared-work memo
+            contexts = [copy_context() for _ in plan]
+            with ThreadPoolExecutor(max_workers=self.workers) as ex:
+                return list(ex.map(lambda i: contexts[i].run(job, i), range(len(plan))))
 
 
 def _is_nan(v: Any) -> bool:

@@ -26,6 +26,7 @@ import numpy as np
 from gsl_indicators.core import geo
 from gsl_indicators.core.examples import point_feature, rd_collection
 from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.shared import shared_work
 from gsl_indicators.core.spec import (
     Context,
     Indicator,
@@ -593,7 +594,8 @@ def compute_one_at_a_time(params: dict[str, Any], ctx: Context) -> Metrics:
         ctx.progress(0.05 + 0.95 * runs[0] / needed, f"run {runs[0] + 1} of {needed}: {name}")
         runs[0] += 1
 
-    sensitivity = {s.name: sweep_parameter(base, s, metrics, progress) for s in plan}
+    with shared_work():  # what no swept parameter changes is computed once
+        sensitivity = {s.name: sweep_parameter(base, s, metrics, progress) for s in plan}
     invalid = sum(len(s["invalid"]) for s in sensitivity.values())
     record(base, ctx, runs[0], invalid)
     tornado = tornado_of(sensitivity, metrics)
