@@ -331,3 +331,25 @@ def test_shared_canopy_work_is_reused_only_while_the_crowns_stay() -> None:
     moved = report(inputs, {"samples": 40, "data": {"canopy": {"position_sd_m": 30}}})
     m = moved["metrics"]["canopy_share"]
     assert m["p5"] < 0.04 and m["p95"] == 0.04
+
+
+def test_urbanity_reports_its_numbers_and_the_radius_moves_the_density() -> None:
+    # three addresses on a line at 0, 1000 and 3000 m; radius_m ~ uniform(1100, 1900):
+    # within r: 2, 2, 1 addresses (the 1000 m pair only; 2000 m > 1900), so the mean
+    # density is (5/3) / (π r²) with r in km, falling with r: p5 of the density is the
+    # density at p95 of r; at r = 1.1 and 1.9 km: 0.43845 and 0.14696 addresses/km²
+    ind = registry().get("urbanity-class")
+    addresses = fc(*(feature(p(x, 0), f"a{i}") for i, x in enumerate((0, 1000, 3000))))
+    spec = {
+        "samples": 400,
+        "parameters": {"radius_m": {"distribution": "uniform", "low": 1100, "high": 1900}},
+    }
+    r = execute(ind, {"addresses": addresses, "uncertainty": spec})["uncertainty"]
+    dens = r["metrics"]["mean_address_density"]  # no metric has a direction: all numbers
+    assert "addresses" in r["metrics"]
+    assert 5 / 3 / (math.pi * 1.9**2) < dens["p5"] < dens["p50"] < dens["p95"]
+    assert dens["p95"] < 5 / 3 / (math.pi * 1.1**2)
+    # the median radius is about 1500 m: density (5/3) / (π · 2.25) = 0.23579; the sample
+    # median of 400 uniform draws has σ ≈ 800 · 0.5 / √400 = 20 m, i.e. 2.7 % of the
+    # density (∝ r⁻²): 4σ is 11 %
+    assert dens["p50"] == pytest.approx(5 / 3 / (math.pi * 2.25), rel=0.11)

@@ -206,7 +206,8 @@ class UncertaintySpec(_Strict):
     metrics: list[str] | None = Field(
         None,
         description="Overall metrics to report (default: every one with a direction, "
-        "i.e. every metric that can be better or worse; counts only when named).",
+        "i.e. every metric that can be better or worse, counts only when named; every "
+        "numeric one where none has a direction).",
     )
 
 
@@ -581,12 +582,10 @@ def summarise(
     declared = {m.id: m for m in indicator.metrics_for(params)}
     valid = [s for s in samples if s.overall is not None]
     names = spec.metrics
-    if names is None:  # the metrics that can be better or worse (not the counts)
-        names = [
-            k
-            for k, v in baseline.items()
-            if k in declared and declared[k].direction is not None and (finite(v) or _is_nan(v))
-        ]
+    if names is None:  # the metrics that can be better or worse (not the counts) ...
+        numeric = [k for k, v in baseline.items() if k in declared and (finite(v) or _is_nan(v))]
+        names = [k for k in numeric if declared[k].direction is not None]
+        names = names or numeric  # ... else, where none has a direction, every number
     scored = [m for m in names if declared.get(m) is not None and declared[m].scored]
     profile = resolve_profile(params) if scored else None
     area_type = params.get("area_type")
