@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import pytest
@@ -44,25 +45,31 @@ def test_urbanity_radius_sweep_by_hand() -> None:
     doc = sens(process="urbanity-class", inputs=three_addresses(), parameters=["radius_m"])
     # radius_m 100..5000 in 5 steps: 100, 1325, 2550, 3775, 5000; baseline 1000
     s = doc["sensitivity"]["radius_m"]
-    assert s["kind"] == "range" and s["baseline"] == 1000.0
+    # radius_m declares no plausible range: its valid range is swept
+    assert s["kind"] == "range" and s["baseline"] == 1000.0 and s["range_from"] == "valid"
     assert s["values"] == [100.0, 1325.0, 2550.0, 3775.0, 5000.0]
-    # addresses within r (self included), mean over the three, / (π r² in km²),
-    # rounded to 3 decimals by urbanity-class's summary:
-    #   r=100:  1,1,1 → 1 / (π·0.01)          = 31.8310 → 31.831
-    #   r=1000: 2,2,1 → (5/3) / π             = 0.5305  → 0.531  (baseline)
-    #   r=1325: 2,2,1 → (5/3) / (π·1.755625)  = 0.30218 → 0.302
-    #   r=2550: 2,3,2 → (7/3) / (π·6.5025)    = 0.11422 → 0.114
-    #   r=3775: 3,3,3 → 3 / (π·14.250625)     = 0.06701 → 0.067
-    #   r=5000: 3,3,3 → 3 / (π·25)            = 0.03820 → 0.038
+    # addresses within r (self included), mean over the three, / (π r² in km²), read
+    # unrounded from the kernel (sensitivity 3.0.0; the summary rounds to 3 decimals):
+    #   r=100:  1,1,1 → 1 / (π·0.01)          = 31.83099
+    #   r=1000: 2,2,1 → (5/3) / π             = 0.530516  (baseline)
+    #   r=1325: 2,2,1 → (5/3) / (π·1.755625)  = 0.302181
+    #   r=2550: 2,3,2 → (7/3) / (π·6.5025)    = 0.114221
+    #   r=3775: 3,3,3 → 3 / (π·14.250625)     = 0.067009
+    #   r=5000: 3,3,3 → 3 / (π·25)            = 0.038197
+    pi = math.pi
+    exact = [1 / (pi * 0.01), (5 / 3) / (pi * 1.755625), (7 / 3) / (pi * 6.5025)]
+    exact += [3 / (pi * 14.250625), 3 / (pi * 25)]
     dens = s["metrics"]["mean_address_density"]
-    assert dens["values"] == [31.831, 0.302, 0.114, 0.067, 0.038]
-    assert dens["baseline"] == 0.531
-    assert dens["min"] == 0.038 and dens["max"] == 31.831
-    assert dens["swing"] == pytest.approx(31.831 - 0.038)  # 31.793
+    assert dens["values"] == pytest.approx(exact, rel=1e-12)
+    assert dens["baseline"] == pytest.approx((5 / 3) / pi, rel=1e-12)
+    assert dens["min"] == pytest.approx(exact[-1]) and dens["max"] == pytest.approx(exact[0])
+    assert dens["swing"] == pytest.approx(exact[0] - exact[-1])  # 31.7928
     # arc elasticity over the neighbours 100 and 1325 of the baseline 1000:
-    # ((0.302 - 31.831) / 0.531) / ((1325 - 100) / 1000) = -59.3766 / 1.225 = -48.471
-    assert dens["elasticity"] == pytest.approx(((0.302 - 31.831) / 0.531) / 1.225)
-    assert dens["elasticity"] == pytest.approx(-48.4707, abs=1e-3)
+    # ((0.302181 - 31.830989) / 0.530516) / ((1325 - 100) / 1000) = -59.43047 / 1.225 = -48.5147
+    # (with the values rounded to 3 digits it was -48.4707: rounding leaked into it)
+    m0 = (5 / 3) / pi
+    assert dens["elasticity"] == pytest.approx(((exact[1] - exact[0]) / m0) / 1.225, rel=1e-12)
+    assert dens["elasticity"] == pytest.approx(-48.5147, abs=1e-3)
     # the address count and the class (5 everywhere: densities far below 500) do not move
     assert s["metrics"]["addresses"]["swing"] == 0
     assert s["metrics"]["urbanity_class"]["values"] == [5] * 5
@@ -79,7 +86,7 @@ def test_urbanity_radius_sweep_by_hand() -> None:
         # every address is class 5 at every radius: the counts per class do not move
         **{f"addresses_class_{c}": None for c in range(1, 6)},
     }
-    assert doc["baseline"]["summary"]["mean_address_density"] == 0.531
+    assert doc["baseline"]["summary"]["mean_address_density"] == pytest.approx(m0, rel=1e-12)
     assert doc["tornado"]["mean_address_density"][0]["parameter"] == "radius_m"
 
 
@@ -114,7 +121,8 @@ def test_given_parameters_are_the_baseline_and_defaults_vary_all_ranged() -> Non
         steps=2,
     )
     assert doc["baseline"]["parameters"]["radius_m"] == 1325.0
-    assert doc["baseline"]["summary"]["mean_address_density"] == 0.302
+    # (5/3) / (π·1.755625), unrounded
+    assert doc["baseline"]["summary"]["mean_address_density"] == pytest.approx(0.3021810, abs=1e-7)
     assert list(doc["sensitivity"]) == [
         "radius_m",
         "class_1_min",
@@ -162,21 +170,23 @@ def green_case(tree_offsets: list[float]) -> dict[str, Any]:
 def test_green_tree_distance_sweep_by_hand() -> None:
     doc = sens(
         process="green-3-30-300",
-        inputs=green_case([5.0, 50.0, 150.0]),
+        inputs=green_case([5.0, 25.0, 45.0]),
         parameters=["tree_distance_m"],
         metrics=["share_buildings_meeting_3"],
     )
     s = doc["sensitivity"]["tree_distance_m"]
-    # 1..200 in 5 steps: 1, 50.75, 100.5, 150.25, 200; a home meets 3 when its trees
-    # (at 5, 50, 150 m) are within the distance: 0, 2, 2, 3, 3 of 3 homes
-    assert s["values"] == [1.0, 50.75, 100.5, 150.25, 200.0]
+    # the plausible range 10..50 m (valid: 1..200) in 5 steps: 10, 20, 30, 40, 50; a home
+    # meets 3 when its trees (at 5, 25, 45 m) are within the distance: 1, 1, 2, 2, 3 of 3
+    assert s["range_from"] == "plausible"
+    assert s["values"] == [10.0, 20.0, 30.0, 40.0, 50.0]
     share = s["metrics"]["share_buildings_meeting_3"]
-    # shares are fractions rounded to 4 digits (green-3-30-300 2.0.0): 2/3 → 0.6667
-    assert share["values"] == [0.0, 0.6667, 0.6667, 1.0, 1.0]
-    assert share["baseline"] == 0.3333  # 30 m: only the 5 m home
-    assert share["swing"] == pytest.approx(1.0)
-    # ((0.6667 - 0) / 0.3333) / ((50.75 - 1) / 30) = 2.00030 / 1.658333 = 1.20621
-    assert share["elasticity"] == pytest.approx((0.6667 / 0.3333) / (49.75 / 30), rel=1e-5)
+    # read unrounded from the kernel (the summary rounds to 4 digits: 0.6667)
+    assert share["values"] == [1 / 3, 1 / 3, 2 / 3, 2 / 3, 1.0]
+    assert share["baseline"] == 2 / 3  # 30 m: the 5 m and the 25 m homes
+    assert share["swing"] == pytest.approx(2 / 3)
+    # ((2/3 - 1/3) / (2/3)) / ((40 - 20) / 30) = 0.5 / (2/3) = 0.75 exactly; from the
+    # rounded 0.6667 and 0.3333 it would be 0.750113: the rounding leak, fixed
+    assert share["elasticity"] == pytest.approx(0.75, abs=1e-12)
     # the baseline run's warnings pass through (no canopy polygons given)
     assert "no-canopy" in [w["code"] for w in doc["data_quality"]["warnings"]]
 

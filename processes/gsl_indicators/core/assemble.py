@@ -39,6 +39,7 @@ __all__ = [
     "crs_member",
     "jsonable",
     "results_document",
+    "summary_of",
 ]
 
 #: Properties that hold an area's own code, in order of preference.
@@ -205,7 +206,7 @@ def assemble(
         When the kernel returns a metric its declaration does not have (a programming
         error, caught by the tests of every indicator).
     """
-    from gsl_indicators.core.scoring import area_types_of, resolve_profile, scorecard, scorecards
+    from gsl_indicators.core.scoring import area_types_of, resolve_profile, scorecards
 
     metrics = indicator.metrics_for(params)
     declared = {m.id: m for m in metrics}
@@ -240,11 +241,7 @@ def assemble(
                 cols[f"score_{m}"] = [c["scores"].get(m, {}).get("score") for c in cards]
         out[areas.name] = _collection(areas, cols, declared)
 
-    summary = {k: round_value(v, declared[k].digits) for k, v in result.overall.items()}
-    if profile is not None:
-        picked = {m: result.overall[m] for m in scored if m in result.overall}
-        summary["scorecard"] = scorecard(profile, indicator.id, picked, params.get("area_type"))
-    out["summary"] = summary
+    out["summary"] = summary_of(indicator, params, result)
     for name, (layer, columns) in result.collections.items():
         out[name] = _collection(layer, columns, declared)
     out.update(jsonable(result.outputs))
@@ -252,6 +249,32 @@ def assemble(
     if profile is not None:
         out["profile"] = profile.to_dict(indicator=indicator.id)
     return out
+
+
+def summary_of(
+    indicator: Indicator, params: Mapping[str, Any], result: Metrics, *, rounded: bool = True
+) -> dict[str, Any]:
+    """Return the ``summary`` output: the overall metrics and, when scored, the scorecard.
+
+    ``rounded=False`` keeps the kernel's values as computed (non-finite ones as
+    ``None``): what analyses read (``sensitivity``), so that rounding to the declared
+    digits does not leak into elasticities. The scorecard scores the unrounded values
+    either way.
+    """
+    from gsl_indicators.core.scoring import resolve_profile, scorecard
+
+    metrics = indicator.metrics_for(params)
+    declared = {m.id: m for m in metrics}
+    if rounded:
+        summary = {k: round_value(v, declared[k].digits) for k, v in result.overall.items()}
+    else:
+        summary = {k: jsonable(v) for k, v in result.overall.items()}
+    scored = tuple(m.id for m in metrics if m.scored)
+    if scored:
+        profile = resolve_profile(params)
+        picked = {m: result.overall[m] for m in scored if m in result.overall}
+        summary["scorecard"] = scorecard(profile, indicator.id, picked, params.get("area_type"))
+    return summary
 
 
 def results_document(indicator: Indicator, outputs: Mapping[str, Any]) -> dict[str, Any]:

@@ -181,6 +181,8 @@ def canopy_area(crowns: np.ndarray, zones: np.ndarray, workers: int | None = Non
 
     Overlapping crowns count once. Zones may overlap each other (each gets its own
     share) and need not cover the crowns (crowns outside every zone count nowhere).
+    Within an analysis (:func:`gsl_indicators.core.shared.shared_work`) the result for
+    the same crown and zone arrays is computed once.
 
     Parameters
     ----------
@@ -202,6 +204,15 @@ def canopy_area(crowns: np.ndarray, zones: np.ndarray, workers: int | None = Non
     >>> canopy_area(crowns, zones).tolist()
     [9.0, 2.0]
     """
+    from gsl_indicators.core.shared import memoised
+
+    return memoised(
+        "canopy_area", (crowns, zones), (), lambda: _canopy_area(crowns, zones, workers)
+    )
+
+
+def _canopy_area(crowns: np.ndarray, zones: np.ndarray, workers: int | None) -> np.ndarray:
+    """Compute :func:`canopy_area` (no memo)."""
     n_zones = len(zones)
     out = np.zeros(n_zones)
     if not len(crowns) or not n_zones:

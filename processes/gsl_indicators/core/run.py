@@ -27,6 +27,10 @@ def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """
     params = indicator.validate_parameters(inputs)
     indicator.check_geo_inputs(inputs)
+    if indicator.has_uncertainty and params.get("uncertainty") is not None:
+        from gsl_indicators.core.uncertainty import parse_spec
+
+        parse_spec(indicator, params["uncertainty"])
     return params
 
 
@@ -87,14 +91,15 @@ def input_digests(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, 
     }
 
 
-def compute_outputs(
+def compute_metrics(
     indicator: Indicator, layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
-) -> dict[str, Any]:
-    """Run the kernel on parsed layers and assemble its outputs (bare values).
+) -> Metrics:
+    """Run the kernel on parsed layers; return its unrounded :class:`Metrics`.
 
     Groups the features by area once (``ctx.groups``) when the indicator has both, so
-    every road that runs a kernel — a request, a sensitivity sweep, a tile — gives
-    the same outputs.
+    every road that runs a kernel — a request, a sensitivity sweep, an uncertainty
+    sample, a tile — sees the same grouping. Analyses (sensitivity, uncertainty) read
+    these values, not the assembled ones rounded to the declared digits.
     """
     features = layers.get(indicator.features or "")
     areas = layers.get(indicator.areas or "")
@@ -103,7 +108,26 @@ def compute_outputs(
     result = indicator.compute(layers, params, ctx)
     if not isinstance(result, Metrics):
         raise TypeError(f"{indicator.id}: a kernel returns Metrics, got {type(result).__name__}")
-    return assemble(indicator, layers, params, ctx, result)
+    return result
+
+
+def compute_outputs(
+    indicator: Indicator, layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
+) -> dict[str, Any]:
+    """Run the kernel on parsed layers and assemble its outputs (bare values).
+
+    :func:`compute_metrics`, then the one assembler; with an ``uncertainty`` request,
+    the Monte-Carlo samples run on the same parsed layers and their report is the
+    ``uncertainty`` output.
+    """
+    result = compute_metrics(indicator, layers, params, ctx)
+    outputs = assemble(indicator, layers, params, ctx, result)
+    if indicator.has_uncertainty and params.get("uncertainty") is not None:
+        from gsl_indicators.core.uncertainty import parse_spec, uncertainty_report
+
+        spec = parse_spec(indicator, params["uncertainty"])
+        outputs["uncertainty"] = uncertainty_report(indicator, layers, params, result, spec, ctx)
+    return outputs
 
 
 def execute(

@@ -90,7 +90,11 @@ class Parameter:
         Value used when the request leaves it out. ``None`` with ``required=True``
         makes the input mandatory.
     minimum, maximum : float, optional
-        Plausible range (inclusive); also the range of uncertainty sweeps.
+        Valid range (inclusive): requests outside it are refused.
+    plausible : tuple of float, optional
+        The range a value realistically takes, ``(low, high)`` inside the valid range
+        (tree distance: 10–50 m, while 1–200 m is valid). ``sensitivity`` sweeps it; a
+        parameter without one is swept over its valid range.
     enum : tuple, optional
         Allowed values.
     unit : str, optional
@@ -119,6 +123,35 @@ class Parameter:
     # Python annotation for validation where ``type`` alone is too narrow (a catalog
     # name *or* an inline table: ``str | list[Any]``); give the JSON type in ``schema``.
     annotation: Any = None
+    plausible: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.plausible is None:
+            return
+        lo, hi = self.plausible
+        if not lo < hi:
+            raise ValueError(f"parameter '{self.name}': plausible low must lie below high")
+        if (self.minimum is not None and lo < self.minimum) or (
+            self.maximum is not None and hi > self.maximum
+        ):
+            raise ValueError(f"parameter '{self.name}': plausible range outside the valid range")
+
+    @property
+    def sweep_range(self) -> tuple[float, float] | None:
+        """Return the range to sweep: ``plausible``, else ``(minimum, maximum)`` when both exist.
+
+        Examples
+        --------
+        >>> Parameter("d", "D", "d", "number", 30.0, 1.0, 200.0, plausible=(10.0, 50.0)).sweep_range
+        (10.0, 50.0)
+        >>> Parameter("d", "D", "d", "number", 30.0, 1.0, 200.0).sweep_range
+        (1.0, 200.0)
+        """
+        if self.plausible is not None:
+            return (float(self.plausible[0]), float(self.plausible[1]))
+        if self.minimum is not None and self.maximum is not None:
+            return (float(self.minimum), float(self.maximum))
+        return None
 
     def json_schema(self) -> dict[str, Any]:
         """Return the JSON schema of this parameter, with default, range and enum."""
@@ -401,6 +434,11 @@ class PartCache(Protocol):
         """Store ``value`` under ``key``."""
 
 
+NO_UNCERTAINTY_THEMES: tuple[str, ...] = ("test", "scoreboard", "uncertainty")
+"""Themes without the ``uncertainty`` parameter: test processes, composites whose parts
+are cached by key (scoreboards, scenario comparisons: sample their indicators one by
+one instead) and the analyses themselves (``sensitivity`` has a ``monte-carlo`` method)."""
+
 ComputeFn = Callable[[Mapping[str, "Layer"], dict[str, Any], Context], Metrics]
 
 
@@ -451,6 +489,11 @@ class Indicator:
     alternatives : tuple of tuple of str
         Groups of optional geo inputs of which at least one must be given (``("trees",
         "canopy")``): declared in the description, checked with the required inputs.
+    uncertainty : bool
+        Whether the optional ``uncertainty`` parameter (Monte-Carlo bands,
+        :mod:`gsl_indicators.core.uncertainty`) is added; every indicator on the metric
+        model has it, except composites whose parts are cached (scoreboards) and test
+        processes.
     features : str, optional
         The geo input whose features carry the per-feature metrics (``"buildings"``);
         the output of that name is its FeatureCollection.
@@ -480,6 +523,7 @@ class Indicator:
     metric_templates: Callable[[Mapping[str, Any]], tuple[Metric, ...]] | None = None
     scores: bool = False
     alternatives: tuple[tuple[str, ...], ...] = ()
+    uncertainty: bool = True
 
     def __post_init__(self) -> None:
         if (self.scores or any(m.scored for m in self.metrics)) and not any(
@@ -488,6 +532,10 @@ class Indicator:
             from gsl_indicators.core.scoring import PROFILE_PARAMETERS
 
             object.__setattr__(self, "parameters", (*self.parameters, *PROFILE_PARAMETERS))
+        if self.has_uncertainty and not any(p.name == "uncertainty" for p in self.parameters):
+            from gsl_indicators.core.uncertainty import UNCERTAINTY_PARAMETER
+
+            object.__setattr__(self, "parameters", (*self.parameters, UNCERTAINTY_PARAMETER))
         ids = [m.id for m in self.metrics]
         if len(set(ids)) != len(ids):
             raise ValueError(f"{self.id}: duplicate metric ids")
@@ -495,6 +543,11 @@ class Indicator:
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
             raise ValueError(f"{self.id}: duplicate input names {sorted(dupes)}")
+
+    @property
+    def has_uncertainty(self) -> bool:
+        """Return whether requests may ask for Monte-Carlo ``uncertainty`` bands."""
+        return self.uncertainty and bool(self.metrics) and self.theme not in NO_UNCERTAINTY_THEMES
 
     @property
     def scored_metrics(self) -> tuple[str, ...]:
@@ -551,6 +604,10 @@ class Indicator:
             ]
             if self.scored_metrics or self.scores:
                 generated.append(Output("profile", "Profile", "The norm profile used."))
+            if self.has_uncertainty:
+                from gsl_indicators.core.uncertainty import UNCERTAINTY_OUTPUT
+
+                generated.append(UNCERTAINTY_OUTPUT)
             for o in generated:
                 out.setdefault(o.name, o)
         out.setdefault(
@@ -694,6 +751,8 @@ class Indicator:
             }
             if p.unit:  # beside the schema: OGC's schema.yaml admits no `x-` keywords
                 inputs[p.name]["x-unit"] = p.unit
+            if p.plausible is not None:
+                inputs[p.name]["x-plausible"] = list(p.plausible)
         outputs = {
             o.name: {
                 "title": o.title,
@@ -751,6 +810,7 @@ class Indicator:
                     "default": p.default,
                     "minimum": p.minimum,
                     "maximum": p.maximum,
+                    "plausible": list(p.plausible) if p.plausible is not None else None,
                     "enum": list(p.enum) if p.enum else None,
                     "unit": p.unit,
                 }

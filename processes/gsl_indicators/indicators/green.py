@@ -701,6 +701,7 @@ TREE_DISTANCE = Parameter(
     minimum=1.0,
     maximum=200.0,
     unit="m",
+    plausible=(10.0, 50.0),  # the distances used in practice (cited above), not 1–200 m
 )
 MIN_TREES = Parameter(
     "min_trees",
@@ -730,6 +731,7 @@ PARK_DISTANCE = Parameter(
     minimum=50.0,
     maximum=2000.0,
     unit="m",
+    plausible=(200.0, 500.0),  # the range of park distances studied around the 300 m
 )
 MIN_PARK_AREA = Parameter(
     "min_park_area_m2",
@@ -741,6 +743,7 @@ MIN_PARK_AREA = Parameter(
     minimum=0.0,
     maximum=1000000.0,
     unit="m²",
+    plausible=(5000.0, 20000.0),  # 0.5–2 ha: WHO Europe 0.5–1 ha, larger thresholds in studies
 )
 MERGE_TOUCHING = Parameter(
     "merge_touching_parks",

@@ -827,6 +827,8 @@ INDICATORS = (
                 minimum=0.2,
                 maximum=2.5,
                 unit="m/s",
+                # the range the GGO and Nieuwegein cards allow (catalog): slow to brisk walkers
+                plausible=(0.6, 1.4),
             ),
             Parameter(
                 "facility_types",

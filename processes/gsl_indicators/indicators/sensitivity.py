@@ -1,18 +1,24 @@
 """``sensitivity``: how much an indicator's answer moves when its parameters move.
 
-One-at-a-time (OAT) sensitivity analysis of any other registered indicator: the
-target's kernel runs once at the baseline (its defaults, or the values given), then
-once for each value of each varied parameter across its plausible range (the
-``minimum``/``maximum`` or ``enum`` of its declaration), every other parameter at the
-baseline. The geo inputs are parsed once; every run calls the target's pure
-``compute`` on the same parsed layers.
+Two methods on any other registered indicator, the geo inputs parsed once:
+
+* ``one-at-a-time`` (OAT): the target's kernel runs once at the baseline (its defaults,
+  or the values given), then once for each value of each varied parameter across its
+  plausible range (the ``plausible`` range of its declaration, else its valid
+  ``minimum``/``maximum``, or its ``enum``), every other parameter at the baseline;
+* ``monte-carlo``: the uncertainty engine (:mod:`gsl_indicators.core.uncertainty`, the
+  same one as every indicator's ``uncertainty`` parameter) draws samples of the declared
+  parameter distributions and data errors.
+
+Both read the kernel's unrounded metric values, never the assembled document rounded to
+the declared digits.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +26,7 @@ import numpy as np
 from gsl_indicators.core import geo
 from gsl_indicators.core.examples import point_feature, rd_collection
 from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.shared import shared_work
 from gsl_indicators.core.spec import (
     Context,
     Indicator,
@@ -28,6 +35,11 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
     declared_indicators,
+)
+from gsl_indicators.core.uncertainty import (
+    MAX_SAMPLES,
+    UNCERTAINTY_OUTPUT,
+    UNCERTAINTY_PARAMETER,
 )
 
 PROCESS_ID = "sensitivity"
@@ -63,15 +75,18 @@ class Sweep:
         How the values were chosen.
     values : tuple
         The values, ascending for ranges.
+    range_from : {"plausible", "valid"}, optional
+        For ranges: the declared plausible range, or (without one) the valid range.
     """
 
     name: str
     kind: str
     values: tuple[Any, ...]
+    range_from: str | None = None
 
 
 def sweepable(p: Parameter) -> bool:
-    """Whether ``p`` has a plausible range to sweep: numeric with both bounds, boolean or enum.
+    """Whether ``p`` has a range to sweep: numeric with a plausible range or both bounds, boolean or enum.
 
     Examples
     --------
@@ -84,7 +99,7 @@ def sweepable(p: Parameter) -> bool:
         return len(p.enum) > 0
     if p.type == "boolean":
         return True
-    return p.type in ("number", "integer") and p.minimum is not None and p.maximum is not None
+    return p.type in ("number", "integer") and p.sweep_range is not None
 
 
 def default_parameters(indicator: Indicator) -> list[str]:
@@ -106,6 +121,7 @@ def default_parameters(indicator: Indicator) -> list[str]:
 def sweep_values(p: Parameter, steps: int) -> Sweep:
     """Return the values of ``p`` to run: ``steps`` evenly spaced over its range, or every value.
 
+    The range is the declared ``plausible`` one, else the valid ``minimum``–``maximum``.
     Integer parameters are rounded to whole numbers (duplicates dropped).
 
     Parameters
@@ -127,16 +143,20 @@ def sweep_values(p: Parameter, steps: int) -> Sweep:
     (1, 2, 3, 4)
     >>> sweep_values(Parameter("b", "B", "flag", "boolean", default=True), 5).values
     (False, True)
+    >>> sweep_values(Parameter("d", "D", "d", "number", 30.0, 1.0, 200.0, plausible=(10.0, 50.0)), 3)
+    Sweep(name='d', kind='range', values=(10.0, 30.0, 50.0), range_from='plausible')
     """
     if p.enum is not None:
         return Sweep(p.name, "enum", tuple(p.enum))
     if p.type == "boolean":
         return Sweep(p.name, "boolean", (False, True))
-    assert p.minimum is not None and p.maximum is not None
-    grid = np.linspace(float(p.minimum), float(p.maximum), steps)
+    bounds = p.sweep_range
+    assert bounds is not None
+    source = "plausible" if p.plausible is not None else "valid"
+    grid = np.linspace(bounds[0], bounds[1], steps)
     if p.type == "integer":
-        return Sweep(p.name, "range", tuple(sorted({round(float(v)) for v in grid})))
-    return Sweep(p.name, "range", tuple(float(v) for v in grid))
+        return Sweep(p.name, "range", tuple(sorted({round(float(v)) for v in grid})), source)
+    return Sweep(p.name, "range", tuple(float(v) for v in grid), source)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -292,13 +312,13 @@ def _runs_needed(plan: Sequence[Sweep], baseline: Mapping[str, Any]) -> int:
 def _run(
     target: Indicator, layers: Mapping[str, geo.Layer], params: dict[str, Any]
 ) -> tuple[Mapping[str, Any], list[dict[str, Any]]]:
-    """Run the target's kernel through the runner; return its summary and warnings."""
-    from gsl_indicators.core.run import compute_outputs
+    """Run the target's kernel through the runner; return its unrounded summary and warnings."""
+    from gsl_indicators.core.assemble import summary_of
+    from gsl_indicators.core.run import compute_metrics
 
     run_ctx = Context()
-    out = compute_outputs(target, layers, params, run_ctx)
-    summary = out.get("summary")
-    return (summary if isinstance(summary, Mapping) else {}), run_ctx.warnings
+    result = compute_metrics(target, layers, params, run_ctx)
+    return summary_of(target, params, result, rounded=False), run_ctx.warnings
 
 
 def _stats(
@@ -333,6 +353,7 @@ class Baseline:
     crs: str | None
     summary: Mapping[str, Any]
     ctx: Context
+    metrics: Metrics
 
 
 def resolve_target(params: Mapping[str, Any]) -> tuple[Indicator, Mapping[str, Any]]:
@@ -365,8 +386,9 @@ def baseline_parameters(target: Indicator, raw: Mapping[str, Any]) -> dict[str, 
 def run_baseline(
     target: Indicator, raw: Mapping[str, Any], params: dict[str, Any], ctx: Context
 ) -> Baseline:
-    """Parse the target's geo inputs once and run it at the baseline ``params``."""
-    from gsl_indicators.core.run import compute_outputs
+    """Parse the target's geo inputs once and run it at the baseline ``params`` (unrounded)."""
+    from gsl_indicators.core.assemble import summary_of
+    from gsl_indicators.core.run import compute_metrics
 
     geo_names = {gi.name for gi in target.inputs}
     base_ctx = Context()
@@ -374,18 +396,18 @@ def run_baseline(
         ctx.progress(0.0, "reading inputs")
         layers, crs = geo.read_layers(target.inputs, raw, base_ctx) if target.geo else ({}, None)
         ctx.progress(0.05, "baseline run")
-        out = compute_outputs(target, layers, dict(params), base_ctx)
+        result = compute_metrics(target, layers, dict(params), base_ctx)
     except InputError as err:
         raise _nested_error(err) from None
-    summary = out.get("summary")
     return Baseline(
         target=target,
         given={k: v for k, v in raw.items() if k not in geo_names},
         params=params,
         layers=layers,
         crs=crs,
-        summary=summary if isinstance(summary, Mapping) else {},
+        summary=summary_of(target, params, result, rounded=False),
         ctx=base_ctx,
+        metrics=result,
     )
 
 
@@ -430,6 +452,7 @@ def sweep_parameter(
         new_codes |= {w["code"] for w in warnings} - base_codes
     return {
         "kind": sweep.kind,
+        **({"range_from": sweep.range_from} if sweep.range_from else {}),
         "baseline": p0,
         "values": list(sweep.values),
         "invalid": rejected,
@@ -491,7 +514,66 @@ def record(base: Baseline, ctx: Context, runs: int, invalid: int) -> None:
 
 
 def compute(layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Context) -> Metrics:
-    """Run the one-at-a-time sensitivity analysis (see the indicator's method text)."""
+    """Run the sensitivity analysis by the requested ``method`` (see the method text)."""
+    if params["method"] == "monte-carlo":
+        return compute_monte_carlo(params, ctx)
+    if params["uncertainty"] is not None:
+        raise InputError(
+            "uncertainty", "distributions are used by method 'monte-carlo' only; set `method`"
+        )
+    return compute_one_at_a_time(params, ctx)
+
+
+def compute_monte_carlo(params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run the Monte-Carlo analysis: the uncertainty engine on the target (parsed once)."""
+    from gsl_indicators.core.uncertainty import parse_spec, uncertainty_report
+
+    target, raw = resolve_target(params)
+    if params["uncertainty"] is None:
+        raise InputError(
+            "uncertainty",
+            "method 'monte-carlo' needs `uncertainty`: the distributions of parameters and "
+            "the errors on data of the target (see docs/uncertainty.md)",
+        )
+    spec = parse_spec(target, params["uncertainty"])
+    if params["metrics"] is not None and spec.metrics is None:
+        try:
+            spec = parse_spec(target, {**params["uncertainty"], "metrics": params["metrics"]})
+        except InputError as err:
+            raise InputError("metrics", err.reason.removeprefix("metrics: ")) from None
+    if spec.samples + 1 > params["max_runs"]:
+        raise InputError(
+            "uncertainty",
+            f"samples: {spec.samples} samples and the baseline need {spec.samples + 1} runs, "
+            f"more than max_runs = {params['max_runs']}; lower `samples` or raise `max_runs`",
+        )
+    base_params = baseline_parameters(target, raw)
+    base = run_baseline(target, raw, base_params, ctx)
+    try:
+        report = uncertainty_report(target, base.layers, base_params, base.metrics, spec, ctx)
+    except InputError as err:
+        raise _nested_error(err) from None
+    record(base, ctx, 1 + spec.samples, 0)
+    ctx.progress(1.0, "done")
+    return Metrics(
+        overall={
+            "runs": 1 + spec.samples,
+            "invalid_runs": spec.samples - report["valid_samples"],
+            "parameters_varied": len(spec.parameters),
+            "metrics_tracked": len(report["metrics"]),
+        },
+        outputs={
+            "baseline": {
+                "parameters": {name: base.params.get(name) for name in spec.parameters},
+                "summary": dict(base.summary),
+            },
+            "uncertainty": report,
+        },
+    )
+
+
+def compute_one_at_a_time(params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run the one-at-a-time sensitivity analysis."""
     target, raw = resolve_target(params)
     steps = int(params["steps"])
     base_params = baseline_parameters(target, raw)
@@ -512,7 +594,8 @@ def compute(layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Contex
         ctx.progress(0.05 + 0.95 * runs[0] / needed, f"run {runs[0] + 1} of {needed}: {name}")
         runs[0] += 1
 
-    sensitivity = {s.name: sweep_parameter(base, s, metrics, progress) for s in plan}
+    with shared_work():  # what no swept parameter changes is computed once
+        sensitivity = {s.name: sweep_parameter(base, s, metrics, progress) for s in plan}
     invalid = sum(len(s["invalid"]) for s in sensitivity.values())
     record(base, ctx, runs[0], invalid)
     tornado = tornado_of(sensitivity, metrics)
@@ -560,7 +643,7 @@ _TARGETS = _target_ids()
 INDICATORS = (
     Indicator(
         id=PROCESS_ID,
-        version="2.0.0",
+        version="3.0.0",
         title={"nl": "Gevoeligheidsanalyse", "en": "Sensitivity analysis"},
         description={
             "nl": "Hoeveel verandert de uitkomst van een indicator als de parameters binnen "
@@ -574,7 +657,8 @@ INDICATORS = (
             "geo inputs inline). The geo inputs are parsed once; the kernel then runs at the "
             "baseline (the parameters given in `inputs`, else the defaults) and once for each "
             "value of each varied parameter with every other parameter at the baseline: "
-            "`steps` evenly spaced values from the parameter's declared minimum to its maximum "
+            "`steps` evenly spaced values across the parameter's declared plausible range (else its "
+            "valid minimum to maximum; `range_from` says which) "
             "(integers rounded, duplicates dropped), every value of an enum, false and true of "
             "a boolean. A value equal to the baseline reuses the baseline run. Each value is "
             "validated by the target's own parameter model and cross-field checks; a run the "
@@ -591,10 +675,35 @@ INDICATORS = (
             "The summary gives the counts (runs, invalid runs, parameters varied, metrics "
             "tracked); the sweep tables (`sensitivity`, `tornado`, `baseline`, "
             "`most_sensitive`) are further outputs. "
-            "OAT shows each parameter's own effect, not interactions between parameters."
+            "OAT shows each parameter's own effect, not interactions between parameters. "
+            "With `method` 'monte-carlo' the parameters vary together instead: `uncertainty` "
+            "declares distributions for parameters and errors on the geo inputs, and the "
+            "uncertainty engine (the same as every indicator's `uncertainty` parameter, "
+            "docs/uncertainty.md) draws its seeded samples on the layers parsed once; the "
+            "`uncertainty` output gives per overall metric the baseline, mean, sd, p5, p50, "
+            "p95, and for scored metrics the score's percentiles and the probability of "
+            "meeting the norm (the band's minimum). Both methods read the kernel's unrounded "
+            "values (since 3.0.0; before, the values rounded to the declared digits, which "
+            "leaked into elasticities), and sweep a parameter's declared plausible range "
+            "where it has one (since 3.0.0; e.g. tree distance 10–50 m, not the valid 1–200 m)."
         ),
         compute=compute,
         parameters=(
+            Parameter(
+                "method",
+                "Method",
+                "'one-at-a-time': sweep each parameter alone over its plausible range; "
+                "'monte-carlo': draw samples of the distributions and data errors in "
+                "`uncertainty`.",
+                "string",
+                default="one-at-a-time",
+                enum=("one-at-a-time", "monte-carlo"),
+            ),
+            replace(
+                UNCERTAINTY_PARAMETER,
+                description="Method 'monte-carlo': what is uncertain in `inputs` — the same "
+                "object as every indicator's own `uncertainty` input (docs/uncertainty.md).",
+            ),
             Parameter(
                 "process",
                 "Process",
@@ -644,11 +753,12 @@ INDICATORS = (
             Parameter(
                 "max_runs",
                 "Maximum runs",
-                "Upper bound on kernel runs (baseline included); a larger plan is refused.",
+                "Upper bound on kernel runs (baseline included; in 'monte-carlo' the samples "
+                "and the baseline); a larger plan is refused.",
                 "integer",
-                default=200,
+                default=250,
                 minimum=1,
-                maximum=2000,
+                maximum=MAX_SAMPLES + 1,
             ),
         ),
         metrics=METRICS,
@@ -674,6 +784,10 @@ INDICATORS = (
                 "tornado",
                 "Tornado",
                 "Per metric: the parameters ordered by descending swing, with min and max.",
+            ),
+            replace(
+                UNCERTAINTY_OUTPUT,
+                description="Method 'monte-carlo': " + UNCERTAINTY_OUTPUT.description,
             ),
         ),
         sources=(
