@@ -38,15 +38,17 @@ def test_programme_rules_by_hand() -> None:
     p = props(run())
     assert p["green_per_dwelling_m2"] == 90.0  # 900 m² / 10 dwellings
     assert p["share_dwellings_meeting_3"] == 0.5  # 15 trees / (3 × 10)
-    assert p["paved_share"] == 0.3 and p["sealed_share"] == 0.5  # 3000 and 5000 of 10,000
-    assert p["storage_ratio"] == 1.1111  # 200 m³ / (0.060 m × 3000 m²)
+    # paved as water counts it, roofs included: (3000 + 2000) of 10,000; sealed the same
+    assert p["paved_share"] == 0.5 and p["sealed_share"] == 0.5
+    assert p["storage_ratio"] == 0.6667  # 200 m³ / (0.060 m × 5000 m²)
     assert p["shade_share_public_space"] == 0.0938  # 15 × 50 m² / (10,000 − 2,000)
     assert p["pressure"] == 1.25  # 10 × 1.0 / 8
     # nl-default bands: green 75 → 100 m²: 6 + 4 × 15/25 = 8.4; the "3" 0.5 → 1.0: 6
     assert p["score_green_per_dwelling_m2"] == 8.4 and p["score_share_dwellings_meeting_3"] == 6.0
     assert p["score_green"] == 6.0  # the theme: the lower of its two rules
-    # storage 1.0 → 1.2: 6 + 4 × 0.1111/0.2 = 8.22; parking 1.25 beyond the floor 1.0 → 1
-    assert p["score_storage_ratio"] == 8.22 and p["score_mobility"] == 1.0
+    # storage band 1.0 → 1.2, floor 0: 6 − 5 × (1 − 0.6667) / 1 = 4.33; parking 1.25 past
+    # its floor 1.0 → 1
+    assert p["score_storage_ratio"] == 4.33 and p["score_mobility"] == 1.0
     assert p["score_noise"] is None and p["score_air"] is None  # no context layers
 
 
@@ -71,7 +73,8 @@ def test_missing_programme_figures_are_null_and_noted() -> None:
     sparse = fc(feature(box(0, 0, 100, 100), "A", dwellings=4, paved_m2=1000))
     r = run(plan_areas=sparse)
     p = props(r)
-    assert p["paved_share"] == 0.1 and p["green_per_dwelling_m2"] == 0.0
+    assert p["paved_share"] is None  # built_m2 missing: paved share unknown
+    assert p["green_per_dwelling_m2"] == 0.0
     assert p["storage_ratio"] is None and p["pressure"] is None
     assert r["data_quality"]["light_not_assessed"]["storage_ratio"] == 1
 

@@ -100,7 +100,7 @@ RULES: tuple[Rule, ...] = (
         "water",
         FRACTION,
         "lower_is_better",
-        "paved m² ÷ plan area, as water's paved share",
+        "(paved m² + built m²) ÷ plan area, as water's paved share (roofs count as paved)",
         "bands of the water indicator (nl-default)",
     ),
     Rule(
@@ -109,7 +109,8 @@ RULES: tuple[Rule, ...] = (
         "water",
         "ratio",
         "higher_is_better",
-        "storage m³ ÷ (design storm × paved m² × paved runoff), as water's storage ratio",
+        "storage m³ ÷ (design storm × (paved m² + built m²) × paved runoff), as water's "
+        "storage ratio (roofs drain too)",
         "design storm `storm_mm` (commonly 60–70 mm; verify per water board)",
     ),
     Rule(
@@ -247,9 +248,11 @@ def light_metrics(
                 np.minimum(num["trees_planted"] / (3.0 * np.where(dw > 0, dw, 1)), 1.0),
                 np.nan,
             ),
-            "paved_share": paved / area,
+            "paved_share": (paved + built) / area,
             "storage_ratio": num["storage_m3"]
-            / (float(params["storm_mm"]) / 1000.0 * paved * float(params["paved_runoff"])),
+            / (
+                float(params["storm_mm"]) / 1000.0 * (paved + built) * float(params["paved_runoff"])
+            ),
             "sealed_share": (paved + built) / area,
             "shade_share_public_space": np.minimum(
                 num["trees_planted"] * float(params["crown_area_m2"]) / (area - built), 1.0
@@ -455,7 +458,7 @@ PARAMS = {p.name: p.default for p in PARAMETERS}
 INDICATORS = (
     Indicator(
         id="ggo-light",
-        version="1.0.0",
+        version="1.1.0",
         title={"nl": "GGO-light (schetsontwerp)", "en": "GGO-light (sketch)"},
         description={
             "nl": "Themascores voor een eerste schets uit plangebieden en hun programma, op "
