@@ -128,7 +128,12 @@ def execute(
     params = prepare(indicator, inputs)
     if digests is None:
         digests = input_digests(indicator, inputs)
-    ctx = Context(on_progress=on_progress, input_digests=dict(digests), part_cache=part_cache)
+    ctx = Context(
+        on_progress=on_progress,
+        input_digests=dict(digests),
+        part_cache=part_cache,
+        explicit=frozenset(k for k in inputs if k in params),
+    )
     ctx.progress(0.0, "reading inputs")
     with paused_gc():
         if indicator.geo:

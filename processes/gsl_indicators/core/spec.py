@@ -346,6 +346,12 @@ class Context:
     """The sha256 of each geo input as given (composite processes key their parts by them)."""
     part_cache: PartCache | None = None
     """Where composite processes (scoreboard, scenarios) keep each indicator's part."""
+    explicit: frozenset[str] = frozenset()
+    """The parameters the request set itself (the others hold their defaults).
+
+    A kernel that can take a norm from the profile or from a parameter uses this to let
+    an explicit parameter win for the request (never silently overruled by the profile).
+    """
 
     def progress(self, fraction: float, message: str) -> None:
         """Report that ``fraction`` (0..1) of the work is done, at stage ``message``."""
