@@ -60,7 +60,8 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from gsl_indicators.core.geo import Layer, representative_points
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.homes import Homes, read_homes  # noqa: F401 (re-exported)
 from gsl_indicators.core.metrics import FRACTION, AreaGroups, Direction, Level, Metric, Metrics
 from gsl_indicators.core.spec import (
     POINTS,
@@ -227,46 +228,8 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
 # --------------------------------------------------------------------------- homes
 
 
-@dataclass
-class Homes:
-    """The homes of a request: representative points, footprints and dwellings.
-
-    Attributes
-    ----------
-    layer : Layer
-        The ``buildings`` layer (all features, homes and non-homes).
-    mask : numpy.ndarray of bool
-        Which features are homes (``dwellings`` > 0).
-    points : numpy.ndarray of shapely Points
-        Representative point per feature.
-    xy : numpy.ndarray, shape (n, 2)
-        Coordinates of ``points``.
-    dwellings : numpy.ndarray
-        Dwellings per feature (0 for non-homes).
-    """
-
-    layer: Layer
-    mask: np.ndarray
-    points: np.ndarray
-    xy: np.ndarray
-    dwellings: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.layer)
-
-
-def read_homes(layer: Layer, ctx: Context) -> Homes:
-    """Return the homes of ``layer`` (``dwellings`` default 1; negative → InputError).
-
-    The one reader of the ``dwellings`` property for ``air-quality``, ``noise`` and
-    ``heat``.
-    """
-    dwellings = layer.number("dwellings", 1.0, ctx)
-    if (dwellings < 0).any():
-        raise InputError("buildings", "'dwellings' must not be negative")
-    points = representative_points(layer.geometries)
-    xy = shapely.get_coordinates(points).reshape(-1, 2)
-    return Homes(layer, dwellings > 0, points, xy, dwellings)
+# ``Homes`` and ``read_homes`` live in :mod:`gsl_indicators.core.homes` (one definition
+# of a home for every indicator); re-exported here for the exposure indicators.
 
 
 # --------------------------------------------------------------------------- kernels

@@ -761,7 +761,7 @@ class Capacity:
         return cols
 
 
-def zone_demand(homes: parking.Homes, n: int) -> np.ndarray:
+def zone_demand(homes: parking.LocatedHomes, n: int) -> np.ndarray:
     """Return the parking demand per zone: Σ dwellings × places per dwelling.
 
     Computed here from the parking kernel's per-home norms (:func:`parking.homes_norms`)

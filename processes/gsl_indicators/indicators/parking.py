@@ -42,6 +42,7 @@ from gsl_indicators.core.examples import (
     rd_collection,
 )
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
+from gsl_indicators.core.homes import read_dwellings
 from gsl_indicators.core.metrics import Metric, Metrics
 from gsl_indicators.core.scoring import area_types_of, normalise_area_type
 from gsl_indicators.core.spec import (
@@ -636,8 +637,12 @@ class Zones:
 
 
 @dataclass
-class Homes:
-    """Dwelling features located in zones, with their norm lookups."""
+class LocatedHomes:
+    """Dwelling features located in zones, with their norm lookups.
+
+    Which features are homes and their ``dwellings`` come from
+    :func:`gsl_indicators.core.homes.read_dwellings` (the one definition of a home).
+    """
 
     zone: np.ndarray  # zone index per feature, -1 outside
     dwellings: np.ndarray
@@ -715,10 +720,7 @@ def read_homes(
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], np.ndarray]:
     """Return representative points, dwellings, types and floor areas of a dwelling layer."""
     pts = representative_points(layer.geometries)
-    dwellings = layer.number("dwellings", default_dwellings, ctx)
-    neg = dwellings < 0
-    if neg.any():
-        raise InputError(layer.name, f"{int(neg.sum())} features have negative 'dwellings'")
+    dwellings = read_dwellings(layer, ctx, default_dwellings)
     types = layer.text("dwelling_type")
     floor = layer.number("floor_area_m2", math.nan)
     return pts, dwellings, types, floor
@@ -800,7 +802,7 @@ def homes_norms(
     types: Sequence[str | None],
     floor: np.ndarray,
     default_type: str | None,
-) -> tuple[Homes, int]:
+) -> tuple[LocatedHomes, int]:
     """Look up each home's norm for its type in its zone; return it and the unknown-type count."""
     type_idx, unknown = table.type_index(types, default_type)
     places = np.zeros(len(home_zone))
@@ -811,10 +813,10 @@ def homes_norms(
         places[inside], visitors[inside] = table.norms(
             type_idx[inside], zones.urbanity_class[zi], zones.location[zi]
         )
-    return Homes(home_zone, dwellings, type_idx, floor, places, visitors), unknown
+    return LocatedHomes(home_zone, dwellings, type_idx, floor, places, visitors), unknown
 
 
-def zone_sums(homes: Homes, n: int) -> dict[str, np.ndarray]:
+def zone_sums(homes: LocatedHomes, n: int) -> dict[str, np.ndarray]:
     """Sum dwellings, demand, visitor demand and floor area per zone (one bincount each)."""
     ok = homes.zone >= 0
     z = homes.zone[ok]
@@ -828,7 +830,7 @@ def zone_sums(homes: Homes, n: int) -> dict[str, np.ndarray]:
     }
 
 
-def used_rows(table: NormTable, zones: Zones, *homes: Homes) -> np.ndarray:
+def used_rows(table: NormTable, zones: Zones, *homes: LocatedHomes) -> np.ndarray:
     """Return the (type × class × location) mask of the norm rows applied to ``homes``."""
     used = np.zeros(table.places.shape, dtype=bool)
     for h in homes:
@@ -848,7 +850,7 @@ def located_homes(
     home_zone: np.ndarray | None,
     params: Mapping[str, Any],
     ctx: Context,
-) -> Homes:
+) -> LocatedHomes:
     """Read a dwelling layer, locate it in the zones and look up each feature's norm.
 
     ``home_zone`` is given when the features were located already (the dwellings, by
@@ -908,7 +910,7 @@ def overall_metrics(
 def with_plan(
     zones: Zones,
     sums: Mapping[str, np.ndarray],
-    plan: Homes,
+    plan: LocatedHomes,
     threshold: float,
     base: Mapping[str, Any],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -1013,7 +1015,7 @@ def _warn_without_supply(ctx: Context, demand: np.ndarray, supply: np.ndarray) -
         )
 
 
-def _by_type(table: NormTable, homes: Homes) -> dict[str, float]:
+def _by_type(table: NormTable, homes: LocatedHomes) -> dict[str, float]:
     ok = homes.zone >= 0
     sums = np.bincount(
         homes.type_idx[ok],
@@ -1024,7 +1026,12 @@ def _by_type(table: NormTable, homes: Homes) -> dict[str, float]:
 
 
 def _report_homes(
-    ctx: Context, name: str, homes: Homes, unknown: int, table: NormTable, default: str | None
+    ctx: Context,
+    name: str,
+    homes: LocatedHomes,
+    unknown: int,
+    table: NormTable,
+    default: str | None,
 ) -> None:
     if unknown:
         ctx.warn(

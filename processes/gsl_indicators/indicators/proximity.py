@@ -19,6 +19,7 @@ import shapely
 
 from gsl_indicators.core.examples import line_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.homes import is_home, read_dwellings
 from gsl_indicators.core.metrics import (
     FRACTION,
     AreaGroups,
@@ -462,7 +463,8 @@ def compute_facilities(
         if params["facility_types"] == []:
             raise InputError("facility_types", "the list is empty; give types, or null for all")
         raise InputError("facilities", "no facility has a 'type'; nothing to measure")
-    dwellings = homes.number("dwellings", 1.0, ctx)
+    dwellings = read_dwellings(homes, ctx)
+    home = is_home(dwellings)
     dist, info = distances_by_mode(
         homes, groups, layers, params, ctx, max(reaches.values()), "facilities"
     )
@@ -479,7 +481,7 @@ def compute_facilities(
             "as out of reach in visit_share",
             len(missing),
         )
-    known = ~np.isnan(next(iter(dist.values())))
+    known = ~np.isnan(next(iter(dist.values()))) & home
     within = {
         (t, p): np.nan_to_num(d, nan=np.inf) <= r
         for t, d in dist.items()
@@ -489,7 +491,7 @@ def compute_facilities(
     out = Metrics(
         feature={},
         overall={
-            "homes": len(homes),
+            "homes": int(home.sum()),
             "homes_with_distance": int(known.sum()),
             "dwellings": float(dwellings.sum()),
         },
@@ -497,7 +499,7 @@ def compute_facilities(
     )
     if g is not None:
         out.area.update(
-            homes=g.count(), homes_with_distance=g.count(known), dwellings=g.sum(dwellings)
+            homes=g.count(home), homes_with_distance=g.count(known), dwellings=g.sum(dwellings)
         )
     named = params["facility_types"] is not None  # per-type metrics only for named types
     for t, d in dist.items():
