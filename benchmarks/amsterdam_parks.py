@@ -30,8 +30,10 @@ def main() -> None:
         k: json.loads((KIT / f"{f}.geojson").read_text())
         for k, f in (("parks", "parks"), ("neighbourhoods", "buurten"), ("canopy", "canopy"))
     }
-    print("homes | park_unit | gap m | parks judged | after merging | qualifying | "
-          "homes meeting 300 (of those in a buurt) | share | nearest qualifying park")
+    print(
+        "homes | park_unit | gap m | parks judged | after merging | qualifying | "
+        "homes meeting 300 (of those in a buurt) | share | nearest qualifying park"
+    )
     for homes in ("addresses", "homes_1000"):
         buildings = json.loads((KIT / f"{homes}.geojson").read_text())
         for unit, gap in CHOICES:

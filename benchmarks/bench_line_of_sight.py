@@ -52,15 +52,21 @@ def main() -> None:
         Context(),
     )
     homes, trees = layers["buildings"].geometries, layers["trees"].geometries
-    print(f"city: {len(homes):,} footprints, {len(trees):,} trees "
-          f"(generated and parsed in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"city: {len(homes):,} footprints, {len(trees):,} trees "
+        f"(generated and parsed in {time.perf_counter() - t0:.1f} s)"
+    )
     t_plain, plain = best_of(a.repeat, trees_within, homes, trees, a.distance)
     t_sight, seen = best_of(a.repeat, trees_in_sight, homes, trees, a.distance, homes)
     assert (seen <= plain).all()
-    print(f"plain count    : {t_plain:7.2f} s  mean {plain.mean():.2f} trees within "
-          f"{a.distance:g} m, {np.mean(plain >= 3):.4f} of homes ≥ 3")
-    print(f"line of sight  : {t_sight:7.2f} s  mean {seen.mean():.2f} trees seen, "
-          f"{np.mean(seen >= 3):.4f} of homes ≥ 3")
+    print(
+        f"plain count    : {t_plain:7.2f} s  mean {plain.mean():.2f} trees within "
+        f"{a.distance:g} m, {np.mean(plain >= 3):.4f} of homes ≥ 3"
+    )
+    print(
+        f"line of sight  : {t_sight:7.2f} s  mean {seen.mean():.2f} trees seen, "
+        f"{np.mean(seen >= 3):.4f} of homes ≥ 3"
+    )
     print(f"ratio line of sight / plain: {t_sight / t_plain:.2f}")
 
 

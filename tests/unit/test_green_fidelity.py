@@ -117,10 +117,10 @@ def _sight_case(**extra: Any) -> dict[str, Any]:
 
 
 def test_line_of_sight_counts_only_trees_not_behind_another_building() -> None:
-    h, shop = homes(_sight_case())
+    h, _shop = homes(_sight_case())
     assert h["trees_within"] == 5 and h["meets_3"] is True
     res = _sight_case(tree_visibility="line_of_sight")
-    h, shop = homes(res)
+    h, _shop = homes(res)
     assert h["trees_within"] == 2 and h["meets_3"] is False
     # the shop is not a home: one home in the shares, one feature counted as not a home
     assert res["summary"]["buildings"] == 1 and res["data_quality"]["not_homes"] == 1
@@ -205,9 +205,7 @@ def test_all_three_shares_share_one_population() -> None:
     # Before 2.1.0: share meeting 3 = 2/2 = 1.0 but all three over a only.
     # Now every overall share is over a alone: 3 → 1/1, 300 → 1/1, all three → 0/1.
     res = run(
-        buildings=fc(
-            feature(b(0, 0, 10, 10), "a", dwellings=1), feature(b(600, 0, 610, 10), "o")
-        ),
+        buildings=fc(feature(b(0, 0, 10, 10), "a", dwellings=1), feature(b(600, 0, 610, 10), "o")),
         trees=fc(*(feature(p(x, 5)) for x in (12, 13, 14, 612, 613, 614))),
         canopy=fc(feature(b(2000, 2000, 2001, 2001))),
         neighbourhoods=fc(feature(b(-100, -100, 500, 100), "BU1")),

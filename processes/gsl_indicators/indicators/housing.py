@@ -1208,8 +1208,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             continue
         results[cid] = cap
         area.update(cap.columns(prefix(cid)) | norm_columns(cid, norms))
-        used = "request" if norms.reason == "request" else norms.source[0] if norms.source else None
-        norm_vs_profile = profile_norm(profile, cid, params, area_types, used)
+        source_used = (
+            "request" if norms.reason == "request" else norms.source[0] if norms.source else None
+        )
+        norm_vs_profile = profile_norm(profile, cid, params, area_types, source_used)
         report[cid] = constraint_report(cid, cap, norms, params, norm_vs_profile)
         ctx.provenance.setdefault("norms", {})[cid] = {
             "parameter": norms.parameter,
