@@ -680,15 +680,21 @@ def home_values(homes: Homes, values: Mapping[str, np.ndarray]) -> dict[str, np.
     return {k: np.where(homes.mask, v, np.nan) for k, v in values.items()}
 
 
-def above_flags(values: np.ndarray, limit: float) -> list[bool | None]:
-    """Return, per building, whether its value is strictly above ``limit`` (``None``: no value).
+def above_flags(values: np.ndarray, limit: float, *, inclusive: bool = False) -> list[bool | None]:
+    """Return, per building, whether its value is above ``limit`` (``None``: no value).
+
+    Strictly above by default; at or above with ``inclusive`` (a KNMI tropical night is
+    a minimum of 20.0 °C or more).
 
     Examples
     --------
     >>> above_flags(np.array([53.0, 53.1, np.nan]), 53.0)
     [False, True, None]
+    >>> above_flags(np.array([19.9, 20.0]), 20.0, inclusive=True)
+    [False, True]
     """
-    return [None if not np.isfinite(x) else bool(x > limit) for x in values.tolist()]
+    op = np.greater_equal if inclusive else np.greater
+    return [None if not np.isfinite(x) else bool(op(x, limit)) for x in values.tolist()]
 
 
 def whole(n: int) -> AreaGroups:
@@ -715,8 +721,10 @@ def share_above(
     dwellings: np.ndarray,
     limit: float,
     groups: AreaGroups | None = None,
+    *,
+    inclusive: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Count homes and dwellings with a value strictly above ``limit``, per group.
+    """Count homes and dwellings with a value above ``limit`` (or at it), per group.
 
     Homes without a value (NaN) and non-homes (``dwellings`` 0) are left out of
     numerator and denominator. Shares are fractions (0–1), NaN without homes.
@@ -726,7 +734,8 @@ def share_above(
     values, dwellings : numpy.ndarray
         Per building.
     limit : float
-        The limit; "above" means ``value > limit``.
+        The limit; "above" means ``value > limit`` (``value >= limit`` with
+        ``inclusive``).
     groups : AreaGroups, optional
         The areas; without it, one overall group (:func:`whole`).
 
@@ -750,7 +759,8 @@ def share_above(
     g = whole(len(values)) if groups is None else groups
     dwellings = np.asarray(dwellings, dtype=float)
     ok = np.isfinite(values) & (dwellings > 0)
-    above = ok & (np.nan_to_num(values, nan=-np.inf) > limit)
+    v = np.nan_to_num(values, nan=-np.inf)
+    above = ok & ((v >= limit) if inclusive else (v > limit))
     return {
         "homes": g.count(ok),
         "dwellings": g.sum(dwellings, where=ok),
