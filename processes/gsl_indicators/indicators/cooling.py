@@ -254,7 +254,7 @@ METRICS: tuple[Metric, ...] = (
 INDICATORS = (
     Indicator(
         id="cool-place-distance",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "Afstand tot koelte", "en": "Distance to a cool place"},
         description={
             "nl": "Aandeel woningen met een koele plek (≥ 200 m², PET ≤ 35 °C) binnen 300 m lopen.",
@@ -262,6 +262,9 @@ INDICATORS = (
         },
         theme="heat",
         method=(
+            "A home is a feature with `dwellings` > 0 (absent: 1); features with 0 are not "
+            "homes and are left out of every count and share (`data_quality.not_homes`; "
+            "2.1.0: one definition of a home across all indicators, `gsl_indicators.core.homes`). "
             "Cool places are the `cool_places` polygons whose `pet` property (felt temperature "
             "on a hot afternoon, °C), where given, is at most `max_pet_c`; polygons without `pet` "
             "count as cool. Touching or overlapping polygons are merged (`merge_touching`) and "

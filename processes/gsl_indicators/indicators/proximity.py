@@ -741,7 +741,7 @@ def _pt_fc(rows: list[tuple[Any, float, float, dict[str, Any]]]) -> dict[str, An
 INDICATORS = (
     Indicator(
         id="proximity-facilities",
-        version="2.0.0",
+        version="2.1.0",
         title={
             "nl": "Zorgcirkel: voorzieningen op loopafstand",
             "en": "Care circle: facilities within walking distance",
@@ -756,6 +756,9 @@ INDICATORS = (
         },
         theme="proximity",
         method=(
+            "A home is a feature with `dwellings` > 0 (absent: 1); features with 0 are not "
+            "homes and are left out of every count and share (`data_quality.not_homes`; "
+            "2.1.0: one definition of a home across all indicators, `gsl_indicators.core.homes`). "
             "Facilities are grouped by their `type` property (all types present, or those in "
             "`facility_types`). For every home the distance to the nearest facility of each type "
             "is measured: straight-line from the footprint or address point (0 when inside), or, "
