@@ -64,3 +64,24 @@ def test_layers_far_apart_are_a_data_quality_warning(client: Any) -> None:
     # gap 511 910 − 487 100 = 24 810 m → 24.8 km
     assert [w["input"] for w in warnings] == ["play_areas"]
     assert "24.8 km" in warnings[0]["message"]
+
+
+def test_explicit_threshold_against_explicit_profile_source_is_a_400(client: Any) -> None:
+    # issue 13: the request sets threshold 0.85 and norm_source 'profile' — two different
+    # parking norms; the problem names the parameter and both ways out
+    body = _example("housing-capacity")
+    body["inputs"].update(threshold=0.85, norm_source="profile")
+    r = client.post("/processes/housing-capacity/execution", json=body)
+    doc = assert_problem(
+        r, 400, "invalid-parameter-value", "drop 'threshold'", "norm_source 'parameters'"
+    )
+    assert doc["input"] == "threshold"
+
+
+def test_explicit_threshold_wins_and_provenance_says_why(client: Any) -> None:
+    body = _example("housing-capacity")
+    body["inputs"]["threshold"] = 0.8
+    r = client.post("/processes/housing-capacity/execution", json=body)
+    assert r.status_code == 200, r.text
+    prov = unwrap(r.json()["provenance"])["norms"]["parking-pressure"]
+    assert prov["values"] == {"parameter": 0.8} and "request" in prov["reason"]
