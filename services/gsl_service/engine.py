@@ -261,7 +261,7 @@ class Engine:
         resolved = {k: positive_zero(v) if k in names else v for k, v in resolved.items()}
         try:
             digests = run.input_digests(ind, resolved)
-            key = cache_key(ind.id, ind.version, params, digests)
+            key = cache_key(ind.id, ind.version, run.key_parameters(ind, params, inputs), digests)
         except (TypeError, ValueError) as err:
             raise InvalidInput(f"inputs cannot be serialised: {err}", input_name="inputs") from None
         return Prepared(ind, params, resolved, digests, key, fetched)

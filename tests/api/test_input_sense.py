@@ -64,3 +64,35 @@ def test_layers_far_apart_are_a_data_quality_warning(client: Any) -> None:
     # gap 511 910 − 487 100 = 24 810 m → 24.8 km
     assert [w["input"] for w in warnings] == ["play_areas"]
     assert "24.8 km" in warnings[0]["message"]
+
+
+def test_explicit_threshold_against_explicit_profile_source_is_a_400(client: Any) -> None:
+    # issue 13: the request sets threshold 0.85 and norm_source 'profile' — two different
+    # parking norms; the problem names the parameter and both ways out
+    body = _example("housing-capacity")
+    body["inputs"].update(threshold=0.85, norm_source="profile")
+    r = client.post("/processes/housing-capacity/execution", json=body)
+    doc = assert_problem(
+        r, 400, "invalid-parameter-value", "drop 'threshold'", "norm_source 'parameters'"
+    )
+    assert doc["input"] == "threshold"
+
+
+def test_explicit_threshold_wins_and_provenance_says_why(client: Any) -> None:
+    body = _example("housing-capacity")
+    body["inputs"]["threshold"] = 0.8
+    r = client.post("/processes/housing-capacity/execution", json=body)
+    assert r.status_code == 200, r.text
+    prov = unwrap(r.json()["provenance"])["norms"]["parking-pressure"]
+    assert prov["values"] == {"parameter": 0.8} and "request" in prov["reason"]
+
+
+def test_an_explicit_default_is_not_served_from_the_implicit_one_s_cache(client: Any) -> None:
+    # threshold 0.85 is the default: the same value, but set by the request it is the
+    # norm (and with norm_source 'profile' a 400) — the cache must not answer for it
+    body = _example("housing-capacity")
+    body["inputs"]["norm_source"] = "profile"
+    assert client.post("/processes/housing-capacity/execution", json=body).status_code == 200
+    body["inputs"]["threshold"] = 0.85
+    r = client.post("/processes/housing-capacity/execution", json=body)
+    assert r.status_code == 400, r.text

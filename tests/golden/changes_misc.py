@@ -16,6 +16,16 @@ became the output ``ges``; each home gains ``area_id``; the warning
 ``homes-outside-neighbourhoods`` is now the runner's ``features-outside-areas``. The
 ``ges_by_class`` parameter is validated by its pydantic type (strict whole numbers
 0–8: fractions, booleans, strings and also ``3.0`` are refused). Units: unchanged (shares were fractions).
+``soil`` 3.0.0 (issue 13) — scores: the headline ``score`` is the worst of
+``sealed_share``, ``share_dwellings_on_contaminated_soil`` and
+``share_dwellings_above_health_limit`` (nl-default ``headline: [...]``), so little paving
+no longer hides contamination: in the golden example the neighbourhood's sealed share
+(0.7, score 6) is beside 1 of 6 dwellings on ``industrie`` soil (1/6 = 0.1667; band
+0.05 → 6, floor 0.25 → 1: 6 − 5 × (0.1667 − 0.05) / 0.20 = 3.08), so the headline falls
+from 6 to 3.08 (SCORE_CHANGES). New: the health-based classes
+beside the reuse classes (``health_class``, ``above_health_limit`` per home and
+``share_{homes,dwellings}_above_health_limit``; empty in the example, whose zones carry
+no ``exceeds_intervention_value`` or ``lead_mg_kg``).
 
 ``mkba`` 2.0.0 — shape: ``summary`` holds the overall metrics ``pv_costs``,
 ``pv_benefits``, ``npv``, ``bc_ratio``, ``break_even_year``, ``pv_transfers`` and
@@ -91,8 +101,20 @@ MOVED: dict[str, dict[Any, Any]] = {
 }
 NEW: dict[str, set[Any]] = {
     "water": set(),
-    "soil": set(),
+    "soil": {
+        "share_homes_above_health_limit",
+        "share_dwellings_above_health_limit",
+        "health_class",
+        "above_health_limit",
+    },
     "mkba": set(),
     "sensitivity": set(),
     "echo": set(),
+}
+
+
+SCORE_CHANGES: set[str] = {
+    # soil 3.0.0: the headline is the worst of sealing, reuse-class contamination and the
+    # health-based share (issue 13)
+    "soil",
 }

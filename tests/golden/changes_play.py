@@ -11,4 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 MOVED: dict[str, dict[Any, Any]] = {"play-space": {}}
-NEW: dict[str, set[Any]] = {"play-space": set()}
+NEW: dict[str, set[Any]] = {
+    # 2.1.0 (issue 13): the informal play space beside the formal play areas; play_share
+    # is unchanged when `informal_play` is not given (the golden example has none)
+    "play-space": {"formal_play_area_m2", "informal_play_area_m2", "formal_play_share"}
+}

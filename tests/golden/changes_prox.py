@@ -21,4 +21,15 @@ from __future__ import annotations
 from typing import Any
 
 MOVED: dict[str, dict[Any, Any]] = {"parking-pressure": {}}
-NEW: dict[str, set[Any]] = {"parking-pressure": set()}
+NEW: dict[str, set[Any]] = {
+    # 2.1.0 (issue 13): measured occupancy beside the norm-based demand; the golden example
+    # has no counts, so every zone is 'norm' and demand / pressure are unchanged
+    "parking-pressure": {
+        "demand_basis",
+        "norm_demand",
+        "measured_occupancy",
+        "measured_pressure",
+        "counted_at",
+        "zones_measured",
+    }
+}

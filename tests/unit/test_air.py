@@ -129,7 +129,7 @@ def test_ges_output_says_where_no_limits() -> None:
     ges = run()["ges"]
     assert ges["no2"]["scored"] is True
     assert ges["no2"]["homes_per_score"] == {"1": 2, "6": 2}
-    assert ges["pm25"]["scored"] is False and "verified" in ges["pm25"]["reason"]
+    assert ges["pm25"]["scored"] is False and "no public source" in ges["pm25"]["reason"]
 
 
 def test_no_exposure_input_warns() -> None:

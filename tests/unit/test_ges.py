@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from gsl_indicators.core.ges import (
     GES_TABLES,
     NO_MODULE,
+    NOT_SCORED_REASONS,
     NOT_VERIFIED,
     GesTable,
     ges_report,
@@ -55,7 +56,9 @@ def test_report_counts_and_explains() -> None:
     assert rep["lden_road"]["homes_per_score"] == {"4": 1, "7": 1}
     assert rep["lden_road"]["dwellings_per_score"] == {"4": 2.0, "7": 1.0}
     assert rep["lden_road"]["homes_below_first_class"] == 1
-    assert rep["lden_rail"] == {"scored": False, "reason": NOT_VERIFIED}
+    # issue 13: the reason names what was found for rail (a map without its table)
+    assert rep["lden_rail"] == {"scored": False, "reason": NOT_SCORED_REASONS["lden_rail"]}
+    assert "Groningen" in rep["lden_rail"]["reason"]
     assert rep["pet"] == {"scored": False, "reason": NO_MODULE}
     assert "lden_rail" not in scores
 
@@ -92,3 +95,17 @@ def test_ges_tables_schema_is_in_the_process_description() -> None:
 def test_table_rejects_bad_definitions() -> None:
     with pytest.raises(ValueError):
         GesTable("x", (), (), "", "", "user")
+
+
+def test_unscored_factors_say_why_per_factor() -> None:
+    # issue 13: PM, rail, aircraft and night noise have no verified class table; each
+    # reason says what was looked for, and an unknown factor keeps the generic one
+    _, rep = ges_report(
+        {k: np.array([30.0]) for k in ("pm25", "pm10", "lnight_road", "lden_aircraft", "x")},
+        np.ones(1),
+        GES_TABLES,
+    )
+    assert "not health-relevant" in rep["pm25"]["reason"] and rep["pm10"]["scored"] is False
+    assert "RIVM 2019-0177" in rep["lnight_road"]["reason"]
+    assert "RIVM 2019-0177" in rep["lden_aircraft"]["reason"]
+    assert rep["x"]["reason"] == NOT_VERIFIED

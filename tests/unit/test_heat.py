@@ -157,3 +157,32 @@ def test_amsterdam_canopy_tile_shade(load_amsterdam) -> None:  # type: ignore[no
     )
     assert res["summary"]["public_space_shaded_m2"] == pytest.approx(32638, rel=0.002)
     assert res["data_quality"]["sun"]["latitude"] == pytest.approx(52.37, abs=0.01)
+
+
+def test_a_tropical_night_is_twenty_degrees_or_more() -> None:
+    # KNMI: a tropical night has a minimum of 20.0 °C or more (2.1.0; was "> 20").
+    # Homes on zones with tnight 19.9, 20.0 and 20.1: 2 of 3 hot → 0.6667.
+    homes = fc(*(feature(point(5 + 10 * i, 5), f"h{i}") for i in range(3)))
+    zones = fc(
+        *(
+            feature(box(10 * i, 0, 10 * i + 10, 10), tnight=t)
+            for i, t in enumerate((19.9, 20.0, 20.1))
+        )
+    )
+    res = execute(HEAT, {"buildings": homes, "exposure_zones": zones})
+    assert [f["properties"]["hot_night"] for f in res["buildings"]["features"]] == [
+        False,
+        True,
+        True,
+    ]
+    assert res["summary"]["share_homes_hot_night"] == 0.6667
+
+
+def test_shade_target_and_design_storm_are_marked_indicative() -> None:
+    from gsl_indicators.core.spec import registry as reg
+
+    shade = next(n for n in HEAT.norms if n.name == "shade_target")
+    assert shade.source.startswith("indicative") and "maatlat" in shade.source.lower()
+    storm = next(n for n in reg().get("water").norms if n.name == "storm_mm")
+    assert storm.source.startswith("indicative") and "maatlat" in storm.source.lower()
+    assert "INDICATIVE" in reg().get("water").input("storm_mm").description

@@ -210,12 +210,18 @@ def test_no_supply_means_no_capacity_and_missing_inputs_are_unavailable() -> Non
 # --------------------------------------------------------------------------- proximity (bisection)
 
 
-def _proximity_case(min_share: float, **extra: Any) -> dict[str, Any]:
+def _proximity_case(min_share: float | None, **extra: Any) -> dict[str, Any]:
     # One GP at x = 0; reach 300 m. 10 dwellings at x = 100 (within), 10 at x = 800 (not).
     # Added dwellings at the neighbourhood's point on surface (x = 500: out of reach).
     # share(k) = 10 ÷ (20 + k)
-    # Parking: one place per dwelling, supply 50 × threshold 0.6 = 30, demand 20 → 10 fit.
+    # Parking: one place per dwelling, supply 50 × threshold 0.6 = 30, demand 20 → 10 fit
+    # (with norm_source 'profile' the request sets no threshold: an explicit one would
+    # contradict it, see test_explicit_norm_parameter_*).
     inputs: dict[str, Any] = {"placement": "centroid", "norm_source": "parameters", **extra}
+    if inputs["norm_source"] == "parameters":
+        inputs["threshold"] = 0.6
+    if min_share is not None:
+        inputs["proximity_min_share"] = min_share
     return run(
         dwellings=fc(
             feature(point(100, 50), dwellings=10, dwelling_type="home"),
@@ -225,9 +231,7 @@ def _proximity_case(min_share: float, **extra: Any) -> dict[str, Any]:
         parking=fc(feature(point(500, 50), capacity=50)),
         facilities=fc(feature(point(0, 50), type="huisarts")),
         norm_table=ONE_PLACE,
-        threshold=0.6,
         constraints=["parking-pressure", "proximity-facilities"],
-        proximity_min_share=min_share,
         **inputs,
     )
 
@@ -573,7 +577,7 @@ def test_proximity_capacity_follows_the_profile_by_bisection() -> None:
     # stedelijk-wonen: 0.5 < 0.6 → broken already, capacity 0
     caps = {}
     for at in ("dorps-wonen", "buitengebied", "stedelijk-wonen"):
-        res = _proximity_case(0.5, norm_source="profile", area_type=at)
+        res = _proximity_case(None, norm_source="profile", area_type=at)
         (n,) = nbh_props(res)
         caps[at] = (n["proximity_facilities_capacity"], n["proximity_facilities_broken"])
         assert res["constraints"]["proximity-facilities"]["method"] == "bisection"
@@ -634,3 +638,57 @@ def test_constraint_norms_kernel() -> None:
     assert norms.values.tolist() == [40.0, 40.0, 75.0, 75.0]
     assert norms.band_area_type == ["binnenstad", "binnenstad", "default", "default"]
     assert norms.used() == {"binnenstad": 40.0, "default": 75.0}
+
+
+# ------------------------------------------------- an explicit parameter is never overruled
+
+
+def _inner_city(**extra: Any) -> dict[str, Any]:
+    # binnenstad: nl-default's parking band minimum is 0.90. One place per dwelling,
+    # 75 dwellings, 100 places (issue 13's case):
+    #   threshold 0.85 → (0.85 × 100 − 75) ÷ 1 = 10 dwellings fit
+    #   profile   0.90 → (0.90 × 100 − 75) ÷ 1 = 15 dwellings fit
+    return run(
+        dwellings=fc(feature(point(100, 50), dwellings=75, dwelling_type="home")),
+        neighbourhoods=NBH,
+        parking=fc(feature(point(500, 50), capacity=100)),
+        norm_table=ONE_PLACE,
+        constraints=["parking-pressure"],
+        area_type="binnenstad",
+        **extra,
+    )
+
+
+def test_explicit_norm_parameter_wins_over_the_profile_for_its_request() -> None:
+    res = _inner_city(threshold=0.85)
+    (n,) = nbh_props(res)
+    assert n["parking_pressure_capacity"] == 10.0
+    assert n["parking_pressure_norm"] == 0.85 and n["parking_pressure_norm_source"] == "parameters"
+    norm = res["constraints"]["parking-pressure"]["norm"]
+    assert norm["norm_source"] == "parameters" and norm["threshold"] == 0.85
+    assert "request" in norm["reason"]
+    prov = res["provenance"]["norms"]["parking-pressure"]
+    assert prov["values"] == {"parameter": 0.85} and "request" in prov["reason"]
+    # the profile's band still gives the score and is shown beside the parameter
+    pn = res["constraints"]["parking-pressure"]["profile_norm"]
+    assert pn["profile_minimum"] == {"binnenstad": 0.9} and pn["agrees_with_profile"] is False
+    assert "set in the request" in pn["note"]
+
+
+def test_without_the_parameter_the_profile_band_minimum_applies() -> None:
+    res = _inner_city()
+    (n,) = nbh_props(res)
+    assert n["parking_pressure_capacity"] == 15.0
+    assert n["parking_pressure_norm"] == 0.9 and n["parking_pressure_norm_source"] == "profile"
+    assert res["provenance"]["norms"]["parking-pressure"]["values"] == {"binnenstad": 0.9}
+    assert res["provenance"]["norms"]["parking-pressure"]["reason"] == "chosen by norm_source"
+    # norm_source 'parameters' without threshold: the default 0.85 → 10
+    (p,) = nbh_props(_inner_city(norm_source="parameters"))
+    assert p["parking_pressure_capacity"] == 10.0
+
+
+def test_explicit_norm_parameter_with_explicit_profile_source_is_a_400() -> None:
+    with pytest.raises(InputError) as err:
+        _inner_city(threshold=0.85, norm_source="profile")
+    assert err.value.input_name == "threshold"
+    assert "norm_source 'parameters'" in str(err.value) and "drop 'threshold'" in str(err.value)

@@ -421,3 +421,52 @@ def test_amsterdam_addresses_in_buurten(load_amsterdam) -> None:  # type: ignore
     assert all(r["urbanity_class"] == 4 for r in rows)
     assert res["summary"]["demand"] > 0 and res["summary"]["supply"] == len(xy)
     assert res["data_quality"]["dwelling_type_defaulted"]["dwellings"] == len(addresses["features"])
+
+
+# ------------------------------------------------- issue 13: measured occupancy beside norms
+
+
+def test_measured_occupancy_is_the_demand_where_counted_and_says_so() -> None:
+    # Two zones (class 2), each 40 dwellings of type "home" at 1.0 place → norm demand 40,
+    # supply 50 each (pressure 0.80). Z1 has two night counts: 30 + 16 = 46 cars →
+    # measured pressure 46 ÷ 50 = 0.92 > 0.85 → alarm; Z2 has no count → norm 0.80.
+    # A plan of 5 dwellings in Z1 adds 5 by the norm: (46 + 5) ÷ 50 = 1.02.
+    one = [{"dwelling_type": "home", "places_per_dwelling": 1.0, "visitor_share": 0.2}]
+    inputs: dict[str, Any] = {
+        "dwellings": fc(
+            feature(point(50, 50), dwellings=40, dwelling_type="home"),
+            feature(point(150, 50), dwellings=40, dwelling_type="home"),
+        ),
+        "parking": fc(feature(point(60, 50), capacity=50), feature(point(160, 50), capacity=50)),
+        "zones": fc(
+            feature(box(0, 0, 100, 100), "Z1", urbanity_class=2),
+            feature(box(100, 0, 200, 100), "Z2", urbanity_class=2),
+        ),
+        "occupancy": fc(
+            feature(point(20, 20), occupied=30, counted_at="2025-03-04T03:00"),
+            feature(point(80, 80), occupied=16, counted_at="2025-03-04T03:30"),
+        ),
+        "plan": fc(feature(point(40, 40), dwellings=5, dwelling_type="home")),
+        "norm_table": one,
+    }
+    res = run(**inputs)
+    z1, z2 = props(res)
+    assert z1["demand_basis"] == "measured" and z2["demand_basis"] == "norm"
+    assert z1["demand"] == 46.0 and z1["norm_demand"] == 40.0
+    assert z1["measured_occupancy"] == 46.0 and z1["measured_pressure"] == 0.92
+    assert z1["pressure"] == 0.92 and z1["alarm"] is True
+    assert z1["counted_at"] == "2025-03-04T03:00 – 2025-03-04T03:30"
+    assert z2["pressure"] == 0.8 and z2["measured_occupancy"] is None
+    assert z1["pressure_with_plan"] == 1.02
+    s = res["summary"]
+    assert s["zones_measured"] == 1 and s["demand"] == 86.0 and s["norm_demand"] == 80.0
+    assert res["data_quality"]["demand_basis"]["measured_zones"] == 1
+    assert "new construction" in res["data_quality"]["demand_basis"]["note"]
+    # demand_basis 'norm': the counts are shown, the norm decides
+    z1n, _ = props(run(**inputs, demand_basis="norm"))
+    assert z1n["demand_basis"] == "norm" and z1n["pressure"] == 0.8
+    assert z1n["measured_pressure"] == 0.92
+    # without counts: a warning says the demand is norm-based
+    no_counts = {k: v for k, v in inputs.items() if k != "occupancy"}
+    codes = {w["code"] for w in run(**no_counts)["data_quality"]["warnings"]}
+    assert "demand-from-norms" in codes

@@ -68,3 +68,23 @@ def test_amsterdam_parks_as_play_areas_upper_bound(load_amsterdam):
     assert s["neighbourhoods"] == 518
     assert s["built_up_area_m2"] == pytest.approx(243.6e6, rel=0.01)  # README: 243.6 km²
     assert 0.01 < s["play_share"] < 0.3
+
+
+def test_informal_play_space_counts_beside_formal_play_areas():
+    # n2 has 50 m² of formal play (half of p3), 0.5 %. Informal play: a square 120..170 ×
+    # 10..40 (1,500 m²) and a lawn 100..110 × 50..70 (200 m²) that overlaps p3's n2 half
+    # (100..105 × 50..60 = 50 m²): union in n2 = 50 + 1,500 + 200 − 50 = 1,700 m² → 17 %.
+    # informal beyond formal = 1,700 − 50 = 1,650 m².
+    informal = fc(feature(box(120, 10, 170, 40), "square"), feature(box(100, 50, 110, 70), "lawn"))
+    r = execute(IND, {"neighbourhoods": NBH, "play_areas": PLAY, "informal_play": informal})
+    p = props(r)
+    assert p["n2"]["formal_play_area_m2"] == 50.0 and p["n2"]["formal_play_share"] == 0.005
+    assert p["n2"]["informal_play_area_m2"] == 1650.0
+    assert p["n2"]["play_area_m2"] == 1700.0 and p["n2"]["play_share"] == 0.17
+    assert p["n2"]["meets_norm"] is True
+    assert p["n1"]["play_area_m2"] == 750.0 and p["n1"]["informal_play_area_m2"] == 0.0
+    assert "informal" in r["data_quality"]["play_basis"]
+    # without informal play the share is formal only, and said to be a lower bound
+    r0 = execute(IND, {"neighbourhoods": NBH, "play_areas": PLAY})
+    assert props(r0)["n2"]["play_share"] == 0.005
+    assert "lower bound" in r0["data_quality"]["play_basis"]

@@ -136,7 +136,9 @@ def test_homes_per_contamination_class() -> None:
     # per neighbourhood: W 0.3333 and E 1.0 are past the floor 0.25 as well → 1
     assert w["score_share_dwellings_on_contaminated_soil"] == 1.0
     assert e["score_share_homes_on_contaminated_soil"] == 1.0
-    assert e["score"] is None  # the headline is sealed_share: no surfaces given
+    # 3.0.0: the headline is the worst of sealed_share (no surfaces: no score), the
+    # contaminated share (1.0 → score 1) and the health-based share (no health values)
+    assert e["score"] == 1.0
     assert r["ges"]["contamination"]["available"] is False
     assert "ges_soil" not in homes["a"]
 
@@ -257,3 +259,85 @@ def test_amsterdam_addresses_on_a_zone(load_amsterdam: Any) -> None:
         )
         == 1836
     )
+
+
+# ------------------------------------------------ issue 13: health classes and the headline
+
+
+def test_low_sealing_does_not_hide_contamination_and_health_classes_sit_beside() -> None:
+    # One neighbourhood (stedelijk-wonen) of 100 × 100, surfaces: 20 % sealed (2,000 of
+    # 10,000 m²) → sealed band 0.7 → 6, 0.5 → 10: below the ambition → score 10.
+    # Five homes of 2 dwellings each (10 dwellings); zones:
+    #   Z1 (x 0..60) class industrie (not fit for housing), lead 450 mg/kg
+    #   Z2 (x 60..80) class wonen, exceeds_intervention_value true
+    #   Z3 (x 80..100) class wonen, lead 100 mg/kg
+    # homes at x 10, 30, 50 (Z1), 70 (Z2), 90 (Z3)
+    # reuse classes: 3 of 5 on industrie → contaminated share 0.6 (dwellings 6/10 = 0.6)
+    #   band 0.05 → 6, floor 0.25 → 1: beyond the floor → score 1
+    # health: Z1 lead 450 ≥ 388 → lead-above-health-limit (3 homes); Z2 → above-
+    #   intervention-value (1); Z3 100 → below-health-limits (1): share above = 4/5 = 0.8
+    #   band 0.01 → 6, floor 0.1 → 1: beyond the floor → score 1
+    # headline = worst of (10, 1, 1) = 1 (was 10 before 3.0.0: sealed_share alone)
+    res = run(
+        surfaces=fc(
+            feature(box(X, Y, X + 100, Y + 20), sealed=True),
+            feature(box(X, Y + 20, X + 100, Y + 100), sealed=False),
+        ),
+        buildings=fc(
+            *(feature(point(X + x, Y + 50), f"h{x}", dwellings=2) for x in (10, 30, 50, 70, 90))
+        ),
+        contamination_zones=fc(
+            feature(box(X, Y, X + 60, Y + 100), **{"class": "industrie", "lead_mg_kg": 450}),
+            feature(
+                box(X + 60, Y, X + 80, Y + 100),
+                **{"class": "wonen", "exceeds_intervention_value": True},
+            ),
+            feature(box(X + 80, Y, X + 100, Y + 100), **{"class": "wonen", "lead_mg_kg": 100}),
+        ),
+        neighbourhoods=fc(feature(box(X, Y, X + 100, Y + 100), "N", area_type="stedelijk-wonen")),
+    )
+    homes = props(res, "buildings")
+    assert [h["health_class"] for h in homes] == [
+        "lead-above-health-limit",
+        "lead-above-health-limit",
+        "lead-above-health-limit",
+        "above-intervention-value",
+        "below-health-limits",
+    ]
+    assert [h["above_health_limit"] for h in homes] == [True, True, True, True, False]
+    (n,) = props(res, "neighbourhoods")
+    assert n["sealed_share"] == 0.2 and n["score_sealed_share"] == 10.0
+    assert n["share_dwellings_on_contaminated_soil"] == 0.6
+    assert n["score_share_dwellings_on_contaminated_soil"] == 1.0
+    assert n["share_dwellings_above_health_limit"] == 0.8
+    assert n["score_share_dwellings_above_health_limit"] == 1.0
+    assert n["score"] == 1.0
+    card = res["summary"]["scorecard"]
+    assert card["score"] == 1.0 and card["headline"] == "share_dwellings_on_contaminated_soil"
+    assert card["headline_rule"]["worst_of"][0] == "sealed_share"
+    health = res["classes"]["health"]
+    assert health["lead_health_limit_mg_kg"] == 388.0
+    assert health["lead_intervention_value_mg_kg"] == 530.0
+    assert health["overall"]["above-intervention-value"]["homes"] == 1
+    assert any("RIVM 2017-0174" in src for src in health["sources"])
+    # a stricter local lead policy (500 mg/kg) leaves Z1 below it: 1 of 5 above → 0.2
+    s = run(
+        buildings=fc(*(feature(point(X + x, Y + 50), dwellings=2) for x in (10, 70, 90))),
+        contamination_zones=fc(
+            feature(box(X, Y, X + 60, Y + 100), **{"class": "wonen", "lead_mg_kg": 450}),
+            feature(box(X + 60, Y, X + 100, Y + 100), **{"class": "wonen", "lead_mg_kg": 600}),
+        ),
+        lead_health_limit_mg_kg=500,
+    )["summary"]
+    # homes at 10 (450 < 500: below), 70 and 90 (600 ≥ 530: above the intervention value)
+    assert s["share_homes_above_health_limit"] == round(2 / 3, 4)
+
+
+def test_without_health_values_the_health_share_is_empty_and_warned() -> None:
+    res = run(
+        buildings=fc(feature(point(X + 10, Y + 10))),
+        contamination_zones=fc(feature(box(X, Y, X + 50, Y + 50), **{"class": "wonen"})),
+    )
+    assert res["summary"]["share_homes_above_health_limit"] is None
+    assert "no-health-values" in codes(res)
+    assert props(res, "buildings")[0]["health_class"] is None

@@ -60,7 +60,8 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from gsl_indicators.core.geo import Layer, representative_points
+from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.homes import Homes, read_homes  # noqa: F401 (re-exported)
 from gsl_indicators.core.metrics import FRACTION, AreaGroups, Direction, Level, Metric, Metrics
 from gsl_indicators.core.spec import (
     POINTS,
@@ -227,46 +228,8 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
 # --------------------------------------------------------------------------- homes
 
 
-@dataclass
-class Homes:
-    """The homes of a request: representative points, footprints and dwellings.
-
-    Attributes
-    ----------
-    layer : Layer
-        The ``buildings`` layer (all features, homes and non-homes).
-    mask : numpy.ndarray of bool
-        Which features are homes (``dwellings`` > 0).
-    points : numpy.ndarray of shapely Points
-        Representative point per feature.
-    xy : numpy.ndarray, shape (n, 2)
-        Coordinates of ``points``.
-    dwellings : numpy.ndarray
-        Dwellings per feature (0 for non-homes).
-    """
-
-    layer: Layer
-    mask: np.ndarray
-    points: np.ndarray
-    xy: np.ndarray
-    dwellings: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.layer)
-
-
-def read_homes(layer: Layer, ctx: Context) -> Homes:
-    """Return the homes of ``layer`` (``dwellings`` default 1; negative → InputError).
-
-    The one reader of the ``dwellings`` property for ``air-quality``, ``noise`` and
-    ``heat``.
-    """
-    dwellings = layer.number("dwellings", 1.0, ctx)
-    if (dwellings < 0).any():
-        raise InputError("buildings", "'dwellings' must not be negative")
-    points = representative_points(layer.geometries)
-    xy = shapely.get_coordinates(points).reshape(-1, 2)
-    return Homes(layer, dwellings > 0, points, xy, dwellings)
+# ``Homes`` and ``read_homes`` live in :mod:`gsl_indicators.core.homes` (one definition
+# of a home for every indicator); re-exported here for the exposure indicators.
 
 
 # --------------------------------------------------------------------------- kernels
@@ -717,15 +680,21 @@ def home_values(homes: Homes, values: Mapping[str, np.ndarray]) -> dict[str, np.
     return {k: np.where(homes.mask, v, np.nan) for k, v in values.items()}
 
 
-def above_flags(values: np.ndarray, limit: float) -> list[bool | None]:
-    """Return, per building, whether its value is strictly above ``limit`` (``None``: no value).
+def above_flags(values: np.ndarray, limit: float, *, inclusive: bool = False) -> list[bool | None]:
+    """Return, per building, whether its value is above ``limit`` (``None``: no value).
+
+    Strictly above by default; at or above with ``inclusive`` (a KNMI tropical night is
+    a minimum of 20.0 °C or more).
 
     Examples
     --------
     >>> above_flags(np.array([53.0, 53.1, np.nan]), 53.0)
     [False, True, None]
+    >>> above_flags(np.array([19.9, 20.0]), 20.0, inclusive=True)
+    [False, True]
     """
-    return [None if not np.isfinite(x) else bool(x > limit) for x in values.tolist()]
+    op = np.greater_equal if inclusive else np.greater
+    return [None if not np.isfinite(x) else bool(op(x, limit)) for x in values.tolist()]
 
 
 def whole(n: int) -> AreaGroups:
@@ -752,8 +721,10 @@ def share_above(
     dwellings: np.ndarray,
     limit: float,
     groups: AreaGroups | None = None,
+    *,
+    inclusive: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Count homes and dwellings with a value strictly above ``limit``, per group.
+    """Count homes and dwellings with a value above ``limit`` (or at it), per group.
 
     Homes without a value (NaN) and non-homes (``dwellings`` 0) are left out of
     numerator and denominator. Shares are fractions (0–1), NaN without homes.
@@ -763,7 +734,8 @@ def share_above(
     values, dwellings : numpy.ndarray
         Per building.
     limit : float
-        The limit; "above" means ``value > limit``.
+        The limit; "above" means ``value > limit`` (``value >= limit`` with
+        ``inclusive``).
     groups : AreaGroups, optional
         The areas; without it, one overall group (:func:`whole`).
 
@@ -787,7 +759,8 @@ def share_above(
     g = whole(len(values)) if groups is None else groups
     dwellings = np.asarray(dwellings, dtype=float)
     ok = np.isfinite(values) & (dwellings > 0)
-    above = ok & (np.nan_to_num(values, nan=-np.inf) > limit)
+    v = np.nan_to_num(values, nan=-np.inf)
+    above = ok & ((v >= limit) if inclusive else (v > limit))
     return {
         "homes": g.count(ok),
         "dwellings": g.sum(dwellings, where=ok),

@@ -25,7 +25,10 @@ says where it comes from and how firm that is (``status``):
 
 For all other factors (PM10, PM2.5, rail, aircraft and industry noise, Lnight) the
 handbook has tables, but their limits could not be verified from a public source, so
-no score is given and the output says so; a user can supply them with ``ges_tables``.
+no score is given and the output says so, per factor (:data:`NOT_SCORED_REASONS`,
+reviewed for issue 13: a rail GES map without its table, and the GGD air-quality
+guideline's view that the PM classes are not health-relevant); a user can supply
+them with ``ges_tables``.
 Heat (PET, hot nights) has no GES module at all (the handbook covers air pollution,
 noise, odour, external safety, electromagnetic fields and soil contamination:
 https://www.fastadvies.com/2012/11/handboek-ges-gezondheid-en-milieu-in-ruimtelijke-planvorming-fast-t-p-j-van-den-hazel-en-d-h-j-van-de-weerdt-fast-advies-en-burweau-medische-milieukunde-jans-van-den-hazel-van-de-weerdt-gg/).
@@ -49,6 +52,7 @@ __all__ = [
     "GES_PARAMETER",
     "GES_SOURCES",
     "GES_TABLES",
+    "NOT_SCORED_REASONS",
     "NOT_VERIFIED",
     "NO_MODULE",
     "GesTable",
@@ -153,6 +157,45 @@ NOT_VERIFIED = (
     "`ges_tables` parameter"
 )
 NO_MODULE = "the GES handbook has no module for heat; no GES score exists for this factor"
+
+_PM_REASON = (
+    "the GES handbook has PM10 / PM2.5 classes, but no public source states their limits "
+    "(searched again for issue 13: none found), so no GES score is given; note that the "
+    "GGD guideline on air quality (RIVM, GGD-richtlijn medische milieukunde: luchtkwaliteit "
+    "en gezondheid, section 'kwantificeren gezondheidseffecten') calls the GES classes for "
+    "particulate matter and NO2 not health-relevant and of little discriminating power, and "
+    "points to population-weighted exposure (this indicator's shares above the WHO 2021 "
+    "guideline) or the GGD-RIVM Rekentool instead; supply a table with `ges_tables` if "
+    "your GGD uses one"
+)
+_RAIL_REASON = (
+    "the GES handbook has a class table for rail noise (Lden), and provinces publish GES "
+    "contours for rail in 5 dB Lden classes (e.g. province of Groningen, 'Gezondheidskaart "
+    "geluid', Staat van Groningen 2022), but no public source found states the class-to-score "
+    "table (searched again for issue 13), so no GES score is given; supply it with "
+    "`ges_tables`"
+)
+_NOISE_REASON = (
+    "the GES handbook has a table for this noise factor, but its class limits could not be "
+    "found in a public source (searched again for issue 13; the GGD guideline on "
+    "environmental noise, RIVM 2019-0177, is the reference to check), so no GES score is "
+    "given; supply the table with the `ges_tables` parameter"
+)
+NOT_SCORED_REASONS: dict[str, str] = {
+    "pm10": _PM_REASON,
+    "pm25": _PM_REASON,
+    "lden_rail": _RAIL_REASON,
+    **{
+        f"{m}_{s}": _NOISE_REASON
+        for m in ("lden", "lnight")
+        for s in ("road", "rail", "aircraft", "industry")
+        if f"{m}_{s}" not in ("lden_rail", "lden_road")
+    },
+}
+"""Why a factor without a verified table is not scored (issue 13: GES coverage reviewed).
+
+A factor not listed here gets :data:`NOT_VERIFIED`. Road Lden and NO2 have tables
+(:data:`GES_TABLES`); heat has no module (:data:`NO_MODULE`)."""
 
 GES_SOURCES = (
     Source(
@@ -280,7 +323,9 @@ def ges_report(
         if table is None:
             report[factor] = {
                 "scored": False,
-                "reason": NO_MODULE if factor in no_module else NOT_VERIFIED,
+                "reason": NO_MODULE
+                if factor in no_module
+                else NOT_SCORED_REASONS.get(factor, NOT_VERIFIED),
             }
             continue
         sc = table.score(values)

@@ -34,6 +34,28 @@ def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
     return params
 
 
+def key_parameters(
+    indicator: Indicator, params: Mapping[str, Any], inputs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the parameters a cache key is made of, with the explicit ones named.
+
+    The values, and which of the indicator's :attr:`~Indicator.explicit_parameters`
+    the request set itself. Two requests with the same values give the same result unless one set an
+    explicit-sensitive parameter that the other left to its default.
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.spec import registry
+    >>> ind = registry().get("housing-capacity")
+    >>> key_parameters(ind, {"threshold": 0.85}, {"threshold": 0.85})["__explicit__"]
+    ['threshold']
+    >>> "__explicit__" in key_parameters(ind, {"threshold": 0.85}, {})
+    False
+    """
+    explicit = sorted(set(indicator.explicit_parameters) & set(inputs))
+    return {**params, "__explicit__": explicit} if explicit else dict(params)
+
+
 def warn_ignored(
     indicator: Indicator, params: Mapping[str, Any], inputs: Mapping[str, Any], ctx: Context
 ) -> None:
@@ -164,7 +186,12 @@ def execute(
     params = prepare(indicator, inputs)
     if digests is None:
         digests = input_digests(indicator, inputs)
-    ctx = Context(on_progress=on_progress, input_digests=dict(digests), part_cache=part_cache)
+    ctx = Context(
+        on_progress=on_progress,
+        input_digests=dict(digests),
+        part_cache=part_cache,
+        explicit=frozenset(k for k in inputs if k in params),
+    )
     warn_ignored(indicator, params, inputs, ctx)
     ctx.progress(0.0, "reading inputs")
     with paused_gc():

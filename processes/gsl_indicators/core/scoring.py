@@ -214,14 +214,27 @@ class IndicatorNorms(_Strict):
     """The norms of one indicator: its scored metrics and, optionally, a headline metric."""
 
     title: str | None = None
-    headline: str | None = Field(None, description="The metric that scores the indicator.")
+    headline: str | list[str] | None = Field(
+        None,
+        description="The metric that scores the indicator, or a list of metrics: then the "
+        "worst of their scores is the headline (so one good figure cannot hide a bad one).",
+    )
     metrics: dict[str, MetricNorm]
 
     @model_validator(mode="after")
     def _check_headline(self) -> IndicatorNorms:
-        if self.headline is not None and self.headline not in self.metrics:
-            raise ValueError(f"headline: '{self.headline}' is not one of the metrics")
+        for h in self.headlines():
+            if h not in self.metrics:
+                raise ValueError(f"headline: '{h}' is not one of the metrics")
+        if isinstance(self.headline, list) and not self.headline:
+            raise ValueError("headline: an empty list")
         return self
+
+    def headlines(self) -> list[str]:
+        """Return the headline metric(s) as a list (empty without a headline)."""
+        if self.headline is None:
+            return []
+        return [self.headline] if isinstance(self.headline, str) else list(self.headline)
 
 
 class ScoringRule(_Strict):
@@ -560,10 +573,40 @@ def scorecard(
     if ind is None:
         card["note"] = f"profile '{profile.name}' has no norms for '{indicator_id}'"
     elif ind.headline is not None:
-        head = scores.get(ind.headline)
-        card["headline"] = ind.headline
-        card["score"] = head["score"] if head else None
+        card.update(headline_score(ind.headlines(), scores))
     return card
+
+
+def headline_score(candidates: Sequence[str], scores: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``headline`` (the metric) and ``score``: the worst scored candidate.
+
+    With one candidate it is that metric (its score, or ``None``). With several, the
+    candidate with the lowest score is the headline (candidates without a score are
+    passed over; the first candidate when none has one), and ``headline_rule`` names
+    the rule and the candidates.
+
+    Examples
+    --------
+    >>> headline_score(["a", "b"], {"a": {"score": 10.0}, "b": {"score": 3.2}})
+    {'headline': 'b', 'score': 3.2, 'headline_rule': {'worst_of': ['a', 'b']}}
+    >>> headline_score(["a", "b"], {"a": {"score": 7.0}, "b": {"score": None}})["headline"]
+    'a'
+    >>> headline_score(["a"], {})
+    {'headline': 'a', 'score': None}
+    """
+    scored = [
+        (scores[c]["score"], c)
+        for c in candidates
+        if (scores.get(c) or {}).get("score") is not None
+    ]
+    if scored:
+        score, head = min(scored, key=lambda t: t[0])
+    else:
+        score, head = None, candidates[0]
+    out: dict[str, Any] = {"headline": head, "score": score}
+    if len(candidates) > 1:
+        out["headline_rule"] = {"worst_of": list(candidates)}
+    return out
 
 
 def area_types_of(

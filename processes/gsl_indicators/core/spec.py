@@ -400,6 +400,12 @@ class Context:
     """The sha256 of each geo input as given (composite processes key their parts by them)."""
     part_cache: PartCache | None = None
     """Where composite processes (scoreboard, scenarios) keep each indicator's part."""
+    explicit: frozenset[str] = frozenset()
+    """The parameters the request set itself (the others hold their defaults).
+
+    A kernel that can take a norm from the profile or from a parameter uses this to let
+    an explicit parameter win for the request (never silently overruled by the profile).
+    """
 
     def progress(self, fraction: float, message: str) -> None:
         """Report that ``fraction`` (0..1) of the work is done, at stage ``message``."""
@@ -489,6 +495,10 @@ class Indicator:
     alternatives : tuple of tuple of str
         Groups of optional geo inputs of which at least one must be given (``("trees",
         "canopy")``): declared in the description, checked with the required inputs.
+    explicit_parameters : tuple of str
+        Parameters whose being set by the request (not only their value) changes the
+        result — an explicit ``threshold`` wins over the profile in ``housing-capacity``;
+        which of them a request set is part of its cache key.
     uncertainty : bool
         Whether the optional ``uncertainty`` parameter (Monte-Carlo bands,
         :mod:`gsl_indicators.core.uncertainty`) is added; every indicator on the metric
@@ -523,6 +533,7 @@ class Indicator:
     metric_templates: Callable[[Mapping[str, Any]], tuple[Metric, ...]] | None = None
     scores: bool = False
     alternatives: tuple[tuple[str, ...], ...] = ()
+    explicit_parameters: tuple[str, ...] = ()
     uncertainty: bool = True
 
     def __post_init__(self) -> None:

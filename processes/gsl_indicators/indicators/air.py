@@ -222,7 +222,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
 INDICATORS = (
     Indicator(
         id="air-quality",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "Luchtkwaliteit bij woningen", "en": "Air quality at homes"},
         description={
             "nl": "Jaargemiddelde NO₂, PM2,5 en PM10 per woning; aandelen woningen en "
@@ -244,7 +244,10 @@ INDICATORS = (
             "`it1`–`it4` for the interim targets); means are weighted by dwellings. A home "
             "belongs to the neighbourhood holding its representative point. GES scores "
             "(0–8) come from the class tables in the `ges` output; factors without verified "
-            "GES limits get none, and the output says so. Scores 1–10 of the means and of "
+            "GES limits get none, and the output says why per factor (2.1.0, issue 13: "
+            "PM10 and PM2.5 tables were searched for again and not found in a public "
+            "source; the GGD air-quality guideline calls the GES PM and NO2 classes not "
+            "health-relevant, so the WHO shares stay the health measure). Scores 1–10 of the means and of "
             "the shares above the guideline come from the norm profile (headline: "
             "`mean_no2`), overall and per neighbourhood."
         ),

@@ -15,6 +15,7 @@ import shapely
 
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.homes import is_home, read_dwellings
 from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, overall_share
 from gsl_indicators.core.network import walking_parameters
 from gsl_indicators.core.spec import (
@@ -132,7 +133,8 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         min_area_m2=params["min_area_m2"],
         ctx=ctx,
     )
-    dwellings = homes.number("dwellings", 1.0, ctx)
+    dwellings = read_dwellings(homes, ctx)
+    home = is_home(dwellings)
     reach = float(params["reach_m"])
     dist, info = distances_by_mode(
         homes, {"cool": places}, layers, params, ctx, reach, "cool_places"
@@ -141,11 +143,12 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         ctx.note("network_cutoff_m", info["network_cutoff_m"])
     d = dist["cool"]
     within = within_reach(d, reach)
-    hit, known = within == 1, ~np.isnan(within)
+    known = ~np.isnan(within) & home
+    hit = (within == 1) & known
     finite = d[np.isfinite(d)]
     overall = {
         "cool_places": len(places),
-        "homes": len(homes),
+        "homes": int(home.sum()),
         "homes_with_distance": int(known.sum()),
         "homes_within": int(hit.sum()),
         "share_homes_within": overall_share(hit, where=known),
@@ -157,7 +160,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     g = ctx.groups
     if g is not None:
         area = {
-            "homes": g.count(),
+            "homes": g.count(home),
             "homes_with_distance": g.count(where=known),
             "dwellings": g.sum(dwellings),
             "share_homes_within": g.share(hit, where=known),
@@ -251,7 +254,7 @@ METRICS: tuple[Metric, ...] = (
 INDICATORS = (
     Indicator(
         id="cool-place-distance",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "Afstand tot koelte", "en": "Distance to a cool place"},
         description={
             "nl": "Aandeel woningen met een koele plek (≥ 200 m², PET ≤ 35 °C) binnen 300 m lopen.",
@@ -259,6 +262,9 @@ INDICATORS = (
         },
         theme="heat",
         method=(
+            "A home is a feature with `dwellings` > 0 (absent: 1); features with 0 are not "
+            "homes and are left out of every count and share (`data_quality.not_homes`; "
+            "2.1.0: one definition of a home across all indicators, `gsl_indicators.core.homes`). "
             "Cool places are the `cool_places` polygons whose `pet` property (felt temperature "
             "on a hot afternoon, °C), where given, is at most `max_pet_c`; polygons without `pet` "
             "count as cool. Touching or overlapping polygons are merged (`merge_touching`) and "

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from gsl_indicators.core import homes as homes_module
 from gsl_indicators.core.canopy import canopy_area, chunked_map, dissolve_groups
 from gsl_indicators.core.examples import box, box_feature, feature, point, rd_collection
 from gsl_indicators.core.geo import Layer, zone_index
@@ -100,6 +101,80 @@ def trees_within(
     return np.concatenate(chunked_map(job, len(homes), homes, workers=workers)).astype(np.int64)
 
 
+def trees_in_sight(
+    homes: np.ndarray,
+    trees: np.ndarray,
+    distance_m: float,
+    obstacles: np.ndarray,
+    workers: int | None = None,
+) -> np.ndarray:
+    """Return the number of trees within ``distance_m`` of each home that it can see.
+
+    A tree is seen when the sight line — the shortest segment from the home's façade
+    (its footprint's boundary; the point itself for an address point) to the tree —
+    crosses no footprint in ``obstacles`` other than the home's own (when ``obstacles`` is
+    ``homes`` itself; touching a wall or a corner does not block, passing through a
+    building does). Trees inside the footprint are seen.
+    Vectorised: the candidate pairs of :func:`trees_within`, their segments by
+    ``shapely.shortest_line``, and one ``STRtree.query(segments, "crosses")`` per chunk.
+
+    Examples
+    --------
+    >>> home = shapely.box(0, 0, 10, 10)
+    >>> wall = shapely.box(20, -5, 22, 25)          # a building east of the home
+    >>> trees = shapely.points([(30, 5), (5, 20), (15, 5)])
+    >>> homes = np.array([home, wall])
+    >>> trees_in_sight(homes, trees, 30, homes).tolist()  # (30, 5) behind the wall
+    [2, 3]
+    >>> trees_within(homes, trees, 30).tolist()
+    [3, 3]
+    """
+    if not len(homes) or not len(trees):
+        return np.zeros(len(homes), dtype=np.int64)
+    tree = shapely.STRtree(trees)
+    walls = np.asarray(obstacles, dtype=object)
+    is_polygon = shapely.get_type_id(walls) >= 3
+    wall_index = np.flatnonzero(is_polygon)
+    wall_tree = shapely.STRtree(walls[wall_index])
+    own = np.full(len(homes), -1, dtype=np.int64)
+    if obstacles is homes:
+        # a home's own footprint never blocks its view (the shortest segment from a
+        # footprint leaves it at once; this guards against degenerate geometry)
+        own = np.where(is_polygon, np.arange(len(homes)), -1)
+
+    def job(start: int, chunk: np.ndarray) -> np.ndarray:
+        h, t = tree.query(expanded_boxes(chunk, distance_m))
+        near = shapely.distance(chunk[h], trees[t]) <= distance_m
+        h, t = h[near], t[near]
+        if not len(h) or not len(wall_index):
+            return np.bincount(h, minlength=len(chunk))
+        lines = shapely.shortest_line(chunk[h], trees[t])
+        seg, w = wall_tree.query(lines, predicate="crosses")
+        hit = wall_index[w] != own[start + h[seg]]
+        blocked = np.zeros(len(h), dtype=bool)
+        blocked[seg[hit]] = True
+        return np.bincount(h[~blocked], minlength=len(chunk))
+
+    return np.concatenate(chunked_map(job, len(homes), homes, workers=workers)).astype(np.int64)
+
+
+def tree_size_filter(sizes: np.ndarray, minimum_m: float) -> tuple[np.ndarray, int, int]:
+    """Return ``(keep, excluded, unknown)``: trees at least ``minimum_m`` (unknown size kept).
+
+    Trees without a size (NaN) are kept — the benefit of the doubt — and counted, so
+    the result can report how many were not judged.
+
+    Examples
+    --------
+    >>> keep, excluded, unknown = tree_size_filter(np.array([2.0, 6.0, np.nan, 5.0]), 5.0)
+    >>> keep.tolist(), excluded, unknown
+    ([False, True, True, True], 1, 1)
+    """
+    unknown = np.isnan(sizes)
+    keep = unknown | (sizes >= minimum_m)
+    return keep, int((~keep).sum()), int(unknown.sum())
+
+
 def expanded_boxes(geoms: np.ndarray, distance_m: float) -> np.ndarray:
     """Return each geometry's bounding box grown by ``distance_m`` on every side.
 
@@ -114,13 +189,18 @@ def expanded_boxes(geoms: np.ndarray, distance_m: float) -> np.ndarray:
 
 
 def park_groups(
-    parks: np.ndarray, merge_touching: bool = True, workers: int | None = None
+    parks: np.ndarray,
+    merge_touching: bool = True,
+    workers: int | None = None,
+    gap_m: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Group parks that touch or overlap and return ``(label per park, area per group)``.
+    """Group parks that touch, overlap or lie within ``gap_m``; return labels and areas.
 
     A park drawn as several touching polygons is one park when its size is judged;
-    overlapping parts count once. Without ``merge_touching`` every feature is its own
-    park (a MultiPolygon feature is always one park).
+    overlapping parts count once. With ``gap_m`` > 0 parks closer than that (a path
+    drawn as its own polygon between two lawns) are one park too; the gap itself is
+    not added to the area. Without ``merge_touching`` and without a gap every element
+    is its own park.
 
     Examples
     --------
@@ -131,13 +211,19 @@ def park_groups(
     ([0, 0, 1], [12000.0, 2500.0])
     >>> park_groups(parks, merge_touching=False)[1].tolist()
     [6000.0, 6000.0, 2500.0]
+    >>> split = np.array([shapely.box(0, 0, 60, 100), shapely.box(63, 0, 123, 100)])
+    >>> park_groups(split)[1].tolist(), park_groups(split, gap_m=5)[1].tolist()  # a 3 m path
+    ([6000.0, 6000.0], [12000.0])
     """
     n = len(parks)
     if not n:
         return np.zeros(0, np.int64), np.zeros(0)
-    if not merge_touching:
+    if not merge_touching and gap_m <= 0:
         return np.arange(n, dtype=np.int64), np.asarray(shapely.area(parks), dtype=float)
-    left, right = shapely.STRtree(parks).query(parks, predicate="intersects")
+    if gap_m > 0:
+        left, right = shapely.STRtree(parks).query(parks, predicate="dwithin", distance=gap_m)
+    else:
+        left, right = shapely.STRtree(parks).query(parks, predicate="intersects")
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -259,11 +345,14 @@ def rule_3(
     crowns: np.ndarray | None,
     params: Mapping[str, Any],
     workers: int | None = None,
+    obstacles: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Return the trees within ``tree_distance_m`` of each home and ``meets_3`` (1/0/NaN).
 
     Without tree points each crown counts as one tree at its ``point_on_surface``;
-    without either, the count is ``None`` and the flag unknown.
+    without either, the count is ``None`` and the flag unknown. With
+    ``tree_visibility`` ``"line_of_sight"`` only trees in sight count
+    (:func:`trees_in_sight`; ``obstacles`` default: the homes themselves).
 
     Examples
     --------
@@ -280,17 +369,43 @@ def rule_3(
         points = shapely.point_on_surface(crowns)
     if points is None:
         return None, np.full(len(homes), np.nan)
-    count = trees_within(homes, points, float(params["tree_distance_m"]), workers)
+    d = float(params["tree_distance_m"])
+    if params.get("tree_visibility", "distance") == "line_of_sight":
+        walls = homes if obstacles is None else obstacles
+        count = trees_in_sight(homes, points, d, walls, workers)
+    else:
+        count = trees_within(homes, points, d, workers)
     return count, (count >= int(params["min_trees"])).astype(float)
 
 
 @dataclass
 class Parks:
-    """The parks after merging: ``group`` per park, ``group_area`` and ``qualifies`` per park."""
+    """The parks after merging: ``group`` per park, ``group_area`` and ``qualifies`` per park.
+
+    ``elements`` is the number of parks judged before merging: features, or their
+    connected parts with ``park_unit`` ``"part"``.
+    """
 
     group: np.ndarray
     group_area: np.ndarray
     qualifies: np.ndarray
+    elements: int = 0
+
+
+def park_elements(parks: np.ndarray, unit: str) -> np.ndarray:
+    """Return the parks to judge: the features, or (``unit`` ``"part"``) their parts.
+
+    Examples
+    --------
+    >>> multi = shapely.multipolygons([shapely.box(0, 0, 100, 100), shapely.box(900, 0, 950, 50)])
+    >>> shapely.area(park_elements(np.array([multi]), "part")).tolist()
+    [10000.0, 2500.0]
+    >>> len(park_elements(np.array([multi]), "feature"))
+    1
+    """
+    if unit == "part" and len(parks):
+        return np.asarray(shapely.get_parts(parks), dtype=object)
+    return parks
 
 
 def rule_300(
@@ -315,7 +430,13 @@ def rule_300(
     >>> d.round(1).tolist(), m.tolist(), pk.group_area.tolist()  # 2 ha after merging
     ([100.0, 806.2], [1.0, 0.0], [20000.0])
     """
-    labels, group_area = park_groups(parks, bool(params["merge_touching_parks"]), workers)
+    parks = park_elements(parks, str(params.get("park_unit", "feature")))
+    labels, group_area = park_groups(
+        parks,
+        bool(params["merge_touching_parks"]),
+        workers,
+        gap_m=float(params.get("park_merge_gap_m", 0.0)),
+    )
     qualifies = (group_area >= float(params["min_park_area_m2"]))[labels]
     targets = parks[qualifies] if len(labels) else parks[:0]
     reach = float(params["park_distance_m"])
@@ -339,7 +460,7 @@ def rule_300(
     else:
         dist = park_distance(homes, targets, reach, workers)
     meets = np.where(np.isnan(dist), np.nan, (dist <= reach).astype(float))
-    return dist, meets, Parks(labels, group_area, qualifies), network
+    return dist, meets, Parks(labels, group_area, qualifies, len(parks)), network
 
 
 def rule_30(
@@ -401,6 +522,7 @@ def green_3_30_300_arrays(
     network_lines: np.ndarray | None = None,
     workers: int | None = None,
     groups: AreaGroups | None = None,
+    obstacles: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Compute the 3-30-300 rule on geometry arrays (the kernel the benchmark times).
 
@@ -429,6 +551,13 @@ def green_3_30_300_arrays(
         Threads.
     groups : AreaGroups, optional
         The homes grouped by neighbourhood (the runner's); built here when not given.
+    obstacles : numpy.ndarray, optional
+        Footprints that block the view (``tree_visibility`` ``"line_of_sight"``);
+        default ``homes`` (element ``i`` is home ``i``'s own footprint).
+
+    Shares count homes only (``dwellings`` > 0, :func:`gsl_indicators.core.homes.is_home`)
+    and, for the 3, the 300 and all three alike, only homes inside a neighbourhood
+    (outside one the 30 is unknown), so the three shares have one population.
 
     Returns
     -------
@@ -446,7 +575,9 @@ def green_3_30_300_arrays(
     if groups is None:
         groups = AreaGroups(zone_index(homes, neighbourhoods), len(neighbourhoods))
     out: dict[str, Any] = {"neighbourhood": groups.index}
-    out["trees_within"], out["meets_3"] = rule_3(homes, trees, crowns, params, workers)
+    out["trees_within"], out["meets_3"] = rule_3(
+        homes, trees, crowns, params, workers, obstacles=obstacles
+    )
     dist, meets_300, pk, network = rule_300(homes, parks, params, network_lines, workers)
     out.update(
         park_distance_m=dist,
@@ -454,6 +585,7 @@ def green_3_30_300_arrays(
         park_group=pk.group,
         park_group_area=pk.group_area,
         park_qualifies=pk.qualifies,
+        park_elements=pk.elements,
     )
     if network is not None:
         out["network"] = network
@@ -468,35 +600,26 @@ def green_3_30_300_arrays(
     )
     out["meets_all_three"] = both(out["meets_3"], meets_300, out["meets_30"])
     w = np.asarray(dwellings, dtype=float)
+    home = w > 0
+    out["population"] = home & (nb >= 0)
     for tag in ("3", "300", "all_three"):
         m = out[f"meets_{tag}"]
-        known = ~np.isnan(m)
+        known = ~np.isnan(m) & home
         out[f"nb_share_buildings_meeting_{tag}"] = groups.share(m == 1, where=known)
         out[f"nb_share_dwellings_meeting_{tag}"] = groups.share(m == 1, weights=w, where=known)
-    out["nb_buildings"] = groups.count()
+    out["nb_buildings"] = groups.count(where=home)
     out["nb_dwellings"] = groups.sum(w)
     return out
 
 
 def read_dwellings(layer: Layer, ctx: Context) -> np.ndarray:
-    """Return the ``dwellings`` of each home (default 1; negative counts as 0, with a warning).
+    """Return the ``dwellings`` of each feature: the one definition of a home.
 
-    Homes without the property are counted in ``data_quality.homes_without_dwellings``
-    (and a ``missing-property`` warning).
+    See :func:`gsl_indicators.core.homes.read_dwellings` (default 1, counted in
+    ``data_quality.homes_without_dwellings``; 0 is not a home, counted in
+    ``data_quality.not_homes``; negative is a 400).
     """
-    d = layer.number("dwellings", 1.0, ctx)
-    bad = d < 0
-    if bad.any():
-        ctx.warn(
-            "negative-dwellings",
-            layer.name,
-            f"{int(bad.sum())} homes have a negative 'dwellings'; counted as 0",
-            int(bad.sum()),
-        )
-        d = np.where(bad, 0.0, d)
-    missing = sum(1 for p in layer.properties if not isinstance(p.get("dwellings"), int | float))
-    ctx.note("homes_without_dwellings", missing)
-    return d
+    return homes_module.read_dwellings(layer, ctx)
 
 
 # ---------------------------------------------------------------- data quality
@@ -532,19 +655,27 @@ def _network_lines(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: 
 
 
 def _report_parks(
-    group_area: np.ndarray, *, n_parks: int, min_area_m2: float, ctx: Context
+    group_area: np.ndarray,
+    *,
+    n_parks: int,
+    min_area_m2: float,
+    ctx: Context,
+    elements: int | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> None:
     n_groups = len(group_area)
     small = int((group_area < min_area_m2).sum())
-    ctx.note(
-        "parks",
-        {
-            "features": n_parks,
-            "parks_after_merging": n_groups,
-            "qualifying": n_groups - small,
-            "excluded_below_min_area": small,
-        },
+    note: dict[str, Any] = {"features": n_parks}
+    if params is not None:
+        note["park_unit"] = params.get("park_unit", "feature")
+        note["park_merge_gap_m"] = params.get("park_merge_gap_m", 0.0)
+        note["parks_judged"] = n_parks if elements is None else elements
+    note.update(
+        parks_after_merging=n_groups,
+        qualifying=n_groups - small,
+        excluded_below_min_area=small,
     )
+    ctx.note("parks", note)
     if small:
         ctx.warn(
             "parks-below-min-area",
@@ -555,6 +686,71 @@ def _report_parks(
         )
     if n_groups - small == 0:
         ctx.warn("no-qualifying-park", "parks", "no park reaches the minimum area")
+
+
+def _report_population(population: np.ndarray, dwellings: np.ndarray, ctx: Context) -> None:
+    """Count the homes outside every neighbourhood (left out of every share)."""
+    outside = int(((dwellings > 0) & ~population).sum())
+    ctx.note("homes_outside_neighbourhoods", outside)
+    if outside:
+        ctx.warn(
+            "homes-outside-neighbourhoods",
+            "buildings",
+            f"{outside} homes lie in no neighbourhood: their 30 is unknown, so they are left "
+            "out of the shares of the 3, the 300 and all three alike (their own flags are "
+            "in the features)",
+            outside,
+        )
+
+
+def _sized_trees(
+    trees: Layer | None, canopy: Layer | None, params: Mapping[str, Any], ctx: Context
+) -> np.ndarray | None:
+    """Return the tree points that count for the 3: at least ``min_tree_size_m``.
+
+    The size is the trees' ``crown_diameter`` or ``height`` property
+    (``tree_size_property``); trees without it count and are reported
+    (``data_quality.trees_by_size``). Without tree points the crowns stand in: a crown's
+    diameter is that of the circle of its area, its height the crown's ``height``.
+    """
+    minimum = float(params.get("min_tree_size_m", 0.0))
+    if trees is None and canopy is None:
+        return None
+    if minimum <= 0:
+        return trees.geometries if trees is not None else None
+    prop = str(params.get("tree_size_property", "crown_diameter"))
+    if trees is not None:
+        layer, points = trees, trees.geometries
+        sizes = trees.number(prop)
+    else:
+        assert canopy is not None
+        layer, points = canopy, shapely.point_on_surface(canopy.geometries)
+        sizes = (
+            2.0 * np.sqrt(shapely.area(canopy.geometries) / np.pi)
+            if prop == "crown_diameter"
+            else canopy.number(prop)
+        )
+    keep, excluded, unknown = tree_size_filter(np.asarray(sizes, dtype=float), minimum)
+    ctx.note(
+        "trees_by_size",
+        {
+            "property": prop,
+            "min_tree_size_m": minimum,
+            "trees": len(keep),
+            "counted": int(keep.sum()),
+            "excluded_below_min_size": excluded,
+            "counted_without_size": unknown,
+        },
+    )
+    if unknown:
+        ctx.warn(
+            "trees-without-size",
+            layer.name,
+            f"{unknown} of {len(keep)} trees have no numeric '{prop}': they count for the 3 "
+            f"as if at least {minimum:g} m",
+            unknown,
+        )
+    return np.asarray(points, dtype=object)[keep]
 
 
 def _report_network(network: Mapping[str, Any], params: Mapping[str, Any], ctx: Context) -> None:
@@ -607,11 +803,16 @@ def _report_canopy(coverage: np.ndarray, *, extent: str, has_extent: bool, ctx: 
 
 
 def _overall(res: Mapping[str, Any], dwellings: np.ndarray) -> dict[str, Any]:
-    """Return the overall metrics from the arrays of :func:`green_3_30_300_arrays`."""
+    """Return the overall metrics from the arrays of :func:`green_3_30_300_arrays`.
+
+    The shares of the 3, the 300 and all three are over one population: homes inside a
+    neighbourhood (``res["population"]``).
+    """
     zone_area = float(np.nansum(res["zone_area_m2"]))
     nb_meets = res["nb_meets_30"]
+    population = res["population"]
     out: dict[str, Any] = {
-        "buildings": len(dwellings),
+        "buildings": int((dwellings > 0).sum()),
         "dwellings": float(dwellings.sum()),
         "neighbourhoods": len(nb_meets),
         "neighbourhoods_meeting_30": int(np.nansum(nb_meets)),
@@ -622,7 +823,7 @@ def _overall(res: Mapping[str, Any], dwellings: np.ndarray) -> dict[str, Any]:
     }
     for tag in ("3", "300", "all_three"):
         m = res[f"meets_{tag}"]
-        known = ~np.isnan(m)
+        known = ~np.isnan(m) & population
         out[f"share_buildings_meeting_{tag}"] = overall_share(m == 1, where=known)
         out[f"share_dwellings_meeting_{tag}"] = overall_share(m == 1, dwellings, where=known)
     out["share_meeting_all_three"] = out["share_buildings_meeting_all_three"]
@@ -639,13 +840,14 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     lines = _network_lines(layers, params, ctx) if params["distance_mode"] == "network" else None
     dwellings = read_dwellings(homes, ctx)
     ctx.progress(0.1, "trees, parks and canopy")
+    tree_points = _sized_trees(trees, canopy, params, ctx)
     res = green_3_30_300_arrays(
         homes.geometries,
         dwellings,
         nbs.geometries,
         parks.geometries,
         params,
-        trees=trees.geometries if trees is not None else None,
+        trees=tree_points,
         crowns=canopy.geometries if canopy is not None else None,
         extent=extent.geometries if extent is not None else None,
         network_lines=lines,
@@ -657,7 +859,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         n_parks=len(parks),
         min_area_m2=float(params["min_park_area_m2"]),
         ctx=ctx,
+        elements=res["park_elements"],
+        params=params,
     )
+    _report_population(res["population"], dwellings, ctx)
     if "network" in res:
         _report_network(res["network"], params, ctx)
     if canopy is not None:
@@ -752,11 +957,70 @@ MERGE_TOUCHING = Parameter(
     "boolean",
     default=True,
 )
+PARK_UNIT = Parameter(
+    "park_unit",
+    "Park unit",
+    "What one park is when its size is judged: 'feature' (default, as before 2.1.0: a "
+    "MultiPolygon feature is one park, however far apart its parts) or 'part' (each "
+    "connected part of a feature is judged alone).",
+    "string",
+    default="feature",
+    enum=("feature", "part"),
+)
+PARK_MERGE_GAP = Parameter(
+    "park_merge_gap_m",
+    "Park merge gap",
+    "Parks closer than this are one park when their size is judged (a footpath or ditch "
+    "drawn as its own polygon between two lawns). 0 (default) merges only touching "
+    "parks (with `merge_touching_parks`). For BGT data 5 m is recommended (BGT draws "
+    "paths, cycle tracks and ditches inside parks as separate polygons, typically "
+    "2–4 m wide); see docs/green.md for the Amsterdam figures.",
+    "number",
+    default=0.0,
+    minimum=0.0,
+    maximum=50.0,
+    unit="m",
+)
+TREE_VISIBILITY = Parameter(
+    "tree_visibility",
+    "Tree visibility",
+    "'distance' (default): every tree within `tree_distance_m` counts for the 3. "
+    "'line_of_sight': only trees the home can see — the shortest segment from the home's "
+    "façade (footprint boundary; the address point itself) to the tree crosses no other "
+    "footprint of the `buildings` input (non-homes with `dwellings` 0 block the view too).",
+    "string",
+    default="distance",
+    enum=("distance", "line_of_sight"),
+)
+MIN_TREE_SIZE = Parameter(
+    "min_tree_size_m",
+    "Minimum tree size",
+    "Trees smaller than this do not count for the 3 (0, the default, counts every tree). "
+    "The size is the tree property named by `tree_size_property`; trees without it count "
+    "and are reported in `data_quality.trees_by_size`.",
+    "number",
+    default=0.0,
+    minimum=0.0,
+    maximum=50.0,
+    unit="m",
+)
+TREE_SIZE_PROPERTY = Parameter(
+    "tree_size_property",
+    "Tree size property",
+    "Which tree property is the size for `min_tree_size_m`: 'crown_diameter' (m; for "
+    "crowns without tree points, the diameter of the circle of the crown's area) or "
+    "'height' (m).",
+    "string",
+    default="crown_diameter",
+    enum=("crown_diameter", "height"),
+)
 BUILDINGS = GeoInput(
     "buildings",
     "Homes",
     "Homes: building footprints or address points. Property `dwellings` (default 1, "
-    "counted in the data-quality section when absent).",
+    "counted in the data-quality section when absent; 0: not a home — left out of the "
+    "shares, counted in `data_quality.not_homes`, still blocking the view in "
+    "line-of-sight mode).",
     POINTS + POLYGONS,
     properties={"dwellings": "number of dwellings (default 1)"},
 )
@@ -978,7 +1242,7 @@ EXAMPLE = _example_3_30_300()
 INDICATORS = (
     Indicator(
         id="green-3-30-300",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "3-30-300-regel voor groen", "en": "3-30-300 rule for urban green"},
         description={
             "nl": "Per woning: minstens 3 bomen in zicht en een park binnen 300 m; per buurt: "
@@ -994,6 +1258,13 @@ INDICATORS = (
             "`meets_3` when at least `min_trees`. Without `trees`, each `canopy` polygon "
             "counts as one tree at a point inside it, with a warning: segmentations merge "
             "touching crowns, so that count is a lower bound. "
+            "With `tree_visibility` 'line_of_sight' (2.1.0) a tree counts only when the "
+            "shortest segment from the home's façade (footprint boundary, or the address "
+            "point) to the tree crosses no other footprint of `buildings` (touching a wall "
+            "or corner does not block; the home's own footprint never does). With "
+            "`min_tree_size_m` > 0 only trees whose `tree_size_property` (crown diameter or "
+            "height, m) reaches it count; trees without the property count and are "
+            "reported (`data_quality.trees_by_size`, warning `trees-without-size`). "
             "**30** — per neighbourhood, the union of all crown polygons (overlapping crowns "
             "count once) clipped to the neighbourhood, divided by the neighbourhood's area; "
             "`meets_30` when at least `canopy_target`. With `canopy_extent`, both areas are "
@@ -1001,9 +1272,12 @@ INDICATORS = (
             "neighbourhood inside it (share empty where 0); without it, `canopy_coverage` is "
             "the share inside the canopy data's bounding box and neighbourhoods reaching "
             "beyond it get a warning. "
-            "**300** — parks that touch or overlap are merged (`merge_touching_parks`) and "
-            "judged by their merged area; those of at least `min_park_area_m2` qualify "
-            "(counts in `data_quality.parks`). "
+            "**300** — a park is a feature, or with `park_unit` 'part' (2.1.0) each "
+            "connected part of a (Multi)Polygon feature; parks that touch or overlap are "
+            "merged (`merge_touching_parks`), and parks closer than `park_merge_gap_m` "
+            "(default 0; 5 m recommended for BGT, whose paths are polygons of their own) "
+            "too, and judged by their merged area (gaps not added); those of at least "
+            "`min_park_area_m2` qualify (counts in `data_quality.parks`). "
             "`park_distance_m` is the distance from the home to the nearest qualifying park: "
             "straight line from the footprint (0 inside) or, with `distance_mode` 'network', "
             "the walk over the network (home snapped to the nearest path, snap distance "
@@ -1015,6 +1289,11 @@ INDICATORS = (
             "`area_id`); `meets_all_three` combines its 3, its 300 and its neighbourhood's "
             "30. Shares are fractions 0–1 over homes (buildings) and over dwellings "
             "(property `dwellings`, default 1), leaving out homes whose value is unknown. "
+            "A home is a feature with `dwellings` > 0 (features with 0 are not homes: no "
+            "share counts them, `data_quality.not_homes`). Since 2.1.0 the overall shares "
+            "of the 3, the 300 and all three have one population, the homes inside a "
+            "neighbourhood (outside one the 30 is unknown; "
+            "`data_quality.homes_outside_neighbourhoods`). "
             "**Scores** 1–10 come from the norm profile per area type (`area_type` parameter, "
             "else the neighbourhood's `area_type` or `urbanity_class`), overall and per "
             "neighbourhood (flat `score_<metric>` columns), for the shares meeting 3, 300 and "
@@ -1041,6 +1320,10 @@ INDICATORS = (
                 "Tree points (e.g. the municipal tree register).",
                 POINTS,
                 required=False,
+                properties={
+                    "crown_diameter": "crown diameter in m (`min_tree_size_m`)",
+                    "height": "tree height in m (`min_tree_size_m`)",
+                },
             ),
             GeoInput(
                 "canopy",
@@ -1077,6 +1360,11 @@ INDICATORS = (
             PARK_DISTANCE,
             MIN_PARK_AREA,
             MERGE_TOUCHING,
+            PARK_UNIT,
+            PARK_MERGE_GAP,
+            TREE_VISIBILITY,
+            MIN_TREE_SIZE,
+            TREE_SIZE_PROPERTY,
             *walking_parameters(),
         ),
         norms=(

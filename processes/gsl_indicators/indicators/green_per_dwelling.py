@@ -306,9 +306,9 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     meets = meets_norm(per, norm)
     total_green = green_within_reach(homes.geometries, green.geometries, radius)
     total_d = float(dwellings.sum())
-    known = ~np.isnan(meets)
+    known = ~np.isnan(meets) & (dwellings > 0)
     overall = {
-        "buildings": len(homes),
+        "buildings": int((dwellings > 0).sum()),
         "dwellings": total_d,
         "green_within_reach_m2": total_green,
         "green_per_dwelling_m2": total_green / total_d if total_d > 0 else np.nan,
@@ -459,7 +459,7 @@ METRICS: tuple[Metric, ...] = (
 INDICATORS = (
     Indicator(
         id="green-per-dwelling",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "Openbaar groen per woning", "en": "Public green per dwelling"},
         description={
             "nl": "Openbaar groen binnen 500 m per woning, getoetst aan 75 m² per woning.",
@@ -467,6 +467,9 @@ INDICATORS = (
         },
         theme="green",
         method=(
+            "A home is a feature with `dwellings` > 0 (absent: 1); features with 0 are not "
+            "homes and are left out of every count and share (`data_quality.not_homes`; "
+            "2.1.0: one definition of a home across all indicators, `gsl_indicators.core.homes`). "
             "After PBL (Balans van de Leefomgeving 2010) and Alterra's *Groene meters*: the "
             "public green within `radius_m` of the homes, divided by every dwelling within "
             "that same reach (new dwellings nearby lower the figure, as PBL notes). "

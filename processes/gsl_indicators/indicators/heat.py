@@ -14,12 +14,14 @@ and the tree ``canopy`` (taken as shade in full) are dissolved into one shade
 geometry; the shade share is the shaded area ÷ the area of public space (overlaps of
 public-space polygons counted once). The sun elevation comes from the site's
 latitude (centre of the public space, or the ``latitude`` parameter) and the solar
-declination on the date. Target: a shade share of at least 0.5 (Utrecht: 50 %).
+declination on the date. Target: a shade share of at least 0.5 — indicative (the Utrecht
+region's 50 %; the national maatlat is the reference to check).
 
 (c) **Hot nights**, where given: ``hot_nights`` (number of nights per year with a
-minimum temperature above 20 °C, as the supplier computed it) is averaged over
+minimum temperature of 20 °C or more, as the supplier computed it) is averaged over
 homes; ``tnight`` (night minimum temperature, °C, e.g. of a reference hot night)
-marks a home as having a hot night when above ``hot_night_c``.
+marks a home as having a hot night when at or above ``hot_night_c`` (KNMI: a tropical
+night has a minimum of 20.0 °C or more; before 2.1.0 strictly above).
 
 GES has no module for heat, which the ``ges`` output says.
 
@@ -30,7 +32,7 @@ Scored metrics (norm profile names):
 - ``share_homes_strong_heat_stress`` — fraction of homes with PET above ``pet_strong_c``
   (lower is better);
 - ``mean_hot_nights`` — dwelling-weighted mean number of hot nights (lower is better);
-- ``share_homes_hot_night`` — fraction of homes with ``tnight`` above ``hot_night_c``
+- ``share_homes_hot_night`` — fraction of homes with ``tnight`` at or above ``hot_night_c``
   (lower is better).
 """
 
@@ -149,7 +151,8 @@ def _parameters() -> tuple[Parameter, ...]:
         Parameter(
             "hot_night_c",
             "Hot night threshold",
-            "A night is hot when its minimum temperature (`tnight`) is above this.",
+            "A night is hot (tropical) when its minimum temperature (`tnight`) is at or "
+            "above this (KNMI: minimum ≥ 20.0 °C).",
             "number",
             default=20.0,
             minimum=10.0,
@@ -159,7 +162,11 @@ def _parameters() -> tuple[Parameter, ...]:
         Parameter(
             "shade_target",
             "Shade target",
-            "Required shade share of public space, a fraction (Utrecht: at least 0.5).",
+            "Required shade share of public space, a fraction. The default 0.5 is "
+            "INDICATIVE: the Utrecht region's target (bouwadaptief.nl: at least 50 % shade on "
+            "walking routes and stay areas), not a national norm; the Landelijke maatlat "
+            "groene klimaatadaptieve gebouwde omgeving (2023) is the national reference to "
+            "check it against.",
             "number",
             default=0.5,
             minimum=0.0,
@@ -357,7 +364,7 @@ def home_stats(
         out["mean_hot_nights"] = weighted_mean(hn, dw, g)
         out["max_hot_nights"] = g.maximum(hn)
     if "tnight" in values:
-        hot = share_above(values["tnight"], dw, float(params["hot_night_c"]), g)
+        hot = share_above(values["tnight"], dw, float(params["hot_night_c"]), g, inclusive=True)
         out["homes_with_tnight"] = hot["homes"]
         out["share_homes_hot_night"] = hot["share_homes"]
         out["share_dwellings_hot_night"] = hot["share_dwellings"]
@@ -378,7 +385,9 @@ def home_columns(
         cols["hot_nights"] = values["hot_nights"]
     if "tnight" in values:
         cols["tnight"] = values["tnight"]
-        cols["hot_night"] = above_flags(values["tnight"], float(params["hot_night_c"]))
+        cols["hot_night"] = above_flags(
+            values["tnight"], float(params["hot_night_c"]), inclusive=True
+        )
     return cols
 
 
@@ -438,7 +447,7 @@ METRICS = (
     home_metric("hot_nights", "Tropische nachten", "Hot nights", "nights/year",
                 "Nights per year with a minimum above 20 °C, as supplied."),
     home_metric("tnight", "Nachtminimum", "Night minimum", "°C", "Night minimum temperature."),
-    flag_metric("hot_night", "Tropische nacht", "Hot night", "`tnight` > `hot_night_c`."),
+    flag_metric("hot_night", "Tropische nacht", "Hot night", "`tnight` ≥ `hot_night_c`."),
     metric("area_m2", "Oppervlak", "Area", "m²", levels=FEATURE, digits=1,
            description=_PS + "its area."),
     metric("shaded_m2", "Oppervlak in schaduw", "Shaded area", "m²", levels=FEATURE, digits=1,
@@ -465,7 +474,7 @@ METRICS = (
                  "Homes with a night minimum", AREA_OVERALL),
     share_metric("share_homes_hot_night", "Aandeel woningen met tropische nacht",
                  "Share of homes with a hot night",
-                 "Homes with `tnight` > `hot_night_c` ÷ homes with a value.", scored=True),
+                 "Homes with `tnight` ≥ `hot_night_c` ÷ homes with a value.", scored=True),
     share_metric("share_dwellings_hot_night", "Aandeel wooneenheden met tropische nacht",
                  "Share of dwellings with a hot night", "The same, by dwellings."),
     metric("public_space_m2", "Openbare ruimte", "Public space", "m²", digits=1,
@@ -485,7 +494,7 @@ METRICS = (
 INDICATORS = (
     Indicator(
         id="heat",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "Hitte", "en": "Heat"},
         description={
             "nl": "PET-klasse per woning, schaduwaandeel van verblijfs- en looproutes op 21 juni "
@@ -506,7 +515,8 @@ INDICATORS = (
             "public space (overlaps counted once), per neighbourhood the part inside it; "
             "`meets_shade_target` compares it with `shade_target`. Hot nights: "
             "dwelling-weighted mean of `hot_nights`, and the share of homes with `tnight` "
-            "above `hot_night_c`. Shares are fractions 0–1 of the homes with a value; a home "
+            "at or above `hot_night_c` (KNMI: a tropical night has a minimum of 20.0 °C or "
+            "more; strictly above before 2.1.0). Shares are fractions 0–1 of the homes with a value; a home "
             "belongs to the neighbourhood holding its representative point. PET classes per "
             "home are counted in the `classes` output. Scores 1–10 come from the norm "
             "profile (headline: `shade_share_public_space`), overall and per neighbourhood."
@@ -549,16 +559,19 @@ INDICATORS = (
                 "hot_night_c",
                 20,
                 "°C",
-                "hot (tropical) night: minimum above",
-                "KNMI",
+                "hot (tropical) night: minimum at or above",
+                "KNMI (tropical night: minimum temperature ≥ 20.0 °C)",
                 "hot_night_c",
             ),
             Norm(
                 "shade_target",
                 0.5,
                 FRACTION,
-                "shade share of walking and stay areas at solar noon on 21 June",
-                "Provincie Utrecht / bouwadaptief.nl",
+                "Indicative: shade share of walking and stay areas at solar noon on 21 June "
+                "(a regional target, not a national norm)",
+                "indicative; Utrecht region / bouwadaptief.nl (50 % of walking routes and stay "
+                "areas); reference to check: Landelijke maatlat groene klimaatadaptieve "
+                "gebouwde omgeving (2023)",
                 "shade_target",
             ),
         ),
@@ -573,6 +586,18 @@ INDICATORS = (
                 "NOAA Global Monitoring Laboratory, Solar Calculation Details (declination, "
                 "after Meeus, Astronomical Algorithms).",
                 "https://gml.noaa.gov/grad/solcalc/calcdetails.html",
+            ),
+            Source(
+                "KNMI",
+                "KNMI climate terms: a tropical night (tropische nacht) is a night whose minimum "
+                "temperature is 20.0 °C or higher.",
+                "https://www.knmi.nl/kennis-en-datacentrum/uitleg/tropische-nacht",
+            ),
+            Source(
+                "Landelijke maatlat",
+                "Landelijke maatlat voor een groene klimaatadaptieve gebouwde omgeving (2023): "
+                "the national reference for the shade target (indicative here).",
+                "https://www.gwwtotaal.nl/2023/09/19/maatlat-groene-klimaatadaptieve-gebouwde-omgeving/",
             ),
             Source(
                 "Bouwadaptief",

@@ -445,6 +445,7 @@ def profile_norm(
     constraint: str,
     params: Mapping[str, Any],
     area_types: list[str | None],
+    used: str | None = None,
 ) -> dict[str, Any]:
     """Show a constraint's norm parameter beside the profile band of the same norm.
 
@@ -482,7 +483,14 @@ def profile_norm(
         minimum[band["band_area_type"]] = band["minimum"]
     out["profile_minimum"] = minimum
     out["agrees_with_profile"] = all(math.isclose(m, value) for m in minimum.values())
-    if params.get("norm_source", "parameters") == "profile":
+    if used == "request":
+        out["note"] = (
+            f"the capacity uses the parameter '{param}' = {value:g} set in the request "
+            "(an explicit parameter wins over the profile for its request); the "
+            "profile's band minimum (score 6) per area type is shown beside it and still "
+            "gives the scores"
+        )
+    elif (used or params.get("norm_source", "parameters")) == "profile":
         out["note"] = (
             "the capacity uses the profile's band minimum (score 6) of each "
             f"neighbourhood's area type; the parameter '{param}' = {value:g} is shown "
@@ -529,6 +537,10 @@ class Norms:
         The indicator parameter of this norm (``threshold`` ...).
     metric : str
         The profile metric of this norm (``parking-pressure.pressure`` ...).
+    reason : str
+        Why this source: ``"request"`` (the request set the parameter itself, so it
+        wins for this request), ``"norm_source"`` (``norm_source`` chose it, or its
+        default ``profile``) or ``"profile-norm-missing"`` (the profile has no band).
     """
 
     values: np.ndarray
@@ -536,6 +548,7 @@ class Norms:
     band_area_type: list[str | None]
     parameter: str
     metric: str
+    reason: str = "norm_source"
 
     def used(self) -> dict[str, float]:
         """Return the distinct norms applied: band area type (or ``"parameter"``) → value.
@@ -552,6 +565,57 @@ class Norms:
         return out
 
 
+def effective_norm_source(
+    constraint: str,
+    params: Mapping[str, Any],
+    explicit: frozenset[str],
+    *,
+    profile_has_band: bool = True,
+) -> tuple[str, str]:
+    """Return ``(norm source, reason)`` of one constraint: an explicit parameter wins.
+
+    A parameter the request set itself (``threshold`` ...) is never silently overruled
+    by the profile: without an explicit ``norm_source`` it is used for this constraint
+    (reason ``"request"``); together with an explicit ``norm_source: "profile"`` the
+    request asks for two different norms, and a 400 names the parameter and both
+    choices (not when the profile has no band for the metric: then only the parameter
+    can apply). Otherwise ``norm_source`` decides (reason ``"norm_source"``).
+
+    Raises
+    ------
+    InputError
+        Naming the norm parameter when ``norm_source`` ``"profile"`` and the parameter
+        are both set by the request.
+
+    Examples
+    --------
+    >>> effective_norm_source("parking-pressure", {"norm_source": "profile"}, frozenset())
+    ('profile', 'norm_source')
+    >>> effective_norm_source("parking-pressure", {"norm_source": "profile"},
+    ...                       frozenset({"threshold"}))
+    ('parameters', 'request')
+    >>> try:
+    ...     effective_norm_source("parking-pressure", {"norm_source": "profile",
+    ...                           "threshold": 0.85}, frozenset({"threshold", "norm_source"}))
+    ... except InputError as err:
+    ...     print(err.input_name)
+    threshold
+    """
+    param = PROFILE_NORMS[constraint][0]
+    source = str(params.get("norm_source", "parameters"))
+    if param in explicit:
+        if source == "profile" and "norm_source" in explicit and profile_has_band:
+            raise InputError(
+                param,
+                f"'{param}' = {float(params[param]):g} and norm_source 'profile' ask for "
+                f"two different {constraint} norms: drop '{param}' to use the profile's "
+                f"band minimum per area type, or set norm_source 'parameters' (or leave it "
+                f"out) to use {float(params[param]):g}",
+            )
+        return "parameters", "request"
+    return source, "norm_source"
+
+
 def constraint_norms(
     profile: Profile,
     constraint: str,
@@ -560,6 +624,9 @@ def constraint_norms(
     ctx: Context | None = None,
 ) -> Norms:
     """Return the norm of ``constraint`` in each neighbourhood.
+
+    A norm parameter the request set itself wins over the profile for that request
+    (see :func:`effective_norm_source`; ``ctx.explicit`` names what the request set).
 
     With ``norm_source`` ``"profile"`` each neighbourhood gets the band **minimum**
     (score 6: the legal minimum or the maximum tolerable value) of its area type in the
@@ -595,12 +662,19 @@ def constraint_norms(
     n = len(area_types)
     value = float(params[param])
 
-    def from_parameter() -> Norms:
-        return Norms(np.full(n, value), ["parameters"] * n, [None] * n, param, metric)
+    def from_parameter(reason: str) -> Norms:
+        return Norms(np.full(n, value), ["parameters"] * n, [None] * n, param, metric, reason)
 
-    if params.get("norm_source", "parameters") != "profile":
-        return from_parameter()
     norm = profile.metric(constraint, metric)
+    explicit = ctx.explicit if ctx is not None else frozenset()
+    if norm is None and params.get("norm_source", "parameters") == "profile":
+        source, reason = "profile", "norm_source"
+    else:
+        source, reason = effective_norm_source(
+            constraint, params, explicit, profile_has_band=norm is not None
+        )
+    if source != "profile":
+        return from_parameter(reason)
     if norm is None:
         if ctx is not None:
             ctx.warn(
@@ -609,7 +683,7 @@ def constraint_norms(
                 f"profile '{profile.name}' has no band for {constraint}.{metric}; the "
                 f"{constraint} capacity uses the parameter '{param}' = {value:g}",
             )
-        return from_parameter()
+        return from_parameter("profile-norm-missing")
     if norm.direction != NORM_DIRECTIONS[constraint]:
         raise InputError(
             "profile_override" if params.get("profile_override") else "profile",
@@ -619,7 +693,7 @@ def constraint_norms(
     keys = {at: profile.band_key(norm, at) for at in dict.fromkeys(area_types)}
     band_keys: list[str | None] = [keys[at] for at in area_types]
     values = np.array([norm.bands[str(k)].minimum for k in band_keys], dtype=float)
-    return Norms(values, ["profile"] * n, band_keys, param, metric)
+    return Norms(values, ["profile"] * n, band_keys, param, metric, reason)
 
 
 # --------------------------------------------------------------------------- constraints
@@ -687,7 +761,7 @@ class Capacity:
         return cols
 
 
-def zone_demand(homes: parking.Homes, n: int) -> np.ndarray:
+def zone_demand(homes: parking.LocatedHomes, n: int) -> np.ndarray:
     """Return the parking demand per zone: Σ dwellings × places per dwelling.
 
     Computed here from the parking kernel's per-home norms (:func:`parking.homes_norms`)
@@ -1041,6 +1115,14 @@ def norm_columns(constraint: str, norms: Norms) -> dict[str, Any]:
     }
 
 
+REASONS: dict[str, str] = {
+    "request": "the request set the norm parameter itself; it wins for this request",
+    "norm_source": "chosen by norm_source",
+    "profile-norm-missing": "the profile has no band for this metric; the parameter applies",
+}
+"""Why a constraint's norm came from where it did (``norm.reason`` and the provenance)."""
+
+
 def constraint_report(
     constraint: str,
     cap: Capacity,
@@ -1050,7 +1132,8 @@ def constraint_report(
 ) -> dict[str, Any]:
     """Return one constraint's entry of the ``constraints`` output (method, norms used)."""
     used: dict[str, Any] = {
-        "norm_source": params["norm_source"],
+        "norm_source": norms.source[0] if norms.source else params["norm_source"],
+        "reason": REASONS[norms.reason],
         "metric": f"{constraint}.{norms.metric}",
         "values": norms.used(),
     }
@@ -1125,8 +1208,17 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             continue
         results[cid] = cap
         area.update(cap.columns(prefix(cid)) | norm_columns(cid, norms))
-        norm_vs_profile = profile_norm(profile, cid, params, area_types)
+        source_used = (
+            "request" if norms.reason == "request" else norms.source[0] if norms.source else None
+        )
+        norm_vs_profile = profile_norm(profile, cid, params, area_types, source_used)
         report[cid] = constraint_report(cid, cap, norms, params, norm_vs_profile)
+        ctx.provenance.setdefault("norms", {})[cid] = {
+            "parameter": norms.parameter,
+            "source": norms.source[0] if norms.source else params["norm_source"],
+            "values": norms.used(),
+            "reason": REASONS[norms.reason],
+        }
     ctx.progress(0.9, "finding the binding constraint")
     bound_area, bound_overall = binding(results, site.n)
     area |= bound_area | {"placement": site.placement_used, "area_type": area_types}
@@ -1459,7 +1551,9 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
         "and its profile_override, per area type (inner city vs. rural) — what a "
         "municipality that chose a profile expects. 'parameters': the indicator "
         "parameters (threshold, norm_m2_per_dwelling, proximity_min_share), one value "
-        "for every neighbourhood.",
+        "for every neighbourhood. A norm parameter the request sets itself always wins "
+        "for its constraint (the profile's band still scores); setting it together with "
+        "norm_source 'profile' is refused as ambiguous.",
         "string",
         default="profile",
         enum=NORM_SOURCES,
@@ -1535,7 +1629,13 @@ EXAMPLE: dict[str, Any] = {
 INDICATORS = (
     Indicator(
         id="housing-capacity",
-        version="2.0.0",
+        version="2.1.0",
+        explicit_parameters=(
+            "threshold",
+            "norm_m2_per_dwelling",
+            "proximity_min_share",
+            "norm_source",
+        ),
         title={"nl": "Woningbouwmonitor en capaciteit", "en": "Housing monitor and capacity"},
         description={
             "nl": "Woningen per status (gepland, in aanbouw, gestopt) en jaar per buurt, en per "
@@ -1558,7 +1658,14 @@ INDICATORS = (
             "`profile_override` and differs between inner city and rural areas, as DOMAIN "
             "asks ('norms from the chosen profile'); with 'parameters' the indicator "
             "parameters `threshold`, `norm_m2_per_dwelling` and `proximity_min_share` apply "
-            "in every neighbourhood (the 1.1.0 behaviour). Metrics: parking-pressure.pressure "
+            "in every neighbourhood (the 1.1.0 behaviour). An explicit parameter is never "
+            "silently overruled (2.1.0): a norm parameter the request sets itself "
+            "(`threshold`, `norm_m2_per_dwelling`, `proximity_min_share`) is that "
+            "constraint's norm for the request even when `norm_source` is left at its "
+            "default, while the profile's band still gives the scores; setting it together "
+            "with an explicit `norm_source` 'profile' is refused (400 naming the parameter "
+            "and both choices). `constraints.<c>.norm.reason` and `provenance.norms` say "
+            "which value was used and why. Metrics: parking-pressure.pressure "
             "(lower is better: dwellings are added until the pressure reaches the minimum), "
             "green-per-dwelling.green_per_dwelling_m2 and "
             "proximity-facilities.all_dwelling_share_<proximity_profile> (higher is better: "

@@ -292,7 +292,7 @@ def _band(x0: float, x1: float, lden: float, source: str | None = None) -> dict[
 INDICATORS = (
     Indicator(
         id="noise",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "Geluid bij woningen", "en": "Noise at homes"},
         description={
             "nl": "Lden (en Lnight) per woning en bron; aandelen boven de WHO-waarden 2018; "
@@ -312,7 +312,10 @@ INDICATORS = (
             "with a value (`share_homes_above_who_<quantity>_<source>`); a home belongs to "
             "the neighbourhood holding its representative point. The class distribution per "
             "source is the `classes` output. GES scores (0–8) per source where class limits "
-            "are known, else the `ges` output says why not. Scores 1–10 of the shares come "
+            "are known (road Lden), else the `ges` output says why not, per factor (2.1.0, "
+            "issue 13: rail, aircraft, industry and Lnight tables were searched for again; "
+            "a provincial rail GES map exists but not its table, so they stay unscored). "
+            "Scores 1–10 of the shares come "
             "from the norm profile (headline: `share_homes_above_who_lden_road`), overall "
             "and per neighbourhood."
         ),

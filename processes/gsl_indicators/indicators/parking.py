@@ -42,6 +42,7 @@ from gsl_indicators.core.examples import (
     rd_collection,
 )
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
+from gsl_indicators.core.homes import read_dwellings
 from gsl_indicators.core.metrics import Metric, Metrics
 from gsl_indicators.core.scoring import area_types_of, normalise_area_type
 from gsl_indicators.core.spec import (
@@ -636,8 +637,12 @@ class Zones:
 
 
 @dataclass
-class Homes:
-    """Dwelling features located in zones, with their norm lookups."""
+class LocatedHomes:
+    """Dwelling features located in zones, with their norm lookups.
+
+    Which features are homes and their ``dwellings`` come from
+    :func:`gsl_indicators.core.homes.read_dwellings` (the one definition of a home).
+    """
 
     zone: np.ndarray  # zone index per feature, -1 outside
     dwellings: np.ndarray
@@ -715,10 +720,7 @@ def read_homes(
 ) -> tuple[np.ndarray, np.ndarray, list[str | None], np.ndarray]:
     """Return representative points, dwellings, types and floor areas of a dwelling layer."""
     pts = representative_points(layer.geometries)
-    dwellings = layer.number("dwellings", default_dwellings, ctx)
-    neg = dwellings < 0
-    if neg.any():
-        raise InputError(layer.name, f"{int(neg.sum())} features have negative 'dwellings'")
+    dwellings = read_dwellings(layer, ctx, default_dwellings)
     types = layer.text("dwelling_type")
     floor = layer.number("floor_area_m2", math.nan)
     return pts, dwellings, types, floor
@@ -800,7 +802,7 @@ def homes_norms(
     types: Sequence[str | None],
     floor: np.ndarray,
     default_type: str | None,
-) -> tuple[Homes, int]:
+) -> tuple[LocatedHomes, int]:
     """Look up each home's norm for its type in its zone; return it and the unknown-type count."""
     type_idx, unknown = table.type_index(types, default_type)
     places = np.zeros(len(home_zone))
@@ -811,10 +813,10 @@ def homes_norms(
         places[inside], visitors[inside] = table.norms(
             type_idx[inside], zones.urbanity_class[zi], zones.location[zi]
         )
-    return Homes(home_zone, dwellings, type_idx, floor, places, visitors), unknown
+    return LocatedHomes(home_zone, dwellings, type_idx, floor, places, visitors), unknown
 
 
-def zone_sums(homes: Homes, n: int) -> dict[str, np.ndarray]:
+def zone_sums(homes: LocatedHomes, n: int) -> dict[str, np.ndarray]:
     """Sum dwellings, demand, visitor demand and floor area per zone (one bincount each)."""
     ok = homes.zone >= 0
     z = homes.zone[ok]
@@ -828,7 +830,7 @@ def zone_sums(homes: Homes, n: int) -> dict[str, np.ndarray]:
     }
 
 
-def used_rows(table: NormTable, zones: Zones, *homes: Homes) -> np.ndarray:
+def used_rows(table: NormTable, zones: Zones, *homes: LocatedHomes) -> np.ndarray:
     """Return the (type × class × location) mask of the norm rows applied to ``homes``."""
     used = np.zeros(table.places.shape, dtype=bool)
     for h in homes:
@@ -848,7 +850,7 @@ def located_homes(
     home_zone: np.ndarray | None,
     params: Mapping[str, Any],
     ctx: Context,
-) -> Homes:
+) -> LocatedHomes:
     """Read a dwelling layer, locate it in the zones and look up each feature's norm.
 
     ``home_zone`` is given when the features were located already (the dwellings, by
@@ -908,7 +910,7 @@ def overall_metrics(
 def with_plan(
     zones: Zones,
     sums: Mapping[str, np.ndarray],
-    plan: Homes,
+    plan: LocatedHomes,
     threshold: float,
     base: Mapping[str, Any],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -928,6 +930,76 @@ def with_plan(
     return area, overall
 
 
+@dataclass
+class Occupancy:
+    """Measured parking occupancy per zone (NaN where no count lies in the zone)."""
+
+    occupied: np.ndarray
+    counted_at: list[str | None]  # the count time(s) per zone: "t" or "t1 – t2"
+
+
+def measured_occupancy(
+    layer: Layer | None, zones: Zones, n: int, ctx: Context | None = None
+) -> Occupancy:
+    """Sum the counted parked cars (``occupied``) per zone, with the time of the counts.
+
+    Counts are points (a parking place, a garage, a street segment's count point) or
+    polygons (a counted zone), located at their representative point. ``counted_at``
+    (an ISO date-time) is kept per zone as the earliest and latest count; counts without
+    it, or without a numeric ``occupied``, are warned about (the latter left out).
+
+    Examples
+    --------
+    >>> z = Zones(None, shapely.STRtree([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)]),  # type: ignore[arg-type]
+    ...           np.array([3, 3]), ["input"] * 2, np.array([0, 0]), np.array([40.0, 10.0]))
+    >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, parse_layer
+    >>> fc = {"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, 5]},
+    ...      "properties": {"occupied": o, "counted_at": t}}
+    ...     for x, o, t in ((2, 20, "2025-03-04T03:00"), (4, 14, "2025-03-05T03:00"))]}
+    >>> occ = measured_occupancy(parse_layer(GEO_IN, fc, RD_NEW), z, 2)
+    >>> occ.occupied.tolist(), occ.counted_at
+    ([34.0, nan], ['2025-03-04T03:00 – 2025-03-05T03:00', None])
+    """
+    occupied = np.full(n, np.nan)
+    counted: list[str | None] = [None] * n
+    if layer is None or not len(layer):
+        return Occupancy(occupied, counted)
+    values = layer.number("occupied")
+    ok = np.isfinite(values) & (values >= 0)
+    if ctx is not None and (~ok).any():
+        ctx.warn(
+            "occupancy-without-count",
+            layer.name,
+            f"{int((~ok).sum())} occupancy features have no usable 'occupied' (parked cars "
+            "counted, ≥ 0); they are left out",
+            int((~ok).sum()),
+        )
+    zone = zone_index(representative_points(layer.geometries), zones.tree)
+    use = ok & (zone >= 0)
+    sums = np.bincount(zone[use], weights=values[use], minlength=n)
+    has = np.bincount(zone[use], minlength=n) > 0
+    occupied[has] = sums[has]
+    times = layer.text("counted_at")
+    missing_time = sum(1 for i in np.flatnonzero(use) if not times[i])
+    if ctx is not None and missing_time:
+        ctx.warn(
+            "occupancy-without-time",
+            layer.name,
+            f"{missing_time} counts have no 'counted_at': occupancy varies by hour and day "
+            "(the night count is the residents' demand), so a count needs its time",
+            missing_time,
+        )
+    per: dict[int, list[str]] = {}
+    for i in np.flatnonzero(use).tolist():
+        if times[i]:
+            per.setdefault(int(zone[i]), []).append(str(times[i]))
+    for z, ts in per.items():
+        lo, hi = min(ts), max(ts)
+        counted[z] = lo if lo == hi else f"{lo} – {hi}"
+    return Occupancy(occupied, counted)
+
+
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Compute demand, supply, pressure and alarm per zone, with and without the plan."""
     table = norm_table(params["norm_table"])
@@ -940,8 +1012,11 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         zones_layer, pts, dwellings, layers.get("parking"), params, ctx
     )
     homes = located_homes(layers["dwellings"], table, zones, home_zone, params, ctx)
-    sums = zone_sums(homes, len(zones_layer))
+    norm_sums = zone_sums(homes, len(zones_layer))
     ctx.progress(0.6, "summing demand per zone")
+    occ = measured_occupancy(layers.get("occupancy"), zones, len(zones_layer), ctx)
+    measured = np.isfinite(occ.occupied) & (params.get("demand_basis", "auto") == "auto")
+    sums = {**norm_sums, "demand": np.where(measured, occ.occupied, norm_sums["demand"])}
     area = {
         "urbanity_class": zones.urbanity_class,
         "urbanity_class_source": zones.class_source,
@@ -949,6 +1024,11 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         "dwellings": sums["dwellings"],
         "supply": zones.supply,
         **zone_metrics(zones, sums, threshold),
+        "demand_basis": ["measured" if m else "norm" for m in measured.tolist()],
+        "norm_demand": norm_sums["demand"],
+        "measured_occupancy": occ.occupied,
+        "measured_pressure": pressure(occ.occupied, zones.supply),
+        "counted_at": occ.counted_at,
     }
     if np.isfinite(homes.floor_area).any():
         area["floor_area_m2"] = sums["floor_area_m2"]
@@ -958,7 +1038,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         "demand_visitors": float(sums["demand_visitors"].sum()),
         "supply": float(zones.supply.sum()),
         **overall_metrics(area, zones.supply),
+        "norm_demand": float(norm_sums["demand"].sum()),
+        "zones_measured": int(measured.sum()),
     }
+    _note_demand_basis(ctx, measured, layers.get("occupancy") is not None, params)
     _warn_without_supply(ctx, sums["demand"], zones.supply)
     all_homes = [homes]
     if (plan_layer := layers.get("plan")) is not None:
@@ -989,6 +1072,32 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     )
 
 
+def _note_demand_basis(
+    ctx: Context, measured: np.ndarray, has_counts: bool, params: Mapping[str, Any]
+) -> None:
+    """Say which demand each zone's pressure used, and what the norm-based one is for."""
+    n_measured = int(measured.sum())
+    ctx.note(
+        "demand_basis",
+        {
+            "measured_zones": n_measured,
+            "norm_zones": int(len(measured) - n_measured),
+            "parameter": params.get("demand_basis", "auto"),
+            "note": "CROW parking key figures are norms for new construction; for existing "
+            "dwellings a measured occupancy (a night count for residents) is the better "
+            "basis where one exists. The plan's dwellings are always added by the norm.",
+        },
+    )
+    if not has_counts:
+        ctx.warn(
+            "demand-from-norms",
+            "occupancy",
+            "no measured occupancy given: the demand of existing dwellings is norm-based "
+            "(CROW figures are meant for new construction); give `occupancy` counts to "
+            "measure it",
+        )
+
+
 def _score_by_zone_class(zones: Layer, area_types: Sequence[str | None]) -> None:
     """Let the assembler score each zone by its own area type (given, else its urbanity class).
 
@@ -1013,7 +1122,7 @@ def _warn_without_supply(ctx: Context, demand: np.ndarray, supply: np.ndarray) -
         )
 
 
-def _by_type(table: NormTable, homes: Homes) -> dict[str, float]:
+def _by_type(table: NormTable, homes: LocatedHomes) -> dict[str, float]:
     ok = homes.zone >= 0
     sums = np.bincount(
         homes.type_idx[ok],
@@ -1024,7 +1133,12 @@ def _by_type(table: NormTable, homes: Homes) -> dict[str, float]:
 
 
 def _report_homes(
-    ctx: Context, name: str, homes: Homes, unknown: int, table: NormTable, default: str | None
+    ctx: Context,
+    name: str,
+    homes: LocatedHomes,
+    unknown: int,
+    table: NormTable,
+    default: str | None,
 ) -> None:
     if unknown:
         ctx.warn(
@@ -1236,6 +1350,29 @@ def _pressure(suffix: str, nl: str, en: str) -> tuple[Metric, ...]:
     )
 
 
+OCCUPANCY_INPUT = GeoInput(
+    "occupancy",
+    "Measured occupancy",
+    "Parking counts: points (a parking place, garage or count point) or polygons (a "
+    "counted zone), each located in the zone holding its representative point.",
+    POINTS + POLYGONS,
+    required=False,
+    properties={
+        "occupied": "parked cars counted",
+        "counted_at": "time of the count (ISO 8601, e.g. 2025-03-04T03:00)",
+    },
+)
+DEMAND_BASIS = Parameter(
+    "demand_basis",
+    "Demand basis",
+    "'auto' (default): a zone with a count in `occupancy` takes the counted cars as its "
+    "demand, other zones the norm-based demand; 'norm': the norm-based demand everywhere "
+    "(the counts are still shown beside it).",
+    "string",
+    default="auto",
+    enum=("auto", "norm"),
+)
+
 METRICS: tuple[Metric, ...] = (
     _m("zones", "Zones", "Zones", "count", levels=("overall",), digits=0),
     _m(
@@ -1274,6 +1411,58 @@ METRICS: tuple[Metric, ...] = (
         description="Σ capacity in the zone (lines and polygons split by length or area).",
     ),
     *_pressure("", "", ""),
+    _m(
+        "demand_basis",
+        "Basis parkeervraag",
+        "Demand basis",
+        "text",
+        levels=AREA,
+        description="'measured' (the counted occupancy is the demand) or 'norm' (dwellings × "
+        "norm).",
+    ),
+    _m(
+        "norm_demand",
+        "Parkeervraag volgens norm",
+        "Norm-based demand",
+        "places",
+        digits=3,
+        description="Σ dwellings × places_per_dwelling, whatever the basis used.",
+    ),
+    _m(
+        "measured_occupancy",
+        "Gemeten bezetting",
+        "Measured occupancy",
+        "places",
+        levels=AREA,
+        digits=3,
+        description="Σ `occupied` of the counts in the zone (null: no count).",
+    ),
+    _m(
+        "measured_pressure",
+        "Gemeten parkeerdruk",
+        "Measured pressure",
+        "ratio",
+        levels=AREA,
+        direction="lower_is_better",
+        digits=4,
+        description="Measured occupancy ÷ supply (null: no count or no supply).",
+    ),
+    _m(
+        "counted_at",
+        "Moment van telling",
+        "Counted at",
+        "text",
+        levels=AREA,
+        description="Time of the count(s) in the zone (earliest – latest).",
+    ),
+    _m(
+        "zones_measured",
+        "Zones met telling",
+        "Zones with a count",
+        "count",
+        levels=("overall",),
+        digits=0,
+    ),
     _m("plan_dwellings", "Woningen plan", "Plan dwellings", "count", digits=3),
     _m("plan_demand", "Parkeervraag plan", "Plan demand", "places", levels=AREA, digits=3),
     *_pressure("_with_plan", " met plan", " with plan"),
@@ -1292,7 +1481,7 @@ METRICS: tuple[Metric, ...] = (
 INDICATORS = (
     Indicator(
         id="parking-pressure",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "Parkeerdruk", "en": "Parking pressure"},
         description={
             "nl": "Parkeervraag (woningen × parkeernorm) gedeeld door het aanbod per zone, "
@@ -1313,8 +1502,17 @@ INDICATORS = (
             "features in the zone (lines and polygons split by length or area). Pressure = "
             "demand ÷ supply; alarm when pressure > `threshold` (demand without supply is an "
             "alarm). With `plan`, the plan's dwellings are added the same way and every "
-            "figure is given again with the plan. The result names the norm table and the "
-            "rows applied. Scores 1–10 for `pressure` (headline) and `pressure_with_plan` "
+            "figure is given again with the plan. Measured occupancy (2.1.0): with the "
+            "optional `occupancy` input (counts per parking place, garage or zone: "
+            "`occupied` parked cars and `counted_at`, the time of the count), a zone with a "
+            "count takes the counted cars as its demand (`demand_basis` 'auto', the default; "
+            "'norm' keeps the norm-based demand everywhere), and `demand_basis`, "
+            "`norm_demand`, `measured_occupancy`, `measured_pressure` and `counted_at` say "
+            "which was used and show both; the plan's dwellings are always added by the "
+            "norm. CROW key figures are norms for new construction, so for existing "
+            "dwellings a count (a night count for residents) is the better basis; without "
+            "counts a `demand-from-norms` warning says the demand is norm-based. The result "
+            "names the norm table and the rows applied. Scores 1–10 for `pressure` (headline) and `pressure_with_plan` "
             "come from the norm profile per zone and overall; a zone's area type is the "
             "`area_type` parameter, else its `area_type` property, else its urbanity class "
             "(given or computed). Demand without supply scores 1 (value null); a zone without "
@@ -1333,8 +1531,8 @@ INDICATORS = (
         compute=compute,
         metrics=METRICS,
         areas="zones",
-        inputs=(DWELLINGS_INPUT, PARKING_INPUT, ZONES_INPUT, PLAN_INPUT),
-        parameters=PARKING_PARAMETERS,
+        inputs=(DWELLINGS_INPUT, PARKING_INPUT, ZONES_INPUT, PLAN_INPUT, OCCUPANCY_INPUT),
+        parameters=(*PARKING_PARAMETERS, DEMAND_BASIS),
         outputs=(
             Output("norm_table", "Norm table", "The table used: name, source, rows applied."),
             Output(

@@ -1,9 +1,12 @@
 """``play-space``: formal play area as a share of the built-up area, per neighbourhood.
 
 Jantje Beton's *speelnorm*: at least 3 % of the built-up area should be usable for
-outdoor play. Here the play area is the union of the ``play_areas`` polygons inside a
-neighbourhood; the built-up area is the neighbourhood's area, or, with the optional
-``built_up`` input, the part of the neighbourhood covered by ``built_up`` polygons.
+outdoor play — all playable space, formal and informal. Here the play area is the union
+of the ``play_areas`` polygons (formal: playgrounds, play fields) and, when given, the
+``informal_play`` polygons (playable public space: squares, lawns, wide pavements, play
+streets) inside a neighbourhood, overlaps counted once; the built-up area is the
+neighbourhood's area, or, with the optional ``built_up`` input, the part of the
+neighbourhood covered by ``built_up`` polygons.
 """
 
 from __future__ import annotations
@@ -58,11 +61,23 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     nbh = layers["neighbourhoods"]
     play = layers.get("play_areas")
     built = layers.get("built_up")
+    informal = layers.get("informal_play")
     norm = float(params["norm_share"])
     play_geoms = play.geometries if play is not None else np.empty(0, dtype=object)
-    if play is None or not len(play_geoms):
+    informal_geoms = informal.geometries if informal is not None else np.empty(0, dtype=object)
+    if not len(play_geoms) and not len(informal_geoms):
         ctx.warn("no-play-areas", "play_areas", "no play areas given: every share is 0")
-    play_m2 = area_inside(nbh.geometries, play_geoms)
+    formal_m2 = area_inside(nbh.geometries, play_geoms)
+    if informal is not None:
+        play_m2 = area_inside(nbh.geometries, np.concatenate([play_geoms, informal_geoms]))
+        ctx.note("play_basis", "formal and informal play space (union, overlaps once)")
+    else:
+        play_m2 = formal_m2
+        ctx.note(
+            "play_basis",
+            "formal play areas only: Jantje Beton's 3 % covers all playable space, so the "
+            "share is a lower bound (give `informal_play`)",
+        )
     if built is not None:
         built_m2 = area_inside(nbh.geometries, built.geometries)
         ctx.note("built_up_basis", "built_up polygons inside the neighbourhood")
@@ -81,10 +96,15 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         share = np.where(no_built, np.nan, play_m2 / np.where(no_built, 1.0, built_m2))
     meets = [None if b else bool(s >= norm) for s, b in zip(share, no_built, strict=True)]
     deficit = np.where(no_built, np.nan, np.maximum(norm * built_m2 - play_m2, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        formal_share = np.where(no_built, np.nan, formal_m2 / np.where(no_built, 1.0, built_m2))
     total_play, total_built = float(play_m2.sum()), float(built_m2.sum())
     n_meet = int(np.sum(share[~no_built] >= norm))
     return Metrics(
         area={
+            "formal_play_area_m2": formal_m2,
+            "informal_play_area_m2": play_m2 - formal_m2,
+            "formal_play_share": formal_share,
             "play_area_m2": play_m2,
             "built_up_area_m2": built_m2,
             "play_share": share,
@@ -97,6 +117,9 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             "share_neighbourhoods_meeting_norm": n_meet / (~no_built).sum()
             if (~no_built).any()
             else None,
+            "formal_play_area_m2": float(formal_m2.sum()),
+            "informal_play_area_m2": float((play_m2 - formal_m2).sum()),
+            "formal_play_share": float(formal_m2.sum()) / total_built if total_built > 0 else None,
             "play_area_m2": total_play,
             "built_up_area_m2": total_built,
             "play_share": total_play / total_built if total_built > 0 else None,
@@ -110,7 +133,42 @@ def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
 
 
 METRICS = (
-    _m("play_area_m2", "Speelruimte", "Play area", "m²", levels=("area", "overall"), digits=2),
+    _m(
+        "play_area_m2",
+        "Speelruimte",
+        "Play area",
+        "m²",
+        levels=("area", "overall"),
+        digits=2,
+        description="Formal and (when given) informal play space, overlaps once.",
+    ),
+    _m(
+        "formal_play_area_m2",
+        "Formele speelruimte",
+        "Formal play area",
+        "m²",
+        levels=("area", "overall"),
+        digits=2,
+    ),
+    _m(
+        "informal_play_area_m2",
+        "Informele speelruimte",
+        "Informal play area",
+        "m²",
+        levels=("area", "overall"),
+        digits=2,
+        description="Informal play space not already formal play area (0 without `informal_play`).",
+    ),
+    _m(
+        "formal_play_share",
+        "Aandeel formele speelruimte",
+        "Formal play share",
+        FRACTION,
+        levels=("area", "overall"),
+        direction="higher_is_better",
+        digits=4,
+        description="Formal play area ÷ built-up area (beside the scored `play_share`).",
+    ),
     _m(
         "built_up_area_m2",
         "Bebouwd gebied",
@@ -170,7 +228,7 @@ METRICS = (
 INDICATORS = (
     Indicator(
         id="play-space",
-        version="2.0.0",
+        version="2.1.0",
         title={"nl": "Speelruimte (speelnorm)", "en": "Play space (play norm)"},
         description={
             "nl": "Formele speelruimte als aandeel van het bebouwde gebied per buurt; norm 3 %.",
@@ -178,8 +236,13 @@ INDICATORS = (
         },
         theme="green",
         method=(
-            "Play area: the union of the `play_areas` polygons (overlaps count once) inside each "
-            "neighbourhood. Built-up area: the neighbourhood's own area, or, when `built_up` "
+            "Play area: the union of the `play_areas` polygons (formal play areas) and, since "
+            "2.1.0, of the optional `informal_play` polygons (playable public space: squares, "
+            "lawns, wide pavements, play streets — Jantje Beton's 3 % covers all playable "
+            "space, not only playgrounds), overlaps counted once, inside each neighbourhood; "
+            "`formal_play_area_m2`, `informal_play_area_m2` and `formal_play_share` show the "
+            "parts. Without `informal_play` the share counts formal play areas only and is a "
+            "lower bound (`data_quality.play_basis` says so). Built-up area: the neighbourhood's own area, or, when `built_up` "
             "polygons are given (e.g. the residential land use or the *bebouwde kom*), the area "
             "of their union inside the neighbourhood. Play areas count wherever they lie in the "
             "neighbourhood, also outside `built_up`. `play_share` = play area ÷ built-up area; "
@@ -209,6 +272,15 @@ INDICATORS = (
                 "play_areas",
                 "Play areas",
                 "Formal play areas (playgrounds, play fields) as polygons.",
+                POLYGONS,
+                required=False,
+            ),
+            GeoInput(
+                "informal_play",
+                "Informal play space",
+                "Optional playable public space beside the formal play areas (squares, lawns, "
+                "wide pavements, play streets); counted in the play area, overlaps with "
+                "`play_areas` once.",
                 POLYGONS,
                 required=False,
             ),

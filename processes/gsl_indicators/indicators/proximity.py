@@ -19,6 +19,7 @@ import shapely
 
 from gsl_indicators.core.examples import line_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.homes import is_home, read_dwellings
 from gsl_indicators.core.metrics import (
     FRACTION,
     AreaGroups,
@@ -463,7 +464,8 @@ def compute_facilities(
         if params["facility_types"] == []:
             raise InputError("facility_types", "the list is empty; give types, or null for all")
         raise InputError("facilities", "no facility has a 'type'; nothing to measure")
-    dwellings = homes.number("dwellings", 1.0, ctx)
+    dwellings = read_dwellings(homes, ctx)
+    home = is_home(dwellings)
     dist, info = distances_by_mode(
         homes, groups, layers, params, ctx, max(reaches.values()), "facilities"
     )
@@ -480,7 +482,7 @@ def compute_facilities(
             "as out of reach in visit_share",
             len(missing),
         )
-    known = ~np.isnan(next(iter(dist.values())))
+    known = ~np.isnan(next(iter(dist.values()))) & home
     within = {
         (t, p): np.nan_to_num(d, nan=np.inf) <= r
         for t, d in dist.items()
@@ -490,7 +492,7 @@ def compute_facilities(
     out = Metrics(
         feature={},
         overall={
-            "homes": len(homes),
+            "homes": int(home.sum()),
             "homes_with_distance": int(known.sum()),
             "dwellings": float(dwellings.sum()),
         },
@@ -498,7 +500,7 @@ def compute_facilities(
     )
     if g is not None:
         out.area.update(
-            homes=g.count(), homes_with_distance=g.count(known), dwellings=g.sum(dwellings)
+            homes=g.count(home), homes_with_distance=g.count(known), dwellings=g.sum(dwellings)
         )
     named = params["facility_types"] is not None  # per-type metrics only for named types
     for t, d in dist.items():
@@ -740,7 +742,7 @@ def _pt_fc(rows: list[tuple[Any, float, float, dict[str, Any]]]) -> dict[str, An
 INDICATORS = (
     Indicator(
         id="proximity-facilities",
-        version="2.0.0",
+        version="2.1.0",
         title={
             "nl": "Zorgcirkel: voorzieningen op loopafstand",
             "en": "Care circle: facilities within walking distance",
@@ -755,6 +757,9 @@ INDICATORS = (
         },
         theme="proximity",
         method=(
+            "A home is a feature with `dwellings` > 0 (absent: 1); features with 0 are not "
+            "homes and are left out of every count and share (`data_quality.not_homes`; "
+            "2.1.0: one definition of a home across all indicators, `gsl_indicators.core.homes`). "
             "Facilities are grouped by their `type` property (all types present, or those in "
             "`facility_types`). For every home the distance to the nearest facility of each type "
             "is measured: straight-line from the footprint or address point (0 when inside), or, "

@@ -28,7 +28,8 @@ import shapely
 from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.examples import box, feature, point, rd_collection
 from gsl_indicators.core.geo import Layer
-from gsl_indicators.core.metrics import FRACTION, Level, Metric, Metrics
+from gsl_indicators.core.homes import is_home, read_dwellings
+from gsl_indicators.core.metrics import FRACTION, Level, Metric, Metrics, booleans
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -178,6 +179,59 @@ def per_class(table: Mapping[str, np.ndarray], i: int, names: Sequence[str]) -> 
     return res
 
 
+HEALTH_CLASSES = ("below-health-limits", "lead-above-health-limit", "above-intervention-value")
+"""Health-based classes of a zone, least to most serious (index = rank)."""
+
+LEAD_HEALTH_LIMIT_MG_KG = 388.0
+"""Lead in soil, 'wonen met tuin' without use advice (RIVM 2017-0174, table 2)."""
+
+LEAD_INTERVENTION_MG_KG = 530.0
+"""Intervention value for lead, standard soil (Circulaire bodemsanering 2013, annex 1)."""
+
+
+HEALTH_SOURCES = (
+    Source(
+        "RIVM 2017-0174",
+        "Otte, P.F. & Zeilmaker, M.J. (2017). Ex ante evaluatie lokaal beleid aanpak "
+        "diffuus bodemlood. RIVM rapport 2017-0174 (table 2: 388 mg/kg for 'wonen met tuin' "
+        "without use advice; see also Otte et al. 2015, RIVM rapport 2015-0204).",
+        "https://doi.org/10.21945/RIVM-2017-0174",
+    ),
+    Source(
+        "Circulaire bodemsanering 2013",
+        "Circulaire bodemsanering 2013, annex 1: intervention values (lead 530 mg/kg "
+        "standard soil); a case of serious contamination exceeds an intervention value in "
+        "more than 25 m³ of soil.",
+        "https://wetten.overheid.nl/BWBR0033592",
+    ),
+)
+
+
+def health_ranks(
+    exceeds: np.ndarray, lead: np.ndarray, lead_limit: float, lead_intervention: float
+) -> np.ndarray:
+    """Return each zone's health-based class rank (index into :data:`HEALTH_CLASSES`).
+
+    ``exceeds``: the zone's ``exceeds_intervention_value`` (1/0/NaN, from the soil
+    survey: a case of serious contamination, above the intervention value in more than
+    25 m³ of soil); ``lead``: its ``lead_mg_kg`` (NaN unknown). Rank 2 when the
+    intervention value is exceeded (flag, or lead ≥ ``lead_intervention``), 1 when lead
+    ≥ ``lead_limit``, 0 when something is known and nothing exceeded, -1 when nothing
+    is known.
+
+    Examples
+    --------
+    >>> health_ranks(np.array([1.0, np.nan, np.nan, 0.0, np.nan]),
+    ...              np.array([np.nan, 600.0, 400.0, 100.0, np.nan]), 388.0, 530.0).tolist()
+    [2, 2, 1, 0, -1]
+    """
+    known = ~np.isnan(exceeds) | ~np.isnan(lead)
+    with np.errstate(invalid="ignore"):
+        serious = (exceeds == 1) | (lead >= lead_intervention)
+        above = lead >= lead_limit
+    return np.where(serious, 2, np.where(above, 1, np.where(known, 0, -1))).astype(np.intp)
+
+
 GesScore = Annotated[int, pydantic.Field(ge=0, le=8, strict=True)]
 GesByClass = dict[str, GesScore]
 """``ges_by_class``: soil class → GES score 0–8 (validated by pydantic, schema published)."""
@@ -278,7 +332,8 @@ def contamination(
     ranks, names, contaminated = zone_classes(
         zones, params["class_order"], params["fit_for_housing"], ctx
     )
-    dwellings = homes.number("dwellings", 1.0, ctx)
+    dwellings = read_dwellings(homes, ctx)
+    home = is_home(dwellings)
     worst = worst_class_per_home(homes.geometries, zones.geometries, ranks)
     home_class = [names[r] if r >= 0 else None for r in worst.tolist()]
     is_bad = np.zeros(len(worst), dtype=bool)
@@ -286,18 +341,58 @@ def contamination(
     feature: dict[str, Any] = {"soil_class": home_class, "on_contaminated_soil": is_bad}
     if params["ges_by_class"] is not None:
         feature["ges_soil"] = ges_per_home(home_class, params["ges_by_class"], ctx)
-    everywhere = np.zeros(len(worst), dtype=np.intp)
+    everywhere = np.where(home, 0, -1).astype(np.intp)  # non-homes (dwellings 0) left out
     tab = class_table(worst, dwellings, everywhere, 1, names, contaminated)
     keys = ("homes", "dwellings", *_SHARES)
+    # health-based classes beside the reuse classes
+    h_rank = health_ranks(
+        flags(zones, ("exceeds_intervention_value",)),
+        zones.number("lead_mg_kg"),
+        float(params["lead_health_limit_mg_kg"]),
+        float(params["lead_intervention_value_mg_kg"]),
+    )
+    h_worst = worst_class_per_home(homes.geometries, zones.geometries, h_rank)
+    h_names = list(HEALTH_CLASSES)
+    h_bad = np.array([False, True, True])
+    feature["health_class"] = [h_names[r] if r >= 0 else None for r in h_worst.tolist()]
+    feature["above_health_limit"] = booleans(np.where(h_worst >= 0, (h_worst >= 1) * 1.0, np.nan))
+    h_tab = class_table(h_worst, dwellings, everywhere, 1, h_names, h_bad)
+    health_keys = {
+        "share_homes_on_contaminated_soil": "share_homes_above_health_limit",
+        "share_dwellings_on_contaminated_soil": "share_dwellings_above_health_limit",
+    }
+    if not (h_rank >= 0).any():
+        ctx.warn(
+            "no-health-values",
+            "contamination_zones",
+            "no zone has `exceeds_intervention_value` or `lead_mg_kg`: the health-based "
+            "shares are empty (the reuse classes say nothing about health risk)",
+        )
+    known_health = bool((h_rank >= 0).any())
     classes: dict[str, Any] = {
         "class_order": names,
         "contaminated_classes": [nm for nm, c in zip(names, contaminated, strict=True) if c],
         "overall": per_class(tab, 0, names),
+        "health": {
+            "class_order": h_names,
+            "above_health_limit": h_names[1:],
+            "lead_health_limit_mg_kg": float(params["lead_health_limit_mg_kg"]),
+            "lead_intervention_value_mg_kg": float(params["lead_intervention_value_mg_kg"]),
+            "sources": [f"{src.label}: {src.citation}" for src in HEALTH_SOURCES],
+            "overall": per_class(h_tab, 0, h_names),
+        },
     }
+    overall = {k: tab[k][0] for k in keys}
+    for src, dst in health_keys.items():
+        overall[dst] = h_tab[src][0] if known_health else np.nan
     area: dict[str, Any] = {}
     if hoods is not None and ctx.groups is not None:
-        per = class_table(worst, dwellings, ctx.groups.index, ctx.groups.n, names, contaminated)
+        in_area = np.where(home, ctx.groups.index, -1)
+        per = class_table(worst, dwellings, in_area, ctx.groups.n, names, contaminated)
         area = {k: per[k] for k in keys}
+        h_per = class_table(h_worst, dwellings, in_area, ctx.groups.n, h_names, h_bad)
+        for src, dst in health_keys.items():
+            area[dst] = h_per[src] if known_health else np.full(ctx.groups.n, np.nan)
         classes["neighbourhoods"] = [
             {"area_id": key, "classes": per_class(per, i, names)}
             for i, key in enumerate(area_keys(hoods))
@@ -305,7 +400,7 @@ def contamination(
     return Metrics(
         feature=feature,
         area=area,
-        overall={k: tab[k][0] for k in keys},
+        overall=overall,
         outputs={"classes": classes},
     )
 
@@ -414,6 +509,48 @@ METRICS = (
         description="As the homes share, weighted by `dwellings`.",
     ),
     _m(
+        "share_homes_above_health_limit",
+        "Aandeel woningen boven een gezondheidskundige grens",
+        "Share of homes above a health-based limit",
+        FRACTION,
+        levels=_BOTH,
+        direction="lower_is_better",
+        digits=4,
+        scored=True,
+        description="Homes on a zone above the intervention value or with lead at or above "
+        "`lead_health_limit_mg_kg` ÷ homes (empty when no zone has health values).",
+    ),
+    _m(
+        "share_dwellings_above_health_limit",
+        "Aandeel wooneenheden boven een gezondheidskundige grens",
+        "Share of dwellings above a health-based limit",
+        FRACTION,
+        levels=_BOTH,
+        direction="lower_is_better",
+        digits=4,
+        scored=True,
+        description="As the homes share, weighted by `dwellings`.",
+    ),
+    _m(
+        "health_class",
+        "Gezondheidskundige klasse",
+        "Health-based class",
+        "class",
+        levels=("feature",),
+        description="Worst health-based class of the zones the home touches: "
+        "below-health-limits, lead-above-health-limit, above-intervention-value (null: "
+        "no health values).",
+    ),
+    _m(
+        "above_health_limit",
+        "Boven gezondheidskundige grens",
+        "Above a health-based limit",
+        "boolean",
+        levels=("feature",),
+        description="The home's health-based class is lead-above-health-limit or "
+        "above-intervention-value.",
+    ),
+    _m(
         "soil_class",
         "Bodemklasse",
         "Soil class",
@@ -473,7 +610,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="soil",
-        version="2.0.0",
+        version="3.0.0",
         title={
             "nl": "Bodem: verharding en verontreiniging",
             "en": "Soil: sealing and contamination",
@@ -491,12 +628,30 @@ INDICATORS = (
             "boundary are split by area). A home (`buildings`, footprint or point) is on a "
             "contamination zone when it intersects it; with overlapping zones it takes the worst "
             "`class` by `class_order` (least contaminated first; unlisted classes rank worst). "
-            "Classes not in `fit_for_housing` count as contaminated. Counts and shares of homes "
+            "Classes not in `fit_for_housing` count as contaminated — these are the reuse "
+            "classes of the Besluit bodemkwaliteit (where soil may be moved to), not health "
+            "limits. So beside them (3.0.0) each home gets a **health-based class** from the "
+            "zones it touches: `above-intervention-value` where a zone has "
+            "`exceeds_intervention_value` true (a case of serious contamination: above the "
+            "intervention value in more than 25 m³ of soil, Circulaire bodemsanering 2013) or "
+            "`lead_mg_kg` at or above `lead_intervention_value_mg_kg` (530, the intervention "
+            "value for lead in standard soil, annex 1 of the Circulaire); "
+            "`lead-above-health-limit` where `lead_mg_kg` is at or above "
+            "`lead_health_limit_mg_kg` (388 mg/kg: RIVM 2017-0174 table 2, 'wonen met tuin' "
+            "without use advice; no safe level exists for lead, so GGDs advise ALARA); "
+            "`below-health-limits` where a value is known and none is exceeded; shares "
+            "`share_*_above_health_limit` over all homes. Counts and shares of homes "
             "and dwellings (`dwellings`, default 1) per class, per neighbourhood (by the home's "
             "representative point; each home gets the neighbourhood's `area_id`) and overall, "
-            "in the output `classes`. Shares are fractions 0–1. Scores 1–10 for sealed_share "
-            "and the contaminated shares come from the norm profile per area type "
-            "(`score_<metric>` per neighbourhood). GES: the handbook's "
+            "in the output `classes` (`classes.health` for the health-based classes, with the "
+            "limits and sources). Shares are fractions 0–1. Scores 1–10 for sealed_share, "
+            "the contaminated shares and the health-based shares come from the norm profile "
+            "per area type (`score_<metric>` per neighbourhood). The **headline** `score` is "
+            "the worst of sealed_share, share_dwellings_on_contaminated_soil and "
+            "share_dwellings_above_health_limit (nl-default `headline: [...]`, 3.0.0): a "
+            "neighbourhood with little paving but many dwellings on contaminated soil no "
+            "longer scores 10; `summary.scorecard.headline` names the metric that set it. "
+            "GES: the handbook's "
             "soil module scores a site-specific assessment, so GES scores are given only from a "
             "user-supplied `ges_by_class`; sealing has no GES module."
         ),
@@ -528,7 +683,10 @@ INDICATORS = (
                 POLYGONS,
                 required=False,
                 properties={
-                    "class": "soil-quality class, e.g. achtergrondwaarde, wonen, industrie"
+                    "class": "soil-quality (reuse) class, e.g. achtergrondwaarde, wonen, industrie",
+                    "exceeds_intervention_value": "true: a case of serious contamination "
+                    "(above the intervention value in > 25 m³ of soil)",
+                    "lead_mg_kg": "lead in the topsoil, mg/kg dry matter",
                 },
             ),
             NEIGHBOURHOODS,
@@ -551,6 +709,30 @@ INDICATORS = (
                 "array",
                 default=list(DEFAULT_FIT_FOR_HOUSING),
                 schema={"items": {"type": "string"}},
+            ),
+            Parameter(
+                "lead_health_limit_mg_kg",
+                "Lead: health-based limit",
+                "Lead in soil at or above which a home counts as above a health-based "
+                "limit: 388 mg/kg, RIVM 2017-0174 table 2 ('wonen met tuin', no use "
+                "advice). A municipality's own lead policy (e.g. with use advice) may set "
+                "another figure.",
+                "number",
+                default=LEAD_HEALTH_LIMIT_MG_KG,
+                minimum=0.0,
+                maximum=10000.0,
+                unit="mg/kg",
+            ),
+            Parameter(
+                "lead_intervention_value_mg_kg",
+                "Lead: intervention value",
+                "Intervention value for lead in standard soil: 530 mg/kg (Circulaire "
+                "bodemsanering 2013, annex 1).",
+                "number",
+                default=LEAD_INTERVENTION_MG_KG,
+                minimum=0.0,
+                maximum=10000.0,
+                unit="mg/kg",
             ),
             Parameter(
                 "ges_by_class",
@@ -587,6 +769,7 @@ INDICATORS = (
             ),
         ),
         sources=(
+            *HEALTH_SOURCES,
             Source(
                 "GES",
                 "Fast, Van den Hazel & Van de Weerdt, Handboek Gezondheidseffectscreening: "

@@ -554,7 +554,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="water",
-        version="2.0.0",
+        version="2.1.0",
         title={
             "nl": "Water: berging bij een ontwerpbui",
             "en": "Water: storage for a design storm",
@@ -580,7 +580,10 @@ INDICATORS = (
             "holding its representative point. Shares are fractions 0–1. Scores 1–10 for "
             "storage_ratio and paved_share come from the norm profile per area type "
             "(`score_<metric>` per neighbourhood). No GES score: the GGD GES handbook has no "
-            "module for pluvial flooding (output `ges`)."
+            "module for pluvial flooding (output `ges`). The default design storm (60 mm) "
+            "is indicative, not a cited norm (2.1.0 says so): water boards set their own "
+            "figure and the Landelijke maatlat groene klimaatadaptieve gebouwde omgeving "
+            "(2023) is the national reference to check it against."
         ),
         compute=compute,
         inputs=(
@@ -608,9 +611,12 @@ INDICATORS = (
             Parameter(
                 "storm_mm",
                 "Design storm depth",
-                "Rain depth of the design storm that must be stored (water boards set it "
-                "differently; commonly 60–70 mm in an hour). Landelijke maatlat klimaatadaptief "
-                "bouwen / the water board's own figure.",
+                "Rain depth of the design storm that must be stored. The default 60 mm is "
+                "INDICATIVE: a common design figure of water boards (they set it differently, "
+                "commonly 60–70 mm in an hour), not a cited national norm. The national "
+                "reference to check against is the Landelijke maatlat groene klimaatadaptieve "
+                "gebouwde omgeving (2023; for new construction); set your water board's or "
+                "the maatlat's figure.",
                 "number",
                 default=60.0,
                 minimum=10.0,
@@ -651,8 +657,10 @@ INDICATORS = (
                 "storm_mm",
                 60,
                 "mm",
-                "Design storm depth to store over the paved area (varies per water board)",
-                "Landelijke maatlat groene klimaatadaptieve gebouwde omgeving (2023); water board",
+                "Indicative: design storm depth to store over the paved area (varies per "
+                "water board; no cited national figure behind 60 mm)",
+                "indicative; reference to check: Landelijke maatlat groene klimaatadaptieve "
+                "gebouwde omgeving (2023), and the water board",
                 "storm_mm",
             ),
         ),
