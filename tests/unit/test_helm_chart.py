@@ -116,6 +116,8 @@ def test_default_release_has_api_worker_and_redis() -> None:
     assert wc["args"] == ["worker"]
     assert wc["livenessProbe"]["exec"]["command"] == ["gsl", "worker", "--check"]
     assert "GSL_API_KEYS_FILE" not in env_of(wc)  # keys off by default
+    assert env_of(wc)["GSL_WORKER_METRICS_PORT"]["value"] == "9100"
+    assert wc["ports"] == [{"name": "metrics", "containerPort": 9100}]
 
 
 def test_every_container_is_locked_down() -> None:
