@@ -11,7 +11,7 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from engine.engine_helpers import settings_from_env, wait_for
+from engine.engine_helpers import settings_from_env, stop_process, wait_for
 from gsl_service.engine import Engine
 from gsl_service.jobs.model import JobStatus
 
@@ -56,10 +56,4 @@ def test_horses_report_their_execution_times(redis_env) -> None:
         assert samples[key] == 2
     finally:
         engine.close()
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # never leave a worker behind
-            worker.kill()
-            worker.wait(timeout=30)
-            raise
+        stop_process(worker)
