@@ -395,6 +395,9 @@ class AuthMiddleware:
             await send({"type": "http.response.body", "body": body})
             return
         assert key is not None
+        state = scope.setdefault("state", {})
+        if isinstance(state, dict):  # for the access log line (outer middleware)
+            state["gsl_client_id"] = key.id
         tokens = (
             current_key.set(key),
             context.client_id.set(key.id),

@@ -73,13 +73,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
         ok, why = check_worker(settings)
         print(f"gsl worker --check: {'ok' if ok else 'FAILED'}: {why}")
         return 0 if ok else 1
+    port = args.metrics_port if args.metrics_port is not None else settings.worker_metrics_port
+    if port:  # before anything imports prometheus_client: horses report through files
+        from gsl_service import worker_metrics
+
+        worker_metrics.enable_multiprocess()
     import logging.config
 
     from gsl_service.jobs.worker import run_worker
     from gsl_service.observability import logging_config
 
     logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
-    run_worker(settings, burst=args.burst, name=worker_name())
+    if port:
+        worker_metrics.serve(port, host=settings.host)
+    try:
+        run_worker(settings, burst=args.burst, name=worker_name())
+    finally:
+        if port:
+            worker_metrics.cleanup()
     return 0
 
 
@@ -288,6 +299,12 @@ def parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="probe: exit 0 when this host's worker heartbeats (Redis away: 0), else 1",
+    )
+    w.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve the jobs' metrics on this port (GSL_WORKER_METRICS_PORT; 0 = off)",
     )
     w.set_defaults(func=cmd_worker)
 

@@ -516,10 +516,10 @@ class Engine:
                 done = self.store.get(job_id)
             except NoSuchJob:
                 return
-            observer.execution(done.process_id, done.duration_s, "async")  # metrics
             key = done.cache_key
             if key:
                 self.cache.put(key, body)
+            observer.execution(done.process_id, done.duration_s, "async")  # metrics
 
     # -- embedded single flight for async jobs ---------------------------------------
     def _admit(self, job_id: str) -> bool:

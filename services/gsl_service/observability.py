@@ -103,8 +103,11 @@ class JsonFormatter(logging.Formatter):
     ('hi there', 'info', 'gsl')
     """
 
-    #: LogRecord attributes that are not extra fields.
-    _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
+    #: LogRecord attributes that are not extra fields (and uvicorn's coloured copy).
+    _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+        "message",
+        "color_message",
+    }
 
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as one line of JSON."""
@@ -214,7 +217,7 @@ class ObservabilityMiddleware:
                     "route": route,
                     "status": status,
                     "duration_ms": round(seconds * 1000, 2),
-                    "client_id": context.current_client_id(),
+                    "client_id": (scope.get("state") or {}).get("gsl_client_id"),
                 },
             )
             context.request_id.reset(token)

@@ -202,6 +202,9 @@ class ObservabilitySettings(BaseSettings):
         default="json", description="json: one JSON object per line, with the request id"
     )
     metrics_enabled: bool = Field(default=True, description="serve GET /metrics (Prometheus)")
+    worker_metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="gsl worker: serve its jobs' metrics here (0 = off)"
+    )
 
 
 class Settings(

@@ -147,6 +147,8 @@ def test_key_id_is_stored_as_owner_and_the_key_nowhere(secured, caplog) -> None:
     for secret in (ALICE, BOB, OPS, hash_key(ALICE)):
         assert secret not in dump
         assert secret not in caplog.text
+    access = [r for r in caplog.records if r.name == "gsl_service.access"]
+    assert access and {getattr(r, "client_id", None) for r in access} == {"alice"}
     result = secured.get(f"/jobs/{job_id}/results", headers=bearer(ALICE)).text
     assert ALICE not in result  # provenance
     assert "api_keys" not in settings.model_dump(mode="json")  # job payloads, workers

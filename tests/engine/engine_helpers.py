@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
@@ -41,3 +42,13 @@ def settings_from_env(env: dict[str, str], **kw: Any):
     fields = {k[4:].lower(): v for k, v in env.items()}
     fields.update(kw)
     return Settings(**fields)
+
+
+def stop_process(worker: subprocess.Popen) -> None:
+    """Stop a worker as the engine fixtures do: SIGTERM, then SIGKILL after 10 s."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # never leave a worker behind
+        worker.kill()
+        worker.wait(timeout=30)

@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from engine.engine_helpers import stop_process
 from gsl_service.jobs.probe import check_worker, heartbeat_limit_s
 from gsl_service.settings import Settings
 
@@ -59,8 +60,7 @@ def test_probe_follows_this_hosts_worker(redis_env) -> None:
         ok, why = check_worker(settings, host="some-other-pod")
         assert not ok and "some-other-pod." in why
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_process(worker)
 
 
 def test_probe_passes_while_redis_is_away() -> None:

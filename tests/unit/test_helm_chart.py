@@ -116,6 +116,8 @@ def test_default_release_has_api_worker_and_redis() -> None:
     assert wc["args"] == ["worker"]
     assert wc["livenessProbe"]["exec"]["command"] == ["gsl", "worker", "--check"]
     assert "GSL_API_KEYS_FILE" not in env_of(wc)  # keys off by default
+    assert env_of(wc)["GSL_WORKER_METRICS_PORT"]["value"] == "9100"
+    assert wc["ports"] == [{"name": "metrics", "containerPort": 9100}]
 
 
 def test_every_container_is_locked_down() -> None:
@@ -237,7 +239,17 @@ def test_every_option_together() -> None:
 
 def test_network_policy_without_bundled_redis() -> None:
     docs = render(
-        "networkPolicy.enabled=true", "redis.enabled=false", "externalRedis.url=redis://r:6379/0"
+        "networkPolicy.enabled=true",
+        "redis.enabled=false",
+        "externalRedis.url=redis://10.3.0.7:6380/0",
+        "networkPolicy.externalRedisCidrs[0]=10.3.0.7/32",
+        "networkPolicy.externalRedisPort=6380",
     )
     names = {d["metadata"]["name"] for d in docs if d["kind"] == "NetworkPolicy"}
     assert names == {"t-gsl-indicators-api", "t-gsl-indicators-egress"}
+    egress = one(docs, "NetworkPolicy", "t-gsl-indicators-egress")["spec"]["egress"]
+    # the private external Redis is reachable although private ranges are excluded below
+    assert {
+        "to": [{"ipBlock": {"cidr": "10.3.0.7/32"}}],
+        "ports": [{"port": 6380, "protocol": "TCP"}],
+    } in egress

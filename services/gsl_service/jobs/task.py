@@ -28,6 +28,7 @@ import msgpack
 
 from gsl_indicators.core import run
 from gsl_indicators.core.spec import InputError, registry
+from gsl_service import observer
 from gsl_service.cache import RedisCache, finish_document
 from gsl_service.callbacks import CallbackPoster, status_info
 from gsl_service.errors import InvalidInput, JobFailed
@@ -252,7 +253,9 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     def compute() -> bytes:
         nonlocal computed
         computed = True
-        return compute_document(job.process_id, inputs, digests, key, on_progress=progress)
+        # metrics: seen by `gsl worker --metrics-port` (embedded: the API observes the job)
+        with observer.timed(job.process_id, "async"):
+            return compute_document(job.process_id, inputs, digests, key, on_progress=progress)
 
     try:
         cache = _redis_cache(s)
