@@ -100,6 +100,10 @@ def test_async_progress_result_and_cache(engine) -> None:
     assert done.status is S.successful and done.progress == 100 and not done.cache_hit
     body = engine.get_result(job.job_id)
     assert values(orjson.loads(body))["echo"] == "async-1"
+    # the pool child stores the result and marks the job successful; the API process
+    # puts it in the cache a moment later (an identical request in between computes
+    # again, harmlessly): wait for that moment, not for luck
+    wait_for(lambda: engine.cache.get(done.cache_key) is not None)
     # the same request again: answered from the cache at once
     again = engine.submit("echo", {"pause": 1, "message": "async-1"})
     assert again.status is S.successful and again.cache_hit
