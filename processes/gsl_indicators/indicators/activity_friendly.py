@@ -54,7 +54,7 @@ from gsl_indicators.core.exposure import (
     share_metric,
 )
 from gsl_indicators.core.geo import Layer, zone_index
-from gsl_indicators.core.metrics import AreaGroups, Metrics
+from gsl_indicators.core.metrics import AreaGroups, Direction, Metrics
 from gsl_indicators.core.network import (
     build_network,
     walkable_from,
@@ -75,7 +75,7 @@ from gsl_indicators.core.spec import (
 from gsl_indicators.indicators.play import area_inside
 from gsl_indicators.indicators.proximity import distances_by_mode
 
-HIGHER = "higher_is_better"
+HIGHER: Direction = "higher_is_better"
 
 
 def intersection_nodes(lines: np.ndarray, min_degree: int = 3) -> np.ndarray:
@@ -429,7 +429,7 @@ def _example() -> dict[str, Any]:
                 }
                 for c in lines
             ]
-        ),  # fmt: skip
+        ),
         "play_areas": rd_collection([box_feature(x0 + 20, y0 + 120, x0 + 40, y0 + 140, "p1")]),
         "sport_facilities": rd_collection([point_feature(x0 + 190, y0 + 190, "s1")]),
         "green": rd_collection([box_feature(x0 + 110, y0 + 110, x0 + 190, y0 + 190, "g1")]),
@@ -438,7 +438,7 @@ def _example() -> dict[str, Any]:
                 box_feature(x0, y0 + 90, x0 + 200, y0 + 110, "street"),
                 box_feature(x0 + 110, y0 + 110, x0 + 200, y0 + 200, "park"),
             ]
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -535,7 +535,7 @@ INDICATORS = (
                 LINES,
                 required=False,
             ),
-        ),  # fmt: skip
+        ),
         parameters=PARAMETERS,
         norms=(
             Norm(
@@ -555,7 +555,7 @@ INDICATORS = (
                 "NUSO / Jantje Beton richtlijn buitenspeelruimte",
                 "play_reach_m",
             ),
-        ),  # fmt: skip
+        ),
         sources=_SOURCES,
         keywords=("beweegvriendelijk", "walkability", "sport", "spelen", "fietsnetwerk", "GGO"),
         example=_example(),

@@ -506,7 +506,7 @@ INDICATORS = (
                 "practice; Jonkman 2007 for 2 m",
                 "depth_thresholds_m",
             ),
-        ),  # fmt: skip
+        ),
         sources=_SOURCES,
         keywords=("waterveiligheid", "overstroming", "waterdiepte", "LIWO", "GGO", "flood"),
         example={
