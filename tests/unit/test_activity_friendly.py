@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geojson_helpers import box, fc, feature, line, point
+from gsl_indicators.core.network import build_network
 from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.activity_friendly import (
     count_in_areas,
     intersection_nodes,
     length_in_areas,
 )
+from hypothesis_profiles import examples
 from results import execute
 
 IND = registry().get("activity-friendly")
@@ -63,13 +67,20 @@ def test_intersection_count_and_density_by_hand() -> None:
 def test_minimum_degree_four_keeps_only_crossings() -> None:
     r = execute(
         IND,
-        {"buildings": HOMES, "neighbourhoods": NBH, "network": NETWORK, "min_intersection_degree": 4},
+        {
+            "buildings": HOMES,
+            "neighbourhoods": NBH,
+            "network": NETWORK,
+            "min_intersection_degree": 4,
+        },
     )
     assert areas(r)["west"]["intersections"] == 2 and areas(r)["east"]["intersections"] == 0
 
 
 def test_reach_of_play_and_sport_euclidean() -> None:
-    play = fc(feature(box(40, 420, 60, 440), "p1"))  # h1 (50,50): 370 m; h2 (450,450): hypot(390, 10) = 390.1 m
+    play = fc(
+        feature(box(40, 420, 60, 440), "p1")
+    )  # h1 (50,50): 370 m; h2 (450,450): hypot(390, 10) = 390.1 m
     sport = fc(feature(point(950, 450), "s1"))  # h3: 403.1 m, h2: 500 m, h1: 984.9 m
     r = execute(
         IND,
@@ -170,3 +181,22 @@ def test_helpers_by_hand() -> None:
     areas_ = shapely.box([0, 10], 0, [10, 20], 10)
     assert count_in_areas(np.zeros((0, 2)), areas_).tolist() == [0, 0]
     assert length_in_areas(np.empty(0, dtype=object), areas_).tolist() == [0.0, 0.0]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(*(st.integers(0, 20) for _ in range(4))).filter(lambda t: t[:2] != t[2:]),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_intersections_agree_with_the_walking_graph(segments) -> None:
+    lines = np.array(
+        [shapely.LineString([(a * 10, b * 10), (c * 10, d * 10)]) for a, b, c, d in segments]
+    )
+    net = build_network(lines)
+    degree = np.bincount(net.u, minlength=net.n_nodes) + np.bincount(net.v, minlength=net.n_nodes)
+    want = net.node_xy[degree >= 3]
+    got = intersection_nodes(lines)
+    assert np.array_equal(got[np.lexsort(got.T)], want[np.lexsort(want.T)])

@@ -104,9 +104,7 @@ def test_default_floor_is_the_first_floor() -> None:
 
 
 def test_no_value_means_dry_or_unknown() -> None:
-    r = execute(
-        IND, {"buildings": HOMES, "exposure_zones": ZONES, "dry_where_no_value": False}
-    )
+    r = execute(IND, {"buildings": HOMES, "exposure_zones": ZONES, "dry_where_no_value": False})
     assert r["summary"]["homes_with_depth"] == 3  # d is left out
     assert by_id(r)["d"]["flood_depth_m"] is None
     codes = {w["code"] for w in r["data_quality"]["warnings"]}

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
@@ -56,7 +57,6 @@ from gsl_indicators.core.exposure import (
 from gsl_indicators.core.geo import Layer, zone_index
 from gsl_indicators.core.metrics import AreaGroups, Direction, Metrics
 from gsl_indicators.core.network import (
-    build_network,
     walkable_from,
     walkable_lines,
     walking_parameters,
@@ -72,9 +72,11 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
-from gsl_indicators.indicators.proximity import distances_by_mode
+from gsl_indicators.indicators.proximity import distances_by_mode, euclidean_nearest
 
 HIGHER: Direction = "higher_is_better"
+NODE_DECIMALS = 3
+"""Node coordinates are merged at 1 mm, as in the walking graph."""
 
 
 def intersection_nodes(lines: np.ndarray, min_degree: int = 3) -> np.ndarray:
@@ -93,9 +95,24 @@ def intersection_nodes(lines: np.ndarray, min_degree: int = 3) -> np.ndarray:
     >>> intersection_nodes(lines).tolist()
     [[5.0, 5.0], [30.0, 0.0]]
     """
-    net = build_network(lines)
-    degree = np.bincount(net.u, minlength=net.n_nodes) + np.bincount(net.v, minlength=net.n_nodes)
-    return net.node_xy[degree >= min_degree]
+    geoms = np.asarray(lines, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
+    parts = shapely.get_parts(geoms) if len(geoms) else np.empty(0, dtype=object)
+    parts = parts[shapely.get_type_id(parts) == 1] if len(parts) else parts
+    if not len(parts):
+        return np.zeros((0, 2))
+    # The same noding as the walking graph (core.network.build_network): every shared
+    # vertex and crossing becomes a node; each piece adds 1 to the degree of both ends.
+    edges = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
+    edges = edges[shapely.length(edges) > 0]
+    ends = np.vstack(
+        [
+            shapely.get_coordinates(shapely.get_point(edges, 0)),
+            shapely.get_coordinates(shapely.get_point(edges, -1)),
+        ]
+    )
+    node_xy, degree = np.unique(np.round(ends, NODE_DECIMALS), axis=0, return_counts=True)
+    return node_xy[degree >= min_degree]
 
 
 def count_in_areas(xy: np.ndarray, areas: np.ndarray) -> np.ndarray:
@@ -176,6 +193,32 @@ def walk_lines(
         walkable_from(params),
         ctx,
     )
+
+
+def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Return the straight-line distance from each origin to its nearest target.
+
+    Points to points use a KD-tree; otherwise GEOS's nearest-neighbour search
+    (:func:`gsl_indicators.indicators.proximity.euclidean_nearest`: 0 inside a target,
+    ``inf`` without targets).
+
+    Examples
+    --------
+    >>> nearest_distance(shapely.points([[0, 0], [3, 4]]), shapely.points([[0, 0]])).tolist()
+    [0.0, 5.0]
+    >>> nearest_distance(shapely.points([[0, 0]]), np.array([shapely.box(3, -1, 5, 1)])).tolist()
+    [3.0]
+    """
+    types = shapely.get_type_id
+    if (
+        len(origins)
+        and len(targets)
+        and (types(origins) == 0).all()
+        and (types(targets) == 0).all()
+    ):
+        d, _ = cKDTree(shapely.get_coordinates(targets)).query(shapely.get_coordinates(origins))
+        return np.asarray(d, dtype=float)
+    return euclidean_nearest(origins, targets)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
