@@ -14,6 +14,7 @@ from gsl_indicators.indicators.activity_friendly import (
     count_in_areas,
     intersection_nodes,
     length_in_areas,
+    nearest_distance,
 )
 from hypothesis_profiles import examples
 from results import execute
@@ -200,3 +201,21 @@ def test_intersections_agree_with_the_walking_graph(segments) -> None:
     want = net.node_xy[degree >= 3]
     got = intersection_nodes(lines)
     assert np.array_equal(got[np.lexsort(got.T)], want[np.lexsort(want.T)])
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    homes=st.lists(st.tuples(st.floats(-50, 250), st.floats(-50, 250)), min_size=1, max_size=40),
+    boxes=st.lists(
+        st.tuples(st.floats(0, 200), st.floats(0, 200), st.floats(0.5, 120), st.floats(0.5, 60)),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_nearest_distance_is_exact(homes, boxes) -> None:
+    origins = shapely.points(np.array(homes))
+    targets = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+    lines = np.array([shapely.LineString([(x, y), (x + w, y + h)]) for x, y, w, h in boxes])
+    for t in (targets, lines, np.concatenate([targets, shapely.points([[5.0, 5.0]])])):
+        want = shapely.distance(origins[:, None], t[None, :]).min(axis=1)
+        assert np.allclose(nearest_distance(origins, t), want, rtol=0, atol=1e-9)

@@ -195,30 +195,67 @@ def walk_lines(
     )
 
 
-def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Return the straight-line distance from each origin to its nearest target.
+DENSIFY_M = 20.0
+"""Vertex spacing of the target outlines in :func:`nearest_distance`'s candidate search."""
+CANDIDATES = 8
+"""Nearest outline vertices looked at per home before falling back to GEOS."""
 
-    Points to points use a KD-tree; otherwise GEOS's nearest-neighbour search
-    (:func:`gsl_indicators.indicators.proximity.euclidean_nearest`: 0 inside a target,
-    ``inf`` without targets).
+
+def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Return the exact straight-line distance from each origin to its nearest target.
+
+    Points to points: one KD-tree query. Points to polygons or lines: the targets'
+    outlines are densified to vertices at most ``DENSIFY_M`` apart and put in a KD-tree.
+    A point's nearest vertex lies at ``d_v``; the true nearest distance ``d`` satisfies
+    ``d ≤ d_v`` (a vertex is a point of the target) and the nearest target has a vertex
+    within ``d + DENSIFY_M / 2 ≤ d_v + DENSIFY_M / 2`` — so its owners among the vertices
+    within that radius are the only candidates, and their exact distances
+    (``shapely.distance``) give ``d``. Points inside a polygon are at 0 (found first; the
+    bound holds for the others). Where more than ``CANDIDATES`` vertices fall within the
+    radius, and for footprint origins, GEOS's nearest-neighbour search is used
+    (:func:`gsl_indicators.indicators.proximity.euclidean_nearest`). ``inf`` without targets.
 
     Examples
     --------
     >>> nearest_distance(shapely.points([[0, 0], [3, 4]]), shapely.points([[0, 0]])).tolist()
     [0.0, 5.0]
-    >>> nearest_distance(shapely.points([[0, 0]]), np.array([shapely.box(3, -1, 5, 1)])).tolist()
-    [3.0]
+    >>> boxes = np.array([shapely.box(3, -1, 5, 1), shapely.box(-50, -50, -40, 50)])
+    >>> nearest_distance(shapely.points([[0, 0], [4, 0], [100, 0]]), boxes).tolist()
+    [3.0, 0.0, 95.0]
     """
+    n = len(origins)
+    out = np.full(n, np.inf)
+    if not n or not len(targets):
+        return out
     types = shapely.get_type_id
-    if (
-        len(origins)
-        and len(targets)
-        and (types(origins) == 0).all()
-        and (types(targets) == 0).all()
-    ):
-        d, _ = cKDTree(shapely.get_coordinates(targets)).query(shapely.get_coordinates(origins))
+    if (types(origins) != 0).any():
+        return euclidean_nearest(origins, targets)
+    xy = shapely.get_coordinates(origins)
+    if (types(targets) == 0).all():
+        d, _ = cKDTree(shapely.get_coordinates(targets)).query(xy)
         return np.asarray(d, dtype=float)
-    return euclidean_nearest(origins, targets)
+    polygonal = shapely.get_dimensions(targets) == 2
+    outline = np.where(polygonal, shapely.boundary(targets), targets)
+    vxy, owner = shapely.get_coordinates(shapely.segmentize(outline, DENSIFY_M), return_index=True)
+    inside, _ = shapely.STRtree(targets[polygonal]).query(origins, predicate="intersects")
+    out[inside] = 0.0
+    rest = np.setdiff1d(np.arange(n), inside)
+    if not len(rest):
+        return out
+    k = min(CANDIDATES, len(vxy))
+    d, j = cKDTree(vxy).query(xy[rest], k=k)
+    d, j = d.reshape(len(rest), k), j.reshape(len(rest), k)
+    radius = d[:, :1] + DENSIFY_M / 2
+    overflow = (d[:, -1] <= radius[:, 0]) & (k < len(vxy))
+    hit = d <= radius
+    hit[overflow] = False
+    rows = np.repeat(rest[:, None], k, axis=1)[hit]
+    key = np.unique(rows.astype(np.int64) * len(targets) + owner[j[hit]])
+    home, target = np.divmod(key, len(targets))
+    np.minimum.at(out, home, shapely.distance(origins[home], targets[target]))
+    if overflow.any():
+        out[rest[overflow]] = euclidean_nearest(origins[rest[overflow]], targets)
+    return out
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -315,15 +352,19 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
                 f"no {name.replace('_', ' ')}: no home is within reach",
             )
     reach = {"play": float(params["play_reach_m"]), "sport": float(params["sport_reach_m"])}
-    dist, info = distances_by_mode(
-        homes.layer,
-        targets,
-        layers,
-        params,
-        ctx,
-        max(reach.values()),
-        "play_areas / sport_facilities",
-    )
+    if params["distance_mode"] == "euclidean":
+        dist = {k: nearest_distance(homes.layer.geometries, g) for k, g in targets.items()}
+        info: dict[str, Any] = {"distance_mode": "euclidean"}
+    else:
+        dist, info = distances_by_mode(
+            homes.layer,
+            targets,
+            layers,
+            params,
+            ctx,
+            max(reach.values()),
+            "play_areas / sport_facilities",
+        )
     ctx.note("distances", info)
     flags = {k: reach_flags(dist[k], reach[k]) for k in targets}
     ctx.progress(0.6, "area metrics")
