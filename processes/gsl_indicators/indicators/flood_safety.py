@@ -26,13 +26,13 @@ The thresholds (parameter, default 0.2, 0.5, 0.8 and 2.0 m) and why each is used
   a little above the street, so at about 0.2 m water enters the home and damage starts
   (common practice; no national standard found — indicative).
 - **0.5 m** — walking through moving water and driving an ordinary car become
-  dangerous: evacuation on foot or by car is no longer safe (a limit widely used in
-  risk-to-life work, e.g. FLOODsite, Priest et al. 2007; indicative as a norm).
+  dangerous: evacuation on foot or by car is no longer safe (a rule of thumb of flood
+  risk-to-life work; no published Dutch limit found — indicative).
 - **0.8 m** — about the depth at which adults can no longer wade safely and the
   ground-floor contents are largely lost (indicative; no published Dutch limit found).
 - **2.0 m** — the ground floor is flooded nearly to its ceiling: no refuge on the ground
-  floor; Jonkman (2007) lets flood mortality rise steeply at depths above about 2 m
-  (his mortality function for rapidly rising water applies from 2.1 m).
+  floor; in Jonkman's (2007) loss-of-life method flood mortality rises steeply at depths
+  above about 2 m (his zone of rapidly rising water starts at 2.1 m).
 
 The default ``floor_height_m`` of 2.65 m is the first floor under the storey height
 Rijkswaterstaat assumes (conservatively) in its map of buildings with a dry storey
@@ -361,7 +361,7 @@ METRICS = (
 _THRESHOLD_REASONS = (
     "0.2 m: water over the doorstep, it enters the home and damage starts (common practice, "
     "indicative); 0.5 m: walking through moving water and driving become dangerous, no safe "
-    "evacuation on foot or by car (risk-to-life practice, e.g. FLOODsite 2007; indicative); "
+    "evacuation on foot or by car (rule of thumb of risk-to-life work; indicative); "
     "0.8 m: adults can no longer wade safely and ground-floor contents are largely lost "
     "(indicative, no published Dutch limit found); 2.0 m: the ground floor is flooded nearly "
     "to its ceiling, no refuge there, flood mortality rises steeply above about 2 m "
