@@ -22,7 +22,9 @@ def test_ggo_card_on_the_amsterdam_kit(load_amsterdam: Any) -> None:
     }
     doc = execute(registry().get("scoreboard"), inputs)
     themes = {t["theme"]: t for t in doc["themes"]}
-    assert list(themes) == ["air", "noise", "heat", "green", "water", "soil", "proximity"]
+    assert list(themes) == [
+        "air", "noise", "heat", "green", "water", "flood", "activity", "soil", "proximity"
+    ]  # fmt: skip
     assert themes["green"]["status"] == "assessed"
     assert {t for t, v in themes.items() if v["status"] == "assessed"} == {"green"}
     assert "exposure_zones" in themes["air"]["missing"]
@@ -30,6 +32,10 @@ def test_ggo_card_on_the_amsterdam_kit(load_amsterdam: Any) -> None:
     assert "cool_places" in themes["heat"]["missing"]
     assert themes["water"]["missing"] == ["surfaces"]
     assert themes["proximity"]["missing"] == ["facilities"]
+    # flood safety needs a depth map; the kit has no walking network in this request,
+    # so the activity headline (intersection density) cannot be scored
+    assert themes["flood"]["missing"] == ["exposure_zones"]
+    assert "network" in themes["activity"]["missing"]
     soil = themes["soil"]["indicators"][0]
     assert soil["missing"] == ["contamination_zones"] and "go together" in soil["reason"]
     green = {e["indicator"]: e for e in themes["green"]["indicators"]}

@@ -380,6 +380,8 @@ class GridSample:
     nodata: int
     outside: int
     crs: str | None
+    #: Per point: whether it lies inside the raster's extent (nodata cells included).
+    inside: np.ndarray | None = None
 
 
 def grid_bytes(obj: Any) -> bytes:
@@ -487,7 +489,7 @@ def sample_grid(data: bytes, xy: np.ndarray, crs: str, band: int = 1) -> GridSam
             vals[mask] = np.nan
             values[inside] = vals
             nodata = int(mask.sum())
-        return GridSample(values, nodata, int((~inside).sum()), raster_crs)
+        return GridSample(values, nodata, int((~inside).sum()), raster_crs, inside)
 
 
 # --------------------------------------------------------------------------- collecting

@@ -1,0 +1,663 @@
+"""``activity-friendly``: an activity-friendly environment (*beweegvriendelijke omgeving*).
+
+The national *beweegvriendelijke omgeving* (Kenniscentrum Sport & Bewegen: a living
+environment that facilitates, invites and challenges people to walk, cycle, play and
+do sports) is measured from what the service already reads, per neighbourhood and
+overall:
+
+``intersection_density_per_km2``
+    Walkable intersections per km²: nodes of the walking graph
+    (:func:`gsl_indicators.core.network.build_network`, lines noded at shared vertices
+    and crossings) where at least ``min_intersection_degree`` (default 3) path pieces
+    meet, counted in the neighbourhood holding them, ÷ its area. Street connectivity is
+    "typically measured as the density of intersections of three or more streets"
+    (e.g. the Australian Urban Observatory walkability index); Cerin et al. (2022,
+    IPEN Adult) report about 100 intersections per km² as the lower threshold for an
+    80 % probability of any walking for transport. Lines that cross without a junction
+    (bridges, tunnels) count as intersections: the graph knows no levels.
+``share_homes_near_play`` / ``share_homes_near_sport``
+    Homes with a play area (``play_areas``) within ``play_reach_m`` and a sports
+    facility (``sport_facilities``) within ``sport_reach_m`` — straight-line or
+    walking-network distance (``distance_mode``, as in ``proximity-facilities``).
+``green_play_share_public_space``
+    The part of the public space (``public_space``) that is green (``green``) or
+    playable (``play_areas`` polygons): area of (green ∪ play) ∩ public space ÷ area of
+    public space, inside each neighbourhood (overlaps count once).
+``cycle_density_km_per_km2`` (when ``cycle_network`` is given)
+    Length of the cycle network inside the neighbourhood (overlapping lines once), in
+    km ÷ its area in km².
+
+Every metric is scored per area type by the norm profile; the profile marks each
+band's basis (intersection density: Cerin et al. 2022 in urban area types; the others
+``indicative``: no national norm exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+
+from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
+from gsl_indicators.core.exposure import (
+    AREA_OVERALL,
+    BUILDINGS,
+    HOME_METRICS,
+    count_metric,
+    flag_metric,
+    home_counts,
+    level_metrics,
+    metric,
+    read_homes,
+    share_metric,
+)
+from gsl_indicators.core.geo import Layer, zone_index
+from gsl_indicators.core.metrics import AreaGroups, Direction, Metrics
+from gsl_indicators.core.network import (
+    walkable_from,
+    walkable_lines,
+    walking_parameters,
+)
+from gsl_indicators.core.spec import (
+    LINES,
+    POINTS,
+    POLYGONS,
+    Context,
+    GeoInput,
+    Indicator,
+    Norm,
+    Parameter,
+    Source,
+)
+from gsl_indicators.indicators.proximity import distances_by_mode, euclidean_nearest
+
+HIGHER: Direction = "higher_is_better"
+NODE_DECIMALS = 3
+"""Node coordinates are merged at 1 mm, as in the walking graph."""
+
+
+def intersection_nodes(lines: np.ndarray, min_degree: int = 3) -> np.ndarray:
+    """Return the coordinates of the walking graph's nodes of degree ``min_degree`` or more.
+
+    Examples
+    --------
+    A cross (two lines crossing without a shared vertex) and a T-junction of two ways
+    sharing a vertex; the way ends are of degree 1, the shared ends of degree 2:
+
+    >>> lines = np.array([shapely.LineString([(0, 5), (10, 5)]),
+    ...                   shapely.LineString([(5, 0), (5, 10)]),
+    ...                   shapely.LineString([(20, 0), (30, 0)]),
+    ...                   shapely.LineString([(30, 0), (40, 0)]),
+    ...                   shapely.LineString([(30, 0), (30, 10)])])
+    >>> intersection_nodes(lines).tolist()
+    [[5.0, 5.0], [30.0, 0.0]]
+    """
+    geoms = np.asarray(lines, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
+    parts = shapely.get_parts(geoms) if len(geoms) else np.empty(0, dtype=object)
+    parts = parts[shapely.get_type_id(parts) == 1] if len(parts) else parts
+    if not len(parts):
+        return np.zeros((0, 2))
+    # The same noding as the walking graph (core.network.build_network): every shared
+    # vertex and crossing becomes a node; each piece adds 1 to the degree of both ends.
+    edges = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
+    edges = edges[shapely.length(edges) > 0]
+    ends = np.vstack(
+        [
+            shapely.get_coordinates(shapely.get_point(edges, 0)),
+            shapely.get_coordinates(shapely.get_point(edges, -1)),
+        ]
+    )
+    node_xy, degree = np.unique(np.round(ends, NODE_DECIMALS), axis=0, return_counts=True)
+    return node_xy[degree >= min_degree]
+
+
+def count_in_areas(xy: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Return the number of points in each area (a point on a shared edge: the first area).
+
+    Examples
+    --------
+    >>> areas = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> count_in_areas(np.array([[5.0, 5.0], [10.0, 5.0], [15.0, 5.0], [50.0, 5.0]]), areas).tolist()
+    [2, 1]
+    """
+    idx = zone_index(shapely.points(xy) if len(xy) else np.empty(0, dtype=object), areas)
+    return np.bincount(idx[idx >= 0], minlength=len(areas))
+
+
+def union_by_area(geoms: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Return, per area, the union of ``geoms`` clipped to it (an empty geometry where none).
+
+    The geometries are clipped to the areas they touch first (one vectorised
+    intersection of small pieces), then dissolved area by area: no giant union of the
+    whole city is ever built or intersected.
+
+    Examples
+    --------
+    >>> areas = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> u = union_by_area(np.array([shapely.box(5, 0, 15, 10), shapely.box(8, 0, 12, 10)]), areas)
+    >>> shapely.area(u).tolist()  # 5 + 2 overlapping → 5 in the first; 5 in the second
+    [50.0, 50.0]
+    """
+    out = np.array([shapely.GeometryCollection()] * len(areas), dtype=object)
+    if not len(geoms) or not len(areas):
+        return out
+    ai, gi = shapely.STRtree(geoms).query(areas, predicate="intersects")
+    if not len(ai):
+        return out
+    clipped = shapely.intersection(geoms[gi], areas[ai])
+    starts = np.flatnonzero(np.r_[True, ai[1:] != ai[:-1]])
+    for a, part in zip(ai[starts], np.split(clipped, starts[1:]), strict=True):
+        out[a] = shapely.union_all(part)
+    return out
+
+
+def length_in_areas(lines: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Return the length (m) of the union of ``lines`` inside each area.
+
+    Overlapping lines count once; a line on a shared edge counts in both areas.
+
+    Examples
+    --------
+    >>> areas = shapely.box([0, 100], 0, [100, 200], 100)
+    >>> lines = np.array([shapely.LineString([(50, 50), (150, 50)]),
+    ...                   shapely.LineString([(60, 50), (70, 50)])])  # inside the first
+    >>> length_in_areas(lines, areas).tolist()
+    [50.0, 50.0]
+    """
+    return np.asarray(shapely.length(union_by_area(lines, areas)), dtype=float)
+
+
+def polygons_of(layer: Layer | None) -> np.ndarray:
+    """Return the polygonal geometries of a layer (empty when absent)."""
+    if layer is None or not len(layer):
+        return np.empty(0, dtype=object)
+    g = layer.geometries
+    return g[np.isin(shapely.get_type_id(g), (3, 6))]
+
+
+def walk_lines(
+    layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+) -> np.ndarray | None:
+    """Return the walkable lines of ``network`` (``None`` without a network)."""
+    layer = layers.get("network")
+    if layer is None or not len(layer):
+        return None
+    has_highway = any("highway" in p for p in layer.properties)
+    return walkable_lines(
+        layer.geometries,
+        layer.text("highway") if has_highway else None,
+        walkable_from(params),
+        ctx,
+    )
+
+
+DENSIFY_M = 20.0
+"""Vertex spacing of the target outlines in :func:`nearest_distance`'s candidate search."""
+CANDIDATES = 8
+"""Nearest outline vertices looked at per home before falling back to GEOS."""
+
+
+def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Return the exact straight-line distance from each origin to its nearest target.
+
+    Points to points: one KD-tree query. Points to polygons or lines: the targets'
+    outlines are densified to vertices at most ``DENSIFY_M`` apart and put in a KD-tree.
+    A point's nearest vertex lies at ``d_v``; the true nearest distance ``d`` satisfies
+    ``d ≤ d_v`` (a vertex is a point of the target) and the nearest target has a vertex
+    within ``d + DENSIFY_M / 2 ≤ d_v + DENSIFY_M / 2`` — so its owners among the vertices
+    within that radius are the only candidates, and their exact distances
+    (``shapely.distance``) give ``d``. Points inside a polygon are at 0 (found first; the
+    bound holds for the others). Where more than ``CANDIDATES`` vertices fall within the
+    radius, and for footprint origins, GEOS's nearest-neighbour search is used
+    (:func:`gsl_indicators.indicators.proximity.euclidean_nearest`). ``inf`` without targets.
+
+    Examples
+    --------
+    >>> nearest_distance(shapely.points([[0, 0], [3, 4]]), shapely.points([[0, 0]])).tolist()
+    [0.0, 5.0]
+    >>> boxes = np.array([shapely.box(3, -1, 5, 1), shapely.box(-50, -50, -40, 50)])
+    >>> nearest_distance(shapely.points([[0, 0], [4, 0], [100, 0]]), boxes).tolist()
+    [3.0, 0.0, 95.0]
+    """
+    n = len(origins)
+    out = np.full(n, np.inf)
+    if not n or not len(targets):
+        return out
+    types = shapely.get_type_id
+    if (types(origins) != 0).any():
+        return euclidean_nearest(origins, targets)
+    xy = shapely.get_coordinates(origins)
+    if (types(targets) == 0).all():
+        d, _ = cKDTree(shapely.get_coordinates(targets)).query(xy)
+        return np.asarray(d, dtype=float)
+    polygonal = shapely.get_dimensions(targets) == 2
+    outline = np.where(polygonal, shapely.boundary(targets), targets)
+    vxy, owner = shapely.get_coordinates(shapely.segmentize(outline, DENSIFY_M), return_index=True)
+    inside, _ = shapely.STRtree(targets[polygonal]).query(origins, predicate="intersects")
+    out[inside] = 0.0
+    rest = np.setdiff1d(np.arange(n), inside)
+    if not len(rest):
+        return out
+    k = min(CANDIDATES, len(vxy))
+    d, j = cKDTree(vxy).query(xy[rest], k=k)
+    d, j = d.reshape(len(rest), k), j.reshape(len(rest), k)
+    radius = d[:, :1] + DENSIFY_M / 2
+    overflow = (d[:, -1] <= radius[:, 0]) & (k < len(vxy))
+    hit = d <= radius
+    hit[overflow] = False
+    rows = np.repeat(rest[:, None], k, axis=1)[hit]
+    key = np.unique(rows.astype(np.int64) * len(targets) + owner[j[hit]])
+    home, target = np.divmod(key, len(targets))
+    np.minimum.at(out, home, shapely.distance(origins[home], targets[target]))
+    if overflow.any():
+        out[rest[overflow]] = euclidean_nearest(origins[rest[overflow]], targets)
+    return out
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def area_metrics(
+    layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+) -> dict[str, np.ndarray]:
+    """Return the per-neighbourhood sums behind the area metrics (and their ratios).
+
+    Keys: ``area_km2``, ``intersections``, ``public_space_m2``, ``green_play_m2``,
+    ``cycle_km`` (each one value per neighbourhood, NaN where the input is missing).
+    """
+    areas = layers["neighbourhoods"].geometries
+    n = len(areas)
+    out: dict[str, np.ndarray] = {"area_km2": shapely.area(areas) / 1e6}
+    lines = walk_lines(layers, params, ctx)
+    if lines is None:
+        ctx.warn("no-network", "network", "no walking network: intersection density is empty")
+        out["intersections"] = np.full(n, np.nan)
+    else:
+        nodes = intersection_nodes(lines, int(params["min_intersection_degree"]))
+        out["intersections"] = count_in_areas(nodes, areas).astype(float)
+        ctx.note("intersections", int(out["intersections"].sum()))
+    public = polygons_of(layers.get("public_space"))
+    if not len(public):
+        ctx.warn(
+            "no-public-space",
+            "public_space",
+            "no public-space polygons: the green-or-playable share of public space is empty",
+        )
+        out["public_space_m2"] = np.full(n, np.nan)
+        out["green_play_m2"] = np.full(n, np.nan)
+    else:
+        pub = union_by_area(public, areas)
+        gp = np.concatenate(
+            [polygons_of(layers.get("green")), polygons_of(layers.get("play_areas"))]
+        )
+        out["public_space_m2"] = np.asarray(shapely.area(pub), dtype=float)
+        out["green_play_m2"] = np.asarray(
+            shapely.area(shapely.intersection(union_by_area(gp, areas), pub)), dtype=float
+        )
+    cycle = layers.get("cycle_network")
+    if cycle is None or not len(cycle):
+        ctx.note("cycle_network", "not given: cycle-network density is empty")
+        out["cycle_km"] = np.full(n, np.nan)
+    else:
+        out["cycle_km"] = length_in_areas(cycle.geometries, areas) / 1000.0
+    return out
+
+
+def _ratios(sums: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {
+        "area_km2": sums["area_km2"],
+        "intersections": sums["intersections"],
+        "intersection_density_per_km2": _ratio(sums["intersections"], sums["area_km2"]),
+        "green_play_share_public_space": _ratio(sums["green_play_m2"], sums["public_space_m2"]),
+        "cycle_density_km_per_km2": _ratio(sums["cycle_km"], sums["area_km2"]),
+    }
+
+
+def _overall(sums: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    # NaN stays NaN (input missing): np.sum, not nansum.
+    return _ratios({k: np.array([np.sum(v)]) for k, v in sums.items()})
+
+
+def reach_flags(distance: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return (known, within) per home: a finite or infinite distance is known.
+
+    Examples
+    --------
+    >>> k, w = reach_flags(np.array([100.0, 400.0, np.inf, np.nan]), 400.0)
+    >>> k.tolist(), w.tolist()
+    ([True, True, True, False], [True, True, False, False])
+    """
+    known = ~np.isnan(distance)
+    return known, known & (np.nan_to_num(distance, nan=np.inf) <= reach)
+
+
+def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Intersection density, reach of play and sport, green-or-playable public space, cycling."""
+    homes = read_homes(layers["buildings"], ctx)
+    ctx.progress(0.1, "distances to play and sport")
+    targets: dict[str, np.ndarray] = {}
+    for kind, name in (("play", "play_areas"), ("sport", "sport_facilities")):
+        layer = layers.get(name)
+        targets[kind] = layer.geometries if layer is not None else np.empty(0, dtype=object)
+        if not len(targets[kind]):
+            ctx.warn(
+                f"no-{name.replace('_', '-')}",
+                name,
+                f"no {name.replace('_', ' ')}: no home is within reach",
+            )
+    reach = {"play": float(params["play_reach_m"]), "sport": float(params["sport_reach_m"])}
+    if params["distance_mode"] == "euclidean":
+        dist = {k: nearest_distance(homes.layer.geometries, g) for k, g in targets.items()}
+        info: dict[str, Any] = {"distance_mode": "euclidean"}
+    else:
+        dist, info = distances_by_mode(
+            homes.layer,
+            targets,
+            layers,
+            params,
+            ctx,
+            max(reach.values()),
+            "play_areas / sport_facilities",
+        )
+    ctx.note("distances", info)
+    flags = {k: reach_flags(dist[k], reach[k]) for k in targets}
+    ctx.progress(0.6, "area metrics")
+    sums = area_metrics(layers, params, ctx)
+
+    def stats(g: AreaGroups) -> dict[str, np.ndarray]:
+        out = home_counts(homes, g)
+        for k, (known, within) in flags.items():
+            out[f"share_homes_near_{k}"] = g.share(within, where=homes.mask & known)
+            out[f"share_dwellings_near_{k}"] = g.share(
+                within, weights=homes.dwellings, where=homes.mask & known
+            )
+        return out
+
+    result = level_metrics(METRICS, ctx.groups, len(homes), stats)
+    if ctx.groups is not None:
+        result.area.update(_ratios(sums))
+    result.overall.update({k: float(v[0]) for k, v in _overall(sums).items()})
+    result.feature = {}
+    for k, (known, within) in flags.items():
+        d = np.where(homes.mask, dist[k], np.nan)
+        result.feature[f"distance_to_{k}_m"] = np.where(np.isinf(d), np.nan, d)
+        result.feature[f"near_{k}"] = [
+            None if not (h and kn) else bool(w)
+            for h, kn, w in zip(homes.mask.tolist(), known.tolist(), within.tolist(), strict=True)
+        ]
+    return result
+
+
+def _share(kind: str, nl: str, en: str, reach: str) -> tuple[Any, ...]:
+    return (
+        share_metric(f"share_homes_near_{kind}", f"Aandeel woningen nabij {nl}",
+                     f"Share of homes near {en}",
+                     f"Homes with {en} within `{reach}` ÷ homes with a known distance.",
+                     scored=True, direction=HIGHER),
+        share_metric(f"share_dwellings_near_{kind}", f"Aandeel wooneenheden nabij {nl}",
+                     f"Share of dwellings near {en}", "The same, by dwellings.",
+                     direction=HIGHER),
+        metric(f"distance_to_{kind}_m", f"Afstand tot {nl}", f"Distance to {en}", "m",
+               levels=("feature",), digits=1, direction="lower_is_better",
+               description="Distance to the nearest one (empty: none within the search, or unknown)."),
+        flag_metric(f"near_{kind}", f"Nabij {nl}", f"Near {en}",
+                    f"Within `{reach}` (null: not a home, or the distance is unknown)."),
+    )  # fmt: skip
+
+
+METRICS = (
+    *HOME_METRICS,
+    metric("area_km2", "Oppervlakte", "Area", "km²", levels=AREA_OVERALL, digits=4),
+    count_metric("intersections", "Kruispunten", "Intersections", AREA_OVERALL),
+    metric("intersection_density_per_km2", "Kruispuntdichtheid", "Intersection density",
+           "1/km²", levels=AREA_OVERALL, direction=HIGHER, digits=1, scored=True,
+           description="Walkable intersections (degree ≥ `min_intersection_degree`) per km²."),
+    *_share("play", "speelplek", "a play area", "play_reach_m"),
+    *_share("sport", "sportvoorziening", "a sports facility", "sport_reach_m"),
+    share_metric("green_play_share_public_space", "Aandeel groen of bespeelbaar in openbare ruimte",
+                 "Green or playable share of public space",
+                 "Area of (green ∪ play) ∩ public space ÷ area of public space.",
+                 scored=True, direction=HIGHER),
+    metric("cycle_density_km_per_km2", "Dichtheid fietsnetwerk", "Cycle-network density",
+           "km/km²", levels=AREA_OVERALL, direction=HIGHER, digits=2, scored=True,
+           description="Km of cycle network inside the area ÷ its area in km² (empty without "
+           "`cycle_network`)."),
+)  # fmt: skip
+
+PLAY_REACH_M = 400.0
+SPORT_REACH_M = 1000.0
+
+PARAMETERS = (
+    Parameter(
+        "play_reach_m",
+        "Reach of play areas",
+        "A home is near play when a play area lies within this distance. Default 400 m: the "
+        "distance for children aged 6–11 in the NUSO / Jantje Beton guideline for outdoor play "
+        "space as municipal play policies apply it (100 m for ages 0–5, 400 m for 6–11, "
+        "1000 m for 12–14).",
+        "number",
+        default=PLAY_REACH_M,
+        minimum=50.0,
+        maximum=3000.0,
+        unit="m",
+    ),
+    Parameter(
+        "sport_reach_m",
+        "Reach of sports facilities",
+        "A home is near sport when a sports facility lies within this distance. Default "
+        "1000 m (indicative: no national norm; the play guideline's distance for ages 12–14, "
+        "whose facilities are sports fields and courts).",
+        "number",
+        default=SPORT_REACH_M,
+        minimum=100.0,
+        maximum=10000.0,
+        unit="m",
+    ),
+    Parameter(
+        "min_intersection_degree",
+        "Minimum intersection degree",
+        "A node of the walking graph is an intersection when at least this many path pieces "
+        "meet (3: a T-junction; walkability indices use three or more).",
+        "integer",
+        default=3,
+        minimum=3,
+        maximum=6,
+    ),
+    *walking_parameters(),
+)
+
+_SOURCES = (
+    Source(
+        "Beweegvriendelijke omgeving",
+        "Kenniscentrum Sport & Bewegen: Beweegvriendelijke Omgeving (BVO) model and "
+        "'Argumenten voor een beweegvriendelijke omgeving' (Rauws, Noordzij et al., 2023): an "
+        "environment that facilitates, invites and challenges walking, cycling, play and sport "
+        "(green, routes, play and sports facilities).",
+        "https://www.kenniscentrumsportenbewegen.nl/",
+    ),
+    Source(
+        "Cerin et al. 2022",
+        "Cerin, E., Sallis, J.F., Salvo, D. et al. (2022). Determining thresholds for spatial "
+        "urban design and transport features that support walking to create healthy and "
+        "sustainable cities: findings from the IPEN Adult study. Lancet Glob Health "
+        "10(6):e895–e906 (street intersection density threshold).",
+        "https://doi.org/10.1016/S2214-109X(22)00068-7",
+    ),
+    Source(
+        "AUO street connectivity",
+        "Australian Urban Observatory, walkability index: street connectivity as the number of "
+        "intersections of three or more streets per km².",
+        "https://auo.org.au/portal/metadata/walkability/street-connectivity/",
+    ),
+    Source(
+        "NUSO / Jantje Beton",
+        "NUSO and Jantje Beton, guideline for outdoor play space (richtlijn buitenspeelruimte; "
+        "RIVM Atlas Leefomgeving 'Speelruimte'), distances as applied in e.g. Beleidsplan "
+        "Spelen Midden-Drenthe 2011–2020.",
+        "https://www.atlasleefomgeving.nl/meer-weten/groen/speelruimte",
+    ),
+)
+
+
+def _example() -> dict[str, Any]:
+    x0, y0 = 136000.0, 455000.0
+    lines = [
+        [[x0, y0 + 100], [x0 + 200, y0 + 100]],
+        [[x0 + 100, y0], [x0 + 100, y0 + 200]],
+        [[x0 + 50, y0 + 100], [x0 + 50, y0 + 150]],
+    ]
+    return {
+        "neighbourhoods": rd_collection([box_feature(x0, y0, x0 + 200, y0 + 200, "BU01")]),
+        "buildings": rd_collection(
+            [
+                point_feature(x0 + 40, y0 + 110, "h1", dwellings=2),
+                point_feature(x0 + 160, y0 + 30, "h2", dwellings=1),
+            ]
+        ),
+        "network": rd_collection(
+            [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": c},
+                    "properties": {"highway": "residential"},
+                }
+                for c in lines
+            ]
+        ),
+        "play_areas": rd_collection([box_feature(x0 + 20, y0 + 120, x0 + 40, y0 + 140, "p1")]),
+        "sport_facilities": rd_collection([point_feature(x0 + 190, y0 + 190, "s1")]),
+        "green": rd_collection([box_feature(x0 + 110, y0 + 110, x0 + 190, y0 + 190, "g1")]),
+        "public_space": rd_collection(
+            [
+                box_feature(x0, y0 + 90, x0 + 200, y0 + 110, "street"),
+                box_feature(x0 + 110, y0 + 110, x0 + 200, y0 + 200, "park"),
+            ]
+        ),
+    }
+
+
+INDICATORS = (
+    Indicator(
+        id="activity-friendly",
+        version="1.0.0",
+        title={"nl": "Beweegvriendelijke omgeving", "en": "Activity-friendly environment"},
+        description={
+            "nl": "Beweegvriendelijkheid per buurt: kruispuntdichtheid van het looppadennet, "
+            "woningen nabij speel- en sportvoorzieningen, groen of bespeelbaar deel van de "
+            "openbare ruimte en (indien gegeven) dichtheid van het fietsnetwerk.",
+            "en": "Activity-friendliness per neighbourhood: intersection density of the walking "
+            "network, homes near play and sports facilities, green or playable share of public "
+            "space and (when given) cycle-network density.",
+        },
+        theme="activity",
+        method=(
+            "Intersection density: the walking network (`network`, filtered on "
+            "`walkable_highways`) is noded at shared vertices and crossings; a node where at "
+            "least `min_intersection_degree` pieces meet is an intersection, counted in the "
+            "neighbourhood holding it (on a shared edge: the first), ÷ the neighbourhood's area "
+            "in km² (crossings without a junction, such as bridges, count too). Homes near play "
+            "and sport: the distance from each home to the nearest `play_areas` and "
+            "`sport_facilities` feature (straight line, or walking network with "
+            "`distance_mode` 'network'), within `play_reach_m` (default 400 m, NUSO / Jantje "
+            "Beton for ages 6–11) and `sport_reach_m` (default 1000 m, indicative); shares of "
+            "homes and dwellings with a known distance. Green or playable share of public space: "
+            "the area of (`green` ∪ `play_areas` polygons) ∩ `public_space` ÷ the area of "
+            "`public_space`, inside each neighbourhood, overlaps once. Cycle-network density: km "
+            "of `cycle_network` (union, overlaps once) inside the neighbourhood ÷ its km² "
+            "(empty when not given). Overall: the totals' ratios. Scores 1–10 per area type "
+            "from the norm profile (headline `intersection_density_per_km2`; its minimum 100 "
+            "per km² in urban area types follows Cerin et al. 2022, every other band is "
+            "indicative and says so)."
+        ),
+        compute=compute,
+        metrics=METRICS,
+        features="buildings",
+        areas="neighbourhoods",
+        inputs=(
+            BUILDINGS,
+            GeoInput(
+                "neighbourhoods",
+                "Neighbourhoods",
+                "Areas the densities and shares are computed for (required: densities need an "
+                "area).",
+                POLYGONS,
+                properties={"area_type": "GGO area type or CBS urbanity class used for scoring"},
+            ),
+            GeoInput(
+                "network",
+                "Walking network",
+                "Walkable lines (OpenStreetMap ways or a twin's road layer).",
+                LINES,
+                required=False,
+                properties={
+                    "highway": "OpenStreetMap highway value; filtered with walkable_highways"
+                },
+            ),
+            GeoInput(
+                "play_areas",
+                "Play areas",
+                "Play areas and playgrounds (polygons or points).",
+                POLYGONS + POINTS,
+                required=False,
+            ),
+            GeoInput(
+                "sport_facilities",
+                "Sports facilities",
+                "Sports fields, courts, halls, outdoor fitness (polygons or points).",
+                POLYGONS + POINTS,
+                required=False,
+            ),
+            GeoInput(
+                "green",
+                "Green",
+                "Public green (parks, lawns, planted areas).",
+                POLYGONS,
+                required=False,
+            ),
+            GeoInput(
+                "public_space",
+                "Public space",
+                "Public space (streets, squares, parks): the denominator of the green or "
+                "playable share.",
+                POLYGONS,
+                required=False,
+            ),
+            GeoInput(
+                "cycle_network",
+                "Cycle network",
+                "Cycle paths and cycle streets.",
+                LINES,
+                required=False,
+            ),
+        ),
+        parameters=PARAMETERS,
+        norms=(
+            Norm(
+                "intersection_density_per_km2",
+                100,
+                "1/km²",
+                "about 100 walkable intersections per km² for an 80 % probability of walking "
+                "for transport",
+                "Cerin et al. 2022 (IPEN Adult)",
+                None,
+            ),
+            Norm(
+                "play_reach_m",
+                PLAY_REACH_M,
+                "m",
+                "play area within 400 m (ages 6–11)",
+                "NUSO / Jantje Beton richtlijn buitenspeelruimte",
+                "play_reach_m",
+            ),
+        ),
+        sources=_SOURCES,
+        keywords=("beweegvriendelijk", "walkability", "sport", "spelen", "fietsnetwerk", "GGO"),
+        example=_example(),
+    ),
+)

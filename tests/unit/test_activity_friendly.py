@@ -1,0 +1,221 @@
+"""activity-friendly: intersections, reach of play and sport, green share, cycling (by hand)."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geojson_helpers import box, fc, feature, line, point
+from gsl_indicators.core.network import build_network
+from gsl_indicators.core.spec import registry
+from gsl_indicators.indicators.activity_friendly import (
+    count_in_areas,
+    intersection_nodes,
+    length_in_areas,
+    nearest_distance,
+)
+from hypothesis_profiles import examples
+from results import execute
+
+IND = registry().get("activity-friendly")
+
+# Two neighbourhoods of 500 × 500 m (0.25 km² each): west x 0..500, east x 500..1000.
+NBH = fc(
+    feature(box(0, 0, 500, 500), "west", area_type="stedelijk-wonen"),
+    feature(box(500, 0, 1000, 500), "east", area_type="buitengebied"),
+)
+# Walking network: a street along y = 250 from x 0 to 1000 (one way, not split), crossed by
+# streets at x = 100 and x = 300 (crossings without a shared vertex: 4-way, degree 4), a
+# side street from (200, 250) north (T: degree 3), and a dead end at x = 700 south
+# (T at (700, 250): degree 3). The motorway at x = 400 is not walkable: no crossing there.
+NETWORK = fc(
+    feature(line((0, 250), (1000, 250)), "main", highway="residential"),
+    feature(line((100, 0), (100, 500)), "c1", highway="residential"),
+    feature(line((300, 0), (300, 500)), "c2", highway="footway"),
+    feature(line((200, 250), (200, 400)), "t1", highway="residential"),
+    feature(line((700, 250), (700, 100)), "t2", highway="path"),
+    feature(line((400, 0), (400, 500)), "mw", highway="motorway"),
+)
+HOMES = fc(
+    feature(point(50, 50), "h1", dwellings=1),
+    feature(point(450, 450), "h2", dwellings=3),
+    feature(point(900, 50), "h3", dwellings=1),
+)
+
+
+def areas(result):
+    return {f["id"]: f["properties"] for f in result["neighbourhoods"]["features"]}
+
+
+def test_intersection_count_and_density_by_hand() -> None:
+    r = execute(IND, {"buildings": HOMES, "neighbourhoods": NBH, "network": NETWORK})
+    a = areas(r)
+    # west: (100,250) degree 4, (200,250) degree 3, (300,250) degree 4 → 3 intersections;
+    # the line ends (degree 1) do not count. 3 / 0.25 km² = 12 per km².
+    assert a["west"]["intersections"] == 3
+    assert a["west"]["intersection_density_per_km2"] == 12.0
+    # east: (700,250) degree 3 → 1 / 0.25 = 4 per km²
+    assert a["east"]["intersections"] == 1
+    assert a["east"]["intersection_density_per_km2"] == 4.0
+    # overall: 4 / 0.5 km² = 8
+    assert r["summary"]["intersection_density_per_km2"] == 8.0
+    codes = {w["code"] for w in r["data_quality"]["warnings"]}
+    assert "network-lines-excluded" in codes  # the motorway
+
+
+def test_minimum_degree_four_keeps_only_crossings() -> None:
+    r = execute(
+        IND,
+        {
+            "buildings": HOMES,
+            "neighbourhoods": NBH,
+            "network": NETWORK,
+            "min_intersection_degree": 4,
+        },
+    )
+    assert areas(r)["west"]["intersections"] == 2 and areas(r)["east"]["intersections"] == 0
+
+
+def test_reach_of_play_and_sport_euclidean() -> None:
+    play = fc(
+        feature(box(40, 420, 60, 440), "p1")
+    )  # h1 (50,50): 370 m; h2 (450,450): hypot(390, 10) = 390.1 m
+    sport = fc(feature(point(950, 450), "s1"))  # h3: 403.1 m, h2: 500 m, h1: 984.9 m
+    r = execute(
+        IND,
+        {
+            "buildings": HOMES,
+            "neighbourhoods": NBH,
+            "play_areas": play,
+            "sport_facilities": sport,
+            "play_reach_m": 380,
+            "sport_reach_m": 960,
+        },
+    )
+    p = {f["id"]: f["properties"] for f in r["buildings"]["features"]}
+    assert p["h1"]["distance_to_play_m"] == 370.0 and p["h1"]["near_play"] is True
+    assert p["h2"]["distance_to_play_m"] == 390.1 and p["h2"]["near_play"] is False
+    # h1 → sport: hypot(900, 400) = 984.9 > 960 → not near; h2: 500, h3: hypot(50, 400) = 403.1
+    assert p["h1"]["near_sport"] is False and p["h3"]["distance_to_sport_m"] == 403.1
+    s = r["summary"]
+    assert s["share_homes_near_play"] == 0.3333  # h1 of 3
+    assert s["share_dwellings_near_play"] == 0.2  # 1 of 5 dwellings
+    assert s["share_homes_near_sport"] == 0.6667  # h2, h3
+    assert s["share_dwellings_near_sport"] == 0.8  # (3 + 1) / 5
+
+
+def test_green_or_playable_share_of_public_space() -> None:
+    public = fc(
+        feature(box(0, 200, 500, 300), "street-w"),  # 50,000 m² in west
+        feature(box(500, 200, 1000, 300), "street-e"),  # 50,000 m² in east
+    )
+    green = fc(
+        feature(box(0, 200, 100, 300), "g1"),  # 10,000 m², all public
+        feature(box(50, 150, 150, 250), "g2"),  # public part x 50..150 y 200..250 = 5,000;
+        # overlapping g1 on x 50..100 (2,500): the union adds 2,500
+    )
+    play = fc(feature(box(600, 280, 700, 320), "p1"))  # public part 100 × 20 = 2,000 in east
+    r = execute(
+        IND,
+        {
+            "buildings": HOMES,
+            "neighbourhoods": NBH,
+            "public_space": public,
+            "green": green,
+            "play_areas": play,
+        },
+    )
+    a = areas(r)
+    assert a["west"]["green_play_share_public_space"] == 0.25  # 12,500 / 50,000
+    assert a["east"]["green_play_share_public_space"] == 0.04  # 2,000 / 50,000
+    assert r["summary"]["green_play_share_public_space"] == 0.145  # 14,500 / 100,000
+
+
+def test_cycle_density_when_given_and_empty_otherwise() -> None:
+    cycle = fc(
+        feature(line((0, 100), (1000, 100)), "f1"),  # 500 m in each
+        feature(line((200, 100), (400, 100)), "dup"),  # overlaps f1: counts once
+        feature(line((800, 0), (800, 500)), "f2"),  # 500 m in east
+    )
+    r = execute(IND, {"buildings": HOMES, "neighbourhoods": NBH, "cycle_network": cycle})
+    a = areas(r)
+    assert a["west"]["cycle_density_km_per_km2"] == 2.0  # 0.5 km / 0.25 km²
+    assert a["east"]["cycle_density_km_per_km2"] == 4.0  # 1.0 km / 0.25 km²
+    assert r["summary"]["cycle_density_km_per_km2"] == 3.0  # 1.5 / 0.5
+    r2 = execute(IND, {"buildings": HOMES, "neighbourhoods": NBH})
+    assert r2["summary"]["cycle_density_km_per_km2"] is None
+    assert r2["summary"]["intersection_density_per_km2"] is None
+    assert {"no-network", "no-public-space"} <= {w["code"] for w in r2["data_quality"]["warnings"]}
+
+
+def test_scores_per_area_type() -> None:
+    r = execute(IND, {"buildings": HOMES, "neighbourhoods": NBH, "network": NETWORK})
+    a = areas(r)
+    # stedelijk-wonen: minimum 100 (6), floor 0 (1): 12 → 1 + 5 × 12 / 100 = 1.6
+    assert a["west"]["score_intersection_density_per_km2"] == 1.6
+    # buitengebied: minimum 20, floor 0: 4 → 1 + 5 × 4 / 20 = 2.0
+    assert a["east"]["score_intersection_density_per_km2"] == 2.0
+
+
+def test_network_distance_mode() -> None:
+    play = fc(feature(point(300, 260), "p1"))
+    r = execute(
+        IND,
+        {
+            "buildings": fc(feature(point(100, 240), "h", dwellings=1)),
+            "neighbourhoods": NBH,
+            "network": NETWORK,
+            "play_areas": play,
+            "distance_mode": "network",
+        },
+    )
+    # home snaps 10 m to y = 250 at x 100, walks 200 m, play point snaps 10 m: 220 m
+    p = r["buildings"]["features"][0]["properties"]
+    assert p["distance_to_play_m"] == 220.0 and p["near_play"] is True
+
+
+def test_helpers_by_hand() -> None:
+    lines = np.array([shapely.LineString([(0, 0), (10, 0)]), shapely.LineString([(5, -5), (5, 5)])])
+    assert intersection_nodes(lines).tolist() == [[5.0, 0.0]]
+    areas_ = shapely.box([0, 10], 0, [10, 20], 10)
+    assert count_in_areas(np.zeros((0, 2)), areas_).tolist() == [0, 0]
+    assert length_in_areas(np.empty(0, dtype=object), areas_).tolist() == [0.0, 0.0]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(*(st.integers(0, 20) for _ in range(4))).filter(lambda t: t[:2] != t[2:]),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_intersections_agree_with_the_walking_graph(segments) -> None:
+    lines = np.array(
+        [shapely.LineString([(a * 10, b * 10), (c * 10, d * 10)]) for a, b, c, d in segments]
+    )
+    net = build_network(lines)
+    degree = np.bincount(net.u, minlength=net.n_nodes) + np.bincount(net.v, minlength=net.n_nodes)
+    want = net.node_xy[degree >= 3]
+    got = intersection_nodes(lines)
+    assert np.array_equal(got[np.lexsort(got.T)], want[np.lexsort(want.T)])
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    homes=st.lists(st.tuples(st.floats(-50, 250), st.floats(-50, 250)), min_size=1, max_size=40),
+    boxes=st.lists(
+        st.tuples(st.floats(0, 200), st.floats(0, 200), st.floats(0.5, 120), st.floats(0.5, 60)),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_nearest_distance_is_exact(homes, boxes) -> None:
+    origins = shapely.points(np.array(homes))
+    targets = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+    lines = np.array([shapely.LineString([(x, y), (x + w, y + h)]) for x, y, w, h in boxes])
+    for t in (targets, lines, np.concatenate([targets, shapely.points([[5.0, 5.0]])])):
+        want = shapely.distance(origins[:, None], t[None, :]).min(axis=1)
+        assert np.allclose(nearest_distance(origins, t), want, rtol=0, atol=1e-9)
