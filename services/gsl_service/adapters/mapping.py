@@ -70,7 +70,7 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
 
     Examples
     --------
-    >>> convert(250, "cm", "m"), convert(1.5, "ha", "m2"), convert(35, "%", "fraction")
+    >>> convert(250, "cm", "m"), convert(1.5, "ha", "m2"), convert(50, "%", "fraction")
     (2.5, 15000.0, 0.5)
     """
     (kind_a, fa), (kind_b, fb) = UNIT_FACTORS[from_unit], UNIT_FACTORS[to_unit]
@@ -451,6 +451,8 @@ def apply_mapping(
         features = [f for f in (src.get("features") or []) if isinstance(f, Mapping)]
         if spec.filter is not None:
             if features and not _present(features, spec.filter.field):
+                if spec.optional:  # e.g. no Tygron area carries PLAY: no play areas
+                    continue
                 raise _missing_field(mapping, spec, spec.filter.field, spec.filter.where, features)
             features = [f for f in features if _keep(spec.filter, f.get("properties") or {})]
         if features:
