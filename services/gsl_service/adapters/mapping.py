@@ -238,7 +238,8 @@ def parse_mapping(doc: Any, origin: str, locate: Any) -> FieldMapping:
             raise bad((*lp, "fields"), "'fields' must map our property names to sources")
         for fname, fs in raw_fields.items():
             fp = (*lp, "fields", str(fname))
-            if isinstance(fs, str):
+            short = isinstance(fs, str)  # `name: field` for `name: {field: field}`
+            if short:
                 fs = {"field": fs}
             if not isinstance(fs, Mapping) or ("field" not in fs and "default" not in fs):
                 raise bad(fp, "a field needs 'field' (the source field) or a 'default'")
@@ -262,7 +263,7 @@ def parse_mapping(doc: Any, origin: str, locate: Any) -> FieldMapping:
                 FieldSpec(
                     name=str(fname),
                     source=fs.get("field"),
-                    where=locate((*fp, "field") if "field" in fs else fp),
+                    where=locate((*fp, "field") if "field" in fs and not short else fp),
                     default=fs.get("default"),
                     optional=bool(fs.get("optional", False)),
                     values={str(k): v for k, v in vm.items()} if vm else None,
