@@ -52,7 +52,9 @@ def synthetic_session(buildings: int, per_side: int = 10) -> dict[str, list[dict
     """
     side = max(1, round(buildings**0.5))
     step, block = 40.0, 40.0 * per_side
-    items: dict[str, list[dict[str, Any]]] = {k: [] for k in ("buildings", "neighborhoods", "areas")}
+    items: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("buildings", "neighborhoods", "areas")
+    }
     for i in range(buildings):
         col, row = i % side, i // side
         x, y = X0 + col * step + (col // per_side) * 200.0, Y0 + row * step
@@ -82,12 +84,20 @@ def synthetic_session(buildings: int, per_side: int = 10) -> dict[str, list[dict
                 }
             )
             items["areas"].append(
-                {"id": 2 * n, "name": f"park {n}", "attributes": {"PARK": [1.0]},
-                 "polygons": square(x + block + 30.0, y + 30.0, 130.0)}
+                {
+                    "id": 2 * n,
+                    "name": f"park {n}",
+                    "attributes": {"PARK": [1.0]},
+                    "polygons": square(x + block + 30.0, y + 30.0, 130.0),
+                }
             )
             items["areas"].append(
-                {"id": 2 * n + 1, "name": f"crowns {n}", "attributes": {"CANOPY": [1.0]},
-                 "polygons": square(x + 20.0, y + 40.0, block - 40.0)}
+                {
+                    "id": 2 * n + 1,
+                    "name": f"crowns {n}",
+                    "attributes": {"CANOPY": [1.0]},
+                    "polygons": square(x + 20.0, y + 40.0, block - 40.0),
+                }
             )
             n += 1
     items["globals"] = [
@@ -160,8 +170,11 @@ class StandIn:
     def apply(self, event: str, params: list[Any]) -> None:
         """Apply an event (what Tygron does with ``set_attributes``/``set_start_value``)."""
         event = event.split("/nonce_")[0]
-        kinds = {"editorbuilding": "buildings", "editorneighborhood": "neighborhoods",
-                 "editorarea": "areas"}
+        kinds = {
+            "editorbuilding": "buildings",
+            "editorneighborhood": "neighborhoods",
+            "editorarea": "areas",
+        }
         prefix, _, name = event.partition("/")
         if name == "set_attributes" and prefix in kinds:
             by_id = {it["id"]: it for it in self.items[kinds[prefix]]}
@@ -238,8 +251,10 @@ def main() -> None:
 
 def _dump(standin: StandIn) -> Any:
     async def dump(request: Request) -> Response:  # the session's state, for checks
-        return Response(orjson.dumps(standin.items.get(request.path_params["kind"], [])),
-                        media_type="application/json")
+        return Response(
+            orjson.dumps(standin.items.get(request.path_params["kind"], [])),
+            media_type="application/json",
+        )
 
     return dump
 

@@ -11,9 +11,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from tygron_standin import Served
 
 from gsl_indicators.core.examples import box
+from tygron_standin import Served
 
 X, Y = 121000.0, 487000.0
 
@@ -25,8 +25,12 @@ def _f(geom: dict[str, Any], **props: Any) -> dict[str, Any]:
 #: PDOK-shaped collections (RD New): 5 addresses (4 homes), 1 buurt, 1 park (BGT)
 COLLECTIONS: dict[str, list[dict[str, Any]]] = {
     "verblijfsobject": [
-        _f({"type": "Point", "coordinates": [X + 20 * i, Y]}, identificatie=f"vbo{i}",
-           gebruiksdoel="woonfunctie" if i != 2 else "kantoorfunctie", oppervlakte=80 + i)
+        _f(
+            {"type": "Point", "coordinates": [X + 20 * i, Y]},
+            identificatie=f"vbo{i}",
+            gebruiksdoel="woonfunctie" if i != 2 else "kantoorfunctie",
+            oppervlakte=80 + i,
+        )
         for i in range(5)
     ],
     "buurten": [
@@ -48,11 +52,20 @@ def _features_app() -> Starlette:
         page = feats[offset : offset + 2]
         links = []
         if offset + 2 < len(feats):
-            links.append({"rel": "next", "href": f"items?offset={offset + 2}&f=json",
-                          "type": "application/geo+json"})
+            links.append(
+                {
+                    "rel": "next",
+                    "href": f"items?offset={offset + 2}&f=json",
+                    "type": "application/geo+json",
+                }
+            )
         return JSONResponse(
-            {"type": "FeatureCollection", "features": page, "links": links,
-             "numberReturned": len(page)},
+            {
+                "type": "FeatureCollection",
+                "features": page,
+                "links": links,
+                "numberReturned": len(page),
+            },
             media_type="application/geo+json",
             headers={"Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/28992>"},
         )
@@ -71,18 +84,43 @@ def _direct_inputs() -> dict[str, Any]:
     """What the pdok mapping makes of COLLECTIONS, written out by hand."""
     crs = {"type": "name", "properties": {"name": "http://www.opengis.net/def/crs/EPSG/0/28992"}}
     homes = [
-        {"type": "Feature", "id": f"vbo{i}", "geometry": {"type": "Point", "coordinates": [X + 20 * i, Y]},
-         "properties": {"dwellings": 1, "floor_area_m2": 80 + i}}
+        {
+            "type": "Feature",
+            "id": f"vbo{i}",
+            "geometry": {"type": "Point", "coordinates": [X + 20 * i, Y]},
+            "properties": {"dwellings": 1, "floor_area_m2": 80 + i},
+        }
         for i in (0, 1, 3, 4)  # vbo2 is an office
     ]
     return {
         "buildings": {"type": "FeatureCollection", "features": homes, "crs": crs},
-        "neighbourhoods": {"type": "FeatureCollection", "crs": crs, "features": [
-            {"type": "Feature", "id": "BU00010001", "geometry": COLLECTIONS["buurten"][0]["geometry"],
-             "properties": {"buurtcode": "BU00010001", "name": "Centrum", "urbanity_class": None}}]},
-        "parks": {"type": "FeatureCollection", "crs": crs, "features": [
-            {"type": "Feature", "geometry": COLLECTIONS["begroeidterreindeel"][0]["geometry"],
-             "properties": {}}]},
+        "neighbourhoods": {
+            "type": "FeatureCollection",
+            "crs": crs,
+            "features": [
+                {
+                    "type": "Feature",
+                    "id": "BU00010001",
+                    "geometry": COLLECTIONS["buurten"][0]["geometry"],
+                    "properties": {
+                        "buurtcode": "BU00010001",
+                        "name": "Centrum",
+                        "urbanity_class": None,
+                    },
+                }
+            ],
+        },
+        "parks": {
+            "type": "FeatureCollection",
+            "crs": crs,
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": COLLECTIONS["begroeidterreindeel"][0]["geometry"],
+                    "properties": {},
+                }
+            ],
+        },
     }
 
 
@@ -107,14 +145,27 @@ def test_pdok_mapping_by_reference_equals_the_mapped_layers(client: TestClient, 
 
 
 def test_mapping_as_input_member_works_too(client: TestClient):
-    inline = {"layers": {"buildings": {"from": "homes", "fields": {"dwellings": {"field": "n"}}},
-                         "neighbourhoods": {"from": "areas"}}}
-    homes = {"type": "FeatureCollection", "features": [
-        _f({"type": "Point", "coordinates": [X, Y]}, n=3)]}
+    inline = {
+        "layers": {
+            "buildings": {"from": "homes", "fields": {"dwellings": {"field": "n"}}},
+            "neighbourhoods": {"from": "areas"},
+        }
+    }
+    homes = {
+        "type": "FeatureCollection",
+        "features": [_f({"type": "Point", "coordinates": [X, Y]}, n=3)],
+    }
     areas = {"type": "FeatureCollection", "features": [_f(box(X - 50, Y - 50, X + 50, Y + 50))]}
     parks = {"type": "FeatureCollection", "features": [_f(box(X + 10, Y + 10, X + 200, Y + 200))]}
-    body = {"inputs": {"homes": homes, "areas": areas, "parks": parks, "canopy": parks,
-                       "mapping": inline}}
+    body = {
+        "inputs": {
+            "homes": homes,
+            "areas": areas,
+            "parks": parks,
+            "canopy": parks,
+            "mapping": inline,
+        }
+    }
     r = client.post("/processes/green-3-30-300/execution", json=body)
     assert r.status_code == 200, r.text
     assert r.json()["summary"]["value"]["dwellings"] == 3
@@ -123,10 +174,20 @@ def test_mapping_as_input_member_works_too(client: TestClient):
 def test_catalog_mapping_naming_a_missing_field_names_its_line(client: TestClient):
     # pdok.yaml: `name: buurtnaam` is on line 24 (a buurt without it is a 400)
     buurt = {"type": "FeatureCollection", "features": [_f(box(X, Y, X + 9, Y + 9), buurtcode="B1")]}
-    homes = {"type": "FeatureCollection", "features": [
-        _f({"type": "Point", "coordinates": [X, Y]}, gebruiksdoel="woonfunctie", identificatie="1")]}
-    body = {"inputs": {"verblijfsobject": homes, "buurten": buurt, "parks": buurt,
-                       "canopy": buurt}, "mapping": "pdok"}
+    homes = {
+        "type": "FeatureCollection",
+        "features": [
+            _f(
+                {"type": "Point", "coordinates": [X, Y]},
+                gebruiksdoel="woonfunctie",
+                identificatie="1",
+            )
+        ],
+    }
+    body = {
+        "inputs": {"verblijfsobject": homes, "buurten": buurt, "parks": buurt, "canopy": buurt},
+        "mapping": "pdok",
+    }
     r = client.post("/processes/green-3-30-300/execution", json=body)
     assert r.status_code == 400
     detail = r.json()["detail"]
@@ -134,10 +195,16 @@ def test_catalog_mapping_naming_a_missing_field_names_its_line(client: TestClien
 
 
 def test_inline_mapping_naming_a_missing_field_names_its_path(client: TestClient):
-    inline = {"layers": {"buildings": {"from": "homes", "fields": {"dwellings": {"field": "units"}}}}}
-    homes = {"type": "FeatureCollection", "features": [_f({"type": "Point", "coordinates": [X, Y]}, n=3)]}
-    r = client.post("/processes/green-3-30-300/execution",
-                    json={"inputs": {"homes": homes}, "mapping": inline})
+    inline = {
+        "layers": {"buildings": {"from": "homes", "fields": {"dwellings": {"field": "units"}}}}
+    }
+    homes = {
+        "type": "FeatureCollection",
+        "features": [_f({"type": "Point", "coordinates": [X, Y]}, n=3)],
+    }
+    r = client.post(
+        "/processes/green-3-30-300/execution", json={"inputs": {"homes": homes}, "mapping": inline}
+    )
     assert r.status_code == 400
     detail = r.json()["detail"]
     assert "layers.buildings.fields.dwellings.field" in detail and "'units'" in detail

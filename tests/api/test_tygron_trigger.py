@@ -16,10 +16,10 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from api.conftest import make_settings
 from gsl_service.adapters.mapping import apply_mapping, load_mapping
 from gsl_service.adapters.tygron import items_as_features
 from gsl_service.app import create_app
-from api.conftest import make_settings
 from tygron_standin import Served, StandIn, synthetic_session
 
 TOKEN = "s3cret-session-token-0123"
@@ -117,12 +117,17 @@ def test_event_trigger_reply_applied_sets_the_items(tclient, standin):
         s.apply(event, params)
     for f in ref["buildings"]["features"]:
         p = f["properties"]
-        assert s.attribute("buildings", f["id"], "GSL_MEETS_ALL_THREE") == float(p["meets_all_three"])
+        assert s.attribute("buildings", f["id"], "GSL_MEETS_ALL_THREE") == float(
+            p["meets_all_three"]
+        )
         assert s.attribute("buildings", f["id"], "GSL_TREES_WITHIN") == p["trees_within"]
     for f in ref["neighbourhoods"]["features"]:
         p = f["properties"]
         assert s.attribute("neighborhoods", f["id"], "GSL_CANOPY_SHARE") == p["canopy_share"]
-        assert s.attribute("neighborhoods", f["id"], "GSL_SCORE_CANOPY_SHARE") == p["score_canopy_share"]
+        assert (
+            s.attribute("neighborhoods", f["id"], "GSL_SCORE_CANOPY_SHARE")
+            == p["score_canopy_share"]
+        )
     # the Global that exists gets the overall figure: 20 homes
     assert s.items["globals"][1]["startValue"] == [20.0]
 
@@ -141,16 +146,18 @@ def test_slow_trigger_replies_empty_then_writes_back(tclient, standin):
     events = [e for e, _ in s.events]
     assert "editorbuilding/set_attributes" in events
     for f in ref["neighbourhoods"]["features"]:
-        assert s.attribute("neighborhoods", f["id"], "GSL_SHARE_DWELLINGS_MEETING_ALL_THREE") == (
-            f["properties"]["share_dwellings_meeting_all_three"]
+        assert (
+            s.attribute("neighborhoods", f["id"], "GSL_SHARE_DWELLINGS_MEETING_ALL_THREE")
+            == (f["properties"]["share_dwellings_meeting_all_three"])
         )
 
 
 def test_session_gone_during_write_back_ends_it_with_a_message(tclient, standin):
     s, served = standin
     s.gate.clear()
-    r = tclient.get(f"{PROCESS}&type=EVENT&budget_ms=1000&token={TOKEN}&min_trees=4",
-                    headers=_referer(served))
+    r = tclient.get(
+        f"{PROCESS}&type=EVENT&budget_ms=1000&token={TOKEN}&min_trees=4", headers=_referer(served)
+    )
     assert r.json() == {}
     s.events_status = 497  # the session stops while we compute
     s.gate.set()
@@ -161,15 +168,18 @@ def test_session_gone_during_write_back_ends_it_with_a_message(tclient, standin)
     assert len(s.events) == 1  # no retries after 497
 
 
-def test_wrong_token_is_refused_without_echoing_it(tclient, standin):
+def test_wrong_token_is_refused_without_echoing_or_logging_it(tclient, standin, caplog):
     _, served = standin
+    caplog.set_level("DEBUG")
     r = tclient.get(f"{PROCESS}&token=not-the-token-xyz", headers=_referer(served))
     assert r.status_code == 502
     assert "498" in r.json()["detail"] and "not-the-token-xyz" not in r.text
+    assert "/tygron/trigger" in caplog.text  # the request is logged (its path only)
+    assert "not-the-token-xyz" not in caplog.text
 
 
 def test_referer_not_allowed_sends_no_request(tclient, standin):
-    s, served = standin
+    s, _served = standin
     r = tclient.get(f"{PROCESS}&token={TOKEN}", headers={"Referer": "https://evil.example/"})
     assert r.status_code == 403 and TOKEN not in r.text
     r = tclient.get(f"{PROCESS}&token={TOKEN}")  # no Referer at all
@@ -189,3 +199,21 @@ def test_default_no_tygron_server_is_allowed(tmp_path: Path, standin):
         r = c.get(f"{PROCESS}&token={TOKEN}", headers=_referer(served))
     assert r.status_code == 403 and "GSL_TYGRON_SERVERS" in r.json()["detail"]
     assert s.requests == []
+
+
+def test_with_api_keys_the_trigger_url_carries_the_key(tmp_path: Path, standin):
+    s, served = standin
+    key = "trigger-key-0123456789abcdef"
+    settings = make_settings(
+        tmp_path,
+        api_keys=f"tygron:execute:{key}",
+        fetch_allowlist=(),
+        tygron_servers=(f"127.0.0.1:{served.port}",),
+        tygron_budget_s=60.0,
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        r = c.get(f"{PROCESS}&token={TOKEN}", headers=_referer(served))
+        assert r.status_code == 401 and s.requests == []  # no key: nothing leaves
+        r = c.get(f"{PROCESS}&token={TOKEN}&key={key}", headers=_referer(served))
+        assert r.status_code == 200, r.text
+        assert r.json()["UPDATE_GLOBAL_VALUE_WHERE_NAME_IS_GSL_BUILDINGS"] == 20
