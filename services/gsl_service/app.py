@@ -28,6 +28,7 @@ from gsl_service.ogc.problems import PROBLEM_JSON, from_exception, problem
 from gsl_service.ogc.routes import router as ogc_router
 from gsl_service.routes.health import router as health_router
 from gsl_service.routes.menukaart import router as menukaart_router
+from gsl_service.routes.tygron import router as tygron_router
 from gsl_service.web import pages
 from gsl_service.web.assets import mount_static
 from gsl_service.web.render import wants_html
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     app.include_router(menukaart_router)
+    app.include_router(tygron_router)
     app.include_router(ogc_router)
     mount_static(app, settings.assets_dir)
     # API keys inside, request ids / metrics / access log outside (they see 401 and 429)

@@ -259,6 +259,8 @@ def required_scope(method: str, path: str) -> KeyScope | None:
     """
     if path in PUBLIC_PATHS or (path.rstrip("/") or "/") in PUBLIC_PATHS:
         return None
+    if path.rstrip("/") == TRIGGER_PATH:
+        return KeyScope.execute
     if method == "DELETE" or (method == "POST" and path.rstrip("/").endswith("/execution")):
         return KeyScope.execute
     return KeyScope.read
@@ -282,6 +284,28 @@ def presented_key(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
             if scheme.lower() == "bearer" and token.strip():
                 return token.strip()
     return None
+
+
+#: The Tygron trigger: Tygron sends no headers of ours, so its URL carries the key.
+TRIGGER_PATH = "/tygron/trigger"
+
+
+def trigger_key(query_string: bytes) -> str | None:
+    """Return the API key in a trigger URL's ``key`` query parameter (``None``: none).
+
+    Only ``/tygron/trigger`` reads a key from the query: Tygron cannot send headers of
+    ours, and the URL configured in Tygron is where its key lives. The service logs
+    paths without their query, so the key (like Tygron's token) reaches no log line.
+
+    Examples
+    --------
+    >>> trigger_key(b"process=echo&key=abc&token=t"), trigger_key(b"token=t") is None
+    ('abc', True)
+    """
+    from urllib.parse import parse_qs
+
+    values = parse_qs(query_string.decode("latin-1")).get("key")
+    return values[0].strip() if values and values[0].strip() else None
 
 
 #: Routes of one job: ``/jobs/{id}`` and ``/jobs/{id}/results``.
@@ -366,6 +390,8 @@ class AuthMiddleware:
         extra: list[tuple[bytes, bytes]] = []
         err: ServiceError | None = None
         token = presented_key(scope.get("headers") or [])
+        if token is None and path.rstrip("/") == TRIGGER_PATH:
+            token = trigger_key(scope.get("query_string") or b"")
         key = self.keys.authenticate(token) if token is not None else None
         if token is None:
             err = Unauthorized(

@@ -73,6 +73,10 @@ class ExecutionEngine(Protocol):
         """Dismiss a job."""
         ...
 
+    def annotate(self, job_id: str, message: str, extra: Mapping[str, Any]) -> JobInfo | None:
+        """Set a successful job's message and merge ``extra`` (``None``: not successful)."""
+        ...
+
     def readiness(self) -> dict[str, bool]:
         """Return whether each backing service answers (``{"redis": True}``; ``{}`` embedded)."""
         ...

@@ -611,6 +611,19 @@ class Engine:
             return
         self.poster.notify(done, as_hit(cached, key))
 
+    def annotate(self, job_id: str, message: str, extra: Mapping[str, Any]) -> JobInfo | None:
+        """Set the message of a successful job and merge ``extra`` (e.g. a write-back).
+
+        ``None`` when the job is not (or no longer) successful.
+        """
+        return self.store.transition(
+            job_id,
+            JobStatus.successful,
+            sources=(JobStatus.successful,),
+            message=message,
+            extra=dict(extra),
+        )
+
     # -- readiness ---------------------------------------------------------------------
     def readiness(self) -> dict[str, bool]:
         """Return whether each backing service answers now: ``{"redis": bool}``, or ``{}``.

@@ -207,7 +207,41 @@ class ObservabilitySettings(BaseSettings):
     )
 
 
+class TygronSettings(BaseSettings):
+    """The Tygron API trigger (``/tygron/trigger``); see :mod:`gsl_service.adapters.tygron`."""
+
+    model_config = _CONFIG
+
+    tygron_servers: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Tygron servers a trigger may come from (hosts, host:port or patterns "
+        "like *.tygron.com); empty = the trigger endpoint refuses every call",
+    )
+    tygron_budget_s: float = Field(
+        default=10.0, gt=0, description="the trigger's timeout (Tygron's default 10 s)"
+    )
+    tygron_margin_s: float = Field(
+        default=2.0, ge=0, description="reply this long before the budget ends"
+    )
+    tygron_writeback_retries: int = Field(
+        default=5, ge=0, description="retries of a write-back while the session fails"
+    )
+    tygron_writeback_backoff_s: float = Field(
+        default=1.0, ge=0, description="first wait between write-back tries (doubles)"
+    )
+
+    @field_validator("tygron_servers", mode="before")
+    @classmethod
+    def _split_servers(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = value.split(",")
+        return tuple(str(v).strip().lower() for v in value if str(v).strip())
+
+
 class Settings(
+    TygronSettings,
     AuthSettings,
     ObservabilitySettings,
     HttpSettings,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -321,3 +322,21 @@ def test_group_commit_batches_concurrent_callers() -> None:
     with pytest.raises(ValueError, match="bad item"):
         gc.submit(-1)
     assert not errors
+
+
+def test_a_note_on_a_finished_job_keeps_its_finished_time(make_store) -> None:
+    # a Tygron write-back notes its outcome on the successful job (Engine.annotate)
+    store = make_store()
+    j = job()
+    store.create(j)
+    store.transition(j.job_id, S.running)
+    done = store.transition(j.job_id, S.successful, message="done", extra={"a": 1})
+    assert done is not None
+    time.sleep(0.01)  # the note comes later; its time must not become `finished`
+    noted = store.transition(
+        j.job_id, S.successful, sources=(S.successful,), message="written back", extra={"b": 2}
+    )
+    assert noted is not None
+    again = store.get(j.job_id)
+    assert again.message == "written back" and again.extra == {"a": 1, "b": 2}
+    assert again.finished == done.finished and again.updated > done.finished

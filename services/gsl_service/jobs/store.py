@@ -133,7 +133,8 @@ def stamp_transition(
 ) -> dict[str, Any]:
     """Return the row updates of a transition to ``status`` (times, progress, fields).
 
-    ``running`` sets ``started`` (unless set); a final state sets ``finished``;
+    ``running`` sets ``started`` (unless set); a final state sets ``finished`` (a
+    transition from a final state to itself — a note — keeps it);
     ``accepted`` (a re-queue) clears both. ``extra`` is merged into the stored extra.
     """
     t = at.timestamp()
@@ -144,7 +145,7 @@ def stamp_transition(
         upd["started"] = None
         upd["finished"] = None
         upd["progress"] = 0
-    if status.finished:
+    if status.finished and current.get("status") != status.value:  # not on a note
         upd["finished"] = t
         if status is JobStatus.successful:
             upd["progress"] = 100

@@ -68,7 +68,9 @@ if new == 'accepted' then
   redis.call('HSET', KEYS[1], 'started', '', 'finished', '', 'progress', '0')
 end
 local final = (new == 'successful' or new == 'failed' or new == 'dismissed')
-if final then
+if final and cur[1] == new then
+  -- a note on a finished job (e.g. a Tygron write-back): it keeps its finished time
+elseif final then
   redis.call('HSET', KEYS[1], 'finished', t)
   redis.call('ZADD', KEYS[3], t, ARGV[1])
 else

@@ -25,6 +25,7 @@ import orjson
 from gsl_indicators.core.canonical import canonical_json
 from gsl_indicators.core.geo import paused_gc
 from gsl_indicators.core.spec import Indicator, Registry
+from gsl_service.adapters.mapping import load_mapping, map_request_inputs
 from gsl_service.cache import request_digest
 from gsl_service.engine import Outcome
 from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
@@ -52,6 +53,8 @@ class ExecuteRequest:
     response: str
     subscriber: Subscriber | None
     asynchronous: bool
+    #: A field mapping (catalog id or inline object): the inputs are source layers.
+    mapping: Any = None
 
 
 def parse_execute_request(
@@ -109,12 +112,20 @@ def parse_execute_request(
         raise InvalidInput(
             f"'response' must be 'raw' or 'document', got {response!r}", input_name="response"
         )
+    mapping = doc.get("mapping")
+    declared = {gi.name for gi in indicator.inputs} | {p.name for p in indicator.parameters}
+    if mapping is None and "mapping" in inputs and "mapping" not in declared:
+        inputs = dict(inputs)
+        mapping = inputs.pop("mapping")
+        if isinstance(mapping, dict) and set(mapping) <= {"value", "mediaType"}:
+            mapping = mapping.get("value")  # a qualified value
     return ExecuteRequest(
         inputs=inputs,
         outputs=outputs,
         response=response,
         subscriber=_subscriber(doc.get("subscriber")),
         asynchronous=wants_async(prefer),
+        mapping=mapping,
     )
 
 
@@ -278,8 +289,11 @@ def execute(
     check_json_depth(body, limits.max_json_depth)
     req = parse_execute_request(indicator, body, prefer)
     engine.poster.check(req.subscriber)  # a refused callback URI is a 400 now
+    source = req.inputs
+    if req.mapping is not None:  # source layers (fetched when by reference) → our inputs
+        source = map_request_inputs(engine.fetcher, load_mapping(req.mapping), req.inputs)
     # qualified values unwrapped, references fetched in the media types of their schemas
-    inputs = resolve_references(engine.fetcher, indicator, req.inputs)
+    inputs = resolve_references(engine.fetcher, indicator, source)
     check_features(inputs, [gi.name for gi in indicator.inputs], limits.max_features)
     if req.asynchronous:
         job = engine.submit(process_id, inputs, req.subscriber, shape=request_shape(req))
