@@ -59,6 +59,29 @@ def test_every_profile_metric_is_a_metric_the_process_emits(indicator: str) -> N
     assert list(r["profile"]["indicators"]) == [indicator]
 
 
+SCORED = [i.id for i in REG if (i.scored_metrics or i.scores) and i.example]
+
+
+def test_the_scored_list_comes_from_the_registry() -> None:
+    assert {"green-3-30-300", "noise", "water", "soil", "parking-pressure"} <= set(SCORED)
+
+
+@pytest.mark.parametrize("indicator", SCORED)
+def test_every_banded_metric_is_a_declared_scored_metric(indicator: str) -> None:
+    """Every metric a profile has bands for is a metric the indicator declares and scores."""
+    ind = REG.get(indicator)
+    declared = {m.id: m for m in ind.metrics_for(ind.validate_parameters(ind.example or {}))}
+    for name in ("nl-default", "ggo-utrecht-example"):
+        norms = resolve_profile({"profile": name}).indicators.get(indicator)
+        assert norms is not None, f"{name} has no norms for {indicator}"
+        for metric, norm in norms.metrics.items():
+            if metric not in declared:  # a template metric for other parameters
+                assert ind.metric_templates is not None, (name, metric)
+                continue
+            assert declared[metric].scored, (name, metric)
+            assert declared[metric].direction == norm.direction, (name, metric)
+
+
 @pytest.mark.parametrize("indicator", ["air-quality", "noise", "heat"])
 def test_exposure_indicators_use_the_common_score_shape(indicator: str) -> None:
     """Since 2.0.0: on the metric model, shares as fractions, scored like every indicator."""
