@@ -58,6 +58,8 @@ from gsl_indicators.core.spec import (
 from gsl_indicators.indicators.external_safety import normalise
 
 ZONE_UT = 0.4
+EDGE_TOLERANCE_M = 1e-6
+"""A building this far (1 µm) beyond a zone width still counts as on the edge (floating point)."""
 ADVICE = (
     "Ministerie van VROM, advice on overhead high-voltage lines to municipalities, provinces "
     "and network operators, letter of 3 October 2005; clarified by the letter of 4 November "
@@ -110,9 +112,7 @@ class IndicativeWidth(pydantic.BaseModel):
     source: str = pydantic.Field(default="given in the request", description="Where it is from.")
 
 
-def line_widths(
-    layer: Layer, table: Sequence[Mapping[str, Any]]
-) -> tuple[np.ndarray, np.ndarray]:
+def line_widths(layer: Layer, table: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     """Return each line's zone width (NaN: none) and whether it came from ``indicative_widths``.
 
     ``zone_width_m`` on the line wins; else the row with the same ``voltage_kv`` and
@@ -166,9 +166,12 @@ def in_zone(buildings: np.ndarray, lines: np.ndarray, widths: np.ndarray) -> np.
     if not len(buildings) or not len(ok):
         return out
     tree = shapely.STRtree(lines[ok])
-    bi, li = tree.query(buildings, predicate="dwithin", distance=float(widths[ok].max()))
+    # GEOS computes a distance of exactly the width a few ulp off (51.875 → 51.87500000000001):
+    # a building counts as inside up to EDGE_TOLERANCE_M beyond the width
+    reach = float(widths[ok].max()) + EDGE_TOLERANCE_M
+    bi, li = tree.query(buildings, predicate="dwithin", distance=reach)
     d = shapely.distance(buildings[bi], lines[ok][li])
-    out[bi[d <= widths[ok][li]]] = True
+    out[bi[d <= widths[ok][li] + EDGE_TOLERANCE_M]] = True
     return out
 
 
@@ -195,8 +198,12 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     widths, mapped = line_widths(lines, params["indicative_widths"] or [])
     none = ~np.isfinite(widths)
     if none.any():
-        ctx.warn("no-zone-width", "power_lines", f"{int(none.sum())} lines left out: {NO_WIDTH}",
-                 int(none.sum()))  # fmt: skip
+        ctx.warn(
+            "no-zone-width",
+            "power_lines",
+            f"{int(none.sum())} lines left out: {NO_WIDTH}",
+            int(none.sum()),
+        )
     if mapped.any():
         ctx.note("widths_from_indicative_widths", int(mapped.sum()))
     children = {normalise(f) for f in params["children_functions"]}
@@ -230,30 +237,63 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
 
 METRICS = (
     *HOME_METRICS,
-    count_metric("homes_in_zone", "Woningen in magneetveldzone", "Homes in the magnetic-field zone",
-                 ("area", "overall")),
-    count_metric("dwellings_in_zone", "Wooneenheden in magneetveldzone",
-                 "Dwellings in the magnetic-field zone", ("area", "overall"), digits=2),
-    share_metric("share_homes_in_zone", "Aandeel woningen in magneetveldzone",
-                 "Share of homes in the magnetic-field zone",
-                 "Homes within a line's zone width ÷ homes.", scored=True),
-    share_metric("share_dwellings_in_zone", "Aandeel wooneenheden in magneetveldzone",
-                 "Share of dwellings in the magnetic-field zone", "The same, by dwellings."),
-    count_metric("children_facilities", "Kindvoorzieningen", "Children's facilities",
-                 ("area", "overall")),
-    count_metric("children_facilities_in_zone", "Kindvoorzieningen in magneetveldzone",
-                 "Children's facilities in the magnetic-field zone", ("area", "overall")),
-    share_metric("share_children_facilities_in_zone",
-                 "Aandeel kindvoorzieningen in magneetveldzone",
-                 "Share of children's facilities in the magnetic-field zone",
-                 "Schools, crèches and childcare (by `function`) in the zone ÷ all of them.",
-                 scored=True),
-    flag_metric("in_magnetic_field_zone", "In magneetveldzone", "In the magnetic-field zone",
-                "Within `zone_width_m` of a line axis (null: neither home nor children's "
-                "facility)."),
-    metric("children_facility", "Kindvoorziening", "Children's facility", "boolean",
-           levels=("feature",), description="`function` is one of `children_functions`."),
-)  # fmt: skip
+    count_metric(
+        "homes_in_zone",
+        "Woningen in magneetveldzone",
+        "Homes in the magnetic-field zone",
+        ("area", "overall"),
+    ),
+    count_metric(
+        "dwellings_in_zone",
+        "Wooneenheden in magneetveldzone",
+        "Dwellings in the magnetic-field zone",
+        ("area", "overall"),
+        digits=2,
+    ),
+    share_metric(
+        "share_homes_in_zone",
+        "Aandeel woningen in magneetveldzone",
+        "Share of homes in the magnetic-field zone",
+        "Homes within a line's zone width ÷ homes.",
+        scored=True,
+    ),
+    share_metric(
+        "share_dwellings_in_zone",
+        "Aandeel wooneenheden in magneetveldzone",
+        "Share of dwellings in the magnetic-field zone",
+        "The same, by dwellings.",
+    ),
+    count_metric(
+        "children_facilities", "Kindvoorzieningen", "Children's facilities", ("area", "overall")
+    ),
+    count_metric(
+        "children_facilities_in_zone",
+        "Kindvoorzieningen in magneetveldzone",
+        "Children's facilities in the magnetic-field zone",
+        ("area", "overall"),
+    ),
+    share_metric(
+        "share_children_facilities_in_zone",
+        "Aandeel kindvoorzieningen in magneetveldzone",
+        "Share of children's facilities in the magnetic-field zone",
+        "Schools, crèches and childcare (by `function`) in the zone ÷ all of them.",
+        scored=True,
+    ),
+    flag_metric(
+        "in_magnetic_field_zone",
+        "In magneetveldzone",
+        "In the magnetic-field zone",
+        "Within `zone_width_m` of a line axis (null: neither home nor children's facility).",
+    ),
+    metric(
+        "children_facility",
+        "Kindvoorziening",
+        "Children's facility",
+        "boolean",
+        levels=("feature",),
+        description="`function` is one of `children_functions`.",
+    ),
+)
 
 
 def _example() -> dict[str, Any]:
@@ -276,7 +316,10 @@ INDICATORS = (
     Indicator(
         id="emf",
         version="1.0.0",
-        title={"nl": "Magneetvelden van hoogspanningslijnen", "en": "Magnetic fields of power lines"},
+        title={
+            "nl": "Magneetvelden van hoogspanningslijnen",
+            "en": "Magnetic fields of power lines",
+        },
         description={
             "nl": "Woningen, wooneenheden en kindvoorzieningen in de magneetveldzone (0,4 µT "
             "jaargemiddeld) van bovengrondse hoogspanningslijnen; advies VROM 2005.",
@@ -292,7 +335,7 @@ INDICATORS = (
             "from `indicative_widths`, which is empty by default because the RIVM Netkaart "
             "gives a width per line, not per voltage; a line without a width is left out with "
             "a warning. A building is inside the zone when its footprint (or point) lies within "
-            "that width of the axis (at exactly the width: inside; beyond the line's ends the "
+            "that width of the axis (at exactly the width: inside, with 1 µm for rounding; beyond the line's ends the "
             "zone is round). Children's facilities are buildings whose `function` is in "
             "`children_functions` (schools, crèches, childcare; homes count as homes). Per "
             "neighbourhood (by representative point) and overall: counts and shares (fractions "
@@ -353,13 +396,21 @@ INDICATORS = (
             ),
         ),
         outputs=(
-            Output("lines", "Lines", "Lines used, widths from the table, lines left out, and "
-                   "the advice."),
-        ),  # fmt: skip
+            Output(
+                "lines",
+                "Lines",
+                "Lines used, widths from the table, lines left out, and the advice.",
+            ),
+        ),
         norms=(
-            Norm("magnetic_field_zone", ZONE_UT, "µT", "Annual mean magnetic field that bounds "
-                 "the zone", ADVICE),
-        ),  # fmt: skip
+            Norm(
+                "magnetic_field_zone",
+                ZONE_UT,
+                "µT",
+                "Annual mean magnetic field that bounds the zone",
+                ADVICE,
+            ),
+        ),
         sources=(
             Source("VROM advice 2005", ADVICE, ADVICE_URL),
             Source("RIVM Netkaart 2018", NETKAART, NETKAART_URL),

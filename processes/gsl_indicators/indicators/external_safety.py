@@ -34,6 +34,7 @@ import shapely
 
 from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
+    AREA_OVERALL,
     BUILDINGS,
     HOME_METRICS,
     NEIGHBOURHOODS,
@@ -299,7 +300,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     result = Metrics(overall={k: float(v[0]) for k, v in overall.items()})
     result.overall["bkl_ir_rule_met"] = bool(overall["very_vulnerable_in_ir_contour"][0] == 0)
     if ctx.groups is not None:
-        area = _zone_stats(ctx.groups, home, dw, cls, zones)
+        area: dict[str, Any] = dict(_zone_stats(ctx.groups, home, dw, cls, zones))
         area["bkl_ir_rule_met"] = [bool(v == 0) for v in area["very_vulnerable_in_ir_contour"]]
         result.area = area
     result.feature = {
@@ -326,52 +327,112 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
 
 
 def _zone_metrics(name: str, nl: str, en: str, scored: bool) -> tuple[Metric, ...]:
-    both = ("area", "overall")
+    both = AREA_OVERALL
     return (
         count_metric(f"homes_in_{name}", f"Woningen in {nl}", f"Homes in {en}", both),
-        count_metric(f"dwellings_in_{name}", f"Wooneenheden in {nl}", f"Dwellings in {en}",
-                     both, digits=2),
-        share_metric(f"share_homes_in_{name}", f"Aandeel woningen in {nl}",
-                     f"Share of homes in {en}", f"Homes in {en} ÷ homes.", scored=scored),
-        share_metric(f"share_dwellings_in_{name}", f"Aandeel wooneenheden in {nl}",
-                     f"Share of dwellings in {en}", "The same, by dwellings."),
-        count_metric(f"very_vulnerable_in_{name}", f"Zeer kwetsbare gebouwen in {nl}",
-                     f"Very vulnerable buildings in {en}", both),
-        count_metric(f"vulnerable_in_{name}", f"Kwetsbare gebouwen in {nl}",
-                     f"Vulnerable buildings in {en}", both),
-    )  # fmt: skip
+        count_metric(
+            f"dwellings_in_{name}", f"Wooneenheden in {nl}", f"Dwellings in {en}", both, digits=2
+        ),
+        share_metric(
+            f"share_homes_in_{name}",
+            f"Aandeel woningen in {nl}",
+            f"Share of homes in {en}",
+            f"Homes in {en} ÷ homes.",
+            scored=scored,
+        ),
+        share_metric(
+            f"share_dwellings_in_{name}",
+            f"Aandeel wooneenheden in {nl}",
+            f"Share of dwellings in {en}",
+            "The same, by dwellings.",
+        ),
+        count_metric(
+            f"very_vulnerable_in_{name}",
+            f"Zeer kwetsbare gebouwen in {nl}",
+            f"Very vulnerable buildings in {en}",
+            both,
+        ),
+        count_metric(
+            f"vulnerable_in_{name}",
+            f"Kwetsbare gebouwen in {nl}",
+            f"Vulnerable buildings in {en}",
+            both,
+        ),
+    )
 
 
 METRICS = (
     *HOME_METRICS,
-    count_metric("very_vulnerable_buildings", "Zeer kwetsbare gebouwen",
-                 "Very vulnerable buildings", ("area", "overall")),
-    count_metric("vulnerable_buildings", "Kwetsbare gebouwen", "Vulnerable buildings",
-                 ("area", "overall")),
+    count_metric(
+        "very_vulnerable_buildings",
+        "Zeer kwetsbare gebouwen",
+        "Very vulnerable buildings",
+        AREA_OVERALL,
+    ),
+    count_metric(
+        "vulnerable_buildings", "Kwetsbare gebouwen", "Vulnerable buildings", AREA_OVERALL
+    ),
     *_zone_metrics("ir_contour", "PR-contour", "the individual-risk contour", True),
     *_zone_metrics("fire_area", "brandaandachtsgebied", "the fire area of concern", False),
-    *_zone_metrics("explosion_area", "explosieaandachtsgebied", "the explosion area of concern",
-                   False),
-    *_zone_metrics("toxic_area", "gifwolkaandachtsgebied", "the toxic-cloud area of concern",
-                   False),
+    *_zone_metrics(
+        "explosion_area", "explosieaandachtsgebied", "the explosion area of concern", False
+    ),
+    *_zone_metrics(
+        "toxic_area", "gifwolkaandachtsgebied", "the toxic-cloud area of concern", False
+    ),
     *_zone_metrics("attention_area", "een aandachtsgebied", "any area of concern", True),
-    metric("bkl_ir_rule_met", "Voldoet aan Bkl-regel PR", "Bkl individual-risk rule met", "boolean", levels=("area", "overall"),
-           description="No very vulnerable building inside the individual-risk contour of "
-           "`ir_limit_per_year`."),
-    metric("vulnerability", "Kwetsbaarheid", "Vulnerability", "class", levels=("feature",),
-           description="very_vulnerable / vulnerable / limited_vulnerable (from `function`)."),
-    metric("ir_per_year", "Plaatsgebonden risico", "Individual risk", "per year",
-           levels=("feature",), direction="lower_is_better", digits=10,
-           description="Highest risk of the individual-risk contours the building lies in."),
-    flag_metric("in_ir_contour", "In PR-contour", "In the individual-risk contour",
-                "Inside a contour of at least `ir_limit_per_year`."),
-    flag_metric("in_fire_area", "In brandaandachtsgebied", "In the fire area of concern",
-                "Intersects a `fire` contour."),
-    flag_metric("in_explosion_area", "In explosieaandachtsgebied",
-                "In the explosion area of concern", "Intersects an `explosion` contour."),
-    flag_metric("in_toxic_area", "In gifwolkaandachtsgebied", "In the toxic-cloud area of concern",
-                "Intersects a `toxic` contour."),
-)  # fmt: skip
+    metric(
+        "bkl_ir_rule_met",
+        "Voldoet aan Bkl-regel PR",
+        "Bkl individual-risk rule met",
+        "boolean",
+        levels=AREA_OVERALL,
+        description="No very vulnerable building inside the individual-risk contour of "
+        "`ir_limit_per_year`.",
+    ),
+    metric(
+        "vulnerability",
+        "Kwetsbaarheid",
+        "Vulnerability",
+        "class",
+        levels=("feature",),
+        description="very_vulnerable / vulnerable / limited_vulnerable (from `function`).",
+    ),
+    metric(
+        "ir_per_year",
+        "Plaatsgebonden risico",
+        "Individual risk",
+        "per year",
+        levels=("feature",),
+        direction="lower_is_better",
+        digits=10,
+        description="Highest risk of the individual-risk contours the building lies in.",
+    ),
+    flag_metric(
+        "in_ir_contour",
+        "In PR-contour",
+        "In the individual-risk contour",
+        "Inside a contour of at least `ir_limit_per_year`.",
+    ),
+    flag_metric(
+        "in_fire_area",
+        "In brandaandachtsgebied",
+        "In the fire area of concern",
+        "Intersects a `fire` contour.",
+    ),
+    flag_metric(
+        "in_explosion_area",
+        "In explosieaandachtsgebied",
+        "In the explosion area of concern",
+        "Intersects an `explosion` contour.",
+    ),
+    flag_metric(
+        "in_toxic_area",
+        "In gifwolkaandachtsgebied",
+        "In the toxic-cloud area of concern",
+        "Intersects a `toxic` contour.",
+    ),
+)
 
 
 def _example() -> dict[str, Any]:
@@ -386,12 +447,15 @@ def _example() -> dict[str, Any]:
         ),
         "risk_contours": rd_collection(
             [
-                feature(box(x, y, x + 100, y + 100), "pr6",
-                        {"kind": "individual_risk", "risk_per_year": 1e-6}),
+                feature(
+                    box(x, y, x + 100, y + 100),
+                    "pr6",
+                    {"kind": "individual_risk", "risk_per_year": 1e-6},
+                ),
                 feature(box(x, y, x + 300, y + 100), "fire", {"kind": "fire"}),
             ]
         ),
-    }  # fmt: skip
+    }
 
 
 INDICATORS = (
@@ -478,14 +542,22 @@ INDICATORS = (
             ),
         ),
         outputs=(
-            Output("rules", "Rules", "The Bkl individual-risk rule, whether it is met, and "
-                   "why group risk is not given."),
-        ),  # fmt: skip
+            Output(
+                "rules",
+                "Rules",
+                "The Bkl individual-risk rule, whether it is met, and why group risk is not given.",
+            ),
+        ),
         norms=(
-            Norm("ir_limit_per_year", 1e-6, "per year",
-                 "Individual-risk limit value for (very) vulnerable buildings", BKL_57,
-                 "ir_limit_per_year"),
-        ),  # fmt: skip
+            Norm(
+                "ir_limit_per_year",
+                1e-6,
+                "per year",
+                "Individual-risk limit value for (very) vulnerable buildings",
+                BKL_57,
+                "ir_limit_per_year",
+            ),
+        ),
         sources=(
             Source("Bkl art. 5.7", BKL_57, BKL_57_URL),
             Source("Bkl art. 5.3, annex VI", BKL_53, BKL_53_URL),

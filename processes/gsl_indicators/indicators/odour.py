@@ -234,7 +234,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     limit_industry = params.get("limit_industry")
     above = above_standard(livestock, standard) if livestock is not None else None
     ges_scores, ges = ges_report(found, dw, ges_tables(params))
-    for key, entry in ges.items():
+    for entry in ges.values():
         if not entry["scored"]:
             entry["reason"] = GES_NOT_IN_OU
     ctx.progress(0.6, "counting")
@@ -246,7 +246,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             out[f"max_{key}"] = g.maximum(v)
         if above is not None:
             # the standard differs per home: compare the excess (load − standard) with 0
-            s = share_above(livestock - standard, dw, 0.0, g)  # type: ignore[operator]
+            s = share_above(livestock - standard, dw, 0.0, g)
             out["share_homes_above_standard_livestock"] = s["share_homes"]
             out["share_dwellings_above_standard_livestock"] = s["share_dwellings"]
             out["homes_above_standard_livestock"] = s["homes_above"]
@@ -286,8 +286,9 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         "source": WGV,
         "industry": limit_industry,
         "industry_note": "no national standard for industry odour; `limit_industry` "
-        "given by the request" if limit_industry is not None else "no national standard "
-        "for industry odour; no share reported",
+        "given by the request"
+        if limit_industry is not None
+        else "no national standard for industry odour; no share reported",
     }
     return result
 
@@ -310,56 +311,116 @@ def _source_metrics(source: str) -> tuple[Metric, ...]:
     key = f"odour_{source}"
     n = f"odour {source}"
     return (
-        home_metric(key, f"Geur {source}", f"Odour {source}", UNIT,
-                    f"Odour load of {source} at the home (ou_E/m³, 98-percentile)."),
-        home_metric(f"ges_{key}", f"GES-score geur {source}", f"GES score {n}", "score",
-                    "GES score 0–8 from a user-supplied `ges_tables` entry (none by default).",
-                    0),
+        home_metric(
+            key,
+            f"Geur {source}",
+            f"Odour {source}",
+            UNIT,
+            f"Odour load of {source} at the home (ou_E/m³, 98-percentile).",
+            2,
+        ),
+        home_metric(
+            f"ges_{key}",
+            f"GES-score geur {source}",
+            f"GES score {n}",
+            "score",
+            "GES score 0–8 from a user-supplied `ges_tables` entry (none by default).",
+            0,
+        ),
         count_metric(f"homes_with_{key}", f"Woningen met geur {source}", f"Homes with {n}"),
-        metric(f"max_{key}", f"Hoogste geur {source}", f"Highest {n}", UNIT,
-               direction="lower_is_better", digits=2),
-    )  # fmt: skip
+        metric(
+            f"max_{key}",
+            f"Hoogste geur {source}",
+            f"Highest {n}",
+            UNIT,
+            direction="lower_is_better",
+            digits=2,
+        ),
+    )
 
 
 METRICS = (
     *HOME_METRICS,
     *(m for s in ODOUR_SOURCES for m in _source_metrics(s)),
-    metric("livestock_standard", "Geurnorm veehouderij", "Livestock odour standard", UNIT,
-           levels=("feature",), digits=1,
-           description="The standard of `livestock_standards` at the home's location."),
-    flag_metric("inside_built_up_area", "Binnen bebouwde kom", "Inside the built-up area",
-                "The home lies in `built_up_area` (all homes when that input is absent)."),
-    flag_metric("inside_concentration_area", "In concentratiegebied",
-                "Inside a concentration area",
-                "The home lies in `concentration_areas` (none when that input is absent)."),
-    flag_metric("livestock_above_standard", "Boven geurnorm veehouderij",
-                "Above the livestock odour standard",
-                "Livestock odour > the home's standard (null: no value)."),
-    flag_metric("industry_above_limit", "Boven grens industriegeur", "Above the industry limit",
-                "Industry odour > `limit_industry` (only when that is given)."),
-    share_metric("share_homes_above_standard_livestock",
-                 "Aandeel woningen boven geurnorm veehouderij",
-                 "Share of homes above the livestock odour standard",
-                 "Homes with livestock odour > their standard ÷ homes with a value.",
-                 scored=True),
-    share_metric("share_dwellings_above_standard_livestock",
-                 "Aandeel wooneenheden boven geurnorm veehouderij",
-                 "Share of dwellings above the livestock odour standard",
-                 "The same, by dwellings.", scored=True),
-    count_metric("homes_above_standard_livestock", "Woningen boven geurnorm veehouderij",
-                 "Homes above the livestock odour standard", ("area", "overall")),
-    count_metric("dwellings_above_standard_livestock", "Wooneenheden boven geurnorm veehouderij",
-                 "Dwellings above the livestock odour standard", ("area", "overall"), digits=2),
-    share_metric("share_homes_above_limit_industry", "Aandeel woningen boven grens industriegeur",
-                 "Share of homes above the industry odour limit",
-                 "Homes with industry odour > `limit_industry` ÷ homes with a value.",
-                 scored=True),
-    share_metric("share_dwellings_above_limit_industry",
-                 "Aandeel wooneenheden boven grens industriegeur",
-                 "Share of dwellings above the industry odour limit", "The same, by dwellings."),
-    count_metric("homes_above_limit_industry", "Woningen boven grens industriegeur",
-                 "Homes above the industry odour limit"),
-)  # fmt: skip
+    metric(
+        "livestock_standard",
+        "Geurnorm veehouderij",
+        "Livestock odour standard",
+        UNIT,
+        levels=("feature",),
+        digits=1,
+        description="The standard of `livestock_standards` at the home's location.",
+    ),
+    flag_metric(
+        "inside_built_up_area",
+        "Binnen bebouwde kom",
+        "Inside the built-up area",
+        "The home lies in `built_up_area` (all homes when that input is absent).",
+    ),
+    flag_metric(
+        "inside_concentration_area",
+        "In concentratiegebied",
+        "Inside a concentration area",
+        "The home lies in `concentration_areas` (none when that input is absent).",
+    ),
+    flag_metric(
+        "livestock_above_standard",
+        "Boven geurnorm veehouderij",
+        "Above the livestock odour standard",
+        "Livestock odour > the home's standard (null: no value).",
+    ),
+    flag_metric(
+        "industry_above_limit",
+        "Boven grens industriegeur",
+        "Above the industry limit",
+        "Industry odour > `limit_industry` (only when that is given).",
+    ),
+    share_metric(
+        "share_homes_above_standard_livestock",
+        "Aandeel woningen boven geurnorm veehouderij",
+        "Share of homes above the livestock odour standard",
+        "Homes with livestock odour > their standard ÷ homes with a value.",
+        scored=True,
+    ),
+    share_metric(
+        "share_dwellings_above_standard_livestock",
+        "Aandeel wooneenheden boven geurnorm veehouderij",
+        "Share of dwellings above the livestock odour standard",
+        "The same, by dwellings.",
+        scored=True,
+    ),
+    count_metric(
+        "homes_above_standard_livestock",
+        "Woningen boven geurnorm veehouderij",
+        "Homes above the livestock odour standard",
+        ("area", "overall"),
+    ),
+    count_metric(
+        "dwellings_above_standard_livestock",
+        "Wooneenheden boven geurnorm veehouderij",
+        "Dwellings above the livestock odour standard",
+        ("area", "overall"),
+        digits=2,
+    ),
+    share_metric(
+        "share_homes_above_limit_industry",
+        "Aandeel woningen boven grens industriegeur",
+        "Share of homes above the industry odour limit",
+        "Homes with industry odour > `limit_industry` ÷ homes with a value.",
+        scored=True,
+    ),
+    share_metric(
+        "share_dwellings_above_limit_industry",
+        "Aandeel wooneenheden boven grens industriegeur",
+        "Share of dwellings above the industry odour limit",
+        "The same, by dwellings.",
+    ),
+    count_metric(
+        "homes_above_limit_industry",
+        "Woningen boven grens industriegeur",
+        "Homes above the industry odour limit",
+    ),
+)
 
 
 def _example() -> dict[str, Any]:
@@ -428,10 +489,12 @@ INDICATORS = (
         inputs=(
             BUILDINGS,
             NEIGHBOURHOODS,
-            zone_input("odour (ou_E/m³, P98) with optional source; or odour_livestock, "
-                       "odour_industry"),
-            point_input("odour (ou_E/m³, P98) with optional source; or odour_livestock, "
-                        "odour_industry"),
+            zone_input(
+                "odour (ou_E/m³, P98) with optional source; or odour_livestock, odour_industry"
+            ),
+            point_input(
+                "odour (ou_E/m³, P98) with optional source; or odour_livestock, odour_industry"
+            ),
             GeoInput(
                 "built_up_area",
                 "Built-up area (bebouwde kom)",
@@ -491,21 +554,48 @@ INDICATORS = (
             GES_PARAMETER,
         ),
         outputs=(
-            Output("classes", "Odour classes",
-                   "Per source: homes, dwellings and their shares per class of `class_edges_ou`."),
+            Output(
+                "classes",
+                "Odour classes",
+                "Per source: homes, dwellings and their shares per class of `class_edges_ou`.",
+            ),
             Output("ges", "GES", "Per source the GES table used, or why none."),
             Output("standards", "Standards", "The livestock standards applied and their source."),
-        ),  # fmt: skip
+        ),
         norms=(
-            Norm("concentration_inside_built_up", 3.0, UNIT, "Concentration area, inside the "
-                 "built-up area", WGV, "livestock_standards"),
-            Norm("concentration_outside_built_up", 14.0, UNIT, "Concentration area, outside "
-                 "the built-up area", WGV, "livestock_standards"),
-            Norm("elsewhere_inside_built_up", 2.0, UNIT, "Outside concentration areas, inside "
-                 "the built-up area", WGV, "livestock_standards"),
-            Norm("elsewhere_outside_built_up", 8.0, UNIT, "Outside concentration areas, "
-                 "outside the built-up area", WGV, "livestock_standards"),
-        ),  # fmt: skip
+            Norm(
+                "concentration_inside_built_up",
+                3.0,
+                UNIT,
+                "Concentration area, inside the built-up area",
+                WGV,
+                "livestock_standards",
+            ),
+            Norm(
+                "concentration_outside_built_up",
+                14.0,
+                UNIT,
+                "Concentration area, outside the built-up area",
+                WGV,
+                "livestock_standards",
+            ),
+            Norm(
+                "elsewhere_inside_built_up",
+                2.0,
+                UNIT,
+                "Outside concentration areas, inside the built-up area",
+                WGV,
+                "livestock_standards",
+            ),
+            Norm(
+                "elsewhere_outside_built_up",
+                8.0,
+                UNIT,
+                "Outside concentration areas, outside the built-up area",
+                WGV,
+                "livestock_standards",
+            ),
+        ),
         sources=(
             Source("Wgv art. 3", WGV, WGV_URL),
             Source("Bodden 2017", BODDEN),
