@@ -151,8 +151,10 @@ def line_widths(layer: Layer, table: Sequence[Mapping[str, Any]]) -> tuple[np.nd
 def in_zone(buildings: np.ndarray, lines: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """Return per building whether it lies within the zone width of any line (≤ width: inside).
 
-    One ``dwithin`` STRtree query at the largest width, then each pair's exact distance
-    against its own line's width.
+    Candidates come from one STRtree query of the buildings by each line's buffer (a
+    polygon a little wider than the zone, prepared once per line: a long line's bounding
+    box would hold far too many buildings); each candidate pair is then decided on the
+    exact distance to the line axis, so the buffer's polygon approximation never decides.
 
     Examples
     --------
@@ -165,13 +167,16 @@ def in_zone(buildings: np.ndarray, lines: np.ndarray, widths: np.ndarray) -> np.
     ok = np.flatnonzero(np.isfinite(widths) & (widths > 0))
     if not len(buildings) or not len(ok):
         return out
-    tree = shapely.STRtree(lines[ok])
+    w = widths[ok]
+    # A buffer's vertices lie on the true offset curve and its chords inside it, by at most
+    # w·(1 − cos(π / (4·quad_segs))) < 0.5 % of w at quad_segs 8: 1 % + 1 m more covers
+    # the zone whole.
+    cover = shapely.buffer(lines[ok], w * 1.01 + 1.0)
+    li, bi = shapely.STRtree(buildings).query(cover, predicate="intersects")
+    d = shapely.distance(buildings[bi], lines[ok][li])
     # GEOS computes a distance of exactly the width a few ulp off (51.875 → 51.87500000000001):
     # a building counts as inside up to EDGE_TOLERANCE_M beyond the width
-    reach = float(widths[ok].max()) + EDGE_TOLERANCE_M
-    bi, li = tree.query(buildings, predicate="dwithin", distance=reach)
-    d = shapely.distance(buildings[bi], lines[ok][li])
-    out[bi[d <= widths[ok][li] + EDGE_TOLERANCE_M]] = True
+    out[bi[d <= w[li] + EDGE_TOLERANCE_M]] = True
     return out
 
 

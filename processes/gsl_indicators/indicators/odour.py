@@ -148,7 +148,8 @@ def inside_any(geometries: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """
     out = np.zeros(len(geometries), dtype=bool)
     if len(geometries) and len(polygons):
-        hit, _ = shapely.STRtree(polygons).query(geometries, predicate="intersects")
+        # a tree of the geometries queried by the polygons: each polygon is prepared once
+        _, hit = shapely.STRtree(geometries).query(polygons, predicate="intersects")
         out[hit] = True
     return out
 
