@@ -101,3 +101,20 @@ def test_inside_iff_distance_at_most_width(x: float, y: float, w: float) -> None
     dx = max(0.0, -x, x - 200)
     # GEOS's distance may be a few ulp off: on the edge within 1 µm counts as inside
     assert bool(got) == (math.hypot(dx, y) <= w + 1e-6)
+
+
+def test_bent_and_multi_part_lines() -> None:
+    bent = {
+        "type": "MultiLineString",
+        "coordinates": [[[0, 0], [100, 0], [100, 100]], [[300, 0], [400, 0]]],
+    }
+    lines = fc(feature(bent, "M", zone_width_m=30))
+    homes = fc(
+        feature(point(130, 50), "a"),  # 30 m from the second segment (x = 100): inside
+        feature(point(121, 121), "b"),  # beyond the bend's end (100, 100): √(21² + 21²) ≈ 29.7
+        feature(point(200, 0), "c"),  # 100 m from both parts: outside
+        feature(point(350, -30), "d"),  # 30 m from the second part: inside
+    )
+    r = execute(EMF, {"buildings": homes, "power_lines": lines})
+    got = [f["properties"]["in_magnetic_field_zone"] for f in r["buildings"]["features"]]
+    assert got == [True, True, False, True]

@@ -148,13 +148,31 @@ def line_widths(layer: Layer, table: Sequence[Mapping[str, Any]]) -> tuple[np.nd
     return width, mapped
 
 
+def line_segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return every straight segment of ``lines`` and the index of the line it belongs to.
+
+    Examples
+    --------
+    >>> segs, of = line_segments(np.array([shapely.LineString([(0, 0), (1, 0), (1, 1)])]))
+    >>> [s.wkt for s in segs], of.tolist()
+    (['LINESTRING (0 0, 1 0)', 'LINESTRING (1 0, 1 1)'], [0, 0])
+    """
+    parts, part_of = shapely.get_parts(lines, return_index=True)
+    xy, idx = shapely.get_coordinates(parts, return_index=True)
+    same = idx[1:] == idx[:-1]
+    start, end = xy[:-1][same], xy[1:][same]
+    segments = shapely.linestrings(np.stack([start, end], axis=1))
+    return segments, part_of[idx[:-1][same]]
+
+
 def in_zone(buildings: np.ndarray, lines: np.ndarray, widths: np.ndarray) -> np.ndarray:
     """Return per building whether it lies within the zone width of any line (≤ width: inside).
 
-    Candidates come from one STRtree query of the buildings by each line's buffer (a
-    polygon a little wider than the zone, prepared once per line: a long line's bounding
-    box would hold far too many buildings); each candidate pair is then decided on the
-    exact distance to the line axis, so the buffer's polygon approximation never decides.
+    Each line is cut into its straight segments (a long line's bounding box would hold most
+    of a district); one STRtree query of the buildings by every segment's buffer (a polygon
+    a little wider than the zone, prepared once) gives the candidates, and each candidate
+    is decided on its exact distance to the segment: the distance to a line is the least
+    distance to its segments, so the buffer's polygon approximation never decides.
 
     Examples
     --------
@@ -167,16 +185,17 @@ def in_zone(buildings: np.ndarray, lines: np.ndarray, widths: np.ndarray) -> np.
     ok = np.flatnonzero(np.isfinite(widths) & (widths > 0))
     if not len(buildings) or not len(ok):
         return out
-    w = widths[ok]
+    segments, of = line_segments(lines[ok])
+    w = widths[ok][of]
     # A buffer's vertices lie on the true offset curve and its chords inside it, by at most
     # w·(1 − cos(π / (4·quad_segs))) < 0.5 % of w at quad_segs 8: 1 % + 1 m more covers
     # the zone whole.
-    cover = shapely.buffer(lines[ok], w * 1.01 + 1.0)
-    li, bi = shapely.STRtree(buildings).query(cover, predicate="intersects")
-    d = shapely.distance(buildings[bi], lines[ok][li])
+    cover = shapely.buffer(segments, w * 1.01 + 1.0)
+    si, bi = shapely.STRtree(buildings).query(cover, predicate="intersects")
+    d = shapely.distance(buildings[bi], segments[si])
     # GEOS computes a distance of exactly the width a few ulp off (51.875 → 51.87500000000001):
     # a building counts as inside up to EDGE_TOLERANCE_M beyond the width
-    out[bi[d <= w[li] + EDGE_TOLERANCE_M]] = True
+    out[bi[d <= w[si] + EDGE_TOLERANCE_M]] = True
     return out
 
 
