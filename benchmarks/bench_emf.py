@@ -11,7 +11,7 @@ neighbourhood the share of homes and of children's facilities inside. GeoPandas:
 ``sjoin(predicate="dwithin")`` at the largest width, the distance of each pair to its
 line against that line's width, ``groupby`` per neighbourhood.
 
-Run: ``.venv/bin/python benchmarks/bench_emf.py [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_emf.py [--quick] [--homes N]``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from gsl_indicators.core.spec import registry
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--homes", type=int, default=100_000)
-    n = ap.parse_args().homes
+    ap.add_argument("--quick", action="store_true", help="10,000 homes")
+    args = ap.parse_args()
+    n = 10_000 if args.quick else args.homes
     rng = np.random.default_rng(3)
     c = city(n, functions=("school", "kinderopvang"))
     k = 12

@@ -13,7 +13,7 @@ inside any area of concern, the very vulnerable buildings inside the 10⁻⁶ co
 the Bkl flag. GeoPandas: ``sjoin`` of the buildings with the contours, a ``groupby`` per
 kind, ``groupby`` per neighbourhood.
 
-Run: ``.venv/bin/python benchmarks/bench_external_safety.py [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_external_safety.py [--quick] [--homes N]``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ FUNCTIONS = ("school", "kinderopvang", "verpleeghuis")
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--homes", type=int, default=100_000)
-    n = ap.parse_args().homes
+    ap.add_argument("--quick", action="store_true", help="10,000 homes")
+    args = ap.parse_args()
+    n = 10_000 if args.quick else args.homes
     rng = np.random.default_rng(5)
     c = city(n, functions=FUNCTIONS)
     k = 400

@@ -13,7 +13,7 @@ share of homes and of dwellings above per neighbourhood; the industry load besid
 GeoPandas: ``sjoin`` per overlay and source,
 ``groupby().max()``, ``np.select`` for the standard, ``groupby`` for the shares.
 
-Run: ``.venv/bin/python benchmarks/bench_odour.py [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_odour.py [--quick] [--homes N]``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from gsl_indicators.core.spec import registry
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--homes", type=int, default=100_000)
-    n = ap.parse_args().homes
+    ap.add_argument("--quick", action="store_true", help="10,000 homes")
+    args = ap.parse_args()
+    n = 10_000 if args.quick else args.homes
     rng = np.random.default_rng(11)
     c = city(n)
     # contour maps: per farm nested contours at the usual iso-levels, per industrial site too

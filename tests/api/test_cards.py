@@ -24,7 +24,18 @@ def test_menukaart_lists_the_cards(client: Any) -> None:
     assert [c["id"] for c in doc["cards"]] == list(CARDS)
     ggo = doc["cards"][1]
     assert ggo["profile"] == "ggo-utrecht-example" and ggo["example"] is True
-    assert ggo["themes"] == ["air", "noise", "heat", "green", "water", "soil", "proximity"]
+    assert ggo["themes"] == [
+        "air",
+        "noise",
+        "odour",
+        "external-safety",
+        "emf",
+        "heat",
+        "green",
+        "water",
+        "soil",
+        "proximity",
+    ]
     assert any(link["type"] == "text/csv" for link in ggo["links"])
 
 
