@@ -159,3 +159,9 @@ def test_home_on_the_built_up_boundary_is_inside() -> None:
     # zones 50..100 (3.5) and 100..200 (14.0) the worst wins: 14.0 > 2.0
     assert p["inside_built_up_area"] is True and p["livestock_standard"] == 2.0
     assert p["odour_livestock"] == 14.0 and p["livestock_above_standard"] is True
+
+
+def test_location_flags_only_for_homes() -> None:
+    p = [f["properties"] for f in run()["buildings"]["features"]]
+    assert [x["inside_built_up_area"] for x in p] == [True, True, False, False, None]
+    assert [x["inside_concentration_area"] for x in p] == [False, True, True, False, None]

@@ -261,8 +261,12 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
 
     result = level_metrics(METRICS, ctx.groups, len(homes), stats)
     home = homes.mask
-    result.feature["inside_built_up_area"] = np.where(home, built_up, False).tolist()
-    result.feature["inside_concentration_area"] = np.where(home, concentration, False).tolist()
+    result.feature["inside_built_up_area"] = [
+        bool(b) if h else None for b, h in zip(built_up, home, strict=True)
+    ]
+    result.feature["inside_concentration_area"] = [
+        bool(c) if h else None for c, h in zip(concentration, home, strict=True)
+    ]
     result.feature["livestock_standard"] = np.where(home, standard, np.nan)
     for key, v in found.items():
         result.feature[key] = v
@@ -356,13 +360,13 @@ METRICS = (
         "inside_built_up_area",
         "Binnen bebouwde kom",
         "Inside the built-up area",
-        "The home lies in `built_up_area` (all homes when that input is absent).",
+        "The home lies in `built_up_area` (all homes when that input is absent; null: not a home).",
     ),
     flag_metric(
         "inside_concentration_area",
         "In concentratiegebied",
         "Inside a concentration area",
-        "The home lies in `concentration_areas` (none when that input is absent).",
+        "The home lies in `concentration_areas` (none when that input is absent; null: not a home).",
     ),
     flag_metric(
         "livestock_above_standard",
