@@ -25,8 +25,19 @@ def test_menukaart_lists_the_cards(client: Any) -> None:
     ggo = doc["cards"][1]
     assert ggo["profile"] == "ggo-utrecht-example" and ggo["example"] is True
     assert ggo["themes"] == [
-        "air", "noise", "heat", "green", "water", "flood", "activity", "soil", "proximity"
-    ]  # fmt: skip
+        "air",
+        "noise",
+        "odour",
+        "external-safety",
+        "emf",
+        "heat",
+        "green",
+        "water",
+        "flood",
+        "activity",
+        "soil",
+        "proximity",
+    ]
     assert any(link["type"] == "text/csv" for link in ggo["links"])
 
 

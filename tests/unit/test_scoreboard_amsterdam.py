@@ -23,12 +23,26 @@ def test_ggo_card_on_the_amsterdam_kit(load_amsterdam: Any) -> None:
     doc = execute(registry().get("scoreboard"), inputs)
     themes = {t["theme"]: t for t in doc["themes"]}
     assert list(themes) == [
-        "air", "noise", "heat", "green", "water", "flood", "activity", "soil", "proximity"
-    ]  # fmt: skip
+        "air",
+        "noise",
+        "odour",
+        "external-safety",
+        "emf",
+        "heat",
+        "green",
+        "water",
+        "flood",
+        "activity",
+        "soil",
+        "proximity",
+    ]
     assert themes["green"]["status"] == "assessed"
     assert {t for t, v in themes.items() if v["status"] == "assessed"} == {"green"}
     assert "exposure_zones" in themes["air"]["missing"]
     assert "exposure_zones" in themes["noise"]["missing"]
+    assert "exposure_zones" in themes["odour"]["missing"]
+    assert themes["external-safety"]["missing"] == ["risk_contours"]
+    assert themes["emf"]["missing"] == ["power_lines"]
     assert "cool_places" in themes["heat"]["missing"]
     assert themes["water"]["missing"] == ["surfaces"]
     assert themes["proximity"]["missing"] == ["facilities"]

@@ -19,7 +19,7 @@ Examples
 --------
 >>> card = resolve_card("ggo-utrecht-example")
 >>> card.profile, [t.id for t in card.themes][:3]
-('ggo-utrecht-example', ['air', 'noise', 'heat'])
+('ggo-utrecht-example', ['air', 'noise', 'odour'])
 >>> local = resolve_card({"extends": "ggo-utrecht-example", "id": "stad-x",
 ...     "accents": {"green-3-30-300": {"tree_distance_m": 50}}})
 >>> [(d.indicator, d.parameter, d.card_value, d.local_value) for d in local.deviations]

@@ -43,7 +43,7 @@ the representative point).
 When several forms give the same quantity for a home, the worst (highest) value is
 kept. All exposure quantities here are "higher is worse".
 
-Everything is vectorised: one ``STRtree.query`` for all homes against the zones, one
+Everything is vectorised: one ``STRtree.query`` of all zones (prepared) against the homes, one
 KD-tree query for the receptor points, one windowed raster read for the grid.
 """
 
@@ -249,7 +249,13 @@ def _reduce_pairs(
         has = count > 0
         out[has] = total[has] / count[has]
         return out
-    key = v if how == "worst" else -src_idx.astype(float)
+    if how == "worst":  # one unbuffered ufunc pass instead of a sort of all pairs
+        best = np.full(n, -np.inf)
+        np.maximum.at(best, home_idx, v)
+        has = best > -np.inf
+        out[has] = best[has]
+        return out
+    key = -src_idx.astype(float)
     order = np.lexsort((key, home_idx))
     hs = home_idx[order]
     last = np.r_[hs[1:] != hs[:-1], True]
@@ -294,9 +300,11 @@ def sample_zones(
     n = len(homes)
     if n == 0 or len(zones) == 0:
         return np.full(n, np.nan)
-    tree = shapely.STRtree(zones)
-    home_idx, zone_idx = tree.query(homes, predicate="intersects")
-    return _reduce_pairs(home_idx, zone_idx, np.asarray(values, float), n, overlap)
+    values = np.asarray(values, float)
+    # the tree holds the homes and the zones are the queries: shapely prepares each query
+    # geometry once, so every zone is tested against its candidate homes prepared
+    zone_idx, home_idx = shapely.STRtree(homes).query(zones, predicate="intersects")
+    return _reduce_pairs(home_idx, zone_idx, values, n, overlap)
 
 
 def sample_points(
