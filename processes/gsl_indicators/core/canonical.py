@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+__all__ = ["canonical_json", "digest", "digest_bytes"]
+
 
 def canonical_json(value: Any) -> bytes:
     """Serialise ``value`` to canonical JSON bytes.

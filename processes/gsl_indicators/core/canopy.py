@@ -32,6 +32,15 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+__all__ = [
+    "CHUNK",
+    "canopy_area",
+    "chunked_map",
+    "default_workers",
+    "dissolve_groups",
+    "overlap_groups",
+]
+
 CHUNK = 8192
 _SEGMENT_M = 50.0
 

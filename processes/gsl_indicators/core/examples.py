@@ -10,6 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+__all__ = [
+    "RD_CRS",
+    "box",
+    "box_feature",
+    "feature",
+    "id_box_feature",
+    "line",
+    "line_feature",
+    "point",
+    "point_feature",
+    "rd_collection",
+]
+
 RD_CRS: dict[str, Any] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
 """The ``crs`` member of an EPSG:28992 FeatureCollection."""
 

@@ -72,6 +72,39 @@ from gsl_indicators.core.spec import (
     Parameter,
 )
 
+__all__ = [
+    "AREA_OVERALL",
+    "BUILDINGS",
+    "FEATURE",
+    "HOME_METRICS",
+    "LOWER",
+    "NEIGHBOURHOODS",
+    "NOISE_SOURCES",
+    "GridSample",
+    "Quantity",
+    "above_flags",
+    "collect_exposure",
+    "count_metric",
+    "exposure_parameters",
+    "feature_values",
+    "flag_metric",
+    "grid_bytes",
+    "home_counts",
+    "home_metric",
+    "home_values",
+    "level_metrics",
+    "metric",
+    "point_input",
+    "sample_grid",
+    "sample_points",
+    "sample_zones",
+    "share_above",
+    "share_metric",
+    "weighted_mean",
+    "whole",
+    "zone_input",
+]
+
 NOISE_SOURCES = ("road", "rail", "aircraft", "industry")
 
 # --------------------------------------------------------------------------- inputs

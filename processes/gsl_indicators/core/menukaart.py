@@ -14,6 +14,8 @@ from gsl_indicators.core.scoring import load_profile
 from gsl_indicators.core.spec import Registry
 from gsl_indicators.indicators.parking import catalog_tables
 
+__all__ = ["THEME_ORDER", "menu_card"]
+
 # Order of the themes on the card (others follow alphabetically).
 THEME_ORDER = (
     "green",

@@ -37,6 +37,25 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from gsl_indicators.core.spec import Context, Parameter
 
+__all__ = [
+    "DEFAULT_WALKABLE",
+    "ENTRANCE_TOLERANCE_M",
+    "NetworkDistances",
+    "Snap",
+    "WalkNetwork",
+    "build_network",
+    "distances_to",
+    "network_distances",
+    "network_distances_by_type",
+    "report",
+    "snap",
+    "snap_origins",
+    "walkable_from",
+    "walkable_lines",
+    "walkable_mask",
+    "walking_parameters",
+]
+
 #: OpenStreetMap ``highway`` values that count as walkable by default. Roads with
 #: sidewalks (residential ... primary), paths, footways, steps and cycleways (in the
 #: Netherlands a pedestrian may use the cycle path where there is no footway, RVV 1990

@@ -59,6 +59,33 @@ if TYPE_CHECKING:
     from gsl_indicators.core.geo import Layer
     from gsl_indicators.core.spec import Context
 
+__all__ = [
+    "AREA_TYPES",
+    "CBS_AREA_TYPES",
+    "DEFAULT_BAND",
+    "DEFAULT_PROFILE",
+    "GGO_AREA_TYPES",
+    "PROFILE_PARAMETERS",
+    "AreaTypeInfo",
+    "Band",
+    "Direction",
+    "IndicatorNorms",
+    "MetricNorm",
+    "Profile",
+    "ScoringRule",
+    "area_types_of",
+    "band_of",
+    "band_scores",
+    "deep_merge",
+    "headline_score",
+    "load_profile",
+    "normalise_area_type",
+    "raw_profile",
+    "resolve_profile",
+    "scorecard",
+    "scorecards",
+]
+
 Direction = Literal["lower_is_better", "higher_is_better"]
 
 CBS_AREA_TYPES: tuple[str, ...] = ("1", "2", "3", "4", "5")

@@ -37,6 +37,18 @@ import re
 import numpy as np
 import shapely
 
+__all__ = [
+    "building_shadows",
+    "julian_century",
+    "parse_date",
+    "parse_solar_time",
+    "shade_geometry",
+    "shaded_area",
+    "shadow_offsets",
+    "solar_declination",
+    "solar_position",
+]
+
 
 def julian_century(date: dt.date, hour_utc: float = 12.0) -> float:
     """Return Julian centuries since J2000.0 for ``date`` at ``hour_utc``.

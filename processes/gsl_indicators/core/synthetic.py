@@ -28,6 +28,8 @@ import numpy as np
 
 from gsl_indicators.core.examples import rd_collection
 
+__all__ = ["FACILITY_TYPES", "LAYERS", "X0", "Y0", "city"]
+
 X0 = 120_000.0
 Y0 = 480_000.0
 FACILITY_TYPES: dict[str, float] = {

@@ -74,6 +74,28 @@ from gsl_indicators.core.spec import (
 )
 from gsl_indicators.indicators.proximity import distances_by_mode, euclidean_nearest
 
+__all__ = [
+    "CANDIDATES",
+    "DENSIFY_M",
+    "HIGHER",
+    "INDICATORS",
+    "METRICS",
+    "NODE_DECIMALS",
+    "PARAMETERS",
+    "PLAY_REACH_M",
+    "SPORT_REACH_M",
+    "area_metrics",
+    "compute",
+    "count_in_areas",
+    "intersection_nodes",
+    "length_in_areas",
+    "nearest_distance",
+    "polygons_of",
+    "reach_flags",
+    "union_by_area",
+    "walk_lines",
+]
+
 HIGHER: Direction = "higher_is_better"
 NODE_DECIMALS = 3
 """Node coordinates are merged at 1 mm, as in the walking graph."""

@@ -63,6 +63,20 @@ from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, Norm, Output, Parameter, Source
 
+__all__ = [
+    "INDICATORS",
+    "METRICS",
+    "NAMES",
+    "POLLUTANTS",
+    "UG",
+    "WHO_LEVELS",
+    "compute",
+    "feature_columns",
+    "limits_of",
+    "pollutant_stats",
+    "suffix",
+]
+
 POLLUTANTS = ("no2", "pm25", "pm10")
 NAMES = {"no2": "NO₂", "pm25": "PM2.5", "pm10": "PM10"}
 # WHO 2021 annual levels: (level name, default µg/m³)

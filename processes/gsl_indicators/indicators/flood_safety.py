@@ -79,6 +79,21 @@ from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Parameter, Source
 
+__all__ = [
+    "DEFAULT_THRESHOLDS_M",
+    "INDICATORS",
+    "METRICS",
+    "PARAMETERS",
+    "REFUGE_FLOOR_M",
+    "compute",
+    "flood_stats",
+    "floor_heights",
+    "home_depths",
+    "threshold_metrics",
+    "threshold_tag",
+    "thresholds_of",
+]
+
 DEFAULT_THRESHOLDS_M = (0.2, 0.5, 0.8, 2.0)
 """Default ``depth_thresholds_m`` (see the module docstring for the reason of each)."""
 

@@ -95,6 +95,26 @@ from gsl_indicators.core.spec import (
     Source,
 )
 
+__all__ = [
+    "CANOPY",
+    "HEAT_BUILDINGS",
+    "INDICATORS",
+    "METRICS",
+    "PET_CLASSES",
+    "PET_LIMITS",
+    "PUBLIC_SPACE",
+    "QUANTITIES",
+    "building_heights",
+    "compute",
+    "home_columns",
+    "home_stats",
+    "pet_class",
+    "pet_distribution",
+    "shade_metrics",
+    "shade_per_area",
+    "sun",
+]
+
 QUANTITIES = (
     Quantity("pet", "pet"),
     Quantity("hot_nights", "hot_nights"),

@@ -26,6 +26,37 @@ from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.metrics import Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Output, Parameter, Source
 
+__all__ = [
+    "INDICATORS",
+    "KINDS",
+    "METRICS",
+    "TIMINGS",
+    "Effect",
+    "EffectInput",
+    "Eur",
+    "Factor",
+    "GreenPremium",
+    "OpenAPI30Schema",
+    "Share",
+    "Text",
+    "Year",
+    "analyse",
+    "break_even_year",
+    "cash_flow_rows",
+    "compute",
+    "discount_factors",
+    "effect_rows",
+    "effects_from_params",
+    "green_premium_effect",
+    "openapi_schema",
+    "present_value",
+    "qaly_sweep",
+    "residual_effect",
+    "to_effect",
+    "value_range",
+    "warn_about",
+]
+
 KINDS = ("cost", "benefit", "transfer")
 TIMINGS: dict[str, float] = {"end-of-year": 1.0, "mid-year": 0.5, "start-of-year": 0.0}
 YEAR_MIN, YEAR_MAX = 1900, 2200  # validation bounds of any calendar year given

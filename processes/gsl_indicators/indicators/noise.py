@@ -56,6 +56,19 @@ from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Output, Parameter, Source
 
+__all__ = [
+    "CLASS_PARAMETERS",
+    "INDICATORS",
+    "METRICS",
+    "QUANTITIES",
+    "WHO_VALUES",
+    "class_distribution",
+    "class_edges",
+    "compute",
+    "limit_of",
+    "noise_stats",
+]
+
 QUANTITIES = tuple(Quantity(f"{m}_{s}", m, s) for m in ("lden", "lnight") for s in NOISE_SOURCES)
 WHO_VALUES = {
     "lden_road": 53.0,

@@ -30,6 +30,8 @@ from gsl_indicators.core.spec import (
     Source,
 )
 
+__all__ = ["INDICATORS", "METRICS", "area_inside", "compute"]
+
 
 def area_inside(areas: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Return, per area, the area of the union of ``polygons`` inside it.

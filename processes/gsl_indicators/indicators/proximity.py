@@ -53,6 +53,36 @@ from gsl_indicators.core.spec import (
     Source,
 )
 
+__all__ = [
+    "BUILDINGS",
+    "DEFAULT_PROFILES",
+    "DEFAULT_VISIT_WEIGHTS",
+    "INDICATORS",
+    "METRICS",
+    "NEIGHBOURHOODS",
+    "NETWORK",
+    "DistanceReach",
+    "MobilityProfiles",
+    "ProfileReach",
+    "WalkReach",
+    "compute_facilities",
+    "distances_by_mode",
+    "euclidean_nearest",
+    "facility_groups",
+    "mobility_profiles_schema",
+    "network_from_layers",
+    "positive_weights",
+    "profile_metrics",
+    "profile_reaches",
+    "reach_metrics",
+    "request_metrics",
+    "requested_types",
+    "type_metrics",
+    "type_table",
+    "visit_share",
+    "within_column",
+]
+
 BUILDINGS = GeoInput(
     "buildings",
     "Homes",

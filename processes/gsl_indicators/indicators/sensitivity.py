@@ -42,6 +42,31 @@ from gsl_indicators.core.uncertainty import (
     UNCERTAINTY_PARAMETER,
 )
 
+__all__ = [
+    "INDICATORS",
+    "METRICS",
+    "PROCESS_ID",
+    "SMALL_ENUM",
+    "Baseline",
+    "Sweep",
+    "baseline_parameters",
+    "compute",
+    "compute_monte_carlo",
+    "compute_one_at_a_time",
+    "default_metrics",
+    "default_parameters",
+    "elasticity",
+    "metric_value",
+    "record",
+    "resolve_target",
+    "run_baseline",
+    "sweep_parameter",
+    "sweep_values",
+    "sweepable",
+    "tornado_of",
+    "tracked_metrics",
+]
+
 PROCESS_ID = "sensitivity"
 
 #: Enums with at most this many values are varied by default (larger ones, e.g. a long

@@ -43,6 +43,32 @@ from gsl_indicators.core.spec import (
 )
 from gsl_indicators.indicators.water import NEIGHBOURHOODS, flags, overlay_pairs, warn_coverage
 
+__all__ = [
+    "DEFAULT_CLASS_ORDER",
+    "DEFAULT_FIT_FOR_HOUSING",
+    "GES_NOTE_SEALED",
+    "GES_NOTE_SOIL",
+    "HEALTH_CLASSES",
+    "HEALTH_SOURCES",
+    "INDICATORS",
+    "LEAD_HEALTH_LIMIT_MG_KG",
+    "LEAD_INTERVENTION_MG_KG",
+    "METRICS",
+    "NO_ZONE",
+    "GesByClass",
+    "GesScore",
+    "class_ranks",
+    "class_table",
+    "compute",
+    "contamination",
+    "ges_per_home",
+    "health_ranks",
+    "per_class",
+    "sealed_shares",
+    "worst_class_per_home",
+    "zone_classes",
+]
+
 DEFAULT_CLASS_ORDER = ("achtergrondwaarde", "wonen", "industrie", "niet-toepasbaar")
 DEFAULT_FIT_FOR_HOUSING = ("achtergrondwaarde", "wonen")
 NO_ZONE = "none"

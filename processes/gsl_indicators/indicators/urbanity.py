@@ -25,6 +25,19 @@ from gsl_indicators.core.spec import (
     Source,
 )
 
+__all__ = [
+    "CLASS_NAMES",
+    "DENSITY",
+    "INDICATORS",
+    "METRICS",
+    "address_density",
+    "class_names",
+    "class_of",
+    "classify",
+    "compute",
+    "overall_metrics",
+]
+
 CLASS_NAMES = {
     1: "zeer sterk stedelijk",
     2: "sterk stedelijk",

@@ -37,6 +37,22 @@ from gsl_indicators.core.spec import (
     Source,
 )
 
+__all__ = [
+    "GES_NOTE_WATER",
+    "INDICATORS",
+    "METRICS",
+    "NEIGHBOURHOODS",
+    "balance",
+    "compute",
+    "flags",
+    "neighbourhood_storage",
+    "neighbourhood_surfaces",
+    "overlay_pairs",
+    "storage_volumes",
+    "warn_coverage",
+    "warn_outside",
+]
+
 _TRUE = {"true", "ja", "yes", "y", "j", "1", "t"}
 _FALSE = {"false", "nee", "no", "n", "0", "f"}
 
