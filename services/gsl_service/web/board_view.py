@@ -392,6 +392,38 @@ def sentence(entry: Mapping[str, Any], page: Page, theme: str) -> str:
     return f"{scn}: {text}"
 
 
+def money(value: Any, lang: str) -> str:
+    """Return an amount in euros with thousands separators (Dutch: dots and a comma).
+
+    Examples
+    --------
+    >>> money(15647.921, "nl"), money(-5926.9069, "en"), money(0, "nl"), money(None, "en")
+    ('€ 15.647,92', '€ -5,926.91', '€ 0', '–')
+    """
+    n = _num(value)
+    if n is None:
+        return "–"
+    text = f"{n:,.2f}" if round(n, 2) != round(n) else f"{round(n):,}"
+    if lang == "nl":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return f"€ {text}"
+
+
+def significant(value: Any, lang: str, digits: int = 4) -> str:
+    """Return a small quantity (DALYs a year) with ``digits`` significant digits.
+
+    Examples
+    --------
+    >>> significant(0.005476383999, "nl"), significant(0.0146144, "en"), significant(0.0, "en")
+    ('0,005476', '0.01461', '0')
+    """
+    n = _num(value)
+    if n is None:
+        return "–"
+    text = f"{n:.{digits}g}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
 def _verdict_mark(verdict: Any) -> str:
     return {"better": "▲", "worse": "▼", "unchanged": "="}.get(str(verdict), "")
 
@@ -478,9 +510,21 @@ def scenario_view(
         }
         (view.theme_rows if kind == "theme" else view.metric_rows).append(row)
     view.total_rows = len(view.theme_rows)
-    view.theme_rows.sort(key=lambda r: (r["theme"], not r["overall"]))
+    first_seen = {t: i for i, t in reversed(list(enumerate(r["theme"] for r in view.theme_rows)))}
+    view.theme_rows.sort(key=lambda r: (first_seen[r["theme"]], not r["overall"]))
     view.theme_rows = view.theme_rows[:MAX_ROWS]
-    view.metric_rows.sort(key=lambda r: (r["theme"], r["indicator"], r["metric"], not r["overall"]))
+    for i, r in enumerate(view.theme_rows):
+        first = i == 0 or view.theme_rows[i - 1]["theme"] != r["theme"]
+        r["span"] = sum(1 for x in view.theme_rows[i:] if x["theme"] == r["theme"]) if first else 0
+    seen_m = {
+        k: i
+        for i, k in reversed(
+            list(enumerate((r["theme"], r["indicator"], r["metric"]) for r in view.metric_rows))
+        )
+    }
+    view.metric_rows.sort(
+        key=lambda r: (seen_m[(r["theme"], r["indicator"], r["metric"])], not r["overall"])
+    )
     view.metric_rows = view.metric_rows[:MAX_ROWS]
 
     themes_out = outputs.get("themes")
@@ -531,14 +575,19 @@ def scenario_view(
             for d in entry.get("derivation") or []:
                 if not isinstance(d, Mapping):
                     continue
+                daly = _num(d.get("daly_per_year"))
                 derivation.append(
                     {
                         "effect": d.get("effect"),
-                        "daly": _num(d.get("daly_per_year")),
-                        "baseline_daly": _num(d.get("baseline_daly")),
-                        "variant_daly": _num(d.get("variant_daly")),
+                        "daly": daly,
+                        "daly_text": ("+" if daly and daly > 0 else "")
+                        + significant(daly, page.lang),
+                        "baseline_daly": significant(d.get("baseline_daly"), page.lang),
+                        "variant_daly": significant(d.get("variant_daly"), page.lang),
                         "homes": d.get("homes_newly_meeting_3_30_300"),
-                        "home_value": d.get("mean_home_value_eur"),
+                        "home_value": money(d.get("mean_home_value_eur"), page.lang)
+                        if d.get("mean_home_value_eur") is not None
+                        else None,
                         "source": d.get("source"),
                     }
                 )
@@ -551,6 +600,12 @@ def scenario_view(
                     "green_premium": entry.get("green_premium"),
                     "derivation": derivation,
                     "mkba": dict(summary) if isinstance(summary, Mapping) else None,
+                    "money": {
+                        k: money(summary.get(k), page.lang)
+                        for k in ("pv_costs", "pv_benefits", "npv")
+                    }
+                    if isinstance(summary, Mapping)
+                    else {},
                     "mkba_parameters": dict((mkba or {}).get("parameters") or {}),
                 }
             )

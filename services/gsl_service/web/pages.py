@@ -408,6 +408,8 @@ def board_parts(layout: str, document: Any, page: Page, reg: Any, view: JobView)
             parts["rules"] = rules
             shown = {"rules"}
         parts["grid"] = grid
+        # the theme scores are the grid's overall row: the summary keeps the counts
+        view.summary = [r for r in view.summary if not r["key"].startswith("score_")]
         overall = grid.rows[0] if grid.rows and grid.rows[0].overall else None
         if overall is not None:
             bars = [

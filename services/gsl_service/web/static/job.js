@@ -134,6 +134,7 @@
   if (typeof Chart === "undefined") return;
   Chart.defaults.font.family = "DejaVu Sans, sans-serif";
   Chart.defaults.animation = false;
+  Chart.defaults.locale = data.lang === "nl" ? "nl-NL" : "en-GB";
   var scoreChart = function (id, rows) {
     var el = document.getElementById(id);
     if (!el || !rows) return;
