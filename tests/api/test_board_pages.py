@@ -96,6 +96,9 @@ def test_scenario_page_side_by_side_with_deltas_sentences_and_csv(client: Any) -
     assert len(rows) == len(doc) and rows[0]["scenario"] == "baseline"
     # f=json keeps the output as a JSON string
     assert client.get(f"/jobs/{job}/results/csv?f=json").json().startswith("scenario,")
+    assert client.get(f"/jobs/{job}/results/csv?f=gpkg").status_code == 406
+    # another JSON output is still JSON, and CSV is not offered for it
+    assert client.get(f"/jobs/{job}/results/themes?f=csv").status_code == 406
 
 
 def test_card_list_and_card_page(client: Any) -> None:

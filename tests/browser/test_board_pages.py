@@ -287,8 +287,11 @@ def test_ggo_light_page(tab: Any, server: Any) -> None:
     assert page.locator("#board-table thead .tag.light").count() >= 5
     heat = _cell(page, "A", "heat")
     assert heat.get_attribute("data-score") == "2.56" and "score-bad" in heat.get_attribute("class")
+    assert "shade_share_public_space 9.38 %" in heat.inner_text()
     noise = _cell(page, "A", "noise")
     assert noise.get_attribute("data-missing") == "exposure_zones"
+    page.evaluate("document.getElementById('scoreboard').scrollIntoView()")
+    tab.screenshot("job-ggo-light")
     assert page.locator("#rules tbody tr").count() == len(RULES)
     assert (
         page.locator('#rules tr[data-metric="mean_no2"]').inner_text().count("exposure_zones") == 1

@@ -23,6 +23,7 @@ from typing import Any
 from gsl_service.results import (
     area_label,
     feature_outputs,
+    metric_declarations,
     outputs_of,
     score_band,
     summary_of,
@@ -287,6 +288,8 @@ def light_grid(document: Any, page: Page) -> tuple[Grid, list[dict[str, Any]]]:
     for r in rules:
         rule_metrics.setdefault(str(r.get("theme")), []).append(str(r.get("metric")))
 
+    units = {m.id: m.unit for m in metric_declarations(document).values()}
+
     def cells_of(props: Mapping[str, Any]) -> list[Cell]:
         out = []
         for tid in themes:
@@ -295,7 +298,7 @@ def light_grid(document: Any, page: Page) -> tuple[Grid, list[dict[str, Any]]]:
                 {
                     "indicator": "light",
                     "metric": m,
-                    "value": None,
+                    "value": page.num(props[m], units.get(m)) if props.get(m) is not None else None,
                     "score": _num(props.get(f"score_{m}")),
                     "band": "",
                 }
