@@ -62,6 +62,9 @@ class Rule:
         What the rule simplifies, in words (shown in the output).
     source : str
         Where the norm comes from.
+    needs : str or None
+        The context input without which the rule gives no value (named in the output
+        as what a "not assessed" score is missing).
     """
 
     metric: str
@@ -71,6 +74,7 @@ class Rule:
     direction: str
     assumption: str
     source: str
+    needs: str | None = None
 
 
 RULES: tuple[Rule, ...] = (
@@ -141,6 +145,7 @@ RULES: tuple[Rule, ...] = (
         "the share of the plan area in noise zones with Lden above `who_lden_road`, "
         "dwellings spread evenly over the plan area",
         "WHO Environmental Noise Guidelines 2018: road traffic 53 dB Lden",
+        needs="exposure_zones",
     ),
     Rule(
         "mean_no2",
@@ -150,6 +155,7 @@ RULES: tuple[Rule, ...] = (
         "lower_is_better",
         "the area-weighted mean NO₂ of the zones over the plan area",
         "WHO AQG 2021 and EU limit values, as air-quality",
+        needs="exposure_zones",
     ),
     Rule(
         "pressure",
@@ -338,6 +344,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
                     "scored_as": f"{r.indicator}.{r.metric}",
                     "assumption": r.assumption,
                     "source": r.source,
+                    "needs": r.needs,
                     "label": "light",
                 }
                 for r in RULES

@@ -5,7 +5,9 @@
   application/geopackage+sqlite3`` answers one per-feature output as a file: the one
   named by ``output=``, or the only one.
 - ``GET /jobs/{id}/results/{output}`` — one output: a per-feature output as GeoJSON
-  (default), CSV or GeoPackage; any other output as JSON.
+  (default), CSV or GeoPackage; a text output declared ``text/csv`` (e.g. the
+  ``csv`` of ``scenario-compare``) as that CSV (``f=json``: as a JSON string); any
+  other output as JSON.
 - ``crs=EPSG:4326`` (or another EPSG code) reprojects a layer; by default it keeps
   the CRS of its input.
 
@@ -14,7 +16,7 @@ An unsupported format is a 406 problem document naming ``f`` or ``Accept``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -98,11 +100,34 @@ def _choose_layer(document: Any, output: str | None) -> str:
     return output
 
 
+def csv_text_output(document: Any, output: str) -> str | None:
+    """Return the text of an output declared ``text/csv`` (a qualified value), else ``None``.
+
+    Examples
+    --------
+    >>> csv_text_output({"csv": {"mediaType": "text/csv", "value": "a,b;1,2"}}, "csv")
+    'a,b;1,2'
+    >>> csv_text_output({"csv": "a,b"}, "csv") is None
+    True
+    """
+    raw = document.get(output) if isinstance(document, Mapping) else None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("value"), str):
+        return None
+    media = str(raw.get("mediaType") or "").split(";")[0].strip().lower()
+    return raw["value"] if media == "text/csv" else None
+
+
 def render_output(
     document: Any, output: str, key: str, crs_param: str | None, job_id: str
 ) -> tuple[bytes, dict[str, str]]:
     """Return ``(content, headers)`` of one output of ``document`` in format ``key``."""
     value = outputs_of(document)[output]
+    text = csv_text_output(document, output)
+    if text is not None and key == "csv":
+        return text.encode(), {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{job_id[:8]}-{output}.csv"',
+        }
     if not is_feature_collection(value):
         return orjson.dumps(value), {"Content-Type": "application/json"}
     fmt = FORMATS[key]
@@ -146,7 +171,8 @@ async def results_response(
         document = await run_in_threadpool(_load, request, job_id)
         name = _choose_layer(document, output)
         is_layer = is_feature_collection(outputs_of(document)[name])
-        offered = [*FILE_FORMATS, "json"] if is_layer else ["json"]
+        is_csv = csv_text_output(document, name) is not None
+        offered = [*FILE_FORMATS, "json"] if is_layer else ["csv", "json"] if is_csv else ["json"]
         key = negotiate(f, accept, offered) or offered[0]
         if key == "json" and is_layer:
             key = "geojson"

@@ -82,13 +82,16 @@ class UnsupportedFormat(ServiceError):
 
 @router.get("/menukaart/{card_id}", include_in_schema=False)
 async def one_card(card_id: str, request: Request, f: str | None = None) -> Response:
-    """Return one menu card of the catalog as JSON or CSV (``?f=csv`` or ``Accept: text/csv``).
+    """Return one menu card of the catalog as JSON, CSV or a page.
 
-    The CSV has one row per theme × indicator × parameter, with the pinned value, the
+    ``?f=csv`` or ``Accept: text/csv`` answers CSV; ``f=html`` or a browser's ``Accept``
+    the card's page (:func:`gsl_service.web.pages.card_page`). The CSV has one row per theme × indicator × parameter, with the pinned value, the
     default, the unit and the range a municipality may adjust it in.
     """
     if card_id not in card_names():
         raise NoSuchCard(f"no menu card '{card_id}'; known cards: {list(card_names())}")
+    if wants_html(request):
+        return await pages.card_page(request, card_id)
     card = resolve_card(card_id)
     fmt = (f or "").lower()
     if not fmt:

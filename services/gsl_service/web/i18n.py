@@ -186,6 +186,93 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_warnings": {"nl": "Geen waarschuwingen.", "en": "No warnings."},
     "other_outputs": {"nl": "Overige uitvoer", "en": "Other outputs"},
     "features": {"nl": "objecten", "en": "features"},
+    "scoreboard": {"nl": "Scorebord", "en": "Scoreboard"},
+    "scoreboard_intro": {
+        "nl": "Per gebied en thema een score 1–10 (rood onder 6, geel 6 tot 8, groen vanaf 8). "
+        "De thema's staan naast elkaar; er is geen totaalcijfer.",
+        "en": "Per area and theme a score 1–10 (red below 6, yellow 6 to 8, green from 8). "
+        "Themes stand side by side; there is no total.",
+    },
+    "light_intro": {
+        "nl": "Schetsfase: scores uit vuistregels (light), op dezelfde schaal als het volledige "
+        "scorebord.",
+        "en": "Sketch stage: scores from rules of thumb (light), on the same scale as the full "
+        "scoreboard.",
+    },
+    "light": {"nl": "light", "en": "light"},
+    "not_assessed": {"nl": "niet beoordeeld", "en": "not assessed"},
+    "missing_input": {"nl": "ontbreekt", "en": "missing"},
+    "themes_below": {"nl": "Thema's onder 6", "en": "Themes below 6"},
+    "rows_shown": {"nl": "gebieden getoond van", "en": "areas shown of"},
+    "rules": {"nl": "Vuistregels", "en": "Rules of thumb"},
+    "assumption": {"nl": "Aanname", "en": "Assumption"},
+    "scored_as": {"nl": "Gescoord als", "en": "Scored as"},
+    "scores_per_theme": {"nl": "Scores per thema (geheel)", "en": "Scores per theme (overall)"},
+    "comparison": {"nl": "Varianten naast elkaar", "en": "Variants side by side"},
+    "comparison_intro": {
+        "nl": "Themascore per gebied: basis en varianten, met het verschil; ▲ beter, ▼ slechter, "
+        "= gelijk (volgens de richting van de maat).",
+        "en": "Theme score per area: baseline and variants, with the delta; ▲ better, ▼ worse, "
+        "= unchanged (by the metric's direction).",
+    },
+    "per_metric": {"nl": "Per maat", "en": "Per metric"},
+    "baseline": {"nl": "Basis", "en": "Baseline"},
+    "delta": {"nl": "Verschil", "en": "Delta"},
+    "better": {"nl": "beter", "en": "better"},
+    "worse": {"nl": "slechter", "en": "worse"},
+    "unchanged": {"nl": "gelijk", "en": "unchanged"},
+    "scenario_summary": {"nl": "Per variant en thema", "en": "Per variant and theme"},
+    "deltas_per_variant": {
+        "nl": "Verschil in themascore per variant (geheel)",
+        "en": "Change in theme score per variant (overall)",
+    },
+    "health_money": {"nl": "Gezondheid en geld", "en": "Health and money"},
+    "health_intro": {
+        "nl": "Effecten afgeleid uit de verschillen, met hun bronnen, en de MKBA per variant.",
+        "en": "Effects derived from the deltas, with their sources, and the MKBA per variant.",
+    },
+    "effect": {"nl": "Effect", "en": "Effect"},
+    "daly_per_year": {"nl": "DALY per jaar", "en": "DALY per year"},
+    "variant": {"nl": "Variant", "en": "Variant"},
+    "homes_3_30_300": {
+        "nl": "woningen die nieuw aan 3-30-300 voldoen",
+        "en": "homes newly meeting 3-30-300",
+    },
+    "mkba_summary": {"nl": "MKBA", "en": "CBA"},
+    "pv_costs": {"nl": "Contante waarde kosten", "en": "Present value of costs"},
+    "pv_benefits": {"nl": "Contante waarde baten", "en": "Present value of benefits"},
+    "npv": {"nl": "Saldo (netto contante waarde)", "en": "Net present value"},
+    "bc_ratio": {"nl": "Baten/kosten", "en": "Benefit/cost ratio"},
+    "break_even_year": {"nl": "Terugverdienjaar", "en": "Break-even year"},
+    "no_mkba": {"nl": "Geen effect afgeleid.", "en": "No effect derived."},
+    "mkba_parameters": {"nl": "Rekenparameters", "en": "Parameters"},
+    "download_csv": {"nl": "Vergelijking (CSV)", "en": "Comparison (CSV)"},
+    "cards": {"nl": "Menukaarten", "en": "Menu cards"},
+    "cards_intro": {
+        "nl": "Een menukaart legt vast welke indicatoren, met welke parameters en normen, per "
+        "thema worden gebruikt. Een kaart draait als scorebord.",
+        "en": "A menu card fixes which indicators, with which parameters and norms, are used per "
+        "theme. A card runs as a scoreboard.",
+    },
+    "indicator_menu": {"nl": "Alle indicatoren", "en": "All indicators"},
+    "card": {"nl": "Menukaart", "en": "Menu card"},
+    "version": {"nl": "Versie", "en": "Version"},
+    "publisher": {"nl": "Uitgever", "en": "Publisher"},
+    "areas_input": {"nl": "Gescoorde gebieden (invoer)", "en": "Areas scored (input)"},
+    "pinned": {"nl": "Vastgezet op de kaart", "en": "Pinned on the card"},
+    "adjustable": {"nl": "Lokaal aan te passen", "en": "Locally adjustable"},
+    "card_value": {"nl": "Kaartwaarde", "en": "Card value"},
+    "local_value": {"nl": "Lokale waarde", "en": "Local value"},
+    "deviations": {"nl": "Lokale accenten", "en": "Local accents"},
+    "run_card": {"nl": "Deze kaart uitvoeren", "en": "Run this card"},
+    "run_card_intro": {
+        "nl": "Het verzoek hieronder draait de kaart als scorebord op een klein voorbeeldontwerp; "
+        "vervang de lagen door die van uw ontwerp.",
+        "en": "The request below runs the card as a scoreboard on a small example design; "
+        "replace the layers with your design's.",
+    },
+    "open_card_page": {"nl": "Kaart bekijken", "en": "View the card"},
+    "indicators": {"nl": "Indicatoren", "en": "Indicators"},
     "language": {"nl": "English", "en": "Nederlands"},
     "error": {"nl": "Fout", "en": "Error"},
     "home": {"nl": "Start", "en": "Home"},

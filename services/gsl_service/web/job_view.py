@@ -117,6 +117,8 @@ def map_metrics(
         label = k
         if info is not None:
             label = info.label(page.lang) + (f" ({page.t('score').lower()})" if is_score else "")
+        elif k in decl:  # a declared score of its own (a scoreboard's theme score)
+            label = decl[k].label(page.lang)
         elif k == "score":
             label = page.t("score")
         out.append(

@@ -20,8 +20,9 @@ from gsl_indicators.core.menukaart import menu_card
 from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import NoSuchProcess
 from gsl_service.jobs.model import JobFilter, JobStatus
+from gsl_service.web.board_view import LAYOUTS, light_grid, scenario_view, scoreboard_grid
 from gsl_service.web.i18n import pick, theme_title
-from gsl_service.web.job_view import job_view
+from gsl_service.web.job_view import JobView, job_view
 from gsl_service.web.render import Page
 
 #: Menu-card profile shown unless ``?profile=`` picks another.
@@ -130,9 +131,132 @@ async def menukaart(request: Request) -> HTMLResponse:
     ]
     return page.render(
         "menukaart.html",
+        cards=card_summaries(page),
         themes=_themes(request, page, profile),
         profile=profile,
         profiles=profiles,
+    )
+
+
+def card_summaries(page: Page) -> list[dict[str, Any]]:
+    """Return the catalog's menu cards for the menu card page (title, version, themes, link)."""
+    from gsl_indicators.core.cards import card_names, resolve_card
+
+    out = []
+    for name in card_names():
+        card = resolve_card(name)
+        out.append(
+            {
+                "id": card.id,
+                "title": page.pick(card.title),
+                "version": card.version,
+                "publisher": card.publisher,
+                "profile": card.profile,
+                "example": card.example,
+                "description": card.description,
+                "themes": [page.pick(t.title) for t in card.themes],
+                "indicators": len({e.indicator for _, e in card.entries()}),
+                "url": page.url(f"/menukaart/{card.id}", f="html"),
+                "csv": page.url(f"/menukaart/{card.id}", f="csv"),
+            }
+        )
+    return out
+
+
+def _range_text(rng: Any) -> str:
+    if rng is None:
+        return ""
+    if rng.values is not None:
+        return " · ".join(str(v) for v in rng.values)
+    lo = "–" if rng.minimum is None else f"{rng.minimum:g}"
+    hi = "–" if rng.maximum is None else f"{rng.maximum:g}"
+    return f"{lo} … {hi}"
+
+
+def card_example_request(card: Any, reg: Any) -> dict[str, Any]:
+    """Return a ``scoreboard`` request running ``card`` on a small example design.
+
+    The design is the ``scoreboard`` process's own example (its layers, not its inline
+    card); when the card scores other areas (``ggo-light``: ``plan_areas``), the layers
+    of the example of the card's indicator that reads those areas.
+    """
+    inputs = {k: v for k, v in (reg.get("scoreboard").example or {}).items() if k not in ("card",)}
+    if card.areas not in inputs:
+        for _, entry in card.entries():
+            ind = reg.get(entry.indicator)
+            if any(gi.name == card.areas for gi in ind.inputs) and ind.example:
+                inputs = {
+                    k: v for k, v in ind.example.items() if any(gi.name == k for gi in ind.inputs)
+                }
+                break
+    return {"inputs": {"card": card.id, **inputs}}
+
+
+async def card_page(request: Request, card_id: str) -> HTMLResponse:
+    """Return one menu card: themes, indicators, pinned parameters, adjustable ranges.
+
+    Also its norm profile and local accents, and a form that runs it as a scoreboard.
+    """
+    from gsl_indicators.core.cards import resolve_card
+
+    page = Page(request)
+    reg = request.app.state.registry
+    card = resolve_card(card_id, reg)
+    profile = load_profile(card.profile).to_dict()
+    themes = []
+    for theme in card.themes:
+        indicators = []
+        for entry in theme.indicators:
+            ind = reg.get(entry.indicator)
+            params = []
+            for p in ind.parameters:
+                if p.name in ("profile", "profile_override"):
+                    continue
+                pinned = p.name in entry.parameters
+                rng = entry.adjustable.get(p.name)
+                if not (pinned or rng is not None):
+                    continue
+                value = entry.parameters.get(p.name, p.default)
+                params.append(
+                    {
+                        "name": p.name,
+                        "title": p.title,
+                        "value": _default_text(value),
+                        "default": _default_text(p.default),
+                        "unit": p.unit or "",
+                        "pinned": pinned,
+                        "allowed": _range_text(rng),
+                        "own_range": (
+                            f"{'–' if p.minimum is None else f'{p.minimum:g}'} … "
+                            f"{'–' if p.maximum is None else f'{p.maximum:g}'}"
+                            if p.minimum is not None or p.maximum is not None
+                            else ""
+                        ),
+                    }
+                )
+            indicators.append(
+                {
+                    "id": ind.id,
+                    "title": pick(ind.title, page.lang),
+                    "description": pick(ind.description, page.lang),
+                    "version": ind.version,
+                    "parameters": params,
+                    "bands": band_rows(profile, ind.id),
+                }
+            )
+        themes.append({"id": theme.id, "title": page.pick(theme.title), "indicators": indicators})
+    api = request.app.state.api
+    example = card_example_request(card, reg)
+    return page.render(
+        "card.html",
+        card=card,
+        card_title=page.pick(card.title),
+        themes=themes,
+        profile=profile,
+        deviations=[d.model_dump() for d in card.deviations],
+        example=orjson.dumps(example, option=orjson.OPT_INDENT_2).decode(),
+        execute_url=f"{api.base_url}/processes/scoreboard/execution",
+        request_json_url=page.url(f"/menukaart/{card.id}", f="json"),
     )
 
 
@@ -234,6 +358,79 @@ async def jobs(request: Request, flt: JobFilter) -> HTMLResponse:
     )
 
 
+def metric_units(reg: Any) -> dict[str, str | None]:
+    """Return metric id → unit over every indicator of the registry."""
+    units: dict[str, str | None] = {}
+    for ind in reg:
+        for m in getattr(ind, "metrics", ()) or ():
+            units.setdefault(m.id, m.unit)
+    return units
+
+
+def _card_theme_titles(document: Any) -> dict[str, Any]:
+    """Return theme id → title of the card a comparison ran (inline or from the catalog)."""
+    from gsl_indicators.core.cards import resolve_card
+    from gsl_indicators.core.spec import InputError
+    from gsl_service.results import outputs_of
+
+    prov = outputs_of(document).get("provenance")
+    card = ((prov or {}).get("parameters") or {}).get("card") if isinstance(prov, Mapping) else None
+    themes: Any = None
+    if isinstance(card, Mapping):
+        themes = card.get("themes")
+    elif isinstance(card, str):
+        try:
+            themes = resolve_card(card).model_dump()["themes"]
+        except InputError:  # a card no longer in the catalog: the known theme titles serve
+            themes = None
+    out: dict[str, Any] = {}
+    for t in themes if isinstance(themes, list) else []:
+        if isinstance(t, Mapping) and t.get("id"):
+            out[str(t["id"])] = t.get("title")
+    return out
+
+
+def board_parts(layout: str, document: Any, page: Page, reg: Any, view: JobView) -> dict[str, Any]:
+    """Return the layout's own parts of a job page and add its charts to ``view``.
+
+    ``scoreboard`` and ``ggo_light``: the area × theme grid (and the rules of thumb);
+    ``scenario``: the variants side by side, sentences, deltas and health and money.
+    Outputs the layout shows are left out of the "other outputs" list.
+    """
+    shown: set[str] = set()
+    parts: dict[str, Any] = {}
+    if layout in ("scoreboard", "ggo_light"):
+        if layout == "scoreboard":
+            grid = scoreboard_grid(document, page, metric_units(reg))
+            shown = {"themes", "area_themes"}
+        else:
+            grid, rules = light_grid(document, page)
+            parts["rules"] = rules
+            shown = {"rules"}
+        parts["grid"] = grid
+        # the theme scores are the grid's overall row: the summary keeps the counts
+        view.summary = [r for r in view.summary if not r["key"].startswith("score_")]
+        overall = grid.rows[0] if grid.rows and grid.rows[0].overall else None
+        if overall is not None:
+            bars = [
+                {"label": th["label"], "score": c.score}
+                for th, c in zip(grid.themes, overall.cells, strict=False)
+                if c.score is not None
+            ]
+            if bars:
+                view.charts["themes"] = bars
+    elif layout == "scenario":
+        scn = scenario_view(document, page, metric_units(reg), _card_theme_titles(document))
+        parts["scenario"] = scn
+        if scn.deltas:
+            view.charts["deltas"] = scn.deltas
+        shown = {"comparison", "themes", "csv", "health_money"}
+    if shown:
+        view.other = [(name, text) for name, text in view.other if name not in shown]
+    view.js_data["charts"] = view.charts
+    return parts
+
+
 async def job(request: Request, job_id: str) -> HTMLResponse:
     """Return a job page: status; when done, summary, scorecard, map, charts, downloads."""
     from gsl_service.ogc.handlers import status_info
@@ -249,10 +446,13 @@ async def job(request: Request, job_id: str) -> HTMLResponse:
         title = pick(_menu_entry(request, info.process_id).get("title"), page.lang) or title
     view = None
     problem_text = ""
+    layout = LAYOUTS.get(info.process_id, "generic")
+    board: dict[str, Any] = {}
     if info.status == JobStatus.successful:
         _, body = await run_in_threadpool(api.engine.get_job_result, job_id)
         document = await run_in_threadpool(orjson.loads, body)
         view = job_view(document, description, page, job_id)
+        board = board_parts(layout, document, page, request.app.state.registry, view)
     elif info.status == JobStatus.failed:
         err = info.error or {}
         problem_text = str(err.get("detail") or info.message or "")
@@ -263,6 +463,8 @@ async def job(request: Request, job_id: str) -> HTMLResponse:
         job=doc,
         process_title=title,
         view=view,
+        layout=layout if view else "generic",
+        board=board,
         problem_text=problem_text,
         base_map={"url": getattr(page.settings, "base_map_url", None)},
     )

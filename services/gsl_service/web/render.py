@@ -84,6 +84,17 @@ def method_html(text: str | None) -> Markup:
     return Markup("".join(paragraphs))
 
 
+def break_underscores(text: Any) -> Markup:
+    """Return ``text`` escaped, with a line-break opportunity after every underscore.
+
+    Examples
+    --------
+    >>> str(break_underscores("share_<x>"))
+    'share_<wbr>&lt;x&gt;'
+    """
+    return Markup(str(html.escape(str(text), quote=False)).replace("_", "_<wbr>"))
+
+
 @cache
 def environment() -> jinja2.Environment:
     """Return the pages' Jinja2 environment (autoescaping on)."""
@@ -95,6 +106,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["band"] = score_band
     env.filters["method"] = method_html
+    env.filters["wbr"] = break_underscores
     return env
 
 

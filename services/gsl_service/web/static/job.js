@@ -134,6 +134,7 @@
   if (typeof Chart === "undefined") return;
   Chart.defaults.font.family = "DejaVu Sans, sans-serif";
   Chart.defaults.animation = false;
+  Chart.defaults.locale = data.lang === "nl" ? "nl-NL" : "en-GB";
   var scoreChart = function (id, rows) {
     var el = document.getElementById(id);
     if (!el || !rows) return;
@@ -148,6 +149,27 @@
     el.dataset.rendered = String(rows.length);
   };
   scoreChart("chart-scores", data.charts.scores);
+  scoreChart("chart-themes", data.charts.themes);
+  // scenario-compare: per variant, the change of each theme's overall score
+  var deltasEl = document.getElementById("chart-deltas");
+  if (deltasEl && data.charts.deltas) {
+    var VARIANT = ["#3f7fbf", "#8856a7", "#e08214", "#1b9e77", "#d95f02", "#7570b3"];
+    var d = data.charts.deltas;
+    new Chart(deltasEl, {
+      type: "bar",
+      data: { labels: d.labels,
+        datasets: d.datasets.map(function (ds, i) {
+          return { label: ds.label, data: ds.data, backgroundColor: VARIANT[i % VARIANT.length] };
+        }) },
+      options: { indexAxis: "y", responsive: true, maintainAspectRatio: false,
+        scales: { x: { title: { display: true, text: "Δ " + data.texts.score } } },
+        plugins: { legend: { display: true, position: "bottom" },
+          tooltip: { callbacks: { label: function (ctx) {
+            var v = ctx.raw; return ctx.dataset.label + ": " + (v > 0 ? "+" : "") + fmt(v);
+          } } } } }
+    });
+    deltasEl.dataset.rendered = String(d.datasets.length);
+  }
   scoreChart("chart-areas", data.charts.areas);
   var tornadoEl = document.getElementById("chart-tornado");
   if (tornadoEl && data.charts.tornado) {
