@@ -62,7 +62,15 @@ from scipy.spatial import cKDTree
 
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.homes import Homes, read_homes  # noqa: F401 (re-exported)
-from gsl_indicators.core.metrics import FRACTION, AreaGroups, Direction, Level, Metric, Metrics
+from gsl_indicators.core.metrics import (
+    FRACTION,
+    AreaGroups,
+    Direction,
+    Level,
+    Metric,
+    Metrics,
+    metric,
+)
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -865,11 +873,6 @@ def level_metrics(
 
 
 # --------------------------------------------------------------------------- declarations
-
-
-def metric(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    """Return a :class:`Metric` declaration (titles in Dutch and English)."""
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
 
 
 AREA_OVERALL: tuple[Level, ...] = ("area", "overall")

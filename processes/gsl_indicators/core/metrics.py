@@ -43,6 +43,7 @@ __all__ = [
     "Metrics",
     "booleans",
     "finite",
+    "metric",
     "round_value",
     "round_values",
 ]
@@ -186,6 +187,17 @@ def round_values(values: Any, digits: int) -> list[Any]:
     return [
         round_value(x, digits) for x in (values.tolist() if hasattr(values, "tolist") else values)
     ]
+
+
+def metric(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
+    """Return a :class:`Metric` declaration with its Dutch and English titles.
+
+    Examples
+    --------
+    >>> metric("homes", "Woningen", "Homes", "count", digits=0).title
+    {'nl': 'Woningen', 'en': 'Homes'}
+    """
+    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
 
 
 @dataclass

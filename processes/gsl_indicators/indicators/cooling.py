@@ -16,7 +16,7 @@ import shapely
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.homes import is_home, read_dwellings
-from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, overall_share
+from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, metric, overall_share
 from gsl_indicators.core.network import walking_parameters
 from gsl_indicators.core.spec import (
     POLYGONS,
@@ -170,12 +170,8 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     return Metrics(feature=feature, area=area, overall=overall)
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 def _share(unit: str, nl: str, en: str) -> Metric:
-    return _m(
+    return metric(
         f"share_{unit}_within",
         f"Aandeel {nl} met koelte binnen bereik",
         f"Share of {en} within reach of a cool place",
@@ -190,7 +186,7 @@ def _share(unit: str, nl: str, en: str) -> Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    _m(
+    metric(
         "cool_distance_m",
         "Afstand tot koelte",
         "Distance to a cool place",
@@ -201,7 +197,7 @@ METRICS: tuple[Metric, ...] = (
         description="To the nearest cool place (empty: none within the network cut-off, or "
         "the home is not on the network).",
     ),
-    _m(
+    metric(
         "cool_within",
         "Koelte binnen bereik",
         "Cool place within reach",
@@ -209,8 +205,8 @@ METRICS: tuple[Metric, ...] = (
         levels=("feature",),
         description="The distance is at most `reach_m` (empty where unknown).",
     ),
-    _m("homes", "Woningen", "Homes", "count", levels=("area", "overall"), digits=0),
-    _m(
+    metric("homes", "Woningen", "Homes", "count", levels=("area", "overall"), digits=0),
+    metric(
         "homes_with_distance",
         "Woningen met bekende afstand",
         "Homes with a known distance",
@@ -219,8 +215,8 @@ METRICS: tuple[Metric, ...] = (
         digits=0,
         description="Homes on the network (all homes in euclidean mode): the base of the shares.",
     ),
-    _m("homes_within", "Woningen binnen bereik", "Homes within reach", "count", digits=0),
-    _m(
+    metric("homes_within", "Woningen binnen bereik", "Homes within reach", "count", digits=0),
+    metric(
         "dwellings",
         "Wooneenheden",
         "Dwellings",
@@ -231,7 +227,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     _share("homes", "woningen", "homes"),
     _share("dwellings", "wooneenheden", "dwellings"),
-    _m(
+    metric(
         "cool_places",
         "Koele plekken",
         "Cool places",
@@ -239,7 +235,7 @@ METRICS: tuple[Metric, ...] = (
         digits=0,
         description="Places counted after the PET and size filters (and merging).",
     ),
-    _m(
+    metric(
         "median_distance_m",
         "Mediane afstand tot koelte",
         "Median distance to a cool place",

@@ -36,6 +36,7 @@ from gsl_indicators.core.metrics import (
     Metric,
     Metrics,
     booleans,
+    metric,
     overall_share,
 )
 from gsl_indicators.core.network import walking_parameters
@@ -1051,13 +1052,9 @@ _TYGRON = Source(
 )
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 def _share_metrics(tag: str, nl: str, en: str) -> tuple[Metric, ...]:
     return tuple(
-        _m(
+        metric(
             f"share_{unit}_meeting_{tag}",
             f"Aandeel {unl} dat voldoet aan {nl}",
             f"Share of {unit} meeting {en}",
@@ -1076,7 +1073,7 @@ def _share_metrics(tag: str, nl: str, en: str) -> tuple[Metric, ...]:
 
 
 METRICS: tuple[Metric, ...] = (
-    _m(
+    metric(
         "trees_within",
         "Bomen in de buurt",
         "Trees nearby",
@@ -1086,7 +1083,7 @@ METRICS: tuple[Metric, ...] = (
         digits=0,
         description="Trees within `tree_distance_m` of the home (empty without trees and canopy).",
     ),
-    _m(
+    metric(
         "meets_3",
         "Voldoet aan 3",
         "Meets the 3",
@@ -1094,7 +1091,7 @@ METRICS: tuple[Metric, ...] = (
         levels=("feature",),
         description="At least `min_trees` trees nearby.",
     ),
-    _m(
+    metric(
         "park_distance_m",
         "Afstand tot park",
         "Distance to a park",
@@ -1105,7 +1102,7 @@ METRICS: tuple[Metric, ...] = (
         description="To the nearest qualifying park (empty: none within the network cut-off, "
         "or the home is not on the network).",
     ),
-    _m(
+    metric(
         "meets_300",
         "Voldoet aan 300",
         "Meets the 300",
@@ -1113,7 +1110,7 @@ METRICS: tuple[Metric, ...] = (
         levels=("feature",),
         description="A qualifying park within `park_distance_m`.",
     ),
-    _m(
+    metric(
         "meets_30",
         "Voldoet aan 30",
         "Meets the 30",
@@ -1121,7 +1118,7 @@ METRICS: tuple[Metric, ...] = (
         levels=("feature", "area"),
         description="The (home's) neighbourhood has at least `canopy_target` canopy.",
     ),
-    _m(
+    metric(
         "meets_all_three",
         "Voldoet aan 3-30-300",
         "Meets 3-30-300",
@@ -1129,7 +1126,7 @@ METRICS: tuple[Metric, ...] = (
         levels=("feature",),
         description="The home's 3, its 300 and its neighbourhood's 30.",
     ),
-    _m(
+    metric(
         "canopy_share",
         "Kroonbedekking",
         "Canopy share",
@@ -1140,7 +1137,7 @@ METRICS: tuple[Metric, ...] = (
         scored=True,
         description="Union of crowns ÷ area (inside `canopy_extent` when given).",
     ),
-    _m(
+    metric(
         "canopy_area_m2",
         "Kroonoppervlak",
         "Canopy area",
@@ -1149,7 +1146,7 @@ METRICS: tuple[Metric, ...] = (
         digits=2,
         description="Union of crowns inside the neighbourhood (and the extent).",
     ),
-    _m(
+    metric(
         "canopy_coverage",
         "Dekking boomkroondata",
         "Canopy data coverage",
@@ -1159,8 +1156,8 @@ METRICS: tuple[Metric, ...] = (
         description="Share of the neighbourhood inside `canopy_extent` (else inside the "
         "canopy data's bounding box).",
     ),
-    _m("buildings", "Woningen", "Homes", "count", levels=("area", "overall"), digits=0),
-    _m(
+    metric("buildings", "Woningen", "Homes", "count", levels=("area", "overall"), digits=0),
+    metric(
         "dwellings",
         "Wooneenheden",
         "Dwellings",
@@ -1172,7 +1169,7 @@ METRICS: tuple[Metric, ...] = (
     *_share_metrics("3", "3", "the 3"),
     *_share_metrics("300", "300", "the 300"),
     *_share_metrics("all_three", "3-30-300", "all three"),
-    _m(
+    metric(
         "share_meeting_all_three",
         "Aandeel woningen dat voldoet aan 3-30-300",
         "Share of homes meeting all three",
@@ -1183,15 +1180,15 @@ METRICS: tuple[Metric, ...] = (
         description="The same as `share_buildings_meeting_all_three` (kept for its band in "
         "the profiles).",
     ),
-    _m("neighbourhoods", "Buurten", "Neighbourhoods", "count", digits=0),
-    _m(
+    metric("neighbourhoods", "Buurten", "Neighbourhoods", "count", digits=0),
+    metric(
         "neighbourhoods_meeting_30",
         "Buurten die voldoen aan 30",
         "Neighbourhoods meeting the 30",
         "count",
         digits=0,
     ),
-    _m(
+    metric(
         "share_neighbourhoods_meeting_30",
         "Aandeel buurten dat voldoet aan 30",
         "Share of neighbourhoods meeting the 30",
@@ -1200,7 +1197,7 @@ METRICS: tuple[Metric, ...] = (
         digits=4,
         description="Of the neighbourhoods with a known canopy share.",
     ),
-    _m(
+    metric(
         "homes_not_on_network",
         "Woningen niet op het netwerk",
         "Homes not on the network",

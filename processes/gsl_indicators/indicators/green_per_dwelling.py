@@ -23,7 +23,7 @@ import shapely
 
 from gsl_indicators.core.canopy import canopy_area, chunked_map, dissolve_groups, overlap_groups
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
-from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, overall_share
+from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, metric, overall_share
 from gsl_indicators.core.spec import POLYGONS, Context, GeoInput, Indicator, Norm, Parameter, Source
 from gsl_indicators.indicators.green import BUILDINGS, EXAMPLE, read_dwellings
 
@@ -356,12 +356,8 @@ _ALTERRA = Source(
 )
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 def _share(unit: str, nl: str, en: str) -> Metric:
-    return _m(
+    return metric(
         f"share_{unit}_meeting_norm",
         f"Aandeel {nl} dat voldoet aan de groennorm",
         f"Share of {en} meeting the green norm",
@@ -375,7 +371,7 @@ def _share(unit: str, nl: str, en: str) -> Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    _m(
+    metric(
         "green_within_m2",
         "Groen binnen bereik",
         "Green within reach",
@@ -385,7 +381,7 @@ METRICS: tuple[Metric, ...] = (
         description="Public green (overlaps once) within `radius_m` of the home (of the "
         "neighbourhood's homes).",
     ),
-    _m(
+    metric(
         "dwellings_within",
         "Woningen binnen bereik",
         "Dwellings within reach",
@@ -394,7 +390,7 @@ METRICS: tuple[Metric, ...] = (
         digits=3,
         description="Dwellings of every home within `radius_m` of the home (its own included).",
     ),
-    _m(
+    metric(
         "green_per_dwelling_m2",
         "Groen per woning",
         "Green per dwelling",
@@ -405,7 +401,7 @@ METRICS: tuple[Metric, ...] = (
         scored=True,
         description="Green within reach ÷ the dwellings sharing it.",
     ),
-    _m(
+    metric(
         "meets_norm",
         "Voldoet aan groennorm",
         "Meets the green norm",
@@ -413,8 +409,8 @@ METRICS: tuple[Metric, ...] = (
         levels=("feature", "area"),
         description="Green per dwelling at least `norm_m2_per_dwelling`.",
     ),
-    _m("homes", "Woningen", "Homes", "count", levels=("area",), digits=0),
-    _m(
+    metric("homes", "Woningen", "Homes", "count", levels=("area",), digits=0),
+    metric(
         "dwellings",
         "Wooneenheden",
         "Dwellings",
@@ -423,7 +419,7 @@ METRICS: tuple[Metric, ...] = (
         digits=3,
         description="Sum of the homes' `dwellings` (default 1).",
     ),
-    _m(
+    metric(
         "dwellings_sharing",
         "Woningen die het groen delen",
         "Dwellings sharing the green",
@@ -433,7 +429,7 @@ METRICS: tuple[Metric, ...] = (
         description="Dwellings of all homes (of any neighbourhood) inside the neighbourhood's "
         "reach zone.",
     ),
-    _m(
+    metric(
         "dwelling_headroom",
         "Ruimte voor woningen",
         "Dwelling headroom",
@@ -443,8 +439,8 @@ METRICS: tuple[Metric, ...] = (
         digits=0,
         description="floor(green ÷ norm) − dwellings sharing it (negative: the deficit).",
     ),
-    _m("buildings", "Woningen (gebouwen)", "Homes", "count", digits=0),
-    _m(
+    metric("buildings", "Woningen (gebouwen)", "Homes", "count", digits=0),
+    metric(
         "green_within_reach_m2",
         "Groen binnen bereik van een woning",
         "Green within reach of any home",

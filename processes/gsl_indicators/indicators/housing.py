@@ -44,7 +44,7 @@ import shapely
 from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.examples import id_box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer, zone_index
-from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metric, Metrics, finite
+from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metric, Metrics, finite, metric
 from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     Profile,
@@ -1301,10 +1301,6 @@ def _proximity_parameters() -> tuple[Parameter, ...]:
     return tuple(p for p in proximity.INDICATORS[0].parameters if p.name not in skip)
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 _BOTH: tuple[Any, ...] = ("area", "overall")
 _STATUS_TITLES = {
     "planned": ("Geplande woningen", "Planned dwellings"),
@@ -1327,7 +1323,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
     nl, en, norm_unit = _CONSTRAINT_TITLES[constraint]
     area: tuple[Any, ...] = ("area",)
     out = [
-        _m(
+        metric(
             f"{p}_capacity",
             f"Capaciteit ({nl})",
             f"Capacity ({en})",
@@ -1338,7 +1334,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
             description=f"Whole dwellings that can be added before the {en} norm breaks, as if "
             "only this neighbourhood grows; null: unbounded.",
         ),
-        _m(
+        metric(
             f"{p}_headroom_after_plan",
             f"Ruimte na de plannen ({nl})",
             f"Headroom after the plan ({en})",
@@ -1348,7 +1344,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
             digits=0,
             description="The same, with the pipeline built first; null: unbounded.",
         ),
-        _m(
+        metric(
             f"{p}_broken",
             f"Norm nu overschreden ({nl})",
             f"Norm broken now ({en})",
@@ -1356,7 +1352,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
             levels=area,
             description="The norm is broken before any dwelling is added.",
         ),
-        _m(
+        metric(
             f"{p}_broken_after_plan",
             f"Norm overschreden na de plannen ({nl})",
             f"Norm broken after the plan ({en})",
@@ -1364,7 +1360,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
             levels=area,
             description="The norm is broken once the pipeline is built.",
         ),
-        _m(
+        metric(
             f"{p}_norm",
             f"Norm ({nl})",
             f"Norm ({en})",
@@ -1373,7 +1369,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
             digits=4,
             description="The norm applied in the neighbourhood (profile band minimum or parameter).",
         ),
-        _m(
+        metric(
             f"{p}_norm_source",
             f"Herkomst norm ({nl})",
             f"Norm source ({en})",
@@ -1381,7 +1377,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
             levels=area,
             description="'profile' (the band minimum) or 'parameters'.",
         ),
-        _m(
+        metric(
             f"{p}_band_area_type",
             f"Profielband ({nl})",
             f"Profile band ({en})",
@@ -1392,7 +1388,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
     ]
     if constraint != "proximity-facilities":  # exact methods: the real-valued break points
         out += [
-            _m(
+            metric(
                 f"{p}_margin_dwellings",
                 f"Marge in woningen ({nl})",
                 f"Margin in dwellings ({en})",
@@ -1401,7 +1397,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
                 digits=3,
                 description="Real-valued dwellings until the norm breaks (negative: broken).",
             ),
-            _m(
+            metric(
                 f"{p}_margin_after_plan",
                 f"Marge na de plannen ({nl})",
                 f"Margin after the plan ({en})",
@@ -1423,7 +1419,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
             ),
         )
         out += [
-            _m(
+            metric(
                 f"{p}_{k}",
                 t_nl,
                 t_en,
@@ -1436,7 +1432,7 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
             for k, t_nl, t_en, who in shares
         ]
     out.append(
-        _m(
+        metric(
             f"neighbourhoods_bound_by_{p}",
             f"Buurten begrensd door {nl}",
             f"Neighbourhoods bound by {en}",
@@ -1449,8 +1445,8 @@ def constraint_metrics(constraint: str) -> tuple[Metric, ...]:
 
 
 METRICS: tuple[Metric, ...] = (
-    _m("neighbourhoods", "Buurten", "Neighbourhoods", "count", digits=0),
-    _m(
+    metric("neighbourhoods", "Buurten", "Neighbourhoods", "count", digits=0),
+    metric(
         "existing_dwellings",
         "Bestaande woningen",
         "Existing dwellings",
@@ -1460,7 +1456,7 @@ METRICS: tuple[Metric, ...] = (
         description=_DWELLINGS,
     ),
     *(
-        _m(
+        metric(
             status_metric(s),
             nl,
             en,
@@ -1472,7 +1468,7 @@ METRICS: tuple[Metric, ...] = (
         )
         for s, (nl, en) in _STATUS_TITLES.items()
     ),
-    _m(
+    metric(
         "capacity",
         "Capaciteit",
         "Capacity",
@@ -1484,7 +1480,7 @@ METRICS: tuple[Metric, ...] = (
         "constraint), as if only this neighbourhood grows; capacities do not add up to a "
         "city-wide capacity where constraints are shared. Null: unbounded or none evaluated.",
     ),
-    _m(
+    metric(
         "binding_constraint",
         "Bepalende randvoorwaarde",
         "Binding constraint",
@@ -1492,7 +1488,7 @@ METRICS: tuple[Metric, ...] = (
         levels=("area",),
         description="The constraint with the smallest capacity.",
     ),
-    _m(
+    metric(
         "headroom_after_plan",
         "Ruimte na de plannen",
         "Headroom after the plan",
@@ -1502,7 +1498,7 @@ METRICS: tuple[Metric, ...] = (
         digits=0,
         description="The capacity once the pipeline is built.",
     ),
-    _m(
+    metric(
         "binding_after_plan",
         "Bepalende randvoorwaarde na de plannen",
         "Binding constraint after the plan",
@@ -1510,7 +1506,7 @@ METRICS: tuple[Metric, ...] = (
         levels=("area",),
         description="The constraint with the smallest headroom after the plan.",
     ),
-    _m(
+    metric(
         "neighbourhoods_without_headroom_after_plan",
         "Buurten zonder ruimte na de plannen",
         "Neighbourhoods without headroom after the plan",
@@ -1518,7 +1514,7 @@ METRICS: tuple[Metric, ...] = (
         direction="lower_is_better",
         digits=0,
     ),
-    _m(
+    metric(
         "placement",
         "Plaatsing",
         "Placement",
@@ -1526,7 +1522,7 @@ METRICS: tuple[Metric, ...] = (
         levels=("area",),
         description="Where the neighbourhood's added dwellings went: existing, plan or centroid.",
     ),
-    _m(
+    metric(
         "area_type",
         "Gebiedstype",
         "Area type",

@@ -23,7 +23,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from gsl_indicators.core.geo import Layer
-from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.metrics import Metrics, metric
 from gsl_indicators.core.spec import Context, Indicator, InputError, Output, Parameter, Source
 
 __all__ = [
@@ -775,12 +775,8 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     )
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 METRICS = (
-    _m(
+    metric(
         "pv_costs",
         "Contante waarde kosten",
         "PV of costs",
@@ -789,7 +785,7 @@ METRICS = (
         direction="lower_is_better",
         description="Discounted costs over the horizon.",
     ),
-    _m(
+    metric(
         "pv_benefits",
         "Contante waarde baten",
         "PV of benefits",
@@ -798,7 +794,7 @@ METRICS = (
         direction="higher_is_better",
         description="Discounted benefits over the horizon.",
     ),
-    _m(
+    metric(
         "npv",
         "Netto contante waarde",
         "Net present value",
@@ -807,7 +803,7 @@ METRICS = (
         direction="higher_is_better",
         description="PV of benefits − PV of costs.",
     ),
-    _m(
+    metric(
         "bc_ratio",
         "Baten/kostenverhouding",
         "Benefit/cost ratio",
@@ -816,7 +812,7 @@ METRICS = (
         direction="higher_is_better",
         description="PV of benefits ÷ PV of costs (null: no costs).",
     ),
-    _m(
+    metric(
         "break_even_year",
         "Terugverdienjaar",
         "Break-even year",
@@ -825,7 +821,7 @@ METRICS = (
         direction="lower_is_better",
         description="First year the cumulative discounted net is ≥ 0 (null: never).",
     ),
-    _m(
+    metric(
         "pv_transfers",
         "Contante waarde overdrachten",
         "PV of transfers",
@@ -833,7 +829,7 @@ METRICS = (
         digits=2,
         description="Discounted transfers between stakeholders (net out for society).",
     ),
-    _m(
+    metric(
         "effects",
         "Effecten",
         "Effects",

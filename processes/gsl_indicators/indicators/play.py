@@ -19,7 +19,7 @@ import shapely
 
 from gsl_indicators.core.examples import box_feature, rd_collection
 from gsl_indicators.core.geo import Layer
-from gsl_indicators.core.metrics import FRACTION, Metric, Metrics
+from gsl_indicators.core.metrics import FRACTION, Metrics, metric
 from gsl_indicators.core.spec import (
     POLYGONS,
     Context,
@@ -130,12 +130,8 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     )
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 METRICS = (
-    _m(
+    metric(
         "play_area_m2",
         "Speelruimte",
         "Play area",
@@ -144,7 +140,7 @@ METRICS = (
         digits=2,
         description="Formal and (when given) informal play space, overlaps once.",
     ),
-    _m(
+    metric(
         "formal_play_area_m2",
         "Formele speelruimte",
         "Formal play area",
@@ -152,7 +148,7 @@ METRICS = (
         levels=("area", "overall"),
         digits=2,
     ),
-    _m(
+    metric(
         "informal_play_area_m2",
         "Informele speelruimte",
         "Informal play area",
@@ -161,7 +157,7 @@ METRICS = (
         digits=2,
         description="Informal play space not already formal play area (0 without `informal_play`).",
     ),
-    _m(
+    metric(
         "formal_play_share",
         "Aandeel formele speelruimte",
         "Formal play share",
@@ -171,7 +167,7 @@ METRICS = (
         digits=4,
         description="Formal play area ÷ built-up area (beside the scored `play_share`).",
     ),
-    _m(
+    metric(
         "built_up_area_m2",
         "Bebouwd gebied",
         "Built-up area",
@@ -179,7 +175,7 @@ METRICS = (
         levels=("area", "overall"),
         digits=2,
     ),
-    _m(
+    metric(
         "play_share",
         "Aandeel speelruimte",
         "Play share",
@@ -190,7 +186,7 @@ METRICS = (
         scored=True,
         description="Play area ÷ built-up area.",
     ),
-    _m(
+    metric(
         "meets_norm",
         "Voldoet aan speelnorm",
         "Meets the play norm",
@@ -198,7 +194,7 @@ METRICS = (
         levels=("area",),
         description="Play share at least `norm_share`.",
     ),
-    _m(
+    metric(
         "play_deficit_m2",
         "Tekort aan speelruimte",
         "Play-area deficit",
@@ -208,15 +204,15 @@ METRICS = (
         digits=2,
         description="Play area missing to the norm (0 when met).",
     ),
-    _m("neighbourhoods", "Buurten", "Neighbourhoods", "count", digits=0),
-    _m(
+    metric("neighbourhoods", "Buurten", "Neighbourhoods", "count", digits=0),
+    metric(
         "neighbourhoods_meeting_norm",
         "Buurten die voldoen",
         "Neighbourhoods meeting the norm",
         "count",
         digits=0,
     ),
-    _m(
+    metric(
         "share_neighbourhoods_meeting_norm",
         "Aandeel buurten dat voldoet",
         "Share of neighbourhoods meeting the norm",

@@ -26,6 +26,7 @@ from gsl_indicators.core.metrics import (
     Level,
     Metric,
     Metrics,
+    metric,
     overall_share,
     round_value,
 )
@@ -560,13 +561,9 @@ def _known_flags(flags: np.ndarray, known: np.ndarray) -> list[bool | None]:
     return [bool(a) if k else None for a, k in zip(flags.tolist(), known.tolist(), strict=True)]
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 _AREA_OVERALL: tuple[Level, ...] = ("area", "overall")
 METRICS = (
-    _m(
+    metric(
         "homes",
         "Woningen",
         "Homes",
@@ -575,7 +572,7 @@ METRICS = (
         digits=0,
         description="Homes (features of `buildings`), also those without a known distance.",
     ),
-    _m(
+    metric(
         "homes_with_distance",
         "Woningen met afstand",
         "Homes with a distance",
@@ -585,7 +582,7 @@ METRICS = (
         description="Homes with a known distance (network mode: snapped to a path); the "
         "shares count only these.",
     ),
-    _m(
+    metric(
         "dwellings",
         "Wooneenheden",
         "Dwellings",
@@ -598,7 +595,7 @@ METRICS = (
 
 
 def _share(id_: str, nl: str, en: str, description: str, *, scored: bool = False) -> Metric:
-    return _m(
+    return metric(
         id_,
         nl,
         en,
@@ -621,7 +618,7 @@ def profile_metrics(profile: str, weighted: bool) -> tuple[Metric, ...]:
     """
     p = profile
     out = [
-        _m(
+        metric(
             f"types_within_{p}",
             f"Typen binnen bereik ({p})",
             f"Types within reach ({p})",
@@ -631,7 +628,7 @@ def profile_metrics(profile: str, weighted: bool) -> tuple[Metric, ...]:
             digits=0,
             description="Facility types with the nearest one within the profile's reach.",
         ),
-        _m(
+        metric(
             f"all_within_{p}",
             f"Alles binnen bereik ({p})",
             f"All within reach ({p})",
@@ -656,7 +653,7 @@ def profile_metrics(profile: str, weighted: bool) -> tuple[Metric, ...]:
     ]
     if weighted:
         out += [
-            _m(
+            metric(
                 f"visit_share_{p}",
                 f"Aandeel bezoeken binnen bereik ({p})",
                 f"Share of visits within reach ({p})",
@@ -686,7 +683,7 @@ def type_metrics(facility_type: str, profiles: list[str]) -> tuple[Metric, ...]:
     """
     t = facility_type
     out = [
-        _m(
+        metric(
             f"{t}_distance_m",
             f"Afstand tot {t}",
             f"Distance to {t}",
@@ -700,7 +697,7 @@ def type_metrics(facility_type: str, profiles: list[str]) -> tuple[Metric, ...]:
     ]
     for p in profiles:
         out += [
-            _m(
+            metric(
                 f"{t}_within_{p}",
                 f"{t} binnen bereik ({p})",
                 f"{t} within reach ({p})",
