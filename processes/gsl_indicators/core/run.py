@@ -14,6 +14,7 @@ from gsl_indicators.core.assemble import area_groups, assemble, results_document
 from gsl_indicators.core.canonical import digest, digest_bytes
 from gsl_indicators.core.geo import Layer, paused_gc, read_layers
 from gsl_indicators.core.metrics import Metrics
+from gsl_indicators.core.sources import is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
 
 
@@ -79,11 +80,15 @@ def provenance_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def input_digests(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, str]:
-    """Return the sha256 digest of each geo input present (canonical JSON)."""
+    """Return the sha256 digest of each geo input present.
+
+    A GeoJSON input's is the digest of its canonical JSON; an input read from a file
+    (:mod:`gsl_indicators.core.sources`) has that of its format, bytes and bbox.
+    """
     return {
-        gi.name: digest(inputs[gi.name])
+        gi.name: source_digest(value) if is_file_source(value) else digest(value)
         for gi in indicator.inputs
-        if inputs.get(gi.name) is not None
+        if (value := inputs.get(gi.name)) is not None
     }
 
 
@@ -162,7 +167,7 @@ def execute(
         provenance["inputs"] = {
             name: {
                 "features": len(layer.features),
-                "features_given": len(inputs[name].get("features") or []),
+                "features_given": layer.given,
                 "crs": layer.source_crs,
                 "digest": digests.get(name),
             }
