@@ -709,7 +709,7 @@ class Indicator:
             "description": self.description["en"],
             "keywords": list(dict.fromkeys([self.theme, *self.keywords])),  # no repeats
             "jobControlOptions": ["sync-execute", "async-execute"],
-            "outputTransmission": ["value"],
+            "outputTransmission": ["value", "reference"],
             "inputs": inputs,
             "outputs": outputs,
             "links": [
