@@ -151,7 +151,16 @@ def _resolve_hrefs(
 
 
 def _has_references(inputs: dict[str, Any]) -> bool:
-    """Return whether any input is a reference or a qualified value (to be resolved)."""
+    """Return whether any input is a reference or a qualified value (to be resolved).
+
+    Inputs that cannot be either (no ``href``/``value`` member, no list) are judged
+    without importing the fetcher (httpx: 70 ms of a ``gsl run``).
+    """
+    if not any(
+        isinstance(v, list) or (isinstance(v, dict) and ("href" in v or "value" in v))
+        for v in inputs.values()
+    ):
+        return False
     from gsl_service.inputs import has_href, is_qualified_value
 
     return has_href(inputs) or any(
