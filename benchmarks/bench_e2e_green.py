@@ -40,8 +40,8 @@ PROCESS = "green-3-30-300"
 LAYERS = ("buildings", "trees", "canopy", "parks", "neighbourhoods")
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """Run ``cmd`` as a process; return (wall seconds, peak resident MB)."""
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """Run ``cmd`` as a process; return (wall seconds, peak resident MB, CPU seconds)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -50,7 +50,7 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode:
         raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def stages(request: Path, out: Path) -> dict[str, float]:
@@ -176,17 +176,22 @@ def main() -> None:
                 )
             )
         print(compare(ours_out, theirs_out))
-        t_ours = statistics.median(w for w, _ in ours)
-        t_theirs = statistics.median(w for w, _ in theirs)
+        t_ours = statistics.median(w for w, _, _ in ours)
+        t_theirs = statistics.median(w for w, _, _ in theirs)
+        cpu_ours = statistics.median(c for _, _, c in ours)
+        cpu_theirs = statistics.median(c for _, _, c in theirs)
+        for label, runs, t, cpu in (
+            ("gsl run (whole process):  ", ours, t_ours, cpu_ours),
+            ("GeoPandas script (whole): ", theirs, t_theirs, cpu_theirs),
+        ):
+            print(
+                f"{label}    {t:6.2f} s median of {', '.join(f'{w:.2f}' for w, _, _ in runs)}; "
+                f"CPU {cpu:.2f} s; peak {max(m for _, m, _ in runs):.0f} MB"
+            )
         print(
-            f"gsl run (whole process):       {t_ours:6.2f} s median of "
-            f"{', '.join(f'{w:.2f}' for w, _ in ours)}; peak {max(m for _, m in ours):.0f} MB"
+            f"ratio GeoPandas / gsl run:     {t_theirs / t_ours:6.2f}x wall, "
+            f"{cpu_theirs / cpu_ours:.2f}x CPU time"
         )
-        print(
-            f"GeoPandas script (whole):      {t_theirs:6.2f} s median of "
-            f"{', '.join(f'{w:.2f}' for w, _ in theirs)}; peak {max(m for _, m in theirs):.0f} MB"
-        )
-        print(f"ratio GeoPandas / gsl run:     {t_theirs / t_ours:6.2f}x")
         out = subprocess.run(
             [sys.executable, __file__, "--stages", str(request), str(folder / "stages.json")],
             check=True,

@@ -363,7 +363,7 @@ class Context:
     """The indicator's features grouped by its areas (built once by the runner)."""
     provenance: dict[str, Any] = field(default_factory=dict)
     """Further provenance facts (merged into the result's ``provenance``)."""
-    input_digests: dict[str, str] = field(default_factory=dict)
+    input_digests: Mapping[str, str] = field(default_factory=dict)
     """The sha256 of each geo input as given (composite processes key their parts by them)."""
     part_cache: PartCache | None = None
     """Where composite processes (scoreboard, scenarios) keep each indicator's part."""
