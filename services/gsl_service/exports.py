@@ -45,8 +45,10 @@ class ExportFormat:
 GEOJSON = ExportFormat("geojson", "application/geo+json", "geojson")
 CSV = ExportFormat("csv", "text/csv; charset=utf-8", "csv")
 GPKG = ExportFormat("gpkg", "application/geopackage+sqlite3", "gpkg")
+FLATGEOBUF = ExportFormat("flatgeobuf", "application/flatgeobuf", "fgb")
+GEOPARQUET = ExportFormat("geoparquet", "application/vnd.apache.parquet", "parquet")
 #: The formats by their ``f`` value.
-FORMATS: dict[str, ExportFormat] = {f.key: f for f in (GEOJSON, CSV, GPKG)}
+FORMATS: dict[str, ExportFormat] = {f.key: f for f in (GEOJSON, CSV, GPKG, FLATGEOBUF, GEOPARQUET)}
 #: Media types (``Accept``) to formats; ``application/json`` is GeoJSON for a layer.
 MEDIA_TYPES: dict[str, ExportFormat] = {
     "application/geo+json": GEOJSON,
@@ -54,6 +56,8 @@ MEDIA_TYPES: dict[str, ExportFormat] = {
     "text/csv": CSV,
     "application/geopackage+sqlite3": GPKG,
     "application/x-sqlite3": GPKG,
+    "application/flatgeobuf": FLATGEOBUF,
+    "application/vnd.apache.parquet": GEOPARQUET,
 }
 
 
@@ -298,42 +302,116 @@ def _geometry_type(geoms: np.ndarray) -> tuple[str, bool]:
     return "Unknown", False
 
 
-def to_gpkg(fc: Mapping[str, Any], crs: str, layer: str) -> bytes:
-    """Return the FeatureCollection as a GeoPackage (one layer called ``layer``), via GDAL."""
-    from pyogrio.raw import write
+def _table(fc: Mapping[str, Any]) -> tuple[list[str], list[np.ndarray], np.ndarray]:
+    """Return a collection as columns: names, typed arrays and the shapely geometries.
 
+    Properties are flattened (:func:`flat_properties`); a feature ``id`` becomes the
+    ``feature_id`` column; names GDAL reserves (``fid``, ``geom``, ``geometry``) are left out.
+    """
     feats = fc.get("features") or []
     rows = [flat_properties(f.get("properties")) for f in feats]
     for feat, row in zip(feats, rows, strict=True):
         if feat.get("id") is not None:
             row.setdefault("feature_id", feat["id"])
     cols = [c for c in _columns(rows) if c.lower() not in ("fid", "geom", "geometry")]
-    data = [_typed([row.get(c) for row in rows]) for c in cols]
-    geoms = geometries(fc)
+    return cols, [_typed([row.get(c) for row in rows]) for c in cols], geometries(fc)
+
+
+def _srs(crs: str) -> str:
+    return CRS.from_user_input(crs).to_wkt() if crs != CRS84 else CRS.from_epsg(4326).to_wkt()
+
+
+def _to_gdal(fc: Mapping[str, Any], crs: str, layer: str, fmt: ExportFormat) -> bytes:
+    """Return the FeatureCollection as a GeoPackage or FlatGeobuf file, written by GDAL."""
+    from pyogrio.raw import write
+
+    cols, data, geoms = _table(fc)
     wkb = np.asarray([None if g is None else shapely.to_wkb(g) for g in geoms], dtype=object)
     gtype, promote = _geometry_type(geoms)
-    srs = CRS.from_user_input(crs).to_wkt() if crs != CRS84 else CRS.from_epsg(4326).to_wkt()
-    with tempfile.TemporaryDirectory(prefix="gsl-gpkg-") as tmp:
-        path = os.path.join(tmp, f"{layer}.gpkg")
+    driver = "GPKG" if fmt is GPKG else "FlatGeobuf"
+    with tempfile.TemporaryDirectory(prefix="gsl-export-") as tmp:
+        path = os.path.join(tmp, f"{layer}.{fmt.extension}")
         write(
             path,
             geometry=wkb,
             field_data=data,
             fields=cols,
             layer=layer,
-            driver="GPKG",
+            driver=driver,
             geometry_type=gtype,
-            crs=srs,
+            crs=_srs(crs),
             promote_to_multi=promote,
         )
         with open(path, "rb") as fh:
             return fh.read()
 
 
+def to_gpkg(fc: Mapping[str, Any], crs: str, layer: str) -> bytes:
+    """Return the FeatureCollection as a GeoPackage (one layer called ``layer``), via GDAL."""
+    return _to_gdal(fc, crs, layer, GPKG)
+
+
+def to_flatgeobuf(fc: Mapping[str, Any], crs: str, layer: str) -> bytes:
+    """Return the FeatureCollection as FlatGeobuf (with its packed R-tree), via GDAL.
+
+    GDAL writes the features in the order of the spatial index (a Hilbert curve), so
+    the file's order is not the collection's; ``feature_id`` and the properties keep
+    each feature's identity.
+    """
+    return _to_gdal(fc, crs, layer, FLATGEOBUF)
+
+
+def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
+    """Return the FeatureCollection as GeoParquet 1.1 (WKB, ``bbox`` covering column), via pyarrow.
+
+    The ``geo`` metadata names the CRS as PROJJSON (left out for OGC:CRS84, the
+    specification's default); the ``bbox`` struct column lets readers skip row groups.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cols, data, geoms = _table(fc)
+    present = np.asarray([g is not None for g in geoms], dtype=bool)
+    wkb = [None if g is None else shapely.to_wkb(g) for g in geoms]
+    bounds = np.full((len(geoms), 4), np.nan)
+    if present.any():
+        bounds[present] = shapely.bounds(geoms[present])
+    arrays = [pa.array(d.tolist() if d.dtype == object else d) for d in data]
+    bbox = pa.StructArray.from_arrays(
+        [pa.array(bounds[:, k], mask=~present) for k in range(4)],
+        names=["xmin", "ymin", "xmax", "ymax"],
+    )
+    kinds = sorted({g.geom_type for g in geoms if g is not None})
+    column: dict[str, Any] = {
+        "encoding": "WKB",
+        "geometry_types": kinds,
+        "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}},
+    }
+    if present.any():
+        column["bbox"] = [
+            float(np.nanmin(bounds[:, 0])),
+            float(np.nanmin(bounds[:, 1])),
+            float(np.nanmax(bounds[:, 2])),
+            float(np.nanmax(bounds[:, 3])),
+        ]
+    if crs != CRS84:
+        column["crs"] = CRS.from_user_input(crs).to_json_dict()
+    geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
+    table = pa.table(
+        [*arrays, pa.array(wkb, type=pa.binary()), bbox], names=[*cols, "geometry", "bbox"]
+    )
+    table = table.replace_schema_metadata({b"geo": orjson.dumps(geo)})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
 def export(fc: Mapping[str, Any], fmt: ExportFormat, crs: str, layer: str) -> bytes:
-    """Return ``fc`` in ``fmt`` (its CRS ``crs``; the layer name for GeoPackage)."""
-    if fmt is GPKG:
-        return to_gpkg(fc, crs, layer)
+    """Return ``fc`` in ``fmt`` (its CRS ``crs``; the layer name for GeoPackage and FlatGeobuf)."""
+    if fmt is GPKG or fmt is FLATGEOBUF:
+        return _to_gdal(fc, crs, layer, fmt)
+    if fmt is GEOPARQUET:
+        return to_geoparquet(fc, crs)
     if fmt is CSV:
         return to_csv(fc)
     return to_geojson(fc, crs)

@@ -22,6 +22,16 @@
   must be a FeatureCollection (a single Feature is wrapped). OGC API – Features pages
   are followed through their ``rel="next"`` links (PDOK does this) and merged into one
   FeatureCollection; a ``Content-Crs`` header becomes a ``crs`` member.
+* **FlatGeobuf and GeoParquet** (``application/flatgeobuf``,
+  ``application/vnd.apache.parquet``; or no type and the file's magic bytes, the served
+  Content-Type or the URL's ending ``.fgb``/``.parquet``): the bytes are fetched under
+  the same guard and limits and the input becomes a *file source*
+  (:mod:`gsl_indicators.core.sources`) that the worker reads as columns with GDAL or
+  pyarrow. A reference may carry ``"bbox": [minx, miny, maxx, maxy]`` (in the file's
+  CRS) so that only the features whose box meets it are read; a GeoJSON file with a
+  ``bbox`` is read the same way, and an OGC API – Features ``…/items`` URL gets it as
+  its ``bbox`` query parameter (longitude/latitude, the standard's default), pages
+  followed as before.
 * **GeoTIFF** (``image/tiff`` or ``application/x-geotiff``, or a ``.tif``/``.tiff``
   URL): the input becomes ``{"href", "type", "bytes", "sha256"}``; the raw bytes
   go to the kernel and the digest into the cache key.
@@ -53,11 +63,19 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import orjson
 
+from gsl_indicators.core import sources
+from gsl_indicators.core.spec import InputError
 from gsl_service import observer
 from gsl_service.errors import FetchError
 
 TIFF_TYPES = ("image/tiff", "image/geotiff", "application/x-geotiff")
 JSON_TYPES = ("application/geo+json", "application/json", "application/vnd.geo+json")
+FILE_TYPES = (sources.FLATGEOBUF, sources.GEOPARQUET)
+#: What a geo reference without a type asks for: GeoJSON first, files next.
+FILE_ACCEPT = (
+    "application/geo+json, application/json;q=0.9, application/flatgeobuf;q=0.8, "
+    "application/vnd.apache.parquet;q=0.8"
+)
 MAX_REDIRECTS = 5
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -306,7 +324,7 @@ def pinned_client(
 #: Members of an OGC qualified input value besides ``value``.
 QUALIFIED_KEYS = frozenset({"value", "mediaType", "encoding", "schema"})
 #: Members of an OGC link (an input by reference) besides ``href``.
-REFERENCE_KEYS = frozenset({"href", "type", "rel", "title", "hreflang"})
+REFERENCE_KEYS = frozenset({"href", "type", "rel", "title", "hreflang", "bbox"})
 
 
 def is_qualified_value(value: Any) -> bool:
@@ -493,18 +511,51 @@ class Fetcher:
                 "bytes": body,
                 "sha256": hashlib.sha256(body).hexdigest(),
             }
-        if media and media not in JSON_TYPES:
+        fmt = sources.format_of_media(media) if media else None
+        if media and fmt is None:
             raise FetchError(
                 f"input '{name}': media type '{media}' is not supported by reference "
-                f"(use one of {', '.join(JSON_TYPES + TIFF_TYPES)})",
+                f"(use one of {', '.join(JSON_TYPES + FILE_TYPES + TIFF_TYPES)})",
                 input_name=name,
             )
-        return self._fetch_collection(name, url, deadline)
+        try:
+            bbox = sources.check_bbox(name, ref.get("bbox"))
+        except InputError as err:
+            raise FetchError(str(err), input_name=name) from None
+        if path.endswith("/items"):  # OGC API – Features: the server filters and pages
+            if bbox is not None:
+                sep = "&" if urlsplit(url).query else "?"
+                url = f"{url}{sep}bbox={','.join(repr(v) for v in bbox)}"
+            return self._fetch_collection(name, url, deadline)
+        if fmt == "geojson" and bbox is None:
+            return self._fetch_collection(name, url, deadline)
+        accept = FILE_ACCEPT if fmt is None else ", ".join(sources.MEDIA_TYPES[fmt])
+        body, headers, final = self._get(name, url, self.max_bytes, deadline, accept)
+        served = str(headers.get("content-type") or "").split(";")[0].strip().lower()
+        found = (
+            fmt
+            or sources.sniff(body)
+            or sources.format_of_media(served)
+            or sources.format_of_path(path)
+        )
+        if found is None or (found == "geojson" and bbox is None):
+            # JSON (paged like any collection), or not a file we know: judged as JSON
+            return self._fetch_collection(name, url, deadline, first=(body, headers, final))
+        return sources.file_source(
+            data=body, fmt=found, href=url, bbox=bbox, sha256=hashlib.sha256(body).hexdigest()
+        )
 
-    def _fetch_collection(self, name: str, url: str, deadline: float) -> dict[str, Any]:
+    def _fetch_collection(
+        self,
+        name: str,
+        url: str,
+        deadline: float,
+        first: tuple[bytes, httpx.Headers, str] | None = None,
+    ) -> dict[str, Any]:
+        """Return the FeatureCollection at ``url``, pages merged (``first``: page one, fetched)."""
         accept = "application/geo+json, application/json;q=0.9"
         features: list[Any] = []
-        first: dict[str, Any] | None = None
+        first_doc: dict[str, Any] | None = None
         used = 0
         seen: set[str] = set()
         next_url: str | None = url
@@ -519,9 +570,13 @@ class Fetcher:
                     f"input '{name}': more than {self.max_pages} pages at {url}",
                     input_name=name,
                 )
-            body, headers, final = self._get(
-                name, next_url, self.max_bytes - used, deadline, accept
-            )
+            if first is not None:
+                body, headers, final = first
+                first = None
+            else:
+                body, headers, final = self._get(
+                    name, next_url, self.max_bytes - used, deadline, accept
+                )
             used += len(body)
             try:
                 doc = orjson.loads(body)
@@ -536,11 +591,11 @@ class Fetcher:
                     f"input '{name}': {next_url} did not return a GeoJSON FeatureCollection",
                     input_name=name,
                 )
-            if first is None:
-                first = doc
+            if first_doc is None:
+                first_doc = doc
                 content_crs = headers.get("content-crs")
                 if content_crs and "crs" not in doc:
-                    first["crs"] = {
+                    first_doc["crs"] = {
                         "type": "name",
                         "properties": {"name": content_crs.strip().strip("<>")},
                     }
@@ -550,10 +605,10 @@ class Fetcher:
                 if isinstance(link, Mapping) and link.get("rel") == "next" and link.get("href"):
                     next_url = urljoin(final, str(link["href"]))
                     break
-        assert first is not None
+        assert first_doc is not None
         out = {
             k: v
-            for k, v in first.items()
+            for k, v in first_doc.items()
             if k not in ("links", "numberReturned", "numberMatched", "timeStamp", "features")
         }
         out["features"] = features

@@ -162,6 +162,12 @@ class LimitSettings(BaseSettings):
     worker_memory_mb: int = Field(
         default=4096, ge=0, description="address-space rlimit of a worker process; 0 = none"
     )
+    inline_features_max: int = Field(
+        default=10_000,
+        ge=0,
+        description="features of a per-feature output answered inline; larger ones by "
+        "reference (a link to /jobs/{id}/results/{output}) unless transmissionMode value",
+    )
 
 
 class AuthSettings(BaseSettings):

@@ -39,7 +39,7 @@ def test_toy_description_by_hand():
     assert d["title"] == "Toy" and d["description"] == "A test."
     assert d["keywords"] == ["test", "toy"]
     assert d["jobControlOptions"] == ["sync-execute", "async-execute"]
-    assert d["outputTransmission"] == ["value"]
+    assert d["outputTransmission"] == ["value", "reference"]  # value and reference (links)
     assert d["inputs"]["x"]["schema"] == {
         "type": "number",
         "default": 1.5,

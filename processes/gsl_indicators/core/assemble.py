@@ -71,10 +71,10 @@ def area_keys(layer: Layer) -> list[Any]:
     ['BU0363AC02', 'n2', 2]
     """
     keys: list[Any] = []
-    for f, p, i in zip(layer.features, layer.properties, layer.index.tolist(), strict=True):
+    for fid, p, i in zip(layer.feature_ids(), layer.properties, layer.index.tolist(), strict=True):
         key = next((p[k] for k in AREA_ID_PROPERTIES if p.get(k) not in (None, "")), None)
         if key is None:
-            key = f.get("id", i)
+            key = i if fid is None else fid
         keys.append(key)
     return keys
 

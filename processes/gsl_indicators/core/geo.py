@@ -23,6 +23,7 @@ import orjson
 import shapely
 from pyproj import CRS, Transformer
 
+from gsl_indicators.core.sources import FeatureTable, TableFeatures, is_file_source, read_table
 from gsl_indicators.core.spec import Context, GeoInput, InputError
 
 RD_NEW = "EPSG:28992"
@@ -49,20 +50,26 @@ class Layer:
         The input name.
     geometries : numpy.ndarray of shapely geometries
         In the working (metric) CRS; repaired where invalid; dropped features removed.
-    features : list of dict
-        The original GeoJSON features that were kept (geometry as given), in order.
+    features : sequence of dict
+        The original GeoJSON features that were kept (geometry as given), in order: a
+        list for a GeoJSON input; for an input read from a file
+        (:mod:`gsl_indicators.core.sources`) a :class:`~gsl_indicators.core.sources.TableFeatures`
+        that makes each feature's dict only when an output is written.
     index : numpy.ndarray of int
         Position of each kept feature in the input collection.
     source_crs : str
         The CRS the input was given in.
+    given : int or None
+        How many features the input had before any was dropped.
     """
 
     name: str
     geometries: np.ndarray
-    features: list[dict[str, Any]]
+    features: Sequence[dict[str, Any]]
     index: np.ndarray
     source_crs: str
     crs: str = RD_NEW
+    given: int | None = None
     _props: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -72,15 +79,23 @@ class Layer:
     def properties(self) -> list[dict[str, Any]]:
         """Return the properties dict of each feature (``{}`` when absent)."""
         if self._props is None:
-            self._props = [f.get("properties") or {} for f in self.features]
+            if isinstance(self.features, TableFeatures):
+                self._props = self.features.properties()
+            else:
+                self._props = [f.get("properties") or {} for f in self.features]
         return self._props
+
+    def feature_ids(self) -> list[Any]:
+        """Return each feature's GeoJSON ``id`` member (``None`` where absent; files have none)."""
+        if isinstance(self.features, TableFeatures):
+            return [None] * len(self)
+        return [f.get("id") for f in self.features]
 
     @property
     def ids(self) -> list[Any]:
         """Return the feature ``id`` of each feature, else ``properties.id``, else the index."""
         out = []
-        for f, p, i in zip(self.features, self.properties, self.index.tolist(), strict=True):
-            fid = f.get("id")
+        for fid, p, i in zip(self.feature_ids(), self.properties, self.index.tolist(), strict=True):
             if fid is None:
                 fid = p.get("id", i)
             out.append(fid)
@@ -102,6 +117,26 @@ class Layer:
         >>> lyr.number("dwellings", 1.0).tolist()
         [3.0, 1.0]
         """
+        column = self.features.column(key) if isinstance(self.features, TableFeatures) else None
+        if column is not None and column.dtype.kind in "iuf":  # a numeric column: no dicts
+            out = np.asarray(column, dtype=float).copy()
+            bad = ~np.isfinite(out)
+            out[bad] = default
+            missing = int(bad.sum())
+        else:
+            out, missing = self._number_from_properties(key, default)
+        if ctx is not None and missing:
+            ctx.warn(
+                "missing-property",
+                self.name,
+                f"{missing} of {len(self)} features have no numeric '{key}'; "
+                f"{'the default ' + repr(default) + ' is used' if not math.isnan(default) else 'left empty'}",
+                missing,
+            )
+        return out
+
+    def _number_from_properties(self, key: str, default: float) -> tuple[np.ndarray, int]:
+        """Return property ``key`` read feature by feature, and how many lack a number."""
         out = np.full(len(self), default, dtype=float)
         missing = 0
         for i, p in enumerate(self.properties):
@@ -118,15 +153,7 @@ class Layer:
                 out[i] = fv
             else:
                 missing += 1
-        if ctx is not None and missing:
-            ctx.warn(
-                "missing-property",
-                self.name,
-                f"{missing} of {len(self)} features have no numeric '{key}'; "
-                f"{'the default ' + repr(default) + ' is used' if not math.isnan(default) else 'left empty'}",
-                missing,
-            )
-        return out
+        return out, missing
 
     def text(self, key: str, default: str | None = None) -> list[str | None]:
         """Return property ``key`` as strings (``default`` where absent)."""
@@ -152,6 +179,20 @@ def _crs_of(fc: Mapping[str, Any]) -> str | None:
     except Exception:
         return name
     return f"EPSG:{epsg}" if epsg else name
+
+
+def _assumed_crs(name: str, xy: np.ndarray, ctx: Context | None) -> str:
+    """Return the CRS of a file that names none: degrees are WGS84, else RD New (warned)."""
+    if xy.size == 0 or (np.all(np.abs(xy[:, 0]) <= 180) and np.all(np.abs(xy[:, 1]) <= 90)):
+        return WGS84
+    if ctx is not None:
+        ctx.warn(
+            "crs-assumed",
+            name,
+            "the file names no CRS and its coordinates lie outside the longitude/latitude "
+            "range; taken as EPSG:28992 (RD New)",
+        )
+    return RD_NEW
 
 
 def detect_crs(name: str, fc: Mapping[str, Any], ctx: Context | None = None) -> str:
@@ -245,7 +286,11 @@ def check_coordinates(name: str, fc: Mapping[str, Any], crs: str, declared: bool
     ...
     gsl_indicators.core.spec.InputError: input 'parks': the 'crs' member declares EPSG:28992 (RD New, metres) but the coordinates (x 4.9 … 4.9, y 52.37 … 52.37) look like longitude/latitude in degrees; declare OGC:CRS84 (or leave out 'crs') for degrees, or send RD New metres
     """
-    xy = _sample_coordinates(fc.get("features") or [], n=200)
+    check_xy(name, _sample_coordinates(fc.get("features") or [], n=200), crs, declared)
+
+
+def check_xy(name: str, xy: np.ndarray, crs: str, declared: bool) -> None:
+    """Check sampled coordinates ``xy`` against ``crs``: see :func:`check_coordinates`."""
     if xy.size == 0 or not np.all(np.isfinite(xy)):
         return
     looks = _describe(xy)
@@ -562,8 +607,56 @@ def parse_layer(
     if not isinstance(features, list):
         raise InputError(name, "'features' must be an array")
     geoms, types = _geometries(name, features)
+    kept, index = _keep_valid(spec, geoms, types, source_crs, target_crs, ctx)
+    return Layer(
+        name=name,
+        geometries=kept,
+        features=[features[i] for i in index.tolist()],
+        index=index,
+        source_crs=source_crs,
+        crs=target_crs,
+        given=len(features),
+    )
+
+
+def parse_table(
+    spec: GeoInput,
+    table: FeatureTable,
+    source_crs: str,
+    target_crs: str = RD_NEW,
+    ctx: Context | None = None,
+) -> Layer:
+    """Return a :class:`Layer` of features read as columns (a file source).
+
+    The same rules as :func:`parse_layer` (dropped and repaired features counted), but
+    no per-feature dict is made: the layer's ``features`` are a
+    :class:`~gsl_indicators.core.sources.TableFeatures` view of the kept rows.
+    """
+    kept, index = _keep_valid(spec, table.geometries, table.types(), source_crs, target_crs, ctx)
+    return Layer(
+        name=spec.name,
+        geometries=kept,
+        features=TableFeatures(table, index),
+        index=index,
+        source_crs=source_crs,
+        crs=target_crs,
+        given=len(table),
+    )
+
+
+def _keep_valid(
+    spec: GeoInput,
+    geoms: np.ndarray,
+    types: np.ndarray,
+    source_crs: str,
+    target_crs: str,
+    ctx: Context | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop unusable features, repair invalid ones, reproject; return (geometries, index)."""
+    name = spec.name
+    n = len(geoms)
     allowed = set(spec.geometry_types)
-    keep = np.ones(len(features), dtype=bool)
+    keep = np.ones(n, dtype=bool)
     dropped: dict[str, int] = {}
     for reason, mask in (
         ("no geometry", np.asarray([t is None for t in types], dtype=bool)),
@@ -576,7 +669,7 @@ def parse_layer(
             dropped[reason] = int(mask.sum())
             keep &= ~mask
     if keep.any():
-        empty = np.zeros(len(features), dtype=bool)
+        empty = np.zeros(n, dtype=bool)
         empty[keep] = shapely.is_empty(geoms[keep])
         if empty.any():
             dropped["empty geometry"] = int(empty.sum())
@@ -586,7 +679,7 @@ def parse_layer(
     if ctx is not None:
         for reason, count in dropped.items():
             ctx.warn("features-dropped", name, f"{count} features dropped: {reason}", count)
-    if len(features) and not len(index) and dropped:
+    if n and not len(index) and dropped:
         raise InputError(name, f"no usable features ({'; '.join(dropped)})")
     # Repair invalid geometries.
     if len(kept):
@@ -624,14 +717,7 @@ def parse_layer(
         kept = reproject(kept, source_crs, target_crs)
         if ctx is not None:
             ctx.notes.setdefault("reprojected", {})[name] = {"from": source_crs, "to": target_crs}
-    return Layer(
-        name=name,
-        geometries=kept,
-        features=[features[i] for i in index.tolist()],
-        index=index,
-        source_crs=source_crs,
-        crs=target_crs,
-    )
+    return kept, index
 
 
 def _polygonal(geom: Any) -> Any:
@@ -714,7 +800,16 @@ def _read_layers(
     specs = [s for s in specs if raw.get(s.name) is not None]
     source: dict[str, str] = {}
     lonlat_bounds: list[np.ndarray] = []
+    tables: dict[str, FeatureTable] = {}
     for s in specs:
+        if is_file_source(raw[s.name]):
+            table = tables[s.name] = read_table(s.name, raw[s.name])
+            xy = table.sample_xy()
+            source[s.name] = table.crs or _assumed_crs(s.name, xy, ctx)
+            check_xy(s.name, xy, source[s.name], declared=table.crs is not None)
+            if source[s.name] == WGS84 and xy.size:
+                lonlat_bounds.append(xy)
+            continue
         fc = raw[s.name]
         if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
             raise InputError(s.name, "expected a GeoJSON FeatureCollection")
@@ -731,7 +826,12 @@ def _read_layers(
         allxy = np.vstack(lonlat_bounds)
         bounds = (*allxy.min(axis=0).tolist(), *allxy.max(axis=0).tolist())
     target = working_crs(source, bounds)
-    layers = {s.name: parse_layer(s, raw[s.name], source[s.name], target, ctx) for s in specs}
+    layers = {
+        s.name: parse_table(s, tables[s.name], source[s.name], target, ctx)
+        if s.name in tables
+        else parse_layer(s, raw[s.name], source[s.name], target, ctx)
+        for s in specs
+    }
     for s in specs:
         if len(layers[s.name]) == 0 and ctx is not None:
             ctx.warn("empty-input", s.name, "the input has no features")
@@ -778,7 +878,7 @@ def feature_collection(layer: Layer, columns: Mapping[str, Any]) -> dict[str, An
             "geometry": f.get("geometry"),
             "properties": {**p, **dict(zip(names, row, strict=True))},
         }
-        if "id" in f:
+        if "id" in f:  # a file's features have no id member (TableFeatures)
             feat = {
                 "type": "Feature",
                 "id": f["id"],

@@ -25,6 +25,7 @@ from typing import Any
 
 from gsl_indicators.core.canonical import digest
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.sources import TableFeatures
 from gsl_indicators.core.spec import Context, Indicator, InputError, PartCache
 
 __all__ = ["MEMO", "MemoPartCache", "Part", "layer_digest", "part_key", "run_parts"]
@@ -61,6 +62,14 @@ MEMO = MemoPartCache(max_entries=32)
 
 def layer_digest(layer: Layer) -> str:
     """Return the digest of a parsed layer: its kept features and source CRS."""
+    if isinstance(layer.features, TableFeatures):  # read from a file: its rows, not dicts
+        return digest(
+            {
+                "crs": layer.source_crs,
+                "table": layer.features.digest(),
+                "index": layer.index.tolist(),
+            }
+        )
     return digest({"crs": layer.source_crs, "features": layer.features})
 
 

@@ -396,7 +396,7 @@ class Context:
     """The indicator's features grouped by its areas (built once by the runner)."""
     provenance: dict[str, Any] = field(default_factory=dict)
     """Further provenance facts (merged into the result's ``provenance``)."""
-    input_digests: dict[str, str] = field(default_factory=dict)
+    input_digests: Mapping[str, str] = field(default_factory=dict)
     """The sha256 of each geo input as given (composite processes key their parts by them)."""
     part_cache: PartCache | None = None
     """Where composite processes (scoreboard, scenarios) keep each indicator's part."""
@@ -779,7 +779,7 @@ class Indicator:
             "description": self.description["en"],
             "keywords": list(dict.fromkeys([self.theme, *self.keywords])),  # no repeats
             "jobControlOptions": ["sync-execute", "async-execute"],
-            "outputTransmission": ["value"],
+            "outputTransmission": ["value", "reference"],
             "inputs": inputs,
             "outputs": outputs,
             "links": [
@@ -916,3 +916,43 @@ def registry() -> Registry:
     if _REGISTRY is None:
         _REGISTRY = Registry(list(declared_indicators()))
     return _REGISTRY
+
+
+def _likely_entry_points(indicator_id: str) -> list[importlib.metadata.EntryPoint]:
+    """Return the entry points whose name starts the id (``green`` for ``green-3-30-300``).
+
+    Longest name first, so ``green_per_dwelling`` is tried before ``green`` for
+    ``green-per-dwelling``.
+    """
+    key = indicator_id.replace("-", "_")
+    eps = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return sorted(
+        (ep for ep in eps if key == ep.name or key.startswith(ep.name + "_")),
+        key=lambda ep: -len(ep.name),
+    )
+
+
+def find_indicator(indicator_id: str) -> Indicator:
+    """Return one indicator, importing only the module that likely declares it.
+
+    ``gsl run`` needs one indicator, not all eighteen modules (importing them all and
+    building the registry takes about a second). The entry points whose names start
+    the id are loaded first; when none of them declares it, the whole registry is
+    built, so the answer is always the registry's.
+
+    Raises
+    ------
+    KeyError
+        When no indicator has this id.
+
+    Examples
+    --------
+    >>> find_indicator("green-3-30-300").id
+    'green-3-30-300'
+    """
+    if _REGISTRY is None:
+        for ep in _likely_entry_points(indicator_id):
+            for ind in ep.load():
+                if ind.id == indicator_id:
+                    return ind
+    return registry().get(indicator_id)

@@ -11,6 +11,15 @@ successful execution of a request without href inputs), which gives the canonica
 cache key and the parsed envelope; ``engine.execute_cached`` serves the hit. Other
 bytes for the same request (key order, ``30`` vs ``30.0``) take the full path once
 and arrive at the same canonical key.
+
+**Large per-feature outputs by reference.** A per-feature output of more than
+``GSL_INLINE_FEATURES_MAX`` features is not answered inline: the result document
+gives a link in its place (OGC ``transmissionMode: reference``) to
+``/jobs/{id}/results/{output}?f=flatgeobuf`` — or the format the request's
+``outputs.{output}.format.mediaType`` names (GeoJSON, FlatGeobuf, GeoParquet,
+GeoPackage, CSV). ``transmissionMode: value`` asks for the output inline whatever its
+size; ``reference`` asks for a link whatever its size. The stored document (and the
+cache) always hold the whole result; the links are made when it is answered.
 """
 
 from __future__ import annotations
@@ -42,6 +51,30 @@ if TYPE_CHECKING:
 JSON = "application/json"
 #: Members of every result document besides the indicator's outputs.
 META_OUTPUTS = ("provenance", "data_quality")
+#: The smallest GeoJSON Feature (``{"type":"Feature","geometry":null,"properties":{}}``
+#: is 51 bytes): a document shorter than this many bytes per feature of the inline
+#: limit cannot hold an output beyond it, so it is answered without being parsed.
+MIN_FEATURE_BYTES = 51
+#: Formats of an output by reference, by media type (``outputs.{id}.format.mediaType``).
+REFERENCE_FORMATS = {
+    "application/flatgeobuf": "flatgeobuf",
+    "application/vnd.apache.parquet": "geoparquet",
+    "application/geo+json": "geojson",
+    "application/geopackage+sqlite3": "gpkg",
+    "text/csv": "csv",
+}
+#: The format of a link when the request names none: FlatGeobuf streams and is
+#: opened by URL in QGIS and GDAL.
+DEFAULT_REFERENCE_FORMAT = "application/flatgeobuf"
+
+
+@dataclass(frozen=True)
+class ResultLinks:
+    """Where a recorded job's outputs can be downloaded (for outputs by reference)."""
+
+    base_url: str
+    job_id: str
+    inline_max: int
 
 
 @dataclass
@@ -141,13 +174,39 @@ def _check_outputs(indicator: Indicator, outputs: Any) -> dict[str, Any]:
                 f"'{name}' is not an output of process '{indicator.id}'; known outputs: {known}",
                 input_name="outputs",
             )
-        mode = spec.get("transmissionMode", "value") if isinstance(spec, dict) else "value"
-        if mode != "value":
+        spec = spec if isinstance(spec, dict) else {}
+        mode = spec.get("transmissionMode")
+        if mode not in (None, "value", "reference"):
             raise InvalidInput(
-                f"outputs.{name}: transmissionMode {mode!r} is not supported (only 'value')",
+                f"outputs.{name}: transmissionMode {mode!r} is not supported "
+                "('value' or 'reference')",
                 input_name="outputs",
             )
+        media = (
+            (spec.get("format") or {}).get("mediaType")
+            if isinstance(spec.get("format"), dict)
+            else None
+        )
+        if mode == "reference" or media is not None:
+            if name in META_OUTPUTS or not _is_layer_output(indicator, name):
+                if mode == "reference":
+                    raise InvalidInput(
+                        f"outputs.{name}: only per-feature outputs are offered by reference",
+                        input_name="outputs",
+                    )
+            elif media is not None and media not in REFERENCE_FORMATS:
+                raise InvalidInput(
+                    f"outputs.{name}: format.mediaType {media!r} is not offered; "
+                    f"use one of {sorted(REFERENCE_FORMATS)}",
+                    input_name="outputs",
+                )
     return outputs
+
+
+def _is_layer_output(indicator: Indicator, name: str) -> bool:
+    """Return whether output ``name`` is a FeatureCollection (GeoJSON)."""
+    out = indicator_output(indicator, name)
+    return out is not None and "geo+json" in str(out.media_type)
 
 
 def _subscriber(value: Any) -> Subscriber | None:
@@ -176,12 +235,16 @@ def _subscriber(value: Any) -> Subscriber | None:
     )
 
 
-def shape_response(indicator: Indicator, req: ExecuteRequest, body: bytes) -> tuple[bytes, str]:
+def shape_response(
+    indicator: Indicator, req: ExecuteRequest, body: bytes, links: ResultLinks | None = None
+) -> tuple[bytes, str]:
     """Return the response bytes and media type for ``req`` from the result document.
 
     ``document`` (the default) answers the whole result document — unchanged, unless
-    ``outputs`` selects some (provenance and data quality always stay). ``raw``
-    answers the value of the single selected (or only) output, else the document.
+    ``outputs`` selects some (provenance and data quality always stay), or a
+    per-feature output goes by reference (see the module text; only with ``links``,
+    i.e. for a recorded job). ``raw`` answers the value of the single selected (or
+    only) output, else the document.
     """
     selected = (
         list(req.outputs)
@@ -198,11 +261,84 @@ def shape_response(indicator: Indicator, req: ExecuteRequest, body: bytes) -> tu
         if isinstance(value, dict) and "mediaType" in value and "value" in value:
             value = value["value"]  # a qualified value: raw answers the value itself
         return canonical_json(value), media
+    modes = _modes(req.outputs)
+    by_reference = links is not None and (
+        "reference" in modes.values() or len(body) > links.inline_max * MIN_FEATURE_BYTES
+    )
+    if not req.outputs and not by_reference:
+        return body, JSON
+    doc = orjson.loads(body)
     if req.outputs:
-        doc = orjson.loads(body)
         keep = {*req.outputs, *META_OUTPUTS}
-        return canonical_json({k: v for k, v in doc.items() if k in keep}), JSON
-    return body, JSON
+        doc = {k: v for k, v in doc.items() if k in keep}
+    if by_reference and links is not None:
+        doc = with_references(doc, modes, _formats(req.outputs), links)
+    return canonical_json(doc), JSON
+
+
+def _modes(outputs: Mapping[str, Any] | None) -> dict[str, str]:
+    """Return the transmission mode each output asked for (absent: the default)."""
+    return {
+        name: spec["transmissionMode"]
+        for name, spec in (outputs or {}).items()
+        if isinstance(spec, dict) and spec.get("transmissionMode") in ("value", "reference")
+    }
+
+
+def _formats(outputs: Mapping[str, Any] | None) -> dict[str, str]:
+    """Return the media type each output asked for (``format.mediaType``)."""
+    out: dict[str, str] = {}
+    for name, spec in (outputs or {}).items():
+        fmt = spec.get("format") if isinstance(spec, dict) else None
+        if isinstance(fmt, dict) and fmt.get("mediaType") in REFERENCE_FORMATS:
+            out[name] = fmt["mediaType"]
+    return out
+
+
+def with_references(
+    doc: Mapping[str, Any],
+    modes: Mapping[str, str],
+    formats: Mapping[str, str],
+    links: ResultLinks,
+) -> dict[str, Any]:
+    """Return ``doc`` with each large (or asked-for) per-feature output replaced by a link.
+
+    An output goes by reference when its mode is ``reference``, or when it has no mode
+    and more than ``links.inline_max`` features; ``value`` keeps it inline.
+
+    Examples
+    --------
+    >>> fc = {"type": "FeatureCollection", "features": [{}, {}, {}]}
+    >>> doc = {"homes": {"mediaType": "application/geo+json", "value": fc}}
+    >>> out = with_references(doc, {}, {}, ResultLinks("http://h", "j1", inline_max=2))
+    >>> out["homes"]["href"], out["homes"]["type"]
+    ('http://h/jobs/j1/results/homes?f=flatgeobuf', 'application/flatgeobuf')
+    >>> with_references(doc, {"homes": "value"}, {}, ResultLinks("http://h", "j1", 2)) == doc
+    True
+    """
+    out = dict(doc)
+    for name, item in doc.items():
+        value = item.get("value") if isinstance(item, Mapping) else None
+        if name in META_OUTPUTS or not isinstance(value, Mapping):
+            continue
+        features = value.get("features")
+        if value.get("type") != "FeatureCollection" or not isinstance(features, list):
+            continue
+        mode = modes.get(name)
+        if mode == "value" or (mode is None and len(features) <= links.inline_max):
+            continue
+        media = formats.get(name, DEFAULT_REFERENCE_FORMAT)
+        key = REFERENCE_FORMATS[media]
+        out[name] = {
+            "href": f"{links.base_url}/jobs/{links.job_id}/results/{name}?f={key}",
+            "type": media,
+            "rel": "enclosure",
+            "title": (
+                f"{name}: {len(features)} features (also f=geojson, flatgeobuf, "
+                "geoparquet, gpkg or csv)"
+            ),
+        }
+    return out
 
 
 def indicator_output(indicator: Indicator, name: str) -> Any:
@@ -226,15 +362,18 @@ def request_shape(req: ExecuteRequest) -> dict[str, Any] | None:
     return {"response": req.response, "outputs": req.outputs}
 
 
-def shape_job_result(reg: Registry, job: JobInfo, body: bytes) -> tuple[bytes, str]:
+def shape_job_result(
+    reg: Registry, job: JobInfo, body: bytes, links: ResultLinks | None = None
+) -> tuple[bytes, str]:
     """Return a job's results as its execute request asked (``extra["shape"]``).
 
     The store keeps the whole result document once per cache key; ``response`` and
-    ``outputs`` of an async request are applied here, when the results are read, by
-    :func:`shape_response` as for a synchronous answer.
+    ``outputs`` of an async request, and large outputs by reference (``links``), are
+    applied here, when the results are read, by :func:`shape_response` as for a
+    synchronous answer.
     """
-    shape = job.extra.get("shape")
-    if not shape or job.process_id not in reg:
+    shape = job.extra.get("shape") or {}
+    if job.process_id not in reg or (not shape and links is None):
         return body, JSON
     req = ExecuteRequest(
         inputs={},
@@ -243,7 +382,7 @@ def shape_job_result(reg: Registry, job: JobInfo, body: bytes) -> tuple[bytes, s
         subscriber=None,
         asynchronous=True,
     )
-    return shape_response(reg.get(job.process_id), req, body)
+    return shape_response(reg.get(job.process_id), req, body, links)
 
 
 def execute(
@@ -283,7 +422,8 @@ def execute(
             key, known = memo
             cached = engine.execute_cached(process_id, key, known.subscriber)
             if cached is not None:
-                content, media = shape_response(indicator, known, cached.body)
+                links = _links(engine, base_url, cached)
+                content, media = shape_response(indicator, known, cached.body, links)
                 return 200, _sync_headers(base_url, cached, media), content
     limits = engine.settings
     check_json_depth(body, limits.max_json_depth)
@@ -312,8 +452,15 @@ def execute(
     if raw is not None and outcome.job.cache_key and not has_href(req.inputs):
         envelope = dataclasses.replace(req, inputs={})  # keep the memo small
         engine.request_keys.put(raw, (outcome.job.cache_key, envelope))
-    content, media = shape_response(indicator, req, outcome.body)
+    content, media = shape_response(indicator, req, outcome.body, _links(engine, base_url, outcome))
     return 200, _sync_headers(base_url, outcome, media), content
+
+
+def _links(engine: ExecutionEngine, base_url: str, outcome: Outcome) -> ResultLinks | None:
+    """Return where the outputs of a synchronous answer can be downloaded (a recorded job)."""
+    if not outcome.recorded:
+        return None
+    return ResultLinks(base_url, outcome.job.job_id, engine.settings.inline_features_max)
 
 
 def _sync_headers(base_url: str, outcome: Outcome, media: str) -> dict[str, str]:

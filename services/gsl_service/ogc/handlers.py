@@ -461,14 +461,15 @@ def get_results(api: GslAPI, request: APIRequest, engine: ExecutionEngine, job_i
     ``result-not-ready`` while the job is accepted or running; a failed job's results
     are its problem document (with the failure's status).
     """
-    from gsl_service.ogc.execute import shape_job_result  # execute imports this module
+    from gsl_service.ogc.execute import ResultLinks, shape_job_result  # imports this module
 
     job, body = engine.get_job_result(job_id)
     headers = request.get_response_headers(**api.api_headers)
     if request.format == F_HTML:
         data = {"job": {"id": job_id}, "result": orjson.loads(body)}
         return headers, HTTPStatus.OK, _html(api, request, "jobs/results/index.html", data)
-    content, media = shape_job_result(engine.registry, job, body)  # response, outputs
+    links = ResultLinks(api.base_url, job_id, engine.settings.inline_features_max)
+    content, media = shape_job_result(engine.registry, job, body, links)  # response, outputs
     headers["Content-Type"] = media
     return headers, HTTPStatus.OK, content
 

@@ -73,17 +73,23 @@ F = {"$ref": "#/components/parameters/f"}
 
 RESULTS_F = _query(
     "f",
-    "json (the result document), html (the job page), or geojson, csv, gpkg: one "
-    "per-feature output as a file (name it with `output` when there are several).",
-    {"type": "string", "enum": ["json", "html", "geojson", "csv", "gpkg"]},
+    "json (the result document), html (the job page), or geojson, csv, gpkg, flatgeobuf, "
+    "geoparquet: one per-feature output as a file (name it with `output` when there are "
+    "several).",
+    {
+        "type": "string",
+        "enum": ["json", "html", "geojson", "csv", "gpkg", "flatgeobuf", "geoparquet"],
+    },
 )
 RESULTS_LAYER_F = _query(
     "f",
-    "Format of a per-feature output.",
-    {"type": "string", "enum": ["geojson", "csv", "gpkg", "json"]},
+    "Format of a per-feature output (where an output by reference points).",
+    {"type": "string", "enum": ["geojson", "csv", "gpkg", "flatgeobuf", "geoparquet", "json"]},
 )
 RESULTS_OUTPUT = _query(
-    "output", "The per-feature output to download with f=geojson|csv|gpkg.", {"type": "string"}
+    "output",
+    "The per-feature output to download with f=geojson|csv|gpkg|flatgeobuf|geoparquet.",
+    {"type": "string"},
 )
 RESULTS_CRS = _query(
     "crs",
@@ -176,7 +182,11 @@ def execute_request_schema(indicator: Indicator) -> dict[str, Any]:
             "inputs": inputs,
             "outputs": {
                 "type": "object",
-                "description": "Select outputs (transmissionMode `value`).",
+                "description": "Select outputs, and how each is transmitted: "
+                "`transmissionMode` `value` (inline) or `reference` (a link to "
+                "/jobs/{id}/results/{output}, per-feature outputs only; the default for one "
+                "of more than GSL_INLINE_FEATURES_MAX features), with `format.mediaType` "
+                "naming the linked file's format.",
                 "additionalProperties": {"type": "object"},
             },
             "response": {"type": "string", "enum": ["document", "raw"], "default": "document"},
@@ -294,6 +304,12 @@ def build_openapi(
                         "application/geo+json": {"schema": {"type": "object"}},
                         "text/csv": {"schema": {"type": "string"}},
                         "application/geopackage+sqlite3": {
+                            "schema": {"type": "string", "format": "binary"}
+                        },
+                        "application/flatgeobuf": {
+                            "schema": {"type": "string", "format": "binary"}
+                        },
+                        "application/vnd.apache.parquet": {
                             "schema": {"type": "string", "format": "binary"}
                         },
                         "application/json": {"schema": {}},

@@ -1,13 +1,15 @@
 """Job results in the format asked for: the JSON document, or one layer as a GIS file.
 
 - ``GET /jobs/{id}/results`` — the result document (JSON, as the request shaped it);
-  ``f=geojson|csv|gpkg`` or ``Accept: application/geo+json | text/csv |
-  application/geopackage+sqlite3`` answers one per-feature output as a file: the one
+  ``f=geojson|csv|gpkg|flatgeobuf|geoparquet`` or ``Accept: application/geo+json |
+  text/csv | application/geopackage+sqlite3 | application/flatgeobuf |
+  application/vnd.apache.parquet`` answers one per-feature output as a file: the one
   named by ``output=``, or the only one.
 - ``GET /jobs/{id}/results/{output}`` — one output: a per-feature output as GeoJSON
-  (default), CSV or GeoPackage; a text output declared ``text/csv`` (e.g. the
-  ``csv`` of ``scenario-compare``) as that CSV (``f=json``: as a JSON string); any
-  other output as JSON.
+  (default), CSV, GeoPackage, FlatGeobuf or GeoParquet; a text output declared
+  ``text/csv`` (e.g. the ``csv`` of ``scenario-compare``) as that CSV (``f=json``: as a
+  JSON string); any other output as JSON. This is where a result document's reference
+  (``transmissionMode: reference``) points.
 - ``crs=EPSG:4326`` (or another EPSG code) reprojects a layer; by default it keeps
   the CRS of its input.
 
@@ -36,7 +38,7 @@ from gsl_service.results import (
 )
 
 #: Formats of a per-feature output, the first is the default.
-FILE_FORMATS = ("geojson", "csv", "gpkg")
+FILE_FORMATS = ("geojson", "csv", "gpkg", "flatgeobuf", "geoparquet")
 
 
 class NoSuchOutput(ServiceError):

@@ -141,7 +141,7 @@ async def dismiss_job(request: Request, job_id: str, engine: EngineDep) -> Respo
 async def get_results(request: Request, job_id: str, engine: EngineDep) -> Response:
     """Job results: the document (JSON), the job page (HTML), or one layer as a file.
 
-    ``f=geojson|csv|gpkg`` (or the matching ``Accept``) with ``output=<name>`` answers
+    ``f=geojson|csv|gpkg|flatgeobuf|geoparquet`` (or the matching ``Accept``) with ``output=<name>`` answers
     one per-feature output as a file, as ``/jobs/{id}/results/{output}`` does; any
     other format is a 406 problem document.
     """

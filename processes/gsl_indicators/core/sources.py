@@ -1,0 +1,414 @@
+"""Geo inputs read from files as columns: FlatGeobuf, GeoParquet and GeoJSON.
+
+A province's buildings do not come as inline JSON but as files and feature services.
+A reference fetched by the service (``{"href": ..., "type": ..., "bbox": ...}``) becomes
+a *file source*, a plain dict that travels to the worker like a raster does (msgpack
+and pickle keep its bytes)::
+
+    {"source": "file", "format": "flatgeobuf", "href": "...", "bbox": [x0, y0, x1, y1],
+     "bytes": b"...", "sha256": "..."}
+
+The worker reads it with :func:`read_table`: FlatGeobuf and GeoJSON through GDAL
+(pyogrio, from memory), GeoParquet through pyarrow (WKB geometry column and the
+``geo`` metadata of the GeoParquet specification). The result is a
+:class:`FeatureTable` — one geometry array and one numpy array per property — so
+memory grows with the features kept, never with a JSON text, and no per-feature
+GeoJSON dict exists unless an output asks for one (:class:`TableFeatures`).
+
+``bbox`` keeps only the features whose bounding box meets it, in the CRS of the
+file. FlatGeobuf's packed R-tree lets GDAL decode only those features; GeoParquet
+files with a ``bbox`` covering column (GeoParquet 1.1) are filtered per row group by
+pyarrow before anything is decoded.
+
+The digest of a file source (the cache key's input digest) is that of its format,
+bytes (sha256) and bbox: the same file and box always give the same key.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import shapely
+
+from gsl_indicators.core.canonical import digest
+from gsl_indicators.core.spec import InputError
+
+FLATGEOBUF = "application/flatgeobuf"
+GEOPARQUET = "application/vnd.apache.parquet"
+GEOJSON = "application/geo+json"
+#: Media types of each format read from a file (the first is the canonical one).
+MEDIA_TYPES: dict[str, tuple[str, ...]] = {
+    "flatgeobuf": (FLATGEOBUF, "application/x-flatgeobuf"),
+    "geoparquet": (GEOPARQUET, "application/x-parquet", "application/parquet"),
+    "geojson": (GEOJSON, "application/json", "application/vnd.geo+json"),
+}
+#: File name endings of each format (the last resort of :func:`file_format`).
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "flatgeobuf": (".fgb",),
+    "geoparquet": (".parquet", ".geoparquet"),
+    "geojson": (".geojson", ".json"),
+}
+#: The GeoJSON type names by shapely type id.
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+    ],
+    dtype=object,
+)
+
+
+def sniff(data: bytes) -> str | None:
+    r"""Return the format the first bytes of a file show (``None``: unknown).
+
+    Examples
+    --------
+    >>> sniff(b"fgb\x03fgb\x00..."), sniff(b"PAR1....PAR1"), sniff(b'  {"type": "F'), sniff(b"GIF8")
+    ('flatgeobuf', 'geoparquet', 'geojson', None)
+    """
+    if data[:3] == b"fgb" and data[4:7] == b"fgb":
+        return "flatgeobuf"
+    if data[:4] == b"PAR1":
+        return "geoparquet"
+    if data.lstrip()[:1] == b"{":
+        return "geojson"
+    return None
+
+
+def format_of_media(media: str) -> str | None:
+    """Return the format of a media type (parameters ignored; ``None``: not a file format).
+
+    Examples
+    --------
+    >>> format_of_media("application/flatgeobuf"), format_of_media("image/png")
+    ('flatgeobuf', None)
+    """
+    media = media.split(";")[0].strip().lower()
+    return next((fmt for fmt, types in MEDIA_TYPES.items() if media in types), None)
+
+
+def format_of_path(path: str) -> str | None:
+    """Return the format a file name's ending suggests.
+
+    Examples
+    --------
+    >>> format_of_path("/data/panden.fgb"), format_of_path("/x/bomen.parquet"), format_of_path("/a")
+    ('flatgeobuf', 'geoparquet', None)
+    """
+    path = path.lower()
+    return next((fmt for fmt, ends in EXTENSIONS.items() if path.endswith(ends)), None)
+
+
+def check_bbox(name: str, bbox: Any) -> tuple[float, float, float, float] | None:
+    """Return a reference's ``bbox`` as four floats (``None`` when absent).
+
+    Raises
+    ------
+    InputError
+        Unless it is ``[minx, miny, maxx, maxy]``: four finite numbers, min ≤ max.
+
+    Examples
+    --------
+    >>> check_bbox("b", [0, 1, 2, 3])
+    (0.0, 1.0, 2.0, 3.0)
+    >>> check_bbox("b", [2, 0, 1, 1])
+    Traceback (most recent call last):
+    ...
+    gsl_indicators.core.spec.InputError: input 'b': bbox must be [minx, miny, maxx, maxy] with minx <= maxx and miny <= maxy, got [2, 0, 1, 1]
+    """
+    if bbox is None:
+        return None
+    ok = (
+        isinstance(bbox, list | tuple)
+        and len(bbox) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in bbox)
+        and all(math.isfinite(float(v)) for v in bbox)
+    )
+    if not ok or bbox[0] > bbox[2] or bbox[1] > bbox[3]:
+        raise InputError(
+            name,
+            "bbox must be [minx, miny, maxx, maxy] with minx <= maxx and miny <= maxy, "
+            f"got {bbox!r}",
+        )
+    x0, y0, x1, y1 = (float(v) for v in bbox)
+    return x0, y0, x1, y1
+
+
+def file_source(
+    *, data: bytes, fmt: str, href: str, bbox: Sequence[float] | None, sha256: str
+) -> dict[str, Any]:
+    """Return the resolved value of a geo input read from a file (see the module text)."""
+    return {
+        "source": "file",
+        "format": fmt,
+        "href": href,
+        "bbox": list(bbox) if bbox is not None else None,
+        "bytes": data,
+        "sha256": sha256,
+    }
+
+
+def is_file_source(value: Any) -> bool:
+    """Return whether ``value`` is a file source (only the service makes them: raw bytes).
+
+    Examples
+    --------
+    >>> is_file_source({"source": "file", "bytes": b"x"}), is_file_source({"source": "file", "bytes": "x"})
+    (True, False)
+    """
+    return (
+        isinstance(value, Mapping)
+        and value.get("source") == "file"
+        and isinstance(value.get("bytes"), bytes | bytearray | memoryview)
+    )
+
+
+def source_digest(value: Mapping[str, Any]) -> str:
+    """Return the digest of a file source: format, content (sha256) and bbox.
+
+    Examples
+    --------
+    >>> a = {"source": "file", "format": "flatgeobuf", "sha256": "ab", "bbox": None, "href": "h1"}
+    >>> source_digest(a) == source_digest({**a, "href": "h2"}) != source_digest({**a, "bbox": [0, 0, 1, 1]})
+    True
+    """
+    return digest(
+        {
+            "source": "file",
+            "format": value["format"],
+            "sha256": value["sha256"],
+            "bbox": value.get("bbox"),
+        }
+    )
+
+
+@dataclass
+class FeatureTable:
+    """Features read as columns.
+
+    Attributes
+    ----------
+    geometries : numpy.ndarray of shapely geometries (``None`` where a feature has none)
+        In the file's CRS, as read.
+    columns : dict of str to numpy.ndarray
+        One array per property, in the file's column order.
+    crs : str or None
+        The file's CRS (``EPSG:<code>`` where it has one, else its WKT), ``None`` when
+        the file does not say.
+    digest : str
+        The digest of the file source it was read from (:func:`source_digest`).
+    """
+
+    geometries: np.ndarray
+    columns: dict[str, np.ndarray]
+    crs: str | None
+    digest: str = ""
+
+    def __len__(self) -> int:
+        return len(self.geometries)
+
+    def types(self) -> np.ndarray:
+        """Return each feature's GeoJSON geometry type name (``None``: no geometry)."""
+        out = np.full(len(self), None, dtype=object)
+        present = np.asarray([g is not None for g in self.geometries], dtype=bool)
+        if present.any():
+            out[present] = _TYPE_NAMES[shapely.get_type_id(self.geometries[present])]
+        return out
+
+    def sample_xy(self, n: int = 200) -> np.ndarray:
+        """Return the first vertex of about ``n`` evenly spread features (for CRS checks)."""
+        step = max(1, len(self) // n)
+        xy = [
+            shapely.get_coordinates(g)[0]
+            for g in self.geometries[::step]
+            if g is not None and not g.is_empty
+        ]
+        return np.asarray(xy, dtype=float).reshape(-1, 2)
+
+
+def _python_column(values: np.ndarray) -> list[Any]:
+    """Return a column as JSON-ready Python values (NaN and NaT as ``None``)."""
+    if values.dtype.kind == "f":
+        out = values.astype(object)
+        out[np.isnan(values)] = None
+        return out.tolist()
+    if values.dtype.kind == "M":
+        return [None if np.isnat(v) else str(v) for v in values]
+    if values.dtype.kind == "O":
+        return [v.isoformat() if hasattr(v, "isoformat") else v for v in values.tolist()]
+    return values.tolist()
+
+
+class TableFeatures(Sequence[dict[str, Any]]):
+    """The kept features of a :class:`FeatureTable` as GeoJSON Feature dicts, made on demand.
+
+    A :class:`~gsl_indicators.core.geo.Layer` read from a file holds this in place of
+    the list of features a GeoJSON input keeps: nothing per feature exists until an
+    output FeatureCollection is written, and :meth:`column` reads a property without
+    any dict. The geometry is written as read (source CRS), like a GeoJSON input's.
+    """
+
+    def __init__(self, table: FeatureTable, rows: np.ndarray) -> None:
+        self.table = table
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def digest(self) -> str:
+        """Return the digest of the file source the rows were read from."""
+        return self.table.digest
+
+    def column(self, key: str) -> np.ndarray | None:
+        """Return property ``key`` of the kept features (``None`` when there is no such column)."""
+        values = self.table.columns.get(key)
+        return None if values is None else values[self.rows]
+
+    def properties(self) -> list[dict[str, Any]]:
+        """Return each kept feature's properties as a dict (built once per call)."""
+        names = list(self.table.columns)
+        cols = [_python_column(self.table.columns[k][self.rows]) for k in names]
+        return (
+            [dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)]
+            if names
+            else [{} for _ in range(len(self))]
+        )
+
+    def _geometries(self, positions: np.ndarray) -> list[Any]:
+        geoms = self.table.geometries[self.rows[positions]]
+        texts = shapely.to_geojson(geoms)
+        return [None if t is None else orjson.loads(t) for t in texts]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        props = self.properties()
+        step = 10_000
+        for start in range(0, len(self), step):
+            positions = np.arange(start, min(start + step, len(self)))
+            for p, g in zip(positions.tolist(), self._geometries(positions), strict=True):
+                yield {"type": "Feature", "geometry": g, "properties": props[p]}
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        names = list(self.table.columns)
+        row = self.rows[i]
+        props = {k: _python_column(self.table.columns[k][row : row + 1])[0] for k in names}
+        geom = self._geometries(np.asarray([i if i >= 0 else len(self) + i]))[0]
+        return {"type": "Feature", "geometry": geom, "properties": props}
+
+
+def read_table(name: str, value: Mapping[str, Any]) -> FeatureTable:
+    """Read a file source (see the module text) into a :class:`FeatureTable`.
+
+    Raises
+    ------
+    InputError
+        Naming the input, when the bytes are not a readable file of the format.
+    """
+    fmt = str(value.get("format"))
+    bbox = value.get("bbox")
+    data = bytes(value["bytes"])
+    try:
+        table = _read_parquet(data, bbox) if fmt == "geoparquet" else _read_gdal(data, bbox)
+        table.digest = source_digest(value)
+        return table
+    except InputError:
+        raise
+    except Exception as err:
+        what = {"flatgeobuf": "FlatGeobuf", "geoparquet": "GeoParquet", "geojson": "GeoJSON"}
+        raise InputError(
+            name,
+            f"{value.get('href')} is not a readable {what.get(fmt, fmt)} file: "
+            f"{type(err).__name__}: {str(err)[:200]}",
+        ) from None
+
+
+def _crs_name(crs: Any) -> str | None:
+    """Return ``EPSG:<code>`` for a CRS GDAL or GeoParquet gives, else its text."""
+    if not crs:
+        return None
+    from pyproj import CRS
+
+    parsed = CRS.from_user_input(crs)
+    code = parsed.to_epsg()
+    if code == 4326 or (parsed.is_geographic and parsed.name in ("WGS 84 (CRS84)", "WGS 84")):
+        return "OGC:CRS84"  # GeoJSON, FlatGeobuf and GeoParquet all write lon/lat order
+    return f"EPSG:{code}" if code else parsed.to_string()
+
+
+def _read_gdal(data: bytes, bbox: Sequence[float] | None) -> FeatureTable:
+    """Read FlatGeobuf or GeoJSON bytes with GDAL (pyogrio, from memory)."""
+    from pyogrio.raw import read
+
+    meta, _, wkb, fields = read(io.BytesIO(data), bbox=tuple(bbox) if bbox else None)
+    geoms = (
+        shapely.from_wkb(wkb) if wkb is not None else np.full(len(fields[0]) if fields else 0, None)
+    )
+    columns = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
+    return FeatureTable(np.asarray(geoms, dtype=object), columns, _crs_name(meta.get("crs")))
+
+
+def _read_parquet(data: bytes, bbox: Sequence[float] | None) -> FeatureTable:
+    """Read GeoParquet bytes with pyarrow: WKB geometry column, ``geo`` metadata, bbox."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO(data)
+    schema = pq.read_schema(buf)
+    geo_meta = (schema.metadata or {}).get(b"geo")
+    if geo_meta is None:
+        raise ValueError("no 'geo' metadata: a Parquet file, but not GeoParquet")
+    geo = orjson.loads(geo_meta)
+    column = geo["primary_column"]
+    spec = geo["columns"][column]
+    if str(spec.get("encoding", "WKB")).upper() != "WKB":
+        raise ValueError(f"geometry encoding {spec.get('encoding')!r} (only WKB is read)")
+    covering = (spec.get("covering") or {}).get("bbox")
+    filters = None
+    if bbox is not None and covering:
+        x0, y0, x1, y1 = bbox
+
+        def ref(key: str) -> Any:
+            return pc.field(*covering[key])
+
+        filters = (
+            (ref("xmin") <= x1) & (ref("xmax") >= x0) & (ref("ymin") <= y1) & (ref("ymax") >= y0)
+        )
+    buf.seek(0)
+    table = pq.read_table(buf, filters=filters)
+    skip = {column, *(covering["xmin"][:1] if covering else [])}
+    geoms = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
+    columns = {
+        k: table.column(k).to_numpy(zero_copy_only=False)
+        for k in table.column_names
+        if k not in skip
+    }
+    if bbox is not None:  # exact for files without a covering column (and rows in a kept group)
+        present = ~shapely.is_missing(geoms)
+        box = np.asarray(bbox, dtype=float)
+        b = np.full((len(geoms), 4), np.nan)
+        if present.any():
+            b[present] = shapely.bounds(geoms[present])
+        keep = (
+            present
+            & (b[:, 0] <= box[2])
+            & (b[:, 2] >= box[0])
+            & (b[:, 1] <= box[3])
+            & (b[:, 3] >= box[1])
+        )
+        geoms = geoms[keep]
+        columns = {k: v[keep] for k, v in columns.items()}
+    crs = spec.get("crs", "OGC:CRS84")  # absent means OGC:CRS84; null means unknown
+    return FeatureTable(np.asarray(geoms, dtype=object), columns, _crs_name(crs) if crs else None)

@@ -1,0 +1,127 @@
+"""Large per-feature outputs by reference (OGC ``transmissionMode: reference``).
+
+An app with ``GSL_INLINE_FEATURES_MAX=5`` runs green-3-30-300 on a seeded city of 40
+buildings in 1 neighbourhood: the buildings output (40 > 5 features) comes as a link
+to ``/jobs/{id}/results/buildings?f=flatgeobuf``, the neighbourhoods output (1 ≤ 5)
+inline. The linked files are read back (GDAL, pyarrow) and compared feature by
+feature with the inline answer that ``transmissionMode: value`` gives.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from fastapi.testclient import TestClient
+
+from api.conftest import make_settings
+from api.helpers import assert_problem, wait_for_job
+from gsl_indicators.core import synthetic
+from gsl_service.app import create_app
+
+CITY = synthetic.city(40, seed=3)
+INPUTS = {k: CITY[k] for k in ("buildings", "trees", "parks", "neighbourhoods")}
+URL = "/processes/green-3-30-300/execution"
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = make_settings(Path(tmp_path_factory.mktemp("by-ref")), inline_features_max=5)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _inline(client: TestClient) -> dict[str, dict]:
+    body = {"inputs": INPUTS, "outputs": {"buildings": {"transmissionMode": "value"}}}
+    r = client.post(URL, json=body)
+    assert r.status_code == 200, r.text
+    feats = r.json()["buildings"]["value"]["features"]
+    assert len(feats) == 40  # asked for by value: inline whatever its size
+    return {f["id"]: f["properties"] for f in feats}
+
+
+def _same(frame: gpd.GeoDataFrame, inline: dict[str, dict]) -> None:
+    assert len(frame) == 40
+    for row in frame.itertuples():
+        want = inline[row.feature_id]  # the feature id, a column of the file
+        assert row.trees_within == want["trees_within"]
+        assert bool(row.meets_300) == want["meets_300"]
+        assert row.park_distance_m == pytest.approx(want["park_distance_m"], abs=1e-9)
+
+
+def test_a_large_output_is_a_link_and_the_link_gives_the_features(small) -> None:
+    r = small.post(URL, json={"inputs": INPUTS})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    link = doc["buildings"]
+    assert set(link) == {"href", "type", "rel", "title"}
+    assert link["type"] == "application/flatgeobuf"
+    assert "/results/buildings?f=flatgeobuf" in link["href"]
+    assert link["title"].startswith("buildings: 40 features")
+    # one neighbourhood: at most 5 features, inline
+    assert len(doc["neighbourhoods"]["value"]["features"]) == 1
+    assert doc["summary"]["value"]["buildings"] == 40
+    got = small.get("/" + link["href"].split("/", 3)[3])  # the path of the absolute href
+    assert got.status_code == 200
+    assert got.headers["content-type"] == "application/flatgeobuf"
+    frame = gpd.read_file(io.BytesIO(got.content), engine="pyogrio")
+    assert frame.crs.to_epsg() == 28992
+    _same(frame, _inline(small))
+
+
+def test_reference_asked_for_a_small_output_in_geoparquet(small) -> None:
+    outputs = {
+        "neighbourhoods": {
+            "transmissionMode": "reference",
+            "format": {"mediaType": "application/vnd.apache.parquet"},
+        },
+        "buildings": {"format": {"mediaType": "application/vnd.apache.parquet"}},
+    }
+    r = small.post(URL, json={"inputs": INPUTS, "outputs": outputs})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["neighbourhoods"]["href"].endswith("/results/neighbourhoods?f=geoparquet")
+    href = doc["buildings"]["href"]
+    assert href.endswith("/results/buildings?f=geoparquet")
+    assert set(doc) == {"buildings", "neighbourhoods", "provenance", "data_quality"}
+    got = small.get("/" + href.split("/", 3)[3])
+    assert got.status_code == 200
+    frame = gpd.read_parquet(io.BytesIO(got.content))
+    assert frame.crs.to_epsg() == 28992
+    _same(frame, _inline(small))
+
+
+def test_async_results_offer_the_link_too(small) -> None:
+    r = small.post(URL, json={"inputs": INPUTS}, headers={"Prefer": "respond-async"})
+    assert r.status_code == 201, r.text
+    wait_for_job(small, r.headers["Location"])
+    doc = small.get(r.headers["Location"] + "/results").json()
+    assert doc["buildings"]["type"] == "application/flatgeobuf"
+    assert len(doc["neighbourhoods"]["value"]["features"]) == 1
+
+
+def test_the_default_limit_keeps_small_outputs_inline(client) -> None:
+    r = client.post(URL, json={"inputs": INPUTS})
+    assert r.status_code == 200, r.text
+    assert len(r.json()["buildings"]["value"]["features"]) == 40  # 40 ≤ 10,000
+
+
+def test_descriptions_offer_both_transmission_modes(client) -> None:
+    desc = client.get("/processes/green-3-30-300").json()
+    assert desc["outputTransmission"] == ["value", "reference"]
+
+
+@pytest.mark.parametrize(
+    ("outputs", "words"),
+    [
+        ({"buildings": {"transmissionMode": "stream"}}, ("transmissionMode 'stream'",)),
+        ({"summary": {"transmissionMode": "reference"}}, ("only per-feature outputs",)),
+        ({"buildings": {"format": {"mediaType": "image/png"}}}, ("'image/png' is not offered",)),
+    ],
+)
+def test_bad_output_requests_are_400(small, outputs, words) -> None:
+    r = small.post(URL, json={"inputs": INPUTS, "outputs": outputs})
+    assert_problem(r, 400, "invalid-parameter-value", *words)

@@ -1,0 +1,153 @@
+"""Geo inputs from files read as columns (``core.sources``) and the layers made from them."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import shapely
+from pyogrio.raw import write
+
+from gsl_indicators.core import sources
+from gsl_indicators.core.geo import GEO_IN, RD_NEW, read_layers
+from gsl_indicators.core.spec import Context, GeoInput, InputError
+
+POINTS = GeoInput("homes", "Homes", "", ("Point",))
+
+
+def _fgb(geoms: list, fields: dict, crs: str) -> bytes:
+    """Write a FlatGeobuf with GDAL (pyogrio) and return its bytes."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.fgb"
+        wkb = np.asarray([None if g is None else shapely.to_wkb(g) for g in geoms], dtype=object)
+        write(
+            str(path),
+            geometry=wkb,
+            field_data=list(fields.values()),
+            fields=list(fields),
+            driver="FlatGeobuf",
+            geometry_type="Point",
+            crs=crs,
+            spatial_index=False,  # keep the order: the test reads features by position
+        )
+        return path.read_bytes()
+
+
+def _source(data: bytes, fmt: str, bbox=None) -> dict:
+    return sources.file_source(
+        data=data, fmt=fmt, href=f"x.{fmt}", bbox=bbox, sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+def test_a_wgs84_file_is_reprojected_and_its_columns_read() -> None:
+    # the Amersfoort origin of RD New (155000, 463000) and a point 0.01° east of it
+    data = _fgb(
+        [shapely.Point(5.38721, 52.15517), shapely.Point(5.39721, 52.15517)],
+        {"dwellings": np.array([3.0, np.nan]), "name": np.array(["a", "b"], dtype=object)},
+        "EPSG:4326",
+    )
+    ctx = Context()
+    layers, crs = read_layers([POINTS], {"homes": _source(data, "flatgeobuf")}, ctx)
+    homes = layers["homes"]
+    assert crs == RD_NEW and homes.source_crs == "OGC:CRS84"
+    x, y = shapely.get_x(homes.geometries), shapely.get_y(homes.geometries)
+    assert np.round(x[0]) == 155_000 and np.round(y[0]) == 463_000
+    # 0.01° of longitude at 52.155° N is 111.32 km × cos(52.155°) / 100 ≈ 683 m
+    assert 675 < x[1] - x[0] < 690
+    # NaN is a missing value: the default, counted in a warning
+    assert homes.number("dwellings", 1.0, ctx).tolist() == [3.0, 1.0]
+    assert [w["count"] for w in ctx.warnings if w["code"] == "missing-property"] == [1]
+    assert homes.properties == [{"dwellings": 3.0, "name": "a"}, {"dwellings": None, "name": "b"}]
+    first = homes.features[0]  # made on demand, geometry as read (lon/lat)
+    assert first["geometry"] == {"type": "Point", "coordinates": [5.38721, 52.15517]}
+    assert homes.ids == [0, 1]  # no id member or property: the position
+
+
+def _parquet(geoms: list, ids: list, covering: bool, crs: dict | None = None) -> bytes:
+    """Write GeoParquet by hand with pyarrow (optionally without a bbox covering column)."""
+    wkb = pa.array([None if g is None else shapely.to_wkb(g) for g in geoms], type=pa.binary())
+    column: dict = {"encoding": "WKB", "geometry_types": ["Point"]}
+    if crs is not None:
+        column["crs"] = crs
+    arrays, names = [pa.array(ids), wkb], ["id", "geometry"]
+    if covering:
+        b = shapely.bounds(np.asarray(geoms, dtype=object))
+        arrays.append(
+            pa.StructArray.from_arrays(
+                [pa.array(b[:, k]) for k in range(4)], names=["xmin", "ymin", "xmax", "ymax"]
+            )
+        )
+        names.append("bbox")
+        column["covering"] = {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}
+    import orjson
+
+    geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
+    table = pa.table(arrays, names=names).replace_schema_metadata({b"geo": orjson.dumps(geo)})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, row_group_size=3)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("covering", [True, False])
+def test_geoparquet_bbox_keeps_the_features_it_meets(covering: bool) -> None:
+    from pyproj import CRS
+
+    # points at x = 0, 100, …, 900 (y 0): a box x 150 … 420 meets 200, 300 and 400
+    pts = [shapely.Point(100 * i, 0) for i in range(10)]
+    data = _parquet(
+        pts, [f"p{i}" for i in range(10)], covering, CRS.from_epsg(28992).to_json_dict()
+    )
+    table = sources.read_table("homes", _source(data, "geoparquet", bbox=[150, -1, 420, 1]))
+    assert table.columns["id"].tolist() == ["p2", "p3", "p4"]
+    assert table.crs == "EPSG:28992"
+    assert "bbox" not in table.columns  # the covering column is not a property
+
+
+def test_geoparquet_without_crs_is_lon_lat_and_null_geometries_are_dropped() -> None:
+    data = _parquet(
+        [shapely.Point(5.0, 52.0), None, shapely.Point(5.1, 52.1)], ["a", "b", "c"], False
+    )
+    ctx = Context()
+    layers, _ = read_layers([GEO_IN], {"example": _source(data, "geoparquet")}, ctx)
+    layer = layers["example"]
+    assert layer.source_crs == "OGC:CRS84"  # the specification's default
+    assert layer.given == 3 and len(layer) == 2 and layer.index.tolist() == [0, 2]
+    assert [p["id"] for p in layer.properties] == ["a", "c"]
+    dropped = [w for w in ctx.warnings if w["code"] == "features-dropped"]
+    assert dropped and dropped[0]["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "fmt", "words"),
+    [
+        (b"PAR1" + b"\x00" * 20 + b"PAR1", "geoparquet", "not a readable GeoParquet"),
+        (b"fgb\x03fgb\x00" + b"\x01" * 40, "flatgeobuf", "not a readable FlatGeobuf"),
+        (b'{"type": "FeatureCollection", "features": [', "geojson", "not a readable GeoJSON"),
+    ],
+)
+def test_an_unreadable_file_names_the_input(data: bytes, fmt: str, words: str) -> None:
+    with pytest.raises(InputError, match=words) as err:
+        sources.read_table("trees", _source(data, fmt))
+    assert err.value.input_name == "trees"
+
+
+def test_a_parquet_file_without_geo_metadata_is_refused() -> None:
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"a": [1, 2]}), buf)
+    with pytest.raises(InputError, match="not GeoParquet"):
+        sources.read_table("trees", _source(buf.getvalue(), "geoparquet"))
+
+
+def test_the_digest_follows_content_format_and_bbox_not_the_url() -> None:
+    a = _source(b"fgb\x03fgb\x00abc", "flatgeobuf")
+    assert sources.source_digest(a) == sources.source_digest({**a, "href": "elsewhere"})
+    assert sources.source_digest(a) != sources.source_digest({**a, "bbox": [0, 0, 1, 1]})
+    b = _source(b"fgb\x03fgb\x00abd", "flatgeobuf")
+    assert sources.source_digest(a) != sources.source_digest(b)
