@@ -30,14 +30,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def status_info(job: JobInfo) -> dict[str, Any]:
+def callback_status(job: JobInfo) -> dict[str, Any]:
     """Return the statusInfo document posted to callbacks: with the problem of a failed job.
 
     Examples
     --------
     >>> from gsl_service.jobs.store import now
     >>> t = now()
-    >>> status_info(JobInfo("j", "echo", JobStatus.running, t, t, progress=40))["progress"]
+    >>> callback_status(JobInfo("j", "echo", JobStatus.running, t, t, progress=40))["progress"]
     40
     """
     info = job.status_info()
@@ -188,11 +188,11 @@ class CallbackPoster:
         if sub is None:
             return None
         if job.status is JobStatus.successful:
-            return self.post(sub.success_uri, result if result is not None else status_info(job))
+            return self.post(sub.success_uri, result if result is not None else callback_status(job))
         if job.status is JobStatus.failed:
-            return self.post(sub.failed_uri, status_info(job))
+            return self.post(sub.failed_uri, callback_status(job))
         if job.status in (JobStatus.running, JobStatus.accepted):
-            return self.post(sub.in_progress_uri, status_info(job))
+            return self.post(sub.in_progress_uri, callback_status(job))
         return None
 
     def close(self, wait: bool = True) -> None:

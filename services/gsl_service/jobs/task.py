@@ -30,7 +30,7 @@ from gsl_indicators.core import run
 from gsl_indicators.core.spec import InputError, registry
 from gsl_service import observer
 from gsl_service.cache import RedisCache, finish_document
-from gsl_service.callbacks import CallbackPoster, status_info
+from gsl_service.callbacks import CallbackPoster, callback_status
 from gsl_service.errors import InvalidInput, JobFailed
 from gsl_service.jobs.model import JobInfo, JobStatus
 from gsl_service.jobs.store import JobStore, make_store, now
@@ -212,7 +212,7 @@ class Progress:
         if sub and sub.in_progress_uri and t - self._last_post >= self.callback_interval:
             self._last_post = t
             snapshot = dataclasses.replace(self.job, progress=pct, message=message, updated=now())
-            self.poster.post(sub.in_progress_uri, status_info(snapshot))
+            self.poster.post(sub.in_progress_uri, callback_status(snapshot))
 
 
 def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:

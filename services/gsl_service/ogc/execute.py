@@ -41,7 +41,7 @@ from gsl_service.errors import InvalidInput, JobFailed, NoSuchProcess
 from gsl_service.inputs import has_href
 from gsl_service.jobs.model import JobInfo, JobStatus, Subscriber
 from gsl_service.limits import check_features, check_json_depth
-from gsl_service.ogc.handlers import status_info
+from gsl_service.ogc.handlers import status_document
 from gsl_service.ogc.prefer import wants_async
 from gsl_service.references import resolve_references
 
@@ -443,7 +443,7 @@ def execute(
             "Location": location,
             "Preference-Applied": "respond-async",
         }
-        return 201, headers, orjson.dumps(status_info(base_url, job))
+        return 201, headers, orjson.dumps(status_document(base_url, job))
     outcome = engine.execute_sync(process_id, inputs, req.subscriber)
     if outcome.job.status == JobStatus.failed:
         raise JobFailed.from_problem(

@@ -297,7 +297,7 @@ def describe_process(api: GslAPI, request: APIRequest, process_id: str) -> Resul
 # ----------------------------------------------------------------------------- jobs
 
 
-def status_info(base_url: str, job: JobInfo) -> dict[str, Any]:
+def status_document(base_url: str, job: JobInfo) -> dict[str, Any]:
     """Return the OGC statusInfo document of ``job`` (with progress, message, links)."""
     url = f"{base_url}/jobs/{job.job_id}"
     doc = job.status_info()
@@ -411,7 +411,7 @@ def list_jobs(api: GslAPI, request: APIRequest, engine: ExecutionEngine) -> Resu
         jobs, matched = engine.list_jobs(flt)
     url = f"{api.base_url}/jobs"
     doc = {
-        "jobs": [status_info(api.base_url, j) for j in jobs],
+        "jobs": [status_document(api.base_url, j) for j in jobs],
         "links": [
             {
                 "href": _format_link(url, request, "json"),
@@ -444,7 +444,7 @@ def list_jobs(api: GslAPI, request: APIRequest, engine: ExecutionEngine) -> Resu
 @problems
 def get_job(api: GslAPI, request: APIRequest, engine: ExecutionEngine, job_id: str) -> Result:
     """Return a job's statusInfo (progress 0-100 and message)."""
-    doc = status_info(api.base_url, engine.get_job(job_id))
+    doc = status_document(api.base_url, engine.get_job(job_id))
     headers = request.get_response_headers(**api.api_headers)
     if request.format == F_HTML:
         doc["parameters"] = None
@@ -480,4 +480,4 @@ def dismiss_job(api: GslAPI, request: APIRequest, engine: ExecutionEngine, job_i
     job = engine.dismiss(job_id)
     headers = request.get_response_headers(**api.api_headers)
     headers["Content-Type"] = JSON
-    return headers, HTTPStatus.OK, _dumps(status_info(api.base_url, job))
+    return headers, HTTPStatus.OK, _dumps(status_document(api.base_url, job))

@@ -332,12 +332,12 @@ async def process(request: Request, process_id: str) -> HTMLResponse:
 
 async def jobs(request: Request, flt: JobFilter) -> HTMLResponse:
     """Return the job list (newest first), paged like ``/jobs``."""
-    from gsl_service.ogc.handlers import status_info
+    from gsl_service.ogc.handlers import status_document
 
     page = Page(request)
     api = request.app.state.api
     found, matched = await run_in_threadpool(api.engine.list_jobs, flt)
-    docs = [status_info(api.base_url, j) for j in found]
+    docs = [status_document(api.base_url, j) for j in found]
     prev_url = (
         page.url("/jobs", f="html", offset=max(0, flt.offset - flt.limit), limit=flt.limit)
         if flt.offset > 0
@@ -433,12 +433,12 @@ def board_parts(layout: str, document: Any, page: Page, reg: Any, view: JobView)
 
 async def job(request: Request, job_id: str) -> HTMLResponse:
     """Return a job page: status; when done, summary, scorecard, map, charts, downloads."""
-    from gsl_service.ogc.handlers import status_info
+    from gsl_service.ogc.handlers import status_document
 
     page = Page(request)
     api = request.app.state.api
     info = await run_in_threadpool(api.engine.get_job, job_id)
-    doc = status_info(api.base_url, info)
+    doc = status_document(api.base_url, info)
     title = info.process_id
     description = None
     if info.process_id in api.manager.processes:
