@@ -188,7 +188,9 @@ class CallbackPoster:
         if sub is None:
             return None
         if job.status is JobStatus.successful:
-            return self.post(sub.success_uri, result if result is not None else callback_status(job))
+            return self.post(
+                sub.success_uri, result if result is not None else callback_status(job)
+            )
         if job.status is JobStatus.failed:
             return self.post(sub.failed_uri, callback_status(job))
         if job.status in (JobStatus.running, JobStatus.accepted):
