@@ -56,3 +56,14 @@ def test_status_info_and_job_list_validate(client: Any) -> None:
     assert errors(info, "statusInfo.yaml") == []
     assert errors(client.get("/jobs").json(), "jobList.yaml") == []
     assert errors(client.get("/processes").json(), "processList.yaml") == []
+
+
+def test_structured_parameters_show_their_models(client: Any) -> None:
+    # profile_override: the Profile model with no member required (it is merged first)
+    noise = client.get("/processes/noise").json()["inputs"]["profile_override"]["schema"]
+    assert "indicators" in noise["properties"] and noise["nullable"] is True
+    assert "required" not in str(noise)
+    # card: a catalog id, or a MenuCard (full, or one that `extends` another)
+    card = client.get("/processes/scoreboard").json()["inputs"]["card"]["schema"]
+    kinds = {b["type"]: b for b in card["anyOf"]}
+    assert {"themes", "extends", "accents", "profile"} <= set(kinds["object"]["properties"])

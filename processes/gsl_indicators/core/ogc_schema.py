@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ALLOWED_KEYWORDS", "to_ogc_schema"]
+__all__ = ["ALLOWED_KEYWORDS", "partial_schema", "to_ogc_schema"]
 
 #: The keywords of OGC's ``schema.yaml`` (everything else is dropped or rewritten).
 ALLOWED_KEYWORDS = frozenset(
@@ -148,3 +148,28 @@ def _rewrite(schema: Mapping[str, Any], defs: Mapping[str, Any], depth: int) -> 
 
 def _typed(key: str) -> bool:
     return any(key in keys for keys in _BY_TYPE.values())
+
+
+def _without_required(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {k: _without_required(v) for k, v in node.items() if k != "required"}
+    if isinstance(node, list):
+        return [_without_required(v) for v in node]
+    return node
+
+
+def partial_schema(model: type[Any]) -> dict[str, Any]:
+    """Return a pydantic model's schema with no member required, at any depth.
+
+    For inputs that are merged over a full value before the model validates them
+    (a ``profile_override`` over a catalog profile, a card that ``extends`` another):
+    the description shows every member and its type, the model checks the merged whole.
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.scoring import Profile
+    >>> s = partial_schema(Profile)
+    >>> "required" in str(s), sorted(s["properties"])[:3]
+    (False, ['area_types', 'based_on', 'default_area_type'])
+    """
+    return _without_required(to_ogc_schema(model.model_json_schema()))

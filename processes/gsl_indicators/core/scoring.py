@@ -53,6 +53,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gsl_indicators import catalog
+from gsl_indicators.core.ogc_schema import partial_schema
 from gsl_indicators.core.spec import InputError, Parameter
 
 if TYPE_CHECKING:
@@ -712,8 +713,13 @@ def _profile_parameters() -> tuple[Parameter, ...]:
             '{"<metric>": {"bands": {"binnenstad": {"minimum": 0.3}}}}}}}. The result '
             "shows the profile actually used.",
             "object",
-            None,
+            default=None,
             nullable=True,
+            schema={
+                k: v
+                for k, v in partial_schema(Profile).items()
+                if k not in ("type", "title", "description")
+            },
         ),
         Parameter(
             "area_type",

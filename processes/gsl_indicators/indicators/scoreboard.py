@@ -30,6 +30,7 @@ from gsl_indicators.core.examples import box_feature, point_feature, rd_collecti
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.health import HealthParameters
 from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.ogc_schema import partial_schema
 from gsl_indicators.core.parts import Part, layer_digest, make_part, run_parts
 from gsl_indicators.core.scoring import band_of, normalise_area_type, resolve_profile
 from gsl_indicators.core.spec import (
@@ -394,7 +395,10 @@ CARD_PARAMETER = Parameter(
     "string",
     default="ggo-utrecht-example",
     annotation=str | dict[str, Any],
-    schema={"type": ["string", "object"]},
+    schema={
+        **{k: v for k, v in partial_schema(MenuCard).items() if k not in ("title", "description")},
+        "type": ["string", "object"],
+    },
 )
 AREA_TYPE_PARAMETER = Parameter(
     "area_type",
