@@ -29,7 +29,7 @@ from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.examples import box, feature, point, rd_collection
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.homes import is_home, read_dwellings
-from gsl_indicators.core.metrics import FRACTION, Level, Metric, Metrics, booleans
+from gsl_indicators.core.metrics import FRACTION, Level, Metrics, booleans, metric
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -465,14 +465,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     return result
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 _BOTH: tuple[Level, ...] = ("area", "overall")
 
 METRICS = (
-    _m(
+    metric(
         "surface_area_m2",
         "Oppervlak",
         "Surface area",
@@ -481,8 +477,8 @@ METRICS = (
         digits=1,
         description="Area of the surfaces with a known `sealed` / `paved` value.",
     ),
-    _m("sealed_area_m2", "Verhard oppervlak", "Sealed area", "m²", levels=_BOTH, digits=1),
-    _m(
+    metric("sealed_area_m2", "Verhard oppervlak", "Sealed area", "m²", levels=_BOTH, digits=1),
+    metric(
         "sealed_share",
         "Aandeel verhard",
         "Sealed share",
@@ -493,7 +489,7 @@ METRICS = (
         scored=True,
         description="Sealed area ÷ surface area.",
     ),
-    _m(
+    metric(
         "surface_coverage",
         "Dekking oppervlakken",
         "Surface coverage",
@@ -502,8 +498,8 @@ METRICS = (
         digits=4,
         description="Surface area inside the neighbourhood ÷ its area (above 1: overlaps).",
     ),
-    _m("homes", "Woningen", "Homes", "count", levels=_BOTH, digits=0),
-    _m(
+    metric("homes", "Woningen", "Homes", "count", levels=_BOTH, digits=0),
+    metric(
         "dwellings",
         "Wooneenheden",
         "Dwellings",
@@ -512,7 +508,7 @@ METRICS = (
         digits=3,
         description="Sum of `dwellings` (default 1 per home).",
     ),
-    _m(
+    metric(
         "share_homes_on_contaminated_soil",
         "Aandeel woningen op verontreinigde bodem",
         "Share of homes on contaminated soil",
@@ -523,7 +519,7 @@ METRICS = (
         scored=True,
         description="Homes whose worst zone class is not in `fit_for_housing` ÷ homes.",
     ),
-    _m(
+    metric(
         "share_dwellings_on_contaminated_soil",
         "Aandeel wooneenheden op verontreinigde bodem",
         "Share of dwellings on contaminated soil",
@@ -534,7 +530,7 @@ METRICS = (
         scored=True,
         description="As the homes share, weighted by `dwellings`.",
     ),
-    _m(
+    metric(
         "share_homes_above_health_limit",
         "Aandeel woningen boven een gezondheidskundige grens",
         "Share of homes above a health-based limit",
@@ -546,7 +542,7 @@ METRICS = (
         description="Homes on a zone above the intervention value or with lead at or above "
         "`lead_health_limit_mg_kg` ÷ homes (empty when no zone has health values).",
     ),
-    _m(
+    metric(
         "share_dwellings_above_health_limit",
         "Aandeel wooneenheden boven een gezondheidskundige grens",
         "Share of dwellings above a health-based limit",
@@ -557,7 +553,7 @@ METRICS = (
         scored=True,
         description="As the homes share, weighted by `dwellings`.",
     ),
-    _m(
+    metric(
         "health_class",
         "Gezondheidskundige klasse",
         "Health-based class",
@@ -567,7 +563,7 @@ METRICS = (
         "below-health-limits, lead-above-health-limit, above-intervention-value (null: "
         "no health values).",
     ),
-    _m(
+    metric(
         "above_health_limit",
         "Boven gezondheidskundige grens",
         "Above a health-based limit",
@@ -576,7 +572,7 @@ METRICS = (
         description="The home's health-based class is lead-above-health-limit or "
         "above-intervention-value.",
     ),
-    _m(
+    metric(
         "soil_class",
         "Bodemklasse",
         "Soil class",
@@ -584,7 +580,7 @@ METRICS = (
         levels=("feature",),
         description="Worst class of the zones the home touches (null: none).",
     ),
-    _m(
+    metric(
         "on_contaminated_soil",
         "Op verontreinigde bodem",
         "On contaminated soil",
@@ -592,7 +588,7 @@ METRICS = (
         levels=("feature",),
         description="The home's class is not in `fit_for_housing`.",
     ),
-    _m(
+    metric(
         "ges_soil",
         "GES-score bodem",
         "GES score, soil",

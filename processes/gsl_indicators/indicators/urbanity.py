@@ -12,7 +12,7 @@ from scipy.spatial import cKDTree
 
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
-from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.metrics import Metrics, metric
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -192,13 +192,9 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     return result
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 DENSITY = "addresses/km²"
 METRICS = (
-    _m(
+    metric(
         "address_density",
         "Omgevingsadressendichtheid",
         "Address density",
@@ -207,7 +203,7 @@ METRICS = (
         digits=3,
         description="Addresses within `radius_m` (itself included) per km² of the circle.",
     ),
-    _m(
+    metric(
         "mean_address_density",
         "Gemiddelde omgevingsadressendichtheid",
         "Mean address density",
@@ -216,7 +212,7 @@ METRICS = (
         digits=3,
         description="Mean of the address densities of the addresses in the area (or all).",
     ),
-    _m(
+    metric(
         "urbanity_class",
         "Stedelijkheidsklasse",
         "Urbanity class",
@@ -226,7 +222,7 @@ METRICS = (
         description="CBS class 1 (very strongly urban) to 5 (not urban) of the (mean) density; "
         "empty for an area without addresses.",
     ),
-    _m(
+    metric(
         "urbanity_class_name",
         "Naam stedelijkheidsklasse",
         "Urbanity class name",
@@ -234,10 +230,10 @@ METRICS = (
         levels=("area", "overall"),
         description="The CBS name of the class (zeer sterk stedelijk ... niet stedelijk).",
     ),
-    _m("address_count", "Adressen", "Addresses", "count", levels=("area",), digits=0),
-    _m("addresses", "Adressen", "Addresses", "count", digits=0),
+    metric("address_count", "Adressen", "Addresses", "count", levels=("area",), digits=0),
+    metric("addresses", "Adressen", "Addresses", "count", digits=0),
     *(
-        _m(
+        metric(
             f"addresses_class_{c}",
             f"Adressen in klasse {c}",
             f"Addresses in class {c}",

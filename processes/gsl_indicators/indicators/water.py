@@ -24,7 +24,7 @@ import shapely
 
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
-from gsl_indicators.core.metrics import FRACTION, Level, Metric, Metrics
+from gsl_indicators.core.metrics import FRACTION, Level, Metrics, metric
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -402,14 +402,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     )
 
 
-def _m(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
-    return Metric(id_, {"nl": nl, "en": en}, unit, **kw)
-
-
 _BOTH: tuple[Level, ...] = ("area", "overall")
 
 METRICS = (
-    _m(
+    metric(
         "surface_area_m2",
         "Oppervlak",
         "Surface area",
@@ -418,8 +414,8 @@ METRICS = (
         digits=1,
         description="Area of the surfaces with a known `paved` value.",
     ),
-    _m("paved_area_m2", "Verhard oppervlak", "Paved area", "m²", levels=_BOTH, digits=1),
-    _m(
+    metric("paved_area_m2", "Verhard oppervlak", "Paved area", "m²", levels=_BOTH, digits=1),
+    metric(
         "paved_share",
         "Aandeel verhard",
         "Paved share",
@@ -430,7 +426,7 @@ METRICS = (
         scored=True,
         description="Paved area ÷ surface area.",
     ),
-    _m(
+    metric(
         "demand_m3",
         "Af te voeren bui",
         "Runoff of the design storm",
@@ -439,7 +435,7 @@ METRICS = (
         digits=2,
         description="storm_mm ÷ 1000 × (paved × paved_runoff + unpaved × unpaved_runoff).",
     ),
-    _m(
+    metric(
         "storage_m3",
         "Berging",
         "Storage",
@@ -448,7 +444,7 @@ METRICS = (
         direction="higher_is_better",
         digits=2,
     ),
-    _m(
+    metric(
         "storage_mm",
         "Berging per verhard m²",
         "Storage over the paved area",
@@ -458,7 +454,7 @@ METRICS = (
         digits=2,
         description="Storage ÷ paved area × 1000.",
     ),
-    _m(
+    metric(
         "storage_ratio",
         "Bergingsgraad",
         "Storage ratio",
@@ -469,7 +465,7 @@ METRICS = (
         scored=True,
         description="Storage ÷ runoff of the design storm (1 = the storm is stored).",
     ),
-    _m(
+    metric(
         "deficit_m3",
         "Bergingstekort",
         "Storage deficit",
@@ -479,7 +475,7 @@ METRICS = (
         digits=2,
         description="max(0, demand − storage).",
     ),
-    _m(
+    metric(
         "deficit_mm",
         "Bergingstekort per verhard m²",
         "Deficit over the paved area",
@@ -489,7 +485,7 @@ METRICS = (
         digits=2,
         description="Deficit ÷ paved area × 1000: storm depth left unstored.",
     ),
-    _m(
+    metric(
         "surplus_m3",
         "Bergingsoverschot",
         "Storage surplus",
@@ -498,7 +494,7 @@ METRICS = (
         digits=2,
         description="max(0, storage − demand).",
     ),
-    _m(
+    metric(
         "surface_coverage",
         "Dekking oppervlakken",
         "Surface coverage",
@@ -507,7 +503,7 @@ METRICS = (
         digits=4,
         description="Surface area inside the neighbourhood ÷ its area (above 1: overlaps).",
     ),
-    _m(
+    metric(
         "sum_of_neighbourhood_deficits_m3",
         "Som van buurttekorten",
         "Sum of neighbourhood deficits",
@@ -516,7 +512,7 @@ METRICS = (
         digits=2,
         description="Deficits per neighbourhood added up (storage does not cross boundaries).",
     ),
-    _m(
+    metric(
         "surfaces",
         "Oppervlakken",
         "Surfaces",
@@ -524,8 +520,8 @@ METRICS = (
         digits=0,
         description="Surfaces with a usable `paved` value.",
     ),
-    _m("storage_features", "Bergingsobjecten", "Storage features", "count", digits=0),
-    _m(
+    metric("storage_features", "Bergingsobjecten", "Storage features", "count", digits=0),
+    metric(
         "volume_m3_used",
         "Gebruikt volume",
         "Volume used",
@@ -534,7 +530,7 @@ METRICS = (
         digits=3,
         description="The storage feature's volume: `volume_m3`, else `capacity_mm` × its area.",
     ),
-    _m(
+    metric(
         "capacity_source",
         "Bron volume",
         "Source of the volume",
