@@ -15,7 +15,7 @@ ARG NODE_IMAGE=node:20.18.1-slim
 FROM ${NODE_IMAGE} AS assets
 WORKDIR /web
 COPY services/gsl_service/web/package.json services/gsl_service/web/package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1

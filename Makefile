@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-# Front-end packages of the pages (Swagger UI, Leaflet, Chart.js) from the npm registry.
+# Front-end packages of the pages (Swagger UI, Leaflet, Chart.js, FlatGeobuf) from the npm registry.
 WEB   := services/gsl_service/web
 WEB_STAMP := $(WEB)/node_modules/.installed-$(shell cat $(WEB)/package-lock.json | sha1sum | cut -c1-12)
 HOST  ?= 127.0.0.1
@@ -20,7 +20,7 @@ $(STAMP): $(PY) pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
-	npm ci --prefix $(WEB) --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm ci --prefix $(WEB) --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $(WEB_STAMP)
 
 install: $(STAMP) $(WEB_STAMP)

@@ -1,6 +1,6 @@
 """The static files of the pages: our own (``web/static``) and the front-end packages.
 
-The front-end packages (Swagger UI, Leaflet, Chart.js) come from the npm registry:
+The front-end packages (Swagger UI, Leaflet, Chart.js, FlatGeobuf) come from the npm registry:
 ``make install`` runs ``npm ci`` in ``services/gsl_service/web`` (``package.json`` and
 ``package-lock.json`` pin them), which fills the git-ignored ``node_modules`` folder.
 The service serves that folder under ``/static/vendor`` (``GSL_ASSETS_DIR`` points
@@ -27,6 +27,7 @@ VENDOR_FILES = (
     "leaflet/dist/leaflet.js",
     "leaflet/dist/leaflet.css",
     "chart.js/dist/chart.umd.js",
+    "flatgeobuf/dist/flatgeobuf-geojson.min.js",
 )
 
 log = logging.getLogger(__name__)

@@ -127,7 +127,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lower_is_better": {"nl": "lager is beter", "en": "lower is better"},
     "basis": {"nl": "Grondslag", "en": "Basis"},
     "headline": {"nl": "Kopcijfer", "en": "Headline"},
-    "open_process": {"nl": "Proces en uitvoeren", "en": "Process and run"},
+    "open_process": {"nl": "Procesbeschrijving", "en": "Process description"},
+    "run_indicator": {"nl": "Uitvoeren met eigen lagen", "en": "Run with your own layers"},
     "open_card": {"nl": "Op de menukaart", "en": "On the menu card"},
     "example_request": {"nl": "Voorbeeldverzoek", "en": "Example request"},
     "example_intro": {
@@ -140,6 +141,74 @@ MESSAGES: dict[str, dict[str, str]] = {
     "running": {"nl": "Bezig…", "en": "Running…"},
     "reset": {"nl": "Voorbeeld herstellen", "en": "Restore the example"},
     "run_failed": {"nl": "Uitvoeren mislukt", "en": "Run failed"},
+    "run_form": {"nl": "Uitvoeren met eigen lagen", "en": "Run with your own layers"},
+    "run_form_intro": {
+        "nl": "Kies per laag een bestand of geef een URL, pas zo nodig de parameters aan en klik "
+        "op Uitvoeren. De berekening loopt als taak op de achtergrond; daarna opent de "
+        "resultaatpagina met scorekaart en kaart. Het voorbeeld staat al ingevuld.",
+        "en": "Pick a file or give a URL per layer, adjust the parameters if needed and press "
+        "Run. The computation runs as a background job; then its result page opens with the "
+        "scorecard and map. The example is filled in already.",
+    },
+    "file_formats": {
+        "nl": "Bestanden: GeoJSON (FeatureCollection, met crs-lid voor RD New) of FlatGeobuf "
+        "(.fgb), gelezen in uw browser. Een URL wordt door de service zelf opgehaald.",
+        "en": "Files: GeoJSON (FeatureCollection, with a crs member for RD New) or FlatGeobuf "
+        "(.fgb), read in your browser. A URL is fetched by the service itself.",
+    },
+    "or_url": {"nl": "of een URL", "en": "or a URL"},
+    "clear": {"nl": "Wissen", "en": "Clear"},
+    "one_of": {"nl": "minstens één van", "en": "at least one of"},
+    "used_when": {"nl": "gebruikt bij", "en": "used when"},
+    "plausible": {"nl": "gebruikelijk", "en": "usual"},
+    "structured_parameters": {
+        "nl": "Gestructureerde parameters (JSON)",
+        "en": "Structured parameters (JSON)",
+    },
+    "advanced_json": {
+        "nl": "Geavanceerd: het verzoek als JSON",
+        "en": "Advanced: the request as JSON",
+    },
+    "advanced_intro": {
+        "nl": "Precies wat er wordt verstuurd. Wijzigingen hier gaan terug naar het formulier, "
+        "en omgekeerd.",
+        "en": "Exactly what is sent. Changes here go back to the form, and the other way round.",
+    },
+    "reading": {"nl": "Bestand lezen…", "en": "Reading the file…"},
+    "crs_none": {
+        "nl": "geen crs-lid (RFC 7946: WGS 84)",
+        "en": "no crs member (RFC 7946: WGS 84)",
+    },
+    "not_json": {
+        "nl": "{file} is geen GeoJSON: het is geen geldige JSON ({error}).",
+        "en": "{file} is not GeoJSON: it is not valid JSON ({error}).",
+    },
+    "not_geojson": {
+        "nl": "{file} is geen GeoJSON-FeatureCollection (gevonden: {found}).",
+        "en": "{file} is not a GeoJSON FeatureCollection (found: {found}).",
+    },
+    "wrong_geometry": {
+        "nl": "{file} bevat {found}; deze laag vraagt {allowed}.",
+        "en": "{file} holds {found}; this layer needs {allowed}.",
+    },
+    "fgb_failed": {
+        "nl": "{file} is geen leesbaar FlatGeobuf-bestand ({error}).",
+        "en": "{file} is not a readable FlatGeobuf file ({error}).",
+    },
+    "example_layer": {"nl": "voorbeeldlaag", "en": "example layer"},
+    "from_editor": {"nl": "uit de JSON-editor", "en": "from the JSON editor"},
+    "by_reference": {
+        "nl": "wordt door de service opgehaald van",
+        "en": "the service fetches it from",
+    },
+    "json_invalid": {"nl": "Geen geldige JSON: {error}", "en": "Not valid JSON: {error}"},
+    "fix_fields": {
+        "nl": "Verbeter eerst de gemarkeerde velden.",
+        "en": "Fix the marked fields first.",
+    },
+    "sending": {"nl": "Versturen…", "en": "Sending…"},
+    "accepted": {"nl": "In de wachtrij…", "en": "Queued…"},
+    "opening_result": {"nl": "Klaar; resultaat openen…", "en": "Done; opening the result…"},
     "job": {"nl": "Taak", "en": "Job"},
     "status": {"nl": "Status", "en": "Status"},
     "process": {"nl": "Proces", "en": "Process"},

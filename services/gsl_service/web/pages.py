@@ -24,6 +24,28 @@ from gsl_service.web.board_view import LAYOUTS, light_grid, scenario_view, score
 from gsl_service.web.i18n import pick, theme_title
 from gsl_service.web.job_view import JobView, job_view
 from gsl_service.web.render import Page
+from gsl_service.web.run_form import form_fields
+
+#: Texts of the run form's script (``static/form.js``), in the page's language.
+FORM_TEXTS = (
+    "reading",
+    "features",
+    "crs_none",
+    "not_json",
+    "not_geojson",
+    "wrong_geometry",
+    "fgb_failed",
+    "example_layer",
+    "from_editor",
+    "by_reference",
+    "json_invalid",
+    "fix_fields",
+    "sending",
+    "accepted",
+    "running",
+    "opening_result",
+    "run_failed",
+)
 
 #: Menu-card profile shown unless ``?profile=`` picks another.
 DEFAULT_PROFILE = "nl-default"
@@ -327,6 +349,8 @@ async def process(request: Request, process_id: str) -> HTMLResponse:
         sources=entry.get("sources", []),
         example=orjson.dumps(example, option=orjson.OPT_INDENT_2).decode(),
         execute_url=f"{api.base_url}/processes/{process_id}/execution",
+        fields=form_fields(md),
+        js_texts={k: page.t(k) for k in FORM_TEXTS},
     )
 
 

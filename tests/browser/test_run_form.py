@@ -1,0 +1,218 @@
+"""The run form of a process page, in a real browser: from files to the result page.
+
+A new user picks the Amsterdam kit's files (``set_input_files``, as a person would in
+the file dialog), runs ``green-3-30-300`` and lands on the job's result page. The
+scores the page shows are compared with those the API gives for the same request,
+posted here independently of the page (and of the form's JavaScript).
+
+The kit is read from ``$GSL_AMSTERDAM_KIT`` or ``../shared/data/amsterdam`` beside the
+repository; the tests that need it are skipped with the reason when it is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+KIT = Path(
+    os.environ.get("GSL_AMSTERDAM_KIT")
+    or Path(__file__).resolve().parents[3] / "shared" / "data" / "amsterdam"
+)
+LAYERS = {
+    "buildings": "homes_1000",
+    "neighbourhoods": "buurten",
+    "parks": "parks",
+    "canopy": "canopy",
+}
+needs_kit = pytest.mark.skipif(
+    not all((KIT / f"{f}.geojson").is_file() for f in LAYERS.values()),
+    reason=f"Amsterdam kit not found in {KIT} (set GSL_AMSTERDAM_KIT)",
+)
+
+
+def _kit(name: str) -> Path:
+    return KIT / f"{name}.geojson"
+
+
+def _without_expected_400(tab: Any) -> None:
+    """Drop the browser's own log line of a 400 answer (an expected outcome here)."""
+    tab.console_errors = [e for e in tab.console_errors if "status of 400" not in e]
+
+
+def test_form_is_generated_from_the_description(tab: Any, server: Any) -> None:
+    """Per geo input a file picker and a URL; per parameter a field with default and range."""
+    desc = httpx.get(f"{server.url}/processes/green-3-30-300", timeout=30).json()
+    page = tab.page
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html", wait_until="networkidle")
+    geo = [n for n, i in desc["inputs"].items() if "contentMediaType" in i["schema"]]
+    # buildings, trees, canopy, neighbourhoods, parks, canopy_extent, network
+    assert len(geo) == 7
+    for name in geo:
+        assert page.locator(f"#file-{name}[type=file]").count() == 1
+        assert page.locator(f"#url-{name}[type=url]").count() == 1
+    # numbers carry the schema's range and default: tree_distance_m 1 … 200, default 30
+    td = page.locator("#param-tree_distance_m")
+    assert (td.get_attribute("min"), td.get_attribute("max"), td.input_value()) == (
+        "1.0",
+        "200.0",
+        "30",
+    )
+    assert page.locator("#param-min_trees").get_attribute("step") == "1"
+    # a boolean is a check box, an enum a list, a structured parameter a JSON box
+    assert page.locator("#param-merge_touching_parks").is_checked()
+    options = page.locator("#param-park_unit option").all_inner_texts()
+    assert options == ["feature", "part"]
+    page.locator("details.run-structured summary").click()
+    highways = json.loads(page.locator("#param-walkable_highways").input_value())
+    assert highways == desc["inputs"]["walkable_highways"]["schema"]["default"]
+    # the example's layers are filled in: the play-space-free 3-30-300 example has homes
+    example = desc["example"]["inputs"]
+    n_homes = len(example["buildings"]["features"])
+    assert page.locator("#info-buildings").get_attribute("data-features") == str(n_homes)
+    # the form and the JSON editor stay in sync, both ways
+    page.fill("#param-tree_distance_m", "45")
+    page.locator("#advanced summary").click()
+    sent = json.loads(page.locator("#request-body").input_value())
+    assert sent["inputs"]["tree_distance_m"] == 45
+    sent["inputs"]["min_trees"] = 5
+    sent["inputs"]["park_unit"] = "part"
+    page.fill("#request-body", json.dumps(sent))
+    page.wait_for_function("document.getElementById('param-min_trees').value === '5'")
+    assert page.locator("#param-park_unit").input_value() == '"part"'
+    # a value back at its default leaves the request
+    page.fill("#param-min_trees", "3")
+    assert "min_trees" not in json.loads(page.locator("#request-body").input_value())["inputs"]
+    tab.assert_clean()
+
+
+def test_english_form(tab: Any, server: Any) -> None:
+    page = tab.page
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html&lang=en", wait_until="networkidle")
+    assert page.locator("#run").inner_text() == "Run with your own layers"
+    assert page.locator("label[for=url-parks]").inner_text() == "or a URL"
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html", wait_until="networkidle")
+    assert page.locator("#run").inner_text() == "Uitvoeren met eigen lagen"
+    tab.assert_clean()
+
+
+def test_menu_card_links_to_the_form(tab: Any, server: Any) -> None:
+    page = tab.page
+    page.goto(f"{server.url}/menukaart?f=html&lang=en", wait_until="networkidle")
+    page.locator("article#green-3-30-300 a.run-link").click()
+    page.wait_for_url("**/processes/green-3-30-300?*#run")
+    assert page.locator("#run-form").is_visible()
+    assert "lang=en" in page.url
+    tab.assert_clean()
+
+
+@needs_kit
+def test_amsterdam_kit_from_files_to_scorecard(tab: Any, server: Any) -> None:
+    """Pick the four kit files, run, land on the result page: map and scorecard as the API."""
+    homes = json.loads(_kit("homes_1000").read_text())
+    n_homes = len(homes["features"])  # 1000 address points
+    page = tab.page
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html", wait_until="networkidle")
+    # the example's own layers are cleared first: the kit has no trees, only canopy
+    for name in ("trees", "canopy_extent", "network"):
+        page.click(f"button[data-clear={name}]")
+    for name, file in LAYERS.items():
+        page.set_input_files(f"#file-{name}", str(_kit(file)))
+        page.wait_for_function(
+            f"document.getElementById('info-{name}').dataset.features !== ''", timeout=30_000
+        )
+    info = page.locator("#info-buildings")
+    assert info.get_attribute("data-features") == str(n_homes)
+    assert info.get_attribute("data-crs") == "EPSG:28992"
+    assert "Point × 1000" in info.inner_text()
+    assert page.locator("#info-neighbourhoods").get_attribute("data-features") == "518"
+    assert "Polygon × 86" in page.locator("#info-parks").inner_text()  # and 37 MultiPolygon
+    tab.screenshot("run-form-amsterdam")
+
+    page.click("#run-button")
+    page.wait_for_url("**/jobs/**", timeout=180_000)
+    page.wait_for_selector('#map[data-ready="1"]', timeout=180_000)
+    job_id = page.url.split("/jobs/")[1].split("?")[0]
+    sent = httpx.get(f"{server.url}/jobs/{job_id}", timeout=30).json()
+    assert sent["status"] == "successful"
+
+    # the map: the per-home layer draws one feature per home in the file
+    page.select_option("#map-layer", "1")
+    page.wait_for_function("document.getElementById('map').dataset.layer === 'buildings'")
+    assert page.locator("#map").get_attribute("data-drawn") == str(n_homes)
+
+    # the scorecard: the API's scores for the same request, posted here without the page
+    body = {"inputs": {n: json.loads(_kit(f).read_text()) for n, f in LAYERS.items()}}
+    r = httpx.post(f"{server.url}/processes/green-3-30-300/execution", json=body, timeout=300)
+    assert r.status_code == 200, r.text[:500]
+    card = r.json()["summary"]["value"]["scorecard"]
+    expected = {m: s["score"] for m, s in card["scores"].items() if s.get("score") is not None}
+    overall = page.locator("#scorecard-table tbody tr").first
+    shown = {
+        td.get_attribute("data-metric"): float(td.get_attribute("data-score"))
+        for td in overall.locator("td[data-metric]").all()
+        if td.get_attribute("data-score")
+    }
+    assert len(expected) >= 4  # canopy_share and the shares meeting 3, 300 and all three
+    assert shown == pytest.approx(expected)
+    # one row per neighbourhood under the overall row
+    assert page.locator("#scorecard-table tbody tr").count() == 1 + 518
+    tab.assert_clean()
+
+
+@needs_kit
+def test_wrong_file_is_refused_next_to_the_input(tab: Any, server: Any, tmp_path: Path) -> None:
+    """Parks picked as homes: polygons where points or footprints... are fine; lines are not."""
+    page = tab.page
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html", wait_until="networkidle")
+    # homes picked for the tree layer: points are right, so it is taken
+    page.set_input_files("#file-trees", str(_kit("homes_1000")))
+    page.wait_for_function("document.getElementById('info-trees').dataset.features === '1000'")
+    # neighbourhood polygons picked for the tree layer: wrong geometry type, said at the field
+    page.set_input_files("#file-trees", str(_kit("buurten")))
+    error = page.locator("#error-trees")
+    error.wait_for(state="visible")
+    text = error.inner_text()
+    assert "buurten.geojson" in text and "Polygon × 518" in text and "Point, MultiPoint" in text
+    assert page.locator("#info-trees").get_attribute("data-features") == ""
+    # the kit's README is not GeoJSON at all
+    page.set_input_files("#file-parks", str(KIT / "README.md"))
+    page.locator("#error-parks").wait_for(state="visible")
+    assert "README.md" in page.locator("#error-parks").inner_text()
+    assert "JSON" in page.locator("#error-parks").inner_text()
+    # nothing is sent while a field is wrong
+    requests_before = len(tab.requests)
+    page.click("#run-button")
+    assert page.locator("#run-status").inner_text() == "Verbeter eerst de gemarkeerde velden."
+    assert len(tab.requests) == requests_before
+    tab.screenshot("run-form-wrong-file")
+    tab.assert_clean()
+
+
+def test_problem_document_shown_next_to_the_inputs_named(tab: Any, server: Any) -> None:
+    """A 400 from the service: every input it names is marked, the page stays put."""
+    page = tab.page
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html", wait_until="networkidle")
+    for name in ("buildings", "parks", "trees", "canopy"):
+        page.click(f"button[data-clear={name}]")
+    page.click("#run-button")
+    page.locator("#error-buildings").wait_for(state="visible")
+    # the service lists all missing inputs: buildings, parks; and one of trees or canopy
+    for name in ("buildings", "parks", "trees", "canopy"):
+        assert "missing" in page.locator(f"#error-{name}").inner_text(), name
+    assert page.locator("#error-neighbourhoods").is_hidden()
+    assert "/processes/green-3-30-300" in page.url
+    # a parameter out of range: named by the service, shown at its field
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html", wait_until="networkidle")
+    page.fill("#param-tree_distance_m", "500")
+    page.click("#run-button")
+    page.locator("#error-tree_distance_m").wait_for(state="visible")
+    assert "tree_distance_m" in page.locator("#run-error").inner_text()
+    _without_expected_400(tab)
+    tab.assert_clean()
