@@ -216,3 +216,56 @@ def test_problem_document_shown_next_to_the_inputs_named(tab: Any, server: Any) 
     assert "tree_distance_m" in page.locator("#run-error").inner_text()
     _without_expected_400(tab)
     tab.assert_clean()
+
+
+@needs_kit
+def test_flatgeobuf_file_is_read_in_the_browser(tab: Any, server: Any, tmp_path: Path) -> None:
+    """The kit's homes written as FlatGeobuf by GDAL: same count, CRS from the header."""
+    import pyogrio
+
+    fgb = tmp_path / "homes.fgb"
+    meta, table = pyogrio.read_arrow(_kit("homes_1000"))
+    pyogrio.write_arrow(
+        table,
+        fgb,
+        driver="FlatGeobuf",
+        geometry_name=meta["geometry_name"] or "wkb_geometry",
+        geometry_type="Point",
+        crs=meta["crs"],
+        encoding="UTF-8",
+    )
+    page = tab.page
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html", wait_until="networkidle")
+    page.set_input_files("#file-buildings", str(fgb))
+    page.wait_for_function(
+        "document.getElementById('info-buildings').dataset.features === '1000'", timeout=30_000
+    )
+    assert page.locator("#info-buildings").get_attribute("data-crs") == "EPSG:28992"
+    page.locator("#advanced summary").click()
+    sent = json.loads(page.locator("#request-body").input_value())["inputs"]["buildings"]
+    homes = json.loads(_kit("homes_1000").read_text())
+    assert len(sent["features"]) == len(homes["features"]) == 1000
+    assert sent["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::28992"
+    # the same points by home id (GDAL's spatial index reorders the features; 3 decimals)
+    got = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in sent["features"]}
+    want = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in homes["features"]}
+    assert got.keys() == want.keys()
+    assert all(got[k] == pytest.approx(want[k], abs=1e-9) for k in want)
+    tab.assert_clean()
+
+
+def test_url_is_sent_as_a_reference(tab: Any, server: Any) -> None:
+    """A URL becomes {"href": ...}; the service's refusal is shown at that layer."""
+    page = tab.page
+    page.goto(f"{server.url}/processes/green-3-30-300?f=html", wait_until="networkidle")
+    url = "http://127.0.0.1:9/homes.geojson"  # loopback: not fetched unless allowlisted
+    page.fill("#url-buildings", url)
+    page.dispatch_event("#url-buildings", "change")
+    page.locator("#advanced summary").click()
+    sent = json.loads(page.locator("#request-body").input_value())
+    assert sent["inputs"]["buildings"] == {"href": url}
+    page.click("#run-button")
+    page.locator("#error-buildings").wait_for(state="visible")
+    assert "127.0.0.1" in page.locator("#error-buildings").inner_text()
+    _without_expected_400(tab)
+    tab.assert_clean()

@@ -10,7 +10,6 @@
   var fields = JSON.parse(document.getElementById("run-fields").textContent);
   var T = JSON.parse(document.getElementById("run-texts").textContent);
   var editor = document.getElementById("request-body");
-  var advanced = document.getElementById("advanced");
   var editorError = document.getElementById("editor-error");
   var statusEl = document.getElementById("run-status");
   var progress = document.getElementById("run-progress");
@@ -104,7 +103,7 @@
   function readFlatGeobuf(bytes) {
     if (!window.flatgeobuf) return Promise.reject(new Error("flatgeobuf"));
     var header = null, features = [];
-    var iter = window.flatgeobuf.deserialize(bytes, undefined, function (h) { header = h; });
+    var iter = window.flatgeobuf.deserialize(bytes, { headerMetaFn: function (h) { header = h; } });
     function next() {
       return iter.next().then(function (r) {
         if (r.done) return;
@@ -173,10 +172,9 @@
     return "{\n  \"inputs\": {" + (parts.length ? "\n" + parts.join(",\n") + "\n  " : "") + "}" +
       (rest.length ? ",\n" + rest.join(",\n") : "") + "\n}";
   }
-  var editorStale = true;
   function writeEditor() {
-    editorStale = true;
-    if (advanced.open) { editor.value = editorText(); editorStale = false; editorError.hidden = true; }
+    editor.value = editorText();
+    editorError.hidden = true;
   }
   function fieldValue(f) {
     var input = el("param-" + f.name);
@@ -227,6 +225,7 @@
       return false;
     }
     editorError.hidden = true;
+    editorEdited = false;
     if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) parsed = { inputs: {} };
     request = parsed;
     if (!request.inputs || typeof request.inputs !== "object") request.inputs = {};
@@ -282,15 +281,14 @@
       showLayer(name);
     });
   });
-  advanced.addEventListener("toggle", function () { if (advanced.open && editorStale) writeEditor(); });
   var editorTimer = null;
+  var editorEdited = false;   // edited and not yet read back into the fields
   editor.addEventListener("input", function () {
-    editorStale = false;
+    editorEdited = true;
     clearTimeout(editorTimer);
     editorTimer = setTimeout(readEditor, 300);
   });
   document.getElementById("copy-button").addEventListener("click", function (ev) {
-    if (editorStale) writeEditor();
     editor.select();
     var done = function () { ev.target.textContent = ev.target.dataset.done; };
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(editor.value).then(done, done);
@@ -343,7 +341,7 @@
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     clearTimeout(editorTimer);
-    if (advanced.open && !editorStale && !readEditor()) return;
+    if (editorEdited && !readEditor()) return;
     clearErrors();
     var bad = Object.keys(invalid);
     if (bad.length) {
