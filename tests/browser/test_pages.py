@@ -99,7 +99,7 @@ def test_menu_card_to_scorecard(tab: Any, server: Any) -> None:
     band = card.locator("table.bands tbody tr").first
     assert [c.strip() for c in band.locator("td.num").all_inner_texts()] == ["3 %", "4 %", "0 %"]
     tab.screenshot("menukaart")
-    card.locator("a.button").click()
+    card.locator("a.run-link").click()
     page.wait_for_selector("#run-form")
     assert page.url.startswith(f"{server.url}/processes/play-space")
     tab.screenshot("process-page")
@@ -171,6 +171,7 @@ def test_failed_job_page_names_the_input(tab: Any, server: Any) -> None:
     r = httpx.post(f"{server.url}/processes/play-space/execution", json=body, timeout=30)
     assert r.status_code == 400
     tab.page.goto(f"{server.url}/processes/play-space?f=html")
+    tab.page.locator("#advanced summary").click()
     tab.page.fill("#request-body", '{"inputs": {"norm_share": 5}}')
     tab.page.click("#run-button")
     tab.page.wait_for_selector("#run-error:not([hidden])")

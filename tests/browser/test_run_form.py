@@ -133,6 +133,7 @@ def test_amsterdam_kit_from_files_to_scorecard(tab: Any, server: Any) -> None:
     assert "Point × 1000" in info.inner_text()
     assert page.locator("#info-neighbourhoods").get_attribute("data-features") == "518"
     assert "Polygon × 86" in page.locator("#info-parks").inner_text()  # and 37 MultiPolygon
+    page.evaluate("document.getElementById('run').scrollIntoView()")
     tab.screenshot("run-form-amsterdam")
 
     page.click("#run-button")

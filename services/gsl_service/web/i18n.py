@@ -156,6 +156,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Files: GeoJSON (FeatureCollection, with a crs member for RD New) or FlatGeobuf "
         "(.fgb), read in your browser. A URL is fetched by the service itself.",
     },
+    "choose_file": {"nl": "Bestand kiezen…", "en": "Choose a file…"},
     "or_url": {"nl": "of een URL", "en": "or a URL"},
     "clear": {"nl": "Wissen", "en": "Clear"},
     "one_of": {"nl": "minstens één van", "en": "at least one of"},
