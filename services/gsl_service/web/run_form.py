@@ -94,7 +94,7 @@ def form_fields(description: Mapping[str, Any]) -> list[dict[str, Any]]:
     ...     "n": {"title": "N", "schema": {"type": "integer", "default": 3, "minimum": 1}},
     ...     "homes": {"title": "Homes", "minOccurs": 1, "schema": {
     ...         "type": "object", "contentMediaType": "application/geo+json"}},
-    ...     "mode": {"schema": {"type": "string", "enum": ["a", None], "nullable": True}}}}
+    ...     "mode": {"minOccurs": 0, "schema": {"type": "string", "enum": ["a", None]}}}}
     >>> [(f["name"], f["kind"], f["required"]) for f in form_fields(d)]
     [('homes', 'geo', True), ('n', 'integer', False), ('mode', 'enum', False)]
     >>> f = form_fields(d)[1]
