@@ -270,3 +270,45 @@ def test_url_is_sent_as_a_reference(tab: Any, server: Any) -> None:
     assert "127.0.0.1" in page.locator("#error-buildings").inner_text()
     _without_expected_400(tab)
     tab.assert_clean()
+
+
+def test_every_process_page_draws_its_form(tab: Any, server: Any) -> None:
+    """Each process's form: one field per input, the example in the editor, no error."""
+    listing = httpx.get(f"{server.url}/processes", timeout=30).json()["processes"]
+    page = tab.page
+    for p in listing:
+        desc = httpx.get(f"{server.url}/processes/{p['id']}", timeout=30).json()
+        page.goto(f"{server.url}/processes/{p['id']}?f=html", wait_until="networkidle")
+        assert page.locator("#run-form .field").count() == len(desc["inputs"]), p["id"]
+        sent = json.loads(page.locator("#request-body").input_value())
+        assert sent == (desc.get("example") or {"inputs": {}}), p["id"]
+    assert len(listing) >= 20
+    tab.assert_clean()
+
+
+def test_progress_is_shown_then_the_result_page_opens(tab: Any, server: Any) -> None:
+    """A job that takes 2 s: the form shows it running, then opens its page."""
+    page = tab.page
+    page.goto(f"{server.url}/processes/echo?f=html&lang=en", wait_until="networkidle")
+    page.fill("#param-message", "hoi")
+    page.fill("#param-pause", "2")
+    page.click("#run-button")
+    page.wait_for_selector('#run-status[data-status="running"]', timeout=30_000)
+    assert page.locator("#run-progress").is_visible()
+    assert page.locator("#run-status").inner_text().startswith("Running…")
+    page.wait_for_url("**/jobs/*?f=html&lang=en", timeout=60_000)
+    assert page.locator("#job-status").get_attribute("data-status") == "successful"
+    tab.assert_clean()
+
+
+def test_editor_with_broken_json_sends_nothing(tab: Any, server: Any) -> None:
+    page = tab.page
+    page.goto(f"{server.url}/processes/play-space?f=html", wait_until="networkidle")
+    page.locator("#advanced summary").click()
+    page.fill("#request-body", '{"inputs": {')
+    page.locator("#editor-error").wait_for(state="visible")
+    before = len(tab.requests)
+    page.click("#run-button")
+    assert len(tab.requests) == before
+    assert page.locator("#editor-error").inner_text().startswith("Geen geldige JSON")
+    tab.assert_clean()
