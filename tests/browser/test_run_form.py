@@ -147,6 +147,8 @@ def test_amsterdam_kit_from_files_to_scorecard(tab: Any, server: Any) -> None:
     page.select_option("#map-layer", "1")
     page.wait_for_function("document.getElementById('map').dataset.layer === 'buildings'")
     assert page.locator("#map").get_attribute("data-drawn") == str(n_homes)
+    # under 3000 features the map draws SVG: one circle marker (a path) per home
+    assert page.locator("#map path.leaflet-interactive").count() == n_homes
 
     # the scorecard: the API's scores for the same request, posted here without the page
     body = {"inputs": {n: json.loads(_kit(f).read_text()) for n, f in LAYERS.items()}}
@@ -192,6 +194,7 @@ def test_wrong_file_is_refused_next_to_the_input(tab: Any, server: Any, tmp_path
     page.click("#run-button")
     assert page.locator("#run-status").inner_text() == "Verbeter eerst de gemarkeerde velden."
     assert len(tab.requests) == requests_before
+    page.evaluate("document.getElementById('field-trees').scrollIntoView()")
     tab.screenshot("run-form-wrong-file")
     tab.assert_clean()
 
