@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gsl_indicators.core.metrics import score_name
 from gsl_service.results import (
     area_label,
     feature_outputs,
@@ -293,7 +294,7 @@ def light_grid(document: Any, page: Page) -> tuple[Grid, list[dict[str, Any]]]:
     def cells_of(props: Mapping[str, Any]) -> list[Cell]:
         out = []
         for tid in themes:
-            s = _num(props.get(f"score_{tid}"))
+            s = _num(props.get(score_name(tid)))
             detail = [
                 {
                     "indicator": "light",
@@ -473,7 +474,7 @@ def scenario_view(
     for r in rows:
         theme = str(r.get("theme"))
         metric = str(r.get("metric"))
-        kind = "theme" if not r.get("indicator") and metric == f"score_{theme}" else "metric"
+        kind = "theme" if not r.get("indicator") and metric == score_name(theme) else "metric"
         key = (kind, theme, str(r.get("indicator") or ""), metric, str(r.get("area_id")))
         grouped.setdefault(key, {})[str(r.get("scenario"))] = r
     for (kind, theme, indicator, metric, area), by_scn in grouped.items():
