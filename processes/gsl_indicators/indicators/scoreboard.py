@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pydantic
 
-from gsl_indicators.core.assemble import area_keys
+from gsl_indicators.core.assemble import area_keys, area_names
 from gsl_indicators.core.canonical import digest
 from gsl_indicators.core.cards import MenuCard, resolve_card
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
@@ -42,6 +42,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     declared_indicators,
 )
+from gsl_indicators.core.wording import one_or_many
 
 __all__ = [
     "PASS_SCORE",
@@ -727,13 +728,13 @@ def theme_summary(rows: Sequence[Mapping[str, Any]], baseline: str) -> list[dict
     for (scn, theme), c in by.items():
         total = sum(c.values())
         parts = []
+        areas = one_or_many(total, "area", "areas")
         if c["better"]:
-            parts.append(f"{theme} better in {c['better']} of {total} areas")
+            parts.append(f"{theme} better in {c['better']} of {total} {areas}")
         if c["worse"]:
-            parts.append(f"{theme} worse in {c['worse']} of {total} areas")
-        text = f"{scn}: " + (
-            ", ".join(parts) if parts else f"{theme} unchanged in all {total} areas"
-        )
+            parts.append(f"{theme} worse in {c['worse']} of {total} {areas}")
+        same = "in the one area" if total == 1 else f"in all {total} areas"
+        text = f"{scn}: " + (", ".join(parts) if parts else f"{theme} unchanged {same}")
         out.append({"scenario": scn, "theme": theme, **c, "areas": total, "text": text})
     return out
 
@@ -791,10 +792,12 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
     ]
     computed = {p.key for parts in scenarios.values() for _, p in parts if p.cache == "miss"}
     ctx.note("parts_computed", len(computed))
+    names = {str(k): n for k, n in zip(area_keys(areas), area_names(areas), strict=True) if n}
     outputs: dict[str, Any] = {
         "comparison": rows,
         "themes": theme_summary(rows, baseline),
         "csv": rows_csv(rows),
+        "area_names": names,
     }
     if params.get("health") is not None:
         outputs["health_money"] = health_money(scenarios, baseline, params, ctx)
@@ -958,6 +961,13 @@ INDICATORS = (
                 {"type": "array"},
             ),
             Output("csv", "CSV", "The comparison as CSV.", {"type": "string"}, "text/csv"),
+            Output(
+                "area_names",
+                "Area names",
+                "Area id (`area_id` of the rows) → the area's name, for areas whose layer "
+                "names them (`name`, `naam`, `buurtnaam`, `CBS_Buurtnaam`, …).",
+                {"type": "object", "additionalProperties": {"type": "string"}},
+            ),
             Output(
                 "health_money",
                 "Health and money",
