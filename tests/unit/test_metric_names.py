@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gsl_indicators.core.metrics import Metric, name_of, score_name
+from gsl_indicators.core.parts import MemoPartCache
 from gsl_indicators.core.spec import InputError, registry
 from gsl_service.adapters.tygron import result_attributes
 from gsl_service.exports import flat_properties
@@ -71,7 +72,7 @@ def board() -> dict[str, Any]:
     inputs = _inputs()
     inputs.pop("variants")
     inputs["card"] = _card()
-    return execute(registry().get("scoreboard"), inputs)
+    return execute(registry().get("scoreboard"), inputs, part_cache=MemoPartCache())
 
 
 def test_scoreboard_columns_of_a_hyphenated_theme(board: dict[str, Any]) -> None:
@@ -94,7 +95,12 @@ def test_tygron_attributes_of_a_hyphenated_theme(board: dict[str, Any]) -> None:
 
 
 def test_scenario_comparison_of_a_hyphenated_theme() -> None:
-    out = execute(registry().get("scenario-compare"), {**_inputs(), "card": _card()})
+    # a cache of its own: the parts are test_scenario_compare's, which counts its misses
+    out = execute(
+        registry().get("scenario-compare"),
+        {**_inputs(), "card": _card()},
+        part_cache=MemoPartCache(),
+    )
     rows = [
         r
         for r in out["comparison"]
@@ -114,4 +120,4 @@ def test_two_themes_with_one_column_are_refused() -> None:
     inputs = _inputs()
     inputs.pop("variants")
     with pytest.raises(InputError, match="score_green_space"):
-        execute(registry().get("scoreboard"), {**inputs, "card": card})
+        execute(registry().get("scoreboard"), {**inputs, "card": card}, part_cache=MemoPartCache())

@@ -154,6 +154,16 @@ def _theme_score(part: Part, theme: str, row: Mapping[str, Any] | None = None) -
     return (summary.get("scorecard") or {}).get("score")
 
 
+def _unused_notes(part: Part) -> dict[str, list[str]]:
+    """Return ``{"notes": [...]}`` for the inputs a part left out (``input-unused``), if any.
+
+    A part assessed on what it could use (soil on ``surfaces`` while the design's
+    ``buildings`` have no ``contamination_zones``) says what it did not assess.
+    """
+    notes = [str(w["message"]) for w in part.warnings if w.get("code") == "input-unused"]
+    return {"notes": notes} if notes else {}
+
+
 def _area_rows(part: Part, areas: str, n: int) -> list[dict[str, Any]] | None:
     """Return the part's per-area properties when its areas are the scoreboard's areas."""
     if part.indicator.areas != areas or areas not in part.outputs:
@@ -214,6 +224,7 @@ def theme_table(
                     "score": score,
                     "cache": part.cache,
                     **({"reason": part.error} if part.error else {}),
+                    **_unused_notes(part),
                 }
             )
             arows = _area_rows(part, area_layer.name, n)
