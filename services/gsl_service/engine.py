@@ -37,6 +37,7 @@ import threading
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import CancelledError, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -65,6 +66,7 @@ from gsl_service.errors import (
     TimeLimitExceeded,
 )
 from gsl_service.inputs import AddressGuard, Fetcher, has_href
+from gsl_service.jobs.embedded import WorkerLost, lost_reason
 from gsl_service.jobs.group_commit import GroupCommit
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
 from gsl_service.jobs.store import JobStore, make_store, now
@@ -309,8 +311,13 @@ class Engine:
             )
             self._record_sync_failure(prep, created, late.problem(), subscriber)
             raise late from None
-        except (ProcessExpired, CancelledError) as err:
-            problem = failure_problem(f"worker lost: {err}")
+        except (WorkerLost, CancelledError) as err:
+            problem = failure_problem(
+                f"worker lost: {err}; the pool has started a new worker process, "
+                "the request can be sent again"
+                if isinstance(err, WorkerLost)
+                else f"worker lost: {err}"
+            )
             self._record_sync_failure(prep, created, problem, subscriber)
             raise JobFailed(str(problem["detail"])) from None
         return self._record_sync_success(
@@ -493,9 +500,9 @@ class Engine:
             return
         try:
             body = fut.result()
-        except ProcessExpired as err:
+        except (ProcessExpired, BrokenProcessPool) as err:
             if not self._closed:
-                self._fail(job_id, f"worker lost: {err}")
+                self._fail(job_id, f"worker lost: {lost_reason(err)}")
             return
         except CancelledError:
             return

@@ -19,6 +19,8 @@ from typing import Any
 
 from pyproj import CRS
 
+from gsl_indicators.core.assemble import AREA_NAME_PROPERTIES
+
 #: The CRS of a FeatureCollection without ``crs`` member (RFC 7946).
 CRS84 = "OGC:CRS84"
 #: Outputs that are never per-feature layers or metric values.
@@ -277,8 +279,8 @@ def area_label(feature: Mapping[str, Any], position: int) -> str:
     return str(code) if code not in (None, "") else f"#{position + 1}"
 
 
-#: Properties that name an area (CBS and common spellings), in order of preference.
-_NAME_KEYS = ("name", "naam", "Buurt", "buurtnaam", "BU_NAAM", "Wijk", "zone")
+#: Properties that name an area: the indicator library's list (one list for both).
+_NAME_KEYS = AREA_NAME_PROPERTIES
 #: Properties that identify an area when the feature has no id.
 _CODE_KEYS = ("area_id", "CBS_Buurtcode", "BU_CODE", "buurtcode", "code")
 

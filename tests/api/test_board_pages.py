@@ -134,3 +134,31 @@ def test_run_this_card_request_is_accepted(client: Any) -> None:
         assert request["inputs"]["card"] == card
         job = _run(client, "scoreboard", request["inputs"])
         assert client.get(f"/jobs/{job}?f=html").status_code == 200
+
+
+def test_scenario_page_names_the_areas_and_counts_one_area_in_the_singular(client: Any) -> None:
+    job = _run(client, "scenario-compare", _scenario_inputs())
+    # the example's neighbourhoods carry `name`: BU01 Noord, BU02 Zuid
+    assert client.get(f"/jobs/{job}/results/area_names").json() == {
+        "BU01": "Noord",
+        "BU02": "Zuid",
+    }
+    html = client.get(f"/jobs/{job}?f=html&lang=en").text
+    cells = re.findall(r'data-area="(BU0\d)">.*?<td>([^<]*)</td>', html, re.S)
+    assert ("BU01", "Noord (BU01)") in cells and ("BU02", "Zuid (BU02)") in cells
+    # one area only: Zuid (BU02) gets the added playground p3 (y 486 940–486 970 lies
+    # in BU02's 486 900–487 000), so green is better in 1 of 1 area; Noord (BU01) stays
+    # at 10, unchanged — singular in both languages
+    for area, en_text, nl_text in [
+        ("BU02", "green better in 1 of 1 area<", "groen beter in 1 van 1 gebied<"),
+        ("BU01", "green unchanged in the one area<", "groen ongewijzigd in het ene gebied<"),
+    ]:
+        inputs = _scenario_inputs()
+        feats = [f for f in inputs["neighbourhoods"]["features"] if f.get("id") == area]
+        inputs["neighbourhoods"] = {**inputs["neighbourhoods"], "features": feats}
+        one = _run(client, "scenario-compare", inputs)
+        assert [t["areas"] for t in client.get(f"/jobs/{one}/results/themes").json()] == [1]
+        en = client.get(f"/jobs/{one}?f=html&lang=en").text
+        nl = client.get(f"/jobs/{one}?f=html").text
+        assert en_text in en and "1 areas" not in en, area
+        assert nl_text in nl and "1 gebieden" not in nl, area

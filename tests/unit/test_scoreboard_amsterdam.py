@@ -51,7 +51,9 @@ def test_ggo_card_on_the_amsterdam_kit(load_amsterdam: Any) -> None:
     assert themes["flood"]["missing"] == ["exposure_zones"]
     assert "network" in themes["activity"]["missing"]
     soil = themes["soil"]["indicators"][0]
-    assert soil["missing"] == ["contamination_zones"] and "go together" in soil["reason"]
+    # not assessed, and why: the kit has homes but neither surfaces nor contamination zones
+    assert soil["status"] == "not assessed" and soil["missing"] == ["contamination_zones"]
+    assert "needs `surfaces` (the sealed share) or `contamination_zones`" in soil["reason"]
     green = {e["indicator"]: e for e in themes["green"]["indicators"]}
     assert green["green-per-dwelling"]["missing"] == ["green"]
     # no address lies within 300 m of a park of at least 1 ha (nearest: 336 m, checked

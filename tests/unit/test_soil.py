@@ -189,6 +189,13 @@ def test_input_combinations() -> None:
     with pytest.raises(InputError) as err:
         run(buildings=homes_and_zones()["buildings"])
     assert err.value.input_name == "contamination_zones"
+    # the reason says what soil needs, and which input is missing to go with the one given
+    assert "needs `surfaces`" in str(err.value) and "`contamination_zones` is missing" in str(
+        err.value
+    )
+    with pytest.raises(InputError) as err:
+        run(contamination_zones=homes_and_zones()["contamination_zones"])
+    assert err.value.input_name == "buildings"
     # contamination without neighbourhoods or surfaces works: overall only
     r = run(**homes_and_zones())
     assert "neighbourhoods" not in r and r["summary"]["homes"] == 5
@@ -341,3 +348,65 @@ def test_without_health_values_the_health_share_is_empty_and_warned() -> None:
     assert res["summary"]["share_homes_above_health_limit"] is None
     assert "no-health-values" in codes(res)
     assert props(res, "buildings")[0]["health_class"] is None
+
+
+def test_homes_without_zones_next_to_surfaces_give_the_sealed_share_and_a_warning() -> None:
+    # a design's homes (given for other indicators) no longer make soil refuse: with
+    # `surfaces` the sealed share is assessed, and the unused `buildings` are warned about.
+    # Surfaces: sealed 100 × 30 of 100 × 100 → 3,000 / 10,000 = 0.30.
+    r = run(
+        surfaces=fc(
+            feature(box(X, Y, X + 100, Y + 30), sealed=True),
+            feature(box(X, Y + 30, X + 100, Y + 100), sealed=False),
+        ),
+        buildings=homes_and_zones()["buildings"],
+    )
+    assert r["summary"]["sealed_share"] == 0.3
+    assert "homes" not in r["summary"]  # nothing about contamination is claimed
+    unused = [w for w in r["data_quality"]["warnings"] if w["code"] == "input-unused"]
+    assert [w["input"] for w in unused] == ["buildings"]
+    assert "need `contamination_zones`" in unused[0]["message"]
+
+
+def test_scoreboard_says_what_soil_left_out() -> None:
+    # a card with soil only; the design has homes and surfaces but no contamination
+    # zones: soil is assessed on the sealed share (0.30, stedelijk-wonen ambition 0.5
+    # → 10) and the scoreboard's entry says the contamination part was not assessed
+    from gsl_indicators.core.parts import MemoPartCache
+
+    card = {
+        "id": "soil-only",
+        "title": {"nl": "b", "en": "s"},
+        "version": "1",
+        "publisher": "test",
+        "themes": [
+            {
+                "id": "soil",
+                "title": {"nl": "Bodem", "en": "Soil"},
+                "indicators": [{"indicator": "soil"}],
+            }
+        ],
+    }
+    board = execute(
+        registry().get("scoreboard"),
+        {
+            "card": card,
+            "neighbourhoods": fc(
+                feature(box(X, Y, X + 100, Y + 100), "N", area_type="stedelijk-wonen")
+            ),
+            "surfaces": fc(
+                feature(box(X, Y, X + 100, Y + 30), sealed=True),
+                feature(box(X, Y + 30, X + 100, Y + 100), sealed=False),
+            ),
+            "buildings": homes_and_zones()["buildings"],
+        },
+        part_cache=MemoPartCache(),
+    )
+    (entry,) = board["themes"][0]["indicators"]
+    assert (entry["status"], entry["headline"], entry["value"], entry["score"]) == (
+        "assessed",
+        "sealed_share",
+        0.3,
+        10.0,
+    )
+    assert len(entry["notes"]) == 1 and "need `contamination_zones`" in entry["notes"][0]

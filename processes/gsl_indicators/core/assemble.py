@@ -27,14 +27,17 @@ import numpy as np
 
 from gsl_indicators.core.geo import WGS84, Layer, feature_collection, zone_index
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics, round_value, round_values
+from gsl_indicators.core.wording import counted
 
 if TYPE_CHECKING:
     from gsl_indicators.core.spec import Context, Indicator
 
 __all__ = [
     "AREA_ID_PROPERTIES",
+    "AREA_NAME_PROPERTIES",
     "area_groups",
     "area_keys",
+    "area_names",
     "assemble",
     "crs_member",
     "jsonable",
@@ -50,6 +53,20 @@ AREA_ID_PROPERTIES: tuple[str, ...] = (
     "statcode",
     "code",
     "id",
+)
+
+#: Properties that name an area (CBS and common spellings), in order of preference.
+AREA_NAME_PROPERTIES: tuple[str, ...] = (
+    "name",
+    "naam",
+    "Buurt",
+    "buurtnaam",
+    "CBS_Buurtnaam",
+    "BU_NAAM",
+    "Wijk",
+    "wijknaam",
+    "CBS_Wijknaam",
+    "zone",
 )
 
 GEOJSON = "application/geo+json"
@@ -77,6 +94,25 @@ def area_keys(layer: Layer) -> list[Any]:
             key = i if fid is None else fid
         keys.append(key)
     return keys
+
+
+def area_names(layer: Layer) -> list[str | None]:
+    """Return each area's name (the first of :data:`AREA_NAME_PROPERTIES` it has), or ``None``.
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, parse_layer
+    >>> pt = {"type": "Point", "coordinates": [1e5, 4e5]}
+    >>> fc = {"type": "FeatureCollection", "features": [
+    ...     {"type": "Feature", "geometry": pt, "properties": {"CBS_Buurtnaam": "Noord"}},
+    ...     {"type": "Feature", "geometry": pt, "properties": {"naam": ""}}]}
+    >>> area_names(parse_layer(GEO_IN, fc, RD_NEW))
+    ['Noord', None]
+    """
+    return [
+        next((str(p[k]) for k in AREA_NAME_PROPERTIES if p.get(k) not in (None, "")), None)
+        for p in layer.properties
+    ]
 
 
 def area_groups(features: Layer, areas: Layer, ctx: Context | None = None) -> AreaGroups:
@@ -147,7 +183,9 @@ def jsonable(value: Any) -> Any:
 def _column(metric: Metric | None, name: str, values: Any, n: int) -> list[Any]:
     out = round_values(values, metric.digits) if metric is not None else jsonable(list(values))
     if len(out) != n:
-        raise ValueError(f"column '{name}' has {len(out)} values for {n} features")
+        raise ValueError(
+            f"column '{name}' has {len(out)} values for {counted(n, 'feature', 'features')}"
+        )
     return out
 
 

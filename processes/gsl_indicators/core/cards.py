@@ -35,9 +35,10 @@ from functools import cache
 from typing import Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gsl_indicators import catalog
+from gsl_indicators.core.metrics import score_name
 from gsl_indicators.core.spec import InputError, Registry, registry
 
 __all__ = [
@@ -116,6 +117,20 @@ class MenuCard(_Strict):
     themes: list[CardTheme]
     accents: dict[str, dict[str, Any]] = Field(default_factory=dict)
     deviations: list[Deviation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _theme_columns_differ(self) -> MenuCard:
+        """Refuse two themes whose score columns would coincide (``a-b`` and ``a_b``)."""
+        seen: dict[str, str] = {}
+        for theme in self.themes:
+            name = score_name(theme.id)
+            if name in seen:
+                raise ValueError(
+                    f"themes '{seen[name]}' and '{theme.id}' would share the score column "
+                    f"'{name}' (theme ids become snake_case column names)"
+                )
+            seen[name] = theme.id
+        return self
 
     def entries(self) -> list[tuple[CardTheme, CardIndicator]]:
         """Return every (theme, indicator entry) pair in card order."""

@@ -79,6 +79,7 @@ from gsl_indicators.core.spec import (
     InputError,
     Parameter,
 )
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "AREA_OVERALL",
@@ -685,14 +686,14 @@ def collect_exposure(
                 ctx.warn(
                     "grid-nodata",
                     "exposure_grid",
-                    f"{gs.nodata} buildings lie on nodata cells of the grid; no value",
+                    f"{counted(gs.nodata, 'building lies', 'buildings lie')} on nodata cells of the grid; no value",
                     gs.nodata,
                 )
             if gs.outside:
                 ctx.warn(
                     "grid-outside",
                     "exposure_grid",
-                    f"{gs.outside} buildings lie outside the grid; no value",
+                    f"{counted(gs.outside, 'building lies', 'buildings lie')} outside the grid; no value",
                     gs.outside,
                 )
             merge(targets[0].key, gs.values)
@@ -702,7 +703,7 @@ def collect_exposure(
             ctx.warn(
                 "home-without-exposure",
                 "buildings",
-                f"{missing} homes got no '{key}' value (outside every zone, beyond the "
+                f"{counted(missing, 'home got', 'homes got')} no '{key}' value (outside every zone, beyond the "
                 "receptor radius, or on nodata); they are left out of the shares",
                 missing,
             )

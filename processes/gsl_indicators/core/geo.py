@@ -25,6 +25,7 @@ from pyproj import CRS, Transformer
 
 from gsl_indicators.core.sources import FeatureTable, TableFeatures, is_file_source, read_table
 from gsl_indicators.core.spec import Context, GeoInput, InputError
+from gsl_indicators.core.wording import counted
 
 RD_NEW = "EPSG:28992"
 WGS84 = "OGC:CRS84"
@@ -678,7 +679,12 @@ def _keep_valid(
     kept = geoms[index]
     if ctx is not None:
         for reason, count in dropped.items():
-            ctx.warn("features-dropped", name, f"{count} features dropped: {reason}", count)
+            ctx.warn(
+                "features-dropped",
+                name,
+                f"{counted(count, 'feature dropped', 'features dropped')}: {reason}",
+                count,
+            )
     if n and not len(index) and dropped:
         raise InputError(name, f"no usable features ({'; '.join(dropped)})")
     # Repair invalid geometries.
@@ -705,7 +711,7 @@ def _keep_valid(
                     ctx.warn(
                         "features-dropped",
                         name,
-                        f"{n_gone} features dropped: nothing left after repair",
+                        f"{counted(n_gone, 'feature dropped', 'features dropped')}: nothing left after repair",
                         n_gone,
                     )
                 kept, index = kept[~collapsed], index[~collapsed]
@@ -868,7 +874,9 @@ def feature_collection(layer: Layer, columns: Mapping[str, Any]) -> dict[str, An
     cols = {k: to_jsonable(v) for k, v in columns.items()}
     for k, v in cols.items():
         if len(v) != len(layer):
-            raise ValueError(f"column {k!r} has {len(v)} values for {len(layer)} features")
+            raise ValueError(
+                f"column {k!r} has {len(v)} values for {counted(len(layer), 'feature', 'features')}"
+            )
     names = list(cols)
     rows = zip(*(cols[k] for k in names), strict=True) if names else ([()] * len(layer))
     out = []

@@ -47,6 +47,7 @@ import numpy as np
 import pydantic
 
 from gsl_indicators.core.spec import Parameter, Source
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "GES_PARAMETER",
@@ -354,7 +355,7 @@ def ges_report(
         if below:
             entry["homes_below_first_class"] = below
             entry["note"] = (
-                f"{below} homes lie below the first class limit ({table.limits[0]} "
+                f"{counted(below, 'home lies', 'homes lie')} below the first class limit ({table.limits[0]} "
                 f"{table.unit}); the cited table gives them no score"
             )
         report[factor] = entry

@@ -24,6 +24,7 @@ import shapely
 
 from gsl_indicators.core.geo import Layer, representative_points
 from gsl_indicators.core.spec import Context, InputError
+from gsl_indicators.core.wording import counted
 
 __all__ = ["HOME_INPUTS", "Homes", "is_home", "read_dwellings", "read_homes"]
 
@@ -74,7 +75,8 @@ def read_dwellings(layer: Layer, ctx: Context | None, default: float = 1.0) -> n
     negative = int((d < 0).sum())
     if negative:
         raise InputError(
-            layer.name, f"{negative} features have a negative 'dwellings' (0 marks a non-home)"
+            layer.name,
+            f"{counted(negative, 'feature has', 'features have')} a negative 'dwellings' (0 marks a non-home)",
         )
     if ctx is not None:
         missing = int(absent.sum())

@@ -8,6 +8,13 @@ assembler (:mod:`gsl_indicators.core.assemble`) turns them into FeatureCollectio
 scorecards and the result document. The scoreboard, scenario deltas, web pages, CSV
 exports, Tygron attributes and tiling all read this one model.
 
+Metric ids are snake_case (``[a-z][a-z0-9_]*``): they are property, CSV column and
+(upper-cased) Tygron attribute names. Process and theme ids are kebab-case
+(``external-safety``); where one becomes part of a name (a theme's or process's
+score) it goes through :func:`name_of` / :func:`score_name`, so the scoreboard,
+scenario comparison, CSV export and Tygron attributes all say
+``score_external_safety`` for the theme or process ``external-safety``.
+
 Units are plain strings. Shares are always fractions from 0 to 1 (unit ``"fraction"``),
 never percentages, everywhere.
 
@@ -28,6 +35,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -44,8 +52,10 @@ __all__ = [
     "booleans",
     "finite",
     "metric",
+    "name_of",
     "round_value",
     "round_values",
+    "score_name",
 ]
 
 Level = Literal["feature", "area", "overall"]
@@ -54,6 +64,32 @@ FRACTION = "fraction"
 """The unit of every share: a fraction from 0 to 1."""
 
 _LEVELS: tuple[Level, ...] = ("feature", "area", "overall")
+_SNAKE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def name_of(ident: str) -> str:
+    """Return a process or theme id as a snake_case metric name.
+
+    Lower case; every run of other characters than letters and digits becomes one
+    ``_``.
+
+    Examples
+    --------
+    >>> name_of("external-safety"), name_of("green-3-30-300"), name_of("heat")
+    ('external_safety', 'green_3_30_300', 'heat')
+    """
+    return re.sub(r"[^a-z0-9]+", "_", ident.lower()).strip("_")
+
+
+def score_name(ident: str) -> str:
+    """Return the name of the score (1–10) of a metric, theme or process.
+
+    Examples
+    --------
+    >>> score_name("external-safety"), score_name("share_green_300m")
+    ('score_external_safety', 'score_share_green_300m')
+    """
+    return "score_" + name_of(ident)
 
 
 def finite(value: Any) -> bool:
@@ -106,6 +142,11 @@ class Metric:
     description: str = ""
 
     def __post_init__(self) -> None:
+        if not _SNAKE.fullmatch(self.id):
+            raise ValueError(
+                f"metric '{self.id}': ids are snake_case ([a-z][a-z0-9_]*); "
+                f"a process or theme id becomes {name_of(self.id)!r} through name_of()"
+            )
         bad = [lv for lv in self.levels if lv not in _LEVELS]
         if bad or not self.levels:
             raise ValueError(f"metric '{self.id}': levels must be some of {_LEVELS}, got {bad}")

@@ -55,6 +55,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from gsl_indicators import catalog
 from gsl_indicators.core.ogc_schema import partial_schema
 from gsl_indicators.core.spec import InputError, Parameter
+from gsl_indicators.core.wording import counted
 
 if TYPE_CHECKING:
     from gsl_indicators.core.geo import Layer
@@ -669,7 +670,7 @@ def area_types_of(
         ctx.warn(
             "unknown-area-type",
             layer.name,
-            f"{bad} features have an unknown 'area_type'/'urbanity_class'; the profile "
+            f"{counted(bad, 'feature has', 'features have')} an unknown 'area_type'/'urbanity_class'; the profile "
             "default applies to them",
             bad,
         )

@@ -78,6 +78,7 @@ from gsl_indicators.core.exposure import (
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Parameter, Source
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "DEFAULT_THRESHOLDS_M",
@@ -191,14 +192,14 @@ def home_depths(
             ctx.warn(
                 "grid-nodata",
                 "exposure_grid",
-                f"{gs.nodata} buildings lie on nodata cells of the grid; no value",
+                f"{counted(gs.nodata, 'building lies', 'buildings lie')} on nodata cells of the grid; no value",
                 gs.nodata,
             )
         if gs.outside:
             ctx.warn(
                 "grid-outside",
                 "exposure_grid",
-                f"{gs.outside} buildings lie outside the grid; no value",
+                f"{counted(gs.outside, 'building lies', 'buildings lie')} outside the grid; no value",
                 gs.outside,
             )
         found.append(v)
@@ -218,7 +219,7 @@ def home_depths(
         ctx.warn(
             "negative-depth",
             "exposure_grid" if grid is not None else "exposure_zones",
-            f"{int(negative.sum())} buildings got a negative depth; taken as 0 (dry)",
+            f"{counted(int(negative.sum()), 'building got', 'buildings got')} a negative depth; taken as 0 (dry)",
             int(negative.sum()),
         )
         depth = np.where(negative, 0.0, depth)
@@ -227,7 +228,7 @@ def home_depths(
         ctx.warn(
             "home-without-exposure",
             "buildings",
-            f"{missing} homes got no flood depth (outside the grid, or outside every zone "
+            f"{counted(missing, 'home got', 'homes got')} no flood depth (outside the grid, or outside every zone "
             "with dry_where_no_value false); they are left out of the shares",
             missing,
         )

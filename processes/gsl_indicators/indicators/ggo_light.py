@@ -26,7 +26,7 @@ import shapely
 from gsl_indicators.core.examples import box_feature, rd_collection
 from gsl_indicators.core.exposure import zone_input
 from gsl_indicators.core.geo import Layer
-from gsl_indicators.core.metrics import FRACTION, Metric, Metrics
+from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, score_name
 from gsl_indicators.core.scoring import PROFILE_PARAMETERS, area_types_of, resolve_profile
 from gsl_indicators.core.spec import (
     POLYGONS,
@@ -323,16 +323,16 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
                 for v, at in zip(metrics[rule.metric], types, strict=True)
             ]
         )
-        area_cols[f"score_{rule.metric}"] = scores
+        area_cols[score_name(rule.metric)] = scores
         theme_cols[rule.theme] = np.fmin(theme_cols[rule.theme], scores)
         s0 = profile.score(
             rule.indicator, rule.metric, np.array([overall[rule.metric]]), params.get("area_type")
         )[0]
         theme_overall[rule.theme] = float(np.fmin(theme_overall[rule.theme], s0))
-        overall[f"score_{rule.metric}"] = s0
+        overall[score_name(rule.metric)] = s0
     for t in THEMES:
-        area_cols[f"score_{t}"] = theme_cols[t]
-        overall[f"score_{t}"] = theme_overall[t]
+        area_cols[score_name(t)] = theme_cols[t]
+        overall[score_name(t)] = theme_overall[t]
     return Metrics(
         area=area_cols,
         overall=overall,
@@ -369,7 +369,7 @@ def _declared_metrics() -> tuple[Metric, ...]:
         )
         out.append(
             Metric(
-                f"score_{r.metric}",
+                score_name(r.metric),
                 {"nl": f"Score {r.metric} (light)", "en": f"{r.metric} score (light)"},
                 "score",
                 levels=("area", "overall"),
@@ -381,7 +381,7 @@ def _declared_metrics() -> tuple[Metric, ...]:
     for t in THEMES:
         out.append(
             Metric(
-                f"score_{t}",
+                score_name(t),
                 {"nl": f"Score {t} (light)", "en": f"{t} score (light)"},
                 "score",
                 levels=("area", "overall"),

@@ -52,6 +52,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "BUILDINGS",
@@ -697,7 +698,7 @@ def _report_population(population: np.ndarray, dwellings: np.ndarray, ctx: Conte
         ctx.warn(
             "homes-outside-neighbourhoods",
             "buildings",
-            f"{outside} homes lie in no neighbourhood: their 30 is unknown, so they are left "
+            f"{counted(outside, 'home lies', 'homes lie')} in no neighbourhood: their 30 is unknown, so they are left "
             "out of the shares of the 3, the 300 and all three alike (their own flags are "
             "in the features)",
             outside,
@@ -778,7 +779,7 @@ def _report_canopy(coverage: np.ndarray, *, extent: str, has_extent: bool, ctx: 
         ctx.warn(
             "canopy-beyond-data",
             "canopy",
-            f"{partial + outside} neighbourhoods reach beyond the bounding box of the canopy "
+            f"{counted(partial + outside, 'neighbourhood reaches', 'neighbourhoods reach')} beyond the bounding box of the canopy "
             "data and no `canopy_extent` was given: their canopy share may be too low",
             partial + outside,
         )
@@ -786,7 +787,7 @@ def _report_canopy(coverage: np.ndarray, *, extent: str, has_extent: bool, ctx: 
         ctx.warn(
             "canopy-partial-coverage",
             "canopy_extent",
-            f"{partial} neighbourhoods lie partly outside `canopy_extent`; their canopy "
+            f"{counted(partial, 'neighbourhood lies', 'neighbourhoods lie')} partly outside `canopy_extent`; their canopy "
             "share is computed over the covered part (see canopy_coverage)",
             partial,
         )
@@ -794,7 +795,7 @@ def _report_canopy(coverage: np.ndarray, *, extent: str, has_extent: bool, ctx: 
         ctx.warn(
             "canopy-not-covered",
             "canopy_extent",
-            f"{outside} neighbourhoods lie wholly outside `canopy_extent`; their canopy "
+            f"{counted(outside, 'neighbourhood lies', 'neighbourhoods lie')} wholly outside `canopy_extent`; their canopy "
             "share is empty",
             outside,
         )

@@ -25,6 +25,7 @@ from gsl_indicators.core.canopy import canopy_area, chunked_map, dissolve_groups
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
 from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, metric, overall_share
 from gsl_indicators.core.spec import POLYGONS, Context, GeoInput, Indicator, Norm, Parameter, Source
+from gsl_indicators.core.wording import counted
 from gsl_indicators.indicators.green import BUILDINGS, EXAMPLE, read_dwellings
 
 __all__ = [
@@ -279,7 +280,7 @@ def _neighbourhood_metrics(
         ctx.warn(
             "neighbourhood-without-homes",
             "neighbourhoods",
-            f"{int(empty.sum())} neighbourhoods hold no home; their values are empty",
+            f"{counted(int(empty.sum()), 'neighbourhood holds', 'neighbourhoods hold')} no home; their values are empty",
             int(empty.sum()),
         )
     per = ga.per_dwelling()

@@ -65,6 +65,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.wording import counted
 from gsl_indicators.indicators import parking
 
 __all__ = [
@@ -346,7 +347,7 @@ def read_site(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Conte
             ctx.warn(
                 "outside-neighbourhoods",
                 name,
-                f"{out} features lie in no neighbourhood; counted in the overall monitor only",
+                f"{counted(out, 'feature lies', 'features lie')} in no neighbourhood; counted in the overall monitor only",
                 out,
             )
     pts, w, g, used = placement(
@@ -932,7 +933,7 @@ def parking_constraint(
         ctx.warn(
             "placement-outside-zones",
             "zones",
-            f"in {int(lost.sum())} neighbourhoods some added dwellings would lie in no parking "
+            f"in {counted(int(lost.sum()), 'neighbourhood', 'neighbourhoods')} some added dwellings would lie in no parking "
             "zone; they are left out of the parking constraint",
             int(lost.sum()),
         )

@@ -58,6 +58,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.wording import counted
 from gsl_indicators.indicators import urbanity
 
 __all__ = [
@@ -1205,7 +1206,7 @@ def _report_homes(
         ctx.warn(
             "dwellings-outside-zones",
             name,
-            f"{outside} features lie in no zone and are not counted",
+            f"{counted(outside, 'feature lies', 'features lie')} in no zone; not counted",
             outside,
         )
 

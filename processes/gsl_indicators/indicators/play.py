@@ -29,6 +29,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.wording import counted
 
 __all__ = ["INDICATORS", "METRICS", "area_inside", "compute"]
 
@@ -91,7 +92,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         ctx.warn(
             "no-built-up-area",
             "built_up" if built is not None else "neighbourhoods",
-            f"{int(no_built.sum())} neighbourhoods have no built-up area; their share is empty",
+            f"{counted(int(no_built.sum()), 'neighbourhood has', 'neighbourhoods have')} no built-up area; their share is empty",
             int(no_built.sum()),
         )
     with np.errstate(invalid="ignore", divide="ignore"):

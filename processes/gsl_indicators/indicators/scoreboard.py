@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 import pydantic
 
-from gsl_indicators.core.assemble import area_keys
+from gsl_indicators.core.assemble import area_keys, area_names
 from gsl_indicators.core.canonical import digest
 from gsl_indicators.core.cards import MenuCard, resolve_card
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.health import HealthParameters
-from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.metrics import Metric, Metrics, score_name
 from gsl_indicators.core.ogc_schema import partial_schema
 from gsl_indicators.core.parts import Part, layer_digest, make_part, run_parts
 from gsl_indicators.core.scoring import band_of, normalise_area_type, resolve_profile
@@ -42,6 +42,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     declared_indicators,
 )
+from gsl_indicators.core.wording import one_or_many
 
 __all__ = [
     "PASS_SCORE",
@@ -141,14 +142,26 @@ def _theme_score(part: Part, theme: str, row: Mapping[str, Any] | None = None) -
     """Return a part's score for ``theme`` (overall, or of one area ``row``).
 
     An indicator that scores themes directly (``ggo-light``) gives its own
-    ``score_<theme>``; any other its headline score.
+    ``score_<theme>`` (:func:`~gsl_indicators.core.metrics.score_name`); any other its
+    headline score.
     """
+    name = score_name(theme)
     if row is not None:
-        return row.get(f"score_{theme}", row.get("score"))
+        return row.get(name, row.get("score"))
     summary = part.outputs.get("summary") or {}
-    if f"score_{theme}" in summary:
-        return summary[f"score_{theme}"]
+    if name in summary:
+        return summary[name]
     return (summary.get("scorecard") or {}).get("score")
+
+
+def _unused_notes(part: Part) -> dict[str, list[str]]:
+    """Return ``{"notes": [...]}`` for the inputs a part left out (``input-unused``), if any.
+
+    A part assessed on what it could use (soil on ``surfaces`` while the design's
+    ``buildings`` have no ``contamination_zones``) says what it did not assess.
+    """
+    notes = [str(w["message"]) for w in part.warnings if w.get("code") == "input-unused"]
+    return {"notes": notes} if notes else {}
 
 
 def _area_rows(part: Part, areas: str, n: int) -> list[dict[str, Any]] | None:
@@ -180,7 +193,8 @@ def theme_table(
         Per area × theme: area id, score, status, the indicators' headline metric,
         value, score and band.
     area_scores : dict
-        ``score_<theme>`` → one score per area (NaN where not assessed).
+        ``score_<theme>`` (:func:`~gsl_indicators.core.metrics.score_name`: snake_case,
+        ``score_external_safety``) → one score per area (NaN where not assessed).
     overall : dict
         ``score_<theme>`` → the overall score (``None`` where not assessed).
     """
@@ -210,6 +224,7 @@ def theme_table(
                     "score": score,
                     "cache": part.cache,
                     **({"reason": part.error} if part.error else {}),
+                    **_unused_notes(part),
                 }
             )
             arows = _area_rows(part, area_layer.name, n)
@@ -236,9 +251,9 @@ def theme_table(
                 "indicators": entries,
             }
         )
-        overall[f"score_{theme.id}"] = t_score
+        overall[score_name(theme.id)] = t_score
         col = column_min(per_area)
-        area_scores[f"score_{theme.id}"] = col
+        area_scores[score_name(theme.id)] = col
         for i in range(n):
             detail = []
             for k, part in enumerate(tparts):
@@ -352,19 +367,38 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     )
 
 
+def _theme_score_metric(theme_id: str, nl: str, en: str) -> Metric:
+    return Metric(
+        score_name(theme_id),
+        {"nl": f"Score {nl.lower()}", "en": f"{en} score"},
+        "score",
+        levels=("area", "overall"),
+        direction="higher_is_better",
+        digits=2,
+        description=f"Lowest headline score (1–10) of the card's {en.lower()} indicators.",
+    )
+
+
+def card_theme_metrics(params: Mapping[str, Any]) -> tuple[Metric, ...]:
+    """Declare the scores of a card's own themes (ids not in :data:`THEMES`).
+
+    An inline card may bring themes of its own; their ``score_<theme>`` columns are
+    declared per request (``metric_templates``), named like every other theme score.
+    """
+    try:
+        card = resolve_card(params.get("card", CARD_PARAMETER.default))
+    except Exception:  # an unusable card is refused where it is resolved, with its reason
+        return ()
+    known = {score_name(t) for t in THEMES}
+    return tuple(
+        _theme_score_metric(t.id, t.title.get("nl", t.id), t.title.get("en", t.id))
+        for t in card.themes
+        if score_name(t.id) not in known
+    )
+
+
 def _theme_metrics() -> tuple[Metric, ...]:
-    out = [
-        Metric(
-            f"score_{tid}",
-            {"nl": f"Score {nl.lower()}", "en": f"{en} score"},
-            "score",
-            levels=("area", "overall"),
-            direction="higher_is_better",
-            digits=2,
-            description=f"Lowest headline score (1–10) of the card's {en.lower()} indicators.",
-        )
-        for tid, (nl, en) in THEMES.items()
-    ]
+    out = [_theme_score_metric(tid, nl, en) for tid, (nl, en) in THEMES.items()]
     out += [
         Metric(
             "themes_below_minimum",
@@ -478,6 +512,7 @@ def _declare() -> tuple[Indicator, ...]:
                 Output("card", "Card", "The resolved menu card, with local deviations."),
             ),
             metrics=_theme_metrics(),
+            metric_templates=card_theme_metrics,
             areas="neighbourhoods",  # the output's name for the default; cards may choose
             keywords=("GGO", "scorebord", "menukaart"),
             example=_example(),
@@ -657,8 +692,9 @@ def compare_rows(
                     add(scn, keys[i], theme, part.indicator.id, metric, direction, v, s, bv, bs)
         cols, overall = theme_scores[scn]
         bcols, boverall = theme_scores[baseline]
+        theme_of = {score_name(t): t for t, _ in parts}  # the theme keeps its own id
         for name, col in cols.items():
-            theme = name.removeprefix("score_")
+            theme = theme_of.get(name, name.removeprefix("score_"))
             add(
                 scn,
                 "overall",
@@ -681,7 +717,7 @@ def compare_rows(
 def theme_summary(rows: Sequence[Mapping[str, Any]], baseline: str) -> list[dict[str, Any]]:
     """Return per variant and theme how many areas got better, worse or stayed, with a sentence.
 
-    Counted on the theme scores (rows with ``metric == "score_<theme>"``) per area.
+    Counted on the theme scores (rows with ``metric == score_name(theme)``) per area.
 
     Examples
     --------
@@ -696,20 +732,20 @@ def theme_summary(rows: Sequence[Mapping[str, Any]], baseline: str) -> list[dict
     for r in rows:
         if r["scenario"] == baseline or r["indicator"] or r["area_id"] == "overall":
             continue
-        if r["metric"] != f"score_{r['theme']}" or r["verdict"] is None:
+        if r["metric"] != score_name(r["theme"]) or r["verdict"] is None:
             continue
         c = by.setdefault((r["scenario"], r["theme"]), {"better": 0, "worse": 0, "unchanged": 0})
         c[r["verdict"]] += 1
     for (scn, theme), c in by.items():
         total = sum(c.values())
         parts = []
+        areas = one_or_many(total, "area", "areas")
         if c["better"]:
-            parts.append(f"{theme} better in {c['better']} of {total} areas")
+            parts.append(f"{theme} better in {c['better']} of {total} {areas}")
         if c["worse"]:
-            parts.append(f"{theme} worse in {c['worse']} of {total} areas")
-        text = f"{scn}: " + (
-            ", ".join(parts) if parts else f"{theme} unchanged in all {total} areas"
-        )
+            parts.append(f"{theme} worse in {c['worse']} of {total} {areas}")
+        same = "in the one area" if total == 1 else f"in all {total} areas"
+        text = f"{scn}: " + (", ".join(parts) if parts else f"{theme} unchanged {same}")
         out.append({"scenario": scn, "theme": theme, **c, "areas": total, "text": text})
     return out
 
@@ -767,10 +803,12 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
     ]
     computed = {p.key for parts in scenarios.values() for _, p in parts if p.cache == "miss"}
     ctx.note("parts_computed", len(computed))
+    names = {str(k): n for k, n in zip(area_keys(areas), area_names(areas), strict=True) if n}
     outputs: dict[str, Any] = {
         "comparison": rows,
         "themes": theme_summary(rows, baseline),
         "csv": rows_csv(rows),
+        "area_names": names,
     }
     if params.get("health") is not None:
         outputs["health_money"] = health_money(scenarios, baseline, params, ctx)
@@ -934,6 +972,13 @@ INDICATORS = (
                 {"type": "array"},
             ),
             Output("csv", "CSV", "The comparison as CSV.", {"type": "string"}, "text/csv"),
+            Output(
+                "area_names",
+                "Area names",
+                "Area id (`area_id` of the rows) → the area's name, for areas whose layer "
+                "names them (`name`, `naam`, `buurtnaam`, `CBS_Buurtnaam`, …).",
+                {"type": "object", "additionalProperties": {"type": "string"}},
+            ),
             Output(
                 "health_money",
                 "Health and money",

@@ -431,16 +431,48 @@ def contamination(
     )
 
 
+_OTHER = {"contamination_zones": "buildings", "buildings": "contamination_zones"}
+
+
+def lone_contamination_input(homes: bool, zones: bool) -> str | None:
+    """Return the input missing to go with a lone ``buildings`` or ``contamination_zones``.
+
+    Examples
+    --------
+    >>> lone_contamination_input(True, False), lone_contamination_input(False, True)
+    ('contamination_zones', 'buildings')
+    >>> lone_contamination_input(True, True), lone_contamination_input(False, False)
+    (None, None)
+    """
+    if homes == zones:
+        return None
+    return "contamination_zones" if homes else "buildings"
+
+
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
-    """Compute sealed shares and homes per soil-contamination class."""
+    """Compute sealed shares and homes per soil-contamination class.
+
+    Each part runs when its inputs are given. A lone ``buildings`` (a design's homes,
+    given for other indicators) or ``contamination_zones`` is warned about and left
+    out when ``surfaces`` is given; with nothing to assess, soil is refused with a
+    reason naming what it needs.
+    """
     surfaces, hoods = layers.get("surfaces"), layers.get("neighbourhoods")
     homes, zones = layers.get("buildings"), layers.get("contamination_zones")
-    if (homes is None) != (zones is None):
-        missing = "contamination_zones" if zones is None else "buildings"
-        raise InputError(missing, "`buildings` and `contamination_zones` go together")
+    lone = lone_contamination_input(homes is not None, zones is not None)
     if surfaces is None and (homes is None or zones is None):
         raise InputError(
-            "surfaces", "give `surfaces`, or `buildings` with `contamination_zones` (or all)"
+            lone or "surfaces",
+            "soil is not assessed: it needs `surfaces` (the sealed share) or "
+            "`contamination_zones` with `buildings` (homes on contaminated soil)"
+            + (f"; `{lone}` is missing to go with the `{_OTHER[lone]}` given" if lone else ""),
+        )
+    if lone is not None:  # the sealed share is computed; the other input is not used
+        ctx.warn(
+            "input-unused",
+            _OTHER[lone],
+            f"`{_OTHER[lone]}` is not used: homes on contaminated soil need "
+            f"`{lone}` too; only the sealed share is assessed",
         )
     overall: dict[str, Any] = {}
     area: dict[str, Any] = {}

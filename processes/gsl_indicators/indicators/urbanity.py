@@ -24,6 +24,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "CLASS_NAMES",
@@ -178,7 +179,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             ctx.warn(
                 "area-without-addresses",
                 "areas",
-                f"{empty} areas contain no address; their class is left empty",
+                f"{counted(empty, 'area contains', 'areas contain')} no address; their class is left empty",
                 empty,
             )
         mean = ctx.groups.mean(density)

@@ -36,6 +36,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "GES_NOTE_WATER",
@@ -158,7 +159,7 @@ def warn_coverage(coverage: np.ndarray, ctx: Context, over_covered: str) -> None
         ctx.warn(
             "surfaces-overlap",
             "surfaces",
-            f"in {over} neighbourhoods the surfaces add up to more than the area: "
+            f"in {counted(over, 'neighbourhood', 'neighbourhoods')} the surfaces add up to more than the area: "
             "surfaces overlap, and overlapping area counts twice",
             over,
         )
@@ -167,7 +168,7 @@ def warn_coverage(coverage: np.ndarray, ctx: Context, over_covered: str) -> None
         ctx.warn(
             "surfaces-incomplete",
             "surfaces",
-            f"in {low} neighbourhoods the surfaces cover less than 95 % of the area; "
+            f"in {counted(low, 'neighbourhood', 'neighbourhoods')} the surfaces cover less than 95 % of the area; "
             f"{over_covered} over the covered part",
             low,
         )

@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 import httpx
 import orjson
 
+from gsl_indicators.core.metrics import score_name
 from gsl_service.errors import Forbidden, ServiceError
 from gsl_service.inputs import AddressGuard, UnsafeURL, pinned_client
 
@@ -277,7 +278,7 @@ def attribute_name(metric_id: str) -> str:
 
     Examples
     --------
-    >>> attribute_name("share_dwellings_meeting_3"), attribute_name("score_external-safety")
+    >>> attribute_name("share_dwellings_meeting_3"), attribute_name("score_external_safety")
     ('GSL_SHARE_DWELLINGS_MEETING_3', 'GSL_SCORE_EXTERNAL_SAFETY')
     """
     return "GSL_" + re.sub(r"[^A-Z0-9]+", "_", metric_id.upper()).strip("_")
@@ -346,7 +347,7 @@ def result_attributes(
             values: dict[str, float] = {}
             for key, value in (f.get("properties") or {}).items():
                 if key == "score":
-                    attr = attribute_name(f"score_{process_id}")
+                    attr = attribute_name(score_name(process_id))
                 elif key in metrics or (key.startswith("score_") and key[6:] in metrics):
                     attr = attribute_name(key)
                 else:
@@ -370,10 +371,10 @@ def result_attributes(
             for metric, entry in (card.get("scores") or {}).items():
                 number = _number(entry.get("score") if isinstance(entry, Mapping) else None)
                 if number is not None:
-                    attrs.globals[attribute_name(f"score_{metric}")] = number
+                    attrs.globals[attribute_name(score_name(metric))] = number
             number = _number(card.get("score"))
             if number is not None:
-                attrs.globals[attribute_name(f"score_{process_id}")] = number
+                attrs.globals[attribute_name(score_name(process_id))] = number
     return attrs
 
 

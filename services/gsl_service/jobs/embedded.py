@@ -5,6 +5,12 @@ event loop or GIL. pebble's futures can cancel a *running* task (the child is
 terminated and replaced), which is what dismissing a job needs. Children are forked
 from a forkserver that has the kernels imported, so they start fast and never inherit
 the API's threads.
+
+A child that dies (killed by the kernel's OOM killer, a signal, ``os._exit`` in a
+kernel) fails only the computation it ran, with a reason (:class:`WorkerLost`); when
+pebble declares the whole pool broken (a child lost while no task was assigned to it,
+or its channel broken), :class:`RenewingPool` replaces the pool at the next schedule,
+so the next request finds live children.
 """
 
 from __future__ import annotations
@@ -12,13 +18,15 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from pebble import ProcessPool
+from pebble import ProcessExpired, ProcessPool
 
 from gsl_service.jobs import task
 
@@ -46,6 +54,117 @@ def _warm(memory_mb: int = 0) -> None:
     registry()
 
 
+class WorkerLost(RuntimeError):
+    """A pool child ended abnormally while computing (or the pool broke); see :func:`lost_reason`."""
+
+
+def lost_reason(err: BaseException) -> str:
+    """Say in words why a pool child was lost.
+
+    Examples
+    --------
+    >>> lost_reason(ProcessExpired("Abnormal termination", code=-9, pid=42))
+    'the worker process (pid 42) was killed by SIGKILL (out of memory, or stopped from outside)'
+    >>> lost_reason(ProcessExpired("Abnormal termination", code=3, pid=42))
+    'the worker process (pid 42) ended abnormally with exit code 3'
+    >>> lost_reason(BrokenProcessPool("All workers expired"))
+    'the process pool broke (All workers expired): its worker processes were lost'
+    """
+    if isinstance(err, ProcessExpired):
+        code = int(err.exitcode or 0)
+        who = f"the worker process (pid {err.pid})"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            why = " (out of memory, or stopped from outside)" if -code == signal.SIGKILL else ""
+            return f"{who} was killed by {name}{why}"
+        return f"{who} ended abnormally with exit code {code}"
+    return f"the process pool broke ({err}): its worker processes were lost"
+
+
+class RenewingPool:
+    """A pebble :class:`~pebble.ProcessPool` that is replaced when it breaks.
+
+    pebble replaces a child that dies while running a task (its future raises
+    :class:`~pebble.ProcessExpired`), but declares the whole pool broken when a child
+    dies with no task assigned to it (an idle child killed) or its channel breaks:
+    every later ``schedule`` then raises ``RuntimeError``. Here a broken pool is
+    stopped (in the background) and a new one started at the next :meth:`schedule`.
+
+    Parameters
+    ----------
+    workers : int
+        Number of processes.
+    memory_mb : int
+        Address-space bound of each child (0: none).
+    """
+
+    def __init__(self, workers: int, memory_mb: int = 0) -> None:
+        self.workers = workers
+        self.memory_mb = memory_mb
+        self._lock = threading.Lock()
+        self._closed = False
+        #: number of times a broken pool was replaced (for logs and tests)
+        self.renewals = 0
+        self._pool = self._new()
+
+    def _new(self) -> ProcessPool:
+        return ProcessPool(
+            max_workers=self.workers,
+            initializer=_warm,
+            initargs=(self.memory_mb,),
+            context=_context(),
+        )
+
+    def warm(self) -> None:
+        """Start the forkserver and a child in the background (a first, empty task)."""
+        self.schedule(_noop)
+
+    def _current(self) -> ProcessPool:
+        with self._lock:
+            if not self._closed and not self._pool.active:
+                self._renew_locked()
+            return self._pool
+
+    def _renew_locked(self) -> None:
+        broken, self._pool = self._pool, self._new()
+        self.renewals += 1
+        log.warning("process pool broke (a worker process was lost); started a new one")
+        threading.Thread(
+            target=_stop_pool, args=(broken,), name="gsl-pool-stop", daemon=True
+        ).start()
+
+    def schedule(
+        self, fn: Callable[..., Any], args: Sequence[Any] = (), timeout: float | None = None
+    ) -> Future[Any]:
+        """Schedule ``fn(*args)`` in a child, on a new pool if the current one broke."""
+        pool = self._current()
+        try:
+            return pool.schedule(fn, args=args, timeout=timeout)
+        except RuntimeError:  # broke between the check and now
+            with self._lock:
+                if self._closed:
+                    raise
+                if self._pool is pool:
+                    self._renew_locked()
+                pool = self._pool
+            return pool.schedule(fn, args=args, timeout=timeout)
+
+    def pids(self) -> list[int]:
+        """Return the process ids of the current pool's children (for tests and probes)."""
+        return sorted(self._pool._pool_manager.worker_manager.workers)
+
+    def close(self) -> None:
+        """Stop the pool (running computations are terminated)."""
+        with self._lock:
+            self._closed = True
+        _stop_pool(self._pool)
+
+
+def _stop_pool(pool: ProcessPool) -> None:
+    pool.stop()
+    pool.join(timeout=10)
+
+
 class SyncPool:
     """A bounded process pool that computes result documents.
 
@@ -58,10 +177,8 @@ class SyncPool:
     """
 
     def __init__(self, workers: int, memory_mb: int = 0) -> None:
-        self.pool = ProcessPool(
-            max_workers=workers, initializer=_warm, initargs=(memory_mb,), context=_context()
-        )
-        self.pool.schedule(_noop)  # start the forkserver and a child in the background
+        self.pool = RenewingPool(workers, memory_mb=memory_mb)
+        self.pool.warm()
 
     def compute(
         self,
@@ -73,19 +190,22 @@ class SyncPool:
     ) -> bytes:
         """Compute in a child; raise :class:`~gsl_service.jobs.task.TaskError` on failure.
 
-        Past ``timeout`` seconds the child is stopped and :class:`TimeoutError` raised.
+        Past ``timeout`` seconds the child is stopped and :class:`TimeoutError` raised;
+        a child that dies raises :class:`WorkerLost` (the next call gets a live child).
         """
         fut = self.pool.schedule(
             task.compute_document,
             args=(process_id, dict(inputs), dict(digests), key),
             timeout=timeout,
         )
-        return fut.result()
+        try:
+            return bytes(fut.result())
+        except (ProcessExpired, BrokenProcessPool) as err:
+            raise WorkerLost(lost_reason(err)) from err
 
     def close(self) -> None:
         """Stop the pool (running computations are terminated)."""
-        self.pool.stop()
-        self.pool.join(timeout=10)
+        self.pool.close()
 
 
 class AsyncPool:
@@ -124,9 +244,7 @@ class AsyncPool:
         timeout_s: float | None = None,
         memory_mb: int = 0,
     ) -> None:
-        self.pool = ProcessPool(
-            max_workers=workers, initializer=_warm, initargs=(memory_mb,), context=_context()
-        )
+        self.pool = RenewingPool(workers, memory_mb=memory_mb)
         self.timeout_s = timeout_s
         self.workers = max(1, workers)
         self.settings = dict(settings)
@@ -162,9 +280,7 @@ class AsyncPool:
             fut: Future[Any] | None = None
             try:
                 if self._admit(job_id):
-                    fut = self.pool.schedule(
-                        task.run_job, args=(self.settings, job_id), timeout=self.timeout_s
-                    )
+                    fut = self._schedule(job_id)
                     with self._lock:
                         self._futures[job_id] = fut
             finally:
@@ -172,6 +288,16 @@ class AsyncPool:
                     self._starting -= 1
             if fut is not None:
                 fut.add_done_callback(functools.partial(self._done, job_id))
+
+    def _schedule(self, job_id: str) -> Future[Any]:
+        try:
+            return self.pool.schedule(
+                task.run_job, args=(self.settings, job_id), timeout=self.timeout_s
+            )
+        except RuntimeError as err:  # no pool at all (closed, or no child can start)
+            failed: Future[Any] = Future()
+            failed.set_exception(BrokenProcessPool(f"the job could not be scheduled: {err}"))
+            return failed
 
     def _admit(self, job_id: str) -> bool:
         try:
@@ -221,5 +347,4 @@ class AsyncPool:
         with self._lock:
             self._closed = True
             self._pending.clear()
-        self.pool.stop()
-        self.pool.join(timeout=10)
+        self.pool.close()

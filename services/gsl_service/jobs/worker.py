@@ -5,6 +5,19 @@ runs in a forked work horse; the worker heartbeats every ``GSL_WORKER_HEARTBEAT_
 seconds while it runs, and the engine declares a job whose heartbeat is older than
 ``GSL_WORKER_TTL_S`` lost (status ``failed``, reason "worker lost"). Job arguments
 are JSON-serialised (never pickle).
+
+**Stopping.** SIGTERM (or SIGINT) stops an idle worker at once and a busy one after its
+job (RQ's warm shutdown; a second signal a second later stops the work horse too, and
+the engine marks that job failed, "worker lost"). RQ's worker listens on a pub/sub
+channel in a thread that waits up to 60 s for a message; its teardown joins that
+thread without a bound, and when the unsubscribe reply is read before the thread is
+told to stop (the usual order under load), or a signal comes just after the worker
+subscribed, the thread sleeps its full 60 s and the worker ignores SIGTERM for that
+long — past Kubernetes' grace period. :class:`GslWorker` polls every
+:data:`PUBSUB_POLL_S` and bounds that join, so an idle worker exits within about a
+second. A signal while RQ starts (registered in Redis, its handlers not yet installed)
+is kept and honoured as soon as they are, so the worker still records its death;
+before that (importing the kernels) SIGTERM simply ends the process.
 """
 
 from __future__ import annotations
@@ -14,6 +27,7 @@ import logging
 import signal
 from typing import TYPE_CHECKING, Any
 
+from rq import Worker
 from rq.serializers import JSONSerializer
 
 if TYPE_CHECKING:
@@ -29,6 +43,61 @@ TASK = "gsl_service.jobs.task.run_rq_job"
 
 
 _DRIVER_INFO: object = None
+
+PUBSUB_POLL_S = 1.0
+"""How often the pub/sub listener thread looks whether the worker is stopping (s)."""
+
+
+class GslWorker(Worker):
+    """RQ's forking worker whose pub/sub listener stops within :data:`PUBSUB_POLL_S`.
+
+    RQ listens for commands (stop a job, shut down) with ``sleep_time=60``: stopping
+    the listener can take 60 s (see the module docstring). Everything else is RQ's.
+    """
+
+    _early_signal: int | None = None
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        """RQ's work loop; a stop signal while it starts up is kept (see the module doc)."""
+
+        def keep(signum: int, frame: Any) -> None:
+            self._early_signal = signum
+
+        signal.signal(signal.SIGTERM, keep)
+        signal.signal(signal.SIGINT, keep)
+        return bool(super().work(*args, **kwargs))
+
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()
+        if self._early_signal is not None:  # RQ's loop stops before it dequeues
+            from rq.utils import now
+
+            self.log.info("Worker %s: stop signal while starting; stopping", self.name)
+            self._stop_requested = True
+            self._shutdown_requested_date = now()
+
+    def subscribe(self) -> None:
+        """Subscribe to this worker's command channel; the listener polls each second."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=PUBSUB_POLL_S, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
+    def unsubscribe(self) -> None:
+        """Unsubscribe and stop the listener, waiting for it at most two polls."""
+        thread = self.pubsub_thread
+        if thread is None or self.pubsub is None:
+            return
+        self.log.info(
+            "Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name
+        )
+        try:
+            self.pubsub.unsubscribe()
+        finally:
+            thread.stop(timeout=2 * PUBSUB_POLL_S)
+            self.pubsub.close()
 
 
 def connect(url: str, *, retry: bool = False) -> redis.Redis:
@@ -186,9 +255,7 @@ def run_worker(
 
 
 def _rq_worker(settings: Settings, conn: redis.Redis, name: str | None) -> Any:
-    from rq import Worker
-
-    worker = Worker(
+    worker = GslWorker(
         [rq_queue(settings, conn)],
         connection=conn,
         serializer=JSONSerializer,

@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gsl_indicators.core.metrics import score_name
+from gsl_indicators.core.wording import one_or_many
 from gsl_service.results import (
     area_label,
     feature_outputs,
@@ -293,7 +295,7 @@ def light_grid(document: Any, page: Page) -> tuple[Grid, list[dict[str, Any]]]:
     def cells_of(props: Mapping[str, Any]) -> list[Cell]:
         out = []
         for tid in themes:
-            s = _num(props.get(f"score_{tid}"))
+            s = _num(props.get(score_name(tid)))
             detail = [
                 {
                     "indicator": "light",
@@ -378,20 +380,34 @@ def sentence(entry: Mapping[str, Any], page: Page, theme: str) -> str:
     'B: hitte beter in 2 van 3 gebieden, hitte slechter in 1 van 3 gebieden'
     >>> sentence({"scenario": "B", "better": 0, "worse": 0, "areas": 2}, nl, "groen")
     'B: groen ongewijzigd in alle 2 gebieden'
+    >>> sentence({"scenario": "B", "better": 1, "worse": 0, "areas": 1}, nl, "groen")
+    'B: groen beter in 1 van 1 gebied'
+    >>> sentence({"scenario": "B", "better": 0, "worse": 0, "areas": 1}, nl, "groen")
+    'B: groen ongewijzigd in het ene gebied'
     """
     if page.lang == "en" and isinstance(entry.get("text"), str):
         return str(entry["text"])
-    scn, total = entry.get("scenario"), entry.get("areas")
-    words = {
-        "nl": ("beter in", "slechter in", "van", "gebieden", "ongewijzigd in alle"),
-        "en": ("better in", "worse in", "of", "areas", "unchanged in all"),
-    }[page.lang if page.lang in ("nl", "en") else "nl"]
+    scn, total = entry.get("scenario"), entry.get("areas") or 0
+    nl = page.lang != "en"
+    area = one_or_many(total, "gebied", "gebieden") if nl else one_or_many(total, "area", "areas")
+    better, worse, of = (
+        ("beter in", "slechter in", "van") if nl else ("better in", "worse in", "of")
+    )
     parts = []
     if entry.get("better"):
-        parts.append(f"{theme} {words[0]} {entry['better']} {words[2]} {total} {words[3]}")
+        parts.append(f"{theme} {better} {entry['better']} {of} {total} {area}")
     if entry.get("worse"):
-        parts.append(f"{theme} {words[1]} {entry['worse']} {words[2]} {total} {words[3]}")
-    text = ", ".join(parts) if parts else f"{theme} {words[4]} {total} {words[3]}"
+        parts.append(f"{theme} {worse} {entry['worse']} {of} {total} {area}")
+    if parts:
+        text = ", ".join(parts)
+    elif total == 1:
+        text = f"{theme} " + (
+            "ongewijzigd in het ene gebied" if nl else "unchanged in the one area"
+        )
+    else:
+        text = f"{theme} " + (
+            f"ongewijzigd in alle {total} gebieden" if nl else f"unchanged in all {total} areas"
+        )
     return f"{scn}: {text}"
 
 
@@ -446,6 +462,15 @@ def scenario_view(
     params = (prov or {}).get("parameters") or {}
     if isinstance(params, Mapping) and isinstance(params.get("baseline_name"), str):
         view.baseline = params["baseline_name"]
+    names_out = outputs.get("area_names")
+    names = names_out if isinstance(names_out, Mapping) else {}
+
+    def alabel(area: str) -> str:
+        if area == "overall":
+            return page.t("overall")
+        name = names.get(area)
+        return f"{name} ({area})" if name and name != area else area
+
     rows_out = outputs.get("comparison")
     rows = [r for r in rows_out if isinstance(r, Mapping)] if isinstance(rows_out, list) else []
     for r in rows:
@@ -473,7 +498,7 @@ def scenario_view(
     for r in rows:
         theme = str(r.get("theme"))
         metric = str(r.get("metric"))
-        kind = "theme" if not r.get("indicator") and metric == f"score_{theme}" else "metric"
+        kind = "theme" if not r.get("indicator") and metric == score_name(theme) else "metric"
         key = (kind, theme, str(r.get("indicator") or ""), metric, str(r.get("area_id")))
         grouped.setdefault(key, {})[str(r.get("scenario"))] = r
     for (kind, theme, indicator, metric, area), by_scn in grouped.items():
@@ -504,7 +529,7 @@ def scenario_view(
             "indicator": indicator,
             "metric": metric,
             "area": area,
-            "area_label": page.t("overall") if area == "overall" else area,
+            "area_label": alabel(area),
             "overall": area == "overall",
             "baseline": fmt(base.get("baseline_value"), unit),
             "baseline_score": _num(base.get("baseline_score")),

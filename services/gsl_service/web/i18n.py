@@ -256,6 +256,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_warnings": {"nl": "Geen waarschuwingen.", "en": "No warnings."},
     "other_outputs": {"nl": "Overige uitvoer", "en": "Other outputs"},
     "features": {"nl": "objecten", "en": "features"},
+    "features_one": {"nl": "object", "en": "feature"},
     "scoreboard": {"nl": "Scorebord", "en": "Scoreboard"},
     "scoreboard_intro": {
         "nl": "Per gebied en thema een score 1–10 (rood onder 6, geel 6 tot 8, groen vanaf 8). "
@@ -274,6 +275,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "missing_input": {"nl": "ontbreekt", "en": "missing"},
     "themes_below": {"nl": "Thema's onder 6", "en": "Themes below 6"},
     "rows_shown": {"nl": "gebieden getoond van", "en": "areas shown of"},
+    "rows_shown_one": {"nl": "gebied getoond van", "en": "area shown of"},
     "rules": {"nl": "Vuistregels", "en": "Rules of thumb"},
     "assumption": {"nl": "Aanname", "en": "Assumption"},
     "scored_as": {"nl": "Gescoord als", "en": "Scored as"},
@@ -307,6 +309,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "homes_3_30_300": {
         "nl": "woningen die nieuw aan 3-30-300 voldoen",
         "en": "homes newly meeting 3-30-300",
+    },
+    "homes_3_30_300_one": {
+        "nl": "woning die nieuw aan 3-30-300 voldoet",
+        "en": "home newly meeting 3-30-300",
     },
     "mkba_summary": {"nl": "MKBA", "en": "CBA"},
     "pv_costs": {"nl": "Contante waarde kosten", "en": "Present value of costs"},
@@ -354,15 +360,21 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def translator(lang: str) -> Any:
-    """Return ``t(key)``: the text of ``key`` in ``lang`` (the key itself when unknown).
+    """Return ``t(key, n=None)``: the text of ``key`` in ``lang`` (the key itself when unknown).
+
+    With a count ``n`` of exactly 1, ``<key>_one`` (the singular) is used where it exists.
 
     Examples
     --------
     >>> translator("en")("menukaart"), translator("nl")("menukaart")
     ('Menu card', 'Menukaart')
+    >>> translator("nl")("features", 1), translator("nl")("features", 2)
+    ('object', 'objecten')
     """
 
-    def t(key: str) -> str:
+    def t(key: str, n: Any = None) -> str:
+        if n == 1 and f"{key}_one" in MESSAGES:
+            key = f"{key}_one"
         entry = MESSAGES.get(key)
         return entry.get(lang, entry["nl"]) if entry else key
 

@@ -1,0 +1,129 @@
+"""A pool child killed from outside (OOM killer, a signal): a problem document, a new
+child for the next request, a failed job with the reason — never a 500 traceback or a
+pool that stays broken. Real children are killed with ``os.kill``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.conftest import make_settings
+from engine.engine_helpers import pid_alive, wait_for
+from gsl_service.app import create_app
+from gsl_service.engine import Engine
+from gsl_service.jobs.model import JobStatus
+from results import values
+
+OGC_JOB_FAILED = "http://www.opengis.net/def/exceptions/ogcapi-processes-1/1.0/job-failed"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path_factory.mktemp("lost"), sync_workers=1, async_workers=1)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+def engine_of(client: TestClient) -> Engine:
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    return engine
+
+
+def echo(client: TestClient, message: str, pause: float = 0.0, **headers: str) -> Any:
+    body = {"inputs": {"message": message, "pause": pause}}
+    return client.post("/processes/echo/execution", json=body, headers=headers)
+
+
+def kill_children(pids: list[int]) -> None:
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not any(pid_alive(p) for p in pids), timeout=10)
+
+
+def test_idle_sync_child_killed_next_request_is_answered(client) -> None:
+    pool = engine_of(client)._sync_pool.pool
+    assert echo(client, "warm").status_code == 200
+    before = pool.renewals
+    children = wait_for(pool.pids, timeout=30)
+    kill_children(children)
+    # pebble finds a child dead with no task assigned and declares the pool broken;
+    # the next request starts a new pool instead of answering 500 for ever after
+    time.sleep(0.5)  # the pool's manager thread looks every 0.1 s
+    r = echo(client, "after an idle child was killed")
+    assert r.status_code == 200, r.text
+    assert values(r.json())["echo"] == "after an idle child was killed"
+    assert pool.renewals == before + 1
+    assert not set(pool.pids()) & set(children)
+
+
+def test_sync_child_killed_while_computing_is_a_problem_document(client) -> None:
+    pool = engine_of(client)._sync_pool.pool
+    assert echo(client, "warm-2").status_code == 200
+    children = wait_for(pool.pids, timeout=30)
+    answer: dict[str, Any] = {}
+    t = threading.Thread(target=lambda: answer.update(r=echo(client, "killed", pause=30)))
+    t.start()
+    time.sleep(1.0)  # the child is in its 30 s pause
+    kill_children(children)
+    t.join(timeout=30)
+    assert not t.is_alive()
+    r = answer["r"]
+    assert r.status_code == 500
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["type"] == OGC_JOB_FAILED
+    assert problem["status"] == 500
+    assert f"pid {children[0]}" in problem["detail"]
+    assert "killed by SIGKILL" in problem["detail"]
+    # the failed execution is recorded as a failed job with the same reason
+    jobs = client.get("/jobs", params={"processID": "echo", "status": "failed"}).json()
+    assert any("killed by SIGKILL" in (j.get("message") or "") for j in jobs["jobs"]), jobs
+    # and the next request gets a live child
+    ok = echo(client, "after a busy child was killed")
+    assert ok.status_code == 200, ok.text
+    assert values(ok.json())["echo"] == "after a busy child was killed"
+
+
+def test_idle_async_child_killed_next_job_runs(client) -> None:
+    engine = engine_of(client)
+    pool = engine._async_pool.pool
+    first = echo(client, "async-warm", **{"Prefer": "respond-async"})
+    assert first.status_code == 201, first.text
+    job_id = first.json()["jobID"]
+    wait_for(lambda: engine.get_job(job_id).status is JobStatus.successful, timeout=60)
+    children = wait_for(pool.pids, timeout=30)
+    before = pool.renewals
+    kill_children(children)
+    time.sleep(0.5)
+    r = echo(client, "async after an idle child was killed", **{"Prefer": "respond-async"})
+    assert r.status_code == 201, r.text
+    job_id = r.json()["jobID"]
+    done = wait_for(lambda: (j := engine.get_job(job_id)).status.finished and j, timeout=60)
+    assert done.status is JobStatus.successful, done.error
+    assert pool.renewals == before + 1
+
+
+def test_async_child_killed_while_running_fails_the_job_with_the_reason(client) -> None:
+    engine = engine_of(client)
+    r = echo(client, "async-killed", pause=30, **{"Prefer": "respond-async"})
+    job_id = r.json()["jobID"]
+
+    def running_pid() -> int | None:
+        j = engine.get_job(job_id)
+        return j.extra.get("pid") if j.status is JobStatus.running else None
+
+    pid = wait_for(running_pid, timeout=60)
+    kill_children([pid])
+    done = wait_for(lambda: (j := engine.get_job(job_id)).status.finished and j, timeout=30)
+    assert done.status is JobStatus.failed
+    assert done.error["type"] == OGC_JOB_FAILED
+    assert f"worker process (pid {pid}) was killed by SIGKILL" in done.error["detail"]
+    status = client.get(f"/jobs/{job_id}").json()
+    assert status["status"] == "failed" and "killed by SIGKILL" in status["message"]
