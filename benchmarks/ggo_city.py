@@ -5,12 +5,16 @@ grid over a square of side ``√homes × 25 m``, and square neighbourhoods of 50
 aligned with the homes. Every benchmark builds its own overlay layers on top, runs the
 indicator's kernel (``Indicator.compute`` on parsed layers, with the runner's area
 grouping) and a straightforward GeoPandas implementation of the same rule, checks the
-results are identical, and prints the times and the ratio.
+results are identical, and prints the times and the ratios: both sides run ``--repeat``
+times interleaved (:func:`compare`), so a loaded machine slows both alike; best and
+median of each side and the load average are printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +29,13 @@ from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.spec import Context, Indicator
 
 X0, Y0 = 120_000.0, 480_000.0
+REPEAT = 3
+"""Runs of each side (interleaved); best and median are reported."""
 CRS = "EPSG:28992"
+
+
+Check = Callable[[Any, Any], None]
+"""Asserts that the kernel's result and the GeoPandas one are identical."""
 
 
 @dataclass
@@ -104,17 +114,49 @@ def run_kernel(
     return ind.compute(layers, ind.validate_parameters(params), ctx)
 
 
-def timed(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
-    """Return the best wall time of ``repeat`` calls of ``fn()`` and its result.
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Return the wall time of one call of ``fn()`` and its result."""
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
 
-    The best of a few runs: the machine is shared, and the slower runs measure the others.
+
+@dataclass
+class Timing:
+    """Wall times of both sides, measured interleaved in one run."""
+
+    ours: list[float]
+    theirs: list[float]
+    load: tuple[float, float]
+
+    def best(self) -> tuple[float, float]:
+        """Return the best time of each side (ours, theirs)."""
+        return min(self.ours), min(self.theirs)
+
+    def median(self) -> tuple[float, float]:
+        """Return the median time of each side (ours, theirs)."""
+        return float(np.median(self.ours)), float(np.median(self.theirs))
+
+
+def compare(
+    ours: Callable[[], Any], theirs: Callable[[], Any], repeat: int = REPEAT
+) -> tuple[Timing, Any, Any]:
+    """Run both sides ``repeat`` times, interleaved (ours, theirs, ours, …).
+
+    Interleaving makes the load of a shared machine fall on both sides alike; the best
+    and the median of each side are reported (:func:`report`), with the 1-minute load
+    average before and after the run. Returns the timings and each side's last result.
     """
-    best, out = math.inf, None
+    before = os.getloadavg()[0]
+    t_o: list[float] = []
+    t_g: list[float] = []
+    res = ref = None
     for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+        t, res = timed(ours)
+        t_o.append(t)
+        t, ref = timed(theirs)
+        t_g.append(t)
+    return Timing(t_o, t_g, (before, os.getloadavg()[0])), res, ref
 
 
 def area_index_gpd(homes: Any, nbh: Any) -> np.ndarray:
@@ -127,9 +169,24 @@ def area_index_gpd(homes: Any, nbh: Any) -> np.ndarray:
     return j["index_right"].reindex(homes.index, fill_value=-1).to_numpy()
 
 
-def report(name: str, n: int, t_gpd: float, t_ours: float) -> None:
-    """Print one benchmark line."""
+def report(name: str, n: int, timing: Timing) -> None:
+    """Print one benchmark line: best and median times of each side, ratios, machine load."""
+    (bo, bg), (mo, mg) = timing.best(), timing.median()
     print(
-        f"{name:<16} {n:>8,} homes  geopandas {t_gpd:7.2f} s  kernel {t_ours:6.2f} s  "
-        f"ratio {t_gpd / t_ours:5.1f}×  (results identical)"
+        f"{name:<18} {n:>8,} homes  geopandas {bg:7.2f} s  ours {bo:6.2f} s  "
+        f"ratio {bg / bo:5.1f}× best of {len(timing.ours)}, {mg / mo:5.1f}× median "
+        f"(geopandas {mg:.2f} s, ours {mo:.2f} s)  load {timing.load[0]:.1f}→{timing.load[1]:.1f}"
+        "  results identical"
     )
+
+
+def arguments(doc: str | None) -> argparse.Namespace:
+    """Parse the common options: ``--homes``, ``--quick`` (10,000 homes), ``--repeat``."""
+    ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    ap.add_argument("--homes", type=int, default=100_000)
+    ap.add_argument("--quick", action="store_true", help="10,000 homes")
+    ap.add_argument("--repeat", type=int, default=REPEAT, help="runs of each side, interleaved")
+    args = ap.parse_args()
+    if args.quick:
+        args.homes = 10_000
+    return args
