@@ -12,9 +12,12 @@ from gsl_indicators.core.network import build_network
 from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.activity_friendly import (
     count_in_areas,
+    interior_overlaps,
     intersection_nodes,
     length_in_areas,
     nearest_distance,
+    union_area_within,
+    unique_points,
 )
 from hypothesis_profiles import examples
 from results import execute
@@ -218,4 +221,63 @@ def test_nearest_distance_is_exact(homes, boxes) -> None:
     lines = np.array([shapely.LineString([(x, y), (x + w, y + h)]) for x, y, w, h in boxes])
     for t in (targets, lines, np.concatenate([targets, shapely.points([[5.0, 5.0]])])):
         want = shapely.distance(origins[:, None], t[None, :]).min(axis=1)
-        assert np.allclose(nearest_distance(origins, t), want, rtol=0, atol=1e-9)
+        # the least exact distance of a candidate set holding the nearest: the same number
+        assert np.array_equal(nearest_distance(origins, t), want)
+
+
+def test_nearest_distance_at_a_vertex_by_hand() -> None:
+    # Box [3, 10] × [4, 10]. From (0, 0) the nearest point is the corner (3, 4), a vertex:
+    # the distance is the bound itself, √(3² + 4²) = 5. From (13, 0): the corner (10, 4),
+    # √(3² + 4²) = 5. (5, 5) lies inside: 0. (6.5, 0) lies straight below the bottom edge
+    # y = 4, between densified vertices: 4.
+    box_ = np.array([shapely.box(3, 4, 10, 10)])
+    got = nearest_distance(shapely.points([[0, 0], [13, 0], [5, 5], [6.5, 0]]), box_)
+    assert got.tolist() == [5.0, 5.0, 0.0, 4.0]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-1e5, 1e5, allow_subnormal=False), st.sampled_from([0.0, 1e-4, 0.5])),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_unique_points_is_numpys_unique(values) -> None:
+    # points on a few x values, some 0.1 mm apart (merged at 1 mm), negative ones too
+    xy = np.array([[x + dx, -x] for x, dx in values])
+    got_xy, got_n = unique_points(xy, 3)
+    want_xy, want_n = np.unique(np.round(xy, 3), axis=0, return_counts=True)
+    assert np.array_equal(got_xy, want_xy) and np.array_equal(got_n, want_n)
+
+
+def test_union_area_within_by_hand() -> None:
+    # within: two 10 × 10 squares side by side. Geometries: A = [5, 15] × [0, 10] over the
+    # edge; B = [8, 12] × [0, 10] overlapping A; C = [18, 19] × [0, 1] alone in the second.
+    # First: A ∪ B inside [0, 10] = [5, 10] × [0, 10] = 50. Second: [10, 15] × [0, 10] = 50
+    # plus C = 1 → 51. interior_overlaps: A and B overlap, C does not.
+    within = shapely.box([0, 10], 0, [10, 20], 10)
+    geoms = shapely.box([5, 8, 18], 0, [15, 12, 19], [10, 10, 1])
+    assert interior_overlaps(geoms).tolist() == [True, True, False]
+    assert union_area_within(geoms, within).tolist() == [50.0, 51.0]
+    # touching squares do not overlap: [0, 5] and [5, 10] → 25 + 25 in the first square
+    touching = shapely.box([0, 5], 0, [5, 10], 5)
+    assert interior_overlaps(touching).tolist() == [False, False]
+    assert union_area_within(touching, within).tolist() == [50.0, 0.0]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(1, 15), st.integers(1, 15)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_union_area_within_is_the_area_of_the_union(boxes) -> None:
+    geoms = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+    within = np.array([shapely.box(0, 0, 20, 20), shapely.box(20, 0, 45, 20),
+                       shapely.Polygon([(0, 20), (45, 20), (0, 45)]),
+                       shapely.GeometryCollection()])  # fmt: skip
+    want = shapely.area(shapely.intersection(shapely.union_all(geoms), within))
+    assert np.allclose(union_area_within(geoms, within), want, rtol=1e-12, atol=1e-9)

@@ -75,7 +75,7 @@ from gsl_indicators.core.spec import (
 from gsl_indicators.indicators.proximity import distances_by_mode, euclidean_nearest
 
 __all__ = [
-    "CANDIDATES",
+    "BOUND_SLACK_M",
     "DENSIFY_M",
     "HIGHER",
     "INDICATORS",
@@ -87,12 +87,15 @@ __all__ = [
     "area_metrics",
     "compute",
     "count_in_areas",
+    "interior_overlaps",
     "intersection_nodes",
     "length_in_areas",
     "nearest_distance",
     "polygons_of",
     "reach_flags",
+    "union_area_within",
     "union_by_area",
+    "unique_points",
     "walk_lines",
 ]
 
@@ -127,14 +130,38 @@ def intersection_nodes(lines: np.ndarray, min_degree: int = 3) -> np.ndarray:
     # vertex and crossing becomes a node; each piece adds 1 to the degree of both ends.
     edges = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
     edges = edges[shapely.length(edges) > 0]
-    ends = np.vstack(
-        [
-            shapely.get_coordinates(shapely.get_point(edges, 0)),
-            shapely.get_coordinates(shapely.get_point(edges, -1)),
-        ]
-    )
-    node_xy, degree = np.unique(np.round(ends, NODE_DECIMALS), axis=0, return_counts=True)
+    xy, of = shapely.get_coordinates(edges, return_index=True)
+    change = of[1:] != of[:-1]
+    ends = np.vstack([xy[np.r_[True, change]], xy[np.r_[change, True]]])
+    node_xy, degree = unique_points(ends, NODE_DECIMALS)
     return node_xy[degree >= min_degree]
+
+
+def unique_points(xy: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct points of ``xy`` rounded to ``decimals`` (sorted by x, y) and counts.
+
+    The same as ``np.unique(np.round(xy, decimals), axis=0, return_counts=True)``, on one
+    int64 key per point (the rounded coordinates as integers) when they fit in 31 + 32
+    bits — about 15 times faster than the row-wise unique.
+
+    Examples
+    --------
+    >>> unique_points(np.array([[1.0, 2.0], [0.5, 9.0], [1.0004, 2.0]]), 3)
+    (array([[0.5, 9. ],
+           [1. , 2. ]]), array([1, 2]))
+    """
+    scale = 10.0**decimals
+    q = np.rint(np.asarray(xy, dtype=float) * scale)
+    if not len(q):
+        return np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
+    lo = q.min(axis=0)
+    span = q.max(axis=0) - lo
+    if not (np.isfinite(span).all() and span[0] < 2.0**31 and span[1] < 2.0**32):
+        return np.unique(np.round(xy, decimals), axis=0, return_counts=True)
+    k = (q - lo).astype(np.int64)
+    key, counts = np.unique((k[:, 0] << 32) | k[:, 1], return_counts=True)
+    ints = np.column_stack([(key >> 32) + lo[0], (key & 0xFFFFFFFF) + lo[1]])
+    return ints / scale, counts
 
 
 def count_in_areas(xy: np.ndarray, areas: np.ndarray) -> np.ndarray:
@@ -174,6 +201,61 @@ def union_by_area(geoms: np.ndarray, areas: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(np.r_[True, ai[1:] != ai[:-1]])
     for a, part in zip(ai[starts], np.split(clipped, starts[1:]), strict=True):
         out[a] = shapely.union_all(part)
+    return out
+
+
+def interior_overlaps(geoms: np.ndarray) -> np.ndarray:
+    """Return per polygon whether its interior meets another one's (touching is no overlap).
+
+    Examples
+    --------
+    >>> b = shapely.box([0, 10, 15, 30], 0, [10, 20, 25, 40], 10)  # 1|2 touch, 2 & 3 overlap
+    >>> interior_overlaps(b).tolist()
+    [False, True, True, False]
+    """
+    out = np.zeros(len(geoms), dtype=bool)
+    if len(geoms) < 2:
+        return out
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    i, j = i[i < j], j[i < j]
+    inner = shapely.relate_pattern(geoms[i], geoms[j], "T********")
+    out[i[inner]] = True
+    out[j[inner]] = True
+    return out
+
+
+def union_area_within(geoms: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Return, per ``within`` polygon, the area of the union of ``geoms`` inside it.
+
+    ``area((∪ geoms) ∩ within[a])``, without building the union: each geometry is clipped
+    to the polygons it meets (one vectorised intersection), and the clipped areas are
+    summed — exact for geometries whose interiors meet no other's (found once,
+    :func:`interior_overlaps`). Only the overlapping ones are dissolved, per polygon.
+
+    Examples
+    --------
+    >>> within = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> geoms = shapely.box([5, 8, 18], 0, [15, 12, 19], [10, 10, 1])  # 1 & 2 overlap
+    >>> union_area_within(geoms, within).tolist()  # 5·10; 5·10 + 1·1
+    [50.0, 51.0]
+    """
+    n = len(within)
+    out = np.zeros(n)
+    if not len(geoms) or not n:
+        return out
+    wi, gi = shapely.STRtree(geoms).query(within, predicate="intersects")
+    if not len(wi):
+        return out
+    pieces = shapely.intersection(geoms[gi], within[wi])
+    overlapping = interior_overlaps(geoms)[gi]
+    out += np.bincount(wi[~overlapping], weights=shapely.area(pieces[~overlapping]), minlength=n)
+    if overlapping.any():
+        wo, po = wi[overlapping], pieces[overlapping]
+        order = np.argsort(wo, kind="stable")
+        wo, po = wo[order], po[order]
+        starts = np.flatnonzero(np.r_[True, wo[1:] != wo[:-1]])
+        for a, part in zip(wo[starts], np.split(po, starts[1:]), strict=True):
+            out[a] += shapely.area(shapely.union_all(part))
     return out
 
 
@@ -218,23 +300,22 @@ def walk_lines(
 
 
 DENSIFY_M = 20.0
-"""Vertex spacing of the target outlines in :func:`nearest_distance`'s candidate search."""
-CANDIDATES = 8
-"""Nearest outline vertices looked at per home before falling back to GEOS."""
+"""Vertex spacing of the target outlines in :func:`nearest_distance`'s upper bound."""
+BOUND_SLACK_M = 1e-6
+"""Added to that bound: GEOS's ``dwithin`` may judge a distance of exactly the bound as beyond."""
 
 
 def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Return the exact straight-line distance from each origin to its nearest target.
 
     Points to points: one KD-tree query. Points to polygons or lines: the targets'
-    outlines are densified to vertices at most ``DENSIFY_M`` apart and put in a KD-tree.
-    A point's nearest vertex lies at ``d_v``; the true nearest distance ``d`` satisfies
-    ``d ≤ d_v`` (a vertex is a point of the target) and the nearest target has a vertex
-    within ``d + DENSIFY_M / 2 ≤ d_v + DENSIFY_M / 2`` — so its owners among the vertices
-    within that radius are the only candidates, and their exact distances
-    (``shapely.distance``) give ``d``. Points inside a polygon are at 0 (found first; the
-    bound holds for the others). Where more than ``CANDIDATES`` vertices fall within the
-    radius, and for footprint origins, GEOS's nearest-neighbour search is used
+    outlines are densified to vertices at most ``DENSIFY_M`` apart and put in a KD-tree;
+    a point's nearest vertex lies at ``d_v``, and since a vertex is a point of its target
+    the true nearest distance is ``d ≤ d_v``. So the targets within ``d_v`` of the point
+    (one bulk ``STRtree`` query with predicate ``dwithin`` and a distance per point) hold
+    the nearest one — a point inside a polygon finds it at 0 — and the least of their
+    exact distances (``shapely.distance``) is ``d``. For footprint origins GEOS's
+    nearest-neighbour search is used
     (:func:`gsl_indicators.indicators.proximity.euclidean_nearest`). ``inf`` without targets.
 
     Examples
@@ -258,25 +339,12 @@ def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return np.asarray(d, dtype=float)
     polygonal = shapely.get_dimensions(targets) == 2
     outline = np.where(polygonal, shapely.boundary(targets), targets)
-    vxy, owner = shapely.get_coordinates(shapely.segmentize(outline, DENSIFY_M), return_index=True)
-    inside, _ = shapely.STRtree(targets[polygonal]).query(origins, predicate="intersects")
-    out[inside] = 0.0
-    rest = np.setdiff1d(np.arange(n), inside)
-    if not len(rest):
-        return out
-    k = min(CANDIDATES, len(vxy))
-    d, j = cKDTree(vxy).query(xy[rest], k=k)
-    d, j = d.reshape(len(rest), k), j.reshape(len(rest), k)
-    radius = d[:, :1] + DENSIFY_M / 2
-    overflow = (d[:, -1] <= radius[:, 0]) & (k < len(vxy))
-    hit = d <= radius
-    hit[overflow] = False
-    rows = np.repeat(rest[:, None], k, axis=1)[hit]
-    key = np.unique(rows.astype(np.int64) * len(targets) + owner[j[hit]])
-    home, target = np.divmod(key, len(targets))
-    np.minimum.at(out, home, shapely.distance(origins[home], targets[target]))
-    if overflow.any():
-        out[rest[overflow]] = euclidean_nearest(origins[rest[overflow]], targets)
+    vxy = shapely.get_coordinates(shapely.segmentize(outline, DENSIFY_M))
+    bound, _ = cKDTree(vxy).query(xy)
+    oi, ti = shapely.STRtree(targets).query(
+        origins, predicate="dwithin", distance=bound + BOUND_SLACK_M
+    )
+    np.minimum.at(out, oi, shapely.distance(origins[oi], targets[ti]))
     return out
 
 
@@ -319,9 +387,9 @@ def area_metrics(
             [polygons_of(layers.get("green")), polygons_of(layers.get("play_areas"))]
         )
         out["public_space_m2"] = np.asarray(shapely.area(pub), dtype=float)
-        out["green_play_m2"] = np.asarray(
-            shapely.area(shapely.intersection(union_by_area(gp, areas), pub)), dtype=float
-        )
+        # area of (green ∪ play) ∩ (public space ∩ area): green and play clipped to each
+        # area's public space, summed where they overlap nothing, dissolved where they do
+        out["green_play_m2"] = union_area_within(gp, pub)
     cycle = layers.get("cycle_network")
     if cycle is None or not len(cycle):
         ctx.note("cycle_network", "not given: cycle-network density is empty")
