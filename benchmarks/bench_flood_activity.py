@@ -33,6 +33,7 @@ activity-friendly
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -76,9 +77,10 @@ def kernel(pid: str, raw: dict[str, Any], params: dict[str, Any]) -> Callable[[]
     full = ind.validate_parameters(params)
 
     def go() -> Any:
+        fresh = {k: replace(v) for k, v in layers.items()}  # nothing cached from a last run
         c = Context()
-        c.groups = area_groups(layers["buildings"], layers["neighbourhoods"], c)
-        return ind.compute(layers, full, c)
+        c.groups = area_groups(fresh["buildings"], fresh["neighbourhoods"], c)
+        return ind.compute(fresh, full, c)
 
     return go
 

@@ -17,7 +17,7 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -108,7 +108,12 @@ def layer(name: str, geoms: np.ndarray, props: list[dict[str, Any]] | None = Non
 def run_kernel(
     ind: Indicator, layers: dict[str, Layer], params: dict[str, Any], features: str = "buildings"
 ) -> Metrics:
-    """Run the indicator's kernel as the runner does: area grouping once, then ``compute``."""
+    """Run the indicator's kernel as the runner does: area grouping once, then ``compute``.
+
+    The layers are fresh copies (``dataclasses.replace``: parsed properties kept, nothing
+    computed during an earlier run, such as representative points, carried over).
+    """
+    layers = {k: replace(v) for k, v in layers.items()}
     ctx = Context()
     ctx.groups = area_groups(layers[features], layers["neighbourhoods"], ctx)
     return ind.compute(layers, ind.validate_parameters(params), ctx)

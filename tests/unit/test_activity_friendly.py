@@ -12,6 +12,7 @@ from gsl_indicators.core.network import build_network
 from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.activity_friendly import (
     count_in_areas,
+    disjoint_pieces,
     interior_overlaps,
     intersection_nodes,
     length_in_areas,
@@ -179,6 +180,17 @@ def test_network_distance_mode() -> None:
     assert p["distance_to_play_m"] == 220.0 and p["near_play"] is True
 
 
+def test_play_exactly_at_the_reach_is_near() -> None:
+    # h1 (50, 50) to the play box [40, 60] × [420, 440]: straight up to its bottom edge,
+    # 420 − 50 = 370 m. With play_reach_m 370 it is near (within: ≤); with 369.9 it is not.
+    play = fc(feature(box(40, 420, 60, 440), "p1"))
+    inputs = {"buildings": HOMES, "neighbourhoods": NBH, "play_areas": play}
+    for reach, near in ((370, True), (369.9, False)):
+        r = execute(IND, {**inputs, "play_reach_m": reach})
+        p = r["buildings"]["features"][0]["properties"]
+        assert p["distance_to_play_m"] == 370.0 and p["near_play"] is near
+
+
 def test_helpers_by_hand() -> None:
     lines = np.array([shapely.LineString([(0, 0), (10, 0)]), shapely.LineString([(5, -5), (5, 5)])])
     assert intersection_nodes(lines).tolist() == [[5.0, 0.0]]
@@ -281,3 +293,32 @@ def test_union_area_within_is_the_area_of_the_union(boxes) -> None:
                        shapely.GeometryCollection()])  # fmt: skip
     want = shapely.area(shapely.intersection(shapely.union_all(geoms), within))
     assert np.allclose(union_area_within(geoms, within), want, rtol=1e-12, atol=1e-9)
+    # the same union as interior-disjoint pieces per area: their areas add up to it
+    pieces, of = disjoint_pieces(geoms, within[:3])
+    assert not interior_overlaps(pieces[of == 0]).any()
+    got = np.bincount(of, weights=shapely.area(pieces), minlength=3)
+    assert np.allclose(got, want[:3], rtol=1e-12, atol=1e-9)
+
+
+def test_green_share_of_a_partitioned_public_space_by_hand() -> None:
+    # Public space as a partition (no overlaps: clipped, never dissolved): west street
+    # [0, 500] × [240, 260] (10,000 m²) and, touching it, a square [200, 300] × [260, 360]
+    # (10,000 m²); east street [500, 1000] × [240, 260] (10,000 m²). Green [250, 600] ×
+    # [200, 300] covers in the west 250..500 × 240..260 = 5,000 m² of the street and
+    # 250..300 × 260..300 = 2,000 m² of the square → 7,000 / 20,000 = 0.35; in the east
+    # 500..600 × 240..260 = 2,000 / 10,000 = 0.2; a play area [260, 280] × [280, 290]
+    # inside the green adds nothing (overlaps once).
+    public = fc(
+        feature(box(0, 240, 1000, 260), "street"),
+        feature(box(200, 260, 300, 360), "square"),
+    )
+    green = fc(feature(box(250, 200, 600, 300), "g"))
+    play = fc(feature(box(260, 280, 280, 290), "p"))
+    r = execute(
+        IND,
+        {"buildings": HOMES, "neighbourhoods": NBH, "public_space": public, "green": green,
+         "play_areas": play},
+    )  # fmt: skip
+    a = areas(r)
+    assert a["west"]["green_play_share_public_space"] == 0.35
+    assert a["east"]["green_play_share_public_space"] == 0.2

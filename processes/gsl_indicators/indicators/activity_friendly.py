@@ -87,6 +87,7 @@ __all__ = [
     "area_metrics",
     "compute",
     "count_in_areas",
+    "disjoint_pieces",
     "interior_overlaps",
     "intersection_nodes",
     "length_in_areas",
@@ -259,6 +260,41 @@ def union_area_within(geoms: np.ndarray, within: np.ndarray) -> np.ndarray:
     return out
 
 
+def disjoint_pieces(geoms: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the union of ``geoms`` inside each area as interior-disjoint pieces, and their area.
+
+    A geometry whose interior meets no other's (:func:`interior_overlaps`; a public-space
+    layer that partitions the ground) is only clipped to the areas it meets; the
+    overlapping ones are dissolved per area (:func:`union_by_area`). Pieces without area
+    are left out. The pieces of an area together are ``(∪ geoms) ∩ area``.
+
+    Examples
+    --------
+    >>> areas = shapely.box([0, 10], 0, [10, 20], 10)
+    >>> g = shapely.box([5, 12, 13], 0, [12, 14, 16], 10)  # 1 touches 2; 2 and 3 overlap
+    >>> pieces, of = disjoint_pieces(g, areas)
+    >>> shapely.area(pieces).tolist(), of.tolist()  # 1 clipped: 5·10, 2·10; 2 ∪ 3: 4·10
+    ([50.0, 20.0, 40.0], [0, 1, 1])
+    """
+    none = (np.empty(0, dtype=object), np.zeros(0, dtype=np.int64))
+    if not len(geoms) or not len(areas):
+        return none
+    overlapping = interior_overlaps(geoms)
+    single = geoms[~overlapping]
+    ai, gi = shapely.STRtree(single).query(areas, predicate="intersects")
+    pieces = [shapely.intersection(single[gi], areas[ai])] if len(single) else []
+    of = [ai] if len(single) else []
+    if overlapping.any():
+        merged = union_by_area(geoms[overlapping], areas)
+        pieces.append(merged)
+        of.append(np.arange(len(areas)))
+    if not pieces:
+        return none
+    p, o = np.concatenate(pieces), np.concatenate(of)
+    keep = shapely.area(p) > 0
+    return p[keep], o[keep]
+
+
 def length_in_areas(lines: np.ndarray, areas: np.ndarray) -> np.ndarray:
     """Return the length (m) of the union of ``lines`` inside each area.
 
@@ -382,14 +418,14 @@ def area_metrics(
         out["public_space_m2"] = np.full(n, np.nan)
         out["green_play_m2"] = np.full(n, np.nan)
     else:
-        pub = union_by_area(public, areas)
+        pieces, of = disjoint_pieces(public, areas)
         gp = np.concatenate(
             [polygons_of(layers.get("green")), polygons_of(layers.get("play_areas"))]
         )
-        out["public_space_m2"] = np.asarray(shapely.area(pub), dtype=float)
+        out["public_space_m2"] = np.bincount(of, weights=shapely.area(pieces), minlength=n)
         # area of (green ∪ play) ∩ (public space ∩ area): green and play clipped to each
-        # area's public space, summed where they overlap nothing, dissolved where they do
-        out["green_play_m2"] = union_area_within(gp, pub)
+        # piece of public space, summed where they overlap nothing, dissolved where they do
+        out["green_play_m2"] = np.bincount(of, weights=union_area_within(gp, pieces), minlength=n)
     cycle = layers.get("cycle_network")
     if cycle is None or not len(cycle):
         ctx.note("cycle_network", "not given: cycle-network density is empty")
