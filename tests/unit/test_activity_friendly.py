@@ -290,7 +290,8 @@ def test_union_area_within_is_the_area_of_the_union(boxes) -> None:
     geoms = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
     within = np.array([shapely.box(0, 0, 20, 20), shapely.box(20, 0, 45, 20),
                        shapely.Polygon([(0, 20), (45, 20), (0, 45)]),
-                       shapely.GeometryCollection()])  # fmt: skip
+                       shapely.GeometryCollection(),
+                       shapely.box(0, 0, 45, 45).difference(shapely.box(5, 5, 40, 40))])  # fmt: skip
     want = shapely.area(shapely.intersection(shapely.union_all(geoms), within))
     assert np.allclose(union_area_within(geoms, within), want, rtol=1e-12, atol=1e-9)
     # the same union as interior-disjoint pieces per area: their areas add up to it

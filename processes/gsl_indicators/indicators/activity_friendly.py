@@ -89,6 +89,7 @@ __all__ = [
     "count_in_areas",
     "disjoint_pieces",
     "interior_overlaps",
+    "intersection_in_box",
     "intersection_nodes",
     "length_in_areas",
     "nearest_distance",
@@ -225,6 +226,29 @@ def interior_overlaps(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def intersection_in_box(small: np.ndarray, large: np.ndarray) -> np.ndarray:
+    """Return ``small ∩ large`` pairwise, cutting ``large`` to ``small``'s bounding box first.
+
+    ``large ∩ box(small) ⊇ large ∩ small``, so the result is the same; the cut
+    (``clip_by_rect``, a fast rectangle clip) hands the overlay a small polygon instead of
+    a whole area's public space (half the time). The clip's output is used only where it
+    is valid; elsewhere ``large`` itself.
+
+    Examples
+    --------
+    >>> ring = shapely.box(0, 0, 100, 100).difference(shapely.box(10, 10, 90, 90))
+    >>> shapely.area(intersection_in_box(np.array([shapely.box(-5, 40, 20, 60)]),
+    ...                                  np.array([ring]))).tolist()  # 10 × 20
+    [200.0]
+    """
+    bounds = shapely.bounds(small).tolist()
+    near = np.empty(len(large), dtype=object)
+    for k, (geom, box_) in enumerate(zip(large, bounds, strict=True)):
+        near[k] = shapely.clip_by_rect(geom, *box_)
+    near = np.where(shapely.is_valid(near), near, large)
+    return shapely.intersection(small, near)
+
+
 def union_area_within(geoms: np.ndarray, within: np.ndarray) -> np.ndarray:
     """Return, per ``within`` polygon, the area of the union of ``geoms`` inside it.
 
@@ -247,7 +271,7 @@ def union_area_within(geoms: np.ndarray, within: np.ndarray) -> np.ndarray:
     wi, gi = shapely.STRtree(geoms).query(within, predicate="intersects")
     if not len(wi):
         return out
-    pieces = shapely.intersection(geoms[gi], within[wi])
+    pieces = intersection_in_box(geoms[gi], within[wi])
     overlapping = interior_overlaps(geoms)[gi]
     out += np.bincount(wi[~overlapping], weights=shapely.area(pieces[~overlapping]), minlength=n)
     if overlapping.any():
