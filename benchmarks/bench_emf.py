@@ -11,7 +11,9 @@ neighbourhood the share of homes and of children's facilities inside. GeoPandas:
 ``sjoin(predicate="dwithin")`` at the largest width, the distance of each pair to its
 line against that line's width, ``groupby`` per neighbourhood.
 
-Run: ``.venv/bin/python benchmarks/bench_emf.py [--quick] [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_emf.py [--quick] [--homes N] [--repeat R]``
+(both sides R times, interleaved; best, median and CPU-time ratios and the load average:
+:func:`ggo_city.compare`).
 """
 
 from __future__ import annotations

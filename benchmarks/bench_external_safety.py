@@ -4,8 +4,8 @@ Synthetic district (:mod:`ggo_city`, seeded): 100,000 home footprints, 1 % of th
 childcare or care homes (``function``); 400 risk sources, each with an individual-risk
 contour of 10⁻⁶ (radius 20–150 m), a 10⁻⁵ one inside it, and fire, explosion and toxic
 areas of concern (150–900 m): 2,000 detailed contour polygons (720 vertices, as a QRA
-draws them; :func:`ggo_city.contours`). The kernel dissolves the contours per kind and
-risk level and queries a tree of the buildings with the prepared unions; ``sjoin`` tests
+draws them; :func:`ggo_city.contours`). The kernel queries a tree of the buildings with
+all contours at once (each prepared once, no dissolve); ``sjoin`` tests
 every (building, contour) pair against the unprepared contour. The rule: a building is inside a
 contour when its footprint intersects it; inside the 10⁻⁶ contour when it is inside a
 contour of risk ≥ 10⁻⁶; per neighbourhood the share of homes inside the 10⁻⁶ contour and
@@ -13,7 +13,9 @@ inside any area of concern, the very vulnerable buildings inside the 10⁻⁶ co
 the Bkl flag. GeoPandas: ``sjoin`` of the buildings with the contours, a ``groupby`` per
 kind, ``groupby`` per neighbourhood.
 
-Run: ``.venv/bin/python benchmarks/bench_external_safety.py [--quick] [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_external_safety.py [--quick] [--homes N] [--repeat R]``
+(both sides R times, interleaved; best, median and CPU-time ratios and the load average:
+:func:`ggo_city.compare`).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ as dispersion models draw them (detailed isolines of 720 vertices, :func:`ggo_ci
 400 farms with nested contours at 1, 2, 3, 5, 8, 14 and 20 ou_E/m³ (2,800 overlapping
 polygons, worst wins) and 40 industrial sites with contours at 1, 3 and 5 ou_E/m³; 60
 built-up areas (2,000 vertices each) and one concentration area over half the district.
-The kernel queries a tree of the homes with the (prepared) contours, dissolved per value;
+The kernel queries a tree of the homes with all contours at once (each prepared once);
 ``sjoin`` queries the contours' tree with the homes, testing each point against an
 unprepared polygon. The rule: each home's worst livestock load at its representative point, its
 standard from (built-up, concentration) with the Wgv table, above = load > standard;
@@ -13,7 +13,9 @@ share of homes and of dwellings above per neighbourhood; the industry load besid
 GeoPandas: ``sjoin`` per overlay and source,
 ``groupby().max()``, ``np.select`` for the standard, ``groupby`` for the shares.
 
-Run: ``.venv/bin/python benchmarks/bench_odour.py [--quick] [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_odour.py [--quick] [--homes N] [--repeat R]``
+(both sides R times, interleaved; best, median and CPU-time ratios and the load average:
+:func:`ggo_city.compare`).
 """
 
 from __future__ import annotations
