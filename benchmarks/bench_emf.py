@@ -11,26 +11,35 @@ neighbourhood the share of homes and of children's facilities inside. GeoPandas:
 ``sjoin(predicate="dwithin")`` at the largest width, the distance of each pair to its
 line against that line's width, ``groupby`` per neighbourhood.
 
-Run: ``.venv/bin/python benchmarks/bench_emf.py [--quick] [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_emf.py [--quick] [--homes N] [--repeat R]``
+(both sides R times, interleaved; best, median and CPU-time ratios and the load average:
+:func:`ggo_city.compare`).
 """
 
 from __future__ import annotations
 
-import argparse
+from collections.abc import Callable
 
 import numpy as np
 import shapely
 
-from ggo_city import CRS, area_index_gpd, city, layer, report, run_kernel, timed
+from ggo_city import (
+    CRS,
+    Check,
+    area_index_gpd,
+    arguments,
+    city,
+    compare,
+    layer,
+    report,
+    run_kernel,
+)
+from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.spec import registry
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--homes", type=int, default=100_000)
-    ap.add_argument("--quick", action="store_true", help="10,000 homes")
-    args = ap.parse_args()
-    n = 10_000 if args.quick else args.homes
+def setup(n: int) -> tuple[Callable[[], Metrics], Callable[[], dict[str, np.ndarray]], Check]:
+    """Return the kernel, the GeoPandas implementation and the identity check on ``n`` homes."""
     rng = np.random.default_rng(3)
     c = city(n, functions=("school", "kinderopvang"))
     k = 12
@@ -53,7 +62,9 @@ def main() -> None:
         "power_lines": layer("power_lines", np.array(lines), lprops),
     }
     ind = registry().get("emf")
-    t_ours, res = timed(lambda: run_kernel(ind, layers, {}))
+
+    def ours() -> Metrics:
+        return run_kernel(ind, layers, {})
 
     import geopandas as gpd  # imported before timing
     import pandas as pd
@@ -80,16 +91,25 @@ def main() -> None:
                 "share_child": (agg.cz / agg.child.where(agg.child > 0)).to_numpy(),
             }
 
-    t_gpd, ref = timed(geopandas)
-    got = res.feature["in_magnetic_field_zone"]
-    expect = [bool(z) if (p["dwellings"] > 0 or p.get("function")) else None
-              for z, p in zip(ref["inside"], c.props, strict=True)]  # fmt: skip
-    assert got == expect
-    assert np.allclose(res.area["share_homes_in_zone"], ref["share_homes"], rtol=0, atol=1e-12,
-                       equal_nan=True)  # fmt: skip
-    assert np.allclose(res.area["share_children_facilities_in_zone"], ref["share_child"],
-                       rtol=0, atol=1e-12, equal_nan=True)  # fmt: skip
-    report("emf", n, t_gpd, t_ours)
+    def check(res: Metrics, ref: dict[str, np.ndarray]) -> None:
+        got = res.feature["in_magnetic_field_zone"]
+        expect = [bool(z) if (p["dwellings"] > 0 or p.get("function")) else None
+                  for z, p in zip(ref["inside"], c.props, strict=True)]  # fmt: skip
+        assert got == expect
+        assert np.allclose(res.area["share_homes_in_zone"], ref["share_homes"], rtol=0, atol=1e-12,
+                           equal_nan=True)  # fmt: skip
+        assert np.allclose(res.area["share_children_facilities_in_zone"], ref["share_child"],
+                           rtol=0, atol=1e-12, equal_nan=True)  # fmt: skip
+
+    return ours, geopandas, check
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    ours, theirs, check = setup(args.homes)
+    timing, res, ref = compare(ours, theirs, args.repeat)
+    check(res, ref)
+    report("emf", args.homes, timing)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ Synthetic district (:mod:`ggo_city`, seeded): 100,000 home footprints, 1 % of th
 childcare or care homes (``function``); 400 risk sources, each with an individual-risk
 contour of 10⁻⁶ (radius 20–150 m), a 10⁻⁵ one inside it, and fire, explosion and toxic
 areas of concern (150–900 m): 2,000 detailed contour polygons (720 vertices, as a QRA
-draws them; :func:`ggo_city.contours`). The kernel dissolves the contours per kind and
-risk level and queries a tree of the buildings with the prepared unions; ``sjoin`` tests
+draws them; :func:`ggo_city.contours`). The kernel queries a tree of the buildings with
+all contours at once (each prepared once, no dissolve); ``sjoin`` tests
 every (building, contour) pair against the unprepared contour. The rule: a building is inside a
 contour when its footprint intersects it; inside the 10⁻⁶ contour when it is inside a
 contour of risk ≥ 10⁻⁶; per neighbourhood the share of homes inside the 10⁻⁶ contour and
@@ -13,27 +13,37 @@ inside any area of concern, the very vulnerable buildings inside the 10⁻⁶ co
 the Bkl flag. GeoPandas: ``sjoin`` of the buildings with the contours, a ``groupby`` per
 kind, ``groupby`` per neighbourhood.
 
-Run: ``.venv/bin/python benchmarks/bench_external_safety.py [--quick] [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_external_safety.py [--quick] [--homes N] [--repeat R]``
+(both sides R times, interleaved; best, median and CPU-time ratios and the load average:
+:func:`ggo_city.compare`).
 """
 
 from __future__ import annotations
 
-import argparse
+from collections.abc import Callable
 
 import numpy as np
 
-from ggo_city import CRS, area_index_gpd, city, contours, layer, report, run_kernel, timed
+from ggo_city import (
+    CRS,
+    Check,
+    area_index_gpd,
+    arguments,
+    city,
+    compare,
+    contours,
+    layer,
+    report,
+    run_kernel,
+)
+from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.spec import registry
 
 FUNCTIONS = ("school", "kinderopvang", "verpleeghuis")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--homes", type=int, default=100_000)
-    ap.add_argument("--quick", action="store_true", help="10,000 homes")
-    args = ap.parse_args()
-    n = 10_000 if args.quick else args.homes
+def setup(n: int) -> tuple[Callable[[], Metrics], Callable[[], dict[str, np.ndarray]], Check]:
+    """Return the kernel, the GeoPandas implementation and the identity check on ``n`` homes."""
     rng = np.random.default_rng(5)
     c = city(n, functions=FUNCTIONS)
     k = 400
@@ -62,7 +72,9 @@ def main() -> None:
         "risk_contours": layer("risk_contours", rings, cprops),
     }
     ind = registry().get("external-safety")
-    t_ours, res = timed(lambda: run_kernel(ind, layers, {}))
+
+    def ours() -> Metrics:
+        return run_kernel(ind, layers, {})
 
     import geopandas as gpd  # imported before timing
     import pandas as pd
@@ -96,15 +108,24 @@ def main() -> None:
                 "vv_ir": agg.vv_ir.to_numpy(),
             }
 
-    t_gpd, ref = timed(geopandas)
-    assert res.feature["in_ir_contour"] == ref["in_ir"].tolist()
-    assert np.allclose(res.area["share_homes_in_ir_contour"], ref["share_ir"], rtol=0,
-                       atol=1e-12, equal_nan=True)  # fmt: skip
-    assert np.allclose(res.area["share_homes_in_attention_area"], ref["share_att"], rtol=0,
-                       atol=1e-12, equal_nan=True)  # fmt: skip
-    assert np.array_equal(res.area["very_vulnerable_in_ir_contour"], ref["vv_ir"])
-    assert res.area["bkl_ir_rule_met"] == (ref["vv_ir"] == 0).tolist()
-    report("external-safety", n, t_gpd, t_ours)
+    def check(res: Metrics, ref: dict[str, np.ndarray]) -> None:
+        assert res.feature["in_ir_contour"] == ref["in_ir"].tolist()
+        assert np.allclose(res.area["share_homes_in_ir_contour"], ref["share_ir"], rtol=0,
+                           atol=1e-12, equal_nan=True)  # fmt: skip
+        assert np.allclose(res.area["share_homes_in_attention_area"], ref["share_att"], rtol=0,
+                           atol=1e-12, equal_nan=True)  # fmt: skip
+        assert np.array_equal(res.area["very_vulnerable_in_ir_contour"], ref["vv_ir"])
+        assert res.area["bkl_ir_rule_met"] == (ref["vv_ir"] == 0).tolist()
+
+    return ours, geopandas, check
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    ours, theirs, check = setup(args.homes)
+    timing, res, ref = compare(ours, theirs, args.repeat)
+    check(res, ref)
+    report("external-safety", args.homes, timing)
 
 
 if __name__ == "__main__":

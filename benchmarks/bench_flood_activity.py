@@ -4,13 +4,15 @@ Usage::
 
     .venv/bin/python benchmarks/bench_flood_activity.py            # 100,000 homes
     .venv/bin/python benchmarks/bench_flood_activity.py --quick    # 10,000 homes
+    .venv/bin/python benchmarks/bench_flood_activity.py --repeat 5 # 5 runs of each side
 
 A seeded synthetic city of 10 × 10 km with ``--homes`` home points and 400
 neighbourhoods (500 m squares). Inputs are parsed once (not timed); then, in one run,
 each indicator's kernel (``compute`` with the neighbourhood grouping, as the runner
-calls it) and a GeoPandas implementation of the same rule are timed (alternating, best
-of ``REPEAT`` = 3 each: the machine is shared), their results
-asserted identical, and the ratio GeoPandas ÷ ours printed. Parsing (GeoJSON to
+calls it) and a GeoPandas implementation of the same rule are timed (interleaved,
+``--repeat`` runs each, :func:`ggo_city.compare`: the machine is shared), their results
+asserted identical, and the ratios GeoPandas ÷ ours of the best and median times printed
+with the load average. Parsing (GeoJSON to
 shapely arrays and property dicts) is not timed on either side.
 
 flood-safety
@@ -30,9 +32,8 @@ activity-friendly
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
+from ggo_city import Check, Timing, arguments, compare, report
 from gsl_indicators.core.assemble import area_groups
 from gsl_indicators.core.geo import read_layers
 from gsl_indicators.core.spec import Context, registry
@@ -47,28 +49,6 @@ from gsl_indicators.core.spec import Context, registry
 CRS = "EPSG:28992"
 RD = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
 SIZE = 10_000.0
-
-
-REPEAT = 3
-"""Each side runs this often, alternating; the best time counts (as ``timeit`` does)."""
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
-
-
-def best_of(ours: Callable[[], Any], theirs: Callable[[], Any]) -> tuple[float, Any, float, Any]:
-    """Run both sides ``REPEAT`` times, alternating (the machine is shared); best times."""
-    t_o, t_g = np.inf, np.inf
-    res = ref = None
-    for _ in range(REPEAT):
-        t, res = timed(ours)
-        t_o = min(t_o, t)
-        t, ref = timed(theirs)
-        t_g = min(t_g, t)
-    return t_o, res, t_g, ref
 
 
 def collection(geoms: np.ndarray, props: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -97,18 +77,12 @@ def kernel(pid: str, raw: dict[str, Any], params: dict[str, Any]) -> Callable[[]
     full = ind.validate_parameters(params)
 
     def go() -> Any:
+        fresh = {k: replace(v) for k, v in layers.items()}  # nothing cached from a last run
         c = Context()
-        c.groups = area_groups(layers["buildings"], layers["neighbourhoods"], c)
-        return ind.compute(layers, full, c)
+        c.groups = area_groups(fresh["buildings"], fresh["neighbourhoods"], c)
+        return ind.compute(fresh, full, c)
 
     return go
-
-
-def report(name: str, n: int, t_gpd: float, t_ours: float) -> None:
-    print(
-        f"{name:<18} {n:>8,} homes  geopandas {t_gpd:8.2f} s  ours {t_ours:7.2f} s  "
-        f"ratio {t_gpd / t_ours:6.1f}×"
-    )
 
 
 def area_of(xy: np.ndarray, nbh: np.ndarray) -> np.ndarray:
@@ -172,7 +146,10 @@ def geopandas_flood(
     return {"depth": depth, "agg": agg}
 
 
-def bench_flood(n: int, rng: np.random.Generator) -> None:
+def setup_flood(
+    n: int, rng: np.random.Generator
+) -> tuple[Callable[[], Any], Callable[[], Any], Check]:
+    """Return the flood-safety kernel, the GeoPandas implementation and the identity check."""
     xy = np.round(rng.uniform(1, SIZE - 1, (n, 2)), 2)
     nbh = neighbourhoods()
     zones, zdepth = depth_zones(rng)
@@ -182,18 +159,18 @@ def bench_flood(n: int, rng: np.random.Generator) -> None:
         "neighbourhoods": collection(nbh),
         "exposure_zones": collection(zones, [{"depth": float(d)} for d in zdepth]),
     }
-    t_ours, res, t_gpd, ref = best_of(
-        kernel("flood-safety", raw, {"exposure_grid": {"bytes": grid}}),
-        lambda: geopandas_flood(xy, zones, zdepth, grid, nbh),
-    )
-    assert np.array_equal(res.feature["flood_depth_m"], ref["depth"])
-    agg = ref["agg"]
-    for t, tag in ((0.2, "0_2m"), (0.5, "0_5m"), (0.8, "0_8m"), (2.0, "2m")):
-        assert np.allclose(
-            res.area[f"share_homes_depth_above_{tag}"], agg[f"above_{t}"], atol=1e-12
-        )
-    assert np.allclose(res.area["share_homes_floor_dry"], agg["dry"], atol=1e-12)
-    report("flood-safety", n, t_gpd, t_ours)
+    ours = kernel("flood-safety", raw, {"exposure_grid": {"bytes": grid}})
+
+    def check(res: Any, ref: dict[str, Any]) -> None:
+        assert np.array_equal(res.feature["flood_depth_m"], ref["depth"])
+        agg = ref["agg"]
+        for t, tag in ((0.2, "0_2m"), (0.5, "0_5m"), (0.8, "0_8m"), (2.0, "2m")):
+            assert np.allclose(
+                res.area[f"share_homes_depth_above_{tag}"], agg[f"above_{t}"], atol=1e-12
+            )
+        assert np.allclose(res.area["share_homes_floor_dry"], agg["dry"], atol=1e-12)
+
+    return ours, lambda: geopandas_flood(xy, zones, zdepth, grid, nbh), check
 
 
 # -------------------------------------------------------------------- activity-friendly
@@ -267,7 +244,10 @@ def geopandas_activity(
     }
 
 
-def bench_activity(n: int, rng: np.random.Generator) -> None:
+def setup_activity(
+    n: int, rng: np.random.Generator
+) -> tuple[Callable[[], Any], Callable[[], Any], Check]:
+    """Return the activity-friendly kernel, the GeoPandas implementation and the check."""
     xy = np.round(rng.uniform(1, SIZE - 1, (n, 2)), 2)
     nbh = neighbourhoods()
     streets, cycle, corridors = city_lines(rng)
@@ -289,29 +269,36 @@ def bench_activity(n: int, rng: np.random.Generator) -> None:
         "green": collection(green),
     }
     reach = {"play": 400.0, "sport": 1000.0}
-    t_ours, res, t_gpd, ref = best_of(
-        kernel("activity-friendly", raw, {}), lambda: geopandas_activity(xy, g, nbh, reach)
-    )
-    assert np.array_equal(
-        res.area["intersection_density_per_km2"], ref["intersection_density_per_km2"]
-    )
-    for k in ("share_homes_near_play", "share_homes_near_sport"):
-        assert np.allclose(res.area[k], ref[k], atol=1e-12), k
-    for k in ("green_play_share_public_space", "cycle_density_km_per_km2"):
-        assert np.allclose(res.area[k], ref[k], rtol=1e-9), k
-    report("activity-friendly", n, t_gpd, t_ours)
+    ours = kernel("activity-friendly", raw, {})
+
+    def check(res: Any, ref: dict[str, Any]) -> None:
+        assert np.array_equal(
+            res.area["intersection_density_per_km2"], ref["intersection_density_per_km2"]
+        )
+        for k in ("share_homes_near_play", "share_homes_near_sport"):
+            assert np.allclose(res.area[k], ref[k], atol=1e-12), k
+        for k in ("green_play_share_public_space", "cycle_density_km_per_km2"):
+            assert np.allclose(res.area[k], ref[k], rtol=1e-9), k
+
+    return ours, lambda: geopandas_activity(xy, g, nbh, reach), check
+
+
+def run(
+    name: str, n: int, made: tuple[Callable[[], Any], Callable[[], Any], Check], repeat: int
+) -> Timing:
+    """Time one indicator against its GeoPandas implementation; check; print the line."""
+    ours, theirs, check = made
+    timing, res, ref = compare(ours, theirs, repeat)
+    check(res, ref)
+    report(name, n, timing)
+    return timing
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--homes", type=int, default=100_000)
-    ap.add_argument("--quick", action="store_true", help="10,000 homes")
-    ap.add_argument("--repeat", type=int, default=REPEAT)
-    args = ap.parse_args()
-    globals()["REPEAT"] = args.repeat
-    n = 10_000 if args.quick else args.homes
-    bench_flood(n, np.random.default_rng(15))
-    bench_activity(n, np.random.default_rng(16))
+    args = arguments(__doc__)
+    run("flood-safety", args.homes, setup_flood(args.homes, np.random.default_rng(15)), args.repeat)
+    run("activity-friendly", args.homes,
+        setup_activity(args.homes, np.random.default_rng(16)), args.repeat)  # fmt: skip
 
 
 if __name__ == "__main__":

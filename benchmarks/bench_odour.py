@@ -5,7 +5,7 @@ as dispersion models draw them (detailed isolines of 720 vertices, :func:`ggo_ci
 400 farms with nested contours at 1, 2, 3, 5, 8, 14 and 20 ou_E/m³ (2,800 overlapping
 polygons, worst wins) and 40 industrial sites with contours at 1, 3 and 5 ou_E/m³; 60
 built-up areas (2,000 vertices each) and one concentration area over half the district.
-The kernel queries a tree of the homes with the (prepared) contours, dissolved per value;
+The kernel queries a tree of the homes with all contours at once (each prepared once);
 ``sjoin`` queries the contours' tree with the homes, testing each point against an
 unprepared polygon. The rule: each home's worst livestock load at its representative point, its
 standard from (built-up, concentration) with the Wgv table, above = load > standard;
@@ -13,26 +13,36 @@ share of homes and of dwellings above per neighbourhood; the industry load besid
 GeoPandas: ``sjoin`` per overlay and source,
 ``groupby().max()``, ``np.select`` for the standard, ``groupby`` for the shares.
 
-Run: ``.venv/bin/python benchmarks/bench_odour.py [--quick] [--homes N]``.
+Run: ``.venv/bin/python benchmarks/bench_odour.py [--quick] [--homes N] [--repeat R]``
+(both sides R times, interleaved; best, median and CPU-time ratios and the load average:
+:func:`ggo_city.compare`).
 """
 
 from __future__ import annotations
 
-import argparse
+from collections.abc import Callable
 
 import numpy as np
 import shapely
 
-from ggo_city import CRS, area_index_gpd, city, contours, layer, report, run_kernel, timed
+from ggo_city import (
+    CRS,
+    Check,
+    area_index_gpd,
+    arguments,
+    city,
+    compare,
+    contours,
+    layer,
+    report,
+    run_kernel,
+)
+from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.spec import registry
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--homes", type=int, default=100_000)
-    ap.add_argument("--quick", action="store_true", help="10,000 homes")
-    args = ap.parse_args()
-    n = 10_000 if args.quick else args.homes
+def setup(n: int) -> tuple[Callable[[], Metrics], Callable[[], dict[str, np.ndarray]], Check]:
+    """Return the kernel, the GeoPandas implementation and the identity check on ``n`` homes."""
     rng = np.random.default_rng(11)
     c = city(n)
     # contour maps: per farm nested contours at the usual iso-levels, per industrial site too
@@ -64,7 +74,9 @@ def main() -> None:
         "concentration_areas": layer("concentration_areas", conc),
     }
     ind = registry().get("odour")
-    t_ours, res = timed(lambda: run_kernel(ind, layers, {}))
+
+    def ours() -> Metrics:
+        return run_kernel(ind, layers, {})
 
     import geopandas as gpd  # imported before timing
     import pandas as pd
@@ -105,16 +117,25 @@ def main() -> None:
             "share_dwellings": (agg.dw_above / agg.dw).to_numpy(),
         }
 
-    t_gpd, ref = timed(geopandas)
-    assert np.array_equal(res.feature["odour_livestock"], ref["load"], equal_nan=True)
-    assert np.array_equal(res.feature["odour_industry"], ref["industry"], equal_nan=True)
-    assert np.array_equal(res.feature["livestock_standard"], ref["standard"])
-    for ours, theirs in (
-        ("share_homes_above_standard_livestock", "share_homes"),
-        ("share_dwellings_above_standard_livestock", "share_dwellings"),
-    ):
-        assert np.allclose(res.area[ours], ref[theirs], rtol=0, atol=1e-12, equal_nan=True)
-    report("odour", n, t_gpd, t_ours)
+    def check(res: Metrics, ref: dict[str, np.ndarray]) -> None:
+        assert np.array_equal(res.feature["odour_livestock"], ref["load"], equal_nan=True)
+        assert np.array_equal(res.feature["odour_industry"], ref["industry"], equal_nan=True)
+        assert np.array_equal(res.feature["livestock_standard"], ref["standard"])
+        for ours, theirs in (
+            ("share_homes_above_standard_livestock", "share_homes"),
+            ("share_dwellings_above_standard_livestock", "share_dwellings"),
+        ):
+            assert np.allclose(res.area[ours], ref[theirs], rtol=0, atol=1e-12, equal_nan=True)
+
+    return ours, geopandas, check
+
+
+def main() -> None:
+    args = arguments(__doc__)
+    ours, theirs, check = setup(args.homes)
+    timing, res, ref = compare(ours, theirs, args.repeat)
+    check(res, ref)
+    report("odour", args.homes, timing)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,19 @@ grid over a square of side ``√homes × 25 m``, and square neighbourhoods of 50
 aligned with the homes. Every benchmark builds its own overlay layers on top, runs the
 indicator's kernel (``Indicator.compute`` on parsed layers, with the runner's area
 grouping) and a straightforward GeoPandas implementation of the same rule, checks the
-results are identical, and prints the times and the ratio.
+results are identical, and prints the times and the ratios: both sides run ``--repeat``
+times interleaved (:func:`compare`), so a loaded machine slows both alike; best and
+median of each side and the load average are printed.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +29,13 @@ from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.spec import Context, Indicator
 
 X0, Y0 = 120_000.0, 480_000.0
+REPEAT = 3
+"""Runs of each side (interleaved); best and median are reported."""
 CRS = "EPSG:28992"
+
+
+Check = Callable[[Any, Any], None]
+"""Asserts that the kernel's result and the GeoPandas one are identical."""
 
 
 @dataclass
@@ -98,23 +108,70 @@ def layer(name: str, geoms: np.ndarray, props: list[dict[str, Any]] | None = Non
 def run_kernel(
     ind: Indicator, layers: dict[str, Layer], params: dict[str, Any], features: str = "buildings"
 ) -> Metrics:
-    """Run the indicator's kernel as the runner does: area grouping once, then ``compute``."""
+    """Run the indicator's kernel as the runner does: area grouping once, then ``compute``.
+
+    The layers are fresh copies (``dataclasses.replace``: parsed properties kept, nothing
+    computed during an earlier run, such as representative points, carried over).
+    """
+    layers = {k: replace(v) for k, v in layers.items()}
     ctx = Context()
     ctx.groups = area_groups(layers[features], layers["neighbourhoods"], ctx)
     return ind.compute(layers, ind.validate_parameters(params), ctx)
 
 
-def timed(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
-    """Return the best wall time of ``repeat`` calls of ``fn()`` and its result.
+def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Return the wall time and the CPU time of one call of ``fn()``, and its result."""
+    c = time.process_time()
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, time.process_time() - c, out
 
-    The best of a few runs: the machine is shared, and the slower runs measure the others.
+
+@dataclass
+class Timing:
+    """Wall and CPU times of both sides, measured interleaved in one run."""
+
+    ours: list[float]
+    theirs: list[float]
+    load: tuple[float, float]
+    cpu_ours: list[float]
+    cpu_theirs: list[float]
+
+    def best(self) -> tuple[float, float]:
+        """Return the best time of each side (ours, theirs)."""
+        return min(self.ours), min(self.theirs)
+
+    def median(self) -> tuple[float, float]:
+        """Return the median time of each side (ours, theirs)."""
+        return float(np.median(self.ours)), float(np.median(self.theirs))
+
+    def cpu(self) -> tuple[float, float]:
+        """Return the best CPU time of each side (ours, theirs): less sensitive to load."""
+        return min(self.cpu_ours), min(self.cpu_theirs)
+
+
+def compare(
+    ours: Callable[[], Any], theirs: Callable[[], Any], repeat: int = REPEAT
+) -> tuple[Timing, Any, Any]:
+    """Run both sides ``repeat`` times, interleaved (ours, theirs, ours, …).
+
+    Interleaving makes the load of a shared machine fall on both sides alike; the best
+    and the median wall time and the best CPU time (process time: what the side itself
+    computed, less sensitive to other processes) of each side are reported
+    (:func:`report`), with the 1-minute load average before and after the run. Returns the timings and each side's last result.
     """
-    best, out = math.inf, None
+    before = os.getloadavg()[0]
+    timing = Timing([], [], (before, before), [], [])
+    res = ref = None
     for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+        t, c, res = timed(ours)
+        timing.ours.append(t)
+        timing.cpu_ours.append(c)
+        t, c, ref = timed(theirs)
+        timing.theirs.append(t)
+        timing.cpu_theirs.append(c)
+    timing.load = (before, os.getloadavg()[0])
+    return timing, res, ref
 
 
 def area_index_gpd(homes: Any, nbh: Any) -> np.ndarray:
@@ -127,9 +184,24 @@ def area_index_gpd(homes: Any, nbh: Any) -> np.ndarray:
     return j["index_right"].reindex(homes.index, fill_value=-1).to_numpy()
 
 
-def report(name: str, n: int, t_gpd: float, t_ours: float) -> None:
-    """Print one benchmark line."""
+def report(name: str, n: int, timing: Timing) -> None:
+    """Print one benchmark line: best and median times of each side, ratios, machine load."""
+    (bo, bg), (mo, mg), (co, cg) = timing.best(), timing.median(), timing.cpu()
     print(
-        f"{name:<16} {n:>8,} homes  geopandas {t_gpd:7.2f} s  kernel {t_ours:6.2f} s  "
-        f"ratio {t_gpd / t_ours:5.1f}×  (results identical)"
+        f"{name:<18} {n:>8,} homes  geopandas {bg:6.2f} s  ours {bo:5.2f} s  "
+        f"ratio {bg / bo:5.1f}× best of {len(timing.ours)} | median {mg:.2f} / {mo:.2f} s "
+        f"= {mg / mo:.1f}× | CPU {cg:.2f} / {co:.2f} s = {cg / co:.1f}× | "
+        f"load {timing.load[0]:.1f}→{timing.load[1]:.1f} | results identical"
     )
+
+
+def arguments(doc: str | None) -> argparse.Namespace:
+    """Parse the common options: ``--homes``, ``--quick`` (10,000 homes), ``--repeat``."""
+    ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    ap.add_argument("--homes", type=int, default=100_000)
+    ap.add_argument("--quick", action="store_true", help="10,000 homes")
+    ap.add_argument("--repeat", type=int, default=REPEAT, help="runs of each side, interleaved")
+    args = ap.parse_args()
+    if args.quick:
+        args.homes = 10_000
+    return args

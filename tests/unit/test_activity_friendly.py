@@ -12,9 +12,13 @@ from gsl_indicators.core.network import build_network
 from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.activity_friendly import (
     count_in_areas,
+    disjoint_pieces,
+    interior_overlaps,
     intersection_nodes,
     length_in_areas,
     nearest_distance,
+    union_area_within,
+    unique_points,
 )
 from hypothesis_profiles import examples
 from results import execute
@@ -176,6 +180,17 @@ def test_network_distance_mode() -> None:
     assert p["distance_to_play_m"] == 220.0 and p["near_play"] is True
 
 
+def test_play_exactly_at_the_reach_is_near() -> None:
+    # h1 (50, 50) to the play box [40, 60] × [420, 440]: straight up to its bottom edge,
+    # 420 − 50 = 370 m. With play_reach_m 370 it is near (within: ≤); with 369.9 it is not.
+    play = fc(feature(box(40, 420, 60, 440), "p1"))
+    inputs = {"buildings": HOMES, "neighbourhoods": NBH, "play_areas": play}
+    for reach, near in ((370, True), (369.9, False)):
+        r = execute(IND, {**inputs, "play_reach_m": reach})
+        p = r["buildings"]["features"][0]["properties"]
+        assert p["distance_to_play_m"] == 370.0 and p["near_play"] is near
+
+
 def test_helpers_by_hand() -> None:
     lines = np.array([shapely.LineString([(0, 0), (10, 0)]), shapely.LineString([(5, -5), (5, 5)])])
     assert intersection_nodes(lines).tolist() == [[5.0, 0.0]]
@@ -218,4 +233,93 @@ def test_nearest_distance_is_exact(homes, boxes) -> None:
     lines = np.array([shapely.LineString([(x, y), (x + w, y + h)]) for x, y, w, h in boxes])
     for t in (targets, lines, np.concatenate([targets, shapely.points([[5.0, 5.0]])])):
         want = shapely.distance(origins[:, None], t[None, :]).min(axis=1)
-        assert np.allclose(nearest_distance(origins, t), want, rtol=0, atol=1e-9)
+        # the least exact distance of a candidate set holding the nearest: the same number
+        assert np.array_equal(nearest_distance(origins, t), want)
+
+
+def test_nearest_distance_at_a_vertex_by_hand() -> None:
+    # Box [3, 10] × [4, 10]. From (0, 0) the nearest point is the corner (3, 4), a vertex:
+    # the distance is the bound itself, √(3² + 4²) = 5. From (13, 0): the corner (10, 4),
+    # √(3² + 4²) = 5. (5, 5) lies inside: 0. (6.5, 0) lies straight below the bottom edge
+    # y = 4, between densified vertices: 4.
+    box_ = np.array([shapely.box(3, 4, 10, 10)])
+    got = nearest_distance(shapely.points([[0, 0], [13, 0], [5, 5], [6.5, 0]]), box_)
+    assert got.tolist() == [5.0, 5.0, 0.0, 4.0]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-1e5, 1e5, allow_subnormal=False), st.sampled_from([0.0, 1e-4, 0.5])),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_unique_points_is_numpys_unique(values) -> None:
+    # points on a few x values, some 0.1 mm apart (merged at 1 mm), negative ones too
+    xy = np.array([[x + dx, -x] for x, dx in values])
+    got_xy, got_n = unique_points(xy, 3)
+    want_xy, want_n = np.unique(np.round(xy, 3), axis=0, return_counts=True)
+    assert np.array_equal(got_xy, want_xy) and np.array_equal(got_n, want_n)
+
+
+def test_union_area_within_by_hand() -> None:
+    # within: two 10 × 10 squares side by side. Geometries: A = [5, 15] × [0, 10] over the
+    # edge; B = [8, 12] × [0, 10] overlapping A; C = [18, 19] × [0, 1] alone in the second.
+    # First: A ∪ B inside [0, 10] = [5, 10] × [0, 10] = 50. Second: [10, 15] × [0, 10] = 50
+    # plus C = 1 → 51. interior_overlaps: A and B overlap, C does not.
+    within = shapely.box([0, 10], 0, [10, 20], 10)
+    geoms = shapely.box([5, 8, 18], 0, [15, 12, 19], [10, 10, 1])
+    assert interior_overlaps(geoms).tolist() == [True, True, False]
+    assert union_area_within(geoms, within).tolist() == [50.0, 51.0]
+    # touching squares do not overlap: [0, 5] and [5, 10] → 25 + 25 in the first square
+    touching = shapely.box([0, 5], 0, [5, 10], 5)
+    assert interior_overlaps(touching).tolist() == [False, False]
+    assert union_area_within(touching, within).tolist() == [50.0, 0.0]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(1, 15), st.integers(1, 15)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_union_area_within_is_the_area_of_the_union(boxes) -> None:
+    geoms = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+    within = np.array([shapely.box(0, 0, 20, 20), shapely.box(20, 0, 45, 20),
+                       shapely.Polygon([(0, 20), (45, 20), (0, 45)]),
+                       shapely.GeometryCollection(),
+                       shapely.box(0, 0, 45, 45).difference(shapely.box(5, 5, 40, 40))])  # fmt: skip
+    want = shapely.area(shapely.intersection(shapely.union_all(geoms), within))
+    assert np.allclose(union_area_within(geoms, within), want, rtol=1e-12, atol=1e-9)
+    # the same union as interior-disjoint pieces per area: their areas add up to it
+    pieces, of = disjoint_pieces(geoms, within[:3])
+    assert not interior_overlaps(pieces[of == 0]).any()
+    got = np.bincount(of, weights=shapely.area(pieces), minlength=3)
+    assert np.allclose(got, want[:3], rtol=1e-12, atol=1e-9)
+
+
+def test_green_share_of_a_partitioned_public_space_by_hand() -> None:
+    # Public space as a partition (no overlaps: clipped, never dissolved): west street
+    # [0, 500] × [240, 260] (10,000 m²) and, touching it, a square [200, 300] × [260, 360]
+    # (10,000 m²); east street [500, 1000] × [240, 260] (10,000 m²). Green [250, 600] ×
+    # [200, 300] covers in the west 250..500 × 240..260 = 5,000 m² of the street and
+    # 250..300 × 260..300 = 2,000 m² of the square → 7,000 / 20,000 = 0.35; in the east
+    # 500..600 × 240..260 = 2,000 / 10,000 = 0.2; a play area [260, 280] × [280, 290]
+    # inside the green adds nothing (overlaps once).
+    public = fc(
+        feature(box(0, 240, 1000, 260), "street"),
+        feature(box(200, 260, 300, 360), "square"),
+    )
+    green = fc(feature(box(250, 200, 600, 300), "g"))
+    play = fc(feature(box(260, 280, 280, 290), "p"))
+    r = execute(
+        IND,
+        {"buildings": HOMES, "neighbourhoods": NBH, "public_space": public, "green": green,
+         "play_areas": play},
+    )  # fmt: skip
+    a = areas(r)
+    assert a["west"]["green_play_share_public_space"] == 0.35
+    assert a["east"]["green_play_share_public_space"] == 0.2

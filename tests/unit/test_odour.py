@@ -165,3 +165,14 @@ def test_location_flags_only_for_homes() -> None:
     p = [f["properties"] for f in run()["buildings"]["features"]]
     assert [x["inside_built_up_area"] for x in p] == [True, True, False, False, None]
     assert [x["inside_concentration_area"] for x in p] == [False, True, True, False, None]
+
+
+def test_home_on_the_edge_between_two_contours_takes_the_worst() -> None:
+    # (50, 50) lies on the shared edge x = 50 of the zones 0..50 (2.0) and 50..100 (3.5):
+    # a point on a contour is inside it, so both hold it and the worst, 3.5, counts. It is
+    # inside the built-up area (0..100) and on the concentration area's edge x = 50
+    # (inside): standard 3.0, and 3.5 > 3.0 → above.
+    r = run(buildings=fc(feature(point(50, 50), "edge")))
+    p = r["buildings"]["features"][0]["properties"]
+    assert p["odour_livestock"] == 3.5
+    assert p["livestock_standard"] == 3.0 and p["livestock_above_standard"] is True

@@ -121,7 +121,7 @@ def area_groups(features: Layer, areas: Layer, ctx: Context | None = None) -> Ar
     A feature in no area gets ``-1`` and is counted in a ``features-outside-areas``
     warning; where areas overlap, the first one wins.
     """
-    index = zone_index(features.geometries, areas.geometries)
+    index = zone_index(features.representative_points(), areas.geometries, representative=False)
     outside = int((index < 0).sum())
     if outside and ctx is not None:
         ctx.warn(

@@ -72,9 +72,20 @@ class Layer:
     crs: str = RD_NEW
     given: int | None = None
     _props: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _points: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.geometries)
+
+    def representative_points(self) -> np.ndarray:
+        """Return a point inside each geometry (:func:`representative_points`), computed once.
+
+        The area grouping and the homes of a run both need them; for footprints
+        ``point_on_surface`` is the costly part. Not copied by ``dataclasses.replace``.
+        """
+        if self._points is None:
+            self._points = representative_points(self.geometries)
+        return self._points
 
     @property
     def properties(self) -> list[dict[str, Any]]:

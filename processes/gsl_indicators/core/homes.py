@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from gsl_indicators.core.geo import Layer, representative_points
+from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.spec import Context, InputError
 from gsl_indicators.core.wording import counted
 
@@ -127,6 +127,6 @@ class Homes:
 def read_homes(layer: Layer, ctx: Context) -> Homes:
     """Return the homes of ``layer`` (see :func:`read_dwellings`)."""
     dwellings = read_dwellings(layer, ctx)
-    points = representative_points(layer.geometries)
+    points = layer.representative_points()
     xy = shapely.get_coordinates(points).reshape(-1, 2)
     return Homes(layer, is_home(dwellings), points, xy, dwellings)
