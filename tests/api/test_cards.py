@@ -150,18 +150,18 @@ def _green_card() -> dict[str, Any]:
 
 def test_rerun_with_one_layer_changed_recomputes_only_its_readers() -> None:
     x0 = 100_000 + uuid.uuid4().int % 50_000  # fresh geometry: nothing cached from before
-    nbh = fc(feature(box(x0, 400_000, x0 + 100, 400_100), "n1"))
+    nbh = fc(feature(box(x0, 400_000, x0 + 100, 400_100), "n1"), origin=None)
     inputs = {
         "card": _green_card(),
         "neighbourhoods": nbh,
-        "buildings": fc(feature(point(x0 + 50, 400_050), "w", dwellings=2)),
-        "green": fc(feature(box(x0, 400_000, x0 + 30, 400_030), "g")),
-        "play_areas": fc(feature(box(x0 + 60, 400_060, x0 + 70, 400_070), "p")),
+        "buildings": fc(feature(point(x0 + 50, 400_050), "w", dwellings=2), origin=None),
+        "green": fc(feature(box(x0, 400_000, x0 + 30, 400_030), "g"), origin=None),
+        "play_areas": fc(feature(box(x0 + 60, 400_060, x0 + 70, 400_070), "p"), origin=None),
     }
     sb = registry().get("scoreboard")
     first = output_values(run.execute(sb, inputs))
     assert [p["cache"] for p in first["provenance"]["parts"]] == ["miss", "miss"]
-    inputs["play_areas"] = fc(feature(box(x0 + 60, 400_060, x0 + 80, 400_080), "p"))
+    inputs["play_areas"] = fc(feature(box(x0 + 60, 400_060, x0 + 80, 400_080), "p"), origin=None)
     second = output_values(run.execute(sb, inputs))
     # play-space reads play_areas: computed again; green-per-dwelling does not: reused
     assert [p["cache"] for p in second["provenance"]["parts"]] == ["miss", "hit"]

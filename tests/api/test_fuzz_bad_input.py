@@ -20,6 +20,7 @@ import copy
 import math
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -28,8 +29,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import geojson_helpers
 from api.helpers import OGC_EXC, TERMINAL
-from geojson_helpers import box, fc, feature, point
+from geojson_helpers import box, feature, point
 from gsl_indicators.core.spec import Indicator, Parameter, registry
 from hypothesis_profiles import examples
 
@@ -46,6 +48,8 @@ JOB_TIMEOUT_S = 60.0
 # ------------------------------------------------------------------ bad geo inputs
 
 X, Y = 121000.0, 487000.0  # RD New, where the examples are
+#: The cases below write RD New positions (X, Y), not local grid metres.
+fc = partial(geojson_helpers.fc, origin=None)
 _RING_OPEN = [[X, Y], [X + 10, Y], [X + 10, Y + 10], [X, Y + 10]]
 
 #: (label, value) pairs: things given where a GeoJSON FeatureCollection is expected.

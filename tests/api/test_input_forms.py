@@ -19,7 +19,8 @@ from geojson_helpers import fc, feature, point
 from gsl_service.app import create_app
 from results import values
 
-ADDRESSES = fc(feature(point(121000, 487000), fid=1), feature(point(121050, 487000), fid=2))
+# RD (121000, 487000) and (121050, 487000): the local grid starts at RD_ORIGIN
+ADDRESSES = fc(feature(point(1000, 0), fid=1), feature(point(1050, 0), fid=2))
 
 
 class _Docs(BaseHTTPRequestHandler):

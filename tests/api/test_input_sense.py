@@ -96,3 +96,93 @@ def test_an_explicit_default_is_not_served_from_the_implicit_one_s_cache(client:
     body["inputs"]["threshold"] = 0.85
     r = client.post("/processes/housing-capacity/execution", json=body)
     assert r.status_code == 400, r.text
+
+
+# ------------------------------------------------------------------ RD New's bounds
+# RD_BOUNDS = x −7 000 … 300 000, y 289 000 … 629 000 (EPSG:28992's area of use)
+
+
+def _first_vertices(fc: dict[str, Any]) -> list[list[float]]:
+    out = []
+    for f in fc["features"]:
+        c = f["geometry"]["coordinates"]
+        while isinstance(c[0], list):
+            c = c[0]
+        out.append(c)
+    return out
+
+
+def test_moved_to_the_east_edge_of_rd_new_gives_the_same_numbers(client: Any) -> None:
+    # every layer moved east until the easternmost vertex lies on x = 300 000: still
+    # RD New, and a translation changes no area, share or score
+    body = _example("play-space")
+    base = client.post("/processes/play-space/execution", json=body)
+    assert base.status_code == 200, base.text
+    layers = [body["inputs"][k] for k in ("neighbourhoods", "play_areas")]
+    east = max(x for fc in layers for x, _ in _all_vertices(fc))
+    for fc in layers:
+        _shift(fc, dx=300_000 - east, dy=0)
+    r = client.post("/processes/play-space/execution", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"] == base.json()["summary"]
+
+
+def test_one_metre_past_the_east_edge_is_a_400_naming_the_input(client: Any) -> None:
+    body = _example("play-space")
+    play = body["inputs"]["play_areas"]
+    first = _first_vertices(play)
+    west = min(x for x, _ in first)
+    _shift(play, dx=300_001 - west, dy=0)  # every play area's first vertex east of x 300 000
+    xs = [x for x, _ in _first_vertices(play)]
+    ys = [y for _, y in first]
+    r = client.post("/processes/play-space/execution", json=body)
+    doc = assert_problem(
+        r,
+        400,
+        "invalid-parameter-value",
+        "the 'crs' member declares EPSG:28992",
+        f"{len(xs)} of {len(xs)} sampled coordinates",
+        f"(x {min(xs):.0f} … {max(xs):.0f}, y {min(ys):.0f} … {max(ys):.0f})",
+        "outside RD New's bounds (x −7000 … 300000, y 289000 … 629000)",
+    )
+    assert doc["input"] == "play_areas" and min(xs) == 300_001
+
+
+def test_a_local_grid_declared_as_rd_new_is_a_400(client: Any) -> None:
+    # the example moved to a local grid around (0, 0): what tests used to send
+    body = _example("play-space")
+    for name in ("neighbourhoods", "play_areas"):
+        _shift(body["inputs"][name], dx=-121_000, dy=-487_000)
+    r = client.post("/processes/play-space/execution", json=body)
+    doc = assert_problem(r, 400, "invalid-parameter-value", "EPSG:28992", "outside RD New's bounds")
+    assert doc["input"] in {"neighbourhoods", "play_areas"}
+    assert f"input '{doc['input']}'" in doc["detail"]
+
+
+def test_web_mercator_far_from_the_netherlands_is_a_400(client: Any) -> None:
+    # Manhattan in Web Mercator metres (−73.98°, 40.75°), declared so
+    body = _example("play-space")
+    play = body["inputs"]["play_areas"]
+    play["crs"] = {"type": "name", "properties": {"name": "EPSG:3857"}}
+    (x0, y0), *_ = _first_vertices(play)
+    _shift(play, dx=-8_235_500 - x0, dy=4_975_300 - y0)
+    r = client.post("/processes/play-space/execution", json=body)
+    doc = assert_problem(
+        r, 400, "invalid-parameter-value", "EPSG:3857", "x -73.98", "far from the Netherlands"
+    )
+    assert doc["input"] == "play_areas"
+
+
+def _all_vertices(fc: dict[str, Any]) -> list[list[float]]:
+    out: list[list[float]] = []
+
+    def walk(c: Any) -> None:
+        if isinstance(c[0], list):
+            for x in c:
+                walk(x)
+        else:
+            out.append(c)
+
+    for f in fc["features"]:
+        walk(f["geometry"]["coordinates"])
+    return out

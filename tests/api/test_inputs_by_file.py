@@ -111,8 +111,8 @@ def _inputs(homes: object, trees: object | None = None) -> dict:
     return {
         "buildings": homes,
         "trees": trees if trees is not None else {**_geojson(TREES), "crs": RD_CRS},
-        "parks": fc(feature(box(*PARK.bounds))),
-        "neighbourhoods": fc(feature(box(*AREA.bounds), code="BU01")),
+        "parks": fc(feature(box(*PARK.bounds)), origin=None),  # RD New already
+        "neighbourhoods": fc(feature(box(*AREA.bounds), code="BU01"), origin=None),
     }
 
 

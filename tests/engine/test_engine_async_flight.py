@@ -162,7 +162,7 @@ def test_async_response_raw(client) -> None:
 
 
 def test_async_outputs_selection(client) -> None:
-    addresses = fc(*(feature(point(121000 + 10 * i, 487000)) for i in range(5)))
+    addresses = fc(*(feature(point(1000 + 10 * i, 0)) for i in range(5)))  # RD 121000 + 10·i
     body = {"inputs": {"addresses": addresses}, "outputs": {"summary": {}}}
     sync = client.post("/processes/urbanity-class/execution", json=body).json()
     job_id = run_async(client, "urbanity-class", body)

@@ -217,7 +217,7 @@ def test_retention_purges_finished_jobs(tmp_path) -> None:
 
 
 def test_urbanity_async_matches_sync(engine) -> None:
-    inputs = {"addresses": fc(*(feature(point(121000 + 10 * i, 487000)) for i in range(20)))}
+    inputs = {"addresses": fc(*(feature(point(1000 + 10 * i, 0)) for i in range(20)))}
     sync = engine.execute_sync("urbanity-class", inputs)
     engine.cache.delete(sync.job.cache_key)
     job = engine.submit("urbanity-class", inputs)

@@ -153,7 +153,8 @@ def test_amsterdam_homes_with_point_receptors(load_amsterdam) -> None:  # type: 
         *(
             feature(f["geometry"], no2=10 + (f["geometry"]["coordinates"][0] - 116000) / 500)
             for f in homes["features"][:300]
-        )
+        ),
+        origin=None,  # the homes' own RD New positions
     )
     res = execute(
         AIR,

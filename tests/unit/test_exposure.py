@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
-from geojson_helpers import box, fc, feature, point
+from geojson_helpers import RD_ORIGIN, box, fc, feature, point, rd
 from gsl_indicators.core.exposure import (
     grid_bytes,
     sample_grid,
@@ -39,8 +39,14 @@ def tiff(
     nodata: float | None = -9999.0,
     dtype: str = "float32",
 ) -> bytes:
-    """Write a small GeoTIFF in memory (origin = top-left corner)."""
+    """Write a small GeoTIFF in memory (origin = top-left corner).
+
+    In RD New (or without a CRS) ``x0, y0`` are local grid metres, placed at
+    ``RD_ORIGIN`` like :func:`geojson_helpers.fc` places the homes; degrees stay as given.
+    """
     rows, cols = values.shape
+    if crs in ("EPSG:28992", None):
+        x0, y0 = rd(x0, y0)
     profile = {
         "driver": "GTiff",
         "height": rows,
@@ -161,15 +167,18 @@ def test_points_agree_with_per_feature_loop() -> None:
 def test_grid_cell_values_nodata_and_outside() -> None:
     # 2 rows x 3 columns of 10 m cells; top-left corner (1000, 2000).
     data = tiff(np.array([[10.0, 20.0, -9999.0], [40.0, 50.0, 60.0]]))
-    xy = np.array(
-        [
-            [1005.0, 1995.0],  # row 0, col 0 → 10
-            [1015.0, 1985.0],  # row 1, col 1 → 50
-            [1025.0, 1995.0],  # row 0, col 2 → nodata
-            [1010.0, 1990.0],  # on the corner of 4 cells → the cell right/below: row 1, col 1
-            [1100.0, 1995.0],  # east of the raster
-        ]
-    )
+    xy = (
+        np.array(
+            [
+                [1005.0, 1995.0],  # row 0, col 0 → 10
+                [1015.0, 1985.0],  # row 1, col 1 → 50
+                [1025.0, 1995.0],  # row 0, col 2 → nodata
+                [1010.0, 1990.0],  # on the corner of 4 cells → the cell right/below: row 1, col 1
+                [1100.0, 1995.0],  # east of the raster
+            ]
+        )
+        + RD_ORIGIN
+    )  # the raster lies at RD_ORIGIN too
     gs = sample_grid(data, xy, "EPSG:28992")
     assert gs.values[:2].tolist() == [10.0, 50.0]
     assert np.isnan(gs.values[2]) and np.isnan(gs.values[4])

@@ -71,7 +71,7 @@ def test_counts_shares_and_the_bkl_flag() -> None:
 
 
 def test_rule_met_without_the_school_and_group_risk_out_of_scope() -> None:
-    no_school = fc(*[f for f in BUILDINGS["features"] if f["id"] != "school"])
+    no_school = fc(*[f for f in BUILDINGS["features"] if f["id"] != "school"], origin=None)
     r = execute(SAFETY, {"buildings": no_school, "risk_contours": CONTOURS})
     assert r["summary"]["bkl_ir_rule_met"] is True
     assert "out of scope" in r["rules"]["group_risk"]

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasterio.transform import from_origin
 
-from geojson_helpers import box, fc, feature, point
+from geojson_helpers import box, fc, feature, point, rd
 from gsl_indicators.core.exposure import whole
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.indicators.flood_safety import flood_stats, threshold_tag
@@ -22,7 +22,11 @@ IND = registry().get("flood-safety")
 
 
 def tiff(values: np.ndarray, x0: float = 1000.0, y0: float = 2000.0, cell: float = 10.0) -> bytes:
-    """Write a small GeoTIFF in memory (origin = top-left corner, nodata -9999)."""
+    """Write a small GeoTIFF in memory (origin = top-left corner, nodata -9999).
+
+    ``x0, y0`` are local grid metres, placed at ``RD_ORIGIN`` like the homes of ``fc()``.
+    """
+    x0, y0 = rd(x0, y0)
     profile = {
         "driver": "GTiff",
         "height": values.shape[0],

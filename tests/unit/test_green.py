@@ -15,7 +15,7 @@ from gsl_indicators.indicators.green import canopy_zones, park_distance, park_gr
 from gsl_indicators.indicators.green_per_dwelling import green_available, green_per_home
 from results import execute
 
-X, Y = 120000.0, 480000.0  # an origin in the Netherlands (RD New)
+X, Y = 0.0, 0.0  # the local grid's origin: fc() places it at RD_ORIGIN in RD New
 
 
 def b(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.green import park_groups, trees_in_sight, trees_within
 from results import execute
 
-X, Y = 120000.0, 480000.0
+X, Y = 0.0, 0.0  # the local grid's origin: fc() places it at RD_ORIGIN in RD New
 IND = registry().get("green-3-30-300")
 
 

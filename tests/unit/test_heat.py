@@ -150,10 +150,14 @@ def test_amsterdam_canopy_tile_shade(load_amsterdam) -> None:  # type: ignore[no
     # (32,638 m² of 667 m × 592 m per the data README, about 8.3 %).
     xs = [c[0] for f in canopy["features"] for c in f["geometry"]["coordinates"][0]]
     ys = [c[1] for f in canopy["features"] for c in f["geometry"]["coordinates"][0]]
-    tile = fc(feature(box(min(xs), min(ys), max(xs), max(ys)), "tile"))
+    tile = fc(feature(box(min(xs), min(ys), max(xs), max(ys)), "tile"), origin=None)
     res = execute(
         HEAT,
-        {"buildings": fc(feature(point(min(xs), min(ys)))), "public_space": tile, "canopy": canopy},
+        {
+            "buildings": fc(feature(point(min(xs), min(ys))), origin=None),
+            "public_space": tile,
+            "canopy": canopy,
+        },
     )
     assert res["summary"]["public_space_shaded_m2"] == pytest.approx(32638, rel=0.002)
     assert res["data_quality"]["sun"]["latitude"] == pytest.approx(52.37, abs=0.01)

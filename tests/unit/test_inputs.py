@@ -24,10 +24,17 @@ from gsl_service.inputs import (
 )
 from gsl_service.settings import Settings
 
-FC = fc(feature(point(121000, 487000), fid=1), feature(point(121050, 487000), fid=2))
+# RD (121000, 487000) and (121050, 487000): the local grid starts at RD_ORIGIN
+FC = fc(feature(point(1000, 0), fid=1), feature(point(1050, 0), fid=2))
 PAGES = {
-    "/page1": {**fc(FC["features"][0]), "links": [{"rel": "next", "href": "/page2?x=1"}]},
-    "/page2?x=1": {**fc(FC["features"][1]), "links": [{"rel": "self", "href": "/page2"}]},
+    "/page1": {
+        **fc(FC["features"][0], origin=None),
+        "links": [{"rel": "next", "href": "/page2?x=1"}],
+    },
+    "/page2?x=1": {
+        **fc(FC["features"][1], origin=None),
+        "links": [{"rel": "self", "href": "/page2"}],
+    },
 }
 
 

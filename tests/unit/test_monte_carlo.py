@@ -24,7 +24,7 @@ from gsl_indicators.core.uncertainty import DataError, MonteCarlo, parse_spec, p
 from hypothesis_profiles import examples
 from results import execute
 
-X, Y = 120000.0, 480000.0
+X, Y = 0.0, 0.0  # the local grid's origin: fc() places it at RD_ORIGIN in RD New
 GREEN = registry().get("green-3-30-300")
 SENSITIVITY = registry().get("sensitivity")
 SHARE_3 = "share_buildings_meeting_3"

@@ -367,7 +367,10 @@ def test_agrees_with_brute_force_per_zone_loop(seed: int) -> None:
 def test_adding_supply_never_raises_pressure(seed: int, x: float, y: float, extra: int) -> None:
     homes, spaces, zones = _random_city(seed, n_homes=30, n_parking=8)
     before = props(run(dwellings=homes, parking=spaces, zones=zones))
-    more = fc(*spaces["features"], feature(point(x, y), capacity=extra))
+    # the city's spaces are placed already; the new one is placed the same way
+    more = fc(
+        *spaces["features"], *fc(feature(point(x, y), capacity=extra))["features"], origin=None
+    )
     after = props(run(dwellings=homes, parking=more, zones=zones))
     for b, a in zip(before, after, strict=True):
         assert a["supply"] >= b["supply"]
@@ -409,7 +412,7 @@ def test_amsterdam_addresses_in_buurten(load_amsterdam) -> None:  # type: ignore
     }
     # supply: one place per address point location, a plausible order of magnitude
     xy = {tuple(f["geometry"]["coordinates"]) for f in addresses["features"]}
-    spaces = fc(*[feature(point(*c), capacity=1) for c in sorted(xy)])
+    spaces = fc(*[feature(point(*c), capacity=1) for c in sorted(xy)], origin=None)
     res = run(dwellings=addresses, parking=spaces, zones=zones)
     rows = props(res)
     assert len(rows) == 4

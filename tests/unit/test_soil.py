@@ -14,7 +14,8 @@ from gsl_indicators.indicators.soil import DEFAULT_CLASS_ORDER, class_ranks, wor
 from results import execute
 
 SOIL = registry().get("soil")
-X, Y = 120_000.0, 480_000.0
+# corner of the layouts on the local grid, which fc() places at RD_ORIGIN in RD New
+X, Y = 0.0, 0.0
 
 
 def run(**inputs: Any) -> dict[str, Any]:
@@ -158,10 +159,11 @@ def test_fit_for_housing_and_class_order_are_parameters() -> None:
 
 def test_unknown_class_ranks_worst_and_warns() -> None:
     inputs = homes_and_zones()
-    inputs["contamination_zones"]["features"].append(
-        feature(box(0, 0, 1, 1), "far", **{"class": "asbest"})
+    far = fc(  # two 1 m² zones 5 km from the homes (placed at RD_ORIGIN like the rest)
+        feature(box(-5_000, -5_000, -4_999, -4_999), "far", **{"class": "asbest"}),
+        feature(box(-5_000, -5_000, -4_999, -4_999), "noclass"),
     )
-    inputs["contamination_zones"]["features"].append(feature(box(0, 0, 1, 1), "noclass"))
+    inputs["contamination_zones"]["features"].extend(far["features"])
     r = run(**inputs)
     assert "unknown-soil-class" in codes(r) and "missing-property" in codes(r)
     assert r["classes"]["class_order"][-1] == "asbest"
@@ -240,7 +242,10 @@ def test_amsterdam_addresses_on_a_zone(load_amsterdam: Any) -> None:
     buurten = load_amsterdam("buurten")
     # a 200 m × 200 m "industrie" zone in the middle of the address area
     cx, cy = 121_100.0, 489_100.0
-    zones = fc(feature(box(cx - 100, cy - 100, cx + 100, cy + 100), "z", **{"class": "industrie"}))
+    zones = fc(
+        feature(box(cx - 100, cy - 100, cx + 100, cy + 100), "z", **{"class": "industrie"}),
+        origin=None,  # already RD New
+    )
     hood_ids = {"Zeeheldenbuurt", "Westelijke eilanden", "Houthavens-Oost", "Westerdokseiland"}
     hoods = {
         **buurten,

@@ -3,6 +3,8 @@
 Every example is a FeatureCollection in EPSG:28992 (RD New, with the legacy ``crs``
 member GDAL writes) of a few points, boxes or lines. These helpers write that
 boilerplate once; the values (coordinates, ids, properties) stay in the declarations.
+Coordinates are real RD New positions (inside :data:`gsl_indicators.core.geo.RD_BOUNDS`,
+mostly around Amsterdam): the service refuses EPSG:28992 coordinates outside them.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ def point(x: float, y: float) -> dict[str, Any]:
 
     Examples
     --------
-    >>> point(1, 2)
-    {'type': 'Point', 'coordinates': [1, 2]}
+    >>> point(121000, 487000)
+    {'type': 'Point', 'coordinates': [121000, 487000]}
     """
     return {"type": "Point", "coordinates": [x, y]}
 
@@ -55,8 +57,8 @@ def box(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
 
     Examples
     --------
-    >>> box(0, 0, 2, 1)["coordinates"]
-    [[[0, 0], [2, 0], [2, 1], [0, 1], [0, 0]]]
+    >>> box(121000, 487000, 121002, 487001)["coordinates"]
+    [[[121000, 487000], [121002, 487000], [121002, 487001], [121000, 487001], [121000, 487000]]]
     """
     return {
         "type": "Polygon",
@@ -69,8 +71,8 @@ def line(coordinates: Sequence[Sequence[float]]) -> dict[str, Any]:
 
     Examples
     --------
-    >>> line([(0, 0), (3, 4)])
-    {'type': 'LineString', 'coordinates': [[0, 0], [3, 4]]}
+    >>> line([(121000, 487000), (121003, 487004)])
+    {'type': 'LineString', 'coordinates': [[121000, 487000], [121003, 487004]]}
     """
     return {"type": "LineString", "coordinates": [list(c) for c in coordinates]}
 
@@ -82,9 +84,9 @@ def feature(
 
     Examples
     --------
-    >>> feature(point(1, 2), "a", {"dwellings": 3})["properties"]
+    >>> feature(point(121000, 487000), "a", {"dwellings": 3})["properties"]
     {'dwellings': 3}
-    >>> sorted(feature(point(1, 2)))
+    >>> sorted(feature(point(121000, 487000)))
     ['geometry', 'type']
     """
     out: dict[str, Any] = {"type": "Feature"}
@@ -114,7 +116,7 @@ def box_feature(
 
     Examples
     --------
-    >>> box_feature(0, 0, 10, 10, "BU01", name="Noord")["properties"]
+    >>> box_feature(121000, 487000, 121010, 487010, "BU01", name="Noord")["properties"]
     {'name': 'Noord'}
     """
     return feature(box(x0, y0, x1, y1), id, props)
@@ -127,7 +129,7 @@ def id_box_feature(
 
     Examples
     --------
-    >>> id_box_feature("west", 0, 0, 10, 10, urbanity_class=1)["properties"]
+    >>> id_box_feature("west", 121000, 487000, 121010, 487010, urbanity_class=1)["properties"]
     {'id': 'west', 'urbanity_class': 1}
     """
     return feature(box(x0, y0, x1, y1), id, {"id": id, **props})
@@ -140,7 +142,7 @@ def line_feature(
 
     Examples
     --------
-    >>> line_feature([(0, 0), (10, 0)], highway="footway")["properties"]
+    >>> line_feature([(121000, 487000), (121010, 487000)], highway="footway")["properties"]
     {'highway': 'footway'}
     """
     return feature(line(coordinates), id, props)

@@ -723,7 +723,7 @@ def home_values(homes: Homes, values: Mapping[str, np.ndarray]) -> dict[str, np.
     >>> import shapely
     >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, parse_layer
     >>> fc = {"type": "FeatureCollection", "features": [
-    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]},
+    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121000, 487000]},
     ...      "properties": {"dwellings": d}} for d in (2, 0)]}
     >>> homes = read_homes(parse_layer(GEO_IN, fc, RD_NEW), Context())
     >>> home_values(homes, {"no2": np.array([20.0, 30.0])})["no2"].tolist()

@@ -236,12 +236,9 @@ def detect_crs(name: str, fc: Mapping[str, Any], ctx: Context | None = None) -> 
     return RD_NEW
 
 
-#: RD New's area of use (the Netherlands and its waters), x and y in metres.
+#: RD New's area of use (EPSG:28992: the Netherlands and its waters), x and y in metres.
+#: Coordinates declared (or taken) as RD New must lie inside it; outside it they are a 400.
 RD_BOUNDS = (-7_000.0, 289_000.0, 300_000.0, 629_000.0)
-#: Where RD New coordinates are still taken as such: the area of use widened by 100 km and
-#: down to the projection's origin, so that small local test grids near (0, 0) pass. Outside
-#: it (Web Mercator or UTM metres, kilometres of another grid) an RD New input is a 400.
-RD_PLAUSIBLE = (-100_000.0, -100_000.0, 400_000.0, 750_000.0)
 #: Web Mercator and its aliases: metres that mean longitude/latitude far from the origin.
 _WEB_MERCATOR = ("EPSG:3857", "EPSG:900913", "EPSG:3785", "EPSG:102100")
 #: Longitude/latitude box "near the Netherlands" for the Web Mercator check (Europe).
@@ -272,8 +269,9 @@ def _inside(xy: np.ndarray, box: Sequence[float]) -> np.ndarray:
 def check_coordinates(name: str, fc: Mapping[str, Any], crs: str, declared: bool) -> None:
     """Raise :class:`InputError` when the coordinates cannot be in the CRS they are said to be in.
 
-    Caught: RD New (EPSG:28992) coordinates far outside RD New's bounds
-    (:data:`RD_PLAUSIBLE`, e.g. Web Mercator metres); degrees of a place in or near the
+    Caught: RD New (EPSG:28992) coordinates outside RD New's bounds
+    (:data:`RD_BOUNDS`: Web Mercator or UTM metres, a local grid near (0, 0), degrees
+    of a place far from the Netherlands); degrees of a place in or near the
     Netherlands declared as RD New; degrees declared in another projected CRS; metres
     declared as degrees; Web Mercator coordinates that land far from the Netherlands
     (often RD New declared as EPSG:3857). The message names the input, the CRS and
@@ -315,7 +313,6 @@ def check_xy(name: str, xy: np.ndarray, crs: str, declared: bool) -> None:
     # degrees of a place in or near the Netherlands (the usual mistake: WGS84 as RD New)
     nl_degrees = bool(np.all(_inside(xy, _NL_BOUNDS)))
     in_rd = bool(np.all(_inside(xy, RD_BOUNDS)))
-    plausible_rd = bool(np.all(_inside(xy, RD_PLAUSIBLE)))
     if crs == RD_NEW:
         if nl_degrees:
             raise InputError(
@@ -324,11 +321,13 @@ def check_xy(name: str, xy: np.ndarray, crs: str, declared: bool) -> None:
                 "longitude/latitude in degrees; declare OGC:CRS84 (or leave out 'crs') for "
                 "degrees, or send RD New metres",
             )
-        if not plausible_rd:
+        if not in_rd:
             outside = int((~_inside(xy, RD_BOUNDS)).sum())
             hint = ""
             if np.all((np.abs(xy[:, 0]) < 2.1e6) & (xy[:, 1] > 6.0e6) & (xy[:, 1] < 7.5e6)):
                 hint = "; they look like Web Mercator (EPSG:3857) metres"
+            elif degrees_like:
+                hint = "; they look like longitude/latitude in degrees"
             raise InputError(
                 name,
                 f"{said} but {outside} of {len(xy)} sampled coordinates ({looks}) lie outside "

@@ -60,7 +60,7 @@ def read_dwellings(layer: Layer, ctx: Context | None, default: float = 1.0) -> n
     >>> from gsl_indicators.core.geo import RD_NEW, parse_layer
     >>> from gsl_indicators.core.spec import POINTS, GeoInput
     >>> fc = {"type": "FeatureCollection", "features": [
-    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]},
+    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121000, 487000]},
     ...      "properties": {"dwellings": d}} for d in (2, 0, None)]}
     >>> ctx = Context()
     >>> layer = parse_layer(GeoInput("buildings", "Homes", "homes", POINTS), fc, RD_NEW)

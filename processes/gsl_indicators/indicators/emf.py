@@ -122,7 +122,7 @@ def line_widths(layer: Layer, table: Sequence[Mapping[str, Any]]) -> tuple[np.nd
     --------
     >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, parse_layer
     >>> fc = {"type": "FeatureCollection", "features": [
-    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]},
+    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121000, 487000]},
     ...      "properties": p} for p in ({"zone_width_m": 40}, {"voltage_kv": 150},
     ...                                 {"voltage_kv": 150, "configuration": "Donau"},
     ...                                 {"voltage_kv": 50})]}

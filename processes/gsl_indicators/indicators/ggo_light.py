@@ -224,7 +224,7 @@ def light_metrics(
     Examples
     --------
     >>> from gsl_indicators.core.geo import RD_NEW, parse_layer
-    >>> fc = rd_collection([box_feature(0, 0, 100, 100, "a", dwellings=10, green_m2=900,
+    >>> fc = rd_collection([box_feature(121000, 487000, 121100, 487100, "a", dwellings=10, green_m2=900,
     ...     paved_m2=3000, built_m2=2000, trees_planted=15, parking_places=8)])
     >>> m = light_metrics(parse_layer(PLAN_AREAS, fc, RD_NEW), PARAMS, {}, Context())
     >>> m["green_per_dwelling_m2"].tolist(), m["sealed_share"].tolist()

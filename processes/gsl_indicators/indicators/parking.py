@@ -1002,11 +1002,13 @@ def measured_occupancy(
 
     Examples
     --------
-    >>> z = Zones(None, shapely.STRtree([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)]),  # type: ignore[arg-type]
+    >>> x0, y0 = 121_000, 487_000  # RD New
+    >>> boxes = [shapely.box(x0, y0, x0 + 10, y0 + 10), shapely.box(x0 + 10, y0, x0 + 20, y0 + 10)]
+    >>> z = Zones(None, shapely.STRtree(boxes),  # type: ignore[arg-type]
     ...           np.array([3, 3]), ["input"] * 2, np.array([0, 0]), np.array([40.0, 10.0]))
     >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, parse_layer
     >>> fc = {"type": "FeatureCollection", "features": [
-    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, 5]},
+    ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x0 + x, y0 + 5]},
     ...      "properties": {"occupied": o, "counted_at": t}}
     ...     for x, o, t in ((2, 20, "2025-03-04T03:00"), (4, 14, "2025-03-05T03:00"))]}
     >>> occ = measured_occupancy(parse_layer(GEO_IN, fc, RD_NEW), z, 2)

@@ -88,7 +88,7 @@ def flags(layer: Layer, keys: tuple[str, ...], ctx: Context | None = None) -> np
     Examples
     --------
     >>> from gsl_indicators.core.geo import GEO_IN, parse_layer
-    >>> pt = {"type": "Point", "coordinates": [0, 0]}
+    >>> pt = {"type": "Point", "coordinates": [121000, 487000]}
     >>> lyr = parse_layer(GEO_IN, {"type": "FeatureCollection", "features": [
     ...     {"type": "Feature", "geometry": pt, "properties": {"paved": v}}
     ...     for v in (True, "nee", 1, None)]}, "EPSG:28992")
@@ -193,7 +193,7 @@ def storage_volumes(storage: Layer, ctx: Context | None = None) -> tuple[np.ndar
     >>> from gsl_indicators.core.geo import GEO_IN, parse_layer
     >>> from gsl_indicators.core.spec import GeoInput, POINTS, POLYGONS
     >>> spec = GeoInput("storage", "s", "s", POINTS + POLYGONS)
-    >>> sq = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 20], [0, 20], [0, 0]]]}
+    >>> sq = shapely.geometry.mapping(shapely.box(121000, 487000, 121010, 487020))  # 200 m²
     >>> lyr = parse_layer(spec, {"type": "FeatureCollection", "features": [
     ...     {"type": "Feature", "geometry": sq, "properties": {"capacity_mm": 50}},
     ...     {"type": "Feature", "geometry": sq, "properties": {"volume_m3": 7, "capacity_mm": 50}},
@@ -277,8 +277,9 @@ def neighbourhood_storage(storage: Layer, volume: np.ndarray, hoods: Layer) -> n
     ...     return parse_layer(spec, {"type": "FeatureCollection", "features": [
     ...         {"type": "Feature", "geometry": shapely.geometry.mapping(g)} for g in geoms]},
     ...         "EPSG:28992")
-    >>> hoods = layer(shapely.box(0, 0, 50, 100), shapely.box(50, 0, 100, 100))
-    >>> store = layer(shapely.box(40, 50, 60, 60), shapely.Point(50, 90))
+    >>> x, y = 121_000, 487_000  # RD New
+    >>> hoods = layer(shapely.box(x, y, x + 50, y + 100), shapely.box(x + 50, y, x + 100, y + 100))
+    >>> store = layer(shapely.box(x + 40, y + 50, x + 60, y + 60), shapely.Point(x + 50, y + 90))
     >>> neighbourhood_storage(store, np.array([100.0, 50.0]), hoods).tolist()
     [100.0, 50.0]
     """
@@ -313,8 +314,9 @@ def neighbourhood_surfaces(
     ...     return parse_layer(spec, {"type": "FeatureCollection", "features": [
     ...         {"type": "Feature", "geometry": shapely.geometry.mapping(g)} for g in geoms]},
     ...         "EPSG:28992")
-    >>> hoods = layer(shapely.box(0, 0, 50, 100), shapely.box(50, 0, 100, 100))
-    >>> surf = layer(shapely.box(0, 0, 100, 20), shapely.box(0, 20, 100, 100))
+    >>> x, y = 121_000, 487_000  # RD New
+    >>> hoods = layer(shapely.box(x, y, x + 50, y + 100), shapely.box(x + 50, y, x + 100, y + 100))
+    >>> surf = layer(shapely.box(x, y, x + 100, y + 20), shapely.box(x, y + 20, x + 100, y + 100))
     >>> [a.tolist() for a in neighbourhood_surfaces(surf, np.array([1.0, 0.0]), hoods)]
     [[1000.0, 1000.0], [4000.0, 4000.0]]
     """
