@@ -49,6 +49,15 @@ from gsl_indicators.core.spec import Context, registry
 CRS = "EPSG:28992"
 RD = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
 SIZE = 10_000.0
+#: The city is laid out from (0, 0) and then moved here (RD New, between Amsterdam and
+#: Utrecht), for both sides alike: EPSG:28992 coordinates outside RD New's area of use
+#: are refused, and a translation changes no result.
+ORIGIN = np.array([120_000.0, 480_000.0])
+
+
+def placed(geoms: np.ndarray) -> np.ndarray:
+    """Return ``geoms`` moved from the local layout to ``ORIGIN``."""
+    return shapely.transform(geoms, lambda c: c + ORIGIN)
 
 
 def collection(geoms: np.ndarray, props: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -106,7 +115,7 @@ def depth_grid(rng: np.random.Generator) -> bytes:
     with rasterio.MemoryFile() as mem:
         with mem.open(
             driver="GTiff", height=1000, width=1000, count=1, dtype="float32", crs=CRS,
-            transform=from_origin(0, SIZE, 10, 10), nodata=-9999.0,
+            transform=from_origin(ORIGIN[0], ORIGIN[1] + SIZE, 10, 10), nodata=-9999.0,
         ) as ds:  # fmt: skip
             ds.write(arr, 1)
         return mem.read()
@@ -150,9 +159,10 @@ def setup_flood(
     n: int, rng: np.random.Generator
 ) -> tuple[Callable[[], Any], Callable[[], Any], Check]:
     """Return the flood-safety kernel, the GeoPandas implementation and the identity check."""
-    xy = np.round(rng.uniform(1, SIZE - 1, (n, 2)), 2)
-    nbh = neighbourhoods()
+    xy = np.round(rng.uniform(1, SIZE - 1, (n, 2)), 2) + ORIGIN
+    nbh = placed(neighbourhoods())
     zones, zdepth = depth_zones(rng)
+    zones = placed(zones)
     grid = depth_grid(rng)
     raw = {
         "buildings": collection(shapely.points(xy)),
@@ -248,14 +258,15 @@ def setup_activity(
     n: int, rng: np.random.Generator
 ) -> tuple[Callable[[], Any], Callable[[], Any], Check]:
     """Return the activity-friendly kernel, the GeoPandas implementation and the check."""
-    xy = np.round(rng.uniform(1, SIZE - 1, (n, 2)), 2)
-    nbh = neighbourhoods()
-    streets, cycle, corridors = city_lines(rng)
+    xy = np.round(rng.uniform(1, SIZE - 1, (n, 2)), 2) + ORIGIN
+    nbh = placed(neighbourhoods())
+    streets, cycle, corridors = (placed(g) for g in city_lines(rng))
     pc = rng.uniform(0, SIZE - 40, (2000, 2))
     play = shapely.box(pc[:, 0], pc[:, 1], pc[:, 0] + 30, pc[:, 1] + 30)
     sport = shapely.points(rng.uniform(0, SIZE, (500, 2)))
     gc = rng.uniform(0, SIZE - 200, (1000, 2))
     green = shapely.box(gc[:, 0], gc[:, 1], gc[:, 0] + rng.uniform(20, 200, 1000), gc[:, 1] + 60)
+    play, sport, green = placed(play), placed(sport), placed(green)
     g = {"streets": streets, "cycle": cycle, "public": corridors, "play": play, "sport": sport,
          "green": green}  # fmt: skip
     raw = {
