@@ -195,7 +195,7 @@ def test_web_mercator_far_away() -> None:
 
 
 def test_one_bad_feature_among_many_is_found() -> None:
-    # 150 features are all sampled (the sample takes every feature up to 200)
+    # all 150 features are sampled (every k-th with k = n // 200: every one below 400)
     pts = [(DAM_RD[0] + i, DAM_RD[1]) for i in range(150)]
     pts[77] = (DAM_RD[0], 700_000.0)  # 71 km north of RD New's northern edge
     msg = _error(buildings=_fc(pts, "EPSG:28992"))
