@@ -253,7 +253,8 @@ def park_facilities(parks):
         shapely.from_geojson([__import__("json").dumps(f["geometry"]) for f in parks["features"]])
     )
     return fc(
-        *[feature(point(p.x, p.y), f"f{i}", type=types[i % len(types)]) for i, p in enumerate(pts)]
+        *[feature(point(p.x, p.y), f"f{i}", type=types[i % len(types)]) for i, p in enumerate(pts)],
+        origin=None,  # the parks' own RD New positions
     )
 
 
