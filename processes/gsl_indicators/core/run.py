@@ -161,7 +161,8 @@ def compute_metrics(
 
     With ``tiles`` (tiling switched on), a request of at least ``tiles.threshold``
     features of a tileable indicator runs in tiles (:mod:`gsl_indicators.core.tiling`);
-    provenance then says ``tiles``: the number, or ``"run whole"`` and ``tiles_reason``.
+    provenance then says ``tiles``: the number, or ``"run whole"`` and ``tiles_reason``
+    (smaller requests run in one piece, as without ``tiles``).
     """
     features = layers.get(indicator.features or "")
     areas = layers.get(indicator.areas or "")
@@ -186,10 +187,10 @@ def _tiled(
 ) -> Metrics | None:
     """Run in tiles and return the metrics, or record why not and return ``None``."""
     features = layers.get(indicator.features or "")
+    if features is None or len(features) < tiles.threshold:
+        return None  # a small request: one piece, and no word about tiles
     reason = whole_reason(indicator.tiling, params)
-    if reason is None and (features is None or len(features) < tiles.threshold):
-        reason = f"fewer than {tiles.threshold} features"
-    if reason is None and len(features) <= tiles.features_per_tile:  # type: ignore[arg-type]
+    if reason is None and len(features) <= tiles.features_per_tile:
         reason = f"at most {tiles.features_per_tile} features: one tile"
     if reason is not None:
         ctx.provenance.update(tiles="run whole", tiles_reason=reason)

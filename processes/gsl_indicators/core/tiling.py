@@ -65,6 +65,7 @@ __all__ = [
     "encode_tile",
     "merge_parts",
     "plan_cells",
+    "run_one_by_one",
     "run_tile",
     "run_tiled",
     "tile_payloads",
@@ -77,6 +78,7 @@ DEFAULT_THRESHOLD = 50_000
 """Requests with fewer primary features run in one piece (``GSL_TILE_THRESHOLD``)."""
 
 Box = tuple[float, float, float, float]
+TileRunner = Callable[[list[bytes], Callable[[int, int], None]], list[bytes]]
 
 
 # ----------------------------------------------------------------------- declaration
@@ -164,16 +166,14 @@ class TileOptions:
     threshold : int
         Requests with fewer primary features run in one piece.
     runner : callable, optional
-        ``(payloads) -> parts`` (bytes in, bytes out, in order): the process pool or the
-        RQ sub-jobs. Default: one after the other in this process.
-    on_tile : callable, optional
-        ``(done, total)`` after each tile (the parent job's progress).
+        ``(payloads, on_tile) -> parts`` (bytes in, bytes out, in order; ``on_tile(done,
+        total)`` after each tile): the RQ sub-jobs. Default
+        :func:`run_one_by_one`, in this process.
     """
 
     features_per_tile: int = DEFAULT_FEATURES_PER_TILE
     threshold: int = DEFAULT_THRESHOLD
-    runner: Callable[[list[bytes]], list[bytes]] | None = None
-    on_tile: Callable[[int, int], None] | None = None
+    runner: TileRunner | None = None
 
 
 def whole_reason(tiling: Tiling | None, params: Mapping[str, Any]) -> str | None:
@@ -568,22 +568,31 @@ def merge_parts(parts: Sequence[bytes], n_features: int) -> Merged:
     return Merged(n_features, len(decoded), feature, area, [p.extra for p in decoded], terms)
 
 
-def _sequential(payloads: list[bytes]) -> list[bytes]:
-    return [run_tile(p) for p in payloads]
+def run_one_by_one(payloads: list[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:
+    """Run the tiles one after the other in this process (the default runner)."""
+    parts = []
+    for i, payload in enumerate(payloads):
+        parts.append(run_tile(payload))
+        on_tile(i + 1, len(payloads))
+    return parts
 
 
 def run_tiled(
     prepared: Prepared, reach_m: float, options: TileOptions, ctx: Context | None = None
 ) -> tuple[Metrics, int]:
-    """Run a prepared request in tiles; return its metrics and the number of tiles."""
+    """Run a prepared request in tiles; return its metrics and the number of tiles.
+
+    Progress goes from 10 % to 85 % over the tiles (``ctx.progress``); a progress
+    report is where a dismissed job stops.
+    """
     payloads = tile_payloads(prepared, reach_m, options.features_per_tile)
-    runner = options.runner or _sequential
-    if options.runner is None and options.on_tile is not None:
-        parts = []
-        for i, p in enumerate(payloads):
-            parts.append(run_tile(p))
-            options.on_tile(i + 1, len(payloads))
-    else:
-        parts = runner(payloads)
+
+    def on_tile(done: int, total: int) -> None:
+        if ctx is not None:
+            ctx.progress(0.1 + 0.75 * done / max(1, total), f"tiles {done}/{total}")
+
+    parts = (options.runner or run_one_by_one)(payloads, on_tile)
+    if len(parts) != len(payloads):
+        raise ValueError(f"{len(parts)} tile results for {len(payloads)} tiles")
     merged = merge_parts(parts, len(prepared.features))
     return prepared.finish(merged), len(payloads)
