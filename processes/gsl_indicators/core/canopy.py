@@ -268,9 +268,7 @@ def sum_canopy_parts(parts: CanopyParts, n_zones: int) -> np.ndarray:
         (parts.cross_key, parts.cross_zone, parts.cross_area),
     ):
         order = np.lexsort((zone, key))  # deterministic summation order
-        out += np.bincount(
-            zone[order].astype(np.int64), weights=area[order], minlength=n_zones
-        )
+        out += np.bincount(zone[order].astype(np.int64), weights=area[order], minlength=n_zones)
     return out
 
 

@@ -39,6 +39,7 @@ import io
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -114,7 +115,10 @@ class Tiling:
 
     def description(self) -> dict[str, Any]:
         """Return the ``tiling`` member of the description's ``x-gsl``."""
-        out: dict[str, Any] = {"tileable": self.prepare is not None, "whole_layers": list(self.whole)}
+        out: dict[str, Any] = {
+            "tileable": self.prepare is not None,
+            "whole_layers": list(self.whole),
+        }
         if self.prepare is None:
             out["runs_whole"] = self.reason
         return out
@@ -239,12 +243,12 @@ def plan_cells(features: np.ndarray, world: Box, features_per_tile: int) -> list
     n_cols = max(1, round(math.sqrt(tiles)))
     xs = [x0, *_cuts(c[:, 0], n_cols), x1]
     cells: list[Box] = []
-    for a, b in zip(xs[:-1], xs[1:], strict=True):
+    for a, b in pairwise(xs):
         last = b == x1
         inside = (c[:, 0] >= a) & ((c[:, 0] <= b) if last else (c[:, 0] < b))
         rows = max(1, math.ceil(int(inside.sum()) / max(1, features_per_tile)))
         ys = [y0, *_cuts(c[inside, 1], rows), y1]
-        cells.extend((a, lo, b, hi) for lo, hi in zip(ys[:-1], ys[1:], strict=True))
+        cells.extend((a, lo, b, hi) for lo, hi in pairwise(ys))
     return cells
 
 
@@ -342,7 +346,7 @@ def _get_geoms(npz: Mapping[str, np.ndarray], key: str) -> np.ndarray:
 def _save(arrays: Mapping[str, np.ndarray], header: Mapping[str, Any]) -> bytes:
     buf = io.BytesIO()
     head = np.frombuffer(orjson.dumps(header, option=orjson.OPT_SERIALIZE_NUMPY), np.uint8)
-    np.savez(buf, __header__=head, **arrays)
+    np.savez(buf, **{"__header__": head, **arrays})  # type: ignore[arg-type]
     return buf.getvalue()
 
 
@@ -484,7 +488,9 @@ def tile_payloads(prepared: Prepared, reach_m: float, features_per_tile: int) ->
     cells = plan_cells(feats, world, features_per_tile)
     owner = cells_of(feats, cells, world)
     fb = shapely.bounds(feats) if len(feats) else np.zeros((0, 4))
-    wb = {k: shapely.bounds(g) if len(g) else np.zeros((0, 4)) for k, g in prepared.windowed.items()}
+    wb = {
+        k: shapely.bounds(g) if len(g) else np.zeros((0, 4)) for k, g in prepared.windowed.items()
+    }
     out = []
     for i, cell in enumerate(cells):
         core = np.flatnonzero(owner == i)

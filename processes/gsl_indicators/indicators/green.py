@@ -47,7 +47,6 @@ from gsl_indicators.core.metrics import (
     overall_share,
 )
 from gsl_indicators.core.network import walking_parameters
-from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
 from gsl_indicators.core.spec import (
     LINES,
     POINTS,
@@ -60,6 +59,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
 
 __all__ = [
     "BUILDINGS",
@@ -991,7 +991,7 @@ def metrics_of(
 
 
 def _tile_reach(params: Mapping[str, Any]) -> float:
-    """The halo of a tile: trees count within ``tree_distance_m`` (parks are read whole)."""
+    """Return the halo of a tile: trees count within ``tree_distance_m`` (parks are whole)."""
     return float(params["tree_distance_m"])
 
 
@@ -1051,7 +1051,7 @@ def tile_kernel(tile: TileData) -> TilePart:
 
 
 def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
-    """The parent's part of a tiled ``green-3-30-300``: what :func:`compute` does around the kernel.
+    """Return the parent's part of a tiled run: what :func:`compute` does around the kernel.
 
     The same checks and reports in the same order as :func:`compute` (so the data-quality
     section is the same); park groups and the canopy zones are made once here and sent
@@ -1098,9 +1098,7 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
                 target,
             )
         else:
-            terms = CanopyParts(
-                *(merged.terms[f"canopy_{f.name}"] for f in fields(CanopyParts))
-            )
+            terms = CanopyParts(*(merged.terms[f"canopy_{f.name}"] for f in fields(CanopyParts)))
             canopy_arrays = canopy_result(cz, sum_canopy_parts(terms, len(nbs)), target)
         res = combine_3_30_300(
             groups=groups,

@@ -106,9 +106,7 @@ def compute_document(
     """
     indicator = registry().get(process_id)
     try:
-        doc = run.execute(
-            indicator, inputs, on_progress=on_progress, digests=digests, tiles=tiles
-        )
+        doc = run.execute(indicator, inputs, on_progress=on_progress, digests=digests, tiles=tiles)
     except InputError as err:
         raise TaskError(input_problem(err)) from None
     except JobAborted:

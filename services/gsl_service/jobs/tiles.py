@@ -145,7 +145,7 @@ class RQTiles:
                     continue
                 out = conn.get(_key(s, parent, i, "out"))
                 if out is not None:
-                    parts[i] = bytes(out)
+                    parts[i] = _bytes(out)
                     on_tile(len(parts), n)
                     progressed = True
             if len(parts) == n:
@@ -157,7 +157,9 @@ class RQTiles:
             if mine is None:
                 mine = next((i for i in range(n) if i not in parts and self._lost(conn, i)), None)
                 if mine is not None:
-                    log.warning("tile %d of job %s: its worker was lost; running it here", mine, parent)
+                    log.warning(
+                        "tile %d of job %s: its worker was lost; running it here", mine, parent
+                    )
                     self._claim(conn, mine, take=True)
             if mine is not None:
                 parts[mine] = _run_and_store(s, conn, parent, mine)
@@ -199,11 +201,15 @@ class RQTiles:
         return False
 
 
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
 def _run_and_store(settings: Settings, conn: redis.Redis, parent_id: str, index: int) -> bytes:
     payload = conn.get(_key(settings, parent_id, index, "in"))
     if payload is None:
         raise RuntimeError(f"tile {index} of job {parent_id}: its input is gone")
-    part = run_tile(bytes(payload))
+    part = run_tile(_bytes(payload))
     conn.set(_key(settings, parent_id, index, "out"), part, ex=int(settings.job_timeout_s) + 600)
     return part
 
@@ -240,7 +246,10 @@ def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = No
     from rq.command import send_stop_job_command
 
     conn = conn if conn is not None else _conn(settings)
-    ids = [i.decode() if isinstance(i, bytes) else str(i) for i in conn.smembers(_set_key(settings, parent_id))]
+    ids = [
+        i.decode() if isinstance(i, bytes) else str(i)
+        for i in conn.smembers(_set_key(settings, parent_id))
+    ]
     stopped = 0
     for job_id in ids:
         try:
