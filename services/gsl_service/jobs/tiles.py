@@ -4,7 +4,7 @@ The parent job (an ordinary async job in an RQ work horse) plans its tiles
 (:mod:`gsl_indicators.core.tiling`) and hands them to :class:`RQTiles`:
 
 * each tile's bytes go to Redis (``{prefix}tile:{parent}:{i}:in``) and a sub-job
-  ``{parent}.tile.{i}`` is enqueued with JSON arguments only (never pickle), with RQ
+  ``{parent}-tile-{i}`` is enqueued with JSON arguments only (never pickle), with RQ
   ``Retry`` for a work horse that fails; the sub-job ids are kept in
   ``{prefix}tiles:{parent}``, so dismissing the parent stops them
   (:func:`stop_tiles`);
@@ -81,9 +81,9 @@ def tile_job_id(parent_id: str, index: int) -> str:
     Examples
     --------
     >>> tile_job_id("abc", 3)
-    'abc.tile.3'
+    'abc-tile-3'
     """
-    return f"{parent_id}.tile.{index}"
+    return f"{parent_id}-tile-{index}"
 
 
 def _conn(settings: Settings) -> redis.Redis:
@@ -214,11 +214,12 @@ def _run_and_store(settings: Settings, conn: redis.Redis, parent_id: str, index:
     return part
 
 
-def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> None:
+def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
     """RQ entry point of a tile sub-job: claim the tile, run it, store its part.
 
     A tile claimed already (by the parent or another worker) is left alone; a tile
-    whose parent is gone (keys deleted) does nothing.
+    whose parent is gone (keys deleted) does nothing. Returns whether it ran the tile
+    (RQ keeps it as the sub-job's result for a minute).
     """
     import gsl_service.jobs.worker as worker
     from gsl_service.jobs.task import _settings
@@ -232,9 +233,11 @@ def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> None:
     me = tile_job_id(parent_id, index).encode()  # an RQ retry of this sub-job is "me" too
     ttl = int(s.job_timeout_s) + 600
     if not conn.set(claim, me, nx=True, ex=ttl) and conn.get(claim) != me:
-        return  # the parent runs it (it took it over, or got to it first)
-    if conn.exists(_key(s, parent_id, index, "in")):
-        _run_and_store(s, conn, parent_id, index)
+        return False  # the parent runs it (it took it over, or got to it first)
+    if not conn.exists(_key(s, parent_id, index, "in")):
+        return False
+    _run_and_store(s, conn, parent_id, index)
+    return True
 
 
 def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = None) -> int:
@@ -268,7 +271,7 @@ def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = No
             log.info("could not stop tile job %s: %s", job_id, err)
     keys = [_set_key(settings, parent_id)]
     for job_id in ids:
-        index = job_id.rsplit(".", 1)[-1]
+        index = job_id.rsplit("-", 1)[-1]
         keys += [
             f"{settings.redis_prefix}tile:{parent_id}:{index}:{w}" for w in ("in", "out", "claim")
         ]
