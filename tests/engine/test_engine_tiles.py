@@ -119,9 +119,9 @@ def test_a_lost_workers_tile_is_run_again(tiled_engine, start_worker) -> None:
     inputs = city_inputs(6000)
     job = tiled_engine.submit("green-3-30-300", inputs)
     running = wait_for(
-        lambda: (j := tiled_engine.get_job(job.job_id)).status is S.running
-        and "pid" in j.extra
-        and j,
+        lambda: (
+            (j := tiled_engine.get_job(job.job_id)).status is S.running and "pid" in j.extra and j
+        ),
         120,
     )
     parent_worker = _ppid(running.extra["pid"])
