@@ -94,6 +94,8 @@ class Tiling:
     reach : callable
         ``params -> metres``: how far from a feature the inputs that decide its answer
         may lie (the halo). ``green-3-30-300``: ``tree_distance_m``.
+    reach_text : str
+        The reach in words, for the description (``"tree_distance_m"``).
     whole : tuple of str
         Layers every tile reads whole (park groups, areas): what a window could cut
         short.
@@ -108,6 +110,7 @@ class Tiling:
     """
 
     reach: Callable[[Mapping[str, Any]], float]
+    reach_text: str = ""
     whole: tuple[str, ...] = ()
     whole_when: Callable[[Mapping[str, Any]], str | None] | None = None
     prepare: Callable[[Mapping[str, Layer], dict[str, Any], Context], Prepared] | None = None
@@ -117,6 +120,7 @@ class Tiling:
         """Return the ``tiling`` member of the description's ``x-gsl``."""
         out: dict[str, Any] = {
             "tileable": self.prepare is not None,
+            "reach": self.reach_text,
             "whole_layers": list(self.whole),
         }
         if self.prepare is None:

@@ -1133,6 +1133,7 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
 
 TILING = Tiling(
     reach=_tile_reach,
+    reach_text="tree_distance_m (parks, their groups and the areas are read whole)",
     whole=("parks", "neighbourhoods", "canopy_extent"),
     whole_when=_runs_whole,
     prepare=prepare_tiles,
