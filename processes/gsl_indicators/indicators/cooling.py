@@ -27,6 +27,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.tiling import Tiling
 from gsl_indicators.indicators.proximity import (
     BUILDINGS,
     NEIGHBOURHOODS,
@@ -247,6 +248,14 @@ METRICS: tuple[Metric, ...] = (
 )
 
 
+TILING = Tiling(
+    reach=lambda params: float(params["reach_m"]),
+    reach_text="reach_m (cool places and their groups would be read whole, as parks)",
+    whole=("cool_places", "neighbourhoods"),
+    reason="bounded by reach_m, but no tile merge is written for it yet: runs whole",
+)
+"""Declared reach of ``cool-place-distance`` (runs whole until its merge is written)."""
+
 INDICATORS = (
     Indicator(
         id="cool-place-distance",
@@ -285,6 +294,7 @@ INDICATORS = (
         metrics=METRICS,
         features="buildings",
         areas="neighbourhoods",
+        tiling=TILING,
         inputs=(
             BUILDINGS,
             GeoInput(

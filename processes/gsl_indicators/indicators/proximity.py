@@ -53,6 +53,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.tiling import Tiling
 
 __all__ = [
     "BUILDINGS",
@@ -766,6 +767,16 @@ def _pt_fc(rows: list[tuple[Any, float, float, dict[str, Any]]]) -> dict[str, An
     return rd_collection(point_feature(x, y, fid, **props) for fid, x, y, props in rows)
 
 
+TILING = Tiling(
+    reach=lambda params: max(
+        profile_reaches(params["mobility_profiles"], float(params["walking_speed_m_s"])).values()
+    ),
+    reach_text="the longest mobility-profile reach (network mode: network_cutoff_m)",
+    whole=("neighbourhoods",),
+    reason="bounded by the longest mobility profile, but no tile merge is written for it yet: runs whole",
+)
+"""Declared reach of ``proximity-facilities`` (runs whole until its merge is written)."""
+
 INDICATORS = (
     Indicator(
         id="proximity-facilities",
@@ -897,6 +908,7 @@ INDICATORS = (
         scores=True,
         features="buildings",
         areas="neighbourhoods",
+        tiling=TILING,
         norms=(
             Norm(
                 "standard_reach",
