@@ -129,6 +129,11 @@ class TileSettings(BaseSettings):
     tile_threshold: int = Field(
         default=50_000, ge=0, description="requests with fewer primary features run in one piece"
     )
+    tile_workers: int = Field(
+        default=2,
+        ge=1,
+        description="embedded: processes that run one job's tiles (1: one by one in its process)",
+    )
     tile_retries: int = Field(
         default=2, ge=0, description="RQ retries of a tile sub-job whose work horse failed"
     )

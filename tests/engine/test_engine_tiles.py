@@ -19,6 +19,7 @@ from gsl_indicators.core.spec import registry
 from gsl_service.engine import Engine
 from gsl_service.jobs.model import JobStatus
 from gsl_service.jobs.tiles import tile_job_id
+from gsl_service.settings import Settings
 from results import execute, values
 
 S = JobStatus
@@ -146,3 +147,58 @@ def test_a_lost_workers_tile_is_run_again(tiled_engine, start_worker) -> None:
     assert done.status is S.successful, done.error
     doc = values(orjson.loads(tiled_engine.get_result(job.job_id)))
     assert without_tiles(doc) == without_tiles(execute(GREEN, inputs))
+
+
+# ------------------------------------------------------------------ embedded engine
+
+
+def _descendants(pid: int) -> set[int]:
+    """Return the processes below ``pid`` (from /proc: parent ids)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = _ppid(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    out, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - out
+        out |= frontier
+    return out
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    e = Engine(
+        Settings(
+            data_dir=tmp_path, tile_threshold=0, tile_features=400, tile_workers=2, async_workers=1
+        )
+    )
+    e.start()
+    yield e
+    e.close()
+
+
+def test_embedded_tiles_in_a_process_pool(embedded) -> None:
+    inputs = city_inputs(2000, seed=5)
+    job = embedded.submit("green-3-30-300", inputs)
+    done = wait_for(lambda: (j := embedded.get_job(job.job_id)).status.finished and j, 180)
+    assert done.status is S.successful, done.error
+    doc = values(orjson.loads(embedded.get_result(job.job_id)))
+    assert doc["provenance"]["tiles"] >= 2000 // 400
+    assert without_tiles(doc) == without_tiles(execute(GREEN, inputs))
+
+
+def test_embedded_dismissal_stops_the_tile_processes(embedded) -> None:
+    job = embedded.submit("green-3-30-300", city_inputs(6000, seed=6))
+
+    def in_tiles():
+        j = embedded.get_job(job.job_id)
+        return j if (j.message or "").startswith("tiles ") else None
+
+    running = wait_for(in_tiles, 180, step=0.02)
+    below = _descendants(running.extra["pid"])
+    assert len(below) >= 2  # its forkserver and at least one tile process
+    assert embedded.dismiss(job.job_id).status is S.dismissed
+    wait_for(lambda: not any(pid_alive(p) for p in below | {running.extra["pid"]}), 30)

@@ -18,9 +18,10 @@ The parent job (an ordinary async job in an RQ work horse) plans its tiles
 * after every finished tile the parent reports progress; a dismissed parent stops
   there (``JobAborted``), and its remaining sub-jobs are cancelled and its keys deleted.
 
-Embedded, the job's pool process runs its tiles one after the other
-(:func:`~gsl_indicators.core.tiling.run_one_by_one`): pool children are daemons and
-cannot start processes of their own; progress and dismissal work the same way.
+Embedded, the job's pool process runs its tiles in a process pool of its own
+(:class:`PoolTiles`, ``GSL_TILE_WORKERS`` processes; 1: one by one in the job's
+process). Its processes die with the job's process (``PR_SET_PDEATHSIG``), so
+dismissing the job — which terminates its process — stops its tiles too.
 """
 
 from __future__ import annotations
@@ -53,13 +54,16 @@ PARENT = b"parent"
 def tile_options(settings: Settings, parent_id: str | None = None) -> TileOptions | None:
     """Return the tile options of a job (``None`` when tiling is switched off).
 
-    With Redis and a parent job id, tiles run as RQ sub-jobs; else one by one.
+    With Redis and a parent job id, tiles run as RQ sub-jobs; else in a process pool
+    of ``GSL_TILE_WORKERS`` (one by one when 1).
     """
     if not settings.tile_enabled:
         return None
-    runner = None
+    runner: Any = None
     if settings.redis_url and parent_id:
         runner = RQTiles(settings, parent_id)
+    elif settings.tile_workers > 1:
+        runner = PoolTiles(settings.tile_workers, settings.worker_memory_mb)
     return TileOptions(
         features_per_tile=settings.tile_features,
         threshold=settings.tile_threshold,
@@ -277,3 +281,56 @@ def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = No
         ]
     conn.delete(*keys)
     return stopped
+
+
+def _die_with_parent(memory_mb: int) -> None:
+    """Tile process initializer: die when the process that started it dies; bound memory."""
+    import ctypes
+    import signal
+
+    from gsl_service.jobs.worker import limit_memory
+
+    try:  # Linux: PR_SET_PDEATHSIG (1)
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    limit_memory(memory_mb)
+
+
+class PoolTiles:
+    """Run a job's tiles in a process pool of its own (embedded engine).
+
+    The pool's processes come from a forkserver started by the job's process (which
+    has the kernels imported) and are bound to it: when the job's process ends —
+    dismissed, timed out — its forkserver ends and they are killed.
+    """
+
+    def __init__(self, workers: int, memory_mb: int = 0) -> None:
+        self.workers = max(1, workers)
+        self.memory_mb = memory_mb
+
+    def __call__(self, payloads: list[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:
+        """Run the tiles; return their parts in order (``on_tile`` after each)."""
+        from concurrent.futures import as_completed
+
+        from pebble import ProcessPool
+
+        from gsl_service.jobs.embedded import _context
+
+        n = len(payloads)
+        pool = ProcessPool(
+            max_workers=min(self.workers, n),
+            initializer=_die_with_parent,
+            initargs=(self.memory_mb,),
+            context=_context(),
+        )
+        try:
+            futures = {pool.schedule(run_tile, args=(p,)): i for i, p in enumerate(payloads)}
+            parts: dict[int, bytes] = {}
+            for fut in as_completed(futures):
+                parts[futures[fut]] = fut.result()
+                on_tile(len(parts), n)
+            return [parts[i] for i in range(n)]
+        finally:
+            pool.stop()
+            pool.join(timeout=10)
