@@ -285,15 +285,14 @@ def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = No
 
 def _die_with_parent(memory_mb: int) -> None:
     """Tile process initializer: die when the process that started it dies; bound memory."""
+    import contextlib
     import ctypes
     import signal
 
     from gsl_service.jobs.worker import limit_memory
 
-    try:  # Linux: PR_SET_PDEATHSIG (1)
+    with contextlib.suppress(OSError, AttributeError):  # Linux only: PR_SET_PDEATHSIG (1)
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
     limit_memory(memory_mb)
 
 
@@ -325,7 +324,9 @@ class PoolTiles:
             context=_context(),
         )
         try:
-            futures = {pool.schedule(run_tile, args=(p,)): i for i, p in enumerate(payloads)}
+            futures: dict[Any, int] = {
+                pool.schedule(run_tile, args=(p,)): i for i, p in enumerate(payloads)
+            }
             parts: dict[int, bytes] = {}
             for fut in as_completed(futures):
                 parts[futures[fut]] = fut.result()
