@@ -273,3 +273,12 @@ def test_urbanity_hand_made_halo() -> None:
     want = [round(k / area_km2, 3) for k in (2, 3, 3, 3, 2)]  # 63.662 and 95.493
     assert got == want
     same_but_tiles(execute(URBANITY, inputs), doc)
+
+
+def test_a_payload_may_name_only_an_indicators_kernel() -> None:
+    from gsl_indicators.core.tiling import TileData, encode_tile, run_tile
+
+    tile = TileData(0, (0.0, 0.0, 1.0, 1.0), np.zeros(0, np.int64), np.empty(0, object),
+                    {}, {}, {}, {}, "os:system", 0)  # fmt: skip
+    with pytest.raises(ValueError, match="not an indicator's"):
+        run_tile(encode_tile(tile))

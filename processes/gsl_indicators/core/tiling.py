@@ -54,10 +54,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_FEATURES_PER_TILE",
     "DEFAULT_THRESHOLD",
+    "Merged",
     "Prepared",
     "TileData",
     "TileOptions",
     "TilePart",
+    "TileRunner",
     "Tiling",
     "cells_of",
     "decode_part",
@@ -532,6 +534,9 @@ def run_tile(payload: bytes) -> bytes:
     """Run one tile (bytes in, bytes out): what a pool process or an RQ sub-job calls."""
     tile = decode_tile(payload)
     module, _, name = tile.kernel.partition(":")
+    if not module.startswith("gsl_indicators.indicators."):
+        # a payload names its kernel; only an indicator module's may run
+        raise ValueError(f"tile kernel {tile.kernel!r} is not an indicator's")
     kernel = getattr(importlib.import_module(module), name)
     part = kernel(tile)
     if not isinstance(part, TilePart):
