@@ -59,6 +59,7 @@ __all__ = [
     "TileData",
     "TileOptions",
     "TilePart",
+    "TilePayloads",
     "TileRunner",
     "Tiling",
     "cells_of",
@@ -81,7 +82,7 @@ DEFAULT_THRESHOLD = 50_000
 """Requests with fewer primary features run in one piece (``GSL_TILE_THRESHOLD``)."""
 
 Box = tuple[float, float, float, float]
-TileRunner = Callable[[list[bytes], Callable[[int, int], None]], list[bytes]]
+TileRunner = Callable[[Sequence[bytes], Callable[[int, int], None]], list[bytes]]
 
 
 # ----------------------------------------------------------------------- declaration
@@ -483,39 +484,58 @@ def _meets(bounds: np.ndarray, box: Box) -> np.ndarray:
     )
 
 
-def tile_payloads(prepared: Prepared, reach_m: float, features_per_tile: int) -> list[bytes]:
-    """Return the tiles of a prepared run as bytes (see the module text, steps 1–2).
+class TilePayloads(Sequence[bytes]):
+    """The tiles of a prepared run, each made as bytes when it is read (steps 1–2).
 
+    ``len()`` is known at once; a tile's bytes are made on access and not kept, so a
+    runner that stores or runs them one at a time never holds them all.
     A tile's window is its cell together with the bounds of its core features, grown by
     ``reach_m``: every windowed feature whose box meets it is sent.
     """
-    feats = prepared.features
-    world = _world([feats, *prepared.shared.values(), *prepared.windowed.values()])
-    cells = plan_cells(feats, world, features_per_tile)
-    owner = cells_of(feats, cells, world)
-    fb = shapely.bounds(feats) if len(feats) else np.zeros((0, 4))
-    wb = {
-        k: shapely.bounds(g) if len(g) else np.zeros((0, 4)) for k, g in prepared.windowed.items()
-    }
-    out = []
-    for i, cell in enumerate(cells):
-        core = np.flatnonzero(owner == i)
+
+    def __init__(self, prepared: Prepared, reach_m: float, features_per_tile: int) -> None:
+        self.prepared = prepared
+        self.reach_m = float(reach_m)
+        feats = prepared.features
+        self.world = _world([feats, *prepared.shared.values(), *prepared.windowed.values()])
+        self.cells = plan_cells(feats, self.world, features_per_tile)
+        self.owner = cells_of(feats, self.cells, self.world)
+        self._fb = shapely.bounds(feats) if len(feats) else np.zeros((0, 4))
+        self._wb = {
+            k: shapely.bounds(g) if len(g) else np.zeros((0, 4))
+            for k, g in prepared.windowed.items()
+        }
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return encode_tile(self.tile(int(i) % len(self)))
+
+    def tile(self, i: int) -> TileData:
+        """Return tile ``i`` (not encoded)."""
+        prepared, cell = self.prepared, self.cells[i]
+        core = np.flatnonzero(self.owner == i)
         window = cell
         if len(core):
-            b = fb[core]
+            b = self._fb[core]
             window = (
                 min(cell[0], float(b[:, 0].min())),
                 min(cell[1], float(b[:, 1].min())),
                 max(cell[2], float(b[:, 2].max())),
                 max(cell[3], float(b[:, 3].max())),
             )
-        window = _grown(window, reach_m)
-        chosen = {k: np.flatnonzero(_meets(wb[k], window)) for k in prepared.windowed}
-        tile = TileData(
+        window = _grown(window, self.reach_m)
+        chosen = {k: np.flatnonzero(_meets(self._wb[k], window)) for k in prepared.windowed}
+        return TileData(
             tile=i,
             cell=cell,
             core=core,
-            features=feats[core],
+            features=prepared.features[core],
             shared=prepared.shared,
             windowed={k: g[chosen[k]] for k, g in prepared.windowed.items()},
             per_feature={k: np.asarray(v)[core] for k, v in prepared.per_feature.items()},
@@ -523,11 +543,14 @@ def tile_payloads(prepared: Prepared, reach_m: float, features_per_tile: int) ->
             kernel=prepared.kernel,
             n_areas=prepared.n_areas,
             window=window,
-            world=world,
+            world=self.world,
             windowed_index=chosen,
         )
-        out.append(encode_tile(tile))
-    return out
+
+
+def tile_payloads(prepared: Prepared, reach_m: float, features_per_tile: int) -> TilePayloads:
+    """Return the tiles of a prepared run as bytes, made when read (:class:`TilePayloads`)."""
+    return TilePayloads(prepared, reach_m, features_per_tile)
 
 
 def run_tile(payload: bytes) -> bytes:
@@ -583,7 +606,7 @@ def merge_parts(parts: Sequence[bytes], n_features: int) -> Merged:
     return Merged(n_features, len(decoded), feature, area, [p.extra for p in decoded], terms)
 
 
-def run_one_by_one(payloads: list[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:
+def run_one_by_one(payloads: Sequence[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:
     """Run the tiles one after the other in this process (the default runner)."""
     parts = []
     for i, payload in enumerate(payloads):

@@ -9,7 +9,8 @@ The parent job (an ordinary async job in an RQ work horse) plans its tiles
   ``{prefix}tiles:{parent}``, so dismissing the parent stops them
   (:func:`stop_tiles`);
 * whoever runs a tile first **claims** it (``SET NX`` on ``...:claim``): a worker, or
-  the parent itself, which runs unclaimed tiles while it waits — so a parent never
+  the parent itself, which runs unclaimed tiles while it waits (from the last one
+  down, while the queue hands them out from the first) — so a parent never
   waits for a queue that only it could serve (one worker runs every tile itself;
   two share them);
 * a tile claimed by a worker that is lost (RQ reports it failed or stopped after its
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +105,9 @@ class RQTiles:
         self.settings = settings
         self.parent_id = parent_id
 
-    def __call__(self, payloads: list[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:
+    def __call__(
+        self, payloads: Sequence[bytes], on_tile: Callable[[int, int], None]
+    ) -> list[bytes]:
         """Run the tiles; return their parts in order."""
         from gsl_service.jobs.worker import rq_queue
 
@@ -113,12 +116,10 @@ class RQTiles:
         n = len(payloads)
         ttl = int(s.job_timeout_s) + 600
         ids = [tile_job_id(parent, i) for i in range(n)]
-        pipe = conn.pipeline()
-        for i, payload in enumerate(payloads):
-            pipe.set(_key(s, parent, i, "in"), payload, ex=ttl)
-        pipe.sadd(_set_key(s, parent), *ids)
-        pipe.expire(_set_key(s, parent), ttl)
-        pipe.execute()
+        conn.sadd(_set_key(s, parent), *ids)
+        conn.expire(_set_key(s, parent), ttl)
+        for i, payload in enumerate(payloads):  # made one at a time (TilePayloads)
+            conn.set(_key(s, parent, i, "in"), payload, ex=ttl)
         queue = rq_queue(s, conn)
         job_settings = s.model_dump(mode="json")
         for i in range(n):
@@ -154,8 +155,13 @@ class RQTiles:
                     progressed = True
             if len(parts) == n:
                 break
+            # the parent takes tiles from the end, the queue hands them out from the front
             mine = next(
-                (i for i in range(n) if i not in parts and self._claim(conn, i, take=False)),
+                (
+                    i
+                    for i in reversed(range(n))
+                    if i not in parts and self._claim(conn, i, take=False)
+                ),
                 None,
             )
             if mine is None:
@@ -308,7 +314,9 @@ class PoolTiles:
         self.workers = max(1, workers)
         self.memory_mb = memory_mb
 
-    def __call__(self, payloads: list[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:
+    def __call__(
+        self, payloads: Sequence[bytes], on_tile: Callable[[int, int], None]
+    ) -> list[bytes]:
         """Run the tiles; return their parts in order (``on_tile`` after each)."""
         from concurrent.futures import as_completed
 
