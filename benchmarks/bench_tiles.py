@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -111,7 +112,11 @@ def run_on_rq(
         for p in procs:
             p.terminate()
         for p in procs:
-            p.wait(timeout=60)
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # a work horse finishing a tile nobody needs
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=15)
         engine.close()
         client = redis.Redis.from_url(REDIS_URL)
         for pattern in (f"gslbench:{tag}:*", f"rq:*gslbench-{tag}*"):
