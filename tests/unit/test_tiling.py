@@ -282,3 +282,35 @@ def test_a_payload_may_name_only_an_indicators_kernel() -> None:
                     {}, {}, {}, {}, "os:system", 0)  # fmt: skip
     with pytest.raises(ValueError, match="not an indicator's"):
         run_tile(encode_tile(tile))
+
+
+COOL = registry().get("cool-place-distance")
+
+
+@settings(max_examples=examples(8), deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(150, 600), per_tile=st.integers(25, 70))
+def test_cool_place_tiles_give_the_one_piece_document(seed, n, per_tile) -> None:
+    c = synthetic.city(n, seed=seed, missing_dwellings_share=0.1)
+    inputs = {k: c[k] for k in ("buildings", "cool_places", "neighbourhoods")}
+    one = execute(COOL, inputs)
+    many = execute(COOL, inputs, tiles=tiled(per_tile))
+    assert many["provenance"]["tiles"] >= 2
+    same_but_tiles(one, many)
+
+
+def test_cool_place_halves_across_a_tile_edge() -> None:
+    # homes A (0, 0) and B (0, 100) in two tiles; a cool place drawn as two touching
+    # 10 × 12 m halves (120 m² each, 240 m² together ≥ 200) at x 40–60, y 90–102: it
+    # counts only merged. A: √(40² + 90²) = 98.49 m, B: 40 m (level with it)
+    homes = [point_feature(X, Y + y, name, dwellings=1) for name, y in (("A", 0), ("B", 100))]
+    halves = [
+        box_feature(X + 40, Y + 90, X + 50, Y + 102),
+        box_feature(X + 50, Y + 90, X + 60, Y + 102),
+    ]
+    inputs = {"buildings": rd_collection(homes), "cool_places": rd_collection(halves)}
+    doc = execute(COOL, inputs, tiles=tiled(1))
+    assert doc["provenance"]["tiles"] == 2
+    got = [f["properties"]["cool_distance_m"] for f in doc["buildings"]["features"]]
+    assert got == [98.49, 40.0]
+    same_but_tiles(execute(COOL, inputs), doc)
+    assert whole_reason(COOL.tiling, {"distance_mode": "network"}).startswith("network")
