@@ -314,3 +314,25 @@ def test_cool_place_halves_across_a_tile_edge() -> None:
     assert got == [98.49, 40.0]
     same_but_tiles(execute(COOL, inputs), doc)
     assert whole_reason(COOL.tiling, {"distance_mode": "network"}).startswith("network")
+
+
+PROXIMITY = registry().get("proximity-facilities")
+
+
+@settings(max_examples=examples(8), deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(150, 600),
+    per_tile=st.integers(25, 70),
+    named=st.booleans(),
+)
+def test_proximity_tiles_give_the_one_piece_document(seed, n, per_tile, named) -> None:
+    c = synthetic.city(n, seed=seed, missing_dwellings_share=0.1)
+    inputs = {k: c[k] for k in ("buildings", "facilities", "neighbourhoods")}
+    if named:  # per-type columns too
+        types = sorted({f["properties"]["type"] for f in c["facilities"]["features"]})
+        inputs["facility_types"] = types[:3]
+    one = execute(PROXIMITY, inputs)
+    many = execute(PROXIMITY, inputs, tiles=tiled(per_tile))
+    assert many["provenance"]["tiles"] >= 2
+    same_but_tiles(one, many)
