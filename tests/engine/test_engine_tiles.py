@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import tempfile
@@ -113,6 +114,14 @@ def _ppid(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
+def kill_pod(worker) -> None:
+    """SIGKILL a worker and its work horse (RQ puts the horse in a process group of its own)."""
+    for pid in [*_descendants(worker.pid), worker.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    worker.proc.wait(timeout=10)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("tiled_engine", [1500], indirect=True)
 def test_a_lost_workers_tile_is_run_again(tiled_engine, start_worker) -> None:
@@ -140,13 +149,29 @@ def test_a_lost_workers_tile_is_run_again(tiled_engine, start_worker) -> None:
         return None
 
     index = wait_for(claimed_by_other, 120, step=0.01)
-    os.killpg(other.pid, signal.SIGKILL)  # the worker and its work horse: a lost pod
-    other.proc.wait(timeout=10)
+    kill_pod(other)
     assert not conn.exists(f"{p}tile:{job.job_id}:{index}:out")  # lost with its worker
     done = wait_for(lambda: (j := tiled_engine.get_job(job.job_id)).status.finished and j, 180)
     assert done.status is S.successful, done.error
     doc = values(orjson.loads(tiled_engine.get_result(job.job_id)))
     assert without_tiles(doc) == without_tiles(execute(GREEN, inputs))
+
+
+@pytest.mark.slow
+def test_a_lost_parent_fails_and_its_tiles_are_stopped(tiled_engine, start_worker) -> None:
+    workers = [start_worker(), start_worker()]
+    job = tiled_engine.submit("green-3-30-300", city_inputs(6000))
+    running = wait_for(
+        lambda: (j := tiled_engine.get_job(job.job_id)).message.startswith("tiles ") and j,
+        180,
+        step=0.02,
+    )
+    parent_worker = next(w for w in workers if w.pid == _ppid(running.extra["pid"]))
+    kill_pod(parent_worker)  # the parent's pod is lost
+    assert not tiled_engine.get_job(job.job_id).status.finished  # killed mid-way
+    failed = wait_for(lambda: (j := tiled_engine.get_job(job.job_id)).status.finished and j, 60)
+    assert failed.status is S.failed and "worker lost" in failed.message
+    wait_for(lambda: _tile_keys(tiled_engine, job.job_id) == [], 30)
 
 
 # ------------------------------------------------------------------ embedded engine
