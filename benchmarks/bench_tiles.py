@@ -54,9 +54,11 @@ def bench_in_process(inputs: dict[str, Any], per_tile: int) -> dict[str, Any]:
     t = time.perf_counter()
     tiled = execute(ind, inputs, tiles=TileOptions(features_per_tile=per_tile, threshold=0))
     t_tiled = time.perf_counter() - t
-    n = output_values(tiled)["provenance"]["tiles"]
+    prov = output_values(tiled)["provenance"]
+    n = prov["tiles"]
     same = comparable(one) == comparable(tiled)
-    print(f"(a) one piece {t_one:6.2f} s; {n} tiles one by one {t_tiled:6.2f} s")
+    canopy = prov.get("tiles_canopy", "in tiles")
+    print(f"(a) one piece {t_one:6.2f} s; {n} tiles one by one {t_tiled:6.2f} s (canopy {canopy})")
     print(f"    ratio tiled / one piece: {t_tiled / t_one:.2f}; same document: {same}")
     return comparable(one)
 

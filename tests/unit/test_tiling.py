@@ -185,14 +185,18 @@ def test_small_requests_are_untouched() -> None:
     assert doc["provenance"]["tiles"] == "run whole"
 
 
-def test_a_crown_group_wider_than_the_halo_runs_the_canopy_whole() -> None:
+def test_a_crown_group_wider_than_a_tile_stays_whole() -> None:
     inputs = _edge_city()
-    # a 400 m long crown through both tiles: no window holds it whole
+    # a 140 × 240 m crown through both tiles, overlapping the straddling group: one group,
+    # dissolved in one tile (the one holding its first crown), never cut
     strip = feature(box(X - 45, Y - 45, X + 95, Y + 195))
     inputs["canopy"] = rd_collection([*inputs["canopy"]["features"], strip])
     one = execute(GREEN, inputs)
     two = execute(GREEN, inputs, tiles=tiled(2))
-    assert two["provenance"]["tiles_canopy"] == "run whole"
+    assert two["provenance"]["tiles"] == 2
+    # 140 × 240 = 33,600 m² covers every other crown: 33,600 of 37,500 m² = 0.896
+    nb = two["neighbourhoods"]["features"][0]["properties"]
+    assert nb["canopy_area_m2"] == 33600 and nb["canopy_share"] == 0.896
     same_but_tiles(one, two)
 
 

@@ -15,21 +15,23 @@ distance of it declares that distance, its **reach** (:class:`Tiling` on
    group read by a window could shrink — the neighbourhoods clipped to the canopy
    extent); the heavy per-feature work is cut: each tile gets its **core** features (the
    cell's) and each windowed layer's features whose box meets the tile's **window** —
-   its cell and its core features' bounds, grown by the reach.
+   its cell and its core features' bounds, grown by the reach. A *grouped* layer goes
+   to tiles by whole groups: each connected group of overlapping crowns to the tile
+   holding its first crown, so no group is ever cut.
 3. **Run** (:func:`run_tile`, in any process). The tile kernel returns per-feature
-   arrays for its core features and **additive** per-area partial sums clipped to its
-   cell (canopy: the union of crowns inside ``cell ∩ neighbourhood``). Tiles and their
+   arrays for its core features and **additive** terms (canopy: the area of each of
+   its crown groups' union inside each neighbourhood, with the group's order key). Tiles and their
    parts cross process boundaries as ``.npz`` bytes (WKB geometry, numeric arrays and a
    JSON header; never pickle).
 4. **Merge** (:func:`merge_parts`). Per-feature arrays are scattered back to the
    features' positions (exact: each value was computed from the same candidates as in
-   one piece); per-area partials are summed in tile order. The indicator's ``finish``
+   one piece); terms are put together and summed in the one-piece order. The indicator's ``finish``
    then derives areas and overall shares from the per-feature values — never averages
    of tile values — and the ONE assembler writes the document.
 
-Per-feature values are identical to the one-piece run; a per-area sum of tile parts
-(canopy area) may differ from the one-piece sum in the last bits of a float (another
-summation order), far below the declared digits, so the documents are the same.
+Per-feature values are identical to the one-piece run, and so are the sums of terms
+(same terms, same order): the documents are byte-identical but for provenance's
+``tiles``.
 """
 
 from __future__ import annotations
@@ -146,6 +148,11 @@ class Prepared:
         Geometry arrays every tile gets whole.
     windowed : dict
         Geometry arrays cut to each tile's window.
+    grouped : dict
+        ``name -> (geometries, anchor)``: layers whose elements go to exactly one tile
+        with their whole group — the tile whose cell holds the box centre of element
+        ``anchor[i]`` (the first member of ``i``'s group). Crowns: a connected group of
+        overlapping crowns is dissolved in one tile, however wide it is.
     per_feature : dict
         Numeric arrays aligned with ``features`` (each tile gets its core's values).
     params : dict
@@ -161,6 +168,7 @@ class Prepared:
     finish: Callable[[Merged], Metrics]
     shared: dict[str, np.ndarray] = field(default_factory=dict)
     windowed: dict[str, np.ndarray] = field(default_factory=dict)
+    grouped: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     per_feature: dict[str, np.ndarray] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     n_areas: int = 0
@@ -497,9 +505,16 @@ class TilePayloads(Sequence[bytes]):
         self.prepared = prepared
         self.reach_m = float(reach_m)
         feats = prepared.features
-        self.world = _world([feats, *prepared.shared.values(), *prepared.windowed.values()])
+        grouped = [g for g, _ in prepared.grouped.values()]
+        self.world = _world(
+            [feats, *prepared.shared.values(), *prepared.windowed.values(), *grouped]
+        )
         self.cells = plan_cells(feats, self.world, features_per_tile)
         self.owner = cells_of(feats, self.cells, self.world)
+        self._group_cell = {
+            k: cells_of(g, self.cells, self.world)[anchor]
+            for k, (g, anchor) in prepared.grouped.items()
+        }
         self._fb = shapely.bounds(feats) if len(feats) else np.zeros((0, 4))
         self._wb = {
             k: shapely.bounds(g) if len(g) else np.zeros((0, 4))
@@ -531,13 +546,16 @@ class TilePayloads(Sequence[bytes]):
             )
         window = _grown(window, self.reach_m)
         chosen = {k: np.flatnonzero(_meets(self._wb[k], window)) for k in prepared.windowed}
+        chosen.update({k: np.flatnonzero(c == i) for k, c in self._group_cell.items()})
+        layers = {k: g for k, g in prepared.windowed.items()}
+        layers.update({k: g for k, (g, _) in prepared.grouped.items()})
         return TileData(
             tile=i,
             cell=cell,
             core=core,
             features=prepared.features[core],
             shared=prepared.shared,
-            windowed={k: g[chosen[k]] for k, g in prepared.windowed.items()},
+            windowed={k: g[chosen[k]] for k, g in layers.items()},
             per_feature={k: np.asarray(v)[core] for k, v in prepared.per_feature.items()},
             params=prepared.params,
             kernel=prepared.kernel,

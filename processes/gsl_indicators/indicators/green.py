@@ -33,6 +33,7 @@ from gsl_indicators.core.canopy import (
     canopy_parts,
     chunked_map,
     dissolve_groups,
+    overlap_groups,
     sum_canopy_parts,
 )
 from gsl_indicators.core.examples import box, box_feature, feature, point, rd_collection
@@ -1008,9 +1009,9 @@ def tile_kernel(tile: TileData) -> TilePart:
 
     Per core home: ``trees_within`` (the windowed trees reach every tree within
     ``tree_distance_m`` of it) and ``park_distance_m`` (to the qualifying parks, sent
-    whole). Per neighbourhood: ``canopy_area_m2`` of the union of crowns inside
-    ``cell ∩ zone`` — the cells partition the plane, so the tiles' parts add up to the
-    union inside the zone.
+    whole). Canopy: the terms of :func:`~gsl_indicators.core.canopy.canopy_area` for
+    the crown groups this tile holds whole, keyed by their first crown, so the parent
+    sums them in the one-piece order.
     """
     p = tile.params
     homes = tile.features
@@ -1022,32 +1023,14 @@ def tile_kernel(tile: TileData) -> TilePart:
             homes, tile.windowed["trees"], float(p["tree_distance_m"])
         )
     terms: dict[str, np.ndarray] = {}
-    extra: dict[str, Any] = {}
     if p["has_crowns"]:
-        window = tile.window
-
-        def credit(pieces: np.ndarray, first: np.ndarray) -> np.ndarray:
-            # a piece is this tile's when its first crown's box centre is in the cell;
-            # it is whole when its box lies inside the window (no crown outside touches it)
-            owned = tile.owns(tile.windowed["crowns"][first])
-            b = shapely.bounds(pieces)
-            inside = (
-                (b[:, 0] >= window[0])
-                & (b[:, 1] >= window[1])
-                & (b[:, 2] <= window[2])
-                & (b[:, 3] <= window[3])
-            )
-            extra["canopy_pieces_cut"] = int((owned & ~inside).sum())
-            return owned & inside
-
+        # this tile's crowns are whole groups of overlapping crowns (Prepared.grouped):
+        # each group is dissolved here as in one piece, keyed by its first crown
         parts = canopy_parts(
-            tile.windowed["crowns"],
-            tile.shared["zones"],
-            keys=tile.windowed_index["crowns"],
-            credit=credit,
+            tile.windowed["crowns"], tile.shared["zones"], keys=tile.windowed_index["crowns"]
         )
         terms = {f"canopy_{f.name}": getattr(parts, f.name) for f in fields(parts)}
-    return TilePart(tile.tile, tile.core, feature, extra=extra, terms=terms)
+    return TilePart(tile.tile, tile.core, feature, terms=terms)
 
 
 def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
@@ -1055,7 +1038,7 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
 
     The same checks and reports in the same order as :func:`compute` (so the data-quality
     section is the same); park groups and the canopy zones are made once here and sent
-    whole; tree points and crowns are cut to each tile's window.
+    whole; tree points are cut to each tile's window, crowns go by whole overlap groups.
     """
     homes, nbs, parks = layers["buildings"], layers["neighbourhoods"], layers["parks"]
     trees, canopy, extent = (layers.get(k) for k in ("trees", "canopy", "canopy_extent"))
@@ -1088,15 +1071,6 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
         target = float(params["canopy_target"])
         if cz is None:
             canopy_arrays = rule_30(nbs.geometries, None, None, target)
-        elif any(e.get("canopy_pieces_cut") for e in merged.extras):
-            # a connected group of crowns wider than a tile's halo: the canopy in one piece
-            ctx.provenance["tiles_canopy"] = "run whole"
-            canopy_arrays = rule_30(
-                nbs.geometries,
-                crowns,
-                extent.geometries if extent is not None else None,
-                target,
-            )
         else:
             terms = CanopyParts(*(merged.terms[f"canopy_{f.name}"] for f in fields(CanopyParts)))
             canopy_arrays = canopy_result(cz, sum_canopy_parts(terms, len(nbs)), target)
@@ -1112,15 +1086,19 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
         )
         return metrics_of(layers, params, ctx, res, dwellings)
 
+    grouped = {}
+    if crowns is not None:  # each group of overlapping crowns goes whole to one tile
+        labels = overlap_groups(crowns)
+        first = np.full(int(labels.max()) + 1 if len(labels) else 0, len(crowns))
+        np.minimum.at(first, labels, np.arange(len(crowns)))
+        grouped["crowns"] = (crowns, first[labels])
     return Prepared(
         kernel=f"{__name__}:tile_kernel",
         features=homes.geometries,
         finish=finish,
         shared={"targets": targets, "zones": cz.zones if cz is not None else empty},
-        windowed={
-            "trees": points if points is not None else empty,
-            "crowns": crowns if crowns is not None else empty,
-        },
+        windowed={"trees": points if points is not None else empty},
+        grouped=grouped,
         params={
             "tree_distance_m": float(params["tree_distance_m"]),
             "park_distance_m": float(params["park_distance_m"]),
