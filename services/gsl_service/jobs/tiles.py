@@ -239,14 +239,19 @@ def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
         d["redis_url"] = worker.WORKER_SETTINGS.redis_url
     s = _settings(d)
     conn = _conn(s)
-    claim = _key(s, parent_id, index, "claim")
+    claim, given = _key(s, parent_id, index, "claim"), _key(s, parent_id, index, "in")
     me = tile_job_id(parent_id, index).encode()  # an RQ retry of this sub-job is "me" too
     ttl = int(s.job_timeout_s) + 600
+    if not conn.exists(given):
+        return False  # the parent is done with its tiles
     if not conn.set(claim, me, nx=True, ex=ttl) and conn.get(claim) != me:
         return False  # the parent runs it (it took it over, or got to it first)
-    if not conn.exists(_key(s, parent_id, index, "in")):
+    if not conn.exists(given):  # the parent finished between the two looks
+        conn.delete(claim)
         return False
     _run_and_store(s, conn, parent_id, index)
+    if not conn.exists(_set_key(s, parent_id)):  # ... or while this tile ran
+        conn.delete(claim, _key(s, parent_id, index, "out"))
     return True
 
 
