@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 import redis
+from rq import Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -66,13 +67,14 @@ def _tile_keys(engine: Engine, job_id: str) -> list[bytes]:
 def test_tiles_on_two_workers_give_the_one_piece_result(tiled_engine, start_worker) -> None:
     start_worker()
     start_worker()
-    inputs = city_inputs(2000)
+    wait_for(lambda: Worker.count(queue=tiled_engine._rq.queue) == 2, 60)  # both listening
+    inputs = city_inputs(4000)
     job = tiled_engine.submit("green-3-30-300", inputs)
     done = wait_for(lambda: (j := tiled_engine.get_job(job.job_id)).status.finished and j, 180)
     assert done.status is S.successful, done.error
     doc = values(orjson.loads(tiled_engine.get_result(job.job_id)))
     n_tiles = doc["provenance"]["tiles"]
-    assert n_tiles >= 2000 // 250  # 2,000 homes at 250 a tile: 8 or more cells
+    assert n_tiles >= 4000 // 250  # 4,000 homes at 250 a tile: 16 or more cells
     one = execute(GREEN, inputs)
     assert without_tiles(doc) == without_tiles(one)
     # the sub-jobs were enqueued, and the parent cleaned up its keys when it finished

@@ -144,6 +144,8 @@ class RQTiles:
         s, parent = self.settings, self.parent_id
         parts: dict[int, bytes] = {}
         while len(parts) < n:
+            if not conn.exists(_set_key(s, parent)):
+                raise TilesStopped(parent)
             progressed = False
             for i in range(n):
                 if i in parts:
@@ -183,8 +185,13 @@ class RQTiles:
         ttl = int(self.settings.job_timeout_s) + 600
         if take:
             conn.set(key, PARENT, ex=ttl)
-            return True
-        return bool(conn.set(key, PARENT, nx=True, ex=ttl))
+            got = True
+        else:
+            got = bool(conn.set(key, PARENT, nx=True, ex=ttl))
+        if got and not conn.exists(_set_key(self.settings, self.parent_id)):
+            conn.delete(key)  # stopped meanwhile: leave nothing behind
+            raise TilesStopped(self.parent_id)
+        return got
 
     def _lost(self, conn: redis.Redis, index: int) -> bool:
         """Return whether a worker claimed the tile and is gone (failed, stopped, silent)."""
@@ -220,8 +227,16 @@ def _run_and_store(settings: Settings, conn: redis.Redis, parent_id: str, index:
     if payload is None:
         raise RuntimeError(f"tile {index} of job {parent_id}: its input is gone")
     part = run_tile(_bytes(payload))
-    conn.set(_key(settings, parent_id, index, "out"), part, ex=int(settings.job_timeout_s) + 600)
+    out = _key(settings, parent_id, index, "out")
+    conn.set(out, part, ex=int(settings.job_timeout_s) + 600)
+    if not conn.exists(_set_key(settings, parent_id)):  # stopped while this tile ran
+        conn.delete(out, _key(settings, parent_id, index, "claim"))
+        raise TilesStopped(parent_id)
     return part
+
+
+class TilesStopped(RuntimeError):
+    """The parent's tiles were stopped (it finished, was dismissed or declared lost)."""
 
 
 def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
@@ -249,9 +264,10 @@ def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
     if not conn.exists(given):  # the parent finished between the two looks
         conn.delete(claim)
         return False
-    _run_and_store(s, conn, parent_id, index)
-    if not conn.exists(_set_key(s, parent_id)):  # ... or while this tile ran
-        conn.delete(claim, _key(s, parent_id, index, "out"))
+    try:
+        _run_and_store(s, conn, parent_id, index)
+    except TilesStopped:
+        return False
     return True
 
 
