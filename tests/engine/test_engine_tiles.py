@@ -126,10 +126,11 @@ def kill_pod(worker) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tiled_engine", [1500], indirect=True)
+@pytest.mark.parametrize("tiled_engine", [1000], indirect=True)
 def test_a_lost_workers_tile_is_run_again(tiled_engine, start_worker) -> None:
     workers = [start_worker(), start_worker()]
-    inputs = city_inputs(6000)
+    wait_for(lambda: Worker.count(queue=tiled_engine._rq.queue) == 2, 60)  # both listening
+    inputs = city_inputs(8000)
     job = tiled_engine.submit("green-3-30-300", inputs)
     running = wait_for(
         lambda: (
