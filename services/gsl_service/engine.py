@@ -745,7 +745,10 @@ class Engine:
             if again is not None:
                 self._dispatch(again)
             return again
-        return self._fail(job.job_id, verdict.reason)
+        failed = self._fail(job.job_id, verdict.reason)
+        if failed is not None:  # a lost parent's tiles are of no use to anyone now
+            self._stop_execution(job.job_id)
+        return failed
 
     def reconcile(self) -> int:
         """Check every unfinished RQ job once; return how many were changed."""

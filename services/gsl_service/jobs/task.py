@@ -28,12 +28,14 @@ import msgpack
 
 from gsl_indicators.core import run
 from gsl_indicators.core.spec import InputError, registry
+from gsl_indicators.core.tiling import TileOptions
 from gsl_service import observer
 from gsl_service.cache import RedisCache, finish_document
 from gsl_service.callbacks import CallbackPoster, callback_status
 from gsl_service.errors import InvalidInput, JobFailed
 from gsl_service.jobs.model import JobInfo, JobStatus
 from gsl_service.jobs.store import JobStore, make_store, now
+from gsl_service.jobs.tiles import tile_options
 from gsl_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -90,8 +92,12 @@ def compute_document(
     digests: Mapping[str, str],
     key: str,
     on_progress: Any = None,
+    tiles: TileOptions | None = None,
 ) -> bytes:
     """Run the kernel and return the canonical result bytes (``hit: false``).
+
+    With ``tiles``, a large request of a tileable indicator runs in tiles
+    (:mod:`gsl_service.jobs.tiles`).
 
     Raises
     ------
@@ -100,7 +106,7 @@ def compute_document(
     """
     indicator = registry().get(process_id)
     try:
-        doc = run.execute(indicator, inputs, on_progress=on_progress, digests=digests)
+        doc = run.execute(indicator, inputs, on_progress=on_progress, digests=digests, tiles=tiles)
     except InputError as err:
         raise TaskError(input_problem(err)) from None
     except JobAborted:
@@ -255,7 +261,14 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
         computed = True
         # metrics: seen by `gsl worker --metrics-port` (embedded: the API observes the job)
         with observer.timed(job.process_id, "async"):
-            return compute_document(job.process_id, inputs, digests, key, on_progress=progress)
+            return compute_document(
+                job.process_id,
+                inputs,
+                digests,
+                key,
+                on_progress=progress,
+                tiles=tile_options(s, job_id),
+            )
 
     try:
         cache = _redis_cache(s)
