@@ -71,6 +71,7 @@ from gsl_service.jobs.store import JobStore, make_store, now
 from gsl_service.jobs.task import RUNNABLE, TaskError, failure_problem, pack_inputs
 from gsl_service.redis_client import REDIS_DOWN, Outage
 from gsl_service.settings import Settings
+from gsl_service.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,10 @@ class Engine:
             timeout_s=self.settings.fetch_timeout_s,
             max_pages=self.settings.fetch_max_pages,
         )
+        # files by reference are streamed here at submission; jobs keep the reference
+        self.fetcher.spool = Spool(
+            self.settings.spool_path, self.settings.spool_max_bytes, self.fetcher.fetch_to
+        )
         self.poster = CallbackPoster.from_settings(self.settings)
         # sync job records: concurrent executions share one store write
         self._records: GroupCommit[tuple[JobInfo, bytes | None]] = GroupCommit(
@@ -175,7 +180,9 @@ class Engine:
             from gsl_service.jobs.embedded import AsyncPool, SyncPool
 
             memory_mb = self.settings.worker_memory_mb
-            self._sync_pool = SyncPool(self.settings.sync_workers, memory_mb=memory_mb)
+            self._sync_pool = SyncPool(
+                self.settings.sync_workers, memory_mb=memory_mb, settings=self._job_settings
+            )
             if self.distributed:
                 from gsl_service.jobs.rq_runner import RQRunner
 

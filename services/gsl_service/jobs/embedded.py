@@ -37,13 +37,18 @@ def _noop() -> None:
     """Do nothing (a first task makes the pool start a child)."""
 
 
-def _warm(memory_mb: int = 0) -> None:
-    """Pool initializer: bound the child's memory, import every kernel once."""
+def _warm(memory_mb: int = 0, settings: Mapping[str, Any] | None = None) -> None:
+    """Pool initializer: bound the child's memory, import every kernel once.
+
+    With ``settings`` the child reads files by reference through their spool.
+    """
     from gsl_indicators.core.spec import registry
     from gsl_service.jobs.worker import limit_memory
 
     limit_memory(memory_mb)
     registry()
+    if settings is not None:
+        task.use_spool_of(settings)
 
 
 class SyncPool:
@@ -55,11 +60,19 @@ class SyncPool:
         Number of processes.
     memory_mb : int
         Address-space bound of each child (``GSL_WORKER_MEMORY_MB``; 0: none).
+    settings : Mapping, optional
+        The settings (JSON form): the children read files by reference through the
+        spool they name (:mod:`gsl_service.spool`).
     """
 
-    def __init__(self, workers: int, memory_mb: int = 0) -> None:
+    def __init__(
+        self, workers: int, memory_mb: int = 0, settings: Mapping[str, Any] | None = None
+    ) -> None:
         self.pool = ProcessPool(
-            max_workers=workers, initializer=_warm, initargs=(memory_mb,), context=_context()
+            max_workers=workers,
+            initializer=_warm,
+            initargs=(memory_mb, dict(settings) if settings is not None else None),
+            context=_context(),
         )
         self.pool.schedule(_noop)  # start the forkserver and a child in the background
 
@@ -125,7 +138,10 @@ class AsyncPool:
         memory_mb: int = 0,
     ) -> None:
         self.pool = ProcessPool(
-            max_workers=workers, initializer=_warm, initargs=(memory_mb,), context=_context()
+            max_workers=workers,
+            initializer=_warm,
+            initargs=(memory_mb, dict(settings)),
+            context=_context(),
         )
         self.timeout_s = timeout_s
         self.workers = max(1, workers)

@@ -215,6 +215,17 @@ class Progress:
             self.poster.post(sub.in_progress_uri, callback_status(snapshot))
 
 
+def use_spool_of(settings: Mapping[str, Any]) -> None:
+    """Make this process read file sources by reference through the spool of ``settings``.
+
+    Every process that runs kernels on jobs' inputs calls it: :func:`run_job` (RQ work
+    horses, async pool children) and the sync pool's children (their initializer).
+    """
+    from gsl_service.spool import use_spool
+
+    use_spool(_settings(settings))
+
+
 def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     """Run the async job ``job_id``; return its result bytes as computed, or ``None``.
 
@@ -222,6 +233,7 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     was interrupted, failed, or its result came from the shared cache).
     """
     s = _settings(settings)
+    use_spool_of(settings)
     store = _store(s)
     poster = _poster(s)
     job = store.transition(
@@ -316,4 +328,7 @@ def run_rq_job(job_id: str, settings: Mapping[str, Any]) -> None:
     d = dict(settings)
     if worker.WORKER_SETTINGS is not None and worker.WORKER_SETTINGS.redis_url:
         d["redis_url"] = worker.WORKER_SETTINGS.redis_url
+    if worker.WORKER_SETTINGS is not None:  # the worker's own disk, not the API's
+        d["spool_dir"] = str(worker.WORKER_SETTINGS.spool_path.resolve())
+        d["spool_max_bytes"] = worker.WORKER_SETTINGS.spool_max_bytes
     run_job(d, job_id)
