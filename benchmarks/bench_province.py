@@ -286,6 +286,19 @@ class Stack:
         _delete_keys(self.prefix, self.queue)
 
 
+def redis_held(prefix: str) -> dict[str, float]:
+    """Return the MB Redis holds under ``prefix`` by kind of key (job, inputs, body, cache…)."""
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL)
+    held: dict[str, float] = {}
+    for key in r.scan_iter(match=f"{prefix}*", count=1000):
+        kind = key.decode()[len(prefix) :].split(":")[0]
+        held[kind] = held.get(kind, 0.0) + (r.memory_usage(key, samples=0) or 0) / 2**20
+    r.close()
+    return {k: round(v, 1) for k, v in sorted(held.items()) if v >= 0.05}
+
+
 def _delete_keys(prefix: str, queue: str) -> None:
     """Delete this run's keys only (never a flush: Redis is shared)."""
     import redis
@@ -313,6 +326,7 @@ def run_case(
     peaks = Peaks(stack.roots())
     try:
         out = _submit_and_collect(stack, inputs_by_reference(files_url, fmt, prefix))
+        out["redis_mb"] = redis_held(stack.prefix)
     finally:
         peak = peaks.stop()
         stack.close()
@@ -510,6 +524,7 @@ def main() -> None:
                 f"{label:<28} {r['status']:<11} {r['wall_s']:7.1f}s {per:8.1f}µs "
                 f"{r.get('result_doc_bytes', 0) / 2**20:7.1f} {r.get('download_s', 0):8.1f}s  {r.get('peaks_mb')}"
             )
+            print(f"   Redis holds (MB by key kind): {r.get('redis_mb')}")
             if "error" in r:
                 print(f"   error: {r['error']}")
         small = results.get(f"one piece {args.small:,}")

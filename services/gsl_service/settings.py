@@ -177,6 +177,12 @@ class LimitSettings(BaseSettings):
         description="features of a per-feature output answered inline; larger ones by "
         "reference (a link to /jobs/{id}/results/{output}) unless transmissionMode value",
     )
+    stored_features_max: int = Field(
+        default=10_000,
+        ge=0,
+        description="a job's per-feature output with more features is stored beside its "
+        "result document (compressed, and as a GeoParquet file made once); 0 = never",
+    )
 
 
 class AuthSettings(BaseSettings):
@@ -291,6 +297,11 @@ class Settings(
     def sqlite_path(self) -> Path:
         """Return the path of the embedded job database."""
         return Path(self.data_dir) / "jobs.sqlite3"
+
+    @property
+    def blob_ttl_s(self) -> float:
+        """Return how long a stored result part lives after its last use (retention + cache)."""
+        return float(self.job_retention_s + self.cache_ttl_s)
 
     @property
     def spool_path(self) -> Path:

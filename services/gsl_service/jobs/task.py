@@ -28,7 +28,7 @@ import msgpack
 
 from gsl_indicators.core import run
 from gsl_indicators.core.spec import InputError, registry
-from gsl_service import observer
+from gsl_service import observer, result_parts
 from gsl_service.cache import RedisCache, finish_document
 from gsl_service.callbacks import CallbackPoster, callback_status
 from gsl_service.errors import InvalidInput, JobFailed
@@ -90,8 +90,14 @@ def compute_document(
     digests: Mapping[str, str],
     key: str,
     on_progress: Any = None,
+    parts: dict[str, bytes] | None = None,
+    stored_features_max: int = 0,
 ) -> bytes:
     """Run the kernel and return the canonical result bytes (``hit: false``).
+
+    With ``parts`` (a dict to fill), per-feature outputs of more than
+    ``stored_features_max`` features are moved out of the document into ``parts``
+    (:mod:`gsl_service.result_parts`): the bytes returned hold placeholders.
 
     Raises
     ------
@@ -108,6 +114,8 @@ def compute_document(
     except Exception as err:
         log.exception("process %s failed", process_id)
         raise TaskError(failure_problem(f"{type(err).__name__}: {err}")) from None
+    if parts is not None and stored_features_max > 0:
+        parts.update(result_parts.split_document(doc, stored_features_max))
     return finish_document(doc, key)
 
 
@@ -150,7 +158,7 @@ def _store(s: Settings) -> JobStore:
         if s.redis_url:
             from gsl_service.jobs.store_redis import RedisJobStore
 
-            store = RedisJobStore(_redis(s.redis_url), s.redis_prefix)
+            store = RedisJobStore(_redis(s.redis_url), s.redis_prefix, blob_ttl_s=s.blob_ttl_s)
         else:
             store = make_store(s)
         _STORES[k] = store
@@ -261,13 +269,25 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     progress = Progress(store, poster, job, s)
     key = job.cache_key or ""
     computed = False
+    parts: dict[str, bytes] = {}
 
     def compute() -> bytes:
         nonlocal computed
         computed = True
         # metrics: seen by `gsl worker --metrics-port` (embedded: the API observes the job)
         with observer.timed(job.process_id, "async"):
-            return compute_document(job.process_id, inputs, digests, key, on_progress=progress)
+            body = compute_document(
+                job.process_id,
+                inputs,
+                digests,
+                key,
+                on_progress=progress,
+                parts=parts,
+                stored_features_max=s.stored_features_max,
+            )
+        for name, blob in parts.items():  # before the document that names them
+            store.put_blob(name, blob)
+        return body
 
     try:
         cache = _redis_cache(s)
@@ -296,6 +316,9 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
         if failed is not None:
             _final_callback(poster, failed, None)
         return None
+    named = [p.sha256 for p in result_parts.parts_in(body)]
+    if named and not computed:  # a stored result used again: its parts live on
+        store.touch_blobs([n + suffix for n in named for suffix in ("", result_parts.PARQUET)])
     store.put_result(job_id, body, key or None)  # once per key; the job references it
     done = store.transition(
         job_id,
@@ -307,7 +330,11 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     if done is None:  # dismissed or declared lost meanwhile: discard the late result
         store.delete_result(job_id)
         return None
-    _final_callback(poster, done, body)
+    if done.subscriber is not None and named:  # subscribers get the whole document
+        body_whole = result_parts.hydrate(body, lambda n: parts.get(n) or store.get_blob(n))
+        _final_callback(poster, done, body_whole)
+    else:
+        _final_callback(poster, done, body)
     return body if computed else None
 
 
