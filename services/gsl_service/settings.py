@@ -115,6 +115,33 @@ class DistributedSettings(BaseSettings):
     )
 
 
+class TileSettings(BaseSettings):
+    """Tiled execution of large requests (``gsl_indicators.core.tiling``)."""
+
+    model_config = _CONFIG
+
+    tile_enabled: bool = Field(
+        default=True, description="run large requests of tileable indicators in tiles"
+    )
+    tile_features: int = Field(
+        default=20_000, ge=1, description="primary features (homes) per tile"
+    )
+    tile_threshold: int = Field(
+        default=50_000, ge=0, description="requests with fewer primary features run in one piece"
+    )
+    tile_workers: int = Field(
+        default=2,
+        ge=1,
+        description="embedded: processes that run one job's tiles (1: one by one in its process)",
+    )
+    tile_retries: int = Field(
+        default=2, ge=0, description="RQ retries of a tile sub-job whose work horse failed"
+    )
+    tile_poll_s: float = Field(
+        default=0.2, gt=0, description="how often the parent job looks at its tiles"
+    )
+
+
 class FetchSettings(BaseSettings):
     """Inputs by reference (href) and callbacks."""
 
@@ -270,6 +297,7 @@ class Settings(
     CacheSettings,
     JobSettings,
     DistributedSettings,
+    TileSettings,
     FetchSettings,
     LimitSettings,
 ):

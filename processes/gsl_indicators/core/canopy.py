@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -222,11 +223,85 @@ def canopy_area(crowns: np.ndarray, zones: np.ndarray, workers: int | None = Non
 
 def _canopy_area(crowns: np.ndarray, zones: np.ndarray, workers: int | None) -> np.ndarray:
     """Compute :func:`canopy_area` (no memo)."""
-    n_zones = len(zones)
+    return sum_canopy_parts(canopy_parts(crowns, zones, workers), len(zones))
+
+
+@dataclass
+class CanopyParts:
+    """The terms of :func:`canopy_area`'s sums, each with its order key.
+
+    A dissolved piece's key is the smallest key of its crowns (their position in the
+    whole crown layer); ``inner_*`` are pieces credited whole to a zone, ``cross_*``
+    pieces clipped against a zone. Summed in key order (:func:`sum_canopy_parts`) they
+    give the same floats whether they come from one run or from tiles.
+    """
+
+    inner_key: np.ndarray
+    inner_zone: np.ndarray
+    inner_area: np.ndarray
+    cross_key: np.ndarray
+    cross_zone: np.ndarray
+    cross_area: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: Sequence[CanopyParts]) -> CanopyParts:
+        """Return the terms of several parts together."""
+        names = [f.name for f in fields(cls)]
+        if not parts:
+            return cls(*(np.zeros(0) for _ in names))
+        return cls(*(np.concatenate([getattr(p, n) for p in parts]) for n in names))
+
+
+def sum_canopy_parts(parts: CanopyParts, n_zones: int) -> np.ndarray:
+    """Return the canopy area per zone: inner terms, then crossing terms, in key order.
+
+    Examples
+    --------
+    >>> parts = CanopyParts(np.array([3, 1]), np.array([0, 0]), np.array([2.0, 1.0]),
+    ...                     np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+    >>> sum_canopy_parts(parts, 2).tolist()
+    [3.0, 0.0]
+    """
     out = np.zeros(n_zones)
-    if not len(crowns) or not n_zones:
-        return out
-    pieces = dissolve_groups(crowns, overlap_groups(crowns, workers), workers)
+    for key, zone, area in (
+        (parts.inner_key, parts.inner_zone, parts.inner_area),
+        (parts.cross_key, parts.cross_zone, parts.cross_area),
+    ):
+        order = np.lexsort((zone, key))  # deterministic summation order
+        out += np.bincount(zone[order].astype(np.int64), weights=area[order], minlength=n_zones)
+    return out
+
+
+def canopy_parts(
+    crowns: np.ndarray,
+    zones: np.ndarray,
+    workers: int | None = None,
+    keys: np.ndarray | None = None,
+    credit: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> CanopyParts:
+    """Return the terms of :func:`canopy_area` (see :class:`CanopyParts`).
+
+    Parameters
+    ----------
+    crowns, zones, workers
+        As :func:`canopy_area`.
+    keys : numpy.ndarray of int, optional
+        Each crown's position in the whole layer (default: its position here); must
+        increase along ``crowns``.
+    credit : callable, optional
+        ``(pieces, first_crown) -> bool mask``: the pieces whose terms to keep (a tile
+        keeps the pieces it owns); default all.
+    """
+    empty = CanopyParts.concat([])
+    if not len(crowns) or not len(zones):
+        return empty
+    keys = np.arange(len(crowns)) if keys is None else np.asarray(keys, dtype=np.int64)
+    labels = overlap_groups(crowns, workers)
+    pieces = dissolve_groups(crowns, labels, workers)
+    first = np.full(len(pieces), len(crowns), dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(len(crowns)))
+    piece_key = keys[first]
+    kept = np.ones(len(pieces), dtype=bool) if credit is None else credit(pieces, first)
     piece_area = shapely.area(pieces)
     # pieces crossing a zone edge
     segments = _boundary_segments(zones)
@@ -242,19 +317,19 @@ def _canopy_area(crowns: np.ndarray, zones: np.ndarray, workers: int | None) -> 
             crossing[np.concatenate(hits)] = True
     ztree = shapely.STRtree(zones)
     # inner pieces: credited whole to the zone(s) holding their first vertex
-    inner = np.flatnonzero(~crossing)
-    first = shapely.get_point(shapely.get_exterior_ring(shapely.get_geometry(pieces[inner], 0)), 0)
+    inner = np.flatnonzero(~crossing & kept)
+    first_xy = shapely.get_point(
+        shapely.get_exterior_ring(shapely.get_geometry(pieces[inner], 0)), 0
+    )
 
     def inner_job(start: int, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         p, z = ztree.query(pts, predicate="intersects")
         return p + start, z
 
-    p, z = _pairs(chunked_map(inner_job, len(inner), first, workers=workers))
-    order = np.lexsort((z, p))  # deterministic summation order
-    p, z = p[order], z[order]
-    out += np.bincount(z, weights=piece_area[inner[p]], minlength=n_zones)
+    p, z = _pairs(chunked_map(inner_job, len(inner), first_xy, workers=workers))
     # crossing pieces: clipped against every zone their box meets
-    cross = np.flatnonzero(crossing)
+    cross = np.flatnonzero(crossing & kept)
+    cp, cz, areas = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     if len(cross):
         cp, cz = ztree.query(pieces[cross])
         order = np.lexsort((cz, cp))
@@ -265,5 +340,11 @@ def _canopy_area(crowns: np.ndarray, zones: np.ndarray, workers: int | None) -> 
 
         parts = chunked_map(clip_job, len(cp), cp, cz, workers=workers, chunk=2048)
         areas = np.concatenate(parts) if parts else np.zeros(0)
-        out += np.bincount(cz, weights=areas, minlength=n_zones)
-    return out
+    return CanopyParts(
+        inner_key=piece_key[inner[p]],
+        inner_zone=np.asarray(z, dtype=np.int64),
+        inner_area=np.asarray(piece_area[inner[p]], dtype=float),
+        cross_key=piece_key[cp],
+        cross_zone=np.asarray(cz, dtype=np.int64),
+        cross_area=np.asarray(areas, dtype=float),
+    )

@@ -17,6 +17,7 @@ from gsl_indicators.core.geo import Layer, paused_gc, read_layers
 from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.sources import is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
+from gsl_indicators.core.tiling import TileOptions, run_tiled, whole_reason
 
 
 def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,7 +146,11 @@ class LazyDigests(Mapping[str, str]):
 
 
 def compute_metrics(
-    indicator: Indicator, layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
+    indicator: Indicator,
+    layers: Mapping[str, Layer],
+    params: dict[str, Any],
+    ctx: Context,
+    tiles: TileOptions | None = None,
 ) -> Metrics:
     """Run the kernel on parsed layers; return its unrounded :class:`Metrics`.
 
@@ -153,19 +158,56 @@ def compute_metrics(
     every road that runs a kernel — a request, a sensitivity sweep, an uncertainty
     sample, a tile — sees the same grouping. Analyses (sensitivity, uncertainty) read
     these values, not the assembled ones rounded to the declared digits.
+
+    With ``tiles`` (tiling switched on), a request of at least ``tiles.threshold``
+    features of a tileable indicator runs in tiles (:mod:`gsl_indicators.core.tiling`);
+    provenance then says ``tiles``: the number, or ``"run whole"`` and ``tiles_reason``
+    (smaller requests run in one piece, as without ``tiles``).
     """
     features = layers.get(indicator.features or "")
     areas = layers.get(indicator.areas or "")
     if features is not None and areas is not None and features is not areas:
         ctx.groups = area_groups(features, areas, ctx)
-    result = indicator.compute(layers, params, ctx)
+    result = None
+    if tiles is not None:
+        result = _tiled(indicator, layers, params, ctx, tiles)
+    if result is None:
+        result = indicator.compute(layers, params, ctx)
     if not isinstance(result, Metrics):
         raise TypeError(f"{indicator.id}: a kernel returns Metrics, got {type(result).__name__}")
     return result
 
 
+def _tiled(
+    indicator: Indicator,
+    layers: Mapping[str, Layer],
+    params: dict[str, Any],
+    ctx: Context,
+    tiles: TileOptions,
+) -> Metrics | None:
+    """Run in tiles and return the metrics, or record why not and return ``None``."""
+    features = layers.get(indicator.features or "")
+    if features is None or len(features) < tiles.threshold:
+        return None  # a small request: one piece, and no word about tiles
+    reason = whole_reason(indicator.tiling, params)
+    if reason is None and len(features) <= tiles.features_per_tile:
+        reason = f"at most {tiles.features_per_tile} features: one tile"
+    if reason is not None:
+        ctx.provenance.update(tiles="run whole", tiles_reason=reason)
+        return None
+    assert indicator.tiling is not None and indicator.tiling.prepare is not None
+    prepared = indicator.tiling.prepare(layers, params, ctx)
+    result, n = run_tiled(prepared, indicator.tiling.reach(params), tiles, ctx)
+    ctx.provenance["tiles"] = n
+    return result
+
+
 def compute_outputs(
-    indicator: Indicator, layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
+    indicator: Indicator,
+    layers: Mapping[str, Layer],
+    params: dict[str, Any],
+    ctx: Context,
+    tiles: TileOptions | None = None,
 ) -> dict[str, Any]:
     """Run the kernel on parsed layers and assemble its outputs (bare values).
 
@@ -173,7 +215,7 @@ def compute_outputs(
     the Monte-Carlo samples run on the same parsed layers and their report is the
     ``uncertainty`` output.
     """
-    result = compute_metrics(indicator, layers, params, ctx)
+    result = compute_metrics(indicator, layers, params, ctx, tiles)
     outputs = assemble(indicator, layers, params, ctx, result)
     if indicator.has_uncertainty and params.get("uncertainty") is not None:
         from gsl_indicators.core.uncertainty import parse_spec, uncertainty_report
@@ -189,6 +231,7 @@ def execute(
     on_progress: ProgressFn | None = None,
     digests: Mapping[str, str] | None = None,
     part_cache: PartCache | None = None,
+    tiles: TileOptions | None = None,
 ) -> dict[str, Any]:
     """Compute ``indicator`` on ``inputs`` and return the result document.
 
@@ -206,6 +249,9 @@ def execute(
     part_cache : PartCache, optional
         Where composite processes (scoreboard, scenarios) keep each indicator's part;
         default an in-process memo.
+    tiles : TileOptions, optional
+        Tiling switched on: large requests of tileable indicators run in tiles
+        (:mod:`gsl_indicators.core.tiling`); ``None`` (default): always one piece.
 
     Returns
     -------
@@ -232,7 +278,7 @@ def execute(
             else:
                 layers, crs = {}, None
             ctx.progress(0.05, "computing")
-            outputs = compute_outputs(indicator, layers, params, ctx)
+            outputs = compute_outputs(indicator, layers, params, ctx, tiles)
         digests = dict(digests)
     ctx.progress(1.0, "done")
     provenance: dict[str, Any] = {

@@ -31,6 +31,7 @@ from gsl_indicators.core.ogc_schema import to_ogc_schema
 
 if TYPE_CHECKING:
     from gsl_indicators.core.geo import Layer
+    from gsl_indicators.core.tiling import Tiling
 
 ParamType = Literal["number", "integer", "boolean", "string", "object", "array"]
 GeometryType = Literal[
@@ -510,6 +511,9 @@ class Indicator:
     areas : str, optional
         The geo input whose features carry the per-area metrics (``"neighbourhoods"``);
         the runner groups ``features`` by it once (``Context.groups``).
+    tiling : Tiling, optional
+        Its reach and how it runs in tiles (:mod:`gsl_indicators.core.tiling`); without
+        it the indicator always runs whole (the description's ``x-gsl.tiling`` says so).
     """
 
     id: str
@@ -535,6 +539,7 @@ class Indicator:
     alternatives: tuple[tuple[str, ...], ...] = ()
     explicit_parameters: tuple[str, ...] = ()
     uncertainty: bool = True
+    tiling: Tiling | None = None
 
     def __post_init__(self) -> None:
         if (self.scores or any(m.scored for m in self.metrics)) and not any(
@@ -844,6 +849,9 @@ class Indicator:
             "metrics": [m.declaration() for m in self.metrics],
             "features": self.features,
             "areas": self.areas,
+            "tiling": self.tiling.description()
+            if self.tiling is not None
+            else {"tileable": False, "runs_whole": "no reach declared"},
         }
 
 

@@ -62,6 +62,7 @@ from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, Norm, Output, Parameter, Source
+from gsl_indicators.core.tiling import Tiling
 
 __all__ = [
     "INDICATORS",
@@ -233,6 +234,14 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     return result
 
 
+TILING = Tiling(
+    reach=lambda params: float(params.get("point_radius_m", 100.0)),
+    reach_text="point_radius_m for receptor points (a grid is sampled per home: 0)",
+    whole=("neighbourhoods",),
+    reason="exposure is sampled per home, but no tile merge is written for it yet: runs whole",
+)
+"""Declared reach of ``air-quality`` (runs whole until its merge is written)."""
+
 INDICATORS = (
     Indicator(
         id="air-quality",
@@ -269,6 +278,7 @@ INDICATORS = (
         metrics=METRICS,
         features="buildings",
         areas="neighbourhoods",
+        tiling=TILING,
         inputs=(
             BUILDINGS,
             NEIGHBOURHOODS,

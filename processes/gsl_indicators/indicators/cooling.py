@@ -27,11 +27,13 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
 from gsl_indicators.indicators.proximity import (
     BUILDINGS,
     NEIGHBOURHOODS,
     NETWORK,
     distances_by_mode,
+    euclidean_nearest,
 )
 
 __all__ = ["INDICATORS", "METRICS", "compute", "cool_places", "within_reach"]
@@ -116,6 +118,20 @@ def _report_places(
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Compute the distance from every home to the nearest cool place, and the shares."""
+    places, dwellings = _places_and_homes(layers, params, ctx)
+    reach = float(params["reach_m"])
+    dist, info = distances_by_mode(
+        layers["buildings"], {"cool": places}, layers, params, ctx, reach, "cool_places"
+    )
+    if "network_cutoff_m" in info:
+        ctx.note("network_cutoff_m", info["network_cutoff_m"])
+    return cool_metrics(dist["cool"], dwellings, len(places), reach, ctx)
+
+
+def _places_and_homes(
+    layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the cool places and each feature's dwellings (with their reports)."""
     homes, given = layers["buildings"], layers["cool_places"]
     pet = given.number("pet")
     places, left_out = cool_places(
@@ -133,21 +149,20 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         min_area_m2=params["min_area_m2"],
         ctx=ctx,
     )
-    dwellings = read_dwellings(homes, ctx)
+    return places, read_dwellings(homes, ctx)
+
+
+def cool_metrics(
+    d: np.ndarray, dwellings: np.ndarray, n_places: int, reach: float, ctx: Context
+) -> Metrics:
+    """Return the metrics from each home's distance (one piece and tiles alike)."""
     home = is_home(dwellings)
-    reach = float(params["reach_m"])
-    dist, info = distances_by_mode(
-        homes, {"cool": places}, layers, params, ctx, reach, "cool_places"
-    )
-    if "network_cutoff_m" in info:
-        ctx.note("network_cutoff_m", info["network_cutoff_m"])
-    d = dist["cool"]
     within = within_reach(d, reach)
     known = ~np.isnan(within) & home
     hit = (within == 1) & known
     finite = d[np.isfinite(d)]
     overall = {
-        "cool_places": len(places),
+        "cool_places": n_places,
         "homes": int(home.sum()),
         "homes_with_distance": int(known.sum()),
         "homes_within": int(hit.sum()),
@@ -247,6 +262,43 @@ METRICS: tuple[Metric, ...] = (
 )
 
 
+def tile_kernel(tile: TileData) -> TilePart:
+    """Return the straight-line distance from each core home to the nearest cool place."""
+    d = euclidean_nearest(tile.features, tile.shared["places"])
+    return TilePart(tile.tile, tile.core, {"cool_distance_m": d})
+
+
+def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
+    """Return the parent's part of a tiled run: the cool places, merged once and sent whole."""
+    places, dwellings = _places_and_homes(layers, params, ctx)
+    reach = float(params["reach_m"])
+
+    def finish(merged: Merged) -> Metrics:
+        return cool_metrics(merged.feature["cool_distance_m"], dwellings, len(places), reach, ctx)
+
+    return Prepared(
+        kernel=f"{__name__}:tile_kernel",
+        features=layers["buildings"].geometries,
+        finish=finish,
+        shared={"places": places},
+    )
+
+
+def _runs_whole(params: Mapping[str, Any]) -> str | None:
+    if params.get("distance_mode") == "network":
+        return "network distances run whole: the walking graph is not cut into tiles"
+    return None
+
+
+TILING = Tiling(
+    reach=lambda params: float(params["reach_m"]),
+    reach_text="reach_m (the cool places, merged where they touch, are read whole)",
+    whole=("cool_places", "neighbourhoods"),
+    whole_when=_runs_whole,
+    prepare=prepare_tiles,
+)
+"""``cool-place-distance`` in tiles (straight-line distances; network mode runs whole)."""
+
 INDICATORS = (
     Indicator(
         id="cool-place-distance",
@@ -285,6 +337,7 @@ INDICATORS = (
         metrics=METRICS,
         features="buildings",
         areas="neighbourhoods",
+        tiling=TILING,
         inputs=(
             BUILDINGS,
             GeoInput(

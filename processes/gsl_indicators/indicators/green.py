@@ -20,14 +20,21 @@ FeatureCollections, scorecards and summary. ``green-per-dwelling`` is in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 import shapely
 
 from gsl_indicators.core import homes as homes_module
-from gsl_indicators.core.canopy import canopy_area, chunked_map, dissolve_groups
+from gsl_indicators.core.canopy import (
+    CanopyParts,
+    canopy_area,
+    canopy_parts,
+    chunked_map,
+    dissolve_groups,
+    sum_canopy_parts,
+)
 from gsl_indicators.core.examples import box, box_feature, feature, point, rd_collection
 from gsl_indicators.core.geo import Layer, zone_index
 from gsl_indicators.core.metrics import (
@@ -52,6 +59,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
 
 __all__ = [
     "BUILDINGS",
@@ -431,15 +439,7 @@ def rule_300(
     >>> d.round(1).tolist(), m.tolist(), pk.group_area.tolist()  # 2 ha after merging
     ([100.0, 806.2], [1.0, 0.0], [20000.0])
     """
-    parks = park_elements(parks, str(params.get("park_unit", "feature")))
-    labels, group_area = park_groups(
-        parks,
-        bool(params["merge_touching_parks"]),
-        workers,
-        gap_m=float(params.get("park_merge_gap_m", 0.0)),
-    )
-    qualifies = (group_area >= float(params["min_park_area_m2"]))[labels]
-    targets = parks[qualifies] if len(labels) else parks[:0]
+    pk, targets = park_targets(parks, params, workers)
     reach = float(params["park_distance_m"])
     network = None
     if params.get("distance_mode", "euclidean") == "network":
@@ -460,8 +460,44 @@ def rule_300(
         network = {"result": nd, "net": net, "cutoff_m": cutoff}
     else:
         dist = park_distance(homes, targets, reach, workers)
-    meets = np.where(np.isnan(dist), np.nan, (dist <= reach).astype(float))
-    return dist, meets, Parks(labels, group_area, qualifies, len(parks)), network
+    return dist, meets_park(dist, reach), pk, network
+
+
+def park_targets(
+    parks: np.ndarray, params: Mapping[str, Any], workers: int | None = None
+) -> tuple[Parks, np.ndarray]:
+    """Return the parks after merging and the qualifying ones (the targets of the 300).
+
+    Examples
+    --------
+    >>> parks = np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100),
+    ...                   shapely.box(900, 0, 950, 50)])
+    >>> p = {"merge_touching_parks": True, "min_park_area_m2": 15000}
+    >>> pk, targets = park_targets(parks, p)
+    >>> pk.group_area.tolist(), len(targets)   # 2 ha after merging; 2,500 m² too small
+    ([20000.0, 2500.0], 2)
+    """
+    parks = park_elements(parks, str(params.get("park_unit", "feature")))
+    labels, group_area = park_groups(
+        parks,
+        bool(params["merge_touching_parks"]),
+        workers,
+        gap_m=float(params.get("park_merge_gap_m", 0.0)),
+    )
+    qualifies = (group_area >= float(params["min_park_area_m2"]))[labels]
+    targets = parks[qualifies] if len(labels) else parks[:0]
+    return Parks(labels, group_area, qualifies, len(parks)), targets
+
+
+def meets_park(dist: np.ndarray, reach_m: float) -> np.ndarray:
+    """Return ``meets_300`` (1/0, NaN where the distance is unknown).
+
+    Examples
+    --------
+    >>> meets_park(np.array([100.0, 400.0, np.inf, np.nan]), 300).tolist()
+    [1.0, 0.0, 0.0, nan]
+    """
+    return np.where(np.isnan(dist), np.nan, (dist <= reach_m).astype(float))
 
 
 def rule_30(
@@ -497,7 +533,18 @@ def rule_30(
             "canopy_extent": None,
         }
     cz = canopy_zones(neighbourhoods, crowns, extent)
-    area = canopy_area(crowns, cz.zones, workers)
+    return canopy_result(cz, canopy_area(crowns, cz.zones, workers), canopy_target)
+
+
+def canopy_result(cz: CanopyZones, area: np.ndarray, canopy_target: float) -> dict[str, Any]:
+    """Return :func:`rule_30`'s arrays from the zones and the canopy area inside each.
+
+    Examples
+    --------
+    >>> cz = CanopyZones(np.array([shapely.box(0, 0, 100, 100)]), np.ones(1), "canopy bounding box")
+    >>> canopy_result(cz, np.array([2500.0]), 0.3)["meets_30"].tolist()   # 25 % < 30 %
+    [0.0]
+    """
     zone_area = np.asarray(shapely.area(cz.zones), dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(zone_area > 0, area / np.where(zone_area > 0, zone_area, 1), np.nan)
@@ -575,11 +622,42 @@ def green_3_30_300_arrays(
     """
     if groups is None:
         groups = AreaGroups(zone_index(homes, neighbourhoods), len(neighbourhoods))
-    out: dict[str, Any] = {"neighbourhood": groups.index}
-    out["trees_within"], out["meets_3"] = rule_3(
-        homes, trees, crowns, params, workers, obstacles=obstacles
-    )
+    count, meets_3 = rule_3(homes, trees, crowns, params, workers, obstacles=obstacles)
     dist, meets_300, pk, network = rule_300(homes, parks, params, network_lines, workers)
+    canopy = rule_30(neighbourhoods, crowns, extent, float(params["canopy_target"]), workers)
+    return combine_3_30_300(
+        groups=groups,
+        dwellings=dwellings,
+        trees_within=count,
+        meets_3=meets_3,
+        park_distance_m=dist,
+        meets_300=meets_300,
+        parks=pk,
+        canopy=canopy,
+        network=network,
+    )
+
+
+def combine_3_30_300(
+    *,
+    groups: AreaGroups,
+    dwellings: np.ndarray,
+    trees_within: np.ndarray | None,
+    meets_3: np.ndarray,
+    park_distance_m: np.ndarray,
+    meets_300: np.ndarray,
+    parks: Parks,
+    canopy: Mapping[str, Any],
+    network: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return :func:`green_3_30_300_arrays`'s result from the three rules' arrays.
+
+    The one place the rules meet: one piece and tiles alike
+    (:mod:`gsl_indicators.core.tiling`) end here, so their shares are made the same way.
+    """
+    out: dict[str, Any] = {"neighbourhood": groups.index}
+    out["trees_within"], out["meets_3"] = trees_within, meets_3
+    dist, pk = park_distance_m, parks
     out.update(
         park_distance_m=dist,
         meets_300=meets_300,
@@ -590,14 +668,13 @@ def green_3_30_300_arrays(
     )
     if network is not None:
         out["network"] = network
-    canopy = rule_30(neighbourhoods, crowns, extent, float(params["canopy_target"]), workers)
     out.update({k: v for k, v in canopy.items() if k != "meets_30"}, nb_meets_30=canopy["meets_30"])
     nb = groups.index
     nb_meets = canopy["meets_30"]
     out["meets_30"] = (
         np.where(nb >= 0, nb_meets[np.maximum(nb, 0)], np.nan)
         if len(nb_meets)
-        else np.full(len(homes), np.nan)
+        else np.full(len(nb), np.nan)
     )
     out["meets_all_three"] = both(out["meets_3"], meets_300, out["meets_30"])
     w = np.asarray(dwellings, dtype=float)
@@ -854,6 +931,22 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         network_lines=lines,
         groups=ctx.groups,
     )
+    return metrics_of(layers, params, ctx, res, dwellings)
+
+
+def metrics_of(
+    layers: Mapping[str, Layer],
+    params: Mapping[str, Any],
+    ctx: Context,
+    res: Mapping[str, Any],
+    dwellings: np.ndarray,
+) -> Metrics:
+    """Report on the inputs and return the :class:`Metrics` of :func:`green_3_30_300_arrays`.
+
+    The last step of one piece and of tiles alike (:mod:`gsl_indicators.core.tiling`).
+    """
+    homes, parks = layers["buildings"], layers["parks"]
+    canopy, extent = layers.get("canopy"), layers.get("canopy_extent")
     ctx.progress(0.85, "writing results")
     _report_parks(
         res["park_group_area"],
@@ -892,6 +985,160 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         **{k[3:]: v for k, v in res.items() if k.startswith("nb_share_")},
     }
     return Metrics(feature=feature, area=area, overall=_overall(res, dwellings))
+
+
+# --------------------------------------------------------------------------- tiles
+
+
+def _tile_reach(params: Mapping[str, Any]) -> float:
+    """Return the halo of a tile: trees count within ``tree_distance_m`` (parks are whole)."""
+    return float(params["tree_distance_m"])
+
+
+def _runs_whole(params: Mapping[str, Any]) -> str | None:
+    if params.get("distance_mode") == "network":
+        return "network distances run whole: the walking graph is not cut into tiles"
+    if params.get("tree_visibility") == "line_of_sight":
+        return "line of sight runs whole: a sight line may be blocked by any building"
+    return None
+
+
+def tile_kernel(tile: TileData) -> TilePart:
+    """Run one tile of ``green-3-30-300`` (see :mod:`gsl_indicators.core.tiling`).
+
+    Per core home: ``trees_within`` (the windowed trees reach every tree within
+    ``tree_distance_m`` of it) and ``park_distance_m`` (to the qualifying parks, sent
+    whole). Per neighbourhood: ``canopy_area_m2`` of the union of crowns inside
+    ``cell ∩ zone`` — the cells partition the plane, so the tiles' parts add up to the
+    union inside the zone.
+    """
+    p = tile.params
+    homes = tile.features
+    feature: dict[str, np.ndarray] = {
+        "park_distance_m": park_distance(homes, tile.shared["targets"], float(p["park_distance_m"]))
+    }
+    if p["has_trees"]:
+        feature["trees_within"] = trees_within(
+            homes, tile.windowed["trees"], float(p["tree_distance_m"])
+        )
+    terms: dict[str, np.ndarray] = {}
+    extra: dict[str, Any] = {}
+    if p["has_crowns"]:
+        window = tile.window
+
+        def credit(pieces: np.ndarray, first: np.ndarray) -> np.ndarray:
+            # a piece is this tile's when its first crown's box centre is in the cell;
+            # it is whole when its box lies inside the window (no crown outside touches it)
+            owned = tile.owns(tile.windowed["crowns"][first])
+            b = shapely.bounds(pieces)
+            inside = (
+                (b[:, 0] >= window[0])
+                & (b[:, 1] >= window[1])
+                & (b[:, 2] <= window[2])
+                & (b[:, 3] <= window[3])
+            )
+            extra["canopy_pieces_cut"] = int((owned & ~inside).sum())
+            return owned & inside
+
+        parts = canopy_parts(
+            tile.windowed["crowns"],
+            tile.shared["zones"],
+            keys=tile.windowed_index["crowns"],
+            credit=credit,
+        )
+        terms = {f"canopy_{f.name}": getattr(parts, f.name) for f in fields(parts)}
+    return TilePart(tile.tile, tile.core, feature, extra=extra, terms=terms)
+
+
+def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
+    """Return the parent's part of a tiled run: what :func:`compute` does around the kernel.
+
+    The same checks and reports in the same order as :func:`compute` (so the data-quality
+    section is the same); park groups and the canopy zones are made once here and sent
+    whole; tree points and crowns are cut to each tile's window.
+    """
+    homes, nbs, parks = layers["buildings"], layers["neighbourhoods"], layers["parks"]
+    trees, canopy, extent = (layers.get(k) for k in ("trees", "canopy", "canopy_extent"))
+    _check_tree_inputs(trees, canopy, ctx)
+    dwellings = read_dwellings(homes, ctx)
+    ctx.progress(0.1, "trees, parks and canopy")
+    points = _sized_trees(trees, canopy, params, ctx)
+    crowns = canopy.geometries if canopy is not None else None
+    if points is None and crowns is not None:
+        points = shapely.point_on_surface(crowns)
+    pk, targets = park_targets(parks.geometries, params)
+    cz = (
+        canopy_zones(nbs.geometries, crowns, extent.geometries if extent is not None else None)
+        if crowns is not None
+        else None
+    )
+    groups = ctx.groups
+    if groups is None:
+        groups = AreaGroups(zone_index(homes.geometries, nbs.geometries), len(nbs))
+    empty = np.empty(0, dtype=object)
+
+    def finish(merged: Merged) -> Metrics:
+        count = merged.feature.get("trees_within")
+        meets_3 = (
+            np.full(merged.n, np.nan)
+            if count is None
+            else (count >= int(params["min_trees"])).astype(float)
+        )
+        dist = merged.feature["park_distance_m"]
+        target = float(params["canopy_target"])
+        if cz is None:
+            canopy_arrays = rule_30(nbs.geometries, None, None, target)
+        elif any(e.get("canopy_pieces_cut") for e in merged.extras):
+            # a connected group of crowns wider than a tile's halo: the canopy in one piece
+            ctx.provenance["tiles_canopy"] = "run whole"
+            canopy_arrays = rule_30(
+                nbs.geometries,
+                crowns,
+                extent.geometries if extent is not None else None,
+                target,
+            )
+        else:
+            terms = CanopyParts(*(merged.terms[f"canopy_{f.name}"] for f in fields(CanopyParts)))
+            canopy_arrays = canopy_result(cz, sum_canopy_parts(terms, len(nbs)), target)
+        res = combine_3_30_300(
+            groups=groups,
+            dwellings=dwellings,
+            trees_within=count,
+            meets_3=meets_3,
+            park_distance_m=dist,
+            meets_300=meets_park(dist, float(params["park_distance_m"])),
+            parks=pk,
+            canopy=canopy_arrays,
+        )
+        return metrics_of(layers, params, ctx, res, dwellings)
+
+    return Prepared(
+        kernel=f"{__name__}:tile_kernel",
+        features=homes.geometries,
+        finish=finish,
+        shared={"targets": targets, "zones": cz.zones if cz is not None else empty},
+        windowed={
+            "trees": points if points is not None else empty,
+            "crowns": crowns if crowns is not None else empty,
+        },
+        params={
+            "tree_distance_m": float(params["tree_distance_m"]),
+            "park_distance_m": float(params["park_distance_m"]),
+            "has_trees": points is not None,
+            "has_crowns": crowns is not None,
+        },
+        n_areas=len(nbs),
+    )
+
+
+TILING = Tiling(
+    reach=_tile_reach,
+    reach_text="tree_distance_m (parks, their groups and the areas are read whole)",
+    whole=("parks", "neighbourhoods", "canopy_extent"),
+    whole_when=_runs_whole,
+    prepare=prepare_tiles,
+)
+"""``green-3-30-300`` in tiles: halo ``tree_distance_m``; parks and areas whole."""
 
 
 # --------------------------------------------------------------------- declaration
@@ -1308,6 +1555,7 @@ INDICATORS = (
         metrics=METRICS,
         features="buildings",
         areas="neighbourhoods",
+        tiling=TILING,
         alternatives=(("trees", "canopy"),),
         inputs=(
             BUILDINGS,

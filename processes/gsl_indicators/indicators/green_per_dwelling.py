@@ -25,6 +25,7 @@ from gsl_indicators.core.canopy import canopy_area, chunked_map, dissolve_groups
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
 from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, metric, overall_share
 from gsl_indicators.core.spec import POLYGONS, Context, GeoInput, Indicator, Norm, Parameter, Source
+from gsl_indicators.core.tiling import Tiling
 from gsl_indicators.indicators.green import BUILDINGS, EXAMPLE, read_dwellings
 
 __all__ = [
@@ -452,6 +453,16 @@ METRICS: tuple[Metric, ...] = (
 )
 
 
+TILING = Tiling(
+    reach=lambda params: float(params["radius_m"]),
+    reach_text="radius_m",
+    whole=("neighbourhoods",),
+    reason="per home bounded by radius_m, but a neighbourhood's green lies in the union "
+    "of its homes' buffers and is shared by the dwellings around it: its merge (terms "
+    "in one-piece order, as the canopy's) is not written yet, so it runs whole",
+)
+"""Declared reach of ``green-per-dwelling`` (runs whole until its merge is written)."""
+
 INDICATORS = (
     Indicator(
         id="green-per-dwelling",
@@ -496,6 +507,7 @@ INDICATORS = (
         metrics=METRICS,
         features="buildings",
         areas="neighbourhoods",
+        tiling=TILING,
         inputs=(
             BUILDINGS,
             GeoInput(

@@ -55,6 +55,7 @@ from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Output, Parameter, Source
+from gsl_indicators.core.tiling import Tiling
 
 __all__ = [
     "CLASS_PARAMETERS",
@@ -302,6 +303,14 @@ def _band(x0: float, x1: float, lden: float, source: str | None = None) -> dict[
     return feature(box(x0, 487000.0, x1, 487100.0), properties=props)
 
 
+TILING = Tiling(
+    reach=lambda params: float(params.get("point_radius_m", 100.0)),
+    reach_text="point_radius_m for receptor points (a grid is sampled per home: 0)",
+    whole=("neighbourhoods",),
+    reason="exposure is sampled per home, but no tile merge is written for it yet: runs whole",
+)
+"""Declared reach of ``noise`` (runs whole until its merge is written)."""
+
 INDICATORS = (
     Indicator(
         id="noise",
@@ -336,6 +345,7 @@ INDICATORS = (
         metrics=METRICS,
         features="buildings",
         areas="neighbourhoods",
+        tiling=TILING,
         inputs=(
             BUILDINGS,
             NEIGHBOURHOODS,

@@ -53,6 +53,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
 
 __all__ = [
     "BUILDINGS",
@@ -488,18 +489,37 @@ def compute_facilities(
     layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context
 ) -> Metrics:
     """Compute the zorgcirkel: per home and facility type, distance and reach per profile."""
+    reaches, groups, dwellings = _facilities_and_homes(layers, params, ctx)
+    dist, info = distances_by_mode(
+        layers["buildings"], groups, layers, params, ctx, max(reaches.values()), "facilities"
+    )
+    return facility_metrics(dist, info, groups, reaches, dwellings, params, ctx)
+
+
+def _facilities_and_homes(
+    layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
+) -> tuple[dict[str, float], dict[str, np.ndarray], np.ndarray]:
+    """Return the profiles' reaches, the facilities by type and each feature's dwellings."""
     reaches = profile_reaches(params["mobility_profiles"], params["walking_speed_m_s"])
-    homes = layers["buildings"]
     groups = facility_groups(layers["facilities"], params["facility_types"], ctx)
     if not groups:
         if params["facility_types"] == []:
             raise InputError("facility_types", "the list is empty; give types, or null for all")
         raise InputError("facilities", "no facility has a 'type'; nothing to measure")
-    dwellings = read_dwellings(homes, ctx)
+    return reaches, groups, read_dwellings(layers["buildings"], ctx)
+
+
+def facility_metrics(
+    dist: dict[str, np.ndarray],
+    info: Mapping[str, Any],
+    groups: Mapping[str, np.ndarray],
+    reaches: dict[str, float],
+    dwellings: np.ndarray,
+    params: Mapping[str, Any],
+    ctx: Context,
+) -> Metrics:
+    """Return the metrics from each home's distance per type (one piece and tiles alike)."""
     home = is_home(dwellings)
-    dist, info = distances_by_mode(
-        homes, groups, layers, params, ctx, max(reaches.values()), "facilities"
-    )
     ctx.provenance["reach_m"] = reaches
     if "network_cutoff_m" in info:
         ctx.provenance["network_cutoff_used_m"] = info["network_cutoff_m"]
@@ -766,6 +786,52 @@ def _pt_fc(rows: list[tuple[Any, float, float, dict[str, Any]]]) -> dict[str, An
     return rd_collection(point_feature(x, y, fid, **props) for fid, x, y, props in rows)
 
 
+def tile_kernel(tile: TileData) -> TilePart:
+    """Return the straight-line distance from each core home to the nearest facility of each type."""
+    feature = {
+        f"t{i}": euclidean_nearest(tile.features, tile.shared[f"t{i}"])
+        for i in range(len(tile.params["types"]))
+    }
+    return TilePart(tile.tile, tile.core, feature)
+
+
+def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
+    """Return the parent's part of a tiled run: the facilities by type, read whole."""
+    reaches, groups, dwellings = _facilities_and_homes(layers, params, ctx)
+    types = list(groups)
+
+    def finish(merged: Merged) -> Metrics:
+        dist = {t: merged.feature[f"t{i}"] for i, t in enumerate(types)}
+        info = {"distance_mode": params["distance_mode"]}
+        return facility_metrics(dist, info, groups, reaches, dwellings, params, ctx)
+
+    return Prepared(
+        kernel=f"{__name__}:tile_kernel",
+        features=layers["buildings"].geometries,
+        finish=finish,
+        shared={f"t{i}": groups[t] for i, t in enumerate(types)},
+        params={"types": types},
+    )
+
+
+def _runs_whole(params: Mapping[str, Any]) -> str | None:
+    if params.get("distance_mode") == "network":
+        return "network distances run whole: the walking graph is not cut into tiles"
+    return None
+
+
+TILING = Tiling(
+    reach=lambda params: max(
+        profile_reaches(params["mobility_profiles"], float(params["walking_speed_m_s"])).values()
+    ),
+    reach_text="the longest mobility-profile reach (the facilities are read whole)",
+    whole=("facilities", "neighbourhoods"),
+    whole_when=_runs_whole,
+    prepare=prepare_tiles,
+)
+"""``proximity-facilities`` in tiles (straight-line distances; network mode runs whole)."""
+
+
 INDICATORS = (
     Indicator(
         id="proximity-facilities",
@@ -897,6 +963,7 @@ INDICATORS = (
         scores=True,
         features="buildings",
         areas="neighbourhoods",
+        tiling=TILING,
         norms=(
             Norm(
                 "standard_reach",

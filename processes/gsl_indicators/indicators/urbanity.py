@@ -24,6 +24,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
 
 __all__ = [
     "CLASS_NAMES",
@@ -162,11 +163,16 @@ def overall_metrics(
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Compute address densities, classes per address and, with ``areas``, per area."""
-    limits = _limits(params)
+    _limits(params)
     addresses = layers["addresses"]
     xy = shapely.get_coordinates(shapely.centroid(addresses.geometries))
     ctx.progress(0.1, "counting addresses within the radius")
-    density = address_density(xy, params["radius_m"])
+    return urbanity_metrics(address_density(xy, params["radius_m"]), params, ctx)
+
+
+def urbanity_metrics(density: np.ndarray, params: Mapping[str, Any], ctx: Context) -> Metrics:
+    """Return the metrics from each address's density (one piece and tiles alike)."""
+    limits = _limits(params)
     result = Metrics(
         feature={"address_density": density, "urbanity_class": classify(density, limits)},
         overall=overall_metrics(density, limits),
@@ -190,6 +196,51 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             "urbanity_class_name": class_names(area_class),
         }
     return result
+
+
+def tile_kernel(tile: TileData) -> TilePart:
+    """Count, for each core address of a tile, the addresses within ``radius_m``.
+
+    The window holds every address within ``radius_m`` of a core address (the reach),
+    so the count is the one-piece count.
+    """
+    core = shapely.get_coordinates(tile.features)
+    near = shapely.get_coordinates(tile.windowed["addresses"])
+    counts = np.zeros(len(core), dtype=np.int64)
+    if len(core) and len(near):
+        r = float(tile.params["radius_m"])
+        counts = np.asarray(cKDTree(near).query_ball_point(core, r=r, return_length=True))
+    return TilePart(tile.tile, tile.core, {"count": counts.astype(np.int64)})
+
+
+def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
+    """Return the parent's part of a tiled run: the address points, cut with a ``radius_m`` halo."""
+    _limits(params)  # the same checks, in the same order, as :func:`compute`
+    points = shapely.centroid(layers["addresses"].geometries)
+    radius = float(params["radius_m"])
+    ctx.progress(0.1, "counting addresses within the radius")
+
+    def finish(merged: Merged) -> Metrics:
+        area_km2 = math.pi * (radius / 1000.0) ** 2
+        density = np.asarray(merged.feature["count"], dtype=float) / area_km2
+        return urbanity_metrics(density, params, ctx)
+
+    return Prepared(
+        kernel=f"{__name__}:tile_kernel",
+        features=points,
+        finish=finish,
+        windowed={"addresses": points},
+        params={"radius_m": radius},
+    )
+
+
+TILING = Tiling(
+    reach=lambda params: float(params["radius_m"]),
+    reach_text="radius_m",
+    whole=("areas",),
+    prepare=prepare_tiles,
+)
+"""``urbanity-class`` in tiles: halo ``radius_m`` (1 km by default)."""
 
 
 DENSITY = "addresses/km²"
@@ -274,6 +325,7 @@ INDICATORS = (
         metrics=METRICS,
         features="addresses",
         areas="areas",
+        tiling=TILING,
         inputs=(
             GeoInput(
                 "addresses",

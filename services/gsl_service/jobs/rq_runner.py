@@ -72,7 +72,13 @@ class RQRunner:
             return None
 
     def stop(self, job_id: str) -> None:
-        """Cancel a queued job or stop a running one (its work horse is killed)."""
+        """Cancel a queued job or stop a running one (its work horse is killed), and its tiles."""
+        from gsl_service.jobs.tiles import stop_tiles
+
+        try:
+            stop_tiles(self.settings, job_id, conn=self.conn)
+        except Exception:  # never keep the parent running because a tile would not stop
+            log.exception("could not stop the tiles of job %s", job_id)
         rqjob = self._fetch(job_id)
         if rqjob is None:
             return

@@ -28,12 +28,14 @@ import msgpack
 
 from gsl_indicators.core import run
 from gsl_indicators.core.spec import InputError, registry
+from gsl_indicators.core.tiling import TileOptions
 from gsl_service import observer, result_parts
 from gsl_service.cache import RedisCache, finish_document
 from gsl_service.callbacks import CallbackPoster, callback_status
 from gsl_service.errors import InvalidInput, JobFailed
 from gsl_service.jobs.model import JobInfo, JobStatus
 from gsl_service.jobs.store import JobStore, make_store, now
+from gsl_service.jobs.tiles import tile_options
 from gsl_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -90,14 +92,16 @@ def compute_document(
     digests: Mapping[str, str],
     key: str,
     on_progress: Any = None,
+    tiles: TileOptions | None = None,
     parts: dict[str, bytes] | None = None,
     stored_features_max: int = 0,
 ) -> bytes:
     """Run the kernel and return the canonical result bytes (``hit: false``).
 
-    With ``parts`` (a dict to fill), per-feature outputs of more than
-    ``stored_features_max`` features are moved out of the document into ``parts``
-    (:mod:`gsl_service.result_parts`): the bytes returned hold placeholders.
+    With ``tiles``, a large request of a tileable indicator runs in tiles
+    (:mod:`gsl_service.jobs.tiles`). With ``parts`` (a dict to fill), per-feature
+    outputs of more than ``stored_features_max`` features are moved out of the document
+    into ``parts`` (:mod:`gsl_service.result_parts`): the bytes returned hold placeholders.
 
     Raises
     ------
@@ -106,7 +110,7 @@ def compute_document(
     """
     indicator = registry().get(process_id)
     try:
-        doc = run.execute(indicator, inputs, on_progress=on_progress, digests=digests)
+        doc = run.execute(indicator, inputs, on_progress=on_progress, digests=digests, tiles=tiles)
     except InputError as err:
         raise TaskError(input_problem(err)) from None
     except JobAborted:
@@ -282,6 +286,7 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
                 digests,
                 key,
                 on_progress=progress,
+                tiles=tile_options(s, job_id),
                 parts=parts,
                 stored_features_max=s.stored_features_max,
             )

@@ -1,0 +1,636 @@
+"""Tiled execution: one large request split into tiles with a halo, merged exactly.
+
+An indicator whose answer for a feature depends only on what lies within a bounded
+distance of it declares that distance, its **reach** (:class:`Tiling` on
+:class:`~gsl_indicators.core.spec.Indicator`). A large request is then run as tiles:
+
+1. **Plan** (:func:`plan_cells`). The plane is cut into rectangular cells with about
+   ``features_per_tile`` of the primary features (``Indicator.features``) each: columns
+   at quantiles of the features' box centres in x, then rows at quantiles in y within
+   each column. The outermost cells reach to the edge of the *world* (the bounds of
+   every layer), so the cells partition everything: each feature, crown or tree belongs
+   to exactly one cell (its box centre, half-open intervals).
+2. **Prepare** (the indicator's ``prepare``, in the parent). What is cheap or global is
+   done once and sent whole to every tile (park groups and their targets — a park
+   group read by a window could shrink — the neighbourhoods clipped to the canopy
+   extent); the heavy per-feature work is cut: each tile gets its **core** features (the
+   cell's) and each windowed layer's features whose box meets the tile's **window** —
+   its cell and its core features' bounds, grown by the reach.
+3. **Run** (:func:`run_tile`, in any process). The tile kernel returns per-feature
+   arrays for its core features and **additive** per-area partial sums clipped to its
+   cell (canopy: the union of crowns inside ``cell ∩ neighbourhood``). Tiles and their
+   parts cross process boundaries as ``.npz`` bytes (WKB geometry, numeric arrays and a
+   JSON header; never pickle).
+4. **Merge** (:func:`merge_parts`). Per-feature arrays are scattered back to the
+   features' positions (exact: each value was computed from the same candidates as in
+   one piece); per-area partials are summed in tile order. The indicator's ``finish``
+   then derives areas and overall shares from the per-feature values — never averages
+   of tile values — and the ONE assembler writes the document.
+
+Per-feature values are identical to the one-piece run; a per-area sum of tile parts
+(canopy area) may differ from the one-piece sum in the last bits of a float (another
+summation order), far below the declared digits, so the documents are the same.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+import shapely
+
+if TYPE_CHECKING:
+    from gsl_indicators.core.geo import Layer
+    from gsl_indicators.core.metrics import Metrics
+    from gsl_indicators.core.spec import Context
+
+__all__ = [
+    "DEFAULT_FEATURES_PER_TILE",
+    "DEFAULT_THRESHOLD",
+    "Merged",
+    "Prepared",
+    "TileData",
+    "TileOptions",
+    "TilePart",
+    "TilePayloads",
+    "TileRunner",
+    "Tiling",
+    "cells_of",
+    "decode_part",
+    "decode_tile",
+    "encode_part",
+    "encode_tile",
+    "merge_parts",
+    "plan_cells",
+    "run_one_by_one",
+    "run_tile",
+    "run_tiled",
+    "tile_payloads",
+    "whole_reason",
+]
+
+DEFAULT_FEATURES_PER_TILE = 20_000
+"""Primary features per tile (``GSL_TILE_FEATURES`` in the service)."""
+DEFAULT_THRESHOLD = 50_000
+"""Requests with fewer primary features run in one piece (``GSL_TILE_THRESHOLD``)."""
+
+Box = tuple[float, float, float, float]
+TileRunner = Callable[[Sequence[bytes], Callable[[int, int], None]], list[bytes]]
+
+
+# ----------------------------------------------------------------------- declaration
+
+
+@dataclass(frozen=True)
+class Tiling:
+    """How an indicator may run in tiles (declared on the indicator).
+
+    Parameters
+    ----------
+    reach : callable
+        ``params -> metres``: how far from a feature the inputs that decide its answer
+        may lie (the halo). ``green-3-30-300``: ``tree_distance_m``.
+    reach_text : str
+        The reach in words, for the description (``"tree_distance_m"``).
+    whole : tuple of str
+        Layers every tile reads whole (park groups, areas): what a window could cut
+        short.
+    whole_when : callable, optional
+        ``params -> reason or None``: parameter values under which the indicator runs
+        whole (network distances: the graph is not cut).
+    prepare : callable, optional
+        ``(layers, params, ctx) -> Prepared``: the parent's part. ``None``: the reach is
+        declared but no merge is written yet, so it runs whole (``reason`` says so).
+    reason : str
+        Why it runs whole when ``prepare`` is ``None``.
+    """
+
+    reach: Callable[[Mapping[str, Any]], float]
+    reach_text: str = ""
+    whole: tuple[str, ...] = ()
+    whole_when: Callable[[Mapping[str, Any]], str | None] | None = None
+    prepare: Callable[[Mapping[str, Layer], dict[str, Any], Context], Prepared] | None = None
+    reason: str = ""
+
+    def description(self) -> dict[str, Any]:
+        """Return the ``tiling`` member of the description's ``x-gsl``."""
+        out: dict[str, Any] = {
+            "tileable": self.prepare is not None,
+            "reach": self.reach_text,
+            "whole_layers": list(self.whole),
+        }
+        if self.prepare is None:
+            out["runs_whole"] = self.reason
+        return out
+
+
+@dataclass
+class Prepared:
+    """The parent's part of a tiled run (from the indicator's ``prepare``).
+
+    Attributes
+    ----------
+    kernel : str
+        ``"module:function"`` of the tile kernel, ``(TileData) -> TilePart`` (imported by
+        name in the process that runs the tile).
+    features : numpy.ndarray
+        The primary features' geometries (whose values are per feature).
+    shared : dict
+        Geometry arrays every tile gets whole.
+    windowed : dict
+        Geometry arrays cut to each tile's window.
+    per_feature : dict
+        Numeric arrays aligned with ``features`` (each tile gets its core's values).
+    params : dict
+        JSON parameters for the tile kernel.
+    n_areas : int
+        Length of the per-area partial sums.
+    finish : callable
+        ``(merged) -> Metrics`` in the parent: from the merged parts to the metrics.
+    """
+
+    kernel: str
+    features: np.ndarray
+    finish: Callable[[Merged], Metrics]
+    shared: dict[str, np.ndarray] = field(default_factory=dict)
+    windowed: dict[str, np.ndarray] = field(default_factory=dict)
+    per_feature: dict[str, np.ndarray] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    n_areas: int = 0
+
+
+@dataclass
+class TileOptions:
+    """When and how to tile (the service fills it from its settings).
+
+    Attributes
+    ----------
+    features_per_tile : int
+        Target primary features per tile.
+    threshold : int
+        Requests with fewer primary features run in one piece.
+    runner : callable, optional
+        ``(payloads, on_tile) -> parts`` (bytes in, bytes out, in order; ``on_tile(done,
+        total)`` after each tile): the RQ sub-jobs. Default
+        :func:`run_one_by_one`, in this process.
+    """
+
+    features_per_tile: int = DEFAULT_FEATURES_PER_TILE
+    threshold: int = DEFAULT_THRESHOLD
+    runner: TileRunner | None = None
+
+
+def whole_reason(tiling: Tiling | None, params: Mapping[str, Any]) -> str | None:
+    """Return why a request runs whole (``None``: it may be tiled).
+
+    Examples
+    --------
+    >>> whole_reason(None, {})
+    'the indicator declares no reach'
+    >>> t = Tiling(reach=lambda p: 30.0, prepare=lambda *a: None,
+    ...            whole_when=lambda p: "network" if p.get("mode") == "network" else None)
+    >>> whole_reason(t, {"mode": "network"}), whole_reason(t, {"mode": "euclidean"})
+    ('network', None)
+    """
+    if tiling is None:
+        return "the indicator declares no reach"
+    if tiling.prepare is None:
+        return tiling.reason or "no tile merge is written for this indicator"
+    if params.get("uncertainty") is not None:
+        return "uncertainty samples re-run the whole kernel"
+    if tiling.whole_when is not None:
+        return tiling.whole_when(params)
+    return None
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def _centres(geoms: np.ndarray) -> np.ndarray:
+    b = shapely.bounds(geoms)
+    return np.column_stack(((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2))
+
+
+def _cuts(values: np.ndarray, parts: int) -> list[float]:
+    """Return up to ``parts - 1`` increasing cut values at quantiles of ``values``."""
+    if parts <= 1 or not len(values):
+        return []
+    v = np.sort(values)
+    qs = v[np.arange(1, parts) * len(v) // parts]  # about len/parts values below each cut
+    return sorted({float(q) for q in qs if q > v[0]})
+
+
+def plan_cells(features: np.ndarray, world: Box, features_per_tile: int) -> list[Box]:
+    """Return cells (boxes) that partition ``world``, each with about ``features_per_tile``.
+
+    Columns are cut at quantiles of the features' box centres in x, rows at quantiles in
+    y within each column; a cut lies *at* a centre value, and a centre on a cut belongs
+    to the cell above it (:func:`cells_of`).
+
+    Examples
+    --------
+    >>> pts = shapely.points([(x, y) for x in range(4) for y in range(4)])
+    >>> cells = plan_cells(pts, (-1, -1, 4, 4), 4)
+    >>> len(cells), cells[0]
+    (4, (-1.0, -1.0, 2.0, 2.0))
+    """
+    n = len(features)
+    x0, y0, x1, y1 = (float(v) for v in world)
+    tiles = max(1, math.ceil(n / max(1, features_per_tile)))
+    if tiles == 1 or n == 0:
+        return [(x0, y0, x1, y1)]
+    c = _centres(features)
+    n_cols = max(1, round(math.sqrt(tiles)))
+    xs = [x0, *_cuts(c[:, 0], n_cols), x1]
+    cells: list[Box] = []
+    for a, b in pairwise(xs):
+        last = b == x1
+        inside = (c[:, 0] >= a) & ((c[:, 0] <= b) if last else (c[:, 0] < b))
+        rows = max(1, math.ceil(int(inside.sum()) / max(1, features_per_tile)))
+        ys = [y0, *_cuts(c[inside, 1], rows), y1]
+        cells.extend((a, lo, b, hi) for lo, hi in pairwise(ys))
+    return cells
+
+
+def cells_of(geoms: np.ndarray, cells: Sequence[Box], world: Box) -> np.ndarray:
+    """Return the cell of each geometry's box centre (half-open, closed at the world's edge).
+
+    Examples
+    --------
+    >>> cells = [(0.0, 0.0, 1.0, 2.0), (1.0, 0.0, 2.0, 2.0)]
+    >>> cells_of(shapely.points([(0.5, 1), (1, 1), (2, 2)]), cells, (0, 0, 2, 2)).tolist()
+    [0, 1, 1]
+    """
+    out = np.full(len(geoms), -1, dtype=np.int64)
+    if not len(geoms):
+        return out
+    c = _centres(geoms)
+    for i, (a, b, x, y) in enumerate(cells):
+        right = c[:, 0] <= x if x >= world[2] else c[:, 0] < x
+        top = c[:, 1] <= y if y >= world[3] else c[:, 1] < y
+        out[(out < 0) & (c[:, 0] >= a) & right & (c[:, 1] >= b) & top] = i
+    return out
+
+
+def _world(arrays: Iterable[np.ndarray]) -> Box:
+    bounds = [shapely.total_bounds(a) for a in arrays if len(a)]
+    bounds = [b for b in bounds if np.isfinite(b).all()]
+    if not bounds:
+        return (0.0, 0.0, 1.0, 1.0)
+    b = np.asarray(bounds)
+    # one metre beyond everything, so no feature lies on the world's edge by chance
+    return (
+        float(b[:, 0].min() - 1),
+        float(b[:, 1].min() - 1),
+        float(b[:, 2].max() + 1),
+        float(b[:, 3].max() + 1),
+    )
+
+
+# ----------------------------------------------------------------------- tile bytes
+
+
+@dataclass
+class TileData:
+    """What one tile's kernel reads (see :func:`encode_tile`)."""
+
+    tile: int
+    cell: Box
+    core: np.ndarray
+    features: np.ndarray
+    shared: dict[str, np.ndarray]
+    windowed: dict[str, np.ndarray]
+    per_feature: dict[str, np.ndarray]
+    params: dict[str, Any]
+    kernel: str
+    n_areas: int
+    window: Box = (-math.inf, -math.inf, math.inf, math.inf)
+    """The cell and the core features' bounds, grown by the reach."""
+    world: Box = (-math.inf, -math.inf, math.inf, math.inf)
+    """The bounds of every layer (the cells partition it)."""
+    windowed_index: dict[str, np.ndarray] = field(default_factory=dict)
+    """Each windowed feature's position in its whole layer."""
+
+    def owns(self, geoms: np.ndarray) -> np.ndarray:
+        """Return whether each geometry's box centre lies in this tile's cell."""
+        return cells_of(geoms, [self.cell], self.world) == 0
+
+
+@dataclass
+class TilePart:
+    """What one tile returns: per-feature values of its core and per-area partial sums."""
+
+    tile: int
+    core: np.ndarray
+    feature: dict[str, np.ndarray] = field(default_factory=dict)
+    area: dict[str, np.ndarray] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    terms: dict[str, np.ndarray] = field(default_factory=dict)
+    """Arrays of any length, concatenated in tile order by the merge (terms of a sum)."""
+
+
+def _put_geoms(arrays: dict[str, np.ndarray], key: str, geoms: np.ndarray) -> None:
+    wkb = shapely.to_wkb(np.asarray(geoms, dtype=object)) if len(geoms) else np.empty(0, object)
+    sizes = np.fromiter((len(w) for w in wkb), dtype=np.int64, count=len(wkb))
+    arrays[f"{key}:wkb"] = np.frombuffer(b"".join(wkb.tolist()), dtype=np.uint8)
+    arrays[f"{key}:off"] = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+
+
+def _get_geoms(npz: Mapping[str, np.ndarray], key: str) -> np.ndarray:
+    data = npz[f"{key}:wkb"].tobytes()
+    off = npz[f"{key}:off"]
+    wkb = [data[a:b] for a, b in zip(off[:-1].tolist(), off[1:].tolist(), strict=True)]
+    return np.asarray(shapely.from_wkb(wkb), dtype=object) if wkb else np.empty(0, object)
+
+
+def _save(arrays: Mapping[str, np.ndarray], header: Mapping[str, Any]) -> bytes:
+    buf = io.BytesIO()
+    head = np.frombuffer(orjson.dumps(header, option=orjson.OPT_SERIALIZE_NUMPY), np.uint8)
+    np.savez(buf, **{"__header__": head, **arrays})  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def _load(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    return arrays, orjson.loads(arrays.pop("__header__").tobytes())
+
+
+def encode_tile(tile: TileData) -> bytes:
+    """Return a tile as ``.npz`` bytes (WKB geometry, numeric arrays, JSON header).
+
+    Examples
+    --------
+    >>> t = TileData(0, (0.0, 0.0, 1.0, 1.0), np.array([3]), shapely.points([(0.5, 0.5)]),
+    ...              {}, {"trees": shapely.points([(0.1, 0.2)])}, {"w": np.array([2.0])},
+    ...              {"d": 30.0}, "m:f", 0)
+    >>> back = decode_tile(encode_tile(t))
+    >>> back.core.tolist(), back.windowed["trees"][0].wkt, back.per_feature["w"].tolist()
+    ([3], 'POINT (0.1 0.2)', [2.0])
+    """
+    arrays: dict[str, np.ndarray] = {"core": np.asarray(tile.core, dtype=np.int64)}
+    _put_geoms(arrays, "features", tile.features)
+    for kind, group in (("s", tile.shared), ("w", tile.windowed)):
+        for name, geoms in group.items():
+            _put_geoms(arrays, f"{kind}:{name}", geoms)
+    for name, values in tile.per_feature.items():
+        arrays[f"f:{name}"] = np.asarray(values)
+    for name, values in tile.windowed_index.items():
+        arrays[f"i:{name}"] = np.asarray(values, dtype=np.int64)
+    header = {
+        "tile": tile.tile,
+        "cell": list(tile.cell),
+        "window": list(tile.window),
+        "world": list(tile.world),
+        "params": tile.params,
+        "kernel": tile.kernel,
+        "n_areas": tile.n_areas,
+        "shared": list(tile.shared),
+        "windowed": list(tile.windowed),
+        "per_feature": list(tile.per_feature),
+    }
+    return _save(arrays, header)
+
+
+def _box(values: Sequence[float | None]) -> Box:
+    """Return a box from JSON, where ``null`` is an infinite side (JSON has no inf).
+
+    Examples
+    --------
+    >>> _box([None, 0, 1, None])
+    (-inf, 0.0, 1.0, inf)
+    """
+    sides = (-math.inf, -math.inf, math.inf, math.inf)
+    x0, y0, x1, y1 = (sides[i] if v is None else float(v) for i, v in enumerate(values))
+    return (x0, y0, x1, y1)
+
+
+def decode_tile(data: bytes) -> TileData:
+    """Return the :class:`TileData` of :func:`encode_tile`'s bytes."""
+    arrays, h = _load(data)
+    return TileData(
+        tile=int(h["tile"]),
+        cell=tuple(float(v) for v in h["cell"]),  # type: ignore[arg-type]
+        core=arrays["core"],
+        features=_get_geoms(arrays, "features"),
+        shared={k: _get_geoms(arrays, f"s:{k}") for k in h["shared"]},
+        windowed={k: _get_geoms(arrays, f"w:{k}") for k in h["windowed"]},
+        per_feature={k: arrays[f"f:{k}"] for k in h["per_feature"]},
+        params=h["params"],
+        kernel=h["kernel"],
+        n_areas=int(h["n_areas"]),
+        window=_box(h["window"]),
+        world=_box(h["world"]),
+        windowed_index={k: arrays[f"i:{k}"] for k in h["windowed"] if f"i:{k}" in arrays},
+    )
+
+
+def encode_part(part: TilePart) -> bytes:
+    """Return a tile's result as ``.npz`` bytes.
+
+    Examples
+    --------
+    >>> p = TilePart(2, np.array([0, 5]), {"d": np.array([1.5, np.inf])}, {"a": np.ones(3)})
+    >>> back = decode_part(encode_part(p))
+    >>> back.tile, back.feature["d"].tolist(), back.area["a"].tolist()
+    (2, [1.5, inf], [1.0, 1.0, 1.0])
+    """
+    arrays: dict[str, np.ndarray] = {"core": np.asarray(part.core, dtype=np.int64)}
+    arrays.update({f"f:{k}": np.asarray(v) for k, v in part.feature.items()})
+    arrays.update({f"a:{k}": np.asarray(v, dtype=float) for k, v in part.area.items()})
+    arrays.update({f"t:{k}": np.asarray(v) for k, v in part.terms.items()})
+    header = {
+        "tile": part.tile,
+        "feature": list(part.feature),
+        "area": list(part.area),
+        "terms": list(part.terms),
+    }
+    return _save(arrays, {**header, "extra": part.extra})
+
+
+def decode_part(data: bytes) -> TilePart:
+    """Return the :class:`TilePart` of :func:`encode_part`'s bytes."""
+    arrays, h = _load(data)
+    return TilePart(
+        tile=int(h["tile"]),
+        core=arrays["core"],
+        feature={k: arrays[f"f:{k}"] for k in h["feature"]},
+        area={k: arrays[f"a:{k}"] for k in h["area"]},
+        extra=h["extra"],
+        terms={k: arrays[f"t:{k}"] for k in h["terms"]},
+    )
+
+
+# ------------------------------------------------------------------- split and run
+
+
+def _grown(box: Box, d: float) -> Box:
+    return (box[0] - d, box[1] - d, box[2] + d, box[3] + d)
+
+
+def _meets(bounds: np.ndarray, box: Box) -> np.ndarray:
+    return (
+        (bounds[:, 0] <= box[2])
+        & (bounds[:, 2] >= box[0])
+        & (bounds[:, 1] <= box[3])
+        & (bounds[:, 3] >= box[1])
+    )
+
+
+class TilePayloads(Sequence[bytes]):
+    """The tiles of a prepared run, each made as bytes when it is read (steps 1–2).
+
+    ``len()`` is known at once; a tile's bytes are made on access and not kept, so a
+    runner that stores or runs them one at a time never holds them all.
+    A tile's window is its cell together with the bounds of its core features, grown by
+    ``reach_m``: every windowed feature whose box meets it is sent.
+    """
+
+    def __init__(self, prepared: Prepared, reach_m: float, features_per_tile: int) -> None:
+        self.prepared = prepared
+        self.reach_m = float(reach_m)
+        feats = prepared.features
+        self.world = _world([feats, *prepared.shared.values(), *prepared.windowed.values()])
+        self.cells = plan_cells(feats, self.world, features_per_tile)
+        self.owner = cells_of(feats, self.cells, self.world)
+        self._fb = shapely.bounds(feats) if len(feats) else np.zeros((0, 4))
+        self._wb = {
+            k: shapely.bounds(g) if len(g) else np.zeros((0, 4))
+            for k, g in prepared.windowed.items()
+        }
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return encode_tile(self.tile(int(i) % len(self)))
+
+    def tile(self, i: int) -> TileData:
+        """Return tile ``i`` (not encoded)."""
+        prepared, cell = self.prepared, self.cells[i]
+        core = np.flatnonzero(self.owner == i)
+        window = cell
+        if len(core):
+            b = self._fb[core]
+            window = (
+                min(cell[0], float(b[:, 0].min())),
+                min(cell[1], float(b[:, 1].min())),
+                max(cell[2], float(b[:, 2].max())),
+                max(cell[3], float(b[:, 3].max())),
+            )
+        window = _grown(window, self.reach_m)
+        chosen = {k: np.flatnonzero(_meets(self._wb[k], window)) for k in prepared.windowed}
+        return TileData(
+            tile=i,
+            cell=cell,
+            core=core,
+            features=prepared.features[core],
+            shared=prepared.shared,
+            windowed={k: g[chosen[k]] for k, g in prepared.windowed.items()},
+            per_feature={k: np.asarray(v)[core] for k, v in prepared.per_feature.items()},
+            params=prepared.params,
+            kernel=prepared.kernel,
+            n_areas=prepared.n_areas,
+            window=window,
+            world=self.world,
+            windowed_index=chosen,
+        )
+
+
+def tile_payloads(prepared: Prepared, reach_m: float, features_per_tile: int) -> TilePayloads:
+    """Return the tiles of a prepared run as bytes, made when read (:class:`TilePayloads`)."""
+    return TilePayloads(prepared, reach_m, features_per_tile)
+
+
+def run_tile(payload: bytes) -> bytes:
+    """Run one tile (bytes in, bytes out): what a pool process or an RQ sub-job calls."""
+    tile = decode_tile(payload)
+    module, _, name = tile.kernel.partition(":")
+    if not module.startswith("gsl_indicators.indicators."):
+        # a payload names its kernel; only an indicator module's may run
+        raise ValueError(f"tile kernel {tile.kernel!r} is not an indicator's")
+    kernel = getattr(importlib.import_module(module), name)
+    part = kernel(tile)
+    if not isinstance(part, TilePart):
+        raise TypeError(f"{tile.kernel}: a tile kernel returns TilePart")
+    return encode_part(part)
+
+
+@dataclass
+class Merged:
+    """The tiles' parts put together (what an indicator's ``finish`` reads)."""
+
+    n: int
+    tiles: int
+    feature: dict[str, np.ndarray]
+    area: dict[str, np.ndarray]
+    extras: list[dict[str, Any]]
+    terms: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def merge_parts(parts: Sequence[bytes], n_features: int) -> Merged:
+    """Scatter per-feature values to their positions; sum per-area partials in tile order.
+
+    Raises
+    ------
+    ValueError
+        When the parts do not cover every feature exactly once.
+    """
+    decoded = sorted((decode_part(p) for p in parts), key=lambda p: p.tile)
+    seen = np.zeros(n_features, dtype=np.int64)
+    feature: dict[str, np.ndarray] = {}
+    area: dict[str, np.ndarray] = {}
+    for part in decoded:
+        seen[part.core] += 1
+        for k, v in part.feature.items():
+            if k not in feature:
+                feature[k] = np.zeros(n_features, dtype=v.dtype)
+            feature[k][part.core] = v
+        for k, v in part.area.items():
+            area[k] = area[k] + v if k in area else v.astype(float).copy()
+    if n_features and not (seen == 1).all():
+        raise ValueError("tile parts do not cover every feature exactly once")
+    names = dict.fromkeys(k for p in decoded for k in p.terms)
+    terms = {k: np.concatenate([p.terms[k] for p in decoded if k in p.terms]) for k in names}
+    return Merged(n_features, len(decoded), feature, area, [p.extra for p in decoded], terms)
+
+
+def run_one_by_one(payloads: Sequence[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:
+    """Run the tiles one after the other in this process (the default runner)."""
+    parts = []
+    for i, payload in enumerate(payloads):
+        parts.append(run_tile(payload))
+        on_tile(i + 1, len(payloads))
+    return parts
+
+
+def run_tiled(
+    prepared: Prepared, reach_m: float, options: TileOptions, ctx: Context | None = None
+) -> tuple[Metrics, int]:
+    """Run a prepared request in tiles; return its metrics and the number of tiles.
+
+    Progress goes from 10 % to 85 % over the tiles (``ctx.progress``); a progress
+    report is where a dismissed job stops.
+    """
+    payloads = tile_payloads(prepared, reach_m, options.features_per_tile)
+
+    def on_tile(done: int, total: int) -> None:
+        if ctx is not None:
+            ctx.progress(0.1 + 0.75 * done / max(1, total), f"tiles {done}/{total}")
+
+    parts = (options.runner or run_one_by_one)(payloads, on_tile)
+    if len(parts) != len(payloads):
+        raise ValueError(f"{len(parts)} tile results for {len(payloads)} tiles")
+    merged = merge_parts(parts, len(prepared.features))
+    return prepared.finish(merged), len(payloads)

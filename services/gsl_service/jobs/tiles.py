@@ -1,0 +1,345 @@
+"""Tiles of a large job as RQ sub-jobs (distributed), or one by one (embedded).
+
+The parent job (an ordinary async job in an RQ work horse) plans its tiles
+(:mod:`gsl_indicators.core.tiling`) and hands them to :class:`RQTiles`:
+
+* each tile's bytes go to Redis (``{prefix}tile:{parent}:{i}:in``) and a sub-job
+  ``{parent}-tile-{i}`` is enqueued with JSON arguments only (never pickle), with RQ
+  ``Retry`` for a work horse that fails; the sub-job ids are kept in
+  ``{prefix}tiles:{parent}``, so dismissing the parent stops them
+  (:func:`stop_tiles`);
+* whoever runs a tile first **claims** it (``SET NX`` on ``...:claim``): a worker, or
+  the parent itself, which runs unclaimed tiles while it waits (from the last one
+  down, while the queue hands them out from the first) — so a parent never
+  waits for a queue that only it could serve (one worker runs every tile itself;
+  two share them);
+* a tile claimed by a worker that is lost (RQ reports it failed or stopped after its
+  retries, or its heartbeat is older than ``GSL_WORKER_TTL_S``) is run again by the
+  parent;
+* after every finished tile the parent reports progress; a dismissed parent stops
+  there (``JobAborted``), and its remaining sub-jobs are cancelled and its keys deleted.
+
+Embedded, the job's pool process runs its tiles in a process pool of its own
+(:class:`PoolTiles`, ``GSL_TILE_WORKERS`` processes; 1: one by one in the job's
+process). Its processes die with the job's process (``PR_SET_PDEATHSIG``), so
+dismissing the job — which terminates its process — stops its tiles too.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from rq import Retry
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+from rq.job import JobStatus as RQStatus
+from rq.serializers import JSONSerializer
+
+from gsl_indicators.core.tiling import TileOptions, run_tile
+
+if TYPE_CHECKING:
+    import redis
+
+    from gsl_service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TILE_TASK = "gsl_service.jobs.tiles.run_rq_tile"
+PARENT = b"parent"
+
+
+def tile_options(settings: Settings, parent_id: str | None = None) -> TileOptions | None:
+    """Return the tile options of a job (``None`` when tiling is switched off).
+
+    With Redis and a parent job id, tiles run as RQ sub-jobs; else in a process pool
+    of ``GSL_TILE_WORKERS`` (one by one when 1).
+    """
+    if not settings.tile_enabled:
+        return None
+    runner: Any = None
+    if settings.redis_url and parent_id:
+        runner = RQTiles(settings, parent_id)
+    elif settings.tile_workers > 1:
+        runner = PoolTiles(settings.tile_workers, settings.worker_memory_mb)
+    return TileOptions(
+        features_per_tile=settings.tile_features,
+        threshold=settings.tile_threshold,
+        runner=runner,
+    )
+
+
+def _key(settings: Settings, parent_id: str, index: int, what: str) -> str:
+    return f"{settings.redis_prefix}tile:{parent_id}:{index}:{what}"
+
+
+def _set_key(settings: Settings, parent_id: str) -> str:
+    return f"{settings.redis_prefix}tiles:{parent_id}"
+
+
+def tile_job_id(parent_id: str, index: int) -> str:
+    """Return the RQ id of a parent's tile ``index``.
+
+    Examples
+    --------
+    >>> tile_job_id("abc", 3)
+    'abc-tile-3'
+    """
+    return f"{parent_id}-tile-{index}"
+
+
+def _conn(settings: Settings) -> redis.Redis:
+    from gsl_service.jobs.task import _redis
+
+    assert settings.redis_url
+    return _redis(settings.redis_url)
+
+
+class RQTiles:
+    """Run a parent job's tiles as RQ sub-jobs (see the module text)."""
+
+    def __init__(self, settings: Settings, parent_id: str) -> None:
+        self.settings = settings
+        self.parent_id = parent_id
+
+    def __call__(
+        self, payloads: Sequence[bytes], on_tile: Callable[[int, int], None]
+    ) -> list[bytes]:
+        """Run the tiles; return their parts in order."""
+        from gsl_service.jobs.worker import rq_queue
+
+        s, parent = self.settings, self.parent_id
+        conn = _conn(s)
+        n = len(payloads)
+        ttl = int(s.job_timeout_s) + 600
+        ids = [tile_job_id(parent, i) for i in range(n)]
+        conn.sadd(_set_key(s, parent), *ids)
+        conn.expire(_set_key(s, parent), ttl)
+        for i, payload in enumerate(payloads):  # made one at a time (TilePayloads)
+            conn.set(_key(s, parent, i, "in"), payload, ex=ttl)
+        queue = rq_queue(s, conn)
+        job_settings = s.model_dump(mode="json")
+        for i in range(n):
+            queue.enqueue_call(
+                TILE_TASK,
+                args=(parent, i, job_settings),
+                job_id=ids[i],
+                timeout=s.job_timeout_s,
+                result_ttl=60,
+                failure_ttl=ttl,
+                retry=Retry(max=s.tile_retries) if s.tile_retries else None,
+                description=f"gsl tile {i + 1}/{n} of job {parent}",
+            )
+        try:
+            return self._collect(conn, n, on_tile)
+        finally:
+            stop_tiles(s, parent, conn=conn)
+
+    def _collect(
+        self, conn: redis.Redis, n: int, on_tile: Callable[[int, int], None]
+    ) -> list[bytes]:
+        s, parent = self.settings, self.parent_id
+        parts: dict[int, bytes] = {}
+        while len(parts) < n:
+            progressed = False
+            for i in range(n):
+                if i in parts:
+                    continue
+                out = conn.get(_key(s, parent, i, "out"))
+                if out is not None:
+                    parts[i] = _bytes(out)
+                    on_tile(len(parts), n)
+                    progressed = True
+            if len(parts) == n:
+                break
+            # the parent takes tiles from the end, the queue hands them out from the front
+            mine = next(
+                (
+                    i
+                    for i in reversed(range(n))
+                    if i not in parts and self._claim(conn, i, take=False)
+                ),
+                None,
+            )
+            if mine is None:
+                mine = next((i for i in range(n) if i not in parts and self._lost(conn, i)), None)
+                if mine is not None:
+                    log.warning(
+                        "tile %d of job %s: its worker was lost; running it here", mine, parent
+                    )
+                    self._claim(conn, mine, take=True)
+            if mine is not None:
+                parts[mine] = _run_and_store(s, conn, parent, mine)
+                on_tile(len(parts), n)
+            elif not progressed:
+                time.sleep(s.tile_poll_s)
+        return [parts[i] for i in range(n)]
+
+    def _claim(self, conn: redis.Redis, index: int, *, take: bool) -> bool:
+        key = _key(self.settings, self.parent_id, index, "claim")
+        ttl = int(self.settings.job_timeout_s) + 600
+        if take:
+            conn.set(key, PARENT, ex=ttl)
+            return True
+        return bool(conn.set(key, PARENT, nx=True, ex=ttl))
+
+    def _lost(self, conn: redis.Redis, index: int) -> bool:
+        """Return whether a worker claimed the tile and is gone (failed, stopped, silent)."""
+        claim = conn.get(_key(self.settings, self.parent_id, index, "claim"))
+        if claim is None or claim == PARENT:
+            return False
+        try:
+            job = Job.fetch(
+                tile_job_id(self.parent_id, index), connection=conn, serializer=JSONSerializer
+            )
+        except NoSuchJobError:
+            return True
+        status = job.get_status(refresh=True)
+        if status in (RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED):
+            return True
+        if status == RQStatus.FINISHED:  # finished without writing its part
+            return conn.get(_key(self.settings, self.parent_id, index, "out")) is None
+        if status == RQStatus.STARTED:
+            beat = job.last_heartbeat or job.started_at
+            if beat is not None:
+                if beat.tzinfo is None:
+                    beat = beat.replace(tzinfo=UTC)
+                return (datetime.now(UTC) - beat).total_seconds() > self.settings.worker_ttl_s
+        return False
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def _run_and_store(settings: Settings, conn: redis.Redis, parent_id: str, index: int) -> bytes:
+    payload = conn.get(_key(settings, parent_id, index, "in"))
+    if payload is None:
+        raise RuntimeError(f"tile {index} of job {parent_id}: its input is gone")
+    part = run_tile(_bytes(payload))
+    conn.set(_key(settings, parent_id, index, "out"), part, ex=int(settings.job_timeout_s) + 600)
+    return part
+
+
+def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
+    """RQ entry point of a tile sub-job: claim the tile, run it, store its part.
+
+    A tile claimed already (by the parent or another worker) is left alone; a tile
+    whose parent is gone (keys deleted) does nothing. Returns whether it ran the tile
+    (RQ keeps it as the sub-job's result for a minute).
+    """
+    import gsl_service.jobs.worker as worker
+    from gsl_service.jobs.task import _settings
+
+    d = dict(settings)
+    if worker.WORKER_SETTINGS is not None and worker.WORKER_SETTINGS.redis_url:
+        d["redis_url"] = worker.WORKER_SETTINGS.redis_url
+    s = _settings(d)
+    conn = _conn(s)
+    claim = _key(s, parent_id, index, "claim")
+    me = tile_job_id(parent_id, index).encode()  # an RQ retry of this sub-job is "me" too
+    ttl = int(s.job_timeout_s) + 600
+    if not conn.set(claim, me, nx=True, ex=ttl) and conn.get(claim) != me:
+        return False  # the parent runs it (it took it over, or got to it first)
+    if not conn.exists(_key(s, parent_id, index, "in")):
+        return False
+    _run_and_store(s, conn, parent_id, index)
+    return True
+
+
+def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = None) -> int:
+    """Cancel or stop a parent's tile sub-jobs and delete its tile keys; return how many.
+
+    Called when the parent finishes (its tiles are done or it was interrupted) and
+    when it is dismissed (:meth:`~gsl_service.jobs.rq_runner.RQRunner.stop`).
+    """
+    from rq.command import send_stop_job_command
+
+    conn = conn if conn is not None else _conn(settings)
+    ids = [
+        i.decode() if isinstance(i, bytes) else str(i)
+        for i in conn.smembers(_set_key(settings, parent_id))
+    ]
+    stopped = 0
+    for job_id in ids:
+        try:
+            job = Job.fetch(job_id, connection=conn, serializer=JSONSerializer)
+        except NoSuchJobError:
+            continue
+        status = job.get_status(refresh=False)
+        try:
+            if status == RQStatus.STARTED:
+                send_stop_job_command(conn, job_id, serializer=JSONSerializer)
+                stopped += 1
+            elif status in (RQStatus.QUEUED, RQStatus.DEFERRED, RQStatus.SCHEDULED):
+                job.cancel()
+                stopped += 1
+        except (InvalidJobOperation, NoSuchJobError) as err:
+            log.info("could not stop tile job %s: %s", job_id, err)
+    keys = [_set_key(settings, parent_id)]
+    for job_id in ids:
+        index = job_id.rsplit("-", 1)[-1]
+        keys += [
+            f"{settings.redis_prefix}tile:{parent_id}:{index}:{w}" for w in ("in", "out", "claim")
+        ]
+    conn.delete(*keys)
+    return stopped
+
+
+def _die_with_parent(memory_mb: int) -> None:
+    """Tile process initializer: die when the process that started it dies; bound memory."""
+    import contextlib
+    import ctypes
+    import signal
+
+    from gsl_service.jobs.worker import limit_memory
+
+    with contextlib.suppress(OSError, AttributeError):  # Linux only: PR_SET_PDEATHSIG (1)
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    limit_memory(memory_mb)
+
+
+class PoolTiles:
+    """Run a job's tiles in a process pool of its own (embedded engine).
+
+    The pool's processes come from a forkserver started by the job's process (which
+    has the kernels imported) and are bound to it: when the job's process ends —
+    dismissed, timed out — its forkserver ends and they are killed.
+    """
+
+    def __init__(self, workers: int, memory_mb: int = 0) -> None:
+        self.workers = max(1, workers)
+        self.memory_mb = memory_mb
+
+    def __call__(
+        self, payloads: Sequence[bytes], on_tile: Callable[[int, int], None]
+    ) -> list[bytes]:
+        """Run the tiles; return their parts in order (``on_tile`` after each)."""
+        from concurrent.futures import as_completed
+
+        from pebble import ProcessPool
+
+        from gsl_service.jobs.embedded import _context
+
+        n = len(payloads)
+        pool = ProcessPool(
+            max_workers=min(self.workers, n),
+            initializer=_die_with_parent,
+            initargs=(self.memory_mb,),
+            context=_context(),
+        )
+        try:
+            futures: dict[Any, int] = {
+                pool.schedule(run_tile, args=(p,)): i for i, p in enumerate(payloads)
+            }
+            parts: dict[int, bytes] = {}
+            for fut in as_completed(futures):
+                parts[futures[fut]] = fut.result()
+                on_tile(len(parts), n)
+            return [parts[i] for i in range(n)]
+        finally:
+            pool.stop()
+            pool.join(timeout=10)
