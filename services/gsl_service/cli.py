@@ -147,12 +147,14 @@ def _resolve_hrefs(
 ) -> dict[str, Any]:
     """Unwrap qualified values and fetch references (``{"href": ...}``) like the service."""
     from gsl_service.inputs import AddressGuard, Fetcher
+    from gsl_service.spool import use_spool
 
     fetcher = Fetcher(
         AddressGuard(settings.fetch_allowlist),
         max_bytes=settings.fetch_max_bytes,
         timeout_s=settings.fetch_timeout_s,
         max_pages=settings.fetch_max_pages,
+        spool=use_spool(settings),  # files streamed to disk, read from there with the bbox
     )
     try:
         resolved, _ = fetcher.resolve(inputs, geo=geo)

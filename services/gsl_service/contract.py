@@ -65,8 +65,16 @@ class ExecutionEngine(Protocol):
         """Return a page of jobs and the number matched."""
         ...
 
-    def get_job_result(self, job_id: str) -> tuple[JobInfo, bytes]:
-        """Return a successful job and its result document bytes."""
+    def get_job_result(self, job_id: str, hydrate: bool = True) -> tuple[JobInfo, bytes]:
+        """Return a successful job and its result document bytes.
+
+        ``hydrate=False``: as stored, large per-feature outputs as placeholders (see
+        ``gsl_service.result_parts``).
+        """
+        ...
+
+    def get_blob(self, name: str) -> bytes | None:
+        """Return a stored result part (``<sha256>.parquet``: a GeoParquet file), or ``None``."""
         ...
 
     def dismiss(self, job_id: str) -> JobInfo:

@@ -47,7 +47,7 @@ from pebble import ProcessExpired
 
 from gsl_indicators.core import run
 from gsl_indicators.core.spec import Indicator, InputError, Registry, registry
-from gsl_service import observer
+from gsl_service import observer, result_parts
 from gsl_service.cache import (
     RequestKeys,
     ResultCache,
@@ -73,6 +73,7 @@ from gsl_service.jobs.store import JobStore, make_store, now
 from gsl_service.jobs.task import RUNNABLE, TaskError, failure_problem, pack_inputs
 from gsl_service.redis_client import REDIS_DOWN, Outage
 from gsl_service.settings import Settings
+from gsl_service.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,10 @@ class Engine:
             timeout_s=self.settings.fetch_timeout_s,
             max_pages=self.settings.fetch_max_pages,
         )
+        # files by reference are streamed here at submission; jobs keep the reference
+        self.fetcher.spool = Spool(
+            self.settings.spool_path, self.settings.spool_max_bytes, self.fetcher.fetch_to
+        )
         self.poster = CallbackPoster.from_settings(self.settings)
         # sync job records: concurrent executions share one store write
         self._records: GroupCommit[tuple[JobInfo, bytes | None]] = GroupCommit(
@@ -177,7 +182,9 @@ class Engine:
             from gsl_service.jobs.embedded import AsyncPool, SyncPool
 
             memory_mb = self.settings.worker_memory_mb
-            self._sync_pool = SyncPool(self.settings.sync_workers, memory_mb=memory_mb)
+            self._sync_pool = SyncPool(
+                self.settings.sync_workers, memory_mb=memory_mb, settings=self._job_settings
+            )
             if self.distributed:
                 from gsl_service.jobs.rq_runner import RQRunner
 
@@ -373,11 +380,13 @@ class Engine:
         if self.settings.record_sync_jobs:
             # stored once per key; a hit adds a reference (and no bytes) to the store
             try:
+                self._keep_parts(body)
                 self._records.submit((job, body))
                 recorded = True
                 self._store_outage.clear()
             except REDIS_DOWN as err:  # the answer matters more than its record
                 self._store_outage.mark(err)  # logged once per outage
+        body = self._whole(body)  # the caller answers the whole document
         self.poster.notify(job, body)
         return Outcome(job, body, hit, recorded=recorded)
 
@@ -409,6 +418,23 @@ class Engine:
             except REDIS_DOWN as err:
                 self._store_outage.mark(err)
         self.poster.notify(job)
+
+    # -- results stored in parts (gsl_service.result_parts) ----------------------------
+    def _whole(self, body: bytes) -> bytes:
+        """Return ``body`` with its parts put back (a document computed by a job)."""
+        return result_parts.hydrate(body, self.store.get_blob)
+
+    def _keep_parts(self, body: bytes) -> None:
+        """Extend the life of the parts a stored document names (a new job uses it)."""
+        named = [p.sha256 for p in result_parts.parts_in(body)]
+        if named:
+            self.store.touch_blobs(
+                [n + suffix for n in named for suffix in ("", result_parts.PARQUET)]
+            )
+
+    def get_blob(self, name: str) -> bytes | None:
+        """Return a stored result part (a GeoParquet file ``<sha256>.parquet``), or ``None``."""
+        return self.store.get_blob(name)
 
     # -- asynchronous ------------------------------------------------------------------
     def submit(
@@ -446,8 +472,10 @@ class Engine:
                 subscriber=subscriber,
                 extra=extra,
             )
+            self._keep_parts(cached)
             self.store.create(job, result=cached)  # a reference when the body is stored
-            self.poster.notify(job, body)
+            if subscriber is not None:
+                self.poster.notify(job, self._whole(body))
             return job
         job = self._new_job(
             prep,
@@ -660,16 +688,24 @@ class Engine:
         """Return the result document bytes of a successful job."""
         return self.get_job_result(job_id)[1]
 
-    def get_job_result(self, job_id: str) -> tuple[JobInfo, bytes]:
+    def get_job_result(self, job_id: str, hydrate: bool = True) -> tuple[JobInfo, bytes]:
         """Return a successful job and its result document bytes (see :meth:`get_result`).
 
         The job's ``extra["shape"]`` holds the response shape its request asked for.
+        ``hydrate=False`` returns the document as stored: its large per-feature outputs
+        as placeholders of parts (:mod:`gsl_service.result_parts`), which the results
+        routes answer by reference without reading them.
         """
         job = self.get_job(job_id)
         if job.status is JobStatus.successful:
             body = self.store.get_result(job_id)
             if body is None:
                 raise NoSuchJob(f"the result of job '{job_id}' is no longer stored")
+            if hydrate:
+                try:
+                    body = result_parts.hydrate(body, self.store.get_blob)
+                except LookupError as err:
+                    raise NoSuchJob(f"the result of job '{job_id}': {err}") from None
             return job, body
         if job.status is JobStatus.failed:
             raise JobFailed.from_problem(job.error or {}, "the job failed")

@@ -57,7 +57,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -67,6 +67,9 @@ from gsl_indicators.core import sources
 from gsl_indicators.core.spec import InputError
 from gsl_service import observer
 from gsl_service.errors import FetchError
+
+if TYPE_CHECKING:
+    from gsl_service.spool import Spool
 
 TIFF_TYPES = ("image/tiff", "image/geotiff", "application/x-geotiff")
 JSON_TYPES = ("application/geo+json", "application/json", "application/vnd.geo+json")
@@ -398,6 +401,11 @@ class Fetcher:
         Most pages followed for one paged FeatureCollection.
     transport_factory : callable, optional
         Inner transport per host name of the :class:`PinnedTransport` (tests).
+    spool : Spool, optional
+        Where FlatGeobuf and GeoParquet files are written as they are fetched
+        (:mod:`gsl_service.spool`): the input then becomes a file source *by reference*
+        pinned by the content's sha256, and no file's bytes are held in memory or
+        travel through the job store. ``None``: the bytes are kept in the source.
     """
 
     def __init__(
@@ -407,8 +415,10 @@ class Fetcher:
         timeout_s: float = 30.0,
         max_pages: int = 1000,
         transport_factory: Callable[[], httpx.BaseTransport] | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self.guard = guard
+        self.spool = spool
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
         self.max_pages = max_pages
@@ -428,9 +438,19 @@ class Fetcher:
             self._client.close()
 
     def _get(
-        self, name: str, url: str, budget: int, deadline: float, accept: str
+        self,
+        name: str,
+        url: str,
+        budget: int,
+        deadline: float,
+        accept: str,
+        sink: BinaryIO | None = None,
     ) -> tuple[bytes, httpx.Headers, str]:
-        """GET ``url`` (following safe redirects); return body, headers and final URL."""
+        """GET ``url`` (following safe redirects); return body, headers and final URL.
+
+        With ``sink`` the body is written there as it comes (and ``b""`` returned), so
+        a large file never sits in memory whole.
+        """
         for _ in range(MAX_REDIRECTS + 1):
             try:  # the pinned transport vets every URL (each redirect target too)
                 with self.client.stream("GET", url, headers={"Accept": accept}) as resp:
@@ -476,7 +496,10 @@ class Fetcher:
                                 f"{self.timeout_s} s",
                                 name,
                             )
-                        chunks.append(chunk)
+                        if sink is None:
+                            chunks.append(chunk)
+                        else:
+                            sink.write(chunk)
                     observer.fetched(size)
                     return b"".join(chunks), resp.headers, url
             except UnsafeURL as err:
@@ -530,6 +553,8 @@ class Fetcher:
         if fmt == "geojson" and bbox is None:
             return self._fetch_collection(name, url, deadline)
         accept = FILE_ACCEPT if fmt is None else ", ".join(sources.MEDIA_TYPES[fmt])
+        if self.spool is not None:
+            return self._fetch_file(name, url, fmt, bbox, deadline, accept, path)
         body, headers, final = self._get(name, url, self.max_bytes, deadline, accept)
         served = str(headers.get("content-type") or "").split(";")[0].strip().lower()
         found = (
@@ -543,6 +568,37 @@ class Fetcher:
             return self._fetch_collection(name, url, deadline, first=(body, headers, final))
         return sources.file_source(
             data=body, fmt=found, href=url, bbox=bbox, sha256=hashlib.sha256(body).hexdigest()
+        )
+
+    def _fetch_file(
+        self,
+        name: str,
+        url: str,
+        fmt: str | None,
+        bbox: tuple[float, float, float, float] | None,
+        deadline: float,
+        accept: str,
+        path: str,
+    ) -> Any:
+        """Fetch a file into the spool; return the file source by reference (pinned)."""
+        assert self.spool is not None
+        spooled = self.spool.download(
+            lambda sink: self._get(name, url, self.max_bytes, deadline, accept, sink=sink)
+        )
+        served = str(spooled.headers.get("content-type") or "").split(";")[0].strip().lower()
+        found = (
+            fmt
+            or sources.sniff(spooled.head)
+            or sources.format_of_media(served)
+            or sources.format_of_path(path)
+        )
+        if found is None or (found == "geojson" and bbox is None):
+            # JSON (paged like any collection), or not a file we know: judged as JSON
+            body = spooled.path.read_bytes()
+            first = (body, spooled.headers, spooled.final)
+            return self._fetch_collection(name, url, deadline, first=first)
+        return sources.file_source(
+            fmt=found, href=url, bbox=bbox, sha256=spooled.sha256, size=spooled.size
         )
 
     def _fetch_collection(
@@ -652,6 +708,15 @@ class Fetcher:
             raise FetchError(
                 f"input '{name}': {url} did not return JSON ({err})", input_name=name
             ) from None
+
+    def fetch_to(self, name: str, url: str, sink: BinaryIO) -> tuple[bytes, httpx.Headers, str]:
+        """Stream the file at ``url`` into ``sink`` (same guard and limits); return headers, URL.
+
+        What a worker's spool (:mod:`gsl_service.spool`) fetches a file by reference with.
+        """
+        accept = ", ".join(t for types in sources.MEDIA_TYPES.values() for t in types)
+        deadline = time.monotonic() + self.timeout_s
+        return self._get(name, url, self.max_bytes, deadline, accept, sink=sink)
 
     def fetch_raw(self, name: str, url: str, accept: str) -> tuple[bytes, str]:
         """Return the body of ``url`` unparsed and its served media type (same guard and limits)."""

@@ -151,6 +151,15 @@ class FetchSettings(BaseSettings):
     fetch_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     fetch_timeout_s: float = Field(default=30.0, gt=0)
     fetch_max_pages: int = Field(default=1000, ge=1)
+    spool_dir: Path | None = Field(
+        default=None,
+        description="folder of fetched input files, by sha256 (default: data_dir/spool)",
+    )
+    spool_max_bytes: int = Field(
+        default=4 * 1024**3,
+        ge=0,
+        description="size the spool is kept under (least recently used files removed)",
+    )
     callback_retries: int = Field(default=3, ge=0)
     callback_timeout_s: float = Field(default=10.0, gt=0)
     callback_backoff_s: float = Field(default=0.5, ge=0)
@@ -194,6 +203,12 @@ class LimitSettings(BaseSettings):
         ge=0,
         description="features of a per-feature output answered inline; larger ones by "
         "reference (a link to /jobs/{id}/results/{output}) unless transmissionMode value",
+    )
+    stored_features_max: int = Field(
+        default=10_000,
+        ge=0,
+        description="a job's per-feature output with more features is stored beside its "
+        "result document (compressed, and as a GeoParquet file made once); 0 = never",
     )
 
 
@@ -310,6 +325,16 @@ class Settings(
     def sqlite_path(self) -> Path:
         """Return the path of the embedded job database."""
         return Path(self.data_dir) / "jobs.sqlite3"
+
+    @property
+    def blob_ttl_s(self) -> float:
+        """Return how long a stored result part lives after its last use (retention + cache)."""
+        return float(self.job_retention_s + self.cache_ttl_s)
+
+    @property
+    def spool_path(self) -> Path:
+        """Return the folder of fetched input files (``spool_dir`` or ``data_dir/spool``)."""
+        return Path(self.spool_dir) if self.spool_dir else Path(self.data_dir) / "spool"
 
     def ensure_dirs(self) -> None:
         """Create ``data_dir`` when missing."""

@@ -75,7 +75,12 @@ def test_lint() -> None:
 
 @pytest.mark.parametrize(
     "sets",
-    [(), EVERY_OPTION, ("redis.persistence.enabled=true", "networkPolicy.enabled=true")],
+    [
+        (),
+        EVERY_OPTION,
+        ("redis.persistence.enabled=true", "networkPolicy.enabled=true"),
+        ("worker.autoscaling.enabled=true", "networkPolicy.enabled=true"),
+    ],
 )
 def test_lint_with_options(sets) -> None:
     args = ["lint", str(CHART)]
@@ -253,3 +258,78 @@ def test_network_policy_without_bundled_redis() -> None:
         "to": [{"ipBlock": {"cidr": "10.3.0.7/32"}}],
         "ports": [{"port": 6380, "protocol": "TCP"}],
     } in egress
+
+
+def test_workers_scale_by_replicas_without_autoscaling_and_keep_a_spool() -> None:
+    docs = render("worker.replicas=6")
+    assert not any(d["kind"] in ("ScaledObject", "TriggerAuthentication") for d in docs)
+    worker = one(docs, "Deployment", "t-gsl-indicators-worker")
+    assert worker["spec"]["replicas"] == 6
+    config = one(docs, "ConfigMap", "t-gsl-indicators-config")["data"]
+    assert config["GSL_RQ_QUEUE"] == "gsl"
+    assert config["GSL_SPOOL_DIR"] == "/var/spool/gsl"
+    assert config["GSL_SPOOL_MAX_BYTES"] == "4294967296"  # 4 GiB, below the 6Gi volume
+    for component in ("api", "worker"):  # both fetch files into their spool
+        spec = one(docs, "Deployment", f"t-gsl-indicators-{component}")["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        assert volumes["spool"]["emptyDir"]["sizeLimit"] == "6Gi"
+        mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+        assert mounts["spool"] == "/var/spool/gsl"
+
+
+def test_keda_scales_workers_by_the_rq_queue_length() -> None:
+    docs = render(
+        "worker.autoscaling.enabled=true",
+        "worker.autoscaling.maxReplicas=12",
+        "worker.autoscaling.jobsPerWorker=2",
+        "config.rqQueue=province",
+        "networkPolicy.enabled=true",
+    )
+    worker = one(docs, "Deployment", "t-gsl-indicators-worker")
+    assert "replicas" not in worker["spec"]  # the ScaledObject's HPA owns the count
+    scaled = one(docs, "ScaledObject", "t-gsl-indicators-worker")
+    assert scaled["apiVersion"] == "keda.sh/v1alpha1"
+    assert scaled["spec"]["scaleTargetRef"] == {"name": "t-gsl-indicators-worker"}
+    assert (scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]) == (1, 12)
+    (trigger,) = scaled["spec"]["triggers"]
+    assert trigger["type"] == "redis" and "authenticationRef" not in trigger
+    # RQ keeps a queue's waiting jobs in the list rq:queue:<name>; the workers read that queue
+    assert trigger["metadata"]["listName"] == "rq:queue:province"
+    assert one(docs, "ConfigMap", "t-gsl-indicators-config")["data"]["GSL_RQ_QUEUE"] == "province"
+    assert trigger["metadata"]["listLength"] == "2"
+    assert trigger["metadata"]["address"] == "t-gsl-indicators-redis:6379"  # bundled Service
+    redis_policy = one(docs, "NetworkPolicy", "t-gsl-indicators-redis")
+    sources = redis_policy["spec"]["ingress"][0]["from"]
+    keda = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}}}
+    assert keda in sources
+
+
+def test_keda_with_an_external_redis_needs_its_address_and_may_use_a_password() -> None:
+    external = ("redis.enabled=false", "externalRedis.existingSecret=prod-redis")
+    err = refused(*external, "worker.autoscaling.enabled=true")
+    assert "worker.autoscaling.redisAddress" in err
+    assert "redisAddress" in refused(
+        *external, "worker.autoscaling.enabled=true", "worker.autoscaling.redisAddress=redis://x"
+    )  # host:port, not a URL
+    docs = render(
+        *external,
+        "worker.autoscaling.enabled=true",
+        "worker.autoscaling.redisAddress=cache.example:6380",
+        "worker.autoscaling.redisDatabaseIndex=2",
+        "worker.autoscaling.enableTLS=true",
+        "worker.autoscaling.passwordSecret.name=prod-redis",
+        "worker.autoscaling.passwordSecret.key=password",
+    )
+    auth = one(docs, "TriggerAuthentication", "t-gsl-indicators-worker-redis")
+    assert auth["spec"]["secretTargetRef"] == [
+        {"parameter": "password", "name": "prod-redis", "key": "password"}
+    ]
+    (trigger,) = one(docs, "ScaledObject", "t-gsl-indicators-worker")["spec"]["triggers"]
+    assert trigger["authenticationRef"] == {"name": "t-gsl-indicators-worker-redis"}
+    assert trigger["metadata"] | {} == {
+        "address": "cache.example:6380",
+        "listName": "rq:queue:gsl",
+        "listLength": "1",
+        "databaseIndex": "2",
+        "enableTLS": "true",
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import orjson
+import pytest
 import shapely
 
 from gsl_indicators.core import synthetic
@@ -58,3 +59,35 @@ def test_geometry_is_valid_and_as_described() -> None:
 def test_building_points_option() -> None:
     c = synthetic.city(100, seed=0, building_points=True)
     assert {f["geometry"]["type"] for f in c["buildings"]["features"]} == {"Point"}
+
+
+def test_province_counts_scale_with_homes_and_repeat_with_the_seed() -> None:
+    p = synthetic.province(13_000, seed=5)
+    counts = {k: len(v[0]) for k, v in p.items()}
+    # 13,000 / 650,000 = 1/50 of 2,000,000 trees, 1,500,000 crowns and 1,500 neighbourhoods
+    assert counts["buildings"] == 13_000
+    assert (counts["trees"], counts["canopy"], counts["neighbourhoods"]) == (40_000, 30_000, 30)
+    again = synthetic.province(13_000, seed=5)
+    for k in p:
+        assert shapely.equals_exact(p[k][0], again[k][0], tolerance=0).all()
+        for col in p[k][1]:
+            assert (p[k][1][col] == again[k][1][col]).all()
+    other = synthetic.province(13_000, seed=6)
+    assert not shapely.equals_exact(p["trees"][0], other["trees"][0], tolerance=0).all()
+
+
+def test_province_neighbourhoods_tile_it_and_hold_every_home() -> None:
+    homes, cols = synthetic.province(6_500, seed=1)["buildings"]
+    nbh, ncols = synthetic.province(6_500, seed=1)["neighbourhoods"]
+    assert len(nbh) == 15 == len(set(ncols["code"]))  # 6,500 / 650,000 × 1,500
+    # the rectangles cover the province's square without overlap: areas add up to the union
+    union = shapely.union_all(nbh)
+    assert shapely.area(nbh).sum() == pytest.approx(union.area, rel=1e-12)
+    x0, y0, x1, y1 = union.bounds
+    assert union.area == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-12)
+    # every home's centre lies in exactly one neighbourhood (or on an edge of two)
+    tree = shapely.STRtree(nbh)
+    hits = tree.query(shapely.centroid(homes), predicate="intersects")
+    assert set(hits[0].tolist()) == set(range(len(homes)))
+    assert shapely.is_valid(homes).all() and (cols["dwellings"] >= 1).all()
+    assert len(set(cols["id"])) == 6_500

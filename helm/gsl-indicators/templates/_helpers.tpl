@@ -77,6 +77,8 @@ env:
 volumeMounts:
   - name: tmp
     mountPath: /tmp
+  - name: spool
+    mountPath: /var/spool/gsl
 {{- if .Values.auth.enabled }}
   - name: api-keys
     mountPath: /etc/gsl/keys
@@ -89,6 +91,9 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: {{ .Values.tmpVolume.sizeLimit }}
+  - name: spool
+    emptyDir:
+      sizeLimit: {{ .Values.spoolVolume.sizeLimit }}
 {{- if .Values.auth.enabled }}
   - name: api-keys
     secret:

@@ -2,33 +2,48 @@
 
 A province's buildings do not come as inline JSON but as files and feature services.
 A reference fetched by the service (``{"href": ..., "type": ..., "bbox": ...}``) becomes
-a *file source*, a plain dict that travels to the worker like a raster does (msgpack
-and pickle keep its bytes)::
+a *file source*, a plain dict in one of two forms:
 
-    {"source": "file", "format": "flatgeobuf", "href": "...", "bbox": [x0, y0, x1, y1],
-     "bytes": b"...", "sha256": "..."}
+* **by reference** (what the service makes): the file stays where it is, pinned by the
+  sha256 of its content at submission, and travels to the worker as a few bytes::
 
-The worker reads it with :func:`read_table`: FlatGeobuf and GeoJSON through GDAL
-(pyogrio, from memory), GeoParquet through pyarrow (WKB geometry column and the
-``geo`` metadata of the GeoParquet specification). The result is a
-:class:`FeatureTable` — one geometry array and one numpy array per property — so
-memory grows with the features kept, never with a JSON text, and no per-feature
-GeoJSON dict exists unless an output asks for one (:class:`TableFeatures`).
+      {"source": "file", "format": "flatgeobuf", "href": "...", "bbox": [x0, y0, x1, y1],
+       "sha256": "...", "pin": b"<the 32 bytes of the sha256>", "size": 123456}
+
+  ``pin`` is raw bytes on purpose: no JSON request can make one, so an inline input can
+  never pass for a file source (nor name a local ``path``). Where the file is read, a
+  *locator* (:func:`set_locator`; the service's spool,
+  :mod:`gsl_service.spool`) returns a local copy verified against ``sha256`` (fetched
+  once per worker under the service's address guard and limits), and GDAL / pyarrow
+  read only what the ``bbox`` needs from it;
+* **with its bytes** (tests, benchmarks, a file read in memory)::
+
+      {"source": "file", "format": "flatgeobuf", "href": "...", "bbox": ...,
+       "bytes": b"...", "sha256": "..."}
+
+The worker reads either with :func:`read_table`: FlatGeobuf and GeoJSON through GDAL
+(pyogrio), GeoParquet through pyarrow (WKB geometry column and the ``geo`` metadata of
+the GeoParquet specification). The result is a :class:`FeatureTable` — one geometry
+array and one numpy array per property — so memory grows with the features kept, never
+with a JSON text, and no per-feature GeoJSON dict exists unless an output asks for one
+(:class:`TableFeatures`).
 
 ``bbox`` keeps only the features whose bounding box meets it, in the CRS of the
 file. FlatGeobuf's packed R-tree lets GDAL decode only those features; GeoParquet
 files with a ``bbox`` covering column (GeoParquet 1.1) are filtered per row group by
-pyarrow before anything is decoded.
+pyarrow before anything is decoded (from a local file, only those row groups are read).
+A tile of a large request is the same source with a narrower ``bbox``
+(:func:`with_bbox`).
 
 The digest of a file source (the cache key's input digest) is that of its format,
-bytes (sha256) and bbox: the same file and box always give the same key.
+content (sha256) and bbox: the same file and box always give the same key, in both forms.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,17 +162,60 @@ def check_bbox(name: str, bbox: Any) -> tuple[float, float, float, float] | None
 
 
 def file_source(
-    *, data: bytes, fmt: str, href: str, bbox: Sequence[float] | None, sha256: str
+    *,
+    fmt: str,
+    href: str,
+    bbox: Sequence[float] | None,
+    sha256: str,
+    data: bytes | None = None,
+    size: int | None = None,
 ) -> dict[str, Any]:
-    """Return the resolved value of a geo input read from a file (see the module text)."""
-    return {
+    """Return the resolved value of a geo input read from a file (see the module text).
+
+    With ``data`` the source carries the file's bytes; without, it is a reference pinned
+    by ``sha256`` (the file is read where the locator puts it).
+
+    Examples
+    --------
+    >>> ref = file_source(fmt="flatgeobuf", href="h", bbox=None, sha256="ab" * 32, size=9)
+    >>> is_file_source(ref), is_reference(ref), "bytes" in ref
+    (True, True, False)
+    """
+    out: dict[str, Any] = {
         "source": "file",
         "format": fmt,
         "href": href,
         "bbox": list(bbox) if bbox is not None else None,
-        "bytes": data,
         "sha256": sha256,
     }
+    if data is not None:
+        out["bytes"] = data
+    else:
+        out["pin"] = bytes.fromhex(sha256)
+        out["size"] = size
+    return out
+
+
+def is_reference(value: Any) -> bool:
+    """Return whether ``value`` is a file source by reference (pinned, without its bytes).
+
+    Examples
+    --------
+    >>> sha = "0f" * 32
+    >>> is_reference({"source": "file", "sha256": sha, "pin": bytes.fromhex(sha)})
+    True
+    >>> is_reference({"source": "file", "sha256": sha, "pin": sha})  # JSON cannot make it
+    False
+    """
+    if not isinstance(value, Mapping) or value.get("source") != "file":
+        return False
+    pin, sha = value.get("pin"), value.get("sha256")
+    return (
+        isinstance(pin, bytes | bytearray)
+        and isinstance(sha, str)
+        and len(pin) == 32
+        and bytes(pin).hex() == sha.lower()
+    )
 
 
 def is_file_source(value: Any) -> bool:
@@ -172,7 +230,50 @@ def is_file_source(value: Any) -> bool:
         isinstance(value, Mapping)
         and value.get("source") == "file"
         and isinstance(value.get("bytes"), bytes | bytearray | memoryview)
-    )
+    ) or is_reference(value)
+
+
+def with_bbox(value: Mapping[str, Any], bbox: Sequence[float] | None) -> dict[str, Any]:
+    """Return the same file source narrowed to ``bbox`` (a tile's part of it).
+
+    Examples
+    --------
+    >>> with_bbox({"source": "file", "bbox": None, "sha256": "ab"}, (0, 0, 1, 2))["bbox"]
+    [0.0, 0.0, 1.0, 2.0]
+    """
+    return {**value, "bbox": None if bbox is None else [float(v) for v in bbox]}
+
+
+#: Where a file source by reference is read: ``(input name, source) -> local path``.
+Locator = Callable[[str, Mapping[str, Any]], str]
+_LOCATOR: list[Locator] = []
+
+
+def set_locator(locator: Locator | None) -> None:
+    """Set (``None``: clear) this process's locator of files by reference.
+
+    The service sets its spool (:mod:`gsl_service.spool`) in every process that runs
+    kernels: RQ work horses, pool children and ``gsl run``.
+    """
+    _LOCATOR.clear()
+    if locator is not None:
+        _LOCATOR.append(locator)
+
+
+def local_path(name: str, value: Mapping[str, Any]) -> str:
+    """Return the path of a local copy of a file source by reference (see :func:`set_locator`).
+
+    Raises
+    ------
+    InputError
+        Naming the input, when this process has no locator or the locator fails
+        (the file cannot be fetched, or its content no longer has the pinned sha256).
+    """
+    if not _LOCATOR:
+        raise InputError(
+            name, f"{value.get('href')} is a file by reference, but no spool is set up to read it"
+        )
+    return _LOCATOR[0](name, value)
 
 
 def source_digest(value: Mapping[str, Any]) -> str:
@@ -312,16 +413,25 @@ class TableFeatures(Sequence[dict[str, Any]]):
 def read_table(name: str, value: Mapping[str, Any]) -> FeatureTable:
     """Read a file source (see the module text) into a :class:`FeatureTable`.
 
+    A source with its bytes is read from memory; a reference from the local copy its
+    locator gives (:func:`local_path`), so GDAL and pyarrow read only the parts of the
+    file that the ``bbox`` needs.
+
     Raises
     ------
     InputError
-        Naming the input, when the bytes are not a readable file of the format.
+        Naming the input, when the bytes are not a readable file of the format (or a
+        reference cannot be located, see :func:`local_path`).
     """
     fmt = str(value.get("format"))
     bbox = value.get("bbox")
-    data = bytes(value["bytes"])
+    where: str | io.BytesIO
+    if isinstance(value.get("bytes"), bytes | bytearray | memoryview):
+        where = io.BytesIO(bytes(value["bytes"]))
+    else:
+        where = local_path(name, value)
     try:
-        table = _read_parquet(data, bbox) if fmt == "geoparquet" else _read_gdal(data, bbox)
+        table = _read_parquet(where, bbox) if fmt == "geoparquet" else _read_gdal(where, bbox)
         table.digest = source_digest(value)
         return table
     except InputError:
@@ -348,11 +458,11 @@ def _crs_name(crs: Any) -> str | None:
     return f"EPSG:{code}" if code else parsed.to_string()
 
 
-def _read_gdal(data: bytes, bbox: Sequence[float] | None) -> FeatureTable:
-    """Read FlatGeobuf or GeoJSON bytes with GDAL (pyogrio, from memory)."""
+def _read_gdal(where: str | io.BytesIO, bbox: Sequence[float] | None) -> FeatureTable:
+    """Read a FlatGeobuf or GeoJSON file (path or bytes) with GDAL (pyogrio)."""
     from pyogrio.raw import read
 
-    meta, _, wkb, fields = read(io.BytesIO(data), bbox=tuple(bbox) if bbox else None)
+    meta, _, wkb, fields = read(where, bbox=tuple(bbox) if bbox else None)
     geoms = (
         shapely.from_wkb(wkb) if wkb is not None else np.full(len(fields[0]) if fields else 0, None)
     )
@@ -360,13 +470,12 @@ def _read_gdal(data: bytes, bbox: Sequence[float] | None) -> FeatureTable:
     return FeatureTable(np.asarray(geoms, dtype=object), columns, _crs_name(meta.get("crs")))
 
 
-def _read_parquet(data: bytes, bbox: Sequence[float] | None) -> FeatureTable:
-    """Read GeoParquet bytes with pyarrow: WKB geometry column, ``geo`` metadata, bbox."""
+def _read_parquet(where: str | io.BytesIO, bbox: Sequence[float] | None) -> FeatureTable:
+    """Read a GeoParquet file (path or bytes) with pyarrow: WKB geometry, ``geo`` metadata, bbox."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    buf = io.BytesIO(data)
-    schema = pq.read_schema(buf)
+    schema = pq.read_schema(where)
     geo_meta = (schema.metadata or {}).get(b"geo")
     if geo_meta is None:
         raise ValueError("no 'geo' metadata: a Parquet file, but not GeoParquet")
@@ -386,8 +495,9 @@ def _read_parquet(data: bytes, bbox: Sequence[float] | None) -> FeatureTable:
         filters = (
             (ref("xmin") <= x1) & (ref("xmax") >= x0) & (ref("ymin") <= y1) & (ref("ymax") >= y0)
         )
-    buf.seek(0)
-    table = pq.read_table(buf, filters=filters)
+    if isinstance(where, io.BytesIO):
+        where.seek(0)
+    table = pq.read_table(where, filters=filters)
     skip = {column, *(covering["xmin"][:1] if covering else [])}
     geoms = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
     columns = {

@@ -45,13 +45,18 @@ def _noop() -> None:
     """Do nothing (a first task makes the pool start a child)."""
 
 
-def _warm(memory_mb: int = 0) -> None:
-    """Pool initializer: bound the child's memory, import every kernel once."""
+def _warm(memory_mb: int = 0, settings: Mapping[str, Any] | None = None) -> None:
+    """Pool initializer: bound the child's memory, import every kernel once.
+
+    With ``settings`` the child reads files by reference through their spool.
+    """
     from gsl_indicators.core.spec import registry
     from gsl_service.jobs.worker import limit_memory
 
     limit_memory(memory_mb)
     registry()
+    if settings is not None:
+        task.use_spool_of(settings)
 
 
 class WorkerLost(RuntimeError):
@@ -96,11 +101,16 @@ class RenewingPool:
         Number of processes.
     memory_mb : int
         Address-space bound of each child (0: none).
+    settings : Mapping, optional
+        The settings (JSON form) the children read files by reference with.
     """
 
-    def __init__(self, workers: int, memory_mb: int = 0) -> None:
+    def __init__(
+        self, workers: int, memory_mb: int = 0, settings: Mapping[str, Any] | None = None
+    ) -> None:
         self.workers = workers
         self.memory_mb = memory_mb
+        self.settings = dict(settings) if settings is not None else None
         self._lock = threading.Lock()
         self._closed = False
         #: number of times a broken pool was replaced (for logs and tests)
@@ -111,7 +121,7 @@ class RenewingPool:
         return ProcessPool(
             max_workers=self.workers,
             initializer=_warm,
-            initargs=(self.memory_mb,),
+            initargs=(self.memory_mb, self.settings),
             context=_context(),
         )
 
@@ -174,10 +184,15 @@ class SyncPool:
         Number of processes.
     memory_mb : int
         Address-space bound of each child (``GSL_WORKER_MEMORY_MB``; 0: none).
+    settings : Mapping, optional
+        The settings (JSON form): the children read files by reference through the
+        spool they name (:mod:`gsl_service.spool`).
     """
 
-    def __init__(self, workers: int, memory_mb: int = 0) -> None:
-        self.pool = RenewingPool(workers, memory_mb=memory_mb)
+    def __init__(
+        self, workers: int, memory_mb: int = 0, settings: Mapping[str, Any] | None = None
+    ) -> None:
+        self.pool = RenewingPool(workers, memory_mb=memory_mb, settings=settings)
         self.pool.warm()
 
     def compute(
@@ -244,7 +259,7 @@ class AsyncPool:
         timeout_s: float | None = None,
         memory_mb: int = 0,
     ) -> None:
-        self.pool = RenewingPool(workers, memory_mb=memory_mb)
+        self.pool = RenewingPool(workers, memory_mb=memory_mb, settings=settings)
         self.timeout_s = timeout_s
         self.workers = max(1, workers)
         self.settings = dict(settings)

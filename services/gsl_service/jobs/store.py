@@ -238,6 +238,19 @@ class JobStore(abc.ABC):
     def count_results(self) -> int:
         """Return the number of stored result bodies (distinct content addresses)."""
 
+    # -- parts of results (gsl_service.result_parts): blobs by content name -----------
+    @abc.abstractmethod
+    def put_blob(self, name: str, data: bytes) -> None:
+        """Store a result part under its content name (kept ``blob_ttl_s`` since last use)."""
+
+    @abc.abstractmethod
+    def get_blob(self, name: str) -> bytes | None:
+        """Return a stored result part (and mark it used), or ``None``."""
+
+    @abc.abstractmethod
+    def touch_blobs(self, names: Iterable[str]) -> None:
+        """Mark parts used (a new job references a stored result that names them)."""
+
     @abc.abstractmethod
     def get_inputs(self, job_id: str) -> bytes | None:
         """Return the stored inputs (canonical JSON) of an async job, or ``None``."""

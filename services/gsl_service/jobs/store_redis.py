@@ -158,9 +158,12 @@ class RedisJobStore(JobStore):
         Prefix of every key.
     """
 
-    def __init__(self, client: redis.Redis, prefix: str = "gsl:") -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str = "gsl:", blob_ttl_s: float = 14 * 24 * 3600.0
+    ) -> None:
         self.r: Any = client
         self.p = prefix
+        self.blob_ttl_s = max(1, int(blob_ttl_s))
         self._transition = self.r.register_script(_TRANSITION)
         self._progress = self.r.register_script(_PROGRESS)
         self._attach = self.r.register_script(_ATTACH)
@@ -173,7 +176,11 @@ class RedisJobStore(JobStore):
         assert settings.redis_url
         from gsl_service.redis_client import api_client
 
-        return cls(api_client(settings.redis_url, settings.redis_timeout_s), settings.redis_prefix)
+        return cls(
+            api_client(settings.redis_url, settings.redis_timeout_s),
+            settings.redis_prefix,
+            blob_ttl_s=settings.blob_ttl_s,
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -398,6 +405,22 @@ class RedisJobStore(JobStore):
         for pattern in (self._k("body", "*"), self._k("result", "*")):
             n += sum(1 for _ in self.r.scan_iter(match=pattern, count=1000))
         return n
+
+    def put_blob(self, name: str, data: bytes) -> None:
+        """Store a result part (``p part:<name>``), expiring ``blob_ttl_s`` after its last use."""
+        self.r.set(self._k("part", name), data, ex=self.blob_ttl_s)
+
+    def get_blob(self, name: str) -> bytes | None:
+        """Return a result part and extend its life (GETEX), or ``None``."""
+        value = self.r.getex(self._k("part", name), ex=self.blob_ttl_s)
+        return None if value is None else bytes(value)
+
+    def touch_blobs(self, names: Iterable[str]) -> None:
+        """Extend the life of result parts."""
+        with self.r.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.expire(self._k("part", name), self.blob_ttl_s)
+            pipe.execute()
 
     def get_inputs(self, job_id: str) -> bytes | None:
         """Return the stored inputs of a job or ``None``."""

@@ -91,6 +91,7 @@ CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished) WHERE finished IS NO
 CREATE TABLE IF NOT EXISTS job_inputs (job_id TEXT PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS job_results (job_id TEXT PRIMARY KEY, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS result_parts (name TEXT PRIMARY KEY, body BLOB NOT NULL, used REAL NOT NULL);
 """
 # after the migration of an older ``jobs`` table (result_key added)
 _SCHEMA_RESULT_INDEX = """
@@ -376,6 +377,31 @@ class SQLiteJobStore(JobStore):
         n = conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
         return int(n) + int(conn.execute("SELECT COUNT(*) FROM job_results").fetchone()[0])
 
+    def put_blob(self, name: str, data: bytes) -> None:
+        """Store a result part (table ``result_parts``, with the time of its last use)."""
+        with immediate(self._conn()) as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO result_parts (name, body, used) VALUES (?, ?, ?)",
+                (name, data, time.time()),
+            )
+
+    def get_blob(self, name: str) -> bytes | None:
+        """Return a result part and mark it used, or ``None``."""
+        conn = self._conn()
+        row = conn.execute("SELECT body FROM result_parts WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        self.touch_blobs([name])
+        return bytes(row[0])
+
+    def touch_blobs(self, names: Iterable[str]) -> None:
+        """Mark result parts used now (purge keeps them ``blob_ttl_s`` past that)."""
+        with immediate(self._conn()) as conn:
+            conn.executemany(
+                "UPDATE result_parts SET used = ? WHERE name = ?",
+                [(time.time(), n) for n in names],
+            )
+
     def get_inputs(self, job_id: str) -> bytes | None:
         """Return the stored inputs of a job or ``None``."""
         row = (
@@ -390,6 +416,8 @@ class SQLiteJobStore(JobStore):
         """Delete jobs finished before the cutoff, their inputs and orphaned results."""
         cutoff = finished_before.timestamp()
         conn = self._conn()
+        with immediate(conn):  # result parts no job has used for the retention period
+            conn.execute("DELETE FROM result_parts WHERE used < ?", (cutoff,))
         total = 0
         while True:  # in batches, so the write lock is held briefly
             with immediate(conn):

@@ -29,7 +29,7 @@ import msgpack
 from gsl_indicators.core import run
 from gsl_indicators.core.spec import InputError, registry
 from gsl_indicators.core.tiling import TileOptions
-from gsl_service import observer
+from gsl_service import observer, result_parts
 from gsl_service.cache import RedisCache, finish_document
 from gsl_service.callbacks import CallbackPoster, callback_status
 from gsl_service.errors import InvalidInput, JobFailed
@@ -93,11 +93,15 @@ def compute_document(
     key: str,
     on_progress: Any = None,
     tiles: TileOptions | None = None,
+    parts: dict[str, bytes] | None = None,
+    stored_features_max: int = 0,
 ) -> bytes:
     """Run the kernel and return the canonical result bytes (``hit: false``).
 
     With ``tiles``, a large request of a tileable indicator runs in tiles
-    (:mod:`gsl_service.jobs.tiles`).
+    (:mod:`gsl_service.jobs.tiles`). With ``parts`` (a dict to fill), per-feature
+    outputs of more than ``stored_features_max`` features are moved out of the document
+    into ``parts`` (:mod:`gsl_service.result_parts`): the bytes returned hold placeholders.
 
     Raises
     ------
@@ -114,6 +118,8 @@ def compute_document(
     except Exception as err:
         log.exception("process %s failed", process_id)
         raise TaskError(failure_problem(f"{type(err).__name__}: {err}")) from None
+    if parts is not None and stored_features_max > 0:
+        parts.update(result_parts.split_document(doc, stored_features_max))
     return finish_document(doc, key)
 
 
@@ -156,7 +162,7 @@ def _store(s: Settings) -> JobStore:
         if s.redis_url:
             from gsl_service.jobs.store_redis import RedisJobStore
 
-            store = RedisJobStore(_redis(s.redis_url), s.redis_prefix)
+            store = RedisJobStore(_redis(s.redis_url), s.redis_prefix, blob_ttl_s=s.blob_ttl_s)
         else:
             store = make_store(s)
         _STORES[k] = store
@@ -221,6 +227,17 @@ class Progress:
             self.poster.post(sub.in_progress_uri, callback_status(snapshot))
 
 
+def use_spool_of(settings: Mapping[str, Any]) -> None:
+    """Make this process read file sources by reference through the spool of ``settings``.
+
+    Every process that runs kernels on jobs' inputs calls it: :func:`run_job` (RQ work
+    horses, async pool children) and the sync pool's children (their initializer).
+    """
+    from gsl_service.spool import use_spool
+
+    use_spool(_settings(settings))
+
+
 def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     """Run the async job ``job_id``; return its result bytes as computed, or ``None``.
 
@@ -228,6 +245,7 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     was interrupted, failed, or its result came from the shared cache).
     """
     s = _settings(settings)
+    use_spool_of(settings)
     store = _store(s)
     poster = _poster(s)
     job = store.transition(
@@ -255,20 +273,26 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     progress = Progress(store, poster, job, s)
     key = job.cache_key or ""
     computed = False
+    parts: dict[str, bytes] = {}
 
     def compute() -> bytes:
         nonlocal computed
         computed = True
         # metrics: seen by `gsl worker --metrics-port` (embedded: the API observes the job)
         with observer.timed(job.process_id, "async"):
-            return compute_document(
+            body = compute_document(
                 job.process_id,
                 inputs,
                 digests,
                 key,
                 on_progress=progress,
                 tiles=tile_options(s, job_id),
+                parts=parts,
+                stored_features_max=s.stored_features_max,
             )
+        for name, blob in parts.items():  # before the document that names them
+            store.put_blob(name, blob)
+        return body
 
     try:
         cache = _redis_cache(s)
@@ -297,6 +321,9 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
         if failed is not None:
             _final_callback(poster, failed, None)
         return None
+    named = [p.sha256 for p in result_parts.parts_in(body)]
+    if named and not computed:  # a stored result used again: its parts live on
+        store.touch_blobs([n + suffix for n in named for suffix in ("", result_parts.PARQUET)])
     store.put_result(job_id, body, key or None)  # once per key; the job references it
     done = store.transition(
         job_id,
@@ -308,7 +335,11 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     if done is None:  # dismissed or declared lost meanwhile: discard the late result
         store.delete_result(job_id)
         return None
-    _final_callback(poster, done, body)
+    if done.subscriber is not None and named:  # subscribers get the whole document
+        body_whole = result_parts.hydrate(body, lambda n: parts.get(n) or store.get_blob(n))
+        _final_callback(poster, done, body_whole)
+    else:
+        _final_callback(poster, done, body)
     return body if computed else None
 
 
@@ -329,4 +360,7 @@ def run_rq_job(job_id: str, settings: Mapping[str, Any]) -> None:
     d = dict(settings)
     if worker.WORKER_SETTINGS is not None and worker.WORKER_SETTINGS.redis_url:
         d["redis_url"] = worker.WORKER_SETTINGS.redis_url
+    if worker.WORKER_SETTINGS is not None:  # the worker's own disk, not the API's
+        d["spool_dir"] = str(worker.WORKER_SETTINGS.spool_path.resolve())
+        d["spool_max_bytes"] = worker.WORKER_SETTINGS.spool_max_bytes
     run_job(d, job_id)

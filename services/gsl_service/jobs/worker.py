@@ -204,6 +204,9 @@ def run_worker(
     from gsl_service.redis_client import ping
 
     WORKER_SETTINGS = settings
+    import gsl_service.jobs.worker as canonical  # this module may run as __main__ (python -m)
+
+    canonical.WORKER_SETTINGS = settings
     limit_memory(settings.worker_memory_mb)
     registry()  # import every kernel once; work horses fork with it loaded
     import gsl_service.jobs.task  # noqa: F401

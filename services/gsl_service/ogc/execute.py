@@ -25,7 +25,7 @@ cache) always hold the whole result; the links are made when it is answered.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ import orjson
 from gsl_indicators.core.canonical import canonical_json
 from gsl_indicators.core.geo import paused_gc
 from gsl_indicators.core.spec import Indicator, Registry
+from gsl_service import result_parts
 from gsl_service.adapters.mapping import load_mapping, map_request_inputs
 from gsl_service.cache import request_digest
 from gsl_service.engine import Outcome
@@ -75,6 +76,8 @@ class ResultLinks:
     base_url: str
     job_id: str
     inline_max: int
+    #: The document holds parts (large outputs stored beside it): links to their files.
+    parts: bool = False
 
 
 @dataclass
@@ -236,7 +239,11 @@ def _subscriber(value: Any) -> Subscriber | None:
 
 
 def shape_response(
-    indicator: Indicator, req: ExecuteRequest, body: bytes, links: ResultLinks | None = None
+    indicator: Indicator,
+    req: ExecuteRequest,
+    body: bytes,
+    links: ResultLinks | None = None,
+    hydrate: Callable[[bytes], bytes] | None = None,
 ) -> tuple[bytes, str]:
     """Return the response bytes and media type for ``req`` from the result document.
 
@@ -245,7 +252,19 @@ def shape_response(
     per-feature output goes by reference (see the module text; only with ``links``,
     i.e. for a recorded job). ``raw`` answers the value of the single selected (or
     only) output, else the document.
+
+    A stored document whose large outputs are parts (:mod:`gsl_service.result_parts`)
+    is answered with links to them without reading them; ``hydrate`` puts them back
+    first when the answer needs them inline (``raw``, ``transmissionMode: value``).
     """
+    if result_parts.parts_in(body):
+        inline = req.response == "raw" or "value" in _modes(req.outputs).values()
+        if links is not None and not inline:
+            links = dataclasses.replace(links, parts=True)
+        elif hydrate is not None:
+            body = hydrate(body)
+        else:
+            raise JobFailed("the result's large outputs cannot be read here")
     selected = (
         list(req.outputs)
         if req.outputs
@@ -263,7 +282,9 @@ def shape_response(
         return canonical_json(value), media
     modes = _modes(req.outputs)
     by_reference = links is not None and (
-        "reference" in modes.values() or len(body) > links.inline_max * MIN_FEATURE_BYTES
+        "reference" in modes.values()
+        or links.parts
+        or len(body) > links.inline_max * MIN_FEATURE_BYTES
     )
     if not req.outputs and not by_reference:
         return body, JSON
@@ -319,6 +340,11 @@ def with_references(
     out = dict(doc)
     for name, item in doc.items():
         value = item.get("value") if isinstance(item, Mapping) else None
+        part = result_parts.part_of(value)
+        if part is not None:  # stored as a GeoParquet file: link to it (or the format asked)
+            media = formats.get(name, "application/vnd.apache.parquet")
+            out[name] = _link(links, name, media, part.features)
+            continue
         if name in META_OUTPUTS or not isinstance(value, Mapping):
             continue
         features = value.get("features")
@@ -328,17 +354,21 @@ def with_references(
         if mode == "value" or (mode is None and len(features) <= links.inline_max):
             continue
         media = formats.get(name, DEFAULT_REFERENCE_FORMAT)
-        key = REFERENCE_FORMATS[media]
-        out[name] = {
-            "href": f"{links.base_url}/jobs/{links.job_id}/results/{name}?f={key}",
-            "type": media,
-            "rel": "enclosure",
-            "title": (
-                f"{name}: {len(features)} features (also f=geojson, flatgeobuf, "
-                "geoparquet, gpkg or csv)"
-            ),
-        }
+        out[name] = _link(links, name, media, len(features))
     return out
+
+
+def _link(links: ResultLinks, name: str, media: str, features: int) -> dict[str, str]:
+    """Return the link to a per-feature output in format ``media``."""
+    key = REFERENCE_FORMATS[media]
+    return {
+        "href": f"{links.base_url}/jobs/{links.job_id}/results/{name}?f={key}",
+        "type": media,
+        "rel": "enclosure",
+        "title": (
+            f"{name}: {features} features (also f=geojson, flatgeobuf, geoparquet, gpkg or csv)"
+        ),
+    }
 
 
 def indicator_output(indicator: Indicator, name: str) -> Any:
@@ -363,7 +393,11 @@ def request_shape(req: ExecuteRequest) -> dict[str, Any] | None:
 
 
 def shape_job_result(
-    reg: Registry, job: JobInfo, body: bytes, links: ResultLinks | None = None
+    reg: Registry,
+    job: JobInfo,
+    body: bytes,
+    links: ResultLinks | None = None,
+    hydrate: Callable[[bytes], bytes] | None = None,
 ) -> tuple[bytes, str]:
     """Return a job's results as its execute request asked (``extra["shape"]``).
 
@@ -374,7 +408,7 @@ def shape_job_result(
     """
     shape = job.extra.get("shape") or {}
     if job.process_id not in reg or (not shape and links is None):
-        return body, JSON
+        return (hydrate(body) if hydrate else body), JSON
     req = ExecuteRequest(
         inputs={},
         outputs=shape.get("outputs"),
@@ -382,7 +416,7 @@ def shape_job_result(
         subscriber=None,
         asynchronous=True,
     )
-    return shape_response(reg.get(job.process_id), req, body, links)
+    return shape_response(reg.get(job.process_id), req, body, links, hydrate)
 
 
 def execute(

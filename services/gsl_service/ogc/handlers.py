@@ -463,13 +463,18 @@ def get_results(api: GslAPI, request: APIRequest, engine: ExecutionEngine, job_i
     """
     from gsl_service.ogc.execute import ResultLinks, shape_job_result  # imports this module
 
-    job, body = engine.get_job_result(job_id)
+    html = request.format == F_HTML
+    job, body = engine.get_job_result(job_id, hydrate=html)  # parts stay links unless asked
     headers = request.get_response_headers(**api.api_headers)
-    if request.format == F_HTML:
+    if html:
         data = {"job": {"id": job_id}, "result": orjson.loads(body)}
         return headers, HTTPStatus.OK, _html(api, request, "jobs/results/index.html", data)
     links = ResultLinks(api.base_url, job_id, engine.settings.inline_features_max)
-    content, media = shape_job_result(engine.registry, job, body, links)  # response, outputs
+
+    def whole(stored: bytes) -> bytes:
+        return engine.get_job_result(job_id)[1]
+
+    content, media = shape_job_result(engine.registry, job, body, links, hydrate=whole)
     headers["Content-Type"] = media
     return headers, HTTPStatus.OK, content
 

@@ -26,6 +26,7 @@ from fastapi import Request, Response
 from pyproj import CRS
 from starlette.concurrency import run_in_threadpool
 
+from gsl_service import result_parts
 from gsl_service.errors import InvalidInput, ServiceError
 from gsl_service.exports import FORMATS, export, negotiate, reproject_collection
 from gsl_service.results import (
@@ -76,12 +77,58 @@ def target_crs(raw: str | None) -> str | None:
     return name
 
 
-def _load(request: Request, job_id: str) -> Any:
+def _load(request: Request, job_id: str, hydrate: bool = True) -> Any:
     engine = request.app.state.engine
     if engine is None:
         raise ServiceError("the execution engine is not running")
-    _, body = engine.get_job_result(job_id)
+    _, body = engine.get_job_result(job_id, hydrate=hydrate)
     return orjson.loads(body)
+
+
+def _stored_file(
+    request: Request, document: Any, name: str | None, key: str | None, job_id: str
+) -> tuple[bytes, dict[str, str]] | None:
+    """Return the GeoParquet file stored for a large output (made once), when that is asked.
+
+    ``None`` unless output ``name`` is stored as a part (:mod:`gsl_service.result_parts`),
+    the format is GeoParquet and no other CRS is asked for: the file is then answered as
+    it is, without the output being read.
+    """
+    if name is None or key != "geoparquet" or target_crs(request.query_params.get("crs")):
+        return None
+    part = result_parts.placeholder_value(document, name) if isinstance(document, Mapping) else None
+    if part is None:
+        return None
+    data = request.app.state.engine.get_blob(part.sha256 + result_parts.PARQUET)
+    if data is None:
+        return None
+    fmt = FORMATS[key]
+    return data, {
+        "Content-Type": fmt.media_type,
+        "Content-Disposition": f'attachment; filename="{job_id[:8]}-{name}.{fmt.extension}"',
+        "Content-Crs": f"<{_crs_uri(_parquet_crs(data))}>",
+    }
+
+
+def _parquet_crs(data: bytes) -> str:
+    """Return the CRS a GeoParquet file's ``geo`` metadata names (absent: CRS84)."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    meta = orjson.loads((pq.read_schema(io.BytesIO(data)).metadata or {})[b"geo"])
+    crs = meta["columns"][meta["primary_column"]].get("crs")
+    if not crs:
+        return CRS84
+    code = CRS.from_user_input(crs).to_epsg()
+    return f"EPSG:{code}" if code and code != 4326 else CRS84
+
+
+def _parted(document: Any) -> bool:
+    """Return whether a stored document holds parts (large outputs stored beside it)."""
+    return isinstance(document, Mapping) and any(
+        result_parts.placeholder_value(document, k) is not None for k in document
+    )
 
 
 def _choose_layer(document: Any, output: str | None) -> str:
@@ -163,14 +210,23 @@ async def results_response(
     """Answer ``/jobs/{id}/results`` (``output`` None) or ``/jobs/{id}/results/{output}``."""
     f = request.query_params.get("f")
     accept = request.headers.get("accept")
+    stored = await run_in_threadpool(_load, request, job_id, False)  # parts as placeholders
     if output is None and call_json is not None:
         key = negotiate(f, accept, ["json", "html", *FILE_FORMATS])
         if key in (None, "json", "html"):
             return await call_json()
-        document = await run_in_threadpool(_load, request, job_id)
-        name = _choose_layer(document, request.query_params.get("output"))
+        asked = request.query_params.get("output")
+        hit = _stored_file(request, stored, asked, key, job_id)
+        if hit is not None:
+            return Response(content=hit[0], status_code=200, headers=hit[1])
+        document = await run_in_threadpool(_load, request, job_id) if _parted(stored) else stored
+        name = _choose_layer(document, asked)
     else:
-        document = await run_in_threadpool(_load, request, job_id)
+        wanted = negotiate(f, accept, [*FILE_FORMATS, "json"]) or "geojson"
+        hit = _stored_file(request, stored, output, wanted, job_id)
+        if hit is not None:
+            return Response(content=hit[0], status_code=200, headers=hit[1])
+        document = await run_in_threadpool(_load, request, job_id) if _parted(stored) else stored
         name = _choose_layer(document, output)
         is_layer = is_feature_collection(outputs_of(document)[name])
         is_csv = csv_text_output(document, name) is not None

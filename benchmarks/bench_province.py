@@ -1,0 +1,559 @@
+"""Province scale end to end: green-3-30-300 on a seeded synthetic province, from files.
+
+Writes a seeded province (:func:`gsl_indicators.core.synthetic.province`: 650,000
+homes, 2,000,000 trees, 1,500,000 crowns, 1,500 neighbourhoods, parks) as FlatGeobuf
+(or GeoParquet) files into a temporary folder, serves them over local HTTP
+(127.0.0.1 allow-listed, as the tests do) and runs green-3-30-300 through the real
+service: ``gsl serve`` and real ``gsl worker`` processes on Redis (a key prefix and
+queue of its own, deleted afterwards; nothing is flushed), every input by reference.
+
+Cases (each on a fresh key prefix, so none is a cache hit):
+
+* one piece at ``--small`` homes (default 100,000) and at ``--homes`` (default 650,000):
+  wall time submit → successful, time per home and their ratio (target ≤ 1.3), and the
+  peak resident memory (``VmHWM`` from ``/proc``, sampled every 0.1 s) of every process:
+  the API (and its pool children), each worker and its work horses (target ≤ 3 GB);
+* tiled (``GSL_TILE_ENABLED=true``, ``--tile-features``, ``--tile-threshold``) with 1 and
+  with 2 workers at ``--homes``: speed-up (target ≥ 1.7×), peaks, and the per-home
+  results compared with the one-piece run feature by feature — run only when the
+  service has tiled execution (``gsl_service.jobs.tiles``) unless ``--no-tiles``;
+* ``--profile``: a cProfile of the one-piece computation in this process on the same
+  files (read by reference from the local folder), grouped by stage, naming what bounds it.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_province.py --homes 20000 --small 5000   # quick
+    .venv/bin/python benchmarks/bench_province.py --profile                    # full size
+
+Timings are noisy on a shared machine; run the full size on a quiet one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import functools
+import importlib.util
+import io
+import os
+import pstats
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+REDIS_URL = os.environ.get("GSL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+GSL = [sys.executable, "-m", "gsl_service.cli"]
+LAYERS = ("buildings", "trees", "canopy", "parks", "neighbourhoods")
+MEDIA = {"fgb": "application/flatgeobuf", "parquet": "application/vnd.apache.parquet"}
+
+
+# --------------------------------------------------------------------------- the files
+def write_province(folder: Path, n_homes: int, fmt: str, seed: int = 0) -> dict[str, Any]:
+    """Write the province's layers as ``<layer>.<fmt>``; return counts, sizes and times."""
+    from gsl_indicators.core import synthetic
+
+    t0 = time.perf_counter()
+    layers = synthetic.province(n_homes, seed=seed)
+    t_gen = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for name, (geoms, cols) in layers.items():
+        path = folder / f"{name}.{fmt}"
+        if fmt == "fgb":
+            _write_fgb(path, geoms, cols)
+        else:
+            _write_parquet(path, geoms, cols)
+    t_write = time.perf_counter() - t0
+    return {
+        "counts": {k: len(v[0]) for k, v in layers.items()},
+        "bytes": sum((folder / f"{k}.{fmt}").stat().st_size for k in layers),
+        "generate_s": t_gen,
+        "write_s": t_write,
+    }
+
+
+def _write_fgb(path: Path, geoms: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+    import shapely
+    from pyogrio.raw import write
+
+    kind = {0: "Point", 3: "Polygon"}[int(shapely.get_type_id(geoms[0]))]
+    write(
+        str(path),
+        geometry=shapely.to_wkb(geoms),
+        field_data=list(cols.values()),
+        fields=list(cols),
+        driver="FlatGeobuf",
+        geometry_type=kind,
+        crs="EPSG:28992",
+    )
+
+
+def _write_parquet(path: Path, geoms: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+    """GeoParquet 1.1 with a bbox covering column, rows sorted by 1 km cell (row groups of 50k)."""
+    import orjson
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import shapely
+    from pyproj import CRS
+
+    b = shapely.bounds(geoms)
+    order = np.lexsort(((b[:, 1] // 1000), (b[:, 0] // 1000)))
+    b = b[order]
+    table = pa.table(
+        {
+            **{k: v[order] for k, v in cols.items()},
+            "geometry": shapely.to_wkb(geoms[order]),
+            "bbox": pa.StructArray.from_arrays(
+                [pa.array(b[:, i]) for i in range(4)], ["xmin", "ymin", "xmax", "ymax"]
+            ),
+        }
+    )
+    kind = {0: "Point", 3: "Polygon"}[int(shapely.get_type_id(geoms[0]))]
+    geo = {
+        "version": "1.1.0",
+        "primary_column": "geometry",
+        "columns": {
+            "geometry": {
+                "encoding": "WKB",
+                "geometry_types": [kind],
+                "crs": CRS.from_epsg(28992).to_json_dict(),
+                "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}},
+            }
+        },
+    }
+    table = table.replace_schema_metadata({b"geo": orjson.dumps(geo)})
+    pq.write_table(table, path, row_group_size=50_000, compression="zstd")
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve_folder(folder: Path) -> tuple[ThreadingHTTPServer, str]:
+    """Serve ``folder`` over HTTP on 127.0.0.1 (a free port)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+# --------------------------------------------------------------------------- processes
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _children() -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            out.setdefault(ppid, []).append(int(p.name))
+    return out
+
+
+def _hwm_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class Peaks:
+    """Sample the peak RSS (VmHWM) of named process trees every ``step`` seconds."""
+
+    def __init__(self, roots: dict[str, int], step: float = 0.1) -> None:
+        self.roots = roots
+        self.step = step
+        self.peak: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            kids = _children()
+            for role, root in self.roots.items():
+                stack, seen = [(root, role)], set()
+                while stack:
+                    pid, name = stack.pop()
+                    if pid in seen:
+                        continue
+                    seen.add(pid)
+                    mb = _hwm_mb(pid)
+                    if mb is not None:
+                        self.peak[name] = max(self.peak.get(name, 0.0), mb)
+                    stack += [(c, f"{role} child") for c in kids.get(pid, [])]
+            self._stop.wait(self.step)
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+class Stack:
+    """``gsl serve`` and ``workers`` × ``gsl worker`` on a fresh Redis key prefix and queue."""
+
+    def __init__(self, folder: Path, workers: int, env: dict[str, str]) -> None:
+        tag = uuid.uuid4().hex[:10]
+        self.prefix, self.queue = f"gslbench:{tag}:", f"gslbench-{tag}"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        base = {
+            "GSL_REDIS_URL": REDIS_URL,
+            "GSL_REDIS_PREFIX": self.prefix,
+            "GSL_RQ_QUEUE": self.queue,
+            "GSL_BASE_URL": self.url,
+            "GSL_FETCH_ALLOWLIST": "127.0.0.1",
+            "GSL_FETCH_MAX_BYTES": str(8 * 2**30),
+            "GSL_FETCH_TIMEOUT_S": "600",
+            "GSL_JOB_TIMEOUT_S": "7200",
+            "GSL_CACHE_LOCK_TTL_S": "7200",
+            "GSL_WORKER_MEMORY_MB": "0",  # measure the peak, do not cut it
+            "GSL_LOG_LEVEL": "warning",
+            "GSL_DATA_DIR": str(folder / f"var-{tag}"),
+            **env,
+        }
+        self.logs = folder / f"logs-{tag}"
+        self.logs.mkdir()
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.api = self._start(
+            [*GSL, "serve", "--port", str(self.port)],
+            base | {"GSL_SPOOL_DIR": str(folder / f"spool-api-{tag}")},
+            "api",
+        )
+        self.workers = [
+            self._start(
+                [*GSL, "worker"],
+                base | {"GSL_SPOOL_DIR": str(folder / f"spool-w{i}-{tag}")},
+                f"worker{i}",
+            )
+            for i in range(workers)
+        ]
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline or self.api.poll() is not None:
+                raise RuntimeError((self.logs / "api.log").read_text()[-3000:])
+            time.sleep(0.2)
+
+    def _start(self, args: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            args,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def roots(self) -> dict[str, int]:
+        return {"api": self.api.pid} | {f"worker{i}": w.pid for i, w in enumerate(self.workers)}
+
+    def close(self) -> None:
+        for p in reversed(self.procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=10)
+        _delete_keys(self.prefix, self.queue)
+
+
+def redis_held(prefix: str) -> dict[str, float]:
+    """Return the MB Redis holds under ``prefix`` by kind of key (job, inputs, body, cache…)."""
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL)
+    held: dict[str, float] = {}
+    for key in r.scan_iter(match=f"{prefix}*", count=1000):
+        kind = key.decode()[len(prefix) :].split(":")[0]
+        held[kind] = held.get(kind, 0.0) + (r.memory_usage(key, samples=0) or 0) / 2**20
+    r.close()
+    return {k: round(v, 1) for k, v in sorted(held.items()) if v >= 0.05}
+
+
+def _delete_keys(prefix: str, queue: str) -> None:
+    """Delete this run's keys only (never a flush: Redis is shared)."""
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL)
+    job_ids = [
+        k.decode().rsplit(":", 1)[-1] for k in r.scan_iter(match=f"{prefix}job:*", count=1000)
+    ]
+    for pattern in [f"{prefix}*", f"rq:*{queue}*"] + [f"rq:*{j}*" for j in job_ids]:
+        for key in r.scan_iter(match=pattern, count=1000):
+            r.delete(key)
+    r.close()
+
+
+# --------------------------------------------------------------------------- a run
+def inputs_by_reference(files_url: str, fmt: str, prefix: str) -> dict[str, Any]:
+    return {k: {"href": f"{files_url}/{prefix}/{k}.{fmt}", "type": MEDIA[fmt]} for k in LAYERS}
+
+
+def run_case(
+    folder: Path, files_url: str, prefix: str, fmt: str, workers: int, env: dict[str, str]
+) -> dict[str, Any]:
+    """Run one job through a fresh stack; return wall time, peaks and the per-home results."""
+    stack = Stack(folder, workers, env)
+    peaks = Peaks(stack.roots())
+    try:
+        out = _submit_and_collect(stack, inputs_by_reference(files_url, fmt, prefix))
+        out["redis_mb"] = redis_held(stack.prefix)
+    finally:
+        peak = peaks.stop()
+        stack.close()
+    out["peaks_mb"] = {k: round(v) for k, v in sorted(peak.items())}
+    return out
+
+
+def _submit_and_collect(stack: Stack, inputs: dict[str, Any]) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    r = httpx.post(
+        f"{stack.url}/processes/green-3-30-300/execution",
+        json={"inputs": inputs},
+        headers={"Prefer": "respond-async"},
+        timeout=3600,
+    )
+    t_submit = time.perf_counter() - t0
+    if r.status_code != 201:
+        raise RuntimeError(f"submission: HTTP {r.status_code} {r.text[:500]}")
+    job_url = r.headers["location"]
+    while True:
+        job = httpx.get(job_url, timeout=60).json()
+        if job["status"] in ("successful", "failed", "dismissed"):
+            break
+        time.sleep(0.2)
+    out: dict[str, Any] = {
+        "wall_s": time.perf_counter() - t0,
+        "submit_s": t_submit,
+        "status": job["status"],
+    }
+    if job["status"] != "successful":
+        out["error"] = str(job)[:800]
+        return out
+    t0 = time.perf_counter()
+    results = httpx.get(f"{job_url}/results", timeout=3600)
+    out["result_doc_s"] = time.perf_counter() - t0
+    out["result_doc_bytes"] = len(results.content)
+    t0 = time.perf_counter()
+    out["homes"] = _download_homes(job_url, results.json())
+    out["download_s"] = time.perf_counter() - t0
+    return out
+
+
+def _download_homes(job_url: str, doc: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Return the per-home result columns (by the link as GeoParquet, or inline), by home id."""
+    import pyarrow.parquet as pq
+
+    link = doc.get("buildings") or {}
+    if "href" in link:
+        href = link["href"].split("?")[0] + "?f=geoparquet"
+        r = httpx.get(href, timeout=3600)
+        r.raise_for_status()
+        table = pq.read_table(io.BytesIO(r.content))
+        cols = {k: table.column(k).to_numpy(zero_copy_only=False) for k in table.column_names}
+    else:
+        feats = (link.get("value") or link)["features"]
+        keys = list(feats[0]["properties"])
+        cols = {k: np.asarray([f["properties"].get(k) for f in feats], dtype=object) for k in keys}
+    order = np.argsort(cols["id"].astype(str))
+    return {k: v[order] for k, v in cols.items() if k != "geometry"}
+
+
+def compare(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> str:
+    """Compare two runs' per-home columns: identical, or the first differences."""
+    if len(a["id"]) != len(b["id"]) or not (a["id"] == b["id"]).all():
+        return f"different homes ({len(a['id'])} vs {len(b['id'])})"
+    bad = []
+    for k in sorted(set(a) & set(b)):
+        x, y = a[k], b[k]
+        if x.dtype.kind == "f" and y.dtype.kind == "f":
+            same = np.isclose(x, y, rtol=0, atol=1e-9, equal_nan=True)
+        else:
+            same = x.astype(str) == y.astype(str)
+        if not same.all():
+            bad.append(f"{k}: {int((~same).sum())} differ")
+    return "identical" if not bad else "; ".join(bad)
+
+
+# --------------------------------------------------------------------------- profile
+def profile_one_piece(folder: Path, prefix: str, fmt: str, top: int = 25) -> None:
+    """cProfile the one-piece computation (read by reference from the folder, kernel, document)."""
+    import hashlib
+
+    from gsl_indicators.core import run, sources
+    from gsl_indicators.core.canonical import canonical_json
+    from gsl_indicators.core.spec import registry
+
+    def sha(path: Path) -> str:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+
+    where = {}
+    inputs = {}
+    for k in LAYERS:
+        path = folder / prefix / f"{k}.{fmt}"
+        digest = sha(path)
+        where[digest] = str(path)
+        inputs[k] = sources.file_source(
+            fmt={"fgb": "flatgeobuf", "parquet": "geoparquet"}[fmt],
+            href=str(path),
+            bbox=None,
+            sha256=digest,
+        )
+    sources.set_locator(lambda name, value: where[value["sha256"]])
+    ind = registry().get("green-3-30-300")
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    doc = run.execute(ind, inputs)
+    body = canonical_json(doc)
+    prof.disable()
+    print(
+        f"\nprofile: one piece in this process {time.perf_counter() - t0:.1f} s "
+        f"(result document {len(body) / 2**20:.0f} MB)"
+    )
+    stats = pstats.Stats(prof)
+    stages = {
+        "read files (GDAL/pyarrow)": ("sources.py", "read_table"),
+        "parse layers (CRS, repair, index)": ("geo.py", "read_layers"),
+        "canopy union": ("canopy.py", None),
+        "green kernel": ("green.py", "compute"),
+        "result document (JSON)": ("canonical.py", "canonical_json"),
+    }
+    raw: Any = stats.stats  # type: ignore[attr-defined]
+    for label, (file, func) in stages.items():
+        cum = max(
+            (
+                v[3]
+                for (f, _, fn), v in raw.items()
+                if f.endswith(file) and (func is None or fn == func)
+            ),
+            default=0.0,
+        )
+        print(f"  {label:<36} {cum:7.1f} s cumulative")
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    print("\n".join(out.getvalue().splitlines()[: top + 12]))
+
+
+# --------------------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--homes", type=int, default=650_000)
+    ap.add_argument("--small", type=int, default=100_000, help="the one-piece baseline size")
+    ap.add_argument("--format", choices=sorted(MEDIA), default="fgb")
+    ap.add_argument("--no-large-one-piece", action="store_true", help="skip one piece at --homes")
+    ap.add_argument("--no-tiles", action="store_true")
+    ap.add_argument("--tile-features", type=int, default=20_000)
+    ap.add_argument("--tile-threshold", type=int, default=50_000)
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args()
+    fmt = args.format
+    tiles_available = importlib.util.find_spec("gsl_service.jobs.tiles") is not None
+    with tempfile.TemporaryDirectory(prefix="province-") as tmp:
+        folder = Path(tmp)
+        httpd, files_url = serve_folder(folder)
+        sizes = sorted({args.small, args.homes})
+        for n in sizes:
+            (folder / str(n)).mkdir()
+            w = write_province(folder / str(n), n, fmt)
+            print(
+                f"province {n:,} homes: {w['counts']}, {w['bytes'] / 2**20:.0f} MB {fmt}; "
+                f"generated {w['generate_s']:.1f} s, written {w['write_s']:.1f} s"
+            )
+        one_piece = {"GSL_TILE_ENABLED": "false"}
+        results: dict[str, dict[str, Any]] = {}
+        runs = [(f"one piece {args.small:,}", str(args.small), 1, one_piece)]
+        if not args.no_large_one_piece and args.homes != args.small:
+            runs.append((f"one piece {args.homes:,}", str(args.homes), 1, one_piece))
+        if tiles_available and not args.no_tiles:
+            tiled = {
+                "GSL_TILE_ENABLED": "true",
+                "GSL_TILE_FEATURES": str(args.tile_features),
+                "GSL_TILE_THRESHOLD": str(args.tile_threshold),
+            }
+            runs += [
+                (f"tiled {args.homes:,}, {k} worker{'s' * (k > 1)}", str(args.homes), k, tiled)
+                for k in (1, 2)
+            ]
+        elif not args.no_tiles:
+            print(
+                "tiled runs skipped: this service has no tiled execution (gsl_service.jobs.tiles)"
+            )
+        print(
+            f"\n{'case':<28} {'status':<11} {'wall':>8} {'per home':>10} {'doc MB':>7} {'download':>9}  peak RSS MB (VmHWM)"
+        )
+        for label, prefix, workers, env in runs:
+            r = run_case(folder, files_url, prefix, fmt, workers, env)
+            results[label] = r
+            n = int(prefix)
+            per = r["wall_s"] / n * 1e6
+            print(
+                f"{label:<28} {r['status']:<11} {r['wall_s']:7.1f}s {per:8.1f}µs "
+                f"{r.get('result_doc_bytes', 0) / 2**20:7.1f} {r.get('download_s', 0):8.1f}s  {r.get('peaks_mb')}"
+            )
+            print(f"   Redis holds (MB by key kind): {r.get('redis_mb')}")
+            if "error" in r:
+                print(f"   error: {r['error']}")
+        small = results.get(f"one piece {args.small:,}")
+        large = results.get(f"one piece {args.homes:,}")
+        if small and large and small["status"] == large["status"] == "successful":
+            ratio = (large["wall_s"] / args.homes) / (small["wall_s"] / args.small)
+            print(
+                f"\ntime per home, one piece {args.homes:,} / {args.small:,}: {ratio:.2f}× (target ≤ 1.3×)"
+            )
+        t1 = results.get(f"tiled {args.homes:,}, 1 worker")
+        t2 = results.get(f"tiled {args.homes:,}, 2 workers")
+        if t1 and t2 and t1["status"] == t2["status"] == "successful":
+            print(
+                f"tiled speed-up, 2 workers / 1 worker: {t1['wall_s'] / t2['wall_s']:.2f}× (target ≥ 1.7×)"
+            )
+            base = large if large and large["status"] == "successful" else None
+            if base:
+                print(f"tiled (1 worker) vs one piece: {compare(base['homes'], t1['homes'])}")
+                print(f"tiled (2 workers) vs one piece: {compare(base['homes'], t2['homes'])}")
+            else:
+                print(f"tiled 1 vs 2 workers: {compare(t1['homes'], t2['homes'])}")
+        peak = max(
+            (v for r in results.values() for v in (r.get("peaks_mb") or {}).values()), default=0
+        )
+        print(f"largest peak RSS of any one process: {peak} MB (target ≤ 3072 MB)")
+        httpd.shutdown()
+        if args.profile:
+            profile_one_piece(folder, str(args.homes), fmt)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Large per-feature outputs of jobs are stored as parts: compressed JSON and a GeoParquet file.
+
+Two apps run the same async green-3-30-300 job on a seeded city of 40 homes in one
+neighbourhood: ``parts`` stores outputs of more than 5 features beside the document
+(``GSL_STORED_FEATURES_MAX=5``), ``whole`` never does (0). The stored document of
+``parts`` is small and holds a placeholder; put back together it is byte for byte the
+document ``whole`` stores, and the link in the results answers the GeoParquet file
+the worker made, unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from pyproj import CRS
+
+from api.conftest import make_settings
+from api.helpers import wait_for_job
+from gsl_indicators.core import synthetic
+from gsl_indicators.core.canonical import canonical_json
+from gsl_service import result_parts
+from gsl_service.app import create_app
+
+CITY = synthetic.city(40, seed=3)
+INPUTS = {k: CITY[k] for k in ("buildings", "trees", "parks", "neighbourhoods")}
+URL = "/processes/green-3-30-300/execution"
+
+
+def _app(tmp: Path, stored: int) -> TestClient:
+    settings = make_settings(tmp, inline_features_max=5, stored_features_max=stored)
+    return TestClient(create_app(settings), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, TestClient]]:
+    with (
+        _app(Path(tmp_path_factory.mktemp("parts")), 5) as parts,
+        _app(Path(tmp_path_factory.mktemp("whole")), 0) as whole,
+    ):
+        yield parts, whole
+
+
+def _job(client: TestClient, outputs: dict | None = None) -> str:
+    body: dict = {"inputs": INPUTS} | ({"outputs": outputs} if outputs else {})
+    r = client.post(URL, json=body, headers={"Prefer": "respond-async"})
+    assert r.status_code == 201, r.text
+    assert wait_for_job(client, r.headers["Location"])["status"] == "successful"
+    return r.headers["Location"].rsplit("/", 1)[1]
+
+
+def _engine(client: TestClient):
+    return client.app.state.engine  # type: ignore[attr-defined]
+
+
+def test_the_stored_document_is_small_and_whole_again_byte_for_byte(apps) -> None:
+    parts, whole = apps
+    a, b = _job(parts), _job(whole)
+    stored = _engine(parts).store.get_result(a)
+    (part,) = result_parts.parts_in(stored)  # buildings: 40 > 5; neighbourhoods: 1
+    assert part.features == 40
+    full = _engine(whole).get_result(b)
+    assert result_parts.parts_in(full) == []
+    # the stored document is the whole one with the output's JSON replaced by the placeholder
+    fc = orjson.loads(full)["buildings"]["value"]
+    placeholder = f'"gsl-part:{part.sha256}:40"'
+    assert len(stored) == len(full) - len(canonical_json(fc)) + len(placeholder)
+    # put back, it is the very document that was never split (same key, hit false)
+    assert _engine(parts).get_result(a) == full
+    # the part is the canonical JSON of the output, compressed
+    blob = _engine(parts).store.get_blob(part.sha256)
+    assert result_parts.decompress(blob) == canonical_json(fc)
+
+
+def test_the_link_answers_the_stored_geoparquet_file(apps) -> None:
+    parts, _ = apps
+    job = _job(parts)
+    doc = parts.get(f"/jobs/{job}/results").json()
+    link = doc["buildings"]
+    assert link["type"] == "application/vnd.apache.parquet"
+    assert link["href"].endswith(f"/jobs/{job}/results/buildings?f=geoparquet")
+    assert link["title"].startswith("buildings: 40 features")
+    assert len(doc["neighbourhoods"]["value"]["features"]) == 1  # small: inline
+    got = parts.get("/" + link["href"].split("/", 3)[3])
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "application/vnd.apache.parquet"
+    assert got.headers["content-crs"] == "<http://www.opengis.net/def/crs/EPSG/0/28992>"
+    (part,) = result_parts.parts_in(_engine(parts).store.get_result(job))
+    assert got.content == _engine(parts).store.get_blob(part.sha256 + ".parquet")  # made once
+    frame = gpd.read_parquet(io.BytesIO(got.content))
+    inline = {f["id"]: f["properties"] for f in orjson.loads(_engine(parts).get_result(job))["buildings"]["value"]["features"]}  # fmt: skip
+    assert len(frame) == 40 == len(inline)
+    for row in frame.itertuples():
+        want = inline[row.feature_id]
+        assert row.trees_within == want["trees_within"]
+        assert bool(row.meets_300) == want["meets_300"]
+        assert row.park_distance_m == pytest.approx(want["park_distance_m"], abs=1e-9)
+
+
+def test_other_formats_and_values_read_the_parts(apps) -> None:
+    parts, whole = apps
+    job = _job(parts, {"buildings": {"transmissionMode": "value"}})
+    doc = parts.get(f"/jobs/{job}/results").json()
+    want = orjson.loads(_engine(whole).get_result(_job(whole)))["buildings"]["value"]
+    assert doc["buildings"]["value"] == want  # asked by value: inline, put back
+    fgb = parts.get(f"/jobs/{job}/results/buildings?f=flatgeobuf")
+    assert fgb.status_code == 200 and fgb.headers["content-type"] == "application/flatgeobuf"
+    assert len(gpd.read_file(io.BytesIO(fgb.content), engine="pyogrio")) == 40
+    wgs = parts.get(f"/jobs/{job}/results/buildings?f=geoparquet&crs=EPSG:4326")
+    assert wgs.status_code == 200
+    assert gpd.read_parquet(io.BytesIO(wgs.content)).crs == CRS("OGC:CRS84")  # reprojected
+    # a synchronous request answered from the job's cache entry gets the whole document
+    sync = parts.post(URL, json={"inputs": INPUTS, "outputs": {"buildings": {"transmissionMode": "value"}}})  # fmt: skip
+    assert sync.status_code == 200, sync.text
+    assert sync.json()["buildings"]["value"] == want
+    assert sync.json()["provenance"]["value"]["cache"]["hit"] is True
