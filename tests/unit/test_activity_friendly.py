@@ -381,3 +381,23 @@ def test_threaded_chunks_do_not_change_results(homes, boxes, workers) -> None:
         assert np.array_equal(a, b)
     # and the distances are the exact least distances (the brute-force minimum)
     assert np.array_equal(base[0], shapely.distance(origins[:, None], targets[None, :]).min(axis=1))
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(1, 5), st.integers(1, 5)),
+        min_size=2,
+        max_size=15,
+    )
+)
+def test_interior_overlaps_is_the_de9im_pattern(boxes) -> None:
+    # Boxes on an integer grid: many share an edge or a corner only (touching, no overlap).
+    # interior_overlaps (intersects ∧ ¬touches) agrees with the DE-9IM test, pair by pair.
+    g = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+    i, j = np.triu_indices(len(g), k=1)
+    inner = shapely.relate_pattern(g[i], g[j], "T********")
+    want = np.zeros(len(g), dtype=bool)
+    want[i[inner]] = True
+    want[j[inner]] = True
+    assert np.array_equal(interior_overlaps(g), want)
