@@ -428,7 +428,8 @@ def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
     the true nearest distance is ``d ≤ d_v``. So the targets within ``d_v`` of the point
     (one bulk ``STRtree`` query with predicate ``dwithin`` and a distance per point) hold
     the nearest one — a point inside a polygon finds it at 0 — and the least of their
-    exact distances (``shapely.distance``) is ``d``. For footprint origins GEOS's
+    exact distances (``shapely.distance``) is ``d``; the points are taken in fixed chunks
+    of ``PAIR_CHUNK`` on threads (the same numbers for any thread count). For footprint origins GEOS's
     nearest-neighbour search is used
     (:func:`gsl_indicators.indicators.proximity.euclidean_nearest`). ``inf`` without targets.
 
