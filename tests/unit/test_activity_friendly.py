@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import gsl_indicators.core.canopy as canopy
+import gsl_indicators.indicators.activity_friendly as af
 from geojson_helpers import box, fc, feature, line, point
 from gsl_indicators.core.network import build_network
 from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.activity_friendly import (
     count_in_areas,
     disjoint_pieces,
+    dissolve_runs,
     interior_overlaps,
     intersection_nodes,
     length_in_areas,
     nearest_distance,
+    pairwise,
     union_area_within,
     unique_points,
 )
@@ -323,3 +328,76 @@ def test_green_share_of_a_partitioned_public_space_by_hand() -> None:
     a = areas(r)
     assert a["west"]["green_play_share_public_space"] == 0.35
     assert a["east"]["green_play_share_public_space"] == 0.2
+
+
+def test_dissolve_runs_by_hand() -> None:
+    # Runs of keys 5, 5 | 2 | 5 (a key may come back: each run is its own union).
+    # Run 1: [0, 4] × [0, 1] ∪ [2, 6] × [0, 1] = [0, 6] × [0, 1] → 6 (overlap 2 once);
+    # run 2: [10, 13] × [0, 2] → 6; run 3: [0, 1] × [0, 1] → 1.
+    keys = np.array([5, 5, 2, 5])
+    geoms = shapely.box([0, 2, 10, 0], 0, [4, 6, 13, 1], [1, 1, 2, 1])
+    got_keys, unions = dissolve_runs(keys, geoms)
+    assert got_keys.tolist() == [5, 2, 5]
+    assert shapely.area(unions).tolist() == [6.0, 6.0, 1.0]
+    k0, u0 = dissolve_runs(np.zeros(0, dtype=np.int64), np.empty(0, dtype=object))
+    assert len(k0) == 0 and len(u0) == 0
+    # pairwise: the vectorised call, chunk by chunk → [0, 4] ∩ [2, 6] = [2, 4] → 2
+    assert shapely.area(pairwise(shapely.intersection, geoms[:1], geoms[1:2])).tolist() == [2.0]
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(
+    homes=st.lists(st.tuples(st.floats(-50, 250), st.floats(-50, 250)), min_size=1, max_size=30),
+    boxes=st.lists(
+        st.tuples(st.integers(0, 200), st.integers(0, 200), st.integers(1, 80), st.integers(1, 40)),
+        min_size=1,
+        max_size=12,
+    ),
+    workers=st.sampled_from([1, 2, 3]),
+)
+def test_threaded_chunks_do_not_change_results(homes, boxes, workers) -> None:
+    # The same numbers with the default chunks, with chunks of 2 or 3 (so every call is
+    # split over several thread tasks) and with 1–3 threads: exact equality.
+    origins = shapely.points(np.array(homes))
+    targets = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+    areas = shapely.box([0, 100], 0, [100, 250], 250)
+    base = (
+        nearest_distance(origins, targets),
+        union_area_within(targets, areas),
+        shapely.area(af.union_by_area(targets, areas)),
+        length_in_areas(shapely.boundary(targets), areas),
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(af, "PAIR_CHUNK", 2)
+        mp.setattr(af, "GROUP_CHUNK", 1)
+        mp.setattr(canopy, "default_workers", lambda: workers)
+        small = (
+            nearest_distance(origins, targets),
+            union_area_within(targets, areas),
+            shapely.area(af.union_by_area(targets, areas)),
+            length_in_areas(shapely.boundary(targets), areas),
+        )
+    for a, b in zip(base, small, strict=True):
+        assert np.array_equal(a, b)
+    # and the distances are the exact least distances (the brute-force minimum)
+    assert np.array_equal(base[0], shapely.distance(origins[:, None], targets[None, :]).min(axis=1))
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 12), st.integers(1, 5), st.integers(1, 5)),
+        min_size=2,
+        max_size=15,
+    )
+)
+def test_interior_overlaps_is_the_de9im_pattern(boxes) -> None:
+    # Boxes on an integer grid: many share an edge or a corner only (touching, no overlap).
+    # interior_overlaps (intersects ∧ ¬touches) agrees with the DE-9IM test, pair by pair.
+    g = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+    i, j = np.triu_indices(len(g), k=1)
+    inner = shapely.relate_pattern(g[i], g[j], "T********")
+    want = np.zeros(len(g), dtype=bool)
+    want[i[inner]] = True
+    want[j[inner]] = True
+    assert np.array_equal(interior_overlaps(g), want)
