@@ -60,8 +60,8 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
-from gsl_indicators.core.wording import counted
 from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "BUILDINGS",

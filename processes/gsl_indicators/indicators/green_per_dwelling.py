@@ -25,8 +25,8 @@ from gsl_indicators.core.canopy import canopy_area, chunked_map, dissolve_groups
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
 from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, metric, overall_share
 from gsl_indicators.core.spec import POLYGONS, Context, GeoInput, Indicator, Norm, Parameter, Source
-from gsl_indicators.core.wording import counted
 from gsl_indicators.core.tiling import Tiling
+from gsl_indicators.core.wording import counted
 from gsl_indicators.indicators.green import BUILDINGS, EXAMPLE, read_dwellings
 
 __all__ = [

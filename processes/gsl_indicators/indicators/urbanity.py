@@ -24,8 +24,8 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
-from gsl_indicators.core.wording import counted
 from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "CLASS_NAMES",
