@@ -103,9 +103,13 @@ def _inputs(buildings: object) -> dict:
     ]
     return {
         "buildings": buildings,
-        "trees": fc(*[feature({"type": "Point", "coordinates": list(p)}) for p in trees]),
-        "parks": fc(feature(box(X0, Y0 + 40, X0 + 120, Y0 + 160))),
-        "neighbourhoods": fc(feature(box(X0 - 200, Y0 - 200, X0 + 800, Y0 + 400), code="BU01")),
+        "trees": fc(
+            *[feature({"type": "Point", "coordinates": list(p)}) for p in trees], origin=None
+        ),
+        "parks": fc(feature(box(X0, Y0 + 40, X0 + 120, Y0 + 160)), origin=None),
+        "neighbourhoods": fc(
+            feature(box(X0 - 200, Y0 - 200, X0 + 800, Y0 + 400), code="BU01"), origin=None
+        ),
     }
 
 
