@@ -14,7 +14,8 @@ Cases (each on a fresh key prefix, so none is a cache hit):
   peak resident memory (``VmHWM`` from ``/proc``, sampled every 0.1 s) of every process:
   the API (and its pool children), each worker and its work horses (target ≤ 3 GB);
 * tiled (``GSL_TILE_ENABLED=true``, ``--tile-features``, ``--tile-threshold``) with 1 and
-  with 2 workers at ``--homes``: speed-up (target ≥ 1.7×), peaks, and the per-home
+  with 2 workers at ``--homes``, and with 2 workers at ``--small`` (time per home of the
+  tiled road, 650k against 100k): speed-up (target ≥ 1.7×), peaks, and the per-home
   results compared with the one-piece run feature by feature — run only when the
   service has tiled execution (``gsl_service.jobs.tiles``) unless ``--no-tiles``;
 * ``--profile``: a cProfile of the one-piece computation in this process on the same
@@ -508,6 +509,8 @@ def main() -> None:
                 (f"tiled {args.homes:,}, {k} worker{'s' * (k > 1)}", str(args.homes), k, tiled)
                 for k in (1, 2)
             ]
+            if args.homes != args.small:  # the tiled road's own growth, 2 workers
+                runs.append((f"tiled {args.small:,}, 2 workers", str(args.small), 2, tiled))
         elif not args.no_tiles:
             print(
                 "tiled runs skipped: this service has no tiled execution (gsl_service.jobs.tiles)"
@@ -546,6 +549,13 @@ def main() -> None:
                 print(f"tiled (2 workers) vs one piece: {compare(base['homes'], t2['homes'])}")
             else:
                 print(f"tiled 1 vs 2 workers: {compare(t1['homes'], t2['homes'])}")
+        ts = results.get(f"tiled {args.small:,}, 2 workers")
+        if t2 and ts and t2["status"] == ts["status"] == "successful":
+            ratio = (t2["wall_s"] / args.homes) / (ts["wall_s"] / args.small)
+            print(
+                f"time per home, tiled on 2 workers {args.homes:,} / {args.small:,}: "
+                f"{ratio:.2f}× (target ≤ 1.3×)"
+            )
         peak = max(
             (v for r in results.values() for v in (r.get("peaks_mb") or {}).values()), default=0
         )
