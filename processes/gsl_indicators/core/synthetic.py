@@ -225,37 +225,14 @@ def city(
 
     # --- trees: street trees, park clumps, garden trees
     n_trees = round(n_buildings * trees_per_building)
-    n_street = n_trees // 2
-    n_park_t = (n_trees * 3) // 10
-    n_garden = n_trees - n_street - n_park_t
-    sb = rng.integers(0, g * g, n_street)
-    side = rng.integers(0, 4, n_street)
-    t = rng.uniform(0, block_m, n_street)
-    off = rng.uniform(2, 7, n_street)
-    sx = np.select(
-        [side == 0, side == 1, side == 2],
-        [bx[sb] + t, bx[sb] + t, bx[sb] - off],
-        bx[sb] + block_m + off,
+    tx, ty, kinds = _tree_positions(
+        rng,
+        n_trees=n_trees,
+        blocks=(bx, by, g, block_m, cell),
+        parks=(px0, py0, px1, py1),
+        res_blocks=res_blocks,
     )
-    sy = np.select(
-        [side == 0, side == 1, side == 2],
-        [by[sb] - off, by[sb] + block_m + off, by[sb] + t],
-        by[sb] + t,
-    )
-    n_clumps = max(1, n_park_t // 6)
-    clump_park = rng.integers(0, n_parks, n_clumps)
-    ccx = rng.uniform(px0[clump_park], px1[clump_park])
-    ccy = rng.uniform(py0[clump_park], py1[clump_park])
-    tc = rng.integers(0, n_clumps, n_park_t)
-    tp = clump_park[tc]
-    ptx = np.clip(ccx[tc] + rng.normal(0, 5, n_park_t), px0[tp] + 0.5, px1[tp] - 0.5)
-    pty = np.clip(ccy[tc] + rng.normal(0, 5, n_park_t), py0[tp] + 0.5, py1[tp] - 0.5)
-    gb = res_blocks[rng.integers(0, n_res, n_garden)]
-    gx = bx[gb] + rng.integers(0, 4, n_garden) * cell + rng.uniform(0, cell * 0.12, n_garden)
-    gy = by[gb] + rng.uniform(0, block_m, n_garden)
-    tx = np.concatenate([sx, ptx, gx])
-    ty = np.concatenate([sy, pty, gy])
-    tkind = np.repeat(["street", "park", "garden"], [n_street, n_park_t, n_garden])
+    tkind = np.repeat(["street", "park", "garden"], kinds)
     trees = _collection(
         "Point",
         np.round(np.stack([tx, ty], -1), 3).tolist(),
@@ -488,39 +465,16 @@ def province(
     )
 
     # trees: half along streets, 30 % in park clumps, 20 % in gardens
-    n_street, n_park_t = n_trees // 2, (n_trees * 3) // 10
-    n_garden = n_trees - n_street - n_park_t
-    sb = rng.integers(0, g * g, n_street)
-    side = rng.integers(0, 4, n_street)
-    t = rng.uniform(0, block_m, n_street)
-    off = rng.uniform(2, 7, n_street)
-    sx = np.select(
-        [side == 0, side == 1, side == 2],
-        [bx[sb] + t, bx[sb] + t, bx[sb] - off],
-        bx[sb] + block_m + off,
+    tx, ty, kinds = _tree_positions(
+        rng,
+        n_trees=n_trees,
+        blocks=(bx, by, g, block_m, cell),
+        parks=(px0, py0, px1, py1),
+        res_blocks=res_blocks,
     )
-    sy = np.select(
-        [side == 0, side == 1, side == 2],
-        [by[sb] - off, by[sb] + block_m + off, by[sb] + t],
-        by[sb] + t,
-    )
-    n_clumps = max(1, n_park_t // 6)
-    clump_park = rng.integers(0, n_parks, n_clumps)
-    ccx = rng.uniform(px0[clump_park], px1[clump_park])
-    ccy = rng.uniform(py0[clump_park], py1[clump_park])
-    tc = rng.integers(0, n_clumps, n_park_t)
-    tp = clump_park[tc]
-    ptx = np.clip(ccx[tc] + rng.normal(0, 5, n_park_t), px0[tp] + 0.5, px1[tp] - 0.5)
-    pty = np.clip(ccy[tc] + rng.normal(0, 5, n_park_t), py0[tp] + 0.5, py1[tp] - 0.5)
-    gb = res_blocks[rng.integers(0, n_res, n_garden)]
-    gx = bx[gb] + rng.integers(0, 4, n_garden) * cell + rng.uniform(0, cell * 0.12, n_garden)
-    gy = by[gb] + rng.uniform(0, block_m, n_garden)
-    tx = np.round(np.concatenate([sx, ptx, gx]), 3)
-    ty = np.round(np.concatenate([sy, pty, gy]), 3)
+    tx, ty = np.round(tx, 3), np.round(ty, 3)
     trees = shapely.points(tx, ty)
-    tkind = np.repeat(
-        np.array(["street", "park", "garden"], dtype=object), [n_street, n_park_t, n_garden]
-    )
+    tkind = np.repeat(np.array(["street", "park", "garden"], dtype=object), kinds)
 
     # crowns: 12-gons of radius 2–6 m around a random subset of trees (in chunks)
     ci = np.sort(rng.choice(n_trees, size=min(n_crowns, n_trees), replace=False))
@@ -558,3 +512,68 @@ def province(
         "parks": (parks, {"park_id": owner.astype(np.int32)}),
         "neighbourhoods": (nbh, {"code": codes}),
     }
+
+
+def _tree_positions(
+    rng: np.random.Generator,
+    *,
+    n_trees: int,
+    blocks: tuple[np.ndarray, np.ndarray, int, float, float],
+    parks: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    res_blocks: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int]]:
+    """Draw tree positions: half along streets, 30 % in park clumps, 20 % in gardens.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The generator (draws in a fixed order, so a seed gives the same trees).
+    n_trees : int
+        Number of trees.
+    blocks : tuple
+        ``(bx, by, g, block_m, cell)``: block corners, blocks per side, block size and
+        the width of a home's plot.
+    parks : tuple of numpy.ndarray
+        Park bounds ``(px0, py0, px1, py1)``.
+    res_blocks : numpy.ndarray
+        Indices of the residential blocks (gardens).
+
+    Returns
+    -------
+    tuple
+        x, y and the counts (street, park, garden), in that order of the arrays.
+    """
+    bx, by, g, block_m, cell = blocks
+    px0, py0, px1, py1 = parks
+    n_street, n_park_t = n_trees // 2, (n_trees * 3) // 10
+    n_garden = n_trees - n_street - n_park_t
+    sb = rng.integers(0, g * g, n_street)
+    side = rng.integers(0, 4, n_street)
+    t = rng.uniform(0, block_m, n_street)
+    off = rng.uniform(2, 7, n_street)
+    sx = np.select(
+        [side == 0, side == 1, side == 2],
+        [bx[sb] + t, bx[sb] + t, bx[sb] - off],
+        bx[sb] + block_m + off,
+    )
+    sy = np.select(
+        [side == 0, side == 1, side == 2],
+        [by[sb] - off, by[sb] + block_m + off, by[sb] + t],
+        by[sb] + t,
+    )
+    n_clumps = max(1, n_park_t // 6)
+    clump_park = rng.integers(0, len(px0), n_clumps)
+    ccx = rng.uniform(px0[clump_park], px1[clump_park])
+    ccy = rng.uniform(py0[clump_park], py1[clump_park])
+    tc = rng.integers(0, n_clumps, n_park_t)
+    tp = clump_park[tc]
+    ptx = np.clip(ccx[tc] + rng.normal(0, 5, n_park_t), px0[tp] + 0.5, px1[tp] - 0.5)
+    pty = np.clip(ccy[tc] + rng.normal(0, 5, n_park_t), py0[tp] + 0.5, py1[tp] - 0.5)
+    gb = res_blocks[rng.integers(0, len(res_blocks), n_garden)]
+    gx = bx[gb] + rng.integers(0, 4, n_garden) * cell + rng.uniform(0, cell * 0.12, n_garden)
+    gy = by[gb] + rng.uniform(0, block_m, n_garden)
+    return (
+        np.concatenate([sx, ptx, gx]),
+        np.concatenate([sy, pty, gy]),
+        (n_street, n_park_t, n_garden),
+    )
