@@ -179,6 +179,38 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
+def keep_clashing(rows: list[dict[str, Any]], reserved: Sequence[str]) -> list[dict[str, Any]]:
+    """Rename the properties whose names an export's own columns take; never drop one.
+
+    The rule (all file formats): a property named like one of the export's own
+    columns (compared without case) is renamed ``property_<name>``, the prefix repeated
+    until the name is free (``id`` → ``property_id``; if a property ``property_id``
+    exists too, ``property_property_id``). Rows are renamed in place and returned.
+
+    Examples
+    --------
+    >>> keep_clashing([{"id": 7, "x": 1.5, "WKT": "t", "n": 2}], ["id", "x", "y", "WKT"])
+    [{'property_id': 7, 'property_x': 1.5, 'property_WKT': 't', 'n': 2}]
+    >>> keep_clashing([{"id": 1, "property_id": 2}], ["id"])
+    [{'property_property_id': 1, 'property_id': 2}]
+    """
+    cols = _columns(rows)
+    taken = {c.lower() for c in (*reserved, *cols)}
+    clash = {r.lower() for r in reserved}
+    renamed: dict[str, str] = {}
+    for col in cols:
+        if col.lower() in clash:
+            new = f"property_{col}"
+            while new.lower() in taken:
+                new = f"property_{new}"
+            taken.add(new.lower())
+            renamed[col] = new
+    if renamed:
+        for i, row in enumerate(rows):
+            rows[i] = {renamed.get(k, k): v for k, v in row.items()}
+    return rows
+
+
 def _typed(values: list[Any]) -> np.ndarray:
     """Return a column as a numpy array of one GDAL-friendly type."""
     present = [v for v in values if v is not None]
@@ -258,15 +290,20 @@ def to_geojson(fc: Mapping[str, Any], crs: str) -> bytes:
     return orjson.dumps(out)
 
 
+#: The CSV export's own columns, besides the properties.
+CSV_COLUMNS = ("id", "x", "y", "WKT")
+
+
 def to_csv(fc: Mapping[str, Any]) -> bytes:
     """Return the FeatureCollection as CSV: ``id``, the flat properties, ``x``/``y``, ``WKT``.
 
     ``x`` and ``y`` are filled for point features (a representative point otherwise
-    would be a guess, so they stay empty there).
+    would be a guess, so they stay empty there). A property named like one of these
+    columns is kept under another name (:func:`keep_clashing`: ``id`` → ``property_id``).
     """
     feats = fc.get("features") or []
-    rows = [flat_properties(f.get("properties")) for f in feats]
-    cols = [c for c in _columns(rows) if c not in ("id", "x", "y", "WKT")]
+    rows = keep_clashing([flat_properties(f.get("properties")) for f in feats], CSV_COLUMNS)
+    cols = _columns(rows)
     geoms = geometries(fc)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
@@ -302,18 +339,24 @@ def _geometry_type(geoms: np.ndarray) -> tuple[str, bool]:
     return "Unknown", False
 
 
-def _table(fc: Mapping[str, Any]) -> tuple[list[str], list[np.ndarray], np.ndarray]:
+def _table(
+    fc: Mapping[str, Any], also: Sequence[str] = ()
+) -> tuple[list[str], list[np.ndarray], np.ndarray]:
     """Return a collection as columns: names, typed arrays and the shapely geometries.
 
     Properties are flattened (:func:`flat_properties`); a feature ``id`` becomes the
-    ``feature_id`` column; names GDAL reserves (``fid``, ``geom``, ``geometry``) are left out.
+    ``feature_id`` column; a property named ``feature_id`` or like a name GDAL reserves
+    (``fid``, ``geom``, ``geometry``, and the writer's own columns ``also``) is kept as
+    ``property_<name>`` (:func:`keep_clashing`).
     """
     feats = fc.get("features") or []
-    rows = [flat_properties(f.get("properties")) for f in feats]
+    has_ids = any(f.get("id") is not None for f in feats)
+    reserved = ("fid", "geom", "geometry", *also, *(("feature_id",) if has_ids else ()))
+    rows = keep_clashing([flat_properties(f.get("properties")) for f in feats], reserved)
     for feat, row in zip(feats, rows, strict=True):
         if feat.get("id") is not None:
-            row.setdefault("feature_id", feat["id"])
-    cols = [c for c in _columns(rows) if c.lower() not in ("fid", "geom", "geometry")]
+            row["feature_id"] = feat["id"]
+    cols = _columns(rows)
     return cols, [_typed([row.get(c) for row in rows]) for c in cols], geometries(fc)
 
 
@@ -370,7 +413,7 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cols, data, geoms = _table(fc)
+    cols, data, geoms = _table(fc, also=("bbox",))
     present = np.asarray([g is not None for g in geoms], dtype=bool)
     wkb = [None if g is None else shapely.to_wkb(g) for g in geoms]
     bounds = np.full((len(geoms), 4), np.nan)

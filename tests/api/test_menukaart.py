@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.helpers import assert_problem
 from gsl_indicators.core.spec import registry
 
 
@@ -39,3 +41,33 @@ def test_profile_detail_and_unknown_profile(client: TestClient) -> None:
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "nl-default" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "headers", "named"),
+    [
+        ("/menukaart", {"f": "csv"}, {}, "f"),
+        ("/menukaart", {"f": "xml"}, {}, "f"),
+        ("/menukaart", {}, {"Accept": "text/csv"}, "Accept"),
+        ("/menukaart/profiles/ggo-utrecht-example", {"f": "csv"}, {}, "f"),
+        ("/menukaart/profiles/ggo-utrecht-example", {}, {"Accept": "text/csv"}, "Accept"),
+        ("/menukaart/ggo-light", {"f": "xml"}, {}, "f"),
+        ("/menukaart/ggo-light", {}, {"Accept": "application/xml"}, "Accept"),
+    ],
+)
+def test_a_format_the_menu_card_is_not_in_is_a_problem_not_json(
+    client: TestClient, path: str, params: dict[str, str], headers: dict[str, str], named: str
+) -> None:
+    doc = assert_problem(client.get(path, params=params, headers=headers), 406, "not-acceptable")
+    assert doc["input"] == named
+
+
+def test_the_menu_card_formats_it_is_in_still_answer(client: TestClient) -> None:
+    assert client.get("/menukaart", params={"f": "json"}).json()["themes"]
+    assert client.get("/menukaart", headers={"Accept": "*/*"}).json()["themes"]
+    page = client.get("/menukaart", headers={"Accept": "application/xml;q=1, text/html;q=0.5"})
+    assert page.headers["content-type"].startswith("text/html")
+    csv_text = client.get("/menukaart/ggo-light", headers={"Accept": "text/csv"}).text
+    assert csv_text.startswith("theme,indicator")
+    profile = client.get("/menukaart/profiles/ggo-utrecht-example", params={"f": "json"})
+    assert profile.status_code == 200 and profile.json()

@@ -144,3 +144,38 @@ def test_unknown_output_and_bad_crs(client: Any, play_job: str) -> None:
     assert_problem(client.get(f"/jobs/{play_job}/results/nope"), 404, "not-found", "nope")
     r = client.get(f"/jobs/{play_job}/results/neighbourhoods?crs=EPSG:999999")
     assert assert_problem(r, 400, "invalid-parameter-value", "EPSG:999999")["input"] == "crs"
+
+
+def test_results_document_honours_crs(client: Any, play_job: str) -> None:
+    """``/jobs/{id}/results?crs=EPSG:4326`` reprojects every layer, as the per-output route does."""
+    plain = client.get(f"/jobs/{play_job}/results").json()
+    r = client.get(f"/jobs/{play_job}/results?crs=EPSG:4326")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    doc = r.json()
+    one = client.get(f"/jobs/{play_job}/results/neighbourhoods?f=geojson&crs=EPSG:4326").json()
+
+    def layer(d: dict[str, Any]) -> dict[str, Any]:
+        v = d["neighbourhoods"]
+        return v["value"] if "mediaType" in v else v
+
+    assert "crs" not in layer(doc)  # RFC 7946: longitude/latitude
+    assert layer(doc)["features"] == one["features"]  # the same as the per-output route
+    x, y = layer(doc)["features"][0]["geometry"]["coordinates"][0][0]
+    # RD (121000, 487000) in Amsterdam is about 4.88° E, 52.37° N (not 121000 m any more)
+    assert 4.8 < x < 5.0 and 52.3 < y < 52.45
+    x_rd, y_rd = layer(plain)["features"][0]["geometry"]["coordinates"][0][0]
+    assert (x_rd, y_rd) == (121000, 487000)
+    assert doc["summary"] == plain["summary"]  # other outputs untouched
+    bad = client.get(f"/jobs/{play_job}/results?crs=EPSG:999999")
+    assert assert_problem(bad, 400, "invalid-parameter-value", "EPSG:999999")["input"] == "crs"
+
+
+def test_a_layer_by_reference_gets_crs_on_its_link() -> None:
+    from gsl_service.ogc.results_export import reproject_document
+
+    link = {"href": "http://h/jobs/j1/results/buildings?f=flatgeobuf", "rel": "enclosure"}
+    out = reproject_document({"buildings": link, "n": 2}, "OGC:CRS84", "EPSG:4326")
+    assert out == {
+        "buildings": {**link, "href": link["href"] + "&crs=EPSG%3A4326"},
+        "n": 2,
+    }

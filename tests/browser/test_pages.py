@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from browser.kit import KIT, LAYERS, needs_kit
 from gsl_indicators.core.spec import registry
 
 pytestmark = pytest.mark.e2e
@@ -181,22 +182,14 @@ def test_failed_job_page_names_the_input(tab: Any, server: Any) -> None:
     tab.assert_clean()
 
 
+@needs_kit
 def test_amsterdam_kit_map_and_scorecard(tab: Any, server: Any) -> None:
     """3-30-300 on the Amsterdam kit: 518 neighbourhoods and 1000 homes on the map."""
     import json
-    from pathlib import Path
-
-    kit = Path(__file__).resolve().parents[3] / "shared" / "data" / "amsterdam"
-
-    def load(name: str) -> Any:
-        return json.loads((kit / f"{name}.geojson").read_text())
 
     body = {
         "inputs": {
-            "buildings": load("homes_1000"),
-            "neighbourhoods": load("buurten"),
-            "parks": load("parks"),
-            "canopy": load("canopy"),
+            name: json.loads((KIT / f"{file}.geojson").read_text()) for name, file in LAYERS.items()
         }
     }
     job_id = _run_async(server, "green-3-30-300", body)

@@ -12,29 +12,15 @@ repository; the tests that need it are skipped with the reason when it is absent
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-pytestmark = pytest.mark.e2e
+from browser.kit import KIT, LAYERS, needs_kit
 
-KIT = Path(
-    os.environ.get("GSL_AMSTERDAM_KIT")
-    or Path(__file__).resolve().parents[3] / "shared" / "data" / "amsterdam"
-)
-LAYERS = {
-    "buildings": "homes_1000",
-    "neighbourhoods": "buurten",
-    "parks": "parks",
-    "canopy": "canopy",
-}
-needs_kit = pytest.mark.skipif(
-    not all((KIT / f"{f}.geojson").is_file() for f in LAYERS.values()),
-    reason=f"Amsterdam kit not found in {KIT} (set GSL_AMSTERDAM_KIT)",
-)
+pytestmark = pytest.mark.e2e
 
 
 def _kit(name: str) -> Path:

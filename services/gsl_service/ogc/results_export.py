@@ -11,7 +11,8 @@
   JSON string); any other output as JSON. This is where a result document's reference
   (``transmissionMode: reference``) points.
 - ``crs=EPSG:4326`` (or another EPSG code) reprojects a layer; by default it keeps
-  the CRS of its input.
+  the CRS of its input. On ``/jobs/{id}/results`` it reprojects every per-feature
+  output of the document (:func:`reproject_document`).
 
 An unsupported format is a 406 problem document naming ``f`` or ``Accept``.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import Request, Response
@@ -166,6 +168,31 @@ def csv_text_output(document: Any, output: str) -> str | None:
     return raw["value"] if media == "text/csv" else None
 
 
+def reproject_document(document: Any, target: str, crs_param: str) -> Any:
+    """Return a result document with every FeatureCollection output reprojected to ``target``.
+
+    Each output goes from its own CRS (:func:`gsl_service.results.output_crs`) as
+    ``/jobs/{id}/results/{output}?crs=`` does (:func:`reproject_collection`); a
+    qualified value keeps its wrapper. An output given by reference (a link to
+    ``/jobs/{id}/results/{output}``) gets ``crs=`` on its link, so the file it points to
+    is in ``target`` too.
+    """
+    if is_feature_collection(document):
+        return reproject_collection(document, output_crs(document, "result"), target)
+    if not isinstance(document, Mapping):
+        return document
+    out = dict(document)
+    layers = feature_outputs(document)
+    for name, raw in document.items():
+        if name in layers:
+            moved = reproject_collection(layers[name], output_crs(document, name), target)
+            out[name] = {**raw, "value": moved} if raw is not layers[name] else moved
+        elif isinstance(raw, Mapping) and "/results/" in str(raw.get("href", "")):
+            sep = "&" if "?" in raw["href"] else "?"
+            out[name] = {**raw, "href": f"{raw['href']}{sep}{urlencode({'crs': crs_param})}"}
+    return out
+
+
 def render_output(
     document: Any, output: str, key: str, crs_param: str | None, job_id: str
 ) -> tuple[bytes, dict[str, str]]:
@@ -214,7 +241,19 @@ async def results_response(
     if output is None and call_json is not None:
         key = negotiate(f, accept, ["json", "html", *FILE_FORMATS])
         if key in (None, "json", "html"):
-            return await call_json()
+            crs_param = request.query_params.get("crs")
+            target = target_crs(crs_param)
+            response = await call_json()
+            media = response.headers.get("content-type", "")
+            if target is None or crs_param is None or response.status_code != 200:
+                return response
+            if "json" not in media:  # a raw non-JSON output holds no FeatureCollection
+                return response
+            moved = await run_in_threadpool(
+                reproject_document, orjson.loads(response.body), target, crs_param
+            )
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            return Response(content=orjson.dumps(moved), status_code=200, headers=headers)
         asked = request.query_params.get("output")
         hit = _stored_file(request, stored, asked, key, job_id)
         if hit is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import orjson
 from fastapi import APIRouter, Request, Response
 
@@ -11,6 +13,7 @@ from gsl_indicators.core.cards import card_csv, card_names, resolve_card
 from gsl_indicators.core.menukaart import menu_card
 from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import ServiceError
+from gsl_service.exports import NotAcceptable, negotiate
 from gsl_service.web import pages
 from gsl_service.web.render import wants_html
 
@@ -25,6 +28,27 @@ class NoSuchProfile(ServiceError):
     title = "No such profile"
 
 
+class UnsupportedFormat(ServiceError):
+    """A format the resource is not available in (406)."""
+
+    status = 406
+    ogc_type = "not-acceptable"
+    title = "Format not available"
+
+
+def answer_format(request: Request, offered: Sequence[str]) -> str:
+    """Return the format to answer in (``offered[0]`` when none is asked for).
+
+    ``f=`` first, else ``Accept`` (:func:`gsl_service.exports.negotiate`); a format
+    this resource is not offered in is a 406 problem document naming ``f`` or ``Accept``.
+    """
+    try:
+        key = negotiate(request.query_params.get("f"), request.headers.get("accept"), offered)
+    except NotAcceptable as err:
+        raise UnsupportedFormat(err.detail, input_name=err.input_name) from None
+    return key or offered[0]
+
+
 @router.get("/menukaart", include_in_schema=False)
 async def menukaart(request: Request) -> Response:
     """Return the menu card: indicators by theme, their norms, defaults and sources.
@@ -32,7 +56,7 @@ async def menukaart(request: Request) -> Response:
     ``f=html`` (or a browser's ``Accept``) answers the page; ``profile=`` picks the
     norm profile whose bands the page shows.
     """
-    if wants_html(request):
+    if wants_html(request) or answer_format(request, ["json", "html"]) == "html":
         return await pages.menukaart(request)
     base = request.app.state.settings.base_url.rstrip("/")
     card = menu_card(request.app.state.registry)
@@ -72,16 +96,8 @@ class NoSuchCard(ServiceError):
     title = "No such menu card"
 
 
-class UnsupportedFormat(ServiceError):
-    """A format the resource is not available in (406)."""
-
-    status = 406
-    ogc_type = "not-acceptable"
-    title = "Format not available"
-
-
 @router.get("/menukaart/{card_id}", include_in_schema=False)
-async def one_card(card_id: str, request: Request, f: str | None = None) -> Response:
+async def one_card(card_id: str, request: Request) -> Response:
     """Return one menu card of the catalog as JSON, CSV or a page.
 
     ``?f=csv`` or ``Accept: text/csv`` answers CSV; ``f=html`` or a browser's ``Accept``
@@ -90,16 +106,12 @@ async def one_card(card_id: str, request: Request, f: str | None = None) -> Resp
     """
     if card_id not in card_names():
         raise NoSuchCard(f"no menu card '{card_id}'; known cards: {list(card_names())}")
-    if wants_html(request):
+    fmt = answer_format(request, ["json", "csv", "html"])
+    if wants_html(request) or fmt == "html":
         return await pages.card_page(request, card_id)
     card = resolve_card(card_id)
-    fmt = (f or "").lower()
-    if not fmt:
-        fmt = "csv" if "text/csv" in request.headers.get("accept", "") else "json"
     if fmt == "csv":
         return Response(card_csv(card), media_type="text/csv; charset=utf-8")
-    if fmt != "json":
-        raise UnsupportedFormat(f"menu card available as json or csv, not {f!r}", input_name="f")
     return Response(canonical_json(card.model_dump()), media_type="application/json")
 
 
@@ -108,6 +120,6 @@ async def profile(request: Request, name: str) -> Response:
     """Return one norm profile of the catalog (bands per area type, scoring rule)."""
     if name not in profile_names():
         raise NoSuchProfile(f"no norm profile '{name}'; known profiles: {list(profile_names())}")
-    if wants_html(request):
+    if wants_html(request) or answer_format(request, ["json", "html"]) == "html":
         return await pages.profile_page(request, name)
     return Response(orjson.dumps(load_profile(name).to_dict()), media_type="application/json")

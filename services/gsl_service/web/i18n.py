@@ -395,6 +395,12 @@ THEMES: dict[str, dict[str, str]] = {
     "context": {"nl": "Context", "en": "Context"},
     "mkba": {"nl": "Maatschappelijke kosten en baten", "en": "Social costs and benefits"},
     "uncertainty": {"nl": "Onzekerheid", "en": "Uncertainty"},
+    "activity": {"nl": "Beweegvriendelijkheid", "en": "Activity-friendly environment"},
+    "emf": {"nl": "Elektromagnetische velden", "en": "Electromagnetic fields"},
+    "external-safety": {"nl": "Externe veiligheid", "en": "External safety"},
+    "flood": {"nl": "Waterveiligheid", "en": "Flood safety"},
+    "odour": {"nl": "Geur", "en": "Odour"},
+    "scoreboard": {"nl": "Scorebord", "en": "Scoreboard"},
     "test": {"nl": "Test", "en": "Test"},
 }
 
