@@ -151,3 +151,36 @@ def test_the_digest_follows_content_format_and_bbox_not_the_url() -> None:
     assert sources.source_digest(a) != sources.source_digest({**a, "bbox": [0, 0, 1, 1]})
     b = _source(b"fgb\x03fgb\x00abd", "flatgeobuf")
     assert sources.source_digest(a) != sources.source_digest(b)
+
+
+def test_reading_a_file_leaves_no_wkb_alive_while_the_collector_is_paused() -> None:
+    # A run pauses the cyclic collector (geo.paused_gc) from reading to its result, and
+    # pyogrio leaves the arrays it returns in a reference cycle: read_table must free
+    # the WKB itself. 20,000 points: each WKB is a bytes object of 21 bytes of data
+    # (1 byte order + 4 type + 2 × 8 coordinates) plus the object header, so the WKB
+    # array alone would keep 20,000 × sys.getsizeof(wkb) ≈ 1.1 MB traced to pyogrio.
+    import gc
+    import sys
+    import tracemalloc
+
+    n = 20_000
+    x = 155000.0 + np.arange(n, dtype=float)
+    data = _fgb(list(shapely.points(x, x + 308000.0)), {}, "EPSG:28992")
+    wkb_bytes = n * sys.getsizeof(shapely.to_wkb(shapely.Point(0, 0)))
+    was = gc.isenabled()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        table = sources.read_table("homes", _source(data, "flatgeobuf"))
+        snap = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+        if was:
+            gc.enable()
+    assert len(table) == n
+    kept = sum(
+        s.size
+        for s in snap.filter_traces([tracemalloc.Filter(True, "*pyogrio*")]).statistics("filename")
+    )
+    assert wkb_bytes > 1_000_000
+    assert kept < wkb_bytes / 10, (kept, wkb_bytes)

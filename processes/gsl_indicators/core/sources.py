@@ -41,6 +41,7 @@ content (sha256) and bbox: the same file and box always give the same key, in bo
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -467,6 +468,13 @@ def _read_gdal(where: str | io.BytesIO, bbox: Sequence[float] | None) -> Feature
         shapely.from_wkb(wkb) if wkb is not None else np.full(len(fields[0]) if fields else 0, None)
     )
     columns = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
+    # pyogrio (0.13) leaves the arrays it returns in a reference cycle (a Cython closure
+    # of its feature reader), so only the cyclic collector frees them, and a run pauses
+    # that collector (geo.paused_gc) until its result is made: every layer's WKB would
+    # stay alive for the whole run (measured at 200,000 homes, one piece from files:
+    # peak 1,571 MB with, 1,415 MB without). Collect the cycle now.
+    del wkb, fields
+    gc.collect()
     return FeatureTable(np.asarray(geoms, dtype=object), columns, _crs_name(meta.get("crs")))
 
 
