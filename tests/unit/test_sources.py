@@ -184,3 +184,47 @@ def test_reading_a_file_leaves_no_wkb_alive_while_the_collector_is_paused() -> N
     )
     assert wkb_bytes > 1_000_000
     assert kept < wkb_bytes / 10, (kept, wkb_bytes)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_file_layers_output_features_are_its_properties_plus_the_columns(cached: bool) -> None:
+    # Two RD points with a 'name' and a 'score' that the output column overrides; the
+    # output is the same whether or not the layer cached its properties first, and a
+    # cached properties list is left as it was.
+    from gsl_indicators.core.geo import feature_collection
+
+    data = _fgb(
+        [shapely.Point(155000, 463000), shapely.Point(155010, 463000)],
+        {"name": np.array(["a", "b"], dtype=object), "score": np.array([1.0, 2.0])},
+        "EPSG:28992",
+    )
+    layers, _ = read_layers([POINTS], {"homes": _source(data, "flatgeobuf")})
+    homes = layers["homes"]
+    if cached:
+        assert homes.properties == [{"name": "a", "score": 1.0}, {"name": "b", "score": 2.0}]
+    fc = feature_collection(homes, {"score": np.array([0.5, np.nan]), "n": [3, 4]})
+    assert fc == {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [155000.0, 463000.0]},
+                "properties": {"name": "a", "score": 0.5, "n": 3},
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [155010.0, 463000.0]},
+                "properties": {"name": "b", "score": None, "n": 4},
+            },
+        ],
+    }
+    assert fc == {"type": "FeatureCollection", "features": list(homes.features)} | {
+        "features": [
+            {**f, "properties": {**f["properties"], **extra}}
+            for f, extra in zip(
+                homes.features, [{"score": 0.5, "n": 3}, {"score": None, "n": 4}], strict=True
+            )
+        ]
+    }
+    if cached:
+        assert homes.properties == [{"name": "a", "score": 1.0}, {"name": "b", "score": 2.0}]

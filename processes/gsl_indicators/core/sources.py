@@ -393,13 +393,18 @@ class TableFeatures(Sequence[dict[str, Any]]):
         texts = shapely.to_geojson(geoms)
         return [None if t is None else orjson.loads(t) for t in texts]
 
+    def geometry_dicts(self, step: int = 10_000) -> Iterator[Any]:
+        """Yield each kept feature's GeoJSON geometry dict (``None``: none), ``step`` at a time.
+
+        Only one step's dicts exist at once besides those the caller keeps.
+        """
+        for start in range(0, len(self), step):
+            yield from self._geometries(np.arange(start, min(start + step, len(self))))
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         props = self.properties()
-        step = 10_000
-        for start in range(0, len(self), step):
-            positions = np.arange(start, min(start + step, len(self)))
-            for p, g in zip(positions.tolist(), self._geometries(positions), strict=True):
-                yield {"type": "Feature", "geometry": g, "properties": props[p]}
+        for p, g in zip(props, self.geometry_dicts(), strict=True):
+            yield {"type": "Feature", "geometry": g, "properties": p}
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
