@@ -151,3 +151,80 @@ def test_the_digest_follows_content_format_and_bbox_not_the_url() -> None:
     assert sources.source_digest(a) != sources.source_digest({**a, "bbox": [0, 0, 1, 1]})
     b = _source(b"fgb\x03fgb\x00abd", "flatgeobuf")
     assert sources.source_digest(a) != sources.source_digest(b)
+
+
+def test_reading_a_file_leaves_no_wkb_alive_while_the_collector_is_paused() -> None:
+    # A run pauses the cyclic collector (geo.paused_gc) from reading to its result, and
+    # pyogrio leaves the arrays it returns in a reference cycle: read_table must free
+    # the WKB itself. 20,000 points: each WKB is a bytes object of 21 bytes of data
+    # (1 byte order + 4 type + 2 × 8 coordinates) plus the object header, so the WKB
+    # array alone would keep 20,000 × sys.getsizeof(wkb) ≈ 1.1 MB traced to pyogrio.
+    import gc
+    import sys
+    import tracemalloc
+
+    n = 20_000
+    x = 155000.0 + np.arange(n, dtype=float)
+    data = _fgb(list(shapely.points(x, x + 308000.0)), {}, "EPSG:28992")
+    wkb_bytes = n * sys.getsizeof(shapely.to_wkb(shapely.Point(0, 0)))
+    was = gc.isenabled()
+    gc.disable()
+    tracemalloc.start()
+    try:
+        table = sources.read_table("homes", _source(data, "flatgeobuf"))
+        snap = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+        if was:
+            gc.enable()
+    assert len(table) == n
+    kept = sum(
+        s.size
+        for s in snap.filter_traces([tracemalloc.Filter(True, "*pyogrio*")]).statistics("filename")
+    )
+    assert wkb_bytes > 1_000_000
+    assert kept < wkb_bytes / 10, (kept, wkb_bytes)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_file_layers_output_features_are_its_properties_plus_the_columns(cached: bool) -> None:
+    # Two RD points with a 'name' and a 'score' that the output column overrides; the
+    # output is the same whether or not the layer cached its properties first, and a
+    # cached properties list is left as it was.
+    from gsl_indicators.core.geo import feature_collection
+
+    data = _fgb(
+        [shapely.Point(155000, 463000), shapely.Point(155010, 463000)],
+        {"name": np.array(["a", "b"], dtype=object), "score": np.array([1.0, 2.0])},
+        "EPSG:28992",
+    )
+    layers, _ = read_layers([POINTS], {"homes": _source(data, "flatgeobuf")})
+    homes = layers["homes"]
+    if cached:
+        assert homes.properties == [{"name": "a", "score": 1.0}, {"name": "b", "score": 2.0}]
+    fc = feature_collection(homes, {"score": np.array([0.5, np.nan]), "n": [3, 4]})
+    assert fc == {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [155000.0, 463000.0]},
+                "properties": {"name": "a", "score": 0.5, "n": 3},
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [155010.0, 463000.0]},
+                "properties": {"name": "b", "score": None, "n": 4},
+            },
+        ],
+    }
+    assert fc == {"type": "FeatureCollection", "features": list(homes.features)} | {
+        "features": [
+            {**f, "properties": {**f["properties"], **extra}}
+            for f, extra in zip(
+                homes.features, [{"score": 0.5, "n": 3}, {"score": None, "n": 4}], strict=True
+            )
+        ]
+    }
+    if cached:
+        assert homes.properties == [{"name": "a", "score": 1.0}, {"name": "b", "score": 2.0}]

@@ -41,6 +41,7 @@ content (sha256) and bbox: the same file and box always give the same key, in bo
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -392,13 +393,18 @@ class TableFeatures(Sequence[dict[str, Any]]):
         texts = shapely.to_geojson(geoms)
         return [None if t is None else orjson.loads(t) for t in texts]
 
+    def geometry_dicts(self, step: int = 10_000) -> Iterator[Any]:
+        """Yield each kept feature's GeoJSON geometry dict (``None``: none), ``step`` at a time.
+
+        Only one step's dicts exist at once besides those the caller keeps.
+        """
+        for start in range(0, len(self), step):
+            yield from self._geometries(np.arange(start, min(start + step, len(self))))
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         props = self.properties()
-        step = 10_000
-        for start in range(0, len(self), step):
-            positions = np.arange(start, min(start + step, len(self)))
-            for p, g in zip(positions.tolist(), self._geometries(positions), strict=True):
-                yield {"type": "Feature", "geometry": g, "properties": props[p]}
+        for p, g in zip(props, self.geometry_dicts(), strict=True):
+            yield {"type": "Feature", "geometry": g, "properties": p}
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
@@ -463,11 +469,31 @@ def _read_gdal(where: str | io.BytesIO, bbox: Sequence[float] | None) -> Feature
     from pyogrio.raw import read
 
     meta, _, wkb, fields = read(where, bbox=tuple(bbox) if bbox else None)
-    geoms = (
-        shapely.from_wkb(wkb) if wkb is not None else np.full(len(fields[0]) if fields else 0, None)
-    )
+    geoms = _from_wkb(wkb) if wkb is not None else np.full(len(fields[0]) if fields else 0, None)
     columns = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
+    # pyogrio (0.13) leaves the arrays it returns in a reference cycle (a Cython closure
+    # of its feature reader), so only the cyclic collector frees them, and a run pauses
+    # that collector (geo.paused_gc) until its result is made: every layer's WKB would
+    # stay alive for the whole run (measured at 200,000 homes, one piece from files:
+    # peak 1,571 MB with, 1,415 MB without). Collect the cycle now.
+    del wkb, fields
+    gc.collect()
     return FeatureTable(np.asarray(geoms, dtype=object), columns, _crs_name(meta.get("crs")))
+
+
+def _from_wkb(wkb: np.ndarray, step: int = 65_536) -> np.ndarray:
+    """Return the geometries of an object array of WKB, emptying it ``step`` at a time.
+
+    Each step's WKB is dropped once its geometries exist, so the WKB and the geometries
+    of a whole layer are never alive together, and the memory of the WKB goes back
+    (measured at 200,000 homes: the peak while reading 894 → 827 MB).
+    """
+    out = np.empty(len(wkb), dtype=object)
+    for start in range(0, len(wkb), step):
+        stop = min(start + step, len(wkb))
+        out[start:stop] = shapely.from_wkb(wkb[start:stop])
+        wkb[start:stop] = None
+    return out
 
 
 def _read_parquet(where: str | io.BytesIO, bbox: Sequence[float] | None) -> FeatureTable:
