@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 import pytest
 
-from geojson_helpers import box, fc, feature, point
 from gsl_indicators.core.cards import resolve_card
 from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.ggo_light import RULES
+from scenario_design import scenario_inputs
 
 pytestmark = pytest.mark.e2e
 
@@ -148,56 +148,10 @@ def test_scenario_page_variants_side_by_side(tab: Any, server: Any) -> None:
 
 
 def _health_inputs() -> dict[str, Any]:
-    """tests/unit/test_scenario_compare.py's design: B-weg raises n2's road noise to 60 dB,
-    A-bomen gives the home at x = 120 three trees (there worked out by hand)."""
-    card = {
-        "id": "t",
-        "title": {"nl": "t", "en": "t"},
-        "version": "1",
-        "publisher": "test",
-        "themes": [
-            {
-                "id": "green",
-                "title": {"nl": "Groen", "en": "Green"},
-                "indicators": [{"indicator": "green-3-30-300"}],
-            },
-            {
-                "id": "noise",
-                "title": {"nl": "Geluid", "en": "Noise"},
-                "indicators": [{"indicator": "noise"}],
-            },
-        ],
-    }
-
-    def trees(*xy: tuple[float, float]) -> dict[str, Any]:
-        return fc(*[feature(point(x, y)) for x, y in xy])
-
-    return {
-        "card": card,
-        "neighbourhoods": fc(
-            feature(box(0, 0, 100, 100), "n1"), feature(box(100, 0, 200, 100), "n2")
-        ),
-        "buildings": fc(
-            *[
-                feature(point(x, 50), f"h{i}", dwellings=1)
-                for i, x in enumerate([20, 80, 120, 180], 1)
-            ]
-        ),
-        "parks": fc(feature(box(0, 150, 100, 250), "park")),
-        "canopy": fc(feature(box(0, 0, 100, 40)), feature(box(100, 0, 200, 40))),
-        "trees": trees((20, 60), (25, 55), (15, 45)),
-        "exposure_zones": fc(feature(box(0, 0, 200, 100), lden=50.0)),
-        "variants": {
-            "A-bomen": {"trees": {"add": trees((120, 60), (125, 55), (115, 45))}},
-            "B-weg": {
-                "exposure_zones": fc(
-                    feature(box(0, 0, 100, 100), lden=50.0),
-                    feature(box(100, 0, 200, 100), lden=60.0),
-                )
-            },
-        },
-        "health": {"mean_home_value_eur": 400000.0},
-    }
+    """tests/scenario_design.py's design with the health and money part: B-weg raises n2's
+    road noise to 60 dB, A-bomen gives the home at x = 120 three trees (worked out by hand in
+    tests/unit/test_scenario_compare.py)."""
+    return {**scenario_inputs(), "health": {"mean_home_value_eur": 400000.0}}
 
 
 def test_scenario_health_and_money(tab: Any, server: Any) -> None:

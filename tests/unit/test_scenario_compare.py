@@ -30,67 +30,17 @@ from typing import Any
 
 import pytest
 
-from geojson_helpers import box, fc, feature, point
+from geojson_helpers import fc
 from gsl_indicators.core.spec import InputError, registry
 from results import execute
+from scenario_design import scenario_inputs
 
 SCN = registry().get("scenario-compare")
-CARD = {
-    "id": "t",
-    "title": {"nl": "t", "en": "t"},
-    "version": "1",
-    "publisher": "test",
-    "themes": [
-        {
-            "id": "green",
-            "title": {"nl": "Groen", "en": "Green"},
-            "indicators": [{"indicator": "green-3-30-300"}],
-        },
-        {
-            "id": "noise",
-            "title": {"nl": "Geluid", "en": "Noise"},
-            "indicators": [{"indicator": "noise"}],
-        },
-    ],
-}
-
-
-def _trees(*xy: tuple[float, float]) -> dict[str, Any]:
-    return fc(*[feature(point(x, y)) for x, y in xy])
-
-
-def _inputs(**variants: Any) -> dict[str, Any]:
-    return {
-        "card": CARD,
-        "neighbourhoods": fc(
-            feature(box(0, 0, 100, 100), "n1"), feature(box(100, 0, 200, 100), "n2")
-        ),
-        "buildings": fc(
-            *[
-                feature(point(x, 50), f"h{i}", dwellings=1)
-                for i, x in enumerate([20, 80, 120, 180], 1)
-            ]
-        ),
-        "parks": fc(feature(box(0, 150, 100, 250), "park")),
-        "canopy": fc(feature(box(0, 0, 100, 40)), feature(box(100, 0, 200, 40))),
-        "trees": _trees((20, 60), (25, 55), (15, 45)),
-        "exposure_zones": fc(feature(box(0, 0, 200, 100), lden=50.0)),
-        "variants": variants
-        or {
-            "A-bomen": {"trees": {"add": _trees((120, 60), (125, 55), (115, 45))}},
-            "B-weg": {
-                "exposure_zones": fc(
-                    feature(box(0, 0, 100, 100), lden=50.0),
-                    feature(box(100, 0, 200, 100), lden=60.0),
-                )
-            },
-        },
-    }
 
 
 @pytest.fixture(scope="module")
 def result() -> dict[str, Any]:
-    return execute(SCN, _inputs())
+    return execute(SCN, scenario_inputs())
 
 
 def _row(result: dict[str, Any], scenario: str, area: str, metric: str) -> dict[str, Any]:
@@ -166,7 +116,7 @@ def test_csv_has_one_row_per_area_metric_scenario(result: dict[str, Any]) -> Non
 )
 def test_bad_variants_name_the_place(variants: dict[str, Any], words: str) -> None:
     with pytest.raises(InputError) as err:
-        execute(SCN, _inputs(**variants))
+        execute(SCN, scenario_inputs(**variants))
     assert err.value.input_name == "variants" and words in err.value.reason
 
 
@@ -179,7 +129,7 @@ def test_health_and_money_from_the_deltas() -> None:
     A: one home newly meets 3-30-300: 1 × €400,000 × 4 % = €16,000 in 2025, PV 16,000 / 1.0225
     = €15,647.92. No Lnight given: no sleep effect.
     """
-    r = execute(SCN, {**_inputs(), "health": {"mean_home_value_eur": 400000.0}})
+    r = execute(SCN, {**scenario_inputs(), "health": {"mean_home_value_eur": 400000.0}})
     hm = r["health_money"]
     b = hm["B-weg"]
     annoy = next(e for e in b["effects"] if e["name"] == "road-noise annoyance")
@@ -200,5 +150,5 @@ def test_health_and_money_from_the_deltas() -> None:
 
 def test_health_costs_must_name_variants() -> None:
     with pytest.raises(InputError) as err:
-        execute(SCN, {**_inputs(), "health": {"costs": {"C": []}}})
+        execute(SCN, {**scenario_inputs(), "health": {"costs": {"C": []}}})
     assert err.value.input_name == "health" and "not variants" in err.value.reason
