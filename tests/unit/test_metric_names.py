@@ -27,7 +27,7 @@ from gsl_service.adapters.tygron import result_attributes
 from gsl_service.exports import flat_properties
 from hypothesis_profiles import examples
 from results import execute
-from unit.test_scenario_compare import CARD, _inputs
+from scenario_design import CARD, scenario_inputs
 
 SNAKE = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -69,7 +69,7 @@ def _card() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def board() -> dict[str, Any]:
-    inputs = _inputs()
+    inputs = scenario_inputs()
     inputs.pop("variants")
     inputs["card"] = _card()
     return execute(registry().get("scoreboard"), inputs, part_cache=MemoPartCache())
@@ -98,7 +98,7 @@ def test_scenario_comparison_of_a_hyphenated_theme() -> None:
     # a cache of its own: the parts are test_scenario_compare's, which counts its misses
     out = execute(
         registry().get("scenario-compare"),
-        {**_inputs(), "card": _card()},
+        {**scenario_inputs(), "card": _card()},
         part_cache=MemoPartCache(),
     )
     rows = [
@@ -117,7 +117,7 @@ def test_scenario_comparison_of_a_hyphenated_theme() -> None:
 def test_two_themes_with_one_column_are_refused() -> None:
     card = _card()
     card["themes"][1] = {**card["themes"][1], "id": "green_space"}
-    inputs = _inputs()
+    inputs = scenario_inputs()
     inputs.pop("variants")
     with pytest.raises(InputError, match="score_green_space"):
         execute(registry().get("scoreboard"), {**inputs, "card": card}, part_cache=MemoPartCache())
