@@ -18,6 +18,11 @@ Cases (each on a fresh key prefix, so none is a cache hit):
   tiled road, 650k against 100k): speed-up (target ≥ 1.7×), peaks, and the per-home
   results compared with the one-piece run feature by feature — run only when the
   service has tiled execution (``gsl_service.jobs.tiles``) unless ``--no-tiles``;
+* ``--pinned``: the tiled 1- and 2-worker cases again with each worker (and its work
+  horses) bound to one CPU of its own. Unbound, one worker already uses both cores of a
+  2-core machine in its threaded stages (canopy, distances), so "2 workers / 1 worker"
+  there measures only what the second worker adds beside those threads; bound, it
+  measures how the tiles scale with workers of one core each, as on a cluster;
 * ``--profile``: a cProfile of the one-piece computation in this process on the same
   files (read by reference from the local folder), grouped by stage, naming what bounds it.
 
@@ -58,6 +63,7 @@ REDIS_URL = os.environ.get("GSL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 GSL = [sys.executable, "-m", "gsl_service.cli"]
 LAYERS = ("buildings", "trees", "canopy", "parks", "neighbourhoods")
 MEDIA = {"fgb": "application/flatgeobuf", "parquet": "application/vnd.apache.parquet"}
+PIN = {"__pin__": "1"}  # a case's marker: each worker bound to one CPU (not an env var)
 
 
 # --------------------------------------------------------------------------- the files
@@ -214,7 +220,7 @@ class Peaks:
 class Stack:
     """``gsl serve`` and ``workers`` × ``gsl worker`` on a fresh Redis key prefix and queue."""
 
-    def __init__(self, folder: Path, workers: int, env: dict[str, str]) -> None:
+    def __init__(self, folder: Path, workers: int, env: dict[str, str], pin: bool = False) -> None:
         tag = uuid.uuid4().hex[:10]
         self.prefix, self.queue = f"gslbench:{tag}:", f"gslbench-{tag}"
         self.port = _free_port()
@@ -247,6 +253,7 @@ class Stack:
                 [*GSL, "worker"],
                 base | {"GSL_SPOOL_DIR": str(folder / f"spool-w{i}-{tag}")},
                 f"worker{i}",
+                cpu=i % (os.cpu_count() or 1) if pin else None,
             )
             for i in range(workers)
         ]
@@ -259,7 +266,10 @@ class Stack:
                 raise RuntimeError((self.logs / "api.log").read_text()[-3000:])
             time.sleep(0.2)
 
-    def _start(self, args: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
+    def _start(
+        self, args: list[str], env: dict[str, str], name: str, cpu: int | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start a process; ``cpu``: bound to that one CPU (its work horses inherit it)."""
         log = (self.logs / f"{name}.log").open("ab")
         proc = subprocess.Popen(
             args,
@@ -267,6 +277,7 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=None if cpu is None else functools.partial(os.sched_setaffinity, 0, {cpu}),
         )
         self.procs.append(proc)
         return proc
@@ -320,10 +331,20 @@ def inputs_by_reference(files_url: str, fmt: str, prefix: str) -> dict[str, Any]
 
 
 def run_case(
-    folder: Path, files_url: str, prefix: str, fmt: str, workers: int, env: dict[str, str]
+    folder: Path,
+    files_url: str,
+    prefix: str,
+    fmt: str,
+    workers: int,
+    env: dict[str, str],
+    pin: bool = False,
 ) -> dict[str, Any]:
-    """Run one job through a fresh stack; return wall time, peaks and the per-home results."""
-    stack = Stack(folder, workers, env)
+    """Run one job through a fresh stack; return wall time, peaks and the per-home results.
+
+    ``pin``: each worker (and its work horses) bound to one CPU of its own, so that one
+    worker uses one core (the kernels' threads follow the CPUs a process may use).
+    """
+    stack = Stack(folder, workers, env, pin=pin)
     peaks = Peaks(stack.roots())
     try:
         out = _submit_and_collect(stack, inputs_by_reference(files_url, fmt, prefix))
@@ -480,6 +501,11 @@ def main() -> None:
     ap.add_argument("--tile-features", type=int, default=20_000)
     ap.add_argument("--tile-threshold", type=int, default=50_000)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument(
+        "--pinned",
+        action="store_true",
+        help="also run the tiled 1- and 2-worker cases with each worker bound to one CPU",
+    )
     args = ap.parse_args()
     fmt = args.format
     tiles_available = importlib.util.find_spec("gsl_service.jobs.tiles") is not None
@@ -509,6 +535,11 @@ def main() -> None:
                 (f"tiled {args.homes:,}, {k} worker{'s' * (k > 1)}", str(args.homes), k, tiled)
                 for k in (1, 2)
             ]
+            if args.pinned:  # one core per worker: how the tiles scale with workers
+                runs += [
+                    (f"tiled {args.homes:,}, {k} × 1 CPU", str(args.homes), k, tiled | PIN)
+                    for k in (1, 2)
+                ]
             if args.homes != args.small:  # the tiled road's own growth, 2 workers
                 runs.append((f"tiled {args.small:,}, 2 workers", str(args.small), 2, tiled))
         elif not args.no_tiles:
@@ -519,7 +550,9 @@ def main() -> None:
             f"\n{'case':<28} {'status':<11} {'wall':>8} {'per home':>10} {'doc MB':>7} {'download':>9}  peak RSS MB (VmHWM)"
         )
         for label, prefix, workers, env in runs:
-            r = run_case(folder, files_url, prefix, fmt, workers, env)
+            pin = PIN.items() <= env.items()
+            env = {k: v for k, v in env.items() if k not in PIN}
+            r = run_case(folder, files_url, prefix, fmt, workers, env, pin=pin)
             results[label] = r
             n = int(prefix)
             per = r["wall_s"] / n * 1e6
@@ -549,6 +582,14 @@ def main() -> None:
                 print(f"tiled (2 workers) vs one piece: {compare(base['homes'], t2['homes'])}")
             else:
                 print(f"tiled 1 vs 2 workers: {compare(t1['homes'], t2['homes'])}")
+        p1 = results.get(f"tiled {args.homes:,}, 1 × 1 CPU")
+        p2 = results.get(f"tiled {args.homes:,}, 2 × 1 CPU")
+        if p1 and p2 and p1["status"] == p2["status"] == "successful":
+            print(
+                f"tiled speed-up, workers bound to one CPU each, 2 / 1: "
+                f"{p1['wall_s'] / p2['wall_s']:.2f}× (target ≥ 1.7×); "
+                f"2 × 1 CPU vs 1 worker: {compare(p2['homes'], p1['homes'])}"
+            )
         ts = results.get(f"tiled {args.small:,}, 2 workers")
         if t2 and ts and t2["status"] == ts["status"] == "successful":
             ratio = (t2["wall_s"] / args.homes) / (ts["wall_s"] / args.small)

@@ -156,6 +156,9 @@ def flat_properties(props: Mapping[str, Any] | None) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for key, value in (props or {}).items():
+        if value is None or type(value) in _PLAIN:  # the common case, without ABC checks
+            out[key] = value
+            continue
         if key == "scorecard" and isinstance(value, Mapping):
             for metric, entry in (value.get("scores") or {}).items():
                 if isinstance(entry, Mapping):
@@ -169,6 +172,10 @@ def flat_properties(props: Mapping[str, Any] | None) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+_PLAIN = frozenset((str, int, float, bool))
+_FLOATS = frozenset((int, float, type(None)))
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -194,17 +201,7 @@ def keep_clashing(rows: list[dict[str, Any]], reserved: Sequence[str]) -> list[d
     >>> keep_clashing([{"id": 1, "property_id": 2}], ["id"])
     [{'property_property_id': 1, 'property_id': 2}]
     """
-    cols = _columns(rows)
-    taken = {c.lower() for c in (*reserved, *cols)}
-    clash = {r.lower() for r in reserved}
-    renamed: dict[str, str] = {}
-    for col in cols:
-        if col.lower() in clash:
-            new = f"property_{col}"
-            while new.lower() in taken:
-                new = f"property_{new}"
-            taken.add(new.lower())
-            renamed[col] = new
+    renamed = _clash_names(_columns(rows), reserved)
     if renamed:
         for i, row in enumerate(rows):
             rows[i] = {renamed.get(k, k): v for k, v in row.items()}
@@ -212,7 +209,18 @@ def keep_clashing(rows: list[dict[str, Any]], reserved: Sequence[str]) -> list[d
 
 
 def _typed(values: list[Any]) -> np.ndarray:
-    """Return a column as a numpy array of one GDAL-friendly type."""
+    """Return a column as a numpy array of one GDAL-friendly type.
+
+    Examples
+    --------
+    >>> [_typed(v).dtype.name for v in ([True, None], [1, 2], [1, None], [1, 2.5], ["a", 1])]
+    ['object', 'int64', 'float64', 'float64', 'object']
+    """
+    kinds = {type(v) for v in values}
+    if kinds <= _FLOATS and float in kinds:  # one pass over the types, no isinstance per value
+        return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+    if kinds == {int} and (not values or -(2**63) <= min(values) <= max(values) < 2**63):
+        return np.asarray(values, dtype=np.int64)
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, bool) for v in present) and len(present) == len(values):
         return np.asarray(values, dtype=bool)
@@ -231,10 +239,12 @@ def _typed(values: list[Any]) -> np.ndarray:
 def geometries(fc: Mapping[str, Any]) -> np.ndarray:
     """Return the features' geometries as shapely objects (``None`` for null geometry)."""
     feats = fc.get("features") or []
-    out = np.empty(len(feats), dtype=object)
+    text = np.empty(len(feats), dtype=object)  # None stays None
     for i, feat in enumerate(feats):
         g = feat.get("geometry") if isinstance(feat, Mapping) else None
-        out[i] = shapely.from_geojson(orjson.dumps(g)) if g else None
+        if g:
+            text[i] = orjson.dumps(g)
+    out: np.ndarray = shapely.from_geojson(text)  # one vectorised call (None gives None)
     return out
 
 
@@ -328,36 +338,123 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def _geometry_type(geoms: np.ndarray) -> tuple[str, bool]:
-    """Return the GeoPackage layer's geometry type and whether to promote to multi."""
-    kinds = {g.geom_type for g in geoms if g is not None}
-    if len(kinds) == 1:
-        return kinds.pop(), False
+def _geometry_type(kinds: Sequence[str]) -> tuple[str, bool]:
+    """Return the GeoPackage layer's geometry type and whether to promote to multi.
+
+    Examples
+    --------
+    >>> _geometry_type(["Point"]), _geometry_type(["Polygon", "MultiPolygon"])
+    (('Point', False), ('MultiPolygon', True))
+    >>> _geometry_type(["Point", "Polygon"])
+    ('Unknown', False)
+    """
+    if len(set(kinds)) == 1:
+        return kinds[0], False
     bases = {k.removeprefix("Multi") for k in kinds}
     if len(bases) == 1:
         return f"Multi{bases.pop()}", True
     return "Unknown", False
 
 
-def _table(
-    fc: Mapping[str, Any], also: Sequence[str] = ()
-) -> tuple[list[str], list[np.ndarray], np.ndarray]:
-    """Return a collection as columns: names, typed arrays and the shapely geometries.
+@dataclass
+class Table:
+    """A collection as columns (see :func:`_table`)."""
+
+    names: list[str]
+    data: list[np.ndarray]
+    wkb: list[bytes | None]
+    bounds: np.ndarray
+    """``(n, 4)`` boxes, NaN for a null geometry."""
+    present: np.ndarray
+    """Whether each feature has a geometry."""
+    kinds: list[str]
+    """The geometry types present, in order of first appearance."""
+
+
+_FEATURE_ID = "\0feature_id"  # where the feature_id column first appears (no property's name)
+
+
+def _clash_names(cols: Sequence[str], reserved: Sequence[str]) -> dict[str, str]:
+    """Return the renames of :func:`keep_clashing` for columns ``cols``."""
+    taken = {c.lower() for c in (*reserved, *cols)}
+    clash = {r.lower() for r in reserved}
+    renamed: dict[str, str] = {}
+    for col in cols:
+        if col.lower() in clash:
+            new = f"property_{col}"
+            while new.lower() in taken:
+                new = f"property_{new}"
+            taken.add(new.lower())
+            renamed[col] = new
+    return renamed
+
+
+def _table(fc: Mapping[str, Any], also: Sequence[str] = (), step: int = 50_000) -> Table:
+    """Return a collection as columns: names, typed arrays and the geometries as WKB.
 
     Properties are flattened (:func:`flat_properties`); a feature ``id`` becomes the
     ``feature_id`` column; a property named ``feature_id`` or like a name GDAL reserves
     (``fid``, ``geom``, ``geometry``, and the writer's own columns ``also``) is kept as
-    ``property_<name>`` (:func:`keep_clashing`).
+    ``property_<name>`` (the rule of :func:`keep_clashing`). Columns are filled as the
+    features are read (no row dicts kept) and geometries are made ``step`` at a time,
+    so a 650,000-feature output does not hold every row and every geometry at once.
+
+    Examples
+    --------
+    >>> t = _table({"features": [
+    ...     {"id": 1, "geometry": {"type": "Point", "coordinates": [1, 2]},
+    ...      "properties": {"geom": 5, "a": 1.5}},
+    ...     {"geometry": None, "properties": {"b": "x"}}]})
+    >>> t.names, [d.tolist() for d in t.data], t.kinds, t.wkb[1], t.bounds[0].tolist()
+    (['property_geom', 'a', 'feature_id', 'b'], [[5.0, nan], [1.5, nan], [1.0, nan], [None, 'x']], ['Point'], None, [1.0, 2.0, 1.0, 2.0])
     """
     feats = fc.get("features") or []
+    n = len(feats)
     has_ids = any(f.get("id") is not None for f in feats)
     reserved = ("fid", "geom", "geometry", *also, *(("feature_id",) if has_ids else ()))
-    rows = keep_clashing([flat_properties(f.get("properties")) for f in feats], reserved)
-    for feat, row in zip(feats, rows, strict=True):
+    columns: dict[str, list[Any]] = {}
+    for i, feat in enumerate(feats):
+        for key, value in flat_properties(feat.get("properties")).items():
+            col = columns.get(key)
+            if col is None:
+                col = columns[key] = [None] * n
+            col[i] = value
         if feat.get("id") is not None:
-            row["feature_id"] = feat["id"]
-    cols = _columns(rows)
-    return cols, [_typed([row.get(c) for row in rows]) for c in cols], geometries(fc)
+            col = columns.get(_FEATURE_ID)
+            if col is None:
+                col = columns[_FEATURE_ID] = [None] * n
+            col[i] = feat["id"]
+    renamed = _clash_names([c for c in columns if c != _FEATURE_ID], reserved)
+    renamed[_FEATURE_ID] = "feature_id"
+    names = [renamed.get(c, c) for c in columns]
+    data = [_typed(v) for v in columns.values()]
+    columns.clear()
+    wkb: list[bytes | None] = []
+    bounds = np.full((n, 4), np.nan)
+    has_geometry = np.zeros(n, dtype=bool)
+    kinds: dict[str, None] = {}
+    for start in range(0, n, step):
+        geoms = geometries({"features": feats[start : start + step]})
+        present = np.asarray([g is not None for g in geoms], dtype=bool)
+        wkb.extend(shapely.to_wkb(geoms).tolist())  # vectorised; None stays None
+        has_geometry[start : start + len(geoms)] = present
+        if present.any():
+            bounds[start : start + len(geoms)][present] = shapely.bounds(geoms[present])
+            for kind in shapely.get_type_id(geoms[present]).tolist():
+                kinds.setdefault(_TYPE_NAMES[kind], None)
+    return Table(names, data, wkb, bounds, has_geometry, list(kinds))
+
+
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
 
 
 def _srs(crs: str) -> str:
@@ -368,17 +465,17 @@ def _to_gdal(fc: Mapping[str, Any], crs: str, layer: str, fmt: ExportFormat) -> 
     """Return the FeatureCollection as a GeoPackage or FlatGeobuf file, written by GDAL."""
     from pyogrio.raw import write
 
-    cols, data, geoms = _table(fc)
-    wkb = np.asarray([None if g is None else shapely.to_wkb(g) for g in geoms], dtype=object)
-    gtype, promote = _geometry_type(geoms)
+    table = _table(fc)
+    wkb = np.asarray(table.wkb, dtype=object)
+    gtype, promote = _geometry_type(table.kinds)
     driver = "GPKG" if fmt is GPKG else "FlatGeobuf"
     with tempfile.TemporaryDirectory(prefix="gsl-export-") as tmp:
         path = os.path.join(tmp, f"{layer}.{fmt.extension}")
         write(
             path,
             geometry=wkb,
-            field_data=data,
-            fields=cols,
+            field_data=table.data,
+            fields=table.names,
             layer=layer,
             driver=driver,
             geometry_type=gtype,
@@ -413,18 +510,14 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cols, data, geoms = _table(fc, also=("bbox",))
-    present = np.asarray([g is not None for g in geoms], dtype=bool)
-    wkb = [None if g is None else shapely.to_wkb(g) for g in geoms]
-    bounds = np.full((len(geoms), 4), np.nan)
-    if present.any():
-        bounds[present] = shapely.bounds(geoms[present])
-    arrays = [pa.array(d.tolist() if d.dtype == object else d) for d in data]
+    table = _table(fc, also=("bbox",))
+    bounds, present = table.bounds, table.present
+    arrays = [pa.array(d.tolist() if d.dtype == object else d) for d in table.data]
     bbox = pa.StructArray.from_arrays(
         [pa.array(bounds[:, k], mask=~present) for k in range(4)],
         names=["xmin", "ymin", "xmax", "ymax"],
     )
-    kinds = sorted({g.geom_type for g in geoms if g is not None})
+    kinds = sorted(table.kinds)
     column: dict[str, Any] = {
         "encoding": "WKB",
         "geometry_types": kinds,
@@ -440,12 +533,13 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
     if crs != CRS84:
         column["crs"] = CRS.from_user_input(crs).to_json_dict()
     geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
-    table = pa.table(
-        [*arrays, pa.array(wkb, type=pa.binary()), bbox], names=[*cols, "geometry", "bbox"]
+    out = pa.table(
+        [*arrays, pa.array(table.wkb, type=pa.binary()), bbox],
+        names=[*table.names, "geometry", "bbox"],
     )
-    table = table.replace_schema_metadata({b"geo": orjson.dumps(geo)})
+    out = out.replace_schema_metadata({b"geo": orjson.dumps(geo)})
     buf = io.BytesIO()
-    pq.write_table(table, buf)
+    pq.write_table(out, buf)
     return buf.getvalue()
 
 

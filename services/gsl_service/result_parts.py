@@ -121,6 +121,7 @@ def split_document(
         text = canonical_json(value)
         sha = hashlib.sha256(text).hexdigest()
         blobs[sha] = compress(text)
+        del text  # not alive beside the export's columns
         blobs[sha + PARQUET] = export(value, FORMATS["geoparquet"], crs_of(doc, name), name)
         item["value"] = f"{_PREFIX}{sha}:{len(features)}"
     return blobs

@@ -85,3 +85,108 @@ def test_every_csv_property_value_survives(names: list[str]) -> None:
     assert own["id"] == "F1"
     assert sorted(row.values()) == sorted(props.values())
     assert len(row) == len(props)
+
+
+# --- the column-wise table against the row-wise rule it replaced -------------------
+#
+# ``_table`` fills columns as it reads the features (no row dicts) and converts
+# geometries a step at a time. The reference below is the earlier, row-wise road,
+# written out plainly: flatten each feature's properties, rename clashing names,
+# append ``feature_id`` to each row, take the columns in order of first appearance.
+
+
+def _reference_table(fc: dict[str, Any], reserved_extra: tuple[str, ...]) -> Any:
+    from gsl_service.exports import _typed, flat_properties, keep_clashing
+
+    feats = fc["features"]
+    has_ids = any(f.get("id") is not None for f in feats)
+    reserved = ("fid", "geom", "geometry", *reserved_extra, *(("feature_id",) if has_ids else ()))
+    rows = keep_clashing([flat_properties(f.get("properties")) for f in feats], reserved)
+    for feat, row in zip(feats, rows, strict=True):
+        if feat.get("id") is not None:
+            row["feature_id"] = feat["id"]
+    cols: list[str] = []
+    for row in rows:
+        cols += [k for k in row if k not in cols]
+    return cols, [_typed([row.get(c) for row in rows]).tolist() for c in cols]
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=3),
+    st.lists(st.integers(0, 3), max_size=2),
+)
+_feature = st.fixed_dictionaries(
+    {
+        "properties": st.dictionaries(
+            st.sampled_from(["a", "b", "fid", "geom", "feature_id", "property_fid", "bbox"]),
+            _values,
+            max_size=5,
+        ),
+        "id": st.one_of(st.none(), st.integers(0, 9), st.text(max_size=2)),
+        "geometry": st.one_of(
+            st.none(),
+            st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)).map(
+                lambda xy: {"type": "Point", "coordinates": list(xy)}
+            ),
+            st.tuples(st.floats(0, 100), st.floats(0, 100)).map(
+                lambda xy: {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [xy[0], xy[1]],
+                            [xy[0] + 1, xy[1]],
+                            [xy[0] + 1, xy[1] + 1],
+                            [xy[0], xy[1]],
+                        ]
+                    ],
+                }
+            ),
+        ),
+    }
+)
+
+
+def _same(a: list[Any], b: list[Any]) -> bool:
+    return len(a) == len(b) and all(
+        (x != x and y != y) or (x == y and type(x) is type(y)) for x, y in zip(a, b, strict=True)
+    )
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(
+    feats=st.lists(_feature, max_size=7),
+    step=st.integers(1, 4),
+    also=st.sampled_from([(), ("bbox",)]),
+)
+def test_table_columns_equal_the_row_wise_rule(
+    feats: list[dict[str, Any]], step: int, also: tuple[str, ...]
+) -> None:
+    import numpy as np
+    import shapely
+
+    from gsl_service.exports import _table
+
+    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", **f} for f in feats]}
+    table = _table(fc, also=also, step=step)
+    names, columns = _reference_table(fc, also)
+    assert table.names == names
+    for got, want in zip(table.data, columns, strict=True):
+        assert _same(got.tolist(), want)
+    # geometries: the same shapes as read one by one, boxes and types alike
+    one_by_one = [
+        None if f["geometry"] is None else shapely.geometry.shape(f["geometry"]) for f in feats
+    ]
+    assert [w is not None for w in table.wkb] == [g is not None for g in one_by_one]
+    assert table.present.tolist() == [g is not None for g in one_by_one]
+    for wkb, geom, box in zip(table.wkb, one_by_one, table.bounds, strict=True):
+        if geom is None:
+            assert wkb is None and np.isnan(box).all()
+        else:
+            assert shapely.equals_exact(shapely.from_wkb(wkb), geom, tolerance=0)
+            assert box.tolist() == list(geom.bounds)
+    kinds = list(dict.fromkeys(g.geom_type for g in one_by_one if g is not None))
+    assert table.kinds == kinds

@@ -340,3 +340,28 @@ def test_proximity_tiles_give_the_one_piece_document(seed, n, per_tile, named) -
     many = execute(PROXIMITY, inputs, tiles=tiled(per_tile))
     assert many["provenance"]["tiles"] >= 2
     same_but_tiles(one, many)
+
+
+def test_released_layers_leave_the_document_unchanged() -> None:
+    """``compute_outputs(release=True)`` drops the layers the assembler does not read.
+
+    The document is the same as without release (canonical bytes), and only the
+    features' and areas' layers are left in the caller's dict.
+    """
+    from gsl_indicators.core import run
+    from gsl_indicators.core.canonical import canonical_json
+    from gsl_indicators.core.geo import read_layers
+    from gsl_indicators.core.spec import Context
+
+    inputs = _edge_city()
+    params = run.prepare(GREEN, inputs)
+    docs = []
+    for release in (False, True):
+        layers, _ = read_layers(GREEN.inputs, inputs)
+        given = set(layers)
+        out = run.compute_outputs(GREEN, layers, dict(params), Context(), release=release)
+        docs.append(canonical_json(out))
+        left = {GREEN.features, GREEN.areas} if release else given
+        assert set(layers) == left
+    assert docs[0] == docs[1]
+    assert {"trees", "canopy", "parks"} <= given

@@ -13,11 +13,15 @@ from typing import Any
 from gsl_indicators import __version__
 from gsl_indicators.core.assemble import area_groups, assemble, results_document
 from gsl_indicators.core.canonical import digest, digest_bytes
-from gsl_indicators.core.geo import Layer, paused_gc, read_layers
+from gsl_indicators.core.geo import Layer, give_back_memory, paused_gc, read_layers
 from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.sources import is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
 from gsl_indicators.core.tiling import TileOptions, run_tiled, whole_reason
+
+
+RELEASE_MIN_FEATURES = 100_000
+"""Dropped layers this large are collected and their memory handed back at once."""
 
 
 def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -208,14 +212,29 @@ def compute_outputs(
     params: dict[str, Any],
     ctx: Context,
     tiles: TileOptions | None = None,
+    *,
+    release: bool = False,
 ) -> dict[str, Any]:
     """Run the kernel on parsed layers and assemble its outputs (bare values).
 
     :func:`compute_metrics`, then the one assembler; with an ``uncertainty`` request,
     the Monte-Carlo samples run on the same parsed layers and their report is the
     ``uncertainty`` output.
+
+    ``release=True`` (``layers`` is the caller's own dict, read for this run): the
+    layers the assembler does not read (trees, crowns, …) are dropped from ``layers``
+    once the kernel has run, so their memory is free while the document is built —
+    at 650,000 homes the assembler's peak is otherwise on top of every parsed layer.
     """
     result = compute_metrics(indicator, layers, params, ctx, tiles)
+    if release and isinstance(layers, dict) and params.get("uncertainty") is None:
+        keep = {indicator.features, indicator.areas}
+        dropped = [k for k in layers if k not in keep]
+        size = sum(len(layers[k]) for k in dropped)
+        for name in dropped:
+            del layers[name]
+        if size >= RELEASE_MIN_FEATURES:  # a collection costs ~0.2 s on a large heap
+            give_back_memory()
     outputs = assemble(indicator, layers, params, ctx, result)
     if indicator.has_uncertainty and params.get("uncertainty") is not None:
         from gsl_indicators.core.uncertainty import parse_spec, uncertainty_report
@@ -277,8 +296,12 @@ def execute(
                 layers, crs = read_layers(indicator.inputs, inputs, ctx)
             else:
                 layers, crs = {}, None
+            read = {
+                name: (len(layer.features), layer.given, layer.source_crs)
+                for name, layer in layers.items()
+            }
             ctx.progress(0.05, "computing")
-            outputs = compute_outputs(indicator, layers, params, ctx, tiles)
+            outputs = compute_outputs(indicator, layers, params, ctx, tiles, release=True)
         digests = dict(digests)
     ctx.progress(1.0, "done")
     provenance: dict[str, Any] = {
@@ -291,12 +314,12 @@ def execute(
         provenance["crs"] = crs
         provenance["inputs"] = {
             name: {
-                "features": len(layer.features),
-                "features_given": layer.given,
-                "crs": layer.source_crs,
+                "features": n,
+                "features_given": given,
+                "crs": source_crs,
                 "digest": digests.get(name),
             }
-            for name, layer in layers.items()
+            for name, (n, given, source_crs) in read.items()
         }
     provenance.update(ctx.provenance)
     doc = {

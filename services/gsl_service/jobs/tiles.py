@@ -118,22 +118,23 @@ class RQTiles:
         ids = [tile_job_id(parent, i) for i in range(n)]
         conn.sadd(_set_key(s, parent), *ids)
         conn.expire(_set_key(s, parent), ttl)
-        for i, payload in enumerate(payloads):  # made one at a time (TilePayloads)
-            conn.set(_key(s, parent, i, "in"), payload, ex=ttl)
         queue = rq_queue(s, conn)
         job_settings = s.model_dump(mode="json")
-        for i in range(n):
-            queue.enqueue_call(
-                TILE_TASK,
-                args=(parent, i, job_settings),
-                job_id=ids[i],
-                timeout=s.job_timeout_s,
-                result_ttl=60,
-                failure_ttl=ttl,
-                retry=Retry(max=s.tile_retries) if s.tile_retries else None,
-                description=f"gsl tile {i + 1}/{n} of job {parent}",
-            )
         try:
+            # each tile is enqueued as soon as its bytes are stored (they are made one at a
+            # time, TilePayloads), so other workers start while the parent makes the rest
+            for i, payload in enumerate(payloads):
+                conn.set(_key(s, parent, i, "in"), payload, ex=ttl)
+                queue.enqueue_call(
+                    TILE_TASK,
+                    args=(parent, i, job_settings),
+                    job_id=ids[i],
+                    timeout=s.job_timeout_s,
+                    result_ttl=60,
+                    failure_ttl=ttl,
+                    retry=Retry(max=s.tile_retries) if s.tile_retries else None,
+                    description=f"gsl tile {i + 1}/{n} of job {parent}",
+                )
             return self._collect(conn, n, on_tile)
         finally:
             stop_tiles(s, parent, conn=conn)
