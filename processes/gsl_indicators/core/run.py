@@ -19,7 +19,6 @@ from gsl_indicators.core.sources import is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
 from gsl_indicators.core.tiling import TileOptions, run_tiled, whole_reason
 
-
 RELEASE_MIN_FEATURES = 100_000
 """Dropped layers this large are collected and their memory handed back at once."""
 
