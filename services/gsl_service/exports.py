@@ -29,6 +29,7 @@ import orjson
 import shapely
 from pyproj import CRS, Transformer
 
+from gsl_indicators.core.geojson_dicts import geometry_dicts, shapes
 from gsl_service.errors import ServiceError
 from gsl_service.results import CRS84
 
@@ -239,13 +240,7 @@ def _typed(values: list[Any]) -> np.ndarray:
 def geometries(fc: Mapping[str, Any]) -> np.ndarray:
     """Return the features' geometries as shapely objects (``None`` for null geometry)."""
     feats = fc.get("features") or []
-    text = np.empty(len(feats), dtype=object)  # None stays None
-    for i, feat in enumerate(feats):
-        g = feat.get("geometry") if isinstance(feat, Mapping) else None
-        if g:
-            text[i] = orjson.dumps(g)
-    out: np.ndarray = shapely.from_geojson(text)  # one vectorised call (None gives None)
-    return out
+    return shapes([f.get("geometry") if isinstance(f, Mapping) else None for f in feats])
 
 
 def reproject_collection(fc: Mapping[str, Any], source_crs: str, target_crs: str) -> dict[str, Any]:
@@ -261,9 +256,9 @@ def reproject_collection(fc: Mapping[str, Any], source_crs: str, target_crs: str
             geoms[mask], lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
         )
     feats = []
-    for feat, geom in zip(fc.get("features") or [], moved, strict=True):
+    for feat, geom in zip(fc.get("features") or [], geometry_dicts(moved), strict=True):
         new = dict(feat)
-        new["geometry"] = None if geom is None else orjson.loads(shapely.to_geojson(geom))
+        new["geometry"] = geom
         feats.append(new)
     out = {k: v for k, v in fc.items() if k not in ("features", "crs")}
     out["features"] = feats

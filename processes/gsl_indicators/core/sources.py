@@ -53,6 +53,7 @@ import orjson
 import shapely
 
 from gsl_indicators.core.canonical import digest
+from gsl_indicators.core.geojson_dicts import geometry_dicts
 from gsl_indicators.core.spec import InputError
 
 FLATGEOBUF = "application/flatgeobuf"
@@ -389,9 +390,7 @@ class TableFeatures(Sequence[dict[str, Any]]):
         )
 
     def _geometries(self, positions: np.ndarray) -> list[Any]:
-        geoms = self.table.geometries[self.rows[positions]]
-        texts = shapely.to_geojson(geoms)
-        return [None if t is None else orjson.loads(t) for t in texts]
+        return geometry_dicts(self.table.geometries[self.rows[positions]])
 
     def geometry_dicts(self, step: int = 10_000) -> Iterator[Any]:
         """Yield each kept feature's GeoJSON geometry dict (``None``: none), ``step`` at a time.

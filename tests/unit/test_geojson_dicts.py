@@ -1,0 +1,109 @@
+"""Geometry dicts from coordinate arrays equal GEOS's GeoJSON text parsed back.
+
+``core.geojson_dicts.geometry_dicts`` builds the GeoJSON dicts of points, polygons and
+multipolygons straight from their coordinates; every output feature read from a file
+gets its geometry this way. The reference is the plain road (``shapely.to_geojson``
+then ``orjson.loads``). Compared as canonical JSON bytes, so even the sign of a zero
+and the last bit of a float must agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gsl_indicators.core.canonical import canonical_json
+from gsl_indicators.core.geojson_dicts import (
+    geometry_dicts,
+    plain_geometry_dicts,
+    plain_shapes,
+    shapes,
+)
+from hypothesis_profiles import examples
+
+coord = st.one_of(
+    st.floats(-1e7, 1e7, allow_nan=False),
+    st.sampled_from([0.0, -0.0, 1e-300, 121000.0, 487000.123456789, 0.1 + 0.2]),
+)
+
+
+@st.composite
+def polygons(draw: st.DrawFn) -> shapely.Polygon:
+    x, y = draw(coord), draw(coord)
+    w, h = draw(st.floats(0.001, 1e4)), draw(st.floats(0.001, 1e4))
+    shell = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+    holes = []
+    if draw(st.booleans()):
+        holes = [[(x + w / 4, y + h / 4), (x + w / 2, y + h / 4), (x + w / 2, y + h / 2)]]
+    return shapely.Polygon(shell, holes)
+
+
+geometry = st.one_of(
+    st.none(),
+    st.builds(shapely.Point, coord, coord),
+    st.builds(shapely.Point, coord, coord, coord),  # 3-D: the plain road
+    polygons(),
+    st.lists(polygons(), min_size=1, max_size=3).map(shapely.MultiPolygon),
+    st.lists(st.tuples(coord, coord), min_size=2, max_size=4).map(shapely.LineString),
+    st.sampled_from(
+        [
+            shapely.Point(),
+            shapely.Polygon(),
+            shapely.MultiPolygon(),
+            shapely.GeometryCollection([shapely.Point(1, 2)]),
+            shapely.Point(float("nan"), 1.0),
+        ]
+    ),
+)
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(geoms=st.lists(geometry, max_size=12))
+def test_dicts_equal_geos_text(geoms: list) -> None:
+    arr = np.array([*geoms, None], dtype=object)[:-1]  # keep an object array of len(geoms)
+    got = geometry_dicts(arr)
+    want = plain_geometry_dicts(arr)
+    assert canonical_json(got) == canonical_json(want)
+
+
+def test_a_large_layer_takes_the_fast_road_and_agrees() -> None:
+    rng = np.random.default_rng(7)
+    xy = rng.uniform([0, 300_000], [280_000, 620_000], (5_000, 2))
+    homes = shapely.buffer(shapely.points(xy), 6.0, quad_segs=2)
+    mixed = np.concatenate([shapely.points(xy[:100]), homes, [None]])
+    assert canonical_json(geometry_dicts(mixed)) == canonical_json(plain_geometry_dicts(mixed))
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(geoms=st.lists(geometry, max_size=12))
+def test_shapes_equal_geos_reading_the_text(geoms: list) -> None:
+    """The way back: dicts to geometries, the same WKB as GEOS reading each dict's text."""
+    dicts = plain_geometry_dicts(np.array([*geoms, None], dtype=object)[:-1])
+    try:
+        want = plain_shapes(dicts)
+    except shapely.errors.GEOSException:  # GEOS cannot read its own NaN back (null)
+        with pytest.raises(shapely.errors.GEOSException):
+            shapes(dicts)
+        return
+    got = shapes(dicts)
+    assert [None if g is None else shapely.to_wkb(g) for g in got] == [
+        None if g is None else shapely.to_wkb(g) for g in want
+    ]
+
+
+def test_shapes_read_odd_dicts_as_geos_does() -> None:
+    """Empty parts, open rings and mixed dimensions leave the fast road, not the answer."""
+    odd = [
+        {"type": "Polygon", "coordinates": []},
+        {"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]], []]},
+        {"type": "Point", "coordinates": [1, 2, 3]},
+        {"type": "Point", "coordinates": [1, 2]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [2, 0], [2, 2], [0, 0]]]},
+    ]
+    for i in range(len(odd)):
+        for group in ([odd[i]], [odd[i], odd[-1]], [odd[-2], odd[i]]):
+            got, want = shapes(group), plain_shapes(group)
+            assert [shapely.to_wkb(g) for g in got] == [shapely.to_wkb(g) for g in want]
