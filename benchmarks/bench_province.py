@@ -53,6 +53,7 @@ import threading
 import time
 import uuid
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -368,15 +369,20 @@ def _submit_and_collect(stack: Stack, inputs: dict[str, Any]) -> dict[str, Any]:
     if r.status_code != 201:
         raise RuntimeError(f"submission: HTTP {r.status_code} {r.text[:500]}")
     job_url = r.headers["location"]
+    events: list[tuple[float, str]] = [(t_submit, "submitted (files spooled by the API)")]
     while True:
         job = httpx.get(job_url, timeout=60).json()
+        said = job["status"] if job["status"] != "running" else str(job.get("message"))
+        if said != events[-1][1]:
+            events.append((time.perf_counter() - t0, said))
         if job["status"] in ("successful", "failed", "dismissed"):
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     out: dict[str, Any] = {
         "wall_s": time.perf_counter() - t0,
         "submit_s": t_submit,
         "status": job["status"],
+        "stages": stages(events),
     }
     if job["status"] != "successful":
         out["error"] = str(job)[:800]
@@ -389,6 +395,30 @@ def _submit_and_collect(stack: Stack, inputs: dict[str, Any]) -> dict[str, Any]:
     out["homes"] = _download_homes(job_url, results.json())
     out["download_s"] = time.perf_counter() - t0
     return out
+
+
+def stages(events: list[tuple[float, str]]) -> list[tuple[str, float]]:
+    """Return the job's stages and their seconds, from its progress messages as polled.
+
+    Each stage lasts from its message to the next one's. Of the tiles' ``tiles k/n``
+    messages only the last is kept: the stage before it runs until the last tile is
+    done, and the stage it names is the merge and the document (until ``done``).
+
+    Examples
+    --------
+    >>> stages([(1.0, "submitted"), (1.5, "reading inputs"), (4.0, "computing"),
+    ...         (5.0, "tiles 1/2"), (6.0, "tiles 2/2"), (7.0, "done"), (9.0, "successful")])
+    [('submitted', 0.5), ('reading inputs', 2.5), ('computing', 2.0), ('tiles 2/2', 1.0), ('done', 2.0)]
+    """
+    kept = []
+    for t, said in events:
+        words = said.split()
+        if len(words) == 2 and words[0] == "tiles" and "/" in words[1]:
+            done, total = words[1].split("/", 1)
+            if done != total:
+                continue
+        kept.append((t, said))
+    return [(said, round(t_next - t, 1)) for (t, said), (t_next, _) in pairwise(kept)]
 
 
 def _download_homes(job_url: str, doc: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -561,6 +591,7 @@ def main() -> None:
                 f"{r.get('result_doc_bytes', 0) / 2**20:7.1f} {r.get('download_s', 0):8.1f}s  {r.get('peaks_mb')}"
             )
             print(f"   Redis holds (MB by key kind): {r.get('redis_mb')}")
+            print("   stages (s): " + "; ".join(f"{k} {v}" for k, v in r.get("stages", [])))
             if "error" in r:
                 print(f"   error: {r['error']}")
         small = results.get(f"one piece {args.small:,}")
