@@ -69,7 +69,7 @@ def test_one_card_csv(client: Any) -> None:
 def test_unknown_card_and_format(client: Any) -> None:
     assert_problem(client.get("/menukaart/nope"), 404, "not-found")
     doc = assert_problem(
-        client.get(f"/menukaart/{CARDS[1]}", params={"f": "xml"}), 406, "not-acceptable"
+        client.get(f"/menukaart/{CARDS[1]}", params={"f": "xml"}), 406, "invalid-parameter-value"
     )
     assert doc["input"] == "f"
 

@@ -58,7 +58,9 @@ def test_profile_detail_and_unknown_profile(client: TestClient) -> None:
 def test_a_format_the_menu_card_is_not_in_is_a_problem_not_json(
     client: TestClient, path: str, params: dict[str, str], headers: dict[str, str], named: str
 ) -> None:
-    doc = assert_problem(client.get(path, params=params, headers=headers), 406, "not-acceptable")
+    doc = assert_problem(
+        client.get(path, params=params, headers=headers), 406, "invalid-parameter-value"
+    )
     assert doc["input"] == named
 
 

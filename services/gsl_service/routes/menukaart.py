@@ -13,7 +13,7 @@ from gsl_indicators.core.cards import card_csv, card_names, resolve_card
 from gsl_indicators.core.menukaart import menu_card
 from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import ServiceError
-from gsl_service.exports import NotAcceptable, negotiate
+from gsl_service.exports import negotiate
 from gsl_service.web import pages
 from gsl_service.web.render import wants_html
 
@@ -28,24 +28,14 @@ class NoSuchProfile(ServiceError):
     title = "No such profile"
 
 
-class UnsupportedFormat(ServiceError):
-    """A format the resource is not available in (406)."""
-
-    status = 406
-    ogc_type = "not-acceptable"
-    title = "Format not available"
-
-
 def answer_format(request: Request, offered: Sequence[str]) -> str:
     """Return the format to answer in (``offered[0]`` when none is asked for).
 
     ``f=`` first, else ``Accept`` (:func:`gsl_service.exports.negotiate`); a format
     this resource is not offered in is a 406 problem document naming ``f`` or ``Accept``.
     """
-    try:
-        key = negotiate(request.query_params.get("f"), request.headers.get("accept"), offered)
-    except NotAcceptable as err:
-        raise UnsupportedFormat(err.detail, input_name=err.input_name) from None
+    # one 406 problem for every route: exports.NotAcceptable (invalid-parameter-value)
+    key = negotiate(request.query_params.get("f"), request.headers.get("accept"), offered)
     return key or offered[0]
 
 
