@@ -647,6 +647,8 @@ def run_tiled(
         if ctx is not None:
             ctx.progress(0.1 + 0.75 * done / max(1, total), f"tiles {done}/{total}")
 
+    if ctx is not None:  # the parent's own part is done: from here the tiles run
+        ctx.progress(0.1, f"running {len(payloads)} tiles")
     parts = (options.runner or run_one_by_one)(payloads, on_tile)
     if len(parts) != len(payloads):
         raise ValueError(f"{len(parts)} tile results for {len(payloads)} tiles")
