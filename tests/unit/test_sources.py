@@ -228,3 +228,98 @@ def test_a_file_layers_output_features_are_its_properties_plus_the_columns(cache
     }
     if cached:
         assert homes.properties == [{"name": "a", "score": 1.0}, {"name": "b", "score": 2.0}]
+
+
+# --- GDAL's Arrow stream: the same table as the plain read ------------------------
+
+
+def _fgb_any(geoms: list, fields: dict, spatial_index: bool = False) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.fgb"
+        wkb = np.asarray([None if g is None else shapely.to_wkb(g) for g in geoms], dtype=object)
+        write(
+            str(path),
+            geometry=wkb,
+            field_data=list(fields.values()),
+            fields=list(fields),
+            driver="FlatGeobuf",
+            geometry_type="Unknown",
+            crs="EPSG:28992",
+            spatial_index=spatial_index,
+        )
+        return path.read_bytes()
+
+
+def _tables_equal(a: sources.FeatureTable, b: sources.FeatureTable) -> None:
+    assert a.crs == b.crs
+    assert [None if g is None else shapely.to_wkb(g) for g in a.geometries] == [
+        None if g is None else shapely.to_wkb(g) for g in b.geometries
+    ]
+    assert list(a.columns) == list(b.columns)
+    for k in a.columns:
+        x, y = a.columns[k], b.columns[k]
+        assert x.dtype == y.dtype, k
+        assert [v if v == v else "nan" for v in x.tolist()] == [
+            v if v == v else "nan" for v in y.tolist()
+        ], k
+
+
+@pytest.mark.parametrize("null_geometry", [False, True])
+@pytest.mark.parametrize("where", ["bytes", "path"])
+def test_the_arrow_stream_reads_what_the_plain_read_does(
+    where, null_geometry, tmp_path, monkeypatch
+) -> None:
+    """Numbers (with NaN), text (with nulls), a polygon, a null geometry, a bbox.
+
+    GDAL streams a FlatGeobuf's null geometry as a corrupt value: such a file takes
+    the plain road (the stream is tried, then left), with the same table.
+    """
+    geoms = [
+        shapely.Point(121000, 487000),
+        None if null_geometry else shapely.Point(121005, 487005),
+        shapely.box(121010, 487010, 121020, 487030),
+        shapely.Point(125000, 490000),
+    ]
+    fields = {
+        "n32": np.array([1, 2, 3, 4], dtype=np.int32),
+        "n64": np.array([2**40, -1, 0, 7], dtype=np.int64),
+        "x": np.array([1.5, np.nan, -0.0, 1e300]),
+        "name": np.array(["a", None, "ç€", ""], dtype=object),
+    }
+    data = _fgb_any(geoms, fields)
+    taken = []
+    real = sources._read_arrow
+    monkeypatch.setattr(sources, "_read_arrow", lambda *a: taken.append(real(*a)) or taken[-1])
+
+    def read(bbox=None) -> sources.FeatureTable:
+        if where == "path":
+            p = tmp_path / "x.fgb"
+            p.write_bytes(data)
+            return sources._read_gdal(str(p), bbox)
+        return sources._read_gdal(io.BytesIO(data), bbox)
+
+    for bbox in (None, (120990, 486990, 121015, 487015)):
+        fast = read(bbox)
+        with monkeypatch.context() as m:
+            m.setattr(sources, "_ARROW_SAFE", frozenset())  # the plain road
+            plain = read(bbox)
+        _tables_equal(fast, plain)
+    # the stream was read both times, and used unless a null geometry spoiled it
+    assert len(taken) == 2 and (taken[0] is not None) == (not null_geometry)
+    assert null_geometry or all(got is not None for got in taken)
+    assert len(read((120990, 486990, 121015, 487015)).geometries) == 3 - null_geometry
+
+
+def test_booleans_and_dates_keep_the_plain_read(monkeypatch) -> None:
+    fields = {
+        "ok": np.array([True, False]),
+        "when": np.array(["2020-01-01T00:00:00", "2021-06-01T12:00:00"], dtype="datetime64[ms]"),
+    }
+    data = _fgb_any([shapely.Point(121000, 487000), shapely.Point(121001, 487001)], fields)
+    monkeypatch.setattr(sources, "_read_arrow", lambda *a: pytest.fail("arrow road taken"))
+    table = sources._read_gdal(io.BytesIO(data), None)
+    assert table.columns["ok"].tolist() == [True, False]
+    assert table.columns["when"].dtype.kind == "M"
