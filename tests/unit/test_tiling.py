@@ -100,7 +100,14 @@ def test_whole_reasons() -> None:
     assert whole_reason(t, {"tree_visibility": "line_of_sight"}).startswith("line of sight")
     assert whole_reason(t, {"uncertainty": {"samples": 10}}).startswith("uncertainty")
     assert whole_reason(t, {"distance_mode": "euclidean"}) is None
-    assert registry().get("air-quality").menu_entry()["tiling"]["tileable"] is False
+    assert registry().get("green-per-dwelling").menu_entry()["tiling"]["tileable"] is False
+    assert registry().get("air-quality").describe()["x-gsl"]["tiling"] == {
+        "tileable": True,
+        "reach": "point_radius_m for receptor points (zones: the home's own footprint; "
+        "the grid is sampled per home in the parent)",
+        "whole_layers": ["neighbourhoods"],
+    }
+    assert registry().get("noise").menu_entry()["tiling"]["tileable"] is True
     assert GREEN.describe()["x-gsl"]["tiling"] == {
         "tileable": True,
         "reach": "tree_distance_m (parks, their groups and the areas are read whole)",
@@ -365,3 +372,166 @@ def test_released_layers_leave_the_document_unchanged() -> None:
         assert set(layers) == left
     assert docs[0] == docs[1]
     assert {"trees", "canopy", "parks"} <= given
+
+
+# ------------------------------------------------------------- exposure sampling
+
+AIR = registry().get("air-quality")
+NOISE = registry().get("noise")
+
+
+def _grid(bounds: tuple[float, float, float, float], rng: np.random.Generator) -> bytes:
+    """A 25 m GeoTIFF over the lower-left two thirds of ``bounds``, some cells nodata."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    x0, y0, x1, y1 = bounds
+    cols = max(1, int((x1 - x0) * 2 / 3 / 25))
+    rows = max(1, int((y1 - y0) * 2 / 3 / 25))
+    values = np.round(rng.uniform(5, 70, (rows, cols)), 1)
+    values[rng.random((rows, cols)) < 0.1] = -9999.0
+    profile = {"driver": "GTiff", "height": rows, "width": cols, "count": 1,
+               "dtype": "float32", "crs": "EPSG:28992", "nodata": -9999.0,
+               "transform": from_origin(x0, y0 + rows * 25, 25, 25)}  # fmt: skip
+    with rasterio.MemoryFile() as mem:
+        with mem.open(**profile) as ds:
+            ds.write(values.astype("float32"), 1)
+        return mem.read()
+
+
+def exposure_city(n: int, seed: int, names: tuple[str, ...], building_points: bool) -> dict:
+    """A synthetic city with exposure zones (overlapping, some without a value),
+    receptor points (a few as MultiPoints) and a grid, values in properties ``names``."""
+    c = synthetic.city(n, seed=seed, missing_dwellings_share=0.1, building_points=building_points)
+    homes = [shapely.geometry.shape(f["geometry"]) for f in c["buildings"]["features"]]
+    x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(homes))
+    rng = np.random.default_rng(seed)
+
+    def props() -> dict:
+        out = {k: float(np.round(rng.uniform(5, 70), 1)) for k in names if rng.random() < 0.85}
+        if rng.random() < 0.5:
+            out["source"] = str(rng.choice(["road", "rail", "aircraft"]))
+        return out
+
+    zones = []
+    for _ in range(max(8, n // 15)):
+        x, y = rng.uniform(x0 - 50, x1), rng.uniform(y0 - 50, y1)
+        w, h = rng.uniform(40, 300, 2)
+        zones.append(feature(box(x, y, x + w, y + h), properties=props()))
+    receptors = []
+    for i in range(max(10, n // 3)):
+        x, y = rng.uniform(x0 - 100, x1 + 100), rng.uniform(y0 - 100, y1 + 100)
+        geom = point(x, y)
+        if i % 17 == 0:  # a MultiPoint samples at its centroid
+            geom = {"type": "MultiPoint", "coordinates": [[x - 8, y], [x + 8, y + 4]]}
+        receptors.append(feature(geom, properties=props()))
+    return {
+        "buildings": c["buildings"],
+        "neighbourhoods": c["neighbourhoods"],
+        "exposure_zones": rd_collection(zones),
+        "exposure_points": rd_collection(receptors),
+        "grid": _grid((x0, y0, x1, y1), rng),
+    }
+
+
+def _exposure_inputs(city: dict, forms: str, **params) -> dict:
+    inputs = {k: city[k] for k in ("buildings", "neighbourhoods")}
+    if "z" in forms:
+        inputs["exposure_zones"] = city["exposure_zones"]
+    if "p" in forms:
+        inputs["exposure_points"] = city["exposure_points"]
+    if "g" in forms:
+        inputs["exposure_grid"] = {"bytes": city["grid"]}
+    return {**inputs, **params}
+
+
+@settings(max_examples=examples(10), deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(150, 500),
+    per_tile=st.integers(25, 70),
+    forms=st.sampled_from(["z", "p", "g", "zpg", "zp", "pg"]),
+    method=st.sampled_from(["nearest", "idw"]),
+    radius=st.sampled_from([30.0, 80.0, 250.0]),
+    overlap=st.sampled_from(["worst", "first", "mean"]),
+    sampling=st.sampled_from(["point", "footprint"]),
+    building_points=st.booleans(),
+)
+def test_air_quality_tiles_give_the_one_piece_document(
+    seed, n, per_tile, forms, method, radius, overlap, sampling, building_points
+) -> None:
+    c = exposure_city(n, seed, ("no2", "pm25", "pm10"), building_points)
+    inputs = _exposure_inputs(
+        c, forms, point_method=method, point_radius_m=radius, zone_overlap=overlap,
+        home_sampling=sampling, value_quantity="pm25" if seed % 2 else "no2",
+    )  # fmt: skip
+    one = execute(AIR, inputs)
+    many = execute(AIR, inputs, tiles=tiled(per_tile))
+    assert many["provenance"]["tiles"] >= 2
+    same_but_tiles(one, many)
+
+
+@settings(max_examples=examples(10), deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(150, 500),
+    per_tile=st.integers(25, 70),
+    forms=st.sampled_from(["z", "p", "g", "zpg"]),
+    method=st.sampled_from(["nearest", "idw"]),
+    radius=st.sampled_from([30.0, 80.0, 250.0]),
+    sampling=st.sampled_from(["point", "footprint"]),
+)
+def test_noise_tiles_give_the_one_piece_document(
+    seed, n, per_tile, forms, method, radius, sampling
+) -> None:
+    c = exposure_city(n, seed, ("lden", "lnight", "lden_rail"), False)
+    inputs = _exposure_inputs(
+        c, forms, point_method=method, point_radius_m=radius, home_sampling=sampling,
+        value_quantity="lnight" if seed % 2 else "lden",
+    )  # fmt: skip
+    one = execute(NOISE, inputs)
+    many = execute(NOISE, inputs, tiles=tiled(per_tile))
+    assert many["provenance"]["tiles"] >= 2
+    same_but_tiles(one, many)
+
+
+def _air_at(doc: dict) -> list:
+    return [f["properties"]["no2"] for f in doc["buildings"]["features"]]
+
+
+def test_a_receptor_across_a_tile_edge_within_the_radius() -> None:
+    # homes A (0, 0) and B (0, 100) in two tiles (the cut at B's y). Receptor R1 (10, 60)
+    # lies in A's cell but 41.23 m from B (60.83 m from A); R2 (0, 130) 30 m from B;
+    # R3 (0, -20) 20 m from A. Radius 50 m. B by IDW (power 2): (60/1700 + 40/900) /
+    # (1/1700 + 1/900) = 122000 / 2600 = 46.92; A: R3 alone, 30
+    homes = [point_feature(X, Y + y, name, dwellings=1) for name, y in (("A", 0), ("B", 100))]
+    r1, r2, r3 = (point_feature(X + x, Y + y, no2=v) for x, y, v in ((10, 60, 60.0),
+                                                                      (0, 130, 40.0),
+                                                                      (0, -20, 30.0)))  # fmt: skip
+    inputs = {"buildings": rd_collection(homes), "exposure_points": rd_collection([r1, r2, r3]),
+              "point_radius_m": 50.0, "point_method": "idw"}  # fmt: skip
+    doc = execute(AIR, inputs, tiles=tiled(1))
+    assert doc["provenance"]["tiles"] == 2
+    assert _air_at(doc) == [30.0, 46.92]
+    same_but_tiles(execute(AIR, inputs), doc)
+    # nearest, without R2: B takes R1 from across the edge
+    inputs = {**inputs, "exposure_points": rd_collection([r1, r3]), "point_method": "nearest"}
+    doc = execute(AIR, inputs, tiles=tiled(1))
+    assert _air_at(doc) == [30.0, 60.0]
+    same_but_tiles(execute(AIR, inputs), doc)
+
+
+def test_equally_near_receptors_give_the_first_whatever_the_tile() -> None:
+    # B (0, 100) has receptors 30 m away on either side: (-30, 100) with 20 and
+    # (30, 100) with 50; the first in the collection wins, tiled or not. A (0, 0) none
+    homes = [point_feature(X, Y + y, name, dwellings=1) for name, y in (("A", 0), ("B", 100))]
+    for first, second in ((20.0, 50.0), (50.0, 20.0)):
+        pts = [
+            point_feature(X - 30, Y + 100, no2=first),
+            point_feature(X + 30, Y + 100, no2=second),
+        ]
+        inputs = {"buildings": rd_collection(homes), "exposure_points": rd_collection(pts),
+                  "point_radius_m": 50.0}  # fmt: skip
+        doc = execute(AIR, inputs, tiles=tiled(1))
+        assert _air_at(doc) == [None, first]
+        same_but_tiles(execute(AIR, inputs), doc)

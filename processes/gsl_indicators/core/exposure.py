@@ -10,7 +10,7 @@ three input forms, all available to every exposure indicator:
     lies in both zones.
 ``exposure_points`` (receptor points with a value)
     ``point_method="nearest"``: the value of the nearest point within
-    ``point_radius_m``; ``"idw"``: the inverse-distance weighted mean of all points
+    ``point_radius_m`` (of equally near points, the first in the collection); ``"idw"``: the inverse-distance weighted mean of all points
     within ``point_radius_m`` (weights ``1 / d ** idw_power``; a point at distance 0
     gives its own value). No point within the radius leaves the home without a value.
 ``exposure_grid`` (a GeoTIFF)
@@ -44,7 +44,10 @@ When several forms give the same quantity for a home, the worst (highest) value 
 kept. All exposure quantities here are "higher is worse".
 
 Everything is vectorised: one ``STRtree.query`` of all zones (prepared) against the homes, one
-KD-tree query for the receptor points, one windowed raster read for the grid.
+KD-tree query for the receptor points, one windowed raster read for the grid. A home's
+answer depends only on the zones and receptors near it, in their collection order (IDW
+sums add the receptors in that order), so a tiled run, which sees a window of them, gives
+the same values (:mod:`gsl_indicators.core.exposure_tiles`).
 """
 
 from __future__ import annotations
@@ -89,6 +92,8 @@ __all__ = [
     "LOWER",
     "NEIGHBOURHOODS",
     "NOISE_SOURCES",
+    "ExposureLayer",
+    "ExposurePlan",
     "GridSample",
     "Quantity",
     "above_flags",
@@ -96,6 +101,7 @@ __all__ = [
     "count_metric",
     "exposure_parameters",
     "feature_values",
+    "finish_exposure",
     "flag_metric",
     "grid_bytes",
     "home_counts",
@@ -103,8 +109,11 @@ __all__ = [
     "home_values",
     "level_metrics",
     "metric",
+    "plan_exposure",
     "point_input",
+    "receptor_points",
     "sample_grid",
+    "sample_layer",
     "sample_points",
     "sample_zones",
     "share_above",
@@ -371,7 +380,9 @@ def sample_points(
         Nearest receptor, or inverse-distance weighted mean of all within the radius.
     power : float
         IDW power (weights ``1 / d ** power``). A receptor at distance 0 gives its
-        own value (the mean of several at distance 0).
+        own value (the mean of several at distance 0). Each home's sums add its
+        receptors in their order, and the nearest of equally near ones is the first:
+        the answer does not depend on which other receptors the tree holds.
 
     Returns
     -------
@@ -395,8 +406,8 @@ def sample_points(
     values = np.asarray(values, float)
     ptree = cKDTree(point_xy)
     if method == "nearest":
-        dist, idx = ptree.query(home_xy, k=1, distance_upper_bound=radius_m)
-        found = np.isfinite(dist)
+        idx = _nearest_first(ptree, home_xy, radius_m)
+        found = idx >= 0
         out[found] = values[idx[found]]
         return out
     if method != "idw":
@@ -404,6 +415,10 @@ def sample_points(
     pairs = cKDTree(home_xy).sparse_distance_matrix(ptree, radius_m, output_type="ndarray")
     if len(pairs) == 0:
         return out
+    # the trees' traversal order is not the points' order: sort the pairs by home, then
+    # receptor, so each home's sums add the same terms in the same order however the
+    # receptors are cut (a tile's window holds a subset, in the same order)
+    pairs = pairs[np.argsort(pairs["i"].astype(np.int64) * len(point_xy) + pairs["j"])]
     hi, pj, d = pairs["i"], pairs["j"], pairs["v"]
     v = values[pj]
     zero = d <= 1e-9
@@ -419,6 +434,34 @@ def sample_points(
     out[has_w] = wv[has_w] / wsum[has_w]
     has_z = zcount > 0
     out[has_z] = zsum[has_z] / zcount[has_z]
+    return out
+
+
+def _nearest_first(tree: cKDTree, xy: np.ndarray, radius_m: float) -> np.ndarray:
+    """Return the index of each point's nearest tree point within the radius (-1: none).
+
+    Of several at the same distance, the one that comes first (the lowest index), so
+    the answer does not depend on how the tree was built or which points it holds.
+
+    Examples
+    --------
+    >>> t = cKDTree(np.array([[0.0, 30.0], [10.0, 0.0], [-10.0, 0.0], [0.0, 10.0]]))
+    >>> _nearest_first(t, np.array([[0.0, 0.0], [0.0, 25.0], [50.0, 0.0]]), 20.0).tolist()
+    [1, 0, -1]
+    """
+    m = tree.n
+    dist, idx = tree.query(xy, k=min(2, m), distance_upper_bound=radius_m)
+    dist, idx = dist.reshape(len(xy), -1), idx.reshape(len(xy), -1)
+    out = np.where(np.isfinite(dist[:, 0]), idx[:, 0], -1)
+    k = dist.shape[1]
+    rows = np.flatnonzero(np.isfinite(dist[:, 0]) & (dist[:, -1] == dist[:, 0]) & (k > 1))
+    while len(rows):  # ties: widen k until the last neighbour is farther (or all are read)
+        k = min(2 * k, m)
+        d, i = tree.query(xy[rows], k=k, distance_upper_bound=radius_m)
+        d, i = d.reshape(len(rows), -1), i.reshape(len(rows), -1)
+        tied = d == d[:, :1]
+        out[rows] = np.where(tied, i, m).min(axis=1)
+        rows = rows[tied[:, -1] & (k < m)]
     return out
 
 
@@ -597,30 +640,68 @@ def feature_values(
     return out
 
 
-def collect_exposure(
+@dataclass
+class ExposureLayer:
+    """An exposure layer checked in the parent: what sampling it per home needs.
+
+    Attributes
+    ----------
+    name : str
+        ``"exposure_zones"`` or ``"exposure_points"``.
+    geoms : numpy.ndarray
+        The zones, or the receptor points (a MultiPoint as its centroid).
+    values : numpy.ndarray, shape (n features, n quantities)
+        What each feature gives (:func:`feature_values`; NaN: nothing).
+    columns : tuple of int
+        The quantities (columns) at least one feature gives, in quantity order.
+    """
+
+    name: str
+    geoms: np.ndarray
+    values: np.ndarray
+    columns: tuple[int, ...]
+
+
+@dataclass
+class ExposurePlan:
+    """The global part of :func:`collect_exposure`: checked layers and the sampled grid."""
+
+    quantities: tuple[Quantity, ...]
+    layers: list[ExposureLayer]
+    grid: tuple[str, np.ndarray] | None = None
+    """The quantity key the grid gives and its value per building."""
+
+
+def receptor_points(geoms: np.ndarray) -> np.ndarray:
+    """Return receptor points as points: a MultiPoint becomes its centroid.
+
+    Examples
+    --------
+    >>> g = np.array([shapely.Point(1, 2), shapely.MultiPoint([(0, 0), (4, 2)])])
+    >>> [p.wkt for p in receptor_points(g)]
+    ['POINT (1 2)', 'POINT (2 1)']
+    """
+    xy = shapely.get_coordinates(geoms).reshape(-1, 2)
+    if len(xy) != len(geoms):  # MultiPoints: take each one's centroid (a point's is itself)
+        xy = shapely.get_coordinates(shapely.centroid(geoms))
+    return shapely.points(xy) if len(xy) else np.empty(0, object)
+
+
+def plan_exposure(
     layers: Mapping[str, Layer],
     params: Mapping[str, Any],
     ctx: Context,
     homes: Homes,
     quantities: Sequence[Quantity],
-) -> dict[str, np.ndarray]:
-    """Sample every quantity at every home from all exposure forms given.
+) -> ExposurePlan:
+    """Check the exposure layers and sample the grid: the global part, warnings in order.
 
-    Returns
-    -------
-    dict
-        Quantity key to one value per building feature (NaN where none), for the
-        quantities that at least one input form provides.
+    Per layer (zones, then points): a warning when no feature gives a value, or when
+    some give none. Then the grid is sampled at every home (one vectorised read) with
+    its warnings. What is left — sampling the layers per home (:func:`sample_layer`) —
+    depends only on a home's neighbourhood.
     """
-    n = len(homes)
-    found: dict[str, np.ndarray] = {}
-
-    def merge(key: str, vals: np.ndarray) -> None:
-        if key in found:
-            found[key] = np.fmax(found[key], vals)
-        else:
-            found[key] = vals
-
+    plan = ExposurePlan(tuple(quantities), [])
     for name in ("exposure_zones", "exposure_points"):
         layer = layers.get(name)
         if layer is None or len(layer) == 0:
@@ -644,30 +725,11 @@ def collect_exposure(
                 f"{none} of {len(layer)} features have no numeric exposure value; left out",
                 none,
             )
-        for j, q in enumerate(quantities):
-            ok = given[:, j]
-            if not ok.any():
-                continue
-            if name == "exposure_zones":
-                query = homes.points
-                if params.get("home_sampling") == "footprint":
-                    query = homes.layer.geometries
-                vals = sample_zones(
-                    query, layer.geometries[ok], fv[ok, j], params.get("zone_overlap", "worst")
-                )
-            else:
-                pxy = shapely.get_coordinates(layer.geometries[ok]).reshape(-1, 2)
-                if len(pxy) != int(ok.sum()):  # MultiPoints: take each one's centroid
-                    pxy = shapely.get_coordinates(shapely.centroid(layer.geometries[ok]))
-                vals = sample_points(
-                    homes.xy,
-                    pxy,
-                    fv[ok, j],
-                    float(params.get("point_radius_m", 100.0)),
-                    params.get("point_method", "nearest"),
-                    float(params.get("idw_power", 2.0)),
-                )
-            merge(q.key, vals)
+        geoms = layer.geometries
+        if name == "exposure_points":
+            geoms = receptor_points(geoms)
+        columns = tuple(int(j) for j in np.flatnonzero(given.any(axis=0)))
+        plan.layers.append(ExposureLayer(name, geoms, fv, columns))
     grid = params.get("exposure_grid")
     if grid is not None:
         data = grid_bytes(grid)
@@ -696,7 +758,78 @@ def collect_exposure(
                     f"{counted(gs.outside, 'building lies', 'buildings lie')} outside the grid; no value",
                     gs.outside,
                 )
-            merge(targets[0].key, gs.values)
+            plan.grid = (targets[0].key, gs.values)
+    return plan
+
+
+def sample_layer(
+    layer: ExposureLayer,
+    keys: Sequence[str],
+    params: Mapping[str, Any],
+    *,
+    points: np.ndarray,
+    xy: np.ndarray,
+    footprints: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Sample one checked layer at the homes: quantity key to one value per home.
+
+    Parameters
+    ----------
+    layer : ExposureLayer
+        Zones or receptor points (all of them, or a tile's window of them in order).
+    keys : sequence of str
+        The key of each quantity (column of ``layer.values``).
+    params : mapping
+        ``zone_overlap``, ``home_sampling``, ``point_radius_m``, ``point_method``,
+        ``idw_power``.
+    points, xy, footprints : numpy.ndarray
+        The homes' representative points, their coordinates and their geometries.
+    """
+    out: dict[str, np.ndarray] = {}
+    for j in layer.columns:
+        ok = np.isfinite(layer.values[:, j])
+        if layer.name == "exposure_zones":
+            query = footprints if params.get("home_sampling") == "footprint" else points
+            out[keys[j]] = sample_zones(
+                query, layer.geoms[ok], layer.values[ok, j], params.get("zone_overlap", "worst")
+            )
+        else:
+            out[keys[j]] = sample_points(
+                xy,
+                shapely.get_coordinates(layer.geoms[ok]).reshape(-1, 2),
+                layer.values[ok, j],
+                float(params.get("point_radius_m", 100.0)),
+                params.get("point_method", "nearest"),
+                float(params.get("idw_power", 2.0)),
+            )
+    return out
+
+
+def finish_exposure(
+    plan: ExposurePlan,
+    sampled: Mapping[str, Mapping[str, np.ndarray]],
+    homes: Homes,
+    ctx: Context,
+) -> dict[str, np.ndarray]:
+    """Put the sampled layers and the grid together (the worst value) and warn of gaps.
+
+    Parameters
+    ----------
+    plan : ExposurePlan
+        From :func:`plan_exposure`.
+    sampled : mapping
+        Layer name to :func:`sample_layer`'s values for every building.
+    homes : Homes
+        The homes (their mask counts the homes without a value).
+    ctx : Context
+        Takes the ``home-without-exposure`` warnings and the ``exposure`` note.
+    """
+    found: dict[str, np.ndarray] = {}
+    pieces = [(k, v) for layer in plan.layers for k, v in sampled[layer.name].items()]
+    if plan.grid is not None:
+        pieces.append(plan.grid)
+    for key, vals in pieces:
+        found[key] = np.fmax(found[key], vals) if key in found else vals
     for key, vals in found.items():
         missing = int((np.isnan(vals) & homes.mask).sum())
         if missing:
@@ -707,9 +840,34 @@ def collect_exposure(
                 "receptor radius, or on nodata); they are left out of the shares",
                 missing,
             )
-    if n and not found:
+    if len(homes) and not found:
         ctx.note("exposure", "no exposure input gave a value")
     return found
+
+
+def collect_exposure(
+    layers: Mapping[str, Layer],
+    params: Mapping[str, Any],
+    ctx: Context,
+    homes: Homes,
+    quantities: Sequence[Quantity],
+) -> dict[str, np.ndarray]:
+    """Sample every quantity at every home from all exposure forms given.
+
+    :func:`plan_exposure` (checks, the grid), :func:`sample_layer` for each layer and
+    :func:`finish_exposure`: the road a tiled run takes too, with the sampling in tiles.
+
+    Returns
+    -------
+    dict
+        Quantity key to one value per building feature (NaN where none), for the
+        quantities that at least one input form provides.
+    """
+    plan = plan_exposure(layers, params, ctx, homes, quantities)
+    keys = [q.key for q in plan.quantities]
+    where = {"points": homes.points, "xy": homes.xy, "footprints": homes.layer.geometries}
+    sampled = {layer.name: sample_layer(layer, keys, params, **where) for layer in plan.layers}
+    return finish_exposure(plan, sampled, homes, ctx)
 
 
 # --------------------------------------------------------------------------- reporting

@@ -15,7 +15,8 @@ distance of it declares that distance, its **reach** (:class:`Tiling` on
    group read by a window could shrink — the neighbourhoods clipped to the canopy
    extent); the heavy per-feature work is cut: each tile gets its **core** features (the
    cell's) and each windowed layer's features whose box meets the tile's **window** —
-   its cell and its core features' bounds, grown by the reach. A *grouped* layer goes
+   its cell and its core features' bounds, grown by the reach — with the values those
+   features carry (``windowed_values``: exposure levels). A *grouped* layer goes
    to tiles by whole groups: each connected group of overlapping crowns to the tile
    holding its first crown, so no group is ever cut.
 3. **Run** (:func:`run_tile`, in any process). The tile kernel returns per-feature
@@ -148,6 +149,9 @@ class Prepared:
         Geometry arrays every tile gets whole.
     windowed : dict
         Geometry arrays cut to each tile's window.
+    windowed_values : dict
+        Numeric arrays aligned with a windowed layer of the same name (one row per
+        feature), cut with it: the values its features carry (exposure zones' levels).
     grouped : dict
         ``name -> (geometries, anchor)``: layers whose elements go to exactly one tile
         with their whole group — the tile whose cell holds the box centre of element
@@ -168,6 +172,7 @@ class Prepared:
     finish: Callable[[Merged], Metrics]
     shared: dict[str, np.ndarray] = field(default_factory=dict)
     windowed: dict[str, np.ndarray] = field(default_factory=dict)
+    windowed_values: dict[str, np.ndarray] = field(default_factory=dict)
     grouped: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     per_feature: dict[str, np.ndarray] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
@@ -325,6 +330,8 @@ class TileData:
     """The bounds of every layer (the cells partition it)."""
     windowed_index: dict[str, np.ndarray] = field(default_factory=dict)
     """Each windowed feature's position in its whole layer."""
+    windowed_values: dict[str, np.ndarray] = field(default_factory=dict)
+    """The rows of :attr:`Prepared.windowed_values` of the windowed features, in order."""
 
     def owns(self, geoms: np.ndarray) -> np.ndarray:
         """Return whether each geometry's box centre lies in this tile's cell."""
@@ -382,6 +389,12 @@ def encode_tile(tile: TileData) -> bytes:
     >>> back = decode_tile(encode_tile(t))
     >>> back.core.tolist(), back.windowed["trees"][0].wkt, back.per_feature["w"].tolist()
     ([3], 'POINT (0.1 0.2)', [2.0])
+
+    Values that travel with a windowed layer's features (a row per feature):
+
+    >>> t.windowed_values = {"trees": np.array([[4.5, np.nan]])}
+    >>> decode_tile(encode_tile(t)).windowed_values["trees"].tolist()
+    [[4.5, nan]]
     """
     arrays: dict[str, np.ndarray] = {"core": np.asarray(tile.core, dtype=np.int64)}
     _put_geoms(arrays, "features", tile.features)
@@ -392,6 +405,8 @@ def encode_tile(tile: TileData) -> bytes:
         arrays[f"f:{name}"] = np.asarray(values)
     for name, values in tile.windowed_index.items():
         arrays[f"i:{name}"] = np.asarray(values, dtype=np.int64)
+    for name, values in tile.windowed_values.items():
+        arrays[f"v:{name}"] = np.asarray(values)
     header = {
         "tile": tile.tile,
         "cell": list(tile.cell),
@@ -403,6 +418,7 @@ def encode_tile(tile: TileData) -> bytes:
         "shared": list(tile.shared),
         "windowed": list(tile.windowed),
         "per_feature": list(tile.per_feature),
+        "windowed_values": list(tile.windowed_values),
     }
     return _save(arrays, header)
 
@@ -437,6 +453,7 @@ def decode_tile(data: bytes) -> TileData:
         window=_box(h["window"]),
         world=_box(h["world"]),
         windowed_index={k: arrays[f"i:{k}"] for k in h["windowed"] if f"i:{k}" in arrays},
+        windowed_values={k: arrays[f"v:{k}"] for k in h.get("windowed_values", ())},
     )
 
 
@@ -563,6 +580,9 @@ class TilePayloads(Sequence[bytes]):
             window=window,
             world=self.world,
             windowed_index=chosen,
+            windowed_values={
+                k: np.asarray(v)[chosen[k]] for k, v in prepared.windowed_values.items()
+            },
         )
 
 

@@ -58,24 +58,34 @@ from gsl_indicators.core.exposure import (
     weighted_mean,
     zone_input,
 )
+from gsl_indicators.core.exposure_tiles import (
+    exposure_tile_kernel,
+    exposure_tiling,
+    prepare_exposure,
+)
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
+from gsl_indicators.core.homes import Homes
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, Norm, Output, Parameter, Source
-from gsl_indicators.core.tiling import Tiling
+from gsl_indicators.core.tiling import Prepared, TileData, TilePart
 
 __all__ = [
     "INDICATORS",
     "METRICS",
     "NAMES",
     "POLLUTANTS",
+    "QUANTITIES",
     "UG",
     "WHO_LEVELS",
+    "air_metrics",
     "compute",
     "feature_columns",
     "limits_of",
     "pollutant_stats",
+    "prepare_tiles",
     "suffix",
+    "tile_kernel",
 ]
 
 POLLUTANTS = ("no2", "pm25", "pm10")
@@ -203,11 +213,22 @@ def feature_columns(
     return cols
 
 
+QUANTITIES = tuple(Quantity(p, p) for p in POLLUTANTS)
+
+
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Sample pollutant concentrations per home and report shares above the WHO levels."""
     homes = read_homes(layers["buildings"], ctx)
     ctx.progress(0.1, "sampling exposure")
-    found = collect_exposure(layers, params, ctx, homes, [Quantity(p, p) for p in POLLUTANTS])
+    found = collect_exposure(layers, params, ctx, homes, QUANTITIES)
+    ctx.progress(0.6, "scoring")
+    return air_metrics(homes, found, params, ctx)
+
+
+def air_metrics(
+    homes: Homes, found: Mapping[str, np.ndarray], params: Mapping[str, Any], ctx: Context
+) -> Metrics:
+    """Return the metrics of the sampled concentrations (``collect_exposure``'s values)."""
     masked = home_values(homes, found)
     values = {p: masked[p] for p in POLLUTANTS if p in masked}
     if not values:
@@ -218,7 +239,6 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
             "exposure_points or exposure_grid",
         )
     ctx.note("pollutants_given", list(values))
-    ctx.progress(0.6, "scoring")
     dw = homes.dwellings
     ges_scores, ges = ges_report(values, dw, ges_tables(params))
 
@@ -234,13 +254,26 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     return result
 
 
-TILING = Tiling(
-    reach=lambda params: float(params.get("point_radius_m", 100.0)),
-    reach_text="point_radius_m for receptor points (a grid is sampled per home: 0)",
-    whole=("neighbourhoods",),
-    reason="exposure is sampled per home, but no tile merge is written for it yet: runs whole",
-)
-"""Declared reach of ``air-quality`` (runs whole until its merge is written)."""
+def tile_kernel(tile: TileData) -> TilePart:
+    """Sample the concentrations at a tile's core homes (:func:`exposure_tile_kernel`)."""
+    return exposure_tile_kernel(tile)
+
+
+def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
+    """Return the parent's part of a tiled run: what :func:`compute` does around the sampling."""
+    homes = read_homes(layers["buildings"], ctx)
+    ctx.progress(0.1, "sampling exposure")
+
+    def report(found: dict[str, np.ndarray]) -> Metrics:
+        return air_metrics(homes, found, params, ctx)
+
+    return prepare_exposure(
+        layers, params, ctx, homes, QUANTITIES, kernel=f"{__name__}:tile_kernel", report=report
+    )
+
+
+TILING = exposure_tiling(prepare_tiles)
+"""``air-quality`` in tiles: receptor points within ``point_radius_m`` of a tile's homes."""
 
 INDICATORS = (
     Indicator(

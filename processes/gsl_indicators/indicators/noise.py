@@ -51,11 +51,17 @@ from gsl_indicators.core.exposure import (
     share_metric,
     zone_input,
 )
+from gsl_indicators.core.exposure_tiles import (
+    exposure_tile_kernel,
+    exposure_tiling,
+    prepare_exposure,
+)
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.ges import GES_PARAMETER, GES_SOURCES, ges_report, ges_tables
+from gsl_indicators.core.homes import Homes
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Output, Parameter, Source
-from gsl_indicators.core.tiling import Tiling
+from gsl_indicators.core.tiling import Prepared, TileData, TilePart
 
 __all__ = [
     "CLASS_PARAMETERS",
@@ -67,7 +73,10 @@ __all__ = [
     "class_edges",
     "compute",
     "limit_of",
+    "noise_metrics",
     "noise_stats",
+    "prepare_tiles",
+    "tile_kernel",
 ]
 
 QUANTITIES = tuple(Quantity(f"{m}_{s}", m, s) for m in ("lden", "lnight") for s in NOISE_SOURCES)
@@ -233,7 +242,20 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     edges = class_edges(params)
     homes = read_homes(layers["buildings"], ctx)
     ctx.progress(0.1, "sampling exposure")
-    found = home_values(homes, collect_exposure(layers, params, ctx, homes, QUANTITIES))
+    found = collect_exposure(layers, params, ctx, homes, QUANTITIES)
+    ctx.progress(0.6, "classifying")
+    return noise_metrics(homes, found, params, ctx, edges)
+
+
+def noise_metrics(
+    homes: Homes,
+    sampled: Mapping[str, np.ndarray],
+    params: Mapping[str, Any],
+    ctx: Context,
+    edges: np.ndarray,
+) -> Metrics:
+    """Return the metrics of the sampled levels (``collect_exposure``'s values)."""
+    found = home_values(homes, sampled)
     if not found:
         ctx.warn(
             "no-exposure",
@@ -246,7 +268,6 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     unlimited = [key for key, limit in limits.items() if limit is None]
     if unlimited:
         ctx.note("sources_without_limit", unlimited)
-    ctx.progress(0.6, "classifying")
     dw = homes.dwellings
     ges_scores, ges = ges_report(values, dw, ges_tables(params))
 
@@ -303,13 +324,27 @@ def _band(x0: float, x1: float, lden: float, source: str | None = None) -> dict[
     return feature(box(x0, 487000.0, x1, 487100.0), properties=props)
 
 
-TILING = Tiling(
-    reach=lambda params: float(params.get("point_radius_m", 100.0)),
-    reach_text="point_radius_m for receptor points (a grid is sampled per home: 0)",
-    whole=("neighbourhoods",),
-    reason="exposure is sampled per home, but no tile merge is written for it yet: runs whole",
-)
-"""Declared reach of ``noise`` (runs whole until its merge is written)."""
+def tile_kernel(tile: TileData) -> TilePart:
+    """Sample the noise levels at a tile's core homes (:func:`exposure_tile_kernel`)."""
+    return exposure_tile_kernel(tile)
+
+
+def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
+    """Return the parent's part of a tiled run: what :func:`compute` does around the sampling."""
+    edges = class_edges(params)
+    homes = read_homes(layers["buildings"], ctx)
+    ctx.progress(0.1, "sampling exposure")
+
+    def report(found: dict[str, np.ndarray]) -> Metrics:
+        return noise_metrics(homes, found, params, ctx, edges)
+
+    return prepare_exposure(
+        layers, params, ctx, homes, QUANTITIES, kernel=f"{__name__}:tile_kernel", report=report
+    )
+
+
+TILING = exposure_tiling(prepare_tiles)
+"""``noise`` in tiles: receptor points within ``point_radius_m`` of a tile's homes."""
 
 INDICATORS = (
     Indicator(
