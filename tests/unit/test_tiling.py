@@ -100,7 +100,7 @@ def test_whole_reasons() -> None:
     assert whole_reason(t, {"tree_visibility": "line_of_sight"}).startswith("line of sight")
     assert whole_reason(t, {"uncertainty": {"samples": 10}}).startswith("uncertainty")
     assert whole_reason(t, {"distance_mode": "euclidean"}) is None
-    assert registry().get("green-per-dwelling").menu_entry()["tiling"]["tileable"] is False
+    assert registry().get("green-per-dwelling").menu_entry()["tiling"]["tileable"] is True
     assert registry().get("air-quality").describe()["x-gsl"]["tiling"] == {
         "tileable": True,
         "reach": "point_radius_m for receptor points (zones: the home's own footprint; "
@@ -535,3 +535,55 @@ def test_equally_near_receptors_give_the_first_whatever_the_tile() -> None:
         doc = execute(AIR, inputs, tiles=tiled(1))
         assert _air_at(doc) == [None, first]
         same_but_tiles(execute(AIR, inputs), doc)
+
+
+GPD = registry().get("green-per-dwelling")
+
+
+@settings(max_examples=examples(8), deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(150, 500),
+    per_tile=st.integers(25, 70),
+    radius=st.sampled_from([60.0, 150.0, 400.0]),
+    points=st.booleans(),
+)
+def test_green_per_dwelling_tiles_give_the_one_piece_document(
+    seed, n, per_tile, radius, points
+) -> None:
+    c = synthetic.city(n, seed=seed, missing_dwellings_share=0.1, building_points=points)
+    inputs = {
+        "buildings": c["buildings"],
+        "green": c["parks"],
+        "neighbourhoods": c["neighbourhoods"],
+        "radius_m": radius,
+    }
+    one = execute(GPD, inputs)
+    many = execute(GPD, inputs, tiles=tiled(per_tile))
+    assert many["provenance"]["tiles"] >= 2
+    same_but_tiles(one, many)
+
+
+def test_green_per_dwelling_shares_green_across_a_tile_edge() -> None:
+    """Homes A (0, 0, 1 dwelling) and B (0, 100, 3 dwellings) in two tiles, reach 120 m.
+
+    A 40 × 50 m park (2,000 m²) at x 20–60, y 25–75 lies within 120 m of both (its
+    farthest corner from A: √(60² + 75²) = 96.05 m; from B the same), and each home's
+    point lies within the other's reach (100 m): both see 2,000 m² shared by 4
+    dwellings, 500 m² each — tiled as in one piece.
+    """
+    homes = [
+        point_feature(X, Y + y, name, dwellings=d) for name, y, d in (("A", 0, 1), ("B", 100, 3))
+    ]
+    inputs = {
+        "buildings": rd_collection(homes),
+        "green": rd_collection([box_feature(X + 20, Y + 25, X + 60, Y + 75)]),
+        "radius_m": 120.0,
+    }
+    doc = execute(GPD, inputs, tiles=tiled(1))
+    assert doc["provenance"]["tiles"] == 2
+    props = [f["properties"] for f in doc["buildings"]["features"]]
+    assert [p["green_within_m2"] for p in props] == [2000.0, 2000.0]
+    assert [p["dwellings_within"] for p in props] == [4.0, 4.0]
+    assert [p["green_per_dwelling_m2"] for p in props] == [500.0, 500.0]
+    same_but_tiles(execute(GPD, inputs), doc)

@@ -25,7 +25,7 @@ from gsl_indicators.core.canopy import canopy_area, chunked_map, dissolve_groups
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
 from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, booleans, metric, overall_share
 from gsl_indicators.core.spec import POLYGONS, Context, GeoInput, Indicator, Norm, Parameter, Source
-from gsl_indicators.core.tiling import Tiling
+from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
 from gsl_indicators.core.wording import counted
 from gsl_indicators.indicators.green import BUILDINGS, EXAMPLE, read_dwellings
 
@@ -35,8 +35,11 @@ __all__ = [
     "GreenAvailability",
     "compute",
     "green_available",
+    "green_parts",
     "green_per_home",
     "green_within_reach",
+    "home_sums",
+    "metrics_of",
     "per_dwelling",
     "reach_zones",
 ]
@@ -167,6 +170,83 @@ def green_available(
     return GreenAvailability(green_m2, in_zone, own, n_homes)
 
 
+def green_parts(green: np.ndarray, workers: int | None = None) -> np.ndarray:
+    """Return the public green as disjoint-by-group parts (overlapping green counts once).
+
+    Overlapping green polygons are dissolved per group of overlapping boxes
+    (:func:`~gsl_indicators.core.canopy.overlap_groups`), then split into parts.
+
+    Examples
+    --------
+    >>> p = green_parts(np.array([shapely.box(0, 0, 2, 2), shapely.box(1, 0, 3, 2)]))
+    >>> len(p), float(shapely.area(p).sum())
+    (1, 6.0)
+    """
+    parts = shapely.get_parts(green) if len(green) else np.empty(0, dtype=object)
+    if len(parts):
+        parts = shapely.get_parts(dissolve_groups(parts, overlap_groups(parts, workers), workers))
+    return np.asarray(parts, dtype=object)
+
+
+def _ordered_sums(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """Return per row the sum of its weights, added in the order of ``cols``.
+
+    An STRtree returns each row's hits in the order of its tree, which depends on what
+    the tree holds; summed in the order of the hits' positions in their whole layer, a
+    home's sum is the same whatever else the tree holds — in one piece or in a tile.
+
+    Examples
+    --------
+    >>> _ordered_sums(np.array([1, 0, 1]), np.array([9, 4, 2]), np.array([0.1, 5.0, 0.2]), 2)
+    array([5. , 0.3])
+    """
+    order = np.lexsort((cols, rows))
+    return np.bincount(rows[order], weights=weights[order], minlength=n)
+
+
+def home_sums(
+    homes: np.ndarray,
+    reps: np.ndarray,
+    reps_dwellings: np.ndarray,
+    parts: np.ndarray,
+    radius_m: float,
+    *,
+    reps_index: np.ndarray | None = None,
+    parts_index: np.ndarray | None = None,
+    workers: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return, per home, green within ``radius_m`` (m²) and the dwellings within it.
+
+    ``reps`` are the representative points of the homes that may lie in a home's reach
+    (all homes, or a tile's window of them) with their dwellings; ``parts`` the green
+    (:func:`green_parts`, or a window of them). ``reps_index`` and ``parts_index`` are
+    their positions in the whole layers (default: as given): sums are added in that
+    order (:func:`_ordered_sums`), so a tile's sums are the one-piece ones.
+    """
+    n = len(homes)
+    w = np.asarray(reps_dwellings, dtype=float)
+    ri = np.arange(len(reps)) if reps_index is None else np.asarray(reps_index)
+    pi = np.arange(len(parts)) if parts_index is None else np.asarray(parts_index)
+    rtree = shapely.STRtree(reps)
+    gtree = shapely.STRtree(parts) if len(parts) else None
+
+    def job(start: int, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        zones = _buffers(chunk, radius_m)
+        z, h = rtree.query(zones, predicate="intersects")
+        dw = _ordered_sums(z, ri[h], w[h], len(chunk))
+        gm = np.zeros(len(chunk))
+        if gtree is not None:
+            zz, p = gtree.query(zones, predicate="intersects")
+            a = shapely.area(shapely.intersection(zones[zz], parts[p]))
+            gm = _ordered_sums(zz, pi[p], a, len(chunk))
+        return gm, dw
+
+    res = chunked_map(job, n, homes, workers=workers, chunk=2048)
+    if not res:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate([r[0] for r in res]), np.concatenate([r[1] for r in res])
+
+
 def green_per_home(
     homes: np.ndarray,
     dwellings: np.ndarray,
@@ -188,31 +268,11 @@ def green_per_home(
     >>> g.round(6).tolist(), d.tolist()
     ([10000.0, 10000.0, 0.0], [4.0, 4.0, 2.0])
     """
-    n = len(homes)
-    w = np.asarray(dwellings, dtype=float)
-    if not n:
+    if not len(homes):
         return np.zeros(0), np.zeros(0)
     reps = representative_points(homes)
-    rtree = shapely.STRtree(reps)
-    parts = shapely.get_parts(green) if len(green) else np.empty(0, dtype=object)
-    if len(parts):
-        # overlapping green counts once: dissolve groups first
-        parts = shapely.get_parts(dissolve_groups(parts, overlap_groups(parts, workers), workers))
-    gtree = shapely.STRtree(parts) if len(parts) else None
-
-    def job(start: int, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        zones = _buffers(chunk, radius_m)
-        z, h = rtree.query(zones, predicate="intersects")
-        dw = np.bincount(z, weights=w[h], minlength=len(chunk))
-        gm = np.zeros(len(chunk))
-        if gtree is not None:
-            zz, p = gtree.query(zones, predicate="intersects")
-            a = shapely.area(shapely.intersection(zones[zz], parts[p]))
-            gm = np.bincount(zz, weights=a, minlength=len(chunk))
-        return gm, dw
-
-    res = chunked_map(job, n, homes, workers=workers, chunk=2048)
-    return np.concatenate([r[0] for r in res]), np.concatenate([r[1] for r in res])
+    parts = green_parts(green, workers)
+    return home_sums(homes, reps, dwellings, parts, radius_m, workers=workers)
 
 
 def green_within_reach(
@@ -298,12 +358,29 @@ def _neighbourhood_metrics(
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Compute ``green-per-dwelling`` (see the indicator's method text)."""
+    homes, green = layers["buildings"], layers["green"]
+    dwellings = read_dwellings(homes, ctx)
+    ctx.progress(0.1, "green within reach of each home")
+    g, d = green_per_home(homes.geometries, dwellings, green.geometries, float(params["radius_m"]))
+    return metrics_of(layers, params, ctx, dwellings, g, d)
+
+
+def metrics_of(
+    layers: Mapping[str, Layer],
+    params: Mapping[str, Any],
+    ctx: Context,
+    dwellings: np.ndarray,
+    g: np.ndarray,
+    d: np.ndarray,
+) -> Metrics:
+    """Return the metrics from the per-home green ``g`` and dwellings ``d`` within reach.
+
+    The neighbourhoods' and the overall green (unions of the homes' reach zones) are
+    computed here from all homes, in one piece and in a tiled run alike.
+    """
     homes, green, nbs = layers["buildings"], layers["green"], layers.get("neighbourhoods")
     radius = float(params["radius_m"])
     norm = float(params["norm_m2_per_dwelling"])
-    dwellings = read_dwellings(homes, ctx)
-    ctx.progress(0.1, "green within reach of each home")
-    g, d = green_per_home(homes.geometries, dwellings, green.geometries, radius)
     per = per_dwelling(g, d)
     meets = meets_norm(per, norm)
     total_green = green_within_reach(homes.geometries, green.geometries, radius)
@@ -454,15 +531,59 @@ METRICS: tuple[Metric, ...] = (
 )
 
 
+def tile_kernel(tile: TileData) -> TilePart:
+    """Return green and dwellings within ``radius_m`` of each core home (see :func:`home_sums`)."""
+    g, d = home_sums(
+        tile.features,
+        tile.windowed["reps"],
+        tile.windowed_values["reps"],
+        tile.windowed["parts"],
+        float(tile.params["radius_m"]),
+        reps_index=tile.windowed_index["reps"],
+        parts_index=tile.windowed_index["parts"],
+    )
+    return TilePart(tile.tile, tile.core, {"green_within_m2": g, "dwellings_within": d})
+
+
+def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
+    """Return the parent's part of a tiled run.
+
+    The green is dissolved once (:func:`green_parts`) and cut to each tile's window,
+    as are the homes' representative points with their dwellings (whoever may share a
+    core home's reach); the tiles sum per home, the parent's ``finish`` makes the
+    neighbourhoods' and the overall figures from all homes, as one piece does.
+    """
+    homes, green = layers["buildings"], layers["green"]
+    dwellings = read_dwellings(homes, ctx)
+    ctx.progress(0.1, "green within reach of each home")
+
+    def finish(merged: Merged) -> Metrics:
+        f = merged.feature
+        return metrics_of(
+            layers, params, ctx, dwellings, f["green_within_m2"], f["dwellings_within"]
+        )
+
+    return Prepared(
+        kernel=f"{__name__}:tile_kernel",
+        features=homes.geometries,
+        finish=finish,
+        windowed={
+            "reps": representative_points(homes.geometries),
+            "parts": green_parts(green.geometries),
+        },
+        windowed_values={"reps": np.asarray(dwellings, dtype=float)},
+        params={"radius_m": float(params["radius_m"])},
+    )
+
+
 TILING = Tiling(
     reach=lambda params: float(params["radius_m"]),
-    reach_text="radius_m",
+    reach_text="radius_m (the neighbourhoods' and the overall green, unions of all "
+    "homes' reach zones, are made in the parent from all homes)",
     whole=("neighbourhoods",),
-    reason="per home bounded by radius_m, but a neighbourhood's green lies in the union "
-    "of its homes' buffers and is shared by the dwellings around it: its merge (terms "
-    "in one-piece order, as the canopy's) is not written yet, so it runs whole",
+    prepare=prepare_tiles,
 )
-"""Declared reach of ``green-per-dwelling`` (runs whole until its merge is written)."""
+"""``green-per-dwelling`` in tiles: per home within ``radius_m``; areas in the parent."""
 
 INDICATORS = (
     Indicator(
