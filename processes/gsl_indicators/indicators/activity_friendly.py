@@ -43,6 +43,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from gsl_indicators.core.canopy import chunked_map
+from gsl_indicators.core.class_union import class_union_by_area, disjoint_classes
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
     AREA_OVERALL,
@@ -78,6 +79,8 @@ from gsl_indicators.indicators.proximity import distances_by_mode, euclidean_nea
 
 __all__ = [
     "BOUND_SLACK_M",
+    "CERTIFY_SAMPLE",
+    "CERTIFY_SHARE",
     "DENSIFY_M",
     "GROUP_CHUNK",
     "HIGHER",
@@ -94,6 +97,7 @@ __all__ = [
     "disjoint_pieces",
     "dissolve_runs",
     "interior_overlaps",
+    "intersecting_pairs",
     "intersection_in_box",
     "intersection_nodes",
     "length_in_areas",
@@ -260,6 +264,24 @@ def dissolve_runs(keys: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.n
     return keys[starts], out
 
 
+def intersecting_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the pairs ``i < j`` of geometries that intersect, and whether their interiors meet.
+
+    Examples
+    --------
+    >>> b = shapely.box([0, 10, 15, 30], 0, [10, 20, 25, 40], 10)  # 0|1 touch, 1 & 2 overlap
+    >>> [a.tolist() for a in intersecting_pairs(b)]
+    [[0, 1], [1, 2], [False, True]]
+    """
+    if len(geoms) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    i, j = i[i < j], j[i < j]
+    # interiors meet ⟺ they intersect and do not merely touch (DE-9IM ``T********``);
+    # GEOS's ``touches`` stops early where ``relate`` builds the whole matrix (4× faster)
+    return i, j, ~pairwise(shapely.touches, geoms[i], geoms[j])
+
+
 def interior_overlaps(geoms: np.ndarray) -> np.ndarray:
     """Return per polygon whether its interior meets another one's (touching is no overlap).
 
@@ -269,14 +291,11 @@ def interior_overlaps(geoms: np.ndarray) -> np.ndarray:
     >>> interior_overlaps(b).tolist()
     [False, True, True, False]
     """
-    out = np.zeros(len(geoms), dtype=bool)
-    if len(geoms) < 2:
-        return out
-    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    i, j = i[i < j], j[i < j]
-    # interiors meet ⟺ they intersect and do not merely touch (DE-9IM ``T********``);
-    # GEOS's ``touches`` stops early where ``relate`` builds the whole matrix (4× faster)
-    inner = ~pairwise(shapely.touches, geoms[i], geoms[j])
+    return _overlapping(len(geoms), *intersecting_pairs(geoms))
+
+
+def _overlapping(n: int, i: np.ndarray, j: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
     out[i[inner]] = True
     out[j[inner]] = True
     return out
@@ -343,8 +362,11 @@ def disjoint_pieces(geoms: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, n
 
     A geometry whose interior meets no other's (:func:`interior_overlaps`; a public-space
     layer that partitions the ground) is only clipped to the areas it meets; the
-    overlapping ones are dissolved per area (:func:`union_by_area`). Pieces without area
-    are left out. The pieces of an area together are ``(∪ geoms) ∩ area``.
+    overlapping ones are dissolved per area from classes of mutually disjoint polygons
+    (:func:`gsl_indicators.core.class_union.class_union_by_area`: each class is already
+    its own union, so an area costs a few binary overlays of whole classes instead of a
+    cascade over every polygon). Pieces without area are left out. The pieces of an area
+    together are ``(∪ geoms) ∩ area``.
 
     Examples
     --------
@@ -357,15 +379,28 @@ def disjoint_pieces(geoms: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, n
     none = (np.empty(0, dtype=object), np.zeros(0, dtype=np.int64))
     if not len(geoms) or not len(areas):
         return none
-    overlapping = interior_overlaps(geoms)
+    i, j, inner = intersecting_pairs(geoms)
+    overlapping = _overlapping(len(geoms), i, j, inner)
     single = geoms[~overlapping]
     ai, gi = shapely.STRtree(single).query(areas, predicate="intersects")
     pieces = [pairwise(shapely.intersection, single[gi], areas[ai])] if len(single) else []
     of = [ai] if len(single) else []
     if overlapping.any():
-        merged = union_by_area(geoms[overlapping], areas)
+        # the overlapping ones in classes of mutually disjoint polygons (two that meet,
+        # touching included, never share one): per area, each class is a valid
+        # MultiPolygon and the union is a few binary overlays of whole classes
+        idx = np.flatnonzero(overlapping)
+        both = overlapping[i] & overlapping[j]
+        at = np.cumsum(overlapping) - 1
+        classes = disjoint_classes(len(idx), at[i[both]], at[j[both]])
+        merged, merged_of = class_union_by_area(
+            geoms[idx],
+            classes,
+            areas,
+            intersection=lambda a, b: pairwise(shapely.intersection, a, b),
+        )
         pieces.append(merged)
-        of.append(np.arange(len(areas)))
+        of.append(merged_of)
     if not pieces:
         return none
     p, o = np.concatenate(pieces), np.concatenate(of)
@@ -419,18 +454,37 @@ BOUND_SLACK_M = 1e-6
 """Added to that bound: GEOS's ``dwithin`` may judge a distance of exactly the bound as beyond."""
 
 
+CERTIFY_SHARE = 0.5
+"""The centre test of :func:`nearest_distance` is used when it settles at least this share
+of a sample of the points (small targets far apart); otherwise the outline vertices bound
+every point."""
+CERTIFY_SAMPLE = 1024
+"""About this many points (every k-th) decide between the two bounds."""
+
+
 def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Return the exact straight-line distance from each origin to its nearest target.
 
-    Points to points: one KD-tree query. Points to polygons or lines: the targets'
-    outlines are densified to vertices at most ``DENSIFY_M`` apart and put in a KD-tree;
-    a point's nearest vertex lies at ``d_v``, and since a vertex is a point of its target
-    the true nearest distance is ``d ≤ d_v``. So the targets within ``d_v`` of the point
-    (one bulk ``STRtree`` query with predicate ``dwithin`` and a distance per point) hold
-    the nearest one — a point inside a polygon finds it at 0 — and the least of their
-    exact distances (``shapely.distance``) is ``d``; the points are taken in fixed chunks
-    of ``PAIR_CHUNK`` on threads (the same numbers for any thread count). For footprint origins GEOS's
-    nearest-neighbour search is used
+    Points to points: one KD-tree query. Points to polygons or lines, in fixed chunks of
+    ``PAIR_CHUNK`` points on threads (the same numbers for any thread count), one of two
+    exact roads, chosen on a sample of the points (:data:`CERTIFY_SHARE`):
+
+    * **centre test** (small targets, far apart): a KD-tree over the targets' bounding-box
+      centres gives each point the two nearest centres. The exact distance ``d0`` to the
+      target of the nearest centre (``shapely.distance``) is the answer when
+      ``d0 ≤ e2 − R`` (``e2`` the second-nearest centre's distance, ``R`` the largest
+      bounding-box half-diagonal): every other target lies at least ``e2 − R`` away, since
+      each of its points is within its half-diagonal of its centre. The points this does
+      not settle take the next road with the bound ``d0``.
+    * **vertex bound**: the outlines are densified to vertices at most ``DENSIFY_M`` apart
+      and put in a KD-tree; a point's nearest vertex lies at ``d_v`` and, a vertex being a
+      point of its target, the nearest distance is ``d ≤ d_v``. The targets within ``d_v``
+      (one bulk ``STRtree`` query with predicate ``dwithin``) hold the nearest one — a
+      point inside a polygon finds it at 0 — and the least of their exact distances is
+      ``d``.
+
+    Both give the least of the exact GEOS distances, to the bit. For footprint origins
+    GEOS's nearest-neighbour search is used
     (:func:`gsl_indicators.indicators.proximity.euclidean_nearest`). ``inf`` without targets.
 
     Examples
@@ -452,17 +506,43 @@ def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
     if (types(targets) == 0).all():
         d, _ = cKDTree(shapely.get_coordinates(targets)).query(xy)
         return np.asarray(d, dtype=float)
-    polygonal = shapely.get_dimensions(targets) == 2
-    outline = np.where(polygonal, shapely.boundary(targets), targets)
-    vertices = cKDTree(shapely.get_coordinates(shapely.segmentize(outline, DENSIFY_M)))
+    present = np.flatnonzero(~(shapely.is_missing(targets) | shapely.is_empty(targets)))
+    if not len(present):
+        return out
     tree = shapely.STRtree(targets)
 
-    def job(_s: int, pts: np.ndarray, pxy: np.ndarray) -> np.ndarray:
-        bound, _ = vertices.query(pxy)
+    def within_bound(pts: np.ndarray, bound: np.ndarray) -> np.ndarray:
         oi, ti = tree.query(pts, predicate="dwithin", distance=bound + BOUND_SLACK_M)
         d = np.full(len(pts), np.inf)
         np.minimum.at(d, oi, shapely.distance(pts[oi], targets[ti]))
         return d
+
+    box = shapely.bounds(targets[present])
+    centres = cKDTree((box[:, :2] + box[:, 2:]) / 2)
+    reach = float(np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]).max()) / 2
+
+    def centre_test(pts: np.ndarray, pxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        e, ci = centres.query(pxy, k=2)  # a lone target: e[:, 1] is inf
+        d0 = np.asarray(shapely.distance(pts, targets[present[ci[:, 0]]]), dtype=float)
+        return d0, d0 <= e[:, 1] - reach - BOUND_SLACK_M
+
+    sample = slice(None, None, max(1, n // CERTIFY_SAMPLE))
+    if centre_test(origins[sample], xy[sample])[1].mean() >= CERTIFY_SHARE:
+
+        def job(_s: int, pts: np.ndarray, pxy: np.ndarray) -> np.ndarray:
+            d, settled = centre_test(pts, pxy)
+            rest = np.flatnonzero(~settled)
+            if len(rest):
+                d[rest] = within_bound(pts[rest], d[rest])
+            return d
+
+    else:
+        polygonal = shapely.get_dimensions(targets) == 2
+        outline = np.where(polygonal, shapely.boundary(targets), targets)
+        vertices = cKDTree(shapely.get_coordinates(shapely.segmentize(outline, DENSIFY_M)))
+
+        def job(_s: int, pts: np.ndarray, pxy: np.ndarray) -> np.ndarray:
+            return within_bound(pts, vertices.query(pxy)[0])
 
     return np.concatenate(chunked_map(job, n, origins, xy, chunk=PAIR_CHUNK))
 
@@ -487,25 +567,35 @@ def area_metrics(
     if lines is None:
         ctx.warn("no-network", "network", "no walking network: intersection density is empty")
         out["intersections"] = np.full(n, np.nan)
-    # The noding (one GEOS call) runs in a thread beside the public-space work; the
-    # context is touched in this thread only, in the same order.
+    cycle = layers.get("cycle_network")
+    # The noding (one GEOS call) and the cycle lengths run in a thread beside the
+    # public-space work; the context is touched in this thread only, in the same order.
     with ThreadPoolExecutor(max_workers=1) as ex:
-        nodes = (
-            ex.submit(intersection_nodes, lines, int(params["min_intersection_degree"]))
+        counts = (
+            ex.submit(_count_intersections, lines, int(params["min_intersection_degree"]), areas)
             if lines is not None
             else None
         )
+        km = (
+            ex.submit(length_in_areas, cycle.geometries, areas)
+            if cycle is not None and len(cycle)
+            else None
+        )
         _public_space(layers, areas, out, ctx)
-        if nodes is not None:
-            out["intersections"] = count_in_areas(nodes.result(), areas).astype(float)
+        if counts is not None:
+            out["intersections"] = counts.result()
             ctx.note("intersections", int(out["intersections"].sum()))
-    cycle = layers.get("cycle_network")
-    if cycle is None or not len(cycle):
-        ctx.note("cycle_network", "not given: cycle-network density is empty")
-        out["cycle_km"] = np.full(n, np.nan)
-    else:
-        out["cycle_km"] = length_in_areas(cycle.geometries, areas) / 1000.0
+        if km is None:
+            ctx.note("cycle_network", "not given: cycle-network density is empty")
+            out["cycle_km"] = np.full(n, np.nan)
+        else:
+            out["cycle_km"] = km.result() / 1000.0
     return out
+
+
+def _count_intersections(lines: np.ndarray, min_degree: int, areas: np.ndarray) -> np.ndarray:
+    """Return the walkable intersections per area (float, for the density)."""
+    return count_in_areas(intersection_nodes(lines, min_degree), areas).astype(float)
 
 
 def _public_space(
@@ -624,10 +714,9 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     for k, (known, within) in flags.items():
         d = np.where(homes.mask, dist[k], np.nan)
         result.feature[f"distance_to_{k}_m"] = np.where(np.isinf(d), np.nan, d)
-        result.feature[f"near_{k}"] = [
-            None if not (h and kn) else bool(w)
-            for h, kn, w in zip(homes.mask.tolist(), known.tolist(), within.tolist(), strict=True)
-        ]
+        near = np.full(len(homes), None, dtype=object)  # null: not a home, or unknown
+        near[homes.mask & known] = within[homes.mask & known]  # stored as Python bools
+        result.feature[f"near_{k}"] = near.tolist()
     return result
 
 
