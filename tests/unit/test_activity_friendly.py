@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gsl_indicators.core.canopy as canopy
+import gsl_indicators.core.class_union as class_union
 import gsl_indicators.indicators.activity_friendly as af
 from geojson_helpers import box, fc, feature, line, point
 from gsl_indicators.core.class_union import class_union_by_area, disjoint_classes
@@ -371,6 +372,11 @@ def test_dissolve_runs_by_hand() -> None:
     assert shapely.area(pairwise(shapely.intersection, geoms[:1], geoms[1:2])).tolist() == [2.0]
 
 
+def _pieces(geoms: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pieces, of = disjoint_pieces(geoms, areas)
+    return of, shapely.area(pieces)
+
+
 @settings(max_examples=examples(25), deadline=None)
 @given(
     homes=st.lists(st.tuples(st.floats(-50, 250), st.floats(-50, 250)), min_size=1, max_size=30),
@@ -392,16 +398,21 @@ def test_threaded_chunks_do_not_change_results(homes, boxes, workers) -> None:
         union_area_within(targets, areas),
         shapely.area(af.union_by_area(targets, areas)),
         length_in_areas(shapely.boundary(targets), areas),
+        *_pieces(targets, areas),
+        nearest_distance(origins, shapely.centroid(targets)),
     )
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(af, "PAIR_CHUNK", 2)
         mp.setattr(af, "GROUP_CHUNK", 1)
+        mp.setattr(class_union, "FOLD_CHUNK", 1)
         mp.setattr(canopy, "default_workers", lambda: workers)
         small = (
             nearest_distance(origins, targets),
             union_area_within(targets, areas),
             shapely.area(af.union_by_area(targets, areas)),
             length_in_areas(shapely.boundary(targets), areas),
+            *_pieces(targets, areas),
+            nearest_distance(origins, shapely.centroid(targets)),
         )
     for a, b in zip(base, small, strict=True):
         assert np.array_equal(a, b)
@@ -442,7 +453,7 @@ def test_class_union_is_the_union(boxes) -> None:
     # intersecting pair apart, so each class is a valid MultiPolygon; the union per area
     # built from them equals GEOS's union of all boxes clipped to the area.
     g = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
-    i, j, _ = af.intersecting_pairs(g)
+    i, j = af.intersecting_pairs(g)
     classes = disjoint_classes(len(g), i, j)
     assert not (classes[i] == classes[j]).any()
     for c in np.unique(classes):

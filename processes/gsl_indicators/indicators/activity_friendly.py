@@ -102,6 +102,7 @@ __all__ = [
     "intersection_nodes",
     "length_in_areas",
     "nearest_distance",
+    "overlap_flags",
     "pairwise",
     "polygons_of",
     "reach_flags",
@@ -264,22 +265,19 @@ def dissolve_runs(keys: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.n
     return keys[starts], out
 
 
-def intersecting_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the pairs ``i < j`` of geometries that intersect, and whether their interiors meet.
+def intersecting_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the pairs ``i < j`` of geometries that intersect (touching included).
 
     Examples
     --------
     >>> b = shapely.box([0, 10, 15, 30], 0, [10, 20, 25, 40], 10)  # 0|1 touch, 1 & 2 overlap
     >>> [a.tolist() for a in intersecting_pairs(b)]
-    [[0, 1], [1, 2], [False, True]]
+    [[0, 1], [1, 2]]
     """
     if len(geoms) < 2:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    i, j = i[i < j], j[i < j]
-    # interiors meet ⟺ they intersect and do not merely touch (DE-9IM ``T********``);
-    # GEOS's ``touches`` stops early where ``relate`` builds the whole matrix (4× faster)
-    return i, j, ~pairwise(shapely.touches, geoms[i], geoms[j])
+    return i[i < j], j[i < j]
 
 
 def interior_overlaps(geoms: np.ndarray) -> np.ndarray:
@@ -291,13 +289,36 @@ def interior_overlaps(geoms: np.ndarray) -> np.ndarray:
     >>> interior_overlaps(b).tolist()
     [False, True, True, False]
     """
-    return _overlapping(len(geoms), *intersecting_pairs(geoms))
+    return overlap_flags(geoms, *intersecting_pairs(geoms))
 
 
-def _overlapping(n: int, i: np.ndarray, j: np.ndarray, inner: np.ndarray) -> np.ndarray:
-    out = np.zeros(n, dtype=bool)
-    out[i[inner]] = True
-    out[j[inner]] = True
+def overlap_flags(geoms: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Return per geometry whether its interior meets another's, given the intersecting pairs.
+
+    Interiors meet ⟺ they intersect and do not merely touch (DE-9IM ``T********``; GEOS's
+    ``touches`` stops early where ``relate`` builds the whole matrix, 4× faster). A flag
+    needs one such pair, so the pairs are tested in two rounds: first one pair of each
+    geometry, then only the pairs that can still set a flag (streets that cross many
+    others: one test each instead of one per crossing).
+
+    Examples
+    --------
+    >>> b = shapely.box([0, 10, 15, 30], 0, [10, 20, 25, 40], 10)
+    >>> overlap_flags(b, np.array([0, 1]), np.array([1, 2])).tolist()
+    [False, True, True, False]
+    """
+    out = np.zeros(len(geoms), dtype=bool)
+    if not len(i):
+        return out
+    _, first = np.unique(np.concatenate([i, j]), return_index=True)
+    tested = np.zeros(len(i), dtype=bool)
+    tested[np.unique(first % len(i))] = True
+    for first_round in (True, False):
+        sel = np.flatnonzero(tested == first_round)
+        sel = sel[~(out[i[sel]] & out[j[sel]])]  # both flagged already: nothing to learn
+        inner = ~pairwise(shapely.touches, geoms[i[sel]], geoms[j[sel]])
+        out[i[sel][inner]] = True
+        out[j[sel][inner]] = True
     return out
 
 
@@ -379,8 +400,8 @@ def disjoint_pieces(geoms: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, n
     none = (np.empty(0, dtype=object), np.zeros(0, dtype=np.int64))
     if not len(geoms) or not len(areas):
         return none
-    i, j, inner = intersecting_pairs(geoms)
-    overlapping = _overlapping(len(geoms), i, j, inner)
+    i, j = intersecting_pairs(geoms)
+    overlapping = overlap_flags(geoms, i, j)
     single = geoms[~overlapping]
     ai, gi = shapely.STRtree(single).query(areas, predicate="intersects")
     pieces = [pairwise(shapely.intersection, single[gi], areas[ai])] if len(single) else []
