@@ -403,6 +403,7 @@ def test_threaded_chunks_do_not_change_results(homes, boxes, workers) -> None:
     )
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(af, "PAIR_CHUNK", 2)
+        mp.setattr(af, "OVERLAY_CHUNK", 2)
         mp.setattr(af, "GROUP_CHUNK", 1)
         mp.setattr(class_union, "FOLD_CHUNK", 1)
         mp.setattr(canopy, "default_workers", lambda: workers)

@@ -87,6 +87,7 @@ __all__ = [
     "INDICATORS",
     "METRICS",
     "NODE_DECIMALS",
+    "OVERLAY_CHUNK",
     "PAIR_CHUNK",
     "PARAMETERS",
     "PLAY_REACH_M",
@@ -221,6 +222,8 @@ GROUP_CHUNK = 16
 depend on the thread count)."""
 PAIR_CHUNK = 4096
 """Pairs per thread task in :func:`pairwise` and points per task in :func:`nearest_distance`."""
+OVERLAY_CHUNK = 512
+"""Pairs per thread task in :func:`intersection_in_box` (overlays: far more work per pair)."""
 
 
 def pairwise(fn: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -337,12 +340,16 @@ def intersection_in_box(small: np.ndarray, large: np.ndarray) -> np.ndarray:
     ...                                  np.array([ring]))).tolist()  # 10 × 20
     [200.0]
     """
-    bounds = shapely.bounds(small).tolist()
-    near = np.empty(len(large), dtype=object)
-    for k, (geom, box_) in enumerate(zip(large, bounds, strict=True)):
-        near[k] = shapely.clip_by_rect(geom, *box_)
-    near = np.where(shapely.is_valid(near), near, large)
-    return pairwise(shapely.intersection, small, near)
+
+    def job(_s: int, sm: np.ndarray, lg: np.ndarray) -> np.ndarray:
+        near = np.empty(len(lg), dtype=object)
+        for k, (geom, box_) in enumerate(zip(lg, shapely.bounds(sm).tolist(), strict=True)):
+            near[k] = shapely.clip_by_rect(geom, *box_)
+        return np.asarray(shapely.intersection(sm, np.where(shapely.is_valid(near), near, lg)))
+
+    if not len(small):
+        return np.empty(0, dtype=object)
+    return np.concatenate(chunked_map(job, len(small), small, large, chunk=OVERLAY_CHUNK))
 
 
 def union_area_within(geoms: np.ndarray, within: np.ndarray) -> np.ndarray:
