@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gsl_indicators.core.canopy as canopy
+import gsl_indicators.core.class_union as class_union
 import gsl_indicators.indicators.activity_friendly as af
 from geojson_helpers import box, fc, feature, line, point
+from gsl_indicators.core.class_union import class_union_by_area, disjoint_classes
 from gsl_indicators.core.network import build_network
 from gsl_indicators.core.spec import registry
 from gsl_indicators.indicators.activity_friendly import (
@@ -238,8 +240,33 @@ def test_nearest_distance_is_exact(homes, boxes) -> None:
     lines = np.array([shapely.LineString([(x, y), (x + w, y + h)]) for x, y, w, h in boxes])
     for t in (targets, lines, np.concatenate([targets, shapely.points([[5.0, 5.0]])])):
         want = shapely.distance(origins[:, None], t[None, :]).min(axis=1)
-        # the least exact distance of a candidate set holding the nearest: the same number
+        # the least exact distance of a candidate set holding the nearest: the same number,
+        # by the road the sample picks, by the centre test always, and by the vertex bound
         assert np.array_equal(nearest_distance(origins, t), want)
+        for share in (0.0, 2.0):
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(af, "CERTIFY_SHARE", share)
+                assert np.array_equal(nearest_distance(origins, t), want)
+
+
+def test_nearest_distance_centre_test_by_hand() -> None:
+    # Two 2 × 2 boxes, centres (1, 1) and (101, 1), half-diagonal √2. From (0, 30): the
+    # nearest centre is (1, 1), d0 = 28 (to the top edge y = 2); the other centre lies at
+    # e2 = √(101² + 29²) ≈ 105.1 ≥ 28 + √2: settled, 28. From (51, 1), halfway: d0 = 49 >
+    # e2 − √2 = 50 − √2, not settled; the bound d0 finds 49. (1, 1) lies inside: 0. An
+    # empty target is left out; with a lone target every point is settled (e2 = inf).
+    boxes = np.array([shapely.box(0, 0, 2, 2), shapely.box(100, 0, 102, 2), shapely.Polygon()])
+    pts = shapely.points([[0, 30], [51, 1], [1, 1]])
+    # A long bar [10, 210] × [25, 35] (centre (110, 30), half-diagonal √(200² + 10²)/2 ≈
+    # 100.1) next to the first box: from (0, 30) its centre is far (110) but its end only
+    # 10 away. Its half-diagonal keeps the point unsettled (28 > 110 − 100.1): 10, not 28.
+    bar = np.array([boxes[0], shapely.box(10, 25, 210, 35)])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(af, "CERTIFY_SHARE", 0.0)
+        assert nearest_distance(pts, boxes).tolist() == [28.0, 49.0, 0.0]
+        assert nearest_distance(pts, boxes[:1]).tolist() == [28.0, 49.0, 0.0]
+        assert nearest_distance(pts, boxes[2:]).tolist() == [np.inf] * 3
+        assert nearest_distance(pts[:1], bar).tolist() == [10.0]
 
 
 def test_nearest_distance_at_a_vertex_by_hand() -> None:
@@ -345,6 +372,11 @@ def test_dissolve_runs_by_hand() -> None:
     assert shapely.area(pairwise(shapely.intersection, geoms[:1], geoms[1:2])).tolist() == [2.0]
 
 
+def _pieces(geoms: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pieces, of = disjoint_pieces(geoms, areas)
+    return of, shapely.area(pieces)
+
+
 @settings(max_examples=examples(25), deadline=None)
 @given(
     homes=st.lists(st.tuples(st.floats(-50, 250), st.floats(-50, 250)), min_size=1, max_size=30),
@@ -366,16 +398,22 @@ def test_threaded_chunks_do_not_change_results(homes, boxes, workers) -> None:
         union_area_within(targets, areas),
         shapely.area(af.union_by_area(targets, areas)),
         length_in_areas(shapely.boundary(targets), areas),
+        *_pieces(targets, areas),
+        nearest_distance(origins, shapely.centroid(targets)),
     )
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(af, "PAIR_CHUNK", 2)
+        mp.setattr(af, "OVERLAY_CHUNK", 2)
         mp.setattr(af, "GROUP_CHUNK", 1)
+        mp.setattr(class_union, "FOLD_CHUNK", 1)
         mp.setattr(canopy, "default_workers", lambda: workers)
         small = (
             nearest_distance(origins, targets),
             union_area_within(targets, areas),
             shapely.area(af.union_by_area(targets, areas)),
             length_in_areas(shapely.boundary(targets), areas),
+            *_pieces(targets, areas),
+            nearest_distance(origins, shapely.centroid(targets)),
         )
     for a, b in zip(base, small, strict=True):
         assert np.array_equal(a, b)
@@ -401,3 +439,30 @@ def test_interior_overlaps_is_the_de9im_pattern(boxes) -> None:
     want[i[inner]] = True
     want[j[inner]] = True
     assert np.array_equal(interior_overlaps(g), want)
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(1, 12), st.integers(1, 12)),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_class_union_is_the_union(boxes) -> None:
+    # Boxes on an integer grid (many touch along an edge). The greedy classes keep every
+    # intersecting pair apart, so each class is a valid MultiPolygon; the union per area
+    # built from them equals GEOS's union of all boxes clipped to the area.
+    g = np.array([shapely.box(x, y, x + w, y + h) for x, y, w, h in boxes])
+    i, j = af.intersecting_pairs(g)
+    classes = disjoint_classes(len(g), i, j)
+    assert not (classes[i] == classes[j]).any()
+    for c in np.unique(classes):
+        assert shapely.is_valid(shapely.multipolygons(g[classes == c]))
+    areas = np.array([shapely.box(0, 0, 20, 20), shapely.Polygon([(0, 20), (45, 20), (0, 45)]),
+                      shapely.box(0, 0, 45, 45).difference(shapely.box(5, 5, 40, 40))])  # fmt: skip
+    unions, of = class_union_by_area(g, classes, areas)
+    want = shapely.area(shapely.intersection(shapely.union_all(g), areas))
+    got = np.bincount(of, weights=shapely.area(unions), minlength=len(areas))
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-9)
+    assert len(set(of.tolist())) == len(of) and shapely.is_valid(unions).all()

@@ -70,6 +70,23 @@ def _layer(*dwellings: Any) -> Any:
     )
 
 
+def test_number_from_properties_by_hand() -> None:
+    # absent everywhere: the default, all counted; plain numbers everywhere (int and float):
+    # as floats, a non-finite one counted and defaulted; mixed kinds: feature by feature
+    # (a bool and unreadable text are missing, numeric text is read)
+    cases = [
+        ((None, None), [1.0, 1.0], 2),
+        ((3, 2.5, float("nan"), float("inf")), [3.0, 2.5, 1.0, 1.0], 2),
+        ((3, True, "4", "x", None), [3.0, 1.0, 4.0, 1.0, 1.0], 3),
+        ((7, 0), [7.0, 0.0], 0),
+    ]
+    for values, want, missing in cases:
+        ctx = Context()
+        assert _layer(*values).number("dwellings", 1.0, ctx).tolist() == want
+        counts = [w["count"] for w in ctx.warnings if w["code"] == "missing-property"]
+        assert counts == ([missing] if missing else [])
+
+
 def test_read_dwellings_by_hand() -> None:
     # 3 → home; 0 → not a home; absent → 1 (counted); "2" (numeric text) → 2
     ctx = Context()

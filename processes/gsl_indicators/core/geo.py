@@ -149,10 +149,18 @@ class Layer:
 
     def _number_from_properties(self, key: str, default: float) -> tuple[np.ndarray, int]:
         """Return property ``key`` read feature by feature, and how many lack a number."""
-        out = np.full(len(self), default, dtype=float)
+        values = [p.get(key) for p in self.properties]
+        out = np.full(len(values), default, dtype=float)
+        kinds = set(map(type, values))
+        if kinds <= {type(None)}:  # absent everywhere
+            return out, len(values)
+        if kinds <= {int, float}:  # plain numbers everywhere (not bools): one conversion
+            out = np.array(values, dtype=float)
+            bad = ~np.isfinite(out)
+            out[bad] = default
+            return out, int(bad.sum())
         missing = 0
-        for i, p in enumerate(self.properties):
-            v = p.get(key)
+        for i, v in enumerate(values):
             if isinstance(v, bool) or v is None:
                 missing += 1
                 continue
@@ -993,7 +1001,9 @@ def zone_index(
         return out
     query = representative_points(geoms) if representative else geoms
     g, z = tree.query(query, predicate="intersects")
-    if len(g):
+    if len(g) and bool((g[1:] > g[:-1]).all()):  # each geometry in one zone: no tie to break
+        out[g] = z
+    elif len(g):
         order = np.lexsort((z, g))
         g, z = g[order], z[order]
         first = np.r_[True, g[1:] != g[:-1]]

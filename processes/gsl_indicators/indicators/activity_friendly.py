@@ -43,6 +43,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from gsl_indicators.core.canopy import chunked_map
+from gsl_indicators.core.class_union import class_union_by_area, disjoint_classes
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
     AREA_OVERALL,
@@ -78,12 +79,15 @@ from gsl_indicators.indicators.proximity import distances_by_mode, euclidean_nea
 
 __all__ = [
     "BOUND_SLACK_M",
+    "CERTIFY_SAMPLE",
+    "CERTIFY_SHARE",
     "DENSIFY_M",
     "GROUP_CHUNK",
     "HIGHER",
     "INDICATORS",
     "METRICS",
     "NODE_DECIMALS",
+    "OVERLAY_CHUNK",
     "PAIR_CHUNK",
     "PARAMETERS",
     "PLAY_REACH_M",
@@ -94,10 +98,12 @@ __all__ = [
     "disjoint_pieces",
     "dissolve_runs",
     "interior_overlaps",
+    "intersecting_pairs",
     "intersection_in_box",
     "intersection_nodes",
     "length_in_areas",
     "nearest_distance",
+    "overlap_flags",
     "pairwise",
     "polygons_of",
     "reach_flags",
@@ -216,6 +222,8 @@ GROUP_CHUNK = 16
 depend on the thread count)."""
 PAIR_CHUNK = 4096
 """Pairs per thread task in :func:`pairwise` and points per task in :func:`nearest_distance`."""
+OVERLAY_CHUNK = 512
+"""Pairs per thread task in :func:`intersection_in_box` (overlays: far more work per pair)."""
 
 
 def pairwise(fn: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -260,6 +268,21 @@ def dissolve_runs(keys: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.n
     return keys[starts], out
 
 
+def intersecting_pairs(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the pairs ``i < j`` of geometries that intersect (touching included).
+
+    Examples
+    --------
+    >>> b = shapely.box([0, 10, 15, 30], 0, [10, 20, 25, 40], 10)  # 0|1 touch, 1 & 2 overlap
+    >>> [a.tolist() for a in intersecting_pairs(b)]
+    [[0, 1], [1, 2]]
+    """
+    if len(geoms) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    return i[i < j], j[i < j]
+
+
 def interior_overlaps(geoms: np.ndarray) -> np.ndarray:
     """Return per polygon whether its interior meets another one's (touching is no overlap).
 
@@ -269,16 +292,36 @@ def interior_overlaps(geoms: np.ndarray) -> np.ndarray:
     >>> interior_overlaps(b).tolist()
     [False, True, True, False]
     """
+    return overlap_flags(geoms, *intersecting_pairs(geoms))
+
+
+def overlap_flags(geoms: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Return per geometry whether its interior meets another's, given the intersecting pairs.
+
+    Interiors meet ⟺ they intersect and do not merely touch (DE-9IM ``T********``; GEOS's
+    ``touches`` stops early where ``relate`` builds the whole matrix, 4× faster). A flag
+    needs one such pair, so the pairs are tested in two rounds: first one pair of each
+    geometry, then only the pairs that can still set a flag (streets that cross many
+    others: one test each instead of one per crossing).
+
+    Examples
+    --------
+    >>> b = shapely.box([0, 10, 15, 30], 0, [10, 20, 25, 40], 10)
+    >>> overlap_flags(b, np.array([0, 1]), np.array([1, 2])).tolist()
+    [False, True, True, False]
+    """
     out = np.zeros(len(geoms), dtype=bool)
-    if len(geoms) < 2:
+    if not len(i):
         return out
-    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    i, j = i[i < j], j[i < j]
-    # interiors meet ⟺ they intersect and do not merely touch (DE-9IM ``T********``);
-    # GEOS's ``touches`` stops early where ``relate`` builds the whole matrix (4× faster)
-    inner = ~pairwise(shapely.touches, geoms[i], geoms[j])
-    out[i[inner]] = True
-    out[j[inner]] = True
+    _, first = np.unique(np.concatenate([i, j]), return_index=True)
+    tested = np.zeros(len(i), dtype=bool)
+    tested[np.unique(first % len(i))] = True
+    for first_round in (True, False):
+        sel = np.flatnonzero(tested == first_round)
+        sel = sel[~(out[i[sel]] & out[j[sel]])]  # both flagged already: nothing to learn
+        inner = ~pairwise(shapely.touches, geoms[i[sel]], geoms[j[sel]])
+        out[i[sel][inner]] = True
+        out[j[sel][inner]] = True
     return out
 
 
@@ -297,12 +340,16 @@ def intersection_in_box(small: np.ndarray, large: np.ndarray) -> np.ndarray:
     ...                                  np.array([ring]))).tolist()  # 10 × 20
     [200.0]
     """
-    bounds = shapely.bounds(small).tolist()
-    near = np.empty(len(large), dtype=object)
-    for k, (geom, box_) in enumerate(zip(large, bounds, strict=True)):
-        near[k] = shapely.clip_by_rect(geom, *box_)
-    near = np.where(shapely.is_valid(near), near, large)
-    return pairwise(shapely.intersection, small, near)
+
+    def job(_s: int, sm: np.ndarray, lg: np.ndarray) -> np.ndarray:
+        near = np.empty(len(lg), dtype=object)
+        for k, (geom, box_) in enumerate(zip(lg, shapely.bounds(sm).tolist(), strict=True)):
+            near[k] = shapely.clip_by_rect(geom, *box_)
+        return np.asarray(shapely.intersection(sm, np.where(shapely.is_valid(near), near, lg)))
+
+    if not len(small):
+        return np.empty(0, dtype=object)
+    return np.concatenate(chunked_map(job, len(small), small, large, chunk=OVERLAY_CHUNK))
 
 
 def union_area_within(geoms: np.ndarray, within: np.ndarray) -> np.ndarray:
@@ -343,8 +390,11 @@ def disjoint_pieces(geoms: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, n
 
     A geometry whose interior meets no other's (:func:`interior_overlaps`; a public-space
     layer that partitions the ground) is only clipped to the areas it meets; the
-    overlapping ones are dissolved per area (:func:`union_by_area`). Pieces without area
-    are left out. The pieces of an area together are ``(∪ geoms) ∩ area``.
+    overlapping ones are dissolved per area from classes of mutually disjoint polygons
+    (:func:`gsl_indicators.core.class_union.class_union_by_area`: each class is already
+    its own union, so an area costs a few binary overlays of whole classes instead of a
+    cascade over every polygon). Pieces without area are left out. The pieces of an area
+    together are ``(∪ geoms) ∩ area``.
 
     Examples
     --------
@@ -357,15 +407,28 @@ def disjoint_pieces(geoms: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, n
     none = (np.empty(0, dtype=object), np.zeros(0, dtype=np.int64))
     if not len(geoms) or not len(areas):
         return none
-    overlapping = interior_overlaps(geoms)
+    i, j = intersecting_pairs(geoms)
+    overlapping = overlap_flags(geoms, i, j)
     single = geoms[~overlapping]
     ai, gi = shapely.STRtree(single).query(areas, predicate="intersects")
     pieces = [pairwise(shapely.intersection, single[gi], areas[ai])] if len(single) else []
     of = [ai] if len(single) else []
     if overlapping.any():
-        merged = union_by_area(geoms[overlapping], areas)
+        # the overlapping ones in classes of mutually disjoint polygons (two that meet,
+        # touching included, never share one): per area, each class is a valid
+        # MultiPolygon and the union is a few binary overlays of whole classes
+        idx = np.flatnonzero(overlapping)
+        both = overlapping[i] & overlapping[j]
+        at = np.cumsum(overlapping) - 1
+        classes = disjoint_classes(len(idx), at[i[both]], at[j[both]])
+        merged, merged_of = class_union_by_area(
+            geoms[idx],
+            classes,
+            areas,
+            intersection=lambda a, b: pairwise(shapely.intersection, a, b),
+        )
         pieces.append(merged)
-        of.append(np.arange(len(areas)))
+        of.append(merged_of)
     if not pieces:
         return none
     p, o = np.concatenate(pieces), np.concatenate(of)
@@ -419,18 +482,37 @@ BOUND_SLACK_M = 1e-6
 """Added to that bound: GEOS's ``dwithin`` may judge a distance of exactly the bound as beyond."""
 
 
+CERTIFY_SHARE = 0.5
+"""The centre test of :func:`nearest_distance` is used when it settles at least this share
+of a sample of the points (small targets far apart); otherwise the outline vertices bound
+every point."""
+CERTIFY_SAMPLE = 1024
+"""About this many points (every k-th) decide between the two bounds."""
+
+
 def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Return the exact straight-line distance from each origin to its nearest target.
 
-    Points to points: one KD-tree query. Points to polygons or lines: the targets'
-    outlines are densified to vertices at most ``DENSIFY_M`` apart and put in a KD-tree;
-    a point's nearest vertex lies at ``d_v``, and since a vertex is a point of its target
-    the true nearest distance is ``d ≤ d_v``. So the targets within ``d_v`` of the point
-    (one bulk ``STRtree`` query with predicate ``dwithin`` and a distance per point) hold
-    the nearest one — a point inside a polygon finds it at 0 — and the least of their
-    exact distances (``shapely.distance``) is ``d``; the points are taken in fixed chunks
-    of ``PAIR_CHUNK`` on threads (the same numbers for any thread count). For footprint origins GEOS's
-    nearest-neighbour search is used
+    Points to points: one KD-tree query. Points to polygons or lines, in fixed chunks of
+    ``PAIR_CHUNK`` points on threads (the same numbers for any thread count), one of two
+    exact roads, chosen on a sample of the points (:data:`CERTIFY_SHARE`):
+
+    * **centre test** (small targets, far apart): a KD-tree over the targets' bounding-box
+      centres gives each point the two nearest centres. The exact distance ``d0`` to the
+      target of the nearest centre (``shapely.distance``) is the answer when
+      ``d0 ≤ e2 − R`` (``e2`` the second-nearest centre's distance, ``R`` the largest
+      bounding-box half-diagonal): every other target lies at least ``e2 − R`` away, since
+      each of its points is within its half-diagonal of its centre. The points this does
+      not settle take the next road with the bound ``d0``.
+    * **vertex bound**: the outlines are densified to vertices at most ``DENSIFY_M`` apart
+      and put in a KD-tree; a point's nearest vertex lies at ``d_v`` and, a vertex being a
+      point of its target, the nearest distance is ``d ≤ d_v``. The targets within ``d_v``
+      (one bulk ``STRtree`` query with predicate ``dwithin``) hold the nearest one — a
+      point inside a polygon finds it at 0 — and the least of their exact distances is
+      ``d``.
+
+    Both give the least of the exact GEOS distances, to the bit. For footprint origins
+    GEOS's nearest-neighbour search is used
     (:func:`gsl_indicators.indicators.proximity.euclidean_nearest`). ``inf`` without targets.
 
     Examples
@@ -452,17 +534,43 @@ def nearest_distance(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
     if (types(targets) == 0).all():
         d, _ = cKDTree(shapely.get_coordinates(targets)).query(xy)
         return np.asarray(d, dtype=float)
-    polygonal = shapely.get_dimensions(targets) == 2
-    outline = np.where(polygonal, shapely.boundary(targets), targets)
-    vertices = cKDTree(shapely.get_coordinates(shapely.segmentize(outline, DENSIFY_M)))
+    present = np.flatnonzero(~(shapely.is_missing(targets) | shapely.is_empty(targets)))
+    if not len(present):
+        return out
     tree = shapely.STRtree(targets)
 
-    def job(_s: int, pts: np.ndarray, pxy: np.ndarray) -> np.ndarray:
-        bound, _ = vertices.query(pxy)
+    def within_bound(pts: np.ndarray, bound: np.ndarray) -> np.ndarray:
         oi, ti = tree.query(pts, predicate="dwithin", distance=bound + BOUND_SLACK_M)
         d = np.full(len(pts), np.inf)
         np.minimum.at(d, oi, shapely.distance(pts[oi], targets[ti]))
         return d
+
+    box = shapely.bounds(targets[present])
+    centres = cKDTree((box[:, :2] + box[:, 2:]) / 2)
+    reach = float(np.hypot(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]).max()) / 2
+
+    def centre_test(pts: np.ndarray, pxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        e, ci = centres.query(pxy, k=2)  # a lone target: e[:, 1] is inf
+        d0 = np.asarray(shapely.distance(pts, targets[present[ci[:, 0]]]), dtype=float)
+        return d0, d0 <= e[:, 1] - reach - BOUND_SLACK_M
+
+    sample = slice(None, None, max(1, n // CERTIFY_SAMPLE))
+    if centre_test(origins[sample], xy[sample])[1].mean() >= CERTIFY_SHARE:
+
+        def job(_s: int, pts: np.ndarray, pxy: np.ndarray) -> np.ndarray:
+            d, settled = centre_test(pts, pxy)
+            rest = np.flatnonzero(~settled)
+            if len(rest):
+                d[rest] = within_bound(pts[rest], d[rest])
+            return d
+
+    else:
+        polygonal = shapely.get_dimensions(targets) == 2
+        outline = np.where(polygonal, shapely.boundary(targets), targets)
+        vertices = cKDTree(shapely.get_coordinates(shapely.segmentize(outline, DENSIFY_M)))
+
+        def job(_s: int, pts: np.ndarray, pxy: np.ndarray) -> np.ndarray:
+            return within_bound(pts, vertices.query(pxy)[0])
 
     return np.concatenate(chunked_map(job, n, origins, xy, chunk=PAIR_CHUNK))
 
@@ -487,25 +595,35 @@ def area_metrics(
     if lines is None:
         ctx.warn("no-network", "network", "no walking network: intersection density is empty")
         out["intersections"] = np.full(n, np.nan)
-    # The noding (one GEOS call) runs in a thread beside the public-space work; the
-    # context is touched in this thread only, in the same order.
+    cycle = layers.get("cycle_network")
+    # The noding (one GEOS call) and the cycle lengths run in a thread beside the
+    # public-space work; the context is touched in this thread only, in the same order.
     with ThreadPoolExecutor(max_workers=1) as ex:
-        nodes = (
-            ex.submit(intersection_nodes, lines, int(params["min_intersection_degree"]))
+        counts = (
+            ex.submit(_count_intersections, lines, int(params["min_intersection_degree"]), areas)
             if lines is not None
             else None
         )
+        km = (
+            ex.submit(length_in_areas, cycle.geometries, areas)
+            if cycle is not None and len(cycle)
+            else None
+        )
         _public_space(layers, areas, out, ctx)
-        if nodes is not None:
-            out["intersections"] = count_in_areas(nodes.result(), areas).astype(float)
+        if counts is not None:
+            out["intersections"] = counts.result()
             ctx.note("intersections", int(out["intersections"].sum()))
-    cycle = layers.get("cycle_network")
-    if cycle is None or not len(cycle):
-        ctx.note("cycle_network", "not given: cycle-network density is empty")
-        out["cycle_km"] = np.full(n, np.nan)
-    else:
-        out["cycle_km"] = length_in_areas(cycle.geometries, areas) / 1000.0
+        if km is None:
+            ctx.note("cycle_network", "not given: cycle-network density is empty")
+            out["cycle_km"] = np.full(n, np.nan)
+        else:
+            out["cycle_km"] = km.result() / 1000.0
     return out
+
+
+def _count_intersections(lines: np.ndarray, min_degree: int, areas: np.ndarray) -> np.ndarray:
+    """Return the walkable intersections per area (float, for the density)."""
+    return count_in_areas(intersection_nodes(lines, min_degree), areas).astype(float)
 
 
 def _public_space(
@@ -624,10 +742,9 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     for k, (known, within) in flags.items():
         d = np.where(homes.mask, dist[k], np.nan)
         result.feature[f"distance_to_{k}_m"] = np.where(np.isinf(d), np.nan, d)
-        result.feature[f"near_{k}"] = [
-            None if not (h and kn) else bool(w)
-            for h, kn, w in zip(homes.mask.tolist(), known.tolist(), within.tolist(), strict=True)
-        ]
+        near = np.full(len(homes), None, dtype=object)  # null: not a home, or unknown
+        near[homes.mask & known] = within[homes.mask & known]  # stored as Python bools
+        result.feature[f"near_{k}"] = near.tolist()
     return result
 
 
