@@ -107,3 +107,30 @@ def test_shapes_read_odd_dicts_as_geos_does() -> None:
         for group in ([odd[i]], [odd[i], odd[-1]], [odd[-2], odd[i]]):
             got, want = shapes(group), plain_shapes(group)
             assert [shapely.to_wkb(g) for g in got] == [shapely.to_wkb(g) for g in want]
+
+
+def test_measures_and_empty_parts_are_written_as_geos_does() -> None:
+    """M values are left out (not a height) and an empty part stays ``[[]]``."""
+    g = np.array(
+        [
+            shapely.from_wkt("POINT M (155000 463000 7)"),
+            shapely.from_wkt("POLYGON M ((0 0 1, 1 0 1, 1 1 1, 0 0 1))"),
+            shapely.from_wkt("MULTIPOLYGON (EMPTY, ((0 0, 1 0, 1 1, 0 0)))"),
+        ],
+        dtype=object,
+    )
+    got = geometry_dicts(g)
+    assert got[0]["coordinates"] == [155000.0, 463000.0]
+    assert canonical_json(got) == canonical_json(plain_geometry_dicts(g))
+
+
+def test_shapes_refuse_what_geos_refuses() -> None:
+    for odd in (
+        {"type": "Point", "coordinates": ["1", "2"]},
+        {"type": "Point", "coordinates": [True, False]},
+        {"type": ["Point"], "coordinates": [1, 2]},
+    ):
+        with pytest.raises(shapely.errors.GEOSException):
+            plain_shapes([odd])
+        with pytest.raises(shapely.errors.GEOSException):
+            shapes([odd])

@@ -323,3 +323,10 @@ def test_booleans_and_dates_keep_the_plain_read(monkeypatch) -> None:
     table = sources._read_gdal(io.BytesIO(data), None)
     assert table.columns["ok"].tolist() == [True, False]
     assert table.columns["when"].dtype.kind == "M"
+
+
+def test_a_field_named_like_the_streams_geometry_column_is_read(monkeypatch) -> None:
+    data = _fgb_any([shapely.Point(121000, 487000)], {"wkb_geometry": np.array([5])})
+    table = sources._read_gdal(io.BytesIO(data), None)
+    assert table.columns["wkb_geometry"].tolist() == [5]
+    assert shapely.get_x(table.geometries[0]) == 121000.0

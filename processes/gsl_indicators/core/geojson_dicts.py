@@ -79,9 +79,14 @@ def geometry_dicts(geoms: np.ndarray) -> list[Any]:
     if fast.any():
         f = np.flatnonzero(fast)
         g = geoms[f]
-        ok = ~shapely.is_empty(g) & ~shapely.has_z(g)
+        # M values: GEOS's GeoJSON leaves them out, the ragged arrays would not
+        ok = ~shapely.is_empty(g) & ~shapely.has_z(g) & ~shapely.has_m(g)
         bounds = shapely.bounds(g)
         ok &= np.isfinite(bounds).all(axis=1)
+        multi = np.flatnonzero(ok & (kinds[f] == _MULTIPOLYGON))
+        if len(multi):  # a multipolygon with an empty part: GEOS writes it as [[]]
+            parts, owner = shapely.get_parts(g[multi], return_index=True)
+            ok[multi[np.unique(owner[shapely.is_empty(parts)])]] = False
         fast[f[~ok]] = False
     for kind in (_POINT, _POLYGON, _MULTIPOLYGON):
         at = np.flatnonzero(fast & (kinds == kind))
@@ -105,6 +110,23 @@ def plain_shapes(dicts: list[Any]) -> np.ndarray:
     return out
 
 
+def _numbers(coords: list[Any]) -> np.ndarray | None:
+    """Return coordinates as floats, or ``None`` unless they are all plain JSON numbers.
+
+    Examples
+    --------
+    >>> _numbers([[1, 2.5]]).tolist(), _numbers([["1", "2"]]), _numbers([[True, False]])
+    ([[1.0, 2.5]], None, None)
+    """
+    try:
+        arr = np.array(coords)
+    except ValueError:  # ragged
+        return None
+    if arr.dtype.kind not in "iuf":  # text, booleans, objects (ints beyond 64 bits)
+        return None
+    return arr.astype(float)
+
+
 def _flat(kind: str, dicts: list[Any]) -> np.ndarray | None:
     """Return the geometries of dicts all of type ``kind`` from their coordinates.
 
@@ -113,8 +135,8 @@ def _flat(kind: str, dicts: list[Any]) -> np.ndarray | None:
     """
     try:
         if kind == "Point":
-            xy = np.array([d["coordinates"] for d in dicts], dtype=float)
-            if xy.ndim != 2 or xy.shape[1] != 2 or not np.isfinite(xy).all():
+            xy = _numbers([d["coordinates"] for d in dicts])
+            if xy is None or xy.ndim != 2 or xy.shape[1] != 2 or not np.isfinite(xy).all():
                 return None
             return np.asarray(shapely.from_ragged_array(shapely.GeometryType.POINT, xy))
         if kind == "Polygon":
@@ -123,8 +145,10 @@ def _flat(kind: str, dicts: list[Any]) -> np.ndarray | None:
             parts = [d["coordinates"] for d in dicts]
             polys = [p for m in parts for p in m]
         rings = [r for p in polys for r in p]
-        xy = np.array([c for r in rings for c in r], dtype=float)
-        if xy.ndim != 2 or xy.shape[1] != 2 or not all(len(r) >= 4 for r in rings):
+        xy = _numbers([c for r in rings for c in r])
+        if xy is None or xy.ndim != 2 or xy.shape[1] != 2:
+            return None
+        if not all(len(r) >= 4 for r in rings):
             return None
         if not np.isfinite(xy).all():
             return None  # null (or NaN) coordinates: GEOS refuses them
@@ -163,7 +187,9 @@ def shapes(dicts: list[Any]) -> np.ndarray:
     for i, d in enumerate(dicts):
         if d:
             kind = d.get("type") if isinstance(d, dict) else None
-            by_kind.setdefault(kind if kind in _FAST else "", []).append(i)
+            by_kind.setdefault(kind if isinstance(kind, str) and kind in _FAST else "", []).append(
+                i
+            )
     for kind, at in by_kind.items():
         part = [dicts[i] for i in at]
         made = _flat(kind, part) if kind else None

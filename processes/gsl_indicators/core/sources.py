@@ -503,8 +503,9 @@ def _read_arrow(
     because no Python object is made per feature and field until the columns are
     converted at once. ``None`` (the caller reads the plain way) when the stream's
     geometry column is not plain WKB for every feature: GDAL 3.x streams a FlatGeobuf's
-    null geometry as a corrupt binary value (a negative length), so a file with one
-    takes the plain road.
+    null geometry as a corrupt binary value (a negative length) and a bbox that selects
+    nothing as 65,536 made-up rows of empty WKB, so such reads take the plain road; so
+    does a file with a field named like the stream's geometry column.
     """
     import pyarrow as pa
     from pyogrio.raw import read_arrow
@@ -512,12 +513,15 @@ def _read_arrow(
     meta, table = read_arrow(where, bbox=tuple(bbox) if bbox else None)
     if isinstance(where, io.BytesIO):
         where.seek(0)
+    names = table.column_names
+    if len(set(names)) != len(names):  # a field named like the geometry column
+        return None
     try:
         chunks = [
             (c.storage if isinstance(c, pa.ExtensionArray) else c).to_numpy(zero_copy_only=False)
             for c in table.column(meta.get("geometry_name") or "wkb_geometry").chunks
         ]  # geoarrow.wkb: its binary storage, chunk by chunk (no copy of the whole column)
-    except (pa.ArrowException, SystemError):
+    except (pa.ArrowException, SystemError, KeyError):
         return None
     wkb = np.asarray(np.concatenate(chunks) if chunks else np.empty(0), dtype=object)
     if not all(isinstance(w, bytes) and w for w in wkb.tolist()):

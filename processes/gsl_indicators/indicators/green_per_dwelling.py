@@ -580,7 +580,6 @@ TILING = Tiling(
     reach=lambda params: float(params["radius_m"]),
     reach_text="radius_m (the neighbourhoods' and the overall green, unions of all "
     "homes' reach zones, are made in the parent from all homes)",
-    whole=("neighbourhoods",),
     prepare=prepare_tiles,
 )
 """``green-per-dwelling`` in tiles: per home within ``radius_m``; areas in the parent."""
