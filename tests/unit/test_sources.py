@@ -19,7 +19,7 @@ from gsl_indicators.core.spec import Context, GeoInput, InputError
 POINTS = GeoInput("homes", "Homes", "", ("Point",))
 
 
-def _fgb(geoms: list, fields: dict, crs: str) -> bytes:
+def _fgb(geoms: list, fields: dict, crs: str, geometry_type: str = "Point") -> bytes:
     """Write a FlatGeobuf with GDAL (pyogrio) and return its bytes."""
     import tempfile
     from pathlib import Path
@@ -33,7 +33,7 @@ def _fgb(geoms: list, fields: dict, crs: str) -> bytes:
             field_data=list(fields.values()),
             fields=list(fields),
             driver="FlatGeobuf",
-            geometry_type="Point",
+            geometry_type=geometry_type,
             crs=crs,
             spatial_index=False,  # keep the order: the test reads features by position
         )
@@ -233,24 +233,9 @@ def test_a_file_layers_output_features_are_its_properties_plus_the_columns(cache
 # --- GDAL's Arrow stream: the same table as the plain read ------------------------
 
 
-def _fgb_any(geoms: list, fields: dict, spatial_index: bool = False) -> bytes:
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.fgb"
-        wkb = np.asarray([None if g is None else shapely.to_wkb(g) for g in geoms], dtype=object)
-        write(
-            str(path),
-            geometry=wkb,
-            field_data=list(fields.values()),
-            fields=list(fields),
-            driver="FlatGeobuf",
-            geometry_type="Unknown",
-            crs="EPSG:28992",
-            spatial_index=spatial_index,
-        )
-        return path.read_bytes()
+def _fgb_any(geoms: list, fields: dict) -> bytes:
+    """A FlatGeobuf in EPSG:28992 of any geometry kinds (:func:`_fgb`)."""
+    return _fgb(geoms, fields, "EPSG:28992", geometry_type="Unknown")
 
 
 def _tables_equal(a: sources.FeatureTable, b: sources.FeatureTable) -> None:

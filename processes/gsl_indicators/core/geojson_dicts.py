@@ -28,6 +28,7 @@ import shapely
 __all__ = ["geometry_dicts", "plain_geometry_dicts", "plain_shapes", "shapes"]
 
 _POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6
+_FAST = frozenset(("Point", "Polygon", "MultiPolygon"))  # the kinds made from coordinates
 
 
 def plain_geometry_dicts(geoms: np.ndarray) -> list[Any]:
@@ -74,7 +75,7 @@ def geometry_dicts(geoms: np.ndarray) -> list[Any]:
     if not len(geoms):
         return out
     present = ~shapely.is_missing(geoms)
-    kinds = np.where(present, shapely.get_type_id(geoms), -1)
+    kinds = shapely.get_type_id(geoms)  # -1 for None
     fast = present & np.isin(kinds, (_POINT, _POLYGON, _MULTIPOLYGON))
     if fast.any():
         f = np.flatnonzero(fast)
@@ -195,6 +196,3 @@ def shapes(dicts: list[Any]) -> np.ndarray:
         made = _flat(kind, part) if kind else None
         out[at] = made if made is not None and len(made) == len(at) else plain_shapes(part)
     return out
-
-
-_FAST = frozenset(("Point", "Polygon", "MultiPolygon"))
