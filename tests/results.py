@@ -18,3 +18,18 @@ def execute(indicator: Indicator, inputs: Mapping[str, Any], **kwargs: Any) -> d
 def values(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Return the bare output values of a results document (HTTP ``response=document``)."""
     return output_values(doc)
+
+
+def same_but_tiles(one: Mapping[str, Any], tiles: Mapping[str, Any]) -> None:
+    """Assert two results are equal output by output, but for provenance's tile facts."""
+    tiles = {**tiles, "provenance": dict(tiles["provenance"])}
+    for k in ("tiles", "tiles_reason", "tiles_canopy"):
+        tiles["provenance"].pop(k, None)
+    assert one.keys() == tiles.keys()
+    for name in one:
+        if isinstance(one[name], dict) and "features" in one[name]:
+            a, b = one[name]["features"], tiles[name]["features"]
+            assert len(a) == len(b)
+            for i, (fa, fb) in enumerate(zip(a, b, strict=True)):  # feature by feature
+                assert fa == fb, f"{name}[{i}]"
+        assert one[name] == tiles[name], name

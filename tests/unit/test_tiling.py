@@ -32,7 +32,7 @@ from gsl_indicators.core.tiling import (
     whole_reason,
 )
 from hypothesis_profiles import examples
-from results import execute
+from results import execute, same_but_tiles
 
 GREEN = registry().get("green-3-30-300")
 X, Y = 121000.0, 487000.0
@@ -40,21 +40,6 @@ X, Y = 121000.0, 487000.0
 
 def tiled(per_tile: int, runner=None) -> TileOptions:
     return TileOptions(features_per_tile=per_tile, threshold=0, runner=runner)
-
-
-def same_but_tiles(one: dict, tiles: dict) -> None:
-    """Assert two results are equal output by output, but for provenance's tile facts."""
-    tiles = {**tiles, "provenance": dict(tiles["provenance"])}
-    for k in ("tiles", "tiles_reason", "tiles_canopy"):
-        tiles["provenance"].pop(k, None)
-    assert one.keys() == tiles.keys()
-    for name in one:
-        if isinstance(one[name], dict) and "features" in one[name]:
-            a, b = one[name]["features"], tiles[name]["features"]
-            assert len(a) == len(b)
-            for i, (fa, fb) in enumerate(zip(a, b, strict=True)):  # feature by feature
-                assert fa == fb, f"{name}[{i}]"
-        assert one[name] == tiles[name], name
 
 
 # ------------------------------------------------------------------------ planning

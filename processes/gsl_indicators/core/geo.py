@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
@@ -812,8 +812,11 @@ def give_back_memory() -> None:
 
 
 def read_layers(
-    specs: Iterable[GeoInput], raw: Mapping[str, Any], ctx: Context | None = None
-) -> tuple[dict[str, Layer], str]:
+    specs: Iterable[GeoInput],
+    raw: Mapping[str, Any],
+    ctx: Context | None = None,
+    defer: Collection[str] = (),
+) -> tuple[dict[str, Any], str]:
     """Parse every geo input present in ``raw`` into one working CRS.
 
     Parameters
@@ -824,6 +827,10 @@ def read_layers(
         The request inputs (href inputs already resolved to FeatureCollections).
     ctx : Context, optional
         Receives data-quality warnings and notes.
+    defer : collection of str
+        Inputs (files by reference) left unread for the tiles to read
+        (:mod:`gsl_indicators.core.tile_files`): each is a
+        :class:`~gsl_indicators.core.tile_files.DeferredLayer`, after the others.
 
     Returns
     -------
@@ -833,14 +840,19 @@ def read_layers(
         The working CRS.
     """
     with paused_gc():
-        return _read_layers(specs, raw, ctx)
+        return _read_layers(specs, raw, ctx, defer)
 
 
 def _read_layers(
-    specs: Iterable[GeoInput], raw: Mapping[str, Any], ctx: Context | None = None
-) -> tuple[dict[str, Layer], str]:
+    specs: Iterable[GeoInput],
+    raw: Mapping[str, Any],
+    ctx: Context | None = None,
+    defer: Collection[str] = (),
+) -> tuple[dict[str, Any], str]:
     """Parse the present geo inputs (the body of :func:`read_layers`)."""
     specs = [s for s in specs if raw.get(s.name) is not None]
+    later = [s for s in specs if s.name in defer]
+    specs = [s for s in specs if s.name not in defer]
     source: dict[str, str] = {}
     lonlat_bounds: list[np.ndarray] = []
     tables: dict[str, FeatureTable] = {}
@@ -881,7 +893,13 @@ def _read_layers(
     reference = reference_layer(specs, layers)
     if ctx is not None and reference is not None:
         warn_disjoint_layers(layers, reference, ctx)
-    return layers, target
+    out: dict[str, Any] = dict(layers)
+    if later:
+        from gsl_indicators.core.tile_files import DeferredLayer
+
+        for s in later:
+            out[s.name] = DeferredLayer(s.name, raw[s.name], tuple(s.geometry_types))
+    return out, target
 
 
 def to_jsonable(values: Any) -> list[Any]:

@@ -6,6 +6,7 @@ workers, tests), so the same inputs always give the same result document.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -13,11 +14,14 @@ from typing import Any
 from gsl_indicators import __version__
 from gsl_indicators.core.assemble import area_groups, assemble, results_document
 from gsl_indicators.core.canonical import digest, digest_bytes
-from gsl_indicators.core.geo import Layer, give_back_memory, paused_gc, read_layers
+from gsl_indicators.core.geo import RD_NEW, Layer, give_back_memory, paused_gc, read_layers
 from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.sources import is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
+from gsl_indicators.core.tile_files import DeferredLayer, Undefer, deferrable
 from gsl_indicators.core.tiling import TileOptions, run_tiled, whole_reason
+
+log = logging.getLogger(__name__)
 
 RELEASE_MIN_FEATURES = 100_000
 """Dropped layers this large are collected and their memory handed back at once."""
@@ -175,6 +179,8 @@ def compute_metrics(
     if tiles is not None:
         result = _tiled(indicator, layers, params, ctx, tiles)
     if result is None:
+        if any(isinstance(v, DeferredLayer) for v in layers.values()):
+            raise Undefer("the request runs in one piece: its kernel reads every layer")
         result = indicator.compute(layers, params, ctx)
     if not isinstance(result, Metrics):
         raise TypeError(f"{indicator.id}: a kernel returns Metrics, got {type(result).__name__}")
@@ -243,6 +249,72 @@ def compute_outputs(
     return outputs
 
 
+def deferred_inputs(
+    indicator: Indicator,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    tiles: TileOptions | None,
+) -> tuple[str, ...]:
+    """Return the inputs the tiles may read from their own files (none when not tiling).
+
+    Files by reference (FlatGeobuf, whole) that the indicator's :class:`Tiling` names
+    under these parameters (:mod:`gsl_indicators.core.tile_files`).
+    """
+    t = indicator.tiling
+    if tiles is None or t is None or t.files is None or whole_reason(t, params) is not None:
+        return ()
+    given = frozenset(k for k, v in inputs.items() if v is not None)
+    return tuple(n for n in t.files(params, given) if deferrable(inputs.get(n)))
+
+
+def _compute(
+    indicator: Indicator,
+    inputs: Mapping[str, Any],
+    params: dict[str, Any],
+    ctx: Context,
+    tiles: TileOptions | None,
+    defer: tuple[str, ...],
+) -> tuple[dict[str, Any], dict[str, tuple[int, int | None, str]], str | None]:
+    """Read the layers and compute the outputs; return them, what was read and the CRS.
+
+    Raises
+    ------
+    Undefer
+        When inputs were left to the tiles (``defer``) and the request is not tiled
+        after all, or the tiles found those files irregular.
+    """
+    ctx.progress(0.0, "reading inputs")
+    with paused_gc():
+        if indicator.geo:
+            layers, crs = read_layers(indicator.inputs, inputs, ctx, defer=defer)
+        else:
+            layers, crs = {}, None
+        deferred = [v for v in layers.values() if isinstance(v, DeferredLayer)]
+        if deferred:
+            _check_tiled(indicator, layers, crs, tiles)
+        read = {
+            name: (len(layer.features), layer.given, layer.source_crs)
+            for name, layer in layers.items()
+            if not isinstance(layer, DeferredLayer)
+        }
+        ctx.progress(0.05, "computing")
+        outputs = compute_outputs(indicator, layers, params, ctx, tiles, release=True)
+    for layer in deferred:  # known once the tiles have reported
+        read[layer.name] = (layer.features, layer.given, layer.source_crs)
+    return outputs, read, crs
+
+
+def _check_tiled(
+    indicator: Indicator, layers: Mapping[str, Any], crs: str | None, tiles: TileOptions | None
+) -> None:
+    """Raise :class:`Undefer` unless a request with deferred layers will run in tiles."""
+    features = layers.get(indicator.features or "")
+    if tiles is None or features is None or crs != RD_NEW:
+        raise Undefer("not tiled (no features, or not in RD New)")
+    if len(features) < tiles.threshold or len(features) <= tiles.features_per_tile:
+        raise Undefer(f"{len(features)} features run in one piece")
+
+
 def execute(
     indicator: Indicator,
     inputs: Mapping[str, Any],
@@ -279,28 +351,28 @@ def execute(
         (:func:`~gsl_indicators.core.assemble.output_values` gives the bare values).
     """
     params = prepare(indicator, inputs)
+    defer = deferred_inputs(indicator, params, inputs, tiles)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gsl-digests") as pool:
         if digests is None:  # beside parsing and the kernel: see LazyDigests
             digests = LazyDigests(pool.submit(input_digests, indicator, inputs))
-        ctx = Context(
-            on_progress=on_progress,
-            input_digests=digests,
-            part_cache=part_cache,
-            explicit=frozenset(k for k in inputs if k in params),
-        )
-        warn_ignored(indicator, params, inputs, ctx)
-        ctx.progress(0.0, "reading inputs")
-        with paused_gc():
-            if indicator.geo:
-                layers, crs = read_layers(indicator.inputs, inputs, ctx)
-            else:
-                layers, crs = {}, None
-            read = {
-                name: (len(layer.features), layer.given, layer.source_crs)
-                for name, layer in layers.items()
-            }
-            ctx.progress(0.05, "computing")
-            outputs = compute_outputs(indicator, layers, params, ctx, tiles, release=True)
+        while True:
+            ctx = Context(
+                on_progress=on_progress,
+                input_digests=digests,
+                part_cache=part_cache,
+                explicit=frozenset(k for k in inputs if k in params),
+            )
+            warn_ignored(indicator, params, inputs, ctx)
+            try:
+                outputs, read, crs = _compute(indicator, inputs, params, ctx, tiles, defer)
+                break
+            except Undefer as why:
+                if not defer:
+                    raise
+                # a layer left to the tiles is not as regular as the tiles need: start
+                # again reading every layer whole (the plain road, with its warnings)
+                log.info("%s: reading every layer whole: %s", indicator.id, why)
+                defer = ()
         digests = dict(digests)
     ctx.progress(1.0, "done")
     provenance: dict[str, Any] = {

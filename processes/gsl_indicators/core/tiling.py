@@ -18,7 +18,10 @@ distance of it declares that distance, its **reach** (:class:`Tiling` on
    its cell and its core features' bounds, grown by the reach — with the values those
    features carry (``windowed_values``: exposure levels). A *grouped* layer goes
    to tiles by whole groups: each connected group of overlapping crowns to the tile
-   holding its first crown, so no group is ever cut.
+   holding its first crown, so no group is ever cut. Large layers given as files by
+   reference need not pass through the parent at all: an indicator may name layers its
+   tiles read from the files themselves (``Tiling.files``; the same windows and whole
+   groups, :mod:`gsl_indicators.core.tile_files`), and the parent never reads them.
 3. **Run** (:func:`run_tile`, in any process). The tile kernel returns per-feature
    arrays for its core features and **additive** terms (canopy: the area of each of
    its crown groups' union inside each neighbourhood, with the group's order key). Tiles
@@ -113,6 +116,11 @@ class Tiling:
         declared but no merge is written yet, so it runs whole (``reason`` says so).
     reason : str
         Why it runs whole when ``prepare`` is ``None``.
+    files : callable, optional
+        ``(params, given input names) -> layer names``: the layers the tiles may read
+        from their own files (:mod:`gsl_indicators.core.tile_files`) under these
+        parameters, so the parent never reads them; ``prepare`` then finds a
+        :class:`~gsl_indicators.core.tile_files.DeferredLayer` in their place.
     """
 
     reach: Callable[[Mapping[str, Any]], float]
@@ -121,6 +129,7 @@ class Tiling:
     whole_when: Callable[[Mapping[str, Any]], str | None] | None = None
     prepare: Callable[[Mapping[str, Layer], dict[str, Any], Context], Prepared] | None = None
     reason: str = ""
+    files: Callable[[Mapping[str, Any], frozenset[str]], tuple[str, ...]] | None = None
 
     def description(self) -> dict[str, Any]:
         """Return the ``tiling`` member of the description's ``x-gsl``."""
@@ -165,6 +174,9 @@ class Prepared:
         Length of the per-area partial sums.
     finish : callable
         ``(merged) -> Metrics`` in the parent: from the merged parts to the metrics.
+    files : dict
+        ``name -> description`` (:func:`~gsl_indicators.core.tile_files.file_of`): layers
+        each tile reads from the file itself.
     """
 
     kernel: str
@@ -177,6 +189,7 @@ class Prepared:
     per_feature: dict[str, np.ndarray] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     n_areas: int = 0
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -332,6 +345,8 @@ class TileData:
     """Each windowed feature's position in its whole layer."""
     windowed_values: dict[str, np.ndarray] = field(default_factory=dict)
     """The rows of :attr:`Prepared.windowed_values` of the windowed features, in order."""
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The layers this tile reads from their files (:attr:`Prepared.files`)."""
 
     def owns(self, geoms: np.ndarray) -> np.ndarray:
         """Return whether each geometry's box centre lies in this tile's cell."""
@@ -472,6 +487,7 @@ def encode_tile(tile: TileData) -> bytes:
         "windowed": list(tile.windowed),
         "per_feature": list(tile.per_feature),
         "windowed_values": list(tile.windowed_values),
+        "files": tile.files,
     }
     return _save(arrays, header)
 
@@ -507,6 +523,7 @@ def decode_tile(data: bytes) -> TileData:
         world=_box(h["world"]),
         windowed_index={k: arrays[f"i:{k}"] for k in h["windowed"] if f"i:{k}" in arrays},
         windowed_values={k: arrays[f"v:{k}"] for k in h.get("windowed_values", ())},
+        files=h.get("files") or {},
     )
 
 
@@ -636,6 +653,7 @@ class TilePayloads(Sequence[bytes]):
             windowed_values={
                 k: np.asarray(v)[chosen[k]] for k, v in prepared.windowed_values.items()
             },
+            files=prepared.files,
         )
 
 

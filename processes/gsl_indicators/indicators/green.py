@@ -27,6 +27,7 @@ import numpy as np
 import shapely
 
 from gsl_indicators.core import homes as homes_module
+from gsl_indicators.core import tile_files
 from gsl_indicators.core.canopy import (
     CanopyParts,
     canopy_area,
@@ -60,6 +61,7 @@ from gsl_indicators.core.spec import (
     Parameter,
     Source,
 )
+from gsl_indicators.core.tile_files import DeferredLayer
 from gsl_indicators.core.tiling import Merged, Prepared, TileData, TilePart, Tiling
 from gsl_indicators.core.wording import counted
 
@@ -312,8 +314,8 @@ def canopy_zones(
     >>> cz.coverage.tolist(), shapely.area(cz.zones).tolist()
     ([1.0, 0.5], [10000.0, 5000.0])
     """
-    area = shapely.area(neighbourhoods)
     if extent is not None and len(extent):
+        area = shapely.area(neighbourhoods)
         ext = shapely.union_all(extent)
         shapely.prepare(ext)
         inside = shapely.contains(ext, neighbourhoods)
@@ -323,8 +325,24 @@ def canopy_zones(
             zones[part] = shapely.intersection(neighbourhoods[part], ext)
         cov = np.where(area > 0, shapely.area(zones) / np.where(area > 0, area, 1.0), 0.0)
         return CanopyZones(zones, cov, "canopy_extent")
-    if len(crowns):
-        bbox = shapely.box(*shapely.total_bounds(crowns))
+    bounds = shapely.total_bounds(crowns) if len(crowns) else None
+    return bbox_zones(neighbourhoods, bounds)
+
+
+def bbox_zones(neighbourhoods: np.ndarray, bounds: Any) -> CanopyZones:
+    """Return the zones without a ``canopy_extent``: coverage by the crowns' bounding box.
+
+    ``bounds`` is the crowns' ``total_bounds`` (``None``: no crowns), known in the
+    parent of a tiled run only once its tiles have read the crowns.
+
+    Examples
+    --------
+    >>> bbox_zones(np.array([shapely.box(0, 0, 10, 10)]), (0, 0, 5, 10)).coverage.tolist()
+    [0.5]
+    """
+    area = shapely.area(neighbourhoods)
+    if bounds is not None:
+        bbox = shapely.box(*bounds)
         inside = shapely.contains(bbox, neighbourhoods)
         cov = np.ones(len(neighbourhoods))
         part = ~inside
@@ -1019,19 +1037,39 @@ def tile_kernel(tile: TileData) -> TilePart:
     feature: dict[str, np.ndarray] = {
         "park_distance_m": park_distance(homes, tile.shared["targets"], float(p["park_distance_m"]))
     }
+    reports: dict[str, Any] = {}
+    cell = tile_files.open_cell(tile.cell, tile.world)
     if p["has_trees"]:
-        feature["trees_within"] = trees_within(
-            homes, tile.windowed["trees"], float(p["tree_distance_m"])
-        )
+        if "trees" in tile.files:  # read from the file: the window the parent would cut
+            win = tile_files.read_window(tile.files["trees"], _tree_window(tile, cell), cell)
+            trees, reports["trees"] = win.geometries, win.report.as_json()
+        else:
+            trees = tile.windowed["trees"]
+        feature["trees_within"] = trees_within(homes, trees, float(p["tree_distance_m"]))
     terms: dict[str, np.ndarray] = {}
     if p["has_crowns"]:
-        # this tile's crowns are whole groups of overlapping crowns (Prepared.grouped):
-        # each group is dissolved here as in one piece, keyed by its first crown
-        parts = canopy_parts(
-            tile.windowed["crowns"], tile.shared["zones"], keys=tile.windowed_index["crowns"]
-        )
+        # this tile's crowns are whole groups of overlapping crowns (Prepared.grouped, or
+        # read whole from the file): each group is dissolved here as in one piece,
+        # keyed by its first crown
+        if "canopy" in tile.files:
+            crowns, keys, report = tile_files.whole_groups(tile.files["canopy"], cell)
+            reports["canopy"] = report.as_json()
+        else:
+            crowns, keys = tile.windowed["crowns"], tile.windowed_index["crowns"]
+        parts = canopy_parts(crowns, tile.shared["zones"], keys=keys)
         terms = {f"canopy_{f.name}": getattr(parts, f.name) for f in fields(parts)}
-    return TilePart(tile.tile, tile.core, feature, terms=terms)
+    extra = {"files": reports} if reports else {}
+    return TilePart(tile.tile, tile.core, feature, terms=terms, extra=extra)
+
+
+def _tree_window(tile: TileData, cell: tuple[float, float, float, float]) -> Any:
+    """Return the box of the trees a tile reads: its open cell and core homes, grown by the reach."""
+    d = float(tile.params["tree_distance_m"])
+    x0, y0, x1, y1 = cell
+    if len(tile.features):
+        b = shapely.total_bounds(tile.features)
+        x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
+    return (x0 - d, y0 - d, x1 + d, y1 + d)
 
 
 def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Prepared:
@@ -1046,16 +1084,22 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
     _check_tree_inputs(trees, canopy, ctx)
     dwellings = read_dwellings(homes, ctx)
     ctx.progress(0.1, "trees, parks and canopy")
-    points = _sized_trees(trees, canopy, params, ctx)
-    crowns = canopy.geometries if canopy is not None else None
-    if points is None and crowns is not None:
+    given: Mapping[str, Any] = layers  # a layer left to the tiles is a DeferredLayer
+    files: dict[str, DeferredLayer] = {  # layers the tiles read from their files (tile_files)
+        k: given[k] for k in ("trees", "canopy") if isinstance(given.get(k), DeferredLayer)
+    }
+    points = None if "trees" in files else _sized_trees(trees, canopy, params, ctx)
+    crowns = canopy.geometries if canopy is not None and "canopy" not in files else None
+    if points is None and crowns is not None and trees is None:
         points = shapely.point_on_surface(crowns)
     pk, targets = park_targets(parks.geometries, params)
-    cz = (
-        canopy_zones(nbs.geometries, crowns, extent.geometries if extent is not None else None)
-        if crowns is not None
-        else None
-    )
+    ext = extent.geometries if extent is not None else None
+    cz = None
+    if crowns is not None:
+        cz = canopy_zones(nbs.geometries, crowns, ext)
+    elif "canopy" in files and ext is not None:
+        cz = canopy_zones(nbs.geometries, np.empty(0, dtype=object), ext)
+    zones = nbs.geometries if "canopy" in files and cz is None else None
     groups = ctx.groups
     if groups is None:
         groups = AreaGroups(zone_index(homes.geometries, nbs.geometries), len(nbs))
@@ -1070,11 +1114,18 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
         )
         dist = merged.feature["park_distance_m"]
         target = float(params["canopy_target"])
-        if cz is None:
+        if files:  # raises Undefer (read whole, start again) when a file is irregular
+            tile_files.settle(
+                list(files.values()), merged.extras, shapely.total_bounds(homes.geometries)
+            )
+        zoned = cz
+        if zoned is None and "canopy" in files:  # no extent: the crowns' bounding box
+            zoned = bbox_zones(nbs.geometries, files["canopy"].bounds)
+        if zoned is None:
             canopy_arrays = rule_30(nbs.geometries, None, None, target)
         else:
             terms = CanopyParts(*(merged.terms[f"canopy_{f.name}"] for f in fields(CanopyParts)))
-            canopy_arrays = canopy_result(cz, sum_canopy_parts(terms, len(nbs)), target)
+            canopy_arrays = canopy_result(zoned, sum_canopy_parts(terms, len(nbs)), target)
         res = combine_3_30_300(
             groups=groups,
             dwellings=dwellings,
@@ -1093,21 +1144,38 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
         first = np.full(int(labels.max()) + 1 if len(labels) else 0, len(crowns))
         np.minimum.at(first, labels, np.arange(len(crowns)))
         grouped["crowns"] = (crowns, first[labels])
+    shared_zones = cz.zones if cz is not None else zones if zones is not None else empty
     return Prepared(
         kernel=f"{__name__}:tile_kernel",
         features=homes.geometries,
         finish=finish,
-        shared={"targets": targets, "zones": cz.zones if cz is not None else empty},
+        shared={"targets": targets, "zones": shared_zones},
         windowed={"trees": points if points is not None else empty},
         grouped=grouped,
         params={
             "tree_distance_m": float(params["tree_distance_m"]),
             "park_distance_m": float(params["park_distance_m"]),
-            "has_trees": points is not None,
-            "has_crowns": crowns is not None,
+            "has_trees": points is not None or "trees" in files,
+            "has_crowns": crowns is not None or "canopy" in files,
         },
         n_areas=len(nbs),
+        files={k: tile_files.file_of(v) for k, v in files.items()},
     )
+
+
+def _file_layers(params: Mapping[str, Any], given: frozenset[str]) -> tuple[str, ...]:
+    """Return the layers tiles may read from their files (see :mod:`~gsl_indicators.core.tile_files`).
+
+    Tree points when every tree counts (``min_tree_size_m`` 0: no sizes to read and
+    report); crowns when tree points are given (else the crowns stand in for trees,
+    which needs them in the parent).
+    """
+    out = []
+    if "trees" in given and float(params.get("min_tree_size_m", 0.0)) <= 0:
+        out.append("trees")
+    if "canopy" in given and "trees" in given:
+        out.append("canopy")
+    return tuple(out)
 
 
 TILING = Tiling(
@@ -1116,6 +1184,7 @@ TILING = Tiling(
     whole=("parks", "neighbourhoods", "canopy_extent"),
     whole_when=_runs_whole,
     prepare=prepare_tiles,
+    files=_file_layers,
 )
 """``green-3-30-300`` in tiles: halo ``tree_distance_m``; parks and areas whole."""
 

@@ -64,7 +64,9 @@ def tile_options(settings: Settings, parent_id: str | None = None) -> TileOption
     if settings.redis_url and parent_id:
         runner = RQTiles(settings, parent_id)
     elif settings.tile_workers > 1:
-        runner = PoolTiles(settings.tile_workers, settings.worker_memory_mb)
+        runner = PoolTiles(
+            settings.tile_workers, settings.worker_memory_mb, settings.model_dump(mode="json")
+        )
     return TileOptions(
         features_per_tile=settings.tile_features,
         threshold=settings.tile_threshold,
@@ -248,12 +250,16 @@ def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
     (RQ keeps it as the sub-job's result for a minute).
     """
     import gsl_service.jobs.worker as worker
-    from gsl_service.jobs.task import _settings
+    from gsl_service.jobs.task import _settings, use_spool_of
 
     d = dict(settings)
     if worker.WORKER_SETTINGS is not None and worker.WORKER_SETTINGS.redis_url:
         d["redis_url"] = worker.WORKER_SETTINGS.redis_url
+    if worker.WORKER_SETTINGS is not None:  # this worker's own disk: a tile may read files
+        d["spool_dir"] = str(worker.WORKER_SETTINGS.spool_path.resolve())
+        d["spool_max_bytes"] = worker.WORKER_SETTINGS.spool_max_bytes
     s = _settings(d)
+    use_spool_of(d)
     conn = _conn(s)
     claim, given = _key(s, parent_id, index, "claim"), _key(s, parent_id, index, "in")
     me = tile_job_id(parent_id, index).encode()  # an RQ retry of this sub-job is "me" too
@@ -311,17 +317,24 @@ def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = No
     return stopped
 
 
-def _die_with_parent(memory_mb: int) -> None:
-    """Tile process initializer: die when the process that started it dies; bound memory."""
+def _die_with_parent(memory_mb: int, settings: dict[str, Any] | None = None) -> None:
+    """Tile process initializer: die when the process that started it dies; bound memory.
+
+    With the job's ``settings``, input files by reference are read through its spool
+    (a tile may read them: :mod:`gsl_indicators.core.tile_files`).
+    """
     import contextlib
     import ctypes
     import signal
 
+    from gsl_service.jobs.task import use_spool_of
     from gsl_service.jobs.worker import limit_memory
 
     with contextlib.suppress(OSError, AttributeError):  # Linux only: PR_SET_PDEATHSIG (1)
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
     limit_memory(memory_mb)
+    if settings is not None:
+        use_spool_of(settings)
 
 
 class PoolTiles:
@@ -332,9 +345,12 @@ class PoolTiles:
     dismissed, timed out — its forkserver ends and they are killed.
     """
 
-    def __init__(self, workers: int, memory_mb: int = 0) -> None:
+    def __init__(
+        self, workers: int, memory_mb: int = 0, settings: dict[str, Any] | None = None
+    ) -> None:
         self.workers = max(1, workers)
         self.memory_mb = memory_mb
+        self.settings = settings
 
     def __call__(
         self, payloads: Sequence[bytes], on_tile: Callable[[int, int], None]
@@ -350,7 +366,7 @@ class PoolTiles:
         pool = ProcessPool(
             max_workers=min(self.workers, n),
             initializer=_die_with_parent,
-            initargs=(self.memory_mb,),
+            initargs=(self.memory_mb, self.settings),
             context=_context(),
         )
         try:

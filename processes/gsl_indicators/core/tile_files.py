@@ -1,0 +1,400 @@
+"""Tiles that read their own windows of large layers straight from the input files.
+
+A province's trees (2,000,000 points) and crowns (1,500,000 polygons) are most of its
+bytes. In the plain tiled road (:mod:`gsl_indicators.core.tiling`) the parent job
+fetches, reads and validates them whole, then cuts a window for every tile, encodes it
+and ships it through Redis — all serial work in one process, which bounds what more
+workers can gain. Here the parent leaves such a layer unread (a :class:`DeferredLayer`)
+and every tile reads what it needs from the file itself, through the same locator
+(the worker's spool: fetched once per worker, verified by its sha256) and FlatGeobuf's
+packed R-tree:
+
+* a **windowed** layer (tree points): the features whose box meets the tile's window
+  (its cell, open to infinity at the edge of the world, and its core features' bounds,
+  grown by the reach) — the same window the parent would have cut;
+* a **grouped** layer (crowns): every connected group of overlapping crowns whose first
+  crown (lowest position in the file) has its box centre in the tile's cell, whole
+  (:func:`whole_groups`: the read box grows until no owned group touches its edge), with
+  each crown's position in the file as its order key — exactly the groups and keys the
+  parent would have sent.
+
+**Exactness.** The answer is the one-piece answer only when the file is *regular*: in
+EPSG:28992 (the working CRS), every feature with a non-empty valid geometry of an
+allowed type, its first vertex inside the RD New bounds — then the parent, reading it
+whole, would have dropped, repaired, reprojected and warned about nothing, and the
+tiles' windows equal its cuts. Each tile checks what it reads and reports, for the
+features it *owns* (box centre in its cell: the cells partition the plane, so every
+feature with a box is owned once), their number and bounds (:class:`FileReport`).
+The parent adds them up (:func:`settle`): the owned counts must add up to the file's
+feature count (a null or empty geometry has no box, is read by no tile and shows as a
+shortfall), and the layer must not lie apart from the homes (the ``no-overlap``
+warning). If anything is irregular, :class:`Undefer` is raised and the run starts again
+reading every layer whole — the plain road, with its warnings, repairs and checks —
+so the document is always the one-piece document.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+
+from gsl_indicators.core.canopy import overlap_groups
+from gsl_indicators.core.geo import NO_OVERLAP_GAP_M, RD_BOUNDS, RD_NEW
+from gsl_indicators.core.sources import is_reference, read_table, with_bbox
+
+__all__ = [
+    "FAR",
+    "DeferredLayer",
+    "FileReport",
+    "Undefer",
+    "deferrable",
+    "file_of",
+    "open_cell",
+    "read_window",
+    "settle",
+    "source_of",
+    "whole_groups",
+]
+
+Box = tuple[float, float, float, float]
+
+_TYPE_NAMES = (
+    "Point",
+    "LineString",
+    "LinearRing",
+    "Polygon",
+    "MultiPoint",
+    "MultiLineString",
+    "MultiPolygon",
+    "GeometryCollection",
+)
+
+FAR = 1.0e12
+"""A coordinate beyond any RD New coordinate: the open side of an outer cell, as a bbox."""
+
+GROUP_MARGIN_M = 50.0
+"""How far beyond its cell a tile first reads a grouped layer (it grows as needed)."""
+
+
+class Undefer(RuntimeError):
+    """A deferred layer is not regular (or the request is not tiled): read every layer whole."""
+
+
+@dataclass
+class DeferredLayer:
+    """A geo input left unread by the parent: its tiles read it from its file.
+
+    ``features`` and ``given`` are known once the tiles have reported (:func:`settle`).
+    """
+
+    name: str
+    source: Mapping[str, Any]
+    geometry_types: tuple[str, ...]
+    features: int = 0
+    given: int = 0
+    source_crs: str = RD_NEW
+    bounds: Box | None = None
+
+    def __len__(self) -> int:
+        return self.features
+
+
+def deferrable(value: Any) -> bool:
+    """Return whether an input may be left to the tiles: a FlatGeobuf file by reference, whole.
+
+    Examples
+    --------
+    >>> sha = "ab" * 32
+    >>> ref = {"source": "file", "format": "flatgeobuf", "sha256": sha, "pin": bytes.fromhex(sha),
+    ...        "bbox": None, "href": "h"}
+    >>> deferrable(ref), deferrable({**ref, "bbox": [0, 0, 1, 1]}), deferrable({**ref, "format": "geojson"})
+    (True, False, False)
+    """
+    return is_reference(value) and value.get("format") == "flatgeobuf" and value.get("bbox") is None
+
+
+def file_of(layer: DeferredLayer) -> dict[str, Any]:
+    """Return what a tile needs to read a deferred layer (JSON: no raw bytes)."""
+    s = layer.source
+    return {
+        "name": layer.name,
+        "format": s["format"],
+        "href": s["href"],
+        "sha256": s["sha256"],
+        "size": s.get("size"),
+        "geometry_types": list(layer.geometry_types),
+    }
+
+
+def source_of(file: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the file source (by reference) of :func:`file_of`'s description.
+
+    The parent made the description from a source the service had pinned; the pin is
+    made again from its sha256, so the spool verifies the very same content.
+    """
+    return {
+        "source": "file",
+        "format": file["format"],
+        "href": file["href"],
+        "bbox": None,
+        "sha256": file["sha256"],
+        "pin": bytes.fromhex(file["sha256"]),
+        "size": file.get("size"),
+    }
+
+
+def open_cell(cell: Box, world: Box) -> Box:
+    """Return ``cell`` with the sides on the world's edge pushed out to infinity.
+
+    Examples
+    --------
+    >>> open_cell((0.0, 0.0, 5.0, 10.0), (0.0, 0.0, 10.0, 10.0))
+    (-inf, -inf, 5.0, inf)
+    """
+    x0, y0, x1, y1 = cell
+    return (
+        -math.inf if x0 <= world[0] else x0,
+        -math.inf if y0 <= world[1] else y0,
+        math.inf if x1 >= world[2] else x1,
+        math.inf if y1 >= world[3] else y1,
+    )
+
+
+def _finite(box: Box) -> Box:
+    """Return ``box`` with infinite sides at :data:`FAR` (GDAL takes finite boxes)."""
+    return (
+        max(box[0], -FAR),
+        max(box[1], -FAR),
+        min(box[2], FAR),
+        min(box[3], FAR),
+    )
+
+
+def _centres(geoms: np.ndarray) -> np.ndarray:
+    b = shapely.bounds(geoms)
+    return np.column_stack(((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2))
+
+
+def _in_cell(xy: np.ndarray, cell: Box) -> np.ndarray:
+    """Return whether points lie in an open cell (half-open: low side in, high side out).
+
+    The same rule as :func:`gsl_indicators.core.tiling.cells_of` (an infinite side
+    takes every value), so the open cells partition the plane.
+    """
+    x0, y0, x1, y1 = cell
+    return (xy[:, 0] >= x0) & (xy[:, 0] < x1) & (xy[:, 1] >= y0) & (xy[:, 1] < y1)
+
+
+@dataclass
+class FileReport:
+    """What a tile saw of a deferred layer (summed over tiles by :func:`settle`).
+
+    Attributes
+    ----------
+    owned : int
+        Features read whose box centre lies in the tile's cell.
+    bounds : list of float or None
+        The bounds of those features.
+    header : int
+        The file's feature count.
+    irregular : str
+        Why the file is not regular ("" when it is, as far as this tile saw).
+    """
+
+    owned: int = 0
+    bounds: list[float] | None = None
+    header: int = 0
+    irregular: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the report for a tile part's ``extra``."""
+        return {
+            "owned": self.owned,
+            "bounds": self.bounds,
+            "header": self.header,
+            "irregular": self.irregular,
+        }
+
+
+@dataclass
+class Window:
+    """Features of a deferred layer read by a tile, in file order, with their positions."""
+
+    geometries: np.ndarray
+    fids: np.ndarray
+    report: FileReport = field(default_factory=FileReport)
+
+
+def _header_count(file: Mapping[str, Any]) -> int:
+    """Return the number of features a deferred file holds (from its header)."""
+    from pyogrio import read_info
+
+    from gsl_indicators.core.sources import local_path
+
+    return int(read_info(local_path(str(file["name"]), source_of(file)))["features"])
+
+
+def _first_vertices(geoms: np.ndarray) -> np.ndarray:
+    """Return each geometry's first coordinate, as the CRS check samples it (x, y)."""
+    points = shapely.get_type_id(geoms) == 0
+    out = np.empty((len(geoms), 2))
+    if points.any():
+        out[points] = shapely.get_coordinates(geoms[points])
+    if (~points).any():
+        shells = shapely.get_exterior_ring(shapely.get_geometry(geoms[~points], 0))
+        out[~points] = shapely.get_coordinates(shapely.get_point(shells, 0))
+    return out
+
+
+def _irregular(
+    file: Mapping[str, Any], geoms: np.ndarray, crs: str | None, owned: np.ndarray
+) -> str:
+    """Return why features read from a deferred file would not be taken as they are."""
+    if crs != RD_NEW:
+        return f"its CRS is {crs}, not {RD_NEW}"
+    if not len(geoms):
+        return ""
+    if shapely.is_missing(geoms).any():
+        return "a feature without geometry"
+    allowed = set(file.get("geometry_types") or ())
+    kinds = {_TYPE_NAMES[k] for k in set(shapely.get_type_id(geoms).tolist())}
+    if allowed and not kinds <= allowed:
+        return "a geometry of a type the input does not take"
+    if shapely.is_empty(geoms).any() or shapely.has_z(geoms).any():
+        return "an empty or 3-D geometry"
+    if not shapely.is_valid(geoms).all():
+        return "an invalid geometry (it would be repaired)"
+    if owned.any():
+        xy = _first_vertices(geoms[owned])
+        x0, y0, x1, y1 = RD_BOUNDS
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        if not inside.all():
+            return "coordinates outside the RD New bounds"
+    return ""
+
+
+def read_window(file: Mapping[str, Any], bbox: Box, cell: Box) -> Window:
+    """Read a deferred layer's features whose box meets ``bbox``; report those owned by ``cell``.
+
+    Returns the features in file order with their positions in the file (FlatGeobuf
+    feature ids), and the tile's :class:`FileReport`.
+    """
+    source = with_bbox(source_of(file), _finite(bbox))
+    table = read_table(str(file["name"]), source, fids=True)
+    geoms = np.asarray(table.geometries, dtype=object)
+    fids = np.asarray(table.fids, dtype=np.int64)
+    order = np.argsort(fids, kind="stable")
+    geoms, fids = geoms[order], fids[order]
+    present = ~shapely.is_missing(geoms)
+    owned = np.zeros(len(geoms), dtype=bool)
+    if present.any():
+        owned[present] = _in_cell(_centres(geoms[present]), cell)
+    report = FileReport(
+        owned=int(owned.sum()),
+        bounds=[float(v) for v in shapely.total_bounds(geoms[owned])] if owned.any() else None,
+        header=_header_count(file),
+        irregular=_irregular(file, geoms, table.crs, owned),
+    )
+    return Window(geoms, fids, report)
+
+
+def _grown(box: Box, d: float) -> Box:
+    return (box[0] - d, box[1] - d, box[2] + d, box[3] + d)
+
+
+def whole_groups(
+    file: Mapping[str, Any], cell: Box, margin_m: float = GROUP_MARGIN_M
+) -> tuple[np.ndarray, np.ndarray, FileReport]:
+    """Return the crowns of the groups a tile owns, whole, with their file positions.
+
+    A group (crowns connected by overlapping boxes, :func:`overlap_groups`) belongs to
+    the tile whose cell holds the box centre of its first crown. The tile reads the
+    crowns whose box meets its cell grown by ``margin_m``; a group whose members' boxes
+    all lie strictly inside that box is complete (any crown overlapping a member would
+    meet the box, so it was read). While an owned group is not complete, the box grows
+    over it and the read is repeated. The report is that of the first read (the cell's
+    own crowns and their bounds).
+    """
+    box = _grown(cell, margin_m)
+    first_report: FileReport | None = None
+    while True:
+        win = read_window(file, box, cell)
+        if first_report is None:
+            first_report = win.report
+        if win.report.irregular:
+            first_report.irregular = win.report.irregular
+            return np.empty(0, dtype=object), np.zeros(0, np.int64), first_report
+        geoms = win.geometries
+        if not len(geoms):
+            return geoms, win.fids, first_report
+        labels = overlap_groups(geoms)
+        n_groups = int(labels.max()) + 1
+        first = np.full(n_groups, len(geoms), dtype=np.int64)
+        np.minimum.at(first, labels, np.arange(len(geoms)))
+        owned = _in_cell(_centres(geoms[first]), cell)
+        b = shapely.bounds(geoms)
+        lo_x = np.full(n_groups, np.inf)
+        lo_y = np.full(n_groups, np.inf)
+        hi_x = np.full(n_groups, -np.inf)
+        hi_y = np.full(n_groups, -np.inf)
+        np.minimum.at(lo_x, labels, b[:, 0])
+        np.minimum.at(lo_y, labels, b[:, 1])
+        np.maximum.at(hi_x, labels, b[:, 2])
+        np.maximum.at(hi_y, labels, b[:, 3])
+        complete = (lo_x > box[0]) & (lo_y > box[1]) & (hi_x < box[2]) & (hi_y < box[3])
+        open_groups = owned & ~complete
+        if not open_groups.any():
+            keep = owned[labels]
+            return geoms[keep], win.fids[keep], first_report
+        box = _grown(
+            (
+                min(box[0], float(lo_x[open_groups].min())),
+                min(box[1], float(lo_y[open_groups].min())),
+                max(box[2], float(hi_x[open_groups].max())),
+                max(box[3], float(hi_y[open_groups].max())),
+            ),
+            margin_m,
+        )
+
+
+def settle(
+    deferred: Sequence[DeferredLayer],
+    extras: Sequence[Mapping[str, Any]],
+    reference_bounds: Sequence[float] | None,
+) -> None:
+    """Add up the tiles' reports of the deferred layers; raise :class:`Undefer` if irregular.
+
+    On success each :class:`DeferredLayer` knows its features, count as given and
+    bounds — what reading it whole would have given — and nothing needs a warning.
+    """
+    for layer in deferred:
+        reports = [e["files"][layer.name] for e in extras if layer.name in e.get("files", {})]
+        bad = next((r["irregular"] for r in reports if r["irregular"]), "")
+        if bad:
+            raise Undefer(f"{layer.name}: {bad}")
+        headers = {int(r["header"]) for r in reports}
+        owned = sum(int(r["owned"]) for r in reports)
+        if len(headers) != 1 or owned != next(iter(headers)):
+            raise Undefer(f"{layer.name}: features without a box (null or empty geometries)")
+        if owned == 0:
+            raise Undefer(f"{layer.name}: no features")
+        boxes = np.asarray([r["bounds"] for r in reports if r["bounds"] is not None])
+        bounds = (
+            float(boxes[:, 0].min()),
+            float(boxes[:, 1].min()),
+            float(boxes[:, 2].max()),
+            float(boxes[:, 3].max()),
+        )
+        if reference_bounds is not None:
+            rx0, ry0, rx1, ry1 = reference_bounds
+            dx = max(0.0, bounds[0] - rx1, rx0 - bounds[2])
+            dy = max(0.0, bounds[1] - ry1, ry0 - bounds[3])
+            if math.hypot(dx, dy) > NO_OVERLAP_GAP_M:
+                raise Undefer(f"{layer.name}: it lies apart from the homes")
+        layer.features = layer.given = owned
+        layer.bounds = bounds

@@ -1,0 +1,181 @@
+"""Tiles read trees and crowns from the input files themselves, on real workers.
+
+Trees and crowns are FlatGeobuf files by reference, served by a local HTTP server
+(127.0.0.1 allow-listed). Each real ``gsl worker`` has a spool folder of its own (the
+disk of another machine, as far as the API can tell). The parent of a tiled job does
+not read those two files: every worker that runs a tile fetches them into its own
+spool and reads its windows there. The result is the one-piece result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import orjson
+import pytest
+from pyogrio.raw import read, write
+from rq import Worker
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from engine.conftest import WorkerProcess
+from engine.engine_helpers import settings_from_env, wait_for
+from gsl_indicators.core import sources, synthetic
+from gsl_indicators.core.spec import registry
+from gsl_service.engine import Engine
+from gsl_service.jobs.model import JobStatus
+from gsl_service.jobs.tiles import tile_job_id
+from gsl_service.settings import Settings
+from results import execute, values
+
+GREEN = registry().get("green-3-30-300")
+FILES: dict[str, bytes] = {}
+GETS: list[str] = []
+
+
+def _fgb(fc: dict) -> bytes:
+    """A GeoJSON FeatureCollection as FlatGeobuf bytes (EPSG:28992, packed R-tree)."""
+    meta, _, geoms, fields = read(orjson.dumps(fc))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.fgb"
+        write(
+            str(path),
+            geometry=geoms,
+            field_data=fields,
+            fields=meta["fields"],
+            driver="FlatGeobuf",
+            geometry_type=meta["geometry_type"],
+            crs="EPSG:28992",
+        )
+        return path.read_bytes()
+
+
+class _Files(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        GETS.append(self.path)
+        data = FILES.get(self.path.lstrip("/"))
+        if data is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/flatgeobuf")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture(scope="module")
+def files() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def city(n: int, seed: int, url: str) -> tuple[dict, dict]:
+    """Return a city's request (trees and crowns by reference) and the same read locally."""
+    c = synthetic.city(n, seed=seed)
+    request = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+    local = dict(request)
+    paths: dict[str, str] = {}
+    folder = Path(tempfile.mkdtemp(prefix="tile-files-"))
+    for name in ("trees", "canopy"):
+        data = FILES[f"{seed}-{name}.fgb"] = _fgb(c[name])
+        sha = hashlib.sha256(data).hexdigest()
+        (folder / sha).write_bytes(data)
+        paths[sha] = str(folder / sha)
+        request[name] = {"href": f"{url}/{seed}-{name}.fgb", "type": "application/flatgeobuf"}
+        local[name] = sources.file_source(
+            fmt="flatgeobuf", href=request[name]["href"], bbox=None, sha256=sha
+        )
+    sources.set_locator(lambda name, value: paths[value["sha256"]])
+    return request, local
+
+
+def one_piece(local: dict) -> dict:
+    try:
+        return execute(GREEN, local)
+    finally:
+        sources.set_locator(None)
+
+
+def without_tiles(doc: dict) -> dict:
+    prov = {k: v for k, v in doc["provenance"].items() if not k.startswith("tiles")}
+    prov.pop("cache", None)
+    return {**doc, "provenance": prov}
+
+
+def test_each_worker_reads_its_tiles_windows_from_its_own_spool(redis_env, files) -> None:
+    redis_env["GSL_FETCH_ALLOWLIST"] = "127.0.0.1"
+    api = Engine(
+        settings_from_env(
+            redis_env, data_dir=tempfile.mkdtemp(prefix="api-"), tile_threshold=0, tile_features=250
+        )
+    )
+    api.start()
+    spools = [Path(tempfile.mkdtemp(prefix=f"worker{i}-spool-")) for i in range(2)]
+    workers = [WorkerProcess({**redis_env, "GSL_SPOOL_DIR": str(s)}) for s in spools]
+    try:
+        wait_for(lambda: Worker.count(queue=api._rq.queue) == 2, 60)
+        request, local = city(4000, seed=11, url=files)
+        GETS.clear()
+        job = api.submit("green-3-30-300", request)
+        done = wait_for(lambda: (j := api.get_job(job.job_id)).status.finished and j, 240)
+        assert done.status is JobStatus.successful, done.error
+        doc = values(orjson.loads(api.get_result(job.job_id)))
+        n_tiles = doc["provenance"]["tiles"]
+        assert n_tiles >= 4000 // 250
+        assert without_tiles(doc) == without_tiles(one_piece(local))
+        # the second worker ran tiles, and both workers fetched the two files into their
+        # own spools: each tile read its windows there (nothing was shipped by the parent)
+        conn = api._rq.queue.connection
+        ran = [
+            Job.fetch(
+                tile_job_id(job.job_id, i), connection=conn, serializer=JSONSerializer
+            ).return_value()
+            for i in range(n_tiles)
+        ]
+        assert True in ran
+        shas = {local[k]["sha256"] for k in ("trees", "canopy")}
+        for spool in spools:
+            assert shas <= {p.name for p in spool.iterdir()}, spool
+        # once at submission (pinned by the API), once by each worker
+        assert GETS.count("/11-trees.fgb") == 3 and GETS.count("/11-canopy.fgb") == 3, GETS
+    finally:
+        for w in workers:
+            w.stop()
+        api.close()
+
+
+def test_embedded_tile_processes_read_the_files_through_the_spool(tmp_path, files) -> None:
+    e = Engine(
+        Settings(
+            data_dir=tmp_path,
+            tile_threshold=0,
+            tile_features=400,
+            tile_workers=2,
+            async_workers=1,
+            fetch_allowlist="127.0.0.1",
+        )
+    )
+    e.start()
+    try:
+        request, local = city(2000, seed=12, url=files)
+        job = e.submit("green-3-30-300", request)
+        done = wait_for(lambda: (j := e.get_job(job.job_id)).status.finished and j, 180)
+        assert done.status is JobStatus.successful, done.error
+        doc = values(orjson.loads(e.get_result(job.job_id)))
+        assert doc["provenance"]["tiles"] >= 2000 // 400
+        assert without_tiles(doc) == without_tiles(one_piece(local))
+    finally:
+        e.close()

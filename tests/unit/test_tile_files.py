@@ -1,0 +1,332 @@
+"""Tiles that read their windows from the input files (core/tile_files.py).
+
+Trees and crowns given as FlatGeobuf files by reference are not read by the parent of
+a tiled run: each tile reads its own window (trees) and its whole crown groups from the
+file. The document must be the one-piece document whatever the tiles, and a file the
+tiles cannot take as it is (an invalid crown, a tree without geometry, another CRS, a
+layer far from the homes) must make the run start again reading every layer whole —
+with the very warnings one piece gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyogrio.raw import read, write
+
+from gsl_indicators.core import sources, synthetic, tile_files
+from gsl_indicators.core.examples import box, box_feature, feature, point, rd_collection
+from gsl_indicators.core.spec import registry
+from gsl_indicators.core.tiling import TileOptions, decode_tile, run_one_by_one
+from hypothesis_profiles import examples
+from results import execute, same_but_tiles
+
+GREEN = registry().get("green-3-30-300")
+X, Y = 121000.0, 487000.0
+
+
+class Files:
+    """FlatGeobuf files by reference in a folder, found by sha256 (the spool's part)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.paths: dict[str, str] = {}
+        sources.set_locator(lambda name, value: self.paths[value["sha256"]])
+
+    def add(self, name: str, fc: dict, *, crs: str = "EPSG:28992", index: bool = True) -> dict:
+        """Write a GeoJSON FeatureCollection as ``name.fgb``; return its file source."""
+        meta, _, geoms, fields = read(orjson.dumps(fc))
+        path = self.folder / f"{name}.fgb"
+        kinds = {g.geom_type for g in shapely.from_wkb(geoms) if g is not None}
+        write(
+            str(path),
+            geometry=geoms,
+            field_data=fields,
+            fields=meta["fields"],
+            driver="FlatGeobuf",
+            geometry_type=kinds.pop() if len(kinds) == 1 else "Unknown",
+            crs=crs,
+            spatial_index=index and all(g is not None for g in geoms),  # GDAL: no null then
+        )
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        self.paths[sha] = str(path)
+        return sources.file_source(fmt="flatgeobuf", href=str(path), bbox=None, sha256=sha)
+
+
+@pytest.fixture
+def files(tmp_path: Path):
+    yield Files(tmp_path)
+    sources.set_locator(None)
+
+
+class Watch:
+    """A tile runner that records, per attempt, which layers the tiles read from files."""
+
+    def __init__(self) -> None:
+        self.attempts: list[set[str]] = []
+
+    def __call__(self, payloads, on_tile):
+        self.attempts.append({k for p in payloads for k in decode_tile(p).files})
+        return run_one_by_one(payloads, on_tile)
+
+
+def tiled(per_tile: int, watch: Watch) -> TileOptions:
+    return TileOptions(features_per_tile=per_tile, threshold=0, runner=watch)
+
+
+# ------------------------------------------------------------------- the same document
+
+
+@settings(max_examples=examples(10), deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(150, 600),
+    per_tile=st.integers(25, 140),
+    points=st.booleans(),
+    index=st.booleans(),
+)
+def test_tiles_reading_files_give_the_one_piece_document(
+    tmp_path_factory, seed, n, per_tile, points, index
+) -> None:
+    f = Files(tmp_path_factory.mktemp("files"))
+    try:
+        c = synthetic.city(n, seed=seed, building_points=points, missing_dwellings_share=0.1)
+        inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+        inputs["trees"] = f.add("trees", c["trees"], index=index)
+        inputs["canopy"] = f.add("canopy", c["canopy"], index=index)
+        watch = Watch()
+        one = execute(GREEN, inputs)
+        many = execute(GREEN, inputs, tiles=tiled(per_tile, watch))
+        assert many["provenance"]["tiles"] >= 2
+        assert watch.attempts == [{"trees", "canopy"}]  # read by the tiles, at once
+        same_but_tiles(one, many)
+        assert many["provenance"]["inputs"]["canopy"]["features"] == len(c["canopy"]["features"])
+    finally:
+        sources.set_locator(None)
+
+
+def _edge_city() -> dict:
+    """Homes on both sides of a tile edge at y = 105 m; a crown chain 400 m long across it."""
+    homes = [
+        box_feature(X + x0, Y + y0, X + x0 + 10, Y + y0 + 10, name, dwellings=1)
+        for name, x0, y0 in (("A", 0, 0), ("B", 40, 0), ("C", 0, 100), ("D", 40, 100))
+    ]
+    trees = [feature(point(X + x, Y + y)) for x, y in ((5, 80), (6, 80), (7, 80), (45, 125))]
+    # 40 crowns of 12 × 12 m, each 10 m on from the last (2 m overlaps): one group from
+    # y = -150 to y = 252, much wider than a tile's first read (its cell + 50 m)
+    chain = [feature(box(X + 60, Y - 150 + 10 * k, X + 72, Y - 138 + 10 * k)) for k in range(40)]
+    lone = feature(box(X - 40, Y - 40, X - 30, Y - 30))
+    return {
+        "buildings": rd_collection(homes),
+        "trees": rd_collection(trees),
+        "canopy": rd_collection([*chain[20:], lone, *chain[:20]]),  # first crown mid-chain
+        "neighbourhoods": rd_collection([box_feature(X - 50, Y - 200, X + 100, Y + 300, "BU01")]),
+        "parks": rd_collection([feature(box(X + 200, Y, X + 300, Y + 100), "P1")]),
+    }
+
+
+def test_a_crown_chain_across_tiles_is_read_whole_by_one_tile(files) -> None:
+    city = _edge_city()
+    inputs = {**city, "trees": files.add("trees", city["trees"])}
+    inputs["canopy"] = files.add("canopy", city["canopy"])
+    watch = Watch()
+    one = execute(GREEN, inputs)
+    two = execute(GREEN, inputs, tiles=tiled(2, watch))
+    assert two["provenance"]["tiles"] == 2 and watch.attempts == [{"trees", "canopy"}]
+    same_but_tiles(one, two)
+    # the chain: 12 m wide, from y = -150 to -138 + 390 = 252: 12 × 402 = 4,824 m²;
+    # the lone crown 100 m²: 4,924 m² of 150 × 500 = 75,000 m² = 0.0657
+    nb = two["neighbourhoods"]["features"][0]["properties"]
+    assert nb["canopy_area_m2"] == pytest.approx(4924, abs=0.01)
+    assert nb["canopy_share"] == pytest.approx(4924 / 75000, abs=1e-4)
+    props = [f["properties"] for f in two["buildings"]["features"]]
+    assert [p["trees_within"] for p in props] == [0, 0, 3, 1]
+
+
+def test_whole_groups_grow_until_the_owned_group_is_complete(files) -> None:
+    city = _edge_city()
+    src = files.add("canopy", city["canopy"], index=False)  # positions as written
+    desc = tile_files.file_of(tile_files.DeferredLayer("canopy", src, ("Polygon", "MultiPolygon")))
+    # the cell holding the chain's first crown in the file (k = 20: y = 50 … 62)
+    below = (-math.inf, -math.inf, math.inf, Y + 40)
+    above = (-math.inf, Y + 40, math.inf, math.inf)
+    got = {}
+    for name, cell in (("below", below), ("above", above)):
+        crowns, keys, report = tile_files.whole_groups(desc, cell)
+        got[name] = (len(crowns), sorted(keys.tolist()), report)
+    # the chain (40 crowns, first in the file at position 0: y = 50, above) goes whole
+    # to "above"; the lone crown (position 20, at y = -40) to "below"
+    assert got["above"][0] == 40 and got["above"][1] == [*range(20), *range(21, 41)]
+    assert got["below"][0] == 1 and got["below"][1] == [20]
+    # owned by box centre: crowns k ≥ 19 (centre y ≥ 46 > 40) above, the others below
+    assert got["above"][2].owned + got["below"][2].owned == 41
+    assert got["above"][2].header == got["below"][2].header == 41
+
+
+# -------------------------------------------------------------- files taken as they are
+
+
+def _bowtie() -> dict:
+    ring = [
+        [X + 500, Y + 500],
+        [X + 510, Y + 510],
+        [X + 510, Y + 500],
+        [X + 500, Y + 510],
+        [X + 500, Y + 500],
+    ]
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {},
+    }
+
+
+def _lonlat(fc: dict) -> dict:
+    from pyproj import Transformer
+
+    t = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+    feats = []
+    for f in fc["features"]:
+        x, y = f["geometry"]["coordinates"]
+        lon, lat = t.transform(x, y)
+        feats.append({**f, "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+IRREGULAR = {
+    # what the file holds -> (which layer, the warning code one piece gives)
+    "an invalid crown": ("canopy", "geometries-repaired"),
+    "a tree without geometry": ("trees", "features-dropped"),
+    "trees in another CRS": ("trees", None),
+    "crowns 5 km away": ("canopy", "no-overlap"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(IRREGULAR))
+def test_an_irregular_file_is_read_whole_with_the_one_piece_warnings(files, case) -> None:
+    c = synthetic.city(300, seed=7)
+    trees, canopy = c["trees"], c["canopy"]
+    crs = "EPSG:28992"
+    if case == "an invalid crown":
+        canopy = {**canopy, "features": [*canopy["features"], _bowtie()]}
+    elif case == "a tree without geometry":
+        trees = {
+            **trees,
+            "features": [
+                *trees["features"],
+                {"type": "Feature", "geometry": None, "properties": {}},
+            ],
+        }
+    elif case == "trees in another CRS":
+        trees, crs = _lonlat(trees), "EPSG:4326"
+    elif case == "crowns 5 km away":
+        canopy = {
+            **canopy,
+            "features": [
+                {
+                    **f,
+                    "geometry": shapely.geometry.mapping(
+                        shapely.affinity.translate(shapely.geometry.shape(f["geometry"]), xoff=8000)
+                    ),
+                }
+                for f in canopy["features"]
+            ],
+        }
+    inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+    inputs["trees"] = files.add(
+        "trees", trees, crs=crs if case == "trees in another CRS" else "EPSG:28992"
+    )
+    inputs["canopy"] = files.add("canopy", canopy)
+    watch = Watch()
+    one = execute(GREEN, inputs)
+    many = execute(GREEN, inputs, tiles=tiled(60, watch))
+    assert watch.attempts == [{"trees", "canopy"}, set()]  # tried, then read whole
+    same_but_tiles(one, many)
+    layer, code = IRREGULAR[case]
+    if code is not None:
+        assert any(
+            w["code"] == code and w["input"] == layer for w in many["data_quality"]["warnings"]
+        )
+    if case == "trees in another CRS":
+        assert many["data_quality"]["reprojected"]["trees"]["from"] == "OGC:CRS84"
+
+
+def test_deferral_needs_files_by_reference_and_every_tree(files) -> None:
+    c = synthetic.city(200, seed=3)
+    base = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+    trees, canopy = files.add("trees", c["trees"]), files.add("canopy", c["canopy"])
+    for inputs, expected in (
+        ({**base, "trees": trees, "canopy": canopy}, {"trees", "canopy"}),
+        ({**base, "trees": c["trees"], "canopy": canopy}, {"canopy"}),
+        ({**base, "trees": trees, "canopy": c["canopy"]}, {"trees"}),
+        ({**base, "canopy": canopy}, set()),  # crowns stand in for trees: the parent reads them
+        (
+            {
+                **base,
+                "trees": trees,
+                "canopy": canopy,
+                "min_tree_size_m": 5.0,
+                "tree_size_property": "height",
+            },
+            {"canopy"},
+        ),
+        (
+            {**base, "trees": sources.with_bbox(trees, (0, 0, 1e6, 1e6)), "canopy": canopy},
+            {"canopy"},
+        ),
+    ):
+        watch = Watch()
+        one = execute(GREEN, inputs)
+        many = execute(GREEN, inputs, tiles=tiled(50, watch))
+        assert watch.attempts == [expected]
+        same_but_tiles(one, many)
+
+
+def test_a_request_that_is_not_tiled_reads_its_files_whole(files) -> None:
+    c = synthetic.city(200, seed=5)
+    inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+    inputs["trees"], inputs["canopy"] = (
+        files.add("trees", c["trees"]),
+        files.add("canopy", c["canopy"]),
+    )
+    one = execute(GREEN, inputs)
+    watch = Watch()
+    small = execute(
+        GREEN, inputs, tiles=TileOptions(features_per_tile=50, threshold=10**6, runner=watch)
+    )
+    assert watch.attempts == [] and "tiles" not in small["provenance"]
+    assert small == one
+
+
+# ------------------------------------------------------------------------ the pieces
+
+
+def test_open_cells_partition_the_plane() -> None:
+    world = (0.0, 0.0, 10.0, 10.0)
+    cells = [(0.0, 0.0, 5.0, 10.0), (5.0, 0.0, 10.0, 4.0), (5.0, 4.0, 10.0, 10.0)]
+    opened = [tile_files.open_cell(c, world) for c in cells]
+    xy = np.array([[-1e9, 3.0], [5.0, 4.0], [5.0, 3.999], [1e9, 1e9], [4.999, -7.0]])
+    owners = np.array([tile_files._in_cell(xy, c) for c in opened])
+    assert owners.sum(axis=0).tolist() == [1] * len(xy)
+    assert owners.argmax(axis=0).tolist() == [0, 2, 1, 2, 0]
+
+
+def test_settle_refuses_a_shortfall_and_adds_up_the_rest() -> None:
+    layer = tile_files.DeferredLayer("trees", {}, ("Point",))
+    parts = [
+        {"files": {"trees": {"owned": 2, "bounds": [0, 0, 1, 1], "header": 5, "irregular": ""}}},
+        {"files": {"trees": {"owned": 3, "bounds": [2, -1, 3, 0], "header": 5, "irregular": ""}}},
+    ]
+    tile_files.settle([layer], parts, (0, 0, 3, 1))
+    assert (layer.features, layer.given, layer.bounds) == (5, 5, (0.0, -1.0, 3.0, 1.0))
+    parts[1]["files"]["trees"]["owned"] = 2  # a feature no tile read: null or empty
+    with pytest.raises(tile_files.Undefer, match="without a box"):
+        tile_files.settle([layer], parts, (0, 0, 3, 1))
