@@ -20,7 +20,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,8 @@ import orjson
 import shapely
 from pyproj import CRS, Transformer
 
-from gsl_indicators.core.geojson_dicts import geometry_dicts, shapes
+from gsl_indicators.core.collection_columns import FeatureColumns, columns_of
+from gsl_indicators.core.geojson_dicts import from_coordinates, geometry_dicts, shapes
 from gsl_service.errors import ServiceError
 from gsl_service.results import CRS84
 
@@ -165,14 +166,18 @@ def flat_properties(props: Mapping[str, Any] | None) -> dict[str, Any]:
                 if isinstance(entry, Mapping):
                     out.setdefault(f"score_{metric}", entry.get("score"))
             continue
-        if isinstance(value, Mapping | list):
-            try:
-                out[key] = orjson.dumps(value).decode()
-            except TypeError:  # integers beyond 64 bits
-                out[key] = json.dumps(value, separators=(",", ":"))
-        else:
-            out[key] = value
+        out[key] = _flat_value(value)
     return out
+
+
+def _flat_value(value: Any) -> Any:
+    """Return a property value other than a scorecard as :func:`flat_properties` keeps it."""
+    if isinstance(value, Mapping | list):
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:  # integers beyond 64 bits
+            return json.dumps(value, separators=(",", ":"))
+    return value
 
 
 _PLAIN = frozenset((str, int, float, bool))
@@ -216,10 +221,14 @@ def _typed(values: list[Any]) -> np.ndarray:
     --------
     >>> [_typed(v).dtype.name for v in ([True, None], [1, 2], [1, None], [1, 2.5], ["a", 1])]
     ['object', 'int64', 'float64', 'float64', 'object']
+    >>> _typed([True, False]).dtype.name
+    'bool'
     """
     kinds = {type(v) for v in values}
     if kinds <= _FLOATS and float in kinds:  # one pass over the types, no isinstance per value
         return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+    if kinds == {bool}:  # as below, without an isinstance per value
+        return np.asarray(values, dtype=bool)
     if kinds == {int} and (not values or -(2**63) <= min(values) <= max(values) < 2**63):
         return np.asarray(values, dtype=np.int64)
     present = [v for v in values if v is not None]
@@ -394,6 +403,10 @@ def _table(fc: Mapping[str, Any], also: Sequence[str] = (), step: int = 50_000) 
     features are read (no row dicts kept) and geometries are made ``step`` at a time,
     so a 650,000-feature output does not hold every row and every geometry at once.
 
+    A collection made from a file's columns
+    (:func:`~gsl_indicators.core.collection_columns.columns_of`) is made from them
+    instead (:func:`_table_of_columns`), to the same table.
+
     Examples
     --------
     >>> t = _table({"features": [
@@ -403,10 +416,18 @@ def _table(fc: Mapping[str, Any], also: Sequence[str] = (), step: int = 50_000) 
     >>> t.names, [d.tolist() for d in t.data], t.kinds, t.wkb[1], t.bounds[0].tolist()
     (['property_geom', 'a', 'feature_id', 'b'], [[5.0, nan], [1.5, nan], [1.0, nan], [None, 'x']], ['Point'], None, [1.0, 2.0, 1.0, 2.0])
     """
-    feats = fc.get("features") or []
+    columns = columns_of(fc)
+    if columns is not None:
+        table = _table_of_columns(columns, also, step)
+        if table is not None:
+            return table
+    return _table_of_features(fc.get("features") or [], also, step)
+
+
+def _table_of_features(feats: Sequence[Any], also: Sequence[str], step: int) -> Table:
+    """Return the :class:`Table` of GeoJSON features (see :func:`_table`)."""
     n = len(feats)
     has_ids = any(f.get("id") is not None for f in feats)
-    reserved = ("fid", "geom", "geometry", *also, *(("feature_id",) if has_ids else ()))
     columns: dict[str, list[Any]] = {}
     for i, feat in enumerate(feats):
         for key, value in flat_properties(feat.get("properties")).items():
@@ -419,17 +440,91 @@ def _table(fc: Mapping[str, Any], also: Sequence[str] = (), step: int = 50_000) 
             if col is None:
                 col = columns[_FEATURE_ID] = [None] * n
             col[i] = feat["id"]
+    names, data = _typed_columns(columns, also, has_ids)
+    batches = (geometries({"features": feats[s : s + step]}) for s in range(0, n, step))
+    return Table(names, data, *_geometry_columns(batches, n))
+
+
+def _table_of_columns(columns: FeatureColumns, also: Sequence[str], step: int) -> Table | None:
+    """Return the :class:`Table` of a collection made from columns, without its features.
+
+    The same table as :func:`_table_of_features` on the collection's features, or
+    ``None`` where it might differ, so the caller reads the features: no feature, a
+    ``scorecard`` object to spread over columns, or a geometry that would not come back
+    from its GeoJSON dict as it is (:func:`_as_from_dicts`). Every feature has every
+    column (file features have no ``id``), so the columns' order is the properties'.
+    """
+    geoms = columns.geometries()
+    if not len(geoms) or not _as_from_dicts(geoms):
+        return None
+    flat: dict[str, list[Any]] = {}
+    for key, values in columns.properties().items():
+        kinds = {type(v) for v in values}
+        if kinds <= _PLAIN_OR_NONE:
+            flat[key] = values
+        elif key == "scorecard":
+            return None
+        else:
+            flat[key] = [v if v is None or type(v) in _PLAIN else _flat_value(v) for v in values]
+    names, data = _typed_columns(flat, also, has_ids=False)
+    batches = (geoms[s : s + step] for s in range(0, len(geoms), step))
+    return Table(names, data, *_geometry_columns(batches, len(geoms)))
+
+
+_PLAIN_OR_NONE = _PLAIN | {type(None)}
+
+
+def _as_from_dicts(geoms: np.ndarray) -> bool:
+    """Return whether every geometry is what its GeoJSON dict reads back as, WKB for WKB.
+
+    That is: each is ``None`` or a geometry :func:`geometry_dicts` makes from its
+    coordinates (2-D, non-empty points, polygons and multipolygons with no empty part),
+    with finite coordinates throughout and no empty ring (the dicts' way back,
+    :func:`~gsl_indicators.core.geojson_dicts.shapes`, reads such ones as text).
+
+    Examples
+    --------
+    >>> _as_from_dicts(np.array([shapely.Point(1, 2), None, shapely.box(0, 0, 1, 1)]))
+    True
+    >>> _as_from_dicts(np.array([shapely.Point(1, 2, 3)])), _as_from_dicts(
+    ...     np.array([shapely.LineString([(0, 0), (1, 1)])]))
+    (False, False)
+    """
+    present = ~shapely.is_missing(geoms)
+    if not (from_coordinates(geoms) | ~present).all():
+        return False
+    g = geoms[present]
+    if not np.isfinite(shapely.get_coordinates(g)).all():  # a NaN inside finite bounds
+        return False
+    kinds = shapely.get_type_id(g)
+    polygons = np.concatenate([g[kinds == 3], shapely.get_parts(g[kinds == 6])])
+    holed = polygons[shapely.get_num_interior_rings(polygons) > 0]
+    return bool((shapely.get_num_coordinates(shapely.get_rings(holed)) >= 4).all())
+
+
+def _typed_columns(
+    columns: dict[str, list[Any]], also: Sequence[str], has_ids: bool
+) -> tuple[list[str], list[np.ndarray]]:
+    """Return the columns' final names (clashes renamed) and typed arrays; empties ``columns``."""
+    reserved = ("fid", "geom", "geometry", *also, *(("feature_id",) if has_ids else ()))
     renamed = _clash_names([c for c in columns if c != _FEATURE_ID], reserved)
     renamed[_FEATURE_ID] = "feature_id"
     names = [renamed.get(c, c) for c in columns]
     data = [_typed(v) for v in columns.values()]
     columns.clear()
+    return names, data
+
+
+def _geometry_columns(
+    batches: Iterable[np.ndarray], n: int
+) -> tuple[list[bytes | None], np.ndarray, np.ndarray, list[str]]:
+    """Return WKB, bounds, presence and kinds (a :class:`Table`'s) of ``n`` geometries in batches."""
     wkb: list[bytes | None] = []
     bounds = np.full((n, 4), np.nan)
     has_geometry = np.zeros(n, dtype=bool)
     kinds: dict[str, None] = {}
-    for start in range(0, n, step):
-        geoms = geometries({"features": feats[start : start + step]})
+    start = 0
+    for geoms in batches:
         present = np.asarray([g is not None for g in geoms], dtype=bool)
         wkb.extend(shapely.to_wkb(geoms).tolist())  # vectorised; None stays None
         has_geometry[start : start + len(geoms)] = present
@@ -437,7 +532,8 @@ def _table(fc: Mapping[str, Any], also: Sequence[str] = (), step: int = 50_000) 
             bounds[start : start + len(geoms)][present] = shapely.bounds(geoms[present])
             for kind in shapely.get_type_id(geoms[present]).tolist():
                 kinds.setdefault(_TYPE_NAMES[kind], None)
-    return Table(names, data, wkb, bounds, has_geometry, list(kinds))
+        start += len(geoms)
+    return wkb, bounds, has_geometry, list(kinds)
 
 
 _TYPE_NAMES = {

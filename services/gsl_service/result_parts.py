@@ -103,6 +103,9 @@ def split_document(
     the blobs to store: ``<sha256>`` (the output's canonical JSON, compressed) and
     ``<sha256>.parquet`` (the output as a GeoParquet file in its CRS,
     :func:`gsl_service.results.output_crs` by default). ``max_features`` 0 moves nothing.
+    An output made from a file's columns (a run's own document, not a parsed one) is
+    exported from those columns, to the same file (:func:`gsl_service.exports._table`;
+    650,000 homes, one CPU: the export 5.6 → 2.3 s, its columns 4.6 → 1.4 s).
     """
     if max_features <= 0:
         return {}

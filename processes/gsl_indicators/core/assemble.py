@@ -193,9 +193,7 @@ def _collection(
     layer: Layer, columns: Mapping[str, Any], declared: Mapping[str, Metric]
 ) -> dict[str, Any]:
     cols = {k: _column(declared.get(k), k, v, len(layer)) for k, v in columns.items()}
-    fc = feature_collection(layer, cols)
-    member = crs_member(layer)
-    return {"type": "FeatureCollection", "crs": member, **fc} if member else fc
+    return feature_collection(layer, cols, crs=crs_member(layer))
 
 
 def _check_declared(

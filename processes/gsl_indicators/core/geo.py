@@ -23,6 +23,7 @@ import orjson
 import shapely
 from pyproj import CRS, Transformer
 
+from gsl_indicators.core.collection_columns import ColumnCollection, FeatureColumns
 from gsl_indicators.core.sources import FeatureTable, TableFeatures, is_file_source, read_table
 from gsl_indicators.core.spec import Context, GeoInput, InputError
 from gsl_indicators.core.wording import counted
@@ -913,11 +914,15 @@ def to_jsonable(values: Any) -> list[Any]:
     return list(values)
 
 
-def feature_collection(layer: Layer, columns: Mapping[str, Any]) -> dict[str, Any]:
+def feature_collection(
+    layer: Layer, columns: Mapping[str, Any], crs: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Return the layer's original features with the indicator's columns added.
 
     Every feature keeps its ``id``, geometry (as given) and properties, and gains one
-    property per column.
+    property per column. For a layer read from a file the collection is a
+    :class:`~gsl_indicators.core.collection_columns.ColumnCollection` that also gives
+    the columns it was made from (see :func:`_table_collection`).
 
     Parameters
     ----------
@@ -925,6 +930,8 @@ def feature_collection(layer: Layer, columns: Mapping[str, Any]) -> dict[str, An
         The parsed input.
     columns : Mapping[str, array-like]
         Property name to one value per feature of the layer.
+    crs : Mapping, optional
+        The collection's legacy ``crs`` member (after ``type``); none when not given.
     """
     cols = {k: to_jsonable(v) for k, v in columns.items()}
     for k, v in cols.items():
@@ -932,10 +939,13 @@ def feature_collection(layer: Layer, columns: Mapping[str, Any]) -> dict[str, An
             raise ValueError(
                 f"column {k!r} has {len(v)} values for {counted(len(layer), 'feature', 'features')}"
             )
+    head: dict[str, Any] = {"type": "FeatureCollection"}
+    if crs:
+        head["crs"] = crs
+    if isinstance(layer.features, TableFeatures):
+        return _table_collection(layer, head, cols)
     names = list(cols)
     rows = zip(*(cols[k] for k in names), strict=True) if names else ([()] * len(layer))
-    if isinstance(layer.features, TableFeatures):
-        return {"type": "FeatureCollection", "features": _table_features(layer, names, rows)}
     out = []
     for f, p, row in zip(layer.features, layer.properties, rows, strict=True):
         feat = {
@@ -951,7 +961,30 @@ def feature_collection(layer: Layer, columns: Mapping[str, Any]) -> dict[str, An
                 "properties": feat["properties"],
             }
         out.append(feat)
-    return {"type": "FeatureCollection", "features": out}
+    return {**head, "features": out}
+
+
+def _table_collection(
+    layer: Layer, head: dict[str, Any], cols: dict[str, list[Any]]
+) -> dict[str, Any]:
+    """Return the output collection of a layer read from a file, with its columns.
+
+    The columns (:class:`~gsl_indicators.core.collection_columns.FeatureColumns`: the
+    file's property columns and geometries of the kept rows, then ``cols``) let an
+    export skip reading the features back. A layer whose properties were cached
+    (:attr:`Layer.properties`) gives none: a run may have replaced them (the parking
+    zones' ``area_type``), so only the features tell.
+    """
+    features = layer.features
+    assert isinstance(features, TableFeatures)
+    cached = layer._props is not None
+    names = list(cols)
+    rows = zip(*(cols[k] for k in names), strict=True) if names else ([()] * len(layer))
+    made = _table_features(layer, names, rows)
+    fc = {**head, "features": made}
+    if cached:
+        return fc
+    return ColumnCollection(fc, FeatureColumns(made, features, cols))
 
 
 def _table_features(layer: Layer, names: list[str], rows: Iterable[Any]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ import numpy as np
 import orjson
 import shapely
 
-__all__ = ["geometry_dicts", "plain_geometry_dicts", "plain_shapes", "shapes"]
+__all__ = ["from_coordinates", "geometry_dicts", "plain_geometry_dicts", "plain_shapes", "shapes"]
 
 _POINT, _POLYGON, _MULTIPOLYGON = 0, 3, 6
 _FAST = frozenset(("Point", "Polygon", "MultiPolygon"))  # the kinds made from coordinates
@@ -54,6 +54,36 @@ def _by_kind(kind: int, geoms: np.ndarray) -> list[Any]:
     return [{"type": "MultiPolygon", "coordinates": m} for m in _slices(polygons, offsets[2])]
 
 
+def from_coordinates(geoms: np.ndarray) -> np.ndarray:
+    """Return which geometries :func:`geometry_dicts` makes from their coordinate arrays.
+
+    2-D, non-empty points, polygons and multipolygons with finite bounds and no empty
+    part; ``False`` for ``None`` and anything else (GEOS's text road).
+
+    Examples
+    --------
+    >>> from_coordinates(np.array([shapely.Point(1, 2), None, shapely.Point(1, 2, 3),
+    ...     shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (1, 1)])])).tolist()
+    [True, False, False, True, False]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    kinds = shapely.get_type_id(geoms)  # -1 for None
+    fast = ~shapely.is_missing(geoms) & np.isin(kinds, (_POINT, _POLYGON, _MULTIPOLYGON))
+    if fast.any():
+        f = np.flatnonzero(fast)
+        g = geoms[f]
+        # M values: GEOS's GeoJSON leaves them out, the ragged arrays would not
+        ok = ~shapely.is_empty(g) & ~shapely.has_z(g) & ~shapely.has_m(g)
+        bounds = shapely.bounds(g)
+        ok &= np.isfinite(bounds).all(axis=1)
+        multi = np.flatnonzero(ok & (kinds[f] == _MULTIPOLYGON))
+        if len(multi):  # a multipolygon with an empty part: GEOS writes it as [[]]
+            parts, owner = shapely.get_parts(g[multi], return_index=True)
+            ok[multi[np.unique(owner[shapely.is_empty(parts)])]] = False
+        fast[f[~ok]] = False
+    return fast
+
+
 def geometry_dicts(geoms: np.ndarray) -> list[Any]:
     """Return each geometry's GeoJSON dict (``None`` for ``None``), as GEOS would write it.
 
@@ -76,19 +106,7 @@ def geometry_dicts(geoms: np.ndarray) -> list[Any]:
         return out
     present = ~shapely.is_missing(geoms)
     kinds = shapely.get_type_id(geoms)  # -1 for None
-    fast = present & np.isin(kinds, (_POINT, _POLYGON, _MULTIPOLYGON))
-    if fast.any():
-        f = np.flatnonzero(fast)
-        g = geoms[f]
-        # M values: GEOS's GeoJSON leaves them out, the ragged arrays would not
-        ok = ~shapely.is_empty(g) & ~shapely.has_z(g) & ~shapely.has_m(g)
-        bounds = shapely.bounds(g)
-        ok &= np.isfinite(bounds).all(axis=1)
-        multi = np.flatnonzero(ok & (kinds[f] == _MULTIPOLYGON))
-        if len(multi):  # a multipolygon with an empty part: GEOS writes it as [[]]
-            parts, owner = shapely.get_parts(g[multi], return_index=True)
-            ok[multi[np.unique(owner[shapely.is_empty(parts)])]] = False
-        fast[f[~ok]] = False
+    fast = from_coordinates(geoms)
     for kind in (_POINT, _POLYGON, _MULTIPOLYGON):
         at = np.flatnonzero(fast & (kinds == kind))
         if len(at):

@@ -382,15 +382,24 @@ class TableFeatures(Sequence[dict[str, Any]]):
         values = self.table.columns.get(key)
         return None if values is None else values[self.rows]
 
+    def property_columns(self) -> dict[str, list[Any]]:
+        """Return each property of the kept features as a list of JSON-ready values, in order."""
+        return {k: _python_column(v[self.rows]) for k, v in self.table.columns.items()}
+
     def properties(self) -> list[dict[str, Any]]:
         """Return each kept feature's properties as a dict (built once per call)."""
-        names = list(self.table.columns)
-        cols = [_python_column(self.table.columns[k][self.rows]) for k in names]
+        columns = self.property_columns()
+        names = list(columns)
         return (
-            [dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)]
+            [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
             if names
             else [{} for _ in range(len(self))]
         )
+
+    def geometries(self) -> np.ndarray:
+        """Return the kept features' geometries as read (shapely; ``None`` for none)."""
+        out: np.ndarray = self.table.geometries[self.rows]
+        return out
 
     def _geometries(self, positions: np.ndarray) -> list[Any]:
         return geometry_dicts(self.table.geometries[self.rows[positions]])

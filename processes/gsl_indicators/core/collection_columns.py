@@ -1,0 +1,90 @@
+"""A per-feature output that can also give the columns it was made from.
+
+A layer read from a file (:class:`~gsl_indicators.core.sources.TableFeatures`) is
+columns and geometries; its output FeatureCollection is made from them as GeoJSON
+dicts (:func:`gsl_indicators.core.geo.feature_collection`). The exports that want
+columns again — the GeoParquet file stored beside a large result
+(:mod:`gsl_service.result_parts`), FlatGeobuf and GeoPackage — would otherwise read the
+650,000 dicts of a province back into columns (4.5 s at 650,000 homes). The
+collection is therefore a :class:`ColumnCollection`: a plain ``dict`` (orjson and the
+canonical JSON see nothing else) with the columns beside it. A copy (``dict(fc)``,
+``{**fc}``) is a plain dict and loses them; :func:`columns_of` gives them only while
+the collection still holds the very features list they were made with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gsl_indicators.core.sources import TableFeatures
+
+__all__ = ["ColumnCollection", "FeatureColumns", "columns_of"]
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureColumns:
+    """The columns of a FeatureCollection made from a file's features.
+
+    Attributes
+    ----------
+    features : list of dict
+        The collection's features list, as made (the columns describe these features).
+    rows : TableFeatures
+        The kept rows of the file: its property columns and geometries as read.
+    added : dict of str to list
+        The columns the output added, one JSON value per feature, in order; a name
+        that is also a file column replaces that column's values in its place.
+    """
+
+    features: list[dict[str, Any]]
+    rows: TableFeatures
+    added: dict[str, list[Any]]
+
+    def properties(self) -> dict[str, list[Any]]:
+        """Return each property column as the features' ``properties`` show it, in order."""
+        columns = self.rows.property_columns()
+        columns.update(self.added)
+        return columns
+
+    def geometries(self) -> np.ndarray:
+        """Return the features' geometries as read (shapely; ``None`` for none)."""
+        return self.rows.geometries()
+
+
+class ColumnCollection(dict[str, Any]):
+    """A FeatureCollection dict that also gives its :class:`FeatureColumns` (``columns``).
+
+    Examples
+    --------
+    >>> fc = ColumnCollection({"type": "FeatureCollection", "features": []}, None)
+    >>> fc == {"type": "FeatureCollection", "features": []}, type(dict(fc)) is dict
+    (True, True)
+    """
+
+    def __init__(self, members: Mapping[str, Any], columns: FeatureColumns | None) -> None:
+        super().__init__(members)
+        self.columns = columns
+
+
+def columns_of(fc: Mapping[str, Any]) -> FeatureColumns | None:
+    """Return the columns ``fc`` was made from, ``None`` when it gives none (or not any more).
+
+    Only a :class:`ColumnCollection` that still holds the features list its columns were
+    made with, of as many features, gives them.
+
+    Examples
+    --------
+    >>> columns_of({"type": "FeatureCollection", "features": []}) is None
+    True
+    """
+    columns = getattr(fc, "columns", None) if isinstance(fc, ColumnCollection) else None
+    if not isinstance(columns, FeatureColumns):
+        return None
+    features = fc.get("features")
+    if features is not columns.features or len(features) != len(columns.rows):
+        return None
+    return columns

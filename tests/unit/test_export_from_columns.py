@@ -1,0 +1,260 @@
+"""Exports of a file layer's output made from its columns: the same bytes as from its features.
+
+A layer read from a file gives an output collection that also carries the columns it
+was made from (``core.collection_columns``); the exports then skip reading the
+features back (``exports._table_of_columns``). Whatever the properties and
+geometries, the table and the GeoParquet file are those of the features, byte for
+byte; where the columns might not tell the same, the features are read.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from typing import Any
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gsl_indicators.core.collection_columns import columns_of
+from gsl_indicators.core.geo import RD_NEW, Layer, feature_collection
+from gsl_indicators.core.sources import FeatureTable, TableFeatures
+from gsl_service import exports, result_parts
+from gsl_service.exports import Table, to_geoparquet
+from hypothesis_profiles import examples
+
+_NAMES = ["a", "b", "geometry", "GEOMETRY", "fid", "bbox", "geom", "feature_id", "property_fid"]
+_coord = st.floats(-1e7, 1e7, allow_nan=False).map(lambda v: v + 0.0)  # no -0.0 subtleties
+
+
+@st.composite
+def _polygon(draw: st.DrawFn) -> shapely.Polygon:
+    x, y = draw(_coord), draw(_coord)
+    w, h = draw(st.floats(0.5, 1e4)), draw(st.floats(0.5, 1e4))
+    shell = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+    holes = [[(x + w / 4, y + h / 4), (x + w / 2, y + h / 4), (x + w / 2, y + h / 2)]]
+    return shapely.Polygon(shell, holes if draw(st.booleans()) else [])
+
+
+def _nan_hole() -> shapely.Polygon:
+    """A polygon with finite bounds and a NaN coordinate in its hole."""
+    with np.errstate(invalid="ignore"):
+        return shapely.Polygon(
+            [(0, 0), (2, 0), (2, 2), (0, 0)], holes=[[(1, 1), (np.nan, 1), (1.5, 1.5), (1, 1)]]
+        )
+
+
+#: Geometries whose GeoJSON dicts read back as they are: the columns are used.
+_plain_geometry = st.one_of(
+    st.none(),
+    st.builds(shapely.Point, _coord, _coord),
+    _polygon(),
+    st.lists(_polygon(), min_size=1, max_size=3).map(shapely.MultiPolygon),
+)
+#: Anything else: the features are read.
+_odd_geometry = st.sampled_from(
+    [
+        shapely.Point(1.0, 2.0, 3.0),
+        shapely.Point(),
+        shapely.Polygon(),
+        shapely.LineString([(0, 0), (1, 1)]),
+        shapely.Point(float("nan"), 1.0),
+        shapely.Polygon([(0, 0), (1, 0), (1, 1), (0, 0)], holes=[[]]),
+        _nan_hole(),
+        shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.Polygon()]),
+        shapely.GeometryCollection([shapely.Point(1, 2)]),
+    ]
+)
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """An object array of ``values`` (numpy would not make one of some lists)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _file_column(kind: str, n: int, draw: st.DrawFn) -> np.ndarray:
+    """A column as a file gives it: typed numpy, NaN or ``None`` for a missing value."""
+    if kind == "float":
+        floats = st.one_of(st.floats(), st.sampled_from([0.5, 2.0, -0.0]))
+        return np.asarray(draw(st.lists(floats, min_size=n, max_size=n)), dtype=float)
+    if kind == "int":
+        ints = st.integers(-(2**63), 2**63 - 1)
+        return np.asarray(draw(st.lists(ints, min_size=n, max_size=n)), dtype=np.int64)
+    if kind == "int32":
+        ints = st.integers(-(2**31), 2**31 - 1)
+        return np.asarray(draw(st.lists(ints, min_size=n, max_size=n)), dtype=np.int32)
+    if kind == "bool":
+        return np.asarray(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    if kind == "date":
+        dates = st.one_of(st.none(), st.dates(datetime.date(1900, 1, 1)))
+        return _objects(draw(st.lists(dates, min_size=n, max_size=n)))
+    texts = st.one_of(st.none(), st.text(max_size=4))
+    return _objects(draw(st.lists(texts, min_size=n, max_size=n)))
+
+
+_json_value = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=3),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=2), st.dictionaries(st.text(max_size=2), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
+_added_values = {
+    "float": st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)),
+    "int": st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+    "bool": st.one_of(st.none(), st.booleans()),
+    "mixed": _json_value,
+}
+
+
+@st.composite
+def _case(draw: st.DrawFn, odd: bool) -> tuple[Layer, dict[str, list[Any]]]:
+    """A file layer (some rows kept) and the columns an output adds to it."""
+    geometry = st.one_of(_plain_geometry, _odd_geometry) if odd else _plain_geometry
+    n = draw(st.integers(1, 8))
+    geoms = _objects(draw(st.lists(geometry, min_size=n, max_size=n)))
+    kinds = ["float", "int", "int32", "bool", "date", "text"]
+    names = draw(st.lists(st.sampled_from(_NAMES), unique=True, max_size=4))
+    columns = {k: _file_column(draw(st.sampled_from(kinds)), n, draw) for k in names}
+    rows = np.flatnonzero(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    table = FeatureTable(geoms, columns, RD_NEW)
+    layer = Layer("homes", geoms[rows], TableFeatures(table, rows), rows, RD_NEW)
+    added_names = draw(st.lists(st.sampled_from([*_NAMES, "score"]), unique=True, max_size=4))
+    if odd and draw(st.booleans()):
+        added_names.append("scorecard")
+    added = {}
+    for name in added_names:
+        values = _added_values[draw(st.sampled_from(sorted(_added_values)))]
+        if name == "scorecard":
+            values = st.one_of(st.none(), st.just({"scores": {"play": {"score": 2.5}}}))
+        added[name] = draw(st.lists(values, min_size=len(rows), max_size=len(rows)))
+    return layer, added
+
+
+def _as_lists(t: Table) -> dict[str, Any]:
+    """A table as comparable values (NaN as a marker, dtypes kept)."""
+    return {
+        "names": t.names,
+        "dtypes": [d.dtype.str for d in t.data],
+        "data": [[v if v == v else "nan" for v in d.tolist()] for d in t.data],
+        "wkb": t.wkb,
+        "bounds": np.nan_to_num(t.bounds, nan=-7.0).tolist(),
+        "present": t.present.tolist(),
+        "kinds": t.kinds,
+    }
+
+
+def _crs_member() -> dict[str, Any]:
+    return {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN coordinates among the odd ones
+@settings(max_examples=examples(120), deadline=None)
+@given(case=st.one_of(_case(odd=False), _case(odd=True)), step=st.integers(1, 3))
+def test_the_columns_give_the_table_and_file_the_features_give(case, step) -> None:
+    layer, added = case
+    fc = feature_collection(layer, added, crs=_crs_member())
+    plain = dict(fc)  # a copy: the features only
+    assert columns_of(plain) is None
+    for also in ((), ("bbox",)):
+        got = _or_error(_table_lists, fc, also, step)
+        assert got == _or_error(_table_lists, plain, also, step)
+    assert _or_error(to_geoparquet, fc, RD_NEW) == _or_error(to_geoparquet, plain, RD_NEW)
+
+
+def _table_lists(fc: dict[str, Any], also: tuple[str, ...], step: int) -> dict[str, Any]:
+    return _as_lists(exports._table(fc, also=also, step=step))
+
+
+def _or_error(make: Any, *args: Any) -> Any:
+    """What ``make(*args)`` gives, or the text of the GEOS error it raises (a NaN point)."""
+    try:
+        return make(*args)
+    except shapely.errors.GEOSException as err:
+        return f"error: {err}"
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(case=_case(odd=False))
+def test_plain_columns_take_the_column_road(case) -> None:
+    # Points, polygons and multipolygons read from a file, any properties (but no
+    # scorecard object): the table is made from the columns, never from the features.
+    layer, added = case
+    fc = feature_collection(layer, added)
+    columns = columns_of(fc)
+    assert columns is not None
+    if len(layer):
+        assert exports._table_of_columns(columns, ("bbox",), 2) is not None
+
+
+def test_a_province_like_output_is_exported_from_its_columns(monkeypatch) -> None:
+    # 1,000 footprints with an id text and a dwellings count, plus the output's columns;
+    # reading the features is not allowed: the stored GeoParquet comes from the columns.
+    n = 1000
+    x = 155000.0 + 20.0 * np.arange(n)
+    geoms = shapely.box(x, 463000.0, x + 10.0, 463012.5)
+    columns = {
+        "id": np.asarray([f"h{i}" for i in range(n)], dtype=object),
+        "dwellings": np.arange(n, dtype=np.int64) % 3,
+    }
+    rows = np.arange(n)
+    layer = Layer(
+        "homes", geoms, TableFeatures(FeatureTable(geoms, columns, RD_NEW), rows), rows, RD_NEW
+    )
+    added = {
+        "trees_within": [i % 7 for i in range(n)],
+        "park_distance_m": [i / 3 for i in range(n)],
+    }
+    fc = feature_collection(layer, added, crs=_crs_member())
+    want = to_geoparquet(dict(fc), RD_NEW)
+
+    def no_features(*args: Any) -> Table:
+        raise AssertionError("the features were read")
+
+    monkeypatch.setattr(exports, "_table_of_features", no_features)
+    doc = {"homes": {"mediaType": "application/geo+json", "value": fc}}
+    blobs = result_parts.split_document(doc, 10, crs_of=lambda d, name: RD_NEW)
+    (parquet,) = (v for k, v in blobs.items() if k.endswith(result_parts.PARQUET))
+    assert parquet == want
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda fc: fc["features"].append(fc["features"][0]),
+        lambda fc: fc.__setitem__("features", list(fc["features"])),
+    ],
+)
+def test_a_changed_collection_gives_no_columns(change) -> None:
+    geoms = shapely.points([[0.0, 0.0], [1.0, 1.0]])
+    rows = np.arange(2)
+    table = FeatureTable(geoms, {"a": np.array([1.0, 2.0])}, RD_NEW)
+    fc = feature_collection(Layer("homes", geoms, TableFeatures(table, rows), rows, RD_NEW), {})
+    assert columns_of(fc) is not None
+    assert columns_of(copy.copy(fc)) is not None  # the same features list: still true
+    change(fc)
+    assert columns_of(fc) is None
+
+
+def test_a_layer_with_cached_properties_gives_no_columns() -> None:
+    # A run may have replaced a layer's cached properties (parking zones' area_type):
+    # only the features tell then.
+    geoms = shapely.points([[0.0, 0.0], [1.0, 1.0]])
+    rows = np.arange(2)
+    table = FeatureTable(geoms, {"a": np.array([1.0, 2.0])}, RD_NEW)
+    layer = Layer("zones", geoms, TableFeatures(table, rows), rows, RD_NEW)
+    layer._props = [{"a": 1.0, "area_type": "x"}, {"a": 2.0, "area_type": "y"}]
+    fc = feature_collection(layer, {"n": [1, 2]})
+    assert columns_of(fc) is None
+    assert fc["features"][0]["properties"] == {"a": 1.0, "area_type": "x", "n": 1}
