@@ -330,3 +330,36 @@ def test_settle_refuses_a_shortfall_and_adds_up_the_rest() -> None:
     parts[1]["files"]["trees"]["owned"] = 2  # a feature no tile read: null or empty
     with pytest.raises(tile_files.Undefer, match="without a box"):
         tile_files.settle([layer], parts, (0, 0, 3, 1))
+
+
+def test_the_parent_makes_the_outputs_dicts_while_the_tiles_run(files, monkeypatch) -> None:
+    """Homes from a file: their output dicts are made once every tile is handed out."""
+    c = synthetic.city(400, seed=9)
+    inputs = {k: c[k] for k in ("parks", "neighbourhoods")}
+    for name in ("buildings", "trees", "canopy"):
+        inputs[name] = files.add(name, c[name])
+    events: list[str] = []
+    made = sources.TableFeatures.make_ready
+
+    def spy(self) -> None:
+        events.append("ready")
+        made(self)
+
+    monkeypatch.setattr(sources.TableFeatures, "make_ready", spy)
+
+    class Runner(Watch):
+        def __call__(self, payloads, on_tile):
+            for i in range(len(payloads)):
+                _ = payloads[i]  # the runner hands the tile out
+                events.append(f"tile {i} out")
+            events.append("tiles run")
+            return super().__call__(payloads, on_tile)
+
+    runner = Runner()
+    one = execute(GREEN, inputs)
+    many = execute(GREEN, inputs, tiles=tiled(60, runner))
+    n = many["provenance"]["tiles"]
+    # made once, as the last tile is handed out, before the tiles run (and not again)
+    assert events.index("ready") == n - 1 and events.count("ready") == 1
+    assert events[-1] == "tiles run" and runner.attempts == [{"trees", "canopy"}]
+    same_but_tiles(one, many)

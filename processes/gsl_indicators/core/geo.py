@@ -1001,9 +1001,11 @@ def _table_features(layer: Layer, names: list[str], rows: Iterable[Any]) -> list
     features = layer.features
     assert isinstance(features, TableFeatures)
     cached = layer._props is not None
-    props = layer.properties if cached else features.properties()
+    props, geometries = features.output_parts(properties=not cached)  # made meanwhile?
+    if cached:
+        props = layer.properties
     out = []
-    for p, g, row in zip(props, features.geometry_dicts(), rows, strict=True):
+    for p, g, row in zip(props, geometries, rows, strict=True):
         q = dict(p) if cached else p
         q.update(zip(names, row, strict=True))
         out.append({"type": "Feature", "geometry": g, "properties": q})

@@ -16,7 +16,7 @@ from gsl_indicators.core.assemble import area_groups, assemble, results_document
 from gsl_indicators.core.canonical import digest, digest_bytes
 from gsl_indicators.core.geo import RD_NEW, Layer, give_back_memory, paused_gc, read_layers
 from gsl_indicators.core.metrics import Metrics
-from gsl_indicators.core.sources import is_file_source, source_digest
+from gsl_indicators.core.sources import TableFeatures, is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
 from gsl_indicators.core.tile_files import DeferredLayer, Undefer, deferrable
 from gsl_indicators.core.tiling import TileOptions, run_tiled, whole_reason
@@ -206,7 +206,10 @@ def _tiled(
         return None
     assert indicator.tiling is not None and indicator.tiling.prepare is not None
     prepared = indicator.tiling.prepare(layers, params, ctx)
-    result, n = run_tiled(prepared, indicator.tiling.reach(params), tiles, ctx)
+    meanwhile = None
+    if isinstance(features.features, TableFeatures) and features._props is None:
+        meanwhile = features.features.make_ready  # the output's dicts, while tiles run
+    result, n = run_tiled(prepared, indicator.tiling.reach(params), tiles, ctx, meanwhile)
     ctx.provenance["tiles"] = n
     return result
 

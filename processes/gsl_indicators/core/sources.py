@@ -44,7 +44,7 @@ from __future__ import annotations
 import gc
 import io
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -369,6 +369,29 @@ class TableFeatures(Sequence[dict[str, Any]]):
     def __init__(self, table: FeatureTable, rows: np.ndarray) -> None:
         self.table = table
         self.rows = rows
+        self._ready: tuple[list[dict[str, Any]], list[Any]] | None = None
+
+    def make_ready(self) -> None:
+        """Make the output's properties and geometry dicts now, for :meth:`output_parts`.
+
+        What an output collection of these features needs besides the indicator's
+        columns. The parent of a tiled run makes them while other workers run its
+        tiles (:func:`gsl_indicators.core.tiling.run_tiled`), instead of after.
+        """
+        if self._ready is None:
+            self._ready = (self.properties(), list(self.geometry_dicts()))
+
+    def output_parts(self, properties: bool = True) -> tuple[list[dict[str, Any]], Iterable[Any]]:
+        """Return fresh properties dicts and the geometry dicts of the kept features.
+
+        Those :meth:`make_ready` made (given once, then forgotten), else made now (the
+        geometry dicts a step at a time). ``properties=False``: no properties (an empty
+        list), for a caller that has its own.
+        """
+        ready, self._ready = self._ready, None
+        if ready is not None:
+            return (ready[0] if properties else []), ready[1]
+        return (self.properties() if properties else []), self.geometry_dicts()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -568,9 +591,11 @@ def _read_gdal(
     # of its feature reader), so only the cyclic collector frees them, and a run pauses
     # that collector (geo.paused_gc) until its result is made: every layer's WKB would
     # stay alive for the whole run (measured at 200,000 homes, one piece from files:
-    # peak 1,571 MB with, 1,415 MB without). Collect the cycle now.
+    # peak 1,571 MB with, 1,415 MB without). Collect the cycle now: its objects are the
+    # youngest, so a collection of the youngest generation finds it (a full one costs
+    # ~60 ms on a parent's large heap, for each of the tiles' window reads).
     del wkb, fields
-    gc.collect()
+    gc.collect(0)
     return FeatureTable(
         np.asarray(geoms, dtype=object),
         columns,

@@ -588,9 +588,16 @@ class TilePayloads(Sequence[bytes]):
     ``reach_m``: every windowed feature whose box meets it is sent.
     """
 
-    def __init__(self, prepared: Prepared, reach_m: float, features_per_tile: int) -> None:
+    def __init__(
+        self,
+        prepared: Prepared,
+        reach_m: float,
+        features_per_tile: int,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
         self.prepared = prepared
         self.reach_m = float(reach_m)
+        self.meanwhile = meanwhile
         feats = prepared.features
         grouped = [g for g, _ in prepared.grouped.values()]
         self.world = _world(
@@ -616,7 +623,13 @@ class TilePayloads(Sequence[bytes]):
             return [self[k] for k in range(*i.indices(len(self)))]
         if not -len(self) <= i < len(self):
             raise IndexError(i)
-        return encode_tile(self.tile(int(i) % len(self)))
+        payload = encode_tile(self.tile(int(i) % len(self)))
+        if int(i) % len(self) == len(self) - 1 and self.meanwhile is not None:
+            # every other tile is handed out: the parent's work that does not wait for
+            # the tiles' results runs now, while other workers run them
+            meanwhile, self.meanwhile = self.meanwhile, None
+            meanwhile()
+        return payload
 
     def tile(self, i: int) -> TileData:
         """Return tile ``i`` (not encoded)."""
@@ -657,9 +670,17 @@ class TilePayloads(Sequence[bytes]):
         )
 
 
-def tile_payloads(prepared: Prepared, reach_m: float, features_per_tile: int) -> TilePayloads:
-    """Return the tiles of a prepared run as bytes, made when read (:class:`TilePayloads`)."""
-    return TilePayloads(prepared, reach_m, features_per_tile)
+def tile_payloads(
+    prepared: Prepared,
+    reach_m: float,
+    features_per_tile: int,
+    meanwhile: Callable[[], None] | None = None,
+) -> TilePayloads:
+    """Return the tiles of a prepared run as bytes, made when read (:class:`TilePayloads`).
+
+    ``meanwhile`` runs once, when the last tile's bytes are made.
+    """
+    return TilePayloads(prepared, reach_m, features_per_tile, meanwhile)
 
 
 def run_tile(payload: bytes) -> bytes:
@@ -725,14 +746,20 @@ def run_one_by_one(payloads: Sequence[bytes], on_tile: Callable[[int, int], None
 
 
 def run_tiled(
-    prepared: Prepared, reach_m: float, options: TileOptions, ctx: Context | None = None
+    prepared: Prepared,
+    reach_m: float,
+    options: TileOptions,
+    ctx: Context | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[Metrics, int]:
     """Run a prepared request in tiles; return its metrics and the number of tiles.
 
     Progress goes from 10 % to 85 % over the tiles (``ctx.progress``); a progress
-    report is where a dismissed job stops.
+    report is where a dismissed job stops. ``meanwhile``: the parent's work that needs
+    no tile's result (the output's static parts), run once every other tile has been
+    handed to the runner — other workers run tiles while the parent does it.
     """
-    payloads = tile_payloads(prepared, reach_m, options.features_per_tile)
+    payloads = tile_payloads(prepared, reach_m, options.features_per_tile, meanwhile)
 
     def on_tile(done: int, total: int) -> None:
         if ctx is not None:

@@ -209,7 +209,7 @@ def run_worker(
     canonical.WORKER_SETTINGS = settings
     limit_memory(settings.worker_memory_mb)
     registry()  # import every kernel once; work horses fork with it loaded
-    import gsl_service.jobs.task  # noqa: F401
+    import gsl_service.jobs.preload  # noqa: F401  (and the readers of input files)
 
     gc.freeze()  # keep the loaded modules out of the horses' garbage collections
 
