@@ -23,7 +23,14 @@ from hypothesis import strategies as st
 from pyogrio.raw import read, write
 
 from gsl_indicators.core import sources, synthetic, tile_files
-from gsl_indicators.core.examples import box, box_feature, feature, point, rd_collection
+from gsl_indicators.core.examples import (
+    box,
+    box_feature,
+    feature,
+    point,
+    point_feature,
+    rd_collection,
+)
 from gsl_indicators.core.spec import registry
 from gsl_indicators.core.tiling import TileOptions, decode_tile, run_one_by_one
 from hypothesis_profiles import examples
@@ -322,11 +329,35 @@ def test_open_cells_partition_the_plane() -> None:
 def test_settle_refuses_a_shortfall_and_adds_up_the_rest() -> None:
     layer = tile_files.DeferredLayer("trees", {}, ("Point",))
     parts = [
-        {"files": {"trees": {"owned": 2, "bounds": [0, 0, 1, 1], "header": 5, "irregular": ""}}},
-        {"files": {"trees": {"owned": 3, "bounds": [2, -1, 3, 0], "header": 5, "irregular": ""}}},
+        {
+            "files": {
+                "trees": {
+                    "owned": 2,
+                    "bounds": [0, 0, 1, 1],
+                    "header": 5,
+                    "irregular": "",
+                    "extent": 1,
+                }
+            }
+        },
+        {
+            "files": {
+                "trees": {
+                    "owned": 3,
+                    "bounds": [2, -1, 3, 0],
+                    "header": 5,
+                    "irregular": "",
+                    "extent": 0,
+                }
+            }
+        },
     ]
     tile_files.settle([layer], parts, (0, 0, 3, 1))
     assert (layer.features, layer.given, layer.bounds) == (5, 5, (0.0, -1.0, 3.0, 1.0))
+    parts[0]["files"]["trees"]["extent"] = 101  # a feature wider than the read margin
+    with pytest.raises(tile_files.Undefer, match="beyond the read margin"):
+        tile_files.settle([layer], parts, (0, 0, 3, 1))
+    parts[0]["files"]["trees"]["extent"] = 1
     parts[1]["files"]["trees"]["owned"] = 2  # a feature no tile read: null or empty
     with pytest.raises(tile_files.Undefer, match="without a box"):
         tile_files.settle([layer], parts, (0, 0, 3, 1))
@@ -362,4 +393,111 @@ def test_the_parent_makes_the_outputs_dicts_while_the_tiles_run(files, monkeypat
     # made once, as the last tile is handed out, before the tiles run (and not again)
     assert events.index("ready") == n - 1 and events.count("ready") == 1
     assert events[-1] == "tiles run" and runner.attempts == [{"trees", "canopy"}]
+    same_but_tiles(one, many)
+
+
+def _corner_city(files: Files, canopy: list) -> dict:
+    """16 homes in four groups, so four tiles meet at (X + 250, Y + 250) ± a little."""
+    homes = [
+        point_feature(X + dx, Y + dy, dwellings=1)
+        for dx in (-300, -250, 250, 300)
+        for dy in (-300, -250, 250, 300)
+    ]
+    return {
+        "buildings": rd_collection(homes),
+        "neighbourhoods": rd_collection(
+            [box_feature(X - 1000, Y - 1000, X + 1000, Y + 1000, "BU01")]
+        ),
+        "parks": rd_collection([feature(box(X + 2000, Y, X + 2100, Y + 100), "P1")]),
+        "trees": files.add("trees", rd_collection([feature(point(X + 5, Y + 5))])),
+        "canopy": files.add("canopy", rd_collection(canopy), index=False),
+    }
+
+
+def test_a_crown_whose_box_but_not_shape_meets_a_tile_is_still_grouped(files) -> None:
+    """GDAL reads by shape, groups go by box: an L-shaped crown around a tile's read box.
+
+    Four tiles meet at (xc, yc); the lower left one first reads its cell grown by 50 m,
+    up to (xc + 50, yc + 50). C (first in the file, its centre in the upper right cell)
+    is a 2 m wide L with arms at y = yc + 51 … 53 and x = xc + 51 … 53: its shape stays
+    outside that box, but its box (xc - 10 … xc + 53) overlaps M's (xc - 10 … xc - 2),
+    so {C, M} is one group, the upper right tile's. Read by shape alone, the lower left
+    tile would take {M} for a whole group of its own and count M twice. Canopy: C
+    63 × 2 + 2 × 61 = 248 m², M 8 × 8 = 64 m²: 312 m².
+    """
+    xc, yc = X + 250, Y + 250
+    ell = [
+        [xc - 10, yc + 51],
+        [xc + 51, yc + 51],
+        [xc + 51, yc - 10],
+        [xc + 53, yc - 10],
+        [xc + 53, yc + 53],
+        [xc - 10, yc + 53],
+    ]
+    c = {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[*ell, ell[0]]]},
+        "properties": {},
+    }
+    m = feature(box(xc - 10, yc - 10, xc - 2, yc - 2))
+    inputs = _corner_city(files, [c, m])
+    watch = Watch()
+    one = execute(GREEN, inputs)
+    many = execute(GREEN, inputs, tiles=tiled(4, watch))
+    assert many["provenance"]["tiles"] == 4 and watch.attempts == [{"trees", "canopy"}]
+    same_but_tiles(one, many)
+    area = many["neighbourhoods"]["features"][0]["properties"]["canopy_area_m2"]
+    assert area == pytest.approx(312, abs=0.01)
+
+
+def test_a_crown_wider_than_the_read_margin_sends_the_file_to_the_parent(files) -> None:
+    big = feature(box(X - 200, Y - 200, X + 200, Y + 200))  # 400 m: beyond READ_MARGIN_M
+    inputs = _corner_city(files, [big, feature(box(X + 240, Y + 240, X + 250, Y + 250))])
+    watch = Watch()
+    one = execute(GREEN, inputs)
+    many = execute(GREEN, inputs, tiles=tiled(4, watch))
+    assert watch.attempts == [{"trees", "canopy"}, set()]  # tried, then read whole
+    same_but_tiles(one, many)
+
+
+@pytest.mark.parametrize("extent", ["empty", "half"])
+def test_a_canopy_extent_with_crowns_read_by_the_tiles(files, extent) -> None:
+    c = synthetic.city(300, seed=4)
+    inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+    inputs["trees"], inputs["canopy"] = (
+        files.add("trees", c["trees"]),
+        files.add("canopy", c["canopy"]),
+    )
+    b = shapely.total_bounds(
+        [shapely.geometry.shape(f["geometry"]) for f in c["buildings"]["features"]]
+    )
+    half = box(b[0], b[1], (b[0] + b[2]) / 2, b[3])
+    inputs["canopy_extent"] = rd_collection([] if extent == "empty" else [feature(half)])
+    watch = Watch()
+    one = execute(GREEN, inputs)
+    many = execute(GREEN, inputs, tiles=tiled(60, watch))
+    assert watch.attempts == [{"trees", "canopy"}]
+    same_but_tiles(one, many)
+    covered = [f["properties"]["canopy_coverage"] for f in many["neighbourhoods"]["features"]]
+    assert (min(covered) < 1.0) == (extent == "half")
+
+
+def test_multipoint_trees_are_read_by_the_tiles(files) -> None:
+    c = synthetic.city(300, seed=8)
+    pts = [shapely.geometry.shape(f["geometry"]) for f in c["trees"]["features"]]
+    pairs = [
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": shapely.geometry.mapping(shapely.MultiPoint([a, b])),
+        }
+        for a, b in zip(pts[::2], pts[1::2], strict=False)
+    ]
+    inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+    inputs["trees"] = files.add("trees", rd_collection(pairs))
+    inputs["canopy"] = files.add("canopy", c["canopy"])
+    watch = Watch()
+    one = execute(GREEN, inputs)
+    many = execute(GREEN, inputs, tiles=tiled(60, watch))
+    assert watch.attempts[0] == {"trees", "canopy"}
     same_but_tiles(one, many)

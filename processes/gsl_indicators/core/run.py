@@ -207,8 +207,11 @@ def _tiled(
     assert indicator.tiling is not None and indicator.tiling.prepare is not None
     prepared = indicator.tiling.prepare(layers, params, ctx)
     meanwhile = None
-    if isinstance(features.features, TableFeatures) and features._props is None:
-        meanwhile = features.features.make_ready  # the output's dicts, while tiles run
+    deferred = any(isinstance(v, DeferredLayer) for v in layers.values())
+    if deferred and isinstance(features.features, TableFeatures) and features._props is None:
+        # the output's dicts, made while other workers run the tiles; only when the large
+        # layers are left to the tiles, so the parent's memory holds no trees or crowns
+        meanwhile = features.features.make_ready
     result, n = run_tiled(prepared, indicator.tiling.reach(params), tiles, ctx, meanwhile)
     ctx.provenance["tiles"] = n
     return result

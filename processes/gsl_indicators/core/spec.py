@@ -72,6 +72,17 @@ class InputError(ValueError):
         self.input_name = input_name
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        """Pickle by the two arguments (a tile's error crosses a process pool).
+
+        Examples
+        --------
+        >>> import pickle
+        >>> pickle.loads(pickle.dumps(InputError("trees", "unreadable"))).reason
+        'unreadable'
+        """
+        return (type(self), (self.input_name, self.reason))
+
 
 @dataclass(frozen=True)
 class Parameter:

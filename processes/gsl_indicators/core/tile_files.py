@@ -80,6 +80,12 @@ FAR = 1.0e12
 GROUP_MARGIN_M = 50.0
 """How far beyond its cell a tile first reads a grouped layer (it grows as needed)."""
 
+READ_MARGIN_M = 100.0
+"""How far beyond the box it needs a tile reads a file (see :func:`read_window`).
+
+A file with a feature whose box is wider or higher (a crown polygon of a whole park)
+is read whole by the parent instead: the tiles could not be sure to have read it."""
+
 
 class Undefer(RuntimeError):
     """A deferred layer is not regular (or the request is not tiled): read every layer whole."""
@@ -99,6 +105,7 @@ class DeferredLayer:
     given: int = 0
     source_crs: str = RD_NEW
     bounds: Box | None = None
+    margin_m: float = READ_MARGIN_M
 
     def __len__(self) -> int:
         return self.features
@@ -128,6 +135,7 @@ def file_of(layer: DeferredLayer) -> dict[str, Any]:
         "sha256": s["sha256"],
         "size": s.get("size"),
         "geometry_types": list(layer.geometry_types),
+        "margin_m": layer.margin_m,
     }
 
 
@@ -204,12 +212,15 @@ class FileReport:
         The file's feature count.
     irregular : str
         Why the file is not regular ("" when it is, as far as this tile saw).
+    extent : float
+        The largest width or height of those features' boxes.
     """
 
     owned: int = 0
     bounds: list[float] | None = None
     header: int = 0
     irregular: str = ""
+    extent: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         """Return the report for a tile part's ``extra``."""
@@ -218,6 +229,7 @@ class FileReport:
             "bounds": self.bounds,
             "header": self.header,
             "irregular": self.irregular,
+            "extent": self.extent,
         }
 
 
@@ -240,15 +252,17 @@ def _header_count(file: Mapping[str, Any]) -> int:
 
 
 def _first_vertices(geoms: np.ndarray) -> np.ndarray:
-    """Return each geometry's first coordinate, as the CRS check samples it (x, y)."""
-    points = shapely.get_type_id(geoms) == 0
-    out = np.empty((len(geoms), 2))
-    if points.any():
-        out[points] = shapely.get_coordinates(geoms[points])
-    if (~points).any():
-        shells = shapely.get_exterior_ring(shapely.get_geometry(geoms[~points], 0))
-        out[~points] = shapely.get_coordinates(shapely.get_point(shells, 0))
-    return out
+    """Return each geometry's first coordinate, as the CRS check samples it (x, y).
+
+    Examples
+    --------
+    >>> g = np.array([shapely.MultiPoint([(3, 4), (5, 6)]), shapely.box(0, 0, 1, 1)])
+    >>> _first_vertices(g).tolist()
+    [[3.0, 4.0], [1.0, 0.0]]
+    """
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    _, first = np.unique(owner, return_index=True)
+    return np.asarray(coords[first], dtype=float).reshape(-1, 2)
 
 
 def _irregular(
@@ -281,24 +295,45 @@ def _irregular(
 def read_window(file: Mapping[str, Any], bbox: Box, cell: Box) -> Window:
     """Read a deferred layer's features whose box meets ``bbox``; report those owned by ``cell``.
 
+    GDAL keeps the features whose *geometry* meets a filter box, not their box (a thin
+    diagonal crown whose box meets it is left out). So the file is read with ``bbox``
+    grown by ``file["margin_m"]`` and the features whose box meets ``bbox`` are kept:
+    every feature whose box is at most ``margin_m`` wide and high and meets ``bbox``
+    lies inside the grown box, so it is read. The report's ``extent`` (the largest box
+    side among the owned features) lets the parent check that margin for every feature
+    (:func:`settle`).
+
     Returns the features in file order with their positions in the file (FlatGeobuf
     feature ids), and the tile's :class:`FileReport`.
     """
-    source = with_bbox(source_of(file), _finite(bbox))
+    margin = float(file.get("margin_m", 0.0))
+    source = with_bbox(source_of(file), _finite(_grown(bbox, margin)))
     table = read_table(str(file["name"]), source, fids=True)
     geoms = np.asarray(table.geometries, dtype=object)
     fids = np.asarray(table.fids, dtype=np.int64)
-    order = np.argsort(fids, kind="stable")
-    geoms, fids = geoms[order], fids[order]
+    present = ~shapely.is_missing(geoms)
+    b = np.full((len(geoms), 4), np.nan)
+    if present.any():
+        b[present] = shapely.bounds(geoms[present])
+    meets = (
+        (b[:, 0] <= bbox[2]) & (b[:, 2] >= bbox[0]) & (b[:, 1] <= bbox[3]) & (b[:, 3] >= bbox[1])
+    )
+    keep = meets | ~present  # a feature without geometry stays, to be found irregular
+    order = np.argsort(fids[keep], kind="stable")
+    geoms, fids, b = geoms[keep][order], fids[keep][order], b[keep][order]
     present = ~shapely.is_missing(geoms)
     owned = np.zeros(len(geoms), dtype=bool)
     if present.any():
-        owned[present] = _in_cell(_centres(geoms[present]), cell)
+        centres = np.column_stack(((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2))
+        owned[present] = _in_cell(centres[present], cell)
     report = FileReport(
         owned=int(owned.sum()),
         bounds=[float(v) for v in shapely.total_bounds(geoms[owned])] if owned.any() else None,
         header=_header_count(file),
         irregular=_irregular(file, geoms, table.crs, owned),
+        extent=float(np.max(np.maximum(b[owned, 2] - b[owned, 0], b[owned, 3] - b[owned, 1])))
+        if owned.any()
+        else 0.0,
     )
     return Window(geoms, fids, report)
 
@@ -383,6 +418,9 @@ def settle(
             raise Undefer(f"{layer.name}: features without a box (null or empty geometries)")
         if owned == 0:
             raise Undefer(f"{layer.name}: no features")
+        extent = max(float(r.get("extent", math.inf)) for r in reports)
+        if extent > layer.margin_m:
+            raise Undefer(f"{layer.name}: a feature {extent:g} m wide, beyond the read margin")
         boxes = np.asarray([r["bounds"] for r in reports if r["bounds"] is not None])
         bounds = (
             float(boxes[:, 0].min()),

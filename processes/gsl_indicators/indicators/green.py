@@ -1097,7 +1097,7 @@ def prepare_tiles(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Cont
     cz = None
     if crowns is not None:
         cz = canopy_zones(nbs.geometries, crowns, ext)
-    elif "canopy" in files and ext is not None:
+    elif "canopy" in files and ext is not None and len(ext):  # an empty extent: the bbox
         cz = canopy_zones(nbs.geometries, np.empty(0, dtype=object), ext)
     zones = nbs.geometries if "canopy" in files and cz is None else None
     groups = ctx.groups
