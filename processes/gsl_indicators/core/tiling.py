@@ -691,7 +691,10 @@ def run_tile(payload: bytes) -> bytes:
         # a payload names its kernel; only an indicator module's may run
         raise ValueError(f"tile kernel {tile.kernel!r} is not an indicator's")
     kernel = getattr(importlib.import_module(module), name)
-    part = kernel(tile)
+    from gsl_indicators.core.geo import paused_gc
+
+    with paused_gc():  # as the parent's run: no collection walks the tile's heap (~4 %)
+        part = kernel(tile)
     if not isinstance(part, TilePart):
         raise TypeError(f"{tile.kernel}: a tile kernel returns TilePart")
     return encode_part(part)
