@@ -145,8 +145,19 @@ def _write_parquet(path: Path, geoms: np.ndarray, cols: dict[str, np.ndarray]) -
 
 
 class _Quiet(SimpleHTTPRequestHandler):
+    """The province's file store: quiet, and sending files with ``sendfile``.
+
+    It stands in for a store on another machine, so it should not take the CPU the
+    workers are measured on: ``sendfile`` leaves the copying to the kernel, where
+    Python's copy loop took ~1 s of CPU for each worker's 661 MB of trees and crowns.
+    """
+
     def log_message(self, *args: object) -> None:
         pass
+
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        outputfile.flush()
+        self.connection.sendfile(source)
 
 
 def serve_folder(folder: Path) -> tuple[ThreadingHTTPServer, str]:
