@@ -13,9 +13,8 @@ around everything.
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import geopandas as gpd
@@ -24,6 +23,7 @@ import pytest
 import shapely
 
 from api.helpers import assert_problem
+from file_store import serving
 from geojson_helpers import RD_CRS, box, fc, feature
 from results import values
 
@@ -100,11 +100,8 @@ class _Files(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Files) as url:
+        yield url
 
 
 def _inputs(homes: object, trees: object | None = None) -> dict:

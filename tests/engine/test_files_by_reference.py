@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +21,7 @@ import pytest
 import shapely
 
 from engine.engine_helpers import settings_from_env, wait_for
+from file_store import send, serving
 from geojson_helpers import box, fc, feature
 from gsl_service.engine import Engine
 from gsl_service.jobs.model import JobStatus
@@ -56,28 +56,18 @@ class _Files(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         GETS.append(self.path)
+        data = None
         if self.path == "/homes.fgb":
             data = HOMES
         elif self.path == "/changing.fgb":  # the first answer differs from the later ones
             data = HOMES if GETS.count("/changing.fgb") == 1 else CHANGED
-        else:
-            self.send_response(404)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/flatgeobuf")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send(self, data, "application/flatgeobuf")
 
 
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Files) as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import orjson
 import pytest
-from pyogrio.raw import read, write
 from rq import Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from engine.conftest import WorkerProcess
 from engine.engine_helpers import settings_from_env, wait_for
+from file_store import send, serving, write_fgb
 from gsl_indicators.core import sources, synthetic
 from gsl_indicators.core.spec import registry
 from gsl_service.engine import Engine
@@ -40,18 +39,9 @@ GETS: list[str] = []
 
 def _fgb(fc: dict) -> bytes:
     """A GeoJSON FeatureCollection as FlatGeobuf bytes (EPSG:28992, packed R-tree)."""
-    meta, _, geoms, fields = read(orjson.dumps(fc))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x.fgb"
-        write(
-            str(path),
-            geometry=geoms,
-            field_data=fields,
-            fields=meta["fields"],
-            driver="FlatGeobuf",
-            geometry_type=meta["geometry_type"],
-            crs="EPSG:28992",
-        )
+        write_fgb(path, fc)
         return path.read_bytes()
 
 
@@ -61,25 +51,13 @@ class _Files(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         GETS.append(self.path)
-        data = FILES.get(self.path.lstrip("/"))
-        if data is None:
-            self.send_response(404)
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/flatgeobuf")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send(self, FILES.get(self.path.lstrip("/")), "application/flatgeobuf")
 
 
 @pytest.fixture(scope="module")
 def files() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Files) as url:
+        yield url
 
 
 def city(n: int, seed: int, url: str) -> tuple[dict, dict]:

@@ -15,13 +15,12 @@ import math
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyogrio.raw import read, write
 
+from file_store import write_fgb
 from gsl_indicators.core import sources, synthetic, tile_files
 from gsl_indicators.core.examples import (
     box,
@@ -50,19 +49,8 @@ class Files:
 
     def add(self, name: str, fc: dict, *, crs: str = "EPSG:28992", index: bool = True) -> dict:
         """Write a GeoJSON FeatureCollection as ``name.fgb``; return its file source."""
-        meta, _, geoms, fields = read(orjson.dumps(fc))
         path = self.folder / f"{name}.fgb"
-        kinds = {g.geom_type for g in shapely.from_wkb(geoms) if g is not None}
-        write(
-            str(path),
-            geometry=geoms,
-            field_data=fields,
-            fields=meta["fields"],
-            driver="FlatGeobuf",
-            geometry_type=kinds.pop() if len(kinds) == 1 else "Unknown",
-            crs=crs,
-            spatial_index=index and all(g is not None for g in geoms),  # GDAL: no null then
-        )
+        write_fgb(path, fc, crs=crs, index=index)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         self.paths[sha] = str(path)
         return sources.file_source(fmt="flatgeobuf", href=str(path), bbox=None, sha256=sha)

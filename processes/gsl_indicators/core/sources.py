@@ -72,7 +72,7 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "geojson": (".geojson", ".json"),
 }
 #: The GeoJSON type names by shapely type id.
-_TYPE_NAMES = np.array(
+TYPE_NAMES = np.array(
     [
         "Point",
         "LineString",
@@ -330,7 +330,7 @@ class FeatureTable:
         out = np.full(len(self), None, dtype=object)
         present = np.asarray([g is not None for g in self.geometries], dtype=bool)
         if present.any():
-            out[present] = _TYPE_NAMES[shapely.get_type_id(self.geometries[present])]
+            out[present] = TYPE_NAMES[shapely.get_type_id(self.geometries[present])]
         return out
 
     def sample_xy(self, n: int = 200) -> np.ndarray:

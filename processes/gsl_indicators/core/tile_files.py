@@ -45,7 +45,8 @@ import shapely
 
 from gsl_indicators.core.canopy import overlap_groups
 from gsl_indicators.core.geo import NO_OVERLAP_GAP_M, RD_BOUNDS, RD_NEW
-from gsl_indicators.core.sources import is_reference, read_table, with_bbox
+from gsl_indicators.core.sources import TYPE_NAMES, is_reference, read_table, with_bbox
+from gsl_indicators.core.tiling import box_centres
 
 __all__ = [
     "FAR",
@@ -62,17 +63,6 @@ __all__ = [
 ]
 
 Box = tuple[float, float, float, float]
-
-_TYPE_NAMES = (
-    "Point",
-    "LineString",
-    "LinearRing",
-    "Polygon",
-    "MultiPoint",
-    "MultiLineString",
-    "MultiPolygon",
-    "GeometryCollection",
-)
 
 FAR = 1.0e12
 """A coordinate beyond any RD New coordinate: the open side of an outer cell, as a bbox."""
@@ -183,11 +173,6 @@ def _finite(box: Box) -> Box:
     )
 
 
-def _centres(geoms: np.ndarray) -> np.ndarray:
-    b = shapely.bounds(geoms)
-    return np.column_stack(((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2))
-
-
 def _in_cell(xy: np.ndarray, cell: Box) -> np.ndarray:
     """Return whether points lie in an open cell (half-open: low side in, high side out).
 
@@ -242,13 +227,20 @@ class Window:
     report: FileReport = field(default_factory=FileReport)
 
 
+_COUNTS: dict[str, int] = {}
+"""Feature counts of files read in this process, by content (sha256): a file is pinned."""
+
+
 def _header_count(file: Mapping[str, Any]) -> int:
-    """Return the number of features a deferred file holds (from its header)."""
+    """Return the number of features a deferred file holds (from its header, once per file)."""
     from pyogrio import read_info
 
     from gsl_indicators.core.sources import local_path
 
-    return int(read_info(local_path(str(file["name"]), source_of(file)))["features"])
+    sha = str(file["sha256"])
+    if sha not in _COUNTS:
+        _COUNTS[sha] = int(read_info(local_path(str(file["name"]), source_of(file)))["features"])
+    return _COUNTS[sha]
 
 
 def _first_vertices(geoms: np.ndarray) -> np.ndarray:
@@ -276,7 +268,7 @@ def _irregular(
     if shapely.is_missing(geoms).any():
         return "a feature without geometry"
     allowed = set(file.get("geometry_types") or ())
-    kinds = {_TYPE_NAMES[k] for k in set(shapely.get_type_id(geoms).tolist())}
+    kinds = {str(TYPE_NAMES[k]) for k in set(shapely.get_type_id(geoms).tolist())}
     if allowed and not kinds <= allowed:
         return "a geometry of a type the input does not take"
     if shapely.is_empty(geoms).any() or shapely.has_z(geoms).any():
@@ -371,7 +363,7 @@ def whole_groups(
         n_groups = int(labels.max()) + 1
         first = np.full(n_groups, len(geoms), dtype=np.int64)
         np.minimum.at(first, labels, np.arange(len(geoms)))
-        owned = _in_cell(_centres(geoms[first]), cell)
+        owned = _in_cell(box_centres(geoms[first]), cell)
         b = shapely.bounds(geoms)
         lo_x = np.full(n_groups, np.inf)
         lo_y = np.full(n_groups, np.inf)
@@ -418,7 +410,7 @@ def settle(
             raise Undefer(f"{layer.name}: features without a box (null or empty geometries)")
         if owned == 0:
             raise Undefer(f"{layer.name}: no features")
-        extent = max(float(r.get("extent", math.inf)) for r in reports)
+        extent = max(float(r["extent"]) for r in reports)
         if extent > layer.margin_m:
             raise Undefer(f"{layer.name}: a feature {extent:g} m wide, beyond the read margin")
         boxes = np.asarray([r["bounds"] for r in reports if r["bounds"] is not None])

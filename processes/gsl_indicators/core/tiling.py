@@ -68,6 +68,7 @@ __all__ = [
     "TilePayloads",
     "TileRunner",
     "Tiling",
+    "box_centres",
     "cells_of",
     "decode_part",
     "decode_tile",
@@ -239,7 +240,8 @@ def whole_reason(tiling: Tiling | None, params: Mapping[str, Any]) -> str | None
 # --------------------------------------------------------------------------- planning
 
 
-def _centres(geoms: np.ndarray) -> np.ndarray:
+def box_centres(geoms: np.ndarray) -> np.ndarray:
+    """Return the centre of each geometry's bounding box, as an ``(n, 2)`` array."""
     b = shapely.bounds(geoms)
     return np.column_stack(((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2))
 
@@ -272,7 +274,7 @@ def plan_cells(features: np.ndarray, world: Box, features_per_tile: int) -> list
     tiles = max(1, math.ceil(n / max(1, features_per_tile)))
     if tiles == 1 or n == 0:
         return [(x0, y0, x1, y1)]
-    c = _centres(features)
+    c = box_centres(features)
     n_cols = max(1, round(math.sqrt(tiles)))
     xs = [x0, *_cuts(c[:, 0], n_cols), x1]
     cells: list[Box] = []
@@ -297,7 +299,7 @@ def cells_of(geoms: np.ndarray, cells: Sequence[Box], world: Box) -> np.ndarray:
     out = np.full(len(geoms), -1, dtype=np.int64)
     if not len(geoms):
         return out
-    c = _centres(geoms)
+    c = box_centres(geoms)
     for i, (a, b, x, y) in enumerate(cells):
         right = c[:, 0] <= x if x >= world[2] else c[:, 0] < x
         top = c[:, 1] <= y if y >= world[3] else c[:, 1] < y
