@@ -226,7 +226,7 @@ def _typed(values: list[Any]) -> np.ndarray:
     """
     kinds = {type(v) for v in values}
     if kinds <= _FLOATS and float in kinds:  # one pass over the types, no isinstance per value
-        return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+        return np.asarray(values, dtype=float)  # None is NaN (numpy's own loop, ~10× faster)
     if kinds == {bool}:  # as below, without an isinstance per value
         return np.asarray(values, dtype=bool)
     if kinds == {int} and (not values or -(2**63) <= min(values) <= max(values) < 2**63):

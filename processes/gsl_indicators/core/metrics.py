@@ -200,6 +200,9 @@ def round_value(value: Any, digits: int) -> Any:
     return round(v, digits) + 0.0
 
 
+_UNROUNDED = frozenset({bool, str, type(None)})
+
+
 def round_values(values: Any, digits: int) -> list[Any]:
     """Return a column of metric values for output (see :func:`round_value`), vectorised.
 
@@ -211,7 +214,11 @@ def round_values(values: Any, digits: int) -> list[Any]:
     [2, 4]
     >>> round_values([True, None], 2)
     [True, None]
+    >>> round_values([np.True_, None, 2.5], 0)
+    [True, None, 2]
     """
+    if isinstance(values, list) and set(map(type, values)) <= _UNROUNDED:
+        return list(values)  # flags and words pass as they are (one type look per value)
     arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
     if arr.dtype.kind in "fiu":
         a = arr.astype(float)
