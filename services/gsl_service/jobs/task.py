@@ -209,8 +209,14 @@ class Progress:
         self._last: tuple[int, str] | None = None
 
     def __call__(self, fraction: float, message: str) -> None:
-        """Record ``fraction`` (0..1) done at stage ``message`` (throttled)."""
+        """Record ``fraction`` (0..1) done at stage ``message`` (throttled).
+
+        The percentage never goes back: a run that starts again (a tiled run reading
+        every layer whole after all) holds it while it catches up.
+        """
         pct = max(0, min(100, round(fraction * 100)))
+        if self._last is not None:
+            pct = max(pct, self._last[0])
         t = time.monotonic()
         if (pct, message) == self._last:
             return

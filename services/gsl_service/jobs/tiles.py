@@ -16,6 +16,11 @@ The parent job (an ordinary async job in an RQ work horse) plans its tiles
 * a tile claimed by a worker that is lost (RQ reports it failed or stopped after its
   retries, or its heartbeat is older than ``GSL_WORKER_TTL_S``) is run again by the
   parent;
+* a parent that runs its tiles a second time (it starts again reading every layer
+  whole: :class:`~gsl_indicators.core.tile_files.Undefer`) gives the second round keys
+  and sub-job ids of their own (``{parent}_2-tile-{i}``), and a tile whose input key is
+  gone when it has run drops its part: a straggler of the first round (a worker that
+  was cut off, not dead) can never put its part into the second;
 * after every finished tile the parent reports progress; a dismissed parent stops
   there (``JobAborted``), and its remaining sub-jobs are cancelled and its keys deleted.
 
@@ -101,11 +106,17 @@ def _conn(settings: Settings) -> redis.Redis:
 
 
 class RQTiles:
-    """Run a parent job's tiles as RQ sub-jobs (see the module text)."""
+    """Run a parent job's tiles as RQ sub-jobs (see the module text).
+
+    ``scope`` names the current round's keys and sub-jobs: the parent's id for its
+    first round of tiles, ``{parent}_{n}`` for the n-th.
+    """
 
     def __init__(self, settings: Settings, parent_id: str) -> None:
         self.settings = settings
         self.parent_id = parent_id
+        self.scope = parent_id
+        self.rounds = 0
 
     def __call__(
         self, payloads: Sequence[bytes], on_tile: Callable[[int, int], None]
@@ -113,11 +124,13 @@ class RQTiles:
         """Run the tiles; return their parts in order."""
         from gsl_service.jobs.worker import rq_queue
 
-        s, parent = self.settings, self.parent_id
+        self.rounds += 1
+        self.scope = self.parent_id if self.rounds == 1 else f"{self.parent_id}_{self.rounds}"
+        s, parent, scope = self.settings, self.parent_id, self.scope
         conn = _conn(s)
         n = len(payloads)
         ttl = int(s.job_timeout_s) + 600
-        ids = [tile_job_id(parent, i) for i in range(n)]
+        ids = [tile_job_id(scope, i) for i in range(n)]
         conn.sadd(_set_key(s, parent), *ids)
         conn.expire(_set_key(s, parent), ttl)
         queue = rq_queue(s, conn)
@@ -126,10 +139,10 @@ class RQTiles:
             # each tile is enqueued as soon as its bytes are stored (they are made one at a
             # time, TilePayloads), so other workers start while the parent makes the rest
             for i, payload in enumerate(payloads):
-                conn.set(_key(s, parent, i, "in"), payload, ex=ttl)
+                conn.set(_key(s, scope, i, "in"), payload, ex=ttl)
                 queue.enqueue_call(
                     TILE_TASK,
-                    args=(parent, i, job_settings),
+                    args=(scope, i, job_settings),
                     job_id=ids[i],
                     timeout=s.job_timeout_s,
                     result_ttl=60,
@@ -144,7 +157,7 @@ class RQTiles:
     def _collect(
         self, conn: redis.Redis, n: int, on_tile: Callable[[int, int], None]
     ) -> list[bytes]:
-        s, parent = self.settings, self.parent_id
+        s, parent, scope = self.settings, self.parent_id, self.scope
         parts: dict[int, bytes] = {}
         while len(parts) < n:
             if not conn.exists(_set_key(s, parent)):
@@ -153,7 +166,7 @@ class RQTiles:
             for i in range(n):
                 if i in parts:
                     continue
-                out = conn.get(_key(s, parent, i, "out"))
+                out = conn.get(_key(s, scope, i, "out"))
                 if out is not None:
                     parts[i] = _bytes(out)
                     on_tile(len(parts), n)
@@ -177,14 +190,14 @@ class RQTiles:
                     )
                     self._claim(conn, mine, take=True)
             if mine is not None:
-                parts[mine] = _run_and_store(s, conn, parent, mine)
+                parts[mine] = _run_and_store(s, conn, scope, mine)
                 on_tile(len(parts), n)
             elif not progressed:
                 time.sleep(s.tile_poll_s)
         return [parts[i] for i in range(n)]
 
     def _claim(self, conn: redis.Redis, index: int, *, take: bool) -> bool:
-        key = _key(self.settings, self.parent_id, index, "claim")
+        key = _key(self.settings, self.scope, index, "claim")
         ttl = int(self.settings.job_timeout_s) + 600
         if take:
             conn.set(key, PARENT, ex=ttl)
@@ -198,12 +211,12 @@ class RQTiles:
 
     def _lost(self, conn: redis.Redis, index: int) -> bool:
         """Return whether a worker claimed the tile and is gone (failed, stopped, silent)."""
-        claim = conn.get(_key(self.settings, self.parent_id, index, "claim"))
+        claim = conn.get(_key(self.settings, self.scope, index, "claim"))
         if claim is None or claim == PARENT:
             return False
         try:
             job = Job.fetch(
-                tile_job_id(self.parent_id, index), connection=conn, serializer=JSONSerializer
+                tile_job_id(self.scope, index), connection=conn, serializer=JSONSerializer
             )
         except NoSuchJobError:
             return True
@@ -211,7 +224,7 @@ class RQTiles:
         if status in (RQStatus.FAILED, RQStatus.STOPPED, RQStatus.CANCELED):
             return True
         if status == RQStatus.FINISHED:  # finished without writing its part
-            return conn.get(_key(self.settings, self.parent_id, index, "out")) is None
+            return conn.get(_key(self.settings, self.scope, index, "out")) is None
         if status == RQStatus.STARTED:
             beat = job.last_heartbeat or job.started_at
             if beat is not None:
@@ -225,16 +238,25 @@ def _bytes(value: bytes | str) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
 
 
-def _run_and_store(settings: Settings, conn: redis.Redis, parent_id: str, index: int) -> bytes:
-    payload = conn.get(_key(settings, parent_id, index, "in"))
+def _run_and_store(settings: Settings, conn: redis.Redis, scope: str, index: int) -> bytes:
+    """Run tile ``index`` of round ``scope`` and store its part; return the part.
+
+    Raises
+    ------
+    TilesStopped
+        When the round was stopped while the tile ran (its input key is gone: the
+        parent finished, was dismissed, or started another round): the part is dropped.
+    """
+    given = _key(settings, scope, index, "in")
+    payload = conn.get(given)
     if payload is None:
-        raise RuntimeError(f"tile {index} of job {parent_id}: its input is gone")
+        raise TilesStopped(scope)
     part = run_tile(_bytes(payload))
-    out = _key(settings, parent_id, index, "out")
+    out = _key(settings, scope, index, "out")
     conn.set(out, part, ex=int(settings.job_timeout_s) + 600)
-    if not conn.exists(_set_key(settings, parent_id)):  # stopped while this tile ran
-        conn.delete(out, _key(settings, parent_id, index, "claim"))
-        raise TilesStopped(parent_id)
+    if not conn.exists(given):  # stopped while this tile ran
+        conn.delete(out, _key(settings, scope, index, "claim"))
+        raise TilesStopped(scope)
     return part
 
 
@@ -242,12 +264,14 @@ class TilesStopped(RuntimeError):
     """The parent's tiles were stopped (it finished, was dismissed or declared lost)."""
 
 
-def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
+def run_rq_tile(scope: str, index: int, settings: dict[str, Any]) -> bool:
     """RQ entry point of a tile sub-job: claim the tile, run it, store its part.
 
-    A tile claimed already (by the parent or another worker) is left alone; a tile
-    whose parent is gone (keys deleted) does nothing. Returns whether it ran the tile
-    (RQ keeps it as the sub-job's result for a minute).
+    ``scope`` is the round's (:class:`RQTiles`: the parent job's id, or
+    ``{parent}_{n}`` for its n-th round). A tile claimed already (by the parent or
+    another worker) is left alone; a tile whose round is over (keys deleted) does
+    nothing. Returns whether it ran the tile (RQ keeps it as the sub-job's result for
+    a minute).
     """
     import gsl_service.jobs.worker as worker
     from gsl_service.jobs.task import _settings, use_spool_of
@@ -261,8 +285,8 @@ def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
     s = _settings(d)
     use_spool_of(d)
     conn = _conn(s)
-    claim, given = _key(s, parent_id, index, "claim"), _key(s, parent_id, index, "in")
-    me = tile_job_id(parent_id, index).encode()  # an RQ retry of this sub-job is "me" too
+    claim, given = _key(s, scope, index, "claim"), _key(s, scope, index, "in")
+    me = tile_job_id(scope, index).encode()  # an RQ retry of this sub-job is "me" too
     ttl = int(s.job_timeout_s) + 600
     if not conn.exists(given):
         return False  # the parent is done with its tiles
@@ -272,7 +296,7 @@ def run_rq_tile(parent_id: str, index: int, settings: dict[str, Any]) -> bool:
         conn.delete(claim)
         return False
     try:
-        _run_and_store(s, conn, parent_id, index)
+        _run_and_store(s, conn, scope, index)
     except TilesStopped:
         return False
     return True
@@ -309,10 +333,8 @@ def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = No
             log.info("could not stop tile job %s: %s", job_id, err)
     keys = [_set_key(settings, parent_id)]
     for job_id in ids:
-        index = job_id.rsplit("-", 1)[-1]
-        keys += [
-            f"{settings.redis_prefix}tile:{parent_id}:{index}:{w}" for w in ("in", "out", "claim")
-        ]
+        scope, index = job_id.rsplit("-tile-", 1)  # tile_job_id(scope, index)
+        keys += [_key(settings, scope, int(index), w) for w in ("in", "out", "claim")]
     conn.delete(*keys)
     return stopped
 

@@ -1,0 +1,151 @@
+"""A parent's rounds of tiles on Redis: each round its own keys and sub-jobs, no straggler's part.
+
+A parent runs its tiles a second time when it starts again reading every layer whole
+(``Undefer``). These tests drive :class:`~gsl_service.jobs.tiles.RQTiles` on a real
+Redis with no worker listening, so the parent runs every tile itself; ``run_tile`` is
+replaced by a stand-in that tags its payload (the tile kernels are tested elsewhere).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from types import SimpleNamespace
+
+import pytest
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+import gsl_service.jobs.tiles as tiles
+from engine.engine_helpers import settings_from_env
+from gsl_service.jobs.task import Progress
+
+
+@pytest.fixture
+def settings(redis_env):
+    return settings_from_env(redis_env, data_dir=tempfile.mkdtemp())
+
+
+@pytest.fixture
+def conn(settings):
+    return redis.Redis.from_url(settings.redis_url)
+
+
+def _tag(payload: bytes) -> bytes:
+    return b"part of " + payload
+
+
+def _keys(settings, conn, scope: str) -> list[bytes]:
+    return list(conn.scan_iter(match=f"{settings.redis_prefix}tile:{scope}:*", count=1000))
+
+
+def _queued(settings, conn) -> list[str]:
+    return Queue(settings.rq_queue, connection=conn, serializer=JSONSerializer).job_ids
+
+
+def test_a_second_round_has_keys_and_sub_jobs_of_its_own(settings, conn, monkeypatch) -> None:
+    monkeypatch.setattr(tiles, "run_tile", _tag)
+    runner = tiles.RQTiles(settings, "job1")
+    enqueued: list[list[str]] = []
+    real_stop = tiles.stop_tiles
+
+    def seen_then_stopped(s, parent_id, conn=None):  # the queue as the round ends
+        enqueued.append(sorted(_queued(settings, conn)))
+        return real_stop(s, parent_id, conn=conn)
+
+    monkeypatch.setattr(tiles, "stop_tiles", seen_then_stopped)
+    ticks: list[tuple[int, int]] = []
+    first = runner([b"a", b"b", b"c"], lambda done, total: ticks.append((done, total)))
+    second = runner([b"x", b"y"], lambda done, total: ticks.append((done, total)))
+    assert first == [b"part of a", b"part of b", b"part of c"]
+    assert second == [b"part of x", b"part of y"]
+    assert ticks == [(1, 3), (2, 3), (3, 3), (1, 2), (2, 2)]
+    # the first round's sub-jobs are the parent's id, the second's are its own
+    assert enqueued[0] == ["job1-tile-0", "job1-tile-1", "job1-tile-2"]
+    assert enqueued[1] == ["job1_2-tile-0", "job1_2-tile-1"]
+    # each round cleaned up its keys and cancelled its queued sub-jobs
+    assert _keys(settings, conn, "job1") == [] and _keys(settings, conn, "job1_2") == []
+    assert not conn.exists(f"{settings.redis_prefix}tiles:job1")
+    assert _queued(settings, conn) == []
+
+
+def test_a_straggler_of_the_first_round_leaves_no_part_in_the_second(
+    settings, conn, monkeypatch
+) -> None:
+    """A worker cut off in round 1 runs its tile while round 2 runs: its part is dropped."""
+    p = settings.redis_prefix
+    runner = tiles.RQTiles(settings, "job2")
+    monkeypatch.setattr(tiles, "run_tile", _tag)
+    runner([b"a", b"b"], lambda done, total: None)  # round 1, over
+    straggled: list[bool] = []
+
+    def with_a_straggler(payload: bytes) -> bytes:
+        if not straggled:  # round 2's first tile: round 1's sub-job 0 turns up now
+            straggled.append(tiles.run_rq_tile("job2", 0, settings.model_dump(mode="json")))
+            assert not conn.exists(f"{p}tile:job2:0:out")
+            assert not conn.exists(f"{p}tile:job2:0:claim")
+        return _tag(payload)
+
+    monkeypatch.setattr(tiles, "run_tile", with_a_straggler)
+    assert runner([b"x", b"y"], lambda done, total: None) == [b"part of x", b"part of y"]
+    assert straggled == [False]  # it found its round over and ran nothing
+
+
+def test_a_tile_stopped_while_it_ran_drops_its_part(settings, conn, monkeypatch) -> None:
+    p = settings.redis_prefix
+    conn.set(f"{p}tile:job3:0:in", b"a")
+    conn.set(f"{p}tile:job3:0:claim", b"job3-tile-0")
+
+    def stopped_meanwhile(payload: bytes) -> bytes:
+        conn.delete(f"{p}tile:job3:0:in")  # the parent finished or was dismissed
+        return _tag(payload)
+
+    monkeypatch.setattr(tiles, "run_tile", stopped_meanwhile)
+    with pytest.raises(tiles.TilesStopped):
+        tiles._run_and_store(settings, conn, "job3", 0)
+    assert _keys(settings, conn, "job3") == []
+
+
+def test_stop_tiles_finds_every_rounds_keys(settings, conn) -> None:
+    p = settings.redis_prefix
+    ids = ["job4-tile-0", "job4_2-tile-0", "job4_2-tile-1"]
+    conn.sadd(f"{p}tiles:job4", *ids)
+    for scope, i in (("job4", 0), ("job4_2", 0), ("job4_2", 1)):
+        for what in ("in", "out", "claim"):
+            conn.set(f"{p}tile:{scope}:{i}:{what}", b"1")
+    assert tiles.stop_tiles(settings, "job4", conn=conn) == 0  # no sub-job was enqueued
+    assert _keys(settings, conn, "job4") == [] and _keys(settings, conn, "job4_2") == []
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.shown: list[tuple[int, str]] = []
+
+    def set_progress(self, job_id: str, pct: int, message: str) -> bool:
+        self.shown.append((pct, message))
+        return True
+
+
+def test_progress_never_goes_back() -> None:
+    """A run that starts again (reading every layer whole) holds its percentage."""
+    store = _Store()
+    job = SimpleNamespace(job_id="j", subscriber=None)
+    progress = Progress(store, None, job, SimpleNamespace(progress_interval_s=1.0))  # type: ignore[arg-type]
+    progress.write_interval = 0.0
+    for fraction, message in [
+        (0.0, "reading inputs"),
+        (0.4, "tiles 3/9"),
+        (0.0, "reading inputs"),  # the second round starts
+        (0.3, "tiles 1/9"),
+        (0.9, "tiles 9/9"),
+        (1.0, "done"),
+    ]:
+        progress(fraction, message)
+    assert store.shown == [
+        (0, "reading inputs"),
+        (40, "tiles 3/9"),
+        (40, "reading inputs"),
+        (40, "tiles 1/9"),
+        (90, "tiles 9/9"),
+        (100, "done"),
+    ]
