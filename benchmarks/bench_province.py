@@ -44,6 +44,7 @@ import importlib.util
 import io
 import os
 import pstats
+import shutil
 import signal
 import socket
 import subprocess
@@ -236,7 +237,14 @@ class Peaks:
 class Stack:
     """``gsl serve`` and ``workers`` × ``gsl worker`` on a fresh Redis key prefix and queue."""
 
-    def __init__(self, folder: Path, workers: int, env: dict[str, str], pin: bool = False) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        workers: int,
+        env: dict[str, str],
+        pin: bool = False,
+        own_spools: bool = False,
+    ) -> None:
         tag = uuid.uuid4().hex[:10]
         self.prefix, self.queue = f"gslbench:{tag}:", f"gslbench-{tag}"
         self.port = _free_port()
@@ -257,17 +265,23 @@ class Stack:
             **env,
         }
         self.logs = folder / f"logs-{tag}"
+        self.folder, self.tag = folder, tag
         self.logs.mkdir()
         self.procs: list[subprocess.Popen[bytes]] = []
+
+        def spool(name: str) -> dict[str, str]:
+            # one host: the API and the workers share the default spool (data_dir/spool),
+            # so what the API fetched at submission is read, not fetched again;
+            # own_spools: one each, as on separate hosts (each worker fetches the files)
+            return {"GSL_SPOOL_DIR": str(folder / f"spool-{name}-{tag}")} if own_spools else {}
+
         self.api = self._start(
-            [*GSL, "serve", "--port", str(self.port)],
-            base | {"GSL_SPOOL_DIR": str(folder / f"spool-api-{tag}")},
-            "api",
+            [*GSL, "serve", "--port", str(self.port)], base | spool("api"), "api"
         )
         self.workers = [
             self._start(
                 [*GSL, "worker"],
-                base | {"GSL_SPOOL_DIR": str(folder / f"spool-w{i}-{tag}")},
+                base | spool(f"w{i}"),
                 f"worker{i}",
                 cpu=i % (os.cpu_count() or 1) if pin else None,
             )
@@ -312,6 +326,8 @@ class Stack:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait(timeout=10)
         _delete_keys(self.prefix, self.queue)
+        for path in [self.folder / f"var-{self.tag}", *self.folder.glob(f"spool-*-{self.tag}")]:
+            shutil.rmtree(path, ignore_errors=True)  # the next case starts with no copies
 
 
 def redis_held(prefix: str) -> dict[str, float]:
@@ -354,13 +370,15 @@ def run_case(
     workers: int,
     env: dict[str, str],
     pin: bool = False,
+    own_spools: bool = False,
 ) -> dict[str, Any]:
     """Run one job through a fresh stack; return wall time, peaks and the per-home results.
 
     ``pin``: each worker (and its work horses) bound to one CPU of its own, so that one
     worker uses one core (the kernels' threads follow the CPUs a process may use).
+    ``own_spools``: the API and each worker with a spool of its own, as on separate hosts.
     """
-    stack = Stack(folder, workers, env, pin=pin)
+    stack = Stack(folder, workers, env, pin=pin, own_spools=own_spools)
     peaks = Peaks(stack.roots())
     try:
         out = _submit_and_collect(stack, inputs_by_reference(files_url, fmt, prefix))
@@ -547,6 +565,12 @@ def main() -> None:
     ap.add_argument("--tile-threshold", type=int, default=50_000)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument(
+        "--own-spools",
+        action="store_true",
+        help="give the API and each worker a spool of its own, as on separate hosts "
+        "(default: one host, the default spool data_dir/spool shared)",
+    )
+    ap.add_argument(
         "--pinned",
         action="store_true",
         help="also run the tiled 1- and 2-worker cases with each worker bound to one CPU",
@@ -597,7 +621,9 @@ def main() -> None:
         for label, prefix, workers, env in runs:
             pin = PIN.items() <= env.items()
             env = {k: v for k, v in env.items() if k not in PIN}
-            r = run_case(folder, files_url, prefix, fmt, workers, env, pin=pin)
+            r = run_case(
+                folder, files_url, prefix, fmt, workers, env, pin=pin, own_spools=args.own_spools
+            )
             results[label] = r
             n = int(prefix)
             per = r["wall_s"] / n * 1e6
