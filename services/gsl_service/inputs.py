@@ -424,12 +424,20 @@ class Fetcher:
         self.max_pages = max_pages
         self.transport_factory = transport_factory
         self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
 
     @property
     def client(self) -> httpx.Client:
-        """The pinned HTTP client (created on first use); redirects are handled here."""
+        """The pinned HTTP client (created on first use); redirects are handled here.
+
+        One client for every thread: its connection pools lock themselves (httpcore,
+        :class:`PinnedTransport`); the lock here keeps threads fetching at once
+        (:func:`gsl_service.references.fetch_in_order`) from each creating one.
+        """
         if self._client is None:
-            self._client = pinned_client(self.guard, self.timeout_s, self.transport_factory)
+            with self._client_lock:
+                if self._client is None:
+                    self._client = pinned_client(self.guard, self.timeout_s, self.transport_factory)
         return self._client
 
     def close(self) -> None:
@@ -594,7 +602,10 @@ class Fetcher:
         )
         if found is None or (found == "geojson" and bbox is None):
             # JSON (paged like any collection), or not a file we know: judged as JSON
-            body = spooled.path.read_bytes()
+            try:
+                body = spooled.path.read_bytes()
+            except FileNotFoundError:  # trimmed by a fetch beside this one: fetch again
+                return self._fetch_collection(name, url, deadline)
             first = (body, spooled.headers, spooled.final)
             return self._fetch_collection(name, url, deadline, first=first)
         return sources.file_source(

@@ -110,6 +110,12 @@ class Spool:
         """Write what ``get(sink)`` streams into the spool under its sha256; return it.
 
         ``get`` raises (nothing is kept) when the fetch fails or goes past its limits.
+        Threads may download at once (a request's references are fetched a few at a
+        time): each writes its own temporary file, the rename is atomic (the same
+        content twice gives one file) and the trim holds the spool's lock. Files still
+        being written do not count towards ``max_bytes``, so the folder may hold that
+        much plus the downloads under way; one download's trim may remove another's
+        finished file, as a later download's did when they ran in turn.
         """
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".part-")
         try:
