@@ -1,9 +1,9 @@
-"""Input files for tests: FlatGeobuf written from GeoJSON, and a local HTTP store.
+"""Input files for tests: FlatGeobuf and GeoParquet written from GeoJSON, and a local HTTP store.
 
 Where a test needs a layer as a file (by reference, as a province sends it) it writes
-the collection with GDAL (:func:`write_fgb`); where a worker must fetch it, the test
-serves it from 127.0.0.1 (:func:`serving`; allow-list ``127.0.0.1``), recording the
-requests so a test can count the fetches.
+the collection with GDAL (:func:`write_fgb`) or pyarrow (:func:`write_gpq`); where a
+worker must fetch it, the test serves it from 127.0.0.1 (:func:`serving`; allow-list
+``127.0.0.1``), recording the requests so a test can count the fetches.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import shapely
 from pyogrio.raw import read, write
@@ -40,6 +41,51 @@ def write_fgb(
         crs=crs,
         spatial_index=index and all(g is not None for g in geoms),
     )
+
+
+def write_gpq(
+    path: Path,
+    fc: dict[str, Any],
+    *,
+    crs: str | None = "EPSG:28992",
+    row_group_size: int = 64,
+    covering: bool = True,
+) -> None:
+    """Write a GeoJSON FeatureCollection as GeoParquet 1.1 (pyarrow), features in order.
+
+    WKB geometry (``None`` for a feature without one), the properties as columns, the
+    CRS as PROJJSON (``None``: no ``crs`` member, which means OGC:CRS84), rows in row
+    groups of ``row_group_size``; ``covering``: with a ``bbox`` struct column (null for a
+    feature without geometry) named as the ``bbox`` covering of the ``geo`` metadata.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyproj import CRS
+
+    meta, _, wkb, fields = read(orjson.dumps(fc))
+    geoms = shapely.from_wkb(wkb)
+    data: dict[str, Any] = {str(k): v for k, v in zip(meta["fields"], fields, strict=True)}
+    data["geometry"] = pa.array(list(wkb), type=pa.binary())
+    column: dict[str, Any] = {
+        "encoding": "WKB",
+        "geometry_types": sorted({g.geom_type for g in geoms if g is not None}),
+    }
+    if crs is not None:
+        column["crs"] = CRS.from_user_input(crs).to_json_dict()
+    if covering:
+        present = ~shapely.is_missing(geoms)
+        b = np.full((len(geoms), 4), np.nan)
+        if present.any():
+            b[present] = shapely.bounds(geoms[present])
+        data["bbox"] = pa.StructArray.from_arrays(
+            [pa.array(b[:, k]) for k in range(4)],
+            names=["xmin", "ymin", "xmax", "ymax"],
+            mask=pa.array(~present),
+        )
+        column["covering"] = {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}
+    geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
+    table = pa.table(data).replace_schema_metadata({b"geo": orjson.dumps(geo)})
+    pq.write_table(table, path, row_group_size=row_group_size)
 
 
 def send(handler: BaseHTTPRequestHandler, data: bytes | None, content_type: str) -> None:

@@ -1,6 +1,6 @@
 """Tiles read trees and crowns from the input files themselves, on real workers.
 
-Trees and crowns are FlatGeobuf files by reference, served by a local HTTP server
+Trees and crowns are FlatGeobuf (or GeoParquet) files by reference, served by a local HTTP server
 (127.0.0.1 allow-listed). Each real ``gsl worker`` has a spool folder of its own (the
 disk of another machine, as far as the API can tell). The parent of a tiled job does
 not read those two files: every worker that runs a tile fetches them into its own
@@ -23,7 +23,7 @@ from rq.serializers import JSONSerializer
 
 from engine.conftest import WorkerProcess
 from engine.engine_helpers import settings_from_env, wait_for
-from file_store import send, serving, write_fgb
+from file_store import send, serving, write_fgb, write_gpq
 from gsl_indicators.core import sources, synthetic
 from gsl_indicators.core.spec import registry
 from gsl_service.engine import Engine
@@ -37,11 +37,22 @@ FILES: dict[str, bytes] = {}
 GETS: list[str] = []
 
 
-def _fgb(fc: dict) -> bytes:
-    """A GeoJSON FeatureCollection as FlatGeobuf bytes (EPSG:28992, packed R-tree)."""
+MEDIA = {"fgb": "application/flatgeobuf", "parquet": "application/vnd.apache.parquet"}
+FORMATS = {"fgb": "flatgeobuf", "parquet": "geoparquet"}
+
+
+def _file(fc: dict, ext: str) -> bytes:
+    """A GeoJSON FeatureCollection as file bytes in EPSG:28992.
+
+    ``fgb``: FlatGeobuf with its packed R-tree; ``parquet``: GeoParquet 1.1 with a bbox
+    covering column, in row groups of 500 features.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.fgb"
-        write_fgb(path, fc)
+        path = Path(tmp) / f"x.{ext}"
+        if ext == "fgb":
+            write_fgb(path, fc)
+        else:
+            write_gpq(path, fc, row_group_size=500)
         return path.read_bytes()
 
 
@@ -51,7 +62,8 @@ class _Files(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         GETS.append(self.path)
-        send(self, FILES.get(self.path.lstrip("/")), "application/flatgeobuf")
+        name = self.path.lstrip("/")
+        send(self, FILES.get(name), MEDIA[name.rsplit(".", 1)[-1]])
 
 
 @pytest.fixture(scope="module")
@@ -60,21 +72,24 @@ def files() -> Iterator[str]:
         yield url
 
 
-def city(n: int, seed: int, url: str) -> tuple[dict, dict]:
-    """Return a city's request (trees and crowns by reference) and the same read locally."""
+def city(n: int, seed: int, url: str, ext: str = "fgb") -> tuple[dict, dict]:
+    """Return a city's request (trees and crowns by reference) and the same read locally.
+
+    ``ext``: the files' format, ``fgb`` (FlatGeobuf) or ``parquet`` (GeoParquet).
+    """
     c = synthetic.city(n, seed=seed)
     request = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
     local = dict(request)
     paths: dict[str, str] = {}
     folder = Path(tempfile.mkdtemp(prefix="tile-files-"))
     for name in ("trees", "canopy"):
-        data = FILES[f"{seed}-{name}.fgb"] = _fgb(c[name])
+        data = FILES[f"{seed}-{name}.{ext}"] = _file(c[name], ext)
         sha = hashlib.sha256(data).hexdigest()
         (folder / sha).write_bytes(data)
         paths[sha] = str(folder / sha)
-        request[name] = {"href": f"{url}/{seed}-{name}.fgb", "type": "application/flatgeobuf"}
+        request[name] = {"href": f"{url}/{seed}-{name}.{ext}", "type": MEDIA[ext]}
         local[name] = sources.file_source(
-            fmt="flatgeobuf", href=request[name]["href"], bbox=None, sha256=sha
+            fmt=FORMATS[ext], href=request[name]["href"], bbox=None, sha256=sha
         )
     sources.set_locator(lambda name, value: paths[value["sha256"]])
     return request, local
@@ -93,7 +108,8 @@ def without_tiles(doc: dict) -> dict:
     return {**doc, "provenance": prov}
 
 
-def test_each_worker_reads_its_tiles_windows_from_its_own_spool(redis_env, files) -> None:
+@pytest.mark.parametrize("ext", ["fgb", "parquet"])
+def test_each_worker_reads_its_tiles_windows_from_its_own_spool(redis_env, files, ext) -> None:
     redis_env["GSL_FETCH_ALLOWLIST"] = "127.0.0.1"
     api = Engine(
         settings_from_env(
@@ -105,7 +121,7 @@ def test_each_worker_reads_its_tiles_windows_from_its_own_spool(redis_env, files
     workers = [WorkerProcess({**redis_env, "GSL_SPOOL_DIR": str(s)}) for s in spools]
     try:
         wait_for(lambda: Worker.count(queue=api._rq.queue) == 2, 60)
-        request, local = city(4000, seed=11, url=files)
+        request, local = city(4000, seed=11, url=files, ext=ext)
         GETS.clear()
         job = api.submit("green-3-30-300", request)
         done = wait_for(lambda: (j := api.get_job(job.job_id)).status.finished and j, 240)
@@ -128,14 +144,16 @@ def test_each_worker_reads_its_tiles_windows_from_its_own_spool(redis_env, files
         for spool in spools:
             assert shas <= {p.name for p in spool.iterdir()}, spool
         # once at submission (pinned by the API), once by each worker
-        assert GETS.count("/11-trees.fgb") == 3 and GETS.count("/11-canopy.fgb") == 3, GETS
+        assert GETS.count(f"/11-trees.{ext}") == 3, GETS
+        assert GETS.count(f"/11-canopy.{ext}") == 3, GETS
     finally:
         for w in workers:
             w.stop()
         api.close()
 
 
-def test_embedded_tile_processes_read_the_files_through_the_spool(tmp_path, files) -> None:
+@pytest.mark.parametrize("ext", ["fgb", "parquet"])
+def test_embedded_tile_processes_read_the_files_through_the_spool(tmp_path, files, ext) -> None:
     e = Engine(
         Settings(
             data_dir=tmp_path,
@@ -148,7 +166,7 @@ def test_embedded_tile_processes_read_the_files_through_the_spool(tmp_path, file
     )
     e.start()
     try:
-        request, local = city(2000, seed=12, url=files)
+        request, local = city(2000, seed=12, url=files, ext=ext)
         job = e.submit("green-3-30-300", request)
         done = wait_for(lambda: (j := e.get_job(job.job_id)).status.finished and j, 180)
         assert done.status is JobStatus.successful, done.error

@@ -10,11 +10,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyogrio.raw import write
 
 from gsl_indicators.core import sources
 from gsl_indicators.core.geo import GEO_IN, RD_NEW, read_layers
 from gsl_indicators.core.spec import Context, GeoInput, InputError
+from hypothesis_profiles import examples
 
 POINTS = GeoInput("homes", "Homes", "", ("Point",))
 
@@ -315,3 +318,196 @@ def test_a_field_named_like_the_streams_geometry_column_is_read(monkeypatch) -> 
     table = sources._read_gdal(io.BytesIO(data), None)
     assert table.columns["wkb_geometry"].tolist() == [5]
     assert shapely.get_x(table.geometries[0]) == 121000.0
+
+
+# --- GeoParquet: row groups skipped by the covering column, rows' positions ------------
+
+
+def _gpq(
+    geoms: list,
+    columns: dict | None = None,
+    *,
+    covering: bool = True,
+    row_group_size: int = 4,
+) -> bytes:
+    """GeoParquet 1.1 in EPSG:28992 of any geometries (``None``: none) and pyarrow columns."""
+    import orjson
+    from pyproj import CRS
+
+    wkb = pa.array([None if g is None else shapely.to_wkb(g) for g in geoms], type=pa.binary())
+    data = {**(columns or {}), "geometry": wkb}
+    spec: dict = {
+        "encoding": "WKB",
+        "geometry_types": [],
+        "crs": CRS.from_epsg(28992).to_json_dict(),
+    }
+    if covering:
+        present = np.asarray([g is not None for g in geoms], dtype=bool)
+        b = np.full((len(geoms), 4), np.nan)
+        if present.any():
+            b[present] = shapely.bounds(np.asarray(geoms, dtype=object)[present])
+        data["bbox"] = pa.StructArray.from_arrays(
+            [pa.array(b[:, k], type=pa.float64()) for k in range(4)],
+            names=["xmin", "ymin", "xmax", "ymax"],
+            mask=pa.array(~present, type=pa.bool_()),
+        )
+        spec["covering"] = {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}
+    geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": spec}}
+    table = pa.table(data).replace_schema_metadata({b"geo": orjson.dumps(geo)})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, row_group_size=row_group_size)
+    return buf.getvalue()
+
+
+def _positions_meeting(geoms: list, bbox) -> list[int]:
+    """The oracle of positions: every feature with a geometry whose box meets ``bbox``."""
+    if bbox is None:
+        return list(range(len(geoms)))
+    x0, y0, x1, y1 = bbox
+    return [
+        i
+        for i, g in enumerate(geoms)
+        if g is not None and (b := g.bounds)[0] <= x1 and b[2] >= x0 and b[1] <= y1 and b[3] >= y0
+    ]
+
+
+def _read_as_before(data: bytes, bbox) -> sources.FeatureTable:
+    """GeoParquet as ``sources`` read it before row positions (commit 869c685), the reference.
+
+    The whole file through ``pq.read_table``, rows filtered by the covering columns (a
+    dataset filter), then by each geometry's box. A column's dtype follows the rows the
+    filter keeps (an integer column with nulls among them becomes float), so the
+    reading by row groups must filter the same rows before converting.
+    """
+    import pyarrow.compute as pc
+
+    filters = None
+    if bbox is not None and "bbox" in pq.read_schema(io.BytesIO(data)).names:  # covering
+        x0, y0, x1, y1 = bbox
+        f = {k: pc.field("bbox", k) for k in ("xmin", "ymin", "xmax", "ymax")}
+        filters = (f["xmin"] <= x1) & (f["xmax"] >= x0) & (f["ymin"] <= y1) & (f["ymax"] >= y0)
+    table = pq.read_table(io.BytesIO(data), filters=filters)
+    geoms = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    keep = np.ones(len(geoms), dtype=bool)
+    if bbox is not None:
+        keep[:] = False
+        keep[_positions_meeting(list(geoms), bbox)] = True
+    columns = {
+        k: table.column(k).to_numpy(zero_copy_only=False)[keep]
+        for k in table.column_names
+        if k not in ("geometry", "bbox")
+    }
+    return sources.FeatureTable(np.asarray(geoms, dtype=object)[keep], columns, "EPSG:28992")
+
+
+_FEATURE = st.one_of(
+    st.none(),
+    st.tuples(st.integers(0, 100), st.integers(0, 100), st.integers(0, 15), st.integers(0, 15)),
+)
+
+
+def _shape(f):
+    if f is None:
+        return None
+    x, y, w, h = f
+    return shapely.Point(x, y) if w == h == 0 else shapely.box(x, y, x + w, y + h)
+
+
+@settings(max_examples=examples(150), deadline=None)
+@given(
+    feats=st.lists(_FEATURE, max_size=60),
+    row_group_size=st.integers(1, 25),
+    covering=st.booleans(),
+    sort=st.booleans(),
+    box=st.none() | st.tuples(*[st.integers(-10, 120)] * 4),
+)
+def test_geoparquet_rows_keep_their_positions_in_the_file(
+    feats, row_group_size, covering, sort, box
+) -> None:
+    """Any row groups, box and file: the rows and positions reading everything gives."""
+    if sort:  # row groups with narrow statistics, so that some are skipped
+        feats = sorted(feats, key=lambda f: (-1, -1) if f is None else (f[0], f[1]))
+    geoms = [_shape(f) for f in feats]
+    data = _gpq(
+        geoms,
+        {"n": pa.array(range(len(geoms)), pa.int64())},
+        covering=covering,
+        row_group_size=row_group_size,
+    )
+    bbox = (
+        None
+        if box is None
+        else [min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])]
+    )
+    positions = _positions_meeting(geoms, bbox)
+    got = sources.read_table("trees", _source(data, "geoparquet", bbox=bbox), fids=True)
+    assert got.fids is not None and got.fids.dtype == np.int64
+    assert got.fids.tolist() == positions
+    assert got.columns["n"].tolist() == positions  # each row's own number: its position
+    assert [None if g is None else g.wkt for g in got.geometries] == [
+        None if geoms[i] is None else geoms[i].wkt for i in positions
+    ]
+    plain = sources.read_table("trees", _source(data, "geoparquet", bbox=bbox))
+    assert plain.fids is None
+    _tables_equal(plain, _read_as_before(data, bbox))
+    _tables_equal(got, plain)
+
+
+def _recording_row_groups(monkeypatch) -> list[list[int]]:
+    reads: list[list[int]] = []
+    original = pq.ParquetFile.read_row_groups
+
+    def record(self, row_groups, *args, **kwargs):
+        reads.append(list(row_groups))
+        return original(self, row_groups, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", record)
+    return reads
+
+
+@pytest.mark.parametrize("covering", [True, False])
+def test_a_geoparquet_bbox_reads_only_the_row_groups_it_may_meet(covering, monkeypatch) -> None:
+    # points at x = 0 … 99 (y = x % 7), ten to a row group: group g holds x = 10 g … 10 g + 9
+    pts = [shapely.Point(x, x % 7) for x in range(100)]
+    data = _gpq(pts, covering=covering, row_group_size=10)
+    reads = _recording_row_groups(monkeypatch)
+    got = sources.read_table("trees", _source(data, "geoparquet", bbox=[25, 0, 34.5, 3]), fids=True)
+    # x 25 … 34 with y = x % 7 ≤ 3: 28 (0), 29 (1), 30 (2), 31 (3)
+    assert got.fids.tolist() == [28, 29, 30, 31]
+    assert shapely.get_x(got.geometries).tolist() == [28.0, 29.0, 30.0, 31.0]
+    assert reads == [[2, 3] if covering else list(range(10))]
+
+
+def test_a_box_that_meets_no_row_group_reads_none() -> None:
+    data = _gpq([shapely.Point(x, 0) for x in range(20)], row_group_size=5)
+    got = sources.read_table("trees", _source(data, "geoparquet", bbox=[50, 0, 60, 1]), fids=True)
+    assert len(got) == 0 and got.fids.tolist() == []
+
+
+def test_geoparquet_columns_read_as_before() -> None:
+    """Numbers with nulls, text, booleans, times: the columns read as before, row groups or not."""
+    import datetime as dt
+
+    n = 13
+    geoms = [None if i == 4 else shapely.box(10 * i, 0, 10 * i + 5, 5) for i in range(n)]
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    columns = {
+        "i": pa.array(range(n), pa.int64()),
+        "i_null": pa.array([None if i % 3 == 0 else i for i in range(n)], pa.int32()),
+        "f": pa.array([None if i % 4 == 1 else i / 3 for i in range(n)], pa.float64()),
+        "s": pa.array([None if i % 5 == 2 else f"s{i}" for i in range(n)], pa.string()),
+        "b": pa.array([None if i == 7 else i % 2 == 0 for i in range(n)], pa.bool_()),
+        "t": pa.array([t0 + dt.timedelta(hours=i) for i in range(n)], pa.timestamp("ms", "UTC")),
+    }
+    for covering in (True, False):
+        data = _gpq(geoms, columns, covering=covering, row_group_size=3)
+        # [71, 1, 81, 2]: rows 7 and 8 of the row group 6 … 8, whose "i_null" is null at
+        # 6: read as before, the column is int32 (no null among the rows kept), not float
+        for bbox in (None, [22, 1, 71, 2], [71, 1, 81, 2], [1000, 0, 1001, 1]):
+            got = sources.read_table("trees", _source(data, "geoparquet", bbox=bbox))
+            _tables_equal(got, _read_as_before(data, bbox))
+            assert list(got.columns) == ["i", "i_null", "f", "s", "b", "t"]
+    # 22 … 71 meets the boxes 20 … 25 to 70 … 75, but the fifth feature has no geometry
+    box = [22, 1, 71, 2]
+    got = sources.read_table("trees", _source(_gpq(geoms, columns), "geoparquet", bbox=box))
+    assert got.columns["i"].tolist() == [2, 3, 5, 6, 7]

@@ -20,7 +20,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from file_store import write_fgb
+from file_store import write_fgb, write_gpq
 from gsl_indicators.core import sources, synthetic, tile_files
 from gsl_indicators.core.examples import (
     box,
@@ -40,20 +40,50 @@ X, Y = 121000.0, 487000.0
 
 
 class Files:
-    """FlatGeobuf files by reference in a folder, found by sha256 (the spool's part)."""
+    """FlatGeobuf or GeoParquet files by reference in a folder, found by sha256 (the spool's part).
 
-    def __init__(self, folder: Path) -> None:
+    ``fmt``: the format :meth:`add` writes unless told (``geoparquet``: row groups of
+    ``row_group_size`` features, with a ``bbox`` covering column when ``covering``).
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        fmt: str = "flatgeobuf",
+        row_group_size: int = 64,
+        covering: bool = True,
+    ) -> None:
         self.folder = folder
+        self.fmt = fmt
+        self.row_group_size = row_group_size
+        self.covering = covering
         self.paths: dict[str, str] = {}
         sources.set_locator(lambda name, value: self.paths[value["sha256"]])
 
-    def add(self, name: str, fc: dict, *, crs: str = "EPSG:28992", index: bool = True) -> dict:
-        """Write a GeoJSON FeatureCollection as ``name.fgb``; return its file source."""
-        path = self.folder / f"{name}.fgb"
-        write_fgb(path, fc, crs=crs, index=index)
+    def add(
+        self,
+        name: str,
+        fc: dict,
+        *,
+        crs: str = "EPSG:28992",
+        index: bool = True,
+        fmt: str | None = None,
+    ) -> dict:
+        """Write a GeoJSON FeatureCollection as ``name.fgb`` or ``name.parquet``; return its source.
+
+        ``index`` (FlatGeobuf only): with the packed R-tree, which orders the features
+        along it; a GeoParquet keeps them as given.
+        """
+        fmt = fmt or self.fmt
+        if fmt == "geoparquet":
+            path = self.folder / f"{name}.parquet"
+            write_gpq(path, fc, crs=crs, row_group_size=self.row_group_size, covering=self.covering)
+        else:
+            path = self.folder / f"{name}.fgb"
+            write_fgb(path, fc, crs=crs, index=index)
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         self.paths[sha] = str(path)
-        return sources.file_source(fmt="flatgeobuf", href=str(path), bbox=None, sha256=sha)
+        return sources.file_source(fmt=fmt, href=str(path), bbox=None, sha256=sha)
 
 
 @pytest.fixture
@@ -104,6 +134,34 @@ def test_tiles_reading_files_give_the_one_piece_document(
         assert watch.attempts == [{"trees", "canopy"}]  # read by the tiles, at once
         same_but_tiles(one, many)
         assert many["provenance"]["inputs"]["canopy"]["features"] == len(c["canopy"]["features"])
+    finally:
+        sources.set_locator(None)
+
+
+@settings(max_examples=examples(6), deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(150, 500),
+    per_tile=st.integers(25, 140),
+    row_group_size=st.integers(1, 400),
+    covering=st.booleans(),
+)
+def test_tiles_reading_geoparquet_give_the_one_piece_document(
+    tmp_path_factory, seed, n, per_tile, row_group_size, covering
+) -> None:
+    """The same with GeoParquet files: any row groups, with a covering column or without."""
+    f = Files(tmp_path_factory.mktemp("files"), "geoparquet", row_group_size, covering)
+    try:
+        c = synthetic.city(n, seed=seed)
+        inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+        inputs["trees"] = f.add("trees", c["trees"])
+        inputs["canopy"] = f.add("canopy", c["canopy"])
+        watch = Watch()
+        one = execute(GREEN, inputs)
+        many = execute(GREEN, inputs, tiles=tiled(per_tile, watch))
+        assert many["provenance"]["tiles"] >= 2
+        assert watch.attempts == [{"trees", "canopy"}]  # read by the tiles, at once
+        same_but_tiles(one, many)
     finally:
         sources.set_locator(None)
 
@@ -166,6 +224,67 @@ def test_whole_groups_grow_until_the_owned_group_is_complete(files) -> None:
     assert got["above"][2].header == got["below"][2].header == 41
 
 
+def _descriptions(files: Files, name: str, fc: dict, kinds: tuple[str, ...]) -> list[dict]:
+    """The file descriptions a tile gets of ``fc`` as FlatGeobuf (in order) and GeoParquet."""
+    return [
+        tile_files.file_of(
+            tile_files.DeferredLayer(name, files.add(name, fc, index=False, fmt=fmt), kinds)
+        )
+        for fmt in ("flatgeobuf", "geoparquet")
+    ]
+
+
+def _cells(fc: dict, k: int) -> list[tuple[float, float, float, float]]:
+    """A k × k grid of cells over the bounds of ``fc``, opened at the world's edge."""
+    b = shapely.total_bounds([shapely.geometry.shape(f["geometry"]) for f in fc["features"]])
+    xs, ys = np.linspace(b[0], b[2], k + 1), np.linspace(b[1], b[3], k + 1)
+    world = tuple(float(v) for v in b)
+    return [
+        tile_files.open_cell(
+            (float(xs[i]), float(ys[j]), float(xs[i + 1]), float(ys[j + 1])), world
+        )
+        for i in range(k)
+        for j in range(k)
+    ]
+
+
+def _wkb(geoms) -> list[bytes]:
+    return [shapely.to_wkb(g) for g in geoms]
+
+
+@pytest.mark.parametrize(("row_group_size", "covering"), [(7, True), (50, True), (16, False)])
+def test_geoparquet_windows_and_groups_are_those_of_flatgeobuf(
+    tmp_path, row_group_size, covering
+) -> None:
+    """The same features, positions and reports from both formats, for every cell."""
+    f = Files(tmp_path, "geoparquet", row_group_size, covering)
+    try:
+        c = synthetic.city(400, seed=21)
+        trees = _descriptions(f, "trees", c["trees"], ("Point", "MultiPoint"))
+        crowns = _descriptions(f, "canopy", c["canopy"], ("Polygon", "MultiPolygon"))
+        seen_trees, seen_crowns = [], []
+        for cell in _cells(c["trees"], 3):
+            box = tile_files._finite(tile_files._grown(cell, 30.0))
+            fgb, gpq = (tile_files.read_window(d, box, cell) for d in trees)
+            assert gpq.fids.tolist() == fgb.fids.tolist()
+            assert _wkb(gpq.geometries) == _wkb(fgb.geometries)
+            assert gpq.report == fgb.report
+            seen_trees.extend(gpq.fids.tolist())
+            (g_fgb, k_fgb, r_fgb), (g_gpq, k_gpq, r_gpq) = (
+                tile_files.whole_groups(d, cell) for d in crowns
+            )
+            assert k_gpq.tolist() == k_fgb.tolist() and _wkb(g_gpq) == _wkb(g_fgb)
+            assert r_gpq == r_fgb
+            seen_crowns.extend(k_gpq.tolist())
+        # every crown is in exactly one tile's groups, at its position in the collection
+        n_crowns = len(c["canopy"]["features"])
+        assert sorted(seen_crowns) == list(range(n_crowns))
+        assert r_gpq.header == n_crowns and gpq.report.header == len(c["trees"]["features"])
+        assert len(set(seen_trees)) == len(c["trees"]["features"])  # windows overlap
+    finally:
+        sources.set_locator(None)
+
+
 # -------------------------------------------------------------- files taken as they are
 
 
@@ -205,8 +324,10 @@ IRREGULAR = {
 }
 
 
+@pytest.mark.parametrize("fmt", ["flatgeobuf", "geoparquet"])
 @pytest.mark.parametrize("case", sorted(IRREGULAR))
-def test_an_irregular_file_is_read_whole_with_the_one_piece_warnings(files, case) -> None:
+def test_an_irregular_file_is_read_whole_with_the_one_piece_warnings(files, case, fmt) -> None:
+    files.fmt = fmt
     c = synthetic.city(300, seed=7)
     trees, canopy = c["trees"], c["canopy"]
     crs = "EPSG:28992"

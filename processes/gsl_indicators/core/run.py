@@ -263,7 +263,7 @@ def deferred_inputs(
 ) -> tuple[str, ...]:
     """Return the inputs the tiles may read from their own files (none when not tiling).
 
-    Files by reference (FlatGeobuf, whole) that the indicator's :class:`Tiling` names
+    Files by reference (FlatGeobuf or GeoParquet, whole) that the indicator's :class:`Tiling` names
     under these parameters (:mod:`gsl_indicators.core.tile_files`).
     """
     t = indicator.tiling

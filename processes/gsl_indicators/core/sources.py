@@ -46,7 +46,7 @@ import io
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import orjson
@@ -85,6 +85,7 @@ TYPE_NAMES = np.array(
     ],
     dtype=object,
 )
+Box = tuple[float, float, float, float]
 
 
 def sniff(data: bytes) -> str | None:
@@ -313,7 +314,7 @@ class FeatureTable:
     digest : str
         The digest of the file source it was read from (:func:`source_digest`).
     fids : numpy.ndarray or None
-        Each feature's id in the file (FlatGeobuf: its position), when asked for.
+        Each feature's id in the file (FlatGeobuf, GeoParquet: its position), when asked for.
     """
 
     geometries: np.ndarray
@@ -455,8 +456,8 @@ def read_table(name: str, value: Mapping[str, Any], *, fids: bool = False) -> Fe
 
     A source with its bytes is read from memory; a reference from the local copy its
     locator gives (:func:`local_path`), so GDAL and pyarrow read only the parts of the
-    file that the ``bbox`` needs. ``fids``: also each feature's id in the file
-    (FlatGeobuf and GeoJSON only: a FlatGeobuf's ids are the features' positions).
+    file that the ``bbox`` needs. ``fids``: also each feature's id in the file (a
+    FlatGeobuf's and a GeoParquet's are the features' positions in it, from 0).
 
     Raises
     ------
@@ -473,9 +474,7 @@ def read_table(name: str, value: Mapping[str, Any], *, fids: bool = False) -> Fe
         where = local_path(name, value)
     try:
         if fmt == "geoparquet":
-            if fids:
-                raise ValueError("feature ids are read from FlatGeobuf and GeoJSON files only")
-            table = _read_parquet(where, bbox)
+            table = _read_parquet(where, bbox, fids=fids)
         else:
             table = _read_gdal(where, bbox, fids=fids)
         table.digest = source_digest(value)
@@ -619,34 +618,155 @@ def _from_wkb(wkb: np.ndarray, step: int = 65_536) -> np.ndarray:
     return out
 
 
-def _read_parquet(where: str | io.BytesIO, bbox: Sequence[float] | None) -> FeatureTable:
-    """Read a GeoParquet file (path or bytes) with pyarrow: WKB geometry, ``geo`` metadata, bbox."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+def _geo_column(schema: Any) -> tuple[str, dict[str, Any]]:
+    """Return a GeoParquet file's primary geometry column and its ``geo`` metadata.
 
-    schema = pq.read_schema(where)
+    Raises
+    ------
+    ValueError
+        When the file has no ``geo`` metadata or its geometry is not WKB.
+    """
     geo_meta = (schema.metadata or {}).get(b"geo")
     if geo_meta is None:
         raise ValueError("no 'geo' metadata: a Parquet file, but not GeoParquet")
     geo = orjson.loads(geo_meta)
-    column = geo["primary_column"]
-    spec = geo["columns"][column]
+    column = str(geo["primary_column"])
+    spec: dict[str, Any] = geo["columns"][column]
     if str(spec.get("encoding", "WKB")).upper() != "WKB":
         raise ValueError(f"geometry encoding {spec.get('encoding')!r} (only WKB is read)")
-    covering = (spec.get("covering") or {}).get("bbox")
-    filters = None
-    if bbox is not None and covering:
-        x0, y0, x1, y1 = bbox
+    return column, spec
 
-        def ref(key: str) -> Any:
-            return pc.field(*covering[key])
 
-        filters = (
-            (ref("xmin") <= x1) & (ref("xmax") >= x0) & (ref("ymin") <= y1) & (ref("ymax") >= y0)
+def _group_may_meet(stats: Mapping[str, Any], bbox: Box) -> bool:
+    """Return whether a row group whose covering columns have these statistics may meet ``bbox``.
+
+    ``stats`` maps ``xmin`` … ``ymax`` to their ``(min, max)`` in the group (a key is
+    missing where the file has no statistics: the group may meet the box).
+
+    Examples
+    --------
+    >>> s = {"xmin": (0.0, 5.0), "xmax": (1.0, 6.0), "ymin": (0.0, 1.0), "ymax": (2.0, 3.0)}
+    >>> [_group_may_meet(k, (x0, 0, 9, 9)) for k, x0 in ((s, 5.5), (s, 7), ({}, 7))]
+    [True, False, True]
+    """
+    x0, y0, x1, y1 = bbox
+    return not (
+        ("xmin" in stats and stats["xmin"][0] > x1)
+        or ("ymin" in stats and stats["ymin"][0] > y1)
+        or ("xmax" in stats and stats["xmax"][1] < x0)
+        or ("ymax" in stats and stats["ymax"][1] < y0)
+    )
+
+
+def _covering_stats(meta: Any, covering: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
+    """Return, for each row group, the ``(min, max)`` of each covering column (where known)."""
+    paths = {meta.schema.column(j).path: j for j in range(meta.num_columns)}
+    out: list[dict[str, Any]] = []
+    for g in range(meta.num_row_groups):
+        rg = meta.row_group(g)
+        known: dict[str, Any] = {}
+        for key, path in covering.items():
+            j = paths.get(".".join(path))
+            stats = None if j is None else rg.column(j).statistics
+            if stats is not None and stats.has_min_max:
+                known[key] = (float(stats.min), float(stats.max))
+        out.append(known)
+    return out
+
+
+def _row_groups(
+    meta: Any, covering: Mapping[str, Sequence[str]] | None, bbox: Box | None
+) -> list[int]:
+    """Return the row groups that may hold a feature whose covering box meets ``bbox``.
+
+    Every row group without a ``bbox``, a covering column or statistics of it.
+    """
+    if bbox is None or not covering:
+        return list(range(meta.num_row_groups))
+    stats = _covering_stats(meta, covering)
+    return [g for g, known in enumerate(stats) if _group_may_meet(known, bbox)]
+
+
+def _positions(meta: Any, groups: Sequence[int]) -> np.ndarray:
+    """Return the position in the file (0-based, over all row groups) of each row of ``groups``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as N
+    >>> meta = N(num_row_groups=3, row_group=lambda g: N(num_rows=[2, 3, 1][g]))
+    >>> _positions(meta, [0, 2]).tolist()
+    [0, 1, 5]
+    """
+    sizes = np.asarray([meta.row_group(g).num_rows for g in range(meta.num_row_groups)], np.int64)
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    parts = [np.arange(starts[g], starts[g + 1], dtype=np.int64) for g in groups]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _covering_meets(table: Any, covering: Mapping[str, Sequence[str]], bbox: Box) -> np.ndarray:
+    """Return whether each row's covering box meets ``bbox`` (a null value meets nothing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def values(key: str) -> np.ndarray:
+        top, *fields = covering[key]
+        col = table.column(top)
+        for name in fields:
+            col = pc.struct_field(col, [name])
+        col = pc.fill_null(pc.cast(col, pa.float64()), math.nan)
+        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+    x0, y0, x1, y1 = bbox
+    with np.errstate(invalid="ignore"):
+        meets: np.ndarray = (
+            (values("xmin") <= x1)
+            & (values("xmax") >= x0)
+            & (values("ymin") <= y1)
+            & (values("ymax") >= y0)
         )
-    if isinstance(where, io.BytesIO):
-        where.seek(0)
-    table = pq.read_table(where, filters=filters)
+    return meets
+
+
+def _box_meets(geoms: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
+    """Return whether each geometry is present and its bounding box meets ``bbox``."""
+    present = ~shapely.is_missing(geoms)
+    box = np.asarray(bbox, dtype=float)
+    b = np.full((len(geoms), 4), np.nan)
+    if present.any():
+        b[present] = shapely.bounds(geoms[present])
+    meets: np.ndarray = (
+        present
+        & (b[:, 0] <= box[2])
+        & (b[:, 2] >= box[0])
+        & (b[:, 1] <= box[3])
+        & (b[:, 3] >= box[1])
+    )
+    return meets
+
+
+def _read_parquet(
+    where: str | io.BytesIO, bbox: Sequence[float] | None, fids: bool = False
+) -> FeatureTable:
+    """Read a GeoParquet file (path or bytes) with pyarrow: WKB geometry, ``geo`` metadata, bbox.
+
+    With a ``bbox`` and a covering column (GeoParquet 1.1), only the row groups whose
+    covering statistics may meet it are read, and only the rows whose covering box
+    meets it are decoded; then every feature whose own box meets ``bbox`` is kept
+    (exact also without a covering column). ``fids``: each kept row's position in the
+    file (0-based, over all row groups).
+    """
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(where)
+    column, spec = _geo_column(pf.schema_arrow)
+    covering = (spec.get("covering") or {}).get("bbox")
+    box = None if bbox is None else cast(Box, tuple(float(v) for v in bbox))
+    groups = _row_groups(pf.metadata, covering, box)
+    table = pf.read_row_groups(groups)
+    rows = _positions(pf.metadata, groups)
+    if box is not None and covering:
+        meets = _covering_meets(table, covering, box)
+        table, rows = table.filter(meets), rows[meets]
     skip = {column, *(covering["xmin"][:1] if covering else [])}
     geoms = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
     columns = {
@@ -654,20 +774,14 @@ def _read_parquet(where: str | io.BytesIO, bbox: Sequence[float] | None) -> Feat
         for k in table.column_names
         if k not in skip
     }
-    if bbox is not None:  # exact for files without a covering column (and rows in a kept group)
-        present = ~shapely.is_missing(geoms)
-        box = np.asarray(bbox, dtype=float)
-        b = np.full((len(geoms), 4), np.nan)
-        if present.any():
-            b[present] = shapely.bounds(geoms[present])
-        keep = (
-            present
-            & (b[:, 0] <= box[2])
-            & (b[:, 2] >= box[0])
-            & (b[:, 1] <= box[3])
-            & (b[:, 3] >= box[1])
-        )
-        geoms = geoms[keep]
+    if box is not None:  # exact for files without a covering column (and rows in a kept group)
+        keep = _box_meets(geoms, box)
+        geoms, rows = geoms[keep], rows[keep]
         columns = {k: v[keep] for k, v in columns.items()}
     crs = spec.get("crs", "OGC:CRS84")  # absent means OGC:CRS84; null means unknown
-    return FeatureTable(np.asarray(geoms, dtype=object), columns, _crs_name(crs) if crs else None)
+    return FeatureTable(
+        np.asarray(geoms, dtype=object),
+        columns,
+        _crs_name(crs) if crs else None,
+        fids=rows if fids else None,
+    )

@@ -6,8 +6,12 @@ fetches, reads and validates them whole, then cuts a window for every tile, enco
 and ships it through Redis — all serial work in one process, which bounds what more
 workers can gain. Here the parent leaves such a layer unread (a :class:`DeferredLayer`)
 and every tile reads what it needs from the file itself, through the same locator
-(the worker's spool: fetched once per worker, verified by its sha256) and FlatGeobuf's
-packed R-tree:
+(the worker's spool: fetched once per worker, verified by its sha256). Such a layer is
+a FlatGeobuf or GeoParquet file by reference, whole (no ``bbox``: :func:`deferrable`),
+and a tile reads its windows by the file's own index: a FlatGeobuf's packed R-tree, a
+GeoParquet's row groups skipped by the statistics of its ``bbox`` covering column
+(GeoParquet 1.1; a file without one is read through by every tile: still exact, only
+slower). A tile reads, of
 
 * a **windowed** layer (tree points): the features whose box meets the tile's window
   (its cell, open to infinity at the edge of the world, and its core features' bounds,
@@ -15,8 +19,9 @@ packed R-tree:
 * a **grouped** layer (crowns): every connected group of overlapping crowns whose first
   crown (lowest position in the file) has its box centre in the tile's cell, whole
   (:func:`whole_groups`: the read box grows until no owned group touches its edge), with
-  each crown's position in the file as its order key — exactly the groups and keys the
-  parent would have sent.
+  each crown's position in the file (a FlatGeobuf's feature id, a GeoParquet's row
+  index over all its row groups: both count from 0 in file order) as its order key —
+  exactly the groups and keys the parent would have sent.
 
 **Exactness.** The answer is the one-piece answer only when the file is *regular*: in
 EPSG:28992 (the working CRS), every feature with a non-empty valid geometry of an
@@ -77,6 +82,10 @@ A file with a feature whose box is wider or higher (a crown polygon of a whole p
 is read whole by the parent instead: the tiles could not be sure to have read it."""
 
 
+DEFERRABLE_FORMATS = ("flatgeobuf", "geoparquet")
+"""The formats whose files the tiles read by window, with each feature's position."""
+
+
 class Undefer(RuntimeError):
     """A deferred layer is not regular (or the request is not tiled): read every layer whole."""
 
@@ -102,7 +111,11 @@ class DeferredLayer:
 
 
 def deferrable(value: Any) -> bool:
-    """Return whether an input may be left to the tiles: a FlatGeobuf file by reference, whole.
+    """Return whether an input may be left to the tiles: a FlatGeobuf or GeoParquet file, whole.
+
+    The file must be by reference (pinned) and without a ``bbox``. Both formats give
+    each feature's position in the file, which a tile needs as its order key
+    (:func:`read_window`); GeoJSON has no index to read a window by.
 
     Examples
     --------
@@ -111,8 +124,15 @@ def deferrable(value: Any) -> bool:
     ...        "bbox": None, "href": "h"}
     >>> deferrable(ref), deferrable({**ref, "bbox": [0, 0, 1, 1]}), deferrable({**ref, "format": "geojson"})
     (True, False, False)
+    >>> gpq = {**ref, "format": "geoparquet"}
+    >>> deferrable(gpq), deferrable({**gpq, "bbox": [0, 0, 1, 1]}), deferrable({**gpq, "pin": sha})
+    (True, False, False)
     """
-    return is_reference(value) and value.get("format") == "flatgeobuf" and value.get("bbox") is None
+    return (
+        is_reference(value)
+        and value.get("format") in DEFERRABLE_FORMATS
+        and value.get("bbox") is None
+    )
 
 
 def file_of(layer: DeferredLayer) -> dict[str, Any]:
@@ -232,15 +252,29 @@ _COUNTS: dict[str, int] = {}
 
 
 def _header_count(file: Mapping[str, Any]) -> int:
-    """Return the number of features a deferred file holds (from its header, once per file)."""
-    from pyogrio import read_info
+    """Return the number of features a deferred file holds (from its header, once per file).
 
+    A FlatGeobuf's header count (GDAL); a GeoParquet's number of rows (its footer's
+    metadata: GDAL may have no Parquet driver).
+    """
     from gsl_indicators.core.sources import local_path
 
     sha = str(file["sha256"])
     if sha not in _COUNTS:
-        _COUNTS[sha] = int(read_info(local_path(str(file["name"]), source_of(file)))["features"])
+        path = local_path(str(file["name"]), source_of(file))
+        _COUNTS[sha] = _feature_count(path, str(file["format"]))
     return _COUNTS[sha]
+
+
+def _feature_count(path: str, fmt: str) -> int:
+    """Return the number of features in a local FlatGeobuf or GeoParquet file."""
+    if fmt == "geoparquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    from pyogrio import read_info
+
+    return int(read_info(path)["features"])
 
 
 def _first_vertices(geoms: np.ndarray) -> np.ndarray:
@@ -288,7 +322,8 @@ def read_window(file: Mapping[str, Any], bbox: Box, cell: Box) -> Window:
     """Read a deferred layer's features whose box meets ``bbox``; report those owned by ``cell``.
 
     GDAL keeps the features whose *geometry* meets a filter box, not their box (a thin
-    diagonal crown whose box meets it is left out). So the file is read with ``bbox``
+    diagonal crown whose box meets it is left out; GeoParquet is read by box, exactly).
+    So the file is read with ``bbox``
     grown by ``file["margin_m"]`` and the features whose box meets ``bbox`` are kept:
     every feature whose box is at most ``margin_m`` wide and high and meets ``bbox``
     lies inside the grown box, so it is read. The report's ``extent`` (the largest box
@@ -296,7 +331,7 @@ def read_window(file: Mapping[str, Any], bbox: Box, cell: Box) -> Window:
     (:func:`settle`).
 
     Returns the features in file order with their positions in the file (FlatGeobuf
-    feature ids), and the tile's :class:`FileReport`.
+    feature ids, GeoParquet row indices), and the tile's :class:`FileReport`.
     """
     margin = float(file.get("margin_m", 0.0))
     source = with_bbox(source_of(file), _finite(_grown(bbox, margin)))
