@@ -109,7 +109,13 @@ def _write_fgb(path: Path, geoms: np.ndarray, cols: dict[str, np.ndarray]) -> No
 
 
 def _write_parquet(path: Path, geoms: np.ndarray, cols: dict[str, np.ndarray]) -> None:
-    """GeoParquet 1.1 with a bbox covering column, rows sorted by 1 km cell (row groups of 50k)."""
+    """GeoParquet 1.1 with a bbox covering column, rows in Z-order of 250 m cells, row groups of 10k.
+
+    A 2-D order makes each row group a compact patch, as spatial GeoParquet writers do
+    (GDAL's ``SORT_BY_BBOX``, a Hilbert sort), so a tile's window skips most row groups
+    by their covering statistics; rows sorted by 1 km strips of x in row groups of 50k
+    made a 4 km window read 9 of 40 groups of trees, ~10× the rows it kept.
+    """
     import orjson
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -117,7 +123,7 @@ def _write_parquet(path: Path, geoms: np.ndarray, cols: dict[str, np.ndarray]) -
     from pyproj import CRS
 
     b = shapely.bounds(geoms)
-    order = np.lexsort(((b[:, 1] // 1000), (b[:, 0] // 1000)))
+    order = np.argsort(_z_order(b[:, 0] // 250, b[:, 1] // 250), kind="stable")
     b = b[order]
     table = pa.table(
         {
@@ -142,7 +148,24 @@ def _write_parquet(path: Path, geoms: np.ndarray, cols: dict[str, np.ndarray]) -
         },
     }
     table = table.replace_schema_metadata({b"geo": orjson.dumps(geo)})
-    pq.write_table(table, path, row_group_size=50_000, compression="zstd")
+    pq.write_table(table, path, row_group_size=10_000, compression="zstd")
+
+
+def _z_order(cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """Return the Morton (Z-order) code of integer cell indices (up to 2^20 cells a side).
+
+    Examples
+    --------
+    >>> _z_order(np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1])).tolist()
+    [0, 1, 2, 3]
+    """
+    x = (cx - cx.min()).astype(np.uint64) if len(cx) else cx.astype(np.uint64)
+    y = (cy - cy.min()).astype(np.uint64) if len(cy) else cy.astype(np.uint64)
+    code = np.zeros(len(x), dtype=np.uint64)
+    for bit in range(20):
+        code |= ((x >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit)
+        code |= ((y >> np.uint64(bit)) & np.uint64(1)) << np.uint64(2 * bit + 1)
+    return code
 
 
 class _Quiet(SimpleHTTPRequestHandler):
