@@ -294,27 +294,33 @@ def _first_vertices(geoms: np.ndarray) -> np.ndarray:
 def _irregular(
     file: Mapping[str, Any], geoms: np.ndarray, crs: str | None, owned: np.ndarray
 ) -> str:
-    """Return why features read from a deferred file would not be taken as they are."""
+    """Return why the features a tile owns in a deferred file would not be taken as they are.
+
+    Only the *owned* features are looked at (box centre in the tile's cell): every
+    feature with a box is owned by exactly one tile, which reads it, so each is checked
+    once over all tiles — not once for every tile whose window it lies in, nor again on
+    each of a crown group's re-reads (the province's crowns: ``is_valid`` 1.4 → 0.6 s
+    of a run). A feature without a box (null or empty geometry) is owned by none and
+    shows as a shortfall of the owned counts (:func:`settle`).
+    """
     if crs != RD_NEW:
         return f"its CRS is {crs}, not {RD_NEW}"
-    if not len(geoms):
+    mine = geoms[owned]
+    if not len(mine):
         return ""
-    if shapely.is_missing(geoms).any():
-        return "a feature without geometry"
     allowed = set(file.get("geometry_types") or ())
-    kinds = {str(TYPE_NAMES[k]) for k in set(shapely.get_type_id(geoms).tolist())}
+    kinds = {str(TYPE_NAMES[k]) for k in set(shapely.get_type_id(mine).tolist())}
     if allowed and not kinds <= allowed:
         return "a geometry of a type the input does not take"
-    if shapely.is_empty(geoms).any() or shapely.has_z(geoms).any():
+    if shapely.is_empty(mine).any() or shapely.has_z(mine).any():
         return "an empty or 3-D geometry"
-    if not shapely.is_valid(geoms).all():
+    if not shapely.is_valid(mine).all():
         return "an invalid geometry (it would be repaired)"
-    if owned.any():
-        xy = _first_vertices(geoms[owned])
-        x0, y0, x1, y1 = RD_BOUNDS
-        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-        if not inside.all():
-            return "coordinates outside the RD New bounds"
+    xy = _first_vertices(mine)
+    x0, y0, x1, y1 = RD_BOUNDS
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    if not inside.all():
+        return "coordinates outside the RD New bounds"
     return ""
 
 
