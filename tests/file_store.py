@@ -50,13 +50,17 @@ def write_gpq(
     crs: str | None = "EPSG:28992",
     row_group_size: int = 64,
     covering: bool = True,
+    covering_shift: tuple[float, float] = (0.0, 0.0),
+    covering_name: str = "bbox",
 ) -> None:
     """Write a GeoJSON FeatureCollection as GeoParquet 1.1 (pyarrow), features in order.
 
     WKB geometry (``None`` for a feature without one), the properties as columns, the
     CRS as PROJJSON (``None``: no ``crs`` member, which means OGC:CRS84), rows in row
     groups of ``row_group_size``; ``covering``: with a ``bbox`` struct column (null for a
-    feature without geometry) named as the ``bbox`` covering of the ``geo`` metadata.
+    feature without geometry) named as the ``bbox`` covering of the ``geo`` metadata,
+    moved by ``covering_shift`` (a covering that lies off its geometries), and named in
+    the metadata as ``covering_name`` (another name: a covering the file lacks).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -77,12 +81,15 @@ def write_gpq(
         b = np.full((len(geoms), 4), np.nan)
         if present.any():
             b[present] = shapely.bounds(geoms[present])
+        b += np.asarray([*covering_shift, *covering_shift])
         data["bbox"] = pa.StructArray.from_arrays(
             [pa.array(b[:, k]) for k in range(4)],
             names=["xmin", "ymin", "xmax", "ymax"],
             mask=pa.array(~present),
         )
-        column["covering"] = {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}
+        column["covering"] = {
+            "bbox": {k: [covering_name, k] for k in ("xmin", "ymin", "xmax", "ymax")}
+        }
     geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
     table = pa.table(data).replace_schema_metadata({b"geo": orjson.dumps(geo)})
     pq.write_table(table, path, row_group_size=row_group_size)

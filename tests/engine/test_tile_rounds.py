@@ -49,9 +49,9 @@ def test_a_second_round_has_keys_and_sub_jobs_of_its_own(settings, conn, monkeyp
     enqueued: list[list[str]] = []
     real_stop = tiles.stop_tiles
 
-    def seen_then_stopped(s, parent_id, conn=None):  # the queue as the round ends
+    def seen_then_stopped(s, parent_id, conn=None, also=()):  # the queue as the round ends
         enqueued.append(sorted(_queued(settings, conn)))
-        return real_stop(s, parent_id, conn=conn)
+        return real_stop(s, parent_id, conn=conn, also=also)
 
     monkeypatch.setattr(tiles, "stop_tiles", seen_then_stopped)
     ticks: list[tuple[int, int]] = []
@@ -106,9 +106,25 @@ def test_a_tile_stopped_while_it_ran_drops_its_part(settings, conn, monkeypatch)
     assert _keys(settings, conn, "job3") == []
 
 
+def test_a_round_enqueued_after_a_dismissal_is_stopped_too(settings, conn, monkeypatch) -> None:
+    """The set of sub-jobs is deleted (dismissal) while the parent enqueues: it stops its own."""
+    p = settings.redis_prefix
+    monkeypatch.setattr(tiles, "run_tile", _tag)
+    real_claim = tiles.RQTiles._claim
+
+    def dismissed_first(self, conn_, index, *, take):
+        conn_.delete(f"{p}tiles:job5")  # stop_tiles of a dismissal ran meanwhile
+        return real_claim(self, conn_, index, take=take)
+
+    monkeypatch.setattr(tiles.RQTiles, "_claim", dismissed_first)
+    with pytest.raises(tiles.TilesStopped):
+        tiles.RQTiles(settings, "job5")([b"a", b"b"], lambda done, total: None)
+    assert _keys(settings, conn, "job5") == [] and _queued(settings, conn) == []
+
+
 def test_stop_tiles_finds_every_rounds_keys(settings, conn) -> None:
     p = settings.redis_prefix
-    ids = ["job4-tile-0", "job4_2-tile-0", "job4_2-tile-1"]
+    ids = ["job4-tile-0", "job4_2-tile-0", "job4_2-tile-1", "not-a-tile"]
     conn.sadd(f"{p}tiles:job4", *ids)
     for scope, i in (("job4", 0), ("job4_2", 0), ("job4_2", 1)):
         for what in ("in", "out", "claim"):

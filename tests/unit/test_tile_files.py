@@ -285,6 +285,95 @@ def test_geoparquet_windows_and_groups_are_those_of_flatgeobuf(
         sources.set_locator(None)
 
 
+def _description(source: dict, name: str) -> dict:
+    return tile_files.file_of(tile_files.DeferredLayer(name, source, ("Point", "MultiPoint")))
+
+
+def _gpq_source(path: Path, fc: dict, **kw) -> dict:
+    write_gpq(path, fc, **kw)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    sources.set_locator(lambda name, value: str(path))
+    return sources.file_source(fmt="geoparquet", href=str(path), bbox=None, sha256=sha)
+
+
+def test_a_covering_off_its_geometries_makes_a_window_irregular(tmp_path) -> None:
+    """A tile keeps rows by their covering box: one 300 m off could hide a tree from it.
+
+    Off by 300 m (more than the 100 m read margin) the tile reports the file irregular,
+    so the run starts again reading it whole; off by 50 m the grown read box still finds
+    every tree, and the window is the true one.
+    """
+    c = synthetic.city(300, seed=5)
+    cell = (-math.inf, -math.inf, math.inf, math.inf)
+    b = shapely.total_bounds(
+        [shapely.geometry.shape(f["geometry"]) for f in c["trees"]["features"]]
+    )
+    box = (float(b[0]), float(b[1]), float((b[0] + b[2]) / 2), float(b[3]))
+    try:
+        true = _gpq_source(tmp_path / "true.parquet", c["trees"])
+        want = tile_files.read_window(_description(true, "trees"), box, cell)
+        assert want.report.irregular == "" and len(want.fids)
+        for shift, bad in ((300.0, True), (50.0, False)):
+            src = _gpq_source(
+                tmp_path / f"off{shift}.parquet", c["trees"], covering_shift=(0, shift)
+            )
+            got = tile_files.read_window(_description(src, "trees"), box, cell)
+            assert bool(got.report.irregular) is bad, got.report.irregular
+            if not bad:
+                assert got.fids.tolist() == want.fids.tolist()
+    finally:
+        sources.set_locator(None)
+
+
+def test_a_covering_the_file_lacks_is_no_covering(tmp_path) -> None:
+    """The metadata names a covering column the file does not have: read without it, exactly."""
+    c = synthetic.city(200, seed=6)
+    try:
+        src = _gpq_source(tmp_path / "t.parquet", c["trees"], covering_name="nope")
+        b = shapely.total_bounds(
+            [shapely.geometry.shape(f["geometry"]) for f in c["trees"]["features"]]
+        )
+        box = [float(b[0]), float(b[1]), float((b[0] + b[2]) / 2), float(b[3])]
+        got = sources.read_table("trees", {**src, "bbox": box}, fids=True)
+        pts = np.asarray([shapely.geometry.shape(f["geometry"]) for f in c["trees"]["features"]])
+        inside = np.flatnonzero(shapely.intersects(pts, shapely.box(*box)))
+        assert got.fids.tolist() == inside.tolist()
+    finally:
+        sources.set_locator(None)
+
+
+def _province_like(
+    path: Path, n: int, *, ordered: bool, row_group_size: int, covering: bool
+) -> None:
+    rng = np.random.default_rng(1)
+    xy = rng.uniform([120000, 480000], [140000, 500000], size=(n, 2))
+    if ordered:  # strips of 1 km, then y within: compact row groups
+        xy = xy[np.lexsort((xy[:, 1], xy[:, 0] // 1000))]
+    fc = rd_collection([point_feature(float(x), float(y)) for x, y in xy])
+    write_gpq(path, fc, row_group_size=row_group_size, covering=covering)
+
+
+@pytest.mark.parametrize(
+    ("ordered", "row_group_size", "covering", "expected"),
+    [
+        (True, 10_000, True, True),  # compact row groups with statistics
+        (False, 10_000, True, False),  # every row group spans the file
+        (True, 10_000, False, False),  # no covering: every tile would decode every row
+        (True, 200_000, True, False),  # one row group of all rows
+    ],
+)
+def test_only_a_geoparquet_whose_windows_read_cheaply_is_left_to_the_tiles(
+    tmp_path, ordered, row_group_size, covering, expected
+) -> None:
+    n = sources.WINDOW_ROW_GROUP_MAX + 20_000
+    path = tmp_path / "big.parquet"
+    _province_like(path, n, ordered=ordered, row_group_size=row_group_size, covering=covering)
+    assert sources.windowable(str(path), "geoparquet") is expected
+    small = tmp_path / "small.parquet"  # a small file is read whole by each tile: cheap
+    _province_like(small, 500, ordered=False, row_group_size=500, covering=False)
+    assert sources.windowable(str(small), "geoparquet") is True
+
+
 # -------------------------------------------------------------- files taken as they are
 
 

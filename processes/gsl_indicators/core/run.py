@@ -18,7 +18,7 @@ from gsl_indicators.core.geo import RD_NEW, Layer, give_back_memory, paused_gc, 
 from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.sources import TableFeatures, is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
-from gsl_indicators.core.tile_files import DeferredLayer, Undefer, deferrable
+from gsl_indicators.core.tile_files import DeferredLayer, Undefer, deferrable, indexed
 from gsl_indicators.core.tiling import TileOptions, run_tiled, whole_reason
 
 log = logging.getLogger(__name__)
@@ -263,14 +263,17 @@ def deferred_inputs(
 ) -> tuple[str, ...]:
     """Return the inputs the tiles may read from their own files (none when not tiling).
 
-    Files by reference (FlatGeobuf or GeoParquet, whole) that the indicator's :class:`Tiling` names
-    under these parameters (:mod:`gsl_indicators.core.tile_files`).
+    Files by reference (FlatGeobuf or GeoParquet, whole) that the indicator's
+    :class:`Tiling` names under these parameters and whose windows read cheaply
+    (:func:`~gsl_indicators.core.tile_files.indexed`; :mod:`gsl_indicators.core.tile_files`).
     """
     t = indicator.tiling
     if tiles is None or t is None or t.files is None or whole_reason(t, params) is not None:
         return ()
     given = frozenset(k for k, v in inputs.items() if v is not None)
-    return tuple(n for n in t.files(params, given) if deferrable(inputs.get(n)))
+    return tuple(
+        n for n in t.files(params, given) if deferrable(inputs.get(n)) and indexed(n, inputs[n])
+    )
 
 
 def _compute(

@@ -315,6 +315,11 @@ class FeatureTable:
         The digest of the file source it was read from (:func:`source_digest`).
     fids : numpy.ndarray or None
         Each feature's id in the file (FlatGeobuf, GeoParquet: its position), when asked for.
+    covering_off : float
+        GeoParquet read with a ``bbox`` through its covering column: how far (CRS units)
+        the covering box of a row it let through lies from the box of the row's
+        geometry, at most (0 otherwise). A reader that must see exactly what a whole
+        read sees (the tiles, :mod:`~gsl_indicators.core.tile_files`) checks it.
     """
 
     geometries: np.ndarray
@@ -322,6 +327,7 @@ class FeatureTable:
     crs: str | None
     digest: str = ""
     fids: np.ndarray | None = None
+    covering_off: float = 0.0
 
     def __len__(self) -> int:
         return len(self.geometries)
@@ -451,13 +457,16 @@ class TableFeatures(Sequence[dict[str, Any]]):
         return {"type": "Feature", "geometry": geom, "properties": props}
 
 
-def read_table(name: str, value: Mapping[str, Any], *, fids: bool = False) -> FeatureTable:
+def read_table(
+    name: str, value: Mapping[str, Any], *, fids: bool = False, attributes: bool = True
+) -> FeatureTable:
     """Read a file source (see the module text) into a :class:`FeatureTable`.
 
     A source with its bytes is read from memory; a reference from the local copy its
     locator gives (:func:`local_path`), so GDAL and pyarrow read only the parts of the
     file that the ``bbox`` needs. ``fids``: also each feature's id in the file (a
     FlatGeobuf's and a GeoParquet's are the features' positions in it, from 0).
+    ``attributes=False``: the geometries only (no property column is read or decoded).
 
     Raises
     ------
@@ -474,9 +483,9 @@ def read_table(name: str, value: Mapping[str, Any], *, fids: bool = False) -> Fe
         where = local_path(name, value)
     try:
         if fmt == "geoparquet":
-            table = _read_parquet(where, bbox, fids=fids)
+            table = _read_parquet(where, bbox, fids=fids, attributes=attributes)
         else:
-            table = _read_gdal(where, bbox, fids=fids)
+            table = _read_gdal(where, bbox, fids=fids, attributes=attributes)
         table.digest = source_digest(value)
         return table
     except InputError:
@@ -534,7 +543,10 @@ def _arrow_safe(where: str | io.BytesIO) -> bool:
 
 
 def _read_arrow(
-    where: str | io.BytesIO, bbox: Sequence[float] | None, fids: bool = False
+    where: str | io.BytesIO,
+    bbox: Sequence[float] | None,
+    fids: bool = False,
+    columns: list[str] | None = None,
 ) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray, list[np.ndarray]] | None:
     """Read a FlatGeobuf through GDAL's Arrow stream: (meta, fids, WKB, fields), or ``None``.
 
@@ -550,7 +562,9 @@ def _read_arrow(
     import pyarrow as pa
     from pyogrio.raw import read_arrow
 
-    meta, table = read_arrow(where, bbox=tuple(bbox) if bbox else None, return_fids=fids)
+    meta, table = read_arrow(
+        where, bbox=tuple(bbox) if bbox else None, return_fids=fids, columns=columns
+    )
     if isinstance(where, io.BytesIO):
         where.seek(0)
     names = table.column_names
@@ -597,16 +611,22 @@ def _plain_wkb(chunk: Any) -> bool:
 
 
 def _read_gdal(
-    where: str | io.BytesIO, bbox: Sequence[float] | None, fids: bool = False
+    where: str | io.BytesIO,
+    bbox: Sequence[float] | None,
+    fids: bool = False,
+    attributes: bool = True,
 ) -> FeatureTable:
     """Read a FlatGeobuf or GeoJSON file (path or bytes) with GDAL (pyogrio)."""
     from pyogrio.raw import read
 
-    got = _read_arrow(where, bbox, fids) if _arrow_safe(where) else None
+    wanted: list[str] | None = None if attributes else []
+    got = _read_arrow(where, bbox, fids, wanted) if _arrow_safe(where) else None
     if got is not None:
         meta, ids, wkb, fields = got
     else:
-        meta, ids, wkb, fields = read(where, bbox=tuple(bbox) if bbox else None, return_fids=fids)
+        meta, ids, wkb, fields = read(
+            where, bbox=tuple(bbox) if bbox else None, return_fids=fids, columns=wanted
+        )
     geoms = _from_wkb(wkb) if wkb is not None else np.full(len(fields[0]) if fields else 0, None)
     columns = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
     # pyogrio (0.13) leaves the arrays it returns in a reference cycle (a Cython closure
@@ -726,8 +746,8 @@ def _positions(meta: Any, groups: Sequence[int]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
-def _covering_meets(table: Any, covering: Mapping[str, Sequence[str]], bbox: Box) -> np.ndarray:
-    """Return whether each row's covering box meets ``bbox`` (a null value meets nothing)."""
+def _covering_values(table: Any, covering: Mapping[str, Sequence[str]]) -> np.ndarray:
+    """Return the rows' covering boxes, ``(n, 4)`` as xmin, ymin, xmax, ymax (NaN: null)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -739,15 +759,56 @@ def _covering_meets(table: Any, covering: Mapping[str, Sequence[str]], bbox: Box
         col = pc.fill_null(pc.cast(col, pa.float64()), math.nan)
         return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
 
+    if not table.num_rows:
+        return np.zeros((0, 4))
+    return np.column_stack([values(k) for k in ("xmin", "ymin", "xmax", "ymax")])
+
+
+def _covering_meets(boxes: np.ndarray, bbox: Box) -> np.ndarray:
+    """Return whether each covering box meets ``bbox`` (a null value meets nothing)."""
     x0, y0, x1, y1 = bbox
     with np.errstate(invalid="ignore"):
         meets: np.ndarray = (
-            (values("xmin") <= x1)
-            & (values("xmax") >= x0)
-            & (values("ymin") <= y1)
-            & (values("ymax") >= y0)
+            (boxes[:, 0] <= x1) & (boxes[:, 2] >= x0) & (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0)
         )
     return meets
+
+
+def _usable_covering(schema: Any, spec: Mapping[str, Any]) -> dict[str, list[str]] | None:
+    """Return the ``bbox`` covering of a geometry column when the file has all its columns.
+
+    A covering that names a column or field the file lacks (or is malformed) is no
+    covering: the file is read without it, exactly (:func:`_box_meets`).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> box = pa.struct([(k, pa.float64()) for k in ("xmin", "ymin", "xmax", "ymax")])
+    >>> spec = {"covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}}
+    >>> _usable_covering(pa.schema([("bbox", box)]), spec) is not None
+    True
+    >>> _usable_covering(pa.schema([("geometry", pa.binary())]), spec) is None
+    True
+    """
+    covering = (spec.get("covering") or {}).get("bbox")
+    if not isinstance(covering, Mapping):
+        return None
+    out: dict[str, list[str]] = {}
+    for key in ("xmin", "ymin", "xmax", "ymax"):
+        path = covering.get(key)
+        if not isinstance(path, list | tuple) or not path:
+            return None
+        field = schema.field(str(path[0])) if str(path[0]) in schema.names else None
+        kind = None if field is None else field.type
+        for name in path[1:]:
+            if kind is None or not hasattr(kind, "get_field_index"):
+                return None
+            i = kind.get_field_index(str(name))
+            kind = None if i < 0 else kind.field(i).type
+        if kind is None:
+            return None
+        out[key] = [str(p) for p in path]
+    return out
 
 
 def _box_meets(geoms: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
@@ -768,28 +829,39 @@ def _box_meets(geoms: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
 
 
 def _read_parquet(
-    where: str | io.BytesIO, bbox: Sequence[float] | None, fids: bool = False
+    where: str | io.BytesIO,
+    bbox: Sequence[float] | None,
+    *,
+    fids: bool = False,
+    attributes: bool = True,
 ) -> FeatureTable:
     """Read a GeoParquet file (path or bytes) with pyarrow: WKB geometry, ``geo`` metadata, bbox.
 
     With a ``bbox`` and a covering column (GeoParquet 1.1), only the row groups whose
     covering statistics may meet it are read, and only the rows whose covering box
-    meets it are decoded; then every feature whose own box meets ``bbox`` is kept
-    (exact also without a covering column). ``fids``: each kept row's position in the
-    file (0-based, over all row groups).
+    meets it are decoded (how far those rows' covering lies from their geometry is
+    the table's ``covering_off``); then every feature whose own box meets ``bbox`` is
+    kept (exact also without a covering column). ``fids``: each kept row's position in
+    the file (0-based, over all row groups). ``attributes=False``: the geometry (and
+    covering) columns only.
     """
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(where)
-    column, spec = _geo_column(pf.schema_arrow)
-    covering = (spec.get("covering") or {}).get("bbox")
-    box = None if bbox is None else cast(Box, tuple(float(v) for v in bbox))
-    groups = _row_groups(pf.metadata, covering, box)
-    table = pf.read_row_groups(groups)
-    rows = _positions(pf.metadata, groups)
+    with pq.ParquetFile(where) as pf:
+        column, spec = _geo_column(pf.schema_arrow)
+        covering = _usable_covering(pf.schema_arrow, spec)
+        box = None if bbox is None else cast(Box, tuple(float(v) for v in bbox))
+        groups = _row_groups(pf.metadata, covering, box)
+        wanted = None
+        if not attributes:
+            wanted = list(dict.fromkeys([column, *([covering["xmin"][0]] if covering else [])]))
+        table = pf.read_row_groups(groups, columns=wanted)
+        rows = _positions(pf.metadata, groups)
+    covers = None
     if box is not None and covering:
-        meets = _covering_meets(table, covering, box)
-        table, rows = table.filter(meets), rows[meets]
+        covers = _covering_values(table, covering)
+        meets = _covering_meets(covers, box)
+        table, rows, covers = table.filter(meets), rows[meets], covers[meets]
     skip = {column, *(covering["xmin"][:1] if covering else [])}
     geoms = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
     columns = {
@@ -797,6 +869,7 @@ def _read_parquet(
         for k in table.column_names
         if k not in skip
     }
+    off = 0.0 if covers is None else _covering_off(covers, geoms)
     if box is not None:  # exact for files without a covering column (and rows in a kept group)
         keep = _box_meets(geoms, box)
         geoms, rows = geoms[keep], rows[keep]
@@ -807,4 +880,66 @@ def _read_parquet(
         columns,
         _crs_name(crs) if crs else None,
         fids=rows if fids else None,
+        covering_off=off,
     )
+
+
+WINDOW_ROW_GROUP_MAX = 131_072
+"""Most rows a GeoParquet row group may hold for a tile to read windows of the file."""
+
+
+def windowable(path: str, fmt: str) -> bool:
+    """Return whether windows of a local file can be read without reading all of it.
+
+    A FlatGeobuf: yes (its packed R-tree; one written without, which GDAL does only
+    for a file with a null geometry, is scanned — and such a file is not regular, so
+    its run starts again reading it whole). A GeoParquet of at most
+    :data:`WINDOW_ROW_GROUP_MAX` rows: yes (a tile reads it all, cheaply); a larger one
+    needs a usable ``bbox`` covering column whose statistics cut it into compact row
+    groups — at most :data:`WINDOW_ROW_GROUP_MAX` rows each, the median row group's box
+    at most a quarter of the file's (rows in a 2-D order). Anything else would be read
+    nearly whole by every tile (pyarrow's default row groups hold a million rows): the
+    parent reads it once instead.
+    """
+    if fmt == "flatgeobuf":
+        return True
+    if fmt != "geoparquet":
+        return False
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as pf:
+        meta = pf.metadata
+        if meta.num_rows <= WINDOW_ROW_GROUP_MAX:
+            return True
+        _, spec = _geo_column(pf.schema_arrow)
+        covering = _usable_covering(pf.schema_arrow, spec)
+        sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+        if covering is None or max(sizes) > WINDOW_ROW_GROUP_MAX:
+            return False
+        stats = _covering_stats(meta, covering)
+    if any(len(known) < 4 for known in stats):
+        return False
+    boxes = np.asarray(
+        [(k["xmin"][0], k["ymin"][0], k["xmax"][1], k["ymax"][1]) for k in stats], dtype=float
+    )
+    whole = (boxes[:, 2].max() - boxes[:, 0].min()) * (boxes[:, 3].max() - boxes[:, 1].min())
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return bool(whole <= 0 or np.median(areas) <= whole / 4)
+
+
+def _covering_off(covers: np.ndarray, geoms: np.ndarray) -> float:
+    """Return how far the covering boxes lie from their geometries' boxes, at most.
+
+    Rows without a geometry are left out (no box to compare).
+
+    Examples
+    --------
+    >>> g = np.array([shapely.box(0, 0, 2, 2), None], dtype=object)
+    >>> _covering_off(np.array([[0.0, 0.0, 2.0, 2.5], [9.0, 9.0, 9.0, 9.0]]), g)
+    0.5
+    """
+    present = ~shapely.is_missing(geoms)
+    if not present.any():
+        return 0.0
+    diff = np.abs(covers[present] - shapely.bounds(geoms[present]))
+    return float(np.nanmax(diff)) if not np.isnan(diff).all() else 0.0

@@ -10,8 +10,11 @@ and every tile reads what it needs from the file itself, through the same locato
 a FlatGeobuf or GeoParquet file by reference, whole (no ``bbox``: :func:`deferrable`),
 and a tile reads its windows by the file's own index: a FlatGeobuf's packed R-tree, a
 GeoParquet's row groups skipped by the statistics of its ``bbox`` covering column
-(GeoParquet 1.1; a file without one is read through by every tile: still exact, only
-slower). A tile reads, of
+(GeoParquet 1.1). Only a file whose windows read cheaply is left to the tiles
+(:func:`indexed`): a large GeoParquet without a covering column, or in row groups that
+each span the file (rows not in a 2-D order, pyarrow's default million-row groups),
+would be read nearly whole by every tile, so the parent reads it once instead. A tile
+reads only the geometries (and covering), of
 
 * a **windowed** layer (tree points): the features whose box meets the tile's window
   (its cell, open to infinity at the edge of the world, and its core features' bounds,
@@ -29,7 +32,10 @@ allowed type, its first vertex inside the RD New bounds — then the parent, rea
 whole, would have dropped, repaired, reprojected and warned about nothing, and the
 tiles' windows equal its cuts. Each tile checks what it reads and reports, for the
 features it *owns* (box centre in its cell: the cells partition the plane, so every
-feature with a box is owned once), their number and bounds (:class:`FileReport`).
+feature with a box is owned once), their number and bounds (:class:`FileReport`), and
+whether a GeoParquet's covering box of a row it let through lies more than the read
+margin off the row's geometry (a tile keeps rows by their covering: a wrong one could
+hide a tree from the tile that needs it).
 The parent adds them up (:func:`settle`): the owned counts must add up to the file's
 feature count (a null or empty geometry has no box, is read by no tile and shows as a
 shortfall), and the layer must not lie apart from the homes (the ``no-overlap``
@@ -50,7 +56,14 @@ import shapely
 
 from gsl_indicators.core.canopy import overlap_groups
 from gsl_indicators.core.geo import NO_OVERLAP_GAP_M, RD_BOUNDS, RD_NEW
-from gsl_indicators.core.sources import TYPE_NAMES, is_reference, read_table, with_bbox
+from gsl_indicators.core.sources import (
+    TYPE_NAMES,
+    is_reference,
+    local_path,
+    read_table,
+    windowable,
+    with_bbox,
+)
 from gsl_indicators.core.tiling import box_centres
 
 __all__ = [
@@ -60,6 +73,7 @@ __all__ = [
     "Undefer",
     "deferrable",
     "file_of",
+    "indexed",
     "open_cell",
     "read_window",
     "settle",
@@ -133,6 +147,16 @@ def deferrable(value: Any) -> bool:
         and value.get("format") in DEFERRABLE_FORMATS
         and value.get("bbox") is None
     )
+
+
+def indexed(name: str, value: Mapping[str, Any]) -> bool:
+    """Return whether a :func:`deferrable` file lets a tile read a window of it cheaply.
+
+    Looks at the local copy (:func:`~gsl_indicators.core.sources.local_path`: the
+    worker's spool, which its own tiles read too) through
+    :func:`~gsl_indicators.core.sources.windowable`.
+    """
+    return windowable(local_path(name, value), str(value.get("format")))
 
 
 def file_of(layer: DeferredLayer) -> dict[str, Any]:
@@ -257,8 +281,6 @@ def _header_count(file: Mapping[str, Any]) -> int:
     A FlatGeobuf's header count (GDAL); a GeoParquet's number of rows (its footer's
     metadata: GDAL may have no Parquet driver).
     """
-    from gsl_indicators.core.sources import local_path
-
     sha = str(file["sha256"])
     if sha not in _COUNTS:
         path = local_path(str(file["name"]), source_of(file))
@@ -271,7 +293,8 @@ def _feature_count(path: str, fmt: str) -> int:
     if fmt == "geoparquet":
         import pyarrow.parquet as pq
 
-        return int(pq.ParquetFile(path).metadata.num_rows)
+        with pq.ParquetFile(path) as pf:
+            return int(pf.metadata.num_rows)
     from pyogrio import read_info
 
     return int(read_info(path)["features"])
@@ -324,6 +347,19 @@ def _irregular(
     return ""
 
 
+def _covering_wrong(table: Any, margin_m: float) -> str:
+    """Return why a GeoParquet's covering column cannot be trusted for windows ("" if it can).
+
+    A tile keeps a row when its covering box meets the read box, so a covering more
+    than the read margin away from its geometry could hide a feature from a tile that
+    needs it; within the margin the grown read box still finds it (:func:`read_window`).
+    """
+    off = float(getattr(table, "covering_off", 0.0))
+    if off > margin_m:
+        return f"its bbox covering column lies up to {off:.0f} m off its geometries"
+    return ""
+
+
 def read_window(file: Mapping[str, Any], bbox: Box, cell: Box) -> Window:
     """Read a deferred layer's features whose box meets ``bbox``; report those owned by ``cell``.
 
@@ -341,7 +377,7 @@ def read_window(file: Mapping[str, Any], bbox: Box, cell: Box) -> Window:
     """
     margin = float(file.get("margin_m", 0.0))
     source = with_bbox(source_of(file), _finite(_grown(bbox, margin)))
-    table = read_table(str(file["name"]), source, fids=True)
+    table = read_table(str(file["name"]), source, fids=True, attributes=False)
     geoms = np.asarray(table.geometries, dtype=object)
     fids = np.asarray(table.fids, dtype=np.int64)
     present = ~shapely.is_missing(geoms)
@@ -363,7 +399,7 @@ def read_window(file: Mapping[str, Any], bbox: Box, cell: Box) -> Window:
         owned=int(owned.sum()),
         bounds=[float(v) for v in shapely.total_bounds(geoms[owned])] if owned.any() else None,
         header=_header_count(file),
-        irregular=_irregular(file, geoms, table.crs, owned),
+        irregular=_irregular(file, geoms, table.crs, owned) or _covering_wrong(table, margin),
         extent=float(np.max(np.maximum(b[owned, 2] - b[owned, 0], b[owned, 3] - b[owned, 1])))
         if owned.any()
         else 0.0,

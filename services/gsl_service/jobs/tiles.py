@@ -152,7 +152,7 @@ class RQTiles:
                 )
             return self._collect(conn, n, on_tile)
         finally:
-            stop_tiles(s, parent, conn=conn)
+            stop_tiles(s, parent, conn=conn, also=ids)
 
     def _collect(
         self, conn: redis.Redis, n: int, on_tile: Callable[[int, int], None]
@@ -261,7 +261,10 @@ def _run_and_store(settings: Settings, conn: redis.Redis, scope: str, index: int
 
 
 class TilesStopped(RuntimeError):
-    """The parent's tiles were stopped (it finished, was dismissed or declared lost)."""
+    """A round of tiles was stopped: its parts are no longer wanted.
+
+    The parent finished it, was dismissed or declared lost, or started another round.
+    """
 
 
 def run_rq_tile(scope: str, index: int, settings: dict[str, Any]) -> bool:
@@ -302,19 +305,27 @@ def run_rq_tile(scope: str, index: int, settings: dict[str, Any]) -> bool:
     return True
 
 
-def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = None) -> int:
+def stop_tiles(
+    settings: Settings,
+    parent_id: str,
+    conn: redis.Redis | None = None,
+    also: Sequence[str] = (),
+) -> int:
     """Cancel or stop a parent's tile sub-jobs and delete its tile keys; return how many.
 
     Called when the parent finishes (its tiles are done or it was interrupted) and
-    when it is dismissed (:meth:`~gsl_service.jobs.rq_runner.RQRunner.stop`).
+    when it is dismissed (:meth:`~gsl_service.jobs.rq_runner.RQRunner.stop`). ``also``:
+    sub-job ids the parent knows of itself (its round's), stopped even when a dismissal
+    deleted the set that lists them while the round was being enqueued.
     """
     from rq.command import send_stop_job_command
 
     conn = conn if conn is not None else _conn(settings)
-    ids = [
+    listed = [
         i.decode() if isinstance(i, bytes) else str(i)
         for i in conn.smembers(_set_key(settings, parent_id))
     ]
+    ids = list(dict.fromkeys([*listed, *also]))
     stopped = 0
     for job_id in ids:
         try:
@@ -333,8 +344,9 @@ def stop_tiles(settings: Settings, parent_id: str, conn: redis.Redis | None = No
             log.info("could not stop tile job %s: %s", job_id, err)
     keys = [_set_key(settings, parent_id)]
     for job_id in ids:
-        scope, index = job_id.rsplit("-tile-", 1)  # tile_job_id(scope, index)
-        keys += [_key(settings, scope, int(index), w) for w in ("in", "out", "claim")]
+        scope, _, index = job_id.rpartition("-tile-")  # tile_job_id(scope, index)
+        if scope and index.isdigit():  # anything else in the set is not a tile of ours
+            keys += [_key(settings, scope, int(index), w) for w in ("in", "out", "claim")]
     conn.delete(*keys)
     return stopped
 
