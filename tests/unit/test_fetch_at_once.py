@@ -257,3 +257,24 @@ def test_downloads_into_one_spool_at_once(tmp_path: Path) -> None:
     assert [g.sha256 for g in got] == [hashlib.sha256(b).hexdigest() for b in blobs]
     assert [g.path.read_bytes() == b for g, b in zip(got, blobs, strict=True)] == [True] * 4
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(g.sha256 for g in got)
+
+
+def test_a_json_answer_trimmed_from_the_spool_meanwhile_is_fetched_again(
+    store, tmp_path: Path, monkeypatch
+) -> None:
+    """A fetch beside this one trimmed the spooled answer before it was read: fetch again."""
+    spool = Spool(tmp_path, max_bytes=2**30)
+    real = spool.download
+
+    def trimmed_at_once(get):
+        got = real(get)
+        got.path.unlink()  # another download's trim, between writing and reading
+        return got
+
+    monkeypatch.setattr(spool, "download", trimmed_at_once)
+    f = Fetcher(AddressGuard(["127.0.0.1"]), max_bytes=2**20, timeout_s=10, spool=spool)
+    try:
+        got = f.fetch("trees", {"href": f"{store}/fc/3"})  # no type: sniffed as JSON
+    finally:
+        f.close()
+    assert got == LAYERS["/fc/3"]
