@@ -6,6 +6,9 @@ homes, 2,000,000 trees, 1,500,000 crowns, 1,500 neighbourhoods, parks) as FlatGe
 (127.0.0.1 allow-listed, as the tests do) and runs green-3-30-300 through the real
 service: ``gsl serve`` and real ``gsl worker`` processes on Redis (a key prefix and
 queue of its own, deleted afterwards; nothing is flushed), every input by reference.
+The API and the workers run on this one host with the default spool (``data_dir/spool``)
+shared, so the workers read the copies the API made at submission; ``--own-spools``
+gives each a spool of its own, as on separate hosts (each worker fetches the files).
 
 Cases (each on a fresh key prefix, so none is a cache hit):
 
