@@ -124,18 +124,24 @@ def test_tiles_reading_files_give_the_one_piece_document(
     f = Files(tmp_path_factory.mktemp("files"))
     try:
         c = synthetic.city(n, seed=seed, building_points=points, missing_dwellings_share=0.1)
-        inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
-        inputs["trees"] = f.add("trees", c["trees"], index=index)
-        inputs["canopy"] = f.add("canopy", c["canopy"], index=index)
-        watch = Watch()
-        one = execute(GREEN, inputs)
-        many = execute(GREEN, inputs, tiles=tiled(per_tile, watch))
-        assert many["provenance"]["tiles"] >= 2
-        assert watch.attempts == [{"trees", "canopy"}]  # read by the tiles, at once
-        same_but_tiles(one, many)
+        many = _tiles_read_the_files(f, c, per_tile, index=index)
         assert many["provenance"]["inputs"]["canopy"]["features"] == len(c["canopy"]["features"])
     finally:
         sources.set_locator(None)
+
+
+def _tiles_read_the_files(f: Files, c: dict, per_tile: int, **add) -> dict:
+    """Run ``c`` with trees and crowns as files, whole and tiled; check both; return tiled."""
+    inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+    inputs["trees"] = f.add("trees", c["trees"], **add)
+    inputs["canopy"] = f.add("canopy", c["canopy"], **add)
+    watch = Watch()
+    one = execute(GREEN, inputs)
+    many = execute(GREEN, inputs, tiles=tiled(per_tile, watch))
+    assert many["provenance"]["tiles"] >= 2
+    assert watch.attempts == [{"trees", "canopy"}]  # read by the tiles, at once
+    same_but_tiles(one, many)
+    return many
 
 
 @settings(max_examples=examples(6), deadline=None)
@@ -152,16 +158,7 @@ def test_tiles_reading_geoparquet_give_the_one_piece_document(
     """The same with GeoParquet files: any row groups, with a covering column or without."""
     f = Files(tmp_path_factory.mktemp("files"), "geoparquet", row_group_size, covering)
     try:
-        c = synthetic.city(n, seed=seed)
-        inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
-        inputs["trees"] = f.add("trees", c["trees"])
-        inputs["canopy"] = f.add("canopy", c["canopy"])
-        watch = Watch()
-        one = execute(GREEN, inputs)
-        many = execute(GREEN, inputs, tiles=tiled(per_tile, watch))
-        assert many["provenance"]["tiles"] >= 2
-        assert watch.attempts == [{"trees", "canopy"}]  # read by the tiles, at once
-        same_but_tiles(one, many)
+        _tiles_read_the_files(f, synthetic.city(n, seed=seed), per_tile)
     finally:
         sources.set_locator(None)
 
