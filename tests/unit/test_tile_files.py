@@ -11,6 +11,7 @@ with the very warnings one piece gives.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from pathlib import Path
 
@@ -369,6 +370,38 @@ def test_only_a_geoparquet_whose_windows_read_cheaply_is_left_to_the_tiles(
     small = tmp_path / "small.parquet"  # a small file is read whole by each tile: cheap
     _province_like(small, 500, ordered=False, row_group_size=500, covering=False)
     assert sources.windowable(str(small), "geoparquet") is True
+
+
+def test_a_long_chain_of_crowns_is_read_once_not_once_per_step(files, monkeypatch) -> None:
+    """200 crowns overlapping in a 2 km chain across four cells: the owner reads each about once.
+
+    The read box grows 50 m past what it has read at each step (~40 steps); reading only
+    what a step adds, the crowns read in all stay near 200 (reading the whole grown box
+    each step read ~4,000). The owner gets the whole chain, the other cells none of it.
+    """
+    chain = [feature(box(X + 10 * i, Y, X + 10 * i + 12, Y + 5)) for i in range(200)]
+    source = files.add("canopy", rd_collection(chain), index=False)
+    file = tile_files.file_of(tile_files.DeferredLayer("canopy", source, ("Polygon",)))
+    read: list[int] = []
+    real = tile_files.read_window
+
+    def counted(f, bbox, cell):
+        win = real(f, bbox, cell)
+        read.append(len(win.fids))
+        return win
+
+    monkeypatch.setattr(tile_files, "read_window", counted)
+    cuts = [-math.inf, X + 500, X + 1000, X + 1500, math.inf]
+    got = []
+    for a, b in itertools.pairwise(cuts):
+        read.clear()
+        _, fids, report = tile_files.whole_groups(file, (a, -math.inf, b, math.inf))
+        got.append((fids.tolist(), sum(read), report.owned))
+    owner_fids, owner_read, _ = got[0]  # crown 0's box centre lies in the first cell
+    assert owner_fids == list(range(200))
+    assert owner_read <= 2 * 200
+    assert all(fids == [] for fids, _, _ in got[1:])
+    assert sum(owned for _, _, owned in got) == 200  # each crown owned once, by box centre
 
 
 # -------------------------------------------------------------- files taken as they are

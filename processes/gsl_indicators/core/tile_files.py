@@ -411,6 +411,27 @@ def _grown(box: Box, d: float) -> Box:
     return (box[0] - d, box[1] - d, box[2] + d, box[3] + d)
 
 
+def _ring(inner: Box, outer: Box) -> list[Box]:
+    """Return rectangles that cover ``outer`` outside ``inner`` (``inner`` inside ``outer``).
+
+    Examples
+    --------
+    >>> _ring((0, 0, 10, 10), (-5, 0, 10, 12))
+    [(-5, 0, 0, 12), (0, 10, 10, 12)]
+    >>> _ring((-math.inf, 0, 10, 10), (-math.inf, 0, 10, 10))
+    []
+    """
+    x0, y0, x1, y1 = inner
+    X0, Y0, X1, Y1 = outer
+    strips = [
+        (X0, Y0, x0, Y1),  # left, full height
+        (x1, Y0, X1, Y1),  # right, full height
+        (x0, Y0, x1, y0),  # below, between them
+        (x0, y1, x1, Y1),  # above, between them
+    ]
+    return [r for r in strips if r[0] < r[2] and r[1] < r[3]]
+
+
 def whole_groups(
     file: Mapping[str, Any], cell: Box, margin_m: float = GROUP_MARGIN_M
 ) -> tuple[np.ndarray, np.ndarray, FileReport]:
@@ -421,21 +442,20 @@ def whole_groups(
     crowns whose box meets its cell grown by ``margin_m``; a group whose members' boxes
     all lie strictly inside that box is complete (any crown overlapping a member would
     meet the box, so it was read). While an owned group is not complete, the box grows
-    over it and the read is repeated. The report is that of the first read (the cell's
-    own crowns and their bounds).
+    over it and only what the grown box adds is read (the strips around the old box),
+    so a long chain of crowns — a canal's trees across a city — is read once, not once
+    per step. The report is that of the first read (the cell's own crowns and their
+    bounds).
     """
     box = _grown(cell, margin_m)
-    first_report: FileReport | None = None
+    win = read_window(file, box, cell)
+    report = win.report
+    geoms, fids = win.geometries, win.fids
     while True:
-        win = read_window(file, box, cell)
-        if first_report is None:
-            first_report = win.report
-        if win.report.irregular:
-            first_report.irregular = win.report.irregular
-            return np.empty(0, dtype=object), np.zeros(0, np.int64), first_report
-        geoms = win.geometries
+        if report.irregular:
+            return np.empty(0, dtype=object), np.zeros(0, np.int64), report
         if not len(geoms):
-            return geoms, win.fids, first_report
+            return geoms, fids, report
         labels = overlap_groups(geoms)
         n_groups = int(labels.max()) + 1
         first = np.full(n_groups, len(geoms), dtype=np.int64)
@@ -454,8 +474,8 @@ def whole_groups(
         open_groups = owned & ~complete
         if not open_groups.any():
             keep = owned[labels]
-            return geoms[keep], win.fids[keep], first_report
-        box = _grown(
+            return geoms[keep], fids[keep], report
+        grown = _grown(
             (
                 min(box[0], float(lo_x[open_groups].min())),
                 min(box[1], float(lo_y[open_groups].min())),
@@ -464,6 +484,28 @@ def whole_groups(
             ),
             margin_m,
         )
+        added = [read_window(file, strip, cell) for strip in _ring(box, grown)]
+        report.irregular = next((w.report.irregular for w in added if w.report.irregular), "")
+        geoms, fids = _union_by_position([(geoms, fids), *((w.geometries, w.fids) for w in added)])
+        box = grown
+
+
+def _union_by_position(
+    reads: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the features of several reads once each, in file order (by position).
+
+    Examples
+    --------
+    >>> g, k = _union_by_position([(np.array(["a", "c"]), np.array([0, 2])),
+    ...                            (np.array(["c", "b"]), np.array([2, 1]))])
+    >>> g.tolist(), k.tolist()
+    (['a', 'b', 'c'], [0, 1, 2])
+    """
+    geoms = np.concatenate([g for g, _ in reads])
+    fids = np.concatenate([k for _, k in reads]).astype(np.int64)
+    fids, first = np.unique(fids, return_index=True)
+    return geoms[first], fids
 
 
 def settle(
