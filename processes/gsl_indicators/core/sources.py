@@ -764,13 +764,21 @@ def _covering_values(table: Any, covering: Mapping[str, Sequence[str]]) -> np.nd
     return np.column_stack([values(k) for k in ("xmin", "ymin", "xmax", "ymax")])
 
 
-def _covering_meets(boxes: np.ndarray, bbox: Box) -> np.ndarray:
-    """Return whether each covering box meets ``bbox`` (a null value meets nothing)."""
-    x0, y0, x1, y1 = bbox
-    with np.errstate(invalid="ignore"):
-        meets: np.ndarray = (
-            (boxes[:, 0] <= x1) & (boxes[:, 2] >= x0) & (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0)
-        )
+def boxes_meet(bounds: np.ndarray, box: Sequence[float]) -> np.ndarray:
+    """Return whether each box of ``bounds`` (``(n, 4)``: xmin, ymin, xmax, ymax) meets ``box``.
+
+    Touching counts; a NaN box (``shapely.bounds`` of a missing or empty geometry, a null
+    covering value) meets nothing.
+
+    Examples
+    --------
+    >>> boxes_meet(np.array([[0, 0, 1, 1], [2, 2, 3, 3], [np.nan] * 4]), (1, 1, 1.5, 1.5)).tolist()
+    [True, False, False]
+    """
+    x0, y0, x1, y1 = box
+    meets: np.ndarray = (
+        (bounds[:, 0] <= x1) & (bounds[:, 2] >= x0) & (bounds[:, 1] <= y1) & (bounds[:, 3] >= y0)
+    )
     return meets
 
 
@@ -811,23 +819,6 @@ def _usable_covering(schema: Any, spec: Mapping[str, Any]) -> dict[str, list[str
     return out
 
 
-def _box_meets(geoms: np.ndarray, bbox: Sequence[float]) -> np.ndarray:
-    """Return whether each geometry is present and its bounding box meets ``bbox``."""
-    present = ~shapely.is_missing(geoms)
-    box = np.asarray(bbox, dtype=float)
-    b = np.full((len(geoms), 4), np.nan)
-    if present.any():
-        b[present] = shapely.bounds(geoms[present])
-    meets: np.ndarray = (
-        present
-        & (b[:, 0] <= box[2])
-        & (b[:, 2] >= box[0])
-        & (b[:, 1] <= box[3])
-        & (b[:, 3] >= box[1])
-    )
-    return meets
-
-
 def _read_parquet(
     where: str | io.BytesIO,
     bbox: Sequence[float] | None,
@@ -860,7 +851,7 @@ def _read_parquet(
     covers = None
     if box is not None and covering:
         covers = _covering_values(table, covering)
-        meets = _covering_meets(covers, box)
+        meets = boxes_meet(covers, box)
         table, rows, covers = table.filter(meets), rows[meets], covers[meets]
     skip = {column, *(covering["xmin"][:1] if covering else [])}
     geoms = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
@@ -871,7 +862,7 @@ def _read_parquet(
     }
     off = 0.0 if covers is None else _covering_off(covers, geoms)
     if box is not None:  # exact for files without a covering column (and rows in a kept group)
-        keep = _box_meets(geoms, box)
+        keep = boxes_meet(shapely.bounds(geoms), box)
         geoms, rows = geoms[keep], rows[keep]
         columns = {k: v[keep] for k, v in columns.items()}
     crs = spec.get("crs", "OGC:CRS84")  # absent means OGC:CRS84; null means unknown

@@ -58,6 +58,7 @@ from gsl_indicators.core.canopy import overlap_groups
 from gsl_indicators.core.geo import NO_OVERLAP_GAP_M, RD_BOUNDS, RD_NEW
 from gsl_indicators.core.sources import (
     TYPE_NAMES,
+    boxes_meet,
     is_reference,
     local_path,
     read_table,
@@ -381,13 +382,8 @@ def read_window(file: Mapping[str, Any], bbox: Box, cell: Box) -> Window:
     geoms = np.asarray(table.geometries, dtype=object)
     fids = np.asarray(table.fids, dtype=np.int64)
     present = ~shapely.is_missing(geoms)
-    b = np.full((len(geoms), 4), np.nan)
-    if present.any():
-        b[present] = shapely.bounds(geoms[present])
-    meets = (
-        (b[:, 0] <= bbox[2]) & (b[:, 2] >= bbox[0]) & (b[:, 1] <= bbox[3]) & (b[:, 3] >= bbox[1])
-    )
-    keep = meets | ~present  # a feature without geometry stays, to be found irregular
+    b = shapely.bounds(geoms)  # NaN for a missing or empty geometry
+    keep = boxes_meet(b, bbox) | ~present  # a feature without geometry stays, to be found irregular
     order = np.argsort(fids[keep], kind="stable")
     geoms, fids, b = geoms[keep][order], fids[keep][order], b[keep][order]
     present = ~shapely.is_missing(geoms)

@@ -52,6 +52,8 @@ import numpy as np
 import orjson
 import shapely
 
+from gsl_indicators.core.sources import boxes_meet
+
 if TYPE_CHECKING:
     from gsl_indicators.core.geo import Layer
     from gsl_indicators.core.metrics import Metrics
@@ -572,15 +574,6 @@ def _grown(box: Box, d: float) -> Box:
     return (box[0] - d, box[1] - d, box[2] + d, box[3] + d)
 
 
-def _meets(bounds: np.ndarray, box: Box) -> np.ndarray:
-    return (
-        (bounds[:, 0] <= box[2])
-        & (bounds[:, 2] >= box[0])
-        & (bounds[:, 1] <= box[3])
-        & (bounds[:, 3] >= box[1])
-    )
-
-
 class TilePayloads(Sequence[bytes]):
     """The tiles of a prepared run, each made as bytes when it is read (steps 1–2).
 
@@ -647,7 +640,7 @@ class TilePayloads(Sequence[bytes]):
                 max(cell[3], float(b[:, 3].max())),
             )
         window = _grown(window, self.reach_m)
-        chosen = {k: np.flatnonzero(_meets(self._wb[k], window)) for k in prepared.windowed}
+        chosen = {k: np.flatnonzero(boxes_meet(self._wb[k], window)) for k in prepared.windowed}
         chosen.update({k: np.flatnonzero(c == i) for k, c in self._group_cell.items()})
         layers = {k: g for k, g in prepared.windowed.items()}
         layers.update({k: g for k, (g, _) in prepared.grouped.items()})

@@ -115,8 +115,12 @@ class RQTiles:
     def __init__(self, settings: Settings, parent_id: str) -> None:
         self.settings = settings
         self.parent_id = parent_id
-        self.scope = parent_id
         self.rounds = 0
+
+    @property
+    def scope(self) -> str:
+        """The current round's name in keys and sub-job ids."""
+        return self.parent_id if self.rounds <= 1 else f"{self.parent_id}_{self.rounds}"
 
     def __call__(
         self, payloads: Sequence[bytes], on_tile: Callable[[int, int], None]
@@ -125,7 +129,6 @@ class RQTiles:
         from gsl_service.jobs.worker import rq_queue
 
         self.rounds += 1
-        self.scope = self.parent_id if self.rounds == 1 else f"{self.parent_id}_{self.rounds}"
         s, parent, scope = self.settings, self.parent_id, self.scope
         conn = _conn(s)
         n = len(payloads)
