@@ -26,6 +26,12 @@ Cases (each on a fresh key prefix, so none is a cache hit):
   2-core machine in its threaded stages (canopy, distances), so "2 workers / 1 worker"
   there measures only what the second worker adds beside those threads; bound, it
   measures how the tiles scale with workers of one core each, as on a cluster;
+* every case also reports the CPU seconds its processes used until the job ended (the
+  API, each worker with the work horses it reaped, the Redis server, this process: the
+  stand-in file store and the polling) and, for each pair of tiled cases, the most a
+  second worker could gain on this machine: two workers cannot finish before their CPU
+  seconds are spread over all cores, so 2/1 ≤ cores × wall(1 worker) / CPU(2 workers) —
+  below 2 whenever one worker already keeps more than one core busy;
 * ``--profile``: a cProfile of the one-piece computation in this process on the same
   files (read by reference from the local folder), grouped by stage, naming what bounds it.
 
@@ -228,6 +234,29 @@ def _hwm_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_s(pid: int) -> float:
+    """Return a process's CPU seconds: its own and its reaped children's (``/proc/<pid>/stat``).
+
+    An RQ worker reaps each work horse it forked, so its children's times hold every
+    job and tile it ran; a process still running a child does not count that child yet.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # after "pid (comm)": state ppid … utime stime cutime cstime (fields 14-17 of stat(5))
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _redis_cpu_s() -> float:
+    import redis
+
+    r = redis.Redis.from_url(REDIS_URL)
+    info = r.info("cpu")
+    r.close()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
 class Peaks:
     """Sample the peak RSS (VmHWM) of named process trees every ``step`` seconds."""
 
@@ -406,8 +435,10 @@ def run_case(
     """
     stack = Stack(folder, workers, env, pin=pin, own_spools=own_spools)
     peaks = Peaks(stack.roots())
+    before = {k: cpu_s(pid) for k, pid in stack.roots().items()}
+    before["redis"], before["bench"] = _redis_cpu_s(), time.process_time()
     try:
-        out = _submit_and_collect(stack, inputs_by_reference(files_url, fmt, prefix))
+        out = _submit_and_collect(stack, inputs_by_reference(files_url, fmt, prefix), before)
         out["redis_mb"] = redis_held(stack.prefix)
     finally:
         peak = peaks.stop()
@@ -416,7 +447,31 @@ def run_case(
     return out
 
 
-def _submit_and_collect(stack: Stack, inputs: dict[str, Any]) -> dict[str, Any]:
+def _cpu_used(stack: Stack, before: dict[str, float]) -> dict[str, float]:
+    """Return the CPU seconds each part of the stack used during the job (and their sum).
+
+    Read once the workers have reaped their last work horse (at most 10 s after the
+    job), so every job and tile is counted; ``bench``: this process (the stand-in file
+    store, the sampler, the polling), ``redis``: the Redis server (shared, so other
+    clients' load would count too).
+    """
+    deadline = time.monotonic() + 10
+    while any(_children(w.pid) for w in stack.workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    used = {k: cpu_s(pid) - before[k] for k, pid in stack.roots().items()}
+    used["redis"] = _redis_cpu_s() - before["redis"]
+    used["bench"] = time.process_time() - before["bench"]
+    used["all"] = sum(used.values())
+    return {k: round(v, 1) for k, v in used.items()}
+
+
+def _submit_and_collect(
+    stack: Stack, inputs: dict[str, Any], cpu_before: dict[str, float]
+) -> dict[str, Any]:
+    """Submit the job, follow its stages, then download its per-home results.
+
+    The CPU seconds are read when the job has ended, before the downloads.
+    """
     t0 = time.perf_counter()
     r = httpx.post(
         f"{stack.url}/processes/green-3-30-300/execution",
@@ -428,20 +483,27 @@ def _submit_and_collect(stack: Stack, inputs: dict[str, Any]) -> dict[str, Any]:
     if r.status_code != 201:
         raise RuntimeError(f"submission: HTTP {r.status_code} {r.text[:500]}")
     job_url = r.headers["location"]
-    events: list[tuple[float, str]] = [(t_submit, "submitted (files spooled by the API)")]
-    while True:
-        job = httpx.get(job_url, timeout=60).json()
-        said = job["status"] if job["status"] != "running" else str(job.get("message"))
-        if said != events[-1][1]:
-            events.append((time.perf_counter() - t0, said))
-        if job["status"] in ("successful", "failed", "dismissed"):
-            break
-        time.sleep(0.25)  # stages to a quarter second; the poll takes little CPU
+    events: list[tuple[float, str]] = [
+        (0.0, "submission (the API fetches and hashes the files)"),
+        (t_submit, "submitted"),
+    ]
+    # one client, one connection: a client per poll (its TLS context, a new connection)
+    # took ~3 CPU s of this process and ~1 of the API over a 30 s job, from the workers
+    with httpx.Client(timeout=60) as client:
+        while True:
+            job = client.get(job_url).json()
+            said = job["status"] if job["status"] != "running" else str(job.get("message"))
+            if said != events[-1][1]:
+                events.append((time.perf_counter() - t0, said))
+            if job["status"] in ("successful", "failed", "dismissed"):
+                break
+            time.sleep(0.25)  # stages to a quarter second
     out: dict[str, Any] = {
         "wall_s": time.perf_counter() - t0,
         "submit_s": t_submit,
         "status": job["status"],
         "stages": stages(events),
+        "cpu_s": _cpu_used(stack, cpu_before),
     }
     if job["status"] != "successful":
         out["error"] = str(job)[:800]
@@ -580,6 +642,24 @@ def profile_one_piece(folder: Path, prefix: str, fmt: str, top: int = 25) -> Non
 
 
 # --------------------------------------------------------------------------- main
+def _print_ceiling(one: dict[str, Any], two: dict[str, Any]) -> None:
+    """Print the most 2 workers could gain on this machine's cores, from the CPU used.
+
+    Two workers cannot finish before their CPU seconds spread over every core, so
+    wall(1) / wall(2) ≤ cores × wall(1) / CPU(2): a one-worker run that already keeps
+    more than one core busy (the kernels' threads, the API, the file store) lowers it.
+    """
+    if "cpu_s" not in one or "cpu_s" not in two:
+        return
+    cores = len(os.sched_getaffinity(0))
+    ceiling = cores * one["wall_s"] / two["cpu_s"]["all"]
+    print(
+        f"   1 worker kept {one['cpu_s']['all'] / one['wall_s']:.2f} cores busy; "
+        f"2 workers used {two['cpu_s']['all']:.1f} CPU s: on {cores} cores no 2-worker run "
+        f"could beat {ceiling:.2f}× ({cores} × {one['wall_s']:.1f} s / {two['cpu_s']['all']:.1f} CPU s)"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--homes", type=int, default=650_000)
@@ -658,6 +738,9 @@ def main() -> None:
                 f"{r.get('result_doc_bytes', 0) / 2**20:7.1f} {r.get('download_s', 0):8.1f}s  {r.get('peaks_mb')}"
             )
             print(f"   Redis holds (MB by key kind): {r.get('redis_mb')}")
+            if "cpu_s" in r:
+                busy = r["cpu_s"]["all"] / r["wall_s"]
+                print(f"   CPU seconds: {r['cpu_s']} — {busy:.2f} cores busy on average")
             print("   stages (s): " + "; ".join(f"{k} {v}" for k, v in r.get("stages", [])))
             if "error" in r:
                 print(f"   error: {r['error']}")
@@ -674,6 +757,7 @@ def main() -> None:
             print(
                 f"tiled speed-up, 2 workers / 1 worker: {t1['wall_s'] / t2['wall_s']:.2f}× (target ≥ 1.7×)"
             )
+            _print_ceiling(t1, t2)
             base = large if large and large["status"] == "successful" else None
             if base:
                 print(f"tiled (1 worker) vs one piece: {compare(base['homes'], t1['homes'])}")
@@ -688,6 +772,7 @@ def main() -> None:
                 f"{p1['wall_s'] / p2['wall_s']:.2f}× (target ≥ 1.7×); "
                 f"2 × 1 CPU vs 1 worker: {compare(p2['homes'], p1['homes'])}"
             )
+            _print_ceiling(p1, p2)
         ts = results.get(f"tiled {args.small:,}, 2 workers")
         if t2 and ts and t2["status"] == ts["status"] == "successful":
             ratio = (t2["wall_s"] / args.homes) / (ts["wall_s"] / args.small)
