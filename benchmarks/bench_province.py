@@ -32,6 +32,10 @@ Cases (each on a fresh key prefix, so none is a cache hit):
   second worker could gain on this machine: two workers cannot finish before their CPU
   seconds are spread over all cores, so 2/1 ≤ cores × wall(1 worker) / CPU(2 workers) —
   below 2 whenever one worker already keeps more than one core busy;
+* ``--scoreboard`` (instead of the cases above): the ``scoreboard`` with the card
+  ``ggo-utrecht-example`` at ``--homes``, one piece on 1 worker and tiled on 1 and 2
+  workers — times, peaks, CPU seconds, which parts ran in tiles, and each
+  neighbourhood's theme scores compared with one piece;
 * ``--profile``: a cProfile of the one-piece computation in this process on the same
   files (read by reference from the local folder), grouped by stage, naming what bounds it.
 
@@ -417,6 +421,11 @@ def inputs_by_reference(files_url: str, fmt: str, prefix: str) -> dict[str, Any]
     return {k: {"href": f"{files_url}/{prefix}/{k}.{fmt}", "type": MEDIA[fmt]} for k in LAYERS}
 
 
+GREEN, BOARD = "green-3-30-300", "scoreboard"
+CARD = "ggo-utrecht-example"
+"""The scoreboard's card: every GGO theme; the province's layers assess the green ones."""
+
+
 def run_case(
     folder: Path,
     files_url: str,
@@ -426,8 +435,12 @@ def run_case(
     env: dict[str, str],
     pin: bool = False,
     own_spools: bool = False,
+    process: str = GREEN,
 ) -> dict[str, Any]:
     """Run one job through a fresh stack; return wall time, peaks and the per-home results.
+
+    ``process``: green-3-30-300, or the scoreboard on the card :data:`CARD` (its
+    per-neighbourhood theme scores are the results compared).
 
     ``pin``: each worker (and its work horses) bound to one CPU of its own, so that one
     worker uses one core (the kernels' threads follow the CPUs a process may use).
@@ -438,7 +451,10 @@ def run_case(
     before = {k: cpu_s(pid) for k, pid in stack.roots().items()}
     before["redis"], before["bench"] = _redis_cpu_s(), time.process_time()
     try:
-        out = _submit_and_collect(stack, inputs_by_reference(files_url, fmt, prefix), before)
+        inputs = inputs_by_reference(files_url, fmt, prefix)
+        if process == BOARD:
+            inputs["card"] = CARD
+        out = _submit_and_collect(stack, process, inputs, before)
         out["redis_mb"] = redis_held(stack.prefix)
     finally:
         peak = peaks.stop()
@@ -466,7 +482,7 @@ def _cpu_used(stack: Stack, before: dict[str, float]) -> dict[str, float]:
 
 
 def _submit_and_collect(
-    stack: Stack, inputs: dict[str, Any], cpu_before: dict[str, float]
+    stack: Stack, process: str, inputs: dict[str, Any], cpu_before: dict[str, float]
 ) -> dict[str, Any]:
     """Submit the job, follow its stages, then download its per-home results.
 
@@ -474,7 +490,7 @@ def _submit_and_collect(
     """
     t0 = time.perf_counter()
     r = httpx.post(
-        f"{stack.url}/processes/green-3-30-300/execution",
+        f"{stack.url}/processes/{process}/execution",
         json={"inputs": inputs},
         headers={"Prefer": "respond-async"},
         timeout=3600,
@@ -513,7 +529,11 @@ def _submit_and_collect(
     out["result_doc_s"] = time.perf_counter() - t0
     out["result_doc_bytes"] = len(results.content)
     t0 = time.perf_counter()
-    out["homes"] = _download_homes(job_url, results.json())
+    doc = results.json()
+    out["homes"] = _download_homes(job_url, doc) if process == GREEN else _areas(doc)
+    if process == BOARD:
+        prov = doc["provenance"].get("value", doc["provenance"])
+        out["parts"] = {p["indicator"]: p.get("tiles") for p in prov["parts"]}
     out["download_s"] = time.perf_counter() - t0
     return out
 
@@ -530,10 +550,15 @@ def stages(events: list[tuple[float, str]]) -> list[tuple[str, float]]:
     >>> stages([(1.0, "submitted"), (1.5, "reading inputs"), (4.0, "computing"),
     ...         (5.0, "tiles 1/2"), (6.0, "tiles 2/2"), (7.0, "done"), (9.0, "successful")])
     [('submitted', 0.5), ('reading inputs', 2.5), ('computing', 2.0), ('tiles 2/2', 1.0), ('done', 2.0)]
+
+    A scoreboard's parts name themselves (``green-3-30-300: tiles 3/36``):
+
+    >>> stages([(0.0, "noise: tiles 1/2"), (1.0, "noise: tiles 2/2"), (2.0, "successful")])
+    [('noise: tiles 2/2', 1.0)]
     """
     kept = []
     for t, said in events:
-        words = said.split()
+        words = said.rpartition(": ")[2].split()
         if len(words) == 2 and words[0] == "tiles" and "/" in words[1]:
             done, total = words[1].split("/", 1)
             if done != total:
@@ -559,6 +584,16 @@ def _download_homes(job_url: str, doc: dict[str, Any]) -> dict[str, np.ndarray]:
         cols = {k: np.asarray([f["properties"].get(k) for f in feats], dtype=object) for k in keys}
     order = np.argsort(cols["id"].astype(str))
     return {k: v[order] for k, v in cols.items() if k != "geometry"}
+
+
+def _areas(doc: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Return the scoreboard's per-neighbourhood columns (inline), by neighbourhood code."""
+    feats = (doc["neighbourhoods"].get("value") or doc["neighbourhoods"])["features"]
+    keys = list(feats[0]["properties"])
+    cols = {k: np.asarray([f["properties"].get(k) for f in feats], dtype=object) for k in keys}
+    cols["id"] = cols["code"]
+    order = np.argsort(cols["id"].astype(str))
+    return {k: v[order] for k, v in cols.items()}
 
 
 def compare(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> str:
@@ -660,6 +695,42 @@ def _print_ceiling(one: dict[str, Any], two: dict[str, Any]) -> None:
     )
 
 
+def _scoreboard_cases(
+    args: argparse.Namespace, folder: Path, files_url: str, fmt: str, one_piece: dict[str, str]
+) -> None:
+    """The scoreboard on the province: one piece, and its large parts in tiles on 1 and 2 workers."""
+    tiled = {
+        "GSL_TILE_ENABLED": "true",
+        "GSL_TILE_FEATURES": str(args.tile_features),
+        "GSL_TILE_THRESHOLD": str(args.tile_threshold),
+    }
+    prefix = str(args.homes)
+    cases = [
+        (f"scoreboard {args.homes:,} one piece", 1, one_piece),
+        (f"scoreboard {args.homes:,}, 1 worker", 1, tiled),
+        (f"scoreboard {args.homes:,}, 2 workers", 2, tiled),
+    ]
+    results = {}
+    for label, workers, env in cases:
+        r = run_case(
+            folder, files_url, prefix, fmt, workers, env, own_spools=args.own_spools, process=BOARD
+        )
+        results[label] = r
+        print(f"{label:<32} {r['status']:<11} {r['wall_s']:7.1f}s  peaks {r.get('peaks_mb')}")
+        print(f"   parts (tiles): {r.get('parts')}")
+        if "cpu_s" in r:
+            print(f"   CPU seconds: {r['cpu_s']}")
+        print("   stages (s): " + "; ".join(f"{k} {v}" for k, v in r.get("stages", [])))
+        if "error" in r:
+            print(f"   error: {r['error']}")
+    one, t1, t2 = (results[label] for label, _, _ in cases)
+    if all(r["status"] == "successful" for r in (one, t1, t2)):
+        print(f"tiled 1 worker vs one piece: {compare(one['homes'], t1['homes'])}")
+        print(f"tiled 2 workers vs one piece: {compare(one['homes'], t2['homes'])}")
+        print(f"2 workers / 1 worker: {t1['wall_s'] / t2['wall_s']:.2f}×")
+        _print_ceiling(t1, t2)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--homes", type=int, default=650_000)
@@ -670,6 +741,12 @@ def main() -> None:
     ap.add_argument("--tile-features", type=int, default=20_000)
     ap.add_argument("--tile-threshold", type=int, default=50_000)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument(
+        "--scoreboard",
+        action="store_true",
+        help=f"instead: the scoreboard (card {CARD}) at --homes, one piece on 1 worker and "
+        "tiled on 1 and 2 workers",
+    )
     ap.add_argument(
         "--own-spools",
         action="store_true",
@@ -697,6 +774,10 @@ def main() -> None:
             )
         one_piece = {"GSL_TILE_ENABLED": "false"}
         results: dict[str, dict[str, Any]] = {}
+        if args.scoreboard:
+            _scoreboard_cases(args, folder, files_url, fmt, one_piece)
+            httpd.shutdown()
+            return
         runs = [(f"one piece {args.small:,}", str(args.small), 1, one_piece)]
         if not args.no_large_one_piece and args.homes != args.small:
             runs.append((f"one piece {args.homes:,}", str(args.homes), 1, one_piece))

@@ -231,3 +231,41 @@ def test_embedded_dismissal_stops_the_tile_processes(embedded) -> None:
     assert len(below) >= 2  # its forkserver and at least one tile process
     assert embedded.dismiss(job.job_id).status is S.dismissed
     wait_for(lambda: not any(pid_alive(p) for p in below | {running.extra["pid"]}), 30)
+
+
+def test_a_scoreboard_runs_its_large_parts_in_tiles_on_two_workers(
+    tiled_engine, start_worker
+) -> None:
+    """A card's large parts each run in a round of tiles of its own, as sub-jobs."""
+    from gsl_indicators.core.parts import MemoPartCache
+
+    start_worker()
+    start_worker()
+    wait_for(lambda: Worker.count(queue=tiled_engine._rq.queue) == 2, 60)
+    inputs = {**city_inputs(2000), "card": "ggo-utrecht-example"}
+    job = tiled_engine.submit("scoreboard", inputs)
+    done = wait_for(lambda: (j := tiled_engine.get_job(job.job_id)).status.finished and j, 240)
+    assert done.status is S.successful, done.error
+    doc = values(orjson.loads(tiled_engine.get_result(job.job_id)))
+    ran = {p["indicator"]: p.get("tiles") for p in doc["provenance"]["parts"]}
+    assert ran["green-3-30-300"] >= 2000 // 250
+    one = execute(registry().get("scoreboard"), inputs, part_cache=MemoPartCache())
+
+    def plain(d: dict) -> dict:
+        d = without_tiles(d)
+        parts = [
+            {k: v for k, v in p.items() if k not in ("tiles", "tiles_reason")}
+            for p in d["provenance"]["parts"]
+        ]
+        return {**d, "provenance": {**d["provenance"], "parts": parts}}
+
+    assert plain(doc) == plain(one)
+    # each tiled part was a round of its own: sub-jobs {job}-tile-i, {job}_2-tile-i, …
+    tiled = [p for p in doc["provenance"]["parts"] if isinstance(p.get("tiles"), int)]
+    assert len(tiled) >= 2
+    conn = _conn(tiled_engine)
+    second = tile_job_id(f"{job.job_id}_2", 0)
+    assert Job.exists(second, connection=conn) or conn.exists(f"rq:job:{second}")
+    wait_for(lambda: _tile_keys(tiled_engine, job.job_id) == [], 30)
+    p = tiled_engine.settings.redis_prefix
+    wait_for(lambda: not list(conn.scan_iter(match=f"{p}tile:{job.job_id}_*", count=1000)), 30)

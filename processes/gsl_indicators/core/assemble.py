@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gsl_indicators.core.geo import WGS84, Layer, feature_collection, zone_index
+from gsl_indicators.core.collection_columns import FeatureValues
+from gsl_indicators.core.geo import WGS84, Layer, feature_collection, to_jsonable, zone_index
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics, round_value, round_values
 from gsl_indicators.core.wording import counted
 
@@ -236,6 +237,8 @@ def assemble(
     params: Mapping[str, Any],
     ctx: Context,
     result: Metrics,
+    *,
+    features_as_columns: bool = False,
 ) -> dict[str, Any]:
     """Return an indicator's outputs from its kernel's metric values.
 
@@ -251,6 +254,11 @@ def assemble(
         The run's context (its ``groups`` are the areas' grouping, when built).
     result : Metrics
         The kernel's values.
+    features_as_columns : bool
+        Give the per-feature output (of the ``features`` layer, when it is not the
+        areas layer) as its columns, a
+        :class:`~gsl_indicators.core.collection_columns.FeatureValues`, instead of a
+        FeatureCollection: what a composite's part keeps (the same values, no dicts).
 
     Returns
     -------
@@ -283,7 +291,16 @@ def assemble(
         if areas is not None and ctx.groups is not None and features is not areas:
             keys = area_keys(areas)
             cols["area_id"] = [keys[i] if i >= 0 else None for i in ctx.groups.index.tolist()]
-        out[features.name] = _collection(features, cols, declared)
+        if features_as_columns and features is not areas:
+            out[features.name] = FeatureValues(
+                features,
+                {
+                    k: to_jsonable(_column(declared.get(k), k, v, len(features)))
+                    for k, v in cols.items()
+                },
+            )
+        else:
+            out[features.name] = _collection(features, cols, declared)
     if areas is not None and features is not areas:
         cols = dict(result.area)
         if profile is not None:

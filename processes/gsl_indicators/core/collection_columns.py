@@ -10,6 +10,9 @@ collection is therefore a :class:`ColumnCollection`: a plain ``dict`` (orjson an
 canonical JSON see nothing else) with the columns beside it. A copy (``dict(fc)``,
 ``{**fc}``) is a plain dict and loses them; :func:`columns_of` gives them only while
 the collection still holds the very features list they were made with.
+
+A composite's part (scoreboard, scenarios) keeps its per-feature output as
+:class:`FeatureValues` instead: the columns and the layer, no features at all.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 
 from gsl_indicators.core.sources import TableFeatures
 
-__all__ = ["ColumnCollection", "FeatureColumns", "columns_of"]
+__all__ = ["ColumnCollection", "FeatureColumns", "FeatureValues", "columns_of"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,3 +91,43 @@ def columns_of(fc: Mapping[str, Any]) -> FeatureColumns | None:
     if features is not columns.features or len(features) != len(columns.rows):
         return None
     return columns
+
+
+class FeatureValues:
+    """A per-feature output kept as its columns, not as features (a composite's part).
+
+    The scoreboard and the scenario comparison read of a part's per-feature output only
+    some properties (:func:`gsl_indicators.core.health.home_column`); at a province's
+    650,000 homes the features' dicts took ~1 GB a part. :meth:`values` answers as the
+    features would: the indicator's column, else the input property (``None`` where
+    absent).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gsl_indicators.core.geo import Layer
+    >>> layer = Layer("homes", np.empty(2, dtype=object),
+    ...               [{"properties": {"dwellings": 3}}, {"properties": {}}], np.arange(2), "EPSG:28992")
+    >>> fv = FeatureValues(layer, {"score": [7.5, None]})
+    >>> len(fv), fv.values("score"), fv.values("dwellings"), fv.values("none")
+    (2, [7.5, None], [3, None], [None, None])
+    """
+
+    def __init__(self, layer: Any, columns: dict[str, list[Any]]) -> None:
+        self.layer = layer
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.layer)
+
+    def values(self, name: str) -> list[Any]:
+        """Return property ``name`` of every feature, as in the output's features."""
+        from gsl_indicators.core.sources import TableFeatures, python_column
+
+        if name in self.columns:
+            return self.columns[name]
+        layer = self.layer
+        if isinstance(layer.features, TableFeatures) and layer._props is None:
+            column = layer.features.column(name)  # not every feature's dict: one column
+            return [None] * len(layer) if column is None else python_column(column)
+        return [p.get(name) for p in layer.properties]

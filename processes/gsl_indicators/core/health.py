@@ -152,15 +152,20 @@ def deaths_pm25(delta_pm25: np.ndarray, dwellings: np.ndarray, hp: HealthParamet
 
 
 def home_column(outputs: Mapping[str, Any], layer: str, name: str) -> np.ndarray:
-    """Return one per-feature column of a part's output layer as floats (NaN for null)."""
+    """Return one per-feature column of a part's output layer as floats (NaN for null).
+
+    The output is a part's :class:`~gsl_indicators.core.collection_columns.FeatureValues`
+    (:func:`~gsl_indicators.core.parts.run_parts`) or a FeatureCollection.
+    """
+    from gsl_indicators.core.collection_columns import FeatureValues
+
     fc = outputs.get(layer) or {}
-    return np.array(
-        [
-            np.nan if (v := (f.get("properties") or {}).get(name)) is None else float(v)
-            for f in fc.get("features", [])
-        ],
-        dtype=float,
+    values = (
+        fc.values(name)
+        if isinstance(fc, FeatureValues)
+        else [(f.get("properties") or {}).get(name) for f in fc.get("features", [])]
     )
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
 
 
 def _part(parts: list[tuple[str, Any]], indicator: str) -> Any:

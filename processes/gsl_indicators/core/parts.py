@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from gsl_indicators.core.canonical import digest
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.sources import TableFeatures
-from gsl_indicators.core.spec import Context, Indicator, InputError, PartCache
+from gsl_indicators.core.spec import Context, Indicator, InputError, PartCache, ProgressFn
 
-__all__ = ["MEMO", "MemoPartCache", "Part", "layer_digest", "part_key", "run_parts"]
+if TYPE_CHECKING:
+    from gsl_indicators.core.tiling import TileOptions
+
+__all__ = ["MEMO", "MemoPartCache", "Part", "in_tiles", "layer_digest", "part_key", "run_parts"]
 
 
 class MemoPartCache:
@@ -119,6 +122,13 @@ class Part:
         Its data-quality warnings.
     error : str, optional
         Why the kernel refused the inputs (an :class:`InputError`), naming the input.
+    tiles : int or str, optional
+        How a large part ran (:func:`run_parts` with tile options): its number of
+        tiles, or ``"run whole"``; ``None`` for a small part, a part run without tile
+        options, or one taken from the part cache (a duplicate of a part computed in the
+        same run shares its ``tiles``).
+    tiles_reason : str, optional
+        Why a large part ran whole (the indicator's own words).
     """
 
     indicator: Indicator
@@ -130,6 +140,8 @@ class Part:
     cache: str = "not run"
     warnings: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    tiles: int | str | None = None
+    tiles_reason: str | None = None
 
 
 def make_part(
@@ -154,12 +166,16 @@ def make_part(
     return part
 
 
-def _compute(part: Part) -> None:
+def _compute(
+    part: Part, tiles: TileOptions | None = None, on_progress: ProgressFn | None = None
+) -> None:
     from gsl_indicators.core.run import compute_outputs
 
-    ctx = Context()
+    ctx = Context(on_progress=on_progress)
     try:
-        part.outputs = compute_outputs(part.indicator, part.layers, dict(part.params), ctx)
+        part.outputs = compute_outputs(
+            part.indicator, part.layers, dict(part.params), ctx, tiles, features_as_columns=True
+        )
     except InputError as err:
         # the layers of a whole design may not suit one of its indicators (soil reads
         # buildings only together with contamination zones): that part is not
@@ -167,14 +183,57 @@ def _compute(part: Part) -> None:
         part.error, part.missing, part.cache = str(err), [err.input_name], "refused"
         return
     part.warnings = [{**w, "indicator": part.indicator.id} for w in ctx.warnings]
+    part.tiles = ctx.provenance.get("tiles")
+    part.tiles_reason = ctx.provenance.get("tiles_reason")
     part.cache = "miss"
 
 
-def run_parts(parts: Sequence[Part], cache: PartCache | None = None, workers: int = 2) -> None:
-    """Compute every runnable part that the cache does not hold, in parallel threads.
+def in_tiles(part: Part, tiles: TileOptions | None) -> bool:
+    """Return whether a part will run in tiles (as its indicator alone would, with ``tiles``).
 
-    Parts with the same key are computed once. The kernels are numpy and shapely
-    code that releases the GIL for most of its work, so two threads use two cores.
+    At least ``tiles.threshold`` features, more than one tile's, and an indicator that
+    declares its reach and may be tiled with these parameters
+    (:func:`~gsl_indicators.core.tiling.whole_reason`).
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.spec import registry
+    >>> from gsl_indicators.core.tiling import TileOptions
+    >>> part = Part(registry().get("green-3-30-300"), {}, {})
+    >>> in_tiles(part, TileOptions(threshold=1)), in_tiles(part, None)
+    (False, False)
+    """
+    from gsl_indicators.core.tiling import whole_reason
+
+    if tiles is None:
+        return False
+    features = part.layers.get(part.indicator.features or "")
+    return (
+        features is not None
+        and len(features) >= tiles.threshold
+        and len(features) > tiles.features_per_tile
+        and whole_reason(part.indicator.tiling, part.params) is None
+    )
+
+
+def run_parts(
+    parts: Sequence[Part],
+    cache: PartCache | None = None,
+    workers: int = 2,
+    *,
+    tiles: TileOptions | None = None,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Compute every runnable part that the cache does not hold.
+
+    Parts with the same key are computed once, each with ``tiles`` (so a large part
+    runs as its indicator alone would, :func:`~gsl_indicators.core.run.compute_metrics`,
+    and says so in its provenance). The parts that run **in tiles** (:func:`in_tiles`)
+    go one after the other in this thread — each fans out over every worker, and only
+    one is tiled at a time; their progress goes to ``progress`` (10 % to 85 %, named by
+    indicator) and a dismissed job stops there. The other parts run meanwhile in
+    ``workers`` threads: the kernels are numpy and shapely code that releases the GIL
+    for most of its work, so the threads use the cores the tiles leave.
     """
     store: PartCache = cache if cache is not None else MEMO
     todo: dict[str, Part] = {}
@@ -186,8 +245,28 @@ def run_parts(parts: Sequence[Part], cache: PartCache | None = None, workers: in
             part.outputs, part.warnings, part.cache = hit["outputs"], hit["warnings"], "hit"
         elif part.key not in todo:
             todo[part.key] = part
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(_compute, todo.values()))
+    tiled = [p for p in todo.values() if in_tiles(p, tiles)]
+    rest = [p for p in todo.values() if not in_tiles(p, tiles)]
+    # the threads' parts get the tile options for their provenance ("run whole" and why),
+    # never a runner: one round of tiles at a time, from this thread only
+    whole = None if tiles is None else replace(tiles, runner=_no_tiles_here)
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gsl-part")
+    try:
+        running = [pool.submit(_compute, p, whole) for p in rest]
+        for i, part in enumerate(tiled):
+            _compute(part, tiles, _share_of(progress, i, len(tiled), part.indicator.id))
+            for future in running:  # a thread's part that failed stops the run now
+                if future.done() and future.exception() is not None:
+                    future.result()
+        for future in running:
+            future.result()  # a part's own error (not an InputError) stops the run
+    except BaseException:
+        # stopping (dismissed, failed): answer now, not after the threads' parts; those
+        # queued never start, those running finish unseen (a dismissed job's work horse
+        # or process is killed)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     for key, done in todo.items():
         if done.error is None:
             store.put(key, {"outputs": done.outputs, "warnings": done.warnings})
@@ -197,3 +276,28 @@ def run_parts(parts: Sequence[Part], cache: PartCache | None = None, workers: in
             part.outputs, part.warnings = src.outputs, src.warnings
             part.error, part.missing = src.error, list(src.missing)
             part.cache = "hit" if src.error is None else "refused"
+            part.tiles, part.tiles_reason = src.tiles, src.tiles_reason
+
+
+def _no_tiles_here(payloads: Sequence[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:
+    """Refuse to run tiles: the runner of the parts run in threads (see :func:`in_tiles`)."""
+    raise RuntimeError("a part run in a thread may not run tiles: in_tiles decides otherwise")
+
+
+def _share_of(progress: ProgressFn | None, index: int, count: int, name: str) -> ProgressFn | None:
+    """Return the progress callback of large part ``index`` of ``count``: its share of 10–85 %.
+
+    Examples
+    --------
+    >>> said = []
+    >>> _share_of(lambda f, m: said.append((round(f, 3), m)), 1, 2, "green")(0.5, "tiles 3/6")
+    >>> said
+    [(0.662, 'green: tiles 3/6')]
+    """
+    if progress is None:
+        return None
+
+    def report(fraction: float, message: str) -> None:
+        progress(0.1 + 0.75 * (index + fraction) / count, f"{name}: {message}")
+
+    return report

@@ -175,6 +175,8 @@ def compute_metrics(
     areas = layers.get(indicator.areas or "")
     if features is not None and areas is not None and features is not areas:
         ctx.groups = area_groups(features, areas, ctx)
+    if tiles is not None:  # a composite's kernel hands them to its parts
+        ctx.tiles = tiles
     result = None
     if tiles is not None:
         result = _tiled(indicator, layers, params, ctx, tiles)
@@ -225,6 +227,7 @@ def compute_outputs(
     tiles: TileOptions | None = None,
     *,
     release: bool = False,
+    features_as_columns: bool = False,
 ) -> dict[str, Any]:
     """Run the kernel on parsed layers and assemble its outputs (bare values).
 
@@ -236,6 +239,8 @@ def compute_outputs(
     layers the assembler does not read (trees, crowns, …) are dropped from ``layers``
     once the kernel has run, so their memory is free while the document is built —
     at 650,000 homes the assembler's peak is otherwise on top of every parsed layer.
+    ``features_as_columns=True``: the per-feature output as its columns
+    (:func:`~gsl_indicators.core.assemble.assemble`; a composite's part).
     """
     result = compute_metrics(indicator, layers, params, ctx, tiles)
     if release and isinstance(layers, dict) and params.get("uncertainty") is None:
@@ -246,7 +251,9 @@ def compute_outputs(
             del layers[name]
         if size >= RELEASE_MIN_FEATURES:  # a collection costs ~0.2 s on a large heap
             give_back_memory()
-    outputs = assemble(indicator, layers, params, ctx, result)
+    outputs = assemble(
+        indicator, layers, params, ctx, result, features_as_columns=features_as_columns
+    )
     if indicator.has_uncertainty and params.get("uncertainty") is not None:
         from gsl_indicators.core.uncertainty import parse_spec, uncertainty_report
 

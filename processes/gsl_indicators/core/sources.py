@@ -351,7 +351,7 @@ class FeatureTable:
         return np.asarray(xy, dtype=float).reshape(-1, 2)
 
 
-def _python_column(values: np.ndarray) -> list[Any]:
+def python_column(values: np.ndarray) -> list[Any]:
     """Return a column as JSON-ready Python values (NaN and NaT as ``None``)."""
     if values.dtype.kind == "f":
         out = values.astype(object)
@@ -414,7 +414,7 @@ class TableFeatures(Sequence[dict[str, Any]]):
 
     def property_columns(self) -> dict[str, list[Any]]:
         """Return each property of the kept features as a list of JSON-ready values, in order."""
-        return {k: _python_column(v[self.rows]) for k, v in self.table.columns.items()}
+        return {k: python_column(v[self.rows]) for k, v in self.table.columns.items()}
 
     def properties(self) -> list[dict[str, Any]]:
         """Return each kept feature's properties as a dict (built once per call)."""
@@ -452,7 +452,7 @@ class TableFeatures(Sequence[dict[str, Any]]):
             return [self[k] for k in range(*i.indices(len(self)))]
         names = list(self.table.columns)
         row = self.rows[i]
-        props = {k: _python_column(self.table.columns[k][row : row + 1])[0] for k in names}
+        props = {k: python_column(self.table.columns[k][row : row + 1])[0] for k in names}
         geom = self._geometries(np.asarray([i if i >= 0 else len(self) + i]))[0]
         return {"type": "Feature", "geometry": geom, "properties": props}
 

@@ -31,7 +31,7 @@ from gsl_indicators.core.ogc_schema import to_ogc_schema
 
 if TYPE_CHECKING:
     from gsl_indicators.core.geo import Layer
-    from gsl_indicators.core.tiling import Tiling
+    from gsl_indicators.core.tiling import TileOptions, Tiling
 
 ParamType = Literal["number", "integer", "boolean", "string", "object", "array"]
 GeometryType = Literal[
@@ -412,6 +412,12 @@ class Context:
     """The sha256 of each geo input as given (composite processes key their parts by them)."""
     part_cache: PartCache | None = None
     """Where composite processes (scoreboard, scenarios) keep each indicator's part."""
+    tiles: TileOptions | None = None
+    """How the run's large parts may run in tiles (set by the runner; ``None``: whole).
+
+    A composite process (scoreboard, scenarios) hands it to its parts, so a province's
+    card runs each large tileable indicator in tiles, one after the other.
+    """
     explicit: frozenset[str] = frozenset()
     """The parameters the request set itself (the others hold their defaults).
 
@@ -441,8 +447,10 @@ class Context:
 class PartCache(Protocol):
     """A store of computed parts (one indicator's outputs) by key, for composite processes.
 
-    The service backs it with its result cache (shared by every worker); a plain run
-    uses an in-process memo (:mod:`gsl_indicators.core.parts`).
+    Every run uses an in-process memo (:mod:`gsl_indicators.core.parts`); a store
+    shared between processes would have to serialise a part's outputs, whose
+    per-feature output is a :class:`~gsl_indicators.core.collection_columns.FeatureValues`
+    holding its parsed layer.
     """
 
     def get(self, key: str) -> dict[str, Any] | None:

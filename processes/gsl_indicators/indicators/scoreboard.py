@@ -4,7 +4,9 @@ The card (:mod:`gsl_indicators.core.cards`) names the indicators, their pinned
 parameters, the themes and the norm profile. The design's layers are parsed once; each
 indicator gets the layers it reads and runs as a **part** of its own, cached under its
 own key (:mod:`gsl_indicators.core.parts`), so a re-run in which one layer changed
-recomputes only the indicators that read it. Parts run in parallel threads.
+recomputes only the indicators that read it. Parts run in parallel threads; on a large
+design (tiling on), a part whose indicator tiles runs in tiles over every worker, one such
+part at a time.
 
 Per area × theme: the theme's score is the **lowest** headline score of its indicators
 in that area (a theme is as good as its weakest indicator; e.g. heat with PET classes
@@ -316,6 +318,15 @@ def _area_types(layer: Layer, area_type: Any) -> list[str | None]:
     return area_types_of(layer, area_type)
 
 
+def _tiles_of(part: Part) -> dict[str, Any]:
+    """Return how a large part ran, for the provenance (nothing for a small one)."""
+    if part.tiles is None:
+        return {}
+    return {"tiles": part.tiles} | (
+        {"tiles_reason": part.tiles_reason} if part.tiles_reason else {}
+    )
+
+
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Run the card's indicators on the design and score every area per theme."""
     card = resolve_card(params["card"])
@@ -328,7 +339,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     digests = _digests(layers, ctx.input_digests)
     parts = card_parts(card, layers, digests, area_type)
     ctx.progress(0.1, f"running {len(parts)} indicators")
-    run_parts([p for _, p in parts], cache=ctx.part_cache)
+    run_parts([p for _, p in parts], cache=ctx.part_cache, tiles=ctx.tiles, progress=ctx.progress)
     areas = _areas(card, layers)
     types = _area_types(areas, area_type)
     themes, rows, area_scores, overall = theme_table(card, parts, areas, types)
@@ -344,6 +355,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     }
     ctx.provenance["parts"] = [
         {"indicator": p.indicator.id, "theme": t, "cache": p.cache, "key": p.key or None}
+        | _tiles_of(p)
         for t, p in parts
     ]
     assessed = [t for t in themes if t["status"] == "assessed"]
@@ -787,7 +799,12 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
         }
         scenarios[name] = card_parts(card, lyr, d, area_type)
     ctx.progress(0.1, f"running {sum(len(p) for p in scenarios.values())} parts")
-    run_parts([p for parts in scenarios.values() for _, p in parts], cache=ctx.part_cache)
+    run_parts(
+        [p for parts in scenarios.values() for _, p in parts],
+        cache=ctx.part_cache,
+        tiles=ctx.tiles,
+        progress=ctx.progress,
+    )
     areas = _areas(card, layers)
     types = _area_types(areas, area_type)
     theme_scores = {}
@@ -797,7 +814,7 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
     rows = compare_rows(scenarios, baseline, areas, theme_scores)
     ctx.provenance["card"] = {"id": card.id, "version": card.version}
     ctx.provenance["parts"] = [
-        {"scenario": s, "indicator": p.indicator.id, "cache": p.cache}
+        {"scenario": s, "indicator": p.indicator.id, "cache": p.cache} | _tiles_of(p)
         for s, parts in scenarios.items()
         for _, p in parts
     ]

@@ -16,11 +16,13 @@ The parent job (an ordinary async job in an RQ work horse) plans its tiles
 * a tile claimed by a worker that is lost (RQ reports it failed or stopped after its
   retries, or its heartbeat is older than ``GSL_WORKER_TTL_S``) is run again by the
   parent;
-* a parent that runs its tiles a second time (it starts again reading every layer
-  whole: :class:`~gsl_indicators.core.tile_files.Undefer`) gives the second round keys
-  and sub-job ids of their own (``{parent}_2-tile-{i}``), and a tile whose input key is
-  gone when it has run drops its part: a straggler of the first round (a worker that
-  was cut off, not dead) can never put its part into the second;
+* each call is a **round** of tiles; a parent that runs several — a scoreboard's large
+  parts one after another (:func:`~gsl_indicators.core.parts.run_parts`), or a run that
+  starts again reading every layer whole
+  (:class:`~gsl_indicators.core.tile_files.Undefer`) — gives round n keys and sub-job
+  ids of their own (``{parent}_n-tile-{i}``), and a tile whose input key is gone when it
+  has run drops its part: a straggler of one round (a worker that was cut off, not
+  dead) can never put its part into another;
 * after every finished tile the parent reports progress; a dismissed parent stops
   there (``JobAborted``), and its remaining sub-jobs are cancelled and its keys deleted.
 
