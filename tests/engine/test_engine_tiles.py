@@ -269,3 +269,29 @@ def test_a_scoreboard_runs_its_large_parts_in_tiles_on_two_workers(
     wait_for(lambda: _tile_keys(tiled_engine, job.job_id) == [], 30)
     p = tiled_engine.settings.redis_prefix
     wait_for(lambda: not list(conn.scan_iter(match=f"{p}tile:{job.job_id}_*", count=1000)), 30)
+
+
+def test_dismissing_a_scoreboard_stops_the_round_of_tiles_it_is_in(
+    tiled_engine, start_worker
+) -> None:
+    start_worker()  # one worker: the parent runs each round of tiles itself
+    job = tiled_engine.submit("scoreboard", {**city_inputs(6000), "card": "ggo-utrecht-example"})
+
+    def in_green_tiles():
+        j = tiled_engine.get_job(job.job_id)
+        return j if (j.message or "").startswith("green-3-30-300: tiles ") else None
+
+    running = wait_for(in_green_tiles, 240, step=0.02)
+    horse = running.extra["pid"]
+    done, total = (int(v) for v in running.message.rsplit(" ", 1)[1].split("/"))
+    assert 0 < done < total and total >= 6000 // 250
+    assert 10 <= running.progress <= 85
+    assert tiled_engine.dismiss(job.job_id).status is S.dismissed
+    wait_for(lambda: not pid_alive(horse), 30)
+    p = tiled_engine.settings.redis_prefix
+    conn = _conn(tiled_engine)
+    # no round leaves keys behind: {job}-tile-…, {job}_2-tile-…, …
+    wait_for(lambda: not list(conn.scan_iter(match=f"{p}tile:{job.job_id}*", count=1000)), 30)
+    wait_for(lambda: _tile_keys(tiled_engine, job.job_id) == [], 30)
+    assert tiled_engine._rq.queue.count == 0
+    assert tiled_engine.get_job(job.job_id).status is S.dismissed
