@@ -175,3 +175,59 @@ def test_embedded_tile_processes_read_the_files_through_the_spool(tmp_path, file
         assert without_tiles(doc) == without_tiles(one_piece(local))
     finally:
         e.close()
+
+
+def test_a_scoreboards_green_tiles_read_the_trees_from_their_workers_spools(
+    redis_env, files
+) -> None:
+    """The GGO card: only green-3-30-300 reads the trees, so its tiles read them (own spools).
+
+    Heat reads the crowns whole, so the parent's worker reads them; the theme scores are
+    those of the one-piece run.
+    """
+    from gsl_indicators.core.parts import MemoPartCache
+
+    redis_env["GSL_FETCH_ALLOWLIST"] = "127.0.0.1"
+    api = Engine(
+        settings_from_env(
+            redis_env, data_dir=tempfile.mkdtemp(prefix="api-"), tile_threshold=0, tile_features=250
+        )
+    )
+    api.start()
+    spools = [Path(tempfile.mkdtemp(prefix=f"worker{i}-spool-")) for i in range(2)]
+    workers = [WorkerProcess({**redis_env, "GSL_SPOOL_DIR": str(s)}) for s in spools]
+    try:
+        wait_for(lambda: Worker.count(queue=api._rq.queue) == 2, 60)
+        request, local = city(4000, seed=12, url=files)
+        request["card"] = local["card"] = "ggo-utrecht-example"
+        GETS.clear()
+        job = api.submit("scoreboard", request)
+        done = wait_for(lambda: (j := api.get_job(job.job_id)).status.finished and j, 240)
+        assert done.status is JobStatus.successful, done.error
+        doc = values(orjson.loads(api.get_result(job.job_id)))
+        green = next(p for p in doc["provenance"]["parts"] if p["indicator"] == "green-3-30-300")
+        assert green["tiles"] >= 4000 // 250
+        try:
+            one = execute(registry().get("scoreboard"), local, part_cache=MemoPartCache())
+        finally:
+            sources.set_locator(None)
+
+        def plain(d: dict) -> dict:
+            parts = [
+                {k: v for k, v in p.items() if k not in ("tiles", "tiles_reason")}
+                for p in d["provenance"]["parts"]
+            ]
+            return {
+                **without_tiles(d),
+                "provenance": {**without_tiles(d)["provenance"], "parts": parts},
+            }
+
+        assert plain(doc) == plain(one)
+        # trees: the API at submission, then each worker for its tiles' windows;
+        # crowns: the API, then the parent's worker alone (read whole, for heat too)
+        assert GETS.count("/12-trees.fgb") == 3, GETS
+        assert GETS.count("/12-canopy.fgb") == 2, GETS
+    finally:
+        for w in workers:
+            w.stop()
+        api.close()

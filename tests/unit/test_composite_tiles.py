@@ -200,3 +200,56 @@ def test_a_stopped_tiled_part_stops_the_run_without_waiting_for_the_threads(monk
     assert not finished.is_set()  # raised before the thread's part ended
     released.set()
     assert finished.wait(timeout=60)
+
+
+class Watch:
+    """A tile runner recording which layers each round's tiles read from their files."""
+
+    def __init__(self) -> None:
+        self.rounds: list[set[str]] = []
+
+    def __call__(self, payloads, on_tile):
+        from gsl_indicators.core.tiling import decode_tile, run_one_by_one
+
+        self.rounds.append({k for p in payloads for k in decode_tile(p).files})
+        return run_one_by_one(payloads, on_tile)
+
+
+def test_the_trees_only_tiled_parts_read_are_left_to_their_tiles(tmp_path: Path) -> None:
+    """Trees by reference: only green-3-30-300 (in tiles) reads them, so its tiles read the file.
+
+    The crowns are read by heat too (whole), so the parent reads them; the scores are the
+    one-piece ones, and the provenance counts the trees the tiles found in the file.
+    """
+    from file_store import Files
+
+    files = Files(tmp_path)
+    try:
+        c = _city()
+        inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+        inputs |= {"card": "ggo-utrecht-example"}
+        inputs["trees"] = files.add("trees", c["trees"])
+        inputs["canopy"] = files.add("canopy", c["canopy"])
+        watch = Watch()
+        tiles = TileOptions(features_per_tile=300, threshold=1000, runner=watch)
+        tiled = execute(BOARD, inputs, tiles=tiles, part_cache=_new())
+        whole = execute(BOARD, inputs, part_cache=_new())
+        assert {"trees"} in watch.rounds and all(r <= {"trees"} for r in watch.rounds)
+        assert _no_tiles(tiled) == _no_tiles(whole)
+        trees = tiled["provenance"]["inputs"]["trees"]
+        assert (
+            trees["features"]
+            == len(c["trees"]["features"])
+            == whole["provenance"]["inputs"]["trees"]["features"]
+        )
+        # too few homes for tiles: the trees are read after all (the run starts again)
+        small = {
+            **inputs,
+            "buildings": {**c["buildings"], "features": c["buildings"]["features"][:500]},
+        }
+        watch.rounds.clear()
+        again = execute(BOARD, small, tiles=tiles, part_cache=_new())
+        assert watch.rounds == []
+        assert _no_tiles(again) == _no_tiles(execute(BOARD, small, part_cache=_new()))
+    finally:
+        sources.set_locator(None)

@@ -21,7 +21,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from file_store import write_fgb, write_gpq
+from file_store import Files, write_gpq
 from gsl_indicators.core import sources, synthetic, tile_files
 from gsl_indicators.core.examples import (
     box,
@@ -38,53 +38,6 @@ from results import execute, same_but_tiles
 
 GREEN = registry().get("green-3-30-300")
 X, Y = 121000.0, 487000.0
-
-
-class Files:
-    """FlatGeobuf or GeoParquet files by reference in a folder, found by sha256 (the spool's part).
-
-    ``fmt``: the format :meth:`add` writes unless told (``geoparquet``: row groups of
-    ``row_group_size`` features, with a ``bbox`` covering column when ``covering``).
-    """
-
-    def __init__(
-        self,
-        folder: Path,
-        fmt: str = "flatgeobuf",
-        row_group_size: int = 64,
-        covering: bool = True,
-    ) -> None:
-        self.folder = folder
-        self.fmt = fmt
-        self.row_group_size = row_group_size
-        self.covering = covering
-        self.paths: dict[str, str] = {}
-        sources.set_locator(lambda name, value: self.paths[value["sha256"]])
-
-    def add(
-        self,
-        name: str,
-        fc: dict,
-        *,
-        crs: str = "EPSG:28992",
-        index: bool = True,
-        fmt: str | None = None,
-    ) -> dict:
-        """Write a GeoJSON FeatureCollection as ``name.fgb`` or ``name.parquet``; return its source.
-
-        ``index`` (FlatGeobuf only): with the packed R-tree, which orders the features
-        along it; a GeoParquet keeps them as given.
-        """
-        fmt = fmt or self.fmt
-        if fmt == "geoparquet":
-            path = self.folder / f"{name}.parquet"
-            write_gpq(path, fc, crs=crs, row_group_size=self.row_group_size, covering=self.covering)
-        else:
-            path = self.folder / f"{name}.fgb"
-            write_fgb(path, fc, crs=crs, index=index)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        self.paths[sha] = str(path)
-        return sources.file_source(fmt=fmt, href=str(path), bbox=None, sha256=sha)
 
 
 @pytest.fixture

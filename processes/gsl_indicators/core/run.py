@@ -181,7 +181,8 @@ def compute_metrics(
     if tiles is not None:
         result = _tiled(indicator, layers, params, ctx, tiles)
     if result is None:
-        if any(isinstance(v, DeferredLayer) for v in layers.values()):
+        deferred = any(isinstance(v, DeferredLayer) for v in layers.values())
+        if deferred and indicator.part_files is None:  # a composite's parts decide each
             raise Undefer("the request runs in one piece: its kernel reads every layer")
         result = indicator.compute(layers, params, ctx)
     if not isinstance(result, Metrics):
@@ -210,7 +211,12 @@ def _tiled(
     prepared = indicator.tiling.prepare(layers, params, ctx)
     meanwhile = None
     deferred = any(isinstance(v, DeferredLayer) for v in layers.values())
-    if deferred and isinstance(features.features, TableFeatures) and features._props is None:
+    if (
+        deferred
+        and not ctx.features_as_columns
+        and isinstance(features.features, TableFeatures)
+        and features._props is None
+    ):
         # the output's dicts, made while other workers run the tiles; only when the large
         # layers are left to the tiles, so the parent's memory holds no trees or crowns
         meanwhile = features.features.make_ready
@@ -242,6 +248,7 @@ def compute_outputs(
     ``features_as_columns=True``: the per-feature output as its columns
     (:func:`~gsl_indicators.core.assemble.assemble`; a composite's part).
     """
+    ctx.features_as_columns = features_as_columns
     result = compute_metrics(indicator, layers, params, ctx, tiles)
     if release and isinstance(layers, dict) and params.get("uncertainty") is None:
         keep = {indicator.features, indicator.areas}
@@ -271,16 +278,21 @@ def deferred_inputs(
     """Return the inputs the tiles may read from their own files (none when not tiling).
 
     Files by reference (FlatGeobuf or GeoParquet, whole) that the indicator's
-    :class:`Tiling` names under these parameters and whose windows read cheaply
+    :class:`Tiling` names under these parameters — a composite's: that only its parts
+    in tiles read (``Indicator.part_files``) — and whose windows read cheaply
     (:func:`~gsl_indicators.core.tile_files.indexed`; :mod:`gsl_indicators.core.tile_files`).
     """
-    t = indicator.tiling
-    if tiles is None or t is None or t.files is None or whole_reason(t, params) is not None:
-        return ()
     given = frozenset(k for k, v in inputs.items() if v is not None)
-    return tuple(
-        n for n in t.files(params, given) if deferrable(inputs.get(n)) and indexed(n, inputs[n])
-    )
+    t = indicator.tiling
+    if tiles is None:
+        return ()
+    if indicator.part_files is not None:  # a composite: what only its tiled parts read
+        names = indicator.part_files(params, given)
+    elif t is None or t.files is None or whole_reason(t, params) is not None:
+        return ()
+    else:
+        names = t.files(params, given)
+    return tuple(n for n in names if deferrable(inputs.get(n)) and indexed(n, inputs[n]))
 
 
 def _compute(
@@ -323,7 +335,15 @@ def _compute(
 def _check_tiled(
     indicator: Indicator, layers: Mapping[str, Any], crs: str | None, tiles: TileOptions | None
 ) -> None:
-    """Raise :class:`Undefer` unless a request with deferred layers will run in tiles."""
+    """Raise :class:`Undefer` unless a request with deferred layers will run in tiles.
+
+    A composite's parts decide each for itself: one that runs whole while a layer it
+    reads was left to the tiles raises :class:`Undefer` (:func:`compute_metrics`).
+    """
+    if indicator.part_files is not None:
+        if tiles is None or crs != RD_NEW:
+            raise Undefer("not tiled (not in RD New)")
+        return
     features = layers.get(indicator.features or "")
     if tiles is None or features is None or crs != RD_NEW:
         raise Undefer("not tiled (no features, or not in RD New)")

@@ -412,6 +412,9 @@ class Context:
     """The sha256 of each geo input as given (composite processes key their parts by them)."""
     part_cache: PartCache | None = None
     """Where composite processes (scoreboard, scenarios) keep each indicator's part."""
+    features_as_columns: bool = False
+    """The per-feature output is kept as columns (a composite's part): no feature dicts
+    are made ahead while tiles run."""
     tiles: TileOptions | None = None
     """How the run's large parts may run in tiles (set by the runner; ``None``: whole).
 
@@ -533,6 +536,10 @@ class Indicator:
     tiling : Tiling, optional
         Its reach and how it runs in tiles (:mod:`gsl_indicators.core.tiling`); without
         it the indicator always runs whole (the description's ``x-gsl.tiling`` says so).
+    part_files : callable, optional
+        A composite's ``(params, given input names) -> input names`` its parts' tiles may
+        read from their own files: inputs that only parts running in tiles read, and that
+        their indicators' :attr:`Tiling.files` name (:func:`~gsl_indicators.core.run.deferred_inputs`).
     """
 
     id: str
@@ -559,6 +566,7 @@ class Indicator:
     explicit_parameters: tuple[str, ...] = ()
     uncertainty: bool = True
     tiling: Tiling | None = None
+    part_files: Callable[[Mapping[str, Any], frozenset[str]], tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         if (self.scores or any(m.scored for m in self.metrics)) and not any(

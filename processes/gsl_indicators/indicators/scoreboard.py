@@ -327,6 +327,56 @@ def _tiles_of(part: Part) -> dict[str, Any]:
     )
 
 
+def part_files(params: Mapping[str, Any], given: frozenset[str]) -> tuple[str, ...]:
+    """Return the inputs only the card's parts in tiles read, from files their tiles read.
+
+    An input qualifies when every indicator of the card that would run on these inputs
+    (its required inputs given) and reads it declares it in its
+    :attr:`~gsl_indicators.core.tiling.Tiling.files` under the card's parameters. With the
+    GGO card and the province's layers: the trees (green-3-30-300 alone reads them), not
+    the crowns (heat reads them whole). A part that then runs whole after all (too few
+    homes) starts the run again reading every layer (:class:`~gsl_indicators.core.tile_files.Undefer`).
+
+    Examples
+    --------
+    >>> part_files({"card": "ggo-utrecht-example"},
+    ...            frozenset({"buildings", "trees", "canopy", "parks", "neighbourhoods"}))
+    ('trees',)
+    >>> part_files({"card": "no-such-card"}, frozenset({"trees"}))
+    ()
+    """
+    from gsl_indicators.core.spec import registry
+
+    try:
+        card = resolve_card(params["card"])
+        runs = []
+        for _, entry in card.entries():
+            ind = registry().get(entry.indicator)
+            if all(gi.name in given for gi in ind.inputs if gi.required):
+                runs.append(
+                    (ind, ind.validate_parameters({"profile": card.profile, **entry.parameters}))
+                )
+    except (InputError, KeyError, ValueError):
+        return ()  # the run itself says what is wrong with the card
+    out = []
+    for name in sorted(given):
+        readers = [(ind, p) for ind, p in runs if any(gi.name == name for gi in ind.inputs)]
+        if readers and all(_reads_file(ind, p, name, given) for ind, p in readers):
+            out.append(name)
+    return tuple(out)
+
+
+def _reads_file(
+    ind: Indicator, params: Mapping[str, Any], name: str, given: frozenset[str]
+) -> bool:
+    from gsl_indicators.core.tiling import whole_reason
+
+    t = ind.tiling
+    if t is None or t.files is None or whole_reason(t, params) is not None:
+        return False
+    return name in t.files(params, given)
+
+
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Run the card's indicators on the design and score every area per theme."""
     card = resolve_card(params["card"])
@@ -511,6 +561,7 @@ def _declare() -> tuple[Indicator, ...]:
             method=__doc__ or "",
             compute=compute,
             inputs=union_inputs(members),
+            part_files=part_files,
             parameters=(CARD_PARAMETER, AREA_TYPE_PARAMETER),
             outputs=(
                 Output("themes", "Themes", "Per theme: status, missing inputs, score, indicators."),
