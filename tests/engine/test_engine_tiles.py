@@ -295,3 +295,26 @@ def test_dismissing_a_scoreboard_stops_the_round_of_tiles_it_is_in(
     wait_for(lambda: _tile_keys(tiled_engine, job.job_id) == [], 30)
     assert tiled_engine._rq.queue.count == 0
     assert tiled_engine.get_job(job.job_id).status is S.dismissed
+
+
+def test_embedded_scoreboard_runs_each_tiled_part_in_the_process_pool(embedded) -> None:
+    """Without Redis: each tiled part of a card is a round in a process pool of the job's own."""
+    from gsl_indicators.core.parts import MemoPartCache
+
+    inputs = {**city_inputs(2000, seed=5), "card": "ggo-utrecht-example"}
+    job = embedded.submit("scoreboard", inputs)
+    done = wait_for(lambda: (j := embedded.get_job(job.job_id)).status.finished and j, 240)
+    assert done.status is S.successful, done.error
+    doc = values(orjson.loads(embedded.get_result(job.job_id)))
+    tiled = {p["indicator"]: p["tiles"] for p in doc["provenance"]["parts"] if "tiles" in p}
+    assert tiled["green-3-30-300"] >= 2000 // 400
+    assert sum(isinstance(n, int) for n in tiled.values()) >= 2  # two rounds or more
+    one = execute(registry().get("scoreboard"), inputs, part_cache=MemoPartCache())
+    parts = [
+        {k: v for k, v in p.items() if k not in ("tiles", "tiles_reason")}
+        for p in doc["provenance"]["parts"]
+    ]
+    assert {
+        **without_tiles(doc),
+        "provenance": {**without_tiles(doc)["provenance"], "parts": parts},
+    } == without_tiles(one)
