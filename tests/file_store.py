@@ -168,3 +168,16 @@ class Files:
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         self.paths[sha] = str(path)
         return sources.file_source(fmt=fmt, href=str(path), bbox=None, sha256=sha)
+
+
+class Watch:
+    """A tile runner that records, per attempt (round), which layers the tiles read from files."""
+
+    def __init__(self) -> None:
+        self.attempts: list[set[str]] = []
+
+    def __call__(self, payloads, on_tile):
+        from gsl_indicators.core.tiling import decode_tile, run_one_by_one
+
+        self.attempts.append({k for p in payloads for k in decode_tile(p).files})
+        return run_one_by_one(payloads, on_tile)

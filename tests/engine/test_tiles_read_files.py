@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -95,6 +96,27 @@ def city(n: int, seed: int, url: str, ext: str = "fgb") -> tuple[dict, dict]:
     return request, local
 
 
+@contextmanager
+def two_workers(redis_env: dict) -> Iterator[tuple[Engine, list[Path]]]:
+    """An API engine and two real ``gsl worker`` processes, each with a spool of its own."""
+    redis_env["GSL_FETCH_ALLOWLIST"] = "127.0.0.1"
+    api = Engine(
+        settings_from_env(
+            redis_env, data_dir=tempfile.mkdtemp(prefix="api-"), tile_threshold=0, tile_features=250
+        )
+    )
+    api.start()
+    spools = [Path(tempfile.mkdtemp(prefix=f"worker{i}-spool-")) for i in range(2)]
+    workers = [WorkerProcess({**redis_env, "GSL_SPOOL_DIR": str(s)}) for s in spools]
+    try:
+        wait_for(lambda: Worker.count(queue=api._rq.queue) == 2, 60)
+        yield api, spools
+    finally:
+        for w in workers:
+            w.stop()
+        api.close()
+
+
 def one_piece(local: dict) -> dict:
     try:
         return execute(GREEN, local)
@@ -110,17 +132,7 @@ def without_tiles(doc: dict) -> dict:
 
 @pytest.mark.parametrize("ext", ["fgb", "parquet"])
 def test_each_worker_reads_its_tiles_windows_from_its_own_spool(redis_env, files, ext) -> None:
-    redis_env["GSL_FETCH_ALLOWLIST"] = "127.0.0.1"
-    api = Engine(
-        settings_from_env(
-            redis_env, data_dir=tempfile.mkdtemp(prefix="api-"), tile_threshold=0, tile_features=250
-        )
-    )
-    api.start()
-    spools = [Path(tempfile.mkdtemp(prefix=f"worker{i}-spool-")) for i in range(2)]
-    workers = [WorkerProcess({**redis_env, "GSL_SPOOL_DIR": str(s)}) for s in spools]
-    try:
-        wait_for(lambda: Worker.count(queue=api._rq.queue) == 2, 60)
+    with two_workers(redis_env) as (api, spools):
         request, local = city(4000, seed=11, url=files, ext=ext)
         GETS.clear()
         job = api.submit("green-3-30-300", request)
@@ -146,10 +158,6 @@ def test_each_worker_reads_its_tiles_windows_from_its_own_spool(redis_env, files
         # once at submission (pinned by the API), once by each worker
         assert GETS.count(f"/11-trees.{ext}") == 3, GETS
         assert GETS.count(f"/11-canopy.{ext}") == 3, GETS
-    finally:
-        for w in workers:
-            w.stop()
-        api.close()
 
 
 @pytest.mark.parametrize("ext", ["fgb", "parquet"])
@@ -187,17 +195,7 @@ def test_a_scoreboards_green_tiles_read_the_trees_from_their_workers_spools(
     """
     from gsl_indicators.core.parts import MemoPartCache
 
-    redis_env["GSL_FETCH_ALLOWLIST"] = "127.0.0.1"
-    api = Engine(
-        settings_from_env(
-            redis_env, data_dir=tempfile.mkdtemp(prefix="api-"), tile_threshold=0, tile_features=250
-        )
-    )
-    api.start()
-    spools = [Path(tempfile.mkdtemp(prefix=f"worker{i}-spool-")) for i in range(2)]
-    workers = [WorkerProcess({**redis_env, "GSL_SPOOL_DIR": str(s)}) for s in spools]
-    try:
-        wait_for(lambda: Worker.count(queue=api._rq.queue) == 2, 60)
+    with two_workers(redis_env) as (api, _):
         request, local = city(4000, seed=12, url=files)
         request["card"] = local["card"] = "ggo-utrecht-example"
         GETS.clear()
@@ -227,7 +225,3 @@ def test_a_scoreboards_green_tiles_read_the_trees_from_their_workers_spools(
         # crowns: the API, then the parent's worker alone (read whole, for heat too)
         assert GETS.count("/12-trees.fgb") == 3, GETS
         assert GETS.count("/12-canopy.fgb") == 2, GETS
-    finally:
-        for w in workers:
-            w.stop()
-        api.close()

@@ -202,26 +202,13 @@ def test_a_stopped_tiled_part_stops_the_run_without_waiting_for_the_threads(monk
     assert finished.wait(timeout=60)
 
 
-class Watch:
-    """A tile runner recording which layers each round's tiles read from their files."""
-
-    def __init__(self) -> None:
-        self.rounds: list[set[str]] = []
-
-    def __call__(self, payloads, on_tile):
-        from gsl_indicators.core.tiling import decode_tile, run_one_by_one
-
-        self.rounds.append({k for p in payloads for k in decode_tile(p).files})
-        return run_one_by_one(payloads, on_tile)
-
-
 def test_the_trees_only_tiled_parts_read_are_left_to_their_tiles(tmp_path: Path) -> None:
     """Trees by reference: only green-3-30-300 (in tiles) reads them, so its tiles read the file.
 
     The crowns are read by heat too (whole), so the parent reads them; the scores are the
     one-piece ones, and the provenance counts the trees the tiles found in the file.
     """
-    from file_store import Files
+    from file_store import Files, Watch
 
     files = Files(tmp_path)
     try:
@@ -234,7 +221,7 @@ def test_the_trees_only_tiled_parts_read_are_left_to_their_tiles(tmp_path: Path)
         tiles = TileOptions(features_per_tile=300, threshold=1000, runner=watch)
         tiled = execute(BOARD, inputs, tiles=tiles, part_cache=_new())
         whole = execute(BOARD, inputs, part_cache=_new())
-        assert {"trees"} in watch.rounds and all(r <= {"trees"} for r in watch.rounds)
+        assert {"trees"} in watch.attempts and all(r <= {"trees"} for r in watch.attempts)
         assert _no_tiles(tiled) == _no_tiles(whole)
         trees = tiled["provenance"]["inputs"]["trees"]
         assert (
@@ -247,9 +234,9 @@ def test_the_trees_only_tiled_parts_read_are_left_to_their_tiles(tmp_path: Path)
             **inputs,
             "buildings": {**c["buildings"], "features": c["buildings"]["features"][:500]},
         }
-        watch.rounds.clear()
+        watch.attempts.clear()
         again = execute(BOARD, small, tiles=tiles, part_cache=_new())
-        assert watch.rounds == []
+        assert watch.attempts == []
         assert _no_tiles(again) == _no_tiles(execute(BOARD, small, part_cache=_new()))
     finally:
         sources.set_locator(None)

@@ -21,7 +21,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from file_store import Files, write_gpq
+from file_store import Files, Watch, write_gpq
 from gsl_indicators.core import sources, synthetic, tile_files
 from gsl_indicators.core.examples import (
     box,
@@ -32,7 +32,7 @@ from gsl_indicators.core.examples import (
     rd_collection,
 )
 from gsl_indicators.core.spec import registry
-from gsl_indicators.core.tiling import TileOptions, decode_tile, run_one_by_one
+from gsl_indicators.core.tiling import TileOptions
 from hypothesis_profiles import examples
 from results import execute, same_but_tiles
 
@@ -44,17 +44,6 @@ X, Y = 121000.0, 487000.0
 def files(tmp_path: Path):
     yield Files(tmp_path)
     sources.set_locator(None)
-
-
-class Watch:
-    """A tile runner that records, per attempt, which layers the tiles read from files."""
-
-    def __init__(self) -> None:
-        self.attempts: list[set[str]] = []
-
-    def __call__(self, payloads, on_tile):
-        self.attempts.append({k for p in payloads for k in decode_tile(p).files})
-        return run_one_by_one(payloads, on_tile)
 
 
 def tiled(per_tile: int, watch: Watch) -> TileOptions:
