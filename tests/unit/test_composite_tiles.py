@@ -229,14 +229,126 @@ def test_the_trees_only_tiled_parts_read_are_left_to_their_tiles(tmp_path: Path)
             == len(c["trees"]["features"])
             == whole["provenance"]["inputs"]["trees"]["features"]
         )
-        # too few homes for tiles: the trees are read after all (the run starts again)
-        small = {
-            **inputs,
-            "buildings": {**c["buildings"], "features": c["buildings"]["features"][:500]},
-        }
-        watch.attempts.clear()
-        again = execute(BOARD, small, tiles=tiles, part_cache=_new())
-        assert watch.attempts == []
-        assert _no_tiles(again) == _no_tiles(execute(BOARD, small, part_cache=_new()))
     finally:
         sources.set_locator(None)
+
+
+@pytest.fixture
+def board_files(tmp_path: Path):
+    """The city's request with trees and crowns as files by reference (and the city)."""
+    from file_store import Files
+
+    files = Files(tmp_path)
+    c = _city()
+    inputs = {k: c[k] for k in ("buildings", "parks", "neighbourhoods")}
+    inputs |= {"card": "ggo-utrecht-example"}
+    inputs["trees"] = files.add("trees", c["trees"])
+    inputs["canopy"] = files.add("canopy", c["canopy"])
+    yield inputs, c, files
+    sources.set_locator(None)
+
+
+def _scores(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without how each part ran (tiles, cache hit or miss): what it says."""
+    doc = _no_tiles(doc)
+    prov = {
+        **doc["provenance"],
+        "parts": [{k: v for k, v in p.items() if k != "cache"} for p in doc["provenance"]["parts"]],
+    }
+    themes = [
+        {**t, "indicators": [{k: v for k, v in i.items() if k != "cache"} for i in t["indicators"]]}
+        for t in doc["themes"]
+    ]
+    return {**doc, "provenance": prov, "themes": themes}
+
+
+def _counted(monkeypatch) -> list[str]:
+    """Count the parts computed (their indicator ids), through the real computation."""
+    from gsl_indicators.core import parts as parts_module
+
+    calls: list[str] = []
+    real = parts_module._compute
+
+    def compute(part, *args, **kwargs):
+        calls.append(part.indicator.id)
+        return real(part, *args, **kwargs)
+
+    monkeypatch.setattr(parts_module, "_compute", compute)
+    return calls
+
+
+def test_too_few_homes_read_the_trees_before_any_part_runs(board_files, monkeypatch) -> None:
+    from file_store import Watch
+
+    inputs, c, _ = board_files
+    small = {
+        **inputs,
+        "buildings": {**c["buildings"], "features": c["buildings"]["features"][:500]},
+    }
+    whole = execute(BOARD, small, part_cache=_new())
+    calls, watch = _counted(monkeypatch), Watch()
+    tiles = TileOptions(features_per_tile=300, threshold=1000, runner=watch)
+    again = execute(BOARD, small, tiles=tiles, part_cache=_new())
+    assert watch.attempts == []  # no tiles: the run started again reading the trees
+    assert _no_tiles(again) == _no_tiles(whole)
+    assert sorted(calls) == sorted(set(calls))  # no part was computed twice
+
+
+def test_a_cached_green_part_reads_the_trees_again_for_their_count(board_files) -> None:
+    """Green from the part cache runs no tile: the trees are read, so provenance counts them."""
+    inputs, c, _ = board_files
+    tiles = TileOptions(features_per_tile=300, threshold=1000)
+    shared = _new()
+    first = execute(BOARD, inputs, tiles=tiles, part_cache=shared)
+    second = execute(BOARD, inputs, tiles=tiles, part_cache=shared)
+    n = len(c["trees"]["features"])
+    for doc in (first, second):
+        assert doc["provenance"]["inputs"]["trees"]["features"] == n
+    green = next(p for p in second["provenance"]["parts"] if p["indicator"] == "green-3-30-300")
+    assert green["cache"] == "hit"
+
+
+def test_a_refused_green_part_reads_the_trees_for_their_count(board_files) -> None:
+    inputs, c, _ = board_files
+    homes = [dict(f) for f in c["buildings"]["features"]]
+    homes[0] = {**homes[0], "properties": {**homes[0]["properties"], "dwellings": -1}}
+    bad = {**inputs, "buildings": {**c["buildings"], "features": homes}}
+    tiles = TileOptions(features_per_tile=300, threshold=1000)
+    doc = execute(BOARD, bad, tiles=tiles, part_cache=_new())
+    green = next(p for p in doc["provenance"]["parts"] if p["indicator"] == "green-3-30-300")
+    assert green["cache"] == "refused"
+    assert doc["provenance"]["inputs"]["trees"]["features"] == len(c["trees"]["features"])
+    assert _scores(doc) == _scores(execute(BOARD, bad, part_cache=_new()))
+
+
+def test_an_irregular_trees_file_starts_the_scoreboard_again_with_its_warnings(
+    board_files, monkeypatch
+) -> None:
+    """A tree without geometry: the tiles find the file irregular; read whole, it is dropped."""
+    from file_store import Watch
+
+    inputs, c, files = board_files
+    trees = {
+        **c["trees"],
+        "features": [
+            *c["trees"]["features"],
+            {"type": "Feature", "geometry": None, "properties": {}},
+        ],
+    }
+    inputs = {**inputs, "trees": files.add("trees_bad", trees, index=False)}
+    whole = execute(BOARD, inputs, part_cache=_new())
+    assert any(w["code"] == "features-dropped" for w in whole["data_quality"]["warnings"])
+    calls, watch = _counted(monkeypatch), Watch()
+    tiles = TileOptions(features_per_tile=300, threshold=1000, runner=watch)
+    shared = _new()
+    doc = execute(BOARD, inputs, tiles=tiles, part_cache=shared)
+    assert {"trees"} in watch.attempts  # the first attempt's green tiles read the file
+    assert _scores(doc) == _scores(whole)  # …and the run started again, warnings and all
+    # the parts done (or running) when it started again were kept: only green ran twice,
+    # and the parts that refused the design (a refusal is never kept)
+    refused = {p["indicator"] for p in doc["provenance"]["parts"] if p["cache"] == "refused"}
+    twice = {n for n in calls if calls.count(n) > 1}
+    assert "green-3-30-300" in twice and twice <= {"green-3-30-300", *refused}
+    assert len(set(calls)) >= 8  # heat, odour, noise, air, … each computed once
+    again = execute(BOARD, inputs, tiles=tiles, part_cache=shared)
+    assert _no_tiles(again)["data_quality"] == _no_tiles(whole)["data_quality"]

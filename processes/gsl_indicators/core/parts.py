@@ -27,6 +27,7 @@ from gsl_indicators.core.canonical import digest
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.sources import TableFeatures
 from gsl_indicators.core.spec import Context, Indicator, InputError, PartCache, ProgressFn
+from gsl_indicators.core.tile_files import Undefer
 
 if TYPE_CHECKING:
     from gsl_indicators.core.tiling import TileOptions
@@ -65,6 +66,8 @@ MEMO = MemoPartCache(max_entries=32)
 
 def layer_digest(layer: Layer) -> str:
     """Return the digest of a parsed layer: its kept features and source CRS."""
+    if not isinstance(layer, Layer):  # a DeferredLayer: its file's digest is the runner's
+        raise TypeError(f"layer {getattr(layer, 'name', '?')!r} was not read: no digest of it")
     if isinstance(layer.features, TableFeatures):  # read from a file: its rows, not dicts
         return digest(
             {
@@ -247,24 +250,41 @@ def run_parts(
             todo[part.key] = part
     tiled = [p for p in todo.values() if in_tiles(p, tiles)]
     rest = [p for p in todo.values() if not in_tiles(p, tiles)]
+    unread = sorted({n for p in rest for n in _deferred_in(p)})
+    if unread:  # before any part runs: a part that runs whole cannot read them
+        raise Undefer(f"{', '.join(unread)}: read by a part that runs whole")
+    tiled.sort(key=lambda p: not _deferred_in(p))  # what may start the run again, first
     # the threads' parts get the tile options for their provenance ("run whole" and why),
     # never a runner: one round of tiles at a time, from this thread only
     whole = None if tiles is None else replace(tiles, runner=_no_tiles_here)
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gsl-part")
+    running: dict[Any, Part] = {}
+    ran: list[Part] = []
     try:
-        running = [pool.submit(_compute, p, whole) for p in rest]
+        running = {pool.submit(_compute, p, whole): p for p in rest}
         for i, part in enumerate(tiled):
             _compute(part, tiles, _share_of(progress, i, len(tiled), part.indicator.id))
+            ran.append(part)
             for future in running:  # a thread's part that failed stops the run now
                 if future.done() and future.exception() is not None:
                     future.result()
         for future in running:
             future.result()  # a part's own error (not an InputError) stops the run
-    except BaseException:
+    except BaseException as err:
         # stopping (dismissed, failed): answer now, not after the threads' parts; those
-        # queued never start, those running finish unseen (a dismissed job's work horse
-        # or process is killed)
-        pool.shutdown(wait=False, cancel_futures=True)
+        # queued never start, those running finish unseen. Starting again reading every
+        # layer (Undefer): the running parts finish first, and every part done that read
+        # no layer left to the tiles is kept — the run started again takes it from the
+        # cache, and no abandoned part runs beside it
+        pool.shutdown(wait=isinstance(err, Undefer), cancel_futures=True)
+        finished = ran + [
+            p
+            for f, p in running.items()
+            if f.done() and not f.cancelled() and f.exception() is None
+        ]
+        for part in finished:
+            if part.cache == "miss" and not _deferred_in(part):
+                store.put(part.key, {"outputs": part.outputs, "warnings": part.warnings})
         raise
     pool.shutdown(wait=True)
     for key, done in todo.items():
@@ -277,6 +297,11 @@ def run_parts(
             part.error, part.missing = src.error, list(src.missing)
             part.cache = "hit" if src.error is None else "refused"
             part.tiles, part.tiles_reason = src.tiles, src.tiles_reason
+
+
+def _deferred_in(part: Part) -> list[str]:
+    """Return the layers of a part left unread for the tiles (DeferredLayer)."""
+    return [n for n, layer in part.layers.items() if not isinstance(layer, Layer)]
 
 
 def _no_tiles_here(payloads: Sequence[bytes], on_tile: Callable[[int, int], None]) -> list[bytes]:

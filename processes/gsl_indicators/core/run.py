@@ -327,6 +327,9 @@ def _compute(
         }
         ctx.progress(0.05, "computing")
         outputs = compute_outputs(indicator, layers, params, ctx, tiles, release=True)
+    unread = [layer.name for layer in deferred if not layer.settled]
+    if unread:  # no tile read it (a composite's part from the cache, or refused)
+        raise Undefer(f"{', '.join(unread)}: read by no tile, so not checked or counted")
     for layer in deferred:  # known once the tiles have reported
         read[layer.name] = (layer.features, layer.given, layer.source_crs)
     return outputs, read, crs

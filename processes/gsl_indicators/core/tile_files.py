@@ -109,7 +109,9 @@ class Undefer(RuntimeError):
 class DeferredLayer:
     """A geo input left unread by the parent: its tiles read it from its file.
 
-    ``features`` and ``given`` are known once the tiles have reported (:func:`settle`).
+    ``features`` and ``given`` are known once the tiles have reported (:func:`settle`),
+    which sets ``settled``: a run in which no tile read the layer (a composite's part
+    taken from its cache, or refused) cannot report it and starts again reading it.
     """
 
     name: str
@@ -120,6 +122,7 @@ class DeferredLayer:
     source_crs: str = RD_NEW
     bounds: Box | None = None
     margin_m: float = READ_MARGIN_M
+    settled: bool = False
 
     def __len__(self) -> int:
         return self.features
@@ -543,3 +546,4 @@ def settle(
                 raise Undefer(f"{layer.name}: it lies apart from the homes")
         layer.features = layer.given = owned
         layer.bounds = bounds
+        layer.settled = True
