@@ -339,9 +339,11 @@ def part_files(params: Mapping[str, Any], given: frozenset[str]) -> tuple[str, .
 
     Examples
     --------
-    >>> part_files({"card": "ggo-utrecht-example"},
-    ...            frozenset({"buildings", "trees", "canopy", "parks", "neighbourhoods"}))
+    >>> given = frozenset({"buildings", "trees", "canopy", "parks", "neighbourhoods"})
+    >>> part_files({"card": "ggo-utrecht-example"}, given)
     ('trees',)
+    >>> part_files({"card": "nieuwegein-woningbouwmonitor-example"}, given)  # no heat
+    ('canopy', 'trees')
     >>> part_files({"card": "no-such-card"}, frozenset({"trees"}))
     ()
     """
