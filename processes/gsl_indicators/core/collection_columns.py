@@ -100,7 +100,8 @@ class FeatureValues:
     some properties (:func:`gsl_indicators.core.health.home_column`); at a province's
     650,000 homes the features' dicts took ~1 GB a part. :meth:`values` answers as the
     features would: the indicator's column, else the input property (``None`` where
-    absent).
+    absent). It keeps the layer's properties, not the layer: a part held by the part
+    cache after its job holds no geometries.
 
     Examples
     --------
@@ -114,20 +115,31 @@ class FeatureValues:
     """
 
     def __init__(self, layer: Any, columns: dict[str, list[Any]]) -> None:
-        self.layer = layer
+        from gsl_indicators.core.sources import TableFeatures
+
         self.columns = columns
+        self._n = len(layer)
+        # the input properties only, not the layer: a part kept in the part cache holds
+        # no geometries (a file's property columns are copied, a GeoJSON's dicts shared)
+        self._file: dict[str, Any] | None = None
+        self._props: list[dict[str, Any]] | None = None
+        if isinstance(layer.features, TableFeatures) and layer._props is None:
+            table = layer.features
+            self._file = {k: table.column(k) for k in table.table.columns}
+        else:
+            self._props = layer.properties
 
     def __len__(self) -> int:
-        return len(self.layer)
+        return self._n
 
     def values(self, name: str) -> list[Any]:
         """Return property ``name`` of every feature, as in the output's features."""
-        from gsl_indicators.core.sources import TableFeatures, python_column
+        from gsl_indicators.core.sources import python_column
 
         if name in self.columns:
             return self.columns[name]
-        layer = self.layer
-        if isinstance(layer.features, TableFeatures) and layer._props is None:
-            column = layer.features.column(name)  # not every feature's dict: one column
-            return [None] * len(layer) if column is None else python_column(column)
-        return [p.get(name) for p in layer.properties]
+        if self._file is not None:  # a file's column, not every feature's dict
+            column = self._file.get(name)
+            return [None] * self._n if column is None else python_column(column)
+        assert self._props is not None
+        return [p.get(name) for p in self._props]
