@@ -695,15 +695,20 @@ def _print_ceiling(one: dict[str, Any], two: dict[str, Any]) -> None:
     )
 
 
-def _scoreboard_cases(
-    args: argparse.Namespace, folder: Path, files_url: str, fmt: str, one_piece: dict[str, str]
-) -> None:
-    """The scoreboard on the province: one piece, and its large parts in tiles on 1 and 2 workers."""
-    tiled = {
+def _tiled_env(args: argparse.Namespace) -> dict[str, str]:
+    """The service's settings for the tiled cases."""
+    return {
         "GSL_TILE_ENABLED": "true",
         "GSL_TILE_FEATURES": str(args.tile_features),
         "GSL_TILE_THRESHOLD": str(args.tile_threshold),
     }
+
+
+def _scoreboard_cases(
+    args: argparse.Namespace, folder: Path, files_url: str, fmt: str, one_piece: dict[str, str]
+) -> None:
+    """The scoreboard on the province: one piece, and its large parts in tiles on 1 and 2 workers."""
+    tiled = _tiled_env(args)
     prefix = str(args.homes)
     cases = [
         (f"scoreboard {args.homes:,} one piece", 1, one_piece),
@@ -782,11 +787,7 @@ def main() -> None:
         if not args.no_large_one_piece and args.homes != args.small:
             runs.append((f"one piece {args.homes:,}", str(args.homes), 1, one_piece))
         if tiles_available and not args.no_tiles:
-            tiled = {
-                "GSL_TILE_ENABLED": "true",
-                "GSL_TILE_FEATURES": str(args.tile_features),
-                "GSL_TILE_THRESHOLD": str(args.tile_threshold),
-            }
+            tiled = _tiled_env(args)
             runs += [
                 (f"tiled {args.homes:,}, {k} worker{'s' * (k > 1)}", str(args.homes), k, tiled)
                 for k in (1, 2)

@@ -12,18 +12,21 @@ canonical JSON see nothing else) with the columns beside it. A copy (``dict(fc)`
 the collection still holds the very features list they were made with.
 
 A composite's part (scoreboard, scenarios) keeps its per-feature output as
-:class:`FeatureValues` instead: the columns and the layer, no features at all.
+:class:`FeatureValues` instead: its columns and the layer's properties, no features.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gsl_indicators.core.sources import TableFeatures
+from gsl_indicators.core.sources import TableFeatures, python_column
+
+if TYPE_CHECKING:
+    from gsl_indicators.core.geo import Layer
 
 __all__ = ["ColumnCollection", "FeatureColumns", "FeatureValues", "columns_of"]
 
@@ -114,9 +117,7 @@ class FeatureValues:
     (2, [7.5, None], [3, None], [None, None])
     """
 
-    def __init__(self, layer: Any, columns: dict[str, list[Any]]) -> None:
-        from gsl_indicators.core.sources import TableFeatures
-
+    def __init__(self, layer: Layer, columns: dict[str, list[Any]]) -> None:
         self.columns = columns
         self._n = len(layer)
         # the input properties only, not the layer: a part kept in the part cache holds
@@ -134,8 +135,6 @@ class FeatureValues:
 
     def values(self, name: str) -> list[Any]:
         """Return property ``name`` of every feature, as in the output's features."""
-        from gsl_indicators.core.sources import python_column
-
         if name in self.columns:
             return self.columns[name]
         if self._file is not None:  # a file's column, not every feature's dict

@@ -194,9 +194,9 @@ def _compute(
 def in_tiles(part: Part, tiles: TileOptions | None) -> bool:
     """Return whether a part will run in tiles (as its indicator alone would, with ``tiles``).
 
-    At least ``tiles.threshold`` features, more than one tile's, and an indicator that
-    declares its reach and may be tiled with these parameters
-    (:func:`~gsl_indicators.core.tiling.whole_reason`).
+    At least ``tiles.threshold`` features and no reason to run whole
+    (:func:`~gsl_indicators.core.tiling.whole_reason_at`): the test
+    :func:`~gsl_indicators.core.run.compute_metrics` makes.
 
     Examples
     --------
@@ -206,7 +206,7 @@ def in_tiles(part: Part, tiles: TileOptions | None) -> bool:
     >>> in_tiles(part, TileOptions(threshold=1)), in_tiles(part, None)
     (False, False)
     """
-    from gsl_indicators.core.tiling import whole_reason
+    from gsl_indicators.core.tiling import whole_reason_at
 
     if tiles is None:
         return False
@@ -214,8 +214,7 @@ def in_tiles(part: Part, tiles: TileOptions | None) -> bool:
     return (
         features is not None
         and len(features) >= tiles.threshold
-        and len(features) > tiles.features_per_tile
-        and whole_reason(part.indicator.tiling, part.params) is None
+        and whole_reason_at(part.indicator.tiling, part.params, len(features), tiles) is None
     )
 
 
@@ -248,8 +247,10 @@ def run_parts(
             part.outputs, part.warnings, part.cache = hit["outputs"], hit["warnings"], "hit"
         elif part.key not in todo:
             todo[part.key] = part
-    tiled = [p for p in todo.values() if in_tiles(p, tiles)]
-    rest = [p for p in todo.values() if not in_tiles(p, tiles)]
+    tiled: list[Part] = []
+    rest: list[Part] = []
+    for part in todo.values():
+        (tiled if in_tiles(part, tiles) else rest).append(part)
     unread = sorted({n for p in rest for n in _deferred_in(p)})
     if unread:  # before any part runs: a part that runs whole cannot read them
         raise Undefer(f"{', '.join(unread)}: read by a part that runs whole")

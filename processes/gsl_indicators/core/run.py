@@ -19,7 +19,7 @@ from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.sources import TableFeatures, is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
 from gsl_indicators.core.tile_files import DeferredLayer, Undefer, deferrable, indexed
-from gsl_indicators.core.tiling import TileOptions, run_tiled, whole_reason
+from gsl_indicators.core.tiling import TileOptions, file_layers, run_tiled, whole_reason_at
 
 log = logging.getLogger(__name__)
 
@@ -175,10 +175,9 @@ def compute_metrics(
     areas = layers.get(indicator.areas or "")
     if features is not None and areas is not None and features is not areas:
         ctx.groups = area_groups(features, areas, ctx)
-    if tiles is not None:  # a composite's kernel hands them to its parts
-        ctx.tiles = tiles
     result = None
     if tiles is not None:
+        ctx.tiles = tiles  # a composite's kernel hands them to its parts
         result = _tiled(indicator, layers, params, ctx, tiles)
     if result is None:
         deferred = any(isinstance(v, DeferredLayer) for v in layers.values())
@@ -201,9 +200,7 @@ def _tiled(
     features = layers.get(indicator.features or "")
     if features is None or len(features) < tiles.threshold:
         return None  # a small request: one piece, and no word about tiles
-    reason = whole_reason(indicator.tiling, params)
-    if reason is None and len(features) <= tiles.features_per_tile:
-        reason = f"at most {tiles.features_per_tile} features: one tile"
+    reason = whole_reason_at(indicator.tiling, params, len(features), tiles)
     if reason is not None:
         ctx.provenance.update(tiles="run whole", tiles_reason=reason)
         return None
@@ -282,16 +279,13 @@ def deferred_inputs(
     in tiles read (``Indicator.part_files``) — and whose windows read cheaply
     (:func:`~gsl_indicators.core.tile_files.indexed`; :mod:`gsl_indicators.core.tile_files`).
     """
-    given = frozenset(k for k, v in inputs.items() if v is not None)
-    t = indicator.tiling
     if tiles is None:
         return ()
+    given = frozenset(k for k, v in inputs.items() if v is not None)
     if indicator.part_files is not None:  # a composite: what only its tiled parts read
         names = indicator.part_files(params, given)
-    elif t is None or t.files is None or whole_reason(t, params) is not None:
-        return ()
     else:
-        names = t.files(params, given)
+        names = file_layers(indicator.tiling, params, given)
     return tuple(n for n in names if deferrable(inputs.get(n)) and indexed(n, inputs[n]))
 
 

@@ -453,7 +453,7 @@ class PartCache(Protocol):
     Every run uses an in-process memo (:mod:`gsl_indicators.core.parts`); a store
     shared between processes would have to serialise a part's outputs, whose
     per-feature output is a :class:`~gsl_indicators.core.collection_columns.FeatureValues`
-    holding its parsed layer.
+    (columns, not JSON).
     """
 
     def get(self, key: str) -> dict[str, Any] | None:

@@ -76,6 +76,7 @@ __all__ = [
     "decode_tile",
     "encode_part",
     "encode_tile",
+    "file_layers",
     "merge_parts",
     "plan_cells",
     "run_one_by_one",
@@ -83,6 +84,7 @@ __all__ = [
     "run_tiled",
     "tile_payloads",
     "whole_reason",
+    "whole_reason_at",
 ]
 
 DEFAULT_FEATURES_PER_TILE = 20_000
@@ -237,6 +239,44 @@ def whole_reason(tiling: Tiling | None, params: Mapping[str, Any]) -> str | None
     if tiling.whole_when is not None:
         return tiling.whole_when(params)
     return None
+
+
+def whole_reason_at(
+    tiling: Tiling | None, params: Mapping[str, Any], n_features: int, options: TileOptions
+) -> str | None:
+    """Return why a request of ``n_features`` (at least the threshold) runs whole, else ``None``.
+
+    :func:`whole_reason`, or a request that one tile would hold.
+
+    Examples
+    --------
+    >>> t = Tiling(reach=lambda p: 30.0, prepare=lambda *a: None)
+    >>> whole_reason_at(t, {}, 500, TileOptions(features_per_tile=400)) is None
+    True
+    >>> whole_reason_at(t, {}, 400, TileOptions(features_per_tile=400))
+    'at most 400 features: one tile'
+    """
+    reason = whole_reason(tiling, params)
+    if reason is None and n_features <= options.features_per_tile:
+        reason = f"at most {options.features_per_tile} features: one tile"
+    return reason
+
+
+def file_layers(
+    tiling: Tiling | None, params: Mapping[str, Any], given: frozenset[str]
+) -> tuple[str, ...]:
+    """Return the layers an indicator's tiles may read from their own files (``Tiling.files``).
+
+    None when the indicator cannot run in tiles with these parameters.
+
+    Examples
+    --------
+    >>> file_layers(None, {}, frozenset({"trees"}))
+    ()
+    """
+    if tiling is None or tiling.files is None or whole_reason(tiling, params) is not None:
+        return ()
+    return tiling.files(params, given)
 
 
 # --------------------------------------------------------------------------- planning

@@ -348,6 +348,7 @@ def part_files(params: Mapping[str, Any], given: frozenset[str]) -> tuple[str, .
     ()
     """
     from gsl_indicators.core.spec import registry
+    from gsl_indicators.core.tiling import file_layers
 
     try:
         card = resolve_card(params["card"])
@@ -363,20 +364,9 @@ def part_files(params: Mapping[str, Any], given: frozenset[str]) -> tuple[str, .
     out = []
     for name in sorted(given):
         readers = [(ind, p) for ind, p in runs if any(gi.name == name for gi in ind.inputs)]
-        if readers and all(_reads_file(ind, p, name, given) for ind, p in readers):
+        if readers and all(name in file_layers(ind.tiling, p, given) for ind, p in readers):
             out.append(name)
     return tuple(out)
-
-
-def _reads_file(
-    ind: Indicator, params: Mapping[str, Any], name: str, given: frozenset[str]
-) -> bool:
-    from gsl_indicators.core.tiling import whole_reason
-
-    t = ind.tiling
-    if t is None or t.files is None or whole_reason(t, params) is not None:
-        return False
-    return name in t.files(params, given)
 
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
