@@ -31,6 +31,7 @@ from pyproj import CRS, Transformer
 
 from gsl_indicators.core.collection_columns import FeatureColumns, columns_of
 from gsl_indicators.core.geojson_dicts import from_coordinates, geometry_dicts, shapes
+from gsl_indicators.core.sources import TableFeatures
 from gsl_service.errors import ServiceError
 from gsl_service.results import CRS84
 
@@ -214,8 +215,10 @@ def keep_clashing(rows: list[dict[str, Any]], reserved: Sequence[str]) -> list[d
     return rows
 
 
-def _typed(values: list[Any]) -> np.ndarray:
+def _typed(values: list[Any], kinds: set[type] | None = None) -> np.ndarray:
     """Return a column as a numpy array of one GDAL-friendly type.
+
+    ``kinds``: the types of ``values`` when the caller has them already.
 
     Examples
     --------
@@ -224,7 +227,7 @@ def _typed(values: list[Any]) -> np.ndarray:
     >>> _typed([True, False]).dtype.name
     'bool'
     """
-    kinds = {type(v) for v in values}
+    kinds = {type(v) for v in values} if kinds is None else kinds
     if kinds <= _FLOATS and float in kinds:  # one pass over the types, no isinstance per value
         return np.asarray(values, dtype=float)  # None is NaN (numpy's own loop, ~10× faster)
     if kinds == {bool}:  # as below, without an isinstance per value
@@ -453,22 +456,83 @@ def _table_of_columns(columns: FeatureColumns, also: Sequence[str], step: int) -
     ``scorecard`` object to spread over columns, or a geometry that would not come back
     from its GeoJSON dict as it is (:func:`_as_from_dicts`). Every feature has every
     column (file features have no ``id``), so the columns' order is the properties'.
+    What comes from the file's rows alone is made once (:func:`prepare_rows`).
     """
-    geoms = columns.geometries()
+    rows = _rows_part(columns.rows, step)
+    if rows is None:
+        return None
+    typed = dict(rows.columns)  # the file's columns in order; an output's replaces in place
+    for key, values in columns.added.items():
+        flat = _flat_column(key, values)
+        if flat is None:
+            return None
+        typed[key] = _typed(*flat)
+    names = _column_names(list(typed), also, has_ids=False)
+    return Table(names, list(typed.values()), rows.wkb, rows.bounds, rows.present, rows.kinds)
+
+
+@dataclass(frozen=True)
+class _RowsPart:
+    """What a :class:`Table` of a file's kept rows takes from the rows alone."""
+
+    columns: dict[str, np.ndarray]
+    """The file's property columns, flattened and typed (:func:`_typed`), in order."""
+    wkb: list[bytes | None]
+    bounds: np.ndarray
+    present: np.ndarray
+    kinds: list[str]
+
+
+_ROWS_KEY = "export-table"
+
+
+def prepare_rows(rows: TableFeatures, step: int = 50_000) -> None:
+    """Make what an export of these rows' output takes from the rows alone, and keep it.
+
+    A hook of :meth:`~gsl_indicators.core.sources.TableFeatures.make_ready` (registered
+    by :mod:`gsl_service.result_parts`): the parent of a tiled run makes it while its
+    tiles run, so the GeoParquet file of a province's 650,000 homes then needs only the
+    indicator's columns after the tiles. Kept in ``rows.memo``.
+    """
+    if _ROWS_KEY not in rows.memo:
+        rows.memo[_ROWS_KEY] = _rows_part_of(rows, step)
+
+
+def _rows_part(rows: TableFeatures, step: int) -> _RowsPart | None:
+    """Return the rows' part of a table (made now unless :func:`prepare_rows` made it)."""
+    if _ROWS_KEY in rows.memo:
+        part: _RowsPart | None = rows.memo[_ROWS_KEY]
+        return part
+    return _rows_part_of(rows, step)
+
+
+def _rows_part_of(rows: TableFeatures, step: int) -> _RowsPart | None:
+    """Return the rows' part of a table, ``None`` where the features must be read instead."""
+    geoms = rows.geometries()
     if not len(geoms) or not _as_from_dicts(geoms):
         return None
-    flat: dict[str, list[Any]] = {}
-    for key, values in columns.properties().items():
-        kinds = {type(v) for v in values}
-        if kinds <= _PLAIN_OR_NONE:
-            flat[key] = values
-        elif key == "scorecard":
+    columns: dict[str, np.ndarray] = {}
+    for key, values in rows.property_columns().items():
+        flat = _flat_column(key, values)
+        if flat is None:
             return None
-        else:
-            flat[key] = [v if v is None or type(v) in _PLAIN else _flat_value(v) for v in values]
-    names, data = _typed_columns(flat, also, has_ids=False)
+        columns[key] = _typed(*flat)
     batches = (geoms[s : s + step] for s in range(0, len(geoms), step))
-    return Table(names, data, *_geometry_columns(batches, len(geoms)))
+    return _RowsPart(columns, *_geometry_columns(batches, len(geoms)))
+
+
+def _flat_column(key: str, values: list[Any]) -> tuple[list[Any], set[type] | None] | None:
+    """Return a property column as :func:`flat_properties` keeps each value, and their types.
+
+    The types are ``None`` when values were flattened; ``None`` in all for a
+    ``scorecard`` of objects, which spreads over columns of its own.
+    """
+    kinds = {type(v) for v in values}
+    if kinds <= _PLAIN_OR_NONE:
+        return values, kinds
+    if key == "scorecard":
+        return None
+    return [v if v is None or type(v) in _PLAIN else _flat_value(v) for v in values], None
 
 
 _PLAIN_OR_NONE = _PLAIN | {type(None)}
@@ -506,13 +570,18 @@ def _typed_columns(
     columns: dict[str, list[Any]], also: Sequence[str], has_ids: bool
 ) -> tuple[list[str], list[np.ndarray]]:
     """Return the columns' final names (clashes renamed) and typed arrays; empties ``columns``."""
-    reserved = ("fid", "geom", "geometry", *also, *(("feature_id",) if has_ids else ()))
-    renamed = _clash_names([c for c in columns if c != _FEATURE_ID], reserved)
-    renamed[_FEATURE_ID] = "feature_id"
-    names = [renamed.get(c, c) for c in columns]
+    names = _column_names(list(columns), also, has_ids)
     data = [_typed(v) for v in columns.values()]
     columns.clear()
     return names, data
+
+
+def _column_names(columns: list[str], also: Sequence[str], has_ids: bool) -> list[str]:
+    """Return the columns' final names: clashes with reserved names renamed (:func:`keep_clashing`)."""
+    reserved = ("fid", "geom", "geometry", *also, *(("feature_id",) if has_ids else ()))
+    renamed = _clash_names([c for c in columns if c != _FEATURE_ID], reserved)
+    renamed[_FEATURE_ID] = "feature_id"
+    return [renamed.get(c, c) for c in columns]
 
 
 def _geometry_columns(

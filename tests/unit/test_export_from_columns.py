@@ -161,10 +161,22 @@ def _crs_member() -> dict[str, Any]:
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN coordinates among the odd ones
 @settings(max_examples=examples(120), deadline=None)
-@given(case=st.one_of(_case(odd=False), _case(odd=True)), step=st.integers(1, 3))
-def test_the_columns_give_the_table_and_file_the_features_give(case, step) -> None:
+@given(
+    case=st.one_of(_case(odd=False), _case(odd=True)),
+    step=st.integers(1, 3),
+    ready=st.booleans(),
+)
+def test_the_columns_give_the_table_and_file_the_features_give(case, step, ready) -> None:
+    # ``ready``: the rows were made ready first, as a tiled run's parent does while its
+    # tiles run, so the export's part of the rows was made then (exports.prepare_rows)
     layer, added = case
+    if ready:
+        unready = feature_collection(layer, added, crs=_crs_member())
+        layer.features.make_ready()
+        assert ("export-table" in layer.features.memo) == bool(result_parts.sources.READY_HOOKS)
     fc = feature_collection(layer, added, crs=_crs_member())
+    if ready:  # the features made ready are those made after
+        assert fc == unready
     plain = dict(fc)  # a copy: the features only
     assert columns_of(plain) is None
     for also in ((), ("bbox",)):
@@ -224,9 +236,29 @@ def test_a_province_like_output_is_exported_from_its_columns(monkeypatch) -> Non
 
     monkeypatch.setattr(exports, "_table_of_features", no_features)
     doc = {"homes": {"mediaType": "application/geo+json", "value": fc}}
-    blobs = result_parts.split_document(doc, 10, crs_of=lambda d, name: RD_NEW)
+    moved: list[Any] = []
+    blobs = result_parts.split_document(doc, 10, crs_of=lambda d, name: RD_NEW, moved=moved)
     (parquet,) = (v for k, v in blobs.items() if k.endswith(result_parts.PARQUET))
     assert parquet == want
+    # the output moved out is handed to the caller, who frees it when it likes
+    assert len(moved) == 1 and moved[0] is fc
+    assert isinstance(doc["homes"]["value"], str)
+
+
+def test_rows_made_ready_give_the_export_its_part_of_the_rows(monkeypatch) -> None:
+    # A tiled run's parent makes the rows ready while its tiles run; the GeoParquet file
+    # is then made without typing the file's columns or writing its geometries again.
+    n = 50
+    geoms = shapely.box(np.arange(n), 0.0, np.arange(n) + 0.5, 1.0)
+    rows = np.arange(n)
+    table = FeatureTable(geoms, {"id": np.arange(n, dtype=np.int64)}, RD_NEW)
+    layer = Layer("homes", geoms, TableFeatures(table, rows), rows, RD_NEW)
+    added = {"trees_within": [i % 4 for i in range(n)]}
+    want = to_geoparquet(dict(feature_collection(layer, added)), RD_NEW)
+    layer.features.make_ready()
+    fc = feature_collection(layer, added)
+    monkeypatch.setattr(exports, "_rows_part_of", lambda *a: pytest.fail("rows read again"))
+    assert to_geoparquet(fc, RD_NEW) == want
 
 
 @pytest.mark.parametrize(
@@ -255,6 +287,10 @@ def test_a_layer_with_cached_properties_gives_no_columns() -> None:
     table = FeatureTable(geoms, {"a": np.array([1.0, 2.0])}, RD_NEW)
     layer = Layer("zones", geoms, TableFeatures(table, rows), rows, RD_NEW)
     layer._props = [{"a": 1.0, "area_type": "x"}, {"a": 2.0, "area_type": "y"}]
-    fc = feature_collection(layer, {"n": [1, 2]})
-    assert columns_of(fc) is None
-    assert fc["features"][0]["properties"] == {"a": 1.0, "area_type": "x", "n": 1}
+    for ready in (False, True):  # made ready or not, the cached properties count
+        if ready:
+            layer.features.make_ready()
+        fc = feature_collection(layer, {"n": [1, 2]})
+        assert columns_of(fc) is None
+        assert fc["features"][0]["properties"] == {"a": 1.0, "area_type": "x", "n": 1}
+        assert fc["features"][1]["properties"] == {"a": 2.0, "area_type": "y", "n": 2}

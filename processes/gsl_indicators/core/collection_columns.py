@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from gsl_indicators.core.sources import TableFeatures, python_column
 
 if TYPE_CHECKING:
@@ -49,16 +47,6 @@ class FeatureColumns:
     features: list[dict[str, Any]]
     rows: TableFeatures
     added: dict[str, list[Any]]
-
-    def properties(self) -> dict[str, list[Any]]:
-        """Return each property column as the features' ``properties`` show it, in order."""
-        columns = self.rows.property_columns()
-        columns.update(self.added)
-        return columns
-
-    def geometries(self) -> np.ndarray:
-        """Return the features' geometries as read (shapely; ``None`` for none)."""
-        return self.rows.geometries()
 
 
 class ColumnCollection(dict[str, Any]):

@@ -1000,15 +1000,15 @@ def _table_features(layer: Layer, names: list[str], rows: Iterable[Any]) -> list
     """
     features = layer.features
     assert isinstance(features, TableFeatures)
-    cached = layer._props is not None
-    props, geometries = features.output_parts(properties=not cached)  # made meanwhile?
-    if cached:
-        props = layer.properties
-    out = []
-    for p, g, row in zip(props, geometries, rows, strict=True):
-        q = dict(p) if cached else p
-        q.update(zip(names, row, strict=True))
-        out.append({"type": "Feature", "geometry": g, "properties": q})
+    out = features.output_features(properties=layer._props is None)  # made meanwhile?
+    if layer._props is not None:
+        for feat, p, row in zip(out, layer.properties, rows, strict=True):
+            q = dict(p)
+            q.update(zip(names, row, strict=True))
+            feat["properties"] = q
+        return out
+    for feat, row in zip(out, rows, strict=True):
+        feat["properties"].update(zip(names, row, strict=True))
     return out
 
 

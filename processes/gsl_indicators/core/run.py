@@ -250,7 +250,8 @@ def compute_outputs(
     if release and isinstance(layers, dict) and params.get("uncertainty") is None:
         keep = {indicator.features, indicator.areas}
         dropped = [k for k in layers if k not in keep]
-        size = sum(len(layers[k]) for k in dropped)
+        # a layer left to the tiles holds no features here: nothing of it to collect
+        size = sum(len(layers[k]) for k in dropped if not isinstance(layers[k], DeferredLayer))
         for name in dropped:
             del layers[name]
         if size >= RELEASE_MIN_FEATURES:  # a collection costs ~0.2 s on a large heap

@@ -44,7 +44,7 @@ from __future__ import annotations
 import gc
 import io
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -364,6 +364,13 @@ def python_column(values: np.ndarray) -> list[Any]:
     return values.tolist()
 
 
+#: Work on a file's kept rows that the output needs besides its dicts, done by
+#: :meth:`TableFeatures.make_ready` (a hook keeps what it made in ``memo``): the service
+#: adds the columns and geometries of the GeoParquet file it stores beside a large result
+#: (:mod:`gsl_service.result_parts`).
+READY_HOOKS: list[Callable[[TableFeatures], None]] = []
+
+
 class TableFeatures(Sequence[dict[str, Any]]):
     """The kept features of a :class:`FeatureTable` as GeoJSON Feature dicts, made on demand.
 
@@ -376,29 +383,39 @@ class TableFeatures(Sequence[dict[str, Any]]):
     def __init__(self, table: FeatureTable, rows: np.ndarray) -> None:
         self.table = table
         self.rows = rows
-        self._ready: tuple[list[dict[str, Any]], list[Any]] | None = None
+        self._ready: list[dict[str, Any]] | None = None
+        #: What the :data:`READY_HOOKS` made of these rows, by the hook's own key.
+        self.memo: dict[str, Any] = {}
 
     def make_ready(self) -> None:
-        """Make the output's properties and geometry dicts now, for :meth:`output_parts`.
+        """Make the output's features now (properties and geometry dicts), for :meth:`output_features`.
 
         What an output collection of these features needs besides the indicator's
-        columns. The parent of a tiled run makes them while other workers run its
-        tiles (:func:`gsl_indicators.core.tiling.run_tiled`), instead of after.
+        columns; then each of :data:`READY_HOOKS`. The parent of a tiled run makes them
+        while other workers run its tiles (:func:`gsl_indicators.core.tiling.run_tiled`),
+        instead of after: at 650,000 homes only adding the columns is left (~0.5 s of the
+        ~1 s the features take).
         """
         if self._ready is None:
-            self._ready = (self.properties(), list(self.geometry_dicts()))
+            self._ready = list(self)
+            for hook in READY_HOOKS:
+                hook(self)
 
-    def output_parts(self, properties: bool = True) -> tuple[list[dict[str, Any]], Iterable[Any]]:
-        """Return fresh properties dicts and the geometry dicts of the kept features.
+    def output_features(self, properties: bool = True) -> list[dict[str, Any]]:
+        """Return the kept features as fresh Feature dicts, in order, for an output to fill.
 
         Those :meth:`make_ready` made (given once, then forgotten), else made now (the
-        geometry dicts a step at a time). ``properties=False``: no properties (an empty
-        list), for a caller that has its own.
+        geometry dicts a step at a time). ``properties=False``: each with an empty
+        properties dict unless made ready, for a caller that sets its own.
         """
         ready, self._ready = self._ready, None
         if ready is not None:
-            return (ready[0] if properties else []), ready[1]
-        return (self.properties() if properties else []), self.geometry_dicts()
+            return ready
+        props = self.properties() if properties else ({} for _ in range(len(self)))
+        return [
+            {"type": "Feature", "geometry": g, "properties": p}
+            for p, g in zip(props, self.geometry_dicts(), strict=True)
+        ]
 
     def __len__(self) -> int:
         return len(self.rows)

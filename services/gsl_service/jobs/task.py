@@ -95,13 +95,15 @@ def compute_document(
     tiles: TileOptions | None = None,
     parts: dict[str, bytes] | None = None,
     stored_features_max: int = 0,
+    moved: list[Any] | None = None,
 ) -> bytes:
     """Run the kernel and return the canonical result bytes (``hit: false``).
 
     With ``tiles``, a large request of a tileable indicator runs in tiles
     (:mod:`gsl_service.jobs.tiles`). With ``parts`` (a dict to fill), per-feature
     outputs of more than ``stored_features_max`` features are moved out of the document
-    into ``parts`` (:mod:`gsl_service.result_parts`): the bytes returned hold placeholders.
+    into ``parts`` (:mod:`gsl_service.result_parts`): the bytes returned hold placeholders;
+    ``moved`` (a list) keeps those outputs alive until the caller lets it go.
 
     Raises
     ------
@@ -119,7 +121,7 @@ def compute_document(
         log.exception("process %s failed", process_id)
         raise TaskError(failure_problem(f"{type(err).__name__}: {err}")) from None
     if parts is not None and stored_features_max > 0:
-        parts.update(result_parts.split_document(doc, stored_features_max))
+        parts.update(result_parts.split_document(doc, stored_features_max, moved=moved))
     return finish_document(doc, key)
 
 
@@ -280,6 +282,8 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     key = job.cache_key or ""
     computed = False
     parts: dict[str, bytes] = {}
+    # the large outputs moved into parts: freed once the job is successful, not before
+    moved: list[Any] = []
 
     def compute() -> bytes:
         nonlocal computed
@@ -295,6 +299,7 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
                 tiles=tile_options(s, job_id),
                 parts=parts,
                 stored_features_max=s.stored_features_max,
+                moved=moved,
             )
         for name, blob in parts.items():  # before the document that names them
             store.put_blob(name, blob)
