@@ -499,9 +499,12 @@ def prepare_rows(rows: TableFeatures, step: int = 50_000) -> None:
 
 
 def _rows_part(rows: TableFeatures, step: int) -> _RowsPart | None:
-    """Return the rows' part of a table (made now unless :func:`prepare_rows` made it)."""
+    """Return the rows' part of a table: the one :func:`prepare_rows` made, else made now.
+
+    The one made is given once, then forgotten, so its memory goes with the table.
+    """
     if _ROWS_KEY in rows.memo:
-        part: _RowsPart | None = rows.memo[_ROWS_KEY]
+        part: _RowsPart | None = rows.memo.pop(_ROWS_KEY)
         return part
     return _rows_part_of(rows, step)
 

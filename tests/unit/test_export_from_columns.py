@@ -172,8 +172,9 @@ def test_the_columns_give_the_table_and_file_the_features_give(case, step, ready
     layer, added = case
     if ready:
         unready = feature_collection(layer, added, crs=_crs_member())
+        assert result_parts.sources.READY_HOOKS  # registered by result_parts
         layer.features.make_ready()
-        assert ("export-table" in layer.features.memo) == bool(result_parts.sources.READY_HOOKS)
+        assert "export-table" in layer.features.memo
     fc = feature_collection(layer, added, crs=_crs_member())
     if ready:  # the features made ready are those made after
         assert fc == unready
@@ -259,6 +260,7 @@ def test_rows_made_ready_give_the_export_its_part_of_the_rows(monkeypatch) -> No
     fc = feature_collection(layer, added)
     monkeypatch.setattr(exports, "_rows_part_of", lambda *a: pytest.fail("rows read again"))
     assert to_geoparquet(fc, RD_NEW) == want
+    assert "export-table" not in layer.features.memo  # given once: its memory goes too
 
 
 @pytest.mark.parametrize(

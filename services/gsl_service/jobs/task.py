@@ -282,7 +282,9 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     key = job.cache_key or ""
     computed = False
     parts: dict[str, bytes] = {}
-    # the large outputs moved into parts: freed once the job is successful, not before
+    # the large outputs moved into parts: freed once the job is marked successful and its
+    # final callback sent (when run_job returns), not before; a subscriber's whole
+    # document is made after they are freed
     moved: list[Any] = []
 
     def compute() -> bytes:
@@ -347,6 +349,7 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
         store.delete_result(job_id)
         return None
     if done.subscriber is not None and named:  # subscribers get the whole document
+        moved.clear()  # not beside the whole document
         body_whole = result_parts.hydrate(body, lambda n: parts.get(n) or store.get_blob(n))
         _final_callback(poster, done, body_whole)
     else:
