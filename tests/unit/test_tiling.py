@@ -359,6 +359,34 @@ def test_released_layers_leave_the_document_unchanged() -> None:
     assert {"trees", "canopy", "parks"} <= given
 
 
+@pytest.mark.parametrize(("deferred", "collected"), [(False, 1), (True, 0)])
+def test_dropping_layers_left_to_the_tiles_collects_nothing(
+    monkeypatch, deferred, collected
+) -> None:
+    """Memory is handed back after large layers are dropped, not after layers the tiles read.
+
+    A layer left to the tiles (``DeferredLayer``) holds no features in the parent, so
+    dropping 2,000,000 of them frees nothing: no collection (~0.7 s on a parent's heap).
+    """
+    from gsl_indicators.core import run
+    from gsl_indicators.core.spec import Context
+    from gsl_indicators.core.tile_files import DeferredLayer
+
+    class Read:  # a layer read whole: only its size counts here
+        def __len__(self) -> int:
+            return 2_000_000
+
+    calls = []
+    monkeypatch.setattr(run, "give_back_memory", lambda: calls.append(1))
+    monkeypatch.setattr(run, "compute_metrics", lambda *a, **k: None)
+    monkeypatch.setattr(run, "assemble", lambda *a, **k: {})
+    trees = DeferredLayer("trees", {}, ("Point",), features=2_000_000) if deferred else Read()
+    layers = {"buildings": Read(), "neighbourhoods": Read(), "trees": trees}
+    run.compute_outputs(GREEN, layers, {}, Context(), release=True)
+    assert set(layers) == {"buildings", "neighbourhoods"}
+    assert len(calls) == collected
+
+
 # ------------------------------------------------------------- exposure sampling
 
 AIR = registry().get("air-quality")

@@ -405,13 +405,13 @@ class TableFeatures(Sequence[dict[str, Any]]):
         """Return the kept features as fresh Feature dicts, in order, for an output to fill.
 
         Those :meth:`make_ready` made (given once, then forgotten), else made now (the
-        geometry dicts a step at a time). ``properties=False``: each with an empty
-        properties dict unless made ready, for a caller that sets its own.
+        geometry dicts a step at a time). ``properties=False``: each with properties
+        ``None`` unless made ready, for a caller that sets its own.
         """
         ready, self._ready = self._ready, None
         if ready is not None:
             return ready
-        props = self.properties() if properties else ({} for _ in range(len(self)))
+        props = self.properties() if properties else [None] * len(self)
         return [
             {"type": "Feature", "geometry": g, "properties": p}
             for p, g in zip(props, self.geometry_dicts(), strict=True)
