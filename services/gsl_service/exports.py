@@ -21,7 +21,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -376,7 +376,11 @@ class Table:
     """Whether each feature has a geometry."""
     kinds: list[str]
     """The geometry types present, in order of first appearance."""
+    arrow: Mapping[str, Any] = field(default_factory=dict)
+    """Arrow arrays made ahead (:func:`prepare_rows`): by column name, ``"\0wkb"`` for the WKB."""
 
+
+_WKB = "\0wkb"  # the WKB's key in Table.arrow (no column's name)
 
 _FEATURE_ID = "\0feature_id"  # where the feature_id column first appears (no property's name)
 
@@ -468,7 +472,16 @@ def _table_of_columns(columns: FeatureColumns, also: Sequence[str], step: int) -
             return None
         typed[key] = _typed(*flat)
     names = _column_names(list(typed), also, has_ids=False)
-    return Table(names, list(typed.values()), rows.wkb, rows.bounds, rows.present, rows.kinds)
+    arrow = {  # those of the file's columns an output's did not replace, under their names
+        name: rows.arrow[key]
+        for name, key in zip(names, typed, strict=True)
+        if key in rows.arrow and key not in columns.added
+    }
+    if _WKB in rows.arrow:
+        arrow[_WKB] = rows.arrow[_WKB]
+    return Table(
+        names, list(typed.values()), rows.wkb, rows.bounds, rows.present, rows.kinds, arrow
+    )
 
 
 @dataclass(frozen=True)
@@ -481,6 +494,9 @@ class _RowsPart:
     bounds: np.ndarray
     present: np.ndarray
     kinds: list[str]
+    arrow: dict[str, Any] = field(default_factory=dict)
+    """The GeoParquet file's Arrow arrays of :attr:`columns` and :attr:`wkb` (``"\0wkb"``),
+    made ahead by :func:`prepare_rows` (converting 650,000 WKB values takes ~0.35 s)."""
 
 
 _ROWS_KEY = "export-table"
@@ -495,7 +511,13 @@ def prepare_rows(rows: TableFeatures, step: int = 50_000) -> None:
     indicator's columns after the tiles. Kept in ``rows.memo``.
     """
     if _ROWS_KEY not in rows.memo:
-        rows.memo[_ROWS_KEY] = _rows_part_of(rows, step)
+        part = _rows_part_of(rows, step)
+        if part is not None:
+            import pyarrow as pa
+
+            part.arrow.update({k: _arrow_column(d) for k, d in part.columns.items()})
+            part.arrow[_WKB] = pa.array(part.wkb, type=pa.binary())
+        rows.memo[_ROWS_KEY] = part
 
 
 def _rows_part(rows: TableFeatures, step: int) -> _RowsPart | None:
@@ -675,7 +697,11 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
 
     table = _table(fc, also=("bbox",))
     bounds, present = table.bounds, table.present
-    arrays = [pa.array(d.tolist() if d.dtype == object else d) for d in table.data]
+    ready = table.arrow
+    arrays = [
+        ready[name] if name in ready else _arrow_column(d)
+        for name, d in zip(table.names, table.data, strict=True)
+    ]
     bbox = pa.StructArray.from_arrays(
         [pa.array(bounds[:, k], mask=~present) for k in range(4)],
         names=["xmin", "ymin", "xmax", "ymax"],
@@ -696,14 +722,22 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
     if crs != CRS84:
         column["crs"] = CRS.from_user_input(crs).to_json_dict()
     geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
+    wkb = ready[_WKB] if _WKB in ready else pa.array(table.wkb, type=pa.binary())
     out = pa.table(
-        [*arrays, pa.array(table.wkb, type=pa.binary()), bbox],
+        [*arrays, wkb, bbox],
         names=[*table.names, "geometry", "bbox"],
     )
     out = out.replace_schema_metadata({b"geo": orjson.dumps(geo)})
     buf = io.BytesIO()
     pq.write_table(out, buf)
     return buf.getvalue()
+
+
+def _arrow_column(data: np.ndarray) -> Any:
+    """Return a typed column (:func:`_typed`) as the GeoParquet file's Arrow array."""
+    import pyarrow as pa
+
+    return pa.array(data.tolist() if data.dtype == object else data)
 
 
 def export(fc: Mapping[str, Any], fmt: ExportFormat, crs: str, layer: str) -> bytes:

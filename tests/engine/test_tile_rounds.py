@@ -9,6 +9,7 @@ replaced by a stand-in that tags its payload (the tile kernels are tested elsewh
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -165,3 +166,66 @@ def test_progress_never_goes_back() -> None:
         (90, "tiles 9/9"),
         (100, "done"),
     ]
+
+
+def _round(settings, conn, scope: str, payloads: list[bytes]) -> None:
+    """Store a round's tile inputs as :class:`RQTiles` does (no sub-job enqueued)."""
+    for i, payload in enumerate(payloads):
+        conn.set(f"{settings.redis_prefix}tile:{scope}:{i}:in", payload)
+
+
+def test_a_sub_job_runs_on_through_the_tiles_nobody_claimed(settings, conn, monkeypatch) -> None:
+    """Sub-job 1 runs tile 1, skips tile 2 (the parent's), runs 3 and stops at the end."""
+    p = settings.redis_prefix
+    monkeypatch.setattr(tiles, "run_tile", _tag)
+    _round(settings, conn, "job6", [b"a", b"b", b"c", b"d"])
+    conn.set(f"{p}tile:job6:2:claim", tiles.PARENT)
+    assert tiles.run_rq_tile("job6", 1, settings.model_dump(mode="json")) is True
+    outs = {i: conn.get(f"{p}tile:job6:{i}:out") for i in range(4)}
+    assert outs == {0: None, 1: b"part of b", 2: None, 3: b"part of d"}
+    claims = {i: conn.get(f"{p}tile:job6:{i}:claim") for i in range(4)}
+    assert claims == {0: None, 1: b"job6-tile-1", 2: tiles.PARENT, 3: b"job6-tile-1"}
+    # sub-job 3, queued, finds its tile claimed by sub-job 1 and runs nothing
+    assert tiles.run_rq_tile("job6", 3, settings.model_dump(mode="json")) is False
+
+
+def test_a_retried_sub_job_runs_again_the_tiles_it_claimed_and_did_not_finish(
+    settings, conn, monkeypatch
+) -> None:
+    p = settings.redis_prefix
+    ran: list[bytes] = []
+
+    def tag(payload: bytes) -> bytes:
+        ran.append(payload)
+        return _tag(payload)
+
+    monkeypatch.setattr(tiles, "run_tile", tag)
+    _round(settings, conn, "job7", [b"a", b"b", b"c"])
+    me = b"job7-tile-0"
+    for i in range(3):  # its first try claimed all three, finished tile 1, then died
+        conn.set(f"{p}tile:job7:{i}:claim", me)
+    conn.set(f"{p}tile:job7:1:out", b"part of b")
+    assert tiles.run_rq_tile("job7", 0, settings.model_dump(mode="json")) is True
+    assert ran == [b"a", b"c"]
+    assert conn.get(f"{p}tile:job7:2:out") == b"part of c"
+
+
+def test_a_tile_claimed_by_a_failed_sub_job_running_on_is_lost(settings, conn) -> None:
+    """The parent looks up the sub-job named in the claim, not the tile's own sub-job."""
+    from rq.job import Job
+
+    p = settings.redis_prefix
+    runner = tiles.RQTiles(settings, "job8")
+    runner.rounds = 1
+    queue = Queue(settings.rq_queue, connection=conn, serializer=JSONSerializer)
+    for i in range(3):
+        queue.enqueue_call(tiles.TILE_TASK, args=("job8", i, {}), job_id=f"job8-tile-{i}")
+    conn.set(f"{p}tile:job8:2:claim", b"job8-tile-0")  # sub-job 0 ran on into tile 2
+    failed = Job.fetch("job8-tile-0", connection=conn, serializer=JSONSerializer)
+    failed.set_status("failed")
+    # tile 2's own sub-job is still queued (not lost); the claim's sub-job failed
+    assert runner._lost(conn, 2) is True
+    failed.set_status("started")
+    failed.heartbeat(datetime.now(UTC), 60)
+    assert runner._lost(conn, 2) is False
+    tiles.stop_tiles(settings, "job8", conn=conn, also=[f"job8-tile-{i}" for i in range(3)])

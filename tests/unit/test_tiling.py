@@ -29,6 +29,7 @@ from gsl_indicators.core.tiling import (
     merge_parts,
     plan_cells,
     run_one_by_one,
+    run_tile,
     whole_reason,
 )
 from hypothesis_profiles import examples
@@ -203,6 +204,49 @@ def test_runner_sees_every_tile_and_bytes_only() -> None:
     doc = execute(GREEN, _edge_city(), tiles=tiled(2, runner))
     assert seen == [(1, 2), (2, 2)]
     assert doc["provenance"]["tiles"] == 2
+
+
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_what_the_meanwhile_made_is_frozen_while_the_tiles_run(monkeypatch, frozen_before) -> None:
+    """The parent's meanwhile work is out of the collector's sight until the tiles are done.
+
+    Unfrozen after them, unless objects were frozen before (a worker's work horse: the
+    worker froze its loaded modules, and the horse exits after its job).
+    """
+    import gc
+
+    from gsl_indicators.core import run, tiling
+    from gsl_indicators.core.geo import read_layers
+    from gsl_indicators.core.spec import Context
+
+    inputs = _edge_city()
+    params = run.prepare(GREEN, inputs)
+    layers, _ = read_layers(GREEN.inputs, inputs)
+    prepared = GREEN.tiling.prepare(layers, params, Context())
+    made: list[dict] = []
+    during: list[int] = []
+
+    def meanwhile() -> None:
+        made.extend({"n": [i]} for i in range(1000))
+
+    def runner(payloads, on_tile):
+        parts = [run_tile(p) for p in payloads]  # every payload made: the meanwhile ran
+        during.append(gc.get_freeze_count())
+        return parts
+
+    gc.unfreeze()
+    already = [{"kept": []}] if frozen_before else []
+    if frozen_before:
+        gc.freeze()
+    try:
+        with_freeze = gc.get_freeze_count()
+        tiling.run_tiled(prepared, 30.0, tiled(2, runner), meanwhile=meanwhile)
+        assert len(made) == 1000 and during[0] >= with_freeze + 1000
+        after = gc.get_freeze_count()  # what was made is still alive (held by `made`)
+        assert after >= with_freeze + 1000 if frozen_before else after == 0
+    finally:
+        gc.unfreeze()
+        del already
 
 
 # ------------------------------------------------------------- synthetic cities

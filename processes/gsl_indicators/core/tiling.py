@@ -40,6 +40,7 @@ Per-feature values are identical to the one-piece run, and so are the sums of te
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import math
@@ -633,6 +634,8 @@ class TilePayloads(Sequence[bytes]):
         self.prepared = prepared
         self.reach_m = float(reach_m)
         self.meanwhile = meanwhile
+        self.froze = False
+        """Whether this run froze the heap after ``meanwhile`` (:func:`_freeze_heap`)."""
         feats = prepared.features
         grouped = [g for g, _ in prepared.grouped.values()]
         self.world = _world(
@@ -664,6 +667,7 @@ class TilePayloads(Sequence[bytes]):
             # the tiles' results runs now, while other workers run them
             meanwhile, self.meanwhile = self.meanwhile, None
             meanwhile()
+            self.froze = _freeze_heap()
         return payload
 
     def tile(self, i: int) -> TileData:
@@ -703,6 +707,28 @@ class TilePayloads(Sequence[bytes]):
             },
             files=prepared.files,
         )
+
+
+def _freeze_heap() -> bool:
+    """Move every object alive into the collector's permanent generation; return whether to undo it.
+
+    What the parent's ``meanwhile`` made (the output's dicts: millions of objects) lives
+    until the document is written. The collector is paused meanwhile
+    (:func:`~gsl_indicators.core.geo.paused_gc`), so all of it stays in the youngest
+    generation, and every collection of that generation walks it again: a tile's file
+    read collects it (:func:`~gsl_indicators.core.sources.read_table`), and the first
+    collections after the pause. Measured at 650,000 homes, tiled on 2 workers: a 0.42 s
+    collection at the parent's first tile and a 0.56 s one after the last, both gone
+    when frozen. Frozen objects are still freed when no longer referenced; only a
+    reference cycle among them waits for :func:`gc.unfreeze`.
+
+    Returns ``False`` where objects were frozen already: a work horse of a worker that
+    froze its loaded modules (:func:`gsl_service.jobs.worker.run_worker`) exits after
+    its job, and unfreezing would put those modules back under the collector.
+    """
+    undo = gc.get_freeze_count() == 0
+    gc.freeze()
+    return undo
 
 
 def tile_payloads(
@@ -805,7 +831,11 @@ def run_tiled(
 
     if ctx is not None:  # the parent's own part is done: from here the tiles run
         ctx.progress(0.1, f"running {len(payloads)} tiles")
-    parts = (options.runner or run_one_by_one)(payloads, on_tile)
+    try:
+        parts = (options.runner or run_one_by_one)(payloads, on_tile)
+    finally:
+        if payloads.froze:  # back in the oldest generation (_freeze_heap)
+            gc.unfreeze()
     if len(parts) != len(payloads):
         raise ValueError(f"{len(parts)} tile results for {len(payloads)} tiles")
     merged = merge_parts(parts, len(prepared.features))

@@ -12,7 +12,9 @@ The parent job (an ordinary async job in an RQ work horse) plans its tiles
   the parent itself, which runs unclaimed tiles while it waits (from the last one
   down, while the queue hands them out from the first) — so a parent never
   waits for a queue that only it could serve (one worker runs every tile itself;
-  two share them);
+  two share them); a sub-job that has run its tile runs on, in the same work horse,
+  through the next tiles nobody has claimed (:func:`_run_next_tiles`), so a worker
+  forks one work horse per round rather than one per tile;
 * a tile claimed by a worker that is lost (RQ reports it failed or stopped after its
   retries, or its heartbeat is older than ``GSL_WORKER_TTL_S``) is run again by the
   parent;
@@ -219,10 +221,8 @@ class RQTiles:
         claim = conn.get(_key(self.settings, self.scope, index, "claim"))
         if claim is None or claim == PARENT:
             return False
-        try:
-            job = Job.fetch(
-                tile_job_id(self.scope, index), connection=conn, serializer=JSONSerializer
-            )
+        try:  # the sub-job that claimed it: its own, or one running on (_run_next_tiles)
+            job = Job.fetch(_bytes(claim).decode(), connection=conn, serializer=JSONSerializer)
         except NoSuchJobError:
             return True
         status = job.get_status(refresh=True)
@@ -273,13 +273,14 @@ class TilesStopped(RuntimeError):
 
 
 def run_rq_tile(scope: str, index: int, settings: dict[str, Any]) -> bool:
-    """RQ entry point of a tile sub-job: claim the tile, run it, store its part.
+    """RQ entry point of a tile sub-job: claim the tile, run it, store its part; go on.
 
     ``scope`` is the round's (:class:`RQTiles`: the parent job's id, or
     ``{parent}_{n}`` for its n-th round). A tile claimed already (by the parent or
     another worker) is left alone; a tile whose round is over (keys deleted) does
-    nothing. Returns whether it ran the tile (RQ keeps it as the sub-job's result for
-    a minute).
+    nothing. Having run its tile, the sub-job runs the round's next tiles that nobody
+    has claimed, in this same work horse (:func:`_run_next_tiles`). Returns whether it
+    ran its tile (RQ keeps it as the sub-job's result for a minute).
     """
     import gsl_service.jobs.worker as worker
     from gsl_service.jobs.task import _settings, use_spool_of
@@ -305,9 +306,42 @@ def run_rq_tile(scope: str, index: int, settings: dict[str, Any]) -> bool:
         return False
     try:
         _run_and_store(s, conn, scope, index)
+        _run_next_tiles(s, conn, scope, index + 1, me)
     except TilesStopped:
         return False
     return True
+
+
+def _run_next_tiles(
+    settings: Settings, conn: redis.Redis, scope: str, start: int, me: bytes
+) -> int:
+    """Run the round's tiles from ``start`` on that nobody has claimed; return how many.
+
+    Each is claimed in the name of this sub-job (``me``), so a parent that finds it
+    failed, stopped or silent runs those tiles again (:meth:`RQTiles._lost`), and an
+    RQ retry of it runs again those it claimed and had not finished. The round's
+    queued sub-jobs of those tiles then find them claimed and do nothing (the parent
+    cancels them at the round's end). Why: a sub-job forks a work horse of its own,
+    ~35 ms more per tile than running on in one (measured at 650,000 homes, 21
+    tiles of 20,000 on a second worker: 1.1 s → 0.4 s between tiles).
+
+    Raises
+    ------
+    TilesStopped
+        When the round was stopped while a tile ran (see :func:`_run_and_store`).
+    """
+    ttl = int(settings.job_timeout_s) + 600
+    ran = 0
+    i = start
+    while conn.exists(_key(settings, scope, i, "in")):  # past the last tile: no key
+        claim = _key(settings, scope, i, "claim")
+        if conn.set(claim, me, nx=True, ex=ttl) or (
+            conn.get(claim) == me and not conn.exists(_key(settings, scope, i, "out"))
+        ):
+            _run_and_store(settings, conn, scope, i)
+            ran += 1
+        i += 1
+    return ran
 
 
 def stop_tiles(
