@@ -50,9 +50,9 @@ def test_a_second_round_has_keys_and_sub_jobs_of_its_own(settings, conn, monkeyp
     enqueued: list[list[str]] = []
     real_stop = tiles.stop_tiles
 
-    def seen_then_stopped(s, parent_id, conn=None, also=()):  # the queue as the round ends
+    def seen_then_stopped(s, parent_id, conn=None, also=(), **kw):  # the queue as it ends
         enqueued.append(sorted(_queued(settings, conn)))
-        return real_stop(s, parent_id, conn=conn, also=also)
+        return real_stop(s, parent_id, conn=conn, also=also, **kw)
 
     monkeypatch.setattr(tiles, "stop_tiles", seen_then_stopped)
     ticks: list[tuple[int, int]] = []
@@ -189,8 +189,9 @@ def test_a_sub_job_runs_on_through_the_tiles_nobody_claimed(settings, conn, monk
     assert tiles.run_rq_tile("job6", 3, settings.model_dump(mode="json")) is False
 
 
+@pytest.mark.parametrize("own_done", [False, True])
 def test_a_retried_sub_job_runs_again_the_tiles_it_claimed_and_did_not_finish(
-    settings, conn, monkeypatch
+    settings, conn, monkeypatch, own_done
 ) -> None:
     p = settings.redis_prefix
     ran: list[bytes] = []
@@ -205,9 +206,29 @@ def test_a_retried_sub_job_runs_again_the_tiles_it_claimed_and_did_not_finish(
     for i in range(3):  # its first try claimed all three, finished tile 1, then died
         conn.set(f"{p}tile:job7:{i}:claim", me)
     conn.set(f"{p}tile:job7:1:out", b"part of b")
+    if own_done:  # ... or finished its own tile 0 too
+        conn.set(f"{p}tile:job7:0:out", b"part of a")
     assert tiles.run_rq_tile("job7", 0, settings.model_dump(mode="json")) is True
-    assert ran == [b"a", b"c"]
+    assert ran == ([b"c"] if own_done else [b"a", b"c"])
     assert conn.get(f"{p}tile:job7:2:out") == b"part of c"
+
+
+def test_a_sub_job_running_on_into_a_stopped_round_leaves_no_claim(
+    settings, conn, monkeypatch
+) -> None:
+    p = settings.redis_prefix
+    monkeypatch.setattr(tiles, "run_tile", _tag)
+    _round(settings, conn, "job9", [b"a", b"b"])
+    real = tiles._run_and_store
+
+    def stopped_at_the_second(s, conn_, scope, index):
+        if index == 1:  # the parent stopped the round between the look and the claim
+            raise tiles.TilesStopped(scope)
+        return real(s, conn_, scope, index)
+
+    monkeypatch.setattr(tiles, "_run_and_store", stopped_at_the_second)
+    assert tiles.run_rq_tile("job9", 0, settings.model_dump(mode="json")) is False
+    assert not conn.exists(f"{p}tile:job9:1:claim")
 
 
 def test_a_tile_claimed_by_a_failed_sub_job_running_on_is_lost(settings, conn) -> None:
@@ -229,3 +250,42 @@ def test_a_tile_claimed_by_a_failed_sub_job_running_on_is_lost(settings, conn) -
     failed.heartbeat(datetime.now(UTC), 60)
     assert runner._lost(conn, 2) is False
     tiles.stop_tiles(settings, "job8", conn=conn, also=[f"job8-tile-{i}" for i in range(3)])
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_a_round_with_every_part_in_leaves_started_sub_jobs_to_end(settings, conn, running) -> None:
+    """Once every part is in, a started sub-job is not stopped: it finds no tile left."""
+    from rq.job import Job
+
+    queue = Queue(settings.rq_queue, connection=conn, serializer=JSONSerializer)
+    started = queue.enqueue_call(tiles.TILE_TASK, args=("job10", 0, {}), job_id="job10-tile-0")
+    queue.enqueue_call(tiles.TILE_TASK, args=("job10", 1, {}), job_id="job10-tile-1")
+    started.worker_name = "a-worker"  # RQ stops only a job a worker runs
+    started.save()
+    started.set_status("started")
+    stopped = tiles.stop_tiles(
+        settings, "job10", conn=conn, also=["job10-tile-0", "job10-tile-1"], running=running
+    )
+    assert stopped == (2 if running else 1)  # the queued one is cancelled either way
+    assert Job.fetch("job10-tile-1", connection=conn, serializer=JSONSerializer).is_canceled
+
+
+def test_only_an_interrupted_round_stops_its_started_sub_jobs(settings, conn, monkeypatch) -> None:
+    calls: list[bool] = []
+    real_stop = tiles.stop_tiles
+
+    def recorded(s, parent_id, conn=None, also=(), running=True):
+        calls.append(running)
+        return real_stop(s, parent_id, conn=conn, also=also, running=running)
+
+    monkeypatch.setattr(tiles, "stop_tiles", recorded)
+    monkeypatch.setattr(tiles, "run_tile", _tag)
+    tiles.RQTiles(settings, "job11")([b"a", b"b"], lambda done, total: None)
+
+    def failing(payload: bytes) -> bytes:
+        raise RuntimeError("a tile failed")
+
+    monkeypatch.setattr(tiles, "run_tile", failing)
+    with pytest.raises(RuntimeError):
+        tiles.RQTiles(settings, "job12")([b"a"], lambda done, total: None)
+    assert calls == [False, True]

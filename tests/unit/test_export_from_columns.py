@@ -254,14 +254,21 @@ def test_rows_made_ready_give_the_export_its_part_of_the_rows(monkeypatch) -> No
     geoms = shapely.box(np.arange(n), 0.0, np.arange(n) + 0.5, 1.0)
     rows = np.arange(n)
     # the file has a column the output replaces: the output's values go to the file
-    file_columns = {"id": np.arange(n, dtype=np.int64), "trees_within": np.full(n, 9.5)}
+    # and one whose name GDAL reserves, kept as ``property_geometry``
+    file_columns = {
+        "id": np.arange(n, dtype=np.int64),
+        "geometry": np.array([f"g{i}" for i in range(n)], dtype=object),
+        "trees_within": np.full(n, 9.5),
+    }
     table = FeatureTable(geoms, file_columns, RD_NEW)
     layer = Layer("homes", geoms, TableFeatures(table, rows), rows, RD_NEW)
     added = {"trees_within": [i % 4 for i in range(n)]}
     want = to_geoparquet(dict(feature_collection(layer, added)), RD_NEW)
     import pyarrow.parquet as pq
 
-    assert pq.read_table(io.BytesIO(want))["trees_within"].to_pylist() == added["trees_within"]
+    written = pq.read_table(io.BytesIO(want))
+    assert written["trees_within"].to_pylist() == added["trees_within"]
+    assert written["property_geometry"].to_pylist()[:2] == ["g0", "g1"]
     layer.features.make_ready()
     fc = feature_collection(layer, added)
     monkeypatch.setattr(exports, "_rows_part_of", lambda *a: pytest.fail("rows read again"))

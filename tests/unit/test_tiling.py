@@ -206,11 +206,11 @@ def test_runner_sees_every_tile_and_bytes_only() -> None:
     assert doc["provenance"]["tiles"] == 2
 
 
-@pytest.mark.parametrize("frozen_before", [False, True])
-def test_what_the_meanwhile_made_is_frozen_while_the_tiles_run(monkeypatch, frozen_before) -> None:
+@pytest.mark.parametrize(("thaw", "fails"), [(True, False), (False, False), (True, True)])
+def test_what_the_meanwhile_made_is_frozen_while_the_tiles_run(monkeypatch, thaw, fails) -> None:
     """The parent's meanwhile work is out of the collector's sight until the tiles are done.
 
-    Unfrozen after them, unless objects were frozen before (a worker's work horse: the
+    Unfrozen after them (also when a tile fails), except in a worker's work horse (the
     worker froze its loaded modules, and the horse exits after its job).
     """
     import gc
@@ -219,6 +219,7 @@ def test_what_the_meanwhile_made_is_frozen_while_the_tiles_run(monkeypatch, froz
     from gsl_indicators.core.geo import read_layers
     from gsl_indicators.core.spec import Context
 
+    monkeypatch.setattr(tiling, "THAW_AFTER_TILES", thaw)
     inputs = _edge_city()
     params = run.prepare(GREEN, inputs)
     layers, _ = read_layers(GREEN.inputs, inputs)
@@ -232,21 +233,22 @@ def test_what_the_meanwhile_made_is_frozen_while_the_tiles_run(monkeypatch, froz
     def runner(payloads, on_tile):
         parts = [run_tile(p) for p in payloads]  # every payload made: the meanwhile ran
         during.append(gc.get_freeze_count())
+        if fails:
+            raise RuntimeError("a tile failed")
         return parts
 
     gc.unfreeze()
-    already = [{"kept": []}] if frozen_before else []
-    if frozen_before:
-        gc.freeze()
     try:
-        with_freeze = gc.get_freeze_count()
-        tiling.run_tiled(prepared, 30.0, tiled(2, runner), meanwhile=meanwhile)
-        assert len(made) == 1000 and during[0] >= with_freeze + 1000
+        if fails:
+            with pytest.raises(RuntimeError, match="a tile failed"):
+                tiling.run_tiled(prepared, 30.0, tiled(2, runner), meanwhile=meanwhile)
+        else:
+            tiling.run_tiled(prepared, 30.0, tiled(2, runner), meanwhile=meanwhile)
+        assert len(made) == 1000 and during[0] >= 2000  # the dicts and their lists
         after = gc.get_freeze_count()  # what was made is still alive (held by `made`)
-        assert after >= with_freeze + 1000 if frozen_before else after == 0
+        assert after == 0 if thaw else after >= 2000
     finally:
         gc.unfreeze()
-        del already
 
 
 # ------------------------------------------------------------- synthetic cities

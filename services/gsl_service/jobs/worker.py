@@ -212,6 +212,9 @@ def run_worker(
     import gsl_service.jobs.preload  # noqa: F401  (and the readers of input files)
 
     gc.freeze()  # keep the loaded modules out of the horses' garbage collections
+    from gsl_indicators.core import tiling
+
+    tiling.THAW_AFTER_TILES = False  # a horse's tiled run leaves them frozen too
 
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
