@@ -22,7 +22,8 @@ Cases (each on a fresh key prefix, so none is a cache hit):
   results compared with the one-piece run feature by feature — run only when the
   service has tiled execution (``gsl_service.jobs.tiles``) unless ``--no-tiles``;
 * ``--pinned``: the tiled 1- and 2-worker cases again with each worker (and its work
-  horses) bound to one CPU of its own. Unbound, one worker already uses both cores of a
+  horses) bound to one CPU of its own (``--repeats N``: that pair N times, with the
+  median speed-up: single pairs of the same code spread over ±0.04×). Unbound, one worker already uses both cores of a
   2-core machine in its threaded stages (canopy, distances), so "2 workers / 1 worker"
   there measures only what the second worker adds beside those threads; bound, it
   measures how the tiles scale with workers of one core each, as on a cluster;
@@ -695,6 +696,15 @@ def _print_ceiling(one: dict[str, Any], two: dict[str, Any]) -> None:
     )
 
 
+def _nth(r: int) -> str:
+    """A repeated case's label suffix: none for the first, `` #2`` for the second, …
+
+    >>> _nth(0), _nth(2)
+    ('', ' #3')
+    """
+    return f" #{r + 1}" if r else ""
+
+
 def _tiled_env(args: argparse.Namespace) -> dict[str, str]:
     """The service's settings for the tiled cases."""
     return {
@@ -763,6 +773,13 @@ def main() -> None:
         action="store_true",
         help="also run the tiled 1- and 2-worker cases with each worker bound to one CPU",
     )
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="with --pinned: run the bound 1- and 2-worker pair this many times (each "
+        "pair back to back) and print every speed-up and their median",
+    )
     args = ap.parse_args()
     fmt = args.format
     tiles_available = importlib.util.find_spec("gsl_service.jobs.tiles") is not None
@@ -797,7 +814,8 @@ def main() -> None:
             ]
             if args.pinned:  # one core per worker: how the tiles scale with workers
                 runs += [
-                    (f"tiled {args.homes:,}, {k} × 1 CPU", str(args.homes), k, tiled | PIN)
+                    (f"tiled {args.homes:,}, {k} × 1 CPU{_nth(r)}", str(args.homes), k, tiled | PIN)
+                    for r in range(max(1, args.repeats))
                     for k in (1, 2)
                 ]
             if args.homes != args.small:  # the tiled road's own growth, 2 workers
@@ -849,15 +867,23 @@ def main() -> None:
                 print(f"tiled (2 workers) vs one piece: {compare(base['homes'], t2['homes'])}")
             else:
                 print(f"tiled 1 vs 2 workers: {compare(t1['homes'], t2['homes'])}")
-        p1 = results.get(f"tiled {args.homes:,}, 1 × 1 CPU")
-        p2 = results.get(f"tiled {args.homes:,}, 2 × 1 CPU")
-        if p1 and p2 and p1["status"] == p2["status"] == "successful":
+        bound = []
+        for r in range(max(1, args.repeats)):
+            p1 = results.get(f"tiled {args.homes:,}, 1 × 1 CPU{_nth(r)}")
+            p2 = results.get(f"tiled {args.homes:,}, 2 × 1 CPU{_nth(r)}")
+            if p1 and p2 and p1["status"] == p2["status"] == "successful":
+                bound.append(p1["wall_s"] / p2["wall_s"])
+                print(
+                    f"tiled speed-up, workers bound to one CPU each, 2 / 1{_nth(r)}: "
+                    f"{bound[-1]:.2f}× (target ≥ 1.7×); "
+                    f"2 × 1 CPU vs 1 worker: {compare(p2['homes'], p1['homes'])}"
+                )
+                _print_ceiling(p1, p2)
+        if len(bound) > 1:
             print(
-                f"tiled speed-up, workers bound to one CPU each, 2 / 1: "
-                f"{p1['wall_s'] / p2['wall_s']:.2f}× (target ≥ 1.7×); "
-                f"2 × 1 CPU vs 1 worker: {compare(p2['homes'], p1['homes'])}"
+                f"bound speed-up over {len(bound)} pairs: median {float(np.median(bound)):.2f}× "
+                f"({', '.join(f'{b:.2f}' for b in bound)})"
             )
-            _print_ceiling(p1, p2)
         ts = results.get(f"tiled {args.small:,}, 2 workers")
         if t2 and ts and t2["status"] == ts["status"] == "successful":
             ratio = (t2["wall_s"] / args.homes) / (ts["wall_s"] / args.small)
