@@ -387,7 +387,13 @@ IRREGULAR = {
 
 @pytest.mark.parametrize("fmt", ["flatgeobuf", "geoparquet"])
 @pytest.mark.parametrize("case", sorted(IRREGULAR))
-def test_an_irregular_file_is_read_whole_with_the_one_piece_warnings(files, case, fmt) -> None:
+def test_an_irregular_file_is_read_whole_with_the_one_piece_warnings(
+    files, case, fmt, monkeypatch
+) -> None:
+    from gsl_indicators.core import run
+
+    collected: list[int] = []  # the first attempt's frozen garbage, before the second
+    monkeypatch.setattr(run, "collect_frozen", lambda: collected.append(1))
     files.fmt = fmt
     c = synthetic.city(300, seed=7)
     trees, canopy = c["trees"], c["canopy"]
@@ -426,6 +432,7 @@ def test_an_irregular_file_is_read_whole_with_the_one_piece_warnings(files, case
     one = execute(GREEN, inputs)
     many = execute(GREEN, inputs, tiles=tiled(60, watch))
     assert watch.attempts == [{"trees", "canopy"}, set()]  # tried, then read whole
+    assert collected == [1]
     same_but_tiles(one, many)
     layer, code = IRREGULAR[case]
     if code is not None:

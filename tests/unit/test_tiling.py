@@ -230,9 +230,13 @@ def test_what_the_meanwhile_made_is_frozen_while_the_tiles_run(monkeypatch, thaw
     def meanwhile() -> None:
         made.extend({"n": [i]} for i in range(1000))
 
+    def tracked(obj: object) -> bool:  # in a generation the collector walks
+        return any(o is obj for o in gc.get_objects())
+
     def runner(payloads, on_tile):
         parts = [run_tile(p) for p in payloads]  # every payload made: the meanwhile ran
         during.append(gc.get_freeze_count())
+        assert not tracked(made[0])
         if fails:
             raise RuntimeError("a tile failed")
         return parts
@@ -247,6 +251,35 @@ def test_what_the_meanwhile_made_is_frozen_while_the_tiles_run(monkeypatch, thaw
         assert len(made) == 1000 and during[0] >= 2000  # the dicts and their lists
         after = gc.get_freeze_count()  # what was made is still alive (held by `made`)
         assert after == 0 if thaw else after >= 2000
+        assert tracked(made[0]) is thaw
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.parametrize("thaw", [True, False])
+def test_a_run_that_starts_again_collects_the_frozen_garbage(monkeypatch, thaw) -> None:
+    """``collect_frozen`` (a run that starts again reading every layer whole): a cycle
+    frozen with the heap is collected; where the heap stays frozen, it is frozen again."""
+    import gc
+    import weakref
+
+    from gsl_indicators.core import tiling
+
+    class Node:
+        pass
+
+    monkeypatch.setattr(tiling, "THAW_AFTER_TILES", thaw)
+    kept, cycle = Node(), Node()
+    cycle.me = cycle
+    gone = weakref.ref(cycle)
+    gc.freeze()
+    try:
+        del cycle
+        gc.collect()
+        assert gone() is not None  # frozen: no collection reaches it
+        tiling.collect_frozen()
+        assert gone() is None
+        assert any(o is kept for o in gc.get_objects()) is thaw
     finally:
         gc.unfreeze()
 

@@ -19,7 +19,13 @@ from gsl_indicators.core.metrics import Metrics
 from gsl_indicators.core.sources import TableFeatures, is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
 from gsl_indicators.core.tile_files import DeferredLayer, Undefer, deferrable, indexed
-from gsl_indicators.core.tiling import TileOptions, file_layers, run_tiled, whole_reason_at
+from gsl_indicators.core.tiling import (
+    TileOptions,
+    collect_frozen,
+    file_layers,
+    run_tiled,
+    whole_reason_at,
+)
 
 log = logging.getLogger(__name__)
 
@@ -407,6 +413,9 @@ def execute(
                 # again reading every layer whole (the plain road, with its warnings)
                 log.info("%s: reading every layer whole: %s", indicator.id, why)
                 defer = ()
+            # only after an Undefer, out of its handler (whose traceback holds the first
+            # attempt's layers): what that attempt left in cycles goes before the next
+            collect_frozen()
         digests = dict(digests)
     ctx.progress(1.0, "done")
     provenance: dict[str, Any] = {

@@ -736,6 +736,20 @@ def _freeze_heap() -> bool:
     return THAW_AFTER_TILES
 
 
+def collect_frozen() -> None:
+    """Collect the garbage among frozen objects too (a run that starts again, ``Undefer``).
+
+    Where the heap stays frozen after the tiles (:data:`THAW_AFTER_TILES` ``False``), a
+    run that starts again reading every layer whole would otherwise keep what its first
+    attempt left in reference cycles beside its one-piece peak: the heap is unfrozen,
+    collected and frozen again (the worker's modules with it).
+    """
+    gc.unfreeze()
+    gc.collect()
+    if not THAW_AFTER_TILES:
+        gc.freeze()
+
+
 THAW_AFTER_TILES = True
 """Whether a tiled run unfreezes the heap after its tiles (see :func:`_freeze_heap`).
 
