@@ -16,6 +16,7 @@ and ``y`` columns.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -377,10 +378,10 @@ class Table:
     kinds: list[str]
     """The geometry types present, in order of first appearance."""
     arrow: Mapping[str, Any] = field(default_factory=dict)
-    """Arrow arrays made ahead (:func:`prepare_rows`): by column name, ``"\0wkb"`` for the WKB."""
+    """Columns' Arrow arrays made ahead (:func:`prepare_rows`), by column name."""
+    wkb_arrow: Any = None
+    """The WKB's Arrow array made ahead, if it was."""
 
-
-_WKB = "\0wkb"  # the WKB's key in Table.arrow (no column's name)
 
 _FEATURE_ID = "\0feature_id"  # where the feature_id column first appears (no property's name)
 
@@ -477,10 +478,15 @@ def _table_of_columns(columns: FeatureColumns, also: Sequence[str], step: int) -
         for name, key in zip(names, typed, strict=True)
         if key in rows.arrow and key not in columns.added
     }
-    if _WKB in rows.arrow:
-        arrow[_WKB] = rows.arrow[_WKB]
     return Table(
-        names, list(typed.values()), rows.wkb, rows.bounds, rows.present, rows.kinds, arrow
+        names,
+        list(typed.values()),
+        rows.wkb,
+        rows.bounds,
+        rows.present,
+        rows.kinds,
+        arrow,
+        rows.wkb_arrow,
     )
 
 
@@ -495,8 +501,11 @@ class _RowsPart:
     present: np.ndarray
     kinds: list[str]
     arrow: dict[str, Any] = field(default_factory=dict)
-    """The GeoParquet file's Arrow arrays of :attr:`columns` and :attr:`wkb` (``"\0wkb"``),
-    made ahead by :func:`prepare_rows` (converting 650,000 WKB values takes ~0.35 s)."""
+    """The GeoParquet file's Arrow arrays of :attr:`columns`, made ahead by
+    :func:`prepare_rows`."""
+    wkb_arrow: Any = None
+    """:attr:`wkb` as an Arrow array, made ahead by :func:`prepare_rows` (converting
+    650,000 WKB values takes ~0.35 s)."""
 
 
 _ROWS_KEY = "export-table"
@@ -515,8 +524,11 @@ def prepare_rows(rows: TableFeatures, step: int = 50_000) -> None:
         if part is not None:
             import pyarrow as pa
 
-            part.arrow.update({k: _arrow_column(d) for k, d in part.columns.items()})
-            part.arrow[_WKB] = pa.array(part.wkb, type=pa.binary())
+            part = dataclasses.replace(
+                part,
+                arrow={k: _arrow_column(d) for k, d in part.columns.items()},
+                wkb_arrow=pa.array(part.wkb, type=pa.binary()),
+            )
         rows.memo[_ROWS_KEY] = part
 
 
@@ -722,7 +734,7 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
     if crs != CRS84:
         column["crs"] = CRS.from_user_input(crs).to_json_dict()
     geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
-    wkb = ready[_WKB] if _WKB in ready else pa.array(table.wkb, type=pa.binary())
+    wkb = table.wkb_arrow if table.wkb_arrow is not None else pa.array(table.wkb, type=pa.binary())
     out = pa.table(
         [*arrays, wkb, bbox],
         names=[*table.names, "geometry", "bbox"],

@@ -668,7 +668,8 @@ class TilePayloads(Sequence[bytes]):
             meanwhile, self.meanwhile = self.meanwhile, None
             gc.collect()  # what is frozen after it is alive: no garbage cycle waits there
             meanwhile()
-            self.froze = _freeze_heap()
+            _freeze_heap()
+            self.froze = True
         return payload
 
     def tile(self, i: int) -> TileData:
@@ -710,8 +711,8 @@ class TilePayloads(Sequence[bytes]):
         )
 
 
-def _freeze_heap() -> bool:
-    """Move every object alive into the collector's permanent generation; return whether to undo it.
+def _freeze_heap() -> None:
+    """Move every object alive into the collector's permanent generation.
 
     What the parent's ``meanwhile`` made (the output's dicts: millions of objects) lives
     until the document is written. The collector is paused meanwhile
@@ -725,15 +726,14 @@ def _freeze_heap() -> bool:
     just before the meanwhile, so none is frozen as garbage, and the meanwhile makes
     plain dicts and lists).
 
-    Returns :data:`THAW_AFTER_TILES`: ``False`` in a work horse of a worker that froze
-    its loaded modules (:func:`gsl_service.jobs.worker.run_worker`), which exits after
-    its job — unfreezing would put those modules back under the collector — so there
-    the heap stays frozen until the horse exits. Elsewhere (the embedded engine's job
-    process, ``gsl run``) it is unfrozen after the tiles, into the oldest generation,
-    which the collector walks only in a full collection.
+    :func:`run_tiled` unfreezes it after the tiles, into the oldest generation, which
+    the collector walks only in a full collection — except where
+    :data:`THAW_AFTER_TILES` is ``False``: a work horse of a worker that froze its
+    loaded modules (:func:`gsl_service.jobs.worker.run_worker`) exits after its job,
+    and unfreezing would put those modules back under the collector, so there the heap
+    stays frozen until the horse exits.
     """
     gc.freeze()
-    return THAW_AFTER_TILES
 
 
 def collect_frozen() -> None:
@@ -862,7 +862,7 @@ def run_tiled(
     try:
         parts = (options.runner or run_one_by_one)(payloads, on_tile)
     finally:
-        if payloads.froze:  # back in the oldest generation (_freeze_heap)
+        if payloads.froze and THAW_AFTER_TILES:  # back in the oldest generation
             gc.unfreeze()
     if len(parts) != len(payloads):
         raise ValueError(f"{len(parts)} tile results for {len(payloads)} tiles")

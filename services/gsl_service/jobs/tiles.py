@@ -13,7 +13,7 @@ The parent job (an ordinary async job in an RQ work horse) plans its tiles
   down, while the queue hands them out from the first) — so a parent never
   waits for a queue that only it could serve (one worker runs every tile itself;
   two share them); a sub-job that has run its tile runs on, in the same work horse,
-  through the next tiles nobody has claimed (:func:`_run_next_tiles`), so a worker
+  through the next tiles nobody has claimed (:func:`_run_tiles_from`), so a worker
   forks one work horse per round rather than one per tile;
 * a tile claimed by a worker that is lost (RQ reports it failed or stopped after its
   retries, or its heartbeat is older than ``GSL_WORKER_TTL_S``) is run again by the
@@ -226,7 +226,7 @@ class RQTiles:
         claim = conn.get(_key(self.settings, self.scope, index, "claim"))
         if claim is None or claim == PARENT:
             return False
-        try:  # the sub-job that claimed it: its own, or one running on (_run_next_tiles)
+        try:  # the sub-job that claimed it: its own, or one running on (_run_tiles_from)
             job = Job.fetch(_bytes(claim).decode(), connection=conn, serializer=JSONSerializer)
         except NoSuchJobError:
             return True
@@ -284,7 +284,7 @@ def run_rq_tile(scope: str, index: int, settings: dict[str, Any]) -> bool:
     ``{parent}_{n}`` for its n-th round). A tile claimed already (by the parent or
     another worker) is left alone; a tile whose round is over (keys deleted) does
     nothing. Having run its tile, the sub-job runs the round's next tiles that nobody
-    has claimed, in this same work horse (:func:`_run_next_tiles`). Returns whether it
+    has claimed, in this same work horse (:func:`_run_tiles_from`). Returns whether it
     ran its tile (RQ keeps it as the sub-job's result for a minute).
     """
     import gsl_service.jobs.worker as worker
@@ -309,21 +309,21 @@ def run_rq_tile(scope: str, index: int, settings: dict[str, Any]) -> bool:
     if not conn.exists(given):  # the parent finished between the two looks
         conn.delete(claim)
         return False
-    try:
-        if not conn.exists(_key(s, scope, index, "out")):  # an RQ retry may find it done
-            _run_and_store(s, conn, scope, index)
-        _run_next_tiles(s, conn, scope, index + 1, me)
+    try:  # its own tile (claimed above; an RQ retry may find it done), then the next
+        _run_tiles_from(s, conn, scope, index, me)
     except TilesStopped:
         return False
     return True
 
 
-def _run_next_tiles(
+def _run_tiles_from(
     settings: Settings, conn: redis.Redis, scope: str, start: int, me: bytes
-) -> int:
-    """Run the round's tiles from ``start`` on that nobody has claimed; return how many.
+) -> None:
+    """Run the round's tiles from ``start`` on that nobody else has claimed.
 
-    Each is claimed in the name of this sub-job (``me``), so a parent that finds it
+    A tile is run when this sub-job (``me``) claims it now, or claimed it before and
+    its part is not stored (its own tile; an RQ retry's). Each is claimed in the name
+    of this sub-job, so a parent that finds it
     failed, stopped or silent runs those tiles again (:meth:`RQTiles._lost`), and an
     RQ retry of it runs again those it claimed and had not finished. The round's
     queued sub-jobs of those tiles then find them claimed and do nothing (the parent
@@ -338,7 +338,6 @@ def _run_next_tiles(
         When the round was stopped while a tile ran (see :func:`_run_and_store`).
     """
     ttl = int(settings.job_timeout_s) + 600
-    ran = 0
     i = start
     while conn.exists(_key(settings, scope, i, "in")):  # past the last tile: no key
         claim = _key(settings, scope, i, "claim")
@@ -350,9 +349,7 @@ def _run_next_tiles(
             except TilesStopped:  # stopped since the look above: leave no claim behind
                 conn.delete(claim)
                 raise
-            ran += 1
         i += 1
-    return ran
 
 
 def stop_tiles(
