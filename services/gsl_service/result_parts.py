@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,6 +122,10 @@ def split_document(
     exported from those columns, to the same file (:func:`gsl_service.exports._table`;
     650,000 homes, one CPU: the export 5.6 → 2.3 s, its columns 4.6 → 1.4 s).
 
+    The output's digest and compression (which release the GIL) run in threads beside
+    its GeoParquet export (650,000 homes: 2.0 → ~1.5 s on two cores; the JSON text is
+    then alive beside the export's columns, ~250 MB).
+
     ``moved``: a list that receives the outputs moved out, so that the caller decides
     when they are freed — a job after it is marked successful: freeing the dicts of
     650,000 features takes ~0.8 s, which its client need not wait for.
@@ -132,22 +137,31 @@ def split_document(
 
     crs_of = crs_of or output_crs
     blobs: dict[str, bytes] = {}
-    for name, item in doc.items():
-        value = item.get("value") if isinstance(item, dict) and "mediaType" in item else None
-        if not isinstance(value, dict) or value.get("type") != "FeatureCollection":
-            continue
-        features = value.get("features")
-        if not isinstance(features, list) or len(features) <= max_features:
-            continue
-        text = canonical_json(value)
-        sha = hashlib.sha256(text).hexdigest()
-        blobs[sha] = compress(text)
-        del text  # not alive beside the export's columns
-        blobs[sha + PARQUET] = export(value, FORMATS["geoparquet"], crs_of(doc, name), name)
-        if moved is not None:
-            moved.append(value)
-        item["value"] = f"{_PREFIX}{sha}:{len(features)}"
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="gsl-part") as pool:
+        for name, item in doc.items():
+            value = item.get("value") if isinstance(item, dict) and "mediaType" in item else None
+            if not isinstance(value, dict) or value.get("type") != "FeatureCollection":
+                continue
+            features = value.get("features")
+            if not isinstance(features, list) or len(features) <= max_features:
+                continue
+            text = canonical_json(value)
+            # digest and compression release the GIL: they run beside the export
+            sha_of = pool.submit(_sha256, text)
+            compressed = pool.submit(compress, text)
+            del text  # freed as soon as both are done
+            parquet = export(value, FORMATS["geoparquet"], crs_of(doc, name), name)
+            sha = sha_of.result()
+            blobs[sha] = compressed.result()
+            blobs[sha + PARQUET] = parquet
+            if moved is not None:
+                moved.append(value)
+            item["value"] = f"{_PREFIX}{sha}:{len(features)}"
     return blobs
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def split(body: bytes, max_features: int) -> tuple[bytes, dict[str, bytes]]:

@@ -88,6 +88,19 @@ def test_tiles_on_two_workers_give_the_one_piece_result(tiled_engine, start_work
     assert True in ran and set(ran) <= {True, False, None}
     # a sub-job dequeued as the parent finished cleans up after itself
     wait_for(lambda: _tile_keys(tiled_engine, job.job_id) == [], 30)
+    # and every sub-job ends finished or cancelled, the one that ran on through the
+    # tiles nobody claimed included: none failed or stopped as the round ended
+    subs = [tile_job_id(job.job_id, i) for i in range(n_tiles)]
+
+    def ended() -> set[str] | None:
+        got = {
+            s.get_status().value
+            for s in Job.fetch_many(subs, connection=conn, serializer=JSONSerializer)
+            if s
+        }
+        return got if got <= {"finished", "canceled", "failed", "stopped"} else None
+
+    assert wait_for(ended, 30) <= {"finished", "canceled"}
 
 
 def test_progress_over_tiles_and_dismissal_stops_them(tiled_engine, start_worker) -> None:

@@ -73,3 +73,31 @@ def test_busy_worker_finishes_its_job_then_stops(redis_env, start_worker) -> Non
         assert not pid_alive(horse)
     finally:
         engine.close()
+
+
+def test_a_worker_leaves_its_horses_heap_frozen_after_tiles(tmp_path) -> None:
+    """``gsl worker`` freezes its loaded modules before it forks work horses and tells a
+    tiled run not to unfreeze after its tiles (``tiling.THAW_AFTER_TILES``): a horse's
+    unfreeze would put those modules back in its collections for the rest of its job.
+
+    In a process of its own (the worker sets a memory bound and freezes the heap), with
+    Redis nowhere (port 1) so that it gives up after its setup.
+    """
+    import sys
+
+    code = (
+        "import gc\n"
+        "from gsl_indicators.core import tiling\n"
+        "from gsl_service.jobs.worker import run_worker\n"
+        "from gsl_service.settings import Settings\n"
+        "before = tiling.THAW_AFTER_TILES, gc.get_freeze_count()\n"
+        f"s = Settings(redis_url='redis://127.0.0.1:1/0', data_dir={str(tmp_path)!r},"
+        " worker_memory_mb=0)\n"
+        "worked = run_worker(s, max_outages=0)\n"
+        "print(before[0], before[1] < 1000, tiling.THAW_AFTER_TILES,"
+        " gc.get_freeze_count() > 10000, worked)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.split() == ["True", "True", "False", "True", "False"], out.stderr
