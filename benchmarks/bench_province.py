@@ -229,10 +229,11 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _hwm_mb(pid: int) -> float | None:
+def _vm_mb(pid: int, field: str) -> float | None:
+    """Return a ``/proc/<pid>/status`` size in MB: ``VmHWM`` (resident), ``VmPeak`` (address space)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
@@ -263,12 +264,18 @@ def _redis_cpu_s() -> float:
 
 
 class Peaks:
-    """Sample the peak RSS (VmHWM) of named process trees every ``step`` seconds."""
+    """Sample the peak RSS (VmHWM) of named process trees every ``step`` seconds.
+
+    And their peak address space (VmPeak, :attr:`address`): what the workers' bound
+    ``GSL_WORKER_MEMORY_MB`` (``RLIMIT_AS``, default 4096) counts — off in these runs,
+    so that a peak is measured, not cut.
+    """
 
     def __init__(self, roots: dict[str, int], step: float = 0.25) -> None:
         self.roots = roots
         self.step = step
         self.peak: dict[str, float] = {}
+        self.address: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -282,9 +289,11 @@ class Peaks:
                     if pid in seen:
                         continue
                     seen.add(pid)
-                    mb = _hwm_mb(pid)
+                    mb, vm = _vm_mb(pid, "VmHWM"), _vm_mb(pid, "VmPeak")
                     if mb is not None:
                         self.peak[name] = max(self.peak.get(name, 0.0), mb)
+                    if vm is not None:
+                        self.address[name] = max(self.address.get(name, 0.0), vm)
                     stack += [(c, f"{role} child") for c in _children(pid)]
             self._stop.wait(self.step)
 
@@ -461,6 +470,7 @@ def run_case(
         peak = peaks.stop()
         stack.close()
     out["peaks_mb"] = {k: round(v) for k, v in sorted(peak.items())}
+    out["address_mb"] = {k: round(v) for k, v in sorted(peaks.address.items())}
     return out
 
 
@@ -841,6 +851,7 @@ def main() -> None:
                 f"{r.get('result_doc_bytes', 0) / 2**20:7.1f} {r.get('download_s', 0):8.1f}s  {r.get('peaks_mb')}"
             )
             print(f"   Redis holds (MB by key kind): {r.get('redis_mb')}")
+            print(f"   peak address space MB (VmPeak): {r.get('address_mb')}")
             if "cpu_s" in r:
                 busy = r["cpu_s"]["all"] / r["wall_s"]
                 print(f"   CPU seconds: {r['cpu_s']} — {busy:.2f} cores busy on average")
@@ -895,6 +906,13 @@ def main() -> None:
             (v for r in results.values() for v in (r.get("peaks_mb") or {}).values()), default=0
         )
         print(f"largest peak RSS of any one process: {peak} MB (target ≤ 3072 MB)")
+        space = max(
+            (v for r in results.values() for v in (r.get("address_mb") or {}).values()), default=0
+        )
+        print(
+            f"largest peak address space of any one process: {space} MB (the workers' "
+            "default bound GSL_WORKER_MEMORY_MB: 4096 MB)"
+        )
         httpd.shutdown()
         if args.profile:
             profile_one_piece(folder, str(args.homes), fmt)

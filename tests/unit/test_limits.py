@@ -115,3 +115,41 @@ def test_worker_memory_bound_fails_the_allocation_not_the_node():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     ).stdout.split()
     assert out == [str(512 * 2**20), "MemoryError"]  # 512 x 1,048,576 = 536,870,912 bytes
+
+
+def test_arrow_reserves_no_gigabyte_of_address_space_in_a_bounded_process():
+    """A process that runs jobs makes ``malloc`` Arrow's pool (``limit_memory``, bound or
+    not): mimalloc, the wheels' default, reserves 1 GiB of address space at its first
+    allocation — a quarter of the workers' default 4 GiB bound (see
+    :func:`gsl_service.jobs.worker.arrow_allocates_with_malloc`). In a process of its own:
+    Arrow's pool is chosen once per process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)\n"
+        "from gsl_service.jobs.worker import limit_memory\n"
+        "{first}\n"
+        "limit_memory({mb})\n"
+        "import pyarrow as pa\n"
+        "def size():\n"
+        "    status = open('/proc/self/status').read().split('VmSize:')[1]\n"
+        "    return int(status.split()[0]) // 1024\n"
+        "before = size()\n"
+        "b = pa.array(range(1000))\n"
+        "print(pa.default_memory_pool().backend_name, size() - before)\n"
+    )
+    # pyarrow loaded after (gsl worker) or before (a pool process of a preloading server)
+    for mb, first in [(0, ""), (2048, ""), (2048, "import pyarrow")]:
+        out = subprocess.run(
+            [sys.executable, "-c", code.format(mb=mb, first=first)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert out.returncode == 0, out.stderr
+        backend, grown_mb = out.stdout.split()
+        assert backend == "system"
+        assert int(grown_mb) < 256  # mimalloc: 1,024 MB more at once

@@ -153,10 +153,12 @@ def limit_memory(megabytes: int) -> None:
 
     Children (RQ work horses, pool processes) inherit the bound: a request that
     needs more memory fails with ``MemoryError`` in its own process instead of
-    taking the node down. Never raises the hard limit.
+    taking the node down. Never raises the hard limit. Bound or not, Arrow then
+    allocates with the C library's ``malloc`` here (:func:`arrow_allocates_with_malloc`).
     """
     import resource
 
+    arrow_allocates_with_malloc()
     if megabytes <= 0:
         return
     want = megabytes * 2**20
@@ -164,6 +166,34 @@ def limit_memory(megabytes: int) -> None:
     if hard != resource.RLIM_INFINITY:
         want = min(want, hard)
     resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+
+
+ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"
+"""Arrow's environment variable naming its default memory pool."""
+
+
+def arrow_allocates_with_malloc() -> None:
+    """Make the C library's ``malloc`` Arrow's default memory pool in this process.
+
+    mimalloc, the default pool of pyarrow's Linux wheels, reserves 1 GiB of address
+    space at its first allocation, of which a province's job touched 16 MB: under the
+    address-space bound (:func:`limit_memory`) a quarter of the default 4 GiB gone to
+    nothing. Measured at 650,000 homes in a worker's work horse: the tiled parent's
+    address-space peak (``VmPeak``) 4.06 → 3.08 GB, one piece 5.0 → 3.9 GB — which at
+    the default bound had hung (a thread failing to start for want of address space
+    waits for ever in CPython 3.12) and now runs; resident peaks and times unchanged.
+    Arrow reads the variable as it loads, which ``gsl worker`` does after this (and
+    children inherit it); where pyarrow is loaded already (a pool process forked from
+    a server that preloaded it), its default pool is set instead. A pool the operator
+    named in the variable is kept.
+    """
+    import os
+    import sys
+
+    if os.environ.setdefault(ARROW_POOL, "system") == "system" and "pyarrow" in sys.modules:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def run_worker(
