@@ -140,8 +140,18 @@ def test_arrow_reserves_no_gigabyte_of_address_space_in_a_bounded_process():
         "b = pa.array(range(1000))\n"
         "print(pa.default_memory_pool().backend_name, size() - before)\n"
     )
-    # pyarrow loaded after (gsl worker) or before (a pool process of a preloading server)
-    for mb, first in [(0, ""), (2048, ""), (2048, "import pyarrow")]:
+    # pyarrow loaded after (gsl worker) or before (a pool process of a preloading server),
+    # or by the preload itself (the forkserver: what its children's C++ code allocates)
+    for mb, first in [
+        (0, ""),
+        (2048, ""),
+        (2048, "import pyarrow"),
+        (
+            0,
+            "import gsl_service.jobs.preload, pyarrow; assert pyarrow.default_memory_pool()"
+            ".backend_name == 'system'; limit_memory = lambda mb: None",
+        ),
+    ]:
         out = subprocess.run(
             [sys.executable, "-c", code.format(mb=mb, first=first)],
             capture_output=True,

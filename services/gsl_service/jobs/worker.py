@@ -182,10 +182,11 @@ def arrow_allocates_with_malloc() -> None:
     address-space peak (``VmPeak``) 4.06 → 3.08 GB, one piece 5.0 → 3.9 GB — which at
     the default bound had hung (a thread failing to start for want of address space
     waits for ever in CPython 3.12) and now runs; resident peaks and times unchanged.
-    Arrow reads the variable as it loads, which ``gsl worker`` does after this (and
-    children inherit it); where pyarrow is loaded already (a pool process forked from
-    a server that preloaded it), its default pool is set instead. A pool the operator
-    named in the variable is kept.
+    Arrow reads the variable as it loads: :mod:`gsl_service.jobs.preload` calls this
+    before it loads pyarrow (in ``gsl worker`` and the pools' forkserver, whose children
+    inherit it), and :func:`limit_memory` calls it in every process that runs jobs;
+    where pyarrow is loaded already, its default pool is set instead. A pool the
+    operator named in the variable is kept.
     """
     import os
     import sys
