@@ -163,3 +163,35 @@ def test_arrow_reserves_no_gigabyte_of_address_space_in_a_bounded_process():
         backend, grown_mb = out.stdout.split()
         assert backend == "system"
         assert int(grown_mb) < 256  # mimalloc: 1,024 MB more at once
+
+
+def test_a_thread_failing_before_it_started_ends_the_jobs_process():
+    """CPython 3.12 (python/cpython#140746): a thread that fails in its bootstrap (a
+    ``MemoryError`` under the memory bound) leaves ``Thread.start`` waiting for ever. In
+    a process that runs jobs (``limit_memory``) the process exits instead, with code 70
+    and the reason on stderr; the failure is simulated as the CPython issue does, by a
+    bootstrap that raises. Without the guard the child hangs until the timeout."""
+    import subprocess
+    import sys
+
+    from gsl_service.jobs.worker import THREAD_START_FAILED
+
+    code = (
+        "import threading, sys\n"
+        "from gsl_service.jobs.worker import limit_memory\n"
+        "limit_memory(0)\n"
+        "class Broken(threading.Thread):\n"
+        "    def _bootstrap(self):\n"
+        "        raise MemoryError\n"
+        "ok = threading.Thread(target=lambda: None)\n"
+        "ok.start(); ok.join()  # a thread that starts is left alone\n"
+        "print('started one', flush=True)\n"
+        "Broken().start()\n"
+        "print('not reached', flush=True)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == THREAD_START_FAILED, (out.stdout, out.stderr)
+    assert out.stdout.split("\n")[0] == "started one" and "not reached" not in out.stdout
+    assert "a new thread failed before it started (MemoryError)" in out.stderr

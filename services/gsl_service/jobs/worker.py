@@ -154,11 +154,14 @@ def limit_memory(megabytes: int) -> None:
     Children (RQ work horses, pool processes) inherit the bound: a request that
     needs more memory fails with ``MemoryError`` in its own process instead of
     taking the node down. Never raises the hard limit. Bound or not, Arrow then
-    allocates with the C library's ``malloc`` here (:func:`arrow_allocates_with_malloc`).
+    allocates with the C library's ``malloc`` here (:func:`arrow_allocates_with_malloc`)
+    and a thread that fails before it started ends the process
+    (:func:`exit_when_a_thread_cannot_start`).
     """
     import resource
 
     arrow_allocates_with_malloc()
+    exit_when_a_thread_cannot_start()
     if megabytes <= 0:
         return
     want = megabytes * 2**20
@@ -166,6 +169,48 @@ def limit_memory(megabytes: int) -> None:
     if hard != resource.RLIM_INFINITY:
         want = min(want, hard)
     resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+
+
+THREAD_START_FAILED = 70
+"""Exit code of a job's process whose new thread failed before it started (EX_SOFTWARE)."""
+
+
+def exit_when_a_thread_cannot_start() -> None:
+    """Make this process exit when a new thread fails before it has started.
+
+    ``Thread.start`` waits for the new thread to say it started; one that fails
+    first — a ``MemoryError`` in its bootstrap, which the address-space bound makes
+    likely — leaves the caller waiting for ever (CPython 3.12, python/cpython#140746):
+    a job's process would hang until the job's time limit (a one-piece province at
+    the default bound did, before :func:`arrow_allocates_with_malloc`). Instead the
+    process writes why to stderr and exits with :data:`THREAD_START_FAILED`, which its
+    engine reports as a lost process (embedded: "ended abnormally with exit code 70").
+    Every other unraisable exception goes to the hook that was there before.
+    """
+    import os
+    import sys
+    import threading
+
+    previous = sys.unraisablehook
+    if getattr(previous, "gsl_thread_guard", False):
+        return
+
+    def hook(unraisable: Any) -> None:
+        thread = getattr(unraisable.object, "__self__", None)
+        started = getattr(thread, "_started", None)  # the Event Thread.start waits for
+        if (
+            "thread started by" in (unraisable.err_msg or "")
+            and isinstance(thread, threading.Thread)
+            and isinstance(started, threading.Event)
+            and not started.is_set()
+        ):
+            why = getattr(unraisable.exc_type, "__name__", "an exception")
+            os.write(2, f"gsl: a new thread failed before it started ({why}); exiting\n".encode())
+            os._exit(THREAD_START_FAILED)
+        previous(unraisable)
+
+    hook.gsl_thread_guard = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"
