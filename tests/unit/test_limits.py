@@ -195,3 +195,25 @@ def test_a_thread_failing_before_it_started_ends_the_jobs_process():
     assert out.returncode == THREAD_START_FAILED, (out.stdout, out.stderr)
     assert out.stdout.split("\n")[0] == "started one" and "not reached" not in out.stdout
     assert "a new thread failed before it started (MemoryError)" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "err", [MemoryError(), RuntimeError("std::bad_alloc")], ids=["MemoryError", "bad_alloc"]
+)
+def test_a_job_out_of_memory_says_so_and_what_to_do(monkeypatch, err):
+    """A kernel that runs out of memory under the workers' bound (a one-piece province at
+    3,000 MB failed with GEOS's ``std::bad_alloc``) fails its job with a problem document
+    that says so, names the bound and what helps — not the bare exception."""
+    from gsl_indicators.core import run
+    from gsl_service.jobs import task
+
+    def out_of_memory(*args, **kwargs):
+        raise err
+
+    monkeypatch.setattr(run, "execute", out_of_memory)
+    with pytest.raises(task.TaskError) as failed:
+        task.compute_document("echo", {"message": "x"}, {}, "key")
+    problem = failed.value.problem
+    assert problem["status"] == 500
+    assert problem["detail"].startswith(f"out of memory ({type(err).__name__}")
+    assert "GSL_WORKER_MEMORY_MB" in problem["detail"] and "GSL_TILE_ENABLED" in problem["detail"]

@@ -75,6 +75,32 @@ def failure_problem(detail: str) -> dict[str, Any]:
     return JobFailed(detail).problem()
 
 
+def failure_detail(err: BaseException) -> str:
+    """Return what the problem of a job that failed with ``err`` says: its type and message.
+
+    Where memory ran out (``MemoryError``, or GEOS's ``std::bad_alloc``) it says so, and
+    what the operator or the client can do: the process's bound is the workers'
+    ``GSL_WORKER_MEMORY_MB`` (an address-space bound).
+
+    Examples
+    --------
+    >>> failure_detail(ValueError("no"))
+    'ValueError: no'
+    >>> failure_detail(MemoryError()).split(":")[0]
+    'out of memory (MemoryError)'
+    >>> failure_detail(RuntimeError("std::bad_alloc")).split(":")[0]
+    'out of memory (RuntimeError'
+    """
+    said = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    if isinstance(err, MemoryError) or "bad_alloc" in str(err):
+        return (
+            f"out of memory ({said}): the job needed more memory than its process may use "
+            "(the workers' GSL_WORKER_MEMORY_MB); a large request of a tileable indicator "
+            "needs less in tiles (GSL_TILE_ENABLED), or run it on workers with more memory"
+        )
+    return said
+
+
 def pack_inputs(inputs: Mapping[str, Any], digests: Mapping[str, str]) -> bytes:
     """Serialise a job's resolved inputs and digests (msgpack: keeps raw bytes)."""
     return msgpack.packb({"inputs": dict(inputs), "digests": dict(digests)}, use_bin_type=True)
@@ -119,7 +145,7 @@ def compute_document(
         raise
     except Exception as err:
         log.exception("process %s failed", process_id)
-        raise TaskError(failure_problem(f"{type(err).__name__}: {err}")) from None
+        raise TaskError(failure_problem(failure_detail(err))) from None
     if parts is not None and stored_features_max > 0:
         parts.update(result_parts.split_document(doc, stored_features_max, moved=moved))
     return finish_document(doc, key)
@@ -329,7 +355,7 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
             JobStatus.failed,
             sources=RUNNABLE,
             message="failed",
-            error=failure_problem(f"{type(err).__name__}: {err}"),
+            error=failure_problem(failure_detail(err)),
         )
         if failed is not None:
             _final_callback(poster, failed, None)
