@@ -70,7 +70,13 @@ from gsl_service.jobs.embedded import WorkerLost, lost_reason
 from gsl_service.jobs.group_commit import GroupCommit
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
 from gsl_service.jobs.store import JobStore, make_store, now
-from gsl_service.jobs.task import RUNNABLE, TaskError, failure_problem, pack_inputs
+from gsl_service.jobs.task import (
+    RUNNABLE,
+    TaskError,
+    failure_detail,
+    failure_problem,
+    pack_inputs,
+)
 from gsl_service.redis_client import REDIS_DOWN, Outage
 from gsl_service.settings import Settings
 from gsl_service.spool import Spool
@@ -544,7 +550,7 @@ class Engine:
             return
         except Exception as err:
             if not self._closed:
-                self._fail(job_id, f"{type(err).__name__}: {err}")
+                self._fail(job_id, failure_detail(err))
             return
         if body:
             try:

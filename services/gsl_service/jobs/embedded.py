@@ -72,9 +72,13 @@ def lost_reason(err: BaseException) -> str:
     'the worker process (pid 42) was killed by SIGKILL (out of memory, or stopped from outside)'
     >>> lost_reason(ProcessExpired("Abnormal termination", code=3, pid=42))
     'the worker process (pid 42) ended abnormally with exit code 3'
+    >>> lost_reason(ProcessExpired("Abnormal termination", code=70, pid=42))[-66:]
+    'a new thread could not start (out of memory: GSL_WORKER_MEMORY_MB)'
     >>> lost_reason(BrokenProcessPool("All workers expired"))
     'the process pool broke (All workers expired): its worker processes were lost'
     """
+    from gsl_service.jobs.worker import THREAD_START_FAILED
+
     if isinstance(err, ProcessExpired):
         code = int(err.exitcode or 0)
         who = f"the worker process (pid {err.pid})"
@@ -82,6 +86,10 @@ def lost_reason(err: BaseException) -> str:
             name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
             why = " (out of memory, or stopped from outside)" if -code == signal.SIGKILL else ""
             return f"{who} was killed by {name}{why}"
+        if code == THREAD_START_FAILED:  # exit_when_a_thread_cannot_start
+            return (
+                f"{who} ended: a new thread could not start (out of memory: GSL_WORKER_MEMORY_MB)"
+            )
         return f"{who} ended abnormally with exit code {code}"
     return f"the process pool broke ({err}): its worker processes were lost"
 

@@ -92,7 +92,7 @@ def failure_detail(err: BaseException) -> str:
     'out of memory (RuntimeError'
     """
     said = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-    if isinstance(err, MemoryError) or "bad_alloc" in str(err):
+    if isinstance(err, MemoryError) or "std::bad_alloc" in str(err):
         return (
             f"out of memory ({said}): the job needed more memory than its process may use "
             "(the workers' GSL_WORKER_MEMORY_MB); a large request of a tileable indicator "

@@ -195,6 +195,8 @@ def exit_when_a_thread_cannot_start() -> None:
     if getattr(previous, "gsl_thread_guard", False):
         return
 
+    said = b"gsl: a new thread failed before it started; exiting ("
+
     def hook(unraisable: Any) -> None:
         thread = getattr(unraisable.object, "__self__", None)
         started = getattr(thread, "_started", None)  # the Event Thread.start waits for
@@ -204,9 +206,10 @@ def exit_when_a_thread_cannot_start() -> None:
             and isinstance(started, threading.Event)
             and not started.is_set()
         ):
-            why = getattr(unraisable.exc_type, "__name__", "an exception")
-            os.write(2, f"gsl: a new thread failed before it started ({why}); exiting\n".encode())
-            os._exit(THREAD_START_FAILED)
+            try:  # short of memory even for this message: exit all the same
+                os.write(2, said + getattr(unraisable.exc_type, "__name__", "?").encode() + b")\n")
+            finally:
+                os._exit(THREAD_START_FAILED)
         previous(unraisable)
 
     hook.gsl_thread_guard = True  # type: ignore[attr-defined]
