@@ -9,7 +9,6 @@ happened, and must be gone well within those 60 s.
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -20,6 +19,7 @@ from engine.engine_helpers import REDIS_URL, pid_alive, settings_from_env, wait_
 from gsl_service.engine import Engine
 from gsl_service.jobs.model import JobStatus
 from gsl_service.jobs.worker import PUBSUB_POLL_S
+from python_child import printed
 
 pytestmark = pytest.mark.slow  # each worker imports every kernel first (seconds)
 
@@ -101,8 +101,4 @@ def test_a_worker_leaves_its_horses_heap_frozen_after_tiles(tmp_path) -> None:
         "loaded = registry(), sys.modules['gsl_service.jobs.preload']\n"
         "print(thaw, tiling.THAW_AFTER_TILES, [tracked(o) for o in loaded], worked)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "True False [False, False] False", out.stderr
+    assert printed(code, timeout=120) == "True False [False, False] False"

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from gsl_service import limits
 from hypothesis_profiles import examples
+from python_child import printed, run_python
 from redis_namespace import isolated_redis_env
 
 
@@ -97,9 +98,6 @@ def test_redis_cache_computes_without_redis():
 
 
 def test_worker_memory_bound_fails_the_allocation_not_the_node():
-    import subprocess
-    import sys
-
     # a 512 MiB address-space bound; 1 GiB more cannot be allocated in that process
     code = (
         "from gsl_service.jobs.worker import limit_memory\n"
@@ -111,9 +109,7 @@ def test_worker_memory_bound_fails_the_allocation_not_the_node():
         "except MemoryError:\n"
         "    print('MemoryError')\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    ).stdout.split()
+    out = run_python(code, timeout=60).stdout.split()
     assert out == [str(512 * 2**20), "MemoryError"]  # 512 x 1,048,576 = 536,870,912 bytes
 
 
@@ -123,9 +119,6 @@ def test_arrow_reserves_no_gigabyte_of_address_space_in_a_bounded_process():
     allocation — a quarter of the workers' default 4 GiB bound (see
     :func:`gsl_service.jobs.worker.arrow_allocates_with_malloc`). In a process of its own:
     Arrow's pool is chosen once per process."""
-    import subprocess
-    import sys
-
     code = (
         "import os\n"
         "os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)\n"
@@ -142,15 +135,7 @@ def test_arrow_reserves_no_gigabyte_of_address_space_in_a_bounded_process():
     )
     # pyarrow loaded after (gsl worker) or before (a pool process of a preloading server)
     for mb, first in [(0, ""), (2048, ""), (2048, "import pyarrow")]:
-        out = subprocess.run(
-            [sys.executable, "-c", code.format(mb=mb, first=first)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert out.returncode == 0, out.stderr
-        backend, grown_mb = out.stdout.split()
+        backend, grown_mb = printed(code.format(mb=mb, first=first)).split()
         assert backend == "system"
         assert int(grown_mb) < 256  # mimalloc: 1,024 MB more at once
 
@@ -160,9 +145,6 @@ def test_the_preload_chooses_arrows_pool_before_pyarrow_loads():
     pyarrow: Arrow's C++ default pool is the one named when pyarrow loads, so the variable
     must be set by then (setting pyarrow's Python-level pool later would hide a wrong
     order from ``default_memory_pool()``). An import hook records it at that moment."""
-    import subprocess
-    import sys
-
     code = (
         "import os, sys\n"
         "os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)\n"
@@ -176,11 +158,7 @@ def test_the_preload_chooses_arrows_pool_before_pyarrow_loads():
         "import gsl_service.jobs.preload\n"
         "print(seen)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['system']"
+    assert printed(code, timeout=120) == "['system']"
 
 
 def test_a_thread_failing_before_it_started_ends_the_jobs_process():
@@ -189,9 +167,6 @@ def test_a_thread_failing_before_it_started_ends_the_jobs_process():
     a process that runs jobs (``limit_memory``) the process exits instead, with code 70
     and the reason on stderr; the failure is simulated as the CPython issue does, by a
     bootstrap that raises. Without the guard the child hangs until the timeout."""
-    import subprocess
-    import sys
-
     from gsl_service.jobs.worker import THREAD_START_FAILED
 
     code = (
@@ -207,9 +182,7 @@ def test_a_thread_failing_before_it_started_ends_the_jobs_process():
         "Broken().start()\n"
         "print('not reached', flush=True)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
-    )
+    out = run_python(code, timeout=30)
     assert out.returncode == THREAD_START_FAILED, (out.stdout, out.stderr)
     assert out.stdout.split("\n")[0] == "started one" and "not reached" not in out.stdout
     assert "a new thread failed before it started; exiting (MemoryError)" in out.stderr
