@@ -41,6 +41,40 @@ class Verdict:
     reason: str = ""
 
 
+def horse_ended(said: str) -> str:
+    """Return RQ's last line on a failed job, with what a work horse's end means added.
+
+    RQ reports a work horse that ended by itself as ``waitpid returned <status>`` (the raw
+    wait status): one that exited with :data:`~gsl_service.jobs.worker.THREAD_START_FAILED`
+    could not start a thread, and one killed by SIGKILL was most likely out of memory.
+
+    Examples
+    --------
+    >>> horse_ended("Work-horse terminated unexpectedly; waitpid returned 17920; ")
+    'Work-horse terminated unexpectedly; waitpid returned 17920; (exit code 70: a new thread could not start, out of memory: GSL_WORKER_MEMORY_MB)'
+    >>> horse_ended("Work-horse terminated unexpectedly; waitpid returned 9; ")[-59:]
+    '(killed by SIGKILL: out of memory, or stopped from outside)'
+    >>> horse_ended("ValueError: no")
+    'ValueError: no'
+    """
+    import os
+    import re
+    import signal
+
+    from gsl_service.jobs.worker import THREAD_START_FAILED
+
+    found = re.search(r"waitpid returned (\d+)", said)
+    if found is None:
+        return said
+    status = int(found.group(1))
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == THREAD_START_FAILED:
+        why = "a new thread could not start, out of memory: GSL_WORKER_MEMORY_MB"
+        return f"{said.rstrip()} (exit code {THREAD_START_FAILED}: {why})"
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+        return f"{said.rstrip()} (killed by SIGKILL: out of memory, or stopped from outside)"
+    return said
+
+
 class RQRunner:
     """Enqueue, stop and check jobs on RQ."""
 
@@ -111,7 +145,7 @@ class RQRunner:
             try:
                 result = rqjob.latest_result()
                 if result is not None and result.exc_string:
-                    reason += ": " + result.exc_string.strip().splitlines()[-1]
+                    reason += ": " + horse_ended(result.exc_string.strip().splitlines()[-1])
             except Exception:  # pragma: no cover - older result formats
                 pass
             return Verdict("fail", reason)
