@@ -10,6 +10,9 @@ so that a worker killed mid-job leaves the job ``failed`` ("worker lost") within
 from __future__ import annotations
 
 import logging
+import os
+import re
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +25,7 @@ from rq.job import JobStatus as RQStatus
 from rq.serializers import JSONSerializer
 
 from gsl_service.jobs.model import JobInfo, JobStatus
-from gsl_service.jobs.worker import TASK, rq_queue
+from gsl_service.jobs.worker import TASK, THREAD_START_FAILED, rq_queue
 
 if TYPE_CHECKING:
     from gsl_service.settings import Settings
@@ -57,12 +60,6 @@ def horse_ended(said: str) -> str:
     >>> horse_ended("ValueError: no")
     'ValueError: no'
     """
-    import os
-    import re
-    import signal
-
-    from gsl_service.jobs.worker import THREAD_START_FAILED
-
     found = re.search(r"waitpid returned (\d+)", said)
     if found is None:
         return said
