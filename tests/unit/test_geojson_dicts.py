@@ -1,5 +1,8 @@
 """Geometry dicts from coordinate arrays equal GEOS's GeoJSON text parsed back.
 
+``core.geojson_dicts.geometry_texts`` writes the same geometries as canonical text (an
+output feature's geometry): the very bytes canonical JSON writes for the dicts.
+
 ``core.geojson_dicts.geometry_dicts`` builds the GeoJSON dicts of points, polygons and
 multipolygons straight from their coordinates; every output feature read from a file
 gets its geometry this way. The reference is the plain road (``shapely.to_geojson``
@@ -15,9 +18,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gsl_indicators.core.canonical import canonical_json
+from gsl_indicators.core.canonical import RawJSON, canonical_json
 from gsl_indicators.core.geojson_dicts import (
     geometry_dicts,
+    geometry_texts,
     plain_geometry_dicts,
     plain_shapes,
     shapes,
@@ -69,12 +73,72 @@ def test_dicts_equal_geos_text(geoms: list) -> None:
     assert canonical_json(got) == canonical_json(want)
 
 
+@settings(max_examples=examples(150), deadline=None)
+@given(geoms=st.lists(geometry, max_size=12))
+def test_texts_are_the_canonical_json_of_the_dicts(geoms: list) -> None:
+    """Each text, and a list of them, is written as canonical JSON writes the dicts."""
+    arr = np.array([*geoms, None], dtype=object)[:-1]
+    texts = geometry_texts(arr)
+    dicts = plain_geometry_dicts(arr)
+    assert canonical_json(texts) == canonical_json(dicts)
+    for t, d in zip(texts, dicts, strict=True):
+        assert (t is None) == (d is None)
+        if t is not None:
+            assert t.text == canonical_json(d)
+            assert t == d  # and it reads as its dict
+
+
+def test_texts_of_rings_that_are_empty_or_many() -> None:
+    """Empty holes, several holes, single rings and multipolygons mixed in one layer."""
+    g = np.array(
+        [
+            shapely.from_wkt("POLYGON ((0 0, 1 0, 1 1, 0 0), EMPTY)"),
+            shapely.from_wkt("POLYGON ((0 0, 9 0, 9 9, 0 0), (1 1, 2 1, 2 2, 1 1), EMPTY)"),
+            shapely.box(121000.5, 487000.25, 121010.0, 487012.0),
+            shapely.from_wkt(
+                "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5), EMPTY))"
+            ),
+            shapely.Point(-0.0, 1e-300),
+            None,
+        ],
+        dtype=object,
+    )
+    texts = geometry_texts(g)
+    assert [None if t is None else t.text for t in texts] == [
+        None if d is None else canonical_json(d) for d in plain_geometry_dicts(g)
+    ]
+    assert (
+        texts[0].text
+        == b'{"coordinates":[[[0.0,0.0],[1.0,0.0],[1.0,1.0],[0.0,0.0]],[]],"type":"Polygon"}'
+    )
+    assert texts[4].text == b'{"coordinates":[-0.0,1e-300],"type":"Point"}'
+
+
+def test_shapes_read_texts_as_their_dicts() -> None:
+    rng = np.random.default_rng(3)
+    xy = rng.uniform([0, 300_000], [280_000, 620_000], (200, 2))
+    g = np.concatenate([shapely.points(xy[:50]), shapely.buffer(shapely.points(xy), 5.0), [None]])
+    via_texts, via_dicts = shapes(geometry_texts(g)), shapes(geometry_dicts(g))
+    assert [None if x is None else shapely.to_wkb(x) for x in via_texts] == [
+        None if x is None else shapely.to_wkb(x) for x in via_dicts
+    ]
+    assert (
+        plain_shapes([RawJSON(b'{"coordinates":[1.0,2.0],"type":"Point"}')])[0].wkt == "POINT (1 2)"
+    )
+
+
+def test_canonical_json_refuses_what_it_cannot_write() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        canonical_json({"a": object()})
+
+
 def test_a_large_layer_takes_the_fast_road_and_agrees() -> None:
     rng = np.random.default_rng(7)
     xy = rng.uniform([0, 300_000], [280_000, 620_000], (5_000, 2))
     homes = shapely.buffer(shapely.points(xy), 6.0, quad_segs=2)
     mixed = np.concatenate([shapely.points(xy[:100]), homes, [None]])
     assert canonical_json(geometry_dicts(mixed)) == canonical_json(plain_geometry_dicts(mixed))
+    assert canonical_json(geometry_texts(mixed)) == canonical_json(plain_geometry_dicts(mixed))
 
 
 @settings(max_examples=examples(150), deadline=None)

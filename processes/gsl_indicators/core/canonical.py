@@ -3,11 +3,76 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 import orjson
 
-__all__ = ["canonical_json", "digest", "digest_bytes"]
+__all__ = ["RawJSON", "canonical_json", "digest", "digest_bytes"]
+
+
+class RawJSON(Mapping[str, Any]):
+    """A JSON object held as its canonical text, which :func:`canonical_json` writes as is.
+
+    Read as a mapping it is the object its text encodes (parsed on the first read), and
+    it equals that object. An output feature read from a file holds its geometry this
+    way (:func:`gsl_indicators.core.geojson_dicts.geometry_texts`): at 650,000 homes
+    the texts took 0.5 s and ~130 MB where the geometry dicts took 3.3 s and ~500 MB,
+    and writing the document copies them instead of writing every coordinate again.
+
+    The text must already be canonical (keys sorted, no white space, floats written
+    as :func:`canonical_json` writes them): that is its maker's promise, not checked
+    here. It is read-only: a change to what :meth:`value` returns is not written.
+
+    Examples
+    --------
+    >>> g = RawJSON(b'{"coordinates":[1.0,2.5],"type":"Point"}')
+    >>> g["type"], dict(g) == {"type": "Point", "coordinates": [1.0, 2.5]}
+    ('Point', True)
+    >>> g == {"coordinates": [1.0, 2.5], "type": "Point"}, g == RawJSON(g.text)
+    (True, True)
+    >>> canonical_json({"geometry": g, "id": 1})
+    b'{"geometry":{"coordinates":[1.0,2.5],"type":"Point"},"id":1}'
+    """
+
+    __slots__ = ("_parsed", "text")
+    __hash__: ClassVar[None]  # type: ignore[assignment]  # like the dict it stands for
+
+    def __init__(self, text: bytes) -> None:
+        self.text = text
+        self._parsed: dict[str, Any] | None = None
+
+    def value(self) -> dict[str, Any]:
+        """Return the object the text encodes (parsed once, then kept)."""
+        if self._parsed is None:
+            self._parsed = orjson.loads(self.text)
+        return self._parsed
+
+    def __getitem__(self, key: str) -> Any:
+        return self.value()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.value())
+
+    def __len__(self) -> int:
+        return len(self.value())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RawJSON):
+            return self.text == other.text
+        if isinstance(other, Mapping):
+            return self.value() == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"RawJSON({self.text.decode()!r})"
+
+
+def _raw_text(value: Any) -> Any:
+    """Orjson's ``default``: a :class:`RawJSON`'s text as it is; anything else is refused."""
+    if type(value) is RawJSON:
+        return orjson.Fragment(value.text)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
 def canonical_json(value: Any) -> bytes:
@@ -20,7 +85,7 @@ def canonical_json(value: Any) -> bytes:
     ----------
     value : Any
         A JSON-compatible value (dicts, lists, str, int, float, bool, None; numpy
-        scalars and arrays are accepted too).
+        scalars and arrays are accepted too, and :class:`RawJSON` texts).
 
     Returns
     -------
@@ -32,7 +97,9 @@ def canonical_json(value: Any) -> bytes:
     >>> canonical_json({"b": 1, "a": [1.0, 2.5]})
     b'{"a":[1.0,2.5],"b":1}'
     """
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    return orjson.dumps(
+        value, default=_raw_text, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
+    )
 
 
 def digest(value: Any) -> str:

@@ -53,7 +53,7 @@ import orjson
 import shapely
 
 from gsl_indicators.core.canonical import digest
-from gsl_indicators.core.geojson_dicts import geometry_dicts
+from gsl_indicators.core.geojson_dicts import geometry_dicts, geometry_texts
 from gsl_indicators.core.spec import InputError
 
 FLATGEOBUF = "application/flatgeobuf"
@@ -388,7 +388,7 @@ class TableFeatures(Sequence[dict[str, Any]]):
         self.memo: dict[str, Any] = {}
 
     def make_ready(self) -> None:
-        """Make the output's features now (properties and geometry dicts), for :meth:`output_features`.
+        """Make the output's features now (properties and geometry texts), for :meth:`output_features`.
 
         What an output collection of these features needs besides the indicator's
         columns; then each of :data:`READY_HOOKS`. The parent of a tiled run makes them
@@ -397,7 +397,7 @@ class TableFeatures(Sequence[dict[str, Any]]):
         ~1 s the features take).
         """
         if self._ready is None:
-            self._ready = list(self)
+            self._ready = self._output_features(properties=True)
             for hook in READY_HOOKS:
                 hook(self)
 
@@ -405,16 +405,21 @@ class TableFeatures(Sequence[dict[str, Any]]):
         """Return the kept features as fresh Feature dicts, in order, for an output to fill.
 
         Those :meth:`make_ready` made (given once, then forgotten), else made now (the
-        geometry dicts a step at a time). ``properties=False``: each with properties
-        ``None`` unless made ready, for a caller that sets its own.
+        geometries a step at a time). Each geometry is its canonical GeoJSON text
+        (:func:`~gsl_indicators.core.geojson_dicts.geometry_texts`), which reads as
+        its dict. ``properties=False``: each with properties ``None`` unless made
+        ready, for a caller that sets its own.
         """
         ready, self._ready = self._ready, None
         if ready is not None:
             return ready
+        return self._output_features(properties)
+
+    def _output_features(self, properties: bool) -> list[dict[str, Any]]:
         props = self.properties() if properties else [None] * len(self)
         return [
             {"type": "Feature", "geometry": g, "properties": p}
-            for p, g in zip(props, self.geometry_dicts(), strict=True)
+            for p, g in zip(props, self.geometry_texts(), strict=True)
         ]
 
     def __len__(self) -> int:
@@ -458,6 +463,12 @@ class TableFeatures(Sequence[dict[str, Any]]):
         """
         for start in range(0, len(self), step):
             yield from self._geometries(np.arange(start, min(start + step, len(self))))
+
+    def geometry_texts(self, step: int = 10_000) -> Iterator[Any]:
+        """Yield each kept feature's geometry as canonical GeoJSON text (``None``: none), ``step`` at a time."""
+        for start in range(0, len(self), step):
+            positions = np.arange(start, min(start + step, len(self)))
+            yield from geometry_texts(self.table.geometries[self.rows[positions]])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         props = self.properties()
