@@ -30,6 +30,7 @@ import orjson
 import shapely
 from pyproj import CRS, Transformer
 
+from gsl_indicators.core.canonical import raw_text
 from gsl_indicators.core.collection_columns import FeatureColumns, columns_of
 from gsl_indicators.core.geojson_dicts import from_coordinates, geometry_dicts, shapes
 from gsl_indicators.core.sources import TableFeatures
@@ -305,7 +306,7 @@ def to_geojson(fc: Mapping[str, Any], crs: str) -> bytes:
     out = {k: v for k, v in fc.items() if k != "crs"}
     if crs != CRS84:
         out = {"type": "FeatureCollection", "crs": crs_member(crs), **out}
-    return orjson.dumps(out)
+    return orjson.dumps(out, default=raw_text)
 
 
 #: The CSV export's own columns, besides the properties.

@@ -13,6 +13,7 @@ and the last bit of a float must agree.
 from __future__ import annotations
 
 import numpy as np
+import orjson
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -42,7 +43,14 @@ def polygons(draw: st.DrawFn) -> shapely.Polygon:
     holes = []
     if draw(st.booleans()):
         holes = [[(x + w / 4, y + h / 4), (x + w / 2, y + h / 4), (x + w / 2, y + h / 2)]]
-    return shapely.Polygon(shell, holes)
+    if draw(st.booleans()):  # a second hole
+        holes.append(
+            [(x + w * 0.6, y + h * 0.6), (x + w * 0.8, y + h * 0.6), (x + w * 0.8, y + h * 0.8)]
+        )
+    polygon = shapely.Polygon(shell, holes)
+    if draw(st.booleans()):  # an empty hole among them
+        polygon = shapely.from_wkt(polygon.wkt[:-1] + ", EMPTY)")
+    return polygon
 
 
 geometry = st.one_of(
@@ -86,6 +94,15 @@ def test_texts_are_the_canonical_json_of_the_dicts(geoms: list) -> None:
         if t is not None:
             assert t.text == canonical_json(d)
             assert t == d  # and it reads as its dict
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(values=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20))
+def test_orjson_writes_numpy_floats_as_python_floats(values: list[float]) -> None:
+    """The texts rest on it: a float64 array's numbers are written as the floats' own."""
+    assert orjson.dumps(np.array(values, dtype=float), option=orjson.OPT_SERIALIZE_NUMPY) == (
+        orjson.dumps(values)
+    )
 
 
 def test_texts_of_rings_that_are_empty_or_many() -> None:

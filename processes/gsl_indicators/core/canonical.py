@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import orjson
 
-__all__ = ["RawJSON", "canonical_json", "digest", "digest_bytes"]
+__all__ = ["RawJSON", "canonical_json", "digest", "digest_bytes", "raw_text"]
 
 
 class RawJSON(Mapping[str, Any]):
@@ -22,7 +22,10 @@ class RawJSON(Mapping[str, Any]):
 
     The text must already be canonical (keys sorted, no white space, floats written
     as :func:`canonical_json` writes them): that is its maker's promise, not checked
-    here. It is read-only: a change to what :meth:`value` returns is not written.
+    here. It is read-only: a change to what :meth:`value` returns is not written. Two
+    texts are equal when their bytes are (``0.0`` and ``-0.0`` differ); a text and a
+    mapping when the parsed object equals it (as ``0.0 == -0.0`` does).
+    Other writers take :func:`raw_text` as orjson's ``default`` to write it too.
 
     Examples
     --------
@@ -68,8 +71,14 @@ class RawJSON(Mapping[str, Any]):
         return f"RawJSON({self.text.decode()!r})"
 
 
-def _raw_text(value: Any) -> Any:
-    """Orjson's ``default``: a :class:`RawJSON`'s text as it is; anything else is refused."""
+def raw_text(value: Any) -> Any:
+    """Return a :class:`RawJSON`'s text to write as it is (orjson's ``default``); refuse the rest.
+
+    Examples
+    --------
+    >>> orjson.dumps([RawJSON(b'{"a":1}')], default=raw_text)
+    b'[{"a":1}]'
+    """
     if type(value) is RawJSON:
         return orjson.Fragment(value.text)
     raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
@@ -98,7 +107,7 @@ def canonical_json(value: Any) -> bytes:
     b'{"a":[1.0,2.5],"b":1}'
     """
     return orjson.dumps(
-        value, default=_raw_text, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
+        value, default=raw_text, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY
     )
 
 

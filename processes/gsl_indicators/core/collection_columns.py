@@ -2,7 +2,8 @@
 
 A layer read from a file (:class:`~gsl_indicators.core.sources.TableFeatures`) is
 columns and geometries; its output FeatureCollection is made from them as GeoJSON
-dicts (:func:`gsl_indicators.core.geo.feature_collection`). The exports that want
+Feature dicts, each geometry its canonical text
+(:func:`gsl_indicators.core.geo.feature_collection`). The exports that want
 columns again — the GeoParquet file stored beside a large result
 (:mod:`gsl_service.result_parts`), FlatGeobuf and GeoPackage — would otherwise read the
 650,000 dicts of a province back into columns (4.5 s at 650,000 homes). The

@@ -294,7 +294,8 @@ def shapes(dicts: list[Any]) -> np.ndarray:
     >>> [None if x is None else x.wkt for x in g]
     ['POINT (1 2)', None, 'LINESTRING (0 0, 1 1)']
     """
-    dicts = [d.value() if type(d) is RawJSON else d for d in dicts]
+    # a text read once, not kept parsed beside it (an export's fallback reads every feature)
+    dicts = [orjson.loads(d.text) if type(d) is RawJSON else d for d in dicts]
     out = np.empty(len(dicts), dtype=object)
     by_kind: dict[str, list[int]] = {}
     for i, d in enumerate(dicts):
