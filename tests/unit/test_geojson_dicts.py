@@ -215,3 +215,21 @@ def test_shapes_refuse_what_geos_refuses() -> None:
             plain_shapes([odd])
         with pytest.raises(shapely.errors.GEOSException):
             shapes([odd])
+
+
+def test_the_geojson_writer_writes_texts() -> None:
+    """An output collection whose geometries are texts is written as the same GeoJSON (no TypeError)."""
+    from gsl_service.exports import to_geojson
+
+    g = np.array([shapely.Point(121000.5, 487000.0), shapely.box(0, 0, 1, 1)], dtype=object)
+
+    def collection(geoms: list) -> dict:
+        feats = [
+            {"type": "Feature", "geometry": x, "properties": {"i": i}} for i, x in enumerate(geoms)
+        ]
+        return {"type": "FeatureCollection", "features": feats}
+
+    via_texts = to_geojson(collection(geometry_texts(g)), "EPSG:28992")
+    via_dicts = to_geojson(collection(geometry_dicts(g)), "EPSG:28992")
+    assert orjson.loads(via_texts) == orjson.loads(via_dicts)  # keys in another order
+    assert orjson.loads(via_texts)["features"][0]["geometry"]["coordinates"] == [121000.5, 487000.0]
