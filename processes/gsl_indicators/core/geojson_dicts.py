@@ -25,6 +25,7 @@ once (``shapely.from_ragged_array``) instead of GEOS reading a text per feature
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
@@ -100,6 +101,35 @@ def from_coordinates(geoms: np.ndarray) -> np.ndarray:
     return fast
 
 
+def _by_road(
+    geoms: np.ndarray,
+    fast_road: Callable[[int, np.ndarray], list[Any]],
+    plain_road: Callable[[np.ndarray], list[Any]],
+) -> list[Any]:
+    """Return each geometry made by its road (``None`` for none).
+
+    Those made from coordinates (:func:`from_coordinates`) by ``fast_road(kind, those)``,
+    one kind at a time; the rest by ``plain_road(those)``.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out: list[Any] = [None] * len(geoms)
+    if not len(geoms):
+        return out
+    present = ~shapely.is_missing(geoms)
+    kinds = shapely.get_type_id(geoms)  # -1 for None
+    fast = from_coordinates(geoms)
+    for kind in (_POINT, _POLYGON, _MULTIPOLYGON):
+        at = np.flatnonzero(fast & (kinds == kind))
+        if len(at):
+            for i, made in zip(at.tolist(), fast_road(kind, geoms[at]), strict=True):
+                out[i] = made
+    rest = np.flatnonzero(present & ~fast)
+    if len(rest):
+        for i, made in zip(rest.tolist(), plain_road(geoms[rest]), strict=True):
+            out[i] = made
+    return out
+
+
 def geometry_dicts(geoms: np.ndarray) -> list[Any]:
     """Return each geometry's GeoJSON dict (``None`` for ``None``), as GEOS would write it.
 
@@ -116,23 +146,7 @@ def geometry_dicts(geoms: np.ndarray) -> list[Any]:
     >>> d == plain_geometry_dicts(g)
     True
     """
-    geoms = np.asarray(geoms, dtype=object)
-    out: list[Any] = [None] * len(geoms)
-    if not len(geoms):
-        return out
-    present = ~shapely.is_missing(geoms)
-    kinds = shapely.get_type_id(geoms)  # -1 for None
-    fast = from_coordinates(geoms)
-    for kind in (_POINT, _POLYGON, _MULTIPOLYGON):
-        at = np.flatnonzero(fast & (kinds == kind))
-        if len(at):
-            for i, d in zip(at.tolist(), _by_kind(kind, geoms[at]), strict=True):
-                out[i] = d
-    rest = np.flatnonzero(present & ~fast)
-    if len(rest):
-        for i, d in zip(rest.tolist(), plain_geometry_dicts(geoms[rest]), strict=True):
-            out[i] = d
-    return out
+    return _by_road(geoms, _by_kind, plain_geometry_dicts)
 
 
 def _texts_by_kind(kind: int, geoms: np.ndarray) -> list[bytes]:
@@ -191,23 +205,11 @@ def geometry_texts(geoms: np.ndarray) -> list[RawJSON | None]:
     >>> canonical_json(t) == canonical_json(geometry_dicts(g))
     True
     """
-    geoms = np.asarray(geoms, dtype=object)
-    out: list[RawJSON | None] = [None] * len(geoms)
-    if not len(geoms):
-        return out
-    present = ~shapely.is_missing(geoms)
-    kinds = shapely.get_type_id(geoms)  # -1 for None
-    fast = from_coordinates(geoms)
-    for kind in (_POINT, _POLYGON, _MULTIPOLYGON):
-        at = np.flatnonzero(fast & (kinds == kind))
-        if len(at):
-            for i, t in zip(at.tolist(), _texts_by_kind(kind, geoms[at]), strict=True):
-                out[i] = RawJSON(t)
-    rest = np.flatnonzero(present & ~fast)
-    if len(rest):
-        for i, d in zip(rest.tolist(), plain_geometry_dicts(geoms[rest]), strict=True):
-            out[i] = RawJSON(canonical_json(d))
-    return out
+    return _by_road(
+        geoms,
+        lambda kind, g: [RawJSON(t) for t in _texts_by_kind(kind, g)],
+        lambda g: [RawJSON(canonical_json(d)) for d in plain_geometry_dicts(g)],
+    )
 
 
 def plain_shapes(dicts: list[Any]) -> np.ndarray:
