@@ -229,15 +229,17 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _vm_mb(pid: int, field: str) -> float | None:
-    """Return a ``/proc/<pid>/status`` size in MB: ``VmHWM`` (resident), ``VmPeak`` (address space)."""
+def _vm_mb(pid: int, *fields: str) -> list[float | None]:
+    """Return ``/proc/<pid>/status`` sizes in MB, one read: ``VmHWM`` (resident), ``VmPeak`` (address space)."""
+    found: dict[str, float] = {}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
+            key, _, rest = line.partition(":")
+            if key in fields:
+                found[key] = int(rest.split()[0]) / 1024
     except OSError:
-        return None
-    return None
+        pass
+    return [found.get(f) for f in fields]
 
 
 def cpu_s(pid: int) -> float:
@@ -289,7 +291,7 @@ class Peaks:
                     if pid in seen:
                         continue
                     seen.add(pid)
-                    mb, vm = _vm_mb(pid, "VmHWM"), _vm_mb(pid, "VmPeak")
+                    mb, vm = _vm_mb(pid, "VmHWM", "VmPeak")
                     if mb is not None:
                         self.peak[name] = max(self.peak.get(name, 0.0), mb)
                     if vm is not None:

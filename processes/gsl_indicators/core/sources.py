@@ -461,14 +461,16 @@ class TableFeatures(Sequence[dict[str, Any]]):
 
         Only one step's dicts exist at once besides those the caller keeps.
         """
-        for start in range(0, len(self), step):
-            yield from self._geometries(np.arange(start, min(start + step, len(self))))
+        return self._in_steps(geometry_dicts, step)
 
     def geometry_texts(self, step: int = 10_000) -> Iterator[Any]:
         """Yield each kept feature's geometry as canonical GeoJSON text (``None``: none), ``step`` at a time."""
+        return self._in_steps(geometry_texts, step)
+
+    def _in_steps(self, make: Callable[[np.ndarray], list[Any]], step: int) -> Iterator[Any]:
+        """Yield what ``make`` makes of the kept geometries, ``step`` of them at a time."""
         for start in range(0, len(self), step):
-            positions = np.arange(start, min(start + step, len(self)))
-            yield from geometry_texts(self.table.geometries[self.rows[positions]])
+            yield from make(self.table.geometries[self.rows[start : start + step]])
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         props = self.properties()
