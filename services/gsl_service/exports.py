@@ -185,6 +185,7 @@ def _flat_value(value: Any) -> Any:
 
 _PLAIN = frozenset((str, int, float, bool))
 _FLOATS = frozenset((int, float, type(None)))
+_WORDS = frozenset((str, type(None)))
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -228,8 +229,12 @@ def _typed(values: list[Any], kinds: set[type] | None = None) -> np.ndarray:
     ['object', 'int64', 'float64', 'float64', 'object']
     >>> _typed([True, False]).dtype.name
     'bool'
+    >>> _typed(["BU01", None]).tolist()
+    ['BU01', None]
     """
-    kinds = {type(v) for v in values} if kinds is None else kinds
+    kinds = set(map(type, values)) if kinds is None else kinds
+    if kinds <= _WORDS and str in kinds:  # words (area ids): as they are, no look per value
+        return np.asarray(values, dtype=object)
     if kinds <= _FLOATS and float in kinds:  # one pass over the types, no isinstance per value
         return np.asarray(values, dtype=float)  # None is NaN (numpy's own loop, ~10× faster)
     if kinds == {bool}:  # as below, without an isinstance per value
@@ -565,7 +570,7 @@ def _flat_column(key: str, values: list[Any]) -> tuple[list[Any], set[type] | No
     The types are ``None`` when values were flattened; ``None`` in all for a
     ``scorecard`` of objects, which spreads over columns of its own.
     """
-    kinds = {type(v) for v in values}
+    kinds = set(map(type, values))
     if kinds <= _PLAIN_OR_NONE:
         return values, kinds
     if key == "scorecard":

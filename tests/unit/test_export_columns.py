@@ -190,3 +190,21 @@ def test_table_columns_equal_the_row_wise_rule(
             assert box.tolist() == list(geom.bounds)
     kinds = list(dict.fromkeys(g.geom_type for g in one_by_one if g is not None))
     assert table.kinds == kinds
+
+
+@settings(max_examples=examples(50))
+@given(
+    words=st.lists(st.one_of(st.none(), st.text(max_size=4)), min_size=1, max_size=8),
+    number=st.one_of(st.integers(-5, 5), st.floats(-2, 2), st.booleans()),
+)
+def test_a_column_of_words_keeps_them_and_a_mixed_one_writes_them(words, number) -> None:
+    # words (and nulls) stay as they are; a column mixing words and numbers becomes
+    # text throughout, nulls kept: what GDAL gets as a string field
+    from gsl_service.exports import _typed
+
+    got = _typed(words)
+    assert got.dtype == object and got.tolist() == words
+    if any(w is not None for w in words):
+        mixed = _typed([*words, number])
+        assert mixed.dtype == object
+        assert mixed.tolist() == [*words, str(number)]

@@ -229,8 +229,13 @@ def test_a_file_layers_output_features_are_its_properties_plus_the_columns(cache
             )
         ]
     }
+    # the keys in the order an update per feature gives: the file's (a column replacing
+    # one in its place), then the new columns
+    assert [list(f["properties"]) for f in fc["features"]] == [["name", "score", "n"]] * 2
     if cached:
         assert homes.properties == [{"name": "a", "score": 1.0}, {"name": "b", "score": 2.0}]
+    with pytest.raises(ValueError, match="column 'n' has 1 values for 2 features"):
+        feature_collection(homes, {"n": [3]})
 
 
 # --- GDAL's Arrow stream: the same table as the plain read ------------------------
