@@ -474,6 +474,9 @@ def _table_of_columns(columns: FeatureColumns, also: Sequence[str], step: int) -
         return None
     typed = dict(rows.columns)  # the file's columns in order; an output's replaces in place
     for key, values in columns.added.items():
+        if key in columns.arrays:  # typed when made (a metric's numbers)
+            typed[key] = columns.arrays[key]
+            continue
         flat = _flat_column(key, values)
         if flat is None:
             return None

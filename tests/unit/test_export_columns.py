@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,39 @@ def test_a_column_of_words_keeps_them_and_a_mixed_one_writes_them(words, number)
         mixed = _typed([*words, number])
         assert mixed.dtype == object
         assert mixed.tolist() == [*words, str(number)]
+
+
+_NUMBERS = st.one_of(
+    st.lists(
+        st.floats(-1e15, 1e15) | st.sampled_from([math.nan, math.inf, -math.inf, -0.0]), max_size=8
+    ),
+    st.lists(st.floats(-1e6, 1e6), max_size=8),
+    st.lists(st.integers(-(2**40), 2**40), max_size=8),
+    st.lists(st.booleans(), max_size=8),
+    st.lists(st.booleans() | st.none(), max_size=8),
+)
+
+
+@settings(max_examples=examples(200))
+@given(values=_NUMBERS, digits=st.integers(-1, 3), as_list=st.booleans())
+def test_a_metrics_typed_array_is_the_table_column_its_values_give(values, digits, as_list) -> None:
+    # the array the assembler keeps beside a metric's column (given as an array, or a
+    # kernel's list of flags) is exactly what an export makes of the column's JSON
+    # values (dtype and every value, NaN where None)
+    import numpy as np
+
+    from gsl_indicators.core.metrics import round_values, rounded_column
+    from gsl_service.exports import _flat_column, _typed
+
+    given_as = values if as_list else np.asarray(values)
+    listed, typed = rounded_column(given_as, digits)
+    assert listed == round_values(given_as, digits)
+    flat = _flat_column("m", listed)
+    assert flat is not None
+    want = _typed(*flat)
+    if typed is None:  # nothing typed ahead: no value at all, or flags with nulls among them
+        assert all(v is None for v in listed) or None in values
+        return
+    assert typed.dtype == want.dtype
+    assert typed.shape == want.shape
+    assert np.array_equal(typed, want, equal_nan=typed.dtype.kind == "f")

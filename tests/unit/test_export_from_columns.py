@@ -309,3 +309,51 @@ def test_a_layer_with_cached_properties_gives_no_columns() -> None:
         assert columns_of(fc) is None
         assert fc["features"][0]["properties"] == {"a": 1.0, "area_type": "x", "n": 1}
         assert fc["features"][1]["properties"] == {"a": 2.0, "area_type": "y", "n": 2}
+
+
+def test_an_assembled_metrics_numbers_go_to_the_export_as_typed_when_made(monkeypatch) -> None:
+    # The assembler keeps a metric's numbers and flags as the arrays it rounded them in
+    # (FeatureColumns.arrays); the export takes those and types only the other columns
+    # (the area ids), and its file is the one the features give, byte for byte.
+    from gsl_indicators.core.assemble import _collection
+    from gsl_indicators.core.metrics import metric
+
+    n = 200
+    x = 155000.0 + 20.0 * np.arange(n)
+    geoms = shapely.box(x, 463000.0, x + 10.0, 463012.5)
+    rows = np.arange(n)
+    columns = {"id": np.asarray([f"h{i}" for i in range(n)], dtype=object)}
+    layer = Layer(
+        "homes", geoms, TableFeatures(FeatureTable(geoms, columns, RD_NEW), rows), rows, RD_NEW
+    )
+    trees = (np.arange(n) % 7).astype(float)
+    trees[3] = np.nan  # one home without a value: the counts become floats with a NaN
+    declared = {
+        "trees_within": metric("trees_within", "Bomen", "Trees", "count", digits=0),
+        "park_distance_m": metric("park_distance_m", "Park", "Park", "m", digits=1),
+        "meets_3": metric("meets_3", "3", "3", "flag", digits=0),
+    }
+    added = {
+        "trees_within": trees,
+        "park_distance_m": np.arange(n) / 3.0,
+        "meets_3": np.arange(n) % 2 == 0,
+        "area_id": [f"BU{i % 3}" for i in range(n)],
+    }
+    fc = _collection(layer, added, declared)
+    made = columns_of(fc)
+    assert made is not None
+    assert sorted(made.arrays) == ["meets_3", "park_distance_m", "trees_within"]
+    assert made.arrays["trees_within"].dtype == np.float64
+    assert fc["features"][3]["properties"]["trees_within"] is None
+    assert fc["features"][4]["properties"]["trees_within"] == 4
+    want = to_geoparquet(dict(fc), RD_NEW)  # a plain dict: from the features
+    typed_here: list[str] = []
+    flat = exports._flat_column
+
+    def counted(key: str, values: list[Any]) -> Any:
+        typed_here.append(key)
+        return flat(key, values)
+
+    monkeypatch.setattr(exports, "_flat_column", counted)
+    assert to_geoparquet(fc, RD_NEW) == want
+    assert typed_here == ["id", "area_id"]

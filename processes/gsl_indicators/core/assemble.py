@@ -27,7 +27,13 @@ import numpy as np
 
 from gsl_indicators.core.collection_columns import FeatureValues
 from gsl_indicators.core.geo import WGS84, Layer, feature_collection, to_jsonable, zone_index
-from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics, round_value, round_values
+from gsl_indicators.core.metrics import (
+    AreaGroups,
+    Metric,
+    Metrics,
+    round_value,
+    rounded_column,
+)
 from gsl_indicators.core.wording import counted
 
 if TYPE_CHECKING:
@@ -204,20 +210,31 @@ def plain_values(values: Any) -> list[Any]:
     return [jsonable(v) for v in out]
 
 
-def _column(metric: Metric | None, name: str, values: Any, n: int) -> list[Any]:
-    out = round_values(values, metric.digits) if metric is not None else plain_values(values)
+def _column(
+    metric: Metric | None, name: str, values: Any, n: int
+) -> tuple[list[Any], np.ndarray | None]:
+    """Return an output column's JSON values and, for a metric's numbers, them as one array."""
+    if metric is not None:
+        out, typed = rounded_column(values, metric.digits)
+    else:
+        out, typed = plain_values(values), None
     if len(out) != n:
         raise ValueError(
             f"column '{name}' has {len(out)} values for {counted(n, 'feature', 'features')}"
         )
-    return out
+    return out, typed
 
 
 def _collection(
     layer: Layer, columns: Mapping[str, Any], declared: Mapping[str, Metric]
 ) -> dict[str, Any]:
-    cols = {k: _column(declared.get(k), k, v, len(layer)) for k, v in columns.items()}
-    return feature_collection(layer, cols, crs=crs_member(layer))
+    cols: dict[str, list[Any]] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for k, v in columns.items():
+        cols[k], typed = _column(declared.get(k), k, v, len(layer))
+        if typed is not None:
+            arrays[k] = typed
+    return feature_collection(layer, cols, crs=crs_member(layer), arrays=arrays)
 
 
 def _check_declared(
@@ -295,7 +312,7 @@ def assemble(
             out[features.name] = FeatureValues(
                 features,
                 {
-                    k: to_jsonable(_column(declared.get(k), k, v, len(features)))
+                    k: to_jsonable(_column(declared.get(k), k, v, len(features))[0])
                     for k, v in cols.items()
                 },
             )

@@ -19,8 +19,10 @@ A composite's part (scoreboard, scenarios) keeps its per-feature output as
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from gsl_indicators.core.sources import TableFeatures, python_column
 
@@ -43,11 +45,17 @@ class FeatureColumns:
     added : dict of str to list
         The columns the output added, one JSON value per feature, in order; a name
         that is also a file column replaces that column's values in its place.
+    arrays : dict of str to numpy.ndarray
+        Some of :attr:`added` as the typed arrays an export's table holds for them,
+        made with them (a metric's numbers:
+        :func:`~gsl_indicators.core.metrics.rounded_column`); an export types the
+        others itself.
     """
 
     features: list[dict[str, Any]]
     rows: TableFeatures
     added: dict[str, list[Any]]
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class ColumnCollection(dict[str, Any]):

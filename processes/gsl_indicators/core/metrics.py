@@ -217,24 +217,59 @@ def round_values(values: Any, digits: int) -> list[Any]:
     >>> round_values([np.True_, None, 2.5], 0)
     [True, None, 2]
     """
-    if isinstance(values, list) and set(map(type, values)) <= _UNROUNDED:
-        return list(values)  # flags and words pass as they are (one type look per value)
+    return rounded_column(values, digits)[0]
+
+
+def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | None]:
+    """Return :func:`round_values` and, where it is numbers, the same column as one array.
+
+    The array (made from the same rounding, no look per value) is what a table of
+    typed columns holds for those values: ``float64`` with ``NaN`` for ``None`` when
+    they are floats, or integers with a ``None`` among them; ``int64`` when they are
+    integers only; ``bool`` for flags (a list of flags: with no ``None`` among them).
+    It is ``None`` for anything else: no value at all (empty, or every one ``None``),
+    words, or values rounded one by one. An export of a
+    large output takes it instead of typing 650,000 values again
+    (:attr:`~gsl_indicators.core.collection_columns.FeatureColumns.arrays`).
+
+    Examples
+    --------
+    >>> rounded_column(np.array([1.234, np.nan]), 1)
+    ([1.2, None], array([1.2, nan]))
+    >>> rounded_column(np.array([2.0, 3.6]), 0)
+    ([2, 4], array([2, 4]))
+    >>> rounded_column(np.array([2.0, np.inf]), 0)
+    ([2, None], array([ 2., nan]))
+    >>> rounded_column(np.array([np.nan]), 0), rounded_column(["a"], 0)
+    (([None], None), (['a'], None))
+    >>> rounded_column([True, False], 2), rounded_column([True, None], 2)
+    (([True, False], array([ True, False])), ([True, None], None))
+    """
+    if isinstance(values, list):
+        kinds = set(map(type, values))
+        if kinds <= _UNROUNDED:  # flags and words pass as they are (one type look per value)
+            return list(values), np.asarray(values, dtype=bool) if kinds == {bool} else None
     arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
     if arr.dtype.kind in "fiu":
         a = arr.astype(float)
         ok = np.isfinite(a)
         r = np.round(a, max(digits, 0)) + 0.0
+        typed: np.ndarray
         if digits <= 0:
-            out = np.where(ok, r, 0).astype(np.int64).astype(object)
+            ints = np.where(ok, r, 0).astype(np.int64)
+            out = ints.astype(object)  # Python ints
+            typed = ints if ok.all() else np.where(ok, ints.astype(float), np.nan)
         else:
             out = r.astype(object)
+            typed = np.where(ok, r, np.nan)
         out[~ok] = None
-        return list(out.tolist()) if digits > 0 else [None if o is None else int(o) for o in out]
+        return list(out.tolist()), typed if ok.any() else None
     if arr.dtype.kind == "b":
-        return [bool(x) for x in arr.tolist()]
-    return [
+        return [bool(x) for x in arr.tolist()], arr.astype(bool) if len(arr) else None
+    listed = [
         round_value(x, digits) for x in (values.tolist() if hasattr(values, "tolist") else values)
     ]
+    return listed, None
 
 
 def metric(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:
