@@ -23,7 +23,10 @@ Cases (each on a fresh key prefix, so none is a cache hit):
   service has tiled execution (``gsl_service.jobs.tiles``) unless ``--no-tiles``;
 * ``--pinned``: the tiled 1- and 2-worker cases again with each worker (and its work
   horses) bound to one CPU of its own (``--repeats N``: that pair N times, with the
-  median speed-up: single pairs of the same code spread over ±0.04×). Unbound, one worker already uses both cores of a
+  median speed-up: single pairs of the same code spread over ±0.04× on a quiet machine,
+  1.2–2.3× on a noisy one), and each pair's speed-up at equal machine speed
+  (:func:`at_equal_cpu`: the host's speed swings by a third within an hour here, and a
+  run's CPU seconds show it). Unbound, one worker already uses both cores of a
   2-core machine in its threaded stages (canopy, distances), so "2 workers / 1 worker"
   there measures only what the second worker adds beside those threads; bound, it
   measures how the tiles scale with workers of one core each, as on a cluster;
@@ -708,6 +711,26 @@ def _print_ceiling(one: dict[str, Any], two: dict[str, Any]) -> None:
     )
 
 
+def at_equal_cpu(one: dict[str, Any], two: dict[str, Any]) -> float | None:
+    """Return the speed-up as if both runs had had the same machine speed, from their CPU.
+
+    Both runs do the same work, so where they used different CPU seconds the host ran
+    one of them slower (seen here: the same tiled run used 62 to 109 CPU s within an
+    hour, its wall time following). Scaling the 2-worker run's wall time by
+    CPU(1) / CPU(2) takes that out: wall(1) / (wall(2) × CPU(1) / CPU(2)). On a quiet
+    machine the two CPU totals agree within a few per cent and this is the plain ratio.
+
+    Examples
+    --------
+    >>> at_equal_cpu({"wall_s": 60.0, "cpu_s": {"all": 60.0}},
+    ...              {"wall_s": 40.0, "cpu_s": {"all": 80.0}})
+    2.0
+    """
+    if "cpu_s" not in one or "cpu_s" not in two:
+        return None
+    return float(one["wall_s"] / (two["wall_s"] * one["cpu_s"]["all"] / two["cpu_s"]["all"]))
+
+
 def _nth(r: int) -> str:
     """A repeated case's label suffix: none for the first, `` #2`` for the second, …
 
@@ -880,22 +903,33 @@ def main() -> None:
                 print(f"tiled (2 workers) vs one piece: {compare(base['homes'], t2['homes'])}")
             else:
                 print(f"tiled 1 vs 2 workers: {compare(t1['homes'], t2['homes'])}")
-        bound = []
-        for r in range(max(1, args.repeats)):
-            p1 = results.get(f"tiled {args.homes:,}, 1 × 1 CPU{_nth(r)}")
-            p2 = results.get(f"tiled {args.homes:,}, 2 × 1 CPU{_nth(r)}")
+        bound, equal = [], []
+        for rep in range(max(1, args.repeats)):
+            p1 = results.get(f"tiled {args.homes:,}, 1 × 1 CPU{_nth(rep)}")
+            p2 = results.get(f"tiled {args.homes:,}, 2 × 1 CPU{_nth(rep)}")
             if p1 and p2 and p1["status"] == p2["status"] == "successful":
                 bound.append(p1["wall_s"] / p2["wall_s"])
                 print(
-                    f"tiled speed-up, workers bound to one CPU each, 2 / 1{_nth(r)}: "
+                    f"tiled speed-up, workers bound to one CPU each, 2 / 1{_nth(rep)}: "
                     f"{bound[-1]:.2f}× (target ≥ 1.7×); "
                     f"2 × 1 CPU vs 1 worker: {compare(p2['homes'], p1['homes'])}"
                 )
                 _print_ceiling(p1, p2)
+                same = at_equal_cpu(p1, p2)
+                if same is not None:
+                    equal.append(same)
+                    print(
+                        f"   at equal machine speed (2-worker wall × CPU(1) / CPU(2)): {same:.2f}×"
+                    )
         if len(bound) > 1:
             print(
                 f"bound speed-up over {len(bound)} pairs: median {float(np.median(bound)):.2f}× "
                 f"({', '.join(f'{b:.2f}' for b in bound)})"
+            )
+        if len(equal) > 1:
+            print(
+                f"   at equal machine speed: median {float(np.median(equal)):.2f}× "
+                f"({', '.join(f'{b:.2f}' for b in equal)})"
             )
         ts = results.get(f"tiled {args.small:,}, 2 workers")
         if t2 and ts and t2["status"] == ts["status"] == "successful":
