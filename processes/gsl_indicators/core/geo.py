@@ -1018,12 +1018,10 @@ def _table_features(layer: Layer, cols: Mapping[str, Sequence[Any]]) -> list[dic
     features = layer.features
     assert isinstance(features, TableFeatures)
     out = features.output_features(properties=layer._props is None)  # made meanwhile?
-    if layer._props is not None:
-        props = [dict(p) for p in layer.properties]
-        for feat, q in zip(out, props, strict=True):
-            feat["properties"] = q
-    else:
-        props = [feat["properties"] for feat in out]
+    if layer._props is not None:  # a copy of each cached dict, not the file's columns
+        for feat, p in zip(out, layer.properties, strict=True):
+            feat["properties"] = dict(p)
+    props = [feat["properties"] for feat in out]
     for name, values in cols.items():
         deque(map(operator.setitem, props, repeat(name), values), maxlen=0)
     return out
