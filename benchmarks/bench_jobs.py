@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from gsl_service.engine import Engine
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus
@@ -65,7 +66,7 @@ def bench_store_scaling(small: int, large: int, per_batch: int, rounds: int) -> 
     print(f"(a) uncached echo sync executions: {small:,} vs {large:,} jobs stored")
     engines = {}
     for n in (small, large):
-        e = Engine(Settings(data_dir=tempfile.mkdtemp(prefix=f"bench{n}-"), sync_workers=1))
+        e = Engine(Settings(data_dir=Path(tempfile.mkdtemp(prefix=f"bench{n}-")), sync_workers=1))
         t = time.perf_counter()
         prefill(e, n)
         print(f"    prefilled {n:,} jobs in {time.perf_counter() - t:.1f} s")
@@ -147,7 +148,9 @@ def bench_cached_storage(points: int, hits: int, threads: int = 8) -> float:
     )
     rates = {}
     for record in (True, False):
-        e = Engine(Settings(data_dir=tempfile.mkdtemp(prefix="benchc-"), record_sync_jobs=record))
+        e = Engine(
+            Settings(data_dir=Path(tempfile.mkdtemp(prefix="benchc-")), record_sync_jobs=record)
+        )
         e.start()
         size = len(execute(e, e.registry, "http://x", "urbanity-class", payload, None)[2])
         execute(e, e.registry, "http://x", "urbanity-class", payload, None)  # memo filled
@@ -200,7 +203,7 @@ def bench_rq(jobs: int) -> None:
         redis_url=REDIS_URL,
         redis_prefix=env["GSL_REDIS_PREFIX"],
         rq_queue=env["GSL_RQ_QUEUE"],
-        data_dir=tempfile.mkdtemp(prefix="benchrq-"),
+        data_dir=Path(tempfile.mkdtemp(prefix="benchrq-")),
     )
     engine = Engine(settings)
     engine.start()

@@ -26,7 +26,7 @@ from gsl_indicators.core.synthetic import city
 from gsl_indicators.indicators.green import trees_in_sight, trees_within
 
 
-def best_of(repeat: int, fn, *args):  # type: ignore[no-untyped-def]
+def best_of(repeat: int, fn, *args):
     times, out = [], None
     for _ in range(repeat):
         t0 = time.perf_counter()

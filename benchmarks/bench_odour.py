@@ -61,7 +61,9 @@ def setup(n: int) -> tuple[Callable[[], Metrics], Callable[[], dict[str, np.ndar
         [contours(sites, s0 / lv**0.6, np.random.default_rng(seed)) for lv in ind_levels]
     )
     zones = np.concatenate([live, ind_z])
-    zprops = [{"odour": float(lv)} for lv in levels for _ in range(400)]
+    zprops: list[dict[str, float | str]] = [
+        {"odour": float(lv)} for lv in levels for _ in range(400)
+    ]
     zprops += [{"odour": float(lv), "source": "industry"} for lv in ind_levels for _ in range(40)]
     built = contours(c.uniform(rng, 60), rng.uniform(200, 800, 60), rng, vertices=2000)
     x0, y0, x1, y1 = shapely.total_bounds(c.homes)

@@ -711,6 +711,60 @@ def _print_ceiling(one: dict[str, Any], two: dict[str, Any]) -> None:
     )
 
 
+def in_tiles_s(r: dict[str, Any]) -> float:
+    """Return the seconds a run spent in its tile phases (its ``running N tiles`` stages).
+
+    Examples
+    --------
+    >>> in_tiles_s({"stages": [("reading inputs", 3.0), ("running 36 tiles", 40.0),
+    ...                        ("noise: running 4 tiles", 2.5), ("tiles 36/36", 1.0)]})
+    42.5
+    """
+    total = 0.0
+    for said, seconds in r.get("stages", []):
+        words = said.rpartition(": ")[2].split()
+        if len(words) == 3 and words[0] == "running" and words[2] == "tiles":
+            total += seconds
+    return total
+
+
+def outside_tiles_bound(one: dict[str, Any], two: dict[str, Any], target: float) -> float:
+    """Return the most seconds outside the tiles that still allow ``target`` × with these tiles.
+
+    With the time outside the tile phases ``S`` (submission, reading, preparing, the
+    work after the last tile: what the parent does alone) the same in both runs, and
+    the tile phases ``P1`` and ``P2`` as measured, (S + P1) / (S + P2) ≥ target holds
+    while S ≤ (P1 − target × P2) / (target − 1). Negative: these tiles alone do not
+    scale that far.
+
+    Examples
+    --------
+    >>> outside_tiles_bound({"stages": [("running 36 tiles", 71.4)]},
+    ...                     {"stages": [("running 36 tiles", 39.8)]}, 1.7)
+    5.3
+    """
+    p1, p2 = in_tiles_s(one), in_tiles_s(two)
+    return round((p1 - target * p2) / (target - 1), 1)
+
+
+def _print_outside_tiles(one: dict[str, Any], two: dict[str, Any], target: float = 1.7) -> None:
+    """Print the time in and outside the tiles of two runs, and what ``target`` × allows."""
+    p1, p2 = in_tiles_s(one), in_tiles_s(two)
+    if not p1 or not p2:
+        return
+    s1, s2 = one["wall_s"] - p1, two["wall_s"] - p2
+    most = outside_tiles_bound(one, two, target)
+    allows = (
+        f"{target}× with these tiles allows at most {most:.1f} s outside them"
+        if most >= 0
+        else f"these tiles alone scale less than {target}×"
+    )
+    print(
+        f"   tiles {p1:.1f} s / {p2:.1f} s = {p1 / p2:.2f}×; outside them (the parent alone, "
+        f"the submission) {s1:.1f} s / {s2:.1f} s; {allows}"
+    )
+
+
 def at_equal_cpu(one: dict[str, Any], two: dict[str, Any]) -> float | None:
     """Return the speed-up as if both runs had had the same machine speed, from their CPU.
 
@@ -779,6 +833,7 @@ def _scoreboard_cases(
         print(f"tiled 2 workers vs one piece: {compare(one['homes'], t2['homes'])}")
         print(f"2 workers / 1 worker: {t1['wall_s'] / t2['wall_s']:.2f}×")
         _print_ceiling(t1, t2)
+        _print_outside_tiles(t1, t2)
 
 
 def main() -> None:
@@ -897,6 +952,7 @@ def main() -> None:
                 f"tiled speed-up, 2 workers / 1 worker: {t1['wall_s'] / t2['wall_s']:.2f}× (target ≥ 1.7×)"
             )
             _print_ceiling(t1, t2)
+            _print_outside_tiles(t1, t2)
             base = large if large and large["status"] == "successful" else None
             if base:
                 print(f"tiled (1 worker) vs one piece: {compare(base['homes'], t1['homes'])}")
@@ -915,6 +971,7 @@ def main() -> None:
                     f"2 × 1 CPU vs 1 worker: {compare(p2['homes'], p1['homes'])}"
                 )
                 _print_ceiling(p1, p2)
+                _print_outside_tiles(p1, p2)
                 same = at_equal_cpu(p1, p2)
                 if same is not None:
                     equal.append(same)

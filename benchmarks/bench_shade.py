@@ -59,13 +59,13 @@ def district(
     return fps, heights, np.array(streets), trees
 
 
-def kernel(fps, heights, streets, trees, elev, az):  # type: ignore[no-untyped-def]
+def kernel(fps, heights, streets, trees, elev, az):
     pieces = building_shadows(fps, heights, elev, az)
     shade = shade_geometry(np.concatenate([pieces, trees]), streets)
     return shaded_area(streets, shade)
 
 
-def baseline(fps, heights, streets, trees, elev, az):  # type: ignore[no-untyped-def]
+def baseline(fps, heights, streets, trees, elev, az):
     offs = shadow_offsets(heights, elev, az)
     shadows = []
     for fp, (dx, dy) in zip(fps, offs, strict=True):

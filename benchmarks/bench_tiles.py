@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -91,7 +92,7 @@ def run_on_rq(
         redis_url=REDIS_URL,
         redis_prefix=env["GSL_REDIS_PREFIX"],
         rq_queue=env["GSL_RQ_QUEUE"],
-        data_dir=tempfile.mkdtemp(prefix="benchtiles-"),
+        data_dir=Path(tempfile.mkdtemp(prefix="benchtiles-")),
         tile_enabled=tiled,
         tile_threshold=0,
         tile_features=per_tile,

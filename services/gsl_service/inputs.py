@@ -67,6 +67,7 @@ from gsl_indicators.core import sources
 from gsl_indicators.core.spec import InputError
 from gsl_service import observer
 from gsl_service.errors import FetchError
+from gsl_service.http_reads import read_responses_in_larger_chunks
 
 if TYPE_CHECKING:
     from gsl_service.spool import Spool
@@ -80,6 +81,8 @@ FILE_ACCEPT = (
     "application/vnd.apache.parquet;q=0.8"
 )
 MAX_REDIRECTS = 5
+
+read_responses_in_larger_chunks()  # a file by reference in reads of 1 MiB, not 64 KiB
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
