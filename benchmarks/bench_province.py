@@ -711,8 +711,18 @@ def _print_ceiling(one: dict[str, Any], two: dict[str, Any]) -> None:
     )
 
 
-def in_tiles_s(r: dict[str, Any]) -> float:
+def in_tiles_s(run: dict[str, Any]) -> float:
     """Return the seconds a run spent in its tile phases (its ``running N tiles`` stages).
+
+    Parameters
+    ----------
+    run : dict
+        A case's result (:func:`run_case`), with its ``stages``.
+
+    Returns
+    -------
+    float
+        The sum of its ``running N tiles`` stages (a scoreboard's parts prefix them).
 
     Examples
     --------
@@ -721,39 +731,52 @@ def in_tiles_s(r: dict[str, Any]) -> float:
     42.5
     """
     total = 0.0
-    for said, seconds in r.get("stages", []):
+    for said, seconds in run.get("stages", []):
         words = said.rpartition(": ")[2].split()
         if len(words) == 3 and words[0] == "running" and words[2] == "tiles":
             total += seconds
     return total
 
 
-def outside_tiles_bound(one: dict[str, Any], two: dict[str, Any], target: float) -> float:
+def outside_tiles_bound(
+    one_worker: dict[str, Any], two_workers: dict[str, Any], *, target: float
+) -> float:
     """Return the most seconds outside the tiles that still allow ``target`` × with these tiles.
 
     With the time outside the tile phases ``S`` (submission, reading, preparing, the
     work after the last tile: what the parent does alone) the same in both runs, and
     the tile phases ``P1`` and ``P2`` as measured, (S + P1) / (S + P2) ≥ target holds
-    while S ≤ (P1 − target × P2) / (target − 1). Negative: these tiles alone do not
-    scale that far.
+    while S ≤ (P1 − target × P2) / (target − 1).
+
+    Parameters
+    ----------
+    one_worker, two_workers : dict
+        The two runs' results (:func:`run_case`).
+    target : float
+        The speed-up asked for (> 1).
+
+    Returns
+    -------
+    float
+        Seconds, to a tenth; negative when these tiles alone scale less than ``target``.
 
     Examples
     --------
     >>> outside_tiles_bound({"stages": [("running 36 tiles", 71.4)]},
-    ...                     {"stages": [("running 36 tiles", 39.8)]}, 1.7)
+    ...                     {"stages": [("running 36 tiles", 39.8)]}, target=1.7)
     5.3
     """
-    p1, p2 = in_tiles_s(one), in_tiles_s(two)
+    p1, p2 = in_tiles_s(one_worker), in_tiles_s(two_workers)
     return round((p1 - target * p2) / (target - 1), 1)
 
 
 def _print_outside_tiles(one: dict[str, Any], two: dict[str, Any], target: float = 1.7) -> None:
-    """Print the time in and outside the tiles of two runs, and what ``target`` × allows."""
+    """Print the time in and outside the tiles of a 1- and a 2-worker run, and what ``target`` × allows."""
     p1, p2 = in_tiles_s(one), in_tiles_s(two)
     if not p1 or not p2:
         return
     s1, s2 = one["wall_s"] - p1, two["wall_s"] - p2
-    most = outside_tiles_bound(one, two, target)
+    most = outside_tiles_bound(one_worker=one, two_workers=two, target=target)
     allows = (
         f"{target}× with these tiles allows at most {most:.1f} s outside them"
         if most >= 0
@@ -833,7 +856,6 @@ def _scoreboard_cases(
         print(f"tiled 2 workers vs one piece: {compare(one['homes'], t2['homes'])}")
         print(f"2 workers / 1 worker: {t1['wall_s'] / t2['wall_s']:.2f}×")
         _print_ceiling(t1, t2)
-        _print_outside_tiles(t1, t2)
 
 
 def main() -> None:

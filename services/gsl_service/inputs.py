@@ -67,7 +67,7 @@ from gsl_indicators.core import sources
 from gsl_indicators.core.spec import InputError
 from gsl_service import observer
 from gsl_service.errors import FetchError
-from gsl_service.http_reads import read_responses_in_larger_chunks
+from gsl_service.http_reads import body_chunks, read_responses_in_larger_chunks
 
 if TYPE_CHECKING:
     from gsl_service.spool import Spool
@@ -491,7 +491,7 @@ class Fetcher:
                         )
                     chunks: list[bytes] = []
                     size = 0
-                    for chunk in resp.iter_bytes():
+                    for chunk in body_chunks(resp):
                         size += len(chunk)
                         if size > budget:
                             raise _refused(

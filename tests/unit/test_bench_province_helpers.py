@@ -59,7 +59,11 @@ def test_the_bound_is_where_the_speed_up_reaches_the_target(
 ) -> None:
     """Below the bound (by more than its rounding) the target is met; above it, not."""
     p1 = p2 * scale
-    bound = bench.outside_tiles_bound(_run(p1, 0.0), _run(p2, 0.0), target)
+    bound = bench.outside_tiles_bound(
+        one_worker=_run(tiles_s=p1, outside_s=0.0),
+        two_workers=_run(tiles_s=p2, outside_s=0.0),
+        target=target,
+    )
     below, above = bound - 0.1, bound + 0.1
     if below >= 0:
         assert (below + p1) / (below + p2) > target

@@ -44,6 +44,7 @@ import orjson
 
 from gsl_indicators.core.metrics import score_name
 from gsl_service.errors import Forbidden, ServiceError
+from gsl_service.http_reads import body_chunks
 from gsl_service.inputs import AddressGuard, UnsafeURL, pinned_client
 
 #: Tygron item types the trigger can read, and their editor event sets and TQL names.
@@ -203,7 +204,7 @@ class TygronSession:
                 if resp.status_code != 200:
                     raise self._fail(f"reading {path}", resp.status_code)
                 chunks, size = [], 0
-                for chunk in resp.iter_bytes():
+                for chunk in body_chunks(resp):
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise TygronUnavailable(
