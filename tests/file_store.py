@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -98,15 +98,29 @@ def write_gpq(
     pq.write_table(table, path, row_group_size=row_group_size)
 
 
-def send(handler: BaseHTTPRequestHandler, data: bytes | None, content_type: str) -> None:
-    """Answer a GET with ``data`` (200) or, when it is ``None``, a bare 404."""
+def send(
+    handler: BaseHTTPRequestHandler,
+    data: bytes | None,
+    content_type: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    length: bool = True,
+) -> None:
+    """Answer a GET with ``data`` (200) or, when it is ``None``, a bare 404.
+
+    ``headers``: more headers to send; ``length``: send ``Content-Length`` (without it, an
+    HTTP/1.0 answer ends when the connection closes).
+    """
     if data is None:
         handler.send_response(404)
         handler.end_headers()
         return
     handler.send_response(200)
     handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(data)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    if length:
+        handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)
 

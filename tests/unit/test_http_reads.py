@@ -11,10 +11,9 @@ import hashlib
 import io
 import logging
 import sys
-import threading
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -22,6 +21,7 @@ from httpcore._async.http11 import AsyncHTTP11Connection
 from httpcore._backends.sync import SyncStream
 from httpcore._sync.http11 import HTTP11Connection
 
+from file_store import send, serving
 from gsl_service import http_reads
 from gsl_service.errors import FetchError
 from gsl_service.inputs import AddressGuard, Fetcher
@@ -50,23 +50,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         encoding, body, length = ROUTES[self.path]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/flatgeobuf")
-        if encoding:
-            self.send_header("Content-Encoding", encoding)
-        if length:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        extra = {"Content-Encoding": encoding} if encoding else {}
+        send(self, body, "application/flatgeobuf", headers=extra, length=length)
 
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Handler) as url:
+        yield url
 
 
 def _fetch(url: str, max_bytes: int = 100 * 2**20) -> io.BytesIO:
