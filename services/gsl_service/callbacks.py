@@ -46,6 +46,18 @@ def callback_status(job: JobInfo) -> dict[str, Any]:
     return info
 
 
+def _status_of_post(client: httpx.Client, uri: str, body: bytes) -> int:
+    """POST ``body`` as JSON to ``uri``; return the status without reading the reply's body.
+
+    Only the status counts: a receiver answering a large (or endless, or highly
+    compressed) body costs the poster neither memory nor time.
+    """
+    with client.stream(
+        "POST", uri, content=body, headers={"Content-Type": "application/json"}
+    ) as resp:
+        return resp.status_code
+
+
 class CallbackPoster:
     """Post callback documents in the background, with retries and the address guard.
 
@@ -153,15 +165,13 @@ class CallbackPoster:
             return False
         for attempt in range(self.retries + 1):
             try:
-                resp = self._client.post(
-                    uri, content=body, headers={"Content-Type": "application/json"}
-                )
-                if resp.status_code < 400:
+                status = _status_of_post(self._client, uri, body)
+                if status < 400:
                     return True
-                if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
-                    log.warning("callback %s answered %s; not retried", uri, resp.status_code)
+                if 400 <= status < 500 and status not in (408, 429):
+                    log.warning("callback %s answered %s; not retried", uri, status)
                     return False
-                log.info("callback %s answered %s", uri, resp.status_code)
+                log.info("callback %s answered %s", uri, status)
             except UnsafeURL as err:  # the name now resolves elsewhere
                 log.warning("callback refused: %s", err)
                 return False

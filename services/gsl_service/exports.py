@@ -221,16 +221,21 @@ def keep_clashing(rows: list[dict[str, Any]], reserved: Sequence[str]) -> list[d
 def _typed(values: list[Any], kinds: set[type] | None = None) -> np.ndarray:
     """Return a column as a numpy array of one GDAL-friendly type.
 
-    ``kinds``: the types of ``values`` when the caller has them already.
+    ``kinds``: the types of ``values`` when the caller has them already. Flags and
+    integers with ``None`` among them are a masked array (:func:`with_nulls`): GDAL
+    writes them as nullable boolean and integer fields, Arrow as ``bool`` and
+    ``int64`` with nulls — not as text or floats.
 
     Examples
     --------
     >>> [_typed(v).dtype.name for v in ([True, None], [1, 2], [1, None], [1, 2.5], ["a", 1])]
-    ['object', 'int64', 'float64', 'float64', 'object']
-    >>> _typed([True, False]).dtype.name
-    'bool'
-    >>> _typed(["BU01", None]).tolist()
-    ['BU01', None]
+    ['bool', 'int64', 'int64', 'float64', 'object']
+    >>> _typed([True, None]).tolist(), _typed([None, 3]).tolist()
+    ([True, None], [None, 3])
+    >>> _typed([True, False]).dtype.name, np.ma.isMaskedArray(_typed([True, False]))
+    ('bool', False)
+    >>> _typed([2**63, None]).dtype.name, _typed(["BU01", None]).tolist()
+    ('float64', ['BU01', None])
     """
     kinds = set(map(type, values)) if kinds is None else kinds
     if kinds <= _WORDS and str in kinds:  # words (area ids): as they are, no look per value
@@ -239,18 +244,50 @@ def _typed(values: list[Any], kinds: set[type] | None = None) -> np.ndarray:
         return np.asarray(values, dtype=float)  # None is NaN (numpy's own loop, ~10× faster)
     if kinds == {bool}:  # as below, without an isinstance per value
         return np.asarray(values, dtype=bool)
+    if kinds == {bool, _NONE}:
+        return with_nulls(values, bool)
     if kinds == {int} and (not values or -(2**63) <= min(values) <= max(values) < 2**63):
         return np.asarray(values, dtype=np.int64)
     present = [v for v in values if v is not None]
-    if present and all(isinstance(v, bool) for v in present) and len(present) == len(values):
-        return np.asarray(values, dtype=bool)
+    if present and all(isinstance(v, bool) for v in present):
+        return with_nulls(values, bool)
     if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-        if len(present) == len(values) and all(-(2**63) <= v < 2**63 for v in present):
-            return np.asarray(values, dtype=np.int64)
+        if all(-(2**63) <= v < 2**63 for v in present):
+            return with_nulls(values, np.int64)
         return np.asarray([np.nan if v is None else float(v) for v in values], dtype=float)
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return np.asarray([np.nan if v is None else float(v) for v in values], dtype=float)
     return np.asarray([None if v is None else str(v) for v in values], dtype=object)
+
+
+_NONE = type(None)
+
+
+def with_nulls(values: Sequence[Any], dtype: Any) -> np.ndarray:
+    """Return flags or integers with ``None`` among them as a masked array of ``dtype``.
+
+    Masked where the value is ``None`` (its data there ``0``/``False``); a plain array
+    when no value is ``None``.
+
+    Examples
+    --------
+    >>> m = with_nulls([True, None, False], bool)
+    >>> m.data.tolist(), m.mask.tolist()
+    ([True, False, False], [False, True, False])
+    >>> type(with_nulls([1, 2], np.int64)).__name__
+    'ndarray'
+    """
+    listed = np.asarray(values, dtype=object)
+    mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    if not mask.any():
+        return listed.astype(dtype)
+    listed[mask] = 0
+    return np.ma.MaskedArray(listed.astype(dtype), mask=mask)
+
+
+def _mask_of(data: np.ndarray) -> np.ndarray | None:
+    """Return where a typed column is null, for GDAL (``None``: no mask; NaN is null anyway)."""
+    return np.ma.getmaskarray(data) if np.ma.isMaskedArray(data) else None
 
 
 # -------------------------------------------------------------------------- geometries
@@ -428,7 +465,7 @@ def _table(fc: Mapping[str, Any], also: Sequence[str] = (), step: int = 50_000) 
     ...      "properties": {"geom": 5, "a": 1.5}},
     ...     {"geometry": None, "properties": {"b": "x"}}]})
     >>> t.names, [d.tolist() for d in t.data], t.kinds, t.wkb[1], t.bounds[0].tolist()
-    (['property_geom', 'a', 'feature_id', 'b'], [[5.0, nan], [1.5, nan], [1.0, nan], [None, 'x']], ['Point'], None, [1.0, 2.0, 1.0, 2.0])
+    (['property_geom', 'a', 'feature_id', 'b'], [[5, None], [1.5, nan], [1, None], [None, 'x']], ['Point'], None, [1.0, 2.0, 1.0, 2.0])
     """
     columns = columns_of(fc)
     if columns is not None:
@@ -680,8 +717,9 @@ def _to_gdal(fc: Mapping[str, Any], crs: str, layer: str, fmt: ExportFormat) -> 
         write(
             path,
             geometry=wkb,
-            field_data=table.data,
+            field_data=[np.ma.getdata(d) for d in table.data],
             fields=table.names,
+            field_mask=[_mask_of(d) for d in table.data],
             layer=layer,
             driver=driver,
             geometry_type=gtype,
@@ -755,10 +793,23 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
 
 
 def _arrow_column(data: np.ndarray) -> Any:
-    """Return a typed column (:func:`_typed`) as the GeoParquet file's Arrow array."""
+    """Return a typed column (:func:`_typed`) as the GeoParquet file's Arrow array.
+
+    Nulls where the JSON has ``None``: a masked column's masked values, and a float
+    column's NaN (JSON has no NaN, so each stands for a ``None``).
+
+    Examples
+    --------
+    >>> _arrow_column(np.array([1.5, np.nan])).to_pylist()
+    [1.5, None]
+    >>> _arrow_column(np.ma.MaskedArray([True, False], mask=[False, True])).to_pylist()
+    [True, None]
+    """
     import pyarrow as pa
 
-    return pa.array(data.tolist() if data.dtype == object else data)
+    if data.dtype == object:
+        return pa.array(data.tolist())
+    return pa.array(data, from_pandas=data.dtype.kind == "f")
 
 
 def export(fc: Mapping[str, Any], fmt: ExportFormat, crs: str, layer: str) -> bytes:

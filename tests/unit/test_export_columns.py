@@ -239,9 +239,61 @@ def test_a_metrics_typed_array_is_the_table_column_its_values_give(values, digit
     flat = _flat_column("m", listed)
     assert flat is not None
     want = _typed(*flat)
-    if typed is None:  # nothing typed ahead: no value at all, or flags with nulls among them
-        assert all(v is None for v in listed) or None in values
+    if typed is None:  # nothing typed ahead: no value at all, or an object array
+        assert all(v is None for v in listed) or (not as_list and None in values)
         return
     assert typed.dtype == want.dtype
     assert typed.shape == want.shape
-    assert np.array_equal(typed, want, equal_nan=typed.dtype.kind == "f")
+    # nulls where the JSON has None: masked (flags, integers) or NaN (floats), alike
+    assert np.array_equal(np.ma.getmaskarray(typed), np.ma.getmaskarray(want))
+    # and every value the JSON's, a null where it has None
+    assert [None if v is None or v != v else v for v in typed.tolist()] == listed
+
+
+def test_flags_and_counts_with_nulls_are_nullable_fields_in_every_file(tmp_path: Path) -> None:
+    # A home outside the canopy tile has no 30 % flag and no count: GDAL (FlatGeobuf,
+    # GeoPackage) and Arrow (GeoParquet) get a boolean and an integer field with a null
+    # there, not text ("False") or floats; read back with GDAL itself and with pyarrow.
+    import pyarrow.parquet as pq
+
+    from gsl_service.exports import FORMATS, export
+
+    meets = [True, None, False, True]
+    trees = [3, None, 0, 7]
+    dist = [1.5, None, 2.0, 3.25]
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [121000.0 + i, 487000.0]},
+                "properties": {"home": f"h{i}", "meets_30": m, "trees": t, "dist": d},
+            }
+            for i, (m, t, d) in enumerate(zip(meets, trees, dist, strict=True))
+        ],
+    }
+    want = {f"h{i}": (m, t, d) for i, (m, t, d) in enumerate(zip(meets, trees, dist, strict=True))}
+    for name in ("flatgeobuf", "gpkg"):
+        fmt = FORMATS[name]
+        path = tmp_path / f"homes.{fmt.extension}"
+        path.write_bytes(export(fc, fmt, "EPSG:28992", "homes"))
+        info = pyogrio.read_info(path)
+        types = dict(zip(info["fields"].tolist(), info["dtypes"].tolist(), strict=True))
+        assert types == {"home": "object", "meets_30": "bool", "trees": "int64", "dist": "float64"}
+        table = pyogrio.read_arrow(path)[1]
+        rows = zip(
+            *(table.column(c).to_pylist() for c in ("home", "meets_30", "trees", "dist")),
+            strict=True,
+        )
+        assert {h: (m, t, d) for h, m, t, d in rows} == want, name  # FlatGeobuf reorders
+    parquet = tmp_path / "homes.parquet"
+    parquet.write_bytes(export(fc, FORMATS["geoparquet"], "EPSG:28992", "homes"))
+    table = pq.read_table(parquet)
+    assert [str(table.schema.field(c).type) for c in ("meets_30", "trees", "dist")] == [
+        "bool",
+        "int64",
+        "double",
+    ]
+    assert table.column("meets_30").to_pylist() == meets
+    assert table.column("trees").to_pylist() == trees
+    assert table.column("dist").to_pylist() == dist

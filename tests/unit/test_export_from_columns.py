@@ -327,7 +327,7 @@ def test_an_assembled_metrics_numbers_go_to_the_export_as_typed_when_made(monkey
         "homes", geoms, TableFeatures(FeatureTable(geoms, columns, RD_NEW), rows), rows, RD_NEW
     )
     trees = (np.arange(n) % 7).astype(float)
-    trees[3] = np.nan  # one home without a value: the counts become floats with a NaN
+    trees[3] = np.nan  # one home without a value: a count masked there (a null, not 0)
     declared = {
         "trees_within": metric("trees_within", "Bomen", "Trees", "count", digits=0),
         "park_distance_m": metric("park_distance_m", "Park", "Park", "m", digits=1),
@@ -343,7 +343,8 @@ def test_an_assembled_metrics_numbers_go_to_the_export_as_typed_when_made(monkey
     made = columns_of(fc)
     assert made is not None
     assert sorted(made.arrays) == ["meets_3", "park_distance_m", "trees_within"]
-    assert made.arrays["trees_within"].dtype == np.float64
+    assert made.arrays["trees_within"].dtype == np.int64
+    assert made.arrays["trees_within"].tolist()[3:5] == [None, 4]
     assert fc["features"][3]["properties"]["trees_within"] is None
     assert fc["features"][4]["properties"]["trees_within"] == 4
     want = to_geoparquet(dict(fc), RD_NEW)  # a plain dict: from the features

@@ -225,8 +225,8 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
 
     The array (made from the same rounding, no look per value) is what a table of
     typed columns holds for those values: ``float64`` with ``NaN`` for ``None`` when
-    they are floats, or integers with a ``None`` among them; ``int64`` when they are
-    integers only; ``bool`` for flags (a list of flags: with no ``None`` among them).
+    they are floats; ``int64`` when they are integers, ``bool`` for flags — both
+    masked where the value is ``None`` (a nullable field in GDAL, nulls in Arrow).
     It is ``None`` for anything else: no value at all (empty, or every one ``None``),
     words, or values rounded one by one. An export of a
     large output takes it instead of typing 650,000 values again
@@ -238,17 +238,23 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
     ([1.2, None], array([1.2, nan]))
     >>> rounded_column(np.array([2.0, 3.6]), 0)
     ([2, 4], array([2, 4]))
-    >>> rounded_column(np.array([2.0, np.inf]), 0)
-    ([2, None], array([ 2., nan]))
+    >>> listed, typed = rounded_column(np.array([2.0, np.inf]), 0)
+    >>> listed, typed.dtype.name, typed.tolist()
+    ([2, None], 'int64', [2, None])
     >>> rounded_column(np.array([np.nan]), 0), rounded_column(["a"], 0)
     (([None], None), (['a'], None))
-    >>> rounded_column([True, False], 2), rounded_column([True, None], 2)
-    (([True, False], array([ True, False])), ([True, None], None))
+    >>> rounded_column([True, False], 2)
+    ([True, False], array([ True, False]))
+    >>> listed, typed = rounded_column([True, None], 2)
+    >>> listed, typed.dtype.name, typed.tolist()
+    ([True, None], 'bool', [True, None])
+    >>> rounded_column([None, None], 2)
+    ([None, None], None)
     """
     if isinstance(values, list):
         kinds = set(map(type, values))
         if kinds <= _UNROUNDED:  # flags and words pass as they are (one type look per value)
-            return list(values), np.asarray(values, dtype=bool) if kinds == {bool} else None
+            return values[:], _flags(values, kinds)
     arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
     if arr.dtype.kind in "fiu":
         a = arr.astype(float)
@@ -258,18 +264,30 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
         if digits <= 0:
             ints = np.where(ok, r, 0).astype(np.int64)
             out = ints.astype(object)  # Python ints
-            typed = ints if ok.all() else np.where(ok, ints.astype(float), np.nan)
+            typed = ints if ok.all() else np.ma.MaskedArray(ints, mask=~ok)
         else:
             out = r.astype(object)
             typed = np.where(ok, r, np.nan)
         out[~ok] = None
-        return list(out.tolist()), typed if ok.any() else None
+        return out.tolist(), typed if ok.any() else None
     if arr.dtype.kind == "b":
         return [bool(x) for x in arr.tolist()], arr.astype(bool) if len(arr) else None
     listed = [
         round_value(x, digits) for x in (values.tolist() if hasattr(values, "tolist") else values)
     ]
     return listed, None
+
+
+def _flags(values: list[Any], kinds: set[type]) -> np.ndarray | None:
+    """Return a list of flags (``None`` among them or not) as one array, else ``None``."""
+    if kinds == {bool}:
+        return np.asarray(values, dtype=bool)
+    if kinds != {bool, type(None)}:
+        return None
+    listed = np.asarray(values, dtype=object)
+    mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    listed[mask] = False
+    return np.ma.MaskedArray(listed.astype(bool), mask=mask)
 
 
 def metric(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:

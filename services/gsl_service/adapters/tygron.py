@@ -233,20 +233,25 @@ class TygronSession:
         return [d for d in doc if isinstance(d, dict)]
 
     def post_event(self, event: str, params: list[Any]) -> None:
-        """POST one editor event (any 2xx is success); raise TygronUnavailable."""
+        """POST one editor event (any 2xx is success); raise TygronUnavailable.
+
+        The reply's body is not read: only its status counts.
+        """
         path = f"/api/session/event/{event}/"
         try:
-            resp = self.client.post(
+            with self.client.stream(
+                "POST",
                 f"{self.base_url}{path}",
                 content=orjson.dumps(params),
                 headers={**self._headers(), "Content-Type": "application/json"},
-            )
+            ) as resp:
+                status = resp.status_code
         except UnsafeURL as err:
             raise TygronUnavailable(f"{err}") from None
         except httpx.HTTPError as err:
             raise TygronUnavailable(f"{path} failed: {type(err).__name__}") from None
-        if not 200 <= resp.status_code < 300:
-            raise self._fail(f"event {event}", resp.status_code)
+        if not 200 <= status < 300:
+            raise self._fail(f"event {event}", status)
 
 
 def items_as_features(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
