@@ -21,6 +21,7 @@ import httpx
 import orjson
 
 from gsl_service.errors import InvalidInput
+from gsl_service.http_reads import post_status
 from gsl_service.inputs import AddressGuard, UnresolvableHost, UnsafeURL, pinned_client
 from gsl_service.jobs.model import JobInfo, JobStatus, Subscriber
 
@@ -44,18 +45,6 @@ def callback_status(job: JobInfo) -> dict[str, Any]:
     if job.error:
         info["exception"] = job.error
     return info
-
-
-def _status_of_post(client: httpx.Client, uri: str, body: bytes) -> int:
-    """POST ``body`` as JSON to ``uri``; return the status without reading the reply's body.
-
-    Only the status counts: a receiver answering a large (or endless, or highly
-    compressed) body costs the poster neither memory nor time.
-    """
-    with client.stream(
-        "POST", uri, content=body, headers={"Content-Type": "application/json"}
-    ) as resp:
-        return resp.status_code
 
 
 class CallbackPoster:
@@ -165,7 +154,7 @@ class CallbackPoster:
             return False
         for attempt in range(self.retries + 1):
             try:
-                status = _status_of_post(self._client, uri, body)
+                status = post_status(self._client, uri, body, {"Content-Type": "application/json"})
                 if status < 400:
                     return True
                 if 400 <= status < 500 and status not in (408, 429):

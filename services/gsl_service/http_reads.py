@@ -122,3 +122,36 @@ def body_chunks(resp: httpx.Response, step: int = READ_SIZE) -> Iterator[bytes]:
         raise httpx.DecodingError(f"the body is not valid {codings[0]} data: {err}") from None
     if rest:
         yield rest
+
+
+#: A reply body a post judged by its status reads to the end (so its connection is kept).
+SMALL_REPLY = 64 << 10
+
+
+def post_status(
+    client: httpx.Client, url: str, body: bytes, headers: dict[str, str] | None = None
+) -> int:
+    """POST ``body`` to ``url``; return the reply's status, its body read only when small.
+
+    For posts whose reply counts by its status alone (a subscriber's callback, a Tygron
+    event). A body declared at most :data:`SMALL_REPLY` bytes (``Content-Length``) is
+    read to its end, so the connection can serve the next post; any other body —
+    larger, of no declared length, compressed to a thousandfold — is left unread and
+    its connection closed: a receiver's reply costs the poster neither memory nor the
+    time of waiting for it. An error while reading that small body is only logged: the
+    status has arrived.
+
+    Raises
+    ------
+    httpx.HTTPError
+        When the post fails before a status arrives.
+    """
+    with client.stream("POST", url, content=body, headers=headers) as resp:
+        length = resp.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) <= SMALL_REPLY:
+            try:
+                for _ in resp.iter_raw():
+                    pass
+            except httpx.HTTPError as err:
+                log.info("reply of %s not read to its end: %s", url, err)
+        return resp.status_code

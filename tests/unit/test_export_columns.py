@@ -216,6 +216,7 @@ _NUMBERS = st.one_of(
         st.floats(-1e15, 1e15) | st.sampled_from([math.nan, math.inf, -math.inf, -0.0]), max_size=8
     ),
     st.lists(st.floats(-1e6, 1e6), max_size=8),
+    st.lists(st.floats(-1e20, 1e20) | st.sampled_from([2.0**63, -(2.0**63), math.nan]), max_size=8),
     st.lists(st.integers(-(2**40), 2**40), max_size=8),
     st.lists(st.booleans(), max_size=8),
     st.lists(st.booleans() | st.none(), max_size=8),
@@ -246,8 +247,9 @@ def test_a_metrics_typed_array_is_the_table_column_its_values_give(values, digit
     assert typed.shape == want.shape
     # nulls where the JSON has None: masked (flags, integers) or NaN (floats), alike
     assert np.array_equal(np.ma.getmaskarray(typed), np.ma.getmaskarray(want))
-    # and every value the JSON's, a null where it has None
+    # and every value the JSON's, a null where it has None; the export's the same
     assert [None if v is None or v != v else v for v in typed.tolist()] == listed
+    assert [None if v is None or v != v else v for v in want.tolist()] == listed
 
 
 def test_flags_and_counts_with_nulls_are_nullable_fields_in_every_file(tmp_path: Path) -> None:

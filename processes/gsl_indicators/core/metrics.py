@@ -241,6 +241,8 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
     >>> listed, typed = rounded_column(np.array([2.0, np.inf]), 0)
     >>> listed, typed.dtype.name, typed.tolist()
     ([2, None], 'int64', [2, None])
+    >>> rounded_column(np.array([1e19, np.nan]), 0)  # beyond int64: exact ints, typed as floats
+    ([10000000000000000000, None], array([1.e+19,    nan]))
     >>> rounded_column(np.array([np.nan]), 0), rounded_column(["a"], 0)
     (([None], None), (['a'], None))
     >>> rounded_column([True, False], 2)
@@ -261,6 +263,10 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
         ok = np.isfinite(a)
         r = np.round(a, max(digits, 0)) + 0.0
         typed: np.ndarray
+        if digits <= 0 and ((r[ok] >= 2.0**63) | (r[ok] < -(2.0**63))).any():
+            # beyond int64: Python's own ints, exact; typed as floats (as an export types them)
+            listed = [int(x) if k else None for x, k in zip(r.tolist(), ok.tolist(), strict=True)]
+            return listed, np.where(ok, r, np.nan)
         if digits <= 0:
             ints = np.where(ok, r, 0).astype(np.int64)
             out = ints.astype(object)  # Python ints

@@ -44,7 +44,7 @@ import orjson
 
 from gsl_indicators.core.metrics import score_name
 from gsl_service.errors import Forbidden, ServiceError
-from gsl_service.http_reads import body_chunks
+from gsl_service.http_reads import body_chunks, post_status
 from gsl_service.inputs import AddressGuard, UnsafeURL, pinned_client
 
 #: Tygron item types the trigger can read, and their editor event sets and TQL names.
@@ -235,17 +235,16 @@ class TygronSession:
     def post_event(self, event: str, params: list[Any]) -> None:
         """POST one editor event (any 2xx is success); raise TygronUnavailable.
 
-        The reply's body is not read: only its status counts.
+        Only the reply's status counts (:func:`~gsl_service.http_reads.post_status`).
         """
         path = f"/api/session/event/{event}/"
         try:
-            with self.client.stream(
-                "POST",
+            status = post_status(
+                self.client,
                 f"{self.base_url}{path}",
-                content=orjson.dumps(params),
-                headers={**self._headers(), "Content-Type": "application/json"},
-            ) as resp:
-                status = resp.status_code
+                orjson.dumps(params),
+                {**self._headers(), "Content-Type": "application/json"},
+            )
         except UnsafeURL as err:
             raise TygronUnavailable(f"{err}") from None
         except httpx.HTTPError as err:
