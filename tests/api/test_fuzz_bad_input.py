@@ -672,3 +672,25 @@ def test_every_process_has_mutations() -> None:
     for ind in PROCESSES:
         for name in [*_geo_names(ind), *(p.name for p in ind.parameters)]:
             assert (ind.id, name) in covered
+
+
+HUGE_DWELLINGS = [
+    (pid, m)
+    for pid, m in ALL_MUTATIONS
+    if m[0] in ("buildings: huge dwellings", "dwellings: huge dwellings")
+]
+
+
+@pytest.mark.parametrize(("pid", "mutation"), HUGE_DWELLINGS, ids=[p for p, _ in HUGE_DWELLINGS])
+def test_a_home_of_1e300_dwellings_answers_without_a_500(
+    client: Any, pid: str, mutation: Mutation
+) -> None:
+    """Found by ``make fuzz``: a count beyond the 64-bit integers once reached canonical
+    JSON as an int (which it cannot write: a 500); such whole numbers are floats."""
+    run_mutation(client, pid, mutation)
+    if pid == "green-per-dwelling":
+        run_mutation(client, pid, mutation, asynchronous=True)
+
+
+def test_the_huge_dwellings_cases_are_there() -> None:
+    assert len(HUGE_DWELLINGS) >= 5 and "green-per-dwelling" in dict(HUGE_DWELLINGS)

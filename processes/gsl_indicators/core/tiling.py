@@ -804,6 +804,17 @@ class Merged:
 def merge_parts(parts: Sequence[bytes], n_features: int) -> Merged:
     """Scatter per-feature values to their positions; sum per-area partials in tile order.
 
+    A per-feature column takes the type that holds every part's values (numpy's
+    ``result_type``): one tile's integers (``np.bincount`` of nothing gives int64 zeros)
+    never truncate another's floats.
+
+    Examples
+    --------
+    >>> first = TilePart(0, np.array([1]), {"m2": np.zeros(1, dtype=np.int64)})
+    >>> second = TilePart(1, np.array([0, 2]), {"m2": np.array([1708.1, 0.5])})
+    >>> merge_parts([encode_part(first), encode_part(second)], 3).feature["m2"].tolist()
+    [1708.1, 0.0, 0.5]
+
     Raises
     ------
     ValueError
@@ -811,13 +822,15 @@ def merge_parts(parts: Sequence[bytes], n_features: int) -> Merged:
     """
     decoded = sorted((decode_part(p) for p in parts), key=lambda p: p.tile)
     seen = np.zeros(n_features, dtype=np.int64)
-    feature: dict[str, np.ndarray] = {}
+    kinds: dict[str, list[np.dtype[Any]]] = {}
+    for part in decoded:  # a column's type is every part's: a tile's empty sums may be ints
+        for k, v in part.feature.items():
+            kinds.setdefault(k, []).append(v.dtype)
+    feature = {k: np.zeros(n_features, dtype=np.result_type(*d)) for k, d in kinds.items()}
     area: dict[str, np.ndarray] = {}
     for part in decoded:
         seen[part.core] += 1
         for k, v in part.feature.items():
-            if k not in feature:
-                feature[k] = np.zeros(n_features, dtype=v.dtype)
             feature[k][part.core] = v
         for k, v in part.area.items():
             area[k] = area[k] + v if k in area else v.astype(float).copy()

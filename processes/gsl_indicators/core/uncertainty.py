@@ -590,6 +590,9 @@ def summarise(
     profile = resolve_profile(params) if scored else None
     area_type = params.get("area_type")
     report: dict[str, Any] = {}
+    per_sample: dict[
+        str, tuple[np.ndarray, np.ndarray]
+    ] = {}  # scored: scores, meets (NaN: unknown)
     for name in names:
         metric = declared.get(name)
         digits = None if metric is None else metric.digits + 2
@@ -621,6 +624,9 @@ def summarise(
                 entry["probability_meeting_norm"] = (
                     round(float(meets.mean()), 4) if known.any() else None
                 )
+                met = np.full(len(vals), np.nan)
+                met[known] = meets
+                per_sample[name] = (np.asarray(scores, dtype=float), met)
         report[name] = entry
     out: dict[str, Any] = {
         "method": "monte-carlo",
@@ -636,13 +642,16 @@ def summarise(
     }
     if profile is not None:
         ind = profile.indicators.get(indicator.id)
-        head = ind.headline if ind is not None else None
-        if head is not None and head in report and "score" in report[head]:
+        heads = [h for h in (ind.headlines() if ind is not None else []) if h in per_sample]
+        if ind is not None and isinstance(ind.headline, str) and heads:
+            head = heads[0]
             out["headline"] = {
                 "metric": head,
                 "score": report[head]["score"],
                 "probability_meeting_norm": report[head]["probability_meeting_norm"],
             }
+        elif heads:  # a list: the worst of their scores, sample by sample
+            out["headline"] = _worst_headline(heads, per_sample, report)
     refused = [s for s in samples if s.error is not None]
     if refused:
         out["invalid"] = [
@@ -651,6 +660,45 @@ def summarise(
             if s.error is not None
         ]
     return out
+
+
+def _worst_headline(
+    heads: Sequence[str],
+    per_sample: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    report: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Return the ``headline`` of a profile whose headline is a list of metrics.
+
+    As the scorecard's headline (:func:`~gsl_indicators.core.scoring.headline_score`):
+    in each sample the worst score of the metrics that have one; it meets the norm when
+    every metric known in that sample does. ``baseline`` is the worst baseline score.
+
+    Examples
+    --------
+    >>> per = {"a": (np.array([7.0, 2.0, np.nan]), np.array([1.0, 0.0, np.nan])),
+    ...        "b": (np.array([5.0, 9.0, np.nan]), np.array([0.0, 1.0, np.nan]))}
+    >>> rep = {"a": {"score": {"baseline": 7.0}}, "b": {"score": {"baseline": 5.5}}}
+    >>> h = _worst_headline(["a", "b"], per, rep)
+    >>> h["metric"], h["score"]["baseline"], h["score"]["n"], h["score"]["mean"]
+    (['a', 'b'], 5.5, 2, 3.5)
+    >>> h["probability_meeting_norm"]
+    0.0
+    """
+    scores = np.vstack([per_sample[h][0] for h in heads])
+    met = np.vstack([per_sample[h][1] for h in heads])
+    has = np.isfinite(scores).any(axis=0)
+    worst = np.full(scores.shape[1], np.nan)
+    worst[has] = np.nanmin(scores[:, has], axis=0)
+    known = ~np.isnan(met)
+    meets = np.where(known, met, 1.0).min(axis=0)[known.any(axis=0)]
+    baselines = [report[h]["score"]["baseline"] for h in heads]
+    present = [b for b in baselines if b is not None]
+    return {
+        "metric": list(heads),
+        "headline_rule": {"worst_of": list(heads)},
+        "score": {"baseline": min(present) if present else None, **_stats(worst, 2)},
+        "probability_meeting_norm": round(float(meets.mean()), 4) if len(meets) else None,
+    }
 
 
 def _score(

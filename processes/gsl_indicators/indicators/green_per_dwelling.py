@@ -199,9 +199,12 @@ def _ordered_sums(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: in
     --------
     >>> _ordered_sums(np.array([1, 0, 1]), np.array([9, 4, 2]), np.array([0.1, 5.0, 0.2]), 2)
     array([5. , 0.3])
+    >>> _ordered_sums(np.array([], dtype=int), np.array([], dtype=int), np.array([]), 2)
+    array([0., 0.])
     """
     order = np.lexsort((cols, rows))
-    return np.bincount(rows[order], weights=weights[order], minlength=n)
+    sums = np.bincount(rows[order], weights=weights[order], minlength=n)
+    return sums.astype(float, copy=False)  # no row at all: bincount gives int64 zeros
 
 
 def home_sums(
