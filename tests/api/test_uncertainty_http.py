@@ -84,3 +84,17 @@ def test_a_headline_of_several_metrics_is_their_worst_sample_by_sample(client):
     )
     assert empty.status_code == 200, empty.text
     assert values(empty.json())["uncertainty"]["headline"]["metric"] == heads
+
+
+def test_a_headline_of_several_metrics_only_when_all_are_summarised(client):
+    # `metrics` naming one of soil's three headline metrics: that one is reported, but
+    # no headline stands for the worst of three that were not all looked at
+    soil = registry().get("soil")
+    spec = {"samples": 10, "seed": 7, "metrics": ["sealed_share"]}
+    r = client.post(
+        "/processes/soil/execution", json={"inputs": {**soil.example, "uncertainty": spec}}
+    )
+    assert r.status_code == 200, r.text
+    report = values(r.json())["uncertainty"]
+    assert list(report["metrics"]) == ["sealed_share"]
+    assert "headline" not in report

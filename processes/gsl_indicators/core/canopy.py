@@ -247,8 +247,8 @@ class CanopyParts:
     def concat(cls, parts: Sequence[CanopyParts]) -> CanopyParts:
         """Return the terms of several parts together."""
         names = [f.name for f in fields(cls)]
-        if not parts:
-            return cls(*(np.zeros(0) for _ in names))
+        if not parts:  # keys and zones are integers, areas floats: as every part has them
+            return cls(*(np.zeros(0, float if n.endswith("area") else np.int64) for n in names))
         return cls(*(np.concatenate([getattr(p, n) for p in parts]) for n in names))
 
 

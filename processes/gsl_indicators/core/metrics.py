@@ -179,7 +179,8 @@ def round_value(value: Any, digits: int) -> Any:
     """Return one metric value for output: rounded, ``None`` when not finite.
 
     Booleans and strings pass unchanged; ``digits`` 0 gives an ``int`` (a ``float``
-    beyond the 64-bit integers, which canonical JSON cannot write as integers).
+    beyond the signed 64-bit integers: orjson writes no integer past 2**64 − 1, GDAL
+    and Arrow none past 2**63 − 1); a number too large for a float is not finite.
 
     Examples
     --------
@@ -187,20 +188,22 @@ def round_value(value: Any, digits: int) -> Any:
     (0.1235, None, 3, True)
     >>> round_value(-0.00001, 2)  # no negative zero
     0.0
-    >>> round_value(1e300, 0)  # a whole number beyond int64 stays a float
-    1e+300
+    >>> round_value(1e300, 0), round_value(10**400, 0)  # beyond int64 a float; beyond floats
+    (1e+300, None)
     """
     if value is None or isinstance(value, bool | str | np.bool_):
         return bool(value) if isinstance(value, np.bool_) else value
     try:
         v = float(value)
+    except OverflowError:  # an int beyond any float
+        return None
     except (TypeError, ValueError):
         return value
     if not math.isfinite(v):
         return None
     if digits <= 0:
         whole = round(v)
-        return whole if -(2**63) <= whole < 2**63 else float(whole)  # JSON writers: int64
+        return whole if -(2**63) <= whole < 2**63 else float(whole)
     return round(v, digits) + 0.0
 
 
@@ -245,8 +248,8 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
     >>> listed, typed = rounded_column(np.array([2.0, np.inf]), 0)
     >>> listed, typed.dtype.name, typed.tolist()
     ([2, None], 'int64', [2, None])
-    >>> rounded_column(np.array([1e19, np.nan]), 0)  # beyond int64: floats
-    ([1e+19, None], array([1.e+19,    nan]))
+    >>> rounded_column(np.array([2.0, 1e19, np.nan]), 0)  # beyond int64: a float
+    ([2, 1e+19, None], array([2.e+00, 1.e+19,    nan]))
     >>> rounded_column(np.array([np.nan]), 0), rounded_column(["a"], 0)
     (([None], None), (['a'], None))
     >>> rounded_column([True, False], 2)
@@ -268,8 +271,12 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
         r = np.round(a, max(digits, 0)) + 0.0
         typed: np.ndarray
         if digits <= 0 and ((r[ok] >= 2.0**63) | (r[ok] < -(2.0**63))).any():
-            # beyond int64 (no JSON writer takes such an int): floats, as round_value gives
-            listed = [x if k else None for x, k in zip(r.tolist(), ok.tolist(), strict=True)]
+            # some beyond int64: those floats, the others ints, value by value as
+            # round_value gives them; typed as floats (as an export types such a column)
+            listed = [
+                (int(x) if -(2.0**63) <= x < 2.0**63 else x) if k else None
+                for x, k in zip(r.tolist(), ok.tolist(), strict=True)
+            ]
             return listed, np.where(ok, r, np.nan)
         if digits <= 0:
             ints = np.where(ok, r, 0).astype(np.int64)

@@ -642,15 +642,17 @@ def summarise(
     }
     if profile is not None:
         ind = profile.indicators.get(indicator.id)
-        heads = [h for h in (ind.headlines() if ind is not None else []) if h in per_sample]
-        if ind is not None and isinstance(ind.headline, str) and heads:
-            head = heads[0]
-            out["headline"] = {
-                "metric": head,
-                "score": report[head]["score"],
-                "probability_meeting_norm": report[head]["probability_meeting_norm"],
-            }
-        elif heads:  # a list: the worst of their scores, sample by sample
+        heads = ind.headlines() if ind is not None else []
+        if ind is not None and isinstance(ind.headline, str):
+            head = ind.headline
+            if head in per_sample:
+                out["headline"] = {
+                    "metric": head,
+                    "score": report[head]["score"],
+                    "probability_meeting_norm": report[head]["probability_meeting_norm"],
+                }
+        elif all(h in report for h in heads) and any(h in per_sample for h in heads):
+            # a list, every one of them summarised: the worst of their scores, sample by sample
             out["headline"] = _worst_headline(heads, per_sample, report)
     refused = [s for s in samples if s.error is not None]
     if refused:
@@ -670,8 +672,10 @@ def _worst_headline(
     """Return the ``headline`` of a profile whose headline is a list of metrics.
 
     As the scorecard's headline (:func:`~gsl_indicators.core.scoring.headline_score`):
-    in each sample the worst score of the metrics that have one; it meets the norm when
-    every metric known in that sample does. ``baseline`` is the worst baseline score.
+    in each sample the worst score of the metrics that have one (those with a norm band,
+    in ``per_sample``; the others are passed over); it meets the norm when every metric
+    known in that sample does. ``baseline`` is the worst baseline score; ``metric`` and
+    ``headline_rule`` name every candidate.
 
     Examples
     --------
@@ -683,15 +687,18 @@ def _worst_headline(
     (['a', 'b'], 5.5, 2, 3.5)
     >>> h["probability_meeting_norm"]
     0.0
+    >>> _worst_headline(["a", "c"], per, {**rep, "c": {}})["score"]["mean"]  # c: no band
+    4.5
     """
-    scores = np.vstack([per_sample[h][0] for h in heads])
-    met = np.vstack([per_sample[h][1] for h in heads])
+    scored = [h for h in heads if h in per_sample]
+    scores = np.vstack([per_sample[h][0] for h in scored])
+    met = np.vstack([per_sample[h][1] for h in scored])
     has = np.isfinite(scores).any(axis=0)
     worst = np.full(scores.shape[1], np.nan)
     worst[has] = np.nanmin(scores[:, has], axis=0)
     known = ~np.isnan(met)
     meets = np.where(known, met, 1.0).min(axis=0)[known.any(axis=0)]
-    baselines = [report[h]["score"]["baseline"] for h in heads]
+    baselines = [report[h]["score"]["baseline"] for h in scored]
     present = [b for b in baselines if b is not None]
     return {
         "metric": list(heads),
