@@ -590,7 +590,7 @@ TILING = Tiling(
 INDICATORS = (
     Indicator(
         id="green-per-dwelling",
-        version="2.1.0",
+        version="2.1.1",
         title={"nl": "Openbaar groen per woning", "en": "Public green per dwelling"},
         description={
             "nl": "Openbaar groen binnen 500 m per woning, getoetst aan 75 m² per woning.",
@@ -600,7 +600,10 @@ INDICATORS = (
         method=(
             "A home is a feature with `dwellings` > 0 (absent: 1); features with 0 are not "
             "homes and are left out of every count and share (`data_quality.not_homes`; "
-            "2.1.0: one definition of a home across all indicators, `gsl_indicators.core.homes`). "
+            "2.1.0: one definition of a home across all indicators, `gsl_indicators.core.homes`; "
+            "2.1.1: a tiled run whose first tile had no green within any home's reach gave "
+            "every home's green in whole m², truncated — fixed, and results cached before "
+            "are not served again). "
             "After PBL (Balans van de Leefomgeving 2010) and Alterra's *Groene meters*: the "
             "public green within `radius_m` of the homes, divided by every dwelling within "
             "that same reach (new dwellings nearby lower the figure, as PBL notes). "
