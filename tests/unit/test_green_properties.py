@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gsl_indicators.core import synthetic
@@ -81,6 +81,9 @@ def test_raising_park_distance_never_lowers_the_share(seed, r1, dr) -> None:
     crowns=st.lists(st.tuples(coord, coord, st.floats(1, 30)), min_size=0, max_size=10),
     extra=st.tuples(coord, coord, st.floats(1, 30)),
 )
+# found by `make fuzz`: two small crowns inside a large one; the union with a third
+# there came out 1.6e-9 m² smaller (of 258.7 m²: GEOS noding, 6e-12 of the area)
+@example(crowns=[(0.0, 0.0, 13.0), (0.0, 1.4362435362026579e-75, 1.0)], extra=(0.0, 0.0, 1.0))
 def test_adding_a_crown_never_lowers_canopy(crowns, extra) -> None:
     zones = np.array([shapely.box(-100, -100, 0, 100), shapely.box(0, -100, 100, 100)])
 
@@ -92,7 +95,9 @@ def test_adding_a_crown_never_lowers_canopy(crowns, extra) -> None:
         return canopy_area(geoms, zones, workers=2)
 
     before, after = area(crowns), area([*crowns, extra])
-    assert np.all(after >= before - 1e-9)
+    # never lower, but for floating-point noise relative to the area (a union's
+    # vertices are computed anew with every crown)
+    assert np.all(after >= before - 1e-9 * np.maximum(before, 1.0))
     # and the union is never more than the zone
     assert np.all(after <= shapely.area(zones) + 1e-6)
 
