@@ -33,6 +33,7 @@ from pyproj import CRS, Transformer
 from gsl_indicators.core.canonical import raw_text
 from gsl_indicators.core.collection_columns import FeatureColumns, columns_of
 from gsl_indicators.core.geojson_dicts import from_coordinates, geometry_dicts, shapes
+from gsl_indicators.core.metrics import with_nulls
 from gsl_indicators.core.sources import TableFeatures
 from gsl_service.errors import ServiceError
 from gsl_service.results import CRS84
@@ -222,7 +223,8 @@ def _typed(values: list[Any], kinds: set[type] | None = None) -> np.ndarray:
     """Return a column as a numpy array of one GDAL-friendly type.
 
     ``kinds``: the types of ``values`` when the caller has them already. Flags and
-    integers with ``None`` among them are a masked array (:func:`with_nulls`): GDAL
+    integers with ``None`` among them are a masked array
+    (:func:`~gsl_indicators.core.metrics.with_nulls`): GDAL
     writes them as nullable boolean and integer fields, Arrow as ``bool`` and
     ``int64`` with nulls — not as text or floats.
 
@@ -244,7 +246,7 @@ def _typed(values: list[Any], kinds: set[type] | None = None) -> np.ndarray:
         return np.asarray(values, dtype=float)  # None is NaN (numpy's own loop, ~10× faster)
     if kinds == {bool}:  # as below, without an isinstance per value
         return np.asarray(values, dtype=bool)
-    if kinds == {bool, _NONE}:
+    if kinds == {bool, type(None)}:
         return with_nulls(values, bool)
     if kinds == {int} and (not values or -(2**63) <= min(values) <= max(values) < 2**63):
         return np.asarray(values, dtype=np.int64)
@@ -258,31 +260,6 @@ def _typed(values: list[Any], kinds: set[type] | None = None) -> np.ndarray:
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return np.asarray([np.nan if v is None else float(v) for v in values], dtype=float)
     return np.asarray([None if v is None else str(v) for v in values], dtype=object)
-
-
-_NONE = type(None)
-
-
-def with_nulls(values: Sequence[Any], dtype: Any) -> np.ndarray:
-    """Return flags or integers with ``None`` among them as a masked array of ``dtype``.
-
-    Masked where the value is ``None`` (its data there ``0``/``False``); a plain array
-    when no value is ``None``.
-
-    Examples
-    --------
-    >>> m = with_nulls([True, None, False], bool)
-    >>> m.data.tolist(), m.mask.tolist()
-    ([True, False, False], [False, True, False])
-    >>> type(with_nulls([1, 2], np.int64)).__name__
-    'ndarray'
-    """
-    listed = np.asarray(values, dtype=object)
-    mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-    if not mask.any():
-        return listed.astype(dtype)
-    listed[mask] = 0
-    return np.ma.MaskedArray(listed.astype(dtype), mask=mask)
 
 
 def _mask_of(data: np.ndarray) -> np.ndarray | None:

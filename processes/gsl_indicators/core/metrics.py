@@ -207,7 +207,8 @@ def round_value(value: Any, digits: int) -> Any:
     return round(v, digits) + 0.0
 
 
-_UNROUNDED = frozenset({bool, str, type(None)})
+_NONE = type(None)
+_UNROUNDED = frozenset({bool, str, _NONE})
 
 
 def round_values(values: Any, digits: int) -> list[Any]:
@@ -263,7 +264,9 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
     if isinstance(values, list):
         kinds = set(map(type, values))
         if kinds <= _UNROUNDED:  # flags and words pass as they are (one type look per value)
-            return values[:], _flags(values, kinds)
+            if kinds == {bool}:
+                return values[:], np.asarray(values, dtype=bool)
+            return values[:], with_nulls(values, bool) if kinds == {bool, _NONE} else None
     arr = np.asarray(values) if not isinstance(values, np.ndarray) else values
     if arr.dtype.kind in "fiu":
         a = arr.astype(float)
@@ -295,16 +298,28 @@ def rounded_column(values: Any, digits: int) -> tuple[list[Any], np.ndarray | No
     return listed, None
 
 
-def _flags(values: list[Any], kinds: set[type]) -> np.ndarray | None:
-    """Return a list of flags (``None`` among them or not) as one array, else ``None``."""
-    if kinds == {bool}:
-        return np.asarray(values, dtype=bool)
-    if kinds != {bool, type(None)}:
-        return None
+def with_nulls(values: Sequence[Any], dtype: Any) -> np.ndarray:
+    """Return flags or integers with ``None`` among them as a masked array of ``dtype``.
+
+    Masked where the value is ``None`` (its data there ``0``/``False``); a plain array
+    when no value is ``None``. What a table of typed columns holds for such a column
+    (a nullable field in GDAL, nulls in Arrow): :func:`rounded_column` and the exports
+    (:func:`gsl_service.exports._typed`) make it alike.
+
+    Examples
+    --------
+    >>> m = with_nulls([True, None, False], bool)
+    >>> m.data.tolist(), m.mask.tolist()
+    ([True, False, False], [False, True, False])
+    >>> type(with_nulls([1, 2], np.int64)).__name__
+    'ndarray'
+    """
     listed = np.asarray(values, dtype=object)
     mask = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-    listed[mask] = False
-    return np.ma.MaskedArray(listed.astype(bool), mask=mask)
+    if not mask.any():
+        return listed.astype(dtype)
+    listed[mask] = 0
+    return np.ma.MaskedArray(listed.astype(dtype), mask=mask)
 
 
 def metric(id_: str, nl: str, en: str, unit: str, **kw: Any) -> Metric:

@@ -590,9 +590,8 @@ def summarise(
     profile = resolve_profile(params) if scored else None
     area_type = params.get("area_type")
     report: dict[str, Any] = {}
-    per_sample: dict[
-        str, tuple[np.ndarray, np.ndarray]
-    ] = {}  # scored: scores, meets (NaN: unknown)
+    # per scored metric and sample: its score, and whether it meets the norm (NaN: unknown)
+    per_sample: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name in names:
         metric = declared.get(name)
         digits = None if metric is None else metric.digits + 2
