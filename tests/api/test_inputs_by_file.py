@@ -64,6 +64,8 @@ FILES = {f"/homes.{fmt}": _file(HOMES, fmt) for fmt in ("fgb", "parquet", "geojs
     "/data/homes-fgb": _file(HOMES, "fgb"),
     "/data/homes-parquet": _file(HOMES, "parquet"),
     "/broken.fgb": b"fgb\x03fgb\x00" + b"\x00" * 64,
+    # cut short inside its last feature: GDAL would read it as fewer homes, or none
+    "/truncated.fgb": _file(HOMES, "fgb")[:-10],
 }
 SEEN: list[str] = []
 
@@ -192,6 +194,8 @@ def _lonlat(x: float, y: float) -> tuple[float, float]:
     ("ref", "words"),
     [
         ({"href": "/broken.fgb", "type": "application/flatgeobuf"}, ("not a readable FlatGeobuf",)),
+        ({"href": "/truncated.fgb"}, ("not a readable FlatGeobuf", "a truncated file")),
+        ({"href": "/truncated.fgb", "bbox": list(AREA.bounds)}, ("a truncated file",)),
         ({"href": "/homes.fgb", "bbox": [1, 2, 0, 3]}, ("bbox must be",)),
         ({"href": "/homes.fgb", "bbox": "all"}, ("bbox must be",)),
         ({"href": "/homes.fgb", "type": "image/png"}, ("media type 'image/png'",)),

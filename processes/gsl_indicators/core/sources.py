@@ -44,6 +44,7 @@ from __future__ import annotations
 import gc
 import io
 import math
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -53,6 +54,7 @@ import orjson
 import shapely
 
 from gsl_indicators.core.canonical import digest
+from gsl_indicators.core.fgb_complete import MAGIC, check_complete, check_count
 from gsl_indicators.core.geojson_dicts import geometry_dicts, geometry_texts
 from gsl_indicators.core.spec import InputError
 
@@ -650,6 +652,7 @@ def _read_gdal(
     from pyogrio.raw import read
 
     wanted: list[str] | None = None if attributes else []
+    declared = _flatgeobuf_declared(where)  # a truncated FlatGeobuf is refused, not read empty
     got = _read_arrow(where, bbox, fids, wanted) if _arrow_safe(where) else None
     if got is not None:
         meta, ids, wkb, fields = got
@@ -658,6 +661,8 @@ def _read_gdal(
             where, bbox=tuple(bbox) if bbox else None, return_fids=fids, columns=wanted
         )
     geoms = _from_wkb(wkb) if wkb is not None else np.full(len(fields[0]) if fields else 0, None)
+    if declared is not None and not bbox:
+        check_count(len(geoms), declared)
     columns = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
     # pyogrio (0.13) leaves the arrays it returns in a reference cycle (a Cython closure
     # of its feature reader), so only the cyclic collector frees them, and a run pauses
@@ -674,6 +679,29 @@ def _read_gdal(
         _crs_name(meta.get("crs")),
         fids=None if ids is None else np.asarray(ids, dtype=np.int64),
     )
+
+
+def _flatgeobuf_declared(where: str | io.BytesIO) -> int | None:
+    """Return a FlatGeobuf's declared feature count (``None``: another format).
+
+    Raises
+    ------
+    ValueError
+        When the file ends before its last feature does
+        (:func:`~gsl_indicators.core.fgb_complete.check_complete`).
+    """
+    if isinstance(where, io.BytesIO):
+        data = where.getbuffer()
+        if data[:4].tobytes() != MAGIC:
+            return None
+        return check_complete(lambda at, n: data[at : at + n].tobytes(), len(data))
+    fd = os.open(where, os.O_RDONLY)
+    try:
+        if os.pread(fd, 4, 0) != MAGIC:
+            return None
+        return check_complete(lambda at, n: os.pread(fd, n, at), os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
 
 
 def _from_wkb(wkb: np.ndarray, step: int = 65_536) -> np.ndarray:
