@@ -333,3 +333,27 @@ def test_keda_with_an_external_redis_needs_its_address_and_may_use_a_password() 
         "databaseIndex": "2",
         "enableTLS": "true",
     }
+
+
+def test_every_config_value_reaches_the_pods_as_a_setting(monkeypatch) -> None:
+    """A province raises the fetch limits and tiles by values; a misspelt value is refused."""
+    from gsl_service.settings import Settings
+
+    docs = render(
+        "config.fetchMaxBytes=1073741824",
+        "config.fetchTimeoutS=300",
+        "config.fetchMaxPages=5000",
+        "config.tileFeatures=15000",
+        "config.storedFeaturesMax=20000",
+        "config.tileEnabled=false",
+    )
+    data = one(docs, "ConfigMap", "t-gsl-indicators-config")["data"]
+    fields = set(Settings.model_fields)
+    for name, value in data.items():  # every variable names a setting (none is ignored)
+        assert name.startswith("GSL_") and name.removeprefix("GSL_").lower() in fields, name
+        monkeypatch.setenv(name, value)
+    s = Settings()
+    assert (s.fetch_max_bytes, s.fetch_timeout_s, s.fetch_max_pages) == (1073741824, 300.0, 5000)
+    assert (s.tile_features, s.stored_features_max, s.tile_enabled) == (15000, 20000, False)
+    assert (s.inline_features_max, s.tile_threshold, s.max_features) == (10000, 50000, 500000)
+    assert "fetchMaxByte" in refused("config.fetchMaxByte=1073741824")
