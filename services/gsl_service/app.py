@@ -24,6 +24,7 @@ from gsl_service.errors import OGC_EXCEPTION, ServiceError, ServiceUnavailable
 from gsl_service.limits import BodyLimit
 from gsl_service.ogc.api import GslAPI
 from gsl_service.ogc.config import pygeoapi_config
+from gsl_service.ogc.features import router as features_router
 from gsl_service.ogc.problems import PROBLEM_JSON, from_exception, problem
 from gsl_service.ogc.routes import router as ogc_router
 from gsl_service.routes.health import router as health_router
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
     app.include_router(menukaart_router)
     app.include_router(tygron_router)
     app.include_router(ogc_router)
+    app.include_router(features_router)
     mount_static(app, settings.assets_dir)
     # API keys inside, request ids / metrics / access log outside (they see 401 and 429)
     auth.install(app, settings)

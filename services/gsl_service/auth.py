@@ -308,8 +308,8 @@ def trigger_key(query_string: bytes) -> str | None:
     return values[0].strip() if values and values[0].strip() else None
 
 
-#: Routes of one job: ``/jobs/{id}`` and ``/jobs/{id}/results``.
-_JOB_PATH = re.compile(r"^/jobs/([^/]+)(?:/results(?:/[^/]+)?)?/?$")
+#: Routes of one job: ``/jobs/{id}``, ``/jobs/{id}/results`` and its features API.
+_JOB_PATH = re.compile(r"^/jobs/([^/]+)(?:/results(?:/[^/]+)?|/features(?:/.*)?)?/?$")
 
 
 def job_of_path(path: str) -> str | None:
@@ -320,6 +320,8 @@ def job_of_path(path: str) -> str | None:
     >>> job_of_path("/jobs/abc/results"), job_of_path("/jobs/abc"), job_of_path("/jobs")
     ('abc', 'abc', None)
     >>> job_of_path("/jobs/abc/results/buildings")  # one output as a file: the same job
+    'abc'
+    >>> job_of_path("/jobs/abc/features/collections/buildings/items/7")  # its features API
     'abc'
 
     """

@@ -109,7 +109,12 @@ def test_jobs_belong_to_the_key_that_created_them(secured) -> None:
     assert mine in alice_ids and theirs not in alice_ids
     listed = secured.get("/jobs?limit=1000", headers=bearer(ALICE)).json()
     assert listed["numberMatched"] == len(alice_ids)  # counted within the key's own jobs
-    for path in (f"/jobs/{theirs}", f"/jobs/{theirs}/results"):
+    for path in (
+        f"/jobs/{theirs}",
+        f"/jobs/{theirs}/results",
+        f"/jobs/{theirs}/features",
+        f"/jobs/{theirs}/features/collections/result/items",
+    ):
         assert_problem(secured.get(path, headers=bearer(ALICE)), 404, "no-such-job")
     assert_problem(secured.delete(f"/jobs/{theirs}", headers=bearer(ALICE)), 404, "no-such-job")
     # admin sees and may dismiss any job
@@ -118,6 +123,9 @@ def test_jobs_belong_to_the_key_that_created_them(secured) -> None:
     }
     assert {mine, theirs} <= admin_ids
     assert secured.get(f"/jobs/{mine}/results", headers=bearer(ALICE)).status_code == 200
+    assert secured.get(f"/jobs/{mine}/features", headers=bearer(ALICE)).status_code == 200
+    wait_for_job(_Keyed(secured, BOB), f"/jobs/{theirs}")
+    assert secured.get(f"/jobs/{theirs}/features", headers=bearer(OPS)).status_code == 200
     r = secured.delete(f"/jobs/{theirs}", headers=bearer(OPS))
     assert r.status_code == 200 and r.json()["status"] == "dismissed"
     r = secured.delete(f"/jobs/{mine}", headers=bearer(ALICE))

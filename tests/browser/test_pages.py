@@ -151,6 +151,12 @@ def test_menu_card_to_scorecard(tab: Any, server: Any) -> None:
     # download buttons for every format
     links = page.eval_on_selector_all("#downloads a", "els => els.map(e => e.href)")
     assert any("f=gpkg" in h for h in links) and any("f=csv" in h for h in links)
+    # the URL a QGIS user copies: this job's layers as OGC API – Features, answering
+    job_url = page.url.split("?")[0]
+    features = page.locator("#features-api code").inner_text()
+    assert features == f"{job_url}/features"
+    layers = httpx.get(f"{features}/collections", timeout=30).json()["collections"]
+    assert {c["id"] for c in layers} >= {"neighbourhoods"}
     tab.screenshot("job-play-space", full_page=True)
     tab.assert_clean()
 

@@ -366,7 +366,8 @@ def _link(links: ResultLinks, name: str, media: str, features: int) -> dict[str,
         "type": media,
         "rel": "enclosure",
         "title": (
-            f"{name}: {features} features (also f=geojson, flatgeobuf, geoparquet, gpkg or csv)"
+            f"{name}: {features} features (also f=geojson, flatgeobuf, geoparquet, gpkg or "
+            f"csv; paged: {links.base_url}/jobs/{links.job_id}/features/collections/{name}/items)"
         ),
     }
 

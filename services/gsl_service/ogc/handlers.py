@@ -310,6 +310,15 @@ def status_document(base_url: str, job: JobInfo) -> dict[str, Any]:
         links.append(
             {"href": f"{url}/results", "rel": REL_RESULTS, "type": JSON, "title": "Job results"}
         )
+    if job.status is JobStatus.successful:
+        links.append(
+            {
+                "href": f"{url}/features",
+                "rel": "service",
+                "type": JSON,
+                "title": "Its per-feature outputs as OGC API – Features collections (QGIS, GDAL)",
+            }
+        )
     doc["links"] = links
     return doc
 

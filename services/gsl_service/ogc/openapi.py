@@ -18,6 +18,7 @@ from pygeoapi.openapi import get_oas
 from gsl_indicators.core.spec import Indicator, Registry, registry
 from gsl_service.ogc.bundle import OAPIP, bundle
 from gsl_service.ogc.config import pygeoapi_config
+from gsl_service.ogc.features_openapi import features_paths
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -322,6 +323,9 @@ def build_openapi(
         }
     }
 
+    paths.update(
+        features_paths(bad, missing, _problem_response("The format asked for is not available"))
+    )
     paths["/health"] = {
         "get": {
             "summary": "Liveness and readiness",

@@ -247,6 +247,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sensitivity (tornado): range of the outcome per parameter",
     },
     "downloads": {"nl": "Downloads", "en": "Downloads"},
+    "features_api": {
+        "nl": "Dezelfde lagen als OGC API – Features, om doorheen te bladeren in QGIS "
+        "(Kaartlagen ▸ Kaartlaag toevoegen ▸ WFS / OGC API – Features) of GDAL (OAPIF:):",
+        "en": "The same layers as OGC API – Features, to page through in QGIS "
+        "(Layer ▸ Add Layer ▸ WFS / OGC API – Features) or GDAL (OAPIF:):",
+    },
     "downloads_intro": {
         "nl": "Per laag als GeoJSON, CSV (WKT) of GeoPackage, in het coördinatenstelsel van de invoer.",
         "en": "Per layer as GeoJSON, CSV (WKT) or GeoPackage, in the input's coordinate system.",

@@ -136,6 +136,10 @@ class Page:
         qs = urllib.parse.urlencode(params)
         return f"{self.root}{path}" + (f"?{qs}" if qs else "")
 
+    def absolute(self, path: str) -> str:
+        """Return the public URL of ``path`` (the configured base URL): what QGIS is given."""
+        return str(self.request.app.state.api.base_url).rstrip("/") + path
+
     def other_language_url(self) -> str:
         """Return this page's URL in the other language."""
         other = "en" if self.lang == "nl" else "nl"
