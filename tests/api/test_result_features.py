@@ -195,6 +195,55 @@ def test_bbox_selects_the_features_whose_geometry_meets_it(app, job) -> None:
     assert _selected(app, job, "bbox=0,0,1,1") == []
 
 
+def test_points_lines_the_whole_world_and_huge_numbers_as_boxes(app, job) -> None:
+    reference = _reference(app, job, "buildings")
+    rd = shapely.from_geojson([orjson.dumps(f["geometry"]).decode() for f in reference])
+    n = len(reference)
+    # a box of no size: what is at that point (the middle of home 7), in RD and in lon/lat
+    x, y = shapely.get_coordinates(shapely.point_on_surface(rd[7]))[0]
+    at = np.flatnonzero(shapely.intersects(rd, shapely.Point(x, y))).tolist()
+    assert 7 in at
+    assert _selected(app, job, f"bbox={x},{y},{x},{y}&bbox-crs={RD}") == at
+    lon, lat = TO_LONLAT.transform(x, y)
+    assert 7 in _selected(app, job, f"bbox={lon},{lat},{lon},{lat}")
+    # a line: the homes it crosses
+    y0, y1 = shapely.total_bounds(rd)[1], shapely.total_bounds(rd)[3]
+    crossed = np.flatnonzero(
+        shapely.intersects(rd, shapely.LineString([(x, y0), (x, y1)]))
+    ).tolist()
+    assert _selected(app, job, f"bbox={x},{y0},{x},{y1}&bbox-crs={RD}") == crossed
+    # the whole world in lon/lat (a web map zoomed out), and numbers far beyond any map
+    assert _selected(app, job, "bbox=-180,-90,180,90") == list(range(n))
+    assert _selected(app, job, "bbox=-180,-85.05,180,85.05") == list(range(n))
+    assert _selected(app, job, f"bbox=-1e300,0,1e300,1e300&bbox-crs={RD}") == list(range(n))
+    assert _selected(app, job, f"bbox=1e300,1e300,1e301,1e301&bbox-crs={RD}") == []
+
+
+def test_a_latitude_first_crs_is_offered_as_crs84_alone(tmp_path) -> None:
+    """Part 2 gives a CRS's own axis order: EPSG:4258 (latitude first) is not offered."""
+    from gsl_service.exports import FORMATS, export
+    from gsl_service.ogc.features import _offered
+    from gsl_service.ogc.features_layer import read_layer
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [5.1, 52.1]},
+                "properties": {},
+            }
+        ],
+    }
+    assert _offered(read_layer(export(fc, FORMATS["geoparquet"], "EPSG:4258", "x"))) == [
+        "OGC:CRS84"
+    ]
+    assert _offered(read_layer(export(fc, FORMATS["geoparquet"], "EPSG:28992", "x"))) == [
+        "OGC:CRS84",
+        "EPSG:28992",
+    ]
+
+
 def test_limits_offsets_and_datetime(app, job) -> None:
     n = len(_reference(app, job, "buildings"))
     huge = app.get(f"/jobs/{job}/features/collections/buildings/items?limit=1000000000000")
@@ -223,6 +272,9 @@ def test_limits_offsets_and_datetime(app, job) -> None:
         ("datetime=yesterday", "datetime", "RFC 3339"),
         ("datetime=2026-02-01/2026-01-01", "datetime", "ends before it starts"),
         ("filter=dwellings>1", "filter", "not a query parameter"),
+        ("bbox=-180,-91,180,91", "bbox", "±90"),
+        ("bbox=4,52,181,53", "bbox", "±180"),
+        ("bbox=4,52,5,53&bbox-crs=", "bbox-crs", "not a CRS of this collection"),
     ],
 )
 def test_bad_parameters_are_400_naming_them(app, job, query, name, words) -> None:
@@ -235,7 +287,7 @@ def test_what_is_not_there_is_404_and_a_format_not_offered_406(app, job) -> None
     base = f"/jobs/{job}/features"
     doc = assert_problem(app.get(f"{base}/collections/summary"), 404, "not-found", "buildings")
     assert doc["input"] == "collectionId"
-    for fid in ("60", "-1", "x", "9" * 40):
+    for fid in ("60", "-1", "x", "9" * 40, "²", "٣", "3 "):
         doc = assert_problem(app.get(f"{base}/collections/buildings/items/{fid}"), 404, "not-found")
         assert doc["input"] == "featureId"
     assert_problem(app.get("/jobs/no-such-job/features"), 404, "no-such-job")

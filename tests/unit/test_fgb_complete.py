@@ -106,3 +106,9 @@ def test_the_amsterdam_homes_cut_short(tmp_path) -> None:
     for cut in (1_500, 2_000, 10_000, 40_000, 41_000):
         with pytest.raises(InputError, match="truncated"):
             _read(data[:cut])
+
+
+def test_an_index_node_size_of_one_is_refused_at_once() -> None:
+    """A node size of 1 never reaches a root: refused, not computed for ever."""
+    with pytest.raises(ValueError, match="node size of 1"):
+        index_bytes(650_000, 1)

@@ -71,9 +71,15 @@ def index_bytes(count: int, node_size: int) -> int:
     42720
     >>> index_bytes(1, 16), index_bytes(1000, 0)
     (80, 0)
+    >>> index_bytes(2, 1)  # a tree of nodes of one entry never reaches a root
+    Traceback (most recent call last):
+    ...
+    ValueError: its header gives an index node size of 1 (0: no index, or 2 and more)
     """
     if node_size == 0 or count == 0:
         return 0
+    if node_size == 1:
+        raise ValueError("its header gives an index node size of 1 (0: no index, or 2 and more)")
     n = nodes = count
     while True:
         n = -(-n // node_size)

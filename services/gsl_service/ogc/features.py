@@ -25,6 +25,7 @@ the job's owner (or an admin key) alone sees them, as its results
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +39,7 @@ from gsl_service import result_parts
 from gsl_service.errors import ServiceError
 from gsl_service.exports import FORMATS, export, negotiate
 from gsl_service.ogc import features_query as q
-from gsl_service.ogc.features_layer import CRS84, Layer, cached_layer, cached_matching
+from gsl_service.ogc.features_layer import CRS84, Layer, cached_layer, cached_matching, read_layer
 from gsl_service.results import feature_outputs, output_crs
 
 router = APIRouter()
@@ -75,9 +76,14 @@ def _root(request: Request) -> str:
     return str(request.app.state.api.base_url).rstrip("/")
 
 
-def _sources(engine: Any, job_id: str) -> tuple[dict[str, Any], bytes]:
-    """Return ``{output: part or FeatureCollection}`` of a finished job, and its stored bytes."""
-    _, body = engine.get_job_result(job_id, hydrate=False)
+def _finished(engine: Any, job_id: str) -> bytes:
+    """Return a finished job's stored document (its errors: no such job, not ready, failed)."""
+    body: bytes = engine.get_job_result(job_id, hydrate=False)[1]
+    return body
+
+
+def _sources(body: bytes) -> dict[str, Any]:
+    """Return ``{output: part or (FeatureCollection, CRS)}`` of a stored document."""
     document = orjson.loads(body)
     out: dict[str, Any] = {}
     if isinstance(document, Mapping):
@@ -88,36 +94,41 @@ def _sources(engine: Any, job_id: str) -> tuple[dict[str, Any], bytes]:
                 out[name] = part
             elif name in inline:
                 out[name] = (inline[name], output_crs(document, name))
-    return out, body
+    return out
 
 
 def _layer(engine: Any, job_id: str, name: str) -> Layer:
-    """Return output ``name`` of job ``job_id`` as a layer (404 when it has none of that name)."""
-    sources, body = _sources(engine, job_id)
-    source = sources.get(name)
-    if source is None:
-        raise NotFound(
-            f"job '{job_id}' has no per-feature output '{name}'; it has {sorted(sources)}",
-            input_name="collectionId",
-        )
-    return _read(engine, job_id, name, source, body)
+    """Return output ``name`` of job ``job_id`` as a layer (404 when it has none of that name).
+
+    The job is looked up on every call (a dismissed job is gone at once); its layer is
+    kept by the digest of its stored document, so a page after the first neither parses
+    the document nor reads the file again.
+    """
+    body = _finished(engine, job_id)
+    key = f"{hashlib.sha256(body).hexdigest()}:{name}"
+
+    def make() -> Layer:
+        sources = _sources(body)
+        source = sources.get(name)
+        if source is None:
+            raise NotFound(
+                f"job '{job_id}' has no per-feature output '{name}'; it has {sorted(sources)}",
+                input_name="collectionId",
+            )
+        return _read(engine, job_id, name, source, key)
+
+    return cached_layer(key, make)
 
 
-def _read(engine: Any, job_id: str, name: str, source: Any, body: bytes) -> Layer:
+def _read(engine: Any, job_id: str, name: str, source: Any, key: str) -> Layer:
+    """Return the layer of one output (``key``: the name it is kept by)."""
     if isinstance(source, result_parts.Part):
-        blob_name = source.sha256 + result_parts.PARQUET
-
-        def stored() -> bytes:
-            data = engine.get_blob(blob_name)
-            if data is None:
-                raise NotFound(f"output '{name}' of job '{job_id}' is no longer stored")
-            return bytes(data)
-
-        return cached_layer(blob_name, stored)
-    fc, crs = source
-    # an inline output: its GeoParquet export, made once per stored document and output
-    key = hashlib.sha256(body + b"\0" + name.encode()).hexdigest()
-    return cached_layer(key, lambda: export(fc, FORMATS["geoparquet"], crs, name))
+        data = engine.get_blob(source.sha256 + result_parts.PARQUET)
+        if data is None:
+            raise NotFound(f"output '{name}' of job '{job_id}' is no longer stored")
+        return read_layer(bytes(data), key)
+    fc, crs = source  # an inline output: its GeoParquet export
+    return read_layer(export(fc, FORMATS["geoparquet"], crs, name), key)
 
 
 def _json(doc: Any, media: str = JSON, headers: Mapping[str, str] | None = None) -> Response:
@@ -130,7 +141,21 @@ def _check(request: Request, known: frozenset[str], offered: list[str]) -> str |
 
 
 def _offered(layer: Layer) -> list[str]:
-    return [CRS84] if layer.crs == CRS84 else [CRS84, layer.crs]
+    """Return the CRSs a layer is offered in: CRS84, and its own when its axes are x, y.
+
+    Part 2 gives coordinates in a CRS's own axis order; an output kept in a CRS whose
+    first axis is not east (EPSG:4258: latitude first) is offered in CRS84 alone.
+    """
+    if layer.crs == CRS84 or not _x_first(layer.crs):
+        return [CRS84]
+    return [CRS84, layer.crs]
+
+
+def _x_first(crs: str) -> bool:
+    from pyproj import CRS
+
+    axes = CRS.from_user_input(crs).axis_info
+    return bool(axes) and axes[0].direction.lower() in ("east", "west")
 
 
 def collection_document(root: str, job_id: str, name: str, layer: Layer) -> dict[str, Any]:
@@ -146,7 +171,6 @@ def collection_document(root: str, job_id: str, name: str, layer: Layer) -> dict
         ),
         "itemType": "feature",
         "crs": [q.crs_uri(c) for c in _offered(layer)],
-        "storageCrs": q.crs_uri(layer.crs),
         "links": [
             {"href": base, "rel": "self", "type": JSON, "title": "this collection"},
             {"href": f"{base}/items", "rel": "items", "type": GEOJSON, "title": "its features"},
@@ -161,6 +185,8 @@ def collection_document(root: str, job_id: str, name: str, layer: Layer) -> dict
             ],
         ],
     }
+    if layer.crs in _offered(layer):
+        doc["storageCrs"] = q.crs_uri(layer.crs)
     extent = layer.extent()
     if extent is not None:
         doc["extent"] = {"spatial": {"bbox": [extent], "crs": q.CRS84_URI}}
@@ -171,7 +197,7 @@ def collection_document(root: str, job_id: str, name: str, layer: Layer) -> dict
 async def landing(request: Request, job_id: str) -> Response:
     """Answer the landing page of a job's features API."""
     _check(request, q.OTHER_PARAMETERS, ["json"])
-    await run_in_threadpool(_sources, _engine(request), job_id)  # 404 unless finished
+    await run_in_threadpool(_finished, _engine(request), job_id)  # 404 unless finished
     root = _root(request)
     base = f"{root}/jobs/{job_id}/features"
     return _json(
@@ -202,7 +228,7 @@ async def landing(request: Request, job_id: str) -> Response:
 async def conformance(request: Request, job_id: str) -> Response:
     """Answer the conformance classes of the features API."""
     _check(request, q.OTHER_PARAMETERS, ["json"])
-    await run_in_threadpool(_sources, _engine(request), job_id)
+    await run_in_threadpool(_finished, _engine(request), job_id)
     return _json({"conformsTo": CONFORMANCE})
 
 
@@ -213,7 +239,13 @@ async def collections(request: Request, job_id: str) -> Response:
     engine, root = _engine(request), _root(request)
 
     def make() -> dict[str, Any]:
-        sources, body = _sources(engine, job_id)
+        body = _finished(engine, job_id)
+        digest = hashlib.sha256(body).hexdigest()
+
+        def layer_of(name: str, source: Any) -> Layer:
+            key = f"{digest}:{name}"
+            return cached_layer(key, lambda: _read(engine, job_id, name, source, key))
+
         return {
             "links": [
                 {
@@ -223,8 +255,8 @@ async def collections(request: Request, job_id: str) -> Response:
                 }
             ],
             "collections": [
-                collection_document(root, job_id, name, _read(engine, job_id, name, src, body))
-                for name, src in sources.items()
+                collection_document(root, job_id, name, layer_of(name, source))
+                for name, source in _sources(body).items()
             ],
         }
 
@@ -283,7 +315,11 @@ async def items(request: Request, job_id: str, name: str) -> Response:
         if box is None:
             matched = np.arange(layer.n, dtype=np.int64)
         else:
-            box_crs = q.crs_name(bbox_crs_raw, offered, "bbox-crs") if bbox_crs_raw else CRS84
+            box_crs = (
+                q.crs_name(bbox_crs_raw, offered, "bbox-crs") if bbox_crs_raw is not None else CRS84
+            )
+            if box_crs == CRS84:
+                q.check_lonlat(box)
             matched = cached_matching(layer, q.bbox_parts(box, box_crs), box_crs)
         rows = matched[offset : offset + limit] if offset < len(matched) else matched[:0]
         base = f"{root}/jobs/{job_id}/features/collections/{name}"
@@ -315,8 +351,8 @@ async def item(request: Request, job_id: str, name: str, feature_id: str) -> Res
 
         layer = _layer(engine, job_id, name)
         target = q.crs_name(crs_raw, _offered(layer), "crs") if crs_raw is not None else CRS84
-        text = feature_id.strip()
-        if not text.isdigit() or len(text) > 18 or int(text) >= layer.n:
+        text = feature_id
+        if not re.fullmatch(r"[0-9]{1,18}", text) or int(text) >= layer.n:
             raise NotFound(
                 f"collection '{name}' has no feature '{feature_id[:40]}'; its ids are "
                 f"0 to {layer.n - 1}",

@@ -9,9 +9,10 @@ the file's columns, as the GeoParquet download does (nested values as JSON text,
 feature's own ``id`` as ``feature_id``); a feature's id in the API is its position in
 the output (0, 1, …).
 
-Layers are kept in a small cache by the file's sha256 (content-addressed: a file
-never changes under its name), and so are the positions a ``bbox`` selected, so a
-client paging through one box reads and filters the file once.
+Layers are kept in a small cache by the digest of their job's stored document and the
+output's name (a stored result never changes; the job is still looked up on every
+request, so a dismissed job's layers are not served), and so are the positions a
+``bbox`` selected, so a client paging through one box reads, parses and filters once.
 """
 
 from __future__ import annotations
@@ -108,17 +109,25 @@ class Layer:
     def matching(self, boxes: Sequence[tuple[float, float, float, float]], crs: str) -> np.ndarray:
         """Return the positions of the features whose geometry meets any of ``boxes`` (in ``crs``).
 
-        The boxes are taken to this layer's CRS as polygons (their edges densified), so a
-        box in longitude/latitude selects what it covers on the map, not its corners'
-        rectangle; a feature's box prefilters, its geometry decides.
+        A box in another CRS than the layer's (CRS84) is first cut to the layer CRS's area
+        of use (beyond it a projection folds: a whole-world box would select nothing),
+        then taken to the layer's CRS as a shape with densified edges, so it selects what
+        it covers on the map, not its corners' rectangle. A feature's box prefilters, its
+        geometry decides. A box of no width or height is a line or a point.
         """
-        shapes = [shapely.segmentize(shapely.box(*b), _step(b)) for b in boxes]
-        if crs != self.crs:
+        shapes = []
+        for given in boxes:
+            box = self._within_use(given) if crs != self.crs else given
+            if box is not None:
+                shapes.append(_shape(box, densify=crs != self.crs))
+        if crs != self.crs and shapes:
             tr = Transformer.from_crs(crs, self.crs, always_xy=True)
             shapes = [
                 shapely.transform(s, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
                 for s in shapes
             ]
+        if not shapes:
+            return np.zeros(0, dtype=np.int64)
         area = shapely.union_all(shapes)
         if area.is_empty or not np.isfinite(shapely.bounds(area)).all():
             return np.zeros(0, dtype=np.int64)
@@ -131,6 +140,17 @@ class Layer:
             return rows.astype(np.int64)
         shapely.prepare(area)
         return rows[shapely.intersects(area, self.geometries(rows))].astype(np.int64)
+
+    def _within_use(
+        self, box: tuple[float, float, float, float]
+    ) -> tuple[float, float, float, float] | None:
+        """Return a CRS84 box cut to this layer's CRS's area of use (``None``: outside it)."""
+        use = CRS.from_user_input(self.crs).area_of_use
+        if use is None:
+            return box
+        x0, y0 = max(box[0], use.west), max(box[1], use.south)
+        x1, y1 = min(box[2], use.east), min(box[3], use.north)
+        return (x0, y0, x1, y1) if x0 <= x1 and y0 <= y1 else None
 
     def features(self, rows: np.ndarray, target: str) -> list[dict[str, Any]]:
         """Return the GeoJSON features at ``rows``, in CRS ``target`` (axis order as it defines)."""
@@ -152,9 +172,24 @@ class Layer:
         ]
 
 
-def _step(box: tuple[float, float, float, float]) -> float:
-    """Return the edge length a box is cut into before it is reprojected (64 pieces a side)."""
-    return max(box[2] - box[0], box[3] - box[1], 1e-9) / 64
+def _shape(box: tuple[float, float, float, float], densify: bool) -> Any:
+    """Return a box as a polygon (edges cut in 64 when ``densify``), a line or a point.
+
+    Examples
+    --------
+    >>> _shape((1.0, 2.0, 1.0, 2.0), True).wkt, _shape((1.0, 2.0, 3.0, 2.0), False).wkt
+    ('POINT (1 2)', 'LINESTRING (1 2, 3 2)')
+    >>> len(shapely.get_coordinates(_shape((0.0, 0.0, 1.0, 1.0), True)))
+    257
+    """
+    x0, y0, x1, y1 = box
+    if x0 == x1 and y0 == y1:
+        return shapely.Point(x0, y0)
+    if x0 == x1 or y0 == y1:
+        line = shapely.LineString([(x0, y0), (x1, y1)])
+        return shapely.segmentize(line, max(x1 - x0, y1 - y0) / 64) if densify else line
+    polygon = shapely.box(x0, y0, x1, y1)
+    return shapely.segmentize(polygon, max(x1 - x0, y1 - y0) / 64) if densify else polygon
 
 
 def parquet_crs(data: bytes) -> str:
@@ -197,13 +232,13 @@ def read_layer(data: bytes, key: str | None = None) -> Layer:
     )
 
 
-_LAYERS: _Lru[str, Layer] = _Lru(2)
+_LAYERS: _Lru[str, Layer] = _Lru(4)
 _MATCHES: _Lru[tuple[Any, ...], np.ndarray] = _Lru(16)
 
 
-def cached_layer(key: str, data: Callable[[], bytes]) -> Layer:
-    """Return the layer of the GeoParquet file of sha256 ``key`` (read once, then kept)."""
-    return _LAYERS.get(key, lambda: read_layer(data(), key))
+def cached_layer(key: str, make: Callable[[], Layer]) -> Layer:
+    """Return the layer kept as ``key``, made by ``make`` the first time (four are kept)."""
+    return _LAYERS.get(key, make)
 
 
 def cached_matching(

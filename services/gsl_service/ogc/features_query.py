@@ -184,6 +184,26 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
     return minx, miny, maxx, maxy
 
 
+def check_lonlat(box: tuple[float, float, float, float]) -> None:
+    """Raise a 400 naming ``bbox`` when a CRS84 box leaves longitude ±180 or latitude ±90.
+
+    Examples
+    --------
+    >>> check_lonlat((4.8, 52.3, 4.9, 52.4))
+    >>> check_lonlat((-180.0, -91.0, 180.0, 91.0))
+    Traceback (most recent call last):
+    ...
+    gsl_service.errors.InvalidInput: bbox: in CRS84 a longitude lies within ±180 and a latitude within ±90; got (-180.0, -91.0, 180.0, 91.0)
+    """
+    if not (min(box[0], box[2]) >= -180 and max(box[0], box[2]) <= 180) or not (
+        box[1] >= -90 and box[3] <= 90
+    ):
+        raise InvalidInput(
+            f"bbox: in CRS84 a longitude lies within ±180 and a latitude within ±90; got {box}",
+            input_name="bbox",
+        )
+
+
 def bbox_parts(
     box: tuple[float, float, float, float], crs: str
 ) -> list[tuple[float, float, float, float]]:
