@@ -538,6 +538,12 @@ class Fetcher:
         deadline = time.monotonic() + self.timeout_s
         path = urlsplit(url).path.lower()
         if media in TIFF_TYPES or (not media and path.endswith((".tif", ".tiff"))):
+            if ref.get("bbox") is not None:
+                raise FetchError(
+                    f"input '{name}': a bbox selects features of a vector layer (FlatGeobuf, "
+                    "GeoParquet, GeoJSON, OGC API – Features); a GeoTIFF is read whole",
+                    input_name=name,
+                )
             body, _, _ = self._get(name, url, self.max_bytes, deadline, "image/tiff")
             return {
                 "href": url,

@@ -64,6 +64,12 @@ def fetch_parameter(fetcher: Fetcher, param: Parameter, ref: Mapping[str, Any]) 
         not UTF-8 text or JSON, or the fetch failed.
     """
     name = param.name
+    if ref.get("bbox") is not None:
+        raise FetchError(
+            f"input '{name}' ({param.type}): a bbox selects features of a layer; "
+            "a parameter by reference is read whole",
+            input_name=name,
+        )
     media = _media(ref)
     if param.type != "string" or (media and (media in JSON_TYPES or media in TIFF_TYPES)):
         if media and media not in JSON_TYPES and media not in TIFF_TYPES:

@@ -132,6 +132,7 @@ def test_parameter_by_reference_async(client, docs_server):
         ({"href": "/msg.json", "type": "text/csv"}, "not supported"),
         ({"href": "/nothing.json"}, "HTTP 404"),
         ({"href": "http://10.0.0.1/msg.json"}, "not public"),
+        ({"href": "/msg.json", "bbox": [1, 2, 3, 4]}, "a bbox selects features of a layer"),
     ],
 )
 def test_parameter_reference_errors_name_the_input(client, docs_server, ref, reason):

@@ -196,6 +196,7 @@ def _lonlat(x: float, y: float) -> tuple[float, float]:
         ({"href": "/broken.fgb", "type": "application/flatgeobuf"}, ("not a readable FlatGeobuf",)),
         ({"href": "/truncated.fgb"}, ("not a readable FlatGeobuf", "a truncated file")),
         ({"href": "/truncated.fgb", "bbox": list(AREA.bounds)}, ("a truncated file",)),
+        ({"href": "/homes.fgb", "crs": "EPSG:28992"}, ("a reference takes the members", "'crs'")),
         ({"href": "/homes.fgb", "bbox": [1, 2, 0, 3]}, ("bbox must be",)),
         ({"href": "/homes.fgb", "bbox": "all"}, ("bbox must be",)),
         ({"href": "/homes.fgb", "type": "image/png"}, ("media type 'image/png'",)),

@@ -125,10 +125,30 @@ def test_unsupported_format_is_406_not_json(client: Any, play_job: str) -> None:
         (f"/jobs/{play_job}/results?f=xlsx", {}),
         (f"/jobs/{play_job}/results/neighbourhoods?f=shp", {}),
         (f"/jobs/{play_job}/results/summary?f=csv", {}),
+        (f"/jobs/{play_job}/results?f=csv&output=summary", {}),  # was JSON, a 200
+        (f"/jobs/{play_job}/results?f=gpkg&output=summary", {}),
         (f"/jobs/{play_job}/results", {"Accept": "application/xml"}),
     ):
         r = client.get(url, headers=headers)
         assert_problem(r, 406, "invalid-parameter-value", "not available")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=10", "bbox=0,0,1,1", "offset=5", "foo=bar", "output=neighbourhoods&filter=x"],
+)
+def test_a_query_parameter_the_results_do_not_take_is_a_400(
+    client: Any, play_job: str, query: str
+) -> None:
+    """Paging and filters belong to ``/jobs/{id}/features``; here they would be ignored."""
+    name = query.split("&")[-1].split("=")[0]
+    for path in (f"/jobs/{play_job}/results", f"/jobs/{play_job}/results/neighbourhoods"):
+        if path.endswith("neighbourhoods") and query.startswith("output="):
+            continue
+        r = client.get(f"{path}?{query}")
+        doc = assert_problem(r, 400, "invalid-parameter-value", "not a query parameter")
+        assert doc["input"] == name
+    assert client.get(f"/jobs/{play_job}/results?lang=en&f=json").status_code == 200
 
 
 def test_json_results_unchanged_by_default(client: Any, play_job: str) -> None:

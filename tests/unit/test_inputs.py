@@ -313,3 +313,11 @@ def test_parameter_reference_refused_without_allowlist(server) -> None:
 def test_unresolvable_host_is_told_apart() -> None:
     with pytest.raises(UnresolvableHost):
         AddressGuard().check("http://no-such-host.invalid/cb")
+
+
+@pytest.mark.parametrize("ref", [{"type": "image/tiff"}, {}])
+def test_a_bbox_on_a_geotiff_is_refused_not_ignored(server, fetcher, ref) -> None:
+    """A GeoTIFF is read whole: a bbox given with it is a 400 naming the input."""
+    with pytest.raises(FetchError, match="a GeoTIFF is read whole") as err:
+        fetcher.fetch("depth", {"href": server + "/depth.tif", "bbox": [1, 2, 3, 4], **ref})
+    assert err.value.input_name == "depth"

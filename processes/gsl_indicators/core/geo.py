@@ -606,6 +606,34 @@ def _parse_group(
         raise _geometry_error(name, kind, items, positions) from None
 
 
+#: The members of a reference to a layer (an OGC link with an optional ``bbox``).
+REFERENCE_MEMBERS = ("href", "type", "rel", "title", "hreflang", "bbox")
+
+
+def not_a_collection(name: str, value: Any) -> InputError:
+    """Return the error for a geo input that is no FeatureCollection, naming what is wrong.
+
+    A reference with a member no reference has is named as such (it is not read as a
+    reference, so it would otherwise be called "not a FeatureCollection").
+
+    Examples
+    --------
+    >>> str(not_a_collection("buildings", {"href": "https://x/a.fgb", "crs": "EPSG:28992"}))
+    "input 'buildings': a reference takes the members href, type, rel, title, hreflang and bbox; not 'crs'"
+    >>> str(not_a_collection("buildings", [1]))
+    "input 'buildings': expected a GeoJSON FeatureCollection"
+    """
+    if isinstance(value, Mapping) and "href" in value:
+        extra = sorted(str(k) for k in value if k not in REFERENCE_MEMBERS)
+        if extra:
+            return InputError(
+                name,
+                "a reference takes the members href, type, rel, title, hreflang and bbox; "
+                f"not {', '.join(repr(k) for k in extra)}",
+            )
+    return InputError(name, "expected a GeoJSON FeatureCollection")
+
+
 def parse_layer(
     spec: GeoInput,
     fc: Any,
@@ -626,7 +654,7 @@ def parse_layer(
     """
     name = spec.name
     if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
-        raise InputError(name, "expected a GeoJSON FeatureCollection")
+        raise not_a_collection(name, fc)
     features = fc.get("features")
     if not isinstance(features, list):
         raise InputError(name, "'features' must be an array")
@@ -872,7 +900,7 @@ def _read_layers(
             continue
         fc = raw[s.name]
         if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
-            raise InputError(s.name, "expected a GeoJSON FeatureCollection")
+            raise not_a_collection(s.name, fc)
         if not isinstance(fc.get("features"), list):
             raise InputError(s.name, "'features' must be an array")
         source[s.name] = detect_crs(s.name, fc, ctx)

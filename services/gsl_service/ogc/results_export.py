@@ -30,7 +30,8 @@ from starlette.concurrency import run_in_threadpool
 
 from gsl_service import result_parts
 from gsl_service.errors import InvalidInput, ServiceError
-from gsl_service.exports import FORMATS, export, negotiate, reproject_collection
+from gsl_service.exports import FORMATS, NotAcceptable, export, negotiate, reproject_collection
+from gsl_service.ogc.features_query import check_parameters
 from gsl_service.results import (
     CRS84,
     feature_outputs,
@@ -39,6 +40,10 @@ from gsl_service.results import (
     output_crs,
     outputs_of,
 )
+
+#: Query parameters of ``/jobs/{id}/results`` and of one output (any other is a 400).
+RESULTS_PARAMETERS = frozenset({"f", "output", "crs", "lang"})
+OUTPUT_PARAMETERS = frozenset({"f", "crs", "lang"})
 
 #: Formats of a per-feature output, the first is the default.
 FILE_FORMATS = ("geojson", "csv", "gpkg", "flatgeobuf", "geoparquet")
@@ -235,6 +240,9 @@ async def results_response(
     call_json: Callable[[], Awaitable[Response]] | None,
 ) -> Response:
     """Answer ``/jobs/{id}/results`` (``output`` None) or ``/jobs/{id}/results/{output}``."""
+    check_parameters(
+        request.query_params.keys(), RESULTS_PARAMETERS if output is None else OUTPUT_PARAMETERS
+    )
     f = request.query_params.get("f")
     accept = request.headers.get("accept")
     stored = await run_in_threadpool(_load, request, job_id, False)  # parts as placeholders
@@ -260,6 +268,15 @@ async def results_response(
             return Response(content=hit[0], status_code=200, headers=hit[1])
         document = await run_in_threadpool(_load, request, job_id) if _parted(stored) else stored
         name = _choose_layer(document, asked)
+        value = outputs_of(document)[name]
+        if not is_feature_collection(value) and not (
+            key == "csv" and csv_text_output(document, name) is not None
+        ):
+            raise NotAcceptable(
+                f"format {key!r} is not available for output '{name}', which is not a "
+                "per-feature layer; ask for it as JSON (f=json)",
+                input_name="f",
+            )
     else:
         wanted = negotiate(f, accept, [*FILE_FORMATS, "json"]) or "geojson"
         hit = _stored_file(request, stored, output, wanted, job_id)
