@@ -120,8 +120,40 @@ def test_descriptions_offer_both_transmission_modes(client) -> None:
         ({"buildings": {"transmissionMode": "stream"}}, ("transmissionMode 'stream'",)),
         ({"summary": {"transmissionMode": "reference"}}, ("only per-feature outputs",)),
         ({"buildings": {"format": {"mediaType": "image/png"}}}, ("'image/png' is not offered",)),
+        # what was silently ignored before
+        (
+            {
+                "buildings": {
+                    "transmissionMode": "value",
+                    "format": {"mediaType": "application/vnd.apache.parquet"},
+                }
+            },
+            ("a value is inline GeoJSON",),
+        ),
+        ({"buildings": "reference"}, ("an output is asked for with an object",)),
+        ({"buildings": {"mode": "reference"}}, ("'mode' is not a member",)),
+        ({"buildings": {"format": "application/flatgeobuf"}}, ("format is an object",)),
+        ({"summary": {"format": {"mediaType": "text/csv"}}}, ("this output is JSON",)),
     ],
 )
 def test_bad_output_requests_are_400(small, outputs, words) -> None:
     r = small.post(URL, json={"inputs": INPUTS, "outputs": outputs})
     assert_problem(r, 400, "invalid-parameter-value", *words)
+
+
+def test_an_unknown_member_of_the_request_is_400_naming_it(small) -> None:
+    r = small.post(URL, json={"inputs": INPUTS, "output": {"buildings": {}}})
+    doc = assert_problem(r, 400, "invalid-parameter-value", "no member 'output'")
+    assert doc["input"] == "output"
+
+
+def test_a_file_format_asks_for_the_file_whatever_the_size(client) -> None:
+    """A FlatGeobuf asked of 40 homes (below the inline limit) links the file, not inline JSON."""
+    body = {
+        "inputs": INPUTS,
+        "outputs": {"buildings": {"format": {"mediaType": "application/flatgeobuf"}}},
+    }
+    r = client.post(URL, json=body)
+    assert r.status_code == 200, r.text
+    link = r.json()["buildings"]
+    assert link["type"] == "application/flatgeobuf" and link["href"].endswith("?f=flatgeobuf")

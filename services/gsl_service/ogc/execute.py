@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from gsl_service.contract import ExecutionEngine
 
 JSON = "application/json"
+#: Members of an execute request (OGC API – Processes 1.0, and ``mapping`` of our own).
+REQUEST_MEMBERS = ("inputs", "outputs", "response", "subscriber", "mapping")
+
 #: Members of every result document besides the indicator's outputs.
 META_OUTPUTS = ("provenance", "data_quality")
 #: The smallest GeoJSON Feature (``{"type":"Feature","geometry":null,"properties":{}}``
@@ -132,6 +135,13 @@ def parse_execute_request(
             f'the request body must be a JSON object {{"inputs": {{...}}}}, got {type(doc).__name__}',
             input_name="inputs",
         )
+    unknown = sorted(str(k) for k in doc if k not in REQUEST_MEMBERS)
+    if unknown:
+        raise InvalidInput(
+            f"the execute request has no member {unknown[0]!r}; it takes "
+            f"{', '.join(REQUEST_MEMBERS)}",
+            input_name=unknown[0][:60],
+        )
     inputs = doc.get("inputs", {})
     if inputs is None:
         inputs = {}
@@ -177,7 +187,30 @@ def _check_outputs(indicator: Indicator, outputs: Any) -> dict[str, Any]:
                 f"'{name}' is not an output of process '{indicator.id}'; known outputs: {known}",
                 input_name="outputs",
             )
-        spec = spec if isinstance(spec, dict) else {}
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            raise InvalidInput(
+                f"outputs.{name}: an output is asked for with an object "
+                '({"transmissionMode": "value" | "reference", "format": {"mediaType": ...}}), '
+                f"not {spec!r:.60}",
+                input_name="outputs",
+            )
+        extra = sorted(str(k) for k in spec if k not in ("transmissionMode", "format"))
+        if extra:
+            raise InvalidInput(
+                f"outputs.{name}: {extra[0]!r} is not a member of an output's request "
+                "(transmissionMode, format)",
+                input_name="outputs",
+            )
+        if spec.get("format") is not None and (
+            not isinstance(spec["format"], dict)
+            or not set(spec["format"]) <= {"mediaType", "encoding", "schema"}
+        ):
+            raise InvalidInput(
+                f"outputs.{name}: format is an object with mediaType (encoding, schema)",
+                input_name="outputs",
+            )
         mode = spec.get("transmissionMode")
         if mode not in (None, "value", "reference"):
             raise InvalidInput(
@@ -197,12 +230,27 @@ def _check_outputs(indicator: Indicator, outputs: Any) -> dict[str, Any]:
                         f"outputs.{name}: only per-feature outputs are offered by reference",
                         input_name="outputs",
                     )
+                if media is not None and media != "application/json":
+                    raise InvalidInput(
+                        f"outputs.{name}: format.mediaType {media!r} is not offered: this "
+                        "output is JSON (only per-feature outputs are files)",
+                        input_name="outputs",
+                    )
             elif media is not None and media not in REFERENCE_FORMATS:
                 raise InvalidInput(
                     f"outputs.{name}: format.mediaType {media!r} is not offered; "
                     f"use one of {sorted(REFERENCE_FORMATS)}",
                     input_name="outputs",
                 )
+            elif media not in (None, "application/geo+json") and mode == "value":
+                raise InvalidInput(
+                    f"outputs.{name}: a value is inline GeoJSON; format.mediaType {media!r} "
+                    "is a linked file's format (transmissionMode reference)",
+                    input_name="outputs",
+                )
+            elif media not in (None, "application/geo+json") and mode is None:
+                # a file format asks for the file: the output is linked, whatever its size
+                outputs = {**outputs, name: {**spec, "transmissionMode": "reference"}}
     return outputs
 
 
