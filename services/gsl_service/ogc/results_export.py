@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from gsl_service import result_parts
 from gsl_service.errors import InvalidInput, ServiceError
 from gsl_service.exports import FORMATS, NotAcceptable, export, negotiate, reproject_collection
+from gsl_service.ogc.features_layer import parquet_crs
 from gsl_service.ogc.features_query import check_parameters
 from gsl_service.results import (
     CRS84,
@@ -113,22 +114,8 @@ def _stored_file(
     return data, {
         "Content-Type": fmt.media_type,
         "Content-Disposition": f'attachment; filename="{job_id[:8]}-{name}.{fmt.extension}"',
-        "Content-Crs": f"<{_crs_uri(_parquet_crs(data))}>",
+        "Content-Crs": f"<{_crs_uri(parquet_crs(data))}>",
     }
-
-
-def _parquet_crs(data: bytes) -> str:
-    """Return the CRS a GeoParquet file's ``geo`` metadata names (absent: CRS84)."""
-    import io
-
-    import pyarrow.parquet as pq
-
-    meta = orjson.loads((pq.read_schema(io.BytesIO(data)).metadata or {})[b"geo"])
-    crs = meta["columns"][meta["primary_column"]].get("crs")
-    if not crs:
-        return CRS84
-    code = CRS.from_user_input(crs).to_epsg()
-    return f"EPSG:{code}" if code and code != 4326 else CRS84
 
 
 def _parted(document: Any) -> bool:
