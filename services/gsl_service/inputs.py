@@ -64,6 +64,7 @@ import httpx
 import orjson
 
 from gsl_indicators.core import sources
+from gsl_indicators.core.geo import REFERENCE_MEMBERS
 from gsl_indicators.core.spec import InputError
 from gsl_service import observer
 from gsl_service.errors import FetchError
@@ -330,7 +331,7 @@ def pinned_client(
 #: Members of an OGC qualified input value besides ``value``.
 QUALIFIED_KEYS = frozenset({"value", "mediaType", "encoding", "schema"})
 #: Members of an OGC link (an input by reference) besides ``href``.
-REFERENCE_KEYS = frozenset({"href", "type", "rel", "title", "hreflang", "bbox"})
+REFERENCE_KEYS = frozenset(REFERENCE_MEMBERS)
 
 
 def is_qualified_value(value: Any) -> bool:

@@ -628,8 +628,8 @@ def not_a_collection(name: str, value: Any) -> InputError:
         if extra:
             return InputError(
                 name,
-                "a reference takes the members href, type, rel, title, hreflang and bbox; "
-                f"not {', '.join(repr(k) for k in extra)}",
+                f"a reference takes the members {', '.join(REFERENCE_MEMBERS[:-1])} and "
+                f"{REFERENCE_MEMBERS[-1]}; not {', '.join(repr(k) for k in extra)}",
             )
     return InputError(name, "expected a GeoJSON FeatureCollection")
 

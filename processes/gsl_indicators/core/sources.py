@@ -550,21 +550,14 @@ _ARROW_SAFE = frozenset(("OFTInteger", "OFTInteger64", "OFTReal", "OFTString"))
 
 
 def _arrow_safe(where: str | io.BytesIO) -> bool:
-    """Return whether a file's fields all read the same through GDAL's Arrow stream.
+    """Return whether a FlatGeobuf's fields all read the same through GDAL's Arrow stream.
 
-    FlatGeobuf only (the province's format; GeoJSON keeps the plain road), with plain
-    number and text fields (no booleans, dates or lists, whose conversions differ).
+    Asked of FlatGeobuf only (the province's format; GeoJSON keeps the plain road, and
+    the caller knows the format from :func:`_flatgeobuf_declared`): plain number and text
+    fields (no booleans, dates or lists, whose conversions differ).
     """
     from pyogrio import read_info
 
-    if isinstance(where, io.BytesIO):
-        if where.getbuffer()[:3].tobytes() != b"fgb":
-            return False
-        where.seek(0)
-    else:
-        with open(where, "rb") as fh:
-            if fh.read(3) != b"fgb":
-                return False
     info = read_info(where)
     if isinstance(where, io.BytesIO):
         where.seek(0)
@@ -653,7 +646,8 @@ def _read_gdal(
 
     wanted: list[str] | None = None if attributes else []
     declared = _flatgeobuf_declared(where)  # a truncated FlatGeobuf is refused, not read empty
-    got = _read_arrow(where, bbox, fids, wanted) if _arrow_safe(where) else None
+    arrow = declared is not None and _arrow_safe(where)
+    got = _read_arrow(where, bbox, fids, wanted) if arrow else None
     if got is not None:
         meta, ids, wkb, fields = got
     else:
@@ -717,6 +711,22 @@ def _from_wkb(wkb: np.ndarray, step: int = 65_536) -> np.ndarray:
         out[start:stop] = shapely.from_wkb(wkb[start:stop])
         wkb[start:stop] = None
     return out
+
+
+def geoparquet_crs(schema: Any) -> str | None:
+    """Return the CRS a GeoParquet schema's ``geo`` metadata names (``None``: unknown).
+
+    Raises
+    ------
+    ValueError
+        When the schema has no ``geo`` metadata or its geometry is not WKB.
+    """
+    return _spec_crs(_geo_column(schema)[1])
+
+
+def _spec_crs(spec: Mapping[str, Any]) -> str | None:
+    crs = spec.get("crs", "OGC:CRS84")  # absent means OGC:CRS84; null means unknown
+    return _crs_name(crs) if crs else None
 
 
 def _geo_column(schema: Any) -> tuple[str, dict[str, Any]]:
@@ -923,11 +933,10 @@ def _read_parquet(
         keep = boxes_meet(shapely.bounds(geoms), box)
         geoms, rows = geoms[keep], rows[keep]
         columns = {k: v[keep] for k, v in columns.items()}
-    crs = spec.get("crs", "OGC:CRS84")  # absent means OGC:CRS84; null means unknown
     return FeatureTable(
         np.asarray(geoms, dtype=object),
         columns,
-        _crs_name(crs) if crs else None,
+        _spec_crs(spec),
         fids=rows if fids else None,
         covering_off=off,
     )

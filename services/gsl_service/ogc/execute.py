@@ -218,11 +218,7 @@ def _check_outputs(indicator: Indicator, outputs: Any) -> dict[str, Any]:
                 "('value' or 'reference')",
                 input_name="outputs",
             )
-        media = (
-            (spec.get("format") or {}).get("mediaType")
-            if isinstance(spec.get("format"), dict)
-            else None
-        )
+        media = (spec.get("format") or {}).get("mediaType")  # format: checked an object
         if mode == "reference" or media is not None:
             if name in META_OUTPUTS or not _is_layer_output(indicator, name):
                 if mode == "reference":

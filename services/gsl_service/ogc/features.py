@@ -296,7 +296,7 @@ def _page_links(
 async def items(request: Request, job_id: str, name: str) -> Response:
     """Answer a page of an output's features (see the module text for the parameters)."""
     _check(request, q.ITEMS_PARAMETERS, ["geojson", "json"])
-    query = {k: request.query_params.getlist(k) for k in request.query_params}
+    query = request.query_params
     limit = q.parse_limit(q.single(query, "limit"))
     offset = q.parse_offset(q.single(query, "offset"))
     box = q.parse_bbox(q.single(query, "bbox"))
@@ -343,7 +343,7 @@ async def items(request: Request, job_id: str, name: str) -> Response:
 async def item(request: Request, job_id: str, name: str, feature_id: str) -> Response:
     """Answer one feature of an output, by its position."""
     _check(request, q.ITEM_PARAMETERS, ["geojson", "json"])
-    crs_raw = q.single({k: request.query_params.getlist(k) for k in request.query_params}, "crs")
+    crs_raw = q.single(request.query_params, "crs")
     engine, root = _engine(request), _root(request)
 
     def make() -> tuple[dict[str, Any], str]:

@@ -23,19 +23,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-import orjson
 import shapely
 from pyproj import CRS, Transformer
 
 from gsl_indicators.core.geojson_dicts import geometry_dicts
-
-CRS84 = "OGC:CRS84"
-
-K = TypeVar("K")
-V = TypeVar("V")
+from gsl_indicators.core.sources import geoparquet_crs
+from gsl_service.results import CRS84
 
 
 class _Lru[K, V]:
@@ -193,15 +189,10 @@ def _shape(box: tuple[float, float, float, float], densify: bool) -> Any:
 
 
 def parquet_crs(data: bytes) -> str:
-    """Return the CRS a GeoParquet file's ``geo`` metadata names (absent: CRS84)."""
+    """Return the CRS a GeoParquet file's ``geo`` metadata names (absent or unknown: CRS84)."""
     import pyarrow.parquet as pq
 
-    meta = orjson.loads((pq.read_schema(io.BytesIO(data)).metadata or {})[b"geo"])
-    crs = meta["columns"][meta["primary_column"]].get("crs")
-    if not crs:
-        return CRS84
-    code = CRS.from_user_input(crs).to_epsg()
-    return f"EPSG:{code}" if code and code != 4326 else CRS84
+    return geoparquet_crs(pq.read_schema(io.BytesIO(data))) or CRS84
 
 
 def read_layer(data: bytes, key: str | None = None) -> Layer:
@@ -225,7 +216,7 @@ def read_layer(data: bytes, key: str | None = None) -> Layer:
     names = [c for c in table.column_names if c not in ("geometry", "bbox")]
     return Layer(
         key=key or hashlib.sha256(data).hexdigest(),
-        crs=parquet_crs(data),
+        crs=geoparquet_crs(table.schema) or CRS84,
         table=table,
         bounds=bounds,
         properties=names,

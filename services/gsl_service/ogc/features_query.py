@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from gsl_service.errors import InvalidInput
+from gsl_service.ogc.instants import parse_interval
 
 #: Features per page when ``limit`` is not given, and the most one page holds.
 DEFAULT_LIMIT = 10
@@ -226,21 +227,18 @@ def bbox_parts(
     return [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
 
 
-_INSTANT = re.compile(
+#: An RFC 3339 date or date-time with its zone (what ``datetime`` admits at each end).
+_RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?"
 )
 
 
-def _instant(text: str) -> datetime | None:
-    if text in ("", ".."):
-        return None
-    if not _INSTANT.fullmatch(text):
-        raise ValueError(text)
-    return datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-
-
 def parse_datetime(raw: str | None) -> str | None:
     """Check ``datetime`` (an RFC 3339 date, date-time or interval); return it as given.
+
+    Each end must be RFC 3339; its meaning is the job list's
+    (:func:`~gsl_service.ogc.instants.parse_interval`: a date is its whole UTC day). An
+    empty value and an interval that ends before it starts are refused.
 
     Examples
     --------
@@ -254,27 +252,19 @@ def parse_datetime(raw: str | None) -> str | None:
     if raw is None:
         return None
     ends = raw.strip().split("/")
-    try:
-        if len(ends) > 2 or (len(ends) == 1 and ends[0] in ("", "..")):
-            raise ValueError(raw)
-        moments = [_instant(e) for e in ends]
-    except ValueError:
+    if (
+        len(ends) > 2
+        or not all(e in ("", "..") or _RFC3339.fullmatch(e) for e in ends)
+        or (len(ends) == 1 and ends[0] in ("", ".."))
+    ):
         raise InvalidInput(
             f"datetime: {raw[:60]!r} is not an RFC 3339 date-time or interval "
             "(e.g. 2026-12-07T10:00:00Z or 2026-01-01/..)",
             input_name="datetime",
-        ) from None
-    start, end = moments if len(moments) == 2 else (None, None)
-    if start is not None and end is not None:
-        aware = [
-            m if m.tzinfo else m.replace(tzinfo=end.tzinfo or start.tzinfo) for m in (start, end)
-        ]
-        try:
-            backwards = aware[0] > aware[1]
-        except TypeError:  # one with a zone, one without: compared as dates
-            backwards = start.date() > end.date()
-        if backwards:
-            raise InvalidInput(f"datetime: {raw!r} ends before it starts", input_name="datetime")
+        )
+    start, end = parse_interval(raw.strip())
+    if start is not None and end is not None and start > end:
+        raise InvalidInput(f"datetime: {raw!r} ends before it starts", input_name="datetime")
     return raw.strip()
 
 
@@ -297,15 +287,18 @@ def check_parameters(params: Iterable[str], known: frozenset[str]) -> None:
             )
 
 
-def single(query: Mapping[str, list[str]], name: str) -> str | None:
+def single(params: Any, name: str) -> str | None:
     """Return a query parameter given at most once (twice is a 400 naming it).
+
+    ``params``: the request's query parameters (anything with ``getlist``).
 
     Examples
     --------
-    >>> single({"limit": ["5"]}, "limit"), single({}, "limit") is None
+    >>> from starlette.datastructures import QueryParams
+    >>> single(QueryParams("limit=5"), "limit"), single(QueryParams(""), "limit") is None
     ('5', True)
     """
-    values = query.get(name) or []
+    values = params.getlist(name)
     if len(values) > 1:
         raise InvalidInput(f"{name}: given {len(values)} times; give it once", input_name=name)
     return values[0] if values else None

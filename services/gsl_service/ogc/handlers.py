@@ -8,10 +8,9 @@ progress, results and dismiss through the engine — each error a problem docume
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import wraps
 from http import HTTPStatus
 from typing import Any
@@ -28,6 +27,7 @@ from gsl_service.errors import InvalidInput, NoSuchProcess, ServiceError
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus
 from gsl_service.ogc.api import GslAPI
 from gsl_service.ogc.config import MAX_LIMIT, MAX_OFFSET
+from gsl_service.ogc.instants import parse_interval
 
 Result = tuple[dict[str, Any], int, Any]
 
@@ -61,8 +61,6 @@ _FOREIGN_RELS = {"data", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 
 JSON = FORMAT_TYPES[F_JSON]
 HTML = FORMAT_TYPES[F_HTML]
-#: A ``datetime`` filter end given as a date only (a whole UTC day).
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def problems(fn: Callable[..., Result]) -> Callable[..., Result]:
@@ -323,43 +321,6 @@ def status_document(base_url: str, job: JobInfo) -> dict[str, Any]:
     return doc
 
 
-def _parse_instant(text: str, name: str, end: bool = False) -> datetime | None:
-    """Parse one end of a ``datetime`` filter (``None`` for an open end).
-
-    A date without a time stands for that whole UTC day: its start, or with ``end``
-    its last instant (the store's bounds are inclusive).
-
-    Examples
-    --------
-    >>> _parse_instant("2026-11-28", "datetime").isoformat()
-    '2026-11-28T00:00:00+00:00'
-    >>> _parse_instant("2026-11-28", "datetime", end=True).isoformat()
-    '2026-11-28T23:59:59.999999+00:00'
-    >>> _parse_instant("2026-11-28T10:00:00Z", "datetime", end=True).isoformat()
-    '2026-11-28T10:00:00+00:00'
-    """
-    text = text.strip()
-    if text in ("", ".."):
-        return None
-    if _DATE_ONLY.fullmatch(text):
-        try:
-            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
-        except ValueError:
-            raise InvalidInput(
-                f"{name}: {text!r} is not a valid date (e.g. 2025-01-31)",
-                input_name="datetime",
-            ) from None
-        return day + timedelta(days=1, microseconds=-1) if end else day
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            f"{name}: {text!r} is not an RFC 3339 date-time (e.g. 2025-01-31T12:00:00Z)",
-            input_name="datetime",
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _duration(params: Any, name: str) -> float | None:
     raw = params.get(name)
     if raw in (None, ""):
@@ -396,13 +357,7 @@ def job_filter(api: GslAPI, request: APIRequest) -> JobFilter:
         flt.statuses = [JobStatus(s) for s in statuses]
     interval = params.get("datetime")
     if interval:
-        if "/" in interval:
-            start, _, end = interval.partition("/")
-            flt.created_after = _parse_instant(start, "datetime")
-            flt.created_before = _parse_instant(end, "datetime", end=True)
-        else:
-            flt.created_after = _parse_instant(interval, "datetime")
-            flt.created_before = _parse_instant(interval, "datetime", end=True)
+        flt.created_after, flt.created_before = parse_interval(interval)
     flt.min_duration_s = _duration(params, "minDuration")
     flt.max_duration_s = _duration(params, "maxDuration")
     return flt

@@ -32,7 +32,7 @@ from gsl_service import result_parts
 from gsl_service.errors import InvalidInput, ServiceError
 from gsl_service.exports import FORMATS, NotAcceptable, export, negotiate, reproject_collection
 from gsl_service.ogc.features_layer import parquet_crs
-from gsl_service.ogc.features_query import check_parameters
+from gsl_service.ogc.features_query import check_parameters, crs_uri
 from gsl_service.results import (
     CRS84,
     feature_outputs,
@@ -114,7 +114,7 @@ def _stored_file(
     return data, {
         "Content-Type": fmt.media_type,
         "Content-Disposition": f'attachment; filename="{job_id[:8]}-{name}.{fmt.extension}"',
-        "Content-Crs": f"<{_crs_uri(parquet_crs(data))}>",
+        "Content-Crs": f"<{crs_uri(parquet_crs(data))}>",
     }
 
 
@@ -207,17 +207,8 @@ def render_output(
     return content, {
         "Content-Type": fmt.media_type,
         "Content-Disposition": f'attachment; filename="{filename}"',
-        "Content-Crs": f"<{_crs_uri(target)}>",
+        "Content-Crs": f"<{crs_uri(target)}>",
     }
-
-
-def _crs_uri(crs: str) -> str:
-    """Return the OGC URI of a CRS (OGC API - Features Part 2 ``Content-Crs``)."""
-    if crs == CRS84:
-        return "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-    if crs.upper().startswith("EPSG:"):
-        return f"http://www.opengis.net/def/crs/EPSG/0/{crs.split(':', 1)[1]}"
-    return crs
 
 
 async def results_response(
