@@ -28,10 +28,11 @@ from typing import Any
 import numpy as np
 import orjson
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from gsl_indicators.core.canonical import raw_text
 from gsl_indicators.core.collection_columns import FeatureColumns, columns_of
+from gsl_indicators.core.geo import reproject
 from gsl_indicators.core.geojson_dicts import from_coordinates, geometry_dicts, shapes
 from gsl_indicators.core.metrics import with_nulls
 from gsl_indicators.core.sources import TableFeatures
@@ -197,28 +198,6 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def keep_clashing(rows: list[dict[str, Any]], reserved: Sequence[str]) -> list[dict[str, Any]]:
-    """Rename the properties whose names an export's own columns take; never drop one.
-
-    The rule (all file formats): a property named like one of the export's own
-    columns (compared without case) is renamed ``property_<name>``, the prefix repeated
-    until the name is free (``id`` → ``property_id``; if a property ``property_id``
-    exists too, ``property_property_id``). Rows are renamed in place and returned.
-
-    Examples
-    --------
-    >>> keep_clashing([{"id": 7, "x": 1.5, "WKT": "t", "n": 2}], ["id", "x", "y", "WKT"])
-    [{'property_id': 7, 'property_x': 1.5, 'property_WKT': 't', 'n': 2}]
-    >>> keep_clashing([{"id": 1, "property_id": 2}], ["id"])
-    [{'property_property_id': 1, 'property_id': 2}]
-    """
-    renamed = _clash_names(_columns(rows), reserved)
-    if renamed:
-        for i, row in enumerate(rows):
-            rows[i] = {renamed.get(k, k): v for k, v in row.items()}
-    return rows
-
-
 def _typed(values: list[Any], kinds: set[type] | None = None) -> np.ndarray:
     """Return a column as a numpy array of one GDAL-friendly type.
 
@@ -280,14 +259,7 @@ def reproject_collection(fc: Mapping[str, Any], source_crs: str, target_crs: str
     """Return ``fc`` with every geometry reprojected (x/y axis order; lon/lat for CRS84)."""
     if source_crs == target_crs:
         return dict(fc)
-    geoms = geometries(fc)
-    tr = Transformer.from_crs(source_crs, target_crs, always_xy=True)
-    mask = np.asarray([g is not None for g in geoms], dtype=bool)
-    moved = geoms.copy()
-    if mask.any():
-        moved[mask] = shapely.transform(
-            geoms[mask], lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
-        )
+    moved = reproject(geometries(fc), source_crs, target_crs)
     feats = []
     for feat, geom in zip(fc.get("features") or [], geometry_dicts(moved), strict=True):
         new = dict(feat)
@@ -328,6 +300,60 @@ def to_geojson(fc: Mapping[str, Any], crs: str) -> bytes:
     return orjson.dumps(out, default=raw_text)
 
 
+#: Members a GeoJSON file written batch by batch sets itself.
+_OWN_MEMBERS = frozenset(("type", "crs", "features"))
+
+
+def geojson_head(members: Mapping[str, Any], crs: str, *, typed: bool = True) -> bytes:
+    """Return the start of a GeoJSON file written batch by batch, up to the features' ``[``.
+
+    The file is :func:`to_geojson`'s, its members in another order: ``type``, ``crs``
+    (none for CRS84), the collection's other members ``members`` from before its
+    features, the features (:func:`geojson_features`), then :func:`geojson_tail`.
+    ``typed=False`` leaves ``type`` to the text that follows the features.
+
+    Examples
+    --------
+    >>> geojson_head({"crs": {}, "bbox": [1, 2, 3, 4]}, "OGC:CRS84")
+    b'{"type":"FeatureCollection","bbox":[1,2,3,4],"features":['
+    >>> geojson_head({}, "EPSG:28992", typed=False)[:40]
+    b'{"crs":{"type":"name","properties":{"nam'
+    """
+    out: dict[str, Any] = {"type": "FeatureCollection"} if typed else {}
+    if crs != CRS84:
+        out["crs"] = crs_member(crs)
+    out.update((k, v) for k, v in members.items() if k not in _OWN_MEMBERS)
+    text = orjson.dumps(out, default=raw_text)[:-1]
+    return text + (b',"features":[' if out else b'"features":[')
+
+
+def geojson_features(
+    feats: Sequence[Mapping[str, Any]], *, first: bool, source_crs: str, target_crs: str
+) -> bytes:
+    """Return features for a GeoJSON file written batch by batch, reprojected to ``target_crs``.
+
+    ``first``: whether these are the file's first features (no comma before them).
+    """
+    if not feats:
+        return b""
+    if source_crs != target_crs:
+        feats = reproject_collection({"features": feats}, source_crs, target_crs)["features"]
+    body = b",".join(orjson.dumps(f, default=raw_text) for f in feats)
+    return body if first else b"," + body
+
+
+def geojson_tail(members: Mapping[str, Any]) -> bytes:
+    """Return the end of a GeoJSON file written batch by batch: the members after its features.
+
+    Examples
+    --------
+    >>> geojson_tail({"type": "FeatureCollection"}), geojson_tail({"numberMatched": 3})
+    (b']}', b'],"numberMatched":3}')
+    """
+    rest = {k: v for k, v in members.items() if k not in _OWN_MEMBERS}
+    return b"]," + orjson.dumps(rest, default=raw_text)[1:] if rest else b"]}"
+
+
 #: The CSV export's own columns, besides the properties.
 CSV_COLUMNS = ("id", "x", "y", "WKT")
 
@@ -337,26 +363,70 @@ def to_csv(fc: Mapping[str, Any]) -> bytes:
 
     ``x`` and ``y`` are filled for point features (a representative point otherwise
     would be a guess, so they stay empty there). A property named like one of these
-    columns is kept under another name (:func:`keep_clashing`: ``id`` → ``property_id``).
+    columns is kept under another name (:func:`_clash_names`: ``id`` → ``property_id``).
     """
     feats = fc.get("features") or []
-    rows = keep_clashing([flat_properties(f.get("properties")) for f in feats], CSV_COLUMNS)
-    cols = _columns(rows)
-    geoms = geometries(fc)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(["id", *cols, "x", "y", "WKT"])
-    for feat, row, geom in zip(feats, rows, geoms, strict=True):
-        is_point = geom is not None and shapely.get_type_id(geom) == 0
-        writer.writerow(
+    rows = [flat_properties(f.get("properties")) for f in feats]
+    keys = _columns(rows)
+    return csv_header(keys) + csv_rows(feats, keys, rows)
+
+
+def csv_keys(feats: Iterable[Mapping[str, Any]], keys: dict[str, None]) -> None:
+    """Add the flat property names of ``feats`` to ``keys`` in order of first appearance.
+
+    A CSV written batch by batch (:func:`csv_header`, :func:`csv_rows`) needs every
+    column before its first row.
+    """
+    for feat in feats:
+        for key in flat_properties(feat.get("properties")):
+            keys.setdefault(key, None)
+
+
+def csv_header(keys: Sequence[str]) -> bytes:
+    r"""Return the CSV's header line for the flat properties ``keys`` (clashes renamed).
+
+    Examples
+    --------
+    >>> csv_header(["id", "n"])
+    b'id,property_id,n,x,y,WKT\r\n'
+    """
+    renamed = _clash_names(keys, CSV_COLUMNS)
+    return _csv_lines([["id", *(renamed.get(k, k) for k in keys), "x", "y", "WKT"]])
+
+
+def csv_rows(
+    feats: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    rows: Sequence[Mapping[str, Any]] | None = None,
+) -> bytes:
+    """Return the CSV lines of ``feats`` under the columns of :func:`csv_header` for ``keys``.
+
+    ``rows``: the features' flat properties, when the caller has them.
+    """
+    if rows is None:
+        rows = [flat_properties(f.get("properties")) for f in feats]
+    geoms = geometries({"features": feats})
+    points = shapely.get_type_id(geoms) == 0  # -1 for no geometry
+    xs = np.where(points, shapely.get_x(geoms), np.nan).tolist()
+    ys = np.where(points, shapely.get_y(geoms), np.nan).tolist()
+    wkts = shapely.to_wkt(geoms, rounding_precision=-1).tolist()
+    lines = []
+    for feat, row, point, x, y, wkt in zip(feats, rows, points.tolist(), xs, ys, wkts, strict=True):
+        lines.append(
             [
                 "" if feat.get("id") is None else feat.get("id"),
-                *("" if row.get(c) is None else _csv_value(row[c]) for c in cols),
-                shapely.get_x(geom) if is_point else "",
-                shapely.get_y(geom) if is_point else "",
-                "" if geom is None else shapely.to_wkt(geom, rounding_precision=-1),
+                *("" if row.get(c) is None else _csv_value(row[c]) for c in keys),
+                x if point else "",
+                y if point else "",
+                "" if wkt is None else wkt,
             ]
         )
+    return _csv_lines(lines)
+
+
+def _csv_lines(lines: Iterable[Sequence[Any]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(lines)
     return buf.getvalue().encode("utf-8")
 
 
@@ -366,14 +436,14 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def _geometry_type(kinds: Sequence[str]) -> tuple[str, bool]:
+def layer_geometry_type(kinds: Sequence[str]) -> tuple[str, bool]:
     """Return the GeoPackage layer's geometry type and whether to promote to multi.
 
     Examples
     --------
-    >>> _geometry_type(["Point"]), _geometry_type(["Polygon", "MultiPolygon"])
+    >>> layer_geometry_type(["Point"]), layer_geometry_type(["Polygon", "MultiPolygon"])
     (('Point', False), ('MultiPolygon', True))
-    >>> _geometry_type(["Point", "Polygon"])
+    >>> layer_geometry_type(["Point", "Polygon"])
     ('Unknown', False)
     """
     if len(set(kinds)) == 1:
@@ -407,7 +477,20 @@ _FEATURE_ID = "\0feature_id"  # where the feature_id column first appears (no pr
 
 
 def _clash_names(cols: Sequence[str], reserved: Sequence[str]) -> dict[str, str]:
-    """Return the renames of :func:`keep_clashing` for columns ``cols``."""
+    """Return new names for the columns whose names an export's own columns take; never drop one.
+
+    The rule (all file formats): a property named like one of the export's own
+    columns (compared without case) is renamed ``property_<name>``, the prefix repeated
+    until the name is free (``id`` → ``property_id``; if a property ``property_id``
+    exists too, ``property_property_id``).
+
+    Examples
+    --------
+    >>> _clash_names(["id", "x", "WKT", "n"], ["id", "x", "y", "WKT"])
+    {'id': 'property_id', 'x': 'property_x', 'WKT': 'property_WKT'}
+    >>> _clash_names(["id", "property_id"], ["id"])
+    {'id': 'property_property_id'}
+    """
     taken = {c.lower() for c in (*reserved, *cols)}
     clash = {r.lower() for r in reserved}
     renamed: dict[str, str] = {}
@@ -427,7 +510,7 @@ def _table(fc: Mapping[str, Any], also: Sequence[str] = (), step: int = 50_000) 
     Properties are flattened (:func:`flat_properties`); a feature ``id`` becomes the
     ``feature_id`` column; a property named ``feature_id`` or like a name GDAL reserves
     (``fid``, ``geom``, ``geometry``, and the writer's own columns ``also``) is kept as
-    ``property_<name>`` (the rule of :func:`keep_clashing`). Columns are filled as the
+    ``property_<name>`` (the rule of :func:`_clash_names`). Columns are filled as the
     features are read (no row dicts kept) and geometries are made ``step`` at a time,
     so a 650,000-feature output does not hold every row and every geometry at once.
 
@@ -637,7 +720,7 @@ def _typed_columns(
 
 
 def _column_names(columns: list[str], also: Sequence[str], has_ids: bool) -> list[str]:
-    """Return the columns' final names: clashes with reserved names renamed (:func:`keep_clashing`)."""
+    """Return the columns' final names: clashes with reserved names renamed (:func:`_clash_names`)."""
     reserved = ("fid", "geom", "geometry", *also, *(("feature_id",) if has_ids else ()))
     renamed = _clash_names([c for c in columns if c != _FEATURE_ID], reserved)
     renamed[_FEATURE_ID] = "feature_id"
@@ -677,8 +760,19 @@ _TYPE_NAMES = {
 }
 
 
-def _srs(crs: str) -> str:
+def srs_wkt(crs: str) -> str:
+    """Return ``crs`` as WKT for GDAL (CRS84 as EPSG:4326, whose axes GDAL writes x/y)."""
     return CRS.from_user_input(crs).to_wkt() if crs != CRS84 else CRS.from_epsg(4326).to_wkt()
+
+
+def gdal_layer_options(fmt: ExportFormat, *, all_placed: bool) -> dict[str, str]:
+    """Return GDAL's layer creation options for a layer; ``all_placed``: no feature lacks a geometry.
+
+    A FlatGeobuf file's spatial index cannot hold a feature without a geometry (GDAL
+    refuses it: "NULL geometry not supported with spatial index"), so such a layer is
+    written without one; readers then scan it whole.
+    """
+    return {} if all_placed or fmt is not FLATGEOBUF else {"SPATIAL_INDEX": "NO"}
 
 
 def _to_gdal(fc: Mapping[str, Any], crs: str, layer: str, fmt: ExportFormat) -> bytes:
@@ -687,7 +781,7 @@ def _to_gdal(fc: Mapping[str, Any], crs: str, layer: str, fmt: ExportFormat) -> 
 
     table = _table(fc)
     wkb = np.asarray(table.wkb, dtype=object)
-    gtype, promote = _geometry_type(table.kinds)
+    gtype, promote = layer_geometry_type(table.kinds)
     driver = "GPKG" if fmt is GPKG else "FlatGeobuf"
     with tempfile.TemporaryDirectory(prefix="gsl-export-") as tmp:
         path = os.path.join(tmp, f"{layer}.{fmt.extension}")
@@ -700,8 +794,9 @@ def _to_gdal(fc: Mapping[str, Any], crs: str, layer: str, fmt: ExportFormat) -> 
             layer=layer,
             driver=driver,
             geometry_type=gtype,
-            crs=_srs(crs),
+            crs=srs_wkt(crs),
             promote_to_multi=promote,
+            layer_options=gdal_layer_options(fmt, all_placed=bool(table.present.all())),
         )
         with open(path, "rb") as fh:
             return fh.read()
@@ -738,14 +833,30 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
         ready[name] if name in ready else _arrow_column(d)
         for name, d in zip(table.names, table.data, strict=True)
     ]
-    bbox = pa.StructArray.from_arrays(
-        [pa.array(bounds[:, k], mask=~present) for k in range(4)],
-        names=["xmin", "ymin", "xmax", "ymax"],
+    bbox = bbox_column(bounds, present)
+    geo = geoparquet_metadata(table.kinds, bounds, present, crs)
+    wkb = table.wkb_arrow if table.wkb_arrow is not None else pa.array(table.wkb, type=pa.binary())
+    out = pa.table(
+        [*arrays, wkb, bbox],
+        names=[*table.names, "geometry", "bbox"],
     )
-    kinds = sorted(table.kinds)
+    out = out.replace_schema_metadata({b"geo": geo})
+    buf = io.BytesIO()
+    pq.write_table(out, buf)
+    return buf.getvalue()
+
+
+def geoparquet_metadata(
+    kinds: Iterable[str], bounds: np.ndarray, present: np.ndarray, crs: str
+) -> bytes:
+    """Return a GeoParquet 1.1 file's ``geo`` metadata (its ``geometry`` column, WKB).
+
+    ``bounds``: each feature's box, ``(n, 4)``; ``present``: where a feature has a
+    geometry. The CRS is PROJJSON, left out for OGC:CRS84 (the specification's default).
+    """
     column: dict[str, Any] = {
         "encoding": "WKB",
-        "geometry_types": kinds,
+        "geometry_types": sorted(kinds),
         "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}},
     }
     if present.any():
@@ -758,15 +869,17 @@ def to_geoparquet(fc: Mapping[str, Any], crs: str) -> bytes:
     if crs != CRS84:
         column["crs"] = CRS.from_user_input(crs).to_json_dict()
     geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": column}}
-    wkb = table.wkb_arrow if table.wkb_arrow is not None else pa.array(table.wkb, type=pa.binary())
-    out = pa.table(
-        [*arrays, wkb, bbox],
-        names=[*table.names, "geometry", "bbox"],
+    return orjson.dumps(geo)
+
+
+def bbox_column(bounds: np.ndarray, present: np.ndarray) -> Any:
+    """Return a GeoParquet file's ``bbox`` covering column (null where there is no geometry)."""
+    import pyarrow as pa
+
+    return pa.StructArray.from_arrays(
+        [pa.array(bounds[:, k], mask=~present) for k in range(4)],
+        names=["xmin", "ymin", "xmax", "ymax"],
     )
-    out = out.replace_schema_metadata({b"geo": orjson.dumps(geo)})
-    buf = io.BytesIO()
-    pq.write_table(out, buf)
-    return buf.getvalue()
 
 
 def _arrow_column(data: np.ndarray) -> Any:

@@ -11,11 +11,14 @@ the worker made, unchanged.
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import orjson
+import pyarrow.parquet as pq
+import pyogrio
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import CRS
@@ -119,3 +122,57 @@ def test_other_formats_and_values_read_the_parts(apps) -> None:
     assert sync.status_code == 200, sync.text
     assert sync.json()["buildings"]["value"] == want
     assert sync.json()["provenance"]["value"]["cache"]["hit"] is True
+
+
+def _files_equal(key: str, got: bytes, want: bytes) -> None:
+    """Assert that two downloads hold the same layer (field order aside for GDAL's formats)."""
+    if key == "geojson":
+        assert orjson.loads(got) == orjson.loads(want)
+    elif key == "csv":
+        assert got == want
+    elif key == "geoparquet":
+        a, b = pq.read_table(io.BytesIO(got)), pq.read_table(io.BytesIO(want))
+        assert a.schema.metadata[b"geo"] == b.schema.metadata[b"geo"]
+        assert a.select(b.column_names).equals(b)
+    else:
+        a, b = pyogrio.read_arrow(io.BytesIO(got))[1], pyogrio.read_arrow(io.BytesIO(want))[1]
+        assert sorted(a.column_names) == sorted(b.column_names)
+        assert a.select(b.column_names).equals(b)
+
+
+@pytest.mark.parametrize("key", ["geojson", "csv", "gpkg", "flatgeobuf", "geoparquet"])
+@pytest.mark.parametrize("crs", [None, "EPSG:4326"])
+def test_every_download_of_a_part_is_the_whole_documents(
+    apps, key, crs, tmp_path, monkeypatch
+) -> None:
+    """Made from the stored forms (never the output parsed whole), each file is the one the
+    whole document gives; GDAL's temporary file is gone once the answer is sent."""
+    parts, whole = apps
+    a, b = _job(parts), _job(whole)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    query = f"f={key}" + (f"&crs={crs}" if crs else "")
+    for path in (f"results/buildings?{query}", f"results?output=buildings&{query}"):
+        got = parts.get(f"/jobs/{a}/{path}")
+        want = whole.get(f"/jobs/{b}/{path}")
+        assert got.status_code == want.status_code == 200, got.text
+        for header in ("content-type", "content-disposition", "content-crs"):
+            assert got.headers[header].replace(a[:8], b[:8]) == want.headers[header], header
+        _files_equal(key, got.content, want.content)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_downloads_of_a_part_do_not_read_the_output_whole(apps, monkeypatch) -> None:
+    parts, _ = apps
+    job = _job(parts)
+
+    def no_whole_document(*args, **kwargs):
+        raise AssertionError("the output was put back together")
+
+    monkeypatch.setattr(result_parts, "hydrate", no_whole_document)
+    for key in ("geojson", "csv", "gpkg", "flatgeobuf", "geoparquet"):
+        got = parts.get(f"/jobs/{job}/results/buildings?f={key}&crs=EPSG:3035")
+        assert got.status_code == 200, (key, got.text)
+    assert (
+        parts.get(f"/jobs/{job}/results/buildings").headers["content-type"]
+        == "application/geo+json"
+    )

@@ -97,12 +97,14 @@ def test_every_csv_property_value_survives(names: list[str]) -> None:
 
 
 def _reference_table(fc: dict[str, Any], reserved_extra: tuple[str, ...]) -> Any:
-    from gsl_service.exports import _typed, flat_properties, keep_clashing
+    from gsl_service.exports import _clash_names, _typed, flat_properties
 
     feats = fc["features"]
     has_ids = any(f.get("id") is not None for f in feats)
     reserved = ("fid", "geom", "geometry", *reserved_extra, *(("feature_id",) if has_ids else ()))
-    rows = keep_clashing([flat_properties(f.get("properties")) for f in feats], reserved)
+    rows = [flat_properties(f.get("properties")) for f in feats]
+    renamed = _clash_names(list(dict.fromkeys(k for row in rows for k in row)), reserved)
+    rows = [{renamed.get(k, k): v for k, v in row.items()} for row in rows]
     for feat, row in zip(feats, rows, strict=True):
         if feat.get("id") is not None:
             row["feature_id"] = feat["id"]
@@ -299,3 +301,29 @@ def test_flags_and_counts_with_nulls_are_nullable_fields_in_every_file(tmp_path:
     assert table.column("meets_30").to_pylist() == meets
     assert table.column("trees").to_pylist() == trees
     assert table.column("dist").to_pylist() == dist
+
+
+def test_flatgeobuf_of_a_layer_with_a_feature_without_geometry() -> None:
+    """GDAL refuses a feature without geometry in a FlatGeobuf spatial index; such a layer has none."""
+    import pyogrio
+
+    from gsl_service.exports import FORMATS, export
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": None, "properties": {"a": 1}},
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [5.0, 52.0]}, "properties": {"a": 2}},
+        ],
+    }  # fmt: skip
+    frame = pyogrio.read_dataframe(
+        io.BytesIO(export(fc, FORMATS["flatgeobuf"], "EPSG:28992", "homes"))
+    )
+    assert frame["a"].tolist() == [1, 2]  # no index: the collection's order
+    assert frame.geometry.isna().tolist() == [True, False]
+    assert pyogrio.read_info(io.BytesIO(export(fc, FORMATS["flatgeobuf"], "EPSG:28992", "homes")))["capabilities"]["fast_spatial_filter"] is False  # fmt: skip
+    placed = fc | {"features": fc["features"][1:]}
+    info = pyogrio.read_info(
+        io.BytesIO(export(placed, FORMATS["flatgeobuf"], "EPSG:28992", "homes"))
+    )
+    assert info["capabilities"]["fast_spatial_filter"] is True  # indexed

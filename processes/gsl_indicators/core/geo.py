@@ -10,6 +10,7 @@ feature-by-feature shapely loop.
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import operator
@@ -796,13 +797,23 @@ def reproject(geoms: np.ndarray, source_crs: str, target_crs: str) -> np.ndarray
     >>> round(p.x), round(p.y)  # the Amersfoort origin of RD New
     (155000, 463000)
     """
-    tr = Transformer.from_crs(source_crs, target_crs, always_xy=True)
+    tr = transformer(source_crs, target_crs)
 
     def fn(xy: np.ndarray) -> np.ndarray:
         x, y = tr.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
-    return shapely.transform(geoms, fn)
+    return shapely.transform(geoms, fn)  # None stays None
+
+
+@functools.lru_cache(maxsize=32)
+def transformer(source_crs: str, target_crs: str) -> Transformer:
+    """Return the x/y-ordered transformer between two CRSs, made once per pair.
+
+    Making one takes tens of milliseconds (PROJ's database), which a download reprojected
+    a batch at a time paid per batch; pyproj's transformers are thread-safe (3.1 and on).
+    """
+    return Transformer.from_crs(source_crs, target_crs, always_xy=True)
 
 
 @contextmanager

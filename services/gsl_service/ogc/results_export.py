@@ -19,16 +19,21 @@ An unsupported format is a 406 problem document naming ``f`` or ``Accept``.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import orjson
 from fastapi import Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
 from pyproj import CRS
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from gsl_service import result_parts
+from gsl_service import part_downloads, result_parts
 from gsl_service.errors import InvalidInput, ServiceError
 from gsl_service.exports import FORMATS, NotAcceptable, export, negotiate, reproject_collection
 from gsl_service.ogc.features_layer import parquet_crs
@@ -93,29 +98,67 @@ def _load(request: Request, job_id: str, hydrate: bool = True) -> Any:
     return orjson.loads(body)
 
 
-def _stored_file(
-    request: Request, document: Any, name: str | None, key: str | None, job_id: str
-) -> tuple[bytes, dict[str, str]] | None:
-    """Return the GeoParquet file stored for a large output (made once), when that is asked.
+def _part_download(
+    request: Request, document: Any, name: str | None, key: str, job_id: str
+) -> Response | None:
+    """Answer a download of output ``name`` made from its stored forms, when it is stored as a part.
 
-    ``None`` unless output ``name`` is stored as a part (:mod:`gsl_service.result_parts`),
-    the format is GeoParquet and no other CRS is asked for: the file is then answered as
-    it is, without the output being read.
+    ``None`` unless output ``name`` is stored as a part (:mod:`gsl_service.result_parts`)
+    and its forms are still stored; then the caller puts the document back together.
+    The output is never loaded whole (:mod:`gsl_service.part_downloads`): GeoParquet in
+    its own CRS is the stored file as it is; FlatGeobuf and GeoPackage are written by
+    GDAL from it to a temporary file, streamed and then removed; GeoJSON and CSV are
+    streamed from the stored JSON.
     """
-    if name is None or key != "geoparquet" or target_crs(request.query_params.get("crs")):
+    if name is None or key not in FORMATS or not isinstance(document, Mapping):
         return None
-    part = result_parts.placeholder_value(document, name) if isinstance(document, Mapping) else None
+    part = result_parts.placeholder_value(document, name)
     if part is None:
         return None
-    data = request.app.state.engine.get_blob(part.sha256 + result_parts.PARQUET)
-    if data is None:
-        return None
+    engine = request.app.state.engine
     fmt = FORMATS[key]
-    return data, {
+    target = target_crs(request.query_params.get("crs"))
+    headers = {
         "Content-Type": fmt.media_type,
         "Content-Disposition": f'attachment; filename="{job_id[:8]}-{name}.{fmt.extension}"',
-        "Content-Crs": f"<{crs_uri(parquet_crs(data))}>",
     }
+    if fmt.key in ("geojson", "csv"):
+        blob = engine.get_blob(part.sha256)
+        if blob is None:
+            return None
+        source = part_downloads.json_crs(blob, output_crs(document, name))
+        headers["Content-Crs"] = f"<{crs_uri(target or source)}>"
+        write = part_downloads.csv_chunks if fmt.key == "csv" else part_downloads.geojson_chunks
+        chunks = write(blob, source_crs=source, target_crs=target or source)
+        return StreamingResponse(chunks, headers=headers)
+    parquet = engine.get_blob(part.sha256 + result_parts.PARQUET)
+    if parquet is None:
+        return None
+    stored_crs = parquet_crs(parquet)
+    headers["Content-Crs"] = f"<{crs_uri(target or stored_crs)}>"
+    if fmt.key == "geoparquet":
+        if target is not None and target != stored_crs:
+            parquet = part_downloads.reprojected_geoparquet(parquet, target)
+        return Response(content=parquet, headers=headers)
+    folder = Path(tempfile.mkdtemp(prefix="gsl-download-"))
+    path = part_downloads.gdal_file(parquet, fmt, layer=name, target_crs=target, folder=folder)
+    if path is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return FileResponse(
+        path,
+        headers=headers,
+        media_type=fmt.media_type,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
+def _only_part(document: Any) -> str | None:
+    """Return the name of a stored document's one per-feature output if it is stored as a part."""
+    if not isinstance(document, Mapping) or feature_outputs(document):
+        return None
+    parted = [k for k in document if result_parts.placeholder_value(document, k) is not None]
+    return parted[0] if len(parted) == 1 else None
 
 
 def _parted(document: Any) -> bool:
@@ -241,9 +284,11 @@ async def results_response(
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
             return Response(content=orjson.dumps(moved), status_code=200, headers=headers)
         asked = request.query_params.get("output")
-        hit = _stored_file(request, stored, asked, key, job_id)
-        if hit is not None:
-            return Response(content=hit[0], status_code=200, headers=hit[1])
+        part = await run_in_threadpool(
+            _part_download, request, stored, asked or _only_part(stored), key, job_id
+        )
+        if part is not None:
+            return part
         document = await run_in_threadpool(_load, request, job_id) if _parted(stored) else stored
         name = _choose_layer(document, asked)
         value = outputs_of(document)[name]
@@ -257,9 +302,16 @@ async def results_response(
             )
     else:
         wanted = negotiate(f, accept, [*FILE_FORMATS, "json"]) or "geojson"
-        hit = _stored_file(request, stored, output, wanted, job_id)
-        if hit is not None:
-            return Response(content=hit[0], status_code=200, headers=hit[1])
+        part = await run_in_threadpool(
+            _part_download,
+            request,
+            stored,
+            output,
+            "geojson" if wanted == "json" else wanted,
+            job_id,
+        )
+        if part is not None:
+            return part
         document = await run_in_threadpool(_load, request, job_id) if _parted(stored) else stored
         name = _choose_layer(document, output)
         is_layer = is_feature_collection(outputs_of(document)[name])

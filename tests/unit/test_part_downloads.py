@@ -1,0 +1,123 @@
+"""Downloads made from a part's stored forms are the files the whole-document road makes.
+
+A collection with what makes exports differ — null, nested and nullable integer
+properties, feature ids on some features, a feature without a geometry, polygons and
+multipolygons in one layer (promoted to multi), a property named like a writer's own
+column, text beyond ASCII — is stored as the worker stores a large output
+(:func:`gsl_service.result_parts._stored_forms`). Each download from the stored forms
+(:mod:`gsl_service.part_downloads`) is compared with :func:`gsl_service.exports.export`
+of the output as the whole-document road has it (parsed from its canonical JSON, and
+reprojected by :func:`~gsl_service.exports.reproject_collection` where another CRS is
+asked): GDAL's files read back field by field (GDAL reading both), GeoParquet as the
+same table, GeoJSON as the same JSON, CSV byte for byte.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow.parquet as pq
+import pyogrio
+import pytest
+
+from gsl_indicators.core import synthetic
+from gsl_indicators.core.canonical import canonical_json
+from gsl_service import part_downloads
+from gsl_service.exports import FORMATS, crs_member, export, reproject_collection
+from gsl_service.result_parts import _stored_forms
+
+RD = "EPSG:28992"
+
+
+def _collection(n: int = 240) -> dict[str, Any]:
+    fc = synthetic.city(n, seed=5)["buildings"]
+    for i, feat in enumerate(fc["features"]):
+        props = feat["properties"]
+        props["nothing"] = None
+        props["maybe_int"] = i if i % 3 else None
+        props["nested"] = {"a": i, "naam": "Zuidoost-Ü"} if i % 5 == 0 else None
+        props["fid"] = f"clash {i}"  # a GDAL name: property_fid in the files
+        if i % 7 == 0 and feat["geometry"]["type"] == "Polygon":
+            feat["geometry"] = {
+                "type": "MultiPolygon",
+                "coordinates": [feat["geometry"]["coordinates"]],
+            }
+        if i % 11 == 0:
+            feat["id"] = f"F{i}"
+        else:
+            feat.pop("id", None)
+    fc["features"][4]["geometry"] = None
+    fc["crs"] = crs_member(RD)
+    return fc
+
+
+@pytest.fixture(scope="module")
+def stored() -> tuple[dict[str, Any], bytes, bytes]:
+    fc = _collection()
+    _, blob, parquet = _stored_forms(fc, crs=RD, layer="buildings")
+    whole = orjson.loads(canonical_json(fc))  # what the document, put back together, holds
+    return whole, blob, parquet
+
+
+def _whole(fc: dict[str, Any], target: str) -> dict[str, Any]:
+    return fc if target == RD else reproject_collection(fc, RD, target)
+
+
+@pytest.mark.parametrize("key", ["flatgeobuf", "gpkg"])
+@pytest.mark.parametrize("target", [None, "OGC:CRS84", "EPSG:3035"])
+def test_gdal_files_from_the_stored_geoparquet(stored, key, target, tmp_path: Path) -> None:
+    whole, _, parquet = stored
+    path = part_downloads.gdal_file(parquet, FORMATS[key], layer="buildings", target_crs=target, folder=tmp_path)  # fmt: skip
+    assert path is not None and path.parent == tmp_path
+    want = io.BytesIO(export(_whole(whole, target or RD), FORMATS[key], target or RD, "buildings"))
+    got_info, want_info = pyogrio.read_info(path), pyogrio.read_info(want)
+    for item in ("layer_name", "crs", "geometry_type", "features", "total_bounds"):
+        assert got_info[item] == want_info[item], item
+    assert got_info["geometry_type"] == "MultiPolygon"  # polygons promoted, as on the whole road
+    got, ref = pyogrio.read_arrow(path)[1], pyogrio.read_arrow(want)[1]
+    # the same fields of the same types; the stored file keeps the indicator's field order,
+    # the parsed document its sorted keys
+    assert sorted(got.schema, key=lambda f: f.name) == sorted(ref.schema, key=lambda f: f.name)
+    assert {"property_fid", "feature_id", "nested", "nothing"} <= set(got.column_names)
+    assert got.select(ref.column_names).equals(ref)  # every value and geometry, in order
+
+
+def test_a_property_that_may_be_bbox_renamed_reads_the_whole_document(tmp_path: Path) -> None:
+    fc = _collection(20)
+    for feat in fc["features"]:
+        feat["properties"]["bbox"] = 1  # property_bbox in the GeoParquet file alone
+    _, _, parquet = _stored_forms(fc, crs=RD, layer="buildings")
+    assert part_downloads.gdal_file(parquet, FORMATS["gpkg"], layer="b", target_crs=None, folder=tmp_path) is None  # fmt: skip
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["OGC:CRS84", "EPSG:3035"])
+def test_geoparquet_in_another_crs(stored, target) -> None:
+    whole, _, parquet = stored
+    got = part_downloads.reprojected_geoparquet(parquet, target)
+    want = export(_whole(whole, target), FORMATS["geoparquet"], target, "buildings")
+    got_table, want_table = pq.read_table(io.BytesIO(got)), pq.read_table(io.BytesIO(want))
+    assert got_table.schema.metadata[b"geo"] == want_table.schema.metadata[b"geo"]
+    assert got_table.select(want_table.column_names).equals(want_table)
+
+
+@pytest.mark.parametrize("target", [RD, "OGC:CRS84"])
+def test_geojson_streamed_from_the_stored_json(stored, target) -> None:
+    whole, blob, _ = stored
+    assert part_downloads.json_crs(blob, "OGC:CRS84") == RD  # its crs member
+    got = b"".join(part_downloads.geojson_chunks(blob, source_crs=RD, target_crs=target))
+    want = export(_whole(whole, target), FORMATS["geojson"], target, "buildings")
+    assert json.loads(got) == json.loads(want)
+    assert ("crs" in json.loads(got)) is (target != "OGC:CRS84")
+
+
+@pytest.mark.parametrize("target", [RD, "OGC:CRS84"])
+def test_csv_streamed_from_the_stored_json(stored, target) -> None:
+    whole, blob, _ = stored
+    got = b"".join(part_downloads.csv_chunks(blob, source_crs=RD, target_crs=target))
+    assert got == export(_whole(whole, target), FORMATS["csv"], target, "buildings")
+    assert got.count(b"\r\n") == 241
