@@ -17,14 +17,19 @@ from the form that carries what the format needs, a batch at a time:
 Each gives the file the whole-document road gives (:func:`gsl_service.exports.export`
 of the output): GeoJSON the same members and features (in another member order), CSV
 the same bytes, FlatGeobuf and GeoPackage the same layer (fields, types, values,
-geometries, order), GeoParquet the same table. On 650,000 homes the API process holds
-a batch instead of the whole output (see ``benchmarks/bench_part_downloads.py``).
+geometries, feature order), GeoParquet the same table. One difference: the fields of
+GDAL's files and of a reprojected GeoParquet file keep the stored file's order (the
+order the indicator gave them), where the whole document's follow its sorted keys. On
+650,000 homes the API process holds a batch instead of the whole output (GeoParquet in
+another CRS: the stored table, its geometries moved a batch at a time; see
+``benchmarks/bench_part_downloads.py``).
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -60,6 +65,8 @@ from gsl_service.stored_collection import CollectionStream
 JSON_BATCH = 1_000
 #: Rows per batch read from the stored GeoParquet file.
 PARQUET_BATCH = 50_000
+#: A column that may be a property named ``bbox`` (any case) renamed for GeoParquet alone.
+_MAY_BE_BBOX = re.compile(r"(property_)+bbox", re.IGNORECASE)
 
 
 def json_crs(blob: bytes, default: str) -> str:
@@ -139,7 +146,8 @@ def gdal_file(
     """Write a stored GeoParquet file as FlatGeobuf or GeoPackage in ``folder``; return its path.
 
     ``None`` when the stored file may differ from the export: it has a column
-    ``property_bbox``, which may be a property ``bbox`` renamed for GeoParquet alone.
+    ``property_bbox`` (any case, the prefix repeated or not), which may be a property
+    ``bbox`` renamed for GeoParquet alone.
     """
     import pyarrow as pa
     from pyogrio import write_arrow
@@ -147,7 +155,7 @@ def gdal_file(
     assert fmt is FLATGEOBUF or fmt is GPKG
     source = _parquet(parquet)
     schema = source.schema_arrow
-    if "property_bbox" in schema.names:
+    if any(_MAY_BE_BBOX.fullmatch(name) for name in schema.names):
         return None
     crs = geoparquet_crs(schema) or CRS84
     target = target_crs or crs

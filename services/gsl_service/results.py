@@ -13,7 +13,7 @@ Nothing here computes an indicator; it only finds things in a document.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -294,12 +294,7 @@ def area_rows(document: Any) -> tuple[str | None, list[ScoreRow]]:
         feats = fc["features"]
         if not feats:
             continue
-        props0 = feats[0].get("properties") or {}
-        if not (
-            "scorecard" in props0
-            or any(f"score_{m}" in props0 for m in metrics)
-            or "score" in props0
-        ):
+        if not carries_scores(feats[0].get("properties") or {}, metrics):
             continue
         rows = []
         for i, feat in enumerate(feats):
@@ -315,6 +310,17 @@ def area_rows(document: Any) -> tuple[str | None, list[ScoreRow]]:
             )
         return name, rows
     return None, []
+
+
+def carries_scores(props: Mapping[str, Any], metrics: Iterable[str]) -> bool:
+    """Return whether a feature's properties carry scores (an area layer's first feature).
+
+    Examples
+    --------
+    >>> carries_scores({"score_play": 7.1}, ["play"]), carries_scores({"n": 1}, ["play"])
+    (True, False)
+    """
+    return "scorecard" in props or "score" in props or any(f"score_{m}" in props for m in metrics)
 
 
 def overall_row(document: Any, label: str) -> ScoreRow | None:

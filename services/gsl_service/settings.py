@@ -38,6 +38,12 @@ class HttpSettings(BaseSettings):
         description="XYZ tile URL of a base map under the job page's map; unset = no base map",
     )
     base_map_attribution: str = Field(default="", description="attribution of the base map")
+    map_page_features: int = Field(
+        default=5000,
+        ge=1,
+        le=10_000,
+        description="features the job page's map draws per view of an output stored as parts",
+    )
     assets_dir: Path | None = Field(
         default=None,
         description="folder of the front-end packages (default: web/node_modules, from npm ci)",

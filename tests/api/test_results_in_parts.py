@@ -27,7 +27,7 @@ from api.conftest import make_settings
 from api.helpers import wait_for_job
 from gsl_indicators.core import synthetic
 from gsl_indicators.core.canonical import canonical_json
-from gsl_service import result_parts
+from gsl_service import part_downloads, result_parts
 from gsl_service.app import create_app
 
 CITY = synthetic.city(40, seed=3)
@@ -176,3 +176,25 @@ def test_downloads_of_a_part_do_not_read_the_output_whole(apps, monkeypatch) -> 
         parts.get(f"/jobs/{job}/results/buildings").headers["content-type"]
         == "application/geo+json"
     )
+
+
+def test_a_failed_gdal_write_leaves_no_temporary_folder(apps, tmp_path, monkeypatch) -> None:
+    parts, _ = apps
+    job = _job(parts)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(part_downloads, "gdal_file", fails)
+    got = parts.get(f"/jobs/{job}/results/buildings?f=gpkg")
+    assert got.status_code == 500
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_output_name_is_no_output(apps) -> None:
+    parts, _ = apps
+    job = _job(parts)
+    got = parts.get(f"/jobs/{job}/results?output=&f=csv")
+    assert got.status_code == 404, got.text
+    assert got.json()["input"] == "output"

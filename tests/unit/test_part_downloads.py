@@ -84,12 +84,17 @@ def test_gdal_files_from_the_stored_geoparquet(stored, key, target, tmp_path: Pa
     assert sorted(got.schema, key=lambda f: f.name) == sorted(ref.schema, key=lambda f: f.name)
     assert {"property_fid", "feature_id", "nested", "nothing"} <= set(got.column_names)
     assert got.select(ref.column_names).equals(ref)  # every value and geometry, in order
+    stored_order = [n for n in pq.read_schema(io.BytesIO(parquet)).names if n not in ("bbox", "geometry")]  # fmt: skip
+    assert [f.name for f in got.schema][
+        : len(stored_order)
+    ] == stored_order  # the stored file's order
 
 
-def test_a_property_that_may_be_bbox_renamed_reads_the_whole_document(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["bbox", "BBox", "property_bbox"])
+def test_a_property_that_may_be_bbox_renamed_reads_the_whole_document(tmp_path: Path, name: str) -> None:  # fmt: skip
     fc = _collection(20)
     for feat in fc["features"]:
-        feat["properties"]["bbox"] = 1  # property_bbox in the GeoParquet file alone
+        feat["properties"][name] = 1  # renamed in the GeoParquet file alone (bbox, any case)
     _, _, parquet = _stored_forms(fc, crs=RD, layer="buildings")
     assert part_downloads.gdal_file(parquet, FORMATS["gpkg"], layer="b", target_crs=None, folder=tmp_path) is None  # fmt: skip
     assert list(tmp_path.iterdir()) == []

@@ -141,7 +141,11 @@ def _part_download(
             parquet = part_downloads.reprojected_geoparquet(parquet, target)
         return Response(content=parquet, headers=headers)
     folder = Path(tempfile.mkdtemp(prefix="gsl-download-"))
-    path = part_downloads.gdal_file(parquet, fmt, layer=name, target_crs=target, folder=folder)
+    try:
+        path = part_downloads.gdal_file(parquet, fmt, layer=name, target_crs=target, folder=folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     if path is None:
         shutil.rmtree(folder, ignore_errors=True)
         return None
@@ -285,7 +289,12 @@ async def results_response(
             return Response(content=orjson.dumps(moved), status_code=200, headers=headers)
         asked = request.query_params.get("output")
         part = await run_in_threadpool(
-            _part_download, request, stored, asked or _only_part(stored), key, job_id
+            _part_download,
+            request,
+            stored,
+            asked if asked is not None else _only_part(stored),
+            key,
+            job_id,
         )
         if part is not None:
             return part

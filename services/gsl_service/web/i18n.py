@@ -235,6 +235,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "map": {"nl": "Kaart", "en": "Map"},
     "map_colour_by": {"nl": "Kleur naar", "en": "Colour by"},
     "map_layer": {"nl": "Laag", "en": "Layer"},
+    "areas_stored": {
+        "nl": "De {count} gebieden van {name} staan op de kaart en in de downloads, niet in deze tabel.",
+        "en": "The {count} areas of {name} are on the map and in the downloads, not in this table.",
+    },
+    "map_in_view": {
+        "nl": "{shown} van de {matched} objecten in beeld getoond",
+        "en": "{shown} of the {matched} features in view shown",
+    },
+    "map_zoom_in": {"nl": "zoom in om ze alle te zien", "en": "zoom in to see them all"},
     "no_base_map": {
         "nl": "Zonder achtergrondkaart (in te stellen met GSL_BASE_MAP_URL).",
         "en": "No base map (set one with GSL_BASE_MAP_URL).",

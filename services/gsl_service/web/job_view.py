@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from gsl_service import result_parts
 from gsl_service.results import (
     MetricInfo,
     ScoreRow,
     area_rows,
+    carries_scores,
+    crs_name,
     feature_outputs,
     metric_declarations,
     output_crs,
     outputs_of,
     overall_row,
     overall_scorecard,
+    scored_metrics,
     summary_of,
 )
+from gsl_service.stored_collection import CollectionStream
 from gsl_service.web.render import Page
 
 #: Property names that are identifiers or labels, never a metric to colour by.
@@ -43,8 +48,45 @@ class JobView:
     layers: list[dict[str, Any]] = field(default_factory=list)
     charts: dict[str, Any] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    areas_stored: dict[str, Any] | None = None
+    """The area layer when it is stored as parts: its rows are on the map, not in the table."""
     other: list[tuple[str, str]] = field(default_factory=list)
     js_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredLayer:
+    """A per-feature output stored as parts: what the page shows of it without reading it whole.
+
+    Its map is drawn from the job's features API, the features in view a page at a
+    time (``paged`` in the page's data), never from the whole output.
+    """
+
+    count: int
+    crs: str
+    sample: list[dict[str, Any]]
+    """Its first features: the properties the map can colour by are found in them."""
+
+
+def stored_layers(document: Any, get_blob: Callable[[str], bytes | None]) -> dict[str, StoredLayer]:
+    """Return the per-feature outputs of a stored document that are stored as parts.
+
+    Each part's stored JSON is read as far as its first :data:`_SCAN` features. A part
+    no longer stored is left out.
+    """
+    found: dict[str, StoredLayer] = {}
+    if not isinstance(document, Mapping):
+        return found
+    for name in document:
+        part = result_parts.placeholder_value(document, name)
+        blob = get_blob(part.sha256) if part is not None else None
+        if part is None or blob is None:
+            continue
+        stream = CollectionStream(blob)
+        crs = crs_name(stream.head) or output_crs(document, name)
+        sample = next(stream.batches(_SCAN), [])
+        found[name] = StoredLayer(part.features, crs, sample)
+    return found
 
 
 def profile_metrics(outputs: Mapping[str, Any]) -> dict[str, MetricInfo]:
@@ -188,9 +230,18 @@ def _tornado(outputs: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]] | No
 
 
 def job_view(
-    document: Any, description: Mapping[str, Any] | None, page: Page, job_id: str
+    document: Any,
+    description: Mapping[str, Any] | None,
+    page: Page,
+    job_id: str,
+    stored: Mapping[str, StoredLayer] | None = None,
 ) -> JobView:
-    """Return the job page's view of a result document (either shape, see :mod:`results`)."""
+    """Return the job page's view of a result document (either shape, see :mod:`results`).
+
+    ``stored``: the document's outputs stored as parts (:func:`stored_layers`); the
+    document holds their placeholders.
+    """
+    stored = stored or {}
     outputs = outputs_of(document)
     decl = {**profile_metrics(outputs), **metric_declarations(document, description)}
     view = JobView()
@@ -208,6 +259,17 @@ def job_view(
     view.summary = _summary_rows(summary, decl, page)
 
     area_output, areas = area_rows(document)
+    if area_output is None:  # an area layer stored as parts: named, not read whole
+        metrics = scored_metrics(document)
+        for name, layer in stored.items():
+            if (
+                metrics
+                and layer.sample
+                and carries_scores(layer.sample[0].get("properties") or {}, metrics)
+            ):
+                area_output = name
+                view.areas_stored = {"name": name, "count": layer.count}
+                break
     overall = overall_row(document, page.t("overall"))
     metric_ids: list[str] = []
     for row in [overall, *areas]:
@@ -231,6 +293,20 @@ def job_view(
                 "metrics": map_metrics(fc, decl, page),
             }
         )
+    features_api = f"{page.root}/jobs/{job_id}/features/collections"
+    for name, layer in stored.items():
+        view.layers.append(
+            {
+                "name": name,
+                "count": layer.count,
+                "crs": layer.crs,
+                "url": page.url(f"/jobs/{job_id}/results/{name}", f="geojson", crs="EPSG:4326"),
+                "paged": True,
+                "collectionUrl": f"{features_api}/{name}",
+                "itemsUrl": f"{features_api}/{name}/items",
+                "metrics": map_metrics({"features": layer.sample}, decl, page),
+            }
+        )
     layer_order = {area_output: 0}
     view.layers.sort(key=lambda lyr: layer_order.get(lyr["name"], 1))
 
@@ -252,7 +328,7 @@ def job_view(
     if isinstance(dq, Mapping) and isinstance(dq.get("warnings"), list):
         view.warnings = [dict(w) for w in dq["warnings"] if isinstance(w, Mapping)]
 
-    shown = {"summary", "data_quality", *feature_outputs(document)}
+    shown = {"summary", "data_quality", *feature_outputs(document), *stored}
     for name, value in outputs.items():
         if name in shown:
             continue
@@ -269,6 +345,13 @@ def job_view(
             "attribution": getattr(settings, "base_map_attribution", ""),
         },
         "lang": page.lang,
-        "texts": {"score": page.t("score"), "yes": page.t("yes"), "no": page.t("no")},
+        "mapPage": getattr(settings, "map_page_features", 5000),
+        "texts": {
+            "score": page.t("score"),
+            "yes": page.t("yes"),
+            "no": page.t("no"),
+            "inView": page.t("map_in_view"),
+            "zoomIn": page.t("map_zoom_in"),
+        },
     }
     return view

@@ -22,7 +22,7 @@ from gsl_service.errors import NoSuchProcess
 from gsl_service.jobs.model import JobFilter, JobStatus
 from gsl_service.web.board_view import LAYOUTS, light_grid, scenario_view, scoreboard_grid
 from gsl_service.web.i18n import pick, theme_title
-from gsl_service.web.job_view import JobView, job_view
+from gsl_service.web.job_view import JobView, job_view, stored_layers
 from gsl_service.web.render import Page
 from gsl_service.web.run_form import form_fields
 
@@ -473,9 +473,11 @@ async def job(request: Request, job_id: str) -> HTMLResponse:
     layout = LAYOUTS.get(info.process_id, "generic")
     board: dict[str, Any] = {}
     if info.status == JobStatus.successful:
-        _, body = await run_in_threadpool(api.engine.get_job_result, job_id)
+        # large outputs stay stored: their maps page through the features API
+        _, body = await run_in_threadpool(api.engine.get_job_result, job_id, False)
         document = await run_in_threadpool(orjson.loads, body)
-        view = job_view(document, description, page, job_id)
+        stored = await run_in_threadpool(stored_layers, document, api.engine.get_blob)
+        view = job_view(document, description, page, job_id, stored)
         board = board_parts(layout, document, page, request.app.state.registry, view)
     elif info.status == JobStatus.failed:
         err = info.error or {}

@@ -81,10 +81,41 @@
         return ramp[c];
       } };
     };
+    var note = document.getElementById("map-note");
+    // A layer stored as parts (a province's homes) is drawn a view at a time, from the
+    // job's OGC API – Features collection: the features in view, at most PAGE of them.
+    var PAGE = data.mapPage;
+    var asked = 0;
+    var loadView = function () {
+      var layer = data.layers[+layerSel.value];
+      if (!layer.paged) return;
+      var b = map.getBounds();
+      var clamp = function (v, lim) { return Math.max(-lim, Math.min(lim, v)); };
+      var bbox = [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180), clamp(b.getNorth(), 90)];
+      var box = bbox.map(function (v) { return v.toFixed(6); }).join(",");
+      var mine = ++asked;
+      mapEl.dataset.ready = "0";
+      fetch(layer.itemsUrl + "?limit=" + PAGE + "&bbox=" + box,
+        { headers: { Accept: "application/geo+json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (fc) {
+          if (mine !== asked || data.layers[+layerSel.value] !== layer) return;  // a newer view was asked
+          cache[layer.name] = fc;
+          draw();
+          mapEl.dataset.matched = String(fc.numberMatched);
+          mapEl.dataset.bbox = box;
+          note.textContent = fc.numberMatched > fc.numberReturned
+            ? data.texts.inView.replace("{shown}", fc.numberReturned).replace("{matched}", fc.numberMatched) + ": " + data.texts.zoomIn
+            : "";
+          mapEl.dataset.ready = "1";
+        });
+    };
+    map.on("moveend", loadView);
     var draw = function () {
       var layer = data.layers[+layerSel.value];
       var meta = layer.metrics.filter(function (m) { return m.id === metricSel.value; })[0];
       var fc = cache[layer.name];
+      if (!fc) return null;
       if (current) map.removeLayer(current);
       var c = colourer(meta, fc.features);
       var style = function (ft) {
@@ -119,6 +150,19 @@
       layer.metrics.forEach(function (m) {
         var o = document.createElement("option"); o.value = m.id; o.textContent = m.label; metricSel.appendChild(o);
       });
+      note.textContent = "";
+      if (layer.paged) {
+        delete cache[layer.name];
+        if (current) { map.removeLayer(current); current = null; }
+        fetch(layer.collectionUrl, { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.json(); })
+          .then(function (coll) {
+            var e = coll.extent.spatial.bbox[0];
+            if (fit) map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [12, 12] });
+            loadView();  // also when fitting did not move the map
+          });
+        return;
+      }
       var go = function () { var g = draw(); if (fit && g.getBounds().isValid()) map.fitBounds(g.getBounds(), { padding: [12, 12] }); };
       if (cache[layer.name]) { go(); return; }
       fetch(layer.url, { headers: { Accept: "application/geo+json" } })
