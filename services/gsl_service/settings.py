@@ -42,7 +42,7 @@ class HttpSettings(BaseSettings):
         default=5000,
         ge=1,
         le=10_000,
-        description="features the job page's map draws per view of an output stored as parts",
+        description="the most features the job page's map draws in one view of an output stored as parts",
     )
     assets_dir: Path | None = Field(
         default=None,

@@ -157,29 +157,28 @@ def _part_download(
     )
 
 
+def _parts_of(document: Any) -> list[str]:
+    """Return the names of a stored document's outputs stored as parts."""
+    if not isinstance(document, Mapping):
+        return []
+    return [k for k in document if result_parts.placeholder_value(document, k) is not None]
+
+
 def _only_part(document: Any) -> str | None:
     """Return the name of a stored document's one per-feature output if it is stored as a part."""
-    if not isinstance(document, Mapping) or feature_outputs(document):
-        return None
-    parted = [k for k in document if result_parts.placeholder_value(document, k) is not None]
-    return parted[0] if len(parted) == 1 else None
-
-
-def _parted(document: Any) -> bool:
-    """Return whether a stored document holds parts (large outputs stored beside it)."""
-    return isinstance(document, Mapping) and any(
-        result_parts.placeholder_value(document, k) is not None for k in document
-    )
+    parted = _parts_of(document)
+    return parted[0] if len(parted) == 1 and not feature_outputs(document) else None
 
 
 def _choose_layer(document: Any, output: str | None) -> str:
-    layers = feature_outputs(document)
+    """Return the output to answer: ``output``, or the only per-feature one (parts included)."""
+    layers = [*feature_outputs(document), *_parts_of(document)]
     if output is None:
         if len(layers) == 1:
-            return next(iter(layers))
+            return layers[0]
         raise InvalidInput(
             "output: name the per-feature output to download with output=; "
-            f"this result has {list(layers) or 'none'}",
+            f"this result has {layers or 'none'}",
             input_name="output",
         )
     if output not in outputs_of(document):
@@ -188,6 +187,18 @@ def _choose_layer(document: Any, output: str | None) -> str:
             input_name="output",
         )
     return output
+
+
+async def _answerable(request: Request, job_id: str, stored: Any, name: str) -> Any:
+    """Return the document to answer output ``name`` from.
+
+    The stored one, its parts as placeholders; put back together only when ``name`` is
+    itself a part (its stored forms could not make the file): a small output of a
+    province's result never reads the large one.
+    """
+    if name in _parts_of(stored):
+        return await run_in_threadpool(_load, request, job_id)
+    return stored
 
 
 def csv_text_output(document: Any, output: str) -> str | None:
@@ -298,8 +309,8 @@ async def results_response(
         )
         if part is not None:
             return part
-        document = await run_in_threadpool(_load, request, job_id) if _parted(stored) else stored
-        name = _choose_layer(document, asked)
+        name = _choose_layer(stored, asked)
+        document = await _answerable(request, job_id, stored, name)
         value = outputs_of(document)[name]
         if not is_feature_collection(value) and not (
             key == "csv" and csv_text_output(document, name) is not None
@@ -321,8 +332,8 @@ async def results_response(
         )
         if part is not None:
             return part
-        document = await run_in_threadpool(_load, request, job_id) if _parted(stored) else stored
-        name = _choose_layer(document, output)
+        name = _choose_layer(stored, output)
+        document = await _answerable(request, job_id, stored, name)
         is_layer = is_feature_collection(outputs_of(document)[name])
         is_csv = csv_text_output(document, name) is not None
         offered = [*FILE_FORMATS, "json"] if is_layer else ["csv", "json"] if is_csv else ["json"]

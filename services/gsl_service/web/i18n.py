@@ -239,11 +239,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De {count} gebieden van {name} staan op de kaart en in de downloads, niet in deze tabel.",
         "en": "The {count} areas of {name} are on the map and in the downloads, not in this table.",
     },
-    "map_in_view": {
-        "nl": "{shown} van de {matched} objecten in beeld getoond",
-        "en": "{shown} of the {matched} features in view shown",
+    "map_too_many": {
+        "nl": "{matched} objecten in beeld, meer dan de {page} die de kaart tekent: zoom in.",
+        "en": "{matched} features in view, more than the {page} the map draws: zoom in.",
     },
-    "map_zoom_in": {"nl": "zoom in om ze alle te zien", "en": "zoom in to see them all"},
     "no_base_map": {
         "nl": "Zonder achtergrondkaart (in te stellen met GSL_BASE_MAP_URL).",
         "en": "No base map (set one with GSL_BASE_MAP_URL).",

@@ -350,8 +350,7 @@ def job_view(
             "score": page.t("score"),
             "yes": page.t("yes"),
             "no": page.t("no"),
-            "inView": page.t("map_in_view"),
-            "zoomIn": page.t("map_zoom_in"),
+            "tooMany": page.t("map_too_many"),
         },
     }
     return view

@@ -100,12 +100,15 @@
         .then(function (r) { return r.json(); })
         .then(function (fc) {
           if (mine !== asked || data.layers[+layerSel.value] !== layer) return;  // a newer view was asked
-          cache[layer.name] = fc;
+          // more in view than a page: a page would be an arbitrary part of them, drawn as if
+          // it were all; draw none and say so
+          var more = fc.numberMatched > fc.numberReturned;
+          cache[layer.name] = more ? { type: "FeatureCollection", features: [] } : fc;
           draw();
           mapEl.dataset.matched = String(fc.numberMatched);
           mapEl.dataset.bbox = box;
-          note.textContent = fc.numberMatched > fc.numberReturned
-            ? data.texts.inView.replace("{shown}", fc.numberReturned).replace("{matched}", fc.numberMatched) + ": " + data.texts.zoomIn
+          note.textContent = more
+            ? data.texts.tooMany.replace("{matched}", fc.numberMatched).replace("{page}", PAGE)
             : "";
           mapEl.dataset.ready = "1";
         });
