@@ -10,6 +10,7 @@ feature with the inline answer that ``transmissionMode: value`` gives.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,3 +158,58 @@ def test_a_file_format_asks_for_the_file_whatever_the_size(client) -> None:
     assert r.status_code == 200, r.text
     link = r.json()["buildings"]
     assert link["type"] == "application/flatgeobuf" and link["href"].endswith("?f=flatgeobuf")
+
+
+_LINK = re.compile(r'<([^>]*)>((?:\s*;\s*[\w-]+="?[^;,"]*"?)*)')
+
+
+def _links(header: str) -> dict[str, dict[str, str]]:
+    """Return the ``Link`` header's links by their ``title`` (else ``rel``), with their params."""
+    found = {}
+    for href, params in _LINK.findall(header):
+        pairs = (p.strip().split("=", 1) for p in params.split(";") if p.strip())
+        attrs = {k: v.strip('"') for k, v in pairs}
+        found[attrs.get("title", attrs["rel"])] = {"href": href, **attrs}
+    return found
+
+
+def test_raw_with_every_output_by_reference_is_links_alone(small) -> None:
+    """OGC /req/core/job-creation-sync-raw-ref: 204, a Link header per requested output."""
+    outputs = {
+        "buildings": {"transmissionMode": "reference"},
+        "neighbourhoods": {"transmissionMode": "reference", "format": {"mediaType": "application/geo+json"}},
+    }  # fmt: skip
+    r = small.post(URL, json={"inputs": INPUTS, "outputs": outputs, "response": "raw"})
+    assert r.status_code == 204, r.text
+    assert r.content == b"" and "content-type" not in r.headers
+    links = _links(r.headers["link"])
+    assert set(links) == {"buildings", "neighbourhoods", "monitor"}
+    job = links["monitor"]["href"].rsplit("/", 1)[1]
+    assert links["buildings"]["href"].endswith(f"/jobs/{job}/results/buildings?f=flatgeobuf")
+    assert links["buildings"]["type"] == "application/flatgeobuf"
+    assert links["buildings"]["rel"] == "enclosure"
+    assert links["neighbourhoods"]["type"] == "application/geo+json"
+    fgb = small.get("/" + links["buildings"]["href"].split("/", 3)[3])
+    _same(gpd.read_file(io.BytesIO(fgb.content), engine="pyogrio"), _inline(small))
+    areas = small.get("/" + links["neighbourhoods"]["href"].split("/", 3)[3]).json()
+    assert len(areas["features"]) == 1
+
+
+def test_raw_with_one_output_by_value_is_still_the_value(small) -> None:
+    body = {"inputs": INPUTS, "outputs": {"buildings": {"transmissionMode": "value"}}, "response": "raw"}  # fmt: skip
+    r = small.post(URL, json=body)
+    assert r.status_code == 200
+    assert len(r.json()["features"]) == 40  # the value itself
+
+
+def test_async_raw_with_every_output_by_reference_is_links_alone(small) -> None:
+    """OGC /req/core/job-results-async-raw-ref: the job's results answer as the sync request."""
+    body = {"inputs": INPUTS, "outputs": {"buildings": {"transmissionMode": "reference"}}, "response": "raw"}  # fmt: skip
+    r = small.post(URL, json=body, headers={"Prefer": "respond-async"})
+    assert r.status_code == 201
+    assert wait_for_job(small, r.headers["Location"])["status"] == "successful"
+    job = r.headers["Location"].rsplit("/", 1)[1]
+    got = small.get(f"/jobs/{job}/results")
+    assert got.status_code == 204, got.text
+    (link,) = _links(got.headers["link"]).values()
+    assert link["href"].endswith(f"/jobs/{job}/results/buildings?f=flatgeobuf")

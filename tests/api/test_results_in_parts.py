@@ -198,3 +198,23 @@ def test_an_empty_output_name_is_no_output(apps) -> None:
     got = parts.get(f"/jobs/{job}/results?output=&f=csv")
     assert got.status_code == 404, got.text
     assert got.json()["input"] == "output"
+
+
+def test_raw_with_a_part_by_reference_is_a_link_to_its_stored_file(apps, monkeypatch) -> None:
+    """OGC raw + reference: 204 with a Link to the stored GeoParquet file, the part never read."""
+    parts, _ = apps
+    body = {"inputs": INPUTS, "outputs": {"buildings": {"transmissionMode": "reference"}}, "response": "raw"}  # fmt: skip
+    r = parts.post(URL, json=body, headers={"Prefer": "respond-async"})
+    assert wait_for_job(parts, r.headers["Location"])["status"] == "successful"
+    job = r.headers["Location"].rsplit("/", 1)[1]
+
+    def no_whole_document(*args, **kwargs):
+        raise AssertionError("the output was put back together")
+
+    monkeypatch.setattr(result_parts, "hydrate", no_whole_document)
+    got = parts.get(f"/jobs/{job}/results")
+    assert got.status_code == 204, got.text
+    href = got.headers["link"].split(">", 1)[0].lstrip("<")
+    assert href.endswith(f"/jobs/{job}/results/buildings?f=geoparquet")
+    assert 'type="application/vnd.apache.parquet"' in got.headers["link"]
+    assert len(gpd.read_parquet(io.BytesIO(parts.get("/" + href.split("/", 3)[3]).content))) == 40

@@ -83,6 +83,21 @@ class ResultLinks:
     parts: bool = False
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A result shaped as its request asked: bytes and their media type, or links alone.
+
+    ``links`` (``Link`` header values) is set for ``response: raw`` with every selected
+    output by reference (OGC /req/core/job-creation-sync-raw-ref and
+    /req/core/job-results-async-raw-ref): the answer is then a 204 without content, a
+    link to each output in its ``Link`` headers.
+    """
+
+    content: bytes
+    media: str
+    links: tuple[str, ...] = ()
+
+
 @dataclass
 class ExecuteRequest:
     """A parsed OGC execute request."""
@@ -288,32 +303,37 @@ def shape_response(
     body: bytes,
     links: ResultLinks | None = None,
     hydrate: Callable[[bytes], bytes] | None = None,
-) -> tuple[bytes, str]:
-    """Return the response bytes and media type for ``req`` from the result document.
+) -> Answer:
+    """Return the answer to ``req`` from the result document (:class:`Answer`).
 
     ``document`` (the default) answers the whole result document — unchanged, unless
     ``outputs`` selects some (provenance and data quality always stay), or a
     per-feature output goes by reference (see the module text; only with ``links``,
     i.e. for a recorded job). ``raw`` answers the value of the single selected (or
-    only) output, else the document.
+    only) output, else the document; with every selected output by reference it
+    answers links alone (:class:`Answer`), its parts never read.
 
     A stored document whose large outputs are parts (:mod:`gsl_service.result_parts`)
     is answered with links to them without reading them; ``hydrate`` puts them back
     first when the answer needs them inline (``raw``, ``transmissionMode: value``).
     """
+    selected = (
+        list(req.outputs)
+        if req.outputs
+        else [o.name for o in indicator.all_outputs if o.name not in META_OUTPUTS]
+    )
+    modes = _modes(req.outputs)
+    every_reference = bool(req.outputs) and all(modes.get(n) == "reference" for n in selected)
+    if req.response == "raw" and links is not None and every_reference:
+        return _links_only(body, selected, modes, _formats(req.outputs), links)
     if result_parts.parts_in(body):
-        inline = req.response == "raw" or "value" in _modes(req.outputs).values()
+        inline = req.response == "raw" or "value" in modes.values()
         if links is not None and not inline:
             links = dataclasses.replace(links, parts=True)
         elif hydrate is not None:
             body = hydrate(body)
         else:
             raise JobFailed("the result's large outputs cannot be read here")
-    selected = (
-        list(req.outputs)
-        if req.outputs
-        else [o.name for o in indicator.all_outputs if o.name not in META_OUTPUTS]
-    )
     if req.response == "raw" and len(selected) == 1 and selected[0] not in META_OUTPUTS:
         doc = orjson.loads(body)
         out = indicator_output(indicator, selected[0])
@@ -323,22 +343,44 @@ def shape_response(
         value = doc.get(selected[0])
         if isinstance(value, dict) and "mediaType" in value and "value" in value:
             value = value["value"]  # a qualified value: raw answers the value itself
-        return canonical_json(value), media
-    modes = _modes(req.outputs)
+        return Answer(canonical_json(value), media)
     by_reference = links is not None and (
         "reference" in modes.values()
         or links.parts
         or len(body) > links.inline_max * MIN_FEATURE_BYTES
     )
     if not req.outputs and not by_reference:
-        return body, JSON
+        return Answer(body, JSON)
     doc = orjson.loads(body)
     if req.outputs:
         keep = {*req.outputs, *META_OUTPUTS}
         doc = {k: v for k, v in doc.items() if k in keep}
     if by_reference and links is not None:
         doc = with_references(doc, modes, _formats(req.outputs), links)
-    return canonical_json(doc), JSON
+    return Answer(canonical_json(doc), JSON)
+
+
+def _links_only(
+    body: bytes,
+    selected: list[str],
+    modes: Mapping[str, str],
+    formats: Mapping[str, str],
+    links: ResultLinks,
+) -> Answer:
+    """Return the answer of ``response: raw`` with every selected output by reference.
+
+    Each selected output's link (as in a document, :func:`with_references`) becomes a
+    ``Link`` header ``<href>; rel="enclosure"; type="…"; title="<output>"``; a part
+    stays a placeholder (its link names its stored file).
+    """
+    doc = orjson.loads(body)
+    linked = with_references({k: doc[k] for k in selected if k in doc}, modes, formats, links)
+    values = tuple(
+        f'<{link["href"]}>; rel="enclosure"; type="{link["type"]}"; title="{name}"'
+        for name in selected
+        if isinstance(link := linked.get(name), Mapping) and "href" in link
+    )
+    return Answer(b"", "", values)
 
 
 def _modes(outputs: Mapping[str, Any] | None) -> dict[str, str]:
@@ -443,7 +485,7 @@ def shape_job_result(
     body: bytes,
     links: ResultLinks | None = None,
     hydrate: Callable[[bytes], bytes] | None = None,
-) -> tuple[bytes, str]:
+) -> Answer:
     """Return a job's results as its execute request asked (``extra["shape"]``).
 
     The store keeps the whole result document once per cache key; ``response`` and
@@ -453,7 +495,7 @@ def shape_job_result(
     """
     shape = job.extra.get("shape") or {}
     if job.process_id not in reg or (not shape and links is None):
-        return (hydrate(body) if hydrate else body), JSON
+        return Answer(hydrate(body) if hydrate else body, JSON)
     req = ExecuteRequest(
         inputs={},
         outputs=shape.get("outputs"),
@@ -502,8 +544,8 @@ def execute(
             cached = engine.execute_cached(process_id, key, known.subscriber)
             if cached is not None:
                 links = _links(engine, base_url, cached)
-                content, media = shape_response(indicator, known, cached.body, links)
-                return 200, _sync_headers(base_url, cached, media), content
+                answer = shape_response(indicator, known, cached.body, links)
+                return _sync_answer(base_url, cached, answer)
     limits = engine.settings
     check_json_depth(body, limits.max_json_depth)
     req = parse_execute_request(indicator, body, prefer)
@@ -531,8 +573,20 @@ def execute(
     if raw is not None and outcome.job.cache_key and not has_href(req.inputs):
         envelope = dataclasses.replace(req, inputs={})  # keep the memo small
         engine.request_keys.put(raw, (outcome.job.cache_key, envelope))
-    content, media = shape_response(indicator, req, outcome.body, _links(engine, base_url, outcome))
-    return 200, _sync_headers(base_url, outcome, media), content
+    answer = shape_response(indicator, req, outcome.body, _links(engine, base_url, outcome))
+    return _sync_answer(base_url, outcome, answer)
+
+
+def _sync_answer(
+    base_url: str, outcome: Outcome, answer: Answer
+) -> tuple[int, Mapping[str, str], bytes]:
+    """Return ``(status, headers, content)`` of a synchronous answer: 200, or 204 with links."""
+    headers = _sync_headers(base_url, outcome, answer.media)
+    if not answer.links:
+        return 200, headers, answer.content
+    del headers["Content-Type"]
+    headers["Link"] = ", ".join([*answer.links, *filter(None, [headers.get("Link")])])
+    return 204, headers, b""
 
 
 def _links(engine: ExecutionEngine, base_url: str, outcome: Outcome) -> ResultLinks | None:

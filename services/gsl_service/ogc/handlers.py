@@ -438,9 +438,13 @@ def get_results(api: GslAPI, request: APIRequest, engine: ExecutionEngine, job_i
     def whole(stored: bytes) -> bytes:
         return engine.get_job_result(job_id)[1]
 
-    content, media = shape_job_result(engine.registry, job, body, links, hydrate=whole)
-    headers["Content-Type"] = media
-    return headers, HTTPStatus.OK, content
+    answer = shape_job_result(engine.registry, job, body, links, hydrate=whole)
+    if answer.links:  # response raw, every output by reference: links alone
+        headers.pop("Content-Type", None)
+        headers["Link"] = ", ".join(answer.links)
+        return headers, HTTPStatus.NO_CONTENT, b""
+    headers["Content-Type"] = answer.media
+    return headers, HTTPStatus.OK, answer.content
 
 
 @problems

@@ -23,6 +23,18 @@ from gsl_service.ogc.features_openapi import features_paths
 PROBLEM_JSON = "application/problem+json"
 
 
+#: The answer to ``response: raw`` with every selected output by reference (OGC
+#: /req/core/job-creation-sync-raw-ref, /req/core/job-results-async-raw-ref).
+LINKS_ONLY: dict[str, Any] = {
+    "description": (
+        "`response: raw` with every selected output `transmissionMode: reference`: no "
+        'content; a `Link` header per output (`rel="enclosure"`, its file\'s type, '
+        "`title` the output's name)"
+    ),
+    "headers": {"Link": {"schema": {"type": "string"}}},
+}
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -257,6 +269,8 @@ def build_openapi(
             ),
             "content": {"application/json": {"schema": {}}},
         }
+        if any("geo+json" in str(o.media_type) for o in ind.all_outputs):
+            post["responses"]["204"] = LINKS_ONLY
 
     jobs = paths["/jobs"]["get"]
     jobs["parameters"] = JOB_LIST_PARAMETERS
@@ -281,6 +295,7 @@ def build_openapi(
         RESULTS_CRS,
     ]
     results["responses"]["406"] = _problem_response("The format asked for is not available")
+    results["responses"]["204"] = LINKS_ONLY
     paths["/jobs/{jobId}/results/{outputId}"] = {
         "get": {
             "summary": "One output of a job, a per-feature output as a GIS file",
