@@ -105,6 +105,9 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from gsl_service.part_downloads import sweep_leftovers
+
+        await run_in_threadpool(sweep_leftovers)  # what a killed process left in /tmp
         own = engine is None
         if own:
             from gsl_service.engine import Engine

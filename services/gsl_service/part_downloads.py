@@ -69,6 +69,35 @@ PARQUET_BATCH = 50_000
 _MAY_BE_BBOX = re.compile(r"(property_)+bbox", re.IGNORECASE)
 
 
+#: Prefix of the temporary folder a GDAL download is written into (removed once sent).
+DOWNLOAD_PREFIX = "gsl-download-"
+
+
+def sweep_leftovers(max_age_s: float = 3600.0, folder: str | None = None) -> int:
+    """Remove download folders older than ``max_age_s`` that a stopped process left behind.
+
+    A folder is removed once its file is sent, or when writing it fails; a process
+    killed in between leaves it (in a pod's ``/tmp``, an ``emptyDir`` with a size limit).
+    Called when the app starts; a folder younger than ``max_age_s`` may be another
+    process's download in flight and is left alone. Returns how many were removed.
+    """
+    import shutil
+    import tempfile
+    import time
+
+    root = Path(folder or tempfile.gettempdir())
+    removed = 0
+    for path in root.glob(f"{DOWNLOAD_PREFIX}*"):
+        try:
+            old = time.time() - path.stat().st_mtime > max_age_s
+        except OSError:
+            continue
+        if old and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def json_crs(blob: bytes, default: str) -> str:
     """Return the CRS of a stored JSON output: its ``crs`` member, else ``default``."""
     return crs_name(CollectionStream(blob).head) or default

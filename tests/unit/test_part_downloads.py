@@ -126,3 +126,18 @@ def test_csv_streamed_from_the_stored_json(stored, target) -> None:
     got = b"".join(part_downloads.csv_chunks(blob, source_crs=RD, target_crs=target))
     assert got == export(_whole(whole, target), FORMATS["csv"], target, "buildings")
     assert got.count(b"\r\n") == 241
+
+
+def test_leftover_download_folders_are_swept_when_old(tmp_path: Path) -> None:
+    import os
+    import time
+
+    old, young, other = (tmp_path / n for n in ("gsl-download-a", "gsl-download-b", "keep-me"))
+    for path in (old, young, other):
+        path.mkdir()
+        (path / "homes.fgb").write_bytes(b"x")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    os.utime(other, (hours_ago, hours_ago))
+    assert part_downloads.sweep_leftovers(3600, folder=str(tmp_path)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gsl-download-b", "keep-me"]

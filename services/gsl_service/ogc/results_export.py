@@ -140,7 +140,7 @@ def _part_download(
         if target is not None and target != stored_crs:
             parquet = part_downloads.reprojected_geoparquet(parquet, target)
         return Response(content=parquet, headers=headers)
-    folder = Path(tempfile.mkdtemp(prefix="gsl-download-"))
+    folder = Path(tempfile.mkdtemp(prefix=part_downloads.DOWNLOAD_PREFIX))
     try:
         path = part_downloads.gdal_file(parquet, fmt, layer=name, target_crs=target, folder=folder)
     except BaseException:
