@@ -11,6 +11,7 @@ the worker made, unchanged.
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,6 +177,24 @@ def test_downloads_of_a_part_do_not_read_the_output_whole(apps, monkeypatch) -> 
         parts.get(f"/jobs/{job}/results/buildings").headers["content-type"]
         == "application/geo+json"
     )
+    # a small output beside a part, and any other output, from the stored document as it is
+    for path in (
+        "results/neighbourhoods?f=geojson&crs=EPSG:4326",
+        "results/neighbourhoods?f=csv",
+        "results?output=neighbourhoods&f=gpkg",
+        "results/summary",
+    ):
+        small = parts.get(f"/jobs/{job}/{path}")
+        assert small.status_code == 200, (path, small.text)
+    assert len(parts.get(f"/jobs/{job}/results/neighbourhoods").json()["features"]) == 1
+    # so is the job page (its map pages through the features API)
+    page = parts.get(f"/jobs/{job}?f=html")
+    assert page.status_code == 200, page.text
+    data = json.loads(page.text.split('id="job-data">', 1)[1].split("</script>", 1)[0])
+    (layer,) = [lyr for lyr in data["layers"] if lyr["name"] == "buildings"]
+    assert layer["paged"] is True and layer["count"] == 40
+    assert layer["itemsUrl"].endswith(f"/jobs/{job}/features/collections/buildings/items")
+    assert "gsl-part:" not in page.text  # no placeholder shown as an output
 
 
 def test_a_failed_gdal_write_leaves_no_temporary_folder(apps, tmp_path, monkeypatch) -> None:

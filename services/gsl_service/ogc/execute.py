@@ -325,7 +325,9 @@ def shape_response(
     modes = _modes(req.outputs)
     every_reference = bool(req.outputs) and all(modes.get(n) == "reference" for n in selected)
     if req.response == "raw" and links is not None and every_reference:
-        return _links_only(body, selected, modes, _formats(req.outputs), links)
+        answer = _links_only(body, selected, modes, _formats(req.outputs), links)
+        if answer is not None:
+            return answer
     if result_parts.parts_in(body):
         inline = req.response == "raw" or "value" in modes.values()
         if links is not None and not inline:
@@ -366,12 +368,14 @@ def _links_only(
     modes: Mapping[str, str],
     formats: Mapping[str, str],
     links: ResultLinks,
-) -> Answer:
+) -> Answer | None:
     """Return the answer of ``response: raw`` with every selected output by reference.
 
     Each selected output's link (as in a document, :func:`with_references`) becomes a
     ``Link`` header ``<href>; rel="enclosure"; type="…"; title="<output>"``; a part
-    stays a placeholder (its link names its stored file).
+    stays a placeholder (its link names its stored file). ``None`` when an output cannot
+    be linked (absent, or a result stored before outputs were qualified values): the
+    answer is then the value, as before, never a link left out.
     """
     doc = orjson.loads(body)
     linked = with_references({k: doc[k] for k in selected if k in doc}, modes, formats, links)
@@ -380,7 +384,7 @@ def _links_only(
         for name in selected
         if isinstance(link := linked.get(name), Mapping) and "href" in link
     )
-    return Answer(b"", "", values)
+    return Answer(b"", "", values) if len(values) == len(selected) else None
 
 
 def _modes(outputs: Mapping[str, Any] | None) -> dict[str, str]:

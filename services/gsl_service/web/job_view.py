@@ -328,7 +328,8 @@ def job_view(
     if isinstance(dq, Mapping) and isinstance(dq.get("warnings"), list):
         view.warnings = [dict(w) for w in dq["warnings"] if isinstance(w, Mapping)]
 
-    shown = {"summary", "data_quality", *feature_outputs(document), *stored}
+    parted = [k for k in outputs if result_parts.part_of(outputs[k]) is not None]
+    shown = {"summary", "data_quality", *feature_outputs(document), *stored, *parted}
     for name, value in outputs.items():
         if name in shown:
             continue

@@ -86,6 +86,7 @@
     // job's OGC API – Features collection: the features in view, at most PAGE of them.
     var PAGE = data.mapPage;
     var asked = 0;
+    var lastAsked = null;  // the layer and box last asked for: a view is asked once
     var loadView = function () {
       var layer = data.layers[+layerSel.value];
       if (!layer.paged) return;
@@ -93,13 +94,27 @@
       var clamp = function (v, lim) { return Math.max(-lim, Math.min(lim, v)); };
       var bbox = [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180), clamp(b.getNorth(), 90)];
       var box = bbox.map(function (v) { return v.toFixed(6); }).join(",");
+      if (lastAsked === layer.name + " " + box) return;
+      lastAsked = layer.name + " " + box;
       var mine = ++asked;
       mapEl.dataset.ready = "0";
       fetch(layer.itemsUrl + "?limit=" + PAGE + "&bbox=" + box,
         { headers: { Accept: "application/geo+json" } })
-        .then(function (r) { return r.json(); })
+        .then(function (r) {
+          return r.json().then(function (body) {
+            if (!r.ok) throw new Error(body.detail || body.title || String(r.status));
+            return body;
+          });
+        })
+        .catch(function (err) {
+          if (mine !== asked) return null;
+          lastAsked = null;  // asked again when the view moves
+          note.textContent = String(err.message || err);
+          mapEl.dataset.ready = "1";
+          return null;
+        })
         .then(function (fc) {
-          if (mine !== asked || data.layers[+layerSel.value] !== layer) return;  // a newer view was asked
+          if (!fc || mine !== asked || data.layers[+layerSel.value] !== layer) return;  // a newer view was asked
           // more in view than a page: a page would be an arbitrary part of them, drawn as if
           // it were all; draw none and say so
           var more = fc.numberMatched > fc.numberReturned;
@@ -154,23 +169,29 @@
         var o = document.createElement("option"); o.value = m.id; o.textContent = m.label; metricSel.appendChild(o);
       });
       note.textContent = "";
+      var still = function () { return data.layers[+layerSel.value] === layer; };  // not switched away
       if (layer.paged) {
         delete cache[layer.name];
+        lastAsked = null;
         if (current) { map.removeLayer(current); current = null; }
         fetch(layer.collectionUrl, { headers: { Accept: "application/json" } })
           .then(function (r) { return r.json(); })
           .then(function (coll) {
+            if (!still()) return;
             var e = coll.extent.spatial.bbox[0];
             if (fit) map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [12, 12] });
-            loadView();  // also when fitting did not move the map
+            loadView();  // also when fitting did not move the map (asked once either way)
           });
         return;
       }
-      var go = function () { var g = draw(); if (fit && g.getBounds().isValid()) map.fitBounds(g.getBounds(), { padding: [12, 12] }); };
+      var go = function () {
+        var g = draw();
+        if (g && fit && g.getBounds().isValid()) map.fitBounds(g.getBounds(), { padding: [12, 12] });
+      };
       if (cache[layer.name]) { go(); return; }
       fetch(layer.url, { headers: { Accept: "application/geo+json" } })
         .then(function (r) { return r.json(); })
-        .then(function (fc) { cache[layer.name] = fc; go(); mapEl.dataset.ready = "1"; });
+        .then(function (fc) { cache[layer.name] = fc; if (!still()) return; go(); mapEl.dataset.ready = "1"; });
     };
     layerSel.addEventListener("change", function () { selectLayer(true); });
     metricSel.addEventListener("change", draw);
