@@ -83,6 +83,14 @@ def test_a_map_of_outputs_stored_as_parts_pages_through_the_features_api(tab: An
     assert note == "1000 features in view, more than the 600 the map draws: zoom in."
     page.select_option("#map-metric", "park_distance_m")
     assert mapel.get_attribute("data-metric") == "park_distance_m"
+    # its colour classes are the whole layer's (every home read from the features API
+    # here), not the view's: a colour means the same wherever the map is moved
+    homes = httpx.get(f"{server.url}/jobs/{job_id}/features/collections/buildings/items", params={"limit": 1000}, timeout=30).json()  # fmt: skip
+    values = sorted(f["properties"]["park_distance_m"] for f in homes["features"])
+    assert len(values) == 1000
+    want = [values[min(999, k * 1000 // 5)] for k in (1, 2, 3, 4)]
+    breaks = [float(v) for v in mapel.get_attribute("data-breaks").split(",")]
+    assert breaks == pytest.approx(want, abs=1e-9)
 
     # zoom in as a user does: the features in the new view come from the features API
     for _ in range(3):
@@ -98,6 +106,7 @@ def test_a_map_of_outputs_stored_as_parts_pages_through_the_features_api(tab: An
     assert 0 < matched == items["numberMatched"] < 600
     assert int(mapel.get_attribute("data-drawn")) == matched
     assert page.locator("#map-note").inner_text() == ""  # all in view are drawn
+    assert [float(v) for v in mapel.get_attribute("data-breaks").split(",")] == breaks  # unchanged
     page.locator("#map-section").scroll_into_view_if_needed()
     tab.screenshot("job-parts-homes-zoomed")
 

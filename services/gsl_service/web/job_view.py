@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 
 from gsl_service import result_parts
@@ -66,6 +67,9 @@ class StoredLayer:
     crs: str
     sample: list[dict[str, Any]]
     """Its first features: the properties the map can colour by are found in them."""
+    ranges: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per numeric column of its GeoParquet file: the map's class breaks over the whole
+    layer (:func:`number_ranges`), so a colour means the same wherever the map is moved."""
 
 
 def stored_layers(document: Any, get_blob: Callable[[str], bytes | None]) -> dict[str, StoredLayer]:
@@ -85,8 +89,51 @@ def stored_layers(document: Any, get_blob: Callable[[str], bytes | None]) -> dic
         stream = CollectionStream(blob)
         crs = crs_name(stream.head) or output_crs(document, name)
         sample = next(stream.batches(_SCAN), [])
-        found[name] = StoredLayer(part.features, crs, sample)
+        parquet = get_blob(part.sha256 + result_parts.PARQUET)
+        ranges = number_ranges(parquet) if parquet is not None else {}
+        found[name] = StoredLayer(part.features, crs, sample, ranges)
     return found
+
+
+def number_ranges(parquet: bytes) -> dict[str, dict[str, Any]]:
+    """Return the map's classes of every numeric column of a GeoParquet file, over all its rows.
+
+    ``{"min", "max", "breaks"}``: the four breaks at the fifths of the sorted finite values,
+    the rule the page's map applies to the features it holds (``job.js``).
+
+    Examples
+    --------
+    >>> import io, pyarrow as pa, pyarrow.parquet as pq
+    >>> buf = io.BytesIO()
+    >>> pq.write_table(pa.table({"d": [float(v) for v in range(10)], "ok": [True] * 10}), buf)
+    >>> number_ranges(buf.getvalue())
+    {'d': {'min': 0.0, 'max': 9.0, 'breaks': [2.0, 4.0, 6.0, 8.0]}}
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(pa.BufferReader(parquet))
+    numeric = [
+        f.name
+        for f in file.schema_arrow
+        if (pa.types.is_integer(f.type) or pa.types.is_floating(f.type)) and f.name != "bbox"
+    ]
+    out: dict[str, dict[str, Any]] = {}
+    if not numeric:
+        return out
+    table = file.read(columns=numeric)
+    for name in numeric:
+        values = table.column(name).to_numpy(zero_copy_only=False).astype(float)
+        values = np.sort(values[np.isfinite(values)])
+        if not len(values):
+            continue
+        at = [min(len(values) - 1, k * len(values) // 5) for k in (1, 2, 3, 4)]
+        out[name] = {
+            "min": float(values[0]),
+            "max": float(values[-1]),
+            "breaks": [float(values[i]) for i in at],
+        }
+    return out
 
 
 def profile_metrics(outputs: Mapping[str, Any]) -> dict[str, MetricInfo]:
@@ -304,7 +351,12 @@ def job_view(
                 "paged": True,
                 "collectionUrl": f"{features_api}/{name}",
                 "itemsUrl": f"{features_api}/{name}/items",
-                "metrics": map_metrics({"features": layer.sample}, decl, page),
+                "metrics": [
+                    {**m, **layer.ranges[m["id"]]}
+                    if m["kind"] == "number" and m["id"] in layer.ranges
+                    else m
+                    for m in map_metrics({"features": layer.sample}, decl, page)
+                ],
             }
         )
     layer_order = {area_output: 0}

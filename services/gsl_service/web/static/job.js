@@ -64,14 +64,21 @@
         return { colour: function (v) { return v === true ? t : v === false ? f : BAND.none; },
           legend: [[data.texts.yes, t], [data.texts.no, f], ["–", BAND.none]] };
       }
-      var vals = features.map(function (ft) { return ft.properties[meta.id]; })
-        .filter(function (v) { return typeof v === "number" && isFinite(v); }).sort(function (a, b) { return a - b; });
       var ramp = meta.direction === "higher_is_better" ? RAMP : meta.direction === "lower_is_better" ? RAMP.slice().reverse() : NEUTRAL;
-      if (!vals.length) return { colour: function () { return BAND.none; }, legend: [["–", BAND.none]] };
-      var breaks = [1, 2, 3, 4].map(function (k) { return vals[Math.min(vals.length - 1, Math.floor(k * vals.length / 5))]; });
-      var leg = []; var lo = vals[0];
+      var breaks, first, last;
+      if (meta.breaks) {  // a layer paged by view: classes over the whole layer, the same wherever the map is
+        breaks = meta.breaks; first = meta.min; last = meta.max;
+      } else {
+        var vals = features.map(function (ft) { return ft.properties[meta.id]; })
+          .filter(function (v) { return typeof v === "number" && isFinite(v); }).sort(function (a, b) { return a - b; });
+        if (!vals.length) return { colour: function () { return BAND.none; }, legend: [["–", BAND.none]] };
+        breaks = [1, 2, 3, 4].map(function (k) { return vals[Math.min(vals.length - 1, Math.floor(k * vals.length / 5))]; });
+        first = vals[0]; last = vals[vals.length - 1];
+      }
+      mapEl.dataset.breaks = breaks.join(",");
+      var leg = []; var lo = first;
       for (var k = 0; k < 5; k++) {
-        var hi = k < 4 ? breaks[k] : vals[vals.length - 1];
+        var hi = k < 4 ? breaks[k] : last;
         leg.push([fmt(lo) + " – " + fmt(hi), ramp[k]]); lo = hi;
       }
       leg.push(["–", BAND.none]);
