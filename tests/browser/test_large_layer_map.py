@@ -81,6 +81,7 @@ def test_a_map_of_outputs_stored_as_parts_pages_through_the_features_api(tab: An
     assert mapel.get_attribute("data-drawn") == "0"
     note = page.locator("#map-note").inner_text()
     assert note == "1000 features in view, more than the 600 the map draws: zoom in."
+    assert page.locator("#map path.layer-extent").count() == 1  # where the homes are
     page.select_option("#map-metric", "park_distance_m")
     assert mapel.get_attribute("data-metric") == "park_distance_m"
     # its colour classes are the whole layer's (every home read from the features API

@@ -94,6 +94,7 @@
     var PAGE = data.mapPage;
     var asked = 0;
     var lastAsked = null;  // the layer and box last asked for: a view is asked once
+    var outline = null;  // the extent of a layer drawn by view
     var loadView = function () {
       var layer = data.layers[+layerSel.value];
       if (!layer.paged) return;
@@ -176,6 +177,7 @@
         var o = document.createElement("option"); o.value = m.id; o.textContent = m.label; metricSel.appendChild(o);
       });
       note.textContent = "";
+      if (outline) { map.removeLayer(outline); outline = null; }
       var still = function () { return data.layers[+layerSel.value] === layer; };  // not switched away
       if (layer.paged) {
         delete cache[layer.name];
@@ -186,6 +188,9 @@
           .then(function (coll) {
             if (!still()) return;
             var e = coll.extent.spatial.bbox[0];
+            // where the layer is, also while it has too many features in view to draw
+            outline = L.rectangle([[e[1], e[0]], [e[3], e[2]]],
+              { className: "layer-extent", color: "#555", weight: 1, dashArray: "4 4", fill: false, interactive: false }).addTo(map);
             if (fit) map.fitBounds([[e[1], e[0]], [e[3], e[2]]], { padding: [12, 12] });
             loadView();  // also when fitting did not move the map (asked once either way)
           });
