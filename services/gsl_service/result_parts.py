@@ -212,3 +212,19 @@ def placeholder_value(doc: Mapping[str, Any], name: str) -> Part | None:
     """Return the part of output ``name`` of a parsed stored document (``None``: inline)."""
     item = doc.get(name)
     return part_of(item.get("value")) if isinstance(item, Mapping) else None
+
+
+def parts_of(doc: Any) -> dict[str, Part]:
+    """Return the outputs of a parsed stored document that are stored as parts, in order.
+
+    Examples
+    --------
+    >>> sha = "ab" * 32
+    >>> parts = parts_of({"homes": {"value": f"gsl-part:{sha}:9"}, "summary": {"value": 1}})
+    >>> {name: part.features for name, part in parts.items()}
+    {'homes': 9}
+    """
+    if not isinstance(doc, Mapping):
+        return {}
+    found = {name: placeholder_value(doc, name) for name in doc}
+    return {name: part for name, part in found.items() if part is not None}

@@ -88,10 +88,10 @@ def _sources(body: bytes) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(document, Mapping):
         inline = feature_outputs(document)
+        parts = result_parts.parts_of(document)
         for name in document:
-            part = result_parts.placeholder_value(document, name)
-            if part is not None:
-                out[name] = part
+            if name in parts:
+                out[name] = parts[name]
             elif name in inline:
                 out[name] = (inline[name], output_crs(document, name))
     return out

@@ -99,7 +99,7 @@ def _load(request: Request, job_id: str, hydrate: bool = True) -> Any:
 
 
 def _part_download(
-    request: Request, document: Any, name: str | None, key: str, job_id: str
+    request: Request, document: Any, name: str, key: str, job_id: str
 ) -> Response | None:
     """Answer a download of output ``name`` made from its stored forms, when it is stored as a part.
 
@@ -110,10 +110,8 @@ def _part_download(
     GDAL from it to a temporary file, streamed and then removed; GeoJSON and CSV are
     streamed from the stored JSON.
     """
-    if name is None or key not in FORMATS or not isinstance(document, Mapping):
-        return None
-    part = result_parts.placeholder_value(document, name)
-    if part is None:
+    part = result_parts.parts_of(document).get(name)
+    if part is None or key not in FORMATS:
         return None
     engine = request.app.state.engine
     fmt = FORMATS[key]
@@ -157,22 +155,9 @@ def _part_download(
     )
 
 
-def _parts_of(document: Any) -> list[str]:
-    """Return the names of a stored document's outputs stored as parts."""
-    if not isinstance(document, Mapping):
-        return []
-    return [k for k in document if result_parts.placeholder_value(document, k) is not None]
-
-
-def _only_part(document: Any) -> str | None:
-    """Return the name of a stored document's one per-feature output if it is stored as a part."""
-    parted = _parts_of(document)
-    return parted[0] if len(parted) == 1 and not feature_outputs(document) else None
-
-
 def _choose_layer(document: Any, output: str | None) -> str:
     """Return the output to answer: ``output``, or the only per-feature one (parts included)."""
-    layers = [*feature_outputs(document), *_parts_of(document)]
+    layers = [*feature_outputs(document), *result_parts.parts_of(document)]
     if output is None:
         if len(layers) == 1:
             return layers[0]
@@ -196,7 +181,7 @@ async def _answerable(request: Request, job_id: str, stored: Any, name: str) -> 
     itself a part (its stored forms could not make the file): a small output of a
     province's result never reads the large one.
     """
-    if name in _parts_of(stored):
+    if name in result_parts.parts_of(stored):
         return await run_in_threadpool(_load, request, job_id)
     return stored
 
@@ -298,18 +283,10 @@ async def results_response(
             )
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
             return Response(content=orjson.dumps(moved), status_code=200, headers=headers)
-        asked = request.query_params.get("output")
-        part = await run_in_threadpool(
-            _part_download,
-            request,
-            stored,
-            asked if asked is not None else _only_part(stored),
-            key,
-            job_id,
-        )
+        name = _choose_layer(stored, request.query_params.get("output"))
+        part = await run_in_threadpool(_part_download, request, stored, name, key, job_id)
         if part is not None:
             return part
-        name = _choose_layer(stored, asked)
         document = await _answerable(request, job_id, stored, name)
         value = outputs_of(document)[name]
         if not is_feature_collection(value) and not (
@@ -322,17 +299,11 @@ async def results_response(
             )
     else:
         wanted = negotiate(f, accept, [*FILE_FORMATS, "json"]) or "geojson"
-        part = await run_in_threadpool(
-            _part_download,
-            request,
-            stored,
-            output,
-            "geojson" if wanted == "json" else wanted,
-            job_id,
-        )
+        name = _choose_layer(stored, output)
+        key = "geojson" if wanted == "json" else wanted
+        part = await run_in_threadpool(_part_download, request, stored, name, key, job_id)
         if part is not None:
             return part
-        name = _choose_layer(stored, output)
         document = await _answerable(request, job_id, stored, name)
         is_layer = is_feature_collection(outputs_of(document)[name])
         is_csv = csv_text_output(document, name) is not None

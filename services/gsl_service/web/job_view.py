@@ -81,12 +81,9 @@ def stored_layers(document: Any, get_blob: Callable[[str], bytes | None]) -> dic
     no longer stored is left out.
     """
     found: dict[str, StoredLayer] = {}
-    if not isinstance(document, Mapping):
-        return found
-    for name in document:
-        part = result_parts.placeholder_value(document, name)
-        blob = get_blob(part.sha256) if part is not None else None
-        if part is None or blob is None:
+    for name, part in result_parts.parts_of(document).items():
+        blob = get_blob(part.sha256)
+        if blob is None:
             continue
         stream = CollectionStream(blob)
         crs = crs_name(stream.head) or output_crs(document, name)
@@ -404,8 +401,8 @@ def job_view(
     if isinstance(dq, Mapping) and isinstance(dq.get("warnings"), list):
         view.warnings = [dict(w) for w in dq["warnings"] if isinstance(w, Mapping)]
 
-    parted = [k for k in outputs if result_parts.part_of(outputs[k]) is not None]
-    shown = {"summary", "data_quality", *feature_outputs(document), *stored, *parted}
+    parted = result_parts.parts_of(document)
+    shown = {"summary", "data_quality", *feature_outputs(document), *parted}
     for name, value in outputs.items():
         if name in shown:
             continue
