@@ -278,11 +278,16 @@ def check_parameters(params: Iterable[str], known: frozenset[str]) -> None:
     Traceback (most recent call last):
     ...
     gsl_service.errors.InvalidInput: filter: not a query parameter of this resource; it takes ['bbox', 'bbox-crs', 'crs', 'datetime', 'f', 'limit', 'offset']
+    >>> check_parameters(["f"], frozenset())
+    Traceback (most recent call last):
+    ...
+    gsl_service.errors.InvalidInput: f: not a query parameter of this resource; it takes none
     """
+    takes = f"it takes {sorted(known)}" if known else "it takes none"
     for name in params:
         if name not in known:
             raise InvalidInput(
-                f"{name[:60]}: not a query parameter of this resource; it takes {sorted(known)}",
+                f"{name[:60]}: not a query parameter of this resource; {takes}",
                 input_name=name[:60],
             )
 

@@ -83,6 +83,14 @@ OFFSET = _query(
     "offset", "Items to skip (paging).", {"type": "integer", "minimum": 0, "default": 0}
 )
 F = {"$ref": "#/components/parameters/f"}
+LANG = {"$ref": "#/components/parameters/lang"}
+#: What ``lang`` does here: the language of the pages (documents are in English).
+LANG_PARAMETER = _query(
+    "lang",
+    "Language of a page (nl or en; default from Accept-Language, else nl). JSON "
+    "documents are in English whatever is asked.",
+    {"type": "string", "enum": ["nl", "en"]},
+)
 
 RESULTS_F = _query(
     "f",
@@ -246,16 +254,22 @@ def build_openapi(
     paths["/conformance"]["get"]["responses"]["200"] = {
         "$ref": "#/components/responses/Conformance"
     }
-    paths["/processes"]["get"]["parameters"] = [F, PROCESS_LIMIT, OFFSET]
+    # a query parameter a route does not take is a 400 (route_parameters)
+    oas["components"]["parameters"]["lang"] = LANG_PARAMETER
+    paths["/openapi"]["get"]["responses"]["400"] = bad
+    paths["/processes"]["get"]["parameters"] = [F, LANG, PROCESS_LIMIT, OFFSET]
     paths["/processes"]["get"]["responses"]["400"] = bad
     for ind in reg:
         describe = paths[f"/processes/{ind.id}"]["get"]
+        describe["parameters"] = [F, LANG]
+        describe["responses"]["400"] = bad
         describe["responses"]["404"] = missing
         post = paths[f"/processes/{ind.id}/execution"]["post"]
         post["parameters"][0]["schema"] = {"type": "string"}
         post["parameters"][0]["description"] = (
             "RFC 7240 preferences; `respond-async` asks for asynchronous execution "
-            "(201, Location, statusInfo). Synchronous by default."
+            "(201, Location, statusInfo). Synchronous by default. The execution takes "
+            "no query parameter (any is a 400)."
         )
         body = post["requestBody"]["content"]["application/json"]
         body["schema"] = oas30_schema(execute_request_schema(ind))
@@ -273,12 +287,16 @@ def build_openapi(
             post["responses"]["204"] = LINKS_ONLY
 
     jobs = paths["/jobs"]["get"]
-    jobs["parameters"] = JOB_LIST_PARAMETERS
+    jobs["parameters"] = [*JOB_LIST_PARAMETERS, LANG]
     jobs["responses"]["400"] = bad
     job = paths["/jobs/{jobId}"]
+    job["get"]["parameters"] = [*job["get"]["parameters"], LANG]
+    job["get"]["responses"]["400"] = bad
     job["get"]["responses"]["404"] = missing
+    job["delete"]["parameters"] = [*job["delete"]["parameters"], F, LANG]
     job["delete"]["responses"] = {
         "200": {"$ref": f"{OAPIP}/responses/Status.yaml"},
+        "400": bad,
         "404": missing,
         "default": {"$ref": "#/components/responses/default"},
     }
@@ -293,7 +311,9 @@ def build_openapi(
         RESULTS_F,
         RESULTS_OUTPUT,
         RESULTS_CRS,
+        LANG,
     ]
+    results["responses"]["400"] = bad
     results["responses"]["406"] = _problem_response("The format asked for is not available")
     results["responses"]["204"] = LINKS_ONLY
     paths["/jobs/{jobId}/results/{outputId}"] = {
@@ -312,6 +332,7 @@ def build_openapi(
                 {"name": "outputId", "in": "path", "required": True, "schema": {"type": "string"}},
                 RESULTS_LAYER_F,
                 RESULTS_CRS,
+                LANG,
             ],
             "responses": {
                 "200": {
@@ -338,9 +359,8 @@ def build_openapi(
         }
     }
 
-    paths.update(
-        features_paths(bad, missing, _problem_response("The format asked for is not available"))
-    )
+    not_acceptable = _problem_response("The format asked for is not available")
+    paths.update(features_paths(bad, missing, not_acceptable))
     paths["/health"] = {
         "get": {
             "summary": "Liveness and readiness",
@@ -360,7 +380,51 @@ def build_openapi(
             ),
             "tags": ["server"],
             "operationId": "getMenukaart",
-            "responses": {"200": {"description": "The menu card (JSON)"}},
+            "parameters": [
+                _query("f", "json (default) or html (the page).", {"enum": ["json", "html"]}),
+                LANG,
+                _query(
+                    "profile",
+                    "The page only (f=html): the norm profile whose bands it shows; the "
+                    "JSON lists every profile, so there it is a 400.",
+                    {"type": "string"},
+                ),
+            ],
+            "responses": {
+                "200": {"description": "The menu card (JSON)"},
+                "400": bad,
+                "404": _problem_response("No such profile"),
+                "406": not_acceptable,
+            },
+        }
+    }
+    paths["/menukaart/{cardId}"] = {
+        "get": {
+            "summary": "One menu card of the catalog",
+            "description": (
+                "A province's or municipality's pinned choice of indicators, parameters and "
+                "norm profile: JSON, CSV (one row per theme, indicator and parameter) or its "
+                "page."
+            ),
+            "tags": ["server"],
+            "operationId": "getMenuCard",
+            "parameters": [
+                {"name": "cardId", "in": "path", "required": True, "schema": {"type": "string"}},
+                _query("f", "json (default), csv or html.", {"enum": ["json", "csv", "html"]}),
+                LANG,
+            ],
+            "responses": {
+                "200": {
+                    "description": "The card",
+                    "content": {
+                        "application/json": {"schema": {"type": "object"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                "400": bad,
+                "404": _problem_response("No such menu card"),
+                "406": not_acceptable,
+            },
         }
     }
     paths["/menukaart/profiles/{name}"] = {
@@ -370,11 +434,15 @@ def build_openapi(
             "tags": ["server"],
             "operationId": "getProfile",
             "parameters": [
-                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                _query("f", "json (default) or html (the page).", {"enum": ["json", "html"]}),
+                LANG,
             ],
             "responses": {
                 "200": {"description": "The profile (JSON)"},
+                "400": bad,
                 "404": _problem_response("No such profile"),
+                "406": not_acceptable,
             },
         }
     }

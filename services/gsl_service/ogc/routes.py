@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from gsl_service.contract import ExecutionEngine, get_engine
 from gsl_service.limits import check_json_media_type
 from gsl_service.ogc import handlers
+from gsl_service.ogc import route_parameters as known
 from gsl_service.ogc.api import GslAPI
 from gsl_service.ogc.execute import execute
 from gsl_service.ogc.results_export import results_response
@@ -45,6 +46,7 @@ async def call(request: Request, handler: Callable[..., Any], *args: Any) -> Res
 @router.get("/", include_in_schema=False)
 async def landing_page(request: Request) -> Response:
     """Landing page: a page for people, JSON links (without pygeoapi's foreign ones)."""
+    known.require_known(request, known.DOCUMENT)
     if wants_html(request):
         return await pages.landing(request)
     return await call(request, handlers.landing_page)
@@ -53,6 +55,7 @@ async def landing_page(request: Request) -> Response:
 @router.get("/conformance", include_in_schema=False)
 async def conformance(request: Request) -> Response:
     """Conformance declaration: all eight OGC API - Processes classes."""
+    known.require_known(request, known.DOCUMENT)
     if wants_html(request):
         return await pages.conformance(
             request, sorted({*handlers.COMMON_CONFORMANCE, *handlers.PROCESSES_CONFORMANCE})
@@ -63,6 +66,7 @@ async def conformance(request: Request) -> Response:
 @router.get("/openapi", include_in_schema=False)
 async def openapi(request: Request) -> Response:
     """Return the API definition as JSON, or Swagger UI (served by the service itself)."""
+    known.require_known(request, known.OPENAPI)
     if wants_html(request):
         return await pages.docs(request)
     api: GslAPI = request.app.state.api
@@ -78,6 +82,7 @@ async def openapi(request: Request) -> Response:
 @router.get("/processes", include_in_schema=False)
 async def list_processes(request: Request) -> Response:
     """Process list with paging."""
+    known.require_known(request, known.PROCESS_LIST)
     if wants_html(request):
         return await pages.processes(request)
     return await call(request, handlers.list_processes)
@@ -86,6 +91,7 @@ async def list_processes(request: Request) -> Response:
 @router.get("/processes/{process_id}", include_in_schema=False)
 async def describe_process(request: Request, process_id: str) -> Response:
     """Process description; as a page with a run form."""
+    known.require_known(request, known.DOCUMENT)
     if wants_html(request):
         return await pages.process(request, process_id)
     return await call(request, handlers.describe_process, process_id)
@@ -98,6 +104,7 @@ async def execute_process(request: Request, process_id: str, engine: EngineDep) 
     A body that is not JSON is a 415 before it is read; its size is bounded while
     it streams in (:class:`~gsl_service.limits.BodyLimit`, 413).
     """
+    known.require_known(request, known.EXECUTE)
     state = request.app.state
     check_json_media_type(request.headers.get("content-type"))
     body = await request.body()
@@ -116,6 +123,7 @@ async def execute_process(request: Request, process_id: str, engine: EngineDep) 
 @router.get("/jobs", include_in_schema=False)
 async def list_jobs(request: Request, engine: EngineDep) -> Response:
     """Job list with the OGC job-list filters."""
+    known.require_known(request, known.JOB_LIST)
     if wants_html(request):
         api: GslAPI = request.app.state.api
         api_request = await APIRequest.from_starlette(request, api.locales)
@@ -126,6 +134,7 @@ async def list_jobs(request: Request, engine: EngineDep) -> Response:
 @router.get("/jobs/{job_id}", include_in_schema=False)
 async def get_job(request: Request, job_id: str, engine: EngineDep) -> Response:
     """Job status (statusInfo); as a page with the results once the job is done."""
+    known.require_known(request, known.DOCUMENT)
     if wants_html(request):
         return await pages.job(request, job_id)
     return await call(request, handlers.get_job, engine, job_id)
@@ -134,6 +143,7 @@ async def get_job(request: Request, job_id: str, engine: EngineDep) -> Response:
 @router.delete("/jobs/{job_id}", include_in_schema=False)
 async def dismiss_job(request: Request, job_id: str, engine: EngineDep) -> Response:
     """Dismiss a job."""
+    known.require_known(request, known.DOCUMENT)
     return await call(request, handlers.dismiss_job, engine, job_id)
 
 

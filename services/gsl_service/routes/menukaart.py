@@ -14,6 +14,7 @@ from gsl_indicators.core.menukaart import menu_card
 from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import ServiceError
 from gsl_service.exports import negotiate
+from gsl_service.ogc import route_parameters as known
 from gsl_service.web import pages
 from gsl_service.web.render import wants_html
 
@@ -47,7 +48,10 @@ async def menukaart(request: Request) -> Response:
     norm profile whose bands the page shows.
     """
     if wants_html(request) or answer_format(request, ["json", "html"]) == "html":
+        known.require_known(request, known.MENUKAART)
         return await pages.menukaart(request)
+    # the JSON lists every profile (each with its href): a profile= would change nothing
+    known.require_known(request, known.DOCUMENT)
     base = request.app.state.settings.base_url.rstrip("/")
     card = menu_card(request.app.state.registry)
     for theme in card["themes"]:
@@ -94,6 +98,7 @@ async def one_card(card_id: str, request: Request) -> Response:
     the card's page (:func:`gsl_service.web.pages.card_page`). The CSV has one row per theme × indicator × parameter, with the pinned value, the
     default, the unit and the range a municipality may adjust it in.
     """
+    known.require_known(request, known.DOCUMENT)
     if card_id not in card_names():
         raise NoSuchCard(f"no menu card '{card_id}'; known cards: {list(card_names())}")
     fmt = answer_format(request, ["json", "csv", "html"])
@@ -108,6 +113,7 @@ async def one_card(card_id: str, request: Request) -> Response:
 @router.get("/menukaart/profiles/{name}", include_in_schema=False)
 async def profile(request: Request, name: str) -> Response:
     """Return one norm profile of the catalog (bands per area type, scoring rule)."""
+    known.require_known(request, known.DOCUMENT)
     if name not in profile_names():
         raise NoSuchProfile(f"no norm profile '{name}'; known profiles: {list(profile_names())}")
     if wants_html(request) or answer_format(request, ["json", "html"]) == "html":
