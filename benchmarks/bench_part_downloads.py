@@ -20,6 +20,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_part_downloads.py              # 650,000 homes
     .venv/bin/python benchmarks/bench_part_downloads.py --homes 100000
+    .venv/bin/python benchmarks/bench_part_downloads.py --only csv
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def one(folder: Path, road: str, key: str, crs: str | None) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     ap.add_argument("--homes", type=int, default=650_000)
+    ap.add_argument("--only", metavar="FORMAT", help="only this format's downloads (e.g. csv)")
     ap.add_argument("--one", nargs=4, metavar=("FOLDER", "ROAD", "FORMAT", "CRS"), help=argparse.SUPPRESS)  # fmt: skip
     args = ap.parse_args()
     if args.one:
@@ -133,7 +135,7 @@ def main() -> None:
             f"JSON compressed {len(blob) / 1e6:.0f} MB, GeoParquet {len(parquet) / 1e6:.0f} MB"
         )
         print(f"{'download':<24} {'parts s':>8} {'whole s':>8} {'×':>6} {'parts MB':>9} {'whole MB':>9} {'×':>6}")  # fmt: skip
-        for key, crs in DOWNLOADS:
+        for key, crs in [d for d in DOWNLOADS if args.only in (None, d[0])]:
             got = {}
             for road in ("parts", "whole"):
                 run = subprocess.run(

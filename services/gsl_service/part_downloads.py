@@ -12,7 +12,8 @@ from the form that carries what the format needs, a batch at a time:
 * **GeoJSON and CSV**: the stored JSON read as a stream of features
   (:class:`~gsl_service.stored_collection.CollectionStream`): GeoJSON keeps nested
   property values as they are, which the GeoParquet file holds as JSON text. A CSV
-  reads the stream twice: its columns come before its first row.
+  reads the stream once, its rows spooled until its columns are known (twice when a
+  later feature brings a property the first batch had not).
 
 Each gives the file the whole-document road gives (:func:`gsl_service.exports.export`
 of the output): GeoJSON the same members and features (in another member order), CSV
@@ -30,9 +31,10 @@ from __future__ import annotations
 import functools
 import io
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import orjson
@@ -48,6 +50,7 @@ from gsl_service.exports import (
     csv_header,
     csv_keys,
     csv_rows,
+    flat_properties,
     gdal_layer_options,
     geojson_features,
     geojson_head,
@@ -63,6 +66,11 @@ from gsl_service.stored_collection import CollectionStream
 #: Features per batch read from the stored JSON (larger batches cost the garbage
 #: collector more than they save: 650,000 homes read in 4.1 s by 1,000, 7.2 s by 10,000).
 JSON_BATCH = 1_000
+#: A CSV's rows kept in memory up to this many bytes before its columns are known, then
+#: on disk (an unlinked temporary file: nothing left behind whatever ends the process).
+CSV_SPOOL_MEMORY = 16 * 1024 * 1024
+#: Bytes a CSV is sent in from its spool.
+CSV_CHUNK = 1024 * 1024
 #: Rows per batch read from the stored GeoParquet file.
 PARQUET_BATCH = 50_000
 #: A column that may be a property named ``bbox`` (any case) renamed for GeoParquet alone.
@@ -120,16 +128,62 @@ def geojson_chunks(blob: bytes, *, source_crs: str, target_crs: str) -> Iterator
 
 
 def csv_chunks(blob: bytes, *, source_crs: str, target_crs: str) -> Iterator[bytes]:
-    """Yield a stored output as CSV (:func:`gsl_service.exports.to_csv`) in ``target_crs``, a batch at a time."""
-    found: dict[str, None] = {}
-    for batch in CollectionStream(blob).batches(JSON_BATCH):
-        csv_keys(batch, found)
-    keys = list(found)
+    """Yield a stored output as CSV (:func:`gsl_service.exports.to_csv`) in ``target_crs``.
+
+    A CSV's columns come before its first row, and they are every property any feature
+    has. The stored JSON is read once: the first batch's properties are taken as the
+    columns and the rows written to a spool (in memory up to :data:`CSV_SPOOL_MEMORY`,
+    then an unlinked temporary file), sent after the header. A per-feature output's
+    features mostly share their properties; when a later batch brings one the first did
+    not have, the spool is dropped, the rest of that read only gathers the columns, and
+    the rows come from a second read. The bytes are the same either way.
+    """
+    keys, spool = _csv_columns_and_rows(blob, source_crs=source_crs, target_crs=target_crs)
     yield csv_header(keys)
+    if spool is not None:
+        with spool:
+            while chunk := spool.read(CSV_CHUNK):
+                yield chunk
+        return
     for batch in CollectionStream(blob).batches(JSON_BATCH):
         if source_crs != target_crs:
             batch = reproject_collection({"features": batch}, source_crs, target_crs)["features"]
         yield csv_rows(batch, keys)
+
+
+def _csv_columns_and_rows(
+    blob: bytes, *, source_crs: str, target_crs: str
+) -> tuple[list[str], IO[bytes] | None]:
+    """Return the CSV's columns and its rows spooled, read back from their start.
+
+    The spool is ``None`` when a batch after the first had a property the first had not.
+    """
+    # handed to the caller, who closes it once sent (closed here if anything goes wrong)
+    spool: IO[bytes] | None = tempfile.SpooledTemporaryFile(max_size=CSV_SPOOL_MEMORY)  # noqa: SIM115
+    keys: dict[str, None] = {}
+    try:
+        for number, batch in enumerate(CollectionStream(blob).batches(JSON_BATCH)):
+            if spool is None:  # the columns alone from here on
+                csv_keys(batch, keys)
+                continue
+            rows = [flat_properties(f.get("properties")) for f in batch]
+            if number > 0 and any(k not in keys for row in rows for k in row):
+                spool.close()
+                spool = None
+            for row in rows:
+                keys.update(dict.fromkeys(row))
+            if spool is None:
+                continue
+            if source_crs != target_crs:
+                batch = reproject_collection({"features": batch}, source_crs, target_crs)["features"]  # fmt: skip
+            spool.write(csv_rows(batch, list(keys), rows))
+    except BaseException:
+        if spool is not None:
+            spool.close()
+        raise
+    if spool is not None:
+        spool.seek(0)
+    return list(keys), spool
 
 
 def _parquet(data: bytes) -> Any:

@@ -128,6 +128,41 @@ def test_csv_streamed_from_the_stored_json(stored, target) -> None:
     assert got.count(b"\r\n") == 241
 
 
+@pytest.mark.parametrize("late", [None, 3, 200], ids=["same-properties", "late-key-batch-1", "late-key-batch-29"])  # fmt: skip
+@pytest.mark.parametrize("target", [RD, "OGC:CRS84"])
+def test_csv_in_small_batches_with_a_property_met_late(monkeypatch, late, target) -> None:
+    """Read once with the first batch's columns, or twice when a later batch brings one.
+
+    In batches of 7 the first batch of 240 features has ``nested.a`` (feature 0) but a
+    property only feature 200 has (batch 29) is met late: the rows spooled so far are
+    dropped and the columns read first; at feature 3 (the first batch) it is a column
+    from the start. The bytes are the whole road's in every case, spooled on disk too.
+    """
+    fc = _collection()
+    if late is not None:
+        fc["features"][late]["properties"]["late"] = "only here"
+    _, blob, _ = _stored_forms(fc, crs=RD, layer="buildings")
+    whole = orjson.loads(canonical_json(fc))
+    monkeypatch.setattr(part_downloads, "JSON_BATCH", 7)
+    monkeypatch.setattr(part_downloads, "CSV_SPOOL_MEMORY", 1000)  # on disk after 1 kB
+    monkeypatch.setattr(part_downloads, "CSV_CHUNK", 999)
+    reads = []
+    real = part_downloads.CollectionStream
+
+    def counted(data: bytes) -> Any:
+        reads.append(1)
+        return real(data)
+
+    monkeypatch.setattr(part_downloads, "CollectionStream", counted)
+    chunks = list(part_downloads.csv_chunks(blob, source_crs=RD, target_crs=target))
+    got = b"".join(chunks)
+    assert got == export(_whole(whole, target), FORMATS["csv"], target, "buildings")
+    assert (b",late," in got.split(b"\r\n")[0]) is (late is not None)
+    assert len(reads) == (2 if late == 200 else 1)
+    if late != 200:  # header, then the spool in chunks of 999 bytes
+        assert max(len(c) for c in chunks[1:]) == 999 and len(chunks) > 10
+
+
 def test_leftover_download_folders_are_swept_when_old(tmp_path: Path) -> None:
     import os
     import time
