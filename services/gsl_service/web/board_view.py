@@ -99,15 +99,45 @@ def _below(cells: Sequence[Cell]) -> int:
     return sum(1 for c in cells if c.score is not None and c.score < PASS_SCORE)
 
 
-def _area_layer(document: Any, name: str | None) -> tuple[str | None, list[Any]]:
+@dataclass(frozen=True)
+class StoredAreas:
+    """An area layer stored as parts (more areas than ``GSL_STORED_FEATURES_MAX``).
+
+    The grids show its first :data:`MAX_ROWS` areas and count them all, so it is read
+    that far and no further (:func:`gsl_service.web.job_view.first_features`).
+    """
+
+    features: list[dict[str, Any]]
+    """Its first features, in order (at least :data:`MAX_ROWS` where it has them)."""
+    count: int
+    """All its features."""
+
+
+def _carries_scores(feats: Sequence[Mapping[str, Any]]) -> bool:
+    return bool(feats) and any(k.startswith("score_") for k in (feats[0].get("properties") or {}))
+
+
+def _area_layer(
+    document: Any, name: str | None, stored: Mapping[str, StoredAreas] | None = None
+) -> tuple[list[Any], int]:
+    """Return the area layer's features (its first where stored as parts) and its count.
+
+    The layer named ``name``, else the first whose features carry scores; an output in
+    the document first, then one stored as parts.
+    """
     layers = feature_outputs(document)
+    stored = stored or {}
     if name and name in layers:
-        return name, layers[name]["features"]
-    for lname, fc in layers.items():
-        feats = fc["features"]
-        if feats and any(k.startswith("score_") for k in (feats[0].get("properties") or {})):
-            return lname, feats
-    return None, []
+        return layers[name]["features"], len(layers[name]["features"])
+    if name and name in stored:
+        return stored[name].features, stored[name].count
+    for fc in layers.values():
+        if _carries_scores(fc["features"]):
+            return fc["features"], len(fc["features"])
+    for areas in stored.values():
+        if _carries_scores(areas.features):
+            return areas.features, areas.count
+    return [], 0
 
 
 def _feature_key(feature: Mapping[str, Any], position: int) -> str:
@@ -131,7 +161,10 @@ def _band_text(band: Any, unit: str | None, page: Page) -> str:
 
 
 def scoreboard_grid(
-    document: Any, page: Page, units: Mapping[str, str | None] | None = None
+    document: Any,
+    page: Page,
+    units: Mapping[str, str | None] | None = None,
+    stored: Mapping[str, StoredAreas] | None = None,
 ) -> Grid:
     """Return the area × theme grid of a ``scoreboard`` result.
 
@@ -143,6 +176,9 @@ def scoreboard_grid(
         The page (language, number format).
     units : mapping, optional
         Metric id → unit, for the values behind the scores.
+    stored : mapping, optional
+        The document's outputs stored as parts, by name: where the area layer is one,
+        its areas' names, types and counts come from its first features.
     """
     outputs = outputs_of(document)
     units = units or {}
@@ -164,7 +200,8 @@ def scoreboard_grid(
             }
         )
     card = outputs.get("card") if isinstance(outputs.get("card"), Mapping) else {}
-    _, feats = _area_layer(document, card.get("areas") if card else None)
+    feats, count = _area_layer(document, card.get("areas") if card else None, stored)
+    feats = feats[:MAX_ROWS]
     labels = {_feature_key(f, i): area_label(f, i) for i, f in enumerate(feats)}
     types = {
         _feature_key(f, i): (f.get("properties") or {}).get("area_type")
@@ -237,7 +274,9 @@ def scoreboard_grid(
         )
     )
     order = list(labels) + [a for a in by_area if a not in labels]
-    grid.total_rows = len(order)
+    # areas past the first MAX_ROWS are counted, not listed (a layer stored as parts is
+    # read no further; its area_themes rows are of its areas)
+    grid.total_rows = max(len(order), count)
     for key in order[:MAX_ROWS]:
         cells_by = by_area.get(key, {})
         cells = [
@@ -256,11 +295,14 @@ def scoreboard_grid(
     return grid
 
 
-def light_grid(document: Any, page: Page) -> tuple[Grid, list[dict[str, Any]]]:
+def light_grid(
+    document: Any, page: Page, stored: Mapping[str, StoredAreas] | None = None
+) -> tuple[Grid, list[dict[str, Any]]]:
     """Return the plan area × theme grid of a ``ggo-light`` result, and its rules of thumb.
 
     A theme without a score names the context input its rules need (``needs`` of the
-    ``rules`` output) when that input was not given.
+    ``rules`` output) when that input was not given. ``stored``: as for
+    :func:`scoreboard_grid` (the plan areas stored as parts).
     """
     outputs = outputs_of(document)
     rules_out = outputs.get("rules")
@@ -275,7 +317,7 @@ def light_grid(document: Any, page: Page) -> tuple[Grid, list[dict[str, Any]]]:
     for r in rules:
         if r.get("theme") and str(r["theme"]) not in themes:
             themes.append(str(r["theme"]))
-    _, feats = _area_layer(document, "plan_areas")
+    feats, count = _area_layer(document, "plan_areas", stored)
     if not themes and feats:
         props0 = feats[0].get("properties") or {}
         themes = [k[6:] for k in props0 if k.startswith("score_") and "_" not in k[6:]]
@@ -334,7 +376,7 @@ def light_grid(document: Any, page: Page) -> tuple[Grid, list[dict[str, Any]]]:
             overall=True,
         )
     )
-    grid.total_rows = len(feats)
+    grid.total_rows = count
     for i, f in enumerate(feats[:MAX_ROWS]):
         props = f.get("properties") or {}
         cells = cells_of(props)

@@ -92,6 +92,23 @@ def stored_layers(document: Any, get_blob: Callable[[str], bytes | None]) -> dic
     return found
 
 
+def first_features(
+    document: Any, get_blob: Callable[[str], bytes | None], count: int
+) -> dict[str, tuple[list[dict[str, Any]], int]]:
+    """Return each output stored as parts: its first ``count`` features and how many it has.
+
+    Its stored JSON is read that far and no further (the grids of the scoreboard and
+    GGO-light list their first areas, :data:`gsl_service.web.board_view.MAX_ROWS`). A
+    part no longer stored is left out.
+    """
+    found: dict[str, tuple[list[dict[str, Any]], int]] = {}
+    for name, part in result_parts.parts_of(document).items():
+        blob = get_blob(part.sha256)
+        if blob is not None:
+            found[name] = (next(CollectionStream(blob).batches(count), []), part.features)
+    return found
+
+
 #: The colour classes of the parts seen last, by digest (a part's content never changes).
 _RANGES: OrderedDict[str, dict[str, dict[str, Any]]] = OrderedDict()
 _RANGES_KEPT = 16

@@ -7,7 +7,7 @@ The pages use only files the service serves itself (``/static``), never a CDN.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -20,9 +20,16 @@ from gsl_indicators.core.menukaart import menu_card
 from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import NoSuchProcess
 from gsl_service.jobs.model import JobFilter, JobStatus
-from gsl_service.web.board_view import LAYOUTS, light_grid, scenario_view, scoreboard_grid
+from gsl_service.web import board_view
+from gsl_service.web.board_view import (
+    LAYOUTS,
+    StoredAreas,
+    light_grid,
+    scenario_view,
+    scoreboard_grid,
+)
 from gsl_service.web.i18n import pick, theme_title
-from gsl_service.web.job_view import JobView, job_view, stored_layers
+from gsl_service.web.job_view import JobView, first_features, job_view, stored_layers
 from gsl_service.web.render import Page
 from gsl_service.web.run_form import form_fields
 
@@ -414,21 +421,36 @@ def _card_theme_titles(document: Any) -> dict[str, Any]:
     return out
 
 
-def board_parts(layout: str, document: Any, page: Page, reg: Any, view: JobView) -> dict[str, Any]:
+def board_parts(
+    layout: str,
+    document: Any,
+    page: Page,
+    reg: Any,
+    view: JobView,
+    get_blob: Callable[[str], bytes | None] | None = None,
+) -> dict[str, Any]:
     """Return the layout's own parts of a job page and add its charts to ``view``.
 
     ``scoreboard`` and ``ggo_light``: the area × theme grid (and the rules of thumb);
     ``scenario``: the variants side by side, sentences, deltas and health and money.
-    Outputs the layout shows are left out of the "other outputs" list.
+    Outputs the layout shows are left out of the "other outputs" list. ``get_blob``
+    reads the outputs stored as parts (an area layer of more than
+    ``GSL_STORED_FEATURES_MAX`` areas), as far as the grid's rows.
     """
     shown: set[str] = set()
     parts: dict[str, Any] = {}
     if layout in ("scoreboard", "ggo_light"):
+        stored = {
+            name: StoredAreas(features, count)
+            for name, (features, count) in (
+                first_features(document, get_blob, board_view.MAX_ROWS) if get_blob else {}
+            ).items()
+        }
         if layout == "scoreboard":
-            grid = scoreboard_grid(document, page, metric_units(reg))
+            grid = scoreboard_grid(document, page, metric_units(reg), stored)
             shown = {"themes", "area_themes"}
         else:
-            grid, rules = light_grid(document, page)
+            grid, rules = light_grid(document, page, stored)
             parts["rules"] = rules
             shown = {"rules"}
         parts["grid"] = grid
@@ -478,7 +500,15 @@ async def job(request: Request, job_id: str) -> HTMLResponse:
         document = await run_in_threadpool(orjson.loads, body)
         stored = await run_in_threadpool(stored_layers, document, api.engine.get_blob)
         view = job_view(document, description, page, job_id, stored)
-        board = board_parts(layout, document, page, request.app.state.registry, view)
+        board = await run_in_threadpool(
+            board_parts,
+            layout,
+            document,
+            page,
+            request.app.state.registry,
+            view,
+            api.engine.get_blob,
+        )
     elif info.status == JobStatus.failed:
         err = info.error or {}
         problem_text = str(err.get("detail") or info.message or "")

@@ -1,0 +1,142 @@
+"""The scoreboard and GGO-light grids of an area layer stored as parts.
+
+An area layer of more than ``GSL_STORED_FEATURES_MAX`` areas is stored beside the result
+document (as the homes of a province are); the page reads its first areas from the
+stored part for the grid's names, area types and counts. Before, the scoreboard's rows
+lost their names (``BU03`` for ``Buurt 3 (BU03)``) and the GGO-light grid lost every row.
+
+Two apps run the same jobs: ``parts`` stores layers of more than 3 features as parts,
+``whole`` never does; their grids must be the same, row for row. The grid lists its
+first ``MAX_ROWS`` areas (5 here) and counts the rest.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.conftest import make_settings
+from api.helpers import wait_for_job
+from gsl_indicators.core.spec import registry
+from gsl_service import result_parts
+from gsl_service.app import create_app
+from gsl_service.web import board_view
+
+AREAS = 12
+SHOWN = 5
+
+
+def _square(x: float, y: float, size: float) -> dict[str, Any]:
+    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _scoreboard_inputs() -> dict[str, Any]:
+    """12 neighbourhoods of 100 × 100 m in a row; neighbourhood i has a play area of
+    (2 i) × (2 i) m, so the green scores climb from BU01 to BU12."""
+    inputs = copy.deepcopy(dict(registry().get("scoreboard").example))
+    x0, y0 = 121000.0, 487000.0
+    for key, feats in (
+        ("neighbourhoods", [
+            {"type": "Feature", "id": f"BU{i:02d}", "geometry": _square(x0 + 100 * i, y0, 100),
+             "properties": {"name": f"Buurt {i}", "area_type": "urban" if i % 2 else "suburban"}}
+            for i in range(1, AREAS + 1)
+        ]),
+        ("play_areas", [
+            {"type": "Feature", "id": f"p{i}", "geometry": _square(x0 + 100 * i + 10, y0 + 10, 2 * i),
+             "properties": {}}
+            for i in range(1, AREAS + 1)
+        ]),
+    ):  # fmt: skip
+        inputs[key] = {**inputs[key], "features": feats}
+    return inputs
+
+
+def _light_inputs() -> dict[str, Any]:
+    """The example's plan area and five copies of it, each 300 m further east."""
+    inputs = copy.deepcopy(dict(registry().get("ggo-light").example))
+    (area,) = inputs["plan_areas"]["features"]
+    copies = []
+    for i in range(6):
+        feat = copy.deepcopy(area)
+        feat["id"] = f"plan-{i}"
+        for ring in feat["geometry"]["coordinates"]:
+            for pos in ring:
+                pos[0] += 300 * i
+        copies.append(feat)
+    inputs["plan_areas"] = {**inputs["plan_areas"], "features": copies}
+    return inputs
+
+
+@pytest.fixture(scope="module")
+def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestClient]]:
+    def app(name: str, stored: int) -> TestClient:
+        settings = make_settings(
+            Path(tmp_path_factory.mktemp(name)), inline_features_max=1, stored_features_max=stored
+        )
+        return TestClient(create_app(settings), raise_server_exceptions=False)
+
+    with app("parts", 3) as parts, app("whole", 0) as whole:
+        yield {"parts": parts, "whole": whole}
+
+
+def _grid(client: TestClient, process: str, inputs: dict[str, Any]) -> tuple[str, str]:
+    r = client.post(
+        f"/processes/{process}/execution",
+        json={"inputs": inputs},
+        headers={"Prefer": "respond-async"},
+    )
+    assert r.status_code == 201, r.text
+    info = wait_for_job(client, r.headers["location"])
+    assert info["status"] == "successful", info
+    job = str(info["jobID"])
+    html = client.get(f"/jobs/{job}?f=html&lang=en").text
+    grid = re.search(r'<table [^>]*id="board-table".*?</table>', html, re.S)
+    assert grid, html[:2000]
+    return job, grid.group(0)
+
+
+@pytest.mark.parametrize(
+    ("process", "inputs", "layer", "count"),
+    [
+        ("scoreboard", _scoreboard_inputs(), "neighbourhoods", AREAS),
+        ("ggo-light", _light_inputs(), "plan_areas", 6),
+    ],
+)
+def test_the_grid_of_an_area_layer_stored_as_parts_is_the_whole_ones(
+    apps: dict[str, TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+    process: str,
+    inputs: dict[str, Any],
+    layer: str,
+    count: int,
+) -> None:
+    monkeypatch.setattr(board_view, "MAX_ROWS", SHOWN)
+    job, parted = _grid(apps["parts"], process, inputs)
+    _, whole = _grid(apps["whole"], process, inputs)
+    stored = apps["parts"].app.state.api.engine.get_job_result(job, False)[1]  # type: ignore[attr-defined]
+    assert layer in result_parts.parts_of(__import__("orjson").loads(stored))  # stored as parts
+    assert parted == whole
+    rows = re.findall(r'<tr class="[^"]*" data-area="([^"]+)">(.*?)</tr>', parted, re.S)
+    assert [key for key, _ in rows][0] == "overall" and len(rows) == 1 + SHOWN
+    if process == "scoreboard":
+        assert [key for key, _ in rows[1:]] == [f"BU{i:02d}" for i in range(1, SHOWN + 1)]
+        assert "Buurt 3 (BU03)" in rows[3][1] and "suburban" in rows[2][1]
+
+
+@pytest.mark.parametrize("client_name", ["parts", "whole"])
+def test_the_grid_counts_the_areas_it_does_not_list(
+    apps: dict[str, TestClient], monkeypatch: pytest.MonkeyPatch, client_name: str
+) -> None:
+    monkeypatch.setattr(board_view, "MAX_ROWS", SHOWN)
+    client = apps[client_name]
+    job, _ = _grid(client, "scoreboard", _scoreboard_inputs())
+    html = client.get(f"/jobs/{job}?f=html&lang=en").text
+    note = re.search(r'<p class="muted small">(\d+) [^<]*? (\d+)</p>', html)
+    assert note and note.groups() == (str(SHOWN), str(AREAS)), note
