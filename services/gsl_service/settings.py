@@ -146,6 +146,15 @@ class TileSettings(BaseSettings):
     tile_poll_s: float = Field(
         default=0.2, gt=0, description="how often the parent job looks at its tiles"
     )
+    kernel_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "threads a kernel runs its chunks in (default: the CPUs the process may use, "
+            "its affinity under its container's CPU limit, at most 8); read by the kernels "
+            "from GSL_KERNEL_THREADS (gsl_indicators.core.cpus), checked here at start-up"
+        ),
+    )
 
 
 class FetchSettings(BaseSettings):

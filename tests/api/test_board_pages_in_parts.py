@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -121,10 +122,10 @@ def test_the_grid_of_an_area_layer_stored_as_parts_is_the_whole_ones(
     job, parted = _grid(apps["parts"], process, inputs)
     _, whole = _grid(apps["whole"], process, inputs)
     stored = apps["parts"].app.state.api.engine.get_job_result(job, False)[1]  # type: ignore[attr-defined]
-    assert layer in result_parts.parts_of(__import__("orjson").loads(stored))  # stored as parts
+    assert layer in result_parts.parts_of(orjson.loads(stored))  # stored as parts
     assert parted == whole
     rows = re.findall(r'<tr class="[^"]*" data-area="([^"]+)">(.*?)</tr>', parted, re.S)
-    assert [key for key, _ in rows][0] == "overall" and len(rows) == 1 + SHOWN
+    assert rows[0][0] == "overall" and len(rows) == 1 + SHOWN
     if process == "scoreboard":
         assert [key for key, _ in rows[1:]] == [f"BU{i:02d}" for i in range(1, SHOWN + 1)]
         assert "Buurt 3 (BU03)" in rows[3][1] and "suburban" in rows[2][1]

@@ -360,3 +360,25 @@ def test_every_config_value_reaches_the_pods_as_a_setting(monkeypatch) -> None:
     assert (s.tile_features, s.stored_features_max, s.tile_enabled) == (15000, 20000, False)
     assert (s.inline_features_max, s.tile_threshold, s.max_features) == (10000, 50000, 500000)
     assert "fetchMaxByte" in refused("config.fetchMaxByte=1073741824")
+
+
+def test_workers_kernel_threads_by_value_or_from_their_cpu_limit(monkeypatch) -> None:
+    """Unset, a worker's kernels follow its CPU limit (read from its cgroup at run time,
+    tests/unit/test_cpus.py); ``worker.kernelThreads`` sets the count for workers that
+    share a node's cores without a limit."""
+    from gsl_service.settings import Settings
+
+    worker = one(render(), "Deployment", "t-gsl-indicators-worker")
+    assert "GSL_KERNEL_THREADS" not in env_of(worker["spec"]["template"]["spec"]["containers"][0])
+    docs = render("worker.kernelThreads=1", "worker.resources.limits.cpu=1")
+    container = one(docs, "Deployment", "t-gsl-indicators-worker")["spec"]["template"]["spec"]["containers"][0]  # fmt: skip
+    assert env_of(container)["GSL_KERNEL_THREADS"]["value"] == "1"
+    assert container["resources"]["limits"]["cpu"] == 1
+    api = one(docs, "Deployment", "t-gsl-indicators-api")["spec"]["template"]["spec"]["containers"][0]  # fmt: skip
+    assert "GSL_KERNEL_THREADS" not in env_of(api)  # the API's sync runs keep the default
+    monkeypatch.setenv("GSL_KERNEL_THREADS", "1")
+    assert Settings().kernel_threads == 1
+    monkeypatch.setenv("GSL_KERNEL_THREADS", "0")  # refused at start-up, not mid-job
+    with pytest.raises(ValueError, match="kernel_threads"):
+        Settings()
+    assert "kernelThreads" in refused("worker.kernelThreads=0")

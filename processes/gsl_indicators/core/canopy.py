@@ -22,7 +22,6 @@ the result does not depend on the number of threads.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
@@ -32,6 +31,8 @@ import numpy as np
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from gsl_indicators.core.cpus import kernel_threads
 
 __all__ = [
     "CHUNK",
@@ -47,12 +48,12 @@ _SEGMENT_M = 50.0
 
 
 def default_workers() -> int:
-    """Return the number of worker threads to use (the CPUs available, at most 8)."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        n = os.cpu_count() or 1
-    return max(1, min(8, n))
+    """Return the number of worker threads to use.
+
+    The CPUs this process may use (affinity and its container's CPU limit), at most 8,
+    or ``GSL_KERNEL_THREADS`` (:func:`gsl_indicators.core.cpus.kernel_threads`).
+    """
+    return kernel_threads()
 
 
 def chunked_map(

@@ -380,11 +380,22 @@ def _links_only(
     doc = orjson.loads(body)
     linked = with_references({k: doc[k] for k in selected if k in doc}, modes, formats, links)
     values = tuple(
-        f'<{link["href"]}>; rel="enclosure"; type="{link["type"]}"; title="{name}"'
+        f'<{link["href"]}>; rel="enclosure"; type="{link["type"]}"; title={_quoted(name)}'
         for name in selected
         if isinstance(link := linked.get(name), Mapping) and "href" in link
     )
     return Answer(b"", "", values) if len(values) == len(selected) else None
+
+
+def _quoted(text: str) -> str:
+    r"""Return ``text`` as an RFC 8288 (RFC 9110) quoted string.
+
+    Examples
+    --------
+    >>> print(_quoted('homes "a" \\ b'))
+    "homes \"a\" \\ b"
+    """
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _modes(outputs: Mapping[str, Any] | None) -> dict[str, str]:

@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
+from gsl_indicators.core.geo import transformer
 from gsl_indicators.core.geojson_dicts import geometry_dicts
 from gsl_indicators.core.sources import geoparquet_crs
 from gsl_service.results import CRS84
@@ -94,7 +95,7 @@ class Layer:
         box = (b[ok, 0].min(), b[ok, 1].min(), b[ok, 2].max(), b[ok, 3].max())
         if self.crs == CRS84:
             return [float(v) for v in box]
-        tr = Transformer.from_crs(self.crs, CRS84, always_xy=True)
+        tr = transformer(self.crs, CRS84)
         return [float(v) for v in tr.transform_bounds(*box, densify_pts=21)]
 
     def geometries(self, rows: np.ndarray) -> np.ndarray:
@@ -117,7 +118,7 @@ class Layer:
             if box is not None:
                 shapes.append(_shape(box, densify=crs != self.crs))
         if crs != self.crs and shapes:
-            tr = Transformer.from_crs(crs, self.crs, always_xy=True)
+            tr = transformer(crs, self.crs)
             shapes = [
                 shapely.transform(s, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
                 for s in shapes
@@ -155,7 +156,7 @@ class Layer:
         geoms = shapely.from_wkb(np.asarray(part.column("geometry").to_pylist(), dtype=object))
         if target != self.crs:
             # the target's own axis order (EPSG:4326 is not offered: CRS84 is lon/lat)
-            tr = Transformer.from_crs(self.crs, target, always_xy=True)
+            tr = transformer(self.crs, target)
             present = np.asarray([g is not None for g in geoms], dtype=bool)
             if present.any():
                 geoms[present] = shapely.transform(
