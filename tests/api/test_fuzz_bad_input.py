@@ -33,6 +33,7 @@ import geojson_helpers
 from api.helpers import OGC_EXC, TERMINAL
 from geojson_helpers import box, feature, point
 from gsl_indicators.core.spec import Indicator, Parameter, registry
+from gsl_service.ogc import route_parameters
 from hypothesis_profiles import examples
 
 BASE = "http://127.0.0.1:5000"
@@ -694,3 +695,33 @@ def test_a_home_of_1e300_dwellings_answers_without_a_500(
 
 def test_the_huge_dwellings_cases_are_there() -> None:
     assert len(HUGE_DWELLINGS) >= 5 and "green-per-dwelling" in dict(HUGE_DWELLINGS)
+
+
+_ROUTES_AND_PARAMETERS = [
+    ("/", route_parameters.DOCUMENT),
+    ("/processes", route_parameters.PROCESS_LIST),
+    (f"/processes/{PROCESS_IDS[0]}", route_parameters.DOCUMENT),
+    ("/jobs", route_parameters.JOB_LIST),
+    ("/jobs/no-such-job", route_parameters.DOCUMENT),
+    ("/menukaart", route_parameters.DOCUMENT),
+]
+
+
+@FUZZ
+@given(
+    route=st.sampled_from(_ROUTES_AND_PARAMETERS),
+    name=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=30),
+    value=_text,
+)
+def test_a_query_parameter_a_route_does_not_take(
+    client: Any, route: tuple[str, frozenset[str]], name: str, value: str
+) -> None:
+    """Any name a route does not take is a 400 whose ``input`` names it, never ignored."""
+    path, known = route
+    r = client.get(path, params={name: value})
+    if name in known:
+        assert r.status_code < 500, (path, name, r.text)
+        return
+    doc = check_problem(r, None, f"{path}?{name}=")
+    assert r.status_code == 400, (path, name, doc)
+    assert doc["input"] == name[:60], (path, name, doc)
