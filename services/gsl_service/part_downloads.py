@@ -139,12 +139,13 @@ def csv_chunks(blob: bytes, *, source_crs: str, target_crs: str) -> Iterator[byt
     the rows come from a second read. The bytes are the same either way.
     """
     keys, spool = _csv_columns_and_rows(blob, source_crs=source_crs, target_crs=target_crs)
-    yield csv_header(keys)
     if spool is not None:
-        with spool:
+        with spool:  # closed however the sending ends (a client gone after the header too)
+            yield csv_header(keys)
             while chunk := spool.read(CSV_CHUNK):
                 yield chunk
         return
+    yield csv_header(keys)
     for batch in CollectionStream(blob).batches(JSON_BATCH):
         if source_crs != target_crs:
             batch = reproject_collection({"features": batch}, source_crs, target_crs)["features"]

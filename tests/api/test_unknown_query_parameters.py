@@ -88,10 +88,52 @@ def test_a_job_and_its_dismissal_take_f_and_lang_only(client: Any) -> None:
     assert_problem(r, 404, "no-such-job")
 
 
-def test_execution_takes_no_query_parameter(client: Any) -> None:
-    """Everything an execution asks is in its body and its ``Prefer`` header."""
-    r = client.post(f"/processes/{PROCESS}/execution", params={"f": "json"}, json={})
-    assert_problem(r, 400, "invalid-parameter-value", "f", "it takes none")
+def test_execution_takes_f_json_alone(client: Any) -> None:
+    """Everything an execution asks is in its body and its ``Prefer`` header; ``f=json``,
+    which generic OGC clients may add, is what it answers anyway."""
+    url = f"/processes/{PROCESS}/execution"
+    r = client.post(url, params={"lang": "en"}, json={})
+    assert_problem(r, 400, "invalid-parameter-value", "lang", "it takes ['f']")
+    r = client.post(url, params={"f": "xml"}, json={})
+    assert_problem(r, 400, "invalid-parameter-value", "f=", "not offered")
+    r = client.post(url, params={"f": "json"}, json={"inputs": {}})
+    assert_problem(r, 400, "invalid-parameter-value", "buildings")  # the body's turn
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/processes", "limit=2&limit=3"),
+        ("/jobs", "offset=0&offset=5"),
+        ("/jobs", "datetime=2020-01-01&datetime=2030-01-01"),
+        ("/", "lang=en&lang=nl"),
+        (f"/jobs/x/results/{PROCESS}", "crs=EPSG:4326&crs=EPSG:28992"),
+    ],
+)
+def test_a_parameter_given_twice_is_a_400(client: Any, path: str, query: str) -> None:
+    """The last value would otherwise win unseen."""
+    name = query.split("=")[0]
+    r = client.get(f"{path}?{query}")
+    assert_problem(r, 400, "invalid-parameter-value", f"{name}: given 2 times")
+
+
+def test_the_job_lists_filters_take_several_values(client: Any) -> None:
+    r = client.get("/jobs?status=successful&status=failed&processID=a&processID=b&type=process")
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("lang", ["de", "xx", "fr-FR"])
+def test_a_language_the_pages_do_not_speak_is_a_400(client: Any, lang: str) -> None:
+    for path in ("/processes", "/jobs", f"/jobs/x/results/{PROCESS}"):
+        r = client.get(path, params={"lang": lang})
+        assert_problem(r, 400, "invalid-parameter-value", "lang", "['nl', 'en']")
+    for ok in ("en", "EN-gb", "nl_NL"):
+        assert client.get("/processes", params={"lang": ok}).status_code == 200
+
+
+def test_the_menu_card_names_an_unknown_parameter_before_the_format(client: Any) -> None:
+    r = client.get("/menukaart", params={"f": "xml", "bogus": "1"})
+    assert_problem(r, 400, "invalid-parameter-value", "bogus")
 
 
 def test_a_card_takes_f_and_lang(client: Any) -> None:

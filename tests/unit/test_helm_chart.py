@@ -382,3 +382,13 @@ def test_workers_kernel_threads_by_value_or_from_their_cpu_limit(monkeypatch) ->
     with pytest.raises(ValueError, match="kernel_threads"):
         Settings()
     assert "kernelThreads" in refused("worker.kernelThreads=0")
+
+
+def test_tmp_holds_the_downloads_of_large_outputs_being_sent() -> None:
+    """FlatGeobuf/GeoPackage of a stored output and a CSV's spooled rows are written to
+    /tmp while they are sent (~150 MB each for a province)."""
+    docs = render()
+    for component in ("api", "worker"):
+        spec = one(docs, "Deployment", f"t-gsl-indicators-{component}")["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        assert volumes["tmp"]["emptyDir"]["sizeLimit"] == "4Gi"

@@ -163,6 +163,23 @@ def test_csv_in_small_batches_with_a_property_met_late(monkeypatch, late, target
         assert max(len(c) for c in chunks[1:]) == 999 and len(chunks) > 10
 
 
+def test_the_csv_spool_is_closed_when_the_client_goes_after_the_header() -> None:
+    """Found in review: the header was sent before the spool's ``with``, so a download
+    dropped right after it left the spool to the garbage collector."""
+    import gc
+    import warnings
+
+    _, blob, _ = _stored_forms(_collection(), crs=RD, layer="buildings")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chunks = part_downloads.csv_chunks(blob, source_crs=RD, target_crs=RD)
+        assert next(chunks).startswith(b"id,")
+        chunks.close()
+        del chunks
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
 def test_leftover_download_folders_are_swept_when_old(tmp_path: Path) -> None:
     import os
     import time

@@ -87,9 +87,10 @@ LANG = {"$ref": "#/components/parameters/lang"}
 #: What ``lang`` does here: the language of the pages (documents are in English).
 LANG_PARAMETER = _query(
     "lang",
-    "Language of a page (nl or en; default from Accept-Language, else nl). JSON "
-    "documents are in English whatever is asked.",
-    {"type": "string", "enum": ["nl", "en"]},
+    "Language of a page: nl or en, or a tag of theirs such as en-GB (default from "
+    "Accept-Language, else nl); any other is a 400. JSON documents are in English "
+    "whatever is asked.",
+    {"type": "string", "pattern": "^([nN][lL]|[eE][nN])([-_].*)?$"},
 )
 
 RESULTS_F = _query(
@@ -268,9 +269,17 @@ def build_openapi(
         post["parameters"][0]["schema"] = {"type": "string"}
         post["parameters"][0]["description"] = (
             "RFC 7240 preferences; `respond-async` asks for asynchronous execution "
-            "(201, Location, statusInfo). Synchronous by default. The execution takes "
-            "no query parameter (any is a 400)."
+            "(201, Location, statusInfo). Synchronous by default."
         )
+        post["parameters"] = [
+            post["parameters"][0],
+            _query(
+                "f",
+                "json only (what the execution answers; a raw output comes in the media "
+                "type its request asks for). No other query parameter is taken.",
+                {"type": "string", "enum": ["json"]},
+            ),
+        ]
         body = post["requestBody"]["content"]["application/json"]
         body["schema"] = oas30_schema(execute_request_schema(ind))
         if ind.example:
@@ -307,7 +316,7 @@ def build_openapi(
     results["responses"]["404"] = missing
     results["responses"]["500"] = error
     results["parameters"] = [
-        *[p for p in results.get("parameters", []) if p.get("name") != "f"],
+        *[p for p in results.get("parameters", []) if p.get("name") != "f" and p != F],
         RESULTS_F,
         RESULTS_OUTPUT,
         RESULTS_CRS,

@@ -37,7 +37,8 @@ from gsl_service import part_downloads, result_parts
 from gsl_service.errors import InvalidInput, ServiceError
 from gsl_service.exports import FORMATS, NotAcceptable, export, negotiate, reproject_collection
 from gsl_service.ogc.features_layer import parquet_crs
-from gsl_service.ogc.features_query import check_parameters, crs_uri
+from gsl_service.ogc.features_query import crs_uri
+from gsl_service.ogc.route_parameters import require_known
 from gsl_service.results import (
     CRS84,
     feature_outputs,
@@ -261,9 +262,7 @@ async def results_response(
     call_json: Callable[[], Awaitable[Response]] | None,
 ) -> Response:
     """Answer ``/jobs/{id}/results`` (``output`` None) or ``/jobs/{id}/results/{output}``."""
-    check_parameters(
-        request.query_params.keys(), RESULTS_PARAMETERS if output is None else OUTPUT_PARAMETERS
-    )
+    require_known(request, RESULTS_PARAMETERS if output is None else OUTPUT_PARAMETERS)
     f = request.query_params.get("f")
     accept = request.headers.get("accept")
     stored = await run_in_threadpool(_load, request, job_id, False)  # parts as placeholders

@@ -8,14 +8,18 @@ resources; the features API and the results routes check theirs the same way).
 
 ``f`` (the format) and ``lang`` (the page's language) are taken by every page and
 document; what ``f`` may be is checked by each route (pygeoapi's request, or
-:func:`gsl_service.exports.negotiate`).
+:func:`gsl_service.exports.negotiate`), ``lang`` here: a language the pages speak (``nl``,
+``en``, or a tag of theirs such as ``en-GB``). A parameter given twice is a 400 too (the
+last one would win unseen), except the job list's filters, which take several values.
 """
 
 from __future__ import annotations
 
 from fastapi import Request
 
+from gsl_service.errors import InvalidInput
 from gsl_service.ogc.features_query import check_parameters
+from gsl_service.web.i18n import LANGUAGES
 
 #: A document or page with nothing to choose but its format and language.
 DOCUMENT = frozenset({"f", "lang"})
@@ -32,19 +36,67 @@ JOB_LIST = PROCESS_LIST | {
     "minDuration",
     "maxDuration",
 }
-#: ``POST /processes/{id}/execution``: everything is in the body and ``Prefer``.
-EXECUTE: frozenset[str] = frozenset()
+#: ``POST /processes/{id}/execution``: everything is in the body and ``Prefer``; ``f=json``
+#: (what generic OGC clients may add) is let through, as the answer is JSON.
+EXECUTE = frozenset({"f"})
+#: Parameters that may be given more than once (the job list's filters: any of them).
+REPEATABLE = frozenset({"processID", "status", "type"})
 #: ``/menukaart`` as a page: the norm profile whose bands it shows (its JSON lists every
 #: profile, so there it takes :data:`DOCUMENT`).
 MENUKAART = DOCUMENT | {"profile"}
 
 
 def require_known(request: Request, known: frozenset[str]) -> None:
-    """Raise a 400 naming the first query parameter of ``request`` not in ``known``.
+    """Raise a 400 for a query parameter not in ``known``, given twice, or a strange ``lang``.
+
+    ``lang`` must be a language the pages speak; only :data:`REPEATABLE` may repeat.
 
     Raises
     ------
     gsl_service.errors.InvalidInput
-        ``input`` names the parameter; the detail lists the ones the resource takes.
+        ``input`` names the parameter; the detail says why (for an unknown one, the
+        parameters the resource takes).
     """
-    check_parameters(request.query_params.keys(), known)
+    params = request.query_params
+    check_parameters(params.keys(), known)
+    for name in dict.fromkeys(params.keys()):
+        given = len(params.getlist(name))
+        if given > 1 and name not in REPEATABLE:
+            raise InvalidInput(f"{name}: given {given} times; give it once", input_name=name)
+    lang = params.get("lang")
+    if lang is not None:
+        check_lang(lang)
+
+
+def require_json_format(request: Request) -> None:
+    """Raise a 400 for an ``f`` other than ``json`` on the execution.
+
+    Its answer is JSON, or a raw output in the media type its request asked for.
+    """
+    f = request.query_params.get("f")
+    if f is not None and f.strip().lower() != "json":
+        raise InvalidInput(
+            f"f: the execution answers JSON (a raw output in the media type its request "
+            f"asks for in outputs.format); f={f[:40]!r} is not offered",
+            input_name="f",
+        )
+
+
+def check_lang(lang: str) -> None:
+    """Raise a 400 unless ``lang`` is a language the pages speak, or a tag of one (``en-GB``).
+
+    Examples
+    --------
+    >>> check_lang("en-GB"), check_lang("NL"), check_lang("nl_BE")
+    (None, None, None)
+    >>> check_lang("de")
+    Traceback (most recent call last):
+    ...
+    gsl_service.errors.InvalidInput: lang: 'de' is not a language of this service; it speaks ['nl', 'en']
+    """
+    code, _, _ = lang.strip().lower().replace("_", "-").partition("-")
+    if code not in LANGUAGES:
+        raise InvalidInput(
+            f"lang: {lang[:40]!r} is not a language of this service; it speaks {list(LANGUAGES)}",
+            input_name="lang",
+        )

@@ -105,6 +105,7 @@ async def execute_process(request: Request, process_id: str, engine: EngineDep) 
     it streams in (:class:`~gsl_service.limits.BodyLimit`, 413).
     """
     known.require_known(request, known.EXECUTE)
+    known.require_json_format(request)
     state = request.app.state
     check_json_media_type(request.headers.get("content-type"))
     body = await request.body()

@@ -47,8 +47,8 @@ async def menukaart(request: Request) -> Response:
     ``f=html`` (or a browser's ``Accept``) answers the page; ``profile=`` picks the
     norm profile whose bands the page shows.
     """
+    known.require_known(request, known.MENUKAART)
     if wants_html(request) or answer_format(request, ["json", "html"]) == "html":
-        known.require_known(request, known.MENUKAART)
         return await pages.menukaart(request)
     # the JSON lists every profile (each with its href): a profile= would change nothing
     known.require_known(request, known.DOCUMENT)

@@ -262,8 +262,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(Layer ▸ Add Layer ▸ WFS / OGC API – Features) or GDAL (OAPIF:):",
     },
     "downloads_intro": {
-        "nl": "Per laag als GeoJSON, CSV (WKT) of GeoPackage, in het coördinatenstelsel van de invoer.",
-        "en": "Per layer as GeoJSON, CSV (WKT) or GeoPackage, in the input's coordinate system.",
+        "nl": "Per laag als GeoJSON, CSV (WKT), GeoPackage, FlatGeobuf of GeoParquet, in het coördinatenstelsel van de invoer.",
+        "en": "Per layer as GeoJSON, CSV (WKT), GeoPackage, FlatGeobuf or GeoParquet, in the input's coordinate system.",
     },
     "whole_result": {"nl": "Volledig resultaat (JSON)", "en": "Whole result (JSON)"},
     "data_quality": {"nl": "Datakwaliteit", "en": "Data quality"},

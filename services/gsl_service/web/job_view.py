@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,16 +93,21 @@ def stored_layers(document: Any, get_blob: Callable[[str], bytes | None]) -> dic
 
 
 def first_features(
-    document: Any, get_blob: Callable[[str], bytes | None], count: int
+    document: Any,
+    get_blob: Callable[[str], bytes | None],
+    count: int,
+    names: Sequence[str] | None = None,
 ) -> dict[str, tuple[list[dict[str, Any]], int]]:
-    """Return each output stored as parts: its first ``count`` features and how many it has.
+    """Return outputs stored as parts: their first ``count`` features and how many they have.
 
-    Its stored JSON is read that far and no further (the grids of the scoreboard and
-    GGO-light list their first areas, :data:`gsl_service.web.board_view.MAX_ROWS`). A
-    part no longer stored is left out.
+    Each stored JSON is read that far and no further (the grids of the scoreboard and
+    GGO-light list their first areas, :data:`gsl_service.web.board_view.MAX_ROWS`).
+    ``names``: only these outputs (default: all). A part no longer stored is left out.
     """
     found: dict[str, tuple[list[dict[str, Any]], int]] = {}
     for name, part in result_parts.parts_of(document).items():
+        if names is not None and name not in names:
+            continue
         blob = get_blob(part.sha256)
         if blob is not None:
             found[name] = (next(CollectionStream(blob).batches(count), []), part.features)

@@ -29,7 +29,13 @@ from gsl_service.web.board_view import (
     scoreboard_grid,
 )
 from gsl_service.web.i18n import pick, theme_title
-from gsl_service.web.job_view import JobView, first_features, job_view, stored_layers
+from gsl_service.web.job_view import (
+    JobView,
+    StoredLayer,
+    first_features,
+    job_view,
+    stored_layers,
+)
 from gsl_service.web.render import Page
 from gsl_service.web.run_form import form_fields
 
@@ -421,6 +427,16 @@ def _card_theme_titles(document: Any) -> dict[str, Any]:
     return out
 
 
+def _scored(stored: Mapping[str, StoredLayer]) -> list[str]:
+    """Return the stored layers whose first feature carries a score (``score_…``)."""
+    return [
+        name
+        for name, layer in stored.items()
+        if layer.sample
+        and any(k.startswith("score_") for k in (layer.sample[0].get("properties") or {}))
+    ]
+
+
 def board_parts(
     layout: str,
     document: Any,
@@ -428,6 +444,7 @@ def board_parts(
     reg: Any,
     view: JobView,
     get_blob: Callable[[str], bytes | None] | None = None,
+    stored_samples: Mapping[str, StoredLayer] | None = None,
 ) -> dict[str, Any]:
     """Return the layout's own parts of a job page and add its charts to ``view``.
 
@@ -435,7 +452,8 @@ def board_parts(
     ``scenario``: the variants side by side, sentences, deltas and health and money.
     Outputs the layout shows are left out of the "other outputs" list. ``get_blob``
     reads the outputs stored as parts (an area layer of more than
-    ``GSL_STORED_FEATURES_MAX`` areas), as far as the grid's rows.
+    ``GSL_STORED_FEATURES_MAX`` areas), as far as the grid's rows: those whose first
+    features (``stored_samples``, :func:`stored_layers`) carry scores, as area layers do.
     """
     shown: set[str] = set()
     parts: dict[str, Any] = {}
@@ -443,7 +461,11 @@ def board_parts(
         stored = {
             name: StoredAreas(features, count)
             for name, (features, count) in (
-                first_features(document, get_blob, board_view.MAX_ROWS) if get_blob else {}
+                first_features(
+                    document, get_blob, board_view.MAX_ROWS, names=_scored(stored_samples or {})
+                )
+                if get_blob
+                else {}
             ).items()
         }
         if layout == "scoreboard":
@@ -508,6 +530,7 @@ async def job(request: Request, job_id: str) -> HTMLResponse:
             request.app.state.registry,
             view,
             api.engine.get_blob,
+            stored,
         )
     elif info.status == JobStatus.failed:
         err = info.error or {}
