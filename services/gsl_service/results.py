@@ -19,7 +19,7 @@ from typing import Any
 
 from pyproj import CRS
 
-from gsl_indicators.core.assemble import AREA_NAME_PROPERTIES
+from gsl_indicators.core.assemble import AREA_ID_PROPERTIES, AREA_NAME_PROPERTIES
 
 #: The CRS of a FeatureCollection without ``crs`` member (RFC 7946).
 CRS84 = "OGC:CRS84"
@@ -277,6 +277,28 @@ def area_label(feature: Mapping[str, Any], position: int) -> str:
     if name:
         return name
     return str(code) if code not in (None, "") else f"#{position + 1}"
+
+
+def area_key(feature: Mapping[str, Any], position: int) -> str:
+    """Return an area feature's id as the indicators key its areas, as text.
+
+    A code property first (:data:`~gsl_indicators.core.assemble.AREA_ID_PROPERTIES`:
+    ``CBS_Buurtcode``, ...), else the feature's ``id``, else its position: the
+    ``area_id`` of the scoreboard's ``area_themes`` rows
+    (:func:`gsl_indicators.core.assemble.area_keys`), so a row meets its area.
+
+    Examples
+    --------
+    >>> area_key({"id": 7, "properties": {"CBS_Buurtcode": "BU0363AC02"}}, 0)
+    'BU0363AC02'
+    >>> area_key({"id": "BU01", "properties": {"name": "Noord"}}, 0), area_key({}, 4)
+    ('BU01', '4')
+    """
+    props = feature.get("properties") or {}
+    key = next((props[k] for k in AREA_ID_PROPERTIES if props.get(k) not in (None, "")), None)
+    if key is None:
+        key = feature.get("id")
+    return str(position if key in (None, "") else key)
 
 
 #: Properties that name an area: the indicator library's list (one list for both).

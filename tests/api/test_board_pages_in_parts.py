@@ -59,6 +59,16 @@ def _scoreboard_inputs() -> dict[str, Any]:
     return inputs
 
 
+def _cbs_inputs() -> dict[str, Any]:
+    """The same neighbourhoods as CBS publishes them: no feature id, a ``CBS_Buurtcode``
+    and a ``Buurt`` name (as the Amsterdam kit's buurten)."""
+    inputs = _scoreboard_inputs()
+    for feat in inputs["neighbourhoods"]["features"]:
+        code = feat.pop("id")
+        feat["properties"] = {"CBS_Buurtcode": f"BU0363{code[2:]}", "Buurt": f"Buurt {code[2:]}"}
+    return inputs
+
+
 def _light_inputs() -> dict[str, Any]:
     """The example's plan area and five copies of it, each 300 m further east."""
     inputs = copy.deepcopy(dict(registry().get("ggo-light").example))
@@ -155,3 +165,27 @@ def test_the_grid_counts_the_areas_it_does_not_list(
     _, grid = _grid(apps[client_name], process, inputs)
     note = re.match(r'<p class="muted small">(\d+) [^<]*? (\d+)</p>', grid)
     assert note and note.groups() == (str(SHOWN), str(count)), grid[:300]
+
+
+@pytest.mark.parametrize("client_name", ["parts", "whole"])
+def test_areas_keyed_by_their_cbs_code_meet_their_rows(
+    apps: dict[str, TestClient], client_name: str
+) -> None:
+    """Found on the Amsterdam kit (buurten without feature ids): the grid keyed an area by
+    its feature id or position while the scoreboard's ``area_themes`` rows carry its
+    ``CBS_Buurtcode``, so every area was "not assessed" and listed twice (1036 rows of
+    518 areas). Both now take the code (:func:`gsl_service.results.area_key`).
+
+    Play share per neighbourhood i: (2 i)² m² / 10 000 m² — 4 % and more from i = 10
+    (the ambition: 10), 0.04 % for i = 1 (1 + 0.0004 / 0.03 × 5 = 1.07).
+    """
+    _, grid = _grid(apps[client_name], "scoreboard", _cbs_inputs())
+    rows = re.findall(r'<tr class="[^"]*" data-area="([^"]+)">(.*?)</tr>', grid, re.S)
+    assert [key for key, _ in rows] == ["overall", *(f"BU0363{i:02d}" for i in range(1, AREAS + 1))]
+    assert "Buurt 01 (BU036301)" in rows[1][1]
+    scores = {
+        key: re.search(r'data-theme="green" data-score="([^"]+)"', cells) for key, cells in rows
+    }
+    assert all(scores.values()), [k for k, m in scores.items() if not m]  # every area assessed
+    assert scores["BU036301"].group(1) == "1.07" and scores["BU036312"].group(1) == "10.0"
+    assert grid.startswith("<table")  # 12 areas listed of 12: no note counting the rest

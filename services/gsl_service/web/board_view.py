@@ -23,6 +23,7 @@ from typing import Any
 from gsl_indicators.core.metrics import score_name
 from gsl_indicators.core.wording import one_or_many
 from gsl_service.results import (
+    area_key,
     area_label,
     feature_outputs,
     metric_declarations,
@@ -140,14 +141,6 @@ def _area_layer(
     return [], 0
 
 
-def _feature_key(feature: Mapping[str, Any], position: int) -> str:
-    props = feature.get("properties") or {}
-    for v in (feature.get("id"), props.get("area_id")):
-        if v not in (None, ""):
-            return str(v)
-    return str(position)
-
-
 def _band_text(band: Any, unit: str | None, page: Page) -> str:
     if not isinstance(band, Mapping):
         return ""
@@ -202,13 +195,12 @@ def scoreboard_grid(
     card = outputs.get("card") if isinstance(outputs.get("card"), Mapping) else {}
     feats, count = _area_layer(document, card.get("areas") if card else None, stored)
     feats = feats[:MAX_ROWS]
-    labels = {_feature_key(f, i): area_label(f, i) for i, f in enumerate(feats)}
+    labels = {area_key(f, i): area_label(f, i) for i, f in enumerate(feats)}
     types = {
-        _feature_key(f, i): (f.get("properties") or {}).get("area_type")
-        for i, f in enumerate(feats)
+        area_key(f, i): (f.get("properties") or {}).get("area_type") for i, f in enumerate(feats)
     }
     below_given = {
-        _feature_key(f, i): (f.get("properties") or {}).get("themes_below_minimum")
+        area_key(f, i): (f.get("properties") or {}).get("themes_below_minimum")
         for i, f in enumerate(feats)
     }
 
@@ -382,7 +374,7 @@ def light_grid(
         cells = cells_of(props)
         grid.rows.append(
             GridRow(
-                key=_feature_key(f, i),
+                key=area_key(f, i),
                 label=area_label(f, i),
                 area_type=None if props.get("area_type") is None else str(props["area_type"]),
                 cells=cells,
