@@ -285,7 +285,9 @@ def area_key(feature: Mapping[str, Any], position: int) -> str:
     A code property first (:data:`~gsl_indicators.core.assemble.AREA_ID_PROPERTIES`:
     ``CBS_Buurtcode``, ...), else the feature's ``id``, else its position: the
     ``area_id`` of the scoreboard's ``area_themes`` rows
-    (:func:`gsl_indicators.core.assemble.area_keys`), so a row meets its area.
+    (:func:`gsl_indicators.core.assemble.area_keys`), so a row meets its area. The one
+    case it cannot mirror: areas with neither code nor id whose layer lost a feature
+    (no geometry) before them, as the indicators count positions in the input.
 
     Examples
     --------

@@ -156,6 +156,19 @@ class TileSettings(BaseSettings):
         ),
     )
 
+    @field_validator("kernel_threads", mode="before")
+    @classmethod
+    def _kernel_threads(cls, value: Any) -> Any:
+        """Read the value as the kernels will (:func:`gsl_indicators.core.cpus.parse_threads`).
+
+        Empty is unset; anything but a whole number ≥ 1 is refused at start-up.
+        """
+        from gsl_indicators.core.cpus import parse_threads
+
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return parse_threads(str(value).strip())
+
 
 class FetchSettings(BaseSettings):
     """Inputs by reference (href) and callbacks."""

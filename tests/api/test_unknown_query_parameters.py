@@ -117,6 +117,11 @@ def test_a_parameter_given_twice_is_a_400(client: Any, path: str, query: str) ->
     assert_problem(r, 400, "invalid-parameter-value", f"{name}: given 2 times")
 
 
+def test_the_features_api_refuses_a_parameter_given_twice(client: Any) -> None:
+    r = client.get("/jobs/x/features/collections?f=json&f=json")
+    assert_problem(r, 400, "invalid-parameter-value", "f: given 2 times")
+
+
 def test_the_job_lists_filters_take_several_values(client: Any) -> None:
     r = client.get("/jobs?status=successful&status=failed&processID=a&processID=b&type=process")
     assert r.status_code == 200, r.text

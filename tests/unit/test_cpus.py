@@ -79,3 +79,43 @@ def test_the_same_numbers_in_one_thread_and_in_two() -> None:
     one = canopy.chunked_map(job, len(data), data, workers=1, chunk=1000)
     two = canopy.chunked_map(job, len(data), data, workers=2, chunk=1000)
     assert one == two
+
+
+@pytest.mark.parametrize(("given", "threads"), [("2", 2), (" 3 ", 3), ("", None)])
+def test_the_service_reads_gsl_kernel_threads_as_the_kernels_do(
+    monkeypatch: pytest.MonkeyPatch, given: str, threads: int | None
+) -> None:
+    """Found in review: ``2.0`` passed the settings and failed every kernel mid-job, and
+    an empty value, unset for the kernels, stopped the service."""
+    from gsl_service.settings import Settings
+
+    monkeypatch.setenv(cpus.ENV, given)
+    assert Settings().kernel_threads == threads
+    if threads is not None:
+        assert cpus.kernel_threads() == threads
+
+
+@pytest.mark.parametrize("given", ["2.0", "0", "two", "-1"])
+def test_a_value_the_kernels_refuse_stops_the_service_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    from pydantic import ValidationError
+
+    from gsl_service.settings import Settings
+
+    monkeypatch.setenv(cpus.ENV, given)
+    with pytest.raises(ValidationError, match="GSL_KERNEL_THREADS"):
+        Settings()
+    with pytest.raises(ValueError, match="GSL_KERNEL_THREADS"):
+        cpus.kernel_threads()
+
+
+def test_cgroup_v1_inside_a_container_reads_the_mount_root(tmp_path: Path) -> None:
+    """The host's path in /proc/self/cgroup does not exist under the container's mount:
+    the walk up reaches the mount's root, which holds the container's quota."""
+    cpu = tmp_path / "cpu,cpuacct"
+    _write(cpu, "cpu.cfs_quota_us", "150000\n")
+    _write(cpu, "cpu.cfs_period_us", "100000\n")
+    (tmp_path / "cpu").symlink_to(cpu)
+    membership = "4:cpu,cpuacct:/kubepods/burstable/pod1/abc\n"
+    assert cpus.cpu_limit_of(membership, tmp_path) == 1.5

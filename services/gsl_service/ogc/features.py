@@ -40,6 +40,7 @@ from gsl_service.errors import ServiceError
 from gsl_service.exports import FORMATS, export, negotiate
 from gsl_service.ogc import features_query as q
 from gsl_service.ogc.features_layer import CRS84, Layer, cached_layer, cached_matching, read_layer
+from gsl_service.ogc.route_parameters import check_repeats
 from gsl_service.results import feature_outputs, output_crs
 
 router = APIRouter()
@@ -137,6 +138,7 @@ def _json(doc: Any, media: str = JSON, headers: Mapping[str, str] | None = None)
 
 def _check(request: Request, known: frozenset[str], offered: list[str]) -> str | None:
     q.check_parameters(request.query_params.keys(), known)
+    check_repeats(request.query_params)
     return negotiate(request.query_params.get("f"), request.headers.get("accept"), offered)
 
 

@@ -15,6 +15,8 @@ last one would win unseen), except the job list's filters, which take several va
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 
 from gsl_service.errors import InvalidInput
@@ -59,13 +61,30 @@ def require_known(request: Request, known: frozenset[str]) -> None:
     """
     params = request.query_params
     check_parameters(params.keys(), known)
+    check_repeats(params)
+    lang = params.get("lang")
+    if lang is not None:
+        check_lang(lang)
+
+
+def check_repeats(params: Any) -> None:
+    """Raise a 400 for a parameter given more than once, unless :data:`REPEATABLE`.
+
+    ``params``: a request's query parameters (anything with ``keys`` and ``getlist``).
+
+    Examples
+    --------
+    >>> from starlette.datastructures import QueryParams
+    >>> check_repeats(QueryParams("status=a&status=b&f=json"))
+    >>> check_repeats(QueryParams("f=json&f=html"))
+    Traceback (most recent call last):
+    ...
+    gsl_service.errors.InvalidInput: f: given 2 times; give it once
+    """
     for name in dict.fromkeys(params.keys()):
         given = len(params.getlist(name))
         if given > 1 and name not in REPEATABLE:
             raise InvalidInput(f"{name}: given {given} times; give it once", input_name=name)
-    lang = params.get("lang")
-    if lang is not None:
-        check_lang(lang)
 
 
 def require_json_format(request: Request) -> None:
@@ -94,7 +113,7 @@ def check_lang(lang: str) -> None:
     ...
     gsl_service.errors.InvalidInput: lang: 'de' is not a language of this service; it speaks ['nl', 'en']
     """
-    code, _, _ = lang.strip().lower().replace("_", "-").partition("-")
+    code, _, _ = lang.lower().replace("_", "-").partition("-")
     if code not in LANGUAGES:
         raise InvalidInput(
             f"lang: {lang[:40]!r} is not a language of this service; it speaks {list(LANGUAGES)}",
