@@ -22,7 +22,8 @@ Cases (each on a fresh key prefix, so none is a cache hit):
   results compared with the one-piece run feature by feature — run only when the
   service has tiled execution (``gsl_service.jobs.tiles``) unless ``--no-tiles``;
 * ``--pinned``: the tiled 1- and 2-worker cases again with each worker (and its work
-  horses) bound to one CPU of its own (``--repeats N``: that pair N times, with the
+  horses) bound to one CPU of its own (``--cpu-limit``: held to one CPU's time by a
+  cgroup CPU quota instead, as Kubernetes holds a pod with ``limits.cpu: 1``; root only) (``--repeats N``: that pair N times, with the
   median speed-up: single pairs of the same code spread over ±0.04× on a quiet machine,
   1.2–2.3× on a noisy one), and each pair's speed-up at equal machine speed
   (:func:`at_equal_cpu`: the host's speed swings by a third within an hour here, and a
@@ -83,6 +84,39 @@ GSL = [sys.executable, "-m", "gsl_service.cli"]
 LAYERS = ("buildings", "trees", "canopy", "parks", "neighbourhoods")
 MEDIA = {"fgb": "application/flatgeobuf", "parquet": "application/vnd.apache.parquet"}
 PIN = {"__pin__": "1"}  # a case's marker: each worker bound to one CPU (not an env var)
+#: ``--cpu-limit``: how a worker is held to one CPU — a cgroup CPU quota (a pod's
+#: ``resources.limits.cpu: 1``) instead of affinity; set once in ``main``.
+CPU_LIMIT = {"quota": False}
+
+
+class CpuQuota:
+    """A cgroup holding its processes to one CPU's time (``cpu.max`` / CFS quota).
+
+    As Kubernetes holds a pod with ``limits.cpu: 1``: the processes may run on any core,
+    for at most one CPU-second per second, and the kernels' thread count follows the
+    quota (``gsl_indicators.core.cpus``). Needs a writable cgroup file system (root).
+    """
+
+    def __init__(self, name: str, cpus: float = 1.0) -> None:
+        period = 100_000
+        v2 = Path("/sys/fs/cgroup/cgroup.controllers")
+        if v2.exists() and "cpu" in v2.read_text().split():
+            self.path = Path("/sys/fs/cgroup") / name
+            self.path.mkdir()
+            (self.path / "cpu.max").write_text(f"{int(cpus * period)} {period}")
+        else:
+            self.path = Path("/sys/fs/cgroup/cpu") / name
+            self.path.mkdir()
+            (self.path / "cpu.cfs_period_us").write_text(str(period))
+            (self.path / "cpu.cfs_quota_us").write_text(str(int(cpus * period)))
+
+    def join(self) -> None:
+        """Move the calling process into the cgroup (a ``preexec_fn``)."""
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
 
 
 # --------------------------------------------------------------------------- the files
@@ -342,6 +376,7 @@ class Stack:
         self.folder, self.tag = folder, tag
         self.logs.mkdir()
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.quotas: list[CpuQuota] = []
 
         def spool(name: str) -> dict[str, str]:
             # one host: the API and the workers share the default spool (data_dir/spool),
@@ -373,15 +408,23 @@ class Stack:
     def _start(
         self, args: list[str], env: dict[str, str], name: str, cpu: int | None = None
     ) -> subprocess.Popen[bytes]:
-        """Start a process; ``cpu``: bound to that one CPU (its work horses inherit it)."""
+        """Start a process; ``cpu``: bound to that one CPU (its work horses inherit it) —
+        with ``--cpu-limit`` held to one CPU's time by a cgroup quota instead."""
         log = (self.logs / f"{name}.log").open("ab")
+        hold: Any = None
+        if cpu is not None and CPU_LIMIT["quota"]:
+            quota = CpuQuota(f"gslbench-{self.tag}-{name}")
+            self.quotas.append(quota)
+            hold = quota.join
+        elif cpu is not None:
+            hold = functools.partial(os.sched_setaffinity, 0, {cpu})
         proc = subprocess.Popen(
             args,
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=None if cpu is None else functools.partial(os.sched_setaffinity, 0, {cpu}),
+            preexec_fn=hold,
         )
         self.procs.append(proc)
         return proc
@@ -399,6 +442,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait(timeout=10)
+        for quota in self.quotas:  # empty once their processes are gone
+            quota.remove()
         _delete_keys(self.prefix, self.queue)
         for path in [self.folder / f"var-{self.tag}", *self.folder.glob(f"spool-*-{self.tag}")]:
             shutil.rmtree(path, ignore_errors=True)  # the next case starts with no copies
@@ -886,6 +931,12 @@ def main() -> None:
         help="also run the tiled 1- and 2-worker cases with each worker bound to one CPU",
     )
     ap.add_argument(
+        "--cpu-limit",
+        action="store_true",
+        help="with --pinned: hold each worker to one CPU by a cgroup CPU quota (as a pod's "
+        "limits.cpu: 1; its kernels then run one thread) instead of binding it to a core",
+    )
+    ap.add_argument(
         "--repeats",
         type=int,
         default=1,
@@ -893,6 +944,7 @@ def main() -> None:
         "pair back to back) and print every speed-up and their median",
     )
     args = ap.parse_args()
+    CPU_LIMIT["quota"] = args.cpu_limit
     fmt = args.format
     tiles_available = importlib.util.find_spec("gsl_service.jobs.tiles") is not None
     with tempfile.TemporaryDirectory(prefix="province-") as tmp:
