@@ -287,7 +287,8 @@ def area_key(feature: Mapping[str, Any], position: int) -> str:
     ``area_id`` of the scoreboard's ``area_themes`` rows
     (:func:`gsl_indicators.core.assemble.area_keys`), so a row meets its area. The one
     case it cannot mirror: areas with neither code nor id whose layer lost a feature
-    (no geometry) before them, as the indicators count positions in the input.
+    (no geometry) before them, as the indicators count positions in the input; the grid
+    matches the rows in order first (:func:`gsl_service.web.board_view._area_row_keys`).
 
     Examples
     --------

@@ -189,3 +189,31 @@ def test_areas_keyed_by_their_cbs_code_meet_their_rows(
     assert all(scores.values()), [k for k, m in scores.items() if not m]  # every area assessed
     assert scores["BU036301"].group(1) == "1.07" and scores["BU036312"].group(1) == "10.0"
     assert grid.startswith("<table")  # 12 areas listed of 12: no note counting the rest
+
+
+@pytest.mark.parametrize("client_name", ["parts", "whole"])
+def test_areas_without_code_or_id_after_a_dropped_one_meet_their_rows(
+    apps: dict[str, TestClient], client_name: str
+) -> None:
+    """Found in review: areas with neither code nor id are keyed by their position in the
+    input, and the output lost the first (no geometry), so every row was one area off
+    ("Buurt 3" showing Buurt 2's 0.16 % and 1.27). The rows are now matched in order.
+
+    Neighbourhood i (2…12) has a play area of (2 i)² m² in 10 000 m²: Buurt 2 0.16 % →
+    1 + 0.0016 / 0.03 × 5 = 1.27, Buurt 3 0.36 % → 1.6.
+    """
+    inputs = _scoreboard_inputs()
+    for feat in inputs["neighbourhoods"]["features"]:
+        feat.pop("id")
+    inputs["neighbourhoods"]["features"][0]["geometry"] = None  # dropped, with a warning
+    _, grid = _grid(apps[client_name], "scoreboard", inputs)
+    rows = re.findall(r'<tr class="[^"]*" data-area="([^"]+)">(.*?)</tr>', grid, re.S)
+    assert len(rows) == 1 + AREAS - 1  # the overall row and 11 areas, none twice
+    by_label = {
+        re.search(r"<th>([^<]+)</th>", cells).group(1): re.search(  # type: ignore[union-attr]
+            r'data-theme="green" data-score="([^"]+)"', cells
+        )
+        for _, cells in rows[1:]
+    }
+    assert by_label["Buurt 2"] and by_label["Buurt 2"].group(1) == "1.27", by_label
+    assert by_label["Buurt 3"] and by_label["Buurt 3"].group(1) == "1.6"

@@ -141,6 +141,36 @@ def _area_layer(
     return [], 0
 
 
+def _area_row_keys(rows: Any, feats: Sequence[Mapping[str, Any]], count: int) -> list[str]:
+    """Return the ``area_id`` of each of ``feats`` (the area layer's first features).
+
+    The scoreboard writes its ``area_themes`` rows theme by theme, each theme's rows in
+    the area layer's order, so the n-th ``area_id`` met is the n-th area's, whatever the
+    indicators keyed it by (a code, the feature id, or its position in the input, which
+    differs from its position in the output when an area without geometry was dropped).
+    Where the rows do not name as many areas as the layer has, each area's own key
+    (:func:`gsl_service.results.area_key`) stands in.
+
+    Examples
+    --------
+    >>> rows = [{"area_id": a, "theme": t} for t in ("g", "h") for a in ("1", "2")]
+    >>> _area_row_keys(rows, [{}, {}], 2)  # the layer lost its first area: 1, 2 not 0, 1
+    ['1', '2']
+    >>> _area_row_keys(rows[:1], [{"id": "x"}, {}], 2)
+    ['x', '1']
+    """
+    met = list(
+        dict.fromkeys(
+            str(r["area_id"])
+            for r in (rows if isinstance(rows, list) else [])
+            if isinstance(r, Mapping) and r.get("area_id") is not None
+        )
+    )
+    if len(met) == count:
+        return met[: len(feats)]
+    return [area_key(f, i) for i, f in enumerate(feats)]
+
+
 def _band_text(band: Any, unit: str | None, page: Page) -> str:
     if not isinstance(band, Mapping):
         return ""
@@ -195,17 +225,16 @@ def scoreboard_grid(
     card = outputs.get("card") if isinstance(outputs.get("card"), Mapping) else {}
     feats, count = _area_layer(document, card.get("areas") if card else None, stored)
     feats = feats[:MAX_ROWS]
-    labels = {area_key(f, i): area_label(f, i) for i, f in enumerate(feats)}
-    types = {
-        area_key(f, i): (f.get("properties") or {}).get("area_type") for i, f in enumerate(feats)
-    }
+    rows_out = outputs.get("area_themes")
+    keys = _area_row_keys(rows_out, feats, count)
+    labels = {keys[i]: area_label(f, i) for i, f in enumerate(feats)}
+    types = {keys[i]: (f.get("properties") or {}).get("area_type") for i, f in enumerate(feats)}
     below_given = {
-        area_key(f, i): (f.get("properties") or {}).get("themes_below_minimum")
+        keys[i]: (f.get("properties") or {}).get("themes_below_minimum")
         for i, f in enumerate(feats)
     }
 
     by_area: dict[str, dict[str, Cell]] = {}
-    rows_out = outputs.get("area_themes")
     for r in rows_out if isinstance(rows_out, list) else []:
         if not isinstance(r, Mapping) or r.get("area_id") is None:
             continue
