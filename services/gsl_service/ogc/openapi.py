@@ -57,6 +57,11 @@ PROBLEM_SCHEMA = {
 }
 
 
+def _path(name: str) -> dict[str, Any]:
+    """Return a required path parameter ``name`` (a string)."""
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
 def _query(
     name: str, description: str, schema: dict[str, Any], explode: bool = False
 ) -> dict[str, Any]:
@@ -337,8 +342,8 @@ def build_openapi(
             "tags": ["jobs"],
             "operationId": "getResultOutput",
             "parameters": [
-                {"name": "jobId", "in": "path", "required": True, "schema": {"type": "string"}},
-                {"name": "outputId", "in": "path", "required": True, "schema": {"type": "string"}},
+                _path("jobId"),
+                _path("outputId"),
                 RESULTS_LAYER_F,
                 RESULTS_CRS,
                 LANG,
@@ -418,7 +423,7 @@ def build_openapi(
             "tags": ["server"],
             "operationId": "getMenuCard",
             "parameters": [
-                {"name": "cardId", "in": "path", "required": True, "schema": {"type": "string"}},
+                _path("cardId"),
                 _query("f", "json (default), csv or html.", {"enum": ["json", "csv", "html"]}),
                 LANG,
             ],
@@ -443,7 +448,7 @@ def build_openapi(
             "tags": ["server"],
             "operationId": "getProfile",
             "parameters": [
-                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                _path("name"),
                 _query("f", "json (default) or html (the page).", {"enum": ["json", "html"]}),
                 LANG,
             ],
