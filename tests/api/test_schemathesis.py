@@ -33,6 +33,21 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
 SCHEMA = schemathesis.openapi.from_path(DOC, config=CONFIG)
 
 
+def test_the_document_is_valid_openapi_3_0() -> None:
+    """openapi-spec-validator's check of the OpenAPI 3.0 document and its schemas (found
+    with it: the OGC ``transmissionMode`` default written as a list, a string's default)."""
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    doc = json.loads(DOC.read_text(encoding="utf-8"))
+    assert doc["openapi"].startswith("3.0")
+    validate(doc)
+    broken = json.loads(DOC.read_text(encoding="utf-8"))
+    broken["components"]["schemas"]["ogc-transmissionMode"]["default"] = ["value"]
+    with pytest.raises(OpenAPIValidationError):
+        validate(broken)  # the validator would see the erratum the bundle mends
+
+
 def test_the_document_has_no_external_reference() -> None:
     refs: list[str] = []
 

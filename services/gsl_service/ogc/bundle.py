@@ -97,9 +97,10 @@ def load_schemas(directory: Path) -> dict[str, Any]:
         schemas[PREFIX + path.stem] = _rewrite(yaml.safe_load(path.read_text(encoding="utf-8")))
     subscriber = schemas[PREFIX + "subscriber"]
     subscriber["required"] = ["successUri"]
-    response = schemas[PREFIX + "execute"]["properties"]["response"]
-    if isinstance(response.get("default"), list):
-        response["default"] = response["default"][0]
+    # a string's default written as a list of one (response, transmissionMode): the string
+    for schema in (schemas[PREFIX + "execute"]["properties"]["response"], schemas[PREFIX + "transmissionMode"]):  # fmt: skip
+        if isinstance(schema.get("default"), list):
+            schema["default"] = schema["default"][0]
     return schemas
 
 
