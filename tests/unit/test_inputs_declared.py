@@ -59,3 +59,38 @@ def test_one_missing_input_keeps_the_short_message() -> None:
     with pytest.raises(InputError) as err:
         execute(GREEN, {"buildings": HOMES, "neighbourhoods": NBH, "trees": fc()})
     assert (err.value.input_name, err.value.reason) == ("parks", "required input is missing")
+
+
+def _ignored(r: dict) -> list[dict]:
+    return [w for w in r["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+
+
+def test_canopy_without_public_space_is_reported_as_ignored_by_heat() -> None:
+    """Found on the Amsterdam kit: heat read the canopy only as shade of public space, so
+    given without it the canopy changed nothing and nothing said so."""
+    heat = registry().get("heat")
+    crowns = fc(feature(box(5, 5, 15, 15), "c"))
+    r = execute(heat, {"buildings": HOMES, "neighbourhoods": NBH, "canopy": crowns})
+    assert _ignored(r) == [
+        {
+            "code": "input-ignored",
+            "input": "canopy",
+            "message": "'canopy' was given but not used: read only with public_space, "
+            "which was not given",
+        }
+    ]
+    assert heat.describe()["inputs"]["canopy"]["x-read-with"] == ["public_space"]
+    public = fc(feature(box(0, 0, 50, 50), "ps"))
+    r = execute(heat, {"buildings": HOMES, "neighbourhoods": NBH, "canopy": crowns, "public_space": public})  # fmt: skip
+    assert not _ignored(r)
+    assert r["summary"]["shade_share_public_space"] > 0  # the crown shades it
+
+
+def test_canopy_extent_without_canopy_is_reported_as_ignored() -> None:
+    extent = fc(feature(box(0, 0, 100, 100), "x"))
+    trees = fc(feature(point(20, 20), "t"))
+    inputs = {"buildings": HOMES, "neighbourhoods": NBH, "parks": PARKS, "trees": trees}
+    r = execute(GREEN, {**inputs, "canopy_extent": extent})
+    assert [w["input"] for w in _ignored(r)] == ["canopy_extent"]
+    crowns = fc(feature(box(10, 10, 30, 30), "c"))
+    assert not _ignored(execute(GREEN, {**inputs, "canopy": crowns, "canopy_extent": extent}))

@@ -297,6 +297,9 @@ class GeoInput:
     used_when : Mapping[str, Any], optional
         Parameter values under which the input is read at all (``network`` only with
         ``{"distance_mode": "network"}``); given otherwise, it is reported as ignored.
+    read_with : tuple of str
+        Other inputs without which this one is not read (heat's ``canopy`` shades its
+        ``public_space``); given without them, it is reported as ignored.
     """
 
     name: str
@@ -306,6 +309,7 @@ class GeoInput:
     required: bool = True
     properties: Mapping[str, str] = field(default_factory=dict)
     used_when: Mapping[str, Any] | None = None
+    read_with: tuple[str, ...] = ()
 
     def ignored_by(self, params: Mapping[str, Any]) -> str | None:
         """Return why ``params`` make this input unused (``None``: it is read).
@@ -323,6 +327,24 @@ class GeoInput:
             if params.get(key) != value:
                 return f"read only when {key} is {value!r} (it is {params.get(key)!r})"
         return None
+
+    def ignored_without(self, raw: Mapping[str, Any]) -> str | None:
+        """Return why the inputs given (``raw``) leave this one unread (``None``: it is read).
+
+        Examples
+        --------
+        >>> canopy = GeoInput("canopy", "C", "crowns", ("Polygon",), required=False,
+        ...                   read_with=("public_space",))
+        >>> canopy.ignored_without({"canopy": {}})
+        'read only with public_space, which was not given'
+        >>> canopy.ignored_without({"canopy": {}, "public_space": {}}) is None
+        True
+        """
+        missing = [name for name in self.read_with if raw.get(name) is None]
+        if not missing:
+            return None
+        were = "was" if len(missing) == 1 else "were"
+        return f"read only with {' and '.join(missing)}, which {were} not given"
 
     def json_schema(self) -> dict[str, Any]:
         """Return the JSON schema of a FeatureCollection with the accepted geometries."""
@@ -758,7 +780,8 @@ class Indicator:
         return {
             gi.name: why
             for gi in self.inputs
-            if raw.get(gi.name) is not None and (why := gi.ignored_by(params)) is not None
+            if raw.get(gi.name) is not None
+            and (why := gi.ignored_by(params) or gi.ignored_without(raw)) is not None
         }
 
     def describe(self) -> dict[str, Any]:
@@ -777,6 +800,8 @@ class Indicator:
                 inputs[gi.name]["x-properties"] = dict(gi.properties)
             if gi.used_when:
                 inputs[gi.name]["x-used-when"] = dict(gi.used_when)
+            if gi.read_with:
+                inputs[gi.name]["x-read-with"] = list(gi.read_with)
             group = next((g for g in self.alternatives if gi.name in g), None)
             if group:
                 inputs[gi.name]["x-alternatives"] = list(group)

@@ -1631,9 +1631,10 @@ INDICATORS = (
                 "canopy_extent",
                 "Canopy extent",
                 "Where the canopy data is complete (e.g. the tile); canopy shares are "
-                "computed inside it.",
+                "computed inside it (read only with `canopy`).",
                 POLYGONS,
                 required=False,
+                read_with=("canopy",),
             ),
             GeoInput(
                 "network",

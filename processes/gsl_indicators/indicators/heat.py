@@ -139,9 +139,10 @@ PUBLIC_SPACE = GeoInput(
 CANOPY = GeoInput(
     "canopy",
     "Tree canopy",
-    "Tree crown polygons; counted as shade in full.",
+    "Tree crown polygons; counted as shade in full (of `public_space`: read only with it).",
     POLYGONS,
     required=False,
+    read_with=("public_space",),
 )
 HEAT_BUILDINGS = GeoInput(
     BUILDINGS.name,
