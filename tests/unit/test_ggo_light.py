@@ -77,6 +77,15 @@ def test_missing_programme_figures_are_null_and_noted() -> None:
     assert p["green_per_dwelling_m2"] == 0.0
     assert p["storage_ratio"] is None and p["pressure"] is None
     assert r["data_quality"]["light_not_assessed"]["storage_ratio"] == 1
+    # each figure the plan lacks is named, so a "not assessed" says why (found on the
+    # Amsterdam buurten given as plan areas: every theme not assessed, "no warnings")
+    lacking = {
+        w["message"].split("'")[1]
+        for w in r["data_quality"]["warnings"]
+        if w["code"] == "missing-property" and w["input"] == "plan_areas"
+    }
+    assert lacking == {"green_m2", "built_m2", "trees_planted", "parking_places", "storage_m3"}
+    assert not [w for w in run()["data_quality"]["warnings"] if w["code"] == "missing-property"]
 
 
 def test_negative_dwellings_is_a_400() -> None:

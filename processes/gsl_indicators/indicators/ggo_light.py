@@ -234,7 +234,8 @@ def light_metrics(
     """
     g = plans.geometries
     area = np.asarray(shapely.area(g), dtype=float)
-    num = {k: plans.number(k) for k in PROGRAMME if k != "area_type"}
+    # a programme figure a plan lacks leaves its rules unscored: said in data quality
+    num = {k: plans.number(k, ctx=ctx) for k in PROGRAMME if k != "area_type"}
     dw = num["dwellings"]
     if np.any(dw < 0):
         raise InputError("plan_areas", "'dwellings' must not be negative")
