@@ -86,6 +86,22 @@ def test_canopy_without_public_space_is_reported_as_ignored_by_heat() -> None:
     assert r["summary"]["shade_share_public_space"] > 0  # the crown shades it
 
 
+def test_green_without_public_space_is_reported_as_ignored_by_activity_friendly() -> None:
+    """Found by giving each optional input of every example alone: activity-friendly
+    reads ``green`` only for the green or playable share of ``public_space``."""
+    act = registry().get("activity-friendly")
+    green = fc(feature(box(20, 20, 40, 40), "g"))
+    r = execute(act, {"buildings": HOMES, "neighbourhoods": NBH, "green": green})
+    why = "read only with public_space, which was not given"
+    assert [(w["input"], w["message"]) for w in _ignored(r)] == [
+        ("green", f"'green' was given but not used: {why}")
+    ]
+    public = fc(feature(box(0, 0, 100, 100), "ps"))
+    r = execute(act, {"buildings": HOMES, "neighbourhoods": NBH, "green": green, "public_space": public})  # fmt: skip
+    assert not _ignored(r)
+    assert r["summary"]["green_play_share_public_space"] == pytest.approx(400 / 10_000)
+
+
 def test_canopy_extent_without_canopy_is_reported_as_ignored() -> None:
     extent = fc(feature(box(0, 0, 100, 100), "x"))
     trees = fc(feature(point(20, 20), "t"))

@@ -970,9 +970,11 @@ INDICATORS = (
             GeoInput(
                 "green",
                 "Green",
-                "Public green (parks, lawns, planted areas).",
+                "Public green (parks, lawns, planted areas): the green or playable share of "
+                "`public_space` (read only with it).",
                 POLYGONS,
                 required=False,
+                read_with=("public_space",),
             ),
             GeoInput(
                 "public_space",
