@@ -159,15 +159,13 @@ class TileSettings(BaseSettings):
     @field_validator("kernel_threads", mode="before")
     @classmethod
     def _kernel_threads(cls, value: Any) -> Any:
-        """Read the value as the kernels will (:func:`gsl_indicators.core.cpus.parse_threads`).
+        """Read the value as the kernels will (:func:`gsl_indicators.core.cpus.given_threads`).
 
         Empty is unset; anything but a whole number ≥ 1 is refused at start-up.
         """
-        from gsl_indicators.core.cpus import parse_threads
+        from gsl_indicators.core.cpus import given_threads
 
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        return parse_threads(str(value).strip())
+        return given_threads(None if value is None else str(value))
 
 
 class FetchSettings(BaseSettings):

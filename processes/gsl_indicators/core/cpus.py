@@ -41,10 +41,20 @@ def kernel_threads() -> int:
     ValueError
         ``GSL_KERNEL_THREADS`` is set to something other than a whole number ≥ 1.
     """
-    given = os.environ.get(ENV, "").strip()
-    if given:
-        return parse_threads(given)
-    return max(1, min(MAX_THREADS, available_cpus()))
+    given = given_threads(os.environ.get(ENV))
+    return given if given is not None else max(1, min(MAX_THREADS, available_cpus()))
+
+
+def given_threads(text: str | None) -> int | None:
+    """Return the count ``GSL_KERNEL_THREADS`` sets (``None``: unset or empty).
+
+    Examples
+    --------
+    >>> given_threads(" 2 "), given_threads(""), given_threads(None)
+    (2, None, None)
+    """
+    text = (text or "").strip()
+    return parse_threads(text) if text else None
 
 
 def parse_threads(text: str) -> int:

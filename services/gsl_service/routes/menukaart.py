@@ -15,6 +15,7 @@ from gsl_indicators.core.scoring import load_profile
 from gsl_service.errors import ServiceError
 from gsl_service.exports import negotiate
 from gsl_service.ogc import route_parameters as known
+from gsl_service.ogc.features_query import check_parameters
 from gsl_service.web import pages
 from gsl_service.web.render import wants_html
 
@@ -51,7 +52,7 @@ async def menukaart(request: Request) -> Response:
     if wants_html(request) or answer_format(request, ["json", "html"]) == "html":
         return await pages.menukaart(request)
     # the JSON lists every profile (each with its href): a profile= would change nothing
-    known.require_known(request, known.DOCUMENT)
+    check_parameters(request.query_params.keys(), known.DOCUMENT)
     base = request.app.state.settings.base_url.rstrip("/")
     card = menu_card(request.app.state.registry)
     for theme in card["themes"]:

@@ -32,6 +32,7 @@ from gsl_service.results import (
     summary_of,
 )
 from gsl_service.web.i18n import pick, theme_title
+from gsl_service.web.job_view import StoredLayer
 from gsl_service.web.render import Page
 
 #: The job page's layout per process id (every other process: the generic scorecard).
@@ -100,26 +101,12 @@ def _below(cells: Sequence[Cell]) -> int:
     return sum(1 for c in cells if c.score is not None and c.score < PASS_SCORE)
 
 
-@dataclass(frozen=True)
-class StoredAreas:
-    """An area layer stored as parts (more areas than ``GSL_STORED_FEATURES_MAX``).
-
-    The grids show its first :data:`MAX_ROWS` areas and count them all, so it is read
-    that far and no further (:func:`gsl_service.web.job_view.first_features`).
-    """
-
-    features: list[dict[str, Any]]
-    """Its first features, in order (at least :data:`MAX_ROWS` where it has them)."""
-    count: int
-    """All its features."""
-
-
 def _carries_scores(feats: Sequence[Mapping[str, Any]]) -> bool:
     return bool(feats) and any(k.startswith("score_") for k in (feats[0].get("properties") or {}))
 
 
 def _area_layer(
-    document: Any, name: str | None, stored: Mapping[str, StoredAreas] | None = None
+    document: Any, name: str | None, stored: Mapping[str, StoredLayer] | None = None
 ) -> tuple[list[Any], int]:
     """Return the area layer's features (its first where stored as parts) and its count.
 
@@ -131,13 +118,13 @@ def _area_layer(
     if name and name in layers:
         return layers[name]["features"], len(layers[name]["features"])
     if name and name in stored:
-        return stored[name].features, stored[name].count
+        return stored[name].sample, stored[name].count
     for fc in layers.values():
         if _carries_scores(fc["features"]):
             return fc["features"], len(fc["features"])
-    for areas in stored.values():
-        if _carries_scores(areas.features):
-            return areas.features, areas.count
+    for layer in stored.values():
+        if _carries_scores(layer.sample):
+            return layer.sample, layer.count
     return [], 0
 
 
@@ -187,7 +174,7 @@ def scoreboard_grid(
     document: Any,
     page: Page,
     units: Mapping[str, str | None] | None = None,
-    stored: Mapping[str, StoredAreas] | None = None,
+    stored: Mapping[str, StoredLayer] | None = None,
 ) -> Grid:
     """Return the area × theme grid of a ``scoreboard`` result.
 
@@ -200,8 +187,10 @@ def scoreboard_grid(
     units : mapping, optional
         Metric id → unit, for the values behind the scores.
     stored : mapping, optional
-        The document's outputs stored as parts, by name: where the area layer is one,
-        its areas' names, types and counts come from its first features.
+        The document's outputs stored as parts, by name
+        (:func:`gsl_service.web.job_view.stored_layers`, read as far as :data:`MAX_ROWS`):
+        where the area layer is one, its areas' names, types and counts come from its
+        first features.
     """
     outputs = outputs_of(document)
     units = units or {}
@@ -317,7 +306,7 @@ def scoreboard_grid(
 
 
 def light_grid(
-    document: Any, page: Page, stored: Mapping[str, StoredAreas] | None = None
+    document: Any, page: Page, stored: Mapping[str, StoredLayer] | None = None
 ) -> tuple[Grid, list[dict[str, Any]]]:
     """Return the plan area × theme grid of a ``ggo-light`` result, and its rules of thumb.
 

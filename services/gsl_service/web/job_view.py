@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,17 +68,21 @@ class StoredLayer:
     count: int
     crs: str
     sample: list[dict[str, Any]]
-    """Its first features: the properties the map can colour by are found in them."""
+    """Its first features: the properties the map can colour by are found in them, and
+    the areas a scoreboard's or GGO-light's grid lists (:func:`stored_layers`' ``scan``)."""
     ranges: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per numeric column of its GeoParquet file: the map's class breaks over the whole
     layer (:func:`number_ranges`), so a colour means the same wherever the map is moved."""
 
 
-def stored_layers(document: Any, get_blob: Callable[[str], bytes | None]) -> dict[str, StoredLayer]:
+def stored_layers(
+    document: Any, get_blob: Callable[[str], bytes | None], scan: int = _SCAN
+) -> dict[str, StoredLayer]:
     """Return the per-feature outputs of a stored document that are stored as parts.
 
-    Each part's stored JSON is read as far as its first :data:`_SCAN` features. A part
-    no longer stored is left out.
+    Each part's stored JSON is read as far as its first ``scan`` features (at least
+    :data:`_SCAN`; a page with a grid asks for the rows it lists). A part no longer
+    stored is left out.
     """
     found: dict[str, StoredLayer] = {}
     for name, part in result_parts.parts_of(document).items():
@@ -87,30 +91,8 @@ def stored_layers(document: Any, get_blob: Callable[[str], bytes | None]) -> dic
             continue
         stream = CollectionStream(blob)
         crs = crs_name(stream.head) or output_crs(document, name)
-        sample = next(stream.batches(_SCAN), [])
+        sample = next(stream.batches(max(_SCAN, scan)), [])
         found[name] = StoredLayer(part.features, crs, sample, _ranges_of(part.sha256, get_blob))
-    return found
-
-
-def first_features(
-    document: Any,
-    get_blob: Callable[[str], bytes | None],
-    count: int,
-    names: Sequence[str] | None = None,
-) -> dict[str, tuple[list[dict[str, Any]], int]]:
-    """Return outputs stored as parts: their first ``count`` features and how many they have.
-
-    Each stored JSON is read that far and no further (the grids of the scoreboard and
-    GGO-light list their first areas, :data:`gsl_service.web.board_view.MAX_ROWS`).
-    ``names``: only these outputs (default: all). A part no longer stored is left out.
-    """
-    found: dict[str, tuple[list[dict[str, Any]], int]] = {}
-    for name, part in result_parts.parts_of(document).items():
-        if names is not None and name not in names:
-            continue
-        blob = get_blob(part.sha256)
-        if blob is not None:
-            found[name] = (next(CollectionStream(blob).batches(count), []), part.features)
     return found
 
 

@@ -7,7 +7,7 @@ The pages use only files the service serves itself (``/static``), never a CDN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -23,7 +23,6 @@ from gsl_service.jobs.model import JobFilter, JobStatus
 from gsl_service.web import board_view
 from gsl_service.web.board_view import (
     LAYOUTS,
-    StoredAreas,
     light_grid,
     scenario_view,
     scoreboard_grid,
@@ -32,7 +31,6 @@ from gsl_service.web.i18n import pick, theme_title
 from gsl_service.web.job_view import (
     JobView,
     StoredLayer,
-    first_features,
     job_view,
     stored_layers,
 )
@@ -427,14 +425,8 @@ def _card_theme_titles(document: Any) -> dict[str, Any]:
     return out
 
 
-def _scored(stored: Mapping[str, StoredLayer]) -> list[str]:
-    """Return the stored layers whose first feature carries a score (``score_…``)."""
-    return [
-        name
-        for name, layer in stored.items()
-        if layer.sample
-        and any(k.startswith("score_") for k in (layer.sample[0].get("properties") or {}))
-    ]
+#: The layouts with an area × theme grid.
+GRID_LAYOUTS = ("scoreboard", "ggo_light")
 
 
 def board_parts(
@@ -443,31 +435,19 @@ def board_parts(
     page: Page,
     reg: Any,
     view: JobView,
-    get_blob: Callable[[str], bytes | None] | None = None,
-    stored_samples: Mapping[str, StoredLayer] | None = None,
+    stored: Mapping[str, StoredLayer] | None = None,
 ) -> dict[str, Any]:
     """Return the layout's own parts of a job page and add its charts to ``view``.
 
     ``scoreboard`` and ``ggo_light``: the area × theme grid (and the rules of thumb);
     ``scenario``: the variants side by side, sentences, deltas and health and money.
-    Outputs the layout shows are left out of the "other outputs" list. ``get_blob``
-    reads the outputs stored as parts (an area layer of more than
-    ``GSL_STORED_FEATURES_MAX`` areas), as far as the grid's rows: those whose first
-    features (``stored_samples``, :func:`stored_layers`) carry scores, as area layers do.
+    Outputs the layout shows are left out of the "other outputs" list. ``stored``: the
+    outputs stored as parts (:func:`stored_layers`, read as far as the grid's rows), for
+    an area layer of more than ``GSL_STORED_FEATURES_MAX`` areas.
     """
     shown: set[str] = set()
     parts: dict[str, Any] = {}
-    if layout in ("scoreboard", "ggo_light"):
-        stored = {
-            name: StoredAreas(features, count)
-            for name, (features, count) in (
-                first_features(
-                    document, get_blob, board_view.MAX_ROWS, names=_scored(stored_samples or {})
-                )
-                if get_blob
-                else {}
-            ).items()
-        }
+    if layout in GRID_LAYOUTS:
         if layout == "scoreboard":
             grid = scoreboard_grid(document, page, metric_units(reg), stored)
             shown = {"themes", "area_themes"}
@@ -520,18 +500,11 @@ async def job(request: Request, job_id: str) -> HTMLResponse:
         # large outputs stay stored: their maps page through the features API
         _, body = await run_in_threadpool(api.engine.get_job_result, job_id, False)
         document = await run_in_threadpool(orjson.loads, body)
-        stored = await run_in_threadpool(stored_layers, document, api.engine.get_blob)
+        # a grid lists an area layer's first MAX_ROWS areas: read that far
+        scan = board_view.MAX_ROWS if layout in GRID_LAYOUTS else 0
+        stored = await run_in_threadpool(stored_layers, document, api.engine.get_blob, scan)
         view = job_view(document, description, page, job_id, stored)
-        board = await run_in_threadpool(
-            board_parts,
-            layout,
-            document,
-            page,
-            request.app.state.registry,
-            view,
-            api.engine.get_blob,
-            stored,
-        )
+        board = board_parts(layout, document, page, request.app.state.registry, view, stored)
     elif info.status == JobStatus.failed:
         err = info.error or {}
         problem_text = str(err.get("detail") or info.message or "")
