@@ -91,6 +91,27 @@ def homes_and_zones() -> dict[str, Any]:
     }
 
 
+def test_land_cover_cut_at_the_neighbourhood_boundaries() -> None:
+    # Surfaces clipped to the neighbourhoods share their edges with the next one; an
+    # edge is no area (found on Amsterdam's buurten: each shared edge's length counted
+    # as m² of the neighbour). W: sealed 50 × 30 = 1,500 of 5,000 = 0.3; E: sealed
+    # 50 × 80 = 4,000 of 5,000 = 0.8.
+    r = run(
+        surfaces=fc(
+            feature(box(X, Y, X + 50, Y + 30), sealed=True),
+            feature(box(X, Y + 30, X + 50, Y + 100), sealed=False),
+            feature(box(X + 50, Y, X + 100, Y + 80), sealed=True),
+            feature(box(X + 50, Y + 80, X + 100, Y + 100), sealed=False),
+        ),
+        neighbourhoods=two_hoods(),
+    )
+    w, e = props(r, "neighbourhoods")
+    assert (w["sealed_area_m2"], w["surface_area_m2"], w["sealed_share"]) == (1500.0, 5000.0, 0.3)
+    assert (e["sealed_area_m2"], e["surface_area_m2"], e["sealed_share"]) == (4000.0, 5000.0, 0.8)
+    assert (w["surface_coverage"], e["surface_coverage"]) == (1.0, 1.0)
+    assert "surfaces-overlap" not in codes(r)
+
+
 def test_homes_per_contamination_class() -> None:
     r = run(**homes_and_zones(), neighbourhoods=two_hoods())
     homes = {f["id"]: f["properties"] for f in r["buildings"]["features"]}

@@ -664,7 +664,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="soil",
-        version="3.0.0",
+        version="3.0.1",
         title={
             "nl": "Bodem: verharding en verontreiniging",
             "en": "Soil: sealing and contamination",

@@ -132,6 +132,15 @@ def overlay_pairs(
     >>> gi, zi, a = overlay_pairs(g, z)
     >>> sorted(zip(gi.tolist(), zi.tolist(), a.tolist()))
     [(0, 0, 100.0), (1, 0, 50.0), (1, 1, 50.0)]
+
+    A polygon sharing only an edge with a zone, or a line only a point, has nothing
+    in it:
+
+    >>> tiles = np.array([shapely.box(0, 0, 20, 20), shapely.box(20, 0, 40, 20)])
+    >>> street = shapely.linestrings([[0, 0], [20, 0]])
+    >>> gi, zi, a = overlay_pairs(np.array([tiles[0], street]), tiles)
+    >>> sorted(zip(gi.tolist(), zi.tolist(), a.tolist()))
+    [(0, 0, 400.0), (1, 0, 20.0)]
     """
     if len(geoms) == 0 or len(zones) == 0:
         e = np.zeros(0, dtype=np.intp)
@@ -140,10 +149,15 @@ def overlay_pairs(
     gi, zi = shapely.STRtree(zones).query(geoms, predicate="intersects")
     inside = shapely.contains_properly(zones[zi], geoms[gi])
     g = geoms[gi]
-    measure = _measure(g)
+    dim = shapely.get_dimensions(g)
+    measure = _measure(g, dim)
     cut = ~inside
     if cut.any():
-        measure[cut] = _measure(shapely.intersection(g[cut], zones[zi[cut]]))
+        # Measured in the dimension of the geometry, not of the intersection: a
+        # polygon that only shares an edge with a zone meets it in a line, whose
+        # length is no area of the polygon in the zone (nor is a line's touching
+        # point any length of it).
+        measure[cut] = _measure(shapely.intersection(g[cut], zones[zi[cut]]), dim[cut])
     keep = measure > 0
     return gi[keep], zi[keep], measure[keep]
 
@@ -174,8 +188,10 @@ def warn_coverage(coverage: np.ndarray, ctx: Context, over_covered: str) -> None
         )
 
 
-def _measure(geoms: np.ndarray) -> np.ndarray:
-    dim = shapely.get_dimensions(geoms)
+def _measure(geoms: np.ndarray, dim: np.ndarray | None = None) -> np.ndarray:
+    """Return the area, length or 1 of ``geoms`` by dimension ``dim`` (default their own)."""
+    if dim is None:
+        dim = shapely.get_dimensions(geoms)
     return np.where(
         dim == 2, shapely.area(geoms), np.where(dim == 1, shapely.length(geoms), 1.0)
     ).astype(float)
@@ -569,7 +585,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="water",
-        version="2.1.0",
+        version="2.1.1",
         title={
             "nl": "Water: berging bij een ontwerpbui",
             "en": "Water: storage for a design storm",
