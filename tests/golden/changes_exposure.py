@@ -37,6 +37,14 @@ columns; new columns ``homes_with_<quantity>`` and ``share_dwellings_…`` where
 the homes' share was reported. Homes outside every neighbourhood are reported by the
 runner's ``features-outside-areas`` warning (was ``homes-outside-neighbourhoods``,
 which counted homes only). The outputs keep the input's CRS member.
+
+``air-quality``, ``noise``, ``heat`` 2.1.1 and ``odour`` 1.0.1 — fix: the ``idw`` value of a
+home no longer depends on the order of the receptors in their file (each home's
+receptors are summed nearest first), and receptors of one value give exactly that value
+(the weighted excess over the lowest): found comparing a GeoJSON run with the same
+receptors as FlatGeobuf, whose spatial index reorders them — homes whose receptors all
+held 15.0 µg/m³ flipped "above the WHO value" by one unit in the last place. The golden
+examples' values are unchanged.
 """
 
 from __future__ import annotations

@@ -27,6 +27,13 @@ beside the reuse classes (``health_class``, ``above_health_limit`` per home and
 ``share_{homes,dwellings}_above_health_limit``; empty in the example, whose zones carry
 no ``exceeds_intervention_value`` or ``lead_mg_kg``).
 
+``water`` 2.1.1 and ``soil`` 3.0.1 — fix: a surface that only shares an edge with a
+neighbourhood (land cover clipped to the neighbourhoods) counted that edge's length in
+metres as square metres of the neighbour's surface (a line's touching point as 1 m of a
+line); per-neighbourhood surface, paved and sealed areas, shares and the coverage warning
+change on such data (found on Amsterdam's buurten: "surfaces overlap" in 513 of 518). The
+golden examples' surfaces cross or lie inside their neighbourhoods: unchanged.
+
 ``mkba`` 2.0.0 — shape: ``summary`` holds the overall metrics ``pv_costs``,
 ``pv_benefits``, ``npv``, ``bc_ratio``, ``break_even_year``, ``pv_transfers`` and
 ``effects`` (names unchanged); ``summary.discount_rate``, ``base_year``, ``first_year``,

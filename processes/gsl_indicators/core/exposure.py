@@ -381,8 +381,12 @@ def sample_points(
     power : float
         IDW power (weights ``1 / d ** power``). A receptor at distance 0 gives its
         own value (the mean of several at distance 0). Each home's sums add its
-        receptors in their order, and the nearest of equally near ones is the first:
-        the answer does not depend on which other receptors the tree holds.
+        receptors nearest first (equally near ones by value) and weigh their excess over
+        the home's lowest receptor, so the answer depends neither on the order of the
+        receptors in their file (a FlatGeobuf's spatial index reorders them) nor on
+        which other receptors the tree holds, and receptors of one value give exactly
+        that value (not one unit in the last place above a limit). The nearest of
+        equally near receptors is the first in the collection.
 
     Returns
     -------
@@ -415,25 +419,31 @@ def sample_points(
     pairs = cKDTree(home_xy).sparse_distance_matrix(ptree, radius_m, output_type="ndarray")
     if len(pairs) == 0:
         return out
-    # the trees' traversal order is not the points' order: sort the pairs by home, then
-    # receptor, so each home's sums add the same terms in the same order however the
-    # receptors are cut (a tile's window holds a subset, in the same order)
-    pairs = pairs[np.argsort(pairs["i"].astype(np.int64) * len(point_xy) + pairs["j"])]
-    hi, pj, d = pairs["i"], pairs["j"], pairs["v"]
-    v = values[pj]
+    # The trees' traversal order is not the points' order: sort the pairs by home, then
+    # distance, then value, so each home's sums add the same terms in the same order
+    # however the receptors are ordered or cut (a tile's window holds a subset).
+    order = np.lexsort((values[pairs["j"]], pairs["v"], pairs["i"]))
+    hi, d = pairs["i"][order].astype(np.intp), pairs["v"][order]
+    v = values[pairs["j"][order]]
+    low = np.full(n, np.inf)
+    np.minimum.at(low, hi, v)
+    excess = v - low[hi]  # ≥ 0: the mean is the lowest value plus a weighted excess
     zero = d <= 1e-9
     # Homes with a receptor at distance 0 take (the mean of) those receptors.
     zcount = np.bincount(hi[zero], minlength=n)
-    zsum = np.bincount(hi[zero], weights=v[zero], minlength=n)
     nz = ~zero
     w = np.zeros_like(d)
     w[nz] = d[nz] ** -power
     wsum = np.bincount(hi, weights=w, minlength=n)
-    wv = np.bincount(hi, weights=w * v, minlength=n)
+    wv = np.bincount(hi, weights=w * excess, minlength=n)
     has_w = wsum > 0
-    out[has_w] = wv[has_w] / wsum[has_w]
+    out[has_w] = low[has_w] + wv[has_w] / wsum[has_w]
     has_z = zcount > 0
-    out[has_z] = zsum[has_z] / zcount[has_z]
+    # at distance 0 only those receptors count: their own lowest value and excess
+    zlow = np.full(n, np.inf)
+    np.minimum.at(zlow, hi[zero], v[zero])
+    zsum = np.bincount(hi[zero], weights=v[zero] - zlow[hi[zero]], minlength=n)
+    out[has_z] = zlow[has_z] + zsum[has_z] / zcount[has_z]
     return out
 
 

@@ -278,7 +278,7 @@ TILING = exposure_tiling(prepare_tiles)
 INDICATORS = (
     Indicator(
         id="air-quality",
-        version="2.1.0",
+        version="2.1.1",
         title={"nl": "Luchtkwaliteit bij woningen", "en": "Air quality at homes"},
         description={
             "nl": "Jaargemiddelde NO₂, PM2,5 en PM10 per woning; aandelen woningen en "

@@ -515,7 +515,7 @@ METRICS = (
 INDICATORS = (
     Indicator(
         id="heat",
-        version="2.1.0",
+        version="2.1.1",
         title={"nl": "Hitte", "en": "Heat"},
         description={
             "nl": "PET-klasse per woning, schaduwaandeel van verblijfs- en looproutes op 21 juni "

@@ -349,7 +349,7 @@ TILING = exposure_tiling(prepare_tiles)
 INDICATORS = (
     Indicator(
         id="noise",
-        version="2.1.0",
+        version="2.1.1",
         title={"nl": "Geluid bij woningen", "en": "Noise at homes"},
         description={
             "nl": "Lden (en Lnight) per woning en bron; aandelen boven de WHO-waarden 2018; "

@@ -454,7 +454,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="odour",
-        version="1.0.0",
+        version="1.0.1",
         title={"nl": "Geur bij woningen", "en": "Odour at homes"},
         description={
             "nl": "Geurbelasting (ou_E/m³, P98) per woning van veehouderij en industrie; "
