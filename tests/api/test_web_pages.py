@@ -84,3 +84,15 @@ def test_job_page_scorecard_from_the_hand_checked_example(client: Any) -> None:
     assert 'class="score score-good" data-metric="play_share" data-score="10.0"' in html
     assert 'class="score score-bad" data-metric="play_share" data-score="2.67"' in html
     assert "2.5 %" in html
+    # the downloads per layer are introduced where there are layers
+    assert "Per layer as GeoJSON" in html
+
+
+def test_job_page_without_layers_offers_the_whole_result_alone(client: Any) -> None:
+    # mkba has no layer: no "per layer as …" sentence over nothing, no features API
+    body = registry().get("mkba").describe()["example"]
+    r = client.post("/processes/mkba/execution", json=body, headers={"Prefer": "respond-async"})
+    job = wait_for_job(client, r.headers["location"])
+    html = client.get(f"/jobs/{job['jobID']}?f=html&lang=en").text
+    assert 'id="downloads"' in html and "Whole result (JSON)" in html
+    assert "Per layer as" not in html and 'id="features-api"' not in html

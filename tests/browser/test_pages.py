@@ -137,6 +137,14 @@ def test_menu_card_to_scorecard(tab: Any, server: Any) -> None:
     page.select_option("#map-metric", "meets_norm")
     assert page.locator("#map").get_attribute("data-metric") == "meets_norm"
     assert "ja" in page.locator("#map-legend").inner_text()
+    # both areas are 10,000 m² built up: one class of one value, not "10000 – 10000" × 5
+    page.select_option("#map-metric", "built_up_area_m2")
+    entries = page.locator("#map-legend > span").all_inner_texts()
+    assert [e.strip() for e in entries] == ["10000", "–"]
+    # two values: the classes that hold values (0.01 and 0.04), none of them empty
+    page.select_option("#map-metric", "play_share")
+    entries = [e.strip() for e in page.locator("#map-legend > span").all_inner_texts()]
+    assert entries == ["0,0100", "0,0100 – 0,0400", "–"]  # the page speaks Dutch
     page.select_option("#map-metric", "score")
 
     # charts rendered: one bar per scored metric, one per area

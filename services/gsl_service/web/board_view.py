@@ -16,7 +16,7 @@ empty part, never an error) and returns what the layout's template needs:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -416,7 +416,78 @@ class ScenarioView:
     sentences: list[dict[str, Any]] = field(default_factory=list)
     deltas: dict[str, Any] = field(default_factory=dict)
     health: list[dict[str, Any]] = field(default_factory=list)
-    total_rows: int = 0
+    themes_not_assessed: list[str] = field(default_factory=list)
+    """Themes without a score in any area of any scenario (named once, not listed)."""
+    metrics_without_values: list[str] = field(default_factory=list)
+    """Metrics without a value in any area of any scenario (named once, not listed)."""
+
+
+def listed_rows(
+    rows: list[dict[str, Any]],
+    group: Callable[[Mapping[str, Any]], Any],
+    shown: Callable[[Mapping[str, Any]], bool],
+    limit: int,
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Return the rows a comparison table lists, and the groups it has nothing to list of.
+
+    Rows are grouped (by theme, or by metric) in the order their groups first appear,
+    each group's overall row first. A group with nothing to show in any row is left out
+    and returned; of the others, the rows with nothing to show (an area not assessed in
+    any scenario) are left out, and the groups share ``limit`` evenly (what a small group
+    does not need goes to the others, each keeps at least its overall row and one more),
+    so that one theme's many areas do not push the next themes off the page. A group
+    that left rows out ends in a row ``{"more": True, "group": key, "unscored": n, "over":
+    m}`` (with the group's ``theme``, ``theme_label``, ``indicator`` and ``metric``).
+
+    Examples
+    --------
+    >>> rows = [{"t": t, "area": a, "overall": a == "all", "v": v}
+    ...         for t, a, v in [("air", "all", None), ("air", "A", None), ("noise", "A", 3),
+    ...                         ("noise", "all", 2), ("noise", "B", None), ("noise", "C", 4)]]
+    >>> kept, empty = listed_rows(rows, lambda r: r["t"], lambda r: r["v"] is not None, 2)
+    >>> [(r.get("area"), r.get("group"), r.get("unscored"), r.get("over")) for r in kept], empty
+    ([('all', None, None, None), ('A', None, None, None), (None, 'noise', 1, 1)], ['air'])
+    >>> more = rows + [{"t": "heat", "area": a, "overall": a == "all", "v": 1} for a in "ABCDE"]
+    >>> kept, _ = listed_rows(more, lambda r: r["t"], lambda r: r["v"] is not None, 8)
+    >>> [(r["t"] if "t" in r else r["group"], r.get("area")) for r in kept]  # heat takes noise's spare
+    [('noise', 'all'), ('noise', 'A'), ('noise', 'C'), ('noise', None), ('heat', 'A'), ('heat', 'B'), ('heat', 'C'), ('heat', 'D'), ('heat', 'E')]
+    """
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(group(r), []).append(r)
+    empty = [k for k, g in groups.items() if not any(shown(r) for r in g)]
+    live = {k: g for k, g in groups.items() if k not in empty}
+    keeps: dict[Any, list[dict[str, Any]]] = {}
+    for key, g in live.items():
+        g.sort(key=lambda r: not r["overall"])
+        keeps[key] = [r for r in g if r["overall"] or shown(r)]
+    share: dict[Any, int] = {}
+    left = limit
+    for i, key in enumerate(sorted(keeps, key=lambda k: len(keeps[k]))):
+        share[key] = max(2, min(len(keeps[key]), left // (len(keeps) - i)))
+        left -= share[key]
+    out: list[dict[str, Any]] = []
+    for key, g in live.items():
+        keep = keeps[key]
+        unscored, over = len(g) - len(keep), max(0, len(keep) - share[key])
+        out.extend(keep[: share[key]])
+        if unscored or over:
+            first = g[0]
+            out.append(
+                {
+                    **{
+                        k: first[k]
+                        for k in ("theme", "theme_label", "indicator", "metric")
+                        if k in first
+                    },
+                    "group": key,
+                    "more": True,
+                    "overall": False,
+                    "unscored": unscored,
+                    "over": over,
+                }
+            )
+    return out, empty
 
 
 def sentence(entry: Mapping[str, Any], page: Page, theme: str) -> str:
@@ -584,28 +655,37 @@ def scenario_view(
             "area_label": alabel(area),
             "overall": area == "overall",
             "baseline": fmt(base.get("baseline_value"), unit),
+            "baseline_value": _num(base.get("baseline_value")),
             "baseline_score": _num(base.get("baseline_score")),
             "baseline_band": score_band(_num(base.get("baseline_score"))),
             "variants": cols,
         }
         (view.theme_rows if kind == "theme" else view.metric_rows).append(row)
-    view.total_rows = len(view.theme_rows)
-    first_seen = {t: i for i, t in reversed(list(enumerate(r["theme"] for r in view.theme_rows)))}
-    view.theme_rows.sort(key=lambda r: (first_seen[r["theme"]], not r["overall"]))
-    view.theme_rows = view.theme_rows[:MAX_ROWS]
+    # A card's themes without their inputs are "not assessed" in every area: named once,
+    # not listed (12 themes × 518 buurten listed them first and cut the assessed ones off).
+    view.theme_rows, unassessed = listed_rows(
+        view.theme_rows,
+        lambda r: r["theme"],
+        lambda r: (
+            r["baseline_score"] is not None
+            or any(c.get("score") is not None for c in r["variants"])
+        ),
+        MAX_ROWS,
+    )
+    view.themes_not_assessed = [tlabel(str(t)) for t in unassessed]
     for i, r in enumerate(view.theme_rows):
         first = i == 0 or view.theme_rows[i - 1]["theme"] != r["theme"]
         r["span"] = sum(1 for x in view.theme_rows[i:] if x["theme"] == r["theme"]) if first else 0
-    seen_m = {
-        k: i
-        for i, k in reversed(
-            list(enumerate((r["theme"], r["indicator"], r["metric"]) for r in view.metric_rows))
-        )
-    }
-    view.metric_rows.sort(
-        key=lambda r: (seen_m[(r["theme"], r["indicator"], r["metric"])], not r["overall"])
+    view.metric_rows, valueless = listed_rows(
+        view.metric_rows,
+        lambda r: (r["theme"], r["indicator"], r["metric"]),
+        lambda r: (
+            r["baseline_value"] is not None
+            or any(c.get("value") is not None for c in r["variants"])
+        ),
+        MAX_ROWS,
     )
-    view.metric_rows = view.metric_rows[:MAX_ROWS]
+    view.metrics_without_values = [f"{i}.{m}" if i else m for _, i, m in valueless]
 
     themes_out = outputs.get("themes")
     for t in themes_out if isinstance(themes_out, list) else []:

@@ -302,6 +302,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "= unchanged (by the metric's direction).",
     },
     "per_metric": {"nl": "Per maat", "en": "Per metric"},
+    "themes_not_assessed": {
+        "nl": "In geen gebied en geen scenario beoordeeld",
+        "en": "Not assessed in any area or scenario",
+    },
+    "metrics_without_values": {
+        "nl": "In geen gebied en geen scenario een waarde",
+        "en": "Without a value in any area or scenario",
+    },
+    "areas_unscored": {
+        "nl": "gebieden zonder waarde in enig scenario niet getoond",
+        "en": "areas without a value in any scenario not listed",
+    },
+    "areas_unscored_one": {
+        "nl": "gebied zonder waarde in enig scenario niet getoond",
+        "en": "area without a value in any scenario not listed",
+    },
+    "areas_more": {
+        "nl": "gebieden meer in de CSV-download",
+        "en": "more areas in the CSV download",
+    },
+    "areas_more_one": {
+        "nl": "gebied meer in de CSV-download",
+        "en": "more area in the CSV download",
+    },
     "baseline": {"nl": "Basis", "en": "Baseline"},
     "delta": {"nl": "Verschil", "en": "Delta"},
     "better": {"nl": "beter", "en": "better"},

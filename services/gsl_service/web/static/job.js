@@ -76,10 +76,14 @@
         first = vals[0]; last = vals[vals.length - 1];
       }
       mapEl.dataset.breaks = breaks.join(",");
+      // Class k holds the values above the break before it up to its own; where two
+      // breaks are equal (many equal values) that class is empty and not listed, and a
+      // class of one value reads as that value ("0", not "0 – 0" five times).
       var leg = []; var lo = first;
       for (var k = 0; k < 5; k++) {
         var hi = k < 4 ? breaks[k] : last;
-        leg.push([fmt(lo) + " – " + fmt(hi), ramp[k]]); lo = hi;
+        if (k === 0 || hi > lo) leg.push([hi > lo ? fmt(lo) + " – " + fmt(hi) : fmt(hi), ramp[k]]);
+        lo = hi;
       }
       leg.push(["–", BAND.none]);
       return { legend: leg, colour: function (v) {
