@@ -257,15 +257,17 @@ class Engine:
         ind = self.indicator(process_id)
         if not isinstance(inputs, Mapping):
             raise InvalidInput("'inputs' must be an object", input_name="inputs")
+        by_reference = has_href(inputs)
         try:
-            params = run.prepare(ind, inputs)
+            # the indicator's own check waits for fetched parameters (a card by href)
+            params = run.prepare(ind, inputs, check=not by_reference)
         except InputError as err:
             raise InvalidInput(str(err), input_name=err.input_name) from None
         resolved: dict[str, Any] = dict(inputs)
         fetched: list[str] = []
-        if has_href(inputs):
+        if by_reference:
             resolved, fetched = self.fetcher.resolve(inputs)
-            if any(p.name in fetched for p in ind.parameters):
+            if ind.check is not None or any(p.name in fetched for p in ind.parameters):
                 try:
                     params = run.prepare(ind, resolved)
                 except InputError as err:

@@ -185,6 +185,32 @@ def test_parking_capacity_over_separate_zones_takes_the_tightest_zone() -> None:
     assert res["constraints"]["parking-pressure"]["norm"]["zones"] == "zones"
 
 
+def test_neighbourhoods_without_parking_places_are_named_in_a_warning() -> None:
+    # Parking counted in A only (as one district's count): B's capacity is 0 for want
+    # of any place, which a warning says (found on Amsterdam: 518 of 518 buurten "bound
+    # by parking pressure" with places given in four). A: 10 places × 0.8 = 8 allowed,
+    # demand 2 → 6 dwellings fit.
+    res = run(
+        dwellings=fc(
+            feature(point(50, 50), dwellings=2, dwelling_type="home"),
+            feature(point(150, 50), dwellings=2, dwelling_type="home"),
+        ),
+        neighbourhoods=fc(
+            feature(box(0, 0, 100, 100), "A", id="A"), feature(box(100, 0, 200, 100), "B", id="B")
+        ),
+        parking=fc(feature(point(50, 50), capacity=10)),
+        norm_table=ONE_PLACE,
+        threshold=0.8,
+        norm_source="parameters",
+        constraints=["parking-pressure"],
+    )
+    a, b = nbh_props(res)
+    assert (a["parking_pressure_capacity"], b["parking_pressure_capacity"]) == (6.0, 0.0)
+    (w,) = [w for w in res["data_quality"]["warnings"] if w["code"] == "no-parking-supply"]
+    assert (w["input"], w["count"]) == ("parking", 1)
+    assert w["message"].startswith("in 1 neighbourhood added dwellings")
+
+
 def test_no_supply_means_no_capacity_and_missing_inputs_are_unavailable() -> None:
     res = run(
         dwellings=fc(feature(point(100, 50), dwellings=5, dwelling_type="home")),

@@ -272,6 +272,23 @@ def test_urbanity_class_computed_from_dwellings_with_the_urbanity_kernel() -> No
     assert res["data_quality"]["zones_urbanity_computed"] == 2
 
 
+def test_dwellings_without_a_count_are_warned_once() -> None:
+    # The dwellings are read twice (demand, and the urbanity class of a zone without
+    # one); their missing counts are one warning (the page listed it twice).
+    res = run(
+        dwellings=fc(feature(point(50, 50), dwelling_type="terraced"), feature(point(60, 50))),
+        parking=fc(feature(point(50, 50), capacity=5)),
+        zones=fc(feature(box(0, 0, 100, 100), "A", id="A")),
+    )
+    missing = [
+        w
+        for w in res["data_quality"]["warnings"]
+        if w["code"] == "missing-property" and w["input"] == "dwellings"
+    ]
+    assert [w["count"] for w in missing] == [2]
+    assert "'dwellings'" in missing[0]["message"]
+
+
 def test_example_runs_and_names_table() -> None:
     res = execute(IND, IND.example)
     assert res["norm_table"]["name"] == "example"

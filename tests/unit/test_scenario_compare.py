@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from geojson_helpers import fc
+from geojson_helpers import box, fc, feature
 from gsl_indicators.core.spec import InputError, registry
 from results import execute
 from scenario_design import scenario_inputs
@@ -152,3 +152,30 @@ def test_health_costs_must_name_variants() -> None:
     with pytest.raises(InputError) as err:
         execute(SCN, {**scenario_inputs(), "health": {"costs": {"C": []}}})
     assert err.value.input_name == "health" and "not variants" in err.value.reason
+
+
+def test_area_rows_without_any_value_are_left_out_and_overall_rows_stay() -> None:
+    # A third neighbourhood n3 without homes, beyond the noise zone: its home shares and
+    # noise have no value in any scenario (its canopy share and green score do). Its
+    # empty rows are left out; every metric keeps its overall row in every scenario.
+    inputs = scenario_inputs()
+    inputs["neighbourhoods"] = fc(
+        feature(box(0, 0, 100, 100), "n1"),
+        feature(box(100, 0, 200, 100), "n2"),
+        feature(box(300, 0, 400, 100), "n3"),
+    )
+    res = execute(SCN, inputs)
+    rows = res["comparison"]
+    empty = ("value", "score", "baseline_value", "baseline_score")
+    assert not [r for r in rows if r["area_id"] != "overall" and all(r[k] is None for k in empty)]
+    n3 = {(r["scenario"], r["metric"]) for r in rows if r["area_id"] == "n3"}
+    assert ("baseline", "share_homes_above_who_lden_road") not in n3
+    assert ("baseline", "share_dwellings_meeting_all_three") not in n3
+    assert ("baseline", "canopy_share") in n3
+    metrics = {(r["scenario"], r["metric"]) for r in rows}
+    overall = {(r["scenario"], r["metric"]) for r in rows if r["area_id"] == "overall"}
+    assert overall == metrics and len(metrics) > 10
+    # the two neighbourhoods with homes keep every row they had
+    both = [r for r in rows if r["area_id"] in ("n1", "n2")]
+    assert len(both) == 2 * len(overall)
+    assert len(list(csv.DictReader(io.StringIO(res["csv"])))) == len(rows)

@@ -33,16 +33,24 @@ RELEASE_MIN_FEATURES = 100_000
 """Dropped layers this large are collected and their memory handed back at once."""
 
 
-def prepare(indicator: Indicator, inputs: Mapping[str, Any]) -> dict[str, Any]:
+def prepare(
+    indicator: Indicator, inputs: Mapping[str, Any], *, check: bool = True
+) -> dict[str, Any]:
     """Validate a request's inputs; return the parameters after defaults.
+
+    ``check=False`` leaves out the indicator's own check (for a request whose parameters
+    are still references, checked again once fetched).
 
     Raises
     ------
     InputError
-        For an unknown input, a parameter outside its schema, or a missing geo input.
+        For an unknown input, a parameter outside its schema, a missing geo input, or
+        what the indicator's own :attr:`~gsl_indicators.core.spec.Indicator.check` refuses.
     """
     params = indicator.validate_parameters(inputs)
     indicator.check_geo_inputs(inputs)
+    if check and indicator.check is not None:
+        indicator.check(params)
     if indicator.has_uncertainty and params.get("uncertainty") is not None:
         from gsl_indicators.core.uncertainty import parse_spec
 

@@ -458,11 +458,16 @@ class Context:
     def warn(
         self, code: str, input_name: str | None, message: str, count: int | None = None
     ) -> None:
-        """Record a data-quality warning (shown in the result, never silently dropped)."""
+        """Record a data-quality warning (shown in the result, never silently dropped).
+
+        The same warning again (a layer read twice, e.g. parking's dwellings for the
+        demand and for the urbanity class) is recorded once.
+        """
         w: dict[str, Any] = {"code": code, "input": input_name, "message": message}
         if count is not None:
             w["count"] = int(count)
-        self.warnings.append(w)
+        if w not in self.warnings:
+            self.warnings.append(w)
 
     def note(self, key: str, value: Any) -> None:
         """Record a data-quality fact under ``key`` (merged into ``data_quality``)."""
@@ -562,6 +567,12 @@ class Indicator:
         A composite's ``(params, given input names) -> input names`` its parts' tiles may
         read from their own files: inputs that only parts running in tiles read, and that
         their indicators' :attr:`Tiling.files` name (:func:`~gsl_indicators.core.run.deferred_inputs`).
+    check : callable, optional
+        Checks of the validated parameters that their schemas cannot make (a composite's
+        menu card, its variants, a nested request), run whenever a request is prepared
+        (:func:`~gsl_indicators.core.run.prepare`) — before a job is made, so a request
+        that cannot run is answered 400 rather than accepted and failed. Raises
+        :class:`InputError`.
     """
 
     id: str
@@ -589,6 +600,7 @@ class Indicator:
     uncertainty: bool = True
     tiling: Tiling | None = None
     part_files: Callable[[Mapping[str, Any], frozenset[str]], tuple[str, ...]] | None = None
+    check: Callable[[Mapping[str, Any]], None] | None = None
 
     def __post_init__(self) -> None:
         if (self.scores or any(m.scored for m in self.metrics)) and not any(

@@ -938,6 +938,21 @@ def parking_constraint(
             int(lost.sum()),
         )
 
+    empty = (zones.supply[z] <= 0) & (places_new[z] > 0)
+    if empty.any():
+        # Parking data that covers part of the area (one district's count) would bind
+        # every other neighbourhood at 0, each for the same reason: say so.
+        held = np.bincount(g[empty], minlength=site.n) > 0
+        ctx.warn(
+            "no-parking-supply",
+            "parking",
+            f"in {counted(int(held.sum()), 'neighbourhood', 'neighbourhoods')} added dwellings "
+            "would go to a parking zone without any place in 'parking', so none fit under "
+            "the parking constraint there; give the parking places of those zones (or "
+            "leave parking-pressure out of 'constraints')",
+            int(held.sum()),
+        )
+
     limit = np.asarray(norm, dtype=float)[g]  # the pressure limit of each pair's neighbourhood
 
     def fit(dem: np.ndarray) -> np.ndarray:

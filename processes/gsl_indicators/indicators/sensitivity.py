@@ -542,16 +542,27 @@ def compute(layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Contex
     """Run the sensitivity analysis by the requested ``method`` (see the method text)."""
     if params["method"] == "monte-carlo":
         return compute_monte_carlo(params, ctx)
-    if params["uncertainty"] is not None:
-        raise InputError(
-            "uncertainty", "distributions are used by method 'monte-carlo' only; set `method`"
-        )
     return compute_one_at_a_time(params, ctx)
 
 
-def compute_monte_carlo(params: dict[str, Any], ctx: Context) -> Metrics:
-    """Run the Monte-Carlo analysis: the uncertainty engine on the target (parsed once)."""
-    from gsl_indicators.core.uncertainty import parse_spec, uncertainty_report
+def check_request(params: Mapping[str, Any]) -> None:
+    """Refuse an analysis that cannot run when the request comes in, not in its job.
+
+    The target process, its inputs (inline, its parameters, its required layers), the
+    parameters to vary or the distributions, and the runs against ``max_runs``: what
+    the kernel checks before its first run. The target's geometries are parsed in the job.
+    """
+    if params["method"] == "monte-carlo":
+        _monte_carlo_plan(params)
+    else:
+        _one_at_a_time_plan(params)
+
+
+def _monte_carlo_plan(
+    params: Mapping[str, Any],
+) -> tuple[Indicator, Mapping[str, Any], Any, dict[str, Any]]:
+    """Return the target, its raw inputs, the parsed uncertainty and the baseline parameters."""
+    from gsl_indicators.core.uncertainty import parse_spec
 
     target, raw = resolve_target(params)
     if params["uncertainty"] is None:
@@ -572,7 +583,14 @@ def compute_monte_carlo(params: dict[str, Any], ctx: Context) -> Metrics:
             f"samples: {spec.samples} samples and the baseline need {spec.samples + 1} runs, "
             f"more than max_runs = {params['max_runs']}; lower `samples` or raise `max_runs`",
         )
-    base_params = baseline_parameters(target, raw)
+    return target, raw, spec, baseline_parameters(target, raw)
+
+
+def compute_monte_carlo(params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run the Monte-Carlo analysis: the uncertainty engine on the target (parsed once)."""
+    from gsl_indicators.core.uncertainty import uncertainty_report
+
+    target, raw, spec, base_params = _monte_carlo_plan(params)
     base = run_baseline(target, raw, base_params, ctx)
     try:
         report = uncertainty_report(target, base.layers, base_params, base.metrics, spec, ctx)
@@ -597,8 +615,14 @@ def compute_monte_carlo(params: dict[str, Any], ctx: Context) -> Metrics:
     )
 
 
-def compute_one_at_a_time(params: dict[str, Any], ctx: Context) -> Metrics:
-    """Run the one-at-a-time sensitivity analysis."""
+def _one_at_a_time_plan(
+    params: Mapping[str, Any],
+) -> tuple[Indicator, Mapping[str, Any], dict[str, Any], list[Sweep], int]:
+    """Return the target, its raw inputs, the baseline parameters, the sweeps and the runs."""
+    if params["uncertainty"] is not None:
+        raise InputError(
+            "uncertainty", "distributions are used by method 'monte-carlo' only; set `method`"
+        )
     target, raw = resolve_target(params)
     steps = int(params["steps"])
     base_params = baseline_parameters(target, raw)
@@ -611,6 +635,12 @@ def compute_one_at_a_time(params: dict[str, Any], ctx: Context) -> Metrics:
             f"max_runs = {params['max_runs']}; lower `steps`, name fewer `parameters`, or "
             "raise `max_runs`",
         )
+    return target, raw, base_params, plan, needed
+
+
+def compute_one_at_a_time(params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run the one-at-a-time sensitivity analysis."""
+    target, raw, base_params, plan, needed = _one_at_a_time_plan(params)
     base = run_baseline(target, raw, base_params, ctx)
     metrics = tracked_metrics(base, params["metrics"])
     runs = [1]
@@ -713,6 +743,7 @@ INDICATORS = (
             "where it has one (since 3.0.0; e.g. tree distance 10–50 m, not the valid 1–200 m)."
         ),
         compute=compute,
+        check=check_request,
         parameters=(
             Parameter(
                 "method",
