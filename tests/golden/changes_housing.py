@@ -26,6 +26,13 @@ statuses of the ``constraints`` output, ``placement`` and ``norm_source`` are in
 is in ``data_quality``, and the note (capacities do not add up) is in the ``capacity``
 metric's description and the method. Units: none changed (dwelling counts at 3 digits,
 norms at 4, proximity shares were already fractions at 4); capacities are integers.
+
+``parking-pressure`` 2.1.1 and ``housing-capacity`` 2.1.1 — data quality: a warning
+given twice (the dwellings read for the demand and for a zone's urbanity class) is
+recorded once; ``housing-capacity`` warns ``no-parking-supply`` naming the
+neighbourhoods whose added dwellings would go to a parking zone without any place
+(found on Amsterdam's buurten with places given in four: all 518 "bound by parking
+pressure" without a word why). Values unchanged.
 """
 
 from __future__ import annotations

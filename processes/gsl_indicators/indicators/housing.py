@@ -45,6 +45,7 @@ from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.examples import id_box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer, zone_index
 from gsl_indicators.core.metrics import FRACTION, AreaGroups, Metric, Metrics, finite, metric
+from gsl_indicators.core.prepared import prepared_copy
 from gsl_indicators.core.scoring import (
     PROFILE_PARAMETERS,
     Profile,
@@ -316,8 +317,7 @@ def read_site(layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Conte
     nbh = layers["neighbourhoods"]
     if not len(nbh):
         raise InputError("neighbourhoods", "no neighbourhoods given; capacity is per neighbourhood")
-    geoms = nbh.geometries
-    shapely.prepare(geoms)
+    geoms = prepared_copy(nbh.geometries)  # never the shared layer's own (core/prepared.py)
     tree = shapely.STRtree(geoms)
     hp, hd, ht, hf = parking.read_homes(layers["dwellings"], ctx)
     home_nbh = zone_index(hp, tree)
@@ -1684,7 +1684,7 @@ EXAMPLE: dict[str, Any] = {
 INDICATORS = (
     Indicator(
         id="housing-capacity",
-        version="2.1.0",
+        version="2.1.1",
         explicit_parameters=(
             "threshold",
             "norm_m2_per_dwelling",

@@ -44,6 +44,7 @@ from gsl_indicators.core.examples import (
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
 from gsl_indicators.core.homes import read_dwellings
 from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.prepared import prepared_copy
 from gsl_indicators.core.scoring import area_types_of, normalise_area_type
 from gsl_indicators.core.spec import (
     ANY_GEOMETRY,
@@ -795,8 +796,7 @@ def prepare_zones(
         Zone index of each home (-1 outside every zone).
     """
     n = len(zones)
-    geoms = zones.geometries
-    shapely.prepare(geoms)
+    geoms = prepared_copy(zones.geometries)  # never the shared layer's own (core/prepared.py)
     tree = shapely.STRtree(geoms)
     home_zone = zone_index(homes_pts, tree)
     given = np.asarray([_class_code(v) for v in zones.text("urbanity_class")], dtype=np.int64)
@@ -1535,7 +1535,7 @@ METRICS: tuple[Metric, ...] = (
 INDICATORS = (
     Indicator(
         id="parking-pressure",
-        version="2.1.0",
+        version="2.1.1",
         title={"nl": "Parkeerdruk", "en": "Parking pressure"},
         description={
             "nl": "Parkeervraag (woningen × parkeernorm) gedeeld door het aanbod per zone, "

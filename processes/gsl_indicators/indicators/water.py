@@ -25,6 +25,7 @@ import shapely
 from gsl_indicators.core.examples import box_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.metrics import FRACTION, Level, Metrics, metric
+from gsl_indicators.core.prepared import prepared_copy
 from gsl_indicators.core.spec import (
     POINTS,
     POLYGONS,
@@ -145,7 +146,7 @@ def overlay_pairs(
     if len(geoms) == 0 or len(zones) == 0:
         e = np.zeros(0, dtype=np.intp)
         return e, e, np.zeros(0)
-    shapely.prepare(zones)
+    zones = prepared_copy(zones)  # never the shared layer's own (core/prepared.py)
     gi, zi = shapely.STRtree(zones).query(geoms, predicate="intersects")
     inside = shapely.contains_properly(zones[zi], geoms[gi])
     g = geoms[gi]
