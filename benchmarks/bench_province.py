@@ -366,7 +366,6 @@ class Stack:
             "GSL_FETCH_MAX_BYTES": str(8 * 2**30),
             "GSL_FETCH_TIMEOUT_S": "600",
             "GSL_JOB_TIMEOUT_S": "7200",
-            "GSL_CACHE_LOCK_TTL_S": "7200",
             "GSL_WORKER_MEMORY_MB": "0",  # measure the peak, do not cut it
             "GSL_LOG_LEVEL": "warning",
             "GSL_DATA_DIR": str(folder / f"var-{tag}"),

@@ -13,6 +13,10 @@ Single flight: :meth:`ResultCache.get_or_compute` makes N identical concurrent
 requests compute once. Embedded: a per-key future inside the process. Redis: the same
 per-key future inside each API process, plus a ``SET NX PX`` lock in Redis so that
 separate API processes (and workers) compute once too; the others wait for the value.
+The lock is a lease (``GSL_CACHE_LOCK_TTL_S``, 30 s) that its holder renews while it
+computes: a holder that dies — a work horse killed for memory, a crash — leaves a lock
+that expires within the lease, and the next request computes instead of waiting out a
+bound on the longest computation (it waited 8 min 45 s behind a crashed work horse).
 """
 
 from __future__ import annotations
@@ -380,8 +384,8 @@ class RedisCache(ResultCache):
     ttl_s : float
         Lifetime of an entry.
     lock_ttl_s : float
-        Lifetime of a computation lock (longer than the longest computation; a lock of
-        a process that died expires after it).
+        Lease of a computation lock: its holder renews it every third of it while it
+        computes, so a lock of a process that died expires within it.
     poll_s : float
         Longest wait between two looks of a waiter.
     max_bytes : int, optional
@@ -398,7 +402,7 @@ class RedisCache(ResultCache):
         client: redis.Redis,
         prefix: str = "gsl:",
         ttl_s: float = 7 * 24 * 3600.0,
-        lock_ttl_s: float = 600.0,
+        lock_ttl_s: float = 30.0,
         poll_s: float = 0.2,
         max_bytes: int | None = None,
     ) -> None:
@@ -474,6 +478,14 @@ class RedisCache(ResultCache):
                 self.outage.mark(err)
                 continue
             if locked:
+                done = threading.Event()
+                keeper = threading.Thread(
+                    target=self._renew,
+                    args=(lock, token, done),
+                    name="gsl-cache-lease",
+                    daemon=True,
+                )
+                keeper.start()
                 try:
                     body = self.get(key)  # a holder that just finished
                     if body is None:
@@ -481,6 +493,8 @@ class RedisCache(ResultCache):
                         self.put(key, body)
                     return body
                 finally:
+                    done.set()
+                    keeper.join()
                     # release only our own lock (it expires by itself when Redis is away)
                     with contextlib.suppress(*REDIS_DOWN):
                         self.r.eval(
@@ -495,6 +509,21 @@ class RedisCache(ResultCache):
                 return body
             time.sleep(wait)
             wait = min(self.poll_s, wait * 2)
+
+    def _renew(self, lock: str, token: str, done: threading.Event) -> None:
+        """Renew our lock's lease every third of it until ``done`` (not if it is no longer ours)."""
+        from gsl_service.redis_client import REDIS_DOWN
+
+        while not done.wait(self.lock_ttl_ms / 3000):
+            with contextlib.suppress(*REDIS_DOWN):  # away: the lease runs out, as it would
+                self.r.eval(
+                    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                    "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+                    1,
+                    lock,
+                    token,
+                    self.lock_ttl_ms,
+                )
 
     def _leader(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
         computed = False

@@ -78,7 +78,10 @@ class CacheSettings(BaseSettings):
     )
     cache_ttl_s: float = Field(default=7 * 24 * 3600.0, gt=0)
     cache_lock_ttl_s: float = Field(
-        default=600.0, gt=0, description="Redis single-flight lock expiry (longest computation)"
+        default=30.0,
+        gt=0,
+        description="Redis single-flight lock lease, renewed by its holder every third of "
+        "it: a lock of a process that died expires within it",
     )
 
 

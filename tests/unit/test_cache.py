@@ -210,3 +210,89 @@ def test_single_flight_across_processes_via_redis(redis_client) -> None:
     computations, hits = _single_flight(caches)
     assert computations == 1
     assert hits.count(False) == 1
+
+
+def test_a_lock_is_a_lease_renewed_while_its_holder_computes(redis_client) -> None:
+    # lease 0.3 s, a computation of 1.2 s: without renewal the lock would lapse after
+    # 0.3 s and the second "process" would compute too
+    client, prefix = redis_client
+    a, b = (RedisCache(client, prefix, lock_ttl_s=0.3, poll_s=0.02) for _ in range(2))
+    k = uuid.uuid4().hex * 2
+    calls: list[str] = []
+    started = threading.Event()
+
+    def compute(who: str):
+        def run() -> bytes:
+            calls.append(who)
+            started.set()
+            time.sleep(1.2)
+            return finish_document({"v": who}, k)
+
+        return run
+
+    first = threading.Thread(target=lambda: a.get_or_compute(k, compute("a")))
+    first.start()
+    assert started.wait(10)
+    body, hit = b.get_or_compute(k, compute("b"))
+    first.join()
+    assert calls == ["a"] and orjson.loads(body)["v"] == "a" and hit
+    assert client.get(prefix + "lock:" + k) is None  # released when done
+
+
+def test_the_lock_of_a_holder_that_died_runs_out_with_its_lease(redis_client) -> None:
+    # A work horse killed mid-computation (SIGKILL, as the kernel's OOM killer does)
+    # cannot release its lock. Found: an identical request waited 8 min 45 s behind a
+    # crashed work horse for a lock that lasted the longest computation (600 s).
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    client, prefix = redis_client
+    k = uuid.uuid4().hex * 2
+    code = (
+        "import time, redis\n"
+        "from gsl_service.cache import RedisCache\n"
+        "c = RedisCache(redis.Redis.from_url('redis://127.0.0.1:6379/1'), "
+        f"{prefix!r}, lock_ttl_s=1.0)\n"
+        f"c.get_or_compute({k!r}, lambda: time.sleep(3600) or b'')\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 30
+        while client.get(prefix + "lock:" + k) is None:
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        time.sleep(1.5)  # past one lease: the holder's renewals kept it
+        assert client.get(prefix + "lock:" + k) is not None
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    calls: list[int] = []
+
+    def compute() -> bytes:
+        calls.append(1)
+        return finish_document({"v": 2}, k)
+
+    body, hit = RedisCache(client, prefix, lock_ttl_s=1.0, poll_s=0.02).get_or_compute(k, compute)
+    assert calls == [1] and not hit and orjson.loads(body)["v"] == 2
+
+
+def test_a_composite_key_carries_its_members_versions(monkeypatch) -> None:
+    # water 2.1.0 → 2.1.1 fixed its per-neighbourhood areas; a scoreboard cached with
+    # 2.1.0 must not be served after it (its own version did not change)
+    from dataclasses import replace
+
+    from gsl_indicators.core import spec as spec_module
+
+    reg = registry()
+    board, water = reg.get("scoreboard"), reg.get("water")
+    before, sens = run.key_version(board), run.key_version(reg.get("sensitivity"))
+    assert run.key_version(water) == water.version
+    bumped = spec_module.Registry(
+        [replace(i, version="9.9.9") if i.id == "water" else i for i in reg]
+    )
+    monkeypatch.setattr(spec_module, "registry", lambda: bumped)
+    assert run.key_version(board) != before
+    assert run.key_version(reg.get("sensitivity")) != sens
+    assert run.key_version(water) == water.version

@@ -58,6 +58,30 @@ def prepare(
     return params
 
 
+def key_version(indicator: Indicator) -> str:
+    """Return the version a result's cache key is made with.
+
+    The indicator's own; for one that runs other indicators
+    (:attr:`~gsl_indicators.core.spec.Indicator.runs_others`) with a digest of every
+    other indicator's id and version after it, so a new version of a member (a fix in
+    ``water``) never serves a scoreboard computed with the old one.
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.spec import registry
+    >>> key_version(registry().get("water")) == registry().get("water").version
+    True
+    >>> key_version(registry().get("scoreboard")).startswith(registry().get("scoreboard").version + "+")
+    True
+    """
+    if not indicator.runs_others:
+        return indicator.version
+    from gsl_indicators.core.spec import registry
+
+    members = sorted((i.id, i.version) for i in registry() if not i.runs_others)
+    return f"{indicator.version}+{digest(members)[:16]}"
+
+
 def key_parameters(
     indicator: Indicator, params: Mapping[str, Any], inputs: Mapping[str, Any]
 ) -> dict[str, Any]:

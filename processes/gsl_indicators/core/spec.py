@@ -573,6 +573,10 @@ class Indicator:
         (:func:`~gsl_indicators.core.run.prepare`) — before a job is made, so a request
         that cannot run is answered 400 rather than accepted and failed. Raises
         :class:`InputError`.
+    runs_others : bool
+        Whether it runs other indicators' kernels (a scoreboard, a scenario comparison,
+        a sensitivity analysis): its cache key then carries their versions too
+        (:func:`~gsl_indicators.core.run.key_version`).
     """
 
     id: str
@@ -601,6 +605,7 @@ class Indicator:
     tiling: Tiling | None = None
     part_files: Callable[[Mapping[str, Any], frozenset[str]], tuple[str, ...]] | None = None
     check: Callable[[Mapping[str, Any]], None] | None = None
+    runs_others: bool = False
 
     def __post_init__(self) -> None:
         if (self.scores or any(m.scored for m in self.metrics)) and not any(
