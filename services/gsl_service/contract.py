@@ -35,6 +35,10 @@ class ExecutionEngine(Protocol):
     fetcher: Fetcher
     poster: CallbackPoster
 
+    def precheck(self, process_id: str, inputs: Mapping[str, Any]) -> None:
+        """Refuse (400) a request that cannot run, before its references are fetched."""
+        ...
+
     def execute_sync(
         self, process_id: str, inputs: dict[str, Any], subscriber: Subscriber | None = None
     ) -> Outcome:

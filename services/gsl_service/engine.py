@@ -65,7 +65,7 @@ from gsl_service.errors import (
     ResultNotReady,
     TimeLimitExceeded,
 )
-from gsl_service.inputs import AddressGuard, Fetcher, has_href
+from gsl_service.inputs import AddressGuard, Fetcher, has_href, unwrap_values
 from gsl_service.jobs.embedded import WorkerLost, lost_reason
 from gsl_service.jobs.group_commit import GroupCommit
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
@@ -252,33 +252,56 @@ class Engine:
             raise NoSuchProcess(f"no process with id '{process_id}'")
         return self.registry.get(process_id)
 
+    def precheck(self, process_id: str, inputs: Mapping[str, Any]) -> None:
+        """Refuse, before any reference is fetched, a request that cannot run.
+
+        The parameters and the indicator's own check (:meth:`prepare` does it all
+        again once the references are fetched): a misspelt profile or an unknown card
+        is a 400 at once, not after the province's layers came in. A request with a
+        parameter given by reference is checked only once it is fetched.
+        """
+        ind = self.indicator(process_id)
+        if not isinstance(inputs, Mapping):
+            return  # prepare names it
+        plain = unwrap_values(inputs)
+        names = {p.name for p in ind.parameters}
+        if has_href({k: v for k, v in plain.items() if k in names}):
+            return
+        try:
+            run.prepare(ind, plain)
+        except InputError as err:
+            raise InvalidInput(str(err), input_name=err.input_name) from None
+
     def prepare(self, process_id: str, inputs: Mapping[str, Any]) -> Prepared:
         """Validate, fetch href inputs, digest and key a request (raises InvalidInput)."""
         ind = self.indicator(process_id)
         if not isinstance(inputs, Mapping):
             raise InvalidInput("'inputs' must be an object", input_name="inputs")
-        by_reference = has_href(inputs)
+        names = {p.name for p in ind.parameters}
+        # the indicator's own check waits for a parameter given by href (a card), not
+        # for the layers: a bad inline card is refused before any layer is fetched
+        later = has_href({k: v for k, v in inputs.items() if k in names})
         try:
-            # the indicator's own check waits for fetched parameters (a card by href)
-            params = run.prepare(ind, inputs, check=not by_reference)
+            params = run.prepare(ind, inputs, check=not later)
         except InputError as err:
             raise InvalidInput(str(err), input_name=err.input_name) from None
         resolved: dict[str, Any] = dict(inputs)
         fetched: list[str] = []
-        if by_reference:
+        if has_href(inputs):
             resolved, fetched = self.fetcher.resolve(inputs)
-            if ind.check is not None or any(p.name in fetched for p in ind.parameters):
+            if any(p.name in fetched for p in ind.parameters):
                 try:
                     params = run.prepare(ind, resolved)
                 except InputError as err:
                     raise InvalidInput(str(err), input_name=err.input_name) from None
         # -0.0 is 0.0: the same key, and the same provenance whichever was computed
         params = positive_zero(params)
-        names = {p.name for p in ind.parameters}
         resolved = {k: positive_zero(v) if k in names else v for k, v in resolved.items()}
         try:
             digests = run.input_digests(ind, resolved)
-            key = cache_key(ind.id, ind.version, run.key_parameters(ind, params, inputs), digests)
+            key = cache_key(
+                ind.id, run.key_version(ind), run.key_parameters(ind, params, inputs), digests
+            )
         except (TypeError, ValueError) as err:
             raise InvalidInput(f"inputs cannot be serialised: {err}", input_name="inputs") from None
         return Prepared(ind, params, resolved, digests, key, fetched)

@@ -162,3 +162,31 @@ def test_scenario_page_names_the_areas_and_counts_one_area_in_the_singular(clien
         nl = client.get(f"/jobs/{one}?f=html").text
         assert en_text in en and "1 areas" not in en, area
         assert nl_text in nl and "1 gebieden" not in nl, area
+
+
+def test_scenario_page_counts_the_areas_it_does_not_list(client: Any) -> None:
+    # A third neighbourhood n3 without homes: no noise value in any scenario, so the
+    # comparison has no noise row for it; the page says so under the theme, in both
+    # languages (the empty areas would otherwise vanish without a word).
+    from geojson_helpers import box, fc, feature
+    from scenario_design import scenario_inputs
+
+    inputs = scenario_inputs()
+    inputs["neighbourhoods"] = fc(
+        feature(box(0, 0, 100, 100), "n1"),
+        feature(box(100, 0, 200, 100), "n2"),
+        feature(box(300, 0, 400, 100), "n3"),
+    )
+    job = _run(client, "scenario-compare", inputs)
+    rows = client.get(f"/jobs/{job}/results/comparison").json()
+    assert not [r for r in rows if r["area_id"] == "n3" and r["theme"] == "noise"]
+    en = client.get(f"/jobs/{job}?f=html&lang=en").text
+    nl = client.get(f"/jobs/{job}?f=html").text
+    more = re.search(r'<tr class="more" data-theme="noise">.*?</tr>', en, re.S)
+    assert more and "1 area not listed: not assessed in any scenario" in more.group(0)
+    assert "1 gebied niet getoond: in geen scenario beoordeeld" in nl
+    # green has no theme score in n3 either (no homes), but its canopy share has a
+    # value: the metric table lists n3 for it
+    assert 'data-theme="green" data-area="n3"' not in en
+    assert '<tr class="more" data-theme="green">' in en
+    assert 'data-metric="canopy_share" data-area="n3"' in en

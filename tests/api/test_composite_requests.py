@@ -31,6 +31,15 @@ def _sensitivity(**changes: Any) -> dict[str, Any]:
     return {**_example("sensitivity"), **changes}
 
 
+def _submit(client: Any, process: str, inputs: dict[str, Any]) -> Any:
+    """POST an asynchronous execution of ``process``; return the response."""
+    return client.post(
+        f"/processes/{process}/execution",
+        json={"inputs": inputs},
+        headers={"Prefer": "respond-async"},
+    )
+
+
 FC = {"type": "FeatureCollection", "features": []}
 CASES = [
     ("scoreboard", {**_example("scoreboard"), "card": "nope"}, "card", "unknown menu card 'nope'"),
@@ -59,7 +68,29 @@ CASES = [
         "parameters",
         "'no_such_parameter' is not a parameter",
     ),
+    (
+        "scenario-compare",
+        {**_example("scenario-compare"), "health": {"costs": {"nope": []}}},
+        "health",
+        "costs: ['nope'] are not variants",
+    ),
+    (
+        "scenario-compare",
+        {**_example("scenario-compare"), "health": {"costs": {"baseline": []}}},
+        "health",
+        "costs: ['baseline'] are not variants",
+    ),
     ("sensitivity", _sensitivity(max_runs=2), "steps", "more than max_runs = 2"),
+    (
+        "sensitivity",
+        {
+            "process": "scoreboard",
+            "inputs": {**_example("scoreboard"), "card": "nope"},
+            "parameters": ["area_type"],
+        },
+        "inputs",
+        "inputs.card: unknown menu card 'nope'",
+    ),
     (
         "sensitivity",
         _sensitivity(method="monte-carlo"),
@@ -74,11 +105,7 @@ def test_bad_composite_request_is_400_before_any_job(
     client: Any, process: str, inputs: dict[str, Any], name: str, reason: str
 ) -> None:
     before = len(client.get("/jobs", params={"limit": 1000}).json()["jobs"])
-    r = client.post(
-        f"/processes/{process}/execution",
-        json={"inputs": inputs},
-        headers={"Prefer": "respond-async"},
-    )
+    r = _submit(client, process, inputs)
     doc = assert_problem(r, 400, "invalid-parameter-value", reason)
     assert doc["input"] == name
     assert len(client.get("/jobs", params={"limit": 1000}).json()["jobs"]) == before
@@ -87,11 +114,7 @@ def test_bad_composite_request_is_400_before_any_job(
 def test_sensitivity_inputs_by_reference_are_refused_naming_them(client: Any) -> None:
     inputs = _sensitivity()
     inputs["inputs"] = {**inputs["inputs"], "addresses": {"href": "http://127.0.0.1:1/a.json"}}
-    r = client.post(
-        "/processes/sensitivity/execution",
-        json={"inputs": inputs},
-        headers={"Prefer": "respond-async"},
-    )
+    r = _submit(client, "sensitivity", inputs)
     assert_problem(r, 400, "invalid-parameter-value", "inputs.addresses: inputs by reference")
 
 
@@ -117,18 +140,20 @@ def card_url() -> Iterator[str]:
 
 def test_a_card_by_reference_is_checked_once_fetched(client: Any, card_url: str) -> None:
     inputs = {**_example("scoreboard"), "card": {"href": card_url}}
-    r = client.post(
-        "/processes/scoreboard/execution",
-        json={"inputs": inputs},
-        headers={"Prefer": "respond-async"},
-    )
+    r = _submit(client, "scoreboard", inputs)
     assert r.status_code == 201, r.text
     assert wait_for_job(client, r.headers["location"])["status"] == "successful"
     # the same card with an area type no profile knows: refused once the card is fetched
     bad = {**_example("scoreboard"), "card": {"href": card_url}, "area_type": "moon"}
-    r = client.post(
-        "/processes/scoreboard/execution",
-        json={"inputs": bad},
-        headers={"Prefer": "respond-async"},
-    )
+    r = _submit(client, "scoreboard", bad)
     assert_problem(r, 400, "invalid-parameter-value", "moon")
+
+
+def test_a_bad_inline_card_is_refused_before_any_layer_is_fetched(client: Any) -> None:
+    # the layer's host answers nothing: had it been fetched first, the answer would
+    # name the layer, not the card
+    inputs = {**_example("scoreboard"), "card": "nope"}
+    inputs["neighbourhoods"] = {"href": "http://127.0.0.1:9/neighbourhoods.geojson"}
+    r = _submit(client, "scoreboard", inputs)
+    doc = assert_problem(r, 400, "invalid-parameter-value", "unknown menu card 'nope'")
+    assert doc["input"] == "card"

@@ -40,7 +40,7 @@ which counted homes only). The outputs keep the input's CRS member.
 
 ``air-quality``, ``noise``, ``heat`` 2.1.1 and ``odour`` 1.0.1 — fix: the ``idw`` value of a
 home no longer depends on the order of the receptors in their file (each home's
-receptors are summed nearest first), and receptors of one value give exactly that value
+receptors are summed in an order of their own: by x, y and value), and receptors of one value give exactly that value
 (the weighted excess over the lowest): found comparing a GeoJSON run with the same
 receptors as FlatGeobuf, whose spatial index reorders them — homes whose receptors all
 held 15.0 µg/m³ flipped "above the WHO value" by one unit in the last place. The golden

@@ -11,6 +11,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from gsl_service.web.board_view import MAX_ROWS, scenario_view
 from gsl_service.web.i18n import translator
 from gsl_service.web.render import format_number
@@ -39,8 +41,12 @@ def _row(scenario: str, theme: str, area: str, score: float | None) -> dict[str,
     }
 
 
-def _document() -> dict[str, Any]:
-    """air: no score anywhere; noise: scored in 2 of 700 areas; green: in all 700."""
+def _document(*, empty_rows: bool = False) -> dict[str, Any]:
+    """air: no score anywhere; noise: scored in 2 of 700 areas; green: in all 700.
+
+    As scenario-compare 1.1.0 writes it: area rows without any value left out (every
+    overall row kept), the areas named in ``area_names``; ``empty_rows``: as 1.0.0 did.
+    """
     rows = []
     for scenario, score in (("baseline", 5.0), ("variant", 7.0)):
         for theme in ("air", "noise", "green"):
@@ -48,8 +54,9 @@ def _document() -> dict[str, Any]:
                 scored = theme == "green" or (
                     theme == "noise" and area in ("overall", "BU0003", "BU0500")
                 )
-                rows.append(_row(scenario, theme, area, score if scored else None))
-    return {"comparison": rows, "themes": []}
+                if scored or empty_rows or area == "overall":
+                    rows.append(_row(scenario, theme, area, score if scored else None))
+    return {"comparison": rows, "themes": [], "area_names": {a: f"Buurt {a}" for a in AREAS}}
 
 
 def test_themes_never_assessed_are_named_not_listed() -> None:
@@ -58,8 +65,9 @@ def test_themes_never_assessed_are_named_not_listed() -> None:
     assert {r["theme"] for r in view.theme_rows} == {"noise", "green"}
 
 
-def test_each_assessed_theme_gets_its_rows_and_says_what_it_left_out() -> None:
-    view = scenario_view(_document(), PAGE)
+@pytest.mark.parametrize("empty_rows", [False, True])
+def test_each_assessed_theme_gets_its_rows_and_says_what_it_left_out(empty_rows: bool) -> None:
+    view = scenario_view(_document(empty_rows=empty_rows), PAGE)
     noise = [r for r in view.theme_rows if r["theme"] == "noise"]
     green = [r for r in view.theme_rows if r["theme"] == "green"]
     # noise: overall, the two scored areas, and a row counting the 698 without a score

@@ -49,6 +49,14 @@ def one_hood_inputs() -> dict[str, Any]:
     }
 
 
+def west_and_east() -> dict[str, Any]:
+    """Two neighbourhoods of 50 m × 100 m side by side: W (x 0–50) and E (x 50–100)."""
+    return fc(
+        feature(box(X, Y, X + 50, Y + 100), "W"),
+        feature(box(X + 50, Y, X + 100, Y + 100), "E"),
+    )
+
+
 def test_storm_deficit_worked_on_paper() -> None:
     # Design storm 60 mm over 6,000 m² paved: 0.060 × 6,000 = 360 m³ to store.
     # Storage 160 m³ → deficit 360 − 160 = 200 m³ = 200 / 6,000 m² = 33.33 mm.
@@ -119,10 +127,7 @@ def test_split_across_two_neighbourhoods() -> None:
             feature(box(X + 40, Y + 50, X + 60, Y + 60), capacity_mm=500),
             feature(point(X + 50, Y + 90), volume_m3=50),
         ),
-        neighbourhoods=fc(
-            feature(box(X, Y, X + 50, Y + 100), "W"),
-            feature(box(X + 50, Y, X + 100, Y + 100), "E"),
-        ),
+        neighbourhoods=west_and_east(),
     )
     w, e = props(r)
     assert (w["paved_area_m2"], e["paved_area_m2"]) == (1000.0, 1000.0)
@@ -151,10 +156,7 @@ def test_land_cover_cut_at_the_neighbourhood_boundaries() -> None:
             feature(box(X + 50, Y, X + 100, Y + 100), paved=True),
         ),
         storage=fc(feature(box(X + 40, Y + 70, X + 50, Y + 80), capacity_mm=500)),
-        neighbourhoods=fc(
-            feature(box(X, Y, X + 50, Y + 100), "W"),
-            feature(box(X + 50, Y, X + 100, Y + 100), "E"),
-        ),
+        neighbourhoods=west_and_east(),
     )
     w, e = props(r)
     assert (w["paved_area_m2"], e["paved_area_m2"]) == (3000.0, 5000.0)

@@ -378,15 +378,15 @@ def sample_points(
         Search radius; receptors farther away are ignored.
     method : {"nearest", "idw"}
         Nearest receptor, or inverse-distance weighted mean of all within the radius.
+        The nearest of equally near receptors is the first in the collection.
     power : float
         IDW power (weights ``1 / d ** power``). A receptor at distance 0 gives its
         own value (the mean of several at distance 0). Each home's sums add its
-        receptors nearest first (equally near ones by value) and weigh their excess over
-        the home's lowest receptor, so the answer depends neither on the order of the
-        receptors in their file (a FlatGeobuf's spatial index reorders them) nor on
+        receptors in one order of their own (by x, y and value) and weigh their excess
+        over the home's lowest receptor, so the answer depends neither on the order of
+        the receptors in their file (a FlatGeobuf's spatial index reorders them) nor on
         which other receptors the tree holds, and receptors of one value give exactly
-        that value (not one unit in the last place above a limit). The nearest of
-        equally near receptors is the first in the collection.
+        that value (not one unit in the last place above a limit).
 
     Returns
     -------
@@ -420,9 +420,12 @@ def sample_points(
     if len(pairs) == 0:
         return out
     # The trees' traversal order is not the points' order: sort the pairs by home, then
-    # distance, then value, so each home's sums add the same terms in the same order
-    # however the receptors are ordered or cut (a tile's window holds a subset).
-    order = np.lexsort((values[pairs["j"]], pairs["v"], pairs["i"]))
+    # by the receptors' rank in their own order (x, y, value), so each home's sums add
+    # the same terms in the same order however the receptors are ordered in their file
+    # or cut (a tile's window holds a subset, ranked alike). One integer sort.
+    rank = np.empty(len(point_xy), dtype=np.int64)
+    rank[np.lexsort((values, point_xy[:, 1], point_xy[:, 0]))] = np.arange(len(point_xy))
+    order = np.argsort(pairs["i"].astype(np.int64) * len(point_xy) + rank[pairs["j"]])
     hi, d = pairs["i"][order].astype(np.intp), pairs["v"][order]
     v = values[pairs["j"][order]]
     low = np.full(n, np.inf)

@@ -388,7 +388,7 @@ def check_board(params: Mapping[str, Any]) -> None:
     >>> check_board({"card": "nope", "area_type": None})
     Traceback (most recent call last):
     ...
-    gsl_indicators.core.spec.InputError: input 'card': unknown menu card 'nope'; known: ['ggo-light', 'ggo-utrecht-example', 'nieuwegein-woningbouwmonitor-example']
+    gsl_indicators.core.spec.InputError: input 'card': unknown menu card 'nope'; known: [...]
     """
     resolve_card(params["card"])
     _checked_area_type(params)
@@ -575,6 +575,7 @@ def _declare() -> tuple[Indicator, ...]:
             inputs=union_inputs(members),
             part_files=part_files,
             check=check_board,
+            runs_others=True,
             parameters=(CARD_PARAMETER, AREA_TYPE_PARAMETER),
             outputs=(
                 Output("themes", "Themes", "Per theme: status, missing inputs, score, indicators."),
@@ -677,7 +678,9 @@ def check_scenarios(params: Mapping[str, Any]) -> None:
     gsl_indicators.core.spec.InputError: input 'variants': variants.A.parkz: not an input; known: [...]
     """
     check_board(params)
-    _checked_variants(params)
+    variants = _checked_variants(params)
+    if params.get("health") is not None:
+        _health_parameters(params["health"], list(variants))
 
 
 def _checked_variants(params: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -945,6 +948,25 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
     )
 
 
+def _health_parameters(raw: Any, variants: Sequence[str]) -> Any:
+    """Return the validated ``health`` input, its costs given for variants only."""
+    from gsl_indicators.core.health import HealthParameters
+
+    try:
+        hp = HealthParameters.model_validate(raw)
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError("health", f"{where}: {first['msg']}") from None
+    unknown = sorted(set(hp.costs) - set(variants))
+    if unknown:
+        raise InputError(
+            "health",
+            f"costs: {unknown} are not variants (costs go with a variant: {list(variants)})",
+        )
+    return hp
+
+
 def health_money(
     scenarios: Mapping[str, list[tuple[str, Part]]],
     baseline: str,
@@ -957,19 +979,11 @@ def health_money(
     variant's own costs (``health.costs``) run through the same ``mkba`` calculation as
     a request to that process would, with its defaults for discounting and QALY value.
     """
-    from gsl_indicators.core.health import HealthParameters, derive_effects
+    from gsl_indicators.core.health import derive_effects
     from gsl_indicators.core.run import compute_outputs
     from gsl_indicators.core.spec import registry
 
-    try:
-        hp = HealthParameters.model_validate(params["health"])
-    except pydantic.ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError("health", f"{where}: {first['msg']}") from None
-    unknown = sorted(set(hp.costs) - set(scenarios))
-    if unknown:
-        raise InputError("health", f"costs: {unknown} are not variants")
+    hp = _health_parameters(params["health"], [n for n in scenarios if n != baseline])
     mkba = registry().get("mkba")
     out: dict[str, Any] = {}
     for name, parts in scenarios.items():
@@ -1054,6 +1068,7 @@ INDICATORS = (
         compute=compute_scenarios,
         inputs=SCENARIO_INPUTS,
         check=check_scenarios,
+        runs_others=True,
         parameters=(
             CARD_PARAMETER,
             AREA_TYPE_PARAMETER,

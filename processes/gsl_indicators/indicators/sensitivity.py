@@ -403,6 +403,8 @@ def baseline_parameters(target: Indicator, raw: Mapping[str, Any]) -> dict[str, 
     try:
         params = target.validate_parameters(raw)
         target.check_geo_inputs(raw)
+        if target.check is not None:  # a scoreboard's card, a comparison's variants
+            target.check(params)
     except InputError as err:
         raise _nested_error(err) from None
     return params
@@ -744,6 +746,7 @@ INDICATORS = (
         ),
         compute=compute,
         check=check_request,
+        runs_others=True,
         parameters=(
             Parameter(
                 "method",

@@ -568,6 +568,8 @@ def execute(
     source = req.inputs
     if req.mapping is not None:  # source layers (fetched when by reference) → our inputs
         source = map_request_inputs(engine.fetcher, load_mapping(req.mapping), req.inputs)
+    else:  # what cannot run is refused before the references are fetched
+        engine.precheck(process_id, source)
     # qualified values unwrapped, references fetched in the media types of their schemas
     inputs = resolve_references(engine.fetcher, indicator, source)
     check_features(inputs, [gi.name for gi in indicator.inputs], limits.max_features)

@@ -16,7 +16,7 @@ empty part, never an error) and returns what the layout's template needs:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -427,13 +427,16 @@ def listed_rows(
     group: Callable[[Mapping[str, Any]], Any],
     shown: Callable[[Mapping[str, Any]], bool],
     limit: int,
+    areas: Collection[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """Return the rows a comparison table lists, and the groups it has nothing to list of.
 
     Rows are grouped (by theme, or by metric) in the order their groups first appear,
     each group's overall row first. A group with nothing to show in any row is left out
     and returned; of the others, the rows with nothing to show (an area not assessed in
-    any scenario) are left out, and the groups share ``limit`` evenly (what a small group
+    any scenario; counted against ``areas``, every area of the comparison, when given —
+    a comparison leaves such areas' rows out itself) are left out, and the groups share
+    ``limit`` evenly (what a small group
     does not need goes to the others, each keeps at least its overall row and one more),
     so that one theme's many areas do not push the next themes off the page. A group
     that left rows out ends in a row ``{"more": True, "group": key, "unscored": n, "over":
@@ -464,12 +467,14 @@ def listed_rows(
     share: dict[Any, int] = {}
     left = limit
     for i, key in enumerate(sorted(keeps, key=lambda k: len(keeps[k]))):
-        share[key] = max(2, min(len(keeps[key]), left // (len(keeps) - i)))
+        share[key] = min(len(keeps[key]), max(2, left // (len(keeps) - i)))
         left -= share[key]
     out: list[dict[str, Any]] = []
     for key, g in live.items():
         keep = keeps[key]
-        unscored, over = len(g) - len(keep), max(0, len(keep) - share[key])
+        listed = {r.get("area") for r in keep if not r["overall"]}
+        unscored = len(set(areas) - listed) if areas is not None else len(g) - len(keep)
+        over = max(0, len(keep) - share[key])
         out.extend(keep[: share[key]])
         if unscored or over:
             first = g[0]
@@ -663,6 +668,10 @@ def scenario_view(
         (view.theme_rows if kind == "theme" else view.metric_rows).append(row)
     # A card's themes without their inputs are "not assessed" in every area: named once,
     # not listed (12 themes × 518 buurten listed them first and cut the assessed ones off).
+    # every area of the comparison: it leaves out the rows of areas without any value
+    every_area = {str(a) for a in names} | {
+        str(r.get("area_id")) for r in rows if r.get("area_id") != "overall"
+    }
     view.theme_rows, unassessed = listed_rows(
         view.theme_rows,
         lambda r: r["theme"],
@@ -671,6 +680,7 @@ def scenario_view(
             or any(c.get("score") is not None for c in r["variants"])
         ),
         MAX_ROWS,
+        every_area,
     )
     view.themes_not_assessed = [tlabel(str(t)) for t in unassessed]
     for i, r in enumerate(view.theme_rows):
@@ -684,6 +694,7 @@ def scenario_view(
             or any(c.get("value") is not None for c in r["variants"])
         ),
         MAX_ROWS,
+        every_area,
     )
     view.metrics_without_values = [f"{i}.{m}" if i else m for _, i, m in valueless]
 

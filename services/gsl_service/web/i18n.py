@@ -303,28 +303,36 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "per_metric": {"nl": "Per maat", "en": "Per metric"},
     "themes_not_assessed": {
-        "nl": "In geen gebied en geen scenario beoordeeld",
+        "nl": "In geen gebied of scenario beoordeeld",
         "en": "Not assessed in any area or scenario",
     },
     "metrics_without_values": {
-        "nl": "In geen gebied en geen scenario een waarde",
+        "nl": "Zonder waarde in enig gebied of scenario",
         "en": "Without a value in any area or scenario",
     },
-    "areas_unscored": {
-        "nl": "gebieden zonder waarde in enig scenario niet getoond",
-        "en": "areas without a value in any scenario not listed",
+    "areas_not_assessed": {
+        "nl": "{n} gebieden niet getoond: in geen scenario beoordeeld",
+        "en": "{n} areas not listed: not assessed in any scenario",
     },
-    "areas_unscored_one": {
-        "nl": "gebied zonder waarde in enig scenario niet getoond",
-        "en": "area without a value in any scenario not listed",
+    "areas_not_assessed_one": {
+        "nl": "{n} gebied niet getoond: in geen scenario beoordeeld",
+        "en": "{n} area not listed: not assessed in any scenario",
+    },
+    "areas_without_value": {
+        "nl": "{n} gebieden niet getoond: in geen scenario een waarde",
+        "en": "{n} areas not listed: no value in any scenario",
+    },
+    "areas_without_value_one": {
+        "nl": "{n} gebied niet getoond: in geen scenario een waarde",
+        "en": "{n} area not listed: no value in any scenario",
     },
     "areas_more": {
-        "nl": "gebieden meer in de CSV-download",
-        "en": "more areas in the CSV download",
+        "nl": "nog {n} gebieden in de CSV-download",
+        "en": "{n} more areas in the CSV download",
     },
     "areas_more_one": {
-        "nl": "gebied meer in de CSV-download",
-        "en": "more area in the CSV download",
+        "nl": "nog {n} gebied in de CSV-download",
+        "en": "{n} more area in the CSV download",
     },
     "baseline": {"nl": "Basis", "en": "Baseline"},
     "delta": {"nl": "Verschil", "en": "Delta"},
