@@ -354,6 +354,16 @@ def overall_row(document: Any, label: str) -> ScoreRow | None:
     if card is None:
         return None
     scores = card.get("scores") or {}
+    summary = summary_of(document)
+
+    def value(m: str, s: Any) -> Any:
+        # the metric as the summary gives it (rounded to its digits), so the row and the
+        # summary read alike; the scorecard's own value is unrounded
+        shown = summary.get(m)
+        if _score(shown) is not None:
+            return shown
+        return s.get("value") if isinstance(s, Mapping) else None
+
     return ScoreRow(
         label=label,
         area_type=None if card.get("area_type") is None else str(card["area_type"]),
@@ -362,9 +372,7 @@ def overall_row(document: Any, label: str) -> ScoreRow | None:
             str(m): _score(s.get("score")) if isinstance(s, Mapping) else None
             for m, s in scores.items()
         },
-        values={
-            str(m): s.get("value") if isinstance(s, Mapping) else None for m, s in scores.items()
-        },
+        values={str(m): value(str(m), s) for m, s in scores.items()},
     )
 
 

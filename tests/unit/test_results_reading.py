@@ -128,3 +128,22 @@ def test_negotiation_prefers_f_then_accept() -> None:
     assert negotiate("gpkg", "text/csv", ["geojson", "csv", "gpkg"]) == "gpkg"
     assert negotiate(None, "application/geopackage+sqlite3", ["geojson", "gpkg"]) == "gpkg"
     assert negotiate(None, "text/html,*/*;q=0.8", ["json"]) is None
+
+
+def test_the_overall_row_shows_the_metric_as_the_summary_gives_it() -> None:
+    # water on the Amsterdam kit: storage ratio 0.001479… (4 digits: 0.0015); the row read
+    # "0.001" beside the summary's "0.002" (both three decimals of different numbers)
+    doc = {
+        "summary": {
+            "storage_ratio": 0.0015,
+            "scorecard": {
+                "score": 1.01,
+                "scores": {"storage_ratio": {"value": 0.001479308980408039, "score": 1.01}},
+            },
+        }
+    }
+    row = overall_row(doc, "Overall")
+    assert row is not None and row.values == {"storage_ratio": 0.0015}
+    # a metric the summary does not give keeps the scorecard's own value
+    doc["summary"].pop("storage_ratio")
+    assert overall_row(doc, "Overall").values == {"storage_ratio": 0.001479308980408039}  # type: ignore[union-attr]

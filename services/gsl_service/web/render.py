@@ -33,6 +33,8 @@ def format_number(value: Any, lang: str, unit: str | None = None) -> str:
     ('2,67', '12345.68 m²')
     >>> format_number(None, "en"), format_number(True, "nl"), format_number("abc", "en")
     ('–', 'ja', 'abc')
+    >>> format_number(0.0015, "en", "ratio"), format_number(0.001479, "nl"), format_number(0.5, "en")
+    ('0.0015', '0,00148', '0.5')
     """
     if value is None:
         return "–"
@@ -50,7 +52,11 @@ def format_number(value: Any, lang: str, unit: str | None = None) -> str:
     if isinstance(value, int) or (float(value).is_integer() and abs(value) >= 100):
         text = f"{round(value)}"
     else:
-        digits = 2 if abs(value) >= 1 else 3
+        # below 1: three significant digits (a storage ratio of 0.0015 read "0.002" beside
+        # its scorecard's "0.001"), as the map's legend does (job.js)
+        digits = (
+            2 if abs(value) >= 1 or value == 0 else min(12, 2 - math.floor(math.log10(abs(value))))
+        )
         text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
         if text in ("-0", ""):
             text = "0"
