@@ -19,6 +19,7 @@ below 6 (the minimum). Themes stand side by side: there is no total that sums he
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -235,11 +236,24 @@ def theme_table(
                 per_area[k] = [np.nan if v is None else v for v in scores]
         for e, part in zip(entries, tparts, strict=True):
             if e["status"] == "assessed" and e["score"] is None:
-                # ran, but gave no score for this theme: name the inputs it went without
+                # ran, but gave no score for this theme: say why in its own words (its
+                # "no …" warnings) and name the inputs it went without that those name —
+                # not every optional input (odour named built_up_area and
+                # concentration_areas, whose absence changes no score, when its exposure
+                # layers held no odour value); without such a warning, every one
                 e["status"] = "not assessed"
-                e["missing"] = [
-                    gi.name for gi in part.indicator.inputs if gi.name not in part.layers
-                ]
+                absent = [gi.name for gi in part.indicator.inputs if gi.name not in part.layers]
+                why = list(
+                    dict.fromkeys(
+                        str(w["message"])
+                        for w in part.warnings
+                        if str(w.get("code") or "").startswith("no-") and w.get("message")
+                    )
+                )
+                named = [n for n in absent if any(re.search(rf"\b{n}\b", m) for m in why)]
+                e["missing"] = named if why else absent
+                if why and "reason" not in e:
+                    e["reason"] = "; ".join(why)
         assessed = [e for e in entries if e["status"] == "assessed"]
         missing = sorted({m for e in entries for m in e["missing"]})
         t_score = _min_score([e["score"] for e in assessed])
@@ -561,7 +575,7 @@ def _declare() -> tuple[Indicator, ...]:
     return (
         Indicator(
             id="scoreboard",
-            version="1.0.0",
+            version="1.0.1",
             title={"nl": "Scorebord (menukaart)", "en": "Scoreboard (menu card)"},
             description={
                 "nl": "Een menukaart op één ontwerp: scores 1–10 per gebied en thema, naast "
