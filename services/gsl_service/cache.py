@@ -512,10 +512,10 @@ class RedisCache(ResultCache):
 
     def _renew(self, lock: str, token: str, done: threading.Event) -> None:
         """Renew our lock's lease every third of it until ``done`` (not if it is no longer ours)."""
-        from gsl_service.redis_client import REDIS_DOWN
+        import redis
 
         while not done.wait(self.lock_ttl_ms / 3000):
-            with contextlib.suppress(*REDIS_DOWN):  # away: the lease runs out, as it would
+            try:
                 self.r.eval(
                     "if redis.call('GET', KEYS[1]) == ARGV[1] then "
                     "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
@@ -524,6 +524,8 @@ class RedisCache(ResultCache):
                     token,
                     self.lock_ttl_ms,
                 )
+            except redis.RedisError as err:  # away, read-only, out of memory: try again
+                log.warning("renewing the lock %s failed: %s", lock, err)
 
     def _leader(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
         computed = False

@@ -190,3 +190,16 @@ def test_scenario_page_counts_the_areas_it_does_not_list(client: Any) -> None:
     assert 'data-theme="green" data-area="n3"' not in en
     assert '<tr class="more" data-theme="green">' in en
     assert 'data-metric="canopy_share" data-area="n3"' in en
+    # every row of the per-metric table spans its columns: metric, area, baseline and
+    # two per variant — its "more" rows too (they were one cell short)
+    table = re.search(r'<details id="scenario-metrics">.*?</table>', en, re.S)
+    assert table
+    width = len(
+        re.findall(r"<th[ >]", re.search(r"<thead>.*?</thead>", table.group(0), re.S).group(0))
+    )
+    body = re.search(r"<tbody>(.*?)</tbody>", table.group(0), re.S).group(1)
+    rows = body.split("</tr>")[:-1]
+    assert any('class="more"' in row for row in rows)
+    for row in rows:
+        spans = [int(c) for c in re.findall(r'colspan="(\d+)"', row)]
+        assert len(re.findall(r"<t[dh][ >]", row)) - len(spans) + sum(spans) == width, row[:200]

@@ -80,6 +80,12 @@ CASES = [
         "health",
         "costs: ['baseline'] are not variants",
     ),
+    (
+        "scenario-compare",
+        {**_example("scenario-compare"), "health": {"costs": {"meer-speelruimte": [{"x": 1}]}}},
+        "health",
+        "costs of 'meer-speelruimte': ",
+    ),
     ("sensitivity", _sensitivity(max_runs=2), "steps", "more than max_runs = 2"),
     (
         "sensitivity",

@@ -288,6 +288,7 @@ def test_a_composite_key_carries_its_members_versions(monkeypatch) -> None:
     reg = registry()
     board, water = reg.get("scoreboard"), reg.get("water")
     before, sens = run.key_version(board), run.key_version(reg.get("sensitivity"))
+    scenario = run.key_version(reg.get("scenario-compare"))
     assert run.key_version(water) == water.version
     bumped = spec_module.Registry(
         [replace(i, version="9.9.9") if i.id == "water" else i for i in reg]
@@ -296,3 +297,10 @@ def test_a_composite_key_carries_its_members_versions(monkeypatch) -> None:
     assert run.key_version(board) != before
     assert run.key_version(reg.get("sensitivity")) != sens
     assert run.key_version(water) == water.version
+    # a sensitivity analysis may run a scoreboard: a new scoreboard is a new key too
+    board_bumped = spec_module.Registry(
+        [replace(i, version="9.9.9") if i.id == "scoreboard" else i for i in reg]
+    )
+    monkeypatch.setattr(spec_module, "registry", lambda: board_bumped)
+    assert run.key_version(reg.get("sensitivity")) != sens
+    assert run.key_version(reg.get("scenario-compare")) != scenario

@@ -56,6 +56,9 @@ def _document(*, empty_rows: bool = False) -> dict[str, Any]:
                 )
                 if scored or empty_rows or area == "overall":
                     rows.append(_row(scenario, theme, area, score if scored else None))
+        # parking pressure: one overall value, no row per area (its zones are not these)
+        pressure = _row(scenario, "mobility", "overall", 0.8)
+        rows.append({**pressure, "indicator": "parking-pressure", "metric": "pressure"})
     return {"comparison": rows, "themes": [], "area_names": {a: f"Buurt {a}" for a in AREAS}}
 
 
@@ -79,6 +82,10 @@ def test_each_assessed_theme_gets_its_rows_and_says_what_it_left_out(empty_rows:
     assert (green[-1]["unscored"], green[-1]["over"]) == (0, 701 - (MAX_ROWS - 3))
     # the theme's name spans its rows, the "more" row included
     assert noise[0]["span"] == 4 and green[0]["span"] == len(green)
+    # a metric given overall only (parking pressure per zone, not per area) misses no area
+    metric_more = [r for r in view.metric_rows if r.get("more") and r["metric"] == "pressure"]
+    assert metric_more == []
+    assert [r["area"] for r in view.metric_rows if r["metric"] == "pressure"] == ["overall"]
     # the chart of overall deltas has both assessed themes
     assert view.deltas["themes"] == ["noise", "green"]
     assert [d["data"] for d in view.deltas["datasets"]] == [[2.0, 2.0]]

@@ -63,7 +63,8 @@ def key_version(indicator: Indicator) -> str:
 
     The indicator's own; for one that runs other indicators
     (:attr:`~gsl_indicators.core.spec.Indicator.runs_others`) with a digest of every
-    other indicator's id and version after it, so a new version of a member (a fix in
+    other indicator's id and version after it — the other composites' too (a
+    sensitivity analysis may run a scoreboard) — so a new version of a member (a fix in
     ``water``) never serves a scoreboard computed with the old one.
 
     Examples
@@ -78,7 +79,7 @@ def key_version(indicator: Indicator) -> str:
         return indicator.version
     from gsl_indicators.core.spec import registry
 
-    members = sorted((i.id, i.version) for i in registry() if not i.runs_others)
+    members = sorted((i.id, i.version) for i in registry() if i.id != indicator.id)
     return f"{indicator.version}+{digest(members)[:16]}"
 
 

@@ -978,6 +978,14 @@ def _health_parameters(raw: Any, variants: Sequence[str]) -> Any:
             "health",
             f"costs: {unknown} are not variants (costs go with a variant: {list(variants)})",
         )
+    from gsl_indicators.core.spec import registry
+
+    mkba = registry().get("mkba")
+    for name, costs in hp.costs.items():  # each variant's costs as mkba effects
+        try:
+            mkba.validate_parameters({"effects": list(costs)})
+        except InputError as err:
+            raise InputError("health", f"costs of {name!r}: {err.reason}") from None
     return hp
 
 

@@ -473,7 +473,12 @@ def listed_rows(
     for key, g in live.items():
         keep = keeps[key]
         listed = {r.get("area") for r in keep if not r["overall"]}
-        unscored = len(set(areas) - listed) if areas is not None else len(g) - len(keep)
+        if not any(not r["overall"] for r in g):
+            unscored = 0  # a metric given overall only (parking per zone): no area to miss
+        elif areas is not None:
+            unscored = len(set(areas) - listed)
+        else:
+            unscored = len(g) - len(keep)
         over = max(0, len(keep) - share[key])
         out.extend(keep[: share[key]])
         if unscored or over:

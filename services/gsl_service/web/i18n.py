@@ -307,7 +307,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Not assessed in any area or scenario",
     },
     "metrics_without_values": {
-        "nl": "Zonder waarde in enig gebied of scenario",
+        "nl": "In geen enkel gebied of scenario een waarde",
         "en": "Without a value in any area or scenario",
     },
     "areas_not_assessed": {
