@@ -45,6 +45,12 @@ CASES = [
     ("scoreboard", {**_example("scoreboard"), "card": "nope"}, "card", "unknown menu card 'nope'"),
     ("scoreboard", {**_example("scoreboard"), "area_type": "moon"}, "area_type", "moon"),
     (
+        "scoreboard",
+        {k: v for k, v in _example("scoreboard").items() if k != "neighbourhoods"},
+        "neighbourhoods",
+        "scores per neighbourhoods",
+    ),
+    (
         "scenario-compare",
         {**_example("scenario-compare"), "variants": {"A": {"parkz": FC}}},
         "variants",

@@ -50,7 +50,7 @@ def prepare(
     params = indicator.validate_parameters(inputs)
     indicator.check_geo_inputs(inputs)
     if check and indicator.check is not None:
-        indicator.check(params)
+        indicator.check(params, inputs)
     if indicator.has_uncertainty and params.get("uncertainty") is not None:
         from gsl_indicators.core.uncertainty import parse_spec
 

@@ -568,8 +568,10 @@ class Indicator:
         read from their own files: inputs that only parts running in tiles read, and that
         their indicators' :attr:`Tiling.files` name (:func:`~gsl_indicators.core.run.deferred_inputs`).
     check : callable, optional
-        Checks of the validated parameters that their schemas cannot make (a composite's
-        menu card, its variants, a nested request), run whenever a request is prepared
+        ``(parameters, inputs)``: checks of the validated parameters (and of which geo
+        inputs the request gives) that their schemas cannot make (a composite's menu
+        card and the area layer it scores, its variants, a nested request), run whenever
+        a request is prepared
         (:func:`~gsl_indicators.core.run.prepare`) — before a job is made, so a request
         that cannot run is answered 400 rather than accepted and failed. Raises
         :class:`InputError`.
@@ -604,7 +606,7 @@ class Indicator:
     uncertainty: bool = True
     tiling: Tiling | None = None
     part_files: Callable[[Mapping[str, Any], frozenset[str]], tuple[str, ...]] | None = None
-    check: Callable[[Mapping[str, Any]], None] | None = None
+    check: Callable[[Mapping[str, Any], Mapping[str, Any]], None] | None = None
     runs_others: bool = False
 
     def __post_init__(self) -> None:

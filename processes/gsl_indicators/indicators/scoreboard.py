@@ -393,8 +393,11 @@ def _checked_area_type(params: Mapping[str, Any]) -> Any:
     return area_type
 
 
-def check_board(params: Mapping[str, Any]) -> None:
+def check_board(params: Mapping[str, Any], inputs: Mapping[str, Any] | None = None) -> None:
     """Refuse an unknown or invalid menu card or area type when the request comes in.
+
+    With the request's ``inputs``: also a request without the layer the card scores per
+    (its ``areas``, the neighbourhoods by default).
 
     Examples
     --------
@@ -404,8 +407,12 @@ def check_board(params: Mapping[str, Any]) -> None:
     ...
     gsl_indicators.core.spec.InputError: input 'card': unknown menu card 'nope'; known: [...]
     """
-    resolve_card(params["card"])
+    card = resolve_card(params["card"])
     _checked_area_type(params)
+    if inputs is not None and inputs.get(card.areas) is None:
+        raise InputError(
+            card.areas, f"required input is missing: card '{card.id}' scores per {card.areas}"
+        )
 
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
@@ -675,7 +682,7 @@ def _variant_collections(
     return out
 
 
-def check_scenarios(params: Mapping[str, Any]) -> None:
+def check_scenarios(params: Mapping[str, Any], inputs: Mapping[str, Any] | None = None) -> None:
     """Refuse a request whose card, area type or variants cannot run, when it comes in.
 
     The variants' layers are checked by name and shape here; their geometries when the
@@ -691,7 +698,7 @@ def check_scenarios(params: Mapping[str, Any]) -> None:
     ...
     gsl_indicators.core.spec.InputError: input 'variants': variants.A.parkz: not an input; known: [...]
     """
-    check_board(params)
+    check_board(params, inputs)
     variants = _checked_variants(params)
     if params.get("health") is not None:
         _health_parameters(params["health"], list(variants))

@@ -404,7 +404,7 @@ def baseline_parameters(target: Indicator, raw: Mapping[str, Any]) -> dict[str, 
         params = target.validate_parameters(raw)
         target.check_geo_inputs(raw)
         if target.check is not None:  # a scoreboard's card, a comparison's variants
-            target.check(params)
+            target.check(params, raw)
     except InputError as err:
         raise _nested_error(err) from None
     return params
@@ -547,7 +547,7 @@ def compute(layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Contex
     return compute_one_at_a_time(params, ctx)
 
 
-def check_request(params: Mapping[str, Any]) -> None:
+def check_request(params: Mapping[str, Any], inputs: Mapping[str, Any] | None = None) -> None:
     """Refuse an analysis that cannot run when the request comes in, not in its job.
 
     The target process, its inputs (inline, its parameters, its required layers), the
