@@ -107,6 +107,12 @@ class Prepared:
     fetched: list[str] = field(default_factory=list)
 
 
+def _parameter_by_reference(indicator: Indicator, inputs: Mapping[str, Any]) -> bool:
+    """Return whether one of ``indicator``'s parameters is given by href (a card)."""
+    names = {p.name for p in indicator.parameters}
+    return has_href({k: v for k, v in inputs.items() if k in names})
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -264,8 +270,7 @@ class Engine:
         if not isinstance(inputs, Mapping):
             return  # prepare names it
         plain = unwrap_values(inputs)
-        names = {p.name for p in ind.parameters}
-        if has_href({k: v for k, v in plain.items() if k in names}):
+        if _parameter_by_reference(ind, plain):
             return
         try:
             run.prepare(ind, plain)
@@ -277,12 +282,10 @@ class Engine:
         ind = self.indicator(process_id)
         if not isinstance(inputs, Mapping):
             raise InvalidInput("'inputs' must be an object", input_name="inputs")
-        names = {p.name for p in ind.parameters}
         # the indicator's own check waits for a parameter given by href (a card), not
         # for the layers: a bad inline card is refused before any layer is fetched
-        later = has_href({k: v for k, v in inputs.items() if k in names})
         try:
-            params = run.prepare(ind, inputs, check=not later)
+            params = run.prepare(ind, inputs, check=not _parameter_by_reference(ind, inputs))
         except InputError as err:
             raise InvalidInput(str(err), input_name=err.input_name) from None
         resolved: dict[str, Any] = dict(inputs)
@@ -296,6 +299,7 @@ class Engine:
                     raise InvalidInput(str(err), input_name=err.input_name) from None
         # -0.0 is 0.0: the same key, and the same provenance whichever was computed
         params = positive_zero(params)
+        names = {p.name for p in ind.parameters}
         resolved = {k: positive_zero(v) if k in names else v for k, v in resolved.items()}
         try:
             digests = run.input_digests(ind, resolved)

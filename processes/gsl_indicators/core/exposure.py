@@ -428,26 +428,39 @@ def sample_points(
     order = np.argsort(pairs["i"].astype(np.int64) * len(point_xy) + rank[pairs["j"]])
     hi, d = pairs["i"][order].astype(np.intp), pairs["v"][order]
     v = values[pairs["j"][order]]
-    low = np.full(n, np.inf)
-    np.minimum.at(low, hi, v)
-    excess = v - low[hi]  # ≥ 0: the mean is the lowest value plus a weighted excess
-    zero = d <= 1e-9
+    far = d > 1e-9
+    mean, has = _group_mean(hi[far], v[far], d[far] ** -power, n)
+    out[has] = mean[has]
     # Homes with a receptor at distance 0 take (the mean of) those receptors.
-    zcount = np.bincount(hi[zero], minlength=n)
-    nz = ~zero
-    w = np.zeros_like(d)
-    w[nz] = d[nz] ** -power
-    wsum = np.bincount(hi, weights=w, minlength=n)
-    wv = np.bincount(hi, weights=w * excess, minlength=n)
-    has_w = wsum > 0
-    out[has_w] = low[has_w] + wv[has_w] / wsum[has_w]
-    has_z = zcount > 0
-    # at distance 0 only those receptors count: their own lowest value and excess
-    zlow = np.full(n, np.inf)
-    np.minimum.at(zlow, hi[zero], v[zero])
-    zsum = np.bincount(hi[zero], weights=v[zero] - zlow[hi[zero]], minlength=n)
-    out[has_z] = zlow[has_z] + zsum[has_z] / zcount[has_z]
+    zero = ~far
+    mean, has = _group_mean(hi[zero], v[zero], np.ones(int(zero.sum())), n)
+    out[has] = mean[has]
     return out
+
+
+def _group_mean(
+    group: np.ndarray, values: np.ndarray, weights: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the weighted mean of ``values`` per group (of ``n``), and which groups have one.
+
+    Taken as the group's lowest value plus the weighted mean of the excess over it, so
+    values that are all equal give exactly that value (not one unit in the last place
+    above or below it).
+
+    Examples
+    --------
+    >>> m, has = _group_mean(np.array([0, 0, 2]), np.array([0.1, 0.1, 5.0]),
+    ...                      np.array([1.0, 3.0, 1.0]), 3)
+    >>> m[has].tolist(), has.tolist()
+    ([0.1, 5.0], [True, False, True])
+    """
+    low = np.full(n, np.inf)
+    np.minimum.at(low, group, values)
+    wsum = np.bincount(group, weights=weights, minlength=n)
+    excess = np.bincount(group, weights=weights * (values - low[group]), minlength=n)
+    has = wsum > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return low + excess / wsum, has
 
 
 def _nearest_first(tree: cKDTree, xy: np.ndarray, radius_m: float) -> np.ndarray:

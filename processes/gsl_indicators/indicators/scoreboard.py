@@ -663,7 +663,7 @@ def verdict(delta: float | None, direction: str | None) -> str | None:
 
 
 def _variant_collections(
-    spec_by_name: Mapping[str, GeoInput], name: str, variant: Any
+    name: str, variant: Any
 ) -> list[tuple[str, GeoInput, bool, Mapping[str, Any]]]:
     """Return a variant's layers as ``(where, input, add, FeatureCollection)``, checked."""
     if not isinstance(variant, Mapping) or not variant:
@@ -671,9 +671,9 @@ def _variant_collections(
     out = []
     for layer_name, value in variant.items():
         where = f"variants.{name}.{layer_name}"
-        gi = spec_by_name.get(layer_name.removeprefix("+"))
+        gi = _SCENARIO_SPECS.get(layer_name.removeprefix("+"))
         if gi is None:
-            raise InputError("variants", f"{where}: not an input; known: {sorted(spec_by_name)}")
+            raise InputError("variants", f"{where}: not an input; known: {sorted(_SCENARIO_SPECS)}")
         add = isinstance(value, Mapping) and set(value) == {"add"}
         fc = value["add"] if add else value
         if not isinstance(fc, Mapping) or fc.get("type") != "FeatureCollection":
@@ -710,21 +710,18 @@ def _checked_variants(params: Mapping[str, Any]) -> Mapping[str, Any]:
         raise InputError("variants", "give at least one named variant")
     if baseline in variants:
         raise InputError("variants", f"a variant may not be called {baseline!r} (the baseline)")
-    specs = {gi.name: gi for gi in SCENARIO_INPUTS}
     for name, variant in variants.items():
-        _variant_collections(specs, name, variant)
+        _variant_collections(name, variant)
     return variants
 
 
-def _variant_layers(
-    base: Mapping[str, Layer], spec_by_name: Mapping[str, GeoInput], name: str, variant: Any
-) -> dict[str, Layer]:
+def _variant_layers(base: Mapping[str, Layer], name: str, variant: Any) -> dict[str, Layer]:
     """Return the baseline layers with a variant's layers replaced or added to."""
     from gsl_indicators.core.geo import detect_crs, parse_layer
 
     layers = dict(base)
     target = next(iter(base.values())).crs if base else "EPSG:28992"
-    for where, gi, add, fc in _variant_collections(spec_by_name, name, variant):
+    for where, gi, add, fc in _variant_collections(name, variant):
         if add and gi.name in base:
             fc = {**fc, "features": [*base[gi.name].features, *(fc.get("features") or [])]}
             fc.setdefault("crs", _crs_member_of(base[gi.name]))
@@ -918,11 +915,10 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
     card = resolve_card(params["card"])
     baseline = params["baseline_name"]
     variants = _checked_variants(params)
-    specs = {gi.name: gi for gi in SCENARIO_INPUTS}
     area_type = _checked_area_type(params)
     scenario_layers = {baseline: dict(layers)}
     for name, variant in variants.items():
-        scenario_layers[name] = _variant_layers(layers, specs, name, variant)
+        scenario_layers[name] = _variant_layers(layers, name, variant)
     base = _digests(layers, ctx.input_digests)
     scenarios: dict[str, list[tuple[str, Part]]] = {}
     for name, lyr in scenario_layers.items():
@@ -1049,6 +1045,7 @@ def health_money(
 
 
 SCENARIO_INPUTS = INDICATORS[0].inputs
+_SCENARIO_SPECS = {gi.name: gi for gi in SCENARIO_INPUTS}
 HEALTH_SCHEMA = HealthParameters.model_json_schema()
 
 

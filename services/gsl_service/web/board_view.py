@@ -433,14 +433,14 @@ def listed_rows(
 
     Rows are grouped (by theme, or by metric) in the order their groups first appear,
     each group's overall row first. A group with nothing to show in any row is left out
-    and returned; of the others, the rows with nothing to show (an area not assessed in
-    any scenario; counted against ``areas``, every area of the comparison, when given —
-    a comparison leaves such areas' rows out itself) are left out, and the groups share
-    ``limit`` evenly (what a small group
-    does not need goes to the others, each keeps at least its overall row and one more),
-    so that one theme's many areas do not push the next themes off the page. A group
-    that left rows out ends in a row ``{"more": True, "group": key, "unscored": n, "over":
-    m}`` (with the group's ``theme``, ``theme_label``, ``indicator`` and ``metric``).
+    and returned. Of the others, the rows with nothing to show (an area not assessed in
+    any scenario) are left out and counted — against ``areas``, every area of the
+    comparison, when given, since a comparison leaves such areas' rows out itself. The
+    groups share ``limit`` evenly (what a small group does not need goes to the others;
+    each keeps at least its overall row and one more), so that one theme's many areas
+    do not push the next themes off the page. A group that left rows out ends in a row
+    ``{"more": True, "group": key, "unscored": n, "over": m}`` (with the group's
+    ``theme``, ``theme_label``, ``indicator`` and ``metric``).
 
     Examples
     --------
@@ -672,8 +672,9 @@ def scenario_view(
         }
         (view.theme_rows if kind == "theme" else view.metric_rows).append(row)
     # A card's themes without their inputs are "not assessed" in every area: named once,
-    # not listed (12 themes × 518 buurten listed them first and cut the assessed ones off).
-    # every area of the comparison: it leaves out the rows of areas without any value
+    # not listed (12 themes × 518 buurten listed them first and cut the assessed ones
+    # off). The areas left unlisted are counted against every area of the comparison,
+    # which leaves out the rows of areas without any value.
     every_area = {str(a) for a in names} | {
         str(r.get("area_id")) for r in rows if r.get("area_id") != "overall"
     }
