@@ -82,6 +82,9 @@ def layer_digest(layer: Layer) -> str:
 def part_key(indicator: Indicator, params: Mapping[str, Any], digests: Mapping[str, str]) -> str:
     """Return the key of one indicator's part: id, version, parameters, input digests.
 
+    The version is its cache key's (:func:`~gsl_indicators.core.run.key_version`): with
+    the versions of the indicators it uses.
+
     Examples
     --------
     >>> from gsl_indicators.core.spec import registry
@@ -91,10 +94,12 @@ def part_key(indicator: Indicator, params: Mapping[str, Any], digests: Mapping[s
     >>> part_key(ind, {"a": 1}, {"n": "d"}) != part_key(ind, {"a": 1}, {"n": "e"})
     True
     """
+    from gsl_indicators.core.run import key_version
+
     return digest(
         {
             "part": indicator.id,
-            "version": indicator.version,
+            "version": key_version(indicator),
             "parameters": dict(params),
             "inputs": dict(digests),
         }

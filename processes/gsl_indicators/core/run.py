@@ -61,11 +61,16 @@ def prepare(
 def key_version(indicator: Indicator) -> str:
     """Return the version a result's cache key is made with.
 
-    The indicator's own; for one that runs other indicators
-    (:attr:`~gsl_indicators.core.spec.Indicator.runs_others`) with a digest of every
-    other indicator's id and version after it — the other composites' too (a
-    sensitivity analysis may run a scoreboard) — so a new version of a member (a fix in
-    ``water``) never serves a scoreboard computed with the old one.
+    The indicator's own; for one that runs other indicators' code, with a digest of
+    their ids and versions after it:
+
+    - one that runs other indicators
+      (:attr:`~gsl_indicators.core.spec.Indicator.runs_others`): every other indicator,
+      the other composites too (a sensitivity analysis may run a scoreboard), so a new
+      version of a member (a fix in ``water``) never serves a scoreboard computed with
+      the old one;
+    - one that :attr:`~gsl_indicators.core.spec.Indicator.uses` another's kernel
+      (soil uses water's overlay): those, and what they use in turn.
 
     Examples
     --------
@@ -74,13 +79,34 @@ def key_version(indicator: Indicator) -> str:
     True
     >>> key_version(registry().get("scoreboard")).startswith(registry().get("scoreboard").version + "+")
     True
+    >>> soil = registry().get("soil")
+    >>> key_version(soil) == soil.version + "+" + digest([["water", registry().get("water").version]])[:16]
+    True
     """
-    if not indicator.runs_others:
-        return indicator.version
     from gsl_indicators.core.spec import registry
 
-    members = sorted((i.id, i.version) for i in registry() if i.id != indicator.id)
+    if indicator.runs_others:
+        members = sorted((i.id, i.version) for i in registry() if i.id != indicator.id)
+    elif indicator.uses:
+        members = sorted((i.id, i.version) for i in _used(indicator))
+    else:
+        return indicator.version
     return f"{indicator.version}+{digest(members)[:16]}"
+
+
+def _used(indicator: Indicator) -> list[Indicator]:
+    """Return the indicators ``indicator`` uses, directly or through another, once each."""
+    from gsl_indicators.core.spec import find_indicator
+
+    seen: dict[str, Indicator] = {}
+    todo = list(indicator.uses)
+    while todo:
+        uid = todo.pop()
+        if uid in seen or uid == indicator.id:
+            continue
+        seen[uid] = used = find_indicator(uid)
+        todo.extend(used.uses)
+    return list(seen.values())
 
 
 def key_parameters(

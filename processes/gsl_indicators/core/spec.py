@@ -579,6 +579,12 @@ class Indicator:
         Whether it runs other indicators' kernels (a scoreboard, a scenario comparison,
         a sensitivity analysis): its cache key then carries their versions too
         (:func:`~gsl_indicators.core.run.key_version`).
+    uses : tuple of str
+        The ids of the indicators whose code its kernel runs (soil runs water's overlay,
+        housing capacity runs parking pressure's): every module of theirs it imports.
+        Its cache and part keys carry their versions, so a fix released as a new
+        version of ``water`` is never served from a soil result computed before it. A
+        test keeps the list equal to the imports.
     """
 
     id: str
@@ -608,6 +614,7 @@ class Indicator:
     part_files: Callable[[Mapping[str, Any], frozenset[str]], tuple[str, ...]] | None = None
     check: Callable[[Mapping[str, Any], Mapping[str, Any]], None] | None = None
     runs_others: bool = False
+    uses: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.scores or any(m.scored for m in self.metrics)) and not any(
@@ -920,6 +927,7 @@ class Indicator:
             "metrics": [m.declaration() for m in self.metrics],
             "features": self.features,
             "areas": self.areas,
+            "uses": list(self.uses),
             "tiling": self.tiling.description()
             if self.tiling is not None
             else {"tileable": False, "runs_whole": "no reach declared"},

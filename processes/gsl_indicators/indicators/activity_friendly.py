@@ -900,6 +900,7 @@ INDICATORS = (
     Indicator(
         id="activity-friendly",
         version="1.0.0",
+        uses=("proximity-facilities",),
         title={"nl": "Beweegvriendelijke omgeving", "en": "Activity-friendly environment"},
         description={
             "nl": "Beweegvriendelijkheid per buurt: kruispuntdichtheid van het looppadennet, "

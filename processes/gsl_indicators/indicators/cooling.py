@@ -303,6 +303,7 @@ INDICATORS = (
     Indicator(
         id="cool-place-distance",
         version="2.1.0",
+        uses=("proximity-facilities",),
         title={"nl": "Afstand tot koelte", "en": "Distance to a cool place"},
         description={
             "nl": "Aandeel woningen met een koele plek (≥ 200 m², PET ≤ 35 °C) binnen 300 m lopen.",

@@ -340,6 +340,7 @@ INDICATORS = (
     Indicator(
         id="emf",
         version="1.0.0",
+        uses=("external-safety",),
         title={
             "nl": "Magneetvelden van hoogspanningslijnen",
             "en": "Magnetic fields of power lines",

@@ -591,6 +591,7 @@ INDICATORS = (
     Indicator(
         id="green-per-dwelling",
         version="2.1.1",
+        uses=("green-3-30-300",),
         title={"nl": "Openbaar groen per woning", "en": "Public green per dwelling"},
         description={
             "nl": "Openbaar groen binnen 500 m per woning, getoetst aan 75 m² per woning.",

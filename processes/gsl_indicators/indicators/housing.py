@@ -1685,6 +1685,7 @@ INDICATORS = (
     Indicator(
         id="housing-capacity",
         version="2.1.1",
+        uses=("green-per-dwelling", "parking-pressure", "proximity-facilities"),
         explicit_parameters=(
             "threshold",
             "norm_m2_per_dwelling",

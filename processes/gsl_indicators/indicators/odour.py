@@ -455,6 +455,7 @@ INDICATORS = (
     Indicator(
         id="odour",
         version="1.0.1",
+        uses=("mkba", "noise"),
         title={"nl": "Geur bij woningen", "en": "Odour at homes"},
         description={
             "nl": "Geurbelasting (ou_E/m³, P98) per woning van veehouderij en industrie; "

@@ -1536,6 +1536,7 @@ INDICATORS = (
     Indicator(
         id="parking-pressure",
         version="2.1.1",
+        uses=("urbanity-class",),
         title={"nl": "Parkeerdruk", "en": "Parking pressure"},
         description={
             "nl": "Parkeervraag (woningen × parkeernorm) gedeeld door het aanbod per zone, "

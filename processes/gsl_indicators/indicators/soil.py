@@ -665,6 +665,7 @@ INDICATORS = (
     Indicator(
         id="soil",
         version="3.0.1",
+        uses=("water",),
         title={
             "nl": "Bodem: verharding en verontreiniging",
             "en": "Soil: sealing and contamination",
