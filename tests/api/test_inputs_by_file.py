@@ -206,3 +206,89 @@ def test_a_bad_file_is_a_400_naming_the_input(client, files, ref, words) -> None
     r = _run(client, _inputs({**ref, "href": files + ref["href"]}))
     problem = assert_problem(r, 400, "invalid-parameter-value", *words)
     assert problem["input"] == "buildings"
+
+
+# -- a sensitivity analysis reads the layers given to it, by reference too -------------
+
+SENSITIVITY = {
+    "process": "green-3-30-300",
+    "parameters": ["park_distance_m", "min_park_area_m2"],
+    "steps": 3,
+}
+
+
+def _sensitivity(client, inputs: dict):
+    return client.post("/processes/sensitivity/execution", json={"inputs": inputs})
+
+
+def test_a_sensitivity_analysis_reads_its_layers_by_reference(client, files) -> None:
+    layers = _inputs(
+        {"href": files + "/homes.fgb", "type": "application/flatgeobuf"},
+        {"href": files + "/trees.fgb"},
+    )
+    r = _sensitivity(client, {**SENSITIVITY, "inputs": {}, **layers})
+    assert r.status_code == 200, r.text
+    got = values(r.json())
+    share = {
+        name: got["sensitivity"][name]["metrics"]["share_buildings_meeting_300"]
+        for name in SENSITIVITY["parameters"]
+    }
+    # by hand: the 1.44 ha park lies 30 m north of b0 and b1; b2 … b5 are 85.4, 182.5,
+    # 281.6 and 381.2 m from its corner (dx 80, 180, 280, 380; dy 30). Within 200, 350
+    # and 500 m: 4, 5 and 6 of 6 homes (the baseline 300 m: 5)
+    assert share["park_distance_m"]["values"] == pytest.approx([4 / 6, 5 / 6, 1.0])
+    assert share["park_distance_m"]["baseline"] == pytest.approx(5 / 6)
+    # the park counts from 5,000 and 12,500 m², not from 20,000 m² (it has 14,400)
+    assert share["min_park_area_m2"]["values"] == pytest.approx([5 / 6, 5 / 6, 0.0])
+    assert [row["parameter"] for row in got["tornado"]["share_buildings_meeting_300"]] == [
+        "min_park_area_m2",
+        "park_distance_m",
+    ]
+    prov = got["provenance"]
+    assert prov["inputs"]["buildings"]["features"] == 6
+    assert prov["inputs"]["trees"]["features"] == 9
+    assert prov["crs"] == "EPSG:28992"
+    # the same analysis with every layer inline in `inputs`
+    inline = _inputs({**_geojson(HOMES), "crs": RD_CRS})
+    want = values(_sensitivity(client, {**SENSITIVITY, "inputs": inline}).json())
+    assert got["sensitivity"] == want["sensitivity"]
+    assert got["tornado"] == want["tornado"]
+    assert got["baseline"] == want["baseline"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "name", "words"),
+    [
+        # a layer the target does not read is refused, never ignored
+        ({"addresses": "HOMES"}, "addresses", ("'green-3-30-300' does not read 'addresses'",)),
+        # given both ways
+        ({"inputs": {"parks": "PARK"}}, "parks", ("given twice", "inputs.parks")),
+        # a reference inside `inputs` names where it may go instead
+        (
+            {"inputs": {"parks": {"href": "/homes.fgb"}}, "parks": None},
+            "inputs",
+            ("not fetched inside `inputs`", "this process's input 'parks'"),
+        ),
+    ],
+)
+def test_a_sensitivity_analysis_refuses_layers_it_cannot_use(
+    client, files, extra, name, words
+) -> None:
+    layers = _inputs({"href": files + "/homes.fgb"})
+    body = {**SENSITIVITY, "inputs": {}, **layers}
+    for key, value in extra.items():
+        named = {"HOMES": layers["buildings"], "PARK": layers["parks"]}
+        body[key] = named.get(value, value) if isinstance(value, str) else value
+    body = {k: v for k, v in body.items() if v is not None}
+    for prefer in ({}, {"Prefer": "respond-async"}):
+        r = client.post("/processes/sensitivity/execution", json={"inputs": body}, headers=prefer)
+        assert assert_problem(r, 400, "invalid-parameter-value", *words)["input"] == name
+
+
+def test_a_sensitivity_analysis_names_the_layers_missing_either_way(client, files) -> None:
+    body = {**SENSITIVITY, "inputs": {}, "buildings": {"href": files + "/homes.fgb"}}
+    r = _sensitivity(client, body)
+    doc = assert_problem(
+        r, 400, "invalid-parameter-value", "neighbourhoods, parks", "inline in `inputs`"
+    )
+    assert doc["input"] == "neighbourhoods"

@@ -219,7 +219,7 @@ def test_green_share_meeting_3_never_falls_with_tree_distance(offsets: list[floa
         ({"parameters": ["radius_m"], "metrics": ["no_such_metric"]}, "metrics"),
         ({"steps": 21, "max_runs": 50}, "steps"),  # 1 + 5 × 21 = 106 runs
         ({"steps": 1}, "steps"),
-        ({"inputs": {}}, "inputs"),  # addresses missing
+        ({"inputs": {}}, "addresses"),  # missing: a layer of the analysis, either way
         ({"inputs": {**three_addresses(), "radius_m": -1}}, "inputs"),
         ({"inputs": {**three_addresses(), "bogus": 1}}, "inputs"),
         ({"inputs": {"addresses": {"href": "http://example.org/a.json"}}}, "inputs"),
@@ -262,3 +262,33 @@ def test_sweep_values_and_elasticity() -> None:
     assert elasticity([0.0, 1.0], [1.0, 2.0], 0.5, 1.5) == pytest.approx(1 / 3)
     # undefined at a zero baseline parameter
     assert elasticity([0.0, 1.0], [1.0, 2.0], 0.0, 1.5) is None
+
+
+def test_layers_given_to_the_analysis_are_read_as_the_target_reads_them() -> None:
+    # play_areas is read by activity-friendly (points too) and play-space (polygons
+    # only): given to the analysis, it is parsed for both; play-space drops the point
+    # as it would have parsing the layer itself, with the same warning
+    layers = {
+        "neighbourhoods": fc(feature(b(0, 0, 100, 100), "BU1")),  # 10,000 m²
+        "play_areas": fc(
+            feature(b(0, 0, 10, 10), "p1"),  # 100 m²
+            feature(b(50, 50, 70, 60), "p2"),  # 200 m²
+            feature(p(30, 30), "dot"),
+        ),
+    }
+    request = {"process": "play-space", "parameters": ["norm_share"], "steps": 3}
+    given = sens(**request, inputs={}, **layers)
+    inline = sens(**request, inputs=layers)
+    assert given["baseline"]["summary"]["play_share"] == 0.03  # 300 / 10,000
+    # the deficit against the norm: 0, 10 % and 20 % of 10,000 m² less the 300 m²
+    assert given["sensitivity"]["norm_share"]["metrics"]["play_deficit_m2"]["values"] == [
+        0.0,
+        700.0,
+        1700.0,
+    ]
+    assert given["sensitivity"] == inline["sensitivity"]
+    dropped = [w for w in given["data_quality"]["warnings"] if w["code"] == "features-dropped"]
+    assert dropped == [
+        w for w in inline["data_quality"]["warnings"] if w["code"] == "features-dropped"
+    ]
+    assert [(w["input"], w["count"]) for w in dropped] == [("play_areas", 1)]

@@ -79,17 +79,44 @@ def test_a_new_version_of_a_used_indicator_is_a_new_key(monkeypatch) -> None:
     )
     before = {i.id: run.key_version(i) for i in (soil, water, housing, noise)}
     parts_before = {i.id: part_key(i, {}, {}) for i in (soil, housing)}
-    assert before["water"] == water.version and before["noise"] == noise.version
     assert before["soil"].startswith(soil.version + "+")
 
     _bumped(monkeypatch, "water")
     assert run.key_version(soil) != before["soil"]
     assert part_key(soil, {}, {}) != parts_before["soil"]
     assert run.key_version(housing) == before["housing-capacity"]  # housing does not use water
-    assert run.key_version(noise) == noise.version
+    assert run.key_version(noise) == before["noise"]
+    assert run.key_version(spec_module.registry().get("water")) != before["water"]
 
     # housing uses green-per-dwelling, which uses the 3-30-300 kernel: used in turn
     _bumped(monkeypatch, "green-3-30-300")
     assert run.key_version(housing) != before["housing-capacity"]
     assert part_key(housing, {}, {}) != parts_before["housing-capacity"]
     assert run.key_version(soil) == before["soil"]
+
+
+def test_a_release_that_changes_the_catalog_is_a_new_key(monkeypatch, tmp_path) -> None:
+    # a norm profile, a card or a parking table is named in a request by its catalog
+    # name: "nl-default" with new bands is a new answer to the same request
+    import shutil
+
+    from gsl_indicators import catalog
+
+    shipped = Path(catalog.__file__).parent
+    copy = tmp_path / "catalog"
+    shutil.copytree(shipped, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(catalog.resources, "files", lambda _name: copy)
+    read = catalog.catalog_digest.__wrapped__
+    assert read() == catalog.catalog_digest()
+    (copy / "notes.txt").write_text("not catalog data")
+    assert read() == catalog.catalog_digest()
+    table = copy / "parking" / "example.yaml"
+    table.write_bytes(table.read_bytes() + b"\n# a new norm\n")
+    changed = read()
+    assert changed != catalog.catalog_digest()
+
+    water = registry().get("water")
+    before, part_before = run.key_version(water), part_key(water, {}, {})
+    monkeypatch.setattr(catalog, "catalog_digest", lambda: changed)
+    assert run.key_version(water) != before
+    assert part_key(water, {}, {}) != part_before

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import copy
+import hashlib
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -31,6 +32,36 @@ def _read(name: str) -> Any:
     if not path.is_file():
         raise KeyError(name)
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@cache
+def catalog_digest() -> str:
+    """Return the sha256 of every YAML file of the catalog (its sub-folders too).
+
+    Norm profiles, menu cards and parking-norm tables are named in a request by their
+    catalog name; a release that changes one changes the answer to the same request, so
+    cache keys carry this digest (:func:`~gsl_indicators.core.run.key_version`).
+
+    Examples
+    --------
+    >>> len(catalog_digest())
+    64
+    """
+    sha = hashlib.sha256()
+    todo = [(resources.files(__name__), "")]
+    files = []
+    while todo:
+        folder, prefix = todo.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir() and not entry.name.startswith(("_", ".")):
+                todo.append((entry, f"{prefix}{entry.name}/"))
+            elif entry.name.endswith(".yaml"):
+                files.append((f"{prefix}{entry.name}", entry))
+    for name, entry in sorted(files, key=lambda f: f[0]):
+        data = entry.read_bytes()
+        sha.update(f"{name}\0{len(data)}\0".encode())
+        sha.update(data)
+    return sha.hexdigest()
 
 
 def yaml_names(kind: str | None = None) -> tuple[str, ...]:

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 from gsl_indicators.core.canonical import digest
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.sources import TableFeatures
-from gsl_indicators.core.spec import Context, Indicator, InputError, PartCache, ProgressFn
+from gsl_indicators.core.spec import (
+    Context,
+    GeoInput,
+    Indicator,
+    InputError,
+    PartCache,
+    ProgressFn,
+)
 from gsl_indicators.core.tile_files import Undefer
 
 if TYPE_CHECKING:
@@ -77,6 +84,37 @@ def layer_digest(layer: Layer) -> str:
             }
         )
     return digest({"crs": layer.source_crs, "features": layer.features})
+
+
+def union_inputs(indicators: Sequence[Indicator]) -> tuple[GeoInput, ...]:
+    """Return one optional geo input per name any of ``indicators`` reads.
+
+    The geo inputs of a process that runs others (a scoreboard, a sensitivity analysis):
+    geometry types and properties are united; the description says who reads it.
+    """
+    by_name: dict[str, list[tuple[Indicator, GeoInput]]] = {}
+    for ind in indicators:
+        for gi in ind.inputs:
+            by_name.setdefault(gi.name, []).append((ind, gi))
+    out = []
+    for name, uses in by_name.items():
+        first = uses[0][1]
+        types = tuple(dict.fromkeys(t for _, gi in uses for t in gi.geometry_types))
+        props: dict[str, str] = {}
+        for _, gi in uses:
+            props.update(gi.properties)
+        readers = ", ".join(sorted(ind.id for ind, _ in uses))
+        out.append(
+            GeoInput(
+                name,
+                first.title,
+                f"{first.description} Read by: {readers}.",
+                types,
+                required=False,
+                properties=props,
+            )
+        )
+    return tuple(out)
 
 
 def part_key(indicator: Indicator, params: Mapping[str, Any], digests: Mapping[str, str]) -> str:

@@ -61,37 +61,37 @@ def prepare(
 def key_version(indicator: Indicator) -> str:
     """Return the version a result's cache key is made with.
 
-    The indicator's own; for one that runs other indicators' code, with a digest of
-    their ids and versions after it:
+    The indicator's own, then a digest of what else its answer depends on:
 
-    - one that runs other indicators
-      (:attr:`~gsl_indicators.core.spec.Indicator.runs_others`): every other indicator,
-      the other composites too (a sensitivity analysis may run a scoreboard), so a new
-      version of a member (a fix in ``water``) never serves a scoreboard computed with
-      the old one;
-    - one that :attr:`~gsl_indicators.core.spec.Indicator.uses` another's kernel
+    - the catalog (:func:`~gsl_indicators.catalog.catalog_digest`): a norm profile, a
+      menu card or a parking-norm table named in a request may change in a release;
+    - for one that runs other indicators
+      (:attr:`~gsl_indicators.core.spec.Indicator.runs_others`): every other indicator's
+      id and version, the other composites too (a sensitivity analysis may run a
+      scoreboard), so a new version of a member (a fix in ``water``) never serves a
+      scoreboard computed with the old one;
+    - for one that :attr:`~gsl_indicators.core.spec.Indicator.uses` another's kernel
       (soil uses water's overlay): those, and what they use in turn.
 
     Examples
     --------
+    >>> from gsl_indicators.catalog import catalog_digest
     >>> from gsl_indicators.core.spec import registry
-    >>> key_version(registry().get("water")) == registry().get("water").version
+    >>> water, soil = registry().get("water"), registry().get("soil")
+    >>> key_version(water) == water.version + "+" + digest({"catalog": catalog_digest(), "uses": []})[:16]
     True
-    >>> key_version(registry().get("scoreboard")).startswith(registry().get("scoreboard").version + "+")
-    True
-    >>> soil = registry().get("soil")
-    >>> key_version(soil) == soil.version + "+" + digest([["water", registry().get("water").version]])[:16]
+    >>> key_version(soil) == soil.version + "+" + digest(
+    ...     {"catalog": catalog_digest(), "uses": [["water", water.version]]})[:16]
     True
     """
+    from gsl_indicators.catalog import catalog_digest
     from gsl_indicators.core.spec import registry
 
     if indicator.runs_others:
         members = sorted((i.id, i.version) for i in registry() if i.id != indicator.id)
-    elif indicator.uses:
-        members = sorted((i.id, i.version) for i in _used(indicator))
     else:
-        return indicator.version
-    return f"{indicator.version}+{digest(members)[:16]}"
+        members = sorted((i.id, i.version) for i in _used(indicator))
+    return f"{indicator.version}+{digest({'catalog': catalog_digest(), 'uses': members})[:16]}"
 
 
 def _used(indicator: Indicator) -> list[Indicator]:

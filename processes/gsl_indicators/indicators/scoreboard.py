@@ -34,7 +34,7 @@ from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.health import HealthParameters
 from gsl_indicators.core.metrics import Metric, Metrics, score_name
 from gsl_indicators.core.ogc_schema import partial_schema
-from gsl_indicators.core.parts import Part, layer_digest, make_part, run_parts
+from gsl_indicators.core.parts import Part, layer_digest, make_part, run_parts, union_inputs
 from gsl_indicators.core.scoring import band_of, normalise_area_type, resolve_profile
 from gsl_indicators.core.spec import (
     Context,
@@ -77,38 +77,6 @@ THEMES: dict[str, tuple[str, str]] = {
     "mobility": ("Parkeerdruk", "Parking pressure"),
     "housing": ("Woningbouwcapaciteit", "Housing capacity"),
 }
-
-
-def union_inputs(
-    indicators: Sequence[Indicator], areas: str = "neighbourhoods"
-) -> tuple[GeoInput, ...]:
-    """Return one optional geo input per name any indicator reads (``areas`` required).
-
-    Geometry types and properties are united; the description says who reads it.
-    """
-    by_name: dict[str, list[tuple[Indicator, GeoInput]]] = {}
-    for ind in indicators:
-        for gi in ind.inputs:
-            by_name.setdefault(gi.name, []).append((ind, gi))
-    out = []
-    for name, uses in by_name.items():
-        first = uses[0][1]
-        types = tuple(dict.fromkeys(t for _, gi in uses for t in gi.geometry_types))
-        props: dict[str, str] = {}
-        for _, gi in uses:
-            props.update(gi.properties)
-        readers = ", ".join(sorted(ind.id for ind, _ in uses))
-        out.append(
-            GeoInput(
-                name,
-                first.title,
-                f"{first.description} Read by: {readers}.",
-                types,
-                required=False,
-                properties=props,
-            )
-        )
-    return tuple(out)
 
 
 def _digests(layers: Mapping[str, Layer], given: Mapping[str, str]) -> dict[str, str]:

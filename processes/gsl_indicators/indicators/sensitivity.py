@@ -17,7 +17,7 @@ the declared digits.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,9 +26,11 @@ import numpy as np
 from gsl_indicators.core import geo
 from gsl_indicators.core.examples import point_feature, rd_collection
 from gsl_indicators.core.metrics import Metric, Metrics
+from gsl_indicators.core.parts import union_inputs
 from gsl_indicators.core.shared import shared_work
 from gsl_indicators.core.spec import (
     Context,
+    GeoInput,
     Indicator,
     InputError,
     Output,
@@ -41,6 +43,7 @@ from gsl_indicators.core.uncertainty import (
     UNCERTAINTY_OUTPUT,
     UNCERTAINTY_PARAMETER,
 )
+from gsl_indicators.core.wording import counted
 
 __all__ = [
     "INDICATORS",
@@ -295,13 +298,13 @@ def _nested_error(err: InputError) -> InputError:
     return InputError("inputs", f"inputs.{err.input_name}: {err.reason}")
 
 
-def _check_inline(target: Indicator, inputs: Mapping[str, Any]) -> None:
+def _check_inline(inputs: Mapping[str, Any]) -> None:
     for name, value in inputs.items():
         if isinstance(value, Mapping) and "href" in value and "features" not in value:
             raise InputError(
                 "inputs",
                 f"inputs.{name}: inputs by reference (href) are not fetched inside `inputs`; "
-                f"give it inline, or run '{target.id}' itself",
+                f"give the reference as this process's input '{name}', or the layer inline",
             )
 
 
@@ -381,8 +384,14 @@ class Baseline:
     metrics: Metrics
 
 
-def resolve_target(params: Mapping[str, Any]) -> tuple[Indicator, Mapping[str, Any]]:
-    """Return the indicator to analyse and its raw inputs (refusing what cannot run)."""
+def resolve_target(
+    params: Mapping[str, Any], given: Collection[str] = ()
+) -> tuple[Indicator, Mapping[str, Any]]:
+    """Return the indicator to analyse and its raw inputs (refusing what cannot run).
+
+    ``given``: the geo inputs given to this process itself (inline or by reference),
+    which the target reads beside those inline in ``inputs``.
+    """
     from gsl_indicators.core.spec import registry
 
     process = params["process"]
@@ -394,34 +403,86 @@ def resolve_target(params: Mapping[str, Any]) -> tuple[Indicator, Mapping[str, A
     raw = params["inputs"]
     if not isinstance(raw, Mapping):
         raise InputError("inputs", "must be an object of the inputs of `process`")
-    _check_inline(target, raw)
+    _check_inline(raw)
+    _check_given(target, raw, given)
     return target, raw
 
 
-def baseline_parameters(target: Indicator, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the target's parameters after defaults (its errors re-addressed to ``inputs``)."""
+def _check_given(target: Indicator, raw: Mapping[str, Any], given: Collection[str]) -> None:
+    """Refuse a layer given to this process that the target does not read, or given twice."""
+    reads = [gi.name for gi in target.inputs]
+    for name in given:
+        if name not in reads:
+            raise InputError(
+                name,
+                f"'{target.id}' does not read '{name}'"
+                + (f"; its geo inputs: {reads}" if reads else "; it has no geo inputs"),
+            )
+        if raw.get(name) is not None:
+            raise InputError(
+                name,
+                f"given twice: as this input and as inputs.{name}; give the layer once",
+            )
+
+
+def baseline_parameters(
+    target: Indicator, raw: Mapping[str, Any], given: Collection[str] = ()
+) -> dict[str, Any]:
+    """Return the target's parameters after defaults (its errors re-addressed to ``inputs``).
+
+    ``given``: the geo inputs given to this process itself, present for the target too.
+    """
+    present = {**raw, **dict.fromkeys(given, True)}
     try:
         params = target.validate_parameters(raw)
-        target.check_geo_inputs(raw)
+    except InputError as err:
+        raise _nested_error(err) from None
+    try:
+        target.check_geo_inputs(present)
+    except InputError as err:  # a layer: named as this process's input, either way works
+        what = err.reason.removeprefix("required inputs are missing: ")
+        if what == "required input is missing":
+            what = err.input_name
+        raise InputError(
+            err.input_name,
+            f"layers that '{target.id}' needs are missing: {what}; give each as an input "
+            "of this process (inline or by reference) or inline in `inputs`",
+        ) from None
+    try:
         if target.check is not None:  # a scoreboard's card, a comparison's variants
-            target.check(params, raw)
+            target.check(params, present)
     except InputError as err:
         raise _nested_error(err) from None
     return params
 
 
 def run_baseline(
-    target: Indicator, raw: Mapping[str, Any], params: dict[str, Any], ctx: Context
+    target: Indicator,
+    raw: Mapping[str, Any],
+    params: dict[str, Any],
+    ctx: Context,
+    given: Mapping[str, geo.Layer] | None = None,
 ) -> Baseline:
-    """Parse the target's geo inputs once and run it at the baseline ``params`` (unrounded)."""
+    """Parse the target's geo inputs once and run it at the baseline ``params`` (unrounded).
+
+    ``given``: the layers given to this process itself (inline or by reference, parsed
+    by the runner): the target reads them beside those inline in ``inputs``, which are
+    parsed into their CRS.
+    """
     from gsl_indicators.core.assemble import summary_of
     from gsl_indicators.core.run import compute_metrics
 
     geo_names = {gi.name for gi in target.inputs}
     base_ctx = Context()
+    given = given or {}
     try:
         ctx.progress(0.0, "reading inputs")
-        layers, crs = geo.read_layers(target.inputs, raw, base_ctx) if target.geo else ({}, None)
+        crs = next(iter(given.values())).crs if given else None
+        layers, crs = (
+            geo.read_layers(target.inputs, raw, base_ctx, crs=crs) if target.geo else ({}, None)
+        )
+        specs = {gi.name: gi for gi in target.inputs}
+        layers.update({n: _narrowed(specs[n], layer, base_ctx) for n, layer in given.items()})
         ctx.progress(0.05, "baseline run")
         result = compute_metrics(target, layers, dict(params), base_ctx)
     except InputError as err:
@@ -435,6 +496,38 @@ def run_baseline(
         summary=summary_of(target, params, result, rounded=False),
         ctx=base_ctx,
         metrics=result,
+    )
+
+
+def _narrowed(spec: GeoInput, layer: geo.Layer, ctx: Context) -> geo.Layer:
+    """Return ``layer`` with the features of a geometry type the target does not read dropped.
+
+    A layer given to this process was parsed for every indicator that reads its name
+    (``play_areas``: points for activity-friendly, polygons only for play-space); the
+    target drops the others as it would have parsing the layer itself, with the same
+    warning.
+    """
+    allowed = set(spec.geometry_types)
+    types = np.asarray([g.geom_type for g in layer.geometries], dtype=object)
+    keep = np.flatnonzero(np.isin(types, list(allowed)))
+    if len(keep) == len(layer):
+        return layer
+    dropped = len(layer) - len(keep)
+    ctx.warn(
+        "features-dropped",
+        spec.name,
+        f"{counted(dropped, 'feature dropped', 'features dropped')}: geometry type not in "
+        f"{sorted(allowed)}",
+        dropped,
+    )
+    if not len(keep):
+        raise InputError(spec.name, f"no usable features (geometry type not in {sorted(allowed)})")
+    return replace(
+        layer,
+        geometries=layer.geometries[keep],
+        features=[layer.features[i] for i in keep.tolist()],
+        index=layer.index[keep],
+        _props=None,
     )
 
 
@@ -519,6 +612,8 @@ def tornado_of(
 def record(base: Baseline, ctx: Context, runs: int, invalid: int) -> None:
     """Pass the baseline's data quality through and note the target analysed."""
     ctx.warnings.extend(base.ctx.warnings)
+    # the target's working CRS (of the layers given here and in `inputs`; none for mkba)
+    ctx.provenance["crs"] = base.crs
     if base.ctx.notes:
         ctx.note("baseline", base.ctx.notes)
     ctx.note(
@@ -543,30 +638,38 @@ def record(base: Baseline, ctx: Context, runs: int, invalid: int) -> None:
 def compute(layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Run the sensitivity analysis by the requested ``method`` (see the method text)."""
     if params["method"] == "monte-carlo":
-        return compute_monte_carlo(params, ctx)
-    return compute_one_at_a_time(params, ctx)
+        return compute_monte_carlo(params, ctx, layers)
+    return compute_one_at_a_time(params, ctx, layers)
 
 
 def check_request(params: Mapping[str, Any], inputs: Mapping[str, Any] | None = None) -> None:
     """Refuse an analysis that cannot run when the request comes in, not in its job.
 
-    The target process, its inputs (inline, its parameters, its required layers), the
-    parameters to vary or the distributions, and the runs against ``max_runs``: what
-    the kernel checks before its first run. The target's geometries are parsed in the job.
+    The target process, its inputs (inline, its parameters, its required layers — in
+    ``inputs`` or given to this process), the layers given to this process (read by the
+    target, not twice), the parameters to vary or the distributions, and the runs
+    against ``max_runs``: what the kernel checks before its first run. The geometries
+    are parsed in the job.
     """
+    given = _given_names(inputs or {})
     if params["method"] == "monte-carlo":
-        _monte_carlo_plan(params)
+        _monte_carlo_plan(params, given)
     else:
-        _one_at_a_time_plan(params)
+        _one_at_a_time_plan(params, given)
+
+
+def _given_names(inputs: Mapping[str, Any]) -> list[str]:
+    """Return the names of the geo inputs given to this process itself."""
+    return [gi.name for gi in GEO_INPUTS if inputs.get(gi.name) is not None]
 
 
 def _monte_carlo_plan(
-    params: Mapping[str, Any],
+    params: Mapping[str, Any], given: Collection[str] = ()
 ) -> tuple[Indicator, Mapping[str, Any], Any, dict[str, Any]]:
     """Return the target, its raw inputs, the parsed uncertainty and the baseline parameters."""
     from gsl_indicators.core.uncertainty import parse_spec
 
-    target, raw = resolve_target(params)
+    target, raw = resolve_target(params, given)
     if params["uncertainty"] is None:
         raise InputError(
             "uncertainty",
@@ -585,15 +688,21 @@ def _monte_carlo_plan(
             f"samples: {spec.samples} samples and the baseline need {spec.samples + 1} runs, "
             f"more than max_runs = {params['max_runs']}; lower `samples` or raise `max_runs`",
         )
-    return target, raw, spec, baseline_parameters(target, raw)
+    return target, raw, spec, baseline_parameters(target, raw, given)
 
 
-def compute_monte_carlo(params: dict[str, Any], ctx: Context) -> Metrics:
-    """Run the Monte-Carlo analysis: the uncertainty engine on the target (parsed once)."""
+def compute_monte_carlo(
+    params: dict[str, Any], ctx: Context, layers: Mapping[str, geo.Layer] | None = None
+) -> Metrics:
+    """Run the Monte-Carlo analysis: the uncertainty engine on the target (parsed once).
+
+    ``layers``: those given to this process itself (see :func:`run_baseline`).
+    """
     from gsl_indicators.core.uncertainty import uncertainty_report
 
-    target, raw, spec, base_params = _monte_carlo_plan(params)
-    base = run_baseline(target, raw, base_params, ctx)
+    layers = layers or {}
+    target, raw, spec, base_params = _monte_carlo_plan(params, list(layers))
+    base = run_baseline(target, raw, base_params, ctx, layers)
     try:
         report = uncertainty_report(target, base.layers, base_params, base.metrics, spec, ctx)
     except InputError as err:
@@ -618,16 +727,16 @@ def compute_monte_carlo(params: dict[str, Any], ctx: Context) -> Metrics:
 
 
 def _one_at_a_time_plan(
-    params: Mapping[str, Any],
+    params: Mapping[str, Any], given: Collection[str] = ()
 ) -> tuple[Indicator, Mapping[str, Any], dict[str, Any], list[Sweep], int]:
     """Return the target, its raw inputs, the baseline parameters, the sweeps and the runs."""
     if params["uncertainty"] is not None:
         raise InputError(
             "uncertainty", "distributions are used by method 'monte-carlo' only; set `method`"
         )
-    target, raw = resolve_target(params)
+    target, raw = resolve_target(params, given)
     steps = int(params["steps"])
-    base_params = baseline_parameters(target, raw)
+    base_params = baseline_parameters(target, raw, given)
     plan = _plan(target, params["parameters"], steps)
     needed = _runs_needed(plan, base_params)
     if needed > params["max_runs"]:
@@ -640,10 +749,16 @@ def _one_at_a_time_plan(
     return target, raw, base_params, plan, needed
 
 
-def compute_one_at_a_time(params: dict[str, Any], ctx: Context) -> Metrics:
-    """Run the one-at-a-time sensitivity analysis."""
-    target, raw, base_params, plan, needed = _one_at_a_time_plan(params)
-    base = run_baseline(target, raw, base_params, ctx)
+def compute_one_at_a_time(
+    params: dict[str, Any], ctx: Context, layers: Mapping[str, geo.Layer] | None = None
+) -> Metrics:
+    """Run the one-at-a-time sensitivity analysis.
+
+    ``layers``: those given to this process itself (see :func:`run_baseline`).
+    """
+    layers = layers or {}
+    target, raw, base_params, plan, needed = _one_at_a_time_plan(params, list(layers))
+    base = run_baseline(target, raw, base_params, ctx, layers)
     metrics = tracked_metrics(base, params["metrics"])
     runs = [1]
 
@@ -697,10 +812,17 @@ METRICS = (
 
 _TARGETS = _target_ids()
 
+GEO_INPUTS = union_inputs(
+    [i for i in declared_indicators(skip=("sensitivity", "scoreboard")) if i.theme != "test"]
+)
+"""The layers the targets read, as this process's own optional geo inputs: given here
+(inline or by reference — GeoJSON, FlatGeobuf, GeoParquet, OGC API – Features, under
+the service's limits) instead of inline in ``inputs``."""
+
 INDICATORS = (
     Indicator(
         id=PROCESS_ID,
-        version="3.0.0",
+        version="3.1.0",
         title={"nl": "Gevoeligheidsanalyse", "en": "Sensitivity analysis"},
         description={
             "nl": "Hoeveel verandert de uitkomst van een indicator als de parameters binnen "
@@ -710,8 +832,9 @@ INDICATORS = (
         },
         theme="uncertainty",
         method=(
-            "One-at-a-time (OAT) analysis of the indicator `process` on `inputs` (its inputs, "
-            "geo inputs inline). The geo inputs are parsed once; the kernel then runs at the "
+            "One-at-a-time (OAT) analysis of the indicator `process` on `inputs` (its inputs; "
+            "its geo inputs inline there, or given to this process by name, inline or by "
+            "reference, since 3.1.0). The geo inputs are parsed once; the kernel then runs at the "
             "baseline (the parameters given in `inputs`, else the defaults) and once for each "
             "value of each varied parameter with every other parameter at the baseline: "
             "`steps` evenly spaced values across the parameter's declared plausible range (else its "
@@ -747,6 +870,7 @@ INDICATORS = (
         compute=compute,
         check=check_request,
         runs_others=True,
+        inputs=GEO_INPUTS,
         parameters=(
             Parameter(
                 "method",
@@ -774,8 +898,10 @@ INDICATORS = (
             Parameter(
                 "inputs",
                 "Inputs",
-                "The inputs of `process`, as in its own execute request; geo inputs inline "
-                "(FeatureCollections, not href). Parameters given here are the baseline.",
+                "The inputs of `process`, as in its own execute request. Parameters given "
+                "here are the baseline. Its geo inputs either inline here "
+                "(FeatureCollections), or as inputs of this process (inline or by "
+                "reference: GeoJSON, FlatGeobuf, GeoParquet, OGC API – Features), not both.",
                 "object",
                 required=True,
             ),
@@ -862,7 +988,7 @@ INDICATORS = (
             ),
         ),
         keywords=("sensitivity", "uncertainty", "tornado", "one-at-a-time"),
-        geo=False,
+        geo=True,
         example={
             "process": "urbanity-class",
             "inputs": {
