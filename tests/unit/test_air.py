@@ -168,3 +168,32 @@ def test_amsterdam_homes_with_point_receptors(load_amsterdam) -> None:  # type: 
     assert res["summary"]["homes_with_no2"] >= 300
     with_home = [f for f in res["neighbourhoods"]["features"] if f["properties"]["homes"]]
     assert sum(f["properties"]["homes"] for f in with_home) <= 1000
+
+
+def test_homes_beyond_the_receptors_take_the_background() -> None:
+    # receptors at x 0 and 40 (NO2 30 and 20); home a at x 10 is within 100 m of both,
+    # home b at x 500 of neither. IDW (power 2) at a: weights 1/10² and 1/30², so
+    # (30/100 + 20/900) / (1/100 + 1/900) = 29.0. With the RIVM background of 16.5 given
+    # for homes no receptor reaches, b takes 16.5; WHO 10: both above; a non-home
+    # (dwellings 0) takes nothing
+    receptors = fc(feature(point(0, 0), no2=30.0), feature(point(40, 0), no2=20.0))
+    homes = fc(
+        feature(point(10, 0), "a"),
+        feature(point(500, 0), "b"),
+        feature(point(600, 0), "e", dwellings=0),
+    )
+    doc = execute(
+        AIR,
+        {
+            "buildings": homes,
+            "exposure_points": receptors,
+            "point_method": "idw",
+            "outside_value": {"no2": 16.5},
+        },
+    )
+    no2 = [f["properties"]["no2"] for f in doc["buildings"]["features"]]
+    assert no2[0] == pytest.approx(29.0) and no2[1:] == [16.5, None]
+    assert doc["summary"]["homes_with_no2"] == 2
+    assert [
+        w["count"] for w in doc["data_quality"]["warnings"] if w["code"] == "outside-value"
+    ] == [1]

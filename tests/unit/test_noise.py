@@ -134,3 +134,44 @@ def test_scores_and_ges_report() -> None:
 def test_example_runs() -> None:
     res = execute(NOISE, NOISE.example)
     assert res["summary"]["homes_above_who_lden_road"] == 1
+
+
+def test_a_map_whose_contours_start_above_the_limit() -> None:
+    # An EU noise map draws contours from 55 dB: one home of four lies in the 55 zone,
+    # the others outside every zone. Without outside_value the share is taken over the
+    # one home with a value (1.0); with the user's "below the lowest contour: 50 dB" it
+    # is 1 of 4, and the other three are counted in a warning
+    zones = fc(feature(box(0, 0, 100, 100), lden=55.0))
+    homes = fc(*(feature(point(x, 50), f"h{x}") for x in (50, 150, 200, 250)))
+    plain = execute(NOISE, {"buildings": homes, "exposure_zones": zones})
+    assert plain["summary"]["share_homes_above_who_lden_road"] == 1.0
+    assert plain["summary"]["homes_with_lden_road"] == 1
+    doc = execute(
+        NOISE, {"buildings": homes, "exposure_zones": zones, "outside_value": {"lden_road": 50}}
+    )
+    s = doc["summary"]
+    assert s["share_homes_above_who_lden_road"] == 0.25
+    assert s["homes_with_lden_road"] == 4 and s["max_lden_road"] == 55.0
+    assert [f["properties"]["lden_road"] for f in doc["buildings"]["features"]] == [55, 50, 50, 50]
+    took = [w for w in doc["data_quality"]["warnings"] if w["code"] == "outside-value"]
+    assert [(w["input"], w["count"]) for w in took] == [("buildings", 3)]
+    assert doc["data_quality"]["outside_value"] == {
+        "values": {"lden_road": 50.0},
+        "homes": {"lden_road": 3},
+    }
+    # a quantity no input gives is said, not silently ignored; its homes keep no value
+    rail = execute(
+        NOISE, {"buildings": homes, "exposure_zones": zones, "outside_value": {"lden_rail": 40}}
+    )
+    codes = [w["code"] for w in rail["data_quality"]["warnings"]]
+    assert "outside-value-unused" in codes and "home-without-exposure" in codes
+    assert rail["summary"]["share_homes_above_who_lden_road"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "bad", [{"lden": 50}, {"lden_road": "x"}, {"lden_road": float("inf")}, [50]]
+)
+def test_outside_value_names_only_the_indicators_quantities(bad) -> None:
+    with pytest.raises(InputError) as err:
+        execute(NOISE, {"buildings": HOMES, "exposure_zones": ZONES, "outside_value": bad})
+    assert err.value.input_name == "outside_value"

@@ -593,14 +593,15 @@ def test_air_quality_tiles_give_the_one_piece_document(
     method=st.sampled_from(["nearest", "idw"]),
     radius=st.sampled_from([30.0, 80.0, 250.0]),
     sampling=st.sampled_from(["point", "footprint"]),
+    outside=st.sampled_from([None, {"lden_road": 50.0}, {"lden_road": 40.0, "lnight_rail": 60.0}]),
 )
 def test_noise_tiles_give_the_one_piece_document(
-    seed, n, per_tile, forms, method, radius, sampling
+    seed, n, per_tile, forms, method, radius, sampling, outside
 ) -> None:
     c = exposure_city(n, seed, ("lden", "lnight", "lden_rail"), False)
     inputs = _exposure_inputs(
         c, forms, point_method=method, point_radius_m=radius, home_sampling=sampling,
-        value_quantity="lnight" if seed % 2 else "lden",
+        value_quantity="lnight" if seed % 2 else "lden", outside_value=outside,
     )  # fmt: skip
     one = execute(NOISE, inputs)
     many = execute(NOISE, inputs, tiles=tiled(per_tile))

@@ -56,10 +56,11 @@ import base64
 import binascii
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
+import pydantic
 import shapely
 from scipy.spatial import cKDTree
 
@@ -109,6 +110,7 @@ __all__ = [
     "home_values",
     "level_metrics",
     "metric",
+    "outside_value_parameter",
     "plan_exposure",
     "point_input",
     "receptor_points",
@@ -175,7 +177,35 @@ def point_input(quantities: str) -> GeoInput:
     )
 
 
-def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
+def outside_value_parameter(keys: Sequence[str], example: str) -> Parameter:
+    """Return the ``outside_value`` parameter for an indicator's quantity ``keys``.
+
+    ``example``: a JSON object shown in the description (a quantity and a value).
+    """
+    return Parameter(
+        "outside_value",
+        "Value outside the exposure data",
+        "Per quantity, the value of a home that no exposure input gives one (outside every "
+        "zone, beyond the receptor radius, on nodata or outside the grid), e.g. "
+        f"{example}: a background concentration, or what is known below a map's lowest "
+        "contour. Without it such homes have no value and are left out of the shares (a "
+        "map whose contours start above the limit then puts every home with a value above "
+        "it). The homes that take it are counted in an `outside-value` warning. Keys: "
+        f"{', '.join(keys)}.",
+        "object",
+        default=None,
+        nullable=True,
+        schema={
+            "properties": {k: {"type": "number"} for k in keys},
+            "additionalProperties": False,
+        },
+        annotation=dict[Literal[tuple(keys)], pydantic.FiniteFloat],  # type: ignore[misc]
+    )
+
+
+def exposure_parameters(
+    quantities: Sequence[str], keys: Sequence[str] = (), example: str = ""
+) -> tuple[Parameter, ...]:
     """Return the parameters of the three exposure input forms.
 
     Parameters
@@ -183,8 +213,12 @@ def exposure_parameters(quantities: Sequence[str]) -> tuple[Parameter, ...]:
     quantities : sequence of str
         The base quantities of the indicator; the first is the default of
         ``value_quantity``.
+    keys : sequence of str, optional
+        The quantity keys the indicator reports (``lden_road``, …): with them, the
+        ``outside_value`` parameter (:func:`outside_value_parameter`, ``example``).
     """
     return (
+        *((outside_value_parameter(keys, example),) if keys else ()),
         Parameter(
             "exposure_grid",
             "Exposure grid (GeoTIFF)",
@@ -696,6 +730,8 @@ class ExposurePlan:
     layers: list[ExposureLayer]
     grid: tuple[str, np.ndarray] | None = None
     """The quantity key the grid gives and its value per building."""
+    outside: Mapping[str, float] = field(default_factory=dict)
+    """``outside_value``: quantity key to the value of a home no input gives one."""
 
 
 def receptor_points(geoms: np.ndarray) -> np.ndarray:
@@ -727,7 +763,7 @@ def plan_exposure(
     its warnings. What is left — sampling the layers per home (:func:`sample_layer`) —
     depends only on a home's neighbourhood.
     """
-    plan = ExposurePlan(tuple(quantities), [])
+    plan = ExposurePlan(tuple(quantities), [], outside=dict(params.get("outside_value") or {}))
     for name in ("exposure_zones", "exposure_points"):
         layer = layers.get(name)
         if layer is None or len(layer) == 0:
@@ -856,16 +892,40 @@ def finish_exposure(
         pieces.append(plan.grid)
     for key, vals in pieces:
         found[key] = np.fmax(found[key], vals) if key in found else vals
-    for key, vals in found.items():
-        missing = int((np.isnan(vals) & homes.mask).sum())
-        if missing:
+    took: dict[str, int] = {}
+    for key, vals in list(found.items()):
+        gap = np.isnan(vals) & homes.mask
+        missing = int(gap.sum())
+        if key in plan.outside:
+            took[key] = missing
+            if missing:
+                found[key] = np.where(gap, plan.outside[key], vals)
+                ctx.warn(
+                    "outside-value",
+                    "buildings",
+                    f"{counted(missing, 'home takes', 'homes take')} outside_value.{key} = "
+                    f"{plan.outside[key]:g}: no exposure input gives them a value (outside "
+                    "every zone, beyond the receptor radius, or on nodata)",
+                    missing,
+                )
+        elif missing:
             ctx.warn(
                 "home-without-exposure",
                 "buildings",
                 f"{counted(missing, 'home got', 'homes got')} no '{key}' value (outside every zone, beyond the "
-                "receptor radius, or on nodata); they are left out of the shares",
+                "receptor radius, or on nodata); they are left out of the shares"
+                " (`outside_value` gives them one)",
                 missing,
             )
+    for key in plan.outside:
+        if key not in found:
+            ctx.warn(
+                "outside-value-unused",
+                "outside_value",
+                f"outside_value.{key}: no exposure input gives '{key}', so no home takes it",
+            )
+    if plan.outside:
+        ctx.note("outside_value", {"values": dict(plan.outside), "homes": took})
     if len(homes) and not found:
         ctx.note("exposure", "no exposure input gave a value")
     return found

@@ -278,7 +278,7 @@ TILING = exposure_tiling(prepare_tiles)
 INDICATORS = (
     Indicator(
         id="air-quality",
-        version="2.1.1",
+        version="2.2.0",
         title={"nl": "Luchtkwaliteit bij woningen", "en": "Air quality at homes"},
         description={
             "nl": "Jaargemiddelde NO₂, PM2,5 en PM10 per woning; aandelen woningen en "
@@ -320,7 +320,7 @@ INDICATORS = (
         ),
         parameters=(
             *_level_parameters(),
-            *exposure_parameters(POLLUTANTS),
+            *exposure_parameters(POLLUTANTS, [q.key for q in QUANTITIES], '{"no2": 16.5}'),
             GES_PARAMETER,
         ),
         outputs=(

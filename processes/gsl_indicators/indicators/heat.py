@@ -515,7 +515,7 @@ METRICS = (
 INDICATORS = (
     Indicator(
         id="heat",
-        version="2.1.1",
+        version="2.2.0",
         title={"nl": "Hitte", "en": "Heat"},
         description={
             "nl": "PET-klasse per woning, schaduwaandeel van verblijfs- en looproutes op 21 juni "
@@ -556,7 +556,9 @@ INDICATORS = (
         ),
         parameters=(
             *_parameters(),
-            *exposure_parameters(("pet", "hot_nights", "tnight")),
+            *exposure_parameters(
+                ("pet", "hot_nights", "tnight"), [q.key for q in QUANTITIES], '{"pet": 35}'
+            ),
             GES_PARAMETER,
         ),
         outputs=(

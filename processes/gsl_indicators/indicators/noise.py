@@ -349,7 +349,7 @@ TILING = exposure_tiling(prepare_tiles)
 INDICATORS = (
     Indicator(
         id="noise",
-        version="2.1.1",
+        version="2.2.0",
         title={"nl": "Geluid bij woningen", "en": "Noise at homes"},
         description={
             "nl": "Lden (en Lnight) per woning en bron; aandelen boven de WHO-waarden 2018; "
@@ -390,7 +390,9 @@ INDICATORS = (
         parameters=(
             *_limit_parameters(),
             *CLASS_PARAMETERS,
-            *exposure_parameters(("lden", "lnight")),
+            *exposure_parameters(
+                ("lden", "lnight"), [q.key for q in QUANTITIES], '{"lden_road": 50}'
+            ),
             GES_PARAMETER,
         ),
         outputs=(

@@ -454,7 +454,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="odour",
-        version="1.0.1",
+        version="1.1.0",
         uses=("mkba", "noise"),
         title={"nl": "Geur bij woningen", "en": "Odour at homes"},
         description={
@@ -556,7 +556,9 @@ INDICATORS = (
                 default="livestock",
                 enum=ODOUR_SOURCES,
             ),
-            *exposure_parameters(("odour",)),
+            *exposure_parameters(
+                ("odour",), [q.key for q in QUANTITIES], '{"odour_livestock": 0.5}'
+            ),
             GES_PARAMETER,
         ),
         outputs=(
