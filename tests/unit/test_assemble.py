@@ -223,3 +223,25 @@ def test_metric_templates_declare_request_dependent_names() -> None:
             return Metrics(overall={"share_a": 0.5})
 
         run.execute(Indicator(**{**fields, "compute": wrong}), {"homes": HOMES, "names": ["x"]})
+
+
+def test_the_scorecard_gives_the_values_as_the_summary_does() -> None:
+    # the score is made of the unrounded value; the value shown beside it is the
+    # metric's own digits (was 15.256333516012106 beside mean_pm10 15.26), and the
+    # unrounded summary analyses read keeps it unrounded
+    from gsl_indicators.core.assemble import summary_of
+    from gsl_indicators.core.metrics import Metrics
+    from gsl_indicators.core.spec import registry
+
+    air = registry().get("air-quality")
+    params = air.validate_parameters({})
+    result = Metrics(overall={"mean_pm10": 15.256333516012106, "homes": 3})
+    shown = summary_of(air, params, result)
+    raw = summary_of(air, params, result, rounded=False)
+    assert shown["mean_pm10"] == 15.26
+    assert shown["scorecard"]["scores"]["mean_pm10"]["value"] == 15.26
+    assert raw["scorecard"]["scores"]["mean_pm10"]["value"] == 15.256333516012106
+    assert (
+        shown["scorecard"]["scores"]["mean_pm10"]["score"]
+        == raw["scorecard"]["scores"]["mean_pm10"]["score"]
+    )

@@ -352,7 +352,8 @@ def summary_of(
     ``rounded=False`` keeps the kernel's values as computed (non-finite ones as
     ``None``): what analyses read (``sensitivity``), so that rounding to the declared
     digits does not leak into elasticities. The scorecard scores the unrounded values
-    either way.
+    either way; rounded, its ``value`` entries are the metric's digits too (15.26 beside
+    ``mean_pm10`` 15.26, not 15.256333516012106).
     """
     from gsl_indicators.core.scoring import resolve_profile, scorecard
 
@@ -366,7 +367,12 @@ def summary_of(
     if scored:
         profile = resolve_profile(params)
         picked = {m: result.overall[m] for m in scored if m in result.overall}
-        summary["scorecard"] = scorecard(profile, indicator.id, picked, params.get("area_type"))
+        card = scorecard(profile, indicator.id, picked, params.get("area_type"))
+        if rounded:
+            for m, entry in (card.get("scores") or {}).items():
+                if isinstance(entry, dict) and m in declared:
+                    entry["value"] = round_value(entry.get("value"), declared[m].digits)
+        summary["scorecard"] = card
     return summary
 
 

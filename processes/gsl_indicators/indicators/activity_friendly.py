@@ -899,7 +899,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="activity-friendly",
-        version="1.0.0",
+        version="1.0.1",
         uses=("proximity-facilities",),
         title={"nl": "Beweegvriendelijke omgeving", "en": "Activity-friendly environment"},
         description={

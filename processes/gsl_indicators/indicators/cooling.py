@@ -302,7 +302,7 @@ TILING = Tiling(
 INDICATORS = (
     Indicator(
         id="cool-place-distance",
-        version="2.1.0",
+        version="2.1.1",
         uses=("proximity-facilities",),
         title={"nl": "Afstand tot koelte", "en": "Distance to a cool place"},
         description={

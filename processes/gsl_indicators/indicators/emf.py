@@ -339,7 +339,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="emf",
-        version="1.0.0",
+        version="1.0.1",
         uses=("external-safety",),
         title={
             "nl": "Magneetvelden van hoogspanningslijnen",

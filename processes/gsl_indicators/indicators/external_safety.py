@@ -464,7 +464,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="external-safety",
-        version="1.0.0",
+        version="1.0.1",
         title={"nl": "Externe veiligheid", "en": "External safety"},
         description={
             "nl": "Woningen en (zeer) kwetsbare gebouwen binnen de plaatsgebonden-risico"

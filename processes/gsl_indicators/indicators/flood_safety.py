@@ -461,7 +461,7 @@ _SOURCES = (
 INDICATORS = (
     Indicator(
         id="flood-safety",
-        version="1.0.0",
+        version="1.0.1",
         title={
             "nl": "Waterveiligheid: waterdiepte bij woningen",
             "en": "Flood safety: water depth at homes",

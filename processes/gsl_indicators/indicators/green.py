@@ -1534,7 +1534,7 @@ EXAMPLE = _example_3_30_300()
 INDICATORS = (
     Indicator(
         id="green-3-30-300",
-        version="2.1.0",
+        version="2.1.1",
         title={"nl": "3-30-300-regel voor groen", "en": "3-30-300 rule for urban green"},
         description={
             "nl": "Per woning: minstens 3 bomen in zicht en een park binnen 300 m; per buurt: "

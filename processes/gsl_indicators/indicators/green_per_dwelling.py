@@ -590,7 +590,7 @@ TILING = Tiling(
 INDICATORS = (
     Indicator(
         id="green-per-dwelling",
-        version="2.1.1",
+        version="2.1.2",
         uses=("green-3-30-300",),
         title={"nl": "Openbaar groen per woning", "en": "Public green per dwelling"},
         description={

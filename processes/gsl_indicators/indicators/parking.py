@@ -1535,7 +1535,7 @@ METRICS: tuple[Metric, ...] = (
 INDICATORS = (
     Indicator(
         id="parking-pressure",
-        version="2.1.1",
+        version="2.1.2",
         uses=("urbanity-class",),
         title={"nl": "Parkeerdruk", "en": "Parking pressure"},
         description={

@@ -227,7 +227,7 @@ METRICS = (
 INDICATORS = (
     Indicator(
         id="play-space",
-        version="2.1.0",
+        version="2.1.1",
         title={"nl": "Speelruimte (speelnorm)", "en": "Play space (play norm)"},
         description={
             "nl": "Formele speelruimte als aandeel van het bebouwde gebied per buurt; norm 3 %.",

@@ -835,7 +835,7 @@ TILING = Tiling(
 INDICATORS = (
     Indicator(
         id="proximity-facilities",
-        version="2.1.0",
+        version="2.1.1",
         title={
             "nl": "Zorgcirkel: voorzieningen op loopafstand",
             "en": "Care circle: facilities within walking distance",

@@ -664,7 +664,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="soil",
-        version="3.0.1",
+        version="3.0.2",
         uses=("water",),
         title={
             "nl": "Bodem: verharding en verontreiniging",

@@ -586,7 +586,7 @@ def _example() -> dict[str, Any]:
 INDICATORS = (
     Indicator(
         id="water",
-        version="2.1.1",
+        version="2.1.2",
         title={
             "nl": "Water: berging bij een ontwerpbui",
             "en": "Water: storage for a design storm",
