@@ -253,18 +253,30 @@ class ResultCache(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""
 
-    def _compute_shared(self, key: str, compute: Callable[[], bytes]) -> bytes:
+    def _compute_shared(self, key: str, compute: Callable[[], bytes], owner: str = "") -> bytes:
         """Compute across processes (the Redis lock); embedded: compute and store."""
         body = compute()
         self.put(key, body)
         return body
 
-    def get_or_compute(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
+    def release_lock_of(self, key: str, owner: str) -> bool:
+        """Release the computation lock of ``key`` if ``owner`` holds it; return whether.
+
+        For a holder known to be gone (a job whose worker was lost, a dismissed job
+        whose work horse was stopped), so that the next identical request need not wait
+        for its lease to run out. Embedded: there is no such lock.
+        """
+        return False
+
+    def get_or_compute(
+        self, key: str, compute: Callable[[], bytes], owner: str = ""
+    ) -> tuple[bytes, bool]:
         """Return ``(document bytes as served, hit)``, computing at most once per key.
 
         Concurrent callers with the same key wait for the one computation and get it
         as a hit. An exception of the computation reaches every waiter; nothing is
-        cached then.
+        cached then. ``owner`` (a job id) names the holder of the cross-process lock,
+        for :meth:`release_lock_of`.
         """
         body = self.get(key)
         if body is not None:
@@ -278,7 +290,7 @@ class ResultCache(abc.ABC):
         if not leader:
             return as_hit(fut.result(), key), True
         try:
-            body, computed = self._leader(key, compute)
+            body, computed = self._leader(key, compute, owner)
         except BaseException as err:
             fut.set_exception(err)
             raise
@@ -288,11 +300,13 @@ class ResultCache(abc.ABC):
         fut.set_result(body)
         return (body, False) if computed else (as_hit(body, key), True)
 
-    def _leader(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
+    def _leader(
+        self, key: str, compute: Callable[[], bytes], owner: str = ""
+    ) -> tuple[bytes, bool]:
         body = self.get(key)  # filled between our first look and taking the lead
         if body is not None:
             return body, False
-        return self._compute_shared(key, compute), True
+        return self._compute_shared(key, compute, owner), True
 
     def inflight_future(self, key: str) -> Future[bytes] | None:
         """Return the future of the computation of ``key`` running in this process."""
@@ -461,12 +475,12 @@ class RedisCache(ResultCache):
         """Close the connection pool."""
         self.r.close()
 
-    def _compute_shared(self, key: str, compute: Callable[[], bytes]) -> bytes:
+    def _compute_shared(self, key: str, compute: Callable[[], bytes], owner: str = "") -> bytes:
         import uuid
 
         from gsl_service.redis_client import REDIS_DOWN
 
-        token = uuid.uuid4().hex
+        token = f"{owner}/{uuid.uuid4().hex}" if owner else uuid.uuid4().hex
         lock = self._lock(key)
         wait = 0.005
         while True:
@@ -510,6 +524,30 @@ class RedisCache(ResultCache):
             time.sleep(wait)
             wait = min(self.poll_s, wait * 2)
 
+    def release_lock_of(self, key: str, owner: str) -> bool:
+        """Release the computation lock of ``key`` if ``owner`` holds it; return whether.
+
+        The lock's token starts with its holder's ``owner`` (``<job id>/<random>``); a
+        lock taken without one, or by another owner, is left alone. Redis away: ``False``
+        (the lease runs out by itself).
+        """
+        from gsl_service.redis_client import REDIS_DOWN
+
+        if not owner or not key:
+            return False
+        try:
+            gone = self.r.eval(
+                "local v = redis.call('GET', KEYS[1]) "
+                "if v and string.sub(v, 1, string.len(ARGV[1])) == ARGV[1] then "
+                "return redis.call('DEL', KEYS[1]) end return 0",
+                1,
+                self._lock(key),
+                owner + "/",
+            )
+        except REDIS_DOWN:
+            return False
+        return bool(gone)
+
     def _renew(self, lock: str, token: str, done: threading.Event) -> None:
         """Renew our lock's lease every third of it until ``done`` (not if it is no longer ours)."""
         import redis
@@ -527,7 +565,9 @@ class RedisCache(ResultCache):
             except redis.RedisError as err:  # away, read-only, out of memory: try again
                 log.warning("renewing the lock %s failed: %s", lock, err)
 
-    def _leader(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
+    def _leader(
+        self, key: str, compute: Callable[[], bytes], owner: str = ""
+    ) -> tuple[bytes, bool]:
         computed = False
 
         def counted() -> bytes:
@@ -538,7 +578,7 @@ class RedisCache(ResultCache):
         body = self.get(key)
         if body is not None:
             return body, False
-        body = self._compute_shared(key, counted)
+        body = self._compute_shared(key, counted, owner)
         return body, computed
 
 

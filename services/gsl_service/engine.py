@@ -756,8 +756,23 @@ class Engine:
         done = self.store.transition(job_id, JobStatus.dismissed, message="dismissed")
         if job.status in RUNNABLE or (done is None):
             self._stop_execution(job_id)
+            self._release_lock(job)
         self.store.delete_result(job_id)
         return self.store.get(job_id)
+
+    def _release_lock(self, job: JobInfo) -> None:
+        """Release the computation lock a stopped or lost job may hold (distributed).
+
+        Its work horse was stopped or lost, so it renews the lease no more; an identical
+        request then takes the lock at once instead of waiting for the lease
+        (``GSL_CACHE_LOCK_TTL_S``) to run out. Only the job's own lock is released.
+        """
+        if self._rq is not None and job.cache_key:
+            try:
+                if self.cache.release_lock_of(job.cache_key, job.job_id):
+                    log.info("released the lock of job %s", job.job_id)
+            except Exception:  # never fail a dismissal or a verdict for it
+                log.exception("could not release the lock of job %s", job.job_id)
 
     def _stop_execution(self, job_id: str) -> None:
         try:
@@ -819,6 +834,7 @@ class Engine:
         failed = self._fail(job.job_id, verdict.reason)
         if failed is not None:  # a lost parent's tiles are of no use to anyone now
             self._stop_execution(job.job_id)
+            self._release_lock(job)
         return failed
 
     def reconcile(self) -> int:

@@ -62,7 +62,12 @@ def test_dismiss_running_job_kills_the_work_horse(engine, start_worker) -> None:
     job = engine.submit("echo", {"message": "stop me", "pause": 60})
     horse = wait_running(engine, job.job_id).extra["pid"]
     assert pid_alive(horse)
+    lock = engine.cache._lock(job.cache_key)
+    wait_for(lambda: engine.cache.r.get(lock) is not None)
+    assert engine.cache.r.get(lock).startswith(job.job_id.encode() + b"/")
     assert engine.dismiss(job.job_id).status is S.dismissed
+    # released with the dismissal, not when its lease runs out
+    assert engine.cache.r.get(lock) is None
     wait_for(lambda: not pid_alive(horse))
     assert engine.get_job(job.job_id).status is S.dismissed
     with pytest.raises(NoSuchJob):

@@ -304,3 +304,49 @@ def test_a_composite_key_carries_its_members_versions(monkeypatch) -> None:
     monkeypatch.setattr(spec_module, "registry", lambda: board_bumped)
     assert run.key_version(reg.get("sensitivity")) != sens
     assert run.key_version(reg.get("scenario-compare")) != scenario
+
+
+def test_the_lock_of_a_job_known_gone_is_released_at_once(redis_client) -> None:
+    # A job whose worker was lost, or that was dismissed, holds no lease worth waiting
+    # for: the engine releases its lock (named after the job) and the next identical
+    # request takes it at once instead of waiting for the lease to run out (was 32 s
+    # after a SIGKILLed work horse). Another owner's lock, or one without, stays.
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    client, prefix = redis_client
+    k = uuid.uuid4().hex * 2
+    code = (
+        "import time, redis\n"
+        "from gsl_service.cache import RedisCache\n"
+        "c = RedisCache(redis.Redis.from_url('redis://127.0.0.1:6379/1'), "
+        f"{prefix!r}, lock_ttl_s=600.0)\n"
+        f"c.get_or_compute({k!r}, lambda: time.sleep(3600) or b'', owner='job-1')\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    cache = RedisCache(client, prefix, lock_ttl_s=600.0, poll_s=0.02)
+    try:
+        deadline = time.monotonic() + 30
+        while client.get(prefix + "lock:" + k) is None:
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        assert client.get(prefix + "lock:" + k).startswith(b"job-1/")
+        assert not cache.release_lock_of(k, "job-2")
+        assert not cache.release_lock_of(k, "job")  # a prefix of the id is not the id
+        assert client.get(prefix + "lock:" + k) is not None
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert cache.release_lock_of(k, "job-1")
+    assert client.get(prefix + "lock:" + k) is None
+    calls: list[int] = []
+
+    def compute() -> bytes:
+        calls.append(1)
+        return finish_document({"v": 3}, k)
+
+    body, hit = cache.get_or_compute(k, compute)
+    assert calls == [1] and not hit and orjson.loads(body)["v"] == 3
+    assert not cache.release_lock_of(k, "job-1")  # nothing left to release

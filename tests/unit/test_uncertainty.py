@@ -292,3 +292,73 @@ def test_layers_given_to_the_analysis_are_read_as_the_target_reads_them() -> Non
         w for w in inline["data_quality"]["warnings"] if w["code"] == "features-dropped"
     ]
     assert [(w["input"], w["count"]) for w in dropped] == [("play_areas", 1)]
+
+
+def test_layers_given_and_inline_are_read_as_one_request() -> None:
+    # homes in lon/lat just east of the Dutch border (about 7.45° E, 52.2° N: outside the
+    # box that makes lon/lat data work in RD New), given to the analysis; the other
+    # layers in RD New inline in `inputs`. A request to green-3-30-300 works in RD New
+    # (a layer is in it); so does the analysis, whichever way each layer comes (parsed
+    # apart, the homes alone chose UTM 32N and a park 300.05 m away came within 300 m)
+    from pyproj import Transformer
+
+    at = (296_000.0, 470_000.0)
+    offsets = (5.0, 25.0, 45.0)  # each home's three trees, as in green_case
+    trees = [
+        feature(p(1000.0 * i + dx, dy))
+        for i, d in enumerate(offsets)
+        for dx, dy in ((d, 0.0), (0.0, d), (-d, 0.0))
+    ]
+    case = {
+        "trees": fc(*trees, origin=at),
+        "neighbourhoods": fc(feature(b(-500, -500, 3000, 500), "BU1"), origin=at),
+        "parks": fc(feature(b(0, 200, 200, 300), "park"), origin=at),
+    }
+    to_lonlat = Transformer.from_crs("EPSG:28992", "OGC:CRS84", always_xy=True)
+    lonlat = fc(
+        *(
+            feature(point(*to_lonlat.transform(at[0] + 1000.0 * i, at[1])), f"h{i}")
+            for i in range(3)
+        ),
+        crs=None,
+    )
+    request = {"process": "green-3-30-300", "parameters": ["tree_distance_m"], "steps": 3}
+    given = sens(**request, inputs=case, buildings=lonlat)
+    inline = sens(**request, inputs={**case, "buildings": lonlat})
+    assert given["provenance"]["crs"] == inline["provenance"]["crs"] == "EPSG:28992"
+    assert given["sensitivity"] == inline["sensitivity"]
+    assert given["provenance"]["inputs"]["buildings"]["crs"] == "OGC:CRS84"
+    assert given["provenance"]["inputs"]["buildings"]["features"] == 3
+    # the trees at 5, 25 and 45 m: 1, 2 and 3 homes meet the 3 within 10, 30 and 50 m
+    values = given["sensitivity"]["tree_distance_m"]["metrics"]["share_buildings_meeting_3"]
+    assert values["values"] == pytest.approx([1 / 3, 2 / 3, 1.0])
+
+
+def test_a_layer_given_to_the_analysis_is_named_and_never_ignored_in_silence() -> None:
+    case = green_case([5.0])
+    network = fc(
+        feature({"type": "LineString", "coordinates": [[0, 0], [100, 0]]}, highway="footway")
+    )
+    request = {"process": "green-3-30-300", "inputs": case}
+    # distance_mode euclidean (the default) reads no network: said, as a request says it
+    doc = sens(**request, parameters=["tree_distance_m"], steps=2, network=network)
+    ignored = [w for w in doc["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+    assert [w["input"] for w in ignored] == ["network"]
+    # unless a run of the analysis reads it (distance_mode swept to "network")
+    doc = sens(**request, parameters=["distance_mode"], network=network)
+    assert not [w for w in doc["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+    # an error about a layer given to the analysis names that layer, not `inputs`
+    points = fc(feature(p(10, 10), "dot"))
+    with pytest.raises(InputError) as err:
+        sens(
+            process="play-space",
+            inputs={"neighbourhoods": case["neighbourhoods"]},
+            play_areas=points,
+        )
+    assert err.value.input_name == "play_areas"
+    with pytest.raises(InputError) as err:
+        sens(
+            process="play-space",
+            inputs={"neighbourhoods": case["neighbourhoods"], "play_areas": points},
+        )
+    assert err.value.input_name == "inputs"

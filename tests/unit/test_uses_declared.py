@@ -120,3 +120,14 @@ def test_a_release_that_changes_the_catalog_is_a_new_key(monkeypatch, tmp_path) 
     monkeypatch.setattr(catalog, "catalog_digest", lambda: changed)
     assert run.key_version(water) != before
     assert part_key(water, {}, {}) != part_before
+
+
+def test_a_registry_refuses_an_indicator_that_uses_no_known_one(monkeypatch) -> None:
+    # a third-party indicator naming an unknown id would make every key of it fail
+    # (a 500 on each request): the registry refuses it when it is built
+    water = registry().get("water")
+    odd = replace(water, id="odd", uses=("no-such-indicator",))
+    monkeypatch.setattr(spec_module, "_REGISTRY", None)
+    monkeypatch.setattr(spec_module, "declared_indicators", lambda skip=None: iter([water, odd]))
+    with pytest.raises(ValueError, match="no-such-indicator"):
+        spec_module.registry()

@@ -860,7 +860,6 @@ def read_layers(
     raw: Mapping[str, Any],
     ctx: Context | None = None,
     defer: Collection[str] = (),
-    crs: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Parse every geo input present in ``raw`` into one working CRS.
 
@@ -876,9 +875,6 @@ def read_layers(
         Inputs (files by reference) left unread for the tiles to read
         (:mod:`gsl_indicators.core.tile_files`): each is a
         :class:`~gsl_indicators.core.tile_files.DeferredLayer`, after the others.
-    crs : str, optional
-        The working CRS to parse into (layers parsed before, to be used with these);
-        default: chosen from the inputs (:func:`working_crs`).
 
     Returns
     -------
@@ -888,7 +884,7 @@ def read_layers(
         The working CRS.
     """
     with paused_gc():
-        return _read_layers(specs, raw, ctx, defer, crs)
+        return _read_layers(specs, raw, ctx, defer)
 
 
 def _read_layers(
@@ -896,7 +892,6 @@ def _read_layers(
     raw: Mapping[str, Any],
     ctx: Context | None = None,
     defer: Collection[str] = (),
-    crs: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Parse the present geo inputs (the body of :func:`read_layers`)."""
     specs = [s for s in specs if raw.get(s.name) is not None]
@@ -929,7 +924,7 @@ def _read_layers(
     if lonlat_bounds:
         allxy = np.vstack(lonlat_bounds)
         bounds = (*allxy.min(axis=0).tolist(), *allxy.max(axis=0).tolist())
-    target = crs or working_crs(source, bounds)
+    target = working_crs(source, bounds)
     layers = {
         s.name: parse_table(s, tables[s.name], source[s.name], target, ctx)
         if s.name in tables

@@ -373,7 +373,14 @@ def _compute(
     """
     ctx.progress(0.0, "reading inputs")
     with paused_gc():
-        if indicator.geo:
+        if indicator.reads_inputs:  # parsed by the kernel (a sensitivity analysis)
+            layers = {
+                gi.name: inputs[gi.name]
+                for gi in indicator.inputs
+                if inputs.get(gi.name) is not None
+            }
+            crs = None
+        elif indicator.geo:
             layers, crs = read_layers(indicator.inputs, inputs, ctx, defer=defer)
         else:
             layers, crs = {}, None
@@ -383,10 +390,11 @@ def _compute(
         read = {
             name: (len(layer.features), layer.given, layer.source_crs)
             for name, layer in layers.items()
-            if not isinstance(layer, DeferredLayer)
+            if not isinstance(layer, DeferredLayer) and not indicator.reads_inputs
         }
         ctx.progress(0.05, "computing")
-        outputs = compute_outputs(indicator, layers, params, ctx, tiles, release=True)
+        release = not indicator.reads_inputs
+        outputs = compute_outputs(indicator, layers, params, ctx, tiles, release=release)
     unread = [layer.name for layer in deferred if not layer.settled]
     if unread:  # no tile read it (a composite's part from the cache, or refused)
         raise Undefer(f"{', '.join(unread)}: read by no tile, so not checked or counted")

@@ -585,6 +585,12 @@ class Indicator:
         Its cache and part keys carry their versions, so a fix released as a new
         version of ``water`` is never served from a soil result computed before it. A
         test keeps the list equal to the imports.
+    reads_inputs : bool
+        Its kernel parses its geo inputs itself: the runner hands them over as given
+        (FeatureCollections, files by reference) instead of parsed layers, and leaves
+        their provenance to the kernel. A sensitivity analysis parses the layers given
+        to it with its target's declarations, together with those inline in its
+        ``inputs``, as a request to the target would.
     """
 
     id: str
@@ -615,6 +621,7 @@ class Indicator:
     check: Callable[[Mapping[str, Any], Mapping[str, Any]], None] | None = None
     runs_others: bool = False
     uses: tuple[str, ...] = ()
+    reads_inputs: bool = False
 
     def __post_init__(self) -> None:
         if (self.scores or any(m.scored for m in self.metrics)) and not any(
@@ -1001,7 +1008,12 @@ def registry() -> Registry:
     """Return the registry of every indicator declared in this package (cached)."""
     global _REGISTRY
     if _REGISTRY is None:
-        _REGISTRY = Registry(list(declared_indicators()))
+        reg = Registry(list(declared_indicators()))
+        for ind in reg:  # a key made of an unknown indicator's version cannot be made
+            unknown = [u for u in ind.uses if u not in reg]
+            if unknown:
+                raise ValueError(f"{ind.id}: `uses` names no indicator: {unknown}")
+        _REGISTRY = reg
     return _REGISTRY
 
 

@@ -30,7 +30,6 @@ from gsl_indicators.core.parts import union_inputs
 from gsl_indicators.core.shared import shared_work
 from gsl_indicators.core.spec import (
     Context,
-    GeoInput,
     Indicator,
     InputError,
     Output,
@@ -43,7 +42,6 @@ from gsl_indicators.core.uncertainty import (
     UNCERTAINTY_OUTPUT,
     UNCERTAINTY_PARAMETER,
 )
-from gsl_indicators.core.wording import counted
 
 __all__ = [
     "INDICATORS",
@@ -461,31 +459,37 @@ def run_baseline(
     raw: Mapping[str, Any],
     params: dict[str, Any],
     ctx: Context,
-    given: Mapping[str, geo.Layer] | None = None,
+    given: Mapping[str, Any] | None = None,
+    varied: Sequence[Mapping[str, Any]] = (),
 ) -> Baseline:
     """Parse the target's geo inputs once and run it at the baseline ``params`` (unrounded).
 
-    ``given``: the layers given to this process itself (inline or by reference, parsed
-    by the runner): the target reads them beside those inline in ``inputs``, which are
-    parsed into their CRS.
+    ``given``: the geo inputs given to this process itself, as given (inline, or files
+    by reference): parsed together with those inline in ``inputs``, with the target's
+    own declarations — one working CRS, the same repairs, drops and warnings as a
+    request to the target. An error about one of them names it; one about a layer in
+    ``inputs`` names ``inputs``. ``varied``: the parameter sets the analysis will run;
+    a layer the baseline leaves unread is reported (``input-ignored``) unless one of
+    them reads it.
     """
     from gsl_indicators.core.assemble import summary_of
     from gsl_indicators.core.run import compute_metrics
 
     geo_names = {gi.name for gi in target.inputs}
+    given = dict(given or {})
+    merged = {**raw, **given}
     base_ctx = Context()
-    given = given or {}
     try:
         ctx.progress(0.0, "reading inputs")
-        crs = next(iter(given.values())).crs if given else None
-        layers, crs = (
-            geo.read_layers(target.inputs, raw, base_ctx, crs=crs) if target.geo else ({}, None)
-        )
-        specs = {gi.name: gi for gi in target.inputs}
-        layers.update({n: _narrowed(specs[n], layer, base_ctx) for n, layer in given.items()})
+        layers, crs = geo.read_layers(target.inputs, merged, base_ctx) if target.geo else ({}, None)
+        for name, why in target.ignored_inputs(params, merged).items():
+            if not any(name not in target.ignored_inputs(p, merged) for p in varied):
+                base_ctx.warn("input-ignored", name, f"'{name}' was given but not used: {why}")
         ctx.progress(0.05, "baseline run")
         result = compute_metrics(target, layers, dict(params), base_ctx)
     except InputError as err:
+        if err.input_name in given:  # a layer given to this process: its own name
+            raise
         raise _nested_error(err) from None
     return Baseline(
         target=target,
@@ -496,38 +500,6 @@ def run_baseline(
         summary=summary_of(target, params, result, rounded=False),
         ctx=base_ctx,
         metrics=result,
-    )
-
-
-def _narrowed(spec: GeoInput, layer: geo.Layer, ctx: Context) -> geo.Layer:
-    """Return ``layer`` with the features of a geometry type the target does not read dropped.
-
-    A layer given to this process was parsed for every indicator that reads its name
-    (``play_areas``: points for activity-friendly, polygons only for play-space); the
-    target drops the others as it would have parsing the layer itself, with the same
-    warning.
-    """
-    allowed = set(spec.geometry_types)
-    types = np.asarray([g.geom_type for g in layer.geometries], dtype=object)
-    keep = np.flatnonzero(np.isin(types, list(allowed)))
-    if len(keep) == len(layer):
-        return layer
-    dropped = len(layer) - len(keep)
-    ctx.warn(
-        "features-dropped",
-        spec.name,
-        f"{counted(dropped, 'feature dropped', 'features dropped')}: geometry type not in "
-        f"{sorted(allowed)}",
-        dropped,
-    )
-    if not len(keep):
-        raise InputError(spec.name, f"no usable features (geometry type not in {sorted(allowed)})")
-    return replace(
-        layer,
-        geometries=layer.geometries[keep],
-        features=[layer.features[i] for i in keep.tolist()],
-        index=layer.index[keep],
-        _props=None,
     )
 
 
@@ -609,11 +581,29 @@ def tornado_of(
     return tornado
 
 
-def record(base: Baseline, ctx: Context, runs: int, invalid: int) -> None:
-    """Pass the baseline's data quality through and note the target analysed."""
+def record(
+    base: Baseline, ctx: Context, runs: int, invalid: int, given: Collection[str] = ()
+) -> None:
+    """Pass the baseline's data quality through and note the target analysed.
+
+    ``given``: the names of the layers given to this process itself (its provenance's
+    ``inputs``).
+    """
     ctx.warnings.extend(base.ctx.warnings)
-    # the target's working CRS (of the layers given here and in `inputs`; none for mkba)
+    # the target's working CRS (of the layers given here and in `inputs`; none for mkba),
+    # and the layers given to this process as a request records its inputs
     ctx.provenance["crs"] = base.crs
+    digests = ctx.input_digests
+    ctx.provenance["inputs"] = {
+        name: {
+            "features": len(layer.features),
+            "features_given": layer.given,
+            "crs": layer.source_crs,
+            "digest": digests.get(name),
+        }
+        for name, layer in base.layers.items()
+        if name in given
+    }
     if base.ctx.notes:
         ctx.note("baseline", base.ctx.notes)
     ctx.note(
@@ -635,8 +625,12 @@ def record(base: Baseline, ctx: Context, runs: int, invalid: int) -> None:
         )
 
 
-def compute(layers: Mapping[str, geo.Layer], params: dict[str, Any], ctx: Context) -> Metrics:
-    """Run the sensitivity analysis by the requested ``method`` (see the method text)."""
+def compute(layers: Mapping[str, Any], params: dict[str, Any], ctx: Context) -> Metrics:
+    """Run the sensitivity analysis by the requested ``method`` (see the method text).
+
+    ``layers``: the geo inputs given to this process, as given (``reads_inputs``: the
+    target's declarations parse them, :func:`run_baseline`).
+    """
     if params["method"] == "monte-carlo":
         return compute_monte_carlo(params, ctx, layers)
     return compute_one_at_a_time(params, ctx, layers)
@@ -692,7 +686,7 @@ def _monte_carlo_plan(
 
 
 def compute_monte_carlo(
-    params: dict[str, Any], ctx: Context, layers: Mapping[str, geo.Layer] | None = None
+    params: dict[str, Any], ctx: Context, layers: Mapping[str, Any] | None = None
 ) -> Metrics:
     """Run the Monte-Carlo analysis: the uncertainty engine on the target (parsed once).
 
@@ -702,12 +696,17 @@ def compute_monte_carlo(
 
     layers = layers or {}
     target, raw, spec, base_params = _monte_carlo_plan(params, list(layers))
-    base = run_baseline(target, raw, base_params, ctx, layers)
+    varied = [
+        {**base_params, name: value}
+        for name, dist in spec.parameters.items()
+        for value in getattr(dist, "values", ())
+    ]
+    base = run_baseline(target, raw, base_params, ctx, layers, varied)
     try:
         report = uncertainty_report(target, base.layers, base_params, base.metrics, spec, ctx)
     except InputError as err:
         raise _nested_error(err) from None
-    record(base, ctx, 1 + spec.samples, 0)
+    record(base, ctx, 1 + spec.samples, 0, layers)
     ctx.progress(1.0, "done")
     return Metrics(
         overall={
@@ -750,7 +749,7 @@ def _one_at_a_time_plan(
 
 
 def compute_one_at_a_time(
-    params: dict[str, Any], ctx: Context, layers: Mapping[str, geo.Layer] | None = None
+    params: dict[str, Any], ctx: Context, layers: Mapping[str, Any] | None = None
 ) -> Metrics:
     """Run the one-at-a-time sensitivity analysis.
 
@@ -758,7 +757,8 @@ def compute_one_at_a_time(
     """
     layers = layers or {}
     target, raw, base_params, plan, needed = _one_at_a_time_plan(params, list(layers))
-    base = run_baseline(target, raw, base_params, ctx, layers)
+    varied = [{**base_params, s.name: v} for s in plan for v in s.values]
+    base = run_baseline(target, raw, base_params, ctx, layers, varied)
     metrics = tracked_metrics(base, params["metrics"])
     runs = [1]
 
@@ -769,7 +769,7 @@ def compute_one_at_a_time(
     with shared_work():  # what no swept parameter changes is computed once
         sensitivity = {s.name: sweep_parameter(base, s, metrics, progress) for s in plan}
     invalid = sum(len(s["invalid"]) for s in sensitivity.values())
-    record(base, ctx, runs[0], invalid)
+    record(base, ctx, runs[0], invalid, layers)
     tornado = tornado_of(sensitivity, metrics)
     ctx.progress(1.0, "done")
     return Metrics(
@@ -871,6 +871,7 @@ INDICATORS = (
         check=check_request,
         runs_others=True,
         inputs=GEO_INPUTS,
+        reads_inputs=True,
         parameters=(
             Parameter(
                 "method",

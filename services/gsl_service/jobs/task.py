@@ -336,7 +336,7 @@ def run_job(settings: Mapping[str, Any], job_id: str) -> bytes | None:
     try:
         cache = _redis_cache(s)
         if cache is not None and key:
-            body, hit = cache.get_or_compute(key, compute)
+            body, hit = cache.get_or_compute(key, compute, owner=job_id)
         else:
             body, hit = compute(), False
     except JobAborted:
