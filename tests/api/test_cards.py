@@ -102,6 +102,26 @@ def test_unknown_card_and_format(client: Any) -> None:
             },
             "card.themes[0].indicators[0].indicator: unknown indicator 'nee'",
         ),
+        # a card that scores nothing was a 200 with an empty scoreboard
+        (
+            {"id": "x", "title": {"nl": "x"}, "version": "1", "publisher": "p", "themes": []},
+            "card.themes: List should have at least 1 item",
+        ),
+        (
+            {
+                "id": "x",
+                "title": {"nl": "x"},
+                "version": "1",
+                "publisher": "p",
+                "themes": [{"id": "g", "title": {"nl": "g"}, "indicators": []}],
+            },
+            "card.themes[0].indicators: List should have at least 1 item",
+        ),
+        # an extending card's own themes were dropped without a word
+        (
+            {"extends": CARDS[1], "id": "x", "themes": []},
+            "card.themes: a card that extends another takes its themes",
+        ),
     ],
 )
 def test_bad_cards_are_400_naming_the_place(client: Any, card: dict[str, Any], place: str) -> None:

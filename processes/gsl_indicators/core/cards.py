@@ -9,7 +9,9 @@ inline in a request.
 A municipality's **local accents** are a card that ``extends`` another and sets
 ``accents`` (indicator → parameter → value): they must lie within the base card's
 ``adjustable`` ranges, and the resolved card lists them as ``deviations`` (parameter,
-card value, local value) — never silently merged.
+card value, local value) — never silently merged. Such a card takes the base card's
+themes: one that gives ``themes`` too is refused, as is a card without themes or a
+theme without indicators (it would score nothing).
 
 A bad card is an :class:`~gsl_indicators.core.spec.InputError` naming the place in the
 card (``card.themes[1].indicators[0].parameters.tree_distance_m``), which the service
@@ -89,7 +91,7 @@ class CardTheme(_Strict):
 
     id: str
     title: dict[str, str]
-    indicators: list[CardIndicator]
+    indicators: list[CardIndicator] = Field(min_length=1)
 
 
 class Deviation(_Strict):
@@ -114,7 +116,7 @@ class MenuCard(_Strict):
     profile: str = "nl-default"
     areas: str = Field("neighbourhoods", description="The input whose features are scored.")
     extends: str | None = None
-    themes: list[CardTheme]
+    themes: list[CardTheme] = Field(min_length=1)
     accents: dict[str, dict[str, Any]] = Field(default_factory=dict)
     deviations: list[Deviation] = Field(default_factory=list)
 
@@ -170,6 +172,13 @@ def _load(raw: Any) -> MenuCard:
         raise InputError("card", "must be a menu-card name or an object")
     data = dict(raw)
     if data.get("extends"):
+        if "themes" in data:  # was dropped without a word
+            raise InputError(
+                "card",
+                "card.themes: a card that extends another takes its themes; it adjusts them "
+                "with `accents` (within the base card's `adjustable` ranges). Leave `themes` "
+                "out, or drop `extends` for a card of your own",
+            )
         base = _load(data["extends"]).model_dump()
         accents = data.get("accents") or {}
         merged = {**base, **{k: v for k, v in data.items() if k not in ("themes",)}}
