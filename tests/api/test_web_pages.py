@@ -65,6 +65,16 @@ def test_process_page_has_the_example_to_run(client: Any) -> None:
     assert "0.03" in html and "0.2" in html  # default and maximum of norm_share
 
 
+def test_an_analysis_form_asks_for_its_target_before_the_layers(client: Any) -> None:
+    # a sensitivity analysis's layers are its target's: which of the 33 matter depends
+    # on `process`, so the form starts with it; an indicator's form starts with its layers
+    html = client.get("/processes/sensitivity?f=html").text
+    assert 0 < html.index('class="run-params"') < html.index('class="run-layers"')
+    assert html.index('id="param-inputs"') < html.index('class="run-layers"')
+    html = client.get("/processes/green-3-30-300?f=html").text
+    assert 0 < html.index('class="run-layers"') < html.index('class="run-params"')
+
+
 def test_html_errors_are_pages(client: Any) -> None:
     r = client.get("/processes/nope?f=html")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")

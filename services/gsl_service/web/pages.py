@@ -361,6 +361,10 @@ async def process(request: Request, process_id: str) -> HTMLResponse:
         example=orjson.dumps(example, option=orjson.OPT_INDENT_2).decode(),
         execute_url=f"{api.base_url}/processes/{process_id}/execution",
         fields=form_fields(md),
+        # an analysis whose layers are its target's: the target and its parameters first
+        layers_last=any(
+            ind.id == process_id and ind.reads_inputs for ind in request.app.state.registry
+        ),
         js_texts={k: page.t(k) for k in FORM_TEXTS},
     )
 
