@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import shapely
 
-from gsl_indicators.core import run
+from gsl_indicators.core import geo, run
 from gsl_indicators.core.spec import registry
 from scenario_design import scenario_inputs
 
@@ -44,6 +44,8 @@ def test_a_run_leaves_its_layers_unprepared(
         return layers, crs
 
     monkeypatch.setattr(run, "read_layers", reading)
+    # a sensitivity analysis reads its target's layers itself (Indicator.reads_inputs)
+    monkeypatch.setattr(geo, "read_layers", reading)
     run.execute(registry().get(name.split(" ")[0]), inputs)
     assert read, "the run read no layers"
     for layers in read:
