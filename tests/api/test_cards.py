@@ -188,3 +188,42 @@ def test_rerun_with_one_layer_changed_recomputes_only_its_readers() -> None:
     # 100 → 400 m² of play area on 10,000 m²: 0.01 → 0.04
     shares = [t["indicators"][0]["value"] for t in (first["themes"][0], second["themes"][0])]
     assert shares == [0.01, 0.04]
+
+
+def test_a_resolved_card_sent_back_is_the_same_card(client: Any) -> None:
+    # a scoreboard's `card` output (extends, the base's themes with the accents applied,
+    # deviations) is a card a client may send again: it resolves to itself
+    inputs = dict(registry().get("scoreboard").example or {})
+    inputs["card"] = {
+        "extends": CARDS[1],
+        "id": "stad-x",
+        "accents": {"green-3-30-300": {"tree_distance_m": 50}},
+    }
+    first = values(client.post("/processes/scoreboard/execution", json={"inputs": inputs}).json())
+    again = client.post(
+        "/processes/scoreboard/execution", json={"inputs": {**inputs, "card": first["card"]}}
+    )
+    assert again.status_code == 200, again.text
+    card = values(again.json())["card"]
+    assert card == first["card"]
+    assert [(d["parameter"], d["card_value"], d["local_value"]) for d in card["deviations"]] == [
+        ("tree_distance_m", 30, 50)
+    ]
+
+
+def test_a_layer_no_indicator_on_the_card_reads_is_said(client: Any) -> None:
+    # the scoreboard declares every layer any indicator reads (a twin sends them all);
+    # one the card leaves unread was dropped without a word
+    inputs = dict(registry().get("scoreboard").example or {})
+    parks = fc(feature(box(121000, 487000, 121100, 487100), "p"), origin=None)
+    doc = values(
+        client.post(
+            "/processes/scoreboard/execution", json={"inputs": {**inputs, "parks": parks}}
+        ).json()
+    )
+    ignored = [w for w in doc["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+    assert [(w["input"], "no indicator on the card" in w["message"]) for w in ignored] == [
+        ("parks", True)
+    ]
+    doc = values(client.post("/processes/scoreboard/execution", json={"inputs": inputs}).json())
+    assert not [w for w in doc["data_quality"]["warnings"] if w["code"] == "input-ignored"]

@@ -94,6 +94,22 @@ def test_killed_worker_leaves_job_failed(engine, start_worker) -> None:
             os.kill(horse, signal.SIGKILL)
 
 
+def test_the_verdict_on_a_killed_work_horse_releases_its_lock(engine, start_worker) -> None:
+    # A work horse SIGKILLed mid-job (out of memory) cannot release its computation
+    # lock; the lease (30 s, renewed every 10 s until the kill) would keep an identical
+    # request waiting for 20-30 s. The "worker lost" verdict releases it at once.
+    start_worker()
+    job = engine.submit("echo", {"message": "horse dies", "pause": 60})
+    horse = wait_running(engine, job.job_id).extra["pid"]
+    lock = engine.cache._lock(job.cache_key)
+    wait_for(lambda: engine.cache.r.get(lock) is not None)
+    assert engine.settings.cache_lock_ttl_s >= 30
+    os.kill(horse, signal.SIGKILL)
+    done = wait_finished(engine, job.job_id)
+    assert done.status is S.failed and "killed by SIGKILL" in done.error["detail"]
+    wait_for(lambda: engine.cache.r.get(lock) is None, timeout=5.0)
+
+
 def test_restart_keeps_jobs_and_results(redis_env, start_worker) -> None:
     start_worker()
     settings = settings_from_env(redis_env, data_dir=tempfile.mkdtemp())

@@ -197,3 +197,9 @@ def test_homes_beyond_the_receptors_take_the_background() -> None:
     assert [
         w["count"] for w in doc["data_quality"]["warnings"] if w["code"] == "outside-value"
     ] == [1]
+
+
+def test_a_background_concentration_is_not_negative() -> None:
+    with pytest.raises(InputError) as err:
+        run(outside_value={"no2": -5})
+    assert err.value.input_name == "outside_value" and "below 0" in err.value.reason

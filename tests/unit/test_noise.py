@@ -165,11 +165,21 @@ def test_a_map_whose_contours_start_above_the_limit() -> None:
     )
     codes = [w["code"] for w in rail["data_quality"]["warnings"]]
     assert "outside-value-unused" in codes and "home-without-exposure" in codes
+    assert rail["data_quality"]["outside_value"]["homes"] == {"lden_rail": 0}
     assert rail["summary"]["share_homes_above_who_lden_road"] == 1.0
 
 
 @pytest.mark.parametrize(
-    "bad", [{"lden": 50}, {"lden_road": "x"}, {"lden_road": float("inf")}, [50]]
+    "bad",
+    # a stated value is a JSON number as given: true is not 1 dB, "50" not 50
+    [
+        {"lden": 50},
+        {"lden_road": "x"},
+        {"lden_road": float("inf")},
+        [50],
+        {"lden_road": True},
+        {"lden_road": "50"},
+    ],
 )
 def test_outside_value_names_only_the_indicators_quantities(bad) -> None:
     with pytest.raises(InputError) as err:

@@ -179,3 +179,16 @@ def test_area_rows_without_any_value_are_left_out_and_overall_rows_stay() -> Non
     both = [r for r in rows if r["area_id"] in ("n1", "n2")]
     assert len(both) == 2 * len(overall)
     assert len(list(csv.DictReader(io.StringIO(res["csv"])))) == len(rows)
+
+
+def test_a_variant_layer_no_indicator_on_the_card_reads_is_said() -> None:
+    compare = registry().get("scenario-compare")
+    inputs = dict(compare.example or {})
+    variants = dict(inputs["variants"])
+    name = next(iter(variants))
+    variants[name] = {**variants[name], "parks": fc(feature(box(0, 0, 10, 10), "p"))}
+    doc = execute(compare, {**inputs, "variants": variants})
+    ignored = [w for w in doc["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+    assert [(w["input"], w["message"].split(" was ")[0]) for w in ignored] == [
+        ("variants", f"variants.{name}.parks")
+    ]

@@ -171,25 +171,45 @@ def _load(raw: Any) -> MenuCard:
     if not isinstance(raw, Mapping):
         raise InputError("card", "must be a menu-card name or an object")
     data = dict(raw)
+    own_themes = None
     if data.get("extends"):
-        if "themes" in data:  # was dropped without a word
-            raise InputError(
-                "card",
-                "card.themes: a card that extends another takes its themes; it adjusts them "
-                "with `accents` (within the base card's `adjustable` ranges). Leave `themes` "
-                "out, or drop `extends` for a card of your own",
-            )
+        own_themes = data.pop("themes", None)
         base = _load(data["extends"]).model_dump()
         accents = data.get("accents") or {}
-        merged = {**base, **{k: v for k, v in data.items() if k not in ("themes",)}}
+        merged = {**base, **data}
         merged["accents"] = accents
-        merged.setdefault("themes", base["themes"])
         data = merged
     try:
-        return MenuCard.model_validate(data)
+        card = MenuCard.model_validate(data)
     except pydantic.ValidationError as err:
         place, why = _error_place(err)
         raise InputError("card", f"{place}: {why}") from None
+    if own_themes is not None:
+        _check_own_themes(card, own_themes)
+    return card
+
+
+def _check_own_themes(card: MenuCard, own: Any) -> None:
+    """Refuse themes given beside ``extends`` unless they are the card's own (a round trip).
+
+    A card that extends another takes its themes and adjusts them with ``accents``; its
+    own ``themes`` were dropped without a word. A resolved card sent back (a scoreboard's
+    ``card`` output) carries the base card's themes with its accents applied: those
+    are the same card, and pass.
+    """
+    base = [t.model_dump() for t in card.themes]
+    applied = [t.model_dump() for t in _apply_accents(card.model_copy(deep=True)).themes]
+    try:
+        given = [CardTheme.model_validate(t).model_dump() for t in own]
+    except (pydantic.ValidationError, TypeError):
+        given = None
+    if given not in (base, applied):
+        raise InputError(
+            "card",
+            "card.themes: a card that extends another takes its themes; it adjusts them "
+            "with `accents` (within the base card's `adjustable` ranges). Leave `themes` "
+            "out, or drop `extends` for a card of your own",
+        )
 
 
 def _check(card: MenuCard, reg: Registry) -> None:

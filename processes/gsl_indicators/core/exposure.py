@@ -57,7 +57,7 @@ import binascii
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pydantic
@@ -177,11 +177,24 @@ def point_input(quantities: str) -> GeoInput:
     )
 
 
-def outside_value_parameter(keys: Sequence[str], example: str) -> Parameter:
+def outside_value_parameter(
+    keys: Sequence[str], example: str, minimum: Mapping[str, float] | None = None
+) -> Parameter:
     """Return the ``outside_value`` parameter for an indicator's quantity ``keys``.
 
     ``example``: a JSON object shown in the description (a quantity and a value).
+    ``minimum``: the least value of a key that has one (a concentration is not negative).
+    Values are JSON numbers as given: ``true`` or ``"50"`` is refused, not read as a number.
     """
+    least = dict(minimum or {})
+
+    def at_least(values: dict[str, float]) -> dict[str, float]:
+        for k, v in values.items():
+            if k in least and v < least[k]:
+                raise ValueError(f"{k}: {v:g} is below {least[k]:g}")
+        return values
+
+    number = Annotated[float, pydantic.Strict(), pydantic.AllowInfNan(False)]
     return Parameter(
         "outside_value",
         "Value outside the exposure data",
@@ -196,15 +209,23 @@ def outside_value_parameter(keys: Sequence[str], example: str) -> Parameter:
         default=None,
         nullable=True,
         schema={
-            "properties": {k: {"type": "number"} for k in keys},
+            "properties": {
+                k: {"type": "number", **({"minimum": least[k]} if k in least else {})} for k in keys
+            },
             "additionalProperties": False,
         },
-        annotation=dict[Literal[tuple(keys)], pydantic.FiniteFloat],  # type: ignore[misc]
+        annotation=Annotated[
+            dict[Literal[tuple(keys)], number],  # type: ignore[misc]
+            pydantic.AfterValidator(at_least),
+        ],
     )
 
 
 def exposure_parameters(
-    quantities: Sequence[str], keys: Sequence[str] = (), example: str = ""
+    quantities: Sequence[str],
+    keys: Sequence[str] = (),
+    example: str = "",
+    minimum: Mapping[str, float] | None = None,
 ) -> tuple[Parameter, ...]:
     """Return the parameters of the three exposure input forms.
 
@@ -215,10 +236,11 @@ def exposure_parameters(
         ``value_quantity``.
     keys : sequence of str, optional
         The quantity keys the indicator reports (``lden_road``, …): with them, the
-        ``outside_value`` parameter (:func:`outside_value_parameter`, ``example``).
+        ``outside_value`` parameter (:func:`outside_value_parameter`, ``example``,
+        ``minimum``).
     """
     return (
-        *((outside_value_parameter(keys, example),) if keys else ()),
+        *((outside_value_parameter(keys, example, minimum),) if keys else ()),
         Parameter(
             "exposure_grid",
             "Exposure grid (GeoTIFF)",
@@ -905,7 +927,7 @@ def finish_exposure(
                     "buildings",
                     f"{counted(missing, 'home takes', 'homes take')} outside_value.{key} = "
                     f"{plan.outside[key]:g}: no exposure input gives them a value (outside "
-                    "every zone, beyond the receptor radius, or on nodata)",
+                    "every zone, beyond the receptor radius, on nodata or outside the grid)",
                     missing,
                 )
         elif missing:
@@ -919,6 +941,7 @@ def finish_exposure(
             )
     for key in plan.outside:
         if key not in found:
+            took[key] = 0
             ctx.warn(
                 "outside-value-unused",
                 "outside_value",

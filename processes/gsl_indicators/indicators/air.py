@@ -320,7 +320,12 @@ INDICATORS = (
         ),
         parameters=(
             *_level_parameters(),
-            *exposure_parameters(POLLUTANTS, [q.key for q in QUANTITIES], '{"no2": 16.5}'),
+            *exposure_parameters(
+                POLLUTANTS,
+                [q.key for q in QUANTITIES],
+                '{"no2": 16.5}',
+                {q.key: 0.0 for q in QUANTITIES},
+            ),
             GES_PARAMETER,
         ),
         outputs=(

@@ -557,7 +557,10 @@ INDICATORS = (
         parameters=(
             *_parameters(),
             *exposure_parameters(
-                ("pet", "hot_nights", "tnight"), [q.key for q in QUANTITIES], '{"pet": 35}'
+                ("pet", "hot_nights", "tnight"),
+                [q.key for q in QUANTITIES],
+                '{"pet": 35}',
+                {"hot_nights": 0.0},
             ),
             GES_PARAMETER,
         ),

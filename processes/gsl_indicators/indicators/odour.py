@@ -557,7 +557,10 @@ INDICATORS = (
                 enum=ODOUR_SOURCES,
             ),
             *exposure_parameters(
-                ("odour",), [q.key for q in QUANTITIES], '{"odour_livestock": 0.5}'
+                ("odour",),
+                [q.key for q in QUANTITIES],
+                '{"odour_livestock": 0.5}',
+                {q.key: 0.0 for q in QUANTITIES},
             ),
             GES_PARAMETER,
         ),

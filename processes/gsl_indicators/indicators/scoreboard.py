@@ -383,10 +383,38 @@ def check_board(params: Mapping[str, Any], inputs: Mapping[str, Any] | None = No
         )
 
 
+def warn_unread(
+    card: MenuCard,
+    layers: Mapping[str, Any],
+    ctx: Context,
+    variants: Mapping[str, Any] | None = None,
+) -> None:
+    """Warn about each given layer that no indicator on the card reads (``input-ignored``).
+
+    The process declares every layer any indicator reads; a twin platform may send them
+    all. A layer this card leaves unread — given, or in a variant — is said, never
+    dropped in silence.
+    """
+    from gsl_indicators.core.spec import registry
+
+    reads = {card.areas}
+    for _, entry in card.entries():
+        reads |= {gi.name for gi in registry().get(entry.indicator).inputs}
+    why = f"no indicator on the card '{card.id}' reads it"
+    for name in layers:
+        if name not in reads:
+            ctx.warn("input-ignored", name, f"'{name}' was given but not used: {why}")
+    for vname, variant in (variants or {}).items():
+        for where, gi, _, _ in _variant_collections(vname, variant):
+            if gi.name not in reads:
+                ctx.warn("input-ignored", "variants", f"{where} was given but not used: {why}")
+
+
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Run the card's indicators on the design and score every area per theme."""
     card = resolve_card(params["card"])
     area_type = _checked_area_type(params)
+    warn_unread(card, layers, ctx)
     digests = _digests(layers, ctx.input_digests)
     parts = card_parts(card, layers, digests, area_type)
     ctx.progress(0.1, f"running {len(parts)} indicators")
@@ -550,7 +578,7 @@ def _declare() -> tuple[Indicator, ...]:
     return (
         Indicator(
             id="scoreboard",
-            version="1.0.1",
+            version="1.0.2",
             title={"nl": "Scorebord (menukaart)", "en": "Scoreboard (menu card)"},
             description={
                 "nl": "Een menukaart op één ontwerp: scores 1–10 per gebied en thema, naast "
@@ -884,6 +912,7 @@ def compute_scenarios(layers: Mapping[str, Layer], params: dict[str, Any], ctx: 
     baseline = params["baseline_name"]
     variants = _checked_variants(params)
     area_type = _checked_area_type(params)
+    warn_unread(card, layers, ctx, variants)
     scenario_layers = {baseline: dict(layers)}
     for name, variant in variants.items():
         scenario_layers[name] = _variant_layers(layers, name, variant)
@@ -1038,7 +1067,7 @@ INDICATORS = (
     *INDICATORS,
     Indicator(
         id="scenario-compare",
-        version="1.1.0",
+        version="1.1.1",
         title={"nl": "Scenario's vergelijken (ZOUT)", "en": "Scenario comparison (ZOUT)"},
         description={
             "nl": "Een basisontwerp en varianten door één menukaart: per gebied, metriek en "
