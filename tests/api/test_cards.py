@@ -122,6 +122,45 @@ def test_unknown_card_and_format(client: Any) -> None:
             {"extends": CARDS[1], "id": "x", "themes": []},
             "card.themes: a card that extends another takes its themes",
         ),
+        (
+            {"extends": CARDS[1], "id": "x", "themes": None},
+            "card.themes: a card that extends another takes its themes",
+        ),
+        # accents without a card to adjust were applied again on every round trip
+        (
+            {
+                "id": "x",
+                "title": {"nl": "x"},
+                "version": "1",
+                "publisher": "p",
+                "themes": [
+                    {
+                        "id": "g",
+                        "title": {"nl": "g"},
+                        "indicators": [
+                            {
+                                "indicator": "play-space",
+                                "adjustable": {"norm_share": {"minimum": 0, "maximum": 0.1}},
+                            }
+                        ],
+                    }
+                ],
+                "accents": {"play-space": {"norm_share": 0.05}},
+            },
+            "card.accents: accents adjust a card this one extends",
+        ),
+        # the accents of a card that extends would be lost under the next one's
+        (
+            {
+                "extends": {
+                    "extends": CARDS[1],
+                    "id": "mid",
+                    "accents": {"green-3-30-300": {"tree_distance_m": 50}},
+                },
+                "id": "x",
+            },
+            "card.extends: 'mid' extends 'ggo-utrecht-example' itself",
+        ),
     ],
 )
 def test_bad_cards_are_400_naming_the_place(client: Any, card: dict[str, Any], place: str) -> None:
@@ -227,3 +266,26 @@ def test_a_layer_no_indicator_on_the_card_reads_is_said(client: Any) -> None:
     ]
     doc = values(client.post("/processes/scoreboard/execution", json={"inputs": inputs}).json())
     assert not [w for w in doc["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+
+
+def test_an_indicator_on_a_card_twice_takes_an_accent_where_it_may() -> None:
+    # GGO-light scores seven themes with one indicator; only the canopy theme lets a
+    # municipality set crown_area_m2 (20-150 m²). Only the last entry was looked at, so
+    # no accent of GGO-light could be set. Given deviations are worked out, not taken.
+    from gsl_indicators.core.cards import resolve_card
+
+    card = resolve_card(
+        {"extends": "ggo-light", "id": "x", "accents": {"ggo-light": {"crown_area_m2": 40}}}
+    )
+    set_in = [e.parameters.get("crown_area_m2") for _, e in card.entries()]
+    assert set_in.count(40) == 1 and len(set_in) == 7
+    assert [(d.parameter, d.local_value) for d in card.deviations] == [("crown_area_m2", 40)]
+    again = resolve_card(
+        {
+            **card.model_dump(),
+            "deviations": [
+                {"indicator": "noise", "parameter": "p", "card_value": 1, "local_value": 2}
+            ],
+        }
+    )
+    assert again.model_dump() == card.model_dump()

@@ -10,8 +10,10 @@ A municipality's **local accents** are a card that ``extends`` another and sets
 ``accents`` (indicator → parameter → value): they must lie within the base card's
 ``adjustable`` ranges, and the resolved card lists them as ``deviations`` (parameter,
 card value, local value) — never silently merged. Such a card takes the base card's
-themes: one that gives ``themes`` too is refused, as is a card without themes or a
-theme without indicators (it would score nothing).
+themes: ``themes`` beside ``extends`` are refused unless they are the base card's, as
+is or with the accents applied (a resolved card sent back); so is a card without themes
+or a theme without indicators (it would score nothing), ``accents`` without ``extends``,
+and extending a card that itself extends. ``deviations`` are worked out, never taken.
 
 A bad card is an :class:`~gsl_indicators.core.spec.InputError` naming the place in the
 card (``card.themes[1].indicators[0].parameters.tree_distance_m``), which the service
@@ -171,22 +173,40 @@ def _load(raw: Any) -> MenuCard:
     if not isinstance(raw, Mapping):
         raise InputError("card", "must be a menu-card name or an object")
     data = dict(raw)
-    own_themes = None
+    data.pop("deviations", None)  # worked out from the accents, never taken as given
+    own_themes: Any = _NO_THEMES
     if data.get("extends"):
-        own_themes = data.pop("themes", None)
-        base = _load(data["extends"]).model_dump()
+        own_themes = data.pop("themes", _NO_THEMES)
+        loaded = _load(data["extends"])
+        if loaded.extends:  # its accents would be lost under this card's
+            raise InputError(
+                "card",
+                f"card.extends: {loaded.id!r} extends {loaded.extends!r} itself; extend "
+                f"{loaded.extends!r} with all the accents",
+            )
+        base = loaded.model_dump()
         accents = data.get("accents") or {}
         merged = {**base, **data}
         merged["accents"] = accents
         data = merged
+    elif data.get("accents"):
+        raise InputError(
+            "card",
+            "card.accents: accents adjust a card this one extends (`extends`); in a card of "
+            "your own, set the indicators' parameters",
+        )
     try:
         card = MenuCard.model_validate(data)
     except pydantic.ValidationError as err:
         place, why = _error_place(err)
         raise InputError("card", f"{place}: {why}") from None
-    if own_themes is not None:
+    if own_themes is not _NO_THEMES:
         _check_own_themes(card, own_themes)
     return card
+
+
+_NO_THEMES = object()
+"""No ``themes`` key at all (``themes: null`` beside ``extends`` is a 400, not absent)."""
 
 
 def _check_own_themes(card: MenuCard, own: Any) -> None:
@@ -244,39 +264,47 @@ def _check(card: MenuCard, reg: Registry) -> None:
 
 
 def _apply_accents(card: MenuCard) -> MenuCard:
+    """Set the accents into the card's entries and list them as deviations.
+
+    An indicator on the card more than once (GGO-light scores several themes) takes an
+    accent in every entry that lets it be adjusted; it is refused when none does or
+    when it lies outside the range of one that does.
+    """
+    card.deviations = []
     if not card.accents:
         return card
-    entries = {e.indicator: e for t in card.themes for e in t.indicators}
     deviations: list[Deviation] = []
     for indicator, values in card.accents.items():
-        if indicator not in entries:
+        entries = [e for _, e in card.entries() if e.indicator == indicator]
+        if not entries:
             raise InputError("card", f"card.accents.{indicator}: not an indicator of the card")
-        entry = entries[indicator]
         for name, value in values.items():
-            rng = entry.adjustable.get(name)
             place = f"card.accents.{indicator}.{name}"
-            if rng is None:
+            adjustable = [e for e in entries if name in e.adjustable]
+            if not adjustable:
                 raise InputError(
                     "card",
                     f"{place}: the card does not let a municipality adjust this parameter "
-                    f"(adjustable: {sorted(entry.adjustable)})",
-                )
-            if not rng.admits(value):
-                bounds = rng.values if rng.values is not None else [rng.minimum, rng.maximum]
-                raise InputError(
-                    "card", f"{place}: {value!r} is outside the allowed range {bounds}"
+                    f"(adjustable: {sorted({k for e in entries for k in e.adjustable})})",
                 )
             ind = registry().get(indicator)
             default = next(p.default for p in ind.parameters if p.name == name)
-            deviations.append(
-                Deviation(
+            for entry in adjustable:
+                rng = entry.adjustable[name]
+                if not rng.admits(value):
+                    bounds = rng.values if rng.values is not None else [rng.minimum, rng.maximum]
+                    raise InputError(
+                        "card", f"{place}: {value!r} is outside the allowed range {bounds}"
+                    )
+                deviation = Deviation(
                     indicator=indicator,
                     parameter=name,
                     card_value=entry.parameters.get(name, default),
                     local_value=value,
                 )
-            )
-            entry.parameters[name] = value
+                if deviation not in deviations:
+                    deviations.append(deviation)
+                entry.parameters[name] = value
     card.deviations = deviations
     return card
 

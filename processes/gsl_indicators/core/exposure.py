@@ -62,6 +62,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pydantic
 import shapely
+from pydantic_core import PydanticCustomError
 from scipy.spatial import cKDTree
 
 from gsl_indicators.core.geo import Layer
@@ -191,7 +192,11 @@ def outside_value_parameter(
     def at_least(values: dict[str, float]) -> dict[str, float]:
         for k, v in values.items():
             if k in least and v < least[k]:
-                raise ValueError(f"{k}: {v:g} is below {least[k]:g}")
+                raise PydanticCustomError(
+                    "below_minimum",
+                    "outside_value.{key}: {value} is below {minimum}",
+                    {"key": k, "value": f"{v:g}", "minimum": f"{least[k]:g}"},
+                )
         return values
 
     number = Annotated[float, pydantic.Strict(), pydantic.AllowInfNan(False)]
