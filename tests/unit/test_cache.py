@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -239,23 +241,24 @@ def test_a_lock_is_a_lease_renewed_while_its_holder_computes(redis_client) -> No
     assert client.get(prefix + "lock:" + k) is None  # released when done
 
 
-def test_the_lock_of_a_holder_that_died_runs_out_with_its_lease(redis_client) -> None:
-    # A work horse killed mid-computation (SIGKILL, as the kernel's OOM killer does)
-    # cannot release its lock. Found: an identical request waited 8 min 45 s behind a
-    # crashed work horse for a lock that lasted the longest computation (600 s).
+@contextlib.contextmanager
+def _holder(client, prefix: str, k: str, lock_ttl_s: float, owner: str = "") -> Iterator[None]:
+    """Hold the lock of ``k`` in another process computing forever; SIGKILL it at the end.
+
+    A work horse killed mid-computation (as the kernel's OOM killer does) cannot
+    release its lock: what is left is what the lease and the engine do.
+    """
     import os
     import signal
     import subprocess
     import sys
 
-    client, prefix = redis_client
-    k = uuid.uuid4().hex * 2
     code = (
         "import time, redis\n"
         "from gsl_service.cache import RedisCache\n"
         "c = RedisCache(redis.Redis.from_url('redis://127.0.0.1:6379/1'), "
-        f"{prefix!r}, lock_ttl_s=1.0)\n"
-        f"c.get_or_compute({k!r}, lambda: time.sleep(3600) or b'')\n"
+        f"{prefix!r}, lock_ttl_s={lock_ttl_s})\n"
+        f"c.get_or_compute({k!r}, lambda: time.sleep(3600) or b'', owner={owner!r})\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code])
     try:
@@ -263,11 +266,20 @@ def test_the_lock_of_a_holder_that_died_runs_out_with_its_lease(redis_client) ->
         while client.get(prefix + "lock:" + k) is None:
             assert child.poll() is None and time.monotonic() < deadline
             time.sleep(0.02)
-        time.sleep(1.5)  # past one lease: the holder's renewals kept it
-        assert client.get(prefix + "lock:" + k) is not None
+        yield
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
+
+
+def test_the_lock_of_a_holder_that_died_runs_out_with_its_lease(redis_client) -> None:
+    # Found: an identical request waited 8 min 45 s behind a crashed work horse for a
+    # lock that lasted the longest computation (600 s).
+    client, prefix = redis_client
+    k = uuid.uuid4().hex * 2
+    with _holder(client, prefix, k, lock_ttl_s=1.0):
+        time.sleep(1.5)  # past one lease: the holder's renewals kept it
+        assert client.get(prefix + "lock:" + k) is not None
     calls: list[int] = []
 
     def compute() -> bytes:
@@ -311,34 +323,14 @@ def test_the_lock_of_a_job_known_gone_is_released_at_once(redis_client) -> None:
     # for: the engine releases its lock (named after the job) and the next identical
     # request takes it at once instead of waiting for the lease to run out (was 32 s
     # after a SIGKILLed work horse). Another owner's lock, or one without, stays.
-    import os
-    import signal
-    import subprocess
-    import sys
-
     client, prefix = redis_client
     k = uuid.uuid4().hex * 2
-    code = (
-        "import time, redis\n"
-        "from gsl_service.cache import RedisCache\n"
-        "c = RedisCache(redis.Redis.from_url('redis://127.0.0.1:6379/1'), "
-        f"{prefix!r}, lock_ttl_s=600.0)\n"
-        f"c.get_or_compute({k!r}, lambda: time.sleep(3600) or b'', owner='job-1')\n"
-    )
-    child = subprocess.Popen([sys.executable, "-c", code])
     cache = RedisCache(client, prefix, lock_ttl_s=600.0, poll_s=0.02)
-    try:
-        deadline = time.monotonic() + 30
-        while client.get(prefix + "lock:" + k) is None:
-            assert child.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
+    with _holder(client, prefix, k, lock_ttl_s=600.0, owner="job-1"):
         assert client.get(prefix + "lock:" + k).startswith(b"job-1/")
         assert not cache.release_lock_of(k, "job-2")
         assert not cache.release_lock_of(k, "job")  # a prefix of the id is not the id
         assert client.get(prefix + "lock:" + k) is not None
-    finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
     assert cache.release_lock_of(k, "job-1")
     assert client.get(prefix + "lock:" + k) is None
     calls: list[int] = []
