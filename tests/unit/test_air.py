@@ -193,6 +193,8 @@ def test_homes_beyond_the_receptors_take_the_background() -> None:
     )
     no2 = [f["properties"]["no2"] for f in doc["buildings"]["features"]]
     assert no2[0] == pytest.approx(29.0) and no2[1:] == [16.5, None]
+    taken = [f["properties"]["outside_value_for"] for f in doc["buildings"]["features"]]
+    assert taken == [None, "no2", None]
     assert doc["summary"]["homes_with_no2"] == 2
     assert [
         w["count"] for w in doc["data_quality"]["warnings"] if w["code"] == "outside-value"

@@ -153,6 +153,13 @@ def test_a_map_whose_contours_start_above_the_limit() -> None:
     assert s["share_homes_above_who_lden_road"] == 0.25
     assert s["homes_with_lden_road"] == 4 and s["max_lden_road"] == 55.0
     assert [f["properties"]["lden_road"] for f in doc["buildings"]["features"]] == [55, 50, 50, 50]
+    # each home says which of its values is the stated one, not the map's
+    assert [f["properties"]["outside_value_for"] for f in doc["buildings"]["features"]] == [
+        None,
+        "lden_road",
+        "lden_road",
+        "lden_road",
+    ]
     took = [w for w in doc["data_quality"]["warnings"] if w["code"] == "outside-value"]
     assert [(w["input"], w["count"]) for w in took] == [("buildings", 3)]
     assert doc["data_quality"]["outside_value"] == {

@@ -88,6 +88,7 @@ from gsl_indicators.core.wording import counted
 
 __all__ = [
     "AREA_OVERALL",
+    "ASSUMED_METRIC",
     "BUILDINGS",
     "FEATURE",
     "HOME_METRICS",
@@ -98,7 +99,9 @@ __all__ = [
     "ExposurePlan",
     "GridSample",
     "Quantity",
+    "Sampled",
     "above_flags",
+    "assumed_column",
     "collect_exposure",
     "count_metric",
     "exposure_parameters",
@@ -894,12 +897,48 @@ def sample_layer(
     return out
 
 
+class Sampled(dict[str, np.ndarray]):
+    """Quantity key to one value per building, and the homes that took ``outside_value``.
+
+    ``assumed``: quantity key to a mask of the buildings whose value is the given
+    ``outside_value`` (no input gave one); shown per home by :func:`assumed_column`.
+    """
+
+    assumed: dict[str, np.ndarray]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.assumed = {}
+
+
+def assumed_column(sampled: Mapping[str, np.ndarray], n: int) -> list[str | None]:
+    """Return per building the quantities whose value is the given ``outside_value``.
+
+    Comma-separated keys in the indicator's order (``"lden_road,lnight_road"``), ``None``
+    where the home's values all came from the data (the ``outside_value_for`` metric).
+
+    Examples
+    --------
+    >>> s = Sampled()
+    >>> s.assumed = {"no2": np.array([True, False, True]), "pm10": np.array([True, False, False])}
+    >>> assumed_column(s, 3)
+    ['no2,pm10', None, 'no2']
+    >>> assumed_column({}, 2)
+    [None, None]
+    """
+    masks = getattr(sampled, "assumed", None) or {}
+    col = np.full(n, "", dtype=object)
+    for key, mask in masks.items():
+        col[mask] = np.where(col[mask] == "", key, col[mask] + "," + key)
+    return [v or None for v in col.tolist()]
+
+
 def finish_exposure(
     plan: ExposurePlan,
     sampled: Mapping[str, Mapping[str, np.ndarray]],
     homes: Homes,
     ctx: Context,
-) -> dict[str, np.ndarray]:
+) -> Sampled:
     """Put the sampled layers and the grid together (the worst value) and warn of gaps.
 
     Parameters
@@ -913,7 +952,7 @@ def finish_exposure(
     ctx : Context
         Takes the ``home-without-exposure`` warnings and the ``exposure`` note.
     """
-    found: dict[str, np.ndarray] = {}
+    found = Sampled()
     pieces = [(k, v) for layer in plan.layers for k, v in sampled[layer.name].items()]
     if plan.grid is not None:
         pieces.append(plan.grid)
@@ -927,6 +966,7 @@ def finish_exposure(
             took[key] = missing
             if missing:
                 found[key] = np.where(gap, plan.outside[key], vals)
+                found.assumed[key] = gap
                 ctx.warn(
                     "outside-value",
                     "buildings",
@@ -965,7 +1005,7 @@ def collect_exposure(
     ctx: Context,
     homes: Homes,
     quantities: Sequence[Quantity],
-) -> dict[str, np.ndarray]:
+) -> Sampled:
     """Sample every quantity at every home from all exposure forms given.
 
     :func:`plan_exposure` (checks, the grid), :func:`sample_layer` for each layer and
@@ -1194,3 +1234,14 @@ HOME_METRICS = (
     count_metric("dwellings", "Wooneenheden", "Dwellings", AREA_OVERALL, digits=2),
 )
 """The homes (``dwellings`` > 0) and their dwellings per area and overall."""
+
+ASSUMED_METRIC = metric(
+    "outside_value_for",
+    "Waarde buiten de gegevens",
+    "Value outside the data",
+    "class",
+    levels=FEATURE,
+    description="The quantities whose value at this home is the given `outside_value` (no "
+    "exposure input gave one), comma-separated; null: every value came from the data.",
+)
+"""The per-home trace of ``outside_value`` (air, noise, heat, odour)."""

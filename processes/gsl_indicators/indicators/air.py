@@ -37,11 +37,13 @@ import numpy as np
 from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
     AREA_OVERALL,
+    ASSUMED_METRIC,
     BUILDINGS,
     HOME_METRICS,
     NEIGHBOURHOODS,
     Quantity,
     above_flags,
+    assumed_column,
     collect_exposure,
     count_metric,
     exposure_parameters,
@@ -164,7 +166,11 @@ def _pollutant_metrics(pol: str) -> tuple[Metric, ...]:
     return tuple(out)
 
 
-METRICS = (*HOME_METRICS, *(m for pol in POLLUTANTS for m in _pollutant_metrics(pol)))
+METRICS = (
+    *HOME_METRICS,
+    *(m for pol in POLLUTANTS for m in _pollutant_metrics(pol)),
+    ASSUMED_METRIC,
+)
 
 
 def limits_of(params: Mapping[str, Any], pol: str) -> dict[str, float]:
@@ -250,6 +256,7 @@ def air_metrics(
 
     result = level_metrics(METRICS, ctx.groups, len(homes), stats)
     result.feature = feature_columns(values, ges_scores, params)
+    result.feature[ASSUMED_METRIC.id] = assumed_column(found, len(homes))
     result.outputs["ges"] = ges
     return result
 

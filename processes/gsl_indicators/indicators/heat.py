@@ -48,6 +48,7 @@ from pyproj import Transformer
 from gsl_indicators.core.examples import box_feature, rd_collection
 from gsl_indicators.core.exposure import (
     AREA_OVERALL,
+    ASSUMED_METRIC,
     BUILDINGS,
     FEATURE,
     HOME_METRICS,
@@ -55,6 +56,7 @@ from gsl_indicators.core.exposure import (
     Homes,
     Quantity,
     above_flags,
+    assumed_column,
     collect_exposure,
     count_metric,
     exposure_parameters,
@@ -435,11 +437,13 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     limits = _pet_limits(params)
     homes = read_homes(layers["buildings"], ctx)
     ctx.progress(0.1, "sampling exposure")
-    values = home_values(homes, collect_exposure(layers, params, ctx, homes, QUANTITIES))
+    sampled = collect_exposure(layers, params, ctx, homes, QUANTITIES)
+    values = home_values(homes, sampled)
     result = level_metrics(
         METRICS, ctx.groups, len(homes), lambda g: home_stats(homes, values, params, g)
     )
     result.feature = home_columns(values, limits, params)
+    result.feature[ASSUMED_METRIC.id] = assumed_column(sampled, len(homes))
     if "pet" in values:
         result.outputs["classes"] = {
             "pet": pet_distribution(values["pet"], homes.dwellings, limits)
@@ -460,6 +464,7 @@ _PS = "Per public-space feature (output `public_space`): "
 # fmt: off
 METRICS = (
     *HOME_METRICS,
+    ASSUMED_METRIC,
     home_metric("pet", "PET", "PET", "°C", "Physiological equivalent temperature at the home."),
     home_metric("pet_class", "Hittestressklasse", "Heat-stress class", "class",
                 "0 none, 1 slight, 2 moderate, 3 strong, 4 extreme (limits `pet_*_c`).", 0),

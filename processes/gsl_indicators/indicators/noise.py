@@ -30,12 +30,14 @@ import numpy as np
 
 from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
+    ASSUMED_METRIC,
     BUILDINGS,
     HOME_METRICS,
     NEIGHBOURHOODS,
     NOISE_SOURCES,
     Quantity,
     above_flags,
+    assumed_column,
     collect_exposure,
     count_metric,
     exposure_parameters,
@@ -284,6 +286,7 @@ def noise_metrics(
             result.feature[f"{key}_above_limit"] = above_flags(v, limit)
         if key in ges_scores:
             result.feature[f"ges_{key}"] = ges_scores[key]
+    result.feature[ASSUMED_METRIC.id] = assumed_column(sampled, len(homes))
     result.outputs["classes"] = {k: class_distribution(v, dw, edges) for k, v in values.items()}
     result.outputs["ges"] = ges
     return result
@@ -314,7 +317,11 @@ def _source_metrics(key: str) -> tuple[Metric, ...]:
     )  # fmt: skip
 
 
-METRICS = (*HOME_METRICS, *(m for q in QUANTITIES for m in _source_metrics(q.key)))
+METRICS = (
+    *HOME_METRICS,
+    *(m for q in QUANTITIES for m in _source_metrics(q.key)),
+    ASSUMED_METRIC,
+)
 
 
 def _band(x0: float, x1: float, lden: float, source: str | None = None) -> dict[str, Any]:

@@ -43,11 +43,13 @@ import shapely
 
 from gsl_indicators.core.examples import box, feature, point_feature, rd_collection
 from gsl_indicators.core.exposure import (
+    ASSUMED_METRIC,
     BUILDINGS,
     HOME_METRICS,
     NEIGHBOURHOODS,
     Homes,
     Quantity,
+    assumed_column,
     collect_exposure,
     count_metric,
     exposure_parameters,
@@ -219,7 +221,8 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         raise InputError("class_edges_ou", "must be a non-empty ascending list")
     homes = read_homes(layers["buildings"], ctx)
     ctx.progress(0.1, "sampling odour")
-    found = home_values(homes, collect_exposure(layers, params, ctx, homes, QUANTITIES))
+    sampled = collect_exposure(layers, params, ctx, homes, QUANTITIES)
+    found = home_values(homes, sampled)
     if not found:
         ctx.warn(
             "no-exposure",
@@ -268,6 +271,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         bool(c) if h else None for c, h in zip(concentration, home, strict=True)
     ]
     result.feature["livestock_standard"] = np.where(home, standard, np.nan)
+    result.feature[ASSUMED_METRIC.id] = assumed_column(sampled, len(homes))
     for key, v in found.items():
         result.feature[key] = v
         if key in ges_scores:
@@ -347,6 +351,7 @@ def _source_metrics(source: str) -> tuple[Metric, ...]:
 METRICS = (
     *HOME_METRICS,
     *(m for s in ODOUR_SOURCES for m in _source_metrics(s)),
+    ASSUMED_METRIC,
     metric(
         "livestock_standard",
         "Geurnorm veehouderij",
