@@ -90,7 +90,9 @@ def union_inputs(indicators: Sequence[Indicator]) -> tuple[GeoInput, ...]:
     """Return one optional geo input per name any of ``indicators`` reads.
 
     The geo inputs of a process that runs others (a scoreboard, a sensitivity analysis):
-    geometry types and properties are united; the description says who reads it.
+    geometry types and properties are united (a property indicators describe
+    differently keeps every text, each named after the indicator that reads it so);
+    the description says who reads it.
     """
     by_name: dict[str, list[tuple[Indicator, GeoInput]]] = {}
     for ind in indicators:
@@ -100,9 +102,15 @@ def union_inputs(indicators: Sequence[Indicator]) -> tuple[GeoInput, ...]:
     for name, uses in by_name.items():
         first = uses[0][1]
         types = tuple(dict.fromkeys(t for _, gi in uses for t in gi.geometry_types))
-        props: dict[str, str] = {}
-        for _, gi in uses:
-            props.update(gi.properties)
+        texts: dict[str, dict[str, str]] = {}  # property → text → first reader
+        for ind, gi in uses:
+            for key, about in gi.properties.items():
+                texts.setdefault(key, {}).setdefault(about, ind.id)
+        # a property read by several, each its own way: every reading, by its reader
+        props = {
+            key: next(iter(by)) if len(by) == 1 else "; ".join(f"{i}: {t}" for t, i in by.items())
+            for key, by in texts.items()
+        }
         readers = ", ".join(sorted(ind.id for ind, _ in uses))
         out.append(
             GeoInput(
