@@ -958,12 +958,10 @@ def finish_exposure(
         pieces.append(plan.grid)
     for key, vals in pieces:
         found[key] = np.fmax(found[key], vals) if key in found else vals
-    took: dict[str, int] = {}
     for key, vals in list(found.items()):
         gap = np.isnan(vals) & homes.mask
         missing = int(gap.sum())
         if key in plan.outside:
-            took[key] = missing
             if missing:
                 found[key] = np.where(gap, plan.outside[key], vals)
                 found.assumed[key] = gap
@@ -986,13 +984,13 @@ def finish_exposure(
             )
     for key in plan.outside:
         if key not in found:
-            took[key] = 0
             ctx.warn(
                 "outside-value-unused",
                 "outside_value",
                 f"outside_value.{key}: no exposure input gives '{key}', so no home takes it",
             )
     if plan.outside:
+        took = {k: int(found.assumed[k].sum()) if k in found.assumed else 0 for k in plan.outside}
         ctx.note("outside_value", {"values": dict(plan.outside), "homes": took})
     if len(homes) and not found:
         ctx.note("exposure", "no exposure input gave a value")

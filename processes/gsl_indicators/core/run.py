@@ -7,7 +7,7 @@ workers, tests), so the same inputs always give the same result document.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -132,15 +132,22 @@ def key_parameters(
 
 
 def warn_ignored(
-    indicator: Indicator, params: Mapping[str, Any], inputs: Mapping[str, Any], ctx: Context
+    indicator: Indicator,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, Any],
+    ctx: Context,
+    varied: Sequence[Mapping[str, Any]] = (),
 ) -> None:
     """Warn about each given input that the chosen parameters leave unread.
 
     Nothing a user sent is ignored in silence: ``network`` with ``distance_mode``
-    ``euclidean`` is reported as ``input-ignored`` in ``data_quality``.
+    ``euclidean`` is reported as ``input-ignored`` in ``data_quality``. ``varied``:
+    further parameter sets the same inputs run with (a sensitivity analysis); an input
+    one of them reads is not reported.
     """
     for name, why in indicator.ignored_inputs(params, inputs).items():
-        ctx.warn("input-ignored", name, f"'{name}' was given but not used: {why}")
+        if not any(name not in indicator.ignored_inputs(p, inputs) for p in varied):
+            ctx.warn("input-ignored", name, f"'{name}' was given but not used: {why}")
 
 
 def provenance_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -387,14 +394,15 @@ def _compute(
         deferred = [v for v in layers.values() if isinstance(v, DeferredLayer)]
         if deferred:
             _check_tiled(indicator, layers, crs, tiles)
-        read = {
+        read = {  # a kernel that parses its inputs records them itself
             name: (len(layer.features), layer.given, layer.source_crs)
-            for name, layer in layers.items()
-            if not isinstance(layer, DeferredLayer) and not indicator.reads_inputs
+            for name, layer in ({} if indicator.reads_inputs else layers).items()
+            if not isinstance(layer, DeferredLayer)
         }
         ctx.progress(0.05, "computing")
-        release = not indicator.reads_inputs
-        outputs = compute_outputs(indicator, layers, params, ctx, tiles, release=release)
+        outputs = compute_outputs(
+            indicator, layers, params, ctx, tiles, release=not indicator.reads_inputs
+        )
     unread = [layer.name for layer in deferred if not layer.settled]
     if unread:  # no tile read it (a composite's part from the cache, or refused)
         raise Undefer(f"{', '.join(unread)}: read by no tile, so not checked or counted")

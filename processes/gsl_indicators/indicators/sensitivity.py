@@ -75,15 +75,14 @@ PROCESS_ID = "sensitivity"
 SMALL_ENUM = 8
 
 
-def _target_ids() -> tuple[str, ...]:
-    """Return the ids of the indicators this process can analyse.
+def _targets() -> list[Indicator]:
+    """Return the indicators this process can analyse.
 
     The registry cannot be asked while it is importing this module, so the other
     entry points are loaded here (the registry loads them anyway). Test processes
     (theme ``test``: ``echo``, whose only number is a pause of up to 600 s) are left out.
     """
-    others = declared_indicators(skip=PROCESS_ID)
-    return tuple(sorted(ind.id for ind in others if ind.theme != "test"))
+    return [ind for ind in declared_indicators(skip=PROCESS_ID) if ind.theme != "test"]
 
 
 # ----------------------------------------------------------------------- sweep plan
@@ -473,7 +472,7 @@ def run_baseline(
     them reads it.
     """
     from gsl_indicators.core.assemble import summary_of
-    from gsl_indicators.core.run import compute_metrics
+    from gsl_indicators.core.run import compute_metrics, warn_ignored
 
     geo_names = {gi.name for gi in target.inputs}
     given = dict(given or {})
@@ -482,9 +481,7 @@ def run_baseline(
     try:
         ctx.progress(0.0, "reading inputs")
         layers, crs = geo.read_layers(target.inputs, merged, base_ctx) if target.geo else ({}, None)
-        for name, why in target.ignored_inputs(params, merged).items():
-            if not any(name not in target.ignored_inputs(p, merged) for p in varied):
-                base_ctx.warn("input-ignored", name, f"'{name}' was given but not used: {why}")
+        warn_ignored(target, params, merged, base_ctx, varied)
         ctx.progress(0.05, "baseline run")
         result = compute_metrics(target, layers, dict(params), base_ctx)
     except InputError as err:
@@ -810,11 +807,10 @@ METRICS = (
     _m("metrics_tracked", "Gevolgde metrieken", "Metrics tracked"),
 )
 
-_TARGETS = _target_ids()
+_OTHERS = _targets()
+_TARGETS = tuple(sorted(ind.id for ind in _OTHERS))
 
-GEO_INPUTS = union_inputs(
-    [i for i in declared_indicators(skip=("sensitivity", "scoreboard")) if i.theme != "test"]
-)
+GEO_INPUTS = union_inputs([ind for ind in _OTHERS if not ind.runs_others])
 """The layers the targets read, as this process's own optional geo inputs: given here
 (inline or by reference — GeoJSON, FlatGeobuf, GeoParquet, OGC API – Features, under
 the service's limits) instead of inline in ``inputs``."""

@@ -362,9 +362,7 @@ async def process(request: Request, process_id: str) -> HTMLResponse:
         execute_url=f"{api.base_url}/processes/{process_id}/execution",
         fields=form_fields(md),
         # an analysis whose layers are its target's: the target and its parameters first
-        layers_last=any(
-            ind.id == process_id and ind.reads_inputs for ind in request.app.state.registry
-        ),
+        layers_last=request.app.state.registry.get(process_id).reads_inputs,
         js_texts={k: page.t(k) for k in FORM_TEXTS},
     )
 
