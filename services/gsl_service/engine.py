@@ -30,6 +30,7 @@ INTERFACE CONTRACT (agreed between the OGC layer and the engine; keep it stable)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -66,7 +67,7 @@ from gsl_service.errors import (
     TimeLimitExceeded,
 )
 from gsl_service.inputs import AddressGuard, Fetcher, has_href, unwrap_values
-from gsl_service.jobs.embedded import WorkerLost, lost_reason
+from gsl_service.jobs.embedded import POOL_RETRIES, WorkerLost, lost_reason, never_ran
 from gsl_service.jobs.group_commit import GroupCommit
 from gsl_service.jobs.model import JobFilter, JobInfo, JobStatus, Subscriber
 from gsl_service.jobs.store import JobStore, make_store, now
@@ -176,6 +177,7 @@ class Engine:
         self._flights: dict[str, str] = {}
         self._waiting: dict[str, list[str]] = {}
         self._flight_of: dict[str, str] = {}
+        self._pool_retries: dict[str, int] = {}  # jobs offered again: pool broke first
         self._flight_lock = threading.Lock()
 
     # -- life cycle --------------------------------------------------------------------
@@ -551,24 +553,39 @@ class Engine:
     def _on_async_done(self, job_id: str, fut: Future[Any]) -> None:
         """Complete an embedded job: fill the cache, or record a lost worker.
 
-        Then the jobs waiting for it start (as cache hits, or one runs itself).
+        Then the jobs waiting for it start (as cache hits, or one runs itself). A job
+        the pool lost before it started (:func:`~gsl_service.jobs.embedded.never_ran`)
+        is offered again, ahead of them, up to ``POOL_RETRIES`` times.
         """
+        again = False
         try:
-            self._job_done(job_id, fut)
+            again = self._job_done(job_id, fut)
         finally:
             self._release(job_id)
+        if again:
+            self._resubmit([job_id])
+        else:
+            self._pool_retries.pop(job_id, None)
 
-    def _job_done(self, job_id: str, fut: Future[Any]) -> None:
+    def _job_done(self, job_id: str, fut: Future[Any]) -> bool:
+        """Record how an embedded job's future ended; return whether to offer it again."""
         if fut.cancelled():
-            return
+            return False
         try:
             body = fut.result()
         except (ProcessExpired, BrokenProcessPool) as err:
-            if not self._closed:
-                self._fail(job_id, f"worker lost: {lost_reason(err)}")
-            return
+            if self._closed:
+                return False
+            if never_ran(err) and self._pool_retries.get(job_id, 0) < POOL_RETRIES:
+                with contextlib.suppress(NoSuchJob):
+                    if self.store.get(job_id).status is JobStatus.accepted:  # not started
+                        self._pool_retries[job_id] = self._pool_retries.get(job_id, 0) + 1
+                        log.warning("job %s: the pool broke before it started; again", job_id)
+                        return True
+            self._fail(job_id, f"worker lost: {lost_reason(err)}")
+            return False
         except CancelledError:
-            return
+            return False
         except TimeoutError:  # pebble stopped the child process
             if not self._closed:
                 self._fail(
@@ -576,20 +593,21 @@ class Engine:
                     f"time limit exceeded: the job ran longer than "
                     f"{self.settings.job_timeout_s} s (GSL_JOB_TIMEOUT_S) and was stopped",
                 )
-            return
+            return False
         except Exception as err:
             if not self._closed:
                 self._fail(job_id, failure_detail(err))
-            return
+            return False
         if body:
             try:
                 done = self.store.get(job_id)
             except NoSuchJob:
-                return
+                return False
             key = done.cache_key
             if key:
                 self.cache.put(key, body)
             observer.execution(done.process_id, done.duration_s, "async")  # metrics
+        return False
 
     # -- embedded single flight for async jobs ---------------------------------------
     def _admit(self, job_id: str) -> bool:

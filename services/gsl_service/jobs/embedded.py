@@ -9,30 +9,49 @@ the API's threads.
 A child that dies (killed by the kernel's OOM killer, a signal, ``os._exit`` in a
 kernel) fails only the computation it ran, with a reason (:class:`WorkerLost`); when
 pebble declares the whole pool broken (a child lost while no task was assigned to it,
-or its channel broken), :class:`RenewingPool` replaces the pool at the next schedule,
-so the next request finds live children.
+or its channel broken), :class:`RenewingPool` replaces the pool as soon as it sees it
+broken (a watch thread looks every :data:`WATCH_S` seconds, and every schedule looks),
+so the next request finds live children. A computation handed to a pool that broke
+before a child took it never started: its future raises :class:`NeverStarted` (it
+would otherwise wait for ever on a pool nobody serves), and the callers schedule it
+again (:func:`never_ran`): a request or job sent just as an idle child was killed is
+computed, not failed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
 import signal
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
+from pebble.pool.base_pool import PoolStatus
 
 from gsl_service.jobs import task
 
 log = logging.getLogger(__name__)
 
 _PRELOAD = ["gsl_service.jobs.preload"]
+
+#: seconds between two looks of a pool's watch thread for a broken pool
+WATCH_S = 0.2
+
+#: times a computation that never started (its pool broke first) is scheduled again
+POOL_RETRIES = 2
+
+#: pebble's reason when it finds a child dead while no task has started: the tasks it
+#: then aborts were handed to the pool but taken by no child (pebble 5's
+#: ``PoolManager.find_expired_task``)
+_NONE_STARTED = "All workers expired"
 
 
 def _context() -> Any:
@@ -61,6 +80,31 @@ def _warm(memory_mb: int = 0, settings: Mapping[str, Any] | None = None) -> None
 
 class WorkerLost(RuntimeError):
     """A pool child ended abnormally while computing (or the pool broke); see :func:`lost_reason`."""
+
+
+class NeverStarted(BrokenProcessPool):
+    """The pool broke before any child took the computation: it never ran."""
+
+
+def never_ran(err: BaseException) -> bool:
+    """Return whether a pool's error says the computation never started in a child.
+
+    True for :class:`NeverStarted` and for pebble's abort of the tasks no child had
+    taken when it found every child dead ("All workers expired": it raises that only
+    when no task has started). Such a computation may be scheduled again as it is.
+
+    Examples
+    --------
+    >>> never_ran(NeverStarted("the process pool broke"))
+    True
+    >>> never_ran(BrokenProcessPool("All workers expired"))
+    True
+    >>> never_ran(ProcessExpired("Abnormal termination", code=-9, pid=42))
+    False
+    """
+    if isinstance(err, NeverStarted):
+        return True
+    return type(err) is BrokenProcessPool and str(err) == _NONE_STARTED
 
 
 def lost_reason(err: BaseException) -> str:
@@ -100,8 +144,13 @@ class RenewingPool:
     pebble replaces a child that dies while running a task (its future raises
     :class:`~pebble.ProcessExpired`), but declares the whole pool broken when a child
     dies with no task assigned to it (an idle child killed) or its channel breaks:
-    every later ``schedule`` then raises ``RuntimeError``. Here a broken pool is
-    stopped (in the background) and a new one started at the next :meth:`schedule`.
+    every later ``schedule`` then raises ``RuntimeError``, and a task handed to it just
+    before — past pebble's own check, not yet registered when it aborted its tasks —
+    is never run nor failed. Here a broken pool is replaced by a new one as soon as a
+    watch thread (every :data:`WATCH_S` s) or a :meth:`schedule` sees it; the broken
+    one is stopped in the background, and then every future it left unresolved is
+    failed: :class:`NeverStarted` when no child had taken it (the caller schedules it
+    again), :class:`~concurrent.futures.process.BrokenProcessPool` when one had.
 
     Parameters
     ----------
@@ -124,6 +173,11 @@ class RenewingPool:
         #: number of times a broken pool was replaced (for logs and tests)
         self.renewals = 0
         self._pool = self._new()
+        self._scheduled: dict[Future[Any], ProcessPool] = {}  # unresolved, by pool
+        self._retired: weakref.WeakSet[ProcessPool] = weakref.WeakSet()  # broken, swept
+        self._stop = threading.Event()
+        self._watch = threading.Thread(target=self._watch_loop, name="gsl-pool-watch", daemon=True)
+        self._watch.start()
 
     def _new(self) -> ProcessPool:
         return ProcessPool(
@@ -143,13 +197,48 @@ class RenewingPool:
                 self._renew_locked()
             return self._pool
 
+    def _watch_loop(self) -> None:
+        """Replace the pool when it broke, even when nobody schedules (see the class)."""
+        while not self._stop.wait(WATCH_S):
+            with self._lock:
+                if not self._closed and _broken(self._pool):
+                    self._renew_locked()
+
     def _renew_locked(self) -> None:
         broken, self._pool = self._pool, self._new()
         self.renewals += 1
         log.warning("process pool broke (a worker process was lost); started a new one")
         threading.Thread(
-            target=_stop_pool, args=(broken,), name="gsl-pool-stop", daemon=True
+            target=self._retire, args=(broken,), name="gsl-pool-stop", daemon=True
         ).start()
+
+    def _retire(self, broken: ProcessPool) -> None:
+        """Stop a broken pool; then fail every future it left unresolved."""
+        _stop_pool(broken)
+        with self._lock:
+            self._retired.add(broken)
+            left = [f for f, p in self._scheduled.items() if p is broken]
+        _fail_unresolved(left)
+
+    def _scheduled_on(self, pool: ProcessPool, fut: Future[Any]) -> Future[Any]:
+        """Keep ``fut`` as ``pool``'s until it is resolved; return it.
+
+        A future handed to a pool that was retired meanwhile is failed here (the
+        retirement's sweep has passed).
+        """
+        with self._lock:
+            retired = pool in self._retired
+            if not retired:
+                self._scheduled[fut] = pool
+        if retired:
+            _fail_unresolved([fut])
+        else:  # called at once when done already: so not under the lock
+            fut.add_done_callback(self._resolved)
+        return fut
+
+    def _resolved(self, fut: Future[Any]) -> None:
+        with self._lock:
+            self._scheduled.pop(fut, None)
 
     def schedule(
         self, fn: Callable[..., Any], args: Sequence[Any] = (), timeout: float | None = None
@@ -157,7 +246,7 @@ class RenewingPool:
         """Schedule ``fn(*args)`` in a child, on a new pool if the current one broke."""
         pool = self._current()
         try:
-            return pool.schedule(fn, args=args, timeout=timeout)
+            return self._scheduled_on(pool, pool.schedule(fn, args=args, timeout=timeout))
         except RuntimeError:  # broke between the check and now
             with self._lock:
                 if self._closed:
@@ -165,7 +254,7 @@ class RenewingPool:
                 if self._pool is pool:
                     self._renew_locked()
                 pool = self._pool
-            return pool.schedule(fn, args=args, timeout=timeout)
+            return self._scheduled_on(pool, pool.schedule(fn, args=args, timeout=timeout))
 
     def pids(self) -> list[int]:
         """Return the process ids of the current pool's children (for tests and probes)."""
@@ -175,12 +264,35 @@ class RenewingPool:
         """Stop the pool (running computations are terminated)."""
         with self._lock:
             self._closed = True
+        self._stop.set()
         _stop_pool(self._pool)
+
+
+def _broken(pool: ProcessPool) -> bool:
+    """Return whether a started pebble pool broke (without starting one not yet started)."""
+    status = pool._context.status
+    if status is PoolStatus.ERROR:
+        return True
+    return status is PoolStatus.RUNNING and not all(t.is_alive() for t in pool._loops)
 
 
 def _stop_pool(pool: ProcessPool) -> None:
     pool.stop()
     pool.join(timeout=10)
+
+
+def _fail_unresolved(futures: Sequence[Future[Any]]) -> None:
+    """Fail the futures of a stopped pool that it left unresolved (see :class:`RenewingPool`)."""
+    for fut in futures:
+        started = fut.running()
+        with contextlib.suppress(InvalidStateError):  # resolved meanwhile
+            fut.set_exception(
+                BrokenProcessPool(
+                    "the process pool broke while a worker process ran the computation"
+                )
+                if started
+                else NeverStarted("the process pool broke before the computation started")
+            )
 
 
 class SyncPool:
@@ -215,16 +327,20 @@ class SyncPool:
 
         Past ``timeout`` seconds the child is stopped and :class:`TimeoutError` raised;
         a child that dies raises :class:`WorkerLost` (the next call gets a live child).
+        A computation the pool lost before a child took it is scheduled again, up to
+        :data:`POOL_RETRIES` times.
         """
-        fut = self.pool.schedule(
-            task.compute_document,
-            args=(process_id, dict(inputs), dict(digests), key),
-            timeout=timeout,
-        )
-        try:
-            return bytes(fut.result())
-        except (ProcessExpired, BrokenProcessPool) as err:
-            raise WorkerLost(lost_reason(err)) from err
+        args = (process_id, dict(inputs), dict(digests), key)
+        retries = 0
+        while True:
+            fut = self.pool.schedule(task.compute_document, args=args, timeout=timeout)
+            try:
+                return bytes(fut.result())
+            except (ProcessExpired, BrokenProcessPool) as err:
+                if not (never_ran(err) and retries < POOL_RETRIES):
+                    raise WorkerLost(lost_reason(err)) from err
+            retries += 1  # the pool broke before a child took it: on the new pool
+            log.warning("the process pool broke before %s started; scheduling it again", key)
 
     def close(self) -> None:
         """Stop the pool (running computations are terminated)."""
