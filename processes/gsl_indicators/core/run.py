@@ -71,17 +71,22 @@ def key_version(indicator: Indicator) -> str:
       scoreboard), so a new version of a member (a fix in ``water``) never serves a
       scoreboard computed with the old one;
     - for one that :attr:`~gsl_indicators.core.spec.Indicator.uses` another's kernel
-      (soil uses water's overlay): those, and what they use in turn.
+      (soil uses water's overlay): those, and what they use in turn;
+    - the code (:func:`~gsl_indicators.core.code_digest.code_digest`): the source of
+      every module of this package its module imports, transitively (shared code in
+      ``core`` included: a fix there is a new key though no version was bumped); for
+      one that runs others, theirs too.
 
     Examples
     --------
     >>> from gsl_indicators.catalog import catalog_digest
     >>> from gsl_indicators.core.spec import registry
     >>> water, soil = registry().get("water"), registry().get("soil")
-    >>> key_version(water) == water.version + "+" + digest({"catalog": catalog_digest(), "uses": []})[:16]
+    >>> key_version(water) == water.version + "+" + digest({
+    ...     "catalog": catalog_digest(), "uses": [], "code": code_of(water)})[:16]
     True
-    >>> key_version(soil) == soil.version + "+" + digest(
-    ...     {"catalog": catalog_digest(), "uses": [["water", water.version]]})[:16]
+    >>> key_version(soil) == soil.version + "+" + digest({"catalog": catalog_digest(),
+    ...     "uses": [["water", water.version]], "code": code_of(soil)})[:16]
     True
     """
     from gsl_indicators.catalog import catalog_digest
@@ -91,7 +96,21 @@ def key_version(indicator: Indicator) -> str:
         members = sorted((i.id, i.version) for i in registry() if i.id != indicator.id)
     else:
         members = sorted((i.id, i.version) for i in _used(indicator))
-    return f"{indicator.version}+{digest({'catalog': catalog_digest(), 'uses': members})[:16]}"
+    made_of = {"catalog": catalog_digest(), "uses": members, "code": code_of(indicator)}
+    return f"{indicator.version}+{digest(made_of)[:16]}"
+
+
+def code_of(indicator: Indicator) -> str:
+    """Return the digest of the code ``indicator``'s answers come from.
+
+    Its module's closure (:func:`~gsl_indicators.core.code_digest.code_digest`); for
+    one that runs others, every indicator's module's.
+    """
+    from gsl_indicators.core.code_digest import code_digest
+    from gsl_indicators.core.spec import registry
+
+    runs = registry() if indicator.runs_others else [indicator]
+    return code_digest(frozenset(i.compute.__module__ for i in [indicator, *runs]))
 
 
 def _used(indicator: Indicator) -> list[Indicator]:
