@@ -160,14 +160,22 @@ class RenewingPool:
         Address-space bound of each child (0: none).
     settings : Mapping, optional
         The settings (JSON form) the children read files by reference with.
+    initializer : callable
+        ``initializer(memory_mb, settings)`` in each child as it starts (default:
+        bound its memory, import every kernel, use the spool of ``settings``).
     """
 
     def __init__(
-        self, workers: int, memory_mb: int = 0, settings: Mapping[str, Any] | None = None
+        self,
+        workers: int,
+        memory_mb: int = 0,
+        settings: Mapping[str, Any] | None = None,
+        initializer: Callable[[int, Mapping[str, Any] | None], None] | None = None,
     ) -> None:
         self.workers = workers
         self.memory_mb = memory_mb
         self.settings = dict(settings) if settings is not None else None
+        self.initializer = initializer or _warm
         self._lock = threading.Lock()
         self._closed = False
         #: number of times a broken pool was replaced (for logs and tests)
@@ -182,7 +190,7 @@ class RenewingPool:
     def _new(self) -> ProcessPool:
         return ProcessPool(
             max_workers=self.workers,
-            initializer=_warm,
+            initializer=self.initializer,
             initargs=(self.memory_mb, self.settings),
             context=_context(),
         )

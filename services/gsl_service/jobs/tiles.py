@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -403,7 +403,7 @@ def stop_tiles(
     return stopped
 
 
-def _die_with_parent(memory_mb: int, settings: dict[str, Any] | None = None) -> None:
+def _die_with_parent(memory_mb: int, settings: Mapping[str, Any] | None = None) -> None:
     """Tile process initializer: die when the process that started it dies; bound memory.
 
     With the job's ``settings``, input files by reference are read through its spool
@@ -428,7 +428,11 @@ class PoolTiles:
 
     The pool's processes come from a forkserver started by the job's process (which
     has the kernels imported) and are bound to it: when the job's process ends —
-    dismissed, timed out — its forkserver ends and they are killed.
+    dismissed, timed out — its forkserver ends and they are killed. The pool is a
+    :class:`~gsl_service.jobs.embedded.RenewingPool`: a tile its pool lost before a
+    child took it (an idle child killed) runs on the new pool, at most
+    ``POOL_RETRIES`` times; a child lost while it ran a tile fails the job with the
+    reason.
     """
 
     def __init__(
@@ -442,28 +446,32 @@ class PoolTiles:
         self, payloads: Sequence[bytes], on_tile: Callable[[int, int], None]
     ) -> list[bytes]:
         """Run the tiles; return their parts in order (``on_tile`` after each)."""
-        from concurrent.futures import as_completed
+        from concurrent.futures import FIRST_COMPLETED, wait
 
-        from pebble import ProcessPool
-
-        from gsl_service.jobs.embedded import _context
+        from gsl_service.jobs.embedded import POOL_RETRIES, RenewingPool, never_ran
 
         n = len(payloads)
-        pool = ProcessPool(
-            max_workers=min(self.workers, n),
-            initializer=_die_with_parent,
-            initargs=(self.memory_mb, self.settings),
-            context=_context(),
+        pool = RenewingPool(
+            min(self.workers, n), self.memory_mb, self.settings, initializer=_die_with_parent
         )
         try:
-            futures: dict[Any, int] = {
+            running: dict[Any, int] = {
                 pool.schedule(run_tile, args=(p,)): i for i, p in enumerate(payloads)
             }
+            retries = [0] * n
             parts: dict[int, bytes] = {}
-            for fut in as_completed(futures):
-                parts[futures[fut]] = fut.result()
-                on_tile(len(parts), n)
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = running.pop(fut)
+                    err = fut.exception()
+                    if err is not None and never_ran(err) and retries[i] < POOL_RETRIES:
+                        retries[i] += 1
+                        log.warning("tile %d: its pool broke before it started; again", i)
+                        running[pool.schedule(run_tile, args=(payloads[i],))] = i
+                        continue
+                    parts[i] = fut.result()
+                    on_tile(len(parts), n)
             return [parts[i] for i in range(n)]
         finally:
-            pool.stop()
-            pool.join(timeout=10)
+            pool.close()
