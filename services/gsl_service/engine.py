@@ -30,7 +30,6 @@ INTERFACE CONTRACT (agreed between the OGC layer and the engine; keep it stable)
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
@@ -83,6 +82,11 @@ from gsl_service.settings import Settings
 from gsl_service.spool import Spool
 
 log = logging.getLogger(__name__)
+
+#: why a job the pool lost just as a child took it failed (it may have started)
+BROKE_AS_IT_STARTED = (
+    "the process pool broke (a worker process was lost) just as the job started; send it again"
+)
 
 
 @dataclass
@@ -213,6 +217,8 @@ class Engine:
                     memory_mb=memory_mb,
                 )
             self._started = True
+        for indicator in registry():  # the code digests of its keys, read as it starts
+            run.key_version(indicator)  # (core.code_digest), not on a first request
         if not self.distributed:
             self.recover()
         self._spawn(self._maintenance_loop, "gsl-maintenance")
@@ -555,7 +561,8 @@ class Engine:
 
         Then the jobs waiting for it start (as cache hits, or one runs itself). A job
         the pool lost before it started (:func:`~gsl_service.jobs.embedded.never_ran`)
-        is offered again, ahead of them, up to ``POOL_RETRIES`` times.
+        is offered again, after them (one of them may compute it first: it is then a
+        cache hit), up to ``POOL_RETRIES`` times.
         """
         again = False
         try:
@@ -576,13 +583,19 @@ class Engine:
         except (ProcessExpired, BrokenProcessPool) as err:
             if self._closed:
                 return False
-            if never_ran(err) and self._pool_retries.get(job_id, 0) < POOL_RETRIES:
-                with contextlib.suppress(NoSuchJob):
-                    if self.store.get(job_id).status is JobStatus.accepted:  # not started
-                        self._pool_retries[job_id] = self._pool_retries.get(job_id, 0) + 1
-                        log.warning("job %s: the pool broke before it started; again", job_id)
-                        return True
-            self._fail(job_id, f"worker lost: {lost_reason(err)}")
+            reason = lost_reason(err)
+            if never_ran(err):
+                try:
+                    started = self.store.get(job_id).status is not JobStatus.accepted
+                except NoSuchJob:
+                    return False
+                if not started and self._pool_retries.get(job_id, 0) < POOL_RETRIES:
+                    self._pool_retries[job_id] = self._pool_retries.get(job_id, 0) + 1
+                    log.warning("job %s: the pool broke before it started; again", job_id)
+                    return True
+                if started:  # a child took it as the pool broke (its word came too late)
+                    reason = BROKE_AS_IT_STARTED
+            self._fail(job_id, f"worker lost: {reason}")
             return False
         except CancelledError:
             return False
@@ -626,7 +639,13 @@ class Engine:
             job = self.store.get(job_id)
         except NoSuchJob:
             return False
+        retried = self._pool_retries.get(job_id, 0) > 0
         if job.status is not JobStatus.accepted:
+            if retried and job.status is JobStatus.running:
+                # offered again as never started, then started by a child of the broken
+                # pool after all — which its retirement kills: nothing else would end it
+                self._fail(job_id, f"worker lost: {BROKE_AS_IT_STARTED}")
+            self._pool_retries.pop(job_id, None)
             return False
         key = job.cache_key
         if not key:
@@ -646,6 +665,7 @@ class Engine:
                 else:
                     self._waiting.setdefault(key, []).append(job_id)
         if cached is not None:
+            self._pool_retries.pop(job_id, None)
             self._finish_as_hit(job, cached)
             return False
         if leader is not None:

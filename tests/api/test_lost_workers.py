@@ -183,3 +183,104 @@ def test_a_task_the_pool_took_as_it_broke_is_failed_as_never_started(monkeypatch
         assert pool.schedule(os.getpid).result(timeout=60) in pool.pids()  # the new pool
     finally:
         pool.close()
+
+
+def _never_started() -> Any:
+    from concurrent.futures import Future
+
+    from gsl_service.jobs.embedded import NeverStarted
+
+    fut: Future[Any] = Future()
+    fut.set_exception(NeverStarted("the process pool broke before the computation started"))
+    return fut
+
+
+def _held_job(client: TestClient, message: str) -> str:
+    """Return the id of an async job that is ``accepted`` and in no pool: as one the
+    pool has just lost (the pool's one slot is taken by a 30 s job first)."""
+    engine = engine_of(client)
+    r = echo(client, message, **{"Prefer": "respond-async"})
+    job_id = r.json()["jobID"]
+    wait_for(lambda: job_id in engine._async_pool._pending, timeout=10)
+    with engine._async_pool._lock:
+        engine._async_pool._pending.remove(job_id)
+    return job_id
+
+
+@pytest.fixture
+def slot_taken(client: TestClient) -> Iterator[str]:
+    engine = engine_of(client)
+    r = echo(client, f"holding the slot {time.time()}", pause=30, Prefer="respond-async")
+    holder = r.json()["jobID"]
+    wait_for(lambda: engine.get_job(holder).status is JobStatus.running, timeout=60)
+    yield holder
+    if not engine.get_job(holder).status.finished:
+        client.delete(f"/jobs/{holder}")
+
+
+def test_a_job_lost_before_it_started_is_offered_again_and_computed(client, slot_taken) -> None:
+    engine = engine_of(client)
+    job_id = _held_job(client, "lost before it started")
+    engine._on_async_done(job_id, _never_started())
+    assert engine.get_job(job_id).status is JobStatus.accepted
+    assert job_id in engine._async_pool._pending and engine._pool_retries[job_id] == 1
+    client.delete(f"/jobs/{slot_taken}")  # the slot frees: it runs
+    done = finished(engine, job_id)
+    assert done.status is JobStatus.successful, done.error
+    assert job_id not in engine._pool_retries
+
+
+def test_a_job_lost_before_it_started_three_times_fails_with_the_reason(client, slot_taken) -> None:
+    engine = engine_of(client)
+    job_id = _held_job(client, "lost three times")
+    for _ in range(2):  # POOL_RETRIES
+        engine._on_async_done(job_id, _never_started())
+        with engine._async_pool._lock:
+            engine._async_pool._pending.remove(job_id)
+    engine._on_async_done(job_id, _never_started())
+    job = engine.get_job(job_id)
+    assert job.status is JobStatus.failed
+    assert "worker lost: the process pool broke" in job.error["detail"]
+    assert job_id not in engine._pool_retries
+
+
+def test_a_job_a_child_of_the_broken_pool_started_fails_not_hangs(client, slot_taken) -> None:
+    """pebble says "All workers expired" when no start was *recorded*; a child may have
+    taken the job just then. Seen when the loss is handled, the job fails with the
+    reason; seen when it is offered again (``_admit``), too: it is never left running
+    with no process to end it."""
+    from gsl_service.engine import BROKE_AS_IT_STARTED
+
+    engine = engine_of(client)
+    first = _held_job(client, "started as the pool broke")
+    engine.store.transition(first, JobStatus.running, sources=(JobStatus.accepted,))
+    engine._on_async_done(first, _never_started())
+    job = engine.get_job(first)
+    assert job.status is JobStatus.failed and BROKE_AS_IT_STARTED in job.error["detail"]
+
+    second = _held_job(client, "started after it was offered again")
+    engine._on_async_done(second, _never_started())  # offered again: still accepted
+    with engine._async_pool._lock:
+        engine._async_pool._pending.remove(second)
+    engine.store.transition(second, JobStatus.running, sources=(JobStatus.accepted,))
+    assert engine._admit(second) is False
+    job = engine.get_job(second)
+    assert job.status is JobStatus.failed and BROKE_AS_IT_STARTED in job.error["detail"]
+    assert second not in engine._pool_retries
+
+
+def test_closing_a_pool_fails_what_it_had_not_resolved() -> None:
+    """A request waiting on the pool as the service stops gets an answer, not a hang."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    import gsl_service.jobs.embedded as embedded
+
+    pool = embedded.RenewingPool(1)
+    running = pool.schedule(time.sleep, args=(30,))
+    queued = pool.schedule(os.getpid)
+    wait_for(running.running, timeout=60)
+    pool.close()
+    for fut in (running, queued):
+        with pytest.raises(BrokenProcessPool) as err:  # pebble's own, or the sweep's
+            fut.result(timeout=10)
+        assert not embedded.never_ran(err.value)  # not scheduled again

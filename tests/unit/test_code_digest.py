@@ -90,3 +90,21 @@ def test_every_process_makes_the_same_key() -> None:
         env={"PYTHONHASHSEED": "12345", "PYTHONPATH": ":".join(sys.path)},
     )
     assert other.stdout.strip() == run.key_version(registry().get("noise"))
+
+
+def test_relative_imports_are_read_too(monkeypatch) -> None:
+    """No module here imports relatively today; one that did would still count."""
+    real = code_digest.source_of
+    fake = {
+        "gsl_indicators.core.wording": b"from .geo import read_layers\nfrom . import spec\n",
+        "gsl_indicators.core": b"from .scoring import band\n",
+    }
+    monkeypatch.setattr(code_digest, "source_of", lambda name: fake.get(name) or real(name))
+    _fresh_digests()
+    try:
+        assert {"gsl_indicators.core.geo", "gsl_indicators.core.spec"} <= (
+            code_digest.imported_modules("gsl_indicators.core.wording")
+        )
+        assert "gsl_indicators.core.scoring" in code_digest.imported_modules("gsl_indicators.core")
+    finally:
+        _fresh_digests()

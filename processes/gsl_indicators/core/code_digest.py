@@ -59,13 +59,24 @@ def _parents(module: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
+def _absolute(node: ast.ImportFrom, module: str) -> str:
+    """Return the module a ``from ... import`` in ``module`` names, relative ones resolved."""
+    if not node.level:
+        return str(node.module)
+    spec = importlib.util.find_spec(module)
+    is_package = spec is not None and spec.submodule_search_locations is not None
+    package = module if is_package else module.rpartition(".")[0]
+    return importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+
+
 @functools.cache
 def imported_modules(module: str) -> frozenset[str]:
     """Return the modules of this package that ``module``'s source imports itself.
 
     Every form counts, at module level or inside a function: ``import a.b``,
-    ``from a.b import c`` (``a.b.c`` when that is a module, else ``a.b``) and
-    ``from a import b``; so do the packages each of them sits in.
+    ``from a.b import c`` (``a.b.c`` when that is a module, else ``a.b``),
+    ``from a import b`` and relative ones (``from .b import c``); so do the packages
+    each of them sits in.
 
     Examples
     --------
@@ -77,8 +88,8 @@ def imported_modules(module: str) -> frozenset[str]:
     for node in ast.walk(ast.parse(source_of(module), filename=module)):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            base = node.module
+        elif isinstance(node, ast.ImportFrom) and (node.module or node.level):
+            base = _absolute(node, module)
             names = [
                 f"{base}.{a.name}"
                 if base.startswith(ROOT) and _is_module(f"{base}.{a.name}")

@@ -208,9 +208,12 @@ class RenewingPool:
     def _watch_loop(self) -> None:
         """Replace the pool when it broke, even when nobody schedules (see the class)."""
         while not self._stop.wait(WATCH_S):
-            with self._lock:
-                if not self._closed and _broken(self._pool):
-                    self._renew_locked()
+            try:
+                with self._lock:
+                    if not self._closed and _broken(self._pool):
+                        self._renew_locked()
+            except Exception:  # pragma: no cover - keep watching (a child could not start)
+                log.exception("replacing the broken process pool failed; trying again")
 
     def _renew_locked(self) -> None:
         broken, self._pool = self._pool, self._new()
@@ -222,11 +225,15 @@ class RenewingPool:
 
     def _retire(self, broken: ProcessPool) -> None:
         """Stop a broken pool; then fail every future it left unresolved."""
-        _stop_pool(broken)
-        with self._lock:
-            self._retired.add(broken)
-            left = [f for f, p in self._scheduled.items() if p is broken]
-        _fail_unresolved(left)
+        try:
+            _stop_pool(broken)
+        except Exception:  # pragma: no cover - its futures are failed all the same
+            log.exception("stopping a broken process pool failed")
+        finally:
+            with self._lock:
+                self._retired.add(broken)
+                left = [f for f, p in self._scheduled.items() if p is broken]
+            _fail_unresolved(left)
 
     def _scheduled_on(self, pool: ProcessPool, fut: Future[Any]) -> Future[Any]:
         """Keep ``fut`` as ``pool``'s until it is resolved; return it.
@@ -269,11 +276,20 @@ class RenewingPool:
         return sorted(self._pool._pool_manager.worker_manager.workers)
 
     def close(self) -> None:
-        """Stop the pool (running computations are terminated)."""
+        """Stop the pool (running computations are terminated, and fail).
+
+        What it had not resolved raises :class:`~concurrent.futures.process.BrokenProcessPool`
+        (never :class:`NeverStarted`: it is not scheduled again), so no caller waits for ever.
+        """
         with self._lock:
             self._closed = True
+            pool = self._pool
         self._stop.set()
-        _stop_pool(self._pool)
+        _stop_pool(pool)
+        with self._lock:
+            self._retired.add(pool)
+            left = list(self._scheduled)
+        _fail_unresolved(left, why="the process pool was closed (the service is stopping)")
 
 
 def _broken(pool: ProcessPool) -> bool:
@@ -289,18 +305,20 @@ def _stop_pool(pool: ProcessPool) -> None:
     pool.join(timeout=10)
 
 
-def _fail_unresolved(futures: Sequence[Future[Any]]) -> None:
-    """Fail the futures of a stopped pool that it left unresolved (see :class:`RenewingPool`)."""
+def _fail_unresolved(futures: Sequence[Future[Any]], why: str = "") -> None:
+    """Fail the futures of a stopped pool that it left unresolved (see :class:`RenewingPool`).
+
+    With ``why`` (the pool was closed) each raises a plain ``BrokenProcessPool`` saying so.
+    """
     for fut in futures:
-        started = fut.running()
+        if why:
+            err: BrokenProcessPool = BrokenProcessPool(why)
+        elif fut.running():
+            err = BrokenProcessPool("the process pool broke while a worker process ran it")
+        else:
+            err = NeverStarted("the process pool broke before the computation started")
         with contextlib.suppress(InvalidStateError):  # resolved meanwhile
-            fut.set_exception(
-                BrokenProcessPool(
-                    "the process pool broke while a worker process ran the computation"
-                )
-                if started
-                else NeverStarted("the process pool broke before the computation started")
-            )
+            fut.set_exception(err)
 
 
 class SyncPool:
