@@ -272,11 +272,13 @@ class Engine:
         The parameters and the indicator's own check (:meth:`prepare` does it all
         again once the references are fetched): a misspelt profile or an unknown card
         is a 400 at once, not after the province's layers came in. A request with a
-        parameter given by reference is checked only once it is fetched.
+        parameter given by reference is checked only once it is fetched; one with
+        nothing by reference is left to :meth:`prepare`, which checks it before
+        anything else (checked twice, a 200,000-feature inline variant cost 0.25–0.33 s more).
         """
         ind = self.indicator(process_id)
-        if not isinstance(inputs, Mapping):
-            return  # prepare names it
+        if not isinstance(inputs, Mapping) or not has_href(inputs):
+            return  # prepare names it / checks it first, with nothing to fetch
         plain = unwrap_values(inputs)
         if _parameter_by_reference(ind, plain):
             return
