@@ -329,3 +329,48 @@ def test_embedded_scoreboard_runs_each_tiled_part_in_the_process_pool(embedded) 
         **without_tiles(doc),
         "provenance": {**without_tiles(doc)["provenance"], "parts": parts},
     } == without_tiles(one)
+
+
+def _losing_schedule(monkeypatch, losses: int) -> list[object]:
+    """Make the embedded tile pool lose the first ``losses`` tiles handed to it as if it
+    broke before a child took them (``NeverStarted``); return the lost futures."""
+    from concurrent.futures import Future
+
+    import gsl_service.jobs.embedded as embedded
+
+    real = embedded.RenewingPool.schedule
+    lost: list[object] = []
+
+    def schedule(self, fn, args=(), timeout=None):
+        if len(lost) < losses:
+            fut: Future = Future()
+            fut.set_exception(embedded.NeverStarted("the pool broke before it started"))
+            lost.append(fut)
+            return fut
+        return real(self, fn, args, timeout)
+
+    monkeypatch.setattr(embedded.RenewingPool, "schedule", schedule)
+    return lost
+
+
+def test_a_tile_its_pool_lost_before_it_started_runs_on_the_new_pool(monkeypatch) -> None:
+    from gsl_indicators.core.tiling import TileOptions
+    from gsl_service.jobs.tiles import PoolTiles
+
+    inputs = city_inputs(2000, seed=5)
+    lost = _losing_schedule(monkeypatch, losses=3)  # the first three tiles handed over
+    options = TileOptions(features_per_tile=400, threshold=0, runner=PoolTiles(2))
+    doc = execute(GREEN, inputs, tiles=options)
+    assert len(lost) == 3 and doc["provenance"]["tiles"] >= 5
+    assert without_tiles(doc) == without_tiles(execute(GREEN, inputs))
+
+
+def test_a_tile_lost_more_often_than_retried_fails_the_run(monkeypatch) -> None:
+    from gsl_indicators.core.tiling import TileOptions
+    from gsl_service.jobs.embedded import NeverStarted
+    from gsl_service.jobs.tiles import PoolTiles
+
+    _losing_schedule(monkeypatch, losses=10_000)
+    options = TileOptions(features_per_tile=400, threshold=0, runner=PoolTiles(2))
+    with pytest.raises(NeverStarted):
+        execute(GREEN, city_inputs(2000, seed=5), tiles=options)
