@@ -683,12 +683,15 @@ class Quantity:
     """One exposure quantity read from the inputs.
 
     ``key`` is the output name (``"no2"``, ``"lden_road"``); ``base`` the property name
-    (``"lden"``); ``source`` the noise source it is restricted to, if any.
+    (``"lden"``); ``source`` the noise source it is restricted to, if any. ``valid``:
+    the plausible range of a value (a concentration is not negative; 1e308 dB is no
+    measurement): a feature giving one outside it is refused (:func:`check_values`).
     """
 
     key: str
     base: str
     source: str | None = None
+    valid: tuple[float, float] = (-math.inf, math.inf)
 
 
 def _prop_value(p: Mapping[str, Any], name: str) -> float:
@@ -700,6 +703,39 @@ def _prop_value(p: Mapping[str, Any], name: str) -> float:
     except (TypeError, ValueError):
         return math.nan
     return f if math.isfinite(f) else math.nan
+
+
+def check_values(layer: Layer, quantities: Sequence[Quantity], values: np.ndarray) -> None:
+    """Refuse values outside their quantity's plausible range (``Quantity.valid``).
+
+    Raises
+    ------
+    InputError
+        Naming the layer, the property, how many and an example.
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.geo import GEO_IN, RD_NEW, parse_layer
+    >>> fc = {"type": "FeatureCollection", "features": [{"type": "Feature",
+    ...     "geometry": {"type": "Point", "coordinates": [121000, 487000]},
+    ...     "properties": {"no2": v}} for v in (20, -5)]}
+    >>> layer = parse_layer(GEO_IN, fc, RD_NEW)
+    >>> q = [Quantity("no2", "no2", valid=(0.0, 1e6))]
+    >>> check_values(layer, q, feature_values(layer, q, {}))
+    Traceback (most recent call last):
+    ...
+    gsl_indicators.core.spec.InputError: input 'example': 1 of 2 features have a 'no2' outside 0–1e+06 (such as -5)
+    """
+    for j, q in enumerate(quantities):
+        column = values[:, j]
+        lo, hi = q.valid
+        outside = np.isfinite(column) & ((column < lo) | (column > hi))
+        if outside.any():
+            raise InputError(
+                layer.name,
+                f"{int(outside.sum())} of {len(layer)} features have a '{q.base}' outside "
+                f"{lo:g}–{hi:g} (such as {column[outside][0]:g})",
+            )
 
 
 def feature_values(
@@ -799,6 +835,7 @@ def plan_exposure(
         if layer is None or len(layer) == 0:
             continue
         fv = feature_values(layer, quantities, params)
+        check_values(layer, quantities, fv)
         given = np.isfinite(fv)
         if not given.any():
             ctx.warn(

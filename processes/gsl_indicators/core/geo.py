@@ -118,30 +118,55 @@ class Layer:
             out.append(fid)
         return out
 
-    def number(self, key: str, default: float = math.nan, ctx: Context | None = None) -> np.ndarray:
+    def number(
+        self,
+        key: str,
+        default: float = math.nan,
+        ctx: Context | None = None,
+        *,
+        valid: tuple[float, float] | None = None,
+    ) -> np.ndarray:
         """Return property ``key`` as a float array, ``default`` where absent or not numeric.
 
         When ``ctx`` is given, features lacking a usable value are counted in a
         ``missing-property`` warning (so a default never applies silently).
 
+        ``valid``: the plausible range (inclusive). A value outside it — a height of
+        1e308 m, a negative floor area, a nodata sentinel such as -9999 — is refused
+        (:class:`InputError` naming the layer, the property, how many and an example):
+        no kernel computes with it (an overflow to infinity, a share above one), and
+        the service does not guess what was meant.
+
         Examples
         --------
         >>> lyr = parse_layer(GEO_IN, {"type": "FeatureCollection", "features": [
         ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e5, 4e5]},
-        ...      "properties": {"dwellings": 3}},
-        ...     {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1e5, 4e5]},
-        ...      "properties": {}}]}, RD_NEW)
+        ...      "properties": {"dwellings": d}} for d in (3, None, -9999)]}, RD_NEW)
         >>> lyr.number("dwellings", 1.0).tolist()
-        [3.0, 1.0]
+        [3.0, 1.0, -9999.0]
+        >>> lyr.number("dwellings", 1.0, valid=(0, 10_000)).tolist()
+        Traceback (most recent call last):
+        ...
+        gsl_indicators.core.spec.InputError: input 'example': 1 of 3 features have a 'dwellings' outside 0–10000 (such as -9999)
         """
         column = self.features.column(key) if isinstance(self.features, TableFeatures) else None
         if column is not None and column.dtype.kind in "iuf":  # a numeric column: no dicts
             out = np.asarray(column, dtype=float).copy()
-            bad = ~np.isfinite(out)
-            out[bad] = default
-            missing = int(bad.sum())
+            out[~np.isfinite(out)] = math.nan
         else:
-            out, missing = self._number_from_properties(key, default)
+            out = self._number_from_properties(key)
+        if valid is not None:
+            outside = np.isfinite(out) & ((out < valid[0]) | (out > valid[1]))
+            if outside.any():
+                lo, hi = (f"{v:g}" for v in valid)
+                raise InputError(
+                    self.name,
+                    f"{int(outside.sum())} of {len(self)} features have a '{key}' outside "
+                    f"{lo}–{hi} (such as {out[outside][0]:g})",
+                )
+        bad = np.isnan(out)
+        missing = int(bad.sum())
+        out[bad] = default
         if ctx is not None and missing:
             ctx.warn(
                 "missing-property",
@@ -152,33 +177,35 @@ class Layer:
             )
         return out
 
-    def _number_from_properties(self, key: str, default: float) -> tuple[np.ndarray, int]:
-        """Return property ``key`` read feature by feature, and how many lack a number."""
+    def _number_from_properties(self, key: str) -> np.ndarray:
+        """Return property ``key`` read feature by feature (NaN where it is no number)."""
         values = [p.get(key) for p in self.properties]
-        out = np.full(len(values), default, dtype=float)
+        out = np.full(len(values), math.nan, dtype=float)
         kinds = set(map(type, values))
         if kinds <= {type(None)}:  # absent everywhere
-            return out, len(values)
+            return out
         if kinds <= {int, float}:  # plain numbers everywhere (not bools): one conversion
-            out = np.array(values, dtype=float)
-            bad = ~np.isfinite(out)
-            out[bad] = default
-            return out, int(bad.sum())
-        missing = 0
+            try:
+                out = np.array(values, dtype=float)
+            except OverflowError:  # an int beyond a float: no number here either
+                return self._number_one_by_one(values)
+            out[~np.isfinite(out)] = math.nan
+            return out
+        return self._number_one_by_one(values)
+
+    @staticmethod
+    def _number_one_by_one(values: list[Any]) -> np.ndarray:
+        out = np.full(len(values), math.nan, dtype=float)
         for i, v in enumerate(values):
             if isinstance(v, bool) or v is None:
-                missing += 1
                 continue
             try:
                 fv = float(v)
-            except (TypeError, ValueError):
-                missing += 1
+            except (TypeError, ValueError, OverflowError):
                 continue
             if math.isfinite(fv):
                 out[i] = fv
-            else:
-                missing += 1
-        return out, missing
+        return out
 
     def text(self, key: str, default: str | None = None) -> list[str | None]:
         """Return property ``key`` as strings (``default`` where absent)."""

@@ -43,6 +43,10 @@ def is_home(dwellings: np.ndarray) -> np.ndarray:
     return np.asarray(dwellings, dtype=float) > 0
 
 
+#: most dwellings one feature may hold (beyond it the figure is an error: 1e308 overflowed sums)
+MAX_DWELLINGS = 100_000
+
+
 def read_dwellings(layer: Layer, ctx: Context | None, default: float = 1.0) -> np.ndarray:
     """Return ``dwellings`` per feature (``default`` where absent); 0 marks a non-home.
 
@@ -77,6 +81,14 @@ def read_dwellings(layer: Layer, ctx: Context | None, default: float = 1.0) -> n
         raise InputError(
             layer.name,
             f"{counted(negative, 'feature has', 'features have')} a negative 'dwellings' (0 marks a non-home)",
+        )
+    huge = d > MAX_DWELLINGS
+    if huge.any():
+        raise InputError(
+            layer.name,
+            f"{counted(int(huge.sum()), 'feature has', 'features have')} more than "
+            f"{MAX_DWELLINGS:,} 'dwellings' (such as {d[huge][0]:g}); the largest "
+            "residential buildings hold a few thousand",
         )
     if ctx is not None:
         missing = int(absent.sum())

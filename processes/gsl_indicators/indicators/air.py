@@ -219,7 +219,7 @@ def feature_columns(
     return cols
 
 
-QUANTITIES = tuple(Quantity(p, p) for p in POLLUTANTS)
+QUANTITIES = tuple(Quantity(p, p, valid=(0.0, 1e6)) for p in POLLUTANTS)  # µg/m³
 
 
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:

@@ -132,9 +132,9 @@ def line_widths(layer: Layer, table: Sequence[Mapping[str, Any]]) -> tuple[np.nd
     >>> w.tolist(), mapped.tolist()
     ([40.0, 60.0, 70.0, nan], [False, True, True, False])
     """
-    width = layer.number("zone_width_m")
+    width = layer.number("zone_width_m", valid=(0, 5000))  # the widest 380 kV zones: ~300 m
     width = np.where(width > 0, width, np.nan)
-    volt = layer.number("voltage_kv")
+    volt = layer.number("voltage_kv", valid=(0, 2000))
     conf = [normalise(c) for c in layer.text("configuration")]
     lookup = {
         (float(r["voltage_kv"]), normalise(r.get("configuration"))): float(r["zone_width_m"])

@@ -262,7 +262,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     homes = read_homes(layers["buildings"], ctx)
     contours = layers["risk_contours"]
     kind = contour_kinds(contours, ctx)
-    risk = contours.number("risk_per_year")
+    risk = contours.number("risk_per_year", valid=(0, 1))
     limit = float(params["ir_limit_per_year"])
     ir = kind == KINDS.index("individual_risk")
     missing = ir & ~np.isfinite(risk)

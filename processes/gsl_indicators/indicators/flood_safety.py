@@ -58,6 +58,7 @@ from gsl_indicators.core.exposure import (
     NEIGHBOURHOODS,
     Homes,
     Quantity,
+    check_values,
     count_metric,
     exposure_parameters,
     feature_values,
@@ -101,7 +102,7 @@ DEFAULT_THRESHOLDS_M = (0.2, 0.5, 0.8, 2.0)
 REFUGE_FLOOR_M = 2.65
 """Default ``floor_height_m``: the first floor at Rijkswaterstaat's storey height."""
 
-_DEPTH = Quantity("depth", "depth")
+_DEPTH = Quantity("depth", "depth", valid=(-1e4, 1e4))  # m
 _GRID_PARAMETERS = ("exposure_grid", "grid_band", "value_property", "zone_overlap", "home_sampling")
 
 
@@ -148,7 +149,9 @@ def home_depths(
     found: list[np.ndarray] = []
     if zones is not None and len(zones):
         pv = {"value_property": params.get("value_property"), "value_quantity": "depth"}
-        values = feature_values(zones, [_DEPTH], pv)[:, 0]
+        values = feature_values(zones, [_DEPTH], pv)
+        check_values(zones, [_DEPTH], values)
+        values = values[:, 0]
         ok = np.isfinite(values)
         if not ok.any():
             ctx.warn(
@@ -240,7 +243,9 @@ def floor_heights(homes: Homes, params: Mapping[str, Any], ctx: Context) -> np.n
     default = float(params["floor_height_m"])
     if not any("floor_height_m" in p for p in homes.layer.properties):
         return np.full(len(homes), default)
-    own = homes.layer.number("floor_height_m")
+    own = homes.layer.number(
+        "floor_height_m", valid=(-1e9, 100)
+    )  # m; a negative one is named below
     if (own[np.isfinite(own)] < 0).any():
         raise InputError("buildings", "'floor_height_m' must not be negative")
     given = int(np.isfinite(own).sum())

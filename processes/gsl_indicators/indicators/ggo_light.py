@@ -182,6 +182,28 @@ PROGRAMME = {
 }
 
 
+def _check_surfaces(plans: Layer, area: np.ndarray, paved: np.ndarray, built: np.ndarray) -> None:
+    """Refuse plan areas that declare more paved and built surface than they have.
+
+    A share of 12.5 (1,000 m² declared on 80 m²) would be scored as if it were real.
+
+    Raises
+    ------
+    InputError
+        Naming ``plan_areas``, how many and the first (its figures and its area).
+    """
+    sealed = np.nan_to_num(paved) + np.nan_to_num(built)
+    over = sealed > area * 1.001 + 1.0  # 0.1 % and a square metre of drawing slack
+    if over.any():
+        i = int(np.flatnonzero(over)[0])
+        raise InputError(
+            "plan_areas",
+            f"{int(over.sum())} of {len(area)} plan areas declare more paved and built "
+            f"surface than their area (plan {plans.ids[i]!r}: {sealed[i]:,.0f} m² on "
+            f"{area[i]:,.0f} m²)",
+        )
+
+
 def _zone_mean(plans: np.ndarray, zones: Layer, key: str) -> tuple[np.ndarray, np.ndarray]:
     """Return per plan the area-weighted mean of ``key`` and the covered fraction."""
     values = zones.number(key)
@@ -235,7 +257,10 @@ def light_metrics(
     g = plans.geometries
     area = np.asarray(shapely.area(g), dtype=float)
     # a programme figure a plan lacks leaves its rules unscored: said in data quality
-    num = {k: plans.number(k, ctx=ctx) for k in PROGRAMME if k != "area_type"}
+    num = {k: plans.number(k, ctx=ctx, valid=(-1e9, 1e9)) for k in PROGRAMME if k != "area_type"}
+    for k, v in num.items():  # dwellings say so themselves below
+        if k != "dwellings" and (v < 0).any():
+            raise InputError("plan_areas", f"'{k}' must not be negative (such as {v[v < 0][0]:g})")
     dw = num["dwellings"]
     if np.any(dw < 0):
         raise InputError("plan_areas", "'dwellings' must not be negative")
@@ -247,6 +272,7 @@ def light_metrics(
         green = green + shapely.area(shapely.intersection(zone, union))
     built = num["built_m2"]
     paved = num["paved_m2"]
+    _check_surfaces(plans, area, paved, built)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {
             "green_per_dwelling_m2": np.where(dw > 0, green / np.where(dw > 0, dw, 1), np.nan),

@@ -819,14 +819,14 @@ def _sized_trees(
     prop = str(params.get("tree_size_property", "crown_diameter"))
     if trees is not None:
         layer, points = trees, trees.geometries
-        sizes = trees.number(prop)
+        sizes = trees.number(prop, valid=TREE_SIZE_M)
     else:
         assert canopy is not None
         layer, points = canopy, shapely.point_on_surface(canopy.geometries)
         sizes = (
             2.0 * np.sqrt(shapely.area(canopy.geometries) / np.pi)
             if prop == "crown_diameter"
-            else canopy.number(prop)
+            else canopy.number(prop, valid=TREE_SIZE_M)
         )
     keep, excluded, unknown = tree_size_filter(np.asarray(sizes, dtype=float), minimum)
     ctx.note(
@@ -1177,6 +1177,9 @@ def _file_layers(params: Mapping[str, Any], given: frozenset[str]) -> tuple[str,
         out.append("canopy")
     return tuple(out)
 
+
+#: plausible tree heights and crown diameters (m): the tallest trees stand ~115 m
+TREE_SIZE_M = (0.0, 150.0)
 
 TILING = Tiling(
     reach=_tile_reach,

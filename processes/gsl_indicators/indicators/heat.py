@@ -118,9 +118,9 @@ __all__ = [
 ]
 
 QUANTITIES = (
-    Quantity("pet", "pet"),
-    Quantity("hot_nights", "hot_nights"),
-    Quantity("tnight", "tnight"),
+    Quantity("pet", "pet", valid=(-80.0, 80.0)),  # °C
+    Quantity("hot_nights", "hot_nights", valid=(0.0, 366.0)),  # nights a year
+    Quantity("tnight", "tnight", valid=(-80.0, 80.0)),  # °C
 )
 PET_CLASSES = ("none", "slight", "moderate", "strong", "extreme")
 PET_LIMITS = (
@@ -292,7 +292,7 @@ def sun(public: Layer, params: Mapping[str, Any], ctx: Context) -> tuple[float, 
 def building_heights(buildings: Layer, ctx: Context) -> np.ndarray:
     """Return the ``height`` of each footprint (NaN for points and footprints without one)."""
     is_poly = np.isin(shapely.get_type_id(buildings.geometries), (3, 6))
-    heights = np.where(is_poly, buildings.number("height"), np.nan)
+    heights = np.where(is_poly, buildings.number("height", valid=(0, 1000)), np.nan)
     no_height = int((is_poly & np.isnan(heights)).sum())
     if no_height:
         ctx.warn(

@@ -256,7 +256,7 @@ class Site:
 
 def _years(layer: Layer) -> list[int | None]:
     out: list[int | None] = []
-    for v in layer.number("year", math.nan).tolist():
+    for v in layer.number("year", math.nan, valid=(1800, 2300)).tolist():
         out.append(int(v) if finite(v) and float(v).is_integer() else None)
     return out
 

@@ -61,7 +61,8 @@ KINDS = ("cost", "benefit", "transfer")
 TIMINGS: dict[str, float] = {"end-of-year": 1.0, "mid-year": 0.5, "start-of-year": 0.0}
 YEAR_MIN, YEAR_MAX = 1900, 2200  # validation bounds of any calendar year given
 
-Eur = Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False, strict=True)]
+#: an amount in euro: at most 10 trillion (above the Dutch GDP; beyond it sums overflow)
+Eur = Annotated[float, pydantic.Field(ge=0, le=1e13, allow_inf_nan=False, strict=True)]
 Year = Annotated[int, pydantic.Field(ge=YEAR_MIN, le=YEAR_MAX, strict=True)]
 Factor = Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False, strict=True)]
 Share = Annotated[float, pydantic.Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
@@ -191,7 +192,7 @@ class GreenPremium(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", title="GreenPremium")
 
-    homes: Annotated[int, pydantic.Field(ge=0, strict=True)] = pydantic.Field(
+    homes: Annotated[int, pydantic.Field(ge=0, le=10_000_000, strict=True)] = pydantic.Field(
         description="Homes that gain the premium."
     )
     mean_home_value_eur: Eur = pydantic.Field(description="Mean value of those homes (€).")

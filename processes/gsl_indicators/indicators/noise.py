@@ -81,7 +81,11 @@ __all__ = [
     "tile_kernel",
 ]
 
-QUANTITIES = tuple(Quantity(f"{m}_{s}", m, s) for m in ("lden", "lnight") for s in NOISE_SOURCES)
+QUANTITIES = tuple(  # dB: none below the threshold of hearing, none above 200
+    Quantity(f"{m}_{s}", m, s, valid=(0.0, 200.0))
+    for m in ("lden", "lnight")
+    for s in NOISE_SOURCES
+)
 WHO_VALUES = {
     "lden_road": 53.0,
     "lden_rail": 54.0,

@@ -83,7 +83,9 @@ from gsl_indicators.indicators.mkba import openapi_schema
 from gsl_indicators.indicators.noise import class_distribution
 
 ODOUR_SOURCES = ("livestock", "industry")
-QUANTITIES = tuple(Quantity(f"odour_{s}", "odour", s) for s in ODOUR_SOURCES)
+QUANTITIES = tuple(
+    Quantity(f"odour_{s}", "odour", s, valid=(0.0, 1e9)) for s in ODOUR_SOURCES
+)  # ouE/m³
 UNIT = "ou_E/m³"
 
 WGV = (

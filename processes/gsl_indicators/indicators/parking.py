@@ -775,7 +775,7 @@ def read_homes(
     pts = representative_points(layer.geometries)
     dwellings = read_dwellings(layer, ctx, default_dwellings)
     types = layer.text("dwelling_type")
-    floor = layer.number("floor_area_m2", math.nan)
+    floor = layer.number("floor_area_m2", math.nan, valid=(0, 1e7))
     return pts, dwellings, types, floor
 
 
@@ -824,7 +824,7 @@ def prepare_zones(
             )
     supply = np.zeros(n)
     if parking is not None and len(parking):
-        capacity = parking.number("capacity", 0.0, ctx)
+        capacity = parking.number("capacity", 0.0, ctx, valid=(0, 1e6))
         if (capacity < 0).any():
             raise InputError("parking", "'capacity' must not be negative")
         supply, lost = allocate_supply(tree, geoms, parking.geometries, capacity)

@@ -97,6 +97,16 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(no_built, np.nan, play_m2 / np.where(no_built, 1.0, built_m2))
+    above = np.nan_to_num(share) > 1.0
+    if above.any():  # a ratio by design (play anywhere in the neighbourhood): say it
+        ctx.warn(
+            "play-exceeds-built-up",
+            "built_up" if built is not None else "neighbourhoods",
+            f"{counted(int(above.sum()), 'neighbourhood has', 'neighbourhoods have')} more "
+            "play area than built-up area (a play_share above 1, such as "
+            f"{float(share[above][0]):.3g}): is the built-up area complete?",
+            int(above.sum()),
+        )
     meets = [None if b else bool(s >= norm) for s, b in zip(share, no_built, strict=True)]
     deficit = np.where(no_built, np.nan, np.maximum(norm * built_m2 - play_m2, 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):

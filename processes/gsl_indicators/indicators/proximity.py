@@ -10,6 +10,7 @@ in this module; the zorgcirkel indicator follows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -387,6 +388,44 @@ def requested_types(wanted: list[str]) -> list[str]:
     return list(dict.fromkeys(str(t).strip() for t in wanted))
 
 
+#: what a facility type or profile name must be, as it names metrics (``huisarts_distance_m``)
+_METRIC_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def check_metric_names(params: Mapping[str, Any]) -> None:
+    """Refuse facility types and profile names that cannot name a metric.
+
+    A type named in ``facility_types`` gives ``<type>_distance_m``, a profile
+    ``types_within_<profile>``: both must be snake_case, as metric ids are.
+
+    Raises
+    ------
+    InputError
+        Naming ``facility_types`` or ``mobility_profiles`` and the name.
+
+    Examples
+    --------
+    >>> check_metric_names({"facility_types": ["huisarts"], "mobility_profiles": {"rollator": 150}})
+    >>> check_metric_names({"facility_types": ["zorg-centrum"], "mobility_profiles": {}})
+    Traceback (most recent call last):
+    ...
+    gsl_indicators.core.spec.InputError: input 'facility_types': 'zorg-centrum' names metrics ('zorg-centrum_distance_m', …); use lower-case letters, digits and '_', starting with a letter ('huisarts', 'zorg_centrum')
+    """
+    named = {
+        "facility_types": (requested_types(params.get("facility_types") or []), "_distance_m"),
+        "mobility_profiles": (list(params.get("mobility_profiles") or {}), ""),
+    }
+    for param, (names, suffix) in named.items():
+        for name in names:
+            if not _METRIC_NAME.fullmatch(str(name).strip()):
+                example = f"{name}{suffix}" if suffix else f"types_within_{name}"
+                raise InputError(
+                    param,
+                    f"{name!r} names metrics ({example!r}, …); use lower-case letters, digits "
+                    "and '_', starting with a letter ('huisarts', 'zorg_centrum')",
+                )
+
+
 def positive_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     """Return the visit weights that count (above 0); ``{}`` switches ``visit_share`` off.
 
@@ -500,6 +539,7 @@ def _facilities_and_homes(
     layers: Mapping[str, Layer], params: Mapping[str, Any], ctx: Context
 ) -> tuple[dict[str, float], dict[str, np.ndarray], np.ndarray]:
     """Return the profiles' reaches, the facilities by type and each feature's dwellings."""
+    check_metric_names(params)
     reaches = profile_reaches(params["mobility_profiles"], params["walking_speed_m_s"])
     groups = facility_groups(layers["facilities"], params["facility_types"], ctx)
     if not groups:
@@ -945,7 +985,7 @@ INDICATORS = (
                 "object",
                 default=DEFAULT_VISIT_WEIGHTS,
                 nullable=True,
-                schema={"additionalProperties": {"type": "number", "minimum": 0}},
+                schema={"additionalProperties": {"type": "number", "minimum": 0, "maximum": 1e6}},
             ),
             *walking_parameters(),
         ),

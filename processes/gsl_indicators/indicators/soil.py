@@ -373,7 +373,7 @@ def contamination(
     # health-based classes beside the reuse classes
     h_rank = health_ranks(
         flags(zones, ("exceeds_intervention_value",)),
-        zones.number("lead_mg_kg"),
+        zones.number("lead_mg_kg", valid=(0, 1e6)),
         float(params["lead_health_limit_mg_kg"]),
         float(params["lead_intervention_value_mg_kg"]),
     )

@@ -219,8 +219,8 @@ def storage_volumes(storage: Layer, ctx: Context | None = None) -> tuple[np.ndar
     >>> vol.tolist(), src
     ([10.0, 7.0], ['capacity_mm', 'volume_m3'])
     """
-    vol = storage.number("volume_m3")
-    cap = storage.number("capacity_mm")
+    vol = storage.number("volume_m3", valid=(-1e9, 1e9))  # ≤ 0: without capacity, said
+    cap = storage.number("capacity_mm", valid=(-1e9, 1e4))
     area = shapely.area(storage.geometries)
     from_cap = np.isnan(vol) & ~np.isnan(cap) & (area > 0)
     out = np.where(~np.isnan(vol), vol, np.where(from_cap, cap / 1000.0 * area, np.nan))

@@ -1,0 +1,112 @@
+"""Impossible values in the data or the parameters are refused, naming the input — never
+a 500 (an overflow to infinity in GEOS, an integer too large for JSON) nor a silent share
+above one. Found by two bug hunts over every process (valid-but-degenerate layers, and
+parameters at and beyond their edges); each case here answered 500 or nonsense before.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from gsl_indicators.core.spec import InputError, registry
+from results import execute
+
+
+def example(process_id: str) -> dict[str, Any]:
+    ex = registry().get(process_id).describe()["example"]
+    return copy.deepcopy(ex.get("inputs", ex))
+
+
+def with_property(inputs: dict[str, Any], layer: str, **props: Any) -> dict[str, Any]:
+    """Set ``props`` on the first feature of ``layer``."""
+    inputs[layer]["features"][0]["properties"].update(props)
+    return inputs
+
+
+def refused(process_id: str, inputs: dict[str, Any], name: str, *words: str) -> InputError:
+    with pytest.raises(InputError) as err:
+        execute(registry().get(process_id), inputs)
+    assert err.value.input_name == name, err.value
+    for w in words:
+        assert w in err.value.reason, err.value.reason
+    return err.value
+
+
+@pytest.mark.parametrize(
+    ("process_id", "layer", "props", "name", "words"),
+    [
+        # 500 before: shadows of a 1e308 m building at a low sun overflowed GEOS
+        ("heat", "buildings", {"height": 1e308}, "buildings", ("'height' outside 0–1000",)),
+        ("heat", "buildings", {"height": -9999}, "buildings", ("such as -9999",)),
+        # 500 before: a 1e308 m EMF zone buffered to infinity
+        ("emf", "power_lines", {"zone_width_m": 1e308}, "power_lines", ("'zone_width_m'",)),
+        # 500 before: year 1e308 became an int beyond 64 bits in the JSON
+        ("housing-capacity", "plan", {"year": 1e308}, "plan", ("'year' outside 1800–2300",)),
+        ("air-quality", "exposure_zones", {"no2": -5}, "exposure_zones", ("'no2'", "-5")),
+        ("noise", "exposure_zones", {"lden": 1e308}, "exposure_zones", ("'lden'",)),
+        ("flood-safety", "exposure_zones", {"depth": 1e308}, "exposure_zones", ("'depth'",)),
+        ("air-quality", "buildings", {"dwellings": 1e308}, "buildings", ("100,000",)),
+        ("ggo-light", "plan_areas", {"trees_planted": -5}, "plan_areas", ("negative",)),
+        ("ggo-light", "plan_areas", {"paved_m2": 1e7}, "plan_areas", ("more paved and built",)),
+    ],
+)
+def test_impossible_data_is_refused_naming_the_layer(process_id, layer, props, name, words):
+    inputs = with_property(example(process_id), layer, **props)
+    if process_id == "heat":
+        inputs["date"] = "12-21"  # a low sun: the long shadows that overflowed
+    refused(process_id, inputs, name, *words)
+
+
+def test_plausible_values_at_the_edges_still_count() -> None:
+    inputs = with_property(example("heat"), "buildings", height=0)
+    assert execute(registry().get("heat"), inputs)["summary"]
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"facility_types": ["zorg-centrum"]}, "facility_types"),  # 500: not a metric id
+        ({"facility_types": [""]}, "facility_types"),
+        ({"mobility_profiles": {"Slow": 200}}, "mobility_profiles"),
+        ({"visit_weights": {"supermarkt": 1e308}}, "visit_weights"),  # shares of inf
+    ],
+)
+def test_proximity_names_and_weights_that_cannot_work_are_refused(params, name) -> None:
+    refused("proximity-facilities", {**example("proximity-facilities"), **params}, name)
+
+
+def test_mkba_amounts_beyond_any_plan_are_refused() -> None:
+    """1e300 € a year grew to infinity: NPV null beside a break-even year of 2025."""
+    inputs = example("mkba")
+    inputs["effects"][0] = {"name": "x", "kind": "benefit", "amount_eur": 1e300, "growth": 0.5}
+    refused("mkba", inputs, "effects", "less than or equal to")
+
+
+def test_more_play_than_built_up_area_is_said() -> None:
+    """play_share is play area ÷ built-up area by design (play anywhere in the
+    neighbourhood counts), so it may pass 1 — never in silence."""
+    inputs = example("play-space")
+    nbh = inputs["neighbourhoods"]["features"][0]["geometry"]["coordinates"][0]
+    x0, y0 = nbh[0]
+    inputs["built_up"] = {
+        "type": "FeatureCollection",
+        "crs": inputs["neighbourhoods"].get("crs"),
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[x0, y0], [x0 + 1, y0], [x0 + 1, y0 + 1], [x0, y0 + 1], [x0, y0]]
+                    ],
+                },
+            }
+        ],
+    }
+    out = execute(registry().get("play-space"), {k: v for k, v in inputs.items() if v is not None})
+    codes = [w["code"] for w in out["data_quality"]["warnings"]]
+    assert "play-exceeds-built-up" in codes
