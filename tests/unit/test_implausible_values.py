@@ -110,3 +110,27 @@ def test_more_play_than_built_up_area_is_said() -> None:
     out = execute(registry().get("play-space"), {k: v for k, v in inputs.items() if v is not None})
     codes = [w["code"] for w in out["data_quality"]["warnings"]]
     assert "play-exceeds-built-up" in codes
+
+
+def test_latitude_first_is_refused_not_placed_in_the_arabian_sea() -> None:
+    """EPSG:4326 in its authority order (lat, lon) put Amsterdam at 52° E, 4.9° N: the
+    run went on in UTM 39N with areas 1.6× too large and every share changed."""
+    from pyproj import Transformer
+
+    inputs = example("green-3-30-300")
+    to_wgs = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+
+    def swap(coords: Any) -> Any:
+        if isinstance(coords[0], (int, float)):
+            lon, lat = to_wgs.transform(coords[0], coords[1])
+            return [lat, lon]
+        return [swap(c) for c in coords]
+
+    for layer in ("buildings", "parks", "trees", "canopy", "neighbourhoods"):
+        fc = inputs.get(layer)
+        if fc is None:
+            continue
+        fc.pop("crs", None)
+        for f in fc["features"]:
+            f["geometry"]["coordinates"] = swap(f["geometry"]["coordinates"])
+    refused("green-3-30-300", inputs, "buildings", "latitude, longitude", "swap them")

@@ -335,6 +335,11 @@ def check_coordinates(name: str, fc: Mapping[str, Any], crs: str, declared: bool
     Traceback (most recent call last):
     ...
     gsl_indicators.core.spec.InputError: input 'parks': the 'crs' member declares EPSG:28992 (RD New, metres) but the coordinates (x 4.9 … 4.9, y 52.37 … 52.37) look like longitude/latitude in degrees; declare OGC:CRS84 (or leave out 'crs') for degrees, or send RD New metres
+    >>> swapped = {"features": [{"geometry": {"type": "Point", "coordinates": [52.37, 4.9]}}]}
+    >>> check_coordinates("parks", swapped, "OGC:CRS84", declared=False)
+    Traceback (most recent call last):
+    ...
+    gsl_indicators.core.spec.InputError: input 'parks': without a 'crs' member, taken as OGC:CRS84 but the coordinates (x 52.37 … 52.37, y 4.9 … 4.9) look like latitude, longitude of a place in the Netherlands: GeoJSON gives longitude first (x = longitude, y = latitude); swap them
     """
     check_xy(name, _sample_coordinates(fc.get("features") or [], n=200), crs, declared)
 
@@ -386,6 +391,15 @@ def check_xy(name: str, xy: np.ndarray, crs: str, declared: bool) -> None:
                 f"{said} (longitude/latitude in degrees) but the coordinates ({looks}) lie "
                 f"outside ±180/±90: they look like projected metres{hint}; declare their CRS "
                 "in the 'crs' member",
+            )
+        if not nl_degrees and np.all(_inside(xy[:, ::-1], _NL_BOUNDS)):
+            # latitude first (EPSG:4326's authority order): the Netherlands read as the
+            # Arabian Sea; GeoJSON (RFC 7946) and OGC:CRS84 give longitude first
+            raise InputError(
+                name,
+                f"{said} but the coordinates ({looks}) look like latitude, longitude of a "
+                "place in the Netherlands: GeoJSON gives longitude first (x = longitude, "
+                "y = latitude); swap them",
             )
         return
     if parsed.is_projected and degrees_like:
