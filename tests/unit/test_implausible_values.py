@@ -134,3 +134,12 @@ def test_latitude_first_is_refused_not_placed_in_the_arabian_sea() -> None:
         for f in fc["features"]:
             f["geometry"]["coordinates"] = swap(f["geometry"]["coordinates"])
     refused("green-3-30-300", inputs, "buildings", "latitude, longitude", "swap them")
+
+
+def test_a_ges_table_for_a_factor_the_process_does_not_score_is_refused() -> None:
+    """Was ignored without a word (a pm10 table sent to noise)."""
+    table = {"limits": [0, 20], "scores": [2, 5]}
+    inputs = {**example("noise"), "ges_tables": {"pm10": table}}
+    refused("noise", inputs, "ges_tables", "'pm10' is not a factor", "lden_road")
+    ok = {**example("noise"), "ges_tables": {"lden_rail": table}}
+    assert execute(registry().get("noise"), ok)["summary"]

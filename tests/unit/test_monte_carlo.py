@@ -353,3 +353,18 @@ def test_urbanity_reports_its_numbers_and_the_radius_moves_the_density() -> None
     # median of 400 uniform draws has σ ≈ 800 · 0.5 / √400 = 20 m, i.e. 2.7 % of the
     # density (∝ r⁻²): 4σ is 11 %
     assert dens["p50"] == pytest.approx(5 / 3 / (math.pi * 2.25), rel=0.11)
+
+
+@pytest.mark.parametrize(
+    ("given", "name"), [({"parameters": ["min_trees"]}, "parameters"), ({"steps": 21}, "steps")]
+)
+def test_one_at_a_time_inputs_are_refused_with_monte_carlo(given, name) -> None:
+    """They were ignored without a word: only `uncertainty` says what a Monte Carlo varies."""
+    spec = {
+        "samples": 5,
+        "parameters": {"tree_distance_m": {"distribution": "uniform", "low": 10, "high": 50}},
+    }
+    request = {"process": "green-3-30-300", "inputs": one_home([(5, 0)]), "method": "monte-carlo"}
+    with pytest.raises(InputError) as err:
+        execute(SENSITIVITY, {**request, "uncertainty": spec, **given})
+    assert err.value.input_name == name and "one-at-a-time" in err.value.reason

@@ -39,14 +39,14 @@ whose lower limit is ``<= v``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
 import pydantic
 
-from gsl_indicators.core.spec import Parameter, Source
+from gsl_indicators.core.spec import InputError, Parameter, Source
 from gsl_indicators.core.wording import counted
 
 __all__ = [
@@ -261,11 +261,20 @@ GES_PARAMETER = Parameter(
 )
 
 
-def ges_tables(params: Mapping[str, Any]) -> dict[str, GesTable]:
+def ges_tables(
+    params: Mapping[str, Any], known: Collection[str] | None = None
+) -> dict[str, GesTable]:
     """Return the built-in tables updated with the request's ``ges_tables``.
 
     The request's tables were validated with :class:`GesTableSpec` (their JSON Schema
-    is the parameter's); here they only replace or add to the built-in ones.
+    is the parameter's); here they only replace or add to the built-in ones. ``known``:
+    the factors the process scores; a table for another is refused (it would be
+    ignored without a word).
+
+    Raises
+    ------
+    InputError
+        Naming ``ges_tables`` and the factor no table is for.
 
     Examples
     --------
@@ -279,7 +288,15 @@ def ges_tables(params: Mapping[str, Any]) -> dict[str, GesTable]:
     Value error, limits must ascend
     """
     tables = dict(GES_TABLES)
-    for factor, spec in (params.get("ges_tables") or {}).items():
+    given = params.get("ges_tables") or {}
+    if known is not None:
+        unknown = sorted(str(f) for f in given if f not in known)
+        if unknown:
+            raise InputError(
+                "ges_tables",
+                f"{unknown[0]!r} is not a factor of this process; its factors: {sorted(known)}",
+            )
+    for factor, spec in given.items():
         tables[str(factor)] = GesTableSpec.model_validate(spec).table(str(factor))
     return tables
 

@@ -246,7 +246,7 @@ def air_metrics(
         )
     ctx.note("pollutants_given", list(values))
     dw = homes.dwellings
-    ges_scores, ges = ges_report(values, dw, ges_tables(params))
+    ges_scores, ges = ges_report(values, dw, ges_tables(params, [q.key for q in QUANTITIES]))
 
     def stats(g: AreaGroups) -> dict[str, np.ndarray]:
         out = home_counts(homes, g)

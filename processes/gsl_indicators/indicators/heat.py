@@ -455,7 +455,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         ctx.note("shade", "no public_space given; no shade share")
     ctx.progress(0.9, "scoring")
     _, result.outputs["ges"] = ges_report(
-        values, homes.dwellings, ges_tables(params), no_module=frozenset(values)
+        values,
+        homes.dwellings,
+        ges_tables(params, [q.key for q in QUANTITIES]),
+        no_module=frozenset(values),
     )
     return result
 

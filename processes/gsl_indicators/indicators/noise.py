@@ -275,7 +275,7 @@ def noise_metrics(
     if unlimited:
         ctx.note("sources_without_limit", unlimited)
     dw = homes.dwellings
-    ges_scores, ges = ges_report(values, dw, ges_tables(params))
+    ges_scores, ges = ges_report(values, dw, ges_tables(params, [q.key for q in QUANTITIES]))
 
     def stats(g: AreaGroups) -> dict[str, np.ndarray]:
         out = home_counts(homes, g)

@@ -239,7 +239,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     industry = found.get("odour_industry")
     limit_industry = params.get("limit_industry")
     above = above_standard(livestock, standard) if livestock is not None else None
-    ges_scores, ges = ges_report(found, dw, ges_tables(params))
+    ges_scores, ges = ges_report(found, dw, ges_tables(params, [q.key for q in QUANTITIES]))
     for entry in ges.values():
         if not entry["scored"]:
             entry["reason"] = GES_NOT_IN_OU

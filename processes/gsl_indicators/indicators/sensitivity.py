@@ -75,6 +75,10 @@ PROCESS_ID = "sensitivity"
 SMALL_ENUM = 8
 
 
+#: values per numeric parameter of a one-at-a-time sweep, unless the request says
+STEPS_DEFAULT = 5
+
+
 def _targets() -> list[Indicator]:
     """Return the indicators this process can analyse.
 
@@ -667,6 +671,13 @@ def _monte_carlo_plan(
             "method 'monte-carlo' needs `uncertainty`: the distributions of parameters and "
             "the errors on data of the target (see docs/uncertainty.md)",
         )
+    for name, unused in (("parameters", None), ("steps", STEPS_DEFAULT)):
+        if params.get(name) != unused:  # what only one-at-a-time reads: never ignored
+            raise InputError(
+                name,
+                f"`{name}` is read by method 'one-at-a-time' only; with 'monte-carlo' the "
+                "parameters varied and how are the distributions in `uncertainty`",
+            )
     spec = parse_spec(target, params["uncertainty"])
     if params["metrics"] is not None and spec.metrics is None:
         try:
@@ -918,7 +929,7 @@ INDICATORS = (
                 "Steps",
                 "Values per numeric parameter, evenly spaced from its minimum to its maximum.",
                 "integer",
-                default=5,
+                default=STEPS_DEFAULT,
                 minimum=2,
                 maximum=21,
             ),
