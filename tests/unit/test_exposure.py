@@ -394,3 +394,15 @@ def test_grid_bytes_from_the_service_give_json_provenance() -> None:
     canonical_json(res)  # no raw bytes left in the document
     rec = res["provenance"]["parameters"]["exposure_grid"]
     assert rec["href"] == grid["href"] and rec["bytes"]["size"] == len(data)
+
+
+def test_a_grid_value_beyond_the_quantitys_range_is_refused() -> None:
+    """-9999 without a declared nodata was a mean of -9999 µg/m³ (the zones' check did
+    not reach the grid)."""
+    data = tiff(np.array([[-9999.0]]), nodata=None)
+    with pytest.raises(InputError) as err:
+        execute(
+            AIR, {"buildings": fc(feature(point(1005, 1995))), "exposure_grid": {"bytes": data}}
+        )
+    assert err.value.input_name == "exposure_grid"
+    assert "no2 outside 0–1e+06" in err.value.reason and "nodata" in err.value.reason

@@ -53,21 +53,27 @@ class Store(BaseHTTPRequestHandler):
             cls.in_flight += 1
             cls.most = max(cls.most, cls.in_flight)
         try:
-            self._answer()
+            layer = self._answer()
         finally:
+            # out of flight before the answer goes: once the client has it, its next
+            # fetch may start at once and must not find this one still counted
             with cls.lock:
                 cls.in_flight -= 1
+        if layer is False:
+            self.send_response(503)
+            self.end_headers()
+        else:
+            send(self, None if layer is None else orjson.dumps(layer), "application/geo+json")
 
-    def _answer(self) -> None:
+    def _answer(self) -> dict | bool | None:
+        """Return the layer to answer with (``None``: 404; ``False``: 503)."""
         path = self.path
         if path.startswith("/together/"):  # waits until four requests are here at once
             assert self.barrier is not None
             try:
                 self.barrier.wait(timeout=WAIT_S)
             except threading.BrokenBarrierError:
-                self.send_response(503)
-                self.end_headers()
-                return
+                return False
             path = path.removeprefix("/together")
         elif path.startswith("/slow/"):  # 0.3 s before answering
             time.sleep(0.3)
@@ -75,8 +81,7 @@ class Store(BaseHTTPRequestHandler):
         elif path.startswith("/late-404/"):
             time.sleep(0.5)
             path = "/missing"
-        layer = LAYERS.get(path)
-        send(self, None if layer is None else orjson.dumps(layer), "application/geo+json")
+        return LAYERS.get(path)
 
 
 @pytest.fixture(scope="module")

@@ -39,15 +39,21 @@ def refused(process_id: str, inputs: dict[str, Any], name: str, *words: str) -> 
     ("process_id", "layer", "props", "name", "words"),
     [
         # 500 before: shadows of a 1e308 m building at a low sun overflowed GEOS
-        ("heat", "buildings", {"height": 1e308}, "buildings", ("'height' outside 0–1000",)),
-        ("heat", "buildings", {"height": -9999}, "buildings", ("such as -9999",)),
+        ("heat", "buildings", {"height": 1e308}, "buildings", ("'height' outside -10–1000",)),
+        ("heat", "buildings", {"height": -9999}, "buildings", ("such as -9999", "-10–1000")),
         # 500 before: a 1e308 m EMF zone buffered to infinity
         ("emf", "power_lines", {"zone_width_m": 1e308}, "power_lines", ("'zone_width_m'",)),
         # 500 before: year 1e308 became an int beyond 64 bits in the JSON
         ("housing-capacity", "plan", {"year": 1e308}, "plan", ("'year' outside 1800–2300",)),
-        ("air-quality", "exposure_zones", {"no2": -5}, "exposure_zones", ("'no2'", "-5")),
-        ("noise", "exposure_zones", {"lden": 1e308}, "exposure_zones", ("'lden'",)),
-        ("flood-safety", "exposure_zones", {"depth": 1e308}, "exposure_zones", ("'depth'",)),
+        ("air-quality", "exposure_zones", {"no2": -5}, "exposure_zones", ("give a no2", "-5")),
+        ("noise", "exposure_zones", {"lden": 1e308}, "exposure_zones", ("lden_road",)),
+        (
+            "flood-safety",
+            "exposure_zones",
+            {"depth": 1e308},
+            "exposure_zones",
+            ("depth above 10000",),
+        ),
         ("air-quality", "buildings", {"dwellings": 1e308}, "buildings", ("100,000",)),
         ("ggo-light", "plan_areas", {"trees_planted": -5}, "plan_areas", ("negative",)),
         ("ggo-light", "plan_areas", {"paved_m2": 1e7}, "plan_areas", ("more paved and built",)),
@@ -143,3 +149,25 @@ def test_a_ges_table_for_a_factor_the_process_does_not_score_is_refused() -> Non
     refused("noise", inputs, "ges_tables", "'pm10' is not a factor", "lden_road")
     ok = {**example("noise"), "ges_tables": {"lden_rail": table}}
     assert execute(registry().get("noise"), ok)["summary"]
+
+
+@pytest.mark.parametrize(
+    ("process_id", "layer", "prop", "values", "sd"),
+    [
+        ("heat", "exposure_zones", "hot_nights", [1.0], 2.0),
+        ("air-quality", "exposure_zones", "no2", [3.0, 4.0], 3.0),
+        ("heat", "buildings", "height", [3.0, 2.0], 20.0),
+    ],
+)
+def test_uncertainty_samples_near_a_bound_are_clipped_not_refused(
+    process_id, layer, prop, values, sd
+) -> None:
+    """A value error pushes perturbed values past the range the data itself is checked
+    against: the sample is clipped to it (a censored error), never refused — else every
+    sample of few hot nights with σ 1 was lost and the rest biased upwards."""
+    inputs = example(process_id)
+    for f, v in zip(inputs[layer]["features"], values, strict=False):
+        f["properties"][prop] = v
+    inputs["uncertainty"] = {"samples": 30, "seed": 0, "data": {layer: {"values": {prop: sd}}}}
+    report = execute(registry().get(process_id), inputs)["uncertainty"]
+    assert report["valid_samples"] == report["samples"] == 30

@@ -194,6 +194,12 @@ def outside_value_parameter(
 
     def at_least(values: dict[str, float]) -> dict[str, float]:
         for k, v in values.items():
+            if abs(v) > 1e6:  # no exposure value is a million: 1e308 summed to infinity
+                raise PydanticCustomError(
+                    "above_maximum",
+                    "outside_value.{key}: {value} is beyond ±1e6",
+                    {"key": k, "value": f"{v:g}"},
+                )
             if k in least and v < least[k]:
                 raise PydanticCustomError(
                     "below_minimum",
@@ -705,8 +711,17 @@ def _prop_value(p: Mapping[str, Any], name: str) -> float:
     return f if math.isfinite(f) else math.nan
 
 
-def check_values(layer: Layer, quantities: Sequence[Quantity], values: np.ndarray) -> None:
+def check_values(
+    layer: Layer,
+    quantities: Sequence[Quantity],
+    values: np.ndarray,
+    params: Mapping[str, Any] | None = None,
+) -> None:
     """Refuse values outside their quantity's plausible range (``Quantity.valid``).
+
+    The message names the quantity and, with ``value_property`` in ``params``, the
+    property read for it. A Monte Carlo sample's values (``layer.sampled``) are clipped
+    to the range in place instead: the perturbation crossed it, not the data.
 
     Raises
     ------
@@ -724,18 +739,59 @@ def check_values(layer: Layer, quantities: Sequence[Quantity], values: np.ndarra
     >>> check_values(layer, q, feature_values(layer, q, {}))
     Traceback (most recent call last):
     ...
-    gsl_indicators.core.spec.InputError: input 'example': 1 of 2 features have a 'no2' outside 0–1e+06 (such as -5)
+    gsl_indicators.core.spec.InputError: input 'example': 1 of 2 features give a no2 outside 0–1e+06 (such as -5)
     """
+    vp, vq = (params or {}).get("value_property"), (params or {}).get("value_quantity")
     for j, q in enumerate(quantities):
         column = values[:, j]
         lo, hi = q.valid
+        if layer.sampled:
+            values[:, j] = np.where(np.isfinite(column), np.clip(column, lo, hi), column)
+            continue
         outside = np.isfinite(column) & ((column < lo) | (column > hi))
         if outside.any():
+            read = f" (property '{vp}')" if vp and q.base == vq else ""
             raise InputError(
                 layer.name,
-                f"{int(outside.sum())} of {len(layer)} features have a '{q.base}' outside "
-                f"{lo:g}–{hi:g} (such as {column[outside][0]:g})",
+                f"{int(outside.sum())} of {len(layer)} features give a {q.key}{read} "
+                f"{beyond(lo, hi)} (such as {column[outside][0]:g})",
             )
+
+
+def beyond(lo: float, hi: float) -> str:
+    """Say where a value outside ``lo``–``hi`` lies.
+
+    Examples
+    --------
+    >>> beyond(0.0, 200.0), beyond(-math.inf, 1e4), beyond(0.0, math.inf)
+    ('outside 0–200', 'above 10000', 'below 0')
+    """
+    if math.isinf(lo):
+        return f"above {hi:g}"
+    if math.isinf(hi):
+        return f"below {lo:g}"
+    return f"outside {lo:g}–{hi:g}"
+
+
+def check_grid(values: np.ndarray, quantity: Quantity) -> None:
+    """Refuse grid values sampled at the homes outside the quantity's plausible range.
+
+    A -9999 without a declared nodata value was a mean of -9999 µg/m³.
+
+    Raises
+    ------
+    InputError
+        Naming ``exposure_grid``, how many homes, an example, and the nodata question.
+    """
+    lo, hi = quantity.valid
+    outside = np.isfinite(values) & ((values < lo) | (values > hi))
+    if outside.any():
+        raise InputError(
+            "exposure_grid",
+            f"{int(outside.sum())} of {len(values)} buildings take a {quantity.key} "
+            f"{beyond(lo, hi)} from the grid (such as {values[outside][0]:g}); if that is its "
+            "nodata value, declare it in the GeoTIFF",
+        )
 
 
 def feature_values(
@@ -835,7 +891,7 @@ def plan_exposure(
         if layer is None or len(layer) == 0:
             continue
         fv = feature_values(layer, quantities, params)
-        check_values(layer, quantities, fv)
+        check_values(layer, quantities, fv, params)
         given = np.isfinite(fv)
         if not given.any():
             ctx.warn(
@@ -887,6 +943,7 @@ def plan_exposure(
                     f"{counted(gs.outside, 'building lies', 'buildings lie')} outside the grid; no value",
                     gs.outside,
                 )
+            check_grid(gs.values, targets[0])
             plan.grid = (targets[0].key, gs.values)
     return plan
 

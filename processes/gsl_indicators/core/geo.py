@@ -76,6 +76,9 @@ class Layer:
     source_crs: str
     crs: str = RD_NEW
     given: int | None = None
+    sampled: bool = False
+    """A Monte Carlo sample whose values were perturbed from checked data: a value
+    pushed past a plausible range is clipped to it, not refused (:meth:`number`)."""
     _props: list[dict[str, Any]] | None = field(default=None, repr=False)
     _points: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -155,7 +158,9 @@ class Layer:
             out[~np.isfinite(out)] = math.nan
         else:
             out = self._number_from_properties(key)
-        if valid is not None:
+        if valid is not None and self.sampled:  # the perturbation crossed it, not the data
+            out = np.where(np.isfinite(out), np.clip(out, valid[0], valid[1]), out)
+        elif valid is not None:
             outside = np.isfinite(out) & ((out < valid[0]) | (out > valid[1]))
             if outside.any():
                 lo, hi = (f"{v:g}" for v in valid)
@@ -339,7 +344,7 @@ def check_coordinates(name: str, fc: Mapping[str, Any], crs: str, declared: bool
     >>> check_coordinates("parks", swapped, "OGC:CRS84", declared=False)
     Traceback (most recent call last):
     ...
-    gsl_indicators.core.spec.InputError: input 'parks': without a 'crs' member, taken as OGC:CRS84 but the coordinates (x 52.37 … 52.37, y 4.9 … 4.9) look like latitude, longitude of a place in the Netherlands: GeoJSON gives longitude first (x = longitude, y = latitude); swap them
+    gsl_indicators.core.spec.InputError: input 'parks': without a 'crs' member, taken as OGC:CRS84 but the coordinates (x 52.37 … 52.37, y 4.9 … 4.9) look like latitude, longitude of a place in the Netherlands: GeoJSON gives longitude first (x = longitude, y = latitude); swap them (from an OGC API – Features server: leave `crs=…/EPSG/0/4326` out of the URL, whose answer puts latitude first)
     """
     check_xy(name, _sample_coordinates(fc.get("features") or [], n=200), crs, declared)
 
@@ -399,7 +404,8 @@ def check_xy(name: str, xy: np.ndarray, crs: str, declared: bool) -> None:
                 name,
                 f"{said} but the coordinates ({looks}) look like latitude, longitude of a "
                 "place in the Netherlands: GeoJSON gives longitude first (x = longitude, "
-                "y = latitude); swap them",
+                "y = latitude); swap them (from an OGC API – Features server: leave "
+                "`crs=…/EPSG/0/4326` out of the URL, whose answer puts latitude first)",
             )
         return
     if parsed.is_projected and degrees_like:

@@ -365,7 +365,14 @@ def perturb_layer(layer: Layer, err: DataError, rng: np.random.Generator) -> Lay
                 if finite(v):
                     p[name] = float(v) + e
         features = [{**f, "properties": p} for f, p in zip(features, props, strict=True)]
-    return replace(layer, geometries=geoms, features=features, index=index, _props=None)
+    return replace(
+        layer,
+        geometries=geoms,
+        features=features,
+        index=index,
+        _props=None,
+        sampled=layer.sampled or bool(err.values),
+    )
 
 
 # ---------------------------------------------------------------------------- engine

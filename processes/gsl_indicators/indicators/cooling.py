@@ -133,7 +133,7 @@ def _places_and_homes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the cool places and each feature's dwellings (with their reports)."""
     homes, given = layers["buildings"], layers["cool_places"]
-    pet = given.number("pet", valid=(-50, 80))  # °C
+    pet = given.number("pet", valid=(-80, 80))  # °C
     places, left_out = cool_places(
         given.geometries,
         pet,

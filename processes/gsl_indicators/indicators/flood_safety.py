@@ -45,6 +45,7 @@ bands (``basis: indicative``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -58,6 +59,7 @@ from gsl_indicators.core.exposure import (
     NEIGHBOURHOODS,
     Homes,
     Quantity,
+    check_grid,
     check_values,
     count_metric,
     exposure_parameters,
@@ -102,7 +104,7 @@ DEFAULT_THRESHOLDS_M = (0.2, 0.5, 0.8, 2.0)
 REFUGE_FLOOR_M = 2.65
 """Default ``floor_height_m``: the first floor at Rijkswaterstaat's storey height."""
 
-_DEPTH = Quantity("depth", "depth", valid=(-1e4, 1e4))  # m
+_DEPTH = Quantity("depth", "depth", valid=(-math.inf, 1e4))  # m; ≤ 0 is dry (-3.4e38: LIWO)
 _GRID_PARAMETERS = ("exposure_grid", "grid_band", "value_property", "zone_overlap", "home_sampling")
 
 
@@ -150,7 +152,7 @@ def home_depths(
     if zones is not None and len(zones):
         pv = {"value_property": params.get("value_property"), "value_quantity": "depth"}
         values = feature_values(zones, [_DEPTH], pv)
-        check_values(zones, [_DEPTH], values)
+        check_values(zones, [_DEPTH], values, pv)
         values = values[:, 0]
         ok = np.isfinite(values)
         if not ok.any():
@@ -188,6 +190,7 @@ def home_depths(
                 f"the grid has no CRS; taken to be in {homes.layer.crs}",
             )
         v = gs.values
+        check_grid(v, _DEPTH)
         if dry and gs.inside is not None:
             v = np.where(gs.inside & np.isnan(v), 0.0, v)
             ctx.note("grid_nodata_as_dry", gs.nodata)

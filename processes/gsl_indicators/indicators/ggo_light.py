@@ -182,6 +182,10 @@ PROGRAMME = {
 }
 
 
+#: plausible zone values read (as air-quality and noise read them)
+ZONE_VALUES = {"lden": (-50.0, 200.0), "no2": (0.0, 1e6)}
+
+
 def _check_surfaces(plans: Layer, area: np.ndarray, paved: np.ndarray, built: np.ndarray) -> None:
     """Refuse plan areas that declare more paved and built surface than they have.
 
@@ -206,7 +210,7 @@ def _check_surfaces(plans: Layer, area: np.ndarray, paved: np.ndarray, built: np
 
 def _zone_mean(plans: np.ndarray, zones: Layer, key: str) -> tuple[np.ndarray, np.ndarray]:
     """Return per plan the area-weighted mean of ``key`` and the covered fraction."""
-    values = zones.number(key)
+    values = zones.number(key, valid=ZONE_VALUES[key])
     ok = np.isfinite(values)
     mean = np.full(len(plans), np.nan)
     covered = np.zeros(len(plans))
@@ -227,7 +231,7 @@ def _zone_mean(plans: np.ndarray, zones: Layer, key: str) -> tuple[np.ndarray, n
 
 def _share_above(plans: np.ndarray, zones: Layer, key: str, limit: float) -> np.ndarray:
     """Return per plan the share of its area in zones whose ``key`` exceeds ``limit``."""
-    values = zones.number(key)
+    values = zones.number(key, valid=ZONE_VALUES[key])
     loud = zones.geometries[np.isfinite(values) & (np.nan_to_num(values, nan=-np.inf) > limit)]
     out = np.zeros(len(plans))
     if len(loud) and len(plans):

@@ -292,7 +292,8 @@ def sun(public: Layer, params: Mapping[str, Any], ctx: Context) -> tuple[float, 
 def building_heights(buildings: Layer, ctx: Context) -> np.ndarray:
     """Return the ``height`` of each footprint (NaN for points and footprints without one)."""
     is_poly = np.isin(shapely.get_type_id(buildings.geometries), (3, 6))
-    heights = np.where(is_poly, buildings.number("height", valid=(0, 1000)), np.nan)
+    given = buildings.number("height", valid=(-10, 1000))  # ≤ 0: no shadow
+    heights = np.where(is_poly, given, np.nan)
     no_height = int((is_poly & np.isnan(heights)).sum())
     if no_height:
         ctx.warn(

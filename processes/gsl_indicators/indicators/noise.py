@@ -81,8 +81,8 @@ __all__ = [
     "tile_kernel",
 ]
 
-QUANTITIES = tuple(  # dB: none below the threshold of hearing, none above 200
-    Quantity(f"{m}_{s}", m, s, valid=(0.0, 200.0))
+QUANTITIES = tuple(  # dB: model output may dip below 0; none above 200
+    Quantity(f"{m}_{s}", m, s, valid=(-50.0, 200.0))
     for m in ("lden", "lnight")
     for s in NOISE_SOURCES
 )

@@ -1019,7 +1019,7 @@ def measured_occupancy(
     counted: list[str | None] = [None] * n
     if layer is None or not len(layer):
         return Occupancy(occupied, counted)
-    values = layer.number("occupied")
+    values = layer.number("occupied", valid=(-1e9, 1e6))  # < 0: no count, said below
     ok = np.isfinite(values) & (values >= 0)
     if ctx is not None and (~ok).any():
         ctx.warn(

@@ -409,7 +409,7 @@ def check_metric_names(params: Mapping[str, Any]) -> None:
     >>> check_metric_names({"facility_types": ["zorg-centrum"], "mobility_profiles": {}})
     Traceback (most recent call last):
     ...
-    gsl_indicators.core.spec.InputError: input 'facility_types': 'zorg-centrum' names metrics ('zorg-centrum_distance_m', …); use lower-case letters, digits and '_', starting with a letter ('huisarts', 'zorg_centrum')
+    gsl_indicators.core.spec.InputError: input 'facility_types': 'zorg-centrum' names metrics ('zorg-centrum_distance_m', …); use lower-case letters, digits and '_', starting with a letter ('huisarts', 'zorg_centrum'), in the request and in the facilities' `type` alike
     """
     named = {
         "facility_types": (requested_types(params.get("facility_types") or []), "_distance_m"),
@@ -422,7 +422,8 @@ def check_metric_names(params: Mapping[str, Any]) -> None:
                 raise InputError(
                     param,
                     f"{name!r} names metrics ({example!r}, …); use lower-case letters, digits "
-                    "and '_', starting with a letter ('huisarts', 'zorg_centrum')",
+                    "and '_', starting with a letter ('huisarts', 'zorg_centrum'), in the "
+                    "request and in the facilities' `type` alike",
                 )
 
 
