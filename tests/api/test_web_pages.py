@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -106,3 +107,15 @@ def test_job_page_without_layers_offers_the_whole_result_alone(client: Any) -> N
     html = client.get(f"/jobs/{job['jobID']}?f=html&lang=en").text
     assert 'id="downloads"' in html and "Whole result (JSON)" in html
     assert "Per layer as" not in html and 'id="features-api"' not in html
+
+
+def test_a_failed_jobs_page_names_the_input_once(client: Any) -> None:
+    """The detail of an input error names its input itself: the page said it twice."""
+    body = copy.deepcopy(registry().get("heat").describe()["example"])
+    body["inputs"]["buildings"]["features"][0]["properties"]["height"] = -9999
+    r = client.post("/processes/heat/execution", json=body, headers={"Prefer": "respond-async"})
+    job = wait_for_job(client, r.headers["location"])
+    assert job["status"] == "failed"
+    html = client.get(f"/jobs/{job['jobID']}?f=html&lang=en").text
+    assert html.count("input &#39;buildings&#39;") == 1, html
+    assert "&#39;height&#39; outside -10–1000 (such as -9999)" in html

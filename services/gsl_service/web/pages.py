@@ -510,8 +510,9 @@ async def job(request: Request, job_id: str) -> HTMLResponse:
     elif info.status == JobStatus.failed:
         err = info.error or {}
         problem_text = str(err.get("detail") or info.message or "")
-        if err.get("input"):
-            problem_text = f"input '{err['input']}': {problem_text}"
+        named = f"input '{err['input']}'" if err.get("input") else ""
+        if named and not problem_text.startswith(named):  # a detail names it itself
+            problem_text = f"{named}: {problem_text}"
     return page.render(
         "job.html",
         job=doc,
