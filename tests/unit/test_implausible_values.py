@@ -171,3 +171,22 @@ def test_uncertainty_samples_near_a_bound_are_clipped_not_refused(
     inputs["uncertainty"] = {"samples": 30, "seed": 0, "data": {layer: {"values": {prop: sd}}}}
     report = execute(registry().get(process_id), inputs)["uncertainty"]
     assert report["valid_samples"] == report["samples"] == 30
+
+
+def test_network_settings_given_with_straight_line_distances_are_said() -> None:
+    """They were ignored without a word (five processes); a default is not reported."""
+    inputs = {**example("green-3-30-300"), "distance_mode": "euclidean"}
+    out = execute(registry().get("green-3-30-300"), {**inputs, "network_cutoff_m": 500.0})
+    ignored = {
+        w["input"]: w["message"]
+        for w in out["data_quality"]["warnings"]
+        if w["code"] == "input-ignored"
+    }
+    assert ignored == {
+        "network_cutoff_m": "'network_cutoff_m' was given but not used: read only when "
+        "distance_mode is 'network' (it is 'euclidean')"
+    }
+    plain = execute(registry().get("green-3-30-300"), inputs)
+    assert not [w for w in plain["data_quality"]["warnings"] if w["code"] == "input-ignored"]
+    described = registry().get("green-3-30-300").describe()["inputs"]["snap_limit_m"]
+    assert described["x-used-when"] == {"distance_mode": "network"}

@@ -92,6 +92,10 @@ _NODE_DECIMALS = 3  # node coordinates are merged at 1 mm
 ENTRANCE_TOLERANCE_M = 10.0
 
 
+#: the walking parameters read only over a network (else reported as ignored when given)
+NETWORK_ONLY = {"distance_mode": "network"}
+
+
 def walking_parameters(entrance_tolerance_m: float = ENTRANCE_TOLERANCE_M) -> tuple[Parameter, ...]:
     """Return the walking-distance parameters shared by every network-mode indicator.
 
@@ -136,6 +140,7 @@ def walking_parameters(entrance_tolerance_m: float = ENTRANCE_TOLERANCE_M) -> tu
             50.0,
             20000.0,
             unit="m",
+            used_when=NETWORK_ONLY,
         ),
         Parameter(
             "snap_limit_m",
@@ -147,6 +152,7 @@ def walking_parameters(entrance_tolerance_m: float = ENTRANCE_TOLERANCE_M) -> tu
             1.0,
             2000.0,
             unit="m",
+            used_when=NETWORK_ONLY,
         ),
         Parameter(
             "entrance_tolerance_m",
@@ -158,6 +164,7 @@ def walking_parameters(entrance_tolerance_m: float = ENTRANCE_TOLERANCE_M) -> tu
             0.0,
             100.0,
             unit="m",
+            used_when=NETWORK_ONLY,
         ),
         Parameter(
             "walkable_highways",
@@ -172,6 +179,7 @@ def walking_parameters(entrance_tolerance_m: float = ENTRANCE_TOLERANCE_M) -> tu
             list(DEFAULT_WALKABLE),
             nullable=True,
             schema={"items": {"type": "string"}},
+            used_when=NETWORK_ONLY,
         ),
     )
 

@@ -84,6 +84,22 @@ class InputError(ValueError):
         return (type(self), (self.input_name, self.reason))
 
 
+def unused_by(used_when: Mapping[str, Any] | None, params: Mapping[str, Any]) -> str | None:
+    """Return why ``params`` leave unread what is read only ``used_when`` (``None``: read).
+
+    Examples
+    --------
+    >>> unused_by({"distance_mode": "network"}, {"distance_mode": "euclidean"})
+    "read only when distance_mode is 'network' (it is 'euclidean')"
+    >>> unused_by(None, {}) is None
+    True
+    """
+    for key, value in (used_when or {}).items():
+        if params.get(key) != value:
+            return f"read only when {key} is {value!r} (it is {params.get(key)!r})"
+    return None
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A scalar or structured parameter, exposed as an OGC input of its own.
@@ -136,6 +152,21 @@ class Parameter:
     # name *or* an inline table: ``str | list[Any]``); give the JSON type in ``schema``.
     annotation: Any = None
     plausible: tuple[float, float] | None = None
+    used_when: Mapping[str, Any] | None = None
+    """Parameter values under which this one is read at all (network settings only with
+    ``{"distance_mode": "network"}``); given otherwise, it is reported as ignored."""
+
+    def ignored_by(self, params: Mapping[str, Any]) -> str | None:
+        """Return why ``params`` leave this parameter unread (``None``: it is read).
+
+        Examples
+        --------
+        >>> cut = Parameter("network_cutoff_m", "C", "", "number", 1000.0,
+        ...                 used_when={"distance_mode": "network"})
+        >>> cut.ignored_by({"distance_mode": "euclidean"})
+        "read only when distance_mode is 'network' (it is 'euclidean')"
+        """
+        return unused_by(self.used_when, params)
 
     def __post_init__(self) -> None:
         if self.plausible is None:
@@ -323,10 +354,7 @@ class GeoInput:
         >>> net.ignored_by({"distance_mode": "network"}) is None
         True
         """
-        for key, value in (self.used_when or {}).items():
-            if params.get(key) != value:
-                return f"read only when {key} is {value!r} (it is {params.get(key)!r})"
-        return None
+        return unused_by(self.used_when, params)
 
     def ignored_without(self, raw: Mapping[str, Any]) -> str | None:
         """Return why the inputs given (``raw``) leave this one unread (``None``: it is read).
@@ -809,13 +837,23 @@ class Indicator:
         raise InputError(first, "required inputs are missing: " + "; and ".join(parts))
 
     def ignored_inputs(self, params: Mapping[str, Any], raw: Mapping[str, Any]) -> dict[str, str]:
-        """Return the given geo inputs that ``params`` leave unread, with the reason."""
-        return {
+        """Return the given inputs that ``params`` leave unread, with the reason.
+
+        Geo inputs, and parameters the request set itself (``network_cutoff_m`` with
+        ``distance_mode`` ``euclidean``): a default is not something a user sent.
+        """
+        layers = {
             gi.name: why
             for gi in self.inputs
             if raw.get(gi.name) is not None
             and (why := gi.ignored_by(params) or gi.ignored_without(raw)) is not None
         }
+        settings = {
+            p.name: why
+            for p in self.parameters
+            if p.name in raw and (why := p.ignored_by(params)) is not None
+        }
+        return {**layers, **settings}
 
     def describe(self) -> dict[str, Any]:
         """Return the OGC API - Processes 1.0 process description (without links)."""
@@ -854,6 +892,8 @@ class Indicator:
                 inputs[p.name]["x-unit"] = p.unit
             if p.plausible is not None:
                 inputs[p.name]["x-plausible"] = list(p.plausible)
+            if p.used_when:
+                inputs[p.name]["x-used-when"] = dict(p.used_when)
         outputs = {
             o.name: {
                 "title": o.title,
