@@ -87,7 +87,7 @@ def read_dwellings(layer: Layer, ctx: Context | None, default: float = 1.0) -> n
         raise InputError(
             layer.name,
             f"{counted(int(huge.sum()), 'feature has', 'features have')} more than "
-            f"{MAX_DWELLINGS:,} 'dwellings' (such as {d[huge][0]:g}) in one feature",
+            f"{MAX_DWELLINGS:,} 'dwellings' (such as {d[huge][0]:g})",
         )
     if ctx is not None:
         missing = int(absent.sum())
