@@ -190,3 +190,26 @@ def test_network_settings_given_with_straight_line_distances_are_said() -> None:
     assert not [w for w in plain["data_quality"]["warnings"] if w["code"] == "input-ignored"]
     described = registry().get("green-3-30-300").describe()["inputs"]["snap_limit_m"]
     assert described["x-used-when"] == {"distance_mode": "network"}
+
+
+def test_exposure_settings_without_their_input_are_said() -> None:
+    """grid_band without a grid, receptor settings without receptor points, idw_power
+    with the nearest receptor: ignored without a word before."""
+    inputs = {
+        **example("noise"),
+        "grid_band": 2,
+        "point_radius_m": 250.0,
+        "idw_power": 3.0,
+        "zone_overlap": "mean",  # read: the example has zones
+    }
+    out = execute(registry().get("noise"), inputs)
+    ignored = {
+        w["input"]: w["message"]
+        for w in out["data_quality"]["warnings"]
+        if w["code"] == "input-ignored"
+    }
+    assert set(ignored) == {"grid_band", "point_radius_m", "idw_power"}
+    assert ignored["grid_band"].endswith("read only with exposure_grid, which was not given")
+    assert "point_method is 'idw'" in ignored["idw_power"]
+    described = registry().get("noise").describe()["inputs"]
+    assert described["point_radius_m"]["x-read-with"] == ["exposure_points"]

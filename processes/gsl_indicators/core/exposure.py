@@ -279,6 +279,7 @@ def exposure_parameters(
             default=1,
             minimum=1,
             maximum=1000,
+            read_with=("exposure_grid",),
         ),
         Parameter(
             "value_property",
@@ -305,6 +306,7 @@ def exposure_parameters(
             "string",
             default="worst",
             enum=("worst", "first", "mean"),
+            read_with=("exposure_zones",),
         ),
         Parameter(
             "home_sampling",
@@ -323,6 +325,7 @@ def exposure_parameters(
             "string",
             default="nearest",
             enum=("nearest", "idw"),
+            read_with=("exposure_points",),
         ),
         Parameter(
             "point_radius_m",
@@ -333,6 +336,7 @@ def exposure_parameters(
             minimum=1.0,
             maximum=5000.0,
             unit="m",
+            read_with=("exposure_points",),
         ),
         Parameter(
             "idw_power",
@@ -342,6 +346,8 @@ def exposure_parameters(
             default=2.0,
             minimum=0.5,
             maximum=5.0,
+            used_when={"point_method": "idw"},
+            read_with=("exposure_points",),
         ),
     )
 

@@ -100,6 +100,23 @@ def unused_by(used_when: Mapping[str, Any] | None, params: Mapping[str, Any]) ->
     return None
 
 
+def unread_without(read_with: Sequence[str], raw: Mapping[str, Any]) -> str | None:
+    """Return why ``raw`` leaves unread what is read only with all of ``read_with``.
+
+    ``None``: it is read (every one of them was given).
+
+    Examples
+    --------
+    >>> unread_without(("exposure_points",), {})
+    'read only with exposure_points, which was not given'
+    """
+    missing = [name for name in read_with if raw.get(name) is None]
+    if not missing:
+        return None
+    were = "was" if len(missing) == 1 else "were"
+    return f"read only with {' and '.join(missing)}, which {were} not given"
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A scalar or structured parameter, exposed as an OGC input of its own.
@@ -155,18 +172,23 @@ class Parameter:
     used_when: Mapping[str, Any] | None = None
     """Parameter values under which this one is read at all (network settings only with
     ``{"distance_mode": "network"}``); given otherwise, it is reported as ignored."""
+    read_with: tuple[str, ...] = ()
+    """Inputs without which this one is not read (``grid_band`` without
+    ``exposure_grid``); given without them, it is reported as ignored."""
 
-    def ignored_by(self, params: Mapping[str, Any]) -> str | None:
-        """Return why ``params`` leave this parameter unread (``None``: it is read).
+    def ignored_by(self, params: Mapping[str, Any], raw: Mapping[str, Any]) -> str | None:
+        """Return why ``params`` and the inputs given leave this parameter unread.
+
+        ``None``: it is read.
 
         Examples
         --------
         >>> cut = Parameter("network_cutoff_m", "C", "", "number", 1000.0,
         ...                 used_when={"distance_mode": "network"})
-        >>> cut.ignored_by({"distance_mode": "euclidean"})
+        >>> cut.ignored_by({"distance_mode": "euclidean"}, {})
         "read only when distance_mode is 'network' (it is 'euclidean')"
         """
-        return unused_by(self.used_when, params)
+        return unused_by(self.used_when, params) or unread_without(self.read_with, raw)
 
     def __post_init__(self) -> None:
         if self.plausible is None:
@@ -368,11 +390,7 @@ class GeoInput:
         >>> canopy.ignored_without({"canopy": {}, "public_space": {}}) is None
         True
         """
-        missing = [name for name in self.read_with if raw.get(name) is None]
-        if not missing:
-            return None
-        were = "was" if len(missing) == 1 else "were"
-        return f"read only with {' and '.join(missing)}, which {were} not given"
+        return unread_without(self.read_with, raw)
 
     def json_schema(self) -> dict[str, Any]:
         """Return the JSON schema of a FeatureCollection with the accepted geometries."""
@@ -851,7 +869,7 @@ class Indicator:
         settings = {
             p.name: why
             for p in self.parameters
-            if p.name in raw and (why := p.ignored_by(params)) is not None
+            if p.name in raw and (why := p.ignored_by(params, raw)) is not None
         }
         return {**layers, **settings}
 
@@ -894,6 +912,8 @@ class Indicator:
                 inputs[p.name]["x-plausible"] = list(p.plausible)
             if p.used_when:
                 inputs[p.name]["x-used-when"] = dict(p.used_when)
+            if p.read_with:
+                inputs[p.name]["x-read-with"] = list(p.read_with)
         outputs = {
             o.name: {
                 "title": o.title,
