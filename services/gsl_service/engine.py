@@ -217,8 +217,7 @@ class Engine:
                     memory_mb=memory_mb,
                 )
             self._started = True
-        for indicator in registry():  # the code digests of its keys, read as it starts
-            run.key_version(indicator)  # (core.code_digest), not on a first request
+        run.warm_key_versions()
         if not self.distributed:
             self.recover()
         self._spawn(self._maintenance_loop, "gsl-maintenance")

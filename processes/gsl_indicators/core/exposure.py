@@ -65,7 +65,7 @@ import shapely
 from pydantic_core import PydanticCustomError
 from scipy.spatial import cKDTree
 
-from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.geo import Layer, beyond, outside_range
 from gsl_indicators.core.homes import Homes, read_homes  # noqa: F401 (re-exported)
 from gsl_indicators.core.metrics import (
     FRACTION,
@@ -750,33 +750,17 @@ def check_values(
     vp, vq = (params or {}).get("value_property"), (params or {}).get("value_quantity")
     for j, q in enumerate(quantities):
         column = values[:, j]
-        lo, hi = q.valid
         if layer.sampled:
-            values[:, j] = np.where(np.isfinite(column), np.clip(column, lo, hi), column)
+            values[:, j] = np.clip(column, *q.valid)  # NaN stays NaN
             continue
-        outside = np.isfinite(column) & ((column < lo) | (column > hi))
+        outside = outside_range(column, q.valid)
         if outside.any():
             read = f" (property '{vp}')" if vp and q.base == vq else ""
             raise InputError(
                 layer.name,
                 f"{int(outside.sum())} of {len(layer)} features give a {q.key}{read} "
-                f"{beyond(lo, hi)} (such as {column[outside][0]:g})",
+                f"{beyond(*q.valid)} (such as {column[outside][0]:g})",
             )
-
-
-def beyond(lo: float, hi: float) -> str:
-    """Say where a value outside ``lo``–``hi`` lies.
-
-    Examples
-    --------
-    >>> beyond(0.0, 200.0), beyond(-math.inf, 1e4), beyond(0.0, math.inf)
-    ('outside 0–200', 'above 10000', 'below 0')
-    """
-    if math.isinf(lo):
-        return f"above {hi:g}"
-    if math.isinf(hi):
-        return f"below {lo:g}"
-    return f"outside {lo:g}–{hi:g}"
 
 
 def check_grid(values: np.ndarray, quantity: Quantity) -> None:
@@ -789,13 +773,12 @@ def check_grid(values: np.ndarray, quantity: Quantity) -> None:
     InputError
         Naming ``exposure_grid``, how many homes, an example, and the nodata question.
     """
-    lo, hi = quantity.valid
-    outside = np.isfinite(values) & ((values < lo) | (values > hi))
+    outside = outside_range(values, quantity.valid)
     if outside.any():
         raise InputError(
             "exposure_grid",
             f"{int(outside.sum())} of {len(values)} buildings take a {quantity.key} "
-            f"{beyond(lo, hi)} from the grid (such as {values[outside][0]:g}); if that is its "
+            f"{beyond(*quantity.valid)} from the grid (such as {values[outside][0]:g}); if that is its "
             "nodata value, declare it in the GeoTIFF",
         )
 

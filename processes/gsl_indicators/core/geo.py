@@ -159,15 +159,14 @@ class Layer:
         else:
             out = self._number_from_properties(key)
         if valid is not None and self.sampled:  # the perturbation crossed it, not the data
-            out = np.where(np.isfinite(out), np.clip(out, valid[0], valid[1]), out)
+            out = np.clip(out, *valid)  # NaN stays NaN
         elif valid is not None:
-            outside = np.isfinite(out) & ((out < valid[0]) | (out > valid[1]))
+            outside = outside_range(out, valid)
             if outside.any():
-                lo, hi = (f"{v:g}" for v in valid)
                 raise InputError(
                     self.name,
-                    f"{int(outside.sum())} of {len(self)} features have a '{key}' outside "
-                    f"{lo}–{hi} (such as {out[outside][0]:g})",
+                    f"{int(outside.sum())} of {len(self)} features have a '{key}' "
+                    f"{beyond(*valid)} (such as {out[outside][0]:g})",
                 )
         bad = np.isnan(out)
         missing = int(bad.sum())
@@ -215,6 +214,33 @@ class Layer:
     def text(self, key: str, default: str | None = None) -> list[str | None]:
         """Return property ``key`` as strings (``default`` where absent)."""
         return [None if (v := p.get(key, default)) is None else str(v) for p in self.properties]
+
+
+def outside_range(values: np.ndarray, valid: tuple[float, float]) -> np.ndarray:
+    """Return where ``values`` lie outside the plausible range ``valid`` (NaN: not).
+
+    Examples
+    --------
+    >>> outside_range(np.array([-1.0, 0.0, np.nan, 5.0]), (0.0, 4.0)).tolist()
+    [True, False, False, True]
+    """
+    with np.errstate(invalid="ignore"):
+        return (values < valid[0]) | (values > valid[1])
+
+
+def beyond(lo: float, hi: float) -> str:
+    """Say where a value outside ``lo``–``hi`` lies.
+
+    Examples
+    --------
+    >>> beyond(0.0, 200.0), beyond(-math.inf, 1e4), beyond(0.0, math.inf)
+    ('outside 0–200', 'above 10000', 'below 0')
+    """
+    if math.isinf(lo):
+        return f"above {hi:g}"
+    if math.isinf(hi):
+        return f"below {lo:g}"
+    return f"outside {lo:g}–{hi:g}"
 
 
 # A GeoInput used by the doctests above.

@@ -100,6 +100,18 @@ def key_version(indicator: Indicator) -> str:
     return f"{indicator.version}+{digest(made_of)[:16]}"
 
 
+def warm_key_versions() -> None:
+    """Work out every indicator's key version once (its code digest reads the sources).
+
+    Called as a process starts (the API, the pools' forkserver, an RQ worker before its
+    work horses fork), so no request pays for it.
+    """
+    from gsl_indicators.core.spec import registry
+
+    for indicator in registry():
+        key_version(indicator)
+
+
 def code_of(indicator: Indicator) -> str:
     """Return the digest of the code ``indicator``'s answers come from.
 

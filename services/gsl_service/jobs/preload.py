@@ -19,9 +19,7 @@ import pyogrio.raw  # noqa: E402, F401
 from pyproj import CRS  # noqa: E402
 
 import gsl_service.jobs.task  # noqa: E402, F401
-from gsl_indicators.core.run import key_version  # noqa: E402
-from gsl_indicators.core.spec import registry  # noqa: E402
+from gsl_indicators.core.run import warm_key_versions  # noqa: E402
 
-for _indicator in registry():  # the code digests of cache keys (core.code_digest), once
-    key_version(_indicator)
+warm_key_versions()  # every kernel imported (the registry), their cache keys' code digests read
 CRS.from_user_input("EPSG:28992").to_epsg()  # opens PROJ's database
