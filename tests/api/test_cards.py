@@ -164,6 +164,10 @@ def test_unknown_card_and_format(client: Any) -> None:
     ],
 )
 def test_bad_cards_are_400_naming_the_place(client: Any, card: dict[str, Any], place: str) -> None:
+    _refused(client, card, place)
+
+
+def _refused(client: Any, card: dict[str, Any], place: str) -> None:
     inputs = dict(registry().get("scoreboard").example or {})
     inputs["card"] = card
     doc = assert_problem(
@@ -172,6 +176,86 @@ def test_bad_cards_are_400_naming_the_place(client: Any, card: dict[str, Any], p
         "invalid-parameter-value",
     )
     assert doc["input"] == "card" and place in doc["detail"]
+
+
+def _one_entry(indicator: str, **entry: Any) -> dict[str, Any]:
+    theme = {"id": "g", "title": {"nl": "g"}, "indicators": [{"indicator": indicator, **entry}]}
+    return {"id": "x", "title": {"nl": "x"}, "version": "1", "publisher": "p", "themes": [theme]}
+
+
+@pytest.mark.parametrize(
+    ("indicator", "entry", "place"),
+    [
+        # each was accepted and then ignored: no analysis, or a range nothing could meet
+        (
+            "play-space",
+            {"parameters": {"uncertainty": {"samples": 10}}},
+            "indicators[0].parameters.uncertainty: a card sets how an indicator is computed",
+        ),
+        (
+            "play-space",
+            {"adjustable": {"uncertainty": {"values": [None]}}},
+            "indicators[0].adjustable.uncertainty: a card sets how",
+        ),
+        (
+            "play-space",
+            {"adjustable": {"norm_share": {"minimum": -5, "maximum": 9}}},
+            "indicators[0].adjustable.norm_share.minimum: Input should be greater than or equal to 0",
+        ),
+        (
+            "play-space",
+            {"adjustable": {"norm_share": {"minimum": 0.0, "maximum": 9}}},
+            "indicators[0].adjustable.norm_share.maximum: Input should be less than or equal to 0.2",
+        ),
+        (
+            "play-space",
+            {"adjustable": {"norm_share": {"values": ["a"]}}},
+            "indicators[0].adjustable.norm_share.values[0]: Input should be a valid number",
+        ),
+        (
+            "play-space",
+            {"adjustable": {"norm_share": {"values": [0.03], "minimum": 0.0}}},
+            "indicators[0].adjustable.norm_share: give `values` or `minimum`/`maximum`, not both",
+        ),
+        (
+            "play-space",
+            {"adjustable": {"norm_share": {"minimum": 0.1, "maximum": 0.05}}},
+            "indicators[0].adjustable.norm_share: minimum 0.1 lies above maximum 0.05",
+        ),
+        (
+            "green-3-30-300",
+            {"adjustable": {"distance_mode": {"minimum": 1}}},
+            "indicators[0].adjustable.distance_mode: 'distance_mode' is a string; give its allowed `values`",
+        ),
+        (
+            "green-3-30-300",
+            {"adjustable": {"distance_mode": {"values": ["euclidean", "by-bike"]}}},
+            "indicators[0].adjustable.distance_mode.values[1]: Input should be 'euclidean' or 'network'",
+        ),
+        # refused only when the scoreboard ran it: the theme was "not assessed" (a 200)
+        (
+            "play-space",
+            {"parameters": {"profile_override": {"bands": {}}}},
+            "indicators[0].parameters.profile_override: bands: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_card_entries_nothing_could_honour_are_400(
+    client: Any, indicator: str, entry: dict[str, Any], place: str
+) -> None:
+    _refused(client, _one_entry(indicator, **entry), "card.themes[0]." + place)
+
+
+def test_a_card_entry_s_valid_profile_override_scores_it(client: Any) -> None:
+    # play-space overall 0.025 (500 m² / 20,000 m²) below the minimum 0.03: 1 + 5 ×
+    # 0.025 / 0.03 = 5.17 with the default scores; with score_at_minimum 7 the band
+    # runs 1 → 7: 1 + 6 × 0.025 / 0.03 = 6.0
+    inputs = dict(registry().get("scoreboard").example or {})
+    override = {"scoring": {"score_at_minimum": 7}}
+    inputs["card"] = _one_entry("play-space", parameters={"profile_override": override})
+    r = client.post("/processes/scoreboard/execution", json={"inputs": inputs})
+    assert r.status_code == 200, r.text
+    assert values(r.json())["summary"]["score_g"] == 6.0
 
 
 def test_scoreboard_example_by_hand(client: Any) -> None:

@@ -98,6 +98,32 @@ def test_an_explicit_default_is_not_served_from_the_implicit_one_s_cache(client:
     assert r.status_code == 400, r.text
 
 
+def _ignored(doc: dict[str, Any]) -> list[str]:
+    warnings = doc["data_quality"].get("warnings", [])
+    return [w["input"] for w in warnings if w["code"] == "input-ignored"]
+
+
+def test_an_ignored_setting_s_warning_is_not_served_to_a_request_without_it(
+    client: Any,
+) -> None:
+    # network_cutoff_m at its default with straight-line distances is reported as
+    # ignored; the same values without it were a cache hit carrying that warning about
+    # an input the request never sent (and the other way round)
+    body = _example("green-3-30-300")
+    body["inputs"]["distance_mode"] = "euclidean"
+    given = copy.deepcopy(body)
+    given["inputs"]["network_cutoff_m"] = 1000.0  # the default
+    docs = []
+    for b in (body, given, body, given):
+        r = client.post("/processes/green-3-30-300/execution", json=b)
+        assert r.status_code == 200, r.text
+        docs.append({k: unwrap(v) for k, v in r.json().items()})
+    assert [_ignored(d) for d in docs] == [[], ["network_cutoff_m"], [], ["network_cutoff_m"]]
+    hits = [d["provenance"]["cache"]["hit"] for d in docs]
+    assert hits == [False, False, True, True]
+    assert docs[0]["summary"] == docs[1]["summary"]
+
+
 # ------------------------------------------------------------------ RD New's bounds
 # RD_BOUNDS = x −7 000 … 300 000, y 289 000 … 629 000 (EPSG:28992's area of use)
 

@@ -43,7 +43,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gsl_indicators import catalog
 from gsl_indicators.core.metrics import score_name
-from gsl_indicators.core.spec import InputError, Registry, registry
+from gsl_indicators.core.scoring import resolve_profile
+from gsl_indicators.core.spec import Indicator, InputError, Parameter, Registry, registry
 
 __all__ = [
     "CARD_KIND",
@@ -255,12 +256,61 @@ def _check(card: MenuCard, reg: Registry) -> None:
                         "card",
                         f"{place}.parameters.{name}: not a parameter of {entry.indicator!r}",
                     )
+            for where in ("parameters", "adjustable"):
+                if "uncertainty" in getattr(entry, where):
+                    raise InputError(
+                        "card",
+                        f"{place}.{where}.uncertainty: a card sets how an indicator is "
+                        "computed, not an uncertainty analysis; ask for one per request with "
+                        "the indicator's own process (its `uncertainty` input)",
+                    )
             try:
-                ind.validate_parameters(entry.parameters)
+                checked = ind.validate_parameters(entry.parameters)
+                if entry.parameters.get("profile_override") is not None:
+                    resolve_profile({**checked, "profile": card.profile})
             except InputError as err:
                 raise InputError(
                     "card", f"{place}.parameters.{err.input_name}: {err.reason}"
                 ) from None
+            for name, rng in entry.adjustable.items():
+                _check_range(entry, _parameter(ind, name), rng, f"{place}.adjustable.{name}")
+
+
+def _parameter(ind: Indicator, name: str) -> Parameter:
+    item = ind.input(name)
+    assert isinstance(item, Parameter)  # _check refused any other name
+    return item
+
+
+def _check_range(entry: CardIndicator, param: Parameter, rng: Range, place: str) -> None:
+    """Refuse an ``adjustable`` range that admits values its parameter refuses.
+
+    Its bounds (or listed values) must be valid values of the parameter (an accent
+    within the range would otherwise be refused later, or a range of 0–9 for a share
+    admits nothing the card can say); a range of numbers needs a number parameter, and
+    ``values`` do not go with ``minimum``/``maximum`` (those would be ignored).
+    """
+    bounded = rng.minimum is not None or rng.maximum is not None
+    if rng.values is not None and bounded:
+        raise InputError("card", f"{place}: give `values` or `minimum`/`maximum`, not both")
+    if rng.values is None and bounded and param.type not in ("number", "integer"):
+        raise InputError(
+            "card", f"{place}: '{param.name}' is a {param.type}; give its allowed `values`"
+        )
+    if rng.minimum is not None and rng.maximum is not None and rng.minimum > rng.maximum:
+        raise InputError("card", f"{place}: minimum {rng.minimum} lies above maximum {rng.maximum}")
+    if rng.values is not None:
+        ends = [(f"values[{i}]", v) for i, v in enumerate(rng.values)]
+    else:
+        ends = [
+            (k, v) for k, v in (("minimum", rng.minimum), ("maximum", rng.maximum)) if v is not None
+        ]
+    ind = registry().get(entry.indicator)
+    for label, value in ends:
+        try:
+            ind.validate_parameters({**entry.parameters, param.name: value})
+        except InputError as err:
+            raise InputError("card", f"{place}.{label}: {err.reason}") from None
 
 
 def _apply_accents(card: MenuCard) -> MenuCard:

@@ -143,11 +143,13 @@ def _used(indicator: Indicator) -> list[Indicator]:
 def key_parameters(
     indicator: Indicator, params: Mapping[str, Any], inputs: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Return the parameters a cache key is made of, with the explicit ones named.
+    """Return the parameters a cache key is made of, with the explicit and ignored ones named.
 
-    The values, and which of the indicator's :attr:`~Indicator.explicit_parameters`
-    the request set itself. Two requests with the same values give the same result unless one set an
-    explicit-sensitive parameter that the other left to its default.
+    The values; which of the indicator's :attr:`~Indicator.explicit_parameters` the
+    request set itself; and which settings it gave that the others leave unread (their
+    ``input-ignored`` warnings are part of the result). Two requests with the same
+    values give the same result unless one set an explicit-sensitive parameter, or a
+    setting nothing reads, that the other left to its default.
 
     Examples
     --------
@@ -157,9 +159,20 @@ def key_parameters(
     ['threshold']
     >>> "__explicit__" in key_parameters(ind, {"threshold": 0.85}, {})
     False
+    >>> green = registry().get("green-3-30-300")
+    >>> p = {"distance_mode": "euclidean", "network_cutoff_m": 1000.0}
+    >>> key_parameters(green, p, {"network_cutoff_m": 1000.0})["__ignored__"]
+    ['network_cutoff_m']
+    >>> "__ignored__" in key_parameters(green, p, {})
+    False
     """
-    explicit = sorted(set(indicator.explicit_parameters) & set(inputs))
-    return {**params, "__explicit__": explicit} if explicit else dict(params)
+    key = dict(params)
+    if explicit := sorted(set(indicator.explicit_parameters) & set(inputs)):
+        key["__explicit__"] = explicit
+    settings = {p.name for p in indicator.parameters}
+    if ignored := sorted(set(indicator.ignored_inputs(params, inputs)) & settings):
+        key["__ignored__"] = ignored
+    return key
 
 
 def warn_ignored(

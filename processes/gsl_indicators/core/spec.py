@@ -22,7 +22,7 @@ import importlib.metadata
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 import pydantic
 
@@ -87,16 +87,27 @@ class InputError(ValueError):
 def unused_by(used_when: Mapping[str, Any] | None, params: Mapping[str, Any]) -> str | None:
     """Return why ``params`` leave unread what is read only ``used_when`` (``None``: read).
 
+    A condition on a list parameter holds when the list includes the value
+    (``{"constraints": "parking-pressure"}``).
+
     Examples
     --------
     >>> unused_by({"distance_mode": "network"}, {"distance_mode": "euclidean"})
     "read only when distance_mode is 'network' (it is 'euclidean')"
     >>> unused_by(None, {}) is None
     True
+    >>> unused_by({"constraints": "a"}, {"constraints": ["a", "b"]}) is None
+    True
+    >>> unused_by({"constraints": "c"}, {"constraints": ["a", "b"]})
+    "read only when constraints includes 'c' (it is ['a', 'b'])"
     """
     for key, value in (used_when or {}).items():
-        if params.get(key) != value:
-            return f"read only when {key} is {value!r} (it is {params.get(key)!r})"
+        got = params.get(key)
+        if isinstance(got, list | tuple):
+            if value not in got:
+                return f"read only when {key} includes {value!r} (it is {list(got)!r})"
+        elif got != value:
+            return f"read only when {key} is {value!r} (it is {got!r})"
     return None
 
 
@@ -240,6 +251,9 @@ class Parameter:
         annotation: Any = _PY_TYPES[self.type] if self.annotation is None else self.annotation
         if self.enum is not None:
             annotation = Literal[tuple(self.enum)]
+        elif self.annotation is None and self.type in ("number", "integer"):
+            # lax mode reads JSON true as 1; a numeric string (Tygron's query values) stays
+            annotation = Annotated[annotation, pydantic.BeforeValidator(_not_a_boolean)]
         if self.nullable:
             annotation = annotation | None
         kwargs: dict[str, Any] = {"description": self.description}
@@ -252,6 +266,23 @@ class Parameter:
             kwargs["le"] = self.maximum
         default = ... if self.required else self.default
         return annotation, pydantic.Field(default, **kwargs)
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """Refuse ``true``/``false`` where a number is asked for (pydantic reads them as 1/0).
+
+    Examples
+    --------
+    >>> _not_a_boolean(3.5)
+    3.5
+    >>> _not_a_boolean(True)
+    Traceback (most recent call last):
+    ...
+    ValueError: a boolean is not a number
+    """
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return value
 
 
 _SIMPLE_KEYWORDS = {"type", "enum", "minimum", "maximum", "description", "title"}

@@ -33,6 +33,7 @@ for location-dependent constraints (parking zones, facility proximity).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -1644,6 +1645,55 @@ def _dedupe(*groups: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
     return tuple(seen.values())
 
 
+# The input each constraint cannot run without (else it is reported unavailable).
+CONSTRAINT_INPUTS = {
+    "parking-pressure": "parking",
+    "green-per-dwelling": "green",
+    "proximity-facilities": "facilities",
+}
+
+
+def constraint_owners() -> dict[str, str]:
+    """Return the constraint that alone reads each parameter it brings (name → constraint).
+
+    The parameters of the parking, green and proximity indicators, and this process's
+    ``new_dwelling_type`` and ``proximity_*``; not the profile's nor ``uncertainty``,
+    which every constraint shares.
+    """
+    shared = {p.name for p in PROFILE_PARAMETERS} | {"uncertainty"}
+    groups = {
+        "parking-pressure": [p.name for p in parking.PARKING_PARAMETERS] + ["new_dwelling_type"],
+        "green-per-dwelling": [p.name for p in _green_parameters()],
+        "proximity-facilities": [p.name for p in _proximity_parameters()]
+        + ["proximity_min_share", "proximity_profile"],
+    }
+    owners: dict[str, str] = {}
+    for constraint, names in groups.items():
+        for name in set(names) - shared:
+            if owners.setdefault(name, constraint) != constraint:
+                raise ValueError(f"parameter '{name}' is read by two constraints")
+    return owners
+
+
+def read_by_constraint(params: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
+    """Return ``params`` with each one constraint alone reads marked as read only by it.
+
+    Given with that constraint left out of ``constraints``, or without its input, it is
+    reported as ``input-ignored`` (``x-used-when``, ``x-read-with`` in the description).
+    """
+    owners = constraint_owners()
+    return tuple(
+        dataclasses.replace(
+            p,
+            used_when={**(p.used_when or {}), "constraints": owners[p.name]},
+            read_with=(*p.read_with, CONSTRAINT_INPUTS[owners[p.name]]),
+        )
+        if p.name in owners
+        else p
+        for p in params
+    )
+
+
 EXAMPLE: dict[str, Any] = {
     "dwellings": rd_collection(
         [
@@ -1691,6 +1741,7 @@ INDICATORS = (
             "norm_m2_per_dwelling",
             "proximity_min_share",
             "norm_source",
+            *parking.ZONE_DEFAULTS,
         ),
         title={"nl": "Woningbouwmonitor en capaciteit", "en": "Housing monitor and capacity"},
         description={
@@ -1818,12 +1869,14 @@ INDICATORS = (
                 required=False,
             ),
         ),
-        parameters=_dedupe(
-            HOUSING_PARAMETERS,
-            parking.PARKING_PARAMETERS,
-            _green_parameters(),
-            _proximity_parameters(),
-            PROFILE_PARAMETERS,
+        parameters=read_by_constraint(
+            _dedupe(
+                HOUSING_PARAMETERS,
+                parking.PARKING_PARAMETERS,
+                _green_parameters(),
+                _proximity_parameters(),
+                PROFILE_PARAMETERS,
+            )
         ),
         outputs=(
             Output(

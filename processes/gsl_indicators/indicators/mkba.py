@@ -384,6 +384,39 @@ def to_effect(
     )
 
 
+def check_premium_range(params: Mapping[str, Any], inputs: Mapping[str, Any]) -> None:
+    """Refuse a premium range the request sets on the wrong side of the central premium.
+
+    The low and high ends default to at most and at least the central premium (a
+    central premium above the default high end lifts it); set by the request on the
+    wrong side they would be moved to it without a word.
+
+    Examples
+    --------
+    >>> p = {"house_value_premium": 0.04, "house_value_premium_low": 0.04,
+    ...      "house_value_premium_high": 0.02}
+    >>> check_premium_range(p, {})
+    >>> check_premium_range(p, {"house_value_premium_high": 0.02})
+    Traceback (most recent call last):
+    ...
+    gsl_indicators.core.spec.InputError: input 'house_value_premium_high': 0.02 lies below house_value_premium 0.04: the high end of the premium's range must be at least its central value
+    """
+    central = params["house_value_premium"]
+    low, high = params["house_value_premium_low"], params["house_value_premium_high"]
+    if "house_value_premium_low" in inputs and low > central:
+        raise InputError(
+            "house_value_premium_low",
+            f"{low} lies above house_value_premium {central}: the low end of the premium's "
+            "range must be at most its central value",
+        )
+    if "house_value_premium_high" in inputs and high < central:
+        raise InputError(
+            "house_value_premium_high",
+            f"{high} lies below house_value_premium {central}: the high end of the premium's "
+            "range must be at least its central value",
+        )
+
+
 def green_premium_effect(gp: GreenPremium, params: Mapping[str, Any]) -> Effect:
     """Return the one-off benefit of a green house-value premium.
 
@@ -847,6 +880,7 @@ INDICATORS = (
     Indicator(
         id="mkba",
         version="2.1.0",
+        check=check_premium_range,
         title={
             "nl": "Maatschappelijke kosten-batenanalyse (MKBA)",
             "en": "Social cost–benefit analysis (MKBA)",
@@ -958,6 +992,7 @@ INDICATORS = (
                 default=0.04,
                 minimum=0.0,
                 maximum=0.5,
+                read_with=("green_premium",),
             ),
             Parameter(
                 "house_value_premium_low",
@@ -967,6 +1002,7 @@ INDICATORS = (
                 default=0.04,
                 minimum=0.0,
                 maximum=0.5,
+                read_with=("green_premium",),
             ),
             Parameter(
                 "house_value_premium_high",
@@ -976,6 +1012,7 @@ INDICATORS = (
                 default=0.30,
                 minimum=0.0,
                 maximum=0.5,
+                read_with=("green_premium",),
             ),
             Parameter(
                 "green_premium",

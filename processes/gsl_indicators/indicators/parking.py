@@ -716,7 +716,12 @@ URBANITY_PARAMETERS: tuple[Parameter, ...] = tuple(
         ),
     )
     for p in urbanity.INDICATORS[0].parameters
+    if p.name != "uncertainty"  # urbanity's own Monte Carlo: nothing here reads it
 )
+URBANITY_NAMES: tuple[str, ...] = tuple(p.name for p in URBANITY_PARAMETERS)
+# Read only for zones without their own value: given while every zone has one, they
+# are reported as ignored, so which of them a request set is part of its cache key.
+ZONE_DEFAULTS: tuple[str, ...] = (*URBANITY_NAMES, "default_location")
 
 
 def _urbanity_limits(params: Mapping[str, Any]) -> tuple[float, float, float, float]:
@@ -812,6 +817,17 @@ def prepare_zones(
     loc_raw = zones.text("location")
     loc = np.asarray([location_code(v) for v in loc_raw], dtype=np.int64)
     no_loc = loc < 0
+    if ctx is not None:
+        unread = [*URBANITY_NAMES] if not missing_cls.any() else []
+        unread += ["default_location"] if not no_loc.any() else []
+        for name in (n for n in unread if n in ctx.explicit):
+            prop = "location" if name == "default_location" else "urbanity_class"
+            ctx.warn(
+                "input-ignored",
+                name,
+                f"'{name}' was given but not used: every zone of '{zones.name}' has its "
+                f"own valid '{prop}'",
+            )
     if no_loc.any():
         loc[no_loc] = LOCATIONS.index(params["default_location"])
         if ctx is not None:
@@ -1584,6 +1600,7 @@ INDICATORS = (
             "`norm_table` (the rows applied) and `demand_by_dwelling_type` give the rest."
         ),
         compute=compute,
+        explicit_parameters=ZONE_DEFAULTS,
         metrics=METRICS,
         areas="zones",
         inputs=(DWELLINGS_INPUT, PARKING_INPUT, ZONES_INPUT, PLAN_INPUT, OCCUPANCY_INPUT),
