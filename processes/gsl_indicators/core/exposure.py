@@ -66,7 +66,7 @@ from pydantic_core import PydanticCustomError
 from scipy.spatial import cKDTree
 
 from gsl_indicators.core.geo import Layer, beyond, outside_range
-from gsl_indicators.core.homes import Homes, read_homes  # noqa: F401 (re-exported)
+from gsl_indicators.core.homes import DWELLINGS_RANGE, Homes, read_homes  # noqa: F401
 from gsl_indicators.core.metrics import (
     FRACTION,
     AreaGroups,
@@ -138,6 +138,7 @@ BUILDINGS = GeoInput(
     "Buildings (homes)",
     "Homes as building footprints or address points. A building with `dwellings` 0 is not a home.",
     POLYGONS + POINTS,
+    ranges={"dwellings": DWELLINGS_RANGE},
     properties={
         "dwellings": "number of dwellings (default 1; 0 = not a home)",
         "id": "kept in the output",
@@ -156,8 +157,11 @@ NEIGHBOURHOODS = GeoInput(
 )
 
 
-def zone_input(quantities: str) -> GeoInput:
-    """Return the ``exposure_zones`` input, documenting the properties read."""
+def zone_input(quantities: str, ranged: Sequence[Quantity] = ()) -> GeoInput:
+    """Return the ``exposure_zones`` input, documenting the properties read.
+
+    ``ranged``: the quantities read, whose accepted ranges the description shows.
+    """
     return GeoInput(
         "exposure_zones",
         "Exposure zones",
@@ -165,11 +169,15 @@ def zone_input(quantities: str) -> GeoInput:
         POLYGONS,
         required=False,
         properties={"<quantity>": f"value, property named after the quantity: {quantities}"},
+        ranges={q.base: q.valid for q in ranged},
     )
 
 
-def point_input(quantities: str) -> GeoInput:
-    """Return the ``exposure_points`` input, documenting the properties read."""
+def point_input(quantities: str, ranged: Sequence[Quantity] = ()) -> GeoInput:
+    """Return the ``exposure_points`` input, documenting the properties read.
+
+    ``ranged``: the quantities read, whose accepted ranges the description shows.
+    """
     return GeoInput(
         "exposure_points",
         "Exposure receptor points",
@@ -178,6 +186,7 @@ def point_input(quantities: str) -> GeoInput:
         POINTS,
         required=False,
         properties={"<quantity>": f"value, property named after the quantity: {quantities}"},
+        ranges={q.base: q.valid for q in ranged},
     )
 
 

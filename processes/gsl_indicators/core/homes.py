@@ -45,6 +45,8 @@ def is_home(dwellings: np.ndarray) -> np.ndarray:
 
 #: most dwellings one feature may hold (beyond it the figure is an error: 1e308 overflowed sums)
 MAX_DWELLINGS = 100_000
+# What a feature's `dwellings` may be (0 marks a non-home); shown in the descriptions.
+DWELLINGS_RANGE = (0.0, float(MAX_DWELLINGS))
 
 
 def read_dwellings(layer: Layer, ctx: Context | None, default: float = 1.0) -> np.ndarray:

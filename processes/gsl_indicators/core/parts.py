@@ -111,6 +111,12 @@ def union_inputs(indicators: Sequence[Indicator]) -> tuple[GeoInput, ...]:
             key: next(iter(by)) if len(by) == 1 else "; ".join(f"{i}: {t}" for t, i in by.items())
             for key, by in texts.items()
         }
+        # a property several check: what every one of them accepts
+        ranges: dict[str, tuple[float, float]] = {}
+        for _, gi in uses:
+            for key, (lo, hi) in gi.ranges.items():
+                was = ranges.get(key, (lo, hi))
+                ranges[key] = (max(was[0], lo), min(was[1], hi))
         readers = ", ".join(sorted(ind.id for ind, _ in uses))
         out.append(
             GeoInput(
@@ -120,6 +126,7 @@ def union_inputs(indicators: Sequence[Indicator]) -> tuple[GeoInput, ...]:
                 types,
                 required=False,
                 properties=props,
+                ranges=ranges,
             )
         )
     return tuple(out)

@@ -19,6 +19,7 @@ result document.
 from __future__ import annotations
 
 import importlib.metadata
+import math
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -82,6 +83,25 @@ class InputError(ValueError):
         'unreadable'
         """
         return (type(self), (self.input_name, self.reason))
+
+
+def _number_text(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+def range_text(low: float, high: float) -> str:
+    """Return an inclusive range in words (an infinite end is left open).
+
+    Examples
+    --------
+    >>> range_text(0, 1e6), range_text(-math.inf, 100), range_text(0.5, math.inf)
+    ('0 to 1,000,000', 'at most 100', 'at least 0.5')
+    """
+    if not math.isfinite(low):
+        return f"at most {_number_text(high)}"
+    if not math.isfinite(high):
+        return f"at least {_number_text(low)}"
+    return f"{_number_text(low)} to {_number_text(high)}"
 
 
 def unused_by(used_when: Mapping[str, Any] | None, params: Mapping[str, Any]) -> str | None:
@@ -384,6 +404,11 @@ class GeoInput:
     read_with : tuple of str
         Other inputs without which this one is not read (heat's ``canopy`` shades its
         ``public_space``); given without them, it is reported as ignored.
+    ranges : Mapping[str, tuple of float]
+        The range (inclusive; an end may be infinite) a numeric property's values must
+        lie in, as the kernel enforces it (``Layer.number(..., valid=...)``): a value
+        outside it is refused with a 400. Shown in the description (``x-property-ranges``
+        and beside each property's meaning), so a platform knows before it sends.
     """
 
     name: str
@@ -394,6 +419,44 @@ class GeoInput:
     properties: Mapping[str, str] = field(default_factory=dict)
     used_when: Mapping[str, Any] | None = None
     read_with: tuple[str, ...] = ()
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for prop, (lo, hi) in self.ranges.items():
+            if not lo < hi:
+                raise ValueError(f"input '{self.name}': range of '{prop}' is empty")
+
+    def property_notes(self) -> dict[str, str]:
+        """Return each property's meaning, with the range its values must lie in.
+
+        A ranged property not described otherwise (an exposure quantity, documented
+        as ``<quantity>``) gets an entry of its own.
+
+        Examples
+        --------
+        >>> GeoInput("b", "B", "", ("Polygon",), properties={"height": "in m"},
+        ...          ranges={"height": (-10, 1000), "no2": (0, math.inf)}).property_notes()
+        {'height': 'in m (accepted: -10 to 1,000)', 'no2': 'accepted: at least 0'}
+        """
+        notes = dict(self.properties)
+        for prop, (lo, hi) in self.ranges.items():
+            text = f"accepted: {range_text(lo, hi)}"
+            notes[prop] = f"{notes[prop]} ({text})" if prop in notes else text
+        return notes
+
+    def range_schema(self) -> dict[str, dict[str, float]]:
+        """Return ``{property: {"minimum", "maximum"}}`` (an infinite end left out).
+
+        Examples
+        --------
+        >>> GeoInput("z", "Z", "", ("Polygon",), ranges={"depth": (-math.inf, 1e4)}).range_schema()
+        {'depth': {'maximum': 10000.0}}
+        """
+        out: dict[str, dict[str, float]] = {}
+        for prop, (lo, hi) in self.ranges.items():
+            ends = {"minimum": float(lo), "maximum": float(hi)}
+            out[prop] = {k: v for k, v in ends.items() if math.isfinite(v)}
+        return out
 
     def ignored_by(self, params: Mapping[str, Any]) -> str | None:
         """Return why ``params`` make this input unused (``None``: it is read).
@@ -916,8 +979,10 @@ class Indicator:
                 "maxOccurs": 1,
                 "keywords": ["geojson", *gi.geometry_types],
             }
-            if gi.properties:
-                inputs[gi.name]["x-properties"] = dict(gi.properties)
+            if gi.properties or gi.ranges:
+                inputs[gi.name]["x-properties"] = gi.property_notes()
+            if gi.ranges:
+                inputs[gi.name]["x-property-ranges"] = gi.range_schema()
             if gi.used_when:
                 inputs[gi.name]["x-used-when"] = dict(gi.used_when)
             if gi.read_with:
@@ -987,7 +1052,7 @@ class Indicator:
                     "title": gi.title,
                     "geometry_types": list(gi.geometry_types),
                     "required": gi.required,
-                    "properties": dict(gi.properties),
+                    "properties": gi.property_notes(),
                     "used_when": dict(gi.used_when) if gi.used_when else None,
                     "alternatives": next(
                         (list(g) for g in self.alternatives if gi.name in g), None

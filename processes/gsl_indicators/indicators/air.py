@@ -322,8 +322,8 @@ INDICATORS = (
         inputs=(
             BUILDINGS,
             NEIGHBOURHOODS,
-            zone_input("no2, pm25, pm10 (µg/m³)"),
-            point_input("no2, pm25, pm10 (µg/m³)"),
+            zone_input("no2, pm25, pm10 (µg/m³)", QUANTITIES),
+            point_input("no2, pm25, pm10 (µg/m³)", QUANTITIES),
         ),
         parameters=(
             *_level_parameters(),

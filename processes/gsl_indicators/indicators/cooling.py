@@ -133,7 +133,7 @@ def _places_and_homes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the cool places and each feature's dwellings (with their reports)."""
     homes, given = layers["buildings"], layers["cool_places"]
-    pet = given.number("pet", valid=(-80, 80))  # °C
+    pet = given.number("pet", valid=PET_RANGE)
     places, left_out = cool_places(
         given.geometries,
         pet,
@@ -199,6 +199,9 @@ def _share(unit: str, nl: str, en: str) -> Metric:
         "distance is known (homes off the network are left out).",
     )
 
+
+# The PET a cool place may give (°C), refused outside it (the description shows it).
+PET_RANGE = (-80.0, 80.0)
 
 METRICS: tuple[Metric, ...] = (
     metric(
@@ -346,6 +349,7 @@ INDICATORS = (
                 "Cool places",
                 "Candidate cool places (shaded parks, squares, water sides) as polygons.",
                 POLYGONS,
+                ranges={"pet": PET_RANGE},
                 properties={"pet": "PET (°C) on a hot day; optional"},
             ),
             NEIGHBOURHOODS,

@@ -44,6 +44,7 @@ from gsl_indicators.core.exposure import (
     whole,
 )
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.homes import DWELLINGS_RANGE
 from gsl_indicators.core.metrics import AreaGroups, Metrics
 from gsl_indicators.core.spec import (
     LINES,
@@ -57,6 +58,9 @@ from gsl_indicators.core.spec import (
 )
 from gsl_indicators.indicators.external_safety import normalise
 
+# A line's zone width (m; the widest 380 kV zones are ~300 m) and voltage (kV),
+# refused outside them (the description shows them).
+LINE_RANGES = {"zone_width_m": (0.0, 5000.0), "voltage_kv": (0.0, 2000.0)}
 ZONE_UT = 0.4
 EDGE_TOLERANCE_M = 1e-6
 """A building this far (1 µm) beyond a zone width still counts as on the edge (floating point)."""
@@ -132,9 +136,9 @@ def line_widths(layer: Layer, table: Sequence[Mapping[str, Any]]) -> tuple[np.nd
     >>> w.tolist(), mapped.tolist()
     ([40.0, 60.0, 70.0, nan], [False, True, True, False])
     """
-    width = layer.number("zone_width_m", valid=(0, 5000))  # the widest 380 kV zones: ~300 m
+    width = layer.number("zone_width_m", valid=LINE_RANGES["zone_width_m"])
     width = np.where(width > 0, width, np.nan)
-    volt = layer.number("voltage_kv", valid=(0, 2000))
+    volt = layer.number("voltage_kv", valid=LINE_RANGES["voltage_kv"])
     conf = [normalise(c) for c in layer.text("configuration")]
     lookup = {
         (float(r["voltage_kv"]), normalise(r.get("configuration"))): float(r["zone_width_m"])
@@ -380,6 +384,7 @@ INDICATORS = (
                 "Homes and other buildings (footprints or points); `function` marks "
                 "children's facilities.",
                 BUILDINGS.geometry_types,
+                ranges={"dwellings": DWELLINGS_RANGE},
                 properties={
                     "dwellings": "number of dwellings (default 1; 0 = not a home)",
                     "function": "use of the building, e.g. school, kinderopvang",
@@ -391,6 +396,7 @@ INDICATORS = (
                 "Overhead power lines",
                 "Axes of overhead high-voltage lines (e.g. the RIVM Netkaart).",
                 LINES,
+                ranges=LINE_RANGES,
                 properties={
                     "zone_width_m": "zone width on either side of the axis (m)",
                     "voltage_kv": "voltage, for `indicative_widths` when no width is given",

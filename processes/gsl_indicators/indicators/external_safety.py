@@ -48,6 +48,7 @@ from gsl_indicators.core.exposure import (
     whole,
 )
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.homes import DWELLINGS_RANGE
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
 from gsl_indicators.core.spec import (
     POLYGONS,
@@ -60,6 +61,8 @@ from gsl_indicators.core.spec import (
     Source,
 )
 
+# A contour's individual risk per year, refused outside it (the description shows it).
+RISK_RANGE = (0.0, 1.0)
 HAZARDS = ("fire", "explosion", "toxic")
 KINDS = ("individual_risk", *HAZARDS)
 KIND_ALIASES = {
@@ -262,7 +265,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     homes = read_homes(layers["buildings"], ctx)
     contours = layers["risk_contours"]
     kind = contour_kinds(contours, ctx)
-    risk = contours.number("risk_per_year", valid=(0, 1))
+    risk = contours.number("risk_per_year", valid=RISK_RANGE)
     limit = float(params["ir_limit_per_year"])
     ir = kind == KINDS.index("individual_risk")
     missing = ir & ~np.isfinite(risk)
@@ -503,6 +506,7 @@ INDICATORS = (
                 "Homes and other buildings (footprints or points). `function` gives the "
                 "vulnerability class (see `function_classes`).",
                 BUILDINGS.geometry_types,
+                ranges={"dwellings": DWELLINGS_RANGE},
                 properties={
                     "dwellings": "number of dwellings (default 1; 0 = not a home)",
                     "function": "use of the building, e.g. school, kinderopvang, verpleeghuis",
@@ -515,6 +519,7 @@ INDICATORS = (
                 "Individual-risk contours and areas of concern (aandachtsgebieden) as "
                 "polygons, e.g. from the Register Externe Veiligheid or a QRA.",
                 POLYGONS,
+                ranges={"risk_per_year": RISK_RANGE},
                 properties={
                     "kind": "individual_risk (pr), fire (brand), explosion (explosie) or "
                     "toxic (gifwolk)",

@@ -510,7 +510,7 @@ INDICATORS = (
         inputs=(
             BUILDINGS,
             NEIGHBOURHOODS,
-            zone_input("depth (m): maximum water depth of the flood scenario"),
+            zone_input("depth (m): maximum water depth of the flood scenario", [_DEPTH]),
         ),
         parameters=PARAMETERS,
         norms=(

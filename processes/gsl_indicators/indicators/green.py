@@ -39,6 +39,7 @@ from gsl_indicators.core.canopy import (
 )
 from gsl_indicators.core.examples import box, box_feature, feature, point, rd_collection
 from gsl_indicators.core.geo import Layer, zone_index
+from gsl_indicators.core.homes import DWELLINGS_RANGE
 from gsl_indicators.core.metrics import (
     FRACTION,
     AreaGroups,
@@ -1321,6 +1322,7 @@ BUILDINGS = GeoInput(
     "shares, counted in `data_quality.not_homes`, still blocking the view in "
     "line-of-sight mode).",
     POINTS + POLYGONS,
+    ranges={"dwellings": DWELLINGS_RANGE},
     properties={"dwellings": "number of dwellings (default 1)"},
 )
 NEIGHBOURHOODS = GeoInput(

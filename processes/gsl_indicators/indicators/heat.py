@@ -117,6 +117,8 @@ __all__ = [
     "sun",
 ]
 
+# A building's height (m; ≤ 0 casts no shadow), refused outside it.
+HEIGHT_RANGE = (-10.0, 1000.0)
 QUANTITIES = (
     Quantity("pet", "pet", valid=(-80.0, 80.0)),  # °C
     Quantity("hot_nights", "hot_nights", valid=(0.0, 366.0)),  # nights a year
@@ -152,6 +154,7 @@ HEAT_BUILDINGS = GeoInput(
     BUILDINGS.description + " Footprints with `height` cast shadows.",
     BUILDINGS.geometry_types,
     properties={**BUILDINGS.properties, "height": "building height in metres (shadows)"},
+    ranges={**BUILDINGS.ranges, "height": HEIGHT_RANGE},
 )
 
 
@@ -292,7 +295,7 @@ def sun(public: Layer, params: Mapping[str, Any], ctx: Context) -> tuple[float, 
 def building_heights(buildings: Layer, ctx: Context) -> np.ndarray:
     """Return the ``height`` of each footprint (NaN for points and footprints without one)."""
     is_poly = np.isin(shapely.get_type_id(buildings.geometries), (3, 6))
-    given = buildings.number("height", valid=(-10, 1000))  # ≤ 0: no shadow
+    given = buildings.number("height", valid=HEIGHT_RANGE)  # ≤ 0: no shadow
     heights = np.where(is_poly, given, np.nan)
     no_height = int((is_poly & np.isnan(heights)).sum())
     if no_height:
@@ -560,8 +563,8 @@ INDICATORS = (
             NEIGHBOURHOODS,
             PUBLIC_SPACE,
             CANOPY,
-            zone_input("pet (°C), hot_nights (nights/year), tnight (°C)"),
-            point_input("pet (°C), hot_nights (nights/year), tnight (°C)"),
+            zone_input("pet (°C), hot_nights (nights/year), tnight (°C)", QUANTITIES),
+            point_input("pet (°C), hot_nights (nights/year), tnight (°C)", QUANTITIES),
         ),
         parameters=(
             *_parameters(),

@@ -130,6 +130,8 @@ _STATUS_ALIASES = {  # keys lower case, "-" and "_" read as spaces
     "cancelled": "stopped",
 }
 UNKNOWN = "unknown"
+# A plan feature's year of completion, refused outside it (the description shows it).
+YEAR_RANGE = (1800.0, 2300.0)
 CONSTRAINT_IDS: tuple[str, ...] = (
     "parking-pressure",
     "green-per-dwelling",
@@ -257,7 +259,7 @@ class Site:
 
 def _years(layer: Layer) -> list[int | None]:
     out: list[int | None] = []
-    for v in layer.number("year", math.nan, valid=(1800, 2300)).tolist():
+    for v in layer.number("year", math.nan, valid=YEAR_RANGE).tolist():
         out.append(int(v) if finite(v) and float(v).is_integer() else None)
     return out
 
@@ -1814,6 +1816,7 @@ INDICATORS = (
                 "Planned dwellings: points or polygons with `dwellings`, `status` and `year`.",
                 POINTS + POLYGONS,
                 required=False,
+                ranges={**parking.HOME_RANGES, "year": YEAR_RANGE},
                 properties={
                     "dwellings": "number of dwellings (default 1)",
                     "status": "planned | under-construction | stopped (Dutch: gepland, in aanbouw, gestopt)",

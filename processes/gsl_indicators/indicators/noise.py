@@ -395,8 +395,12 @@ INDICATORS = (
         inputs=(
             BUILDINGS,
             NEIGHBOURHOODS,
-            zone_input("lden, lnight (dB) with optional source; or lden_road, lnight_rail, …"),
-            point_input("lden, lnight (dB) with optional source; or lden_road, lnight_rail, …"),
+            zone_input(
+                "lden, lnight (dB) with optional source; or lden_road, lnight_rail, …", QUANTITIES
+            ),
+            point_input(
+                "lden, lnight (dB) with optional source; or lden_road, lnight_rail, …", QUANTITIES
+            ),
         ),
         parameters=(
             *_limit_parameters(),

@@ -503,10 +503,12 @@ INDICATORS = (
             BUILDINGS,
             NEIGHBOURHOODS,
             zone_input(
-                "odour (ou_E/m³, P98) with optional source; or odour_livestock, odour_industry"
+                "odour (ou_E/m³, P98) with optional source; or odour_livestock, odour_industry",
+                QUANTITIES,
             ),
             point_input(
-                "odour (ou_E/m³, P98) with optional source; or odour_livestock, odour_industry"
+                "odour (ou_E/m³, P98) with optional source; or odour_livestock, odour_industry",
+                QUANTITIES,
             ),
             GeoInput(
                 "built_up_area",

@@ -42,7 +42,7 @@ from gsl_indicators.core.examples import (
     rd_collection,
 )
 from gsl_indicators.core.geo import Layer, representative_points, zone_index
-from gsl_indicators.core.homes import read_dwellings
+from gsl_indicators.core.homes import DWELLINGS_RANGE, read_dwellings
 from gsl_indicators.core.metrics import Metric, Metrics
 from gsl_indicators.core.prepared import prepared_copy
 from gsl_indicators.core.scoring import area_types_of, normalise_area_type
@@ -780,7 +780,7 @@ def read_homes(
     pts = representative_points(layer.geometries)
     dwellings = read_dwellings(layer, ctx, default_dwellings)
     types = layer.text("dwelling_type")
-    floor = layer.number("floor_area_m2", math.nan, valid=(0, 1e7))
+    floor = layer.number("floor_area_m2", math.nan, valid=HOME_RANGES["floor_area_m2"])
     return pts, dwellings, types, floor
 
 
@@ -840,7 +840,7 @@ def prepare_zones(
             )
     supply = np.zeros(n)
     if parking is not None and len(parking):
-        capacity = parking.number("capacity", 0.0, ctx, valid=(0, 1e6))
+        capacity = parking.number("capacity", 0.0, ctx, valid=CAPACITY_RANGE)
         if (capacity < 0).any():
             raise InputError("parking", "'capacity' must not be negative")
         supply, lost = allocate_supply(tree, geoms, parking.geometries, capacity)
@@ -1035,7 +1035,7 @@ def measured_occupancy(
     counted: list[str | None] = [None] * n
     if layer is None or not len(layer):
         return Occupancy(occupied, counted)
-    values = layer.number("occupied", valid=(-1e9, 1e6))  # < 0: no count, said below
+    values = layer.number("occupied", valid=OCCUPIED_RANGE)  # < 0: no count, said below
     ok = np.isfinite(values) & (values >= 0)
     if ctx is not None and (~ok).any():
         ctx.warn(
@@ -1282,12 +1282,18 @@ PARKING_PARAMETERS: tuple[Parameter, ...] = (
     *URBANITY_PARAMETERS,
 )
 
+# A home's dwellings and floor area (m²), a parking feature's places and a count's
+# parked cars (< 0: no count, said), refused outside them (the descriptions show them).
+HOME_RANGES = {"dwellings": DWELLINGS_RANGE, "floor_area_m2": (0.0, 1e7)}
+CAPACITY_RANGE = (0.0, 1e6)
+OCCUPIED_RANGE = (-1e9, 1e6)
 DWELLINGS_INPUT = GeoInput(
     "dwellings",
     "Dwellings",
     "Existing homes: address points or building polygons (a polygon counts at its "
     "point on surface).",
     POINTS + POLYGONS,
+    ranges=HOME_RANGES,
     properties={
         "dwellings": "number of dwellings (default 1, counted when absent)",
         "dwelling_type": "a dwelling type of the norm table (else the default type)",
@@ -1300,6 +1306,7 @@ PARKING_INPUT = GeoInput(
     "Parking places: points, street segments (lines) or lots/garages (polygons); lines "
     "and polygons crossing zone edges are split by length or area.",
     ANY_GEOMETRY,
+    ranges={"capacity": CAPACITY_RANGE},
     properties={"capacity": "number of parking places (features without it count 0)"},
 )
 ZONES_INPUT = GeoInput(
@@ -1319,6 +1326,7 @@ PLAN_INPUT = GeoInput(
     "New dwellings to test, like `dwellings`.",
     POINTS + POLYGONS,
     required=False,
+    ranges=HOME_RANGES,
     properties={"dwellings": "number of new dwellings", "dwelling_type": "norm table type"},
 )
 
@@ -1427,6 +1435,7 @@ OCCUPANCY_INPUT = GeoInput(
     "counted zone), each located in the zone holding its representative point.",
     POINTS + POLYGONS,
     required=False,
+    ranges={"occupied": OCCUPIED_RANGE},
     properties={
         "occupied": "parked cars counted",
         "counted_at": "time of the count (ISO 8601, e.g. 2025-03-04T03:00)",

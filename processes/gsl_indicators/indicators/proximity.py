@@ -20,7 +20,7 @@ import shapely
 
 from gsl_indicators.core.examples import line_feature, point_feature, rd_collection
 from gsl_indicators.core.geo import Layer
-from gsl_indicators.core.homes import is_home, read_dwellings
+from gsl_indicators.core.homes import DWELLINGS_RANGE, is_home, read_dwellings
 from gsl_indicators.core.metrics import (
     FRACTION,
     AreaGroups,
@@ -91,6 +91,7 @@ BUILDINGS = GeoInput(
     "Homes",
     "Homes: building footprints or address points (EPSG:28992 or WGS84).",
     POINTS + POLYGONS,
+    ranges={"dwellings": DWELLINGS_RANGE},
     properties={"dwellings": "number of dwellings in the building (default 1)"},
 )
 NEIGHBOURHOODS = GeoInput(

@@ -28,7 +28,7 @@ import shapely
 from gsl_indicators.core.assemble import area_keys
 from gsl_indicators.core.examples import box, feature, point, rd_collection
 from gsl_indicators.core.geo import Layer
-from gsl_indicators.core.homes import is_home, read_dwellings
+from gsl_indicators.core.homes import DWELLINGS_RANGE, is_home, read_dwellings
 from gsl_indicators.core.metrics import FRACTION, Level, Metrics, booleans, metric
 from gsl_indicators.core.spec import (
     POINTS,
@@ -69,6 +69,8 @@ __all__ = [
     "zone_classes",
 ]
 
+# Lead in the topsoil (mg/kg dry matter), refused outside it (the description shows it).
+LEAD_RANGE = (0.0, 1e6)
 DEFAULT_CLASS_ORDER = ("achtergrondwaarde", "wonen", "industrie", "niet-toepasbaar")
 DEFAULT_FIT_FOR_HOUSING = ("achtergrondwaarde", "wonen")
 NO_ZONE = "none"
@@ -373,7 +375,7 @@ def contamination(
     # health-based classes beside the reuse classes
     h_rank = health_ranks(
         flags(zones, ("exceeds_intervention_value",)),
-        zones.number("lead_mg_kg", valid=(0, 1e6)),
+        zones.number("lead_mg_kg", valid=LEAD_RANGE),
         float(params["lead_health_limit_mg_kg"]),
         float(params["lead_intervention_value_mg_kg"]),
     )
@@ -729,6 +731,7 @@ INDICATORS = (
                 "Homes: footprint polygons or address points (`id` kept in the output).",
                 POINTS + POLYGONS,
                 required=False,
+                ranges={"dwellings": DWELLINGS_RANGE},
                 properties={"dwellings": "number of dwellings (default 1)"},
             ),
             GeoInput(
@@ -737,6 +740,7 @@ INDICATORS = (
                 "Polygons of the soil-quality map (bodemkwaliteitskaart) or contamination cases.",
                 POLYGONS,
                 required=False,
+                ranges={"lead_mg_kg": LEAD_RANGE},
                 properties={
                     "class": "soil-quality (reuse) class, e.g. achtergrondwaarde, wonen, industrie",
                     "exceeds_intervention_value": "true: a case of serious contamination "

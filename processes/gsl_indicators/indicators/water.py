@@ -55,6 +55,8 @@ __all__ = [
     "warn_outside",
 ]
 
+# Storage volume (m³; ≤ 0: no capacity, said) and depth (mm), refused outside them.
+STORAGE_RANGES = {"volume_m3": (-1e9, 1e9), "capacity_mm": (-1e9, 1e4)}
 _TRUE = {"true", "ja", "yes", "y", "j", "1", "t"}
 _FALSE = {"false", "nee", "no", "n", "0", "f"}
 
@@ -219,8 +221,8 @@ def storage_volumes(storage: Layer, ctx: Context | None = None) -> tuple[np.ndar
     >>> vol.tolist(), src
     ([10.0, 7.0], ['capacity_mm', 'volume_m3'])
     """
-    vol = storage.number("volume_m3", valid=(-1e9, 1e9))  # ≤ 0: without capacity, said
-    cap = storage.number("capacity_mm", valid=(-1e9, 1e4))
+    vol = storage.number("volume_m3", valid=STORAGE_RANGES["volume_m3"])  # ≤ 0: said
+    cap = storage.number("capacity_mm", valid=STORAGE_RANGES["capacity_mm"])
     area = shapely.area(storage.geometries)
     from_cap = np.isnan(vol) & ~np.isnan(cap) & (area > 0)
     out = np.where(~np.isnan(vol), vol, np.where(from_cap, cap / 1000.0 * area, np.nan))
@@ -632,6 +634,7 @@ INDICATORS = (
                 "Water storage: tanks, wadis, green roofs, permeable paving, ponds.",
                 POINTS + POLYGONS,
                 required=False,
+                ranges=STORAGE_RANGES,
                 properties={
                     "volume_m3": "storage volume in m³ (wins when given)",
                     "capacity_mm": "storage depth in mm over the feature's own area (polygons)",
