@@ -13,6 +13,7 @@ from api.helpers import assert_problem
 from geojson_helpers import box, fc, feature, point
 from gsl_indicators.core import run
 from gsl_indicators.core.assemble import output_values
+from gsl_indicators.core.cards import resolve_card
 from gsl_indicators.core.spec import registry
 from results import values
 
@@ -232,6 +233,13 @@ def _one_entry(indicator: str, **entry: Any) -> dict[str, Any]:
             {"adjustable": {"distance_mode": {"values": ["euclidean", "by-bike"]}}},
             "indicators[0].adjustable.distance_mode.values[1]: Input should be 'euclidean' or 'network'",
         ),
+        # a pin the entry's other values never read (the default distances are straight)
+        (
+            "green-3-30-300",
+            {"parameters": {"network_cutoff_m": 500}},
+            "indicators[0].parameters.network_cutoff_m: never read with the card's other "
+            "values: read only when distance_mode is 'network' (it is 'euclidean')",
+        ),
         # refused only when the scoreboard ran it: the theme was "not assessed" (a 200)
         (
             "play-space",
@@ -244,6 +252,15 @@ def test_card_entries_nothing_could_honour_are_400(
     client: Any, indicator: str, entry: dict[str, Any], place: str
 ) -> None:
     _refused(client, _one_entry(indicator, **entry), "card.themes[0]." + place)
+
+
+def test_a_pin_read_once_a_municipality_switches_what_it_depends_on_is_kept() -> None:
+    entry = {
+        "parameters": {"network_cutoff_m": 500},
+        "adjustable": {"distance_mode": {"values": ["euclidean", "network"]}},
+    }
+    card = resolve_card(_one_entry("green-3-30-300", **entry))
+    assert card.themes[0].indicators[0].parameters == {"network_cutoff_m": 500}
 
 
 def test_a_card_entry_s_valid_profile_override_scores_it(client: Any) -> None:

@@ -166,6 +166,24 @@ def test_unknown_output_and_bad_crs(client: Any, play_job: str) -> None:
     assert assert_problem(r, 400, "invalid-parameter-value", "EPSG:999999")["input"] == "crs"
 
 
+def test_output_on_the_json_results_is_not_ignored(client: Any, play_job: str) -> None:
+    """``?output=`` chooses a file's layer; with JSON (or HTML) it gave the whole document,
+    even for an output the result does not have."""
+    for fmt in ("", "&f=json"):
+        r = client.get(f"/jobs/{play_job}/results?output=nope{fmt}")
+        assert assert_problem(r, 404, "not-found", "nope")["input"] == "output"
+        r = client.get(f"/jobs/{play_job}/results?output=neighbourhoods{fmt}")
+        doc = assert_problem(r, 400, "invalid-parameter-value", "selects the layer of a file")
+        assert f"/jobs/{play_job}/results/neighbourhoods" in doc["detail"]
+    # the page answers the same problems as pages
+    r = client.get(f"/jobs/{play_job}/results?output=nope&f=html")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    r = client.get(f"/jobs/{play_job}/results?output=neighbourhoods&f=html")
+    assert r.status_code == 400 and "selects the layer of a file" in r.text
+    r = client.get(f"/jobs/{play_job}/results?output=neighbourhoods&f=geojson")
+    assert r.status_code == 200 and len(r.json()["features"]) == 2
+
+
 def test_results_document_honours_crs(client: Any, play_job: str) -> None:
     """``/jobs/{id}/results?crs=EPSG:4326`` reprojects every layer, as the per-output route does."""
     plain = client.get(f"/jobs/{play_job}/results").json()

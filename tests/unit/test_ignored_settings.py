@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
+from gsl_indicators.core.exposure import grid_bytes
 from gsl_indicators.core.run import key_parameters, prepare
 from gsl_indicators.core.spec import InputError, registry
 from results import execute
+
+PREMIUM = {"homes": 20, "mean_home_value_eur": 350000, "year": 2028}  # the mkba example's
 
 
 def example(process_id: str) -> dict[str, Any]:
@@ -41,8 +44,19 @@ def test_a_constraint_s_parameters_without_that_constraint_are_said() -> None:
         "radius_m": 300.0,  # green's: read
     }
     got = ignored(execute(registry().get("housing-capacity"), inputs))
-    # new_dwelling_type (set by the example) is the parking norm table's type
-    assert set(got) == {"threshold", "walking_speed_m_s", "new_dwelling_type"}
+    # new_dwelling_type (set by the example) is the parking norm table's type; the
+    # example's parking and facilities layers are read by the constraints left out
+    assert set(got) == {
+        "threshold",
+        "walking_speed_m_s",
+        "new_dwelling_type",
+        "parking",
+        "facilities",
+    }
+    assert got["facilities"] == (
+        "'facilities' was given but not used: read only when constraints includes "
+        "'proximity-facilities' (it is ['green-per-dwelling'])"
+    )
     assert got["threshold"] == (
         "'threshold' was given but not used: read only when constraints includes "
         "'parking-pressure' (it is ['green-per-dwelling'])"
@@ -129,7 +143,12 @@ def test_zone_defaults_used_by_one_zone_are_not_said() -> None:
         (
             {"house_value_premium": 0.1, "house_value_premium_low": 0.2},
             "house_value_premium_low",
-            "lies above house_value_premium 0.1",
+            "lies above the central premium 0.1 (house_value_premium)",
+        ),
+        (  # the premium's own share is the centre
+            {"green_premium": {**PREMIUM, "premium_share": 0.2}, "house_value_premium_high": 0.1},
+            "house_value_premium_high",
+            "lies below the central premium 0.2 (green_premium.premium_share)",
         ),
     ],
 )
@@ -142,6 +161,50 @@ def test_a_premium_range_on_the_wrong_side_of_its_centre_is_refused(
     assert err.value.input_name == name and words in err.value.reason
 
 
+def test_a_range_around_the_premium_s_own_share_is_kept() -> None:
+    """The check compared with house_value_premium, not the share in use: refused wrongly."""
+    inputs = {
+        **example("mkba"),
+        "green_premium": {**PREMIUM, "premium_share": 0.01},
+        "house_value_premium_high": 0.03,
+    }
+    out = execute(registry().get("mkba"), inputs)
+    premium = next(e for e in out["effects"] if "premium" in e["name"])
+    # 20 × €350,000 × 0.01 = €70,000; high 0.03 → €210,000; low min(0.01, 0.04) → €70,000
+    assert (premium["value_eur"], premium["low_eur"], premium["high_eur"]) == pytest.approx(
+        (70_000, 70_000, 210_000)
+    )
+
+
+def test_premium_settings_the_premium_gives_itself_are_said() -> None:
+    gp = {**PREMIUM, "premium_share": 0.1, "high_share": 0.2}
+    inputs = {
+        **example("mkba"),
+        "green_premium": gp,
+        "house_value_premium": 0.05,
+        "house_value_premium_high": 0.3,
+        "house_value_premium_low": 0.02,  # read: the premium gives no low_share
+    }
+    got = ignored(execute(registry().get("mkba"), inputs))
+    assert got == {
+        "house_value_premium": "'house_value_premium' was given but not used: green_premium "
+        "gives its own premium_share",
+        "house_value_premium_high": "'house_value_premium_high' was given but not used: "
+        "green_premium gives its own high_share",
+    }
+
+
+def test_mkba_settings_no_effect_reads_are_said() -> None:
+    # the example's effects have no lifetime_years; one is valued in QALYs
+    inputs = {**example("mkba"), "qaly_value_eur": 60000.0, "residual_value": "none"}
+    assert set(ignored(execute(registry().get("mkba"), inputs))) == {"residual_value"}
+    inputs["effects"] = [e for e in inputs["effects"] if "qaly_per_year" not in e]
+    assert set(ignored(execute(registry().get("mkba"), inputs))) == {
+        "qaly_value_eur",
+        "residual_value",
+    }
+
+
 def test_a_central_premium_above_the_default_high_end_still_lifts_it() -> None:
     # only a range the request sets itself is refused; the defaults follow the centre
     out = execute(registry().get("mkba"), {**example("mkba"), "house_value_premium": 0.35})
@@ -152,7 +215,8 @@ def test_a_central_premium_above_the_default_high_end_still_lifts_it() -> None:
 
 
 def test_premium_settings_without_a_green_premium_are_said() -> None:
-    inputs = {**example("mkba"), "house_value_premium_high": 0.2}
+    # 0.01 lies below the central 0.04: without a premium nothing is read, not a 400
+    inputs = {**example("mkba"), "house_value_premium_high": 0.01}
     del inputs["green_premium"]
     assert ignored(execute(registry().get("mkba"), inputs)) == {
         "house_value_premium_high": "'house_value_premium_high' was given but not used: "
@@ -189,3 +253,196 @@ def test_a_numeric_string_is_still_a_number() -> None:
     """Tygron's trigger query values arrive as text: ``"35"`` stays 35 m."""
     checked = registry().get("green-3-30-300").validate_parameters({"tree_distance_m": "35"})
     assert checked["tree_distance_m"] == 35.0
+
+
+# ------------------------------------------------------------ read only with another input
+
+
+@pytest.mark.parametrize(
+    ("process_id", "given", "drop", "why"),
+    [
+        # heat's shade settings: only the shade of public space reads them
+        (
+            "heat",
+            {"date": "07-01", "shade_target": 0.4, "latitude": 52.0, "time": "13:00"},
+            ("public_space", "canopy"),
+            "read only with public_space, which was not given",
+        ),
+        ("ggo-light", {"radius_m": 800.0}, (), "read only with parks, which was not given"),
+        (
+            "ggo-light",
+            {"who_lden_road": 50.0},
+            (),
+            "read only with exposure_zones, which was not given",
+        ),
+        # the quantity of value_property or of the grid, with neither
+        (
+            "air-quality",
+            {"value_quantity": "pm25"},
+            (),
+            "read only with value_property or exposure_grid, neither of which was given",
+        ),
+        ("parking-pressure", {"demand_basis": "norm"}, (), "read only with occupancy"),
+        (
+            "housing-capacity",
+            {"constraints": ["parking-pressure"], "max_added_dwellings": 5000},
+            (),
+            "read only when constraints includes 'proximity-facilities'",
+        ),
+        (
+            "proximity-facilities",
+            {"walking_speed_m_s": 1.2},  # the default profiles are distances
+            (),
+            "no mobility profile is given in minutes without its own speed",
+        ),
+    ],
+)
+def test_settings_read_only_with_what_the_request_lacks_are_said(
+    process_id: str, given: dict[str, Any], drop: tuple[str, ...], why: str
+) -> None:
+    inputs = {k: v for k, v in example(process_id).items() if k not in drop} | given
+    got = ignored(execute(registry().get(process_id), inputs))
+    settings = set(given) - {"constraints"}
+    assert settings <= set(got), got
+    assert all(why in got[name] for name in settings), got
+
+
+def test_a_walking_speed_a_profile_walks_at_is_read() -> None:
+    inputs = {
+        **example("proximity-facilities"),
+        "mobility_profiles": {"slow": {"minutes": 5}},
+        "walking_speed_m_s": 0.8,
+    }
+    assert ignored(execute(registry().get("proximity-facilities"), inputs)) == {}
+
+
+def test_a_profile_with_two_speeds_is_refused() -> None:
+    profiles = {"slow": {"minutes": 5, "speed_m_s": 1.0, "speed_km_h": 1.8}}
+    with pytest.raises(InputError) as err:
+        execute(
+            registry().get("proximity-facilities"),
+            {**example("proximity-facilities"), "mobility_profiles": profiles},
+        )
+    assert err.value.input_name == "mobility_profiles"
+    assert "give speed_m_s or speed_km_h, not both" in err.value.reason
+
+
+def test_a_constraint_without_its_input_does_not_judge_its_norm() -> None:
+    """Its threshold set with norm_source 'profile' was a 400 ('two different norms')
+    although the constraint could not run and the threshold was reported unread."""
+    inputs = example("housing-capacity")
+    del inputs["parking"], inputs["new_dwelling_type"]
+    inputs |= {"threshold": 0.9, "norm_source": "profile"}
+    out = execute(registry().get("housing-capacity"), inputs)
+    assert set(ignored(out)) == {"threshold"}
+    assert out["constraints"]["parking-pressure"] == {
+        "status": "unavailable",
+        "reason": "input 'parking' is not given",
+    }
+
+
+# ------------------------------------------------------------ every feature has its own
+
+
+def test_a_default_dwelling_type_no_feature_needs_is_said() -> None:
+    inputs = {**example("parking-pressure"), "default_dwelling_type": "terraced"}
+    # the example's fourth dwelling has no type: give it one of the table's
+    inputs["dwellings"]["features"][3]["properties"]["dwelling_type"] = "terraced"
+    got = ignored(execute(registry().get("parking-pressure"), inputs))
+    assert got == {
+        "default_dwelling_type": "'default_dwelling_type' was given but not used: every "
+        "feature has its own valid 'dwelling_type'"
+    }
+    inputs["dwellings"]["features"][0]["properties"]["dwelling_type"] = "bungalow"  # unknown
+    assert ignored(execute(registry().get("parking-pressure"), inputs)) == {}
+
+
+def test_a_floor_height_every_building_overrides_is_said() -> None:
+    inputs = example("flood-safety")  # sets floor_height_m; one building has its own
+    assert ignored(execute(registry().get("flood-safety"), inputs)) == {}
+    for f in inputs["buildings"]["features"]:
+        f["properties"]["floor_height_m"] = 0.5
+    assert set(ignored(execute(registry().get("flood-safety"), inputs))) == {"floor_height_m"}
+
+
+def test_indicative_widths_no_line_needs_are_said() -> None:
+    table = [{"voltage_kv": 150, "zone_width_m": 60}]
+    inputs = {**example("emf"), "indicative_widths": table}  # the line has its own width
+    got = ignored(execute(registry().get("emf"), inputs))
+    assert got == {
+        "indicative_widths": "'indicative_widths' was given but not used: every line has its "
+        "own 'zone_width_m'"
+    }
+    del inputs["power_lines"]["features"][0]["properties"]["zone_width_m"]
+    out = execute(registry().get("emf"), inputs)
+    assert ignored(out) == {} and out["data_quality"]["widths_from_indicative_widths"] == 1
+
+
+def test_an_area_type_parameter_over_the_areas_own_is_said() -> None:
+    inputs = {**example("ggo-light"), "area_type": "binnenstad"}  # the plan has its own
+    out = execute(registry().get("ggo-light"), inputs)
+    overridden = [w for w in out["data_quality"]["warnings"] if w["code"] == "area-type-overridden"]
+    assert [w["message"] for w in overridden] == [
+        "the area_type parameter 'binnenstad' applies to every feature: the own "
+        "'area_type'/'urbanity_class' of 1 feature is not used"
+    ]
+
+
+# ------------------------------------------------------------ uncertainty and sensitivity
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (
+            {"parameters": {"idw_power": {"distribution": "normal", "mean": 2, "sd": 0.5}}},
+            "parameters.idw_power: not read by this request: read only when point_method is 'idw'",
+        ),
+        (
+            {"data": {"exposure_points": {"position_sd_m": 10}}},
+            "data.exposure_points: an error on data not read: the layer is not given",
+        ),
+        (
+            {"data": {"buildings": {"missing_radius_m": 10}}},
+            "missing_radius_m is read only with a missing_share above 0",
+        ),
+    ],
+)
+def test_an_uncertainty_on_what_the_request_does_not_read_is_refused(
+    spec: dict[str, Any], words: str
+) -> None:
+    """Each gave samples all alike, reported as a certain result."""
+    inputs = {**example("air-quality"), "uncertainty": {"samples": 5, **spec}}
+    with pytest.raises(InputError) as err:
+        execute(registry().get("air-quality"), inputs)
+    assert err.value.input_name == "uncertainty" and words in err.value.reason, err.value
+
+
+def test_a_sensitivity_of_a_setting_the_request_does_not_read_is_refused() -> None:
+    """It was reported 'insensitive' (swing 0)."""
+    target = example("air-quality")
+    inputs = {"process": "air-quality", "inputs": target, "parameters": ["idw_power"]}
+    with pytest.raises(InputError) as err:
+        execute(registry().get("sensitivity"), inputs)
+    assert err.value.input_name == "parameters"
+    assert "'idw_power' is not read by this request of 'air-quality'" in err.value.reason
+    # by default only what the request reads is varied
+    out = execute(registry().get("sensitivity"), {"process": "air-quality", "inputs": target})
+    varied = set(out["sensitivity"])
+    assert varied and not varied & {"idw_power", "point_radius_m", "grid_band"}
+
+
+@pytest.mark.parametrize(
+    ("grid", "words"),
+    [
+        ({"base64": "", "href": "https://example.org/a.tif"}, "by 'href' or inline"),
+        ({"base64": "", "band": 2}, "'band' is not a member of an inline grid"),
+    ],
+)
+def test_an_inline_grid_with_what_nothing_reads_is_refused(
+    grid: dict[str, Any], words: str
+) -> None:
+    """The href beside base64 was never fetched; other members were dropped."""
+    with pytest.raises(InputError) as err:
+        grid_bytes(grid)
+    assert err.value.input_name == "exposure_grid" and words in err.value.reason

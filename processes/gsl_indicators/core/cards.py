@@ -44,7 +44,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from gsl_indicators import catalog
 from gsl_indicators.core.metrics import score_name
 from gsl_indicators.core.scoring import resolve_profile
-from gsl_indicators.core.spec import Indicator, InputError, Parameter, Registry, registry
+from gsl_indicators.core.spec import (
+    Indicator,
+    InputError,
+    Parameter,
+    Registry,
+    registry,
+    unused_by,
+)
 
 __all__ = [
     "CARD_KIND",
@@ -274,6 +281,27 @@ def _check(card: MenuCard, reg: Registry) -> None:
                 ) from None
             for name, rng in entry.adjustable.items():
                 _check_range(entry, _parameter(ind, name), rng, f"{place}.adjustable.{name}")
+            _check_pins_read(entry, ind, checked, place)
+
+
+def _check_pins_read(
+    entry: CardIndicator, ind: Indicator, checked: Mapping[str, Any], place: str
+) -> None:
+    """Refuse a pinned parameter the entry's other pins leave unread.
+
+    ``network_cutoff_m`` pinned beside the default straight-line distances would never
+    be read; unless a municipality may switch what it depends on (``distance_mode``
+    among the entry's ``adjustable``).
+    """
+    for name in entry.parameters:
+        p = _parameter(ind, name)
+        if any(key in entry.adjustable for key in p.used_when or {}):
+            continue
+        if (why := unused_by(p.used_when, checked)) is not None:
+            raise InputError(
+                "card",
+                f"{place}.parameters.{name}: never read with the card's other values: {why}",
+            )
 
 
 def _parameter(ind: Indicator, name: str) -> Parameter:

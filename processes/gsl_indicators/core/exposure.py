@@ -298,6 +298,7 @@ def exposure_parameters(
             "string",
             default=None,
             nullable=True,
+            read_with_any=("exposure_zones", "exposure_points"),
         ),
         Parameter(
             "value_quantity",
@@ -306,6 +307,7 @@ def exposure_parameters(
             "string",
             default=quantities[0],
             enum=tuple(quantities),
+            read_with_any=("value_property", "exposure_grid"),
         ),
         Parameter(
             "zone_overlap",
@@ -608,6 +610,15 @@ def grid_bytes(obj: Any) -> bytes:
             return bytes(data)
         b64 = obj.get("base64")
         if isinstance(b64, str):
+            if "href" in obj:
+                raise InputError(
+                    "exposure_grid", "give the raster by 'href' or inline as 'base64', not both"
+                )
+            if unknown := sorted(set(obj) - {"base64", "type"}):
+                raise InputError(
+                    "exposure_grid",
+                    f"{unknown[0]!r} is not a member of an inline grid (base64, type)",
+                )
             try:
                 return base64.b64decode(b64, validate=True)
             except (binascii.Error, ValueError):

@@ -52,9 +52,9 @@ def prepare(
     if check and indicator.check is not None:
         indicator.check(params, inputs)
     if indicator.has_uncertainty and params.get("uncertainty") is not None:
-        from gsl_indicators.core.uncertainty import parse_spec
+        from gsl_indicators.core.uncertainty import check_read, parse_spec
 
-        parse_spec(indicator, params["uncertainty"])
+        check_read(indicator, parse_spec(indicator, params["uncertainty"]), params, inputs)
     return params
 
 

@@ -643,17 +643,32 @@ def area_types_of(
 ) -> list[str | None]:
     """Return the area type of each feature of ``layer`` (neighbourhoods).
 
-    ``area_type`` (the request parameter), when given, applies to every feature.
-    Otherwise a feature's ``area_type`` property is used, else its ``urbanity_class``
-    (as the ``urbanity-class`` process writes it), else ``None`` (the profile default).
-    Unknown values are reported in an ``unknown-area-type`` warning and treated as
-    ``None``.
+    ``area_type`` (the request parameter), when given, applies to every feature (the
+    features' own ``area_type`` or ``urbanity_class`` are then not read: said in an
+    ``area-type-overridden`` warning). Otherwise a feature's ``area_type`` property is
+    used, else its ``urbanity_class`` (as the ``urbanity-class`` process writes it),
+    else ``None`` (the profile default). Unknown values are reported in an
+    ``unknown-area-type`` warning and treated as ``None``.
     """
     if area_type is not None:
         try:
             at = normalise_area_type(area_type)
         except ValueError as err:
             raise InputError("area_type", str(err)) from None
+        own = sum(
+            1
+            for props in layer.properties
+            if props.get("area_type") not in (None, "") or props.get("urbanity_class") is not None
+        )
+        if own and ctx is not None:
+            ctx.warn(
+                "area-type-overridden",
+                layer.name,
+                f"the area_type parameter '{at}' applies to every feature: the own "
+                f"'area_type'/'urbanity_class' of {counted(own, 'feature is', 'features are')} "
+                "not used",
+                own,
+            )
         return [at] * len(layer)
     out: list[str | None] = []
     bad = 0

@@ -131,6 +131,23 @@ def unused_by(used_when: Mapping[str, Any] | None, params: Mapping[str, Any]) ->
     return None
 
 
+def unread_without_any(names: Sequence[str], raw: Mapping[str, Any]) -> str | None:
+    """Return why ``raw`` leaves unread what is read only with one of ``names``.
+
+    ``None``: it is read (one of them was given, or ``names`` is empty).
+
+    Examples
+    --------
+    >>> unread_without_any(("value_property", "exposure_grid"), {})
+    'read only with value_property or exposure_grid, neither of which was given'
+    >>> unread_without_any(("value_property", "exposure_grid"), {"exposure_grid": {}}) is None
+    True
+    """
+    if not names or any(raw.get(name) is not None for name in names):
+        return None
+    return f"read only with {' or '.join(names)}, neither of which was given"
+
+
 def unread_without(read_with: Sequence[str], raw: Mapping[str, Any]) -> str | None:
     """Return why ``raw`` leaves unread what is read only with all of ``read_with``.
 
@@ -206,6 +223,12 @@ class Parameter:
     read_with: tuple[str, ...] = ()
     """Inputs without which this one is not read (``grid_band`` without
     ``exposure_grid``); given without them, it is reported as ignored."""
+    read_with_any: tuple[str, ...] = ()
+    """Inputs of which at least one must be given for this one to be read
+    (``value_quantity`` with ``value_property`` or ``exposure_grid``)."""
+    unread_if: Callable[[Mapping[str, Any]], str | None] | None = None
+    """Why the other parameters' values leave this one unread, where that takes more
+    than ``used_when`` (``walking_speed_m_s`` with no profile given in minutes)."""
 
     def ignored_by(self, params: Mapping[str, Any], raw: Mapping[str, Any]) -> str | None:
         """Return why ``params`` and the inputs given leave this parameter unread.
@@ -219,7 +242,12 @@ class Parameter:
         >>> cut.ignored_by({"distance_mode": "euclidean"}, {})
         "read only when distance_mode is 'network' (it is 'euclidean')"
         """
-        return unused_by(self.used_when, params) or unread_without(self.read_with, raw)
+        return (
+            unused_by(self.used_when, params)
+            or unread_without(self.read_with, raw)
+            or unread_without_any(self.read_with_any, raw)
+            or (self.unread_if(params) if self.unread_if is not None else None)
+        )
 
     def __post_init__(self) -> None:
         if self.plausible is None:
@@ -1010,6 +1038,8 @@ class Indicator:
                 inputs[p.name]["x-used-when"] = dict(p.used_when)
             if p.read_with:
                 inputs[p.name]["x-read-with"] = list(p.read_with)
+            if p.read_with_any:
+                inputs[p.name]["x-read-with-any"] = list(p.read_with_any)
         outputs = {
             o.name: {
                 "title": o.title,

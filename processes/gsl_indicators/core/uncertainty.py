@@ -183,6 +183,9 @@ class DataError(_Strict):
         for k, v in self.values.items():
             if not (math.isfinite(v) and v >= 0):
                 raise ValueError(f"values.{k}: a standard deviation must be finite and >= 0")
+        radius = type(self).model_fields["missing_radius_m"].default
+        if self.missing_radius_m != radius and not self.missing_share:  # a dump round-trips
+            raise ValueError("missing_radius_m is read only with a missing_share above 0")
         return self
 
     def active(self) -> bool:
@@ -302,6 +305,56 @@ def parse_spec(
                     f"choose from {sorted(known)}",
                 )
     return spec
+
+
+def check_read(
+    indicator: Indicator,
+    spec: UncertaintySpec,
+    params: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    input_name: str = "uncertainty",
+) -> None:
+    """Refuse a distribution or a data error on what this request does not read.
+
+    A distribution on ``idw_power`` without ``exposure_points`` gave samples all alike
+    (and a sensitivity of zero); a data error on a layer not given changed nothing.
+    A parameter that one of the other distributions' choices makes read (a cut-off
+    beside a choice of ``distance_mode``) is sampled.
+
+    Parameters
+    ----------
+    params : Mapping
+        The request's parameters after defaults.
+    raw : Mapping
+        Its inputs as given (the layers given, by name).
+
+    Raises
+    ------
+    InputError
+        Naming ``input_name``, the entry and why it is not read.
+    """
+    declared = {p.name: p for p in indicator.parameters}
+    choices = [
+        {**params, name: v}
+        for name, dist in spec.parameters.items()
+        if isinstance(dist, Choice)
+        for v in dist.values
+    ]
+    for name in spec.parameters:
+        p = declared[name]
+        why = p.ignored_by(params, raw)
+        if why is not None and all(p.ignored_by(c, raw) is not None for c in choices):
+            raise InputError(input_name, f"parameters.{name}: not read by this request: {why}")
+    layers = {gi.name: gi for gi in indicator.inputs}
+    for name in spec.data:
+        gi = layers[name]
+        why = (
+            "the layer is not given"
+            if raw.get(name) is None
+            else gi.ignored_by(params) or gi.ignored_without(raw)
+        )
+        if why is not None:
+            raise InputError(input_name, f"data.{name}: an error on data not read: {why}")
 
 
 def _samplable(p: Parameter) -> bool:

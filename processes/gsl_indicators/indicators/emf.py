@@ -234,6 +234,12 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         )
     if mapped.any():
         ctx.note("widths_from_indicative_widths", int(mapped.sum()))
+    elif params["indicative_widths"] and not none.any():
+        ctx.warn(
+            "input-ignored",
+            "indicative_widths",
+            "'indicative_widths' was given but not used: every line has its own 'zone_width_m'",
+        )
     children = {normalise(f) for f in params["children_functions"]}
     child = np.array([normalise(f) in children for f in homes.layer.text("function")], bool)
     child &= ~homes.mask  # a home is counted as a home

@@ -80,7 +80,14 @@ from gsl_indicators.core.exposure import (
 )
 from gsl_indicators.core.geo import Layer
 from gsl_indicators.core.metrics import AreaGroups, Metric, Metrics
-from gsl_indicators.core.spec import Context, Indicator, InputError, Norm, Parameter, Source
+from gsl_indicators.core.spec import (
+    Context,
+    GeoInput,
+    Indicator,
+    Norm,
+    Parameter,
+    Source,
+)
 from gsl_indicators.core.wording import counted
 
 __all__ = [
@@ -104,6 +111,20 @@ DEFAULT_THRESHOLDS_M = (0.2, 0.5, 0.8, 2.0)
 REFUGE_FLOOR_M = 2.65
 """Default ``floor_height_m``: the first floor at Rijkswaterstaat's storey height."""
 
+# A building's own floor height above the ground (m), refused outside it.
+FLOOR_RANGE = (0.0, 100.0)
+FLOOD_BUILDINGS = GeoInput(
+    BUILDINGS.name,
+    BUILDINGS.title,
+    BUILDINGS.description,
+    BUILDINGS.geometry_types,
+    properties={
+        **BUILDINGS.properties,
+        "floor_height_m": "height of the lowest floor above the ground (m); else the "
+        "`floor_height_m` parameter",
+    },
+    ranges={**BUILDINGS.ranges, "floor_height_m": FLOOR_RANGE},
+)
 _DEPTH = Quantity("depth", "depth", valid=(-math.inf, 1e4))  # m; ≤ 0 is dry (-3.4e38: LIWO)
 _GRID_PARAMETERS = ("exposure_grid", "grid_band", "value_property", "zone_overlap", "home_sampling")
 
@@ -246,13 +267,15 @@ def floor_heights(homes: Homes, params: Mapping[str, Any], ctx: Context) -> np.n
     default = float(params["floor_height_m"])
     if not any("floor_height_m" in p for p in homes.layer.properties):
         return np.full(len(homes), default)
-    own = homes.layer.number(
-        "floor_height_m", valid=(-1e9, 100)
-    )  # m; a negative one is named below
-    if (own[np.isfinite(own)] < 0).any():
-        raise InputError("buildings", "'floor_height_m' must not be negative")
+    own = homes.layer.number("floor_height_m", valid=FLOOR_RANGE)
     given = int(np.isfinite(own).sum())
     ctx.note("floor_height_from_buildings", given)
+    if given == len(own) and "floor_height_m" in ctx.explicit:
+        ctx.warn(
+            "input-ignored",
+            "floor_height_m",
+            "'floor_height_m' was given but not used: every building has its own 'floor_height_m'",
+        )
     return np.where(np.isfinite(own), own, default)
 
 
@@ -507,8 +530,9 @@ INDICATORS = (
         metric_templates=threshold_metrics,
         features="buildings",
         areas="neighbourhoods",
+        explicit_parameters=("floor_height_m",),  # said unread when every building has one
         inputs=(
-            BUILDINGS,
+            FLOOD_BUILDINGS,
             NEIGHBOURHOODS,
             zone_input("depth (m): maximum water depth of the flood scenario", [_DEPTH]),
         ),

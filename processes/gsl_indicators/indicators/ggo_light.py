@@ -441,6 +441,7 @@ PARAMETERS = (
         minimum=0.0,
         maximum=3000.0,
         unit="m",
+        read_with=("parks",),
     ),
     Parameter(
         "storm_mm",
@@ -480,6 +481,7 @@ PARAMETERS = (
         minimum=20.0,
         maximum=90.0,
         unit="dB",
+        read_with=("exposure_zones",),
     ),
     Parameter(
         "parking_norm_per_dwelling",

@@ -133,6 +133,8 @@ PET_LIMITS = (
 )
 _MATZARAKIS = "Matzarakis & Mayer (1996), PET thermal perception classes (Central Europe)"
 
+# The shade settings (target, sun) are read only for the shade of public space.
+SHADE_READS = ("public_space",)
 PUBLIC_SPACE = GeoInput(
     "public_space",
     "Public space",
@@ -198,6 +200,7 @@ def _parameters() -> tuple[Parameter, ...]:
             minimum=0.0,
             maximum=1.0,
             unit=FRACTION,
+            read_with=SHADE_READS,
         ),
         Parameter(
             "date",
@@ -205,6 +208,7 @@ def _parameters() -> tuple[Parameter, ...]:
             "Day of the shadow computation, YYYY-MM-DD or MM-DD (year 2025 assumed).",
             "string",
             default="06-21",
+            read_with=SHADE_READS,
         ),
         Parameter(
             "time",
@@ -212,6 +216,7 @@ def _parameters() -> tuple[Parameter, ...]:
             "`solar_noon` or HH:MM in true (apparent) solar time.",
             "string",
             default="solar_noon",
+            read_with=SHADE_READS,
         ),
         Parameter(
             "latitude",
@@ -223,6 +228,7 @@ def _parameters() -> tuple[Parameter, ...]:
             maximum=66.0,
             unit="°",
             nullable=True,
+            read_with=SHADE_READS,
         ),
     )
 

@@ -894,6 +894,7 @@ def parking_constraint(
         site.home_floor,
         default_type,
     )
+    parking.warn_type_default_unread(ctx, any_defaulted=unknown > 0)
     demand = zone_demand(homes, nz)
     if table.example:
         ctx.warn(
@@ -1261,8 +1262,10 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
     report: dict[str, Any] = {}
     for i, cid in enumerate(enabled):
         ctx.progress(0.1 + 0.8 * i / len(enabled), f"constraint {cid}")
-        norms = constraint_norms(profile, cid, params, area_types, ctx)
         try:
+            if layers.get(needed := CONSTRAINT_INPUTS[cid]) is None:  # before its norms
+                raise Unavailable(f"input '{needed}' is not given")
+            norms = constraint_norms(profile, cid, params, area_types, ctx)
             cap = CONSTRAINTS[cid](site, layers, params, ctx, norms.values)
         except Unavailable as why:
             report[cid] = {"status": "unavailable", "reason": str(why)}
@@ -1593,8 +1596,9 @@ HOUSING_PARAMETERS: tuple[Parameter, ...] = (
     Parameter(
         "max_added_dwellings",
         "Search limit",
-        "Upper bound of the bisection search; more fitting dwellings are reported as "
-        "unbounded (null).",
+        "Upper bound of the bisection search of the proximity-facilities capacity (the "
+        "others are solved directly); more fitting dwellings are reported as unbounded "
+        "(null).",
         "integer",
         default=100000,
         minimum=1,
@@ -1659,7 +1663,8 @@ def constraint_owners() -> dict[str, str]:
     """Return the constraint that alone reads each parameter it brings (name → constraint).
 
     The parameters of the parking, green and proximity indicators, and this process's
-    ``new_dwelling_type`` and ``proximity_*``; not the profile's nor ``uncertainty``,
+    ``new_dwelling_type``, ``proximity_*`` and ``max_added_dwellings`` (only the
+    proximity capacity is searched by bisection); not the profile's nor ``uncertainty``,
     which every constraint shares.
     """
     shared = {p.name for p in PROFILE_PARAMETERS} | {"uncertainty"}
@@ -1667,7 +1672,7 @@ def constraint_owners() -> dict[str, str]:
         "parking-pressure": [p.name for p in parking.PARKING_PARAMETERS] + ["new_dwelling_type"],
         "green-per-dwelling": [p.name for p in _green_parameters()],
         "proximity-facilities": [p.name for p in _proximity_parameters()]
-        + ["proximity_min_share", "proximity_profile"],
+        + ["proximity_min_share", "proximity_profile", "max_added_dwellings"],
     }
     owners: dict[str, str] = {}
     for constraint, names in groups.items():
@@ -1842,6 +1847,8 @@ INDICATORS = (
                 "parking-pressure constraint: parking places with `capacity`.",
                 ANY_GEOMETRY,
                 required=False,
+                ranges={"capacity": parking.CAPACITY_RANGE},
+                used_when={"constraints": "parking-pressure"},
             ),
             GeoInput(
                 "zones",
@@ -1849,6 +1856,8 @@ INDICATORS = (
                 "parking-pressure constraint: zones (default: the neighbourhoods).",
                 POLYGONS,
                 required=False,
+                used_when={"constraints": "parking-pressure"},
+                read_with=("parking",),
             ),
             GeoInput(
                 "green",
@@ -1856,6 +1865,7 @@ INDICATORS = (
                 "green-per-dwelling constraint: public green polygons.",
                 POLYGONS,
                 required=False,
+                used_when={"constraints": "green-per-dwelling"},
             ),
             GeoInput(
                 "facilities",
@@ -1863,6 +1873,7 @@ INDICATORS = (
                 "proximity-facilities constraint: facility points with `type`.",
                 POINTS + POLYGONS,
                 required=False,
+                used_when={"constraints": "proximity-facilities"},
             ),
             GeoInput(
                 "network",
@@ -1870,6 +1881,8 @@ INDICATORS = (
                 "proximity-facilities constraint, distance_mode 'network'.",
                 LINES,
                 required=False,
+                used_when={"constraints": "proximity-facilities", "distance_mode": "network"},
+                read_with=("facilities",),
             ),
         ),
         parameters=read_by_constraint(

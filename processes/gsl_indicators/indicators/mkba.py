@@ -387,34 +387,85 @@ def to_effect(
 def check_premium_range(params: Mapping[str, Any], inputs: Mapping[str, Any]) -> None:
     """Refuse a premium range the request sets on the wrong side of the central premium.
 
-    The low and high ends default to at most and at least the central premium (a
-    central premium above the default high end lifts it); set by the request on the
-    wrong side they would be moved to it without a word.
+    The central premium is ``green_premium.premium_share``, else ``house_value_premium``.
+    The low and high ends default to at most and at least it (a central premium above
+    the default high end lifts it); set by the request on the wrong side they would be
+    moved to it without a word. Without a ``green_premium`` nothing here is read (said
+    as ``input-ignored``), nor is an end the premium gives itself.
 
     Examples
     --------
     >>> p = {"house_value_premium": 0.04, "house_value_premium_low": 0.04,
-    ...      "house_value_premium_high": 0.02}
+    ...      "house_value_premium_high": 0.02,
+    ...      "green_premium": {"homes": 1, "mean_home_value_eur": 1e5}}
     >>> check_premium_range(p, {})
     >>> check_premium_range(p, {"house_value_premium_high": 0.02})
     Traceback (most recent call last):
     ...
-    gsl_indicators.core.spec.InputError: input 'house_value_premium_high': 0.02 lies below house_value_premium 0.04: the high end of the premium's range must be at least its central value
+    gsl_indicators.core.spec.InputError: input 'house_value_premium_high': 0.02 lies below the central premium 0.04 (house_value_premium): the high end of the premium's range must be at least it
     """
-    central = params["house_value_premium"]
+    if params.get("green_premium") is None:
+        return
+    try:
+        gp = GreenPremium.model_validate(params["green_premium"])
+    except pydantic.ValidationError:
+        return  # the kernel names what is wrong with it
+    if gp.premium_share is not None:
+        central, where = gp.premium_share, "green_premium.premium_share"
+    else:
+        central, where = params["house_value_premium"], "house_value_premium"
     low, high = params["house_value_premium_low"], params["house_value_premium_high"]
-    if "house_value_premium_low" in inputs and low > central:
+    if "house_value_premium_low" in inputs and gp.low_share is None and low > central:
         raise InputError(
             "house_value_premium_low",
-            f"{low} lies above house_value_premium {central}: the low end of the premium's "
-            "range must be at most its central value",
+            f"{low} lies above the central premium {central} ({where}): the low end of the "
+            "premium's range must be at most it",
         )
-    if "house_value_premium_high" in inputs and high < central:
+    if "house_value_premium_high" in inputs and gp.high_share is None and high < central:
         raise InputError(
             "house_value_premium_high",
-            f"{high} lies below house_value_premium {central}: the high end of the premium's "
-            "range must be at least its central value",
+            f"{high} lies below the central premium {central} ({where}): the high end of the "
+            "premium's range must be at least it",
         )
+
+
+# Settings whose being read depends on what the effects and the premium give
+# (reported as input-ignored when the request set them and nothing reads them).
+DATA_READ_SETTINGS = (
+    "house_value_premium",
+    "house_value_premium_low",
+    "house_value_premium_high",
+    "qaly_value_eur",
+    "residual_value",
+)
+
+
+def unread_settings(params: Mapping[str, Any]) -> dict[str, str]:
+    """Return the settings of :data:`DATA_READ_SETTINGS` that ``params`` leave unread, with why.
+
+    Examples
+    --------
+    >>> unread_settings({"effects": [{"name": "a", "kind": "cost", "once_eur": 1}],
+    ...                  "green_premium": {"homes": 1, "mean_home_value_eur": 1,
+    ...                                    "premium_share": 0.1}})["house_value_premium"]
+    'green_premium gives its own premium_share'
+    """
+    out: dict[str, str] = {}
+    effects = [e for e in params.get("effects") or [] if isinstance(e, Mapping)]
+    if not any(e.get("qaly_per_year") is not None for e in effects):
+        out["qaly_value_eur"] = "no effect is given in qaly_per_year"
+    if not any(e.get("lifetime_years") is not None for e in effects):
+        out["residual_value"] = "no effect has a lifetime_years to leave a residual value"
+    gp = params.get("green_premium")
+    if isinstance(gp, Mapping):
+        for name, own in (
+            ("house_value_premium", "premium_share"),
+            ("house_value_premium_low", "low_share"),
+            ("house_value_premium_high", "high_share"),
+        ):
+            if gp.get(own) is not None:
+                out[name] = f"green_premium gives its own {own}"
+    return out
 
 
 def green_premium_effect(gp: GreenPremium, params: Mapping[str, Any]) -> Effect:
@@ -761,6 +812,9 @@ def warn_about(effects: Sequence[Effect], r: Mapping[str, Any], ctx: Context) ->
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Run the cost–benefit analysis of ``params["effects"]``; see :func:`analyse`."""
     effects = effects_from_params(params)
+    for name, why in unread_settings(params).items():
+        if name in ctx.explicit:
+            ctx.warn("input-ignored", name, f"'{name}' was given but not used: {why}")
     base_year, horizon = int(params["base_year"]), int(params["horizon_years"])
     ctx.progress(0.2, "discounting")
     r = analyse(
@@ -881,6 +935,7 @@ INDICATORS = (
         id="mkba",
         version="2.1.0",
         check=check_premium_range,
+        explicit_parameters=DATA_READ_SETTINGS,
         title={
             "nl": "Maatschappelijke kosten-batenanalyse (MKBA)",
             "en": "Social cost–benefit analysis (MKBA)",

@@ -719,9 +719,9 @@ URBANITY_PARAMETERS: tuple[Parameter, ...] = tuple(
     if p.name != "uncertainty"  # urbanity's own Monte Carlo: nothing here reads it
 )
 URBANITY_NAMES: tuple[str, ...] = tuple(p.name for p in URBANITY_PARAMETERS)
-# Read only for zones without their own value: given while every zone has one, they
+# Read only for zones (and homes) without their own value: given while every one has it, they
 # are reported as ignored, so which of them a request set is part of its cache key.
-ZONE_DEFAULTS: tuple[str, ...] = (*URBANITY_NAMES, "default_location")
+ZONE_DEFAULTS: tuple[str, ...] = (*URBANITY_NAMES, "default_location", "default_dwelling_type")
 
 
 def _urbanity_limits(params: Mapping[str, Any]) -> tuple[float, float, float, float]:
@@ -1121,6 +1121,7 @@ def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -
         area.update(plan_area)
         overall.update(plan_overall)
         all_homes.append(plan)
+    warn_type_default_unread(ctx, any_defaulted=bool(ctx.notes.get("dwelling_type_defaulted")))
     if table.example:
         ctx.warn(
             "example-norm-table",
@@ -1200,6 +1201,17 @@ def _by_type(table: NormTable, homes: LocatedHomes) -> dict[str, float]:
         minlength=len(table.types),
     )
     return {t: round(float(v), 3) for t, v in zip(table.types, sums, strict=True) if v}
+
+
+def warn_type_default_unread(ctx: Context, *, any_defaulted: bool) -> None:
+    """Say that a ``default_dwelling_type`` the request set was read by no feature."""
+    if not any_defaulted and "default_dwelling_type" in ctx.explicit:
+        ctx.warn(
+            "input-ignored",
+            "default_dwelling_type",
+            "'default_dwelling_type' was given but not used: every feature has its own "
+            "valid 'dwelling_type'",
+        )
 
 
 def _report_homes(
@@ -1450,6 +1462,7 @@ DEMAND_BASIS = Parameter(
     "string",
     default="auto",
     enum=("auto", "norm"),
+    read_with=("occupancy",),
 )
 
 METRICS: tuple[Metric, ...] = (

@@ -250,6 +250,12 @@ class WalkReach(pydantic.BaseModel):
         default=None, le=10.8, description="Walking speed in km/h (used without speed_m_s)."
     )
 
+    @pydantic.model_validator(mode="after")
+    def _one_speed(self) -> WalkReach:
+        if self.speed_m_s is not None and self.speed_km_h is not None:
+            raise ValueError("give speed_m_s or speed_km_h, not both")
+        return self
+
     def speed(self, walking_speed_m_s: float) -> float:
         """Return the walking speed in m/s: the profile's own, else ``walking_speed_m_s``."""
         if self.speed_m_s is not None:
@@ -293,6 +299,30 @@ def mobility_profiles_schema() -> dict[str, Any]:
     (1, ['DistanceReach', 'WalkReach'], 3)
     """
     return {k: v for k, v in MobilityProfiles.model_json_schema().items() if k != "title"}
+
+
+def walking_speed_unread(params: Mapping[str, Any]) -> str | None:
+    """Return why ``walking_speed_m_s`` is not read: no profile walks minutes at it.
+
+    Examples
+    --------
+    >>> walking_speed_unread({"mobility_profiles": {"standard": 300}})
+    'no mobility profile is given in minutes without its own speed'
+    >>> walking_speed_unread({"mobility_profiles": {"slow": {"minutes": 5}}}) is None
+    True
+    """
+    profiles = params.get("mobility_profiles")
+    if not isinstance(profiles, Mapping):
+        return None  # refused where it is read
+    for spec in profiles.values():
+        if (
+            isinstance(spec, Mapping)
+            and "minutes" in spec
+            and spec.get("speed_m_s") is None
+            and spec.get("speed_km_h") is None
+        ):
+            return None
+    return "no mobility profile is given in minutes without its own speed"
 
 
 def profile_reaches(profiles: Mapping[str, Any], walking_speed_m_s: float) -> dict[str, float]:
@@ -969,6 +999,7 @@ INDICATORS = (
                 unit="m/s",
                 # the range the GGO and Nieuwegein cards allow (catalog): slow to brisk walkers
                 plausible=(0.6, 1.4),
+                unread_if=walking_speed_unread,
             ),
             Parameter(
                 "facility_types",

@@ -309,6 +309,40 @@ def _check_inline(inputs: Mapping[str, Any]) -> None:
             )
 
 
+def read_parameters(
+    target: Indicator,
+    names: Sequence[str] | None,
+    base_params: Mapping[str, Any],
+    raw: Mapping[str, Any],
+) -> list[str]:
+    """Return the parameters to vary: ``names``, or the default ones this request reads.
+
+    A parameter the request does not read (``idw_power`` without ``exposure_points``)
+    would be reported insensitive, swing 0: named, it is refused; by default, left out.
+
+    Raises
+    ------
+    InputError
+        Input ``parameters``, naming one the target's request leaves unread and why.
+    """
+    declared = {p.name: p for p in target.parameters}
+    if names is None:
+        return [
+            n
+            for n in default_parameters(target)
+            if declared[n].ignored_by(base_params, raw) is None
+        ]
+    for name in names:
+        p = declared.get(name)
+        if p is not None and (why := p.ignored_by(base_params, raw)) is not None:
+            raise InputError(
+                "parameters",
+                f"'{name}' is not read by this request of '{target.id}' ({why}): varying it "
+                "would show no effect",
+            )
+    return list(names)
+
+
 def _plan(target: Indicator, names: Sequence[str] | None, steps: int) -> list[Sweep]:
     declared = {p.name: p for p in target.parameters}
     ok = [p.name for p in target.parameters if sweepable(p)]
@@ -662,7 +696,7 @@ def _monte_carlo_plan(
     params: Mapping[str, Any], given: Collection[str] = ()
 ) -> tuple[Indicator, Mapping[str, Any], Any, dict[str, Any]]:
     """Return the target, its raw inputs, the parsed uncertainty and the baseline parameters."""
-    from gsl_indicators.core.uncertainty import parse_spec
+    from gsl_indicators.core.uncertainty import check_read, parse_spec
 
     target, raw = resolve_target(params, given)
     if params["uncertainty"] is None:
@@ -679,6 +713,8 @@ def _monte_carlo_plan(
                 "parameters varied and how are the distributions in `uncertainty`",
             )
     spec = parse_spec(target, params["uncertainty"])
+    base_params = baseline_parameters(target, raw, given)
+    check_read(target, spec, base_params, {**raw, **dict.fromkeys(given, True)})
     if params["metrics"] is not None and spec.metrics is None:
         try:
             spec = parse_spec(target, {**params["uncertainty"], "metrics": params["metrics"]})
@@ -690,7 +726,7 @@ def _monte_carlo_plan(
             f"samples: {spec.samples} samples and the baseline need {spec.samples + 1} runs, "
             f"more than max_runs = {params['max_runs']}; lower `samples` or raise `max_runs`",
         )
-    return target, raw, spec, baseline_parameters(target, raw, given)
+    return target, raw, spec, base_params
 
 
 def compute_monte_carlo(
@@ -744,7 +780,10 @@ def _one_at_a_time_plan(
     target, raw = resolve_target(params, given)
     steps = int(params["steps"])
     base_params = baseline_parameters(target, raw, given)
-    plan = _plan(target, params["parameters"], steps)
+    names = read_parameters(
+        target, params["parameters"], base_params, {**raw, **dict.fromkeys(given, True)}
+    )
+    plan = _plan(target, names, steps)
     needed = _runs_needed(plan, base_params)
     if needed > params["max_runs"]:
         raise InputError(

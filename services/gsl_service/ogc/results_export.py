@@ -255,6 +255,28 @@ def render_output(
     }
 
 
+def _refuse_output(stored: Any, job_id: str, chosen: str | None) -> None:
+    """Refuse ``output=`` on the whole results (JSON or the page): it picks a file's layer.
+
+    It gave the whole document, even for an output the result does not have.
+    """
+    if chosen is None:
+        return
+    _choose_layer(stored, chosen)  # an unknown one is a 404, as for a file
+    raise InvalidInput(
+        "output: selects the layer of a file download (f=geojson, csv, gpkg, flatgeobuf, "
+        f"geoparquet); for one output as JSON ask /jobs/{job_id}/results/{chosen}",
+        input_name="output",
+    )
+
+
+async def refuse_output_on_page(request: Request, job_id: str) -> None:
+    """Refuse ``output=`` on the results page as on the JSON document (see ``_refuse_output``)."""
+    if (chosen := request.query_params.get("output")) is not None:
+        stored = await run_in_threadpool(_load, request, job_id, False)
+        _refuse_output(stored, job_id, chosen)
+
+
 async def results_response(
     request: Request,
     job_id: str,
@@ -269,6 +291,7 @@ async def results_response(
     if output is None and call_json is not None:
         key = negotiate(f, accept, ["json", "html", *FILE_FORMATS])
         if key in (None, "json", "html"):
+            _refuse_output(stored, job_id, request.query_params.get("output"))
             crs_param = request.query_params.get("crs")
             target = target_crs(crs_param)
             response = await call_json()

@@ -15,7 +15,7 @@ from gsl_service.ogc import handlers
 from gsl_service.ogc import route_parameters as known
 from gsl_service.ogc.api import GslAPI
 from gsl_service.ogc.execute import execute
-from gsl_service.ogc.results_export import results_response
+from gsl_service.ogc.results_export import refuse_output_on_page, results_response
 from gsl_service.web import pages
 from gsl_service.web.render import wants_html
 
@@ -157,6 +157,7 @@ async def get_results(request: Request, job_id: str, engine: EngineDep) -> Respo
     other format is a 406 problem document.
     """
     if wants_html(request):
+        await refuse_output_on_page(request, job_id)
         return await pages.job(request, job_id)
     return await results_response(
         request,
