@@ -446,3 +446,36 @@ def test_an_inline_grid_with_what_nothing_reads_is_refused(
     with pytest.raises(InputError) as err:
         grid_bytes(grid)
     assert err.value.input_name == "exposure_grid" and words in err.value.reason
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ({"tree_size_property": "height"}, "min_tree_size_m is 0: every tree counts"),
+        (
+            {"merge_touching_parks": False, "park_merge_gap_m": 5.0},
+            "a park_merge_gap_m above 0 merges touching parks",
+        ),
+    ],
+)
+def test_green_settings_the_others_make_moot_are_said(given: dict[str, Any], why: str) -> None:
+    out = execute(registry().get("green-3-30-300"), {**example("green-3-30-300"), **given})
+    got = ignored(out)
+    name = next(iter(given))
+    assert list(got) == [name] and why in got[name]
+
+
+def test_a_tree_size_property_with_a_minimum_size_is_read() -> None:
+    inputs = {**example("green-3-30-300"), "tree_size_property": "height", "min_tree_size_m": 4}
+    assert ignored(execute(registry().get("green-3-30-300"), inputs)) == {}
+
+
+def test_a_profile_override_of_no_indicator_is_refused() -> None:
+    """It was merged into the profile and read by nothing."""
+    override = {"indicators": {"air_quality": {"metrics": {}}}}  # the id is air-quality
+    with pytest.raises(InputError) as err:
+        execute(
+            registry().get("air-quality"), {**example("air-quality"), "profile_override": override}
+        )
+    assert err.value.input_name == "profile_override"
+    assert "indicators.air_quality: no indicator of that id" in err.value.reason

@@ -16,6 +16,7 @@ from gsl_indicators.core.assemble import area_groups, assemble, results_document
 from gsl_indicators.core.canonical import digest, digest_bytes
 from gsl_indicators.core.geo import RD_NEW, Layer, give_back_memory, paused_gc, read_layers
 from gsl_indicators.core.metrics import Metrics
+from gsl_indicators.core.scoring import check_override_ids
 from gsl_indicators.core.sources import TableFeatures, is_file_source, source_digest
 from gsl_indicators.core.spec import Context, Indicator, PartCache, ProgressFn
 from gsl_indicators.core.tile_files import DeferredLayer, Undefer, deferrable, indexed
@@ -48,6 +49,8 @@ def prepare(
         what the indicator's own :attr:`~gsl_indicators.core.spec.Indicator.check` refuses.
     """
     params = indicator.validate_parameters(inputs)
+    if params.get("profile_override") is not None:
+        check_override_ids(params["profile_override"], indicator.id)
     indicator.check_geo_inputs(inputs)
     if check and indicator.check is not None:
         indicator.check(params, inputs)

@@ -481,6 +481,35 @@ def load_profile(name: str) -> Profile:
     return Profile.model_validate(raw_profile(name))
 
 
+def check_override_ids(override: Any, requested_by: str) -> None:
+    """Refuse an override of an indicator that does not exist (it was merged and never read).
+
+    ``requested_by``: the indicator of the request (it may be one of its own, outside the
+    registry). An override for another registered indicator is kept: one override
+    serves a municipality's requests to every process.
+
+    Examples
+    --------
+    >>> check_override_ids({"indicators": {"noise": {}}}, "air-quality")
+    >>> check_override_ids({"indicators": {"air_quality": {}}}, "air-quality")
+    Traceback (most recent call last):
+    ...
+    gsl_indicators.core.spec.InputError: input 'profile_override': indicators.air_quality: no indicator of that id; known: [...]
+    """
+    from gsl_indicators.core.spec import registry
+
+    indicators = override.get("indicators") if isinstance(override, Mapping) else None
+    if not isinstance(indicators, Mapping):
+        return
+    known = {ind.id for ind in registry()} | {requested_by}
+    for key in indicators:
+        if key not in known:
+            raise InputError(
+                "profile_override",
+                f"indicators.{key}: no indicator of that id; known: {sorted(known)}",
+            )
+
+
 def resolve_profile(params: Mapping[str, Any]) -> Profile:
     """Return the profile a request asks for: the named one, with any inline override.
 

@@ -1250,12 +1250,27 @@ MIN_PARK_AREA = Parameter(
     unit="m²",
     plausible=(5000.0, 20000.0),  # 0.5–2 ha: WHO Europe 0.5–1 ha, larger thresholds in studies
 )
+
+
+def _merge_touching_unread(params: Mapping[str, Any]) -> str | None:
+    if float(params.get("park_merge_gap_m") or 0.0) > 0:
+        return "a park_merge_gap_m above 0 merges touching parks whatever this says"
+    return None
+
+
+def _tree_size_unread(params: Mapping[str, Any]) -> str | None:
+    if float(params.get("min_tree_size_m") or 0.0) <= 0:
+        return "min_tree_size_m is 0: every tree counts, whatever its size"
+    return None
+
+
 MERGE_TOUCHING = Parameter(
     "merge_touching_parks",
     "Merge touching parks",
     "Parks that touch or overlap are one park when their size is judged.",
     "boolean",
     default=True,
+    unread_if=_merge_touching_unread,
 )
 PARK_UNIT = Parameter(
     "park_unit",
@@ -1313,6 +1328,7 @@ TREE_SIZE_PROPERTY = Parameter(
     "string",
     default="crown_diameter",
     enum=("crown_diameter", "height"),
+    unread_if=_tree_size_unread,
 )
 BUILDINGS = GeoInput(
     "buildings",

@@ -1651,6 +1651,13 @@ def _dedupe(*groups: tuple[Parameter, ...]) -> tuple[Parameter, ...]:
     return tuple(seen.values())
 
 
+# Parking's homes, whose floor area nothing here sums (its range is still checked).
+DWELLINGS_INPUT = dataclasses.replace(
+    parking.DWELLINGS_INPUT,
+    properties={
+        k: v for k, v in parking.DWELLINGS_INPUT.properties.items() if k != "floor_area_m2"
+    },
+)
 # The input each constraint cannot run without (else it is reported unavailable).
 CONSTRAINT_INPUTS = {
     "parking-pressure": "parking",
@@ -1814,7 +1821,7 @@ INDICATORS = (
         metrics=METRICS,
         areas="neighbourhoods",
         inputs=(
-            parking.DWELLINGS_INPUT,
+            DWELLINGS_INPUT,
             GeoInput(
                 "plan",
                 "Plan pipeline",
