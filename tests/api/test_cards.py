@@ -240,6 +240,13 @@ def _one_entry(indicator: str, **entry: Any) -> dict[str, Any]:
             "indicators[0].parameters.network_cutoff_m: never read with the card's other "
             "values: read only when distance_mode is 'network' (it is 'euclidean')",
         ),
+        # a speed a municipality could set while every mobility profile is a distance
+        (
+            "proximity-facilities",
+            {"adjustable": {"walking_speed_m_s": {"minimum": 0.6, "maximum": 1.4}}},
+            "indicators[0].adjustable.walking_speed_m_s: never read with the card's other "
+            "values: no mobility profile is given in minutes",
+        ),
         # refused only when the scoreboard ran it: the theme was "not assessed" (a 200)
         (
             "play-space",

@@ -378,13 +378,21 @@ def test_indicative_widths_no_line_needs_are_said() -> None:
     assert ignored(out) == {} and out["data_quality"]["widths_from_indicative_widths"] == 1
 
 
+def test_a_urbanity_class_still_read_is_not_said_to_be_overridden() -> None:
+    """Parking reads a zone's urbanity_class for its norms whatever the area type."""
+    inputs = {**example("parking-pressure"), "area_type": "3"}
+    out = execute(registry().get("parking-pressure"), inputs)
+    codes = [w["code"] for w in out["data_quality"].get("warnings", [])]
+    assert "area-type-overridden" not in codes
+
+
 def test_an_area_type_parameter_over_the_areas_own_is_said() -> None:
     inputs = {**example("ggo-light"), "area_type": "binnenstad"}  # the plan has its own
     out = execute(registry().get("ggo-light"), inputs)
     overridden = [w for w in out["data_quality"]["warnings"] if w["code"] == "area-type-overridden"]
     assert [w["message"] for w in overridden] == [
         "the area_type parameter 'binnenstad' applies to every feature: the own "
-        "'area_type'/'urbanity_class' of 1 feature is not used"
+        "'area_type' of 1 feature is not used"
     ]
 
 
@@ -479,3 +487,46 @@ def test_a_profile_override_of_no_indicator_is_refused() -> None:
         )
     assert err.value.input_name == "profile_override"
     assert "indicators.air_quality: no indicator of that id" in err.value.reason
+
+
+def test_a_value_error_on_a_property_no_feature_has_is_refused() -> None:
+    """``values: {"foo": 5}`` varied nothing and reported a certain result."""
+    data = {"exposure_zones": {"values": {"foo": 5.0}}}
+    inputs = {**example("air-quality"), "uncertainty": {"samples": 5, "data": data}}
+    with pytest.raises(InputError) as err:
+        execute(registry().get("air-quality"), inputs)
+    assert err.value.input_name == "uncertainty"
+    assert "data.exposure_zones.values.foo: no feature of 'exposure_zones' has a 'foo'" in (
+        err.value.reason
+    )
+    data = {"exposure_zones": {"values": {"no2": 2.0}}}
+    inputs["uncertainty"] = {"samples": 5, "data": data}
+    assert execute(registry().get("air-quality"), inputs)["uncertainty"]["samples"] == 5
+
+
+def test_an_error_on_a_layer_a_chosen_setting_reads_is_kept() -> None:
+    """The network is read in the samples that choose network distances."""
+    choice = {"distribution": "choice", "values": ["euclidean", "network"]}
+    spec = {
+        "samples": 4,
+        "parameters": {"distance_mode": choice},
+        "data": {"network": {"position_sd_m": 5.0}},
+    }
+    inputs = {**example("proximity-facilities"), "distance_mode": "euclidean", "uncertainty": spec}
+    assert execute(registry().get("proximity-facilities"), inputs)["uncertainty"]["samples"] == 4
+
+
+def test_the_catalog_cards_walking_speed_is_read() -> None:
+    """The cards let a municipality set the walking speed; with distance profiles it was
+    read by nothing (two accents gave the same scores). Their profiles are walks now, the
+    same 300 m and 150 m at the default speed."""
+    from gsl_indicators.core.cards import resolve_card
+    from gsl_indicators.indicators.proximity import profile_reaches
+
+    for name in ("ggo-utrecht-example", "nieuwegein-woningbouwmonitor-example"):
+        entry = next(
+            e for _, e in resolve_card(name).entries() if e.indicator == "proximity-facilities"
+        )
+        profiles = entry.parameters["mobility_profiles"]
+        assert profile_reaches(profiles, 1.0) == {"standard": 300.0, "reduced": 150.0}
+        assert profile_reaches(profiles, 1.4) == {"standard": 420.0, "reduced": 150.0}

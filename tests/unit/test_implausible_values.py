@@ -55,7 +55,13 @@ def refused(process_id: str, inputs: dict[str, Any], name: str, *words: str) -> 
             ("depth above 10000",),
         ),
         ("air-quality", "buildings", {"dwellings": 1e308}, "buildings", ("100,000",)),
-        ("ggo-light", "plan_areas", {"trees_planted": -5}, "plan_areas", ("negative",)),
+        (
+            "ggo-light",
+            "plan_areas",
+            {"trees_planted": -5},
+            "plan_areas",
+            ("'trees_planted' outside 0–1e+09",),
+        ),
         ("ggo-light", "plan_areas", {"paved_m2": 1e7}, "plan_areas", ("more paved and built",)),
     ],
 )

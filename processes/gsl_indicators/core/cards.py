@@ -287,21 +287,26 @@ def _check(card: MenuCard, reg: Registry) -> None:
 def _check_pins_read(
     entry: CardIndicator, ind: Indicator, checked: Mapping[str, Any], place: str
 ) -> None:
-    """Refuse a pinned parameter the entry's other pins leave unread.
+    """Refuse a pinned or adjustable parameter the entry's other values leave unread.
 
-    ``network_cutoff_m`` pinned beside the default straight-line distances would never
-    be read; unless a municipality may switch what it depends on (``distance_mode``
-    among the entry's ``adjustable``).
+    ``network_cutoff_m`` pinned beside the default straight-line distances, or a
+    walking speed a municipality may adjust while every mobility profile is a distance,
+    would never be read; unless a municipality may switch what it depends on
+    (``distance_mode`` among the entry's ``adjustable``).
     """
-    for name in entry.parameters:
-        p = _parameter(ind, name)
-        if any(key in entry.adjustable for key in p.used_when or {}):
-            continue
-        if (why := unused_by(p.used_when, checked)) is not None:
-            raise InputError(
-                "card",
-                f"{place}.parameters.{name}: never read with the card's other values: {why}",
-            )
+    for where, names in (("parameters", entry.parameters), ("adjustable", entry.adjustable)):
+        for name in names:
+            p = _parameter(ind, name)
+            why = None
+            if not any(key in entry.adjustable for key in p.used_when or {}):
+                why = unused_by(p.used_when, checked)
+            if why is None and p.unread_if is not None:
+                why = p.unread_if(checked)
+            if why is not None:
+                raise InputError(
+                    "card",
+                    f"{place}.{where}.{name}: never read with the card's other values: {why}",
+                )
 
 
 def _parameter(ind: Indicator, name: str) -> Parameter:

@@ -169,7 +169,7 @@ def zone_input(quantities: str, ranged: Sequence[Quantity] = ()) -> GeoInput:
         POLYGONS,
         required=False,
         properties={"<quantity>": f"value, property named after the quantity: {quantities}"},
-        ranges={q.base: q.valid for q in ranged},
+        ranges={name: q.valid for q in ranged for name in dict.fromkeys((q.base, q.key))},
     )
 
 
@@ -186,7 +186,7 @@ def point_input(quantities: str, ranged: Sequence[Quantity] = ()) -> GeoInput:
         POINTS,
         required=False,
         properties={"<quantity>": f"value, property named after the quantity: {quantities}"},
-        ranges={q.base: q.valid for q in ranged},
+        ranges={name: q.valid for q in ranged for name in dict.fromkeys((q.base, q.key))},
     )
 
 

@@ -673,8 +673,8 @@ def area_types_of(
     """Return the area type of each feature of ``layer`` (neighbourhoods).
 
     ``area_type`` (the request parameter), when given, applies to every feature (the
-    features' own ``area_type`` or ``urbanity_class`` are then not read: said in an
-    ``area-type-overridden`` warning). Otherwise a feature's ``area_type`` property is
+    features' own ``area_type`` is then not read: said in an ``area-type-overridden``
+    warning). Otherwise a feature's ``area_type`` property is
     used, else its ``urbanity_class`` (as the ``urbanity-class`` process writes it),
     else ``None`` (the profile default). Unknown values are reported in an
     ``unknown-area-type`` warning and treated as ``None``.
@@ -684,18 +684,14 @@ def area_types_of(
             at = normalise_area_type(area_type)
         except ValueError as err:
             raise InputError("area_type", str(err)) from None
-        own = sum(
-            1
-            for props in layer.properties
-            if props.get("area_type") not in (None, "") or props.get("urbanity_class") is not None
-        )
+        # (an urbanity_class may still be read otherwise: parking's norms per class)
+        own = sum(1 for props in layer.properties if props.get("area_type") not in (None, ""))
         if own and ctx is not None:
             ctx.warn(
                 "area-type-overridden",
                 layer.name,
                 f"the area_type parameter '{at}' applies to every feature: the own "
-                f"'area_type'/'urbanity_class' of {counted(own, 'feature is', 'features are')} "
-                "not used",
+                f"'area_type' of {counted(own, 'feature is', 'features are')} not used",
                 own,
             )
         return [at] * len(layer)

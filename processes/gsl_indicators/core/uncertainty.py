@@ -348,11 +348,13 @@ def check_read(
     layers = {gi.name: gi for gi in indicator.inputs}
     for name in spec.data:
         gi = layers[name]
-        why = (
-            "the layer is not given"
-            if raw.get(name) is None
-            else gi.ignored_by(params) or gi.ignored_without(raw)
-        )
+        if raw.get(name) is None:
+            why = "the layer is not given"
+        else:
+            why = gi.ignored_without(raw) or gi.ignored_by(params)
+            chosen = any(gi.ignored_by(c) is None for c in choices)  # read where chosen so
+            if why is not None and gi.ignored_without(raw) is None and chosen:
+                why = None
         if why is not None:
             raise InputError(input_name, f"data.{name}: an error on data not read: {why}")
 
@@ -480,6 +482,20 @@ class MonteCarlo:
         self.workers = default_workers() if workers is None else max(1, int(workers))
         self._groups: Any = None
         self.clipped: dict[str, int] = {}
+        self._check_values_present()
+
+    def _check_values_present(self) -> None:
+        """Refuse a value error on a property no feature of its layer has (nothing to vary)."""
+        for name, err in self.spec.data.items():
+            layer = self.layers.get(name)
+            if layer is None or not err.values:
+                continue
+            for prop in err.values:
+                if not any(prop in p for p in layer.properties):
+                    raise InputError(
+                        "uncertainty",
+                        f"data.{name}.values.{prop}: no feature of '{name}' has a '{prop}' to vary",
+                    )
 
     # -- the baseline's grouping, shared by samples that leave the grouped layers alone
     def _grouped_layers(self) -> tuple[str | None, str | None]:

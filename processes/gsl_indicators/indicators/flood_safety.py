@@ -270,7 +270,7 @@ def floor_heights(homes: Homes, params: Mapping[str, Any], ctx: Context) -> np.n
     own = homes.layer.number("floor_height_m", valid=FLOOR_RANGE)
     given = int(np.isfinite(own).sum())
     ctx.note("floor_height_from_buildings", given)
-    if given == len(own) and "floor_height_m" in ctx.explicit:
+    if np.isfinite(own[homes.mask]).all() and "floor_height_m" in ctx.explicit:
         ctx.warn(
             "input-ignored",
             "floor_height_m",

@@ -24,8 +24,9 @@ import numpy as np
 import shapely
 
 from gsl_indicators.core.examples import box_feature, rd_collection
-from gsl_indicators.core.exposure import zone_input
+from gsl_indicators.core.exposure import Quantity, zone_input
 from gsl_indicators.core.geo import Layer
+from gsl_indicators.core.homes import DWELLINGS_RANGE
 from gsl_indicators.core.metrics import FRACTION, Metric, Metrics, score_name
 from gsl_indicators.core.scoring import PROFILE_PARAMETERS, area_types_of, resolve_profile
 from gsl_indicators.core.spec import (
@@ -184,6 +185,10 @@ PROGRAMME = {
 
 #: plausible zone values read (as air-quality and noise read them)
 ZONE_VALUES = {"lden": (-50.0, 200.0), "no2": (0.0, 1e6)}
+#: what a plan area's programme figures may be (refused outside; the description shows it)
+PLAN_RANGES = {
+    k: DWELLINGS_RANGE if k == "dwellings" else (0.0, 1e9) for k in PROGRAMME if k != "area_type"
+}
 
 
 def _check_surfaces(plans: Layer, area: np.ndarray, paved: np.ndarray, built: np.ndarray) -> None:
@@ -261,13 +266,8 @@ def light_metrics(
     g = plans.geometries
     area = np.asarray(shapely.area(g), dtype=float)
     # a programme figure a plan lacks leaves its rules unscored: said in data quality
-    num = {k: plans.number(k, ctx=ctx, valid=(-1e9, 1e9)) for k in PROGRAMME if k != "area_type"}
-    for k, v in num.items():  # dwellings say so themselves below
-        if k != "dwellings" and (v < 0).any():
-            raise InputError("plan_areas", f"'{k}' must not be negative (such as {v[v < 0][0]:g})")
+    num = {k: plans.number(k, ctx=ctx, valid=rng) for k, rng in PLAN_RANGES.items()}
     dw = num["dwellings"]
-    if np.any(dw < 0):
-        raise InputError("plan_areas", "'dwellings' must not be negative")
     green = np.nan_to_num(num["green_m2"])
     parks = context.get("parks")
     if parks is not None and len(parks):
@@ -430,6 +430,7 @@ PLAN_AREAS = GeoInput(
     "The sketch: plan areas as polygons with their programme as properties.",
     POLYGONS,
     properties=PROGRAMME,
+    ranges=PLAN_RANGES,
 )
 PARAMETERS = (
     Parameter(
@@ -515,7 +516,9 @@ INDICATORS = (
         compute=compute,
         inputs=(
             PLAN_AREAS,
-            zone_input("lden (dB), no2 (µg/m³)"),
+            zone_input(
+                "lden (dB), no2 (µg/m³)", [Quantity(k, k, valid=v) for k, v in ZONE_VALUES.items()]
+            ),
             GeoInput(
                 "parks",
                 "Parks nearby",

@@ -1638,6 +1638,7 @@ INDICATORS = (
                     "crown_diameter": "crown diameter in m (`min_tree_size_m`)",
                     "height": "tree height in m (`min_tree_size_m`)",
                 },
+                ranges={"crown_diameter": TREE_SIZE_M, "height": TREE_SIZE_M},
             ),
             GeoInput(
                 "canopy",
@@ -1645,6 +1646,11 @@ INDICATORS = (
                 "Tree-crown polygons (overlaps count once).",
                 POLYGONS,
                 required=False,
+                properties={
+                    "height": "crown height in m (`min_tree_size_m` with `tree_size_property` "
+                    "height, when no tree points are given)"
+                },
+                ranges={"height": TREE_SIZE_M},
             ),
             NEIGHBOURHOODS,
             GeoInput("parks", "Parks", "Public green-space polygons.", POLYGONS),

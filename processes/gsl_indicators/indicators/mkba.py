@@ -13,6 +13,7 @@ with ``k = 1`` for end-of-year timing (default), ``0.5`` mid-year, ``0`` start-o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -429,43 +430,44 @@ def check_premium_range(params: Mapping[str, Any], inputs: Mapping[str, Any]) ->
         )
 
 
-# Settings whose being read depends on what the effects and the premium give
-# (reported as input-ignored when the request set them and nothing reads them).
-DATA_READ_SETTINGS = (
-    "house_value_premium",
-    "house_value_premium_low",
-    "house_value_premium_high",
-    "qaly_value_eur",
-    "residual_value",
-)
+def _effects(params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [e for e in params.get("effects") or [] if isinstance(e, Mapping)]
 
 
-def unread_settings(params: Mapping[str, Any]) -> dict[str, str]:
-    """Return the settings of :data:`DATA_READ_SETTINGS` that ``params`` leave unread, with why.
+def qaly_value_unread(params: Mapping[str, Any]) -> str | None:
+    """Return why ``qaly_value_eur`` is not read: no effect is valued in QALYs.
 
     Examples
     --------
-    >>> unread_settings({"effects": [{"name": "a", "kind": "cost", "once_eur": 1}],
-    ...                  "green_premium": {"homes": 1, "mean_home_value_eur": 1,
-    ...                                    "premium_share": 0.1}})["house_value_premium"]
-    'green_premium gives its own premium_share'
+    >>> qaly_value_unread({"effects": [{"name": "a", "kind": "cost", "once_eur": 1}]})
+    'no effect is given in qaly_per_year'
     """
-    out: dict[str, str] = {}
-    effects = [e for e in params.get("effects") or [] if isinstance(e, Mapping)]
-    if not any(e.get("qaly_per_year") is not None for e in effects):
-        out["qaly_value_eur"] = "no effect is given in qaly_per_year"
-    if not any(e.get("lifetime_years") is not None for e in effects):
-        out["residual_value"] = "no effect has a lifetime_years to leave a residual value"
+    if any(e.get("qaly_per_year") is not None for e in _effects(params)):
+        return None
+    return "no effect is given in qaly_per_year"
+
+
+def residual_value_unread(params: Mapping[str, Any]) -> str | None:
+    """Return why ``residual_value`` is not read: no effect has a ``lifetime_years``."""
+    if any(e.get("lifetime_years") is not None for e in _effects(params)):
+        return None
+    return "no effect has a lifetime_years to leave a residual value"
+
+
+def premium_unread(member: str, params: Mapping[str, Any]) -> str | None:
+    """Return why a premium setting is not read: the green premium gives ``member`` itself.
+
+    Bound to its member with :func:`functools.partial` (a picklable ``unread_if``).
+
+    Examples
+    --------
+    >>> premium_unread("low_share", {"green_premium": {"low_share": 0.01}})
+    'green_premium gives its own low_share'
+    """
     gp = params.get("green_premium")
-    if isinstance(gp, Mapping):
-        for name, own in (
-            ("house_value_premium", "premium_share"),
-            ("house_value_premium_low", "low_share"),
-            ("house_value_premium_high", "high_share"),
-        ):
-            if gp.get(own) is not None:
-                out[name] = f"green_premium gives its own {own}"
-    return out
+    if isinstance(gp, Mapping) and gp.get(member) is not None:
+        return f"green_premium gives its own {member}"
+    return None
 
 
 def green_premium_effect(gp: GreenPremium, params: Mapping[str, Any]) -> Effect:
@@ -812,9 +814,6 @@ def warn_about(effects: Sequence[Effect], r: Mapping[str, Any], ctx: Context) ->
 def compute(layers: Mapping[str, Layer], params: dict[str, Any], ctx: Context) -> Metrics:
     """Run the cost–benefit analysis of ``params["effects"]``; see :func:`analyse`."""
     effects = effects_from_params(params)
-    for name, why in unread_settings(params).items():
-        if name in ctx.explicit:
-            ctx.warn("input-ignored", name, f"'{name}' was given but not used: {why}")
     base_year, horizon = int(params["base_year"]), int(params["horizon_years"])
     ctx.progress(0.2, "discounting")
     r = analyse(
@@ -935,7 +934,6 @@ INDICATORS = (
         id="mkba",
         version="2.1.0",
         check=check_premium_range,
-        explicit_parameters=DATA_READ_SETTINGS,
         title={
             "nl": "Maatschappelijke kosten-batenanalyse (MKBA)",
             "en": "Social cost–benefit analysis (MKBA)",
@@ -1037,6 +1035,7 @@ INDICATORS = (
                 minimum=20000.0,
                 maximum=150000.0,
                 unit="€/QALY",
+                unread_if=qaly_value_unread,
             ),
             Parameter(
                 "house_value_premium",
@@ -1048,6 +1047,7 @@ INDICATORS = (
                 minimum=0.0,
                 maximum=0.5,
                 read_with=("green_premium",),
+                unread_if=functools.partial(premium_unread, "premium_share"),
             ),
             Parameter(
                 "house_value_premium_low",
@@ -1058,6 +1058,7 @@ INDICATORS = (
                 minimum=0.0,
                 maximum=0.5,
                 read_with=("green_premium",),
+                unread_if=functools.partial(premium_unread, "low_share"),
             ),
             Parameter(
                 "house_value_premium_high",
@@ -1068,6 +1069,7 @@ INDICATORS = (
                 minimum=0.0,
                 maximum=0.5,
                 read_with=("green_premium",),
+                unread_if=functools.partial(premium_unread, "high_share"),
             ),
             Parameter(
                 "green_premium",
@@ -1110,6 +1112,7 @@ INDICATORS = (
                 "string",
                 default="linear",
                 enum=("linear", "none"),
+                unread_if=residual_value_unread,
             ),
         ),
         metrics=METRICS,
