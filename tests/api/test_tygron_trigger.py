@@ -220,3 +220,31 @@ def test_with_api_keys_the_trigger_url_carries_the_key(tmp_path: Path, standin):
         r = c.get(f"{PROCESS}&token={TOKEN}&key={key}", headers=_referer(served))
         assert r.status_code == 200, r.text
         assert r.json()["UPDATE_GLOBAL_VALUE_WHERE_NAME_IS_GSL_BUILDINGS"] == 20
+
+
+def test_query_values_take_their_parameter_s_type() -> None:
+    """``area_type=3`` arrived as the number 3 (a 400: not a text) and
+    ``constraints=parking-pressure`` as a text (a 400: not a list)."""
+    from types import SimpleNamespace
+
+    from gsl_indicators.core.spec import registry
+    from gsl_service.adapters.trigger import parse_trigger
+
+    engine = SimpleNamespace(registry=registry(), settings=SimpleNamespace(tygron_budget_s=5.0))
+    query = {
+        "process": "housing-capacity",
+        "area_type": "3",
+        "constraints": "parking-pressure,green-per-dwelling",
+        "threshold": "0.9",
+        "new_dwelling_type": "null",
+    }
+    got = parse_trigger(query, engine).parameters  # type: ignore[arg-type]
+    assert got["area_type"] == "3"
+    assert got["constraints"] == ["parking-pressure", "green-per-dwelling"]
+    assert got["threshold"] == 0.9 and got["new_dwelling_type"] is None
+    checked = (
+        registry()
+        .get("housing-capacity")
+        .validate_parameters({k: v for k, v in got.items() if k != "process"})
+    )
+    assert checked["constraints"] == ["parking-pressure", "green-per-dwelling"]

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from gsl_indicators.core.assemble import output_values
+from gsl_indicators.core.spec import Parameter
 from gsl_service.adapters.mapping import FieldMapping, apply_mapping, load_mapping
 from gsl_service.adapters.tygron import (
     ITEM_TYPES,
@@ -72,11 +73,34 @@ class TriggerRequest:
     tql_items: bool = False
 
 
-def _value(text: str) -> Any:
+def _value(text: str, param: Parameter | None = None) -> Any:
+    """Return a query value as the parameter's type takes it.
+
+    JSON when it parses as JSON (``min_trees=3``), else text (``card=ggo-utrecht-example``);
+    for a text parameter the text itself (``area_type=3`` is the area type "3", not a
+    number), ``null`` where it may be null; for a list parameter a comma-separated text
+    is the list (``constraints=parking-pressure,green-per-dwelling``).
+
+    Examples
+    --------
+    >>> from gsl_indicators.core.spec import Parameter
+    >>> text = Parameter("area_type", "A", "", "string", None, nullable=True)
+    >>> _value("3", text), _value("null", text), _value("3")
+    ('3', None, 3)
+    >>> _value("a,b", Parameter("constraints", "C", "", "array", []))
+    ['a', 'b']
+    """
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return text
+        value = text
+    if param is None:
+        return value
+    if param.type == "string" and param.annotation is None and not isinstance(value, str):
+        return None if value is None and param.nullable else text
+    if param.type == "array" and isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 def parse_trigger(query: Mapping[str, str], engine: ExecutionEngine) -> TriggerRequest:
@@ -107,7 +131,8 @@ def parse_trigger(query: Mapping[str, str], engine: ExecutionEngine) -> TriggerR
             ) from None
         if not 0 < budget_s <= 600:
             raise InvalidInput("budget_ms must be in (0, 600000]", input_name="budget_ms")
-    names = {p.name for p in indicator.parameters}
+    declared = {p.name: p for p in indicator.parameters}
+    names = set(declared)
     params: dict[str, Any] = {}
     for key, text in query.items():
         if key in RESERVED:
@@ -118,7 +143,7 @@ def parse_trigger(query: Mapping[str, str], engine: ExecutionEngine) -> TriggerR
                 f"{sorted(names)}; trigger parameters: {sorted(RESERVED - {'key', 'token'})})",
                 input_name=key,
             )
-        params[key] = _value(text)
+        params[key] = _value(text, declared[key])
     mapping = load_mapping(query.get("mapping") or "tygron")
     return TriggerRequest(
         process_id=process_id,
