@@ -864,8 +864,17 @@ class Engine:
         if verdict is None:
             return None
         if verdict.action == "requeue":
+            attempts = int(job.extra.get("attempts", 0))
+            if attempts >= self.settings.max_restarts:  # a job that loses every worker
+                return self._fail(
+                    job.job_id, f"{verdict.reason}; given up after {attempts} re-queues"
+                )
             again = self.store.transition(
-                job.job_id, JobStatus.accepted, sources=(JobStatus.accepted,), message="re-queued"
+                job.job_id,
+                JobStatus.accepted,
+                sources=(JobStatus.accepted,),
+                message="re-queued",
+                extra={"attempts": attempts + 1},
             )
             if again is not None:
                 self._dispatch(again)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import tempfile
+import time
 
 import orjson
 import pytest
@@ -152,3 +153,41 @@ def test_identical_jobs_on_two_workers_compute_once(engine, start_worker) -> Non
     assert sum(not d.cache_hit for d in done) == 1  # one computed, two served from it
     bodies = {engine.get_result(j.job_id).replace(b'"hit":true', b'"hit":false') for j in jobs}
     assert len(bodies) == 1
+
+
+def test_a_job_a_lost_worker_took_and_never_started_runs_again(engine, start_worker) -> None:
+    """Redis killed between a worker's take (BLMOVE to RQ's intermediate list) and its
+    work horse's start left the job 'accepted' for ever: on no queue, RQ's status
+    'queued', run by no one (3 of 31 Redis drills under load). The reconciler now sees
+    such a job and queues it again, clearing what the lost take left behind."""
+    runner = engine._rq
+    conn, queue = runner.conn, runner.queue
+    job = engine.submit("echo", {"message": "taken and lost", "pause": 0})
+    # what a worker's take does, then nothing: its Redis went away before the horse ran
+    assert conn.lmove(queue.key, queue.intermediate_queue_key) == job.job_id.encode()
+    started = queue.started_job_registry.key
+    conn.zadd(started, {f"{job.job_id}:lost-execution": time.time() - 60})
+    engine.reconcile()  # first seen taken: within the grace, left alone
+    info = engine.get_job(job.job_id)
+    assert info.status is S.accepted and info.message == "accepted"
+    assert conn.lpos(queue.key, job.job_id) is None
+    # the grace (10 s at least) has passed
+    conn.set(runner._taken_key(job.job_id), repr(time.time() - 3600))
+    engine.reconcile()
+    again = wait_for(lambda: (j := engine.get_job(job.job_id)).message == "re-queued" and j)
+    assert again.status is S.accepted and again.extra["attempts"] == 1
+    assert conn.lpos(queue.key, job.job_id) is not None
+    assert conn.lpos(queue.intermediate_queue_key, job.job_id) is None
+    assert conn.zcard(started) == 0 and conn.get(runner._taken_key(job.job_id)) is None
+    start_worker()
+    done = wait_finished(engine, job.job_id)
+    assert done.status is S.successful, done.error
+
+
+def test_a_queued_job_waiting_its_turn_is_left_alone(engine) -> None:
+    job = engine.submit("echo", {"message": "waiting", "pause": 0})
+    runner = engine._rq
+    for _ in range(2):
+        engine.reconcile()
+    assert runner._taken_and_lost(job.job_id) is None
+    assert engine.get_job(job.job_id).message == "accepted"

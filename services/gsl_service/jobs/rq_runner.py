@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import signal
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 #: Grace period before an ``accepted`` job missing from RQ is enqueued again.
 REQUEUE_GRACE_S = 30.0
+#: Least grace before an ``accepted`` job that a worker took off the queue and never
+#: started is enqueued again (normally it starts within milliseconds).
+TAKEN_GRACE_S = 10.0
 
 
 @dataclass
@@ -85,7 +89,13 @@ class RQRunner:
         self.queue = rq_queue(settings, self.conn)
 
     def enqueue(self, job_id: str) -> None:
-        """Put the job on the queue (its RQ id is our job id)."""
+        """Put the job on the queue (its RQ id is our job id).
+
+        What a lost worker left of an earlier take is cleared first (see
+        :meth:`_taken_and_lost`): else RQ's own clean-up would later fail the new run as
+        "stuck in intermediate queue".
+        """
+        self._clear_take(job_id)
         self.queue.enqueue_call(
             TASK,
             args=(job_id, self.job_settings),
@@ -95,6 +105,38 @@ class RQRunner:
             failure_ttl=int(self.settings.job_retention_s),
             description=f"gsl job {job_id}",
         )
+
+    def _taken_key(self, job_id: str) -> str:
+        return f"{self.settings.redis_prefix}taken:{job_id}"
+
+    def _clear_take(self, job_id: str) -> None:
+        registry = self.queue.started_job_registry
+        entries: list[bytes] = self.conn.zrange(registry.key, 0, -1)  # type: ignore[assignment]
+        stale = [entry for entry in entries if registry.parse_job_id(entry) == job_id]
+        pipe = self.conn.pipeline()
+        pipe.lrem(self.queue.intermediate_queue_key, 0, job_id)
+        if stale:
+            pipe.zrem(registry.key, *stale)
+        pipe.delete(self._taken_key(job_id))
+        pipe.execute()
+
+    def _taken_and_lost(self, job_id: str) -> float | None:
+        """Return how long ago a worker took the queued job off the queue, if it did.
+
+        A worker moves a job from the queue to its intermediate list (BLMOVE) and then
+        forks a work horse that marks it started. Redis going away in between (or the
+        worker dying) leaves it there with RQ's status ``queued`` and ours ``accepted``:
+        on no queue, run by no one. ``None`` while the job waits on the queue. The
+        first sighting is kept in Redis (``{prefix}taken:<id>``), shared by every API
+        process; seconds since then otherwise.
+        """
+        if self.conn.lpos(self.queue.key, job_id) is not None:
+            return None
+        now_s = time.time()
+        key = self._taken_key(job_id)
+        self.conn.set(key, repr(now_s), nx=True, ex=3600)
+        seen = self.conn.get(key)
+        return now_s - float(seen) if seen is not None else 0.0
 
     def _fetch(self, job_id: str) -> Job | None:
         try:
@@ -161,6 +203,11 @@ class RQRunner:
             return None
         if status == RQStatus.FINISHED and job.status is JobStatus.running:
             return Verdict("fail", "worker lost: the job ended without storing a result")
+        if status == RQStatus.QUEUED and job.status is JobStatus.accepted:
+            taken = self._taken_and_lost(job.job_id)
+            grace = max(TAKEN_GRACE_S, 2.0 * self.settings.worker_heartbeat_s)
+            if taken is not None and taken > grace:
+                return Verdict("requeue", "a worker took the job and was lost before it started")
         return None
 
     def close(self) -> None:
